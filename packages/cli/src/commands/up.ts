@@ -1,0 +1,53 @@
+import { installSignalHandlers, start } from '@mycel/node'
+import { dashboardDir } from '@mycel/web'
+import type { Command } from 'commander'
+import { type GlobalFlags, nodeOptions } from '../context.ts'
+import { printJson, printLines } from '../output.ts'
+
+export function upCommand(program: Command) {
+  program
+    .command('up')
+    .description('Start the node: the embedded devnet (or --rpc chain), contracts, HTTP API and dashboard')
+    .option('--port <port>', 'HTTP port of the API and dashboard (default 8080)')
+    .option('--host <host>', 'HTTP host to bind (default 127.0.0.1)')
+    .option('--devnet-port <port>', 'RPC port of the embedded devnet (default: a free port)')
+    .option('--no-seed', 'do not create the built-in subnets on a fresh devnet')
+    .action(async (flags: { port?: string; host?: string; devnetPort?: string; seed?: boolean }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalFlags>()
+      const options = nodeOptions(globals, {
+        port: flags.port,
+        host: flags.host,
+        devnetPort: flags.devnetPort,
+        seed: flags.seed === false ? false : undefined,
+        dashboardDir,
+      })
+      if (!globals.json) process.stderr.write(`mycel: starting (data dir ${options.dataDir})…\n`)
+      const node = await start(options)
+      const summary = {
+        status: 'ready',
+        chainId: node.chainId,
+        chain: node.chainMode,
+        rpcUrl: node.rpcUrl,
+        contracts: node.addresses,
+        api: node.url,
+        dashboard: `${node.url}/`,
+        dataDir: options.dataDir,
+        startupMs: node.startupMs,
+      }
+      if (globals.json) printJson(summary)
+      else {
+        printLines([
+          `mycel is up in ${(node.startupMs / 1000).toFixed(1)} s`,
+          ['chain', `${node.chainId} (${node.chainMode})`],
+          ['rpc', node.rpcUrl],
+          ['MycelToken', node.addresses.mycelToken],
+          ['SubnetRegistry', node.addresses.subnetRegistry],
+          ['api', node.url],
+          ['dashboard', `${node.url}/`],
+          ['data dir', options.dataDir],
+          'Try: npx mycel status · npx mycel subnet list · Ctrl-C to stop',
+        ])
+      }
+      installSignalHandlers(node)
+    })
+}

@@ -1,0 +1,69 @@
+/**
+ * The `mycel` command line: parses options, calls @mycel/node and @mycel/sdk, prints for people or `--json`.
+ * Errors print one readable line (no stack) and exit 2 for usage/config errors, 1 otherwise.
+ */
+import { NodeError } from '@mycel/node'
+import { BaseError, decodeContractError } from '@mycel/sdk'
+import { Command, CommanderError } from 'commander'
+import { deployCommand } from './commands/deploy.ts'
+import { devnetCommand } from './commands/devnet.ts'
+import { keysCommand } from './commands/keys.ts'
+import { neuronCommand } from './commands/neuron.ts'
+import { statusCommand } from './commands/status.ts'
+import { subnetCommand } from './commands/subnet.ts'
+import { upCommand } from './commands/up.ts'
+
+export function buildProgram(): Command {
+  const program = new Command('mycel')
+    .description('mycel: a decentralized AI network on EVM chains')
+    .version('0.1.0')
+    .option('--data-dir <dir>', 'node data directory (env MYCEL_DATA_DIR; default ./.mycel)')
+    .option('--config <file>', 'JSON config file (env MYCEL_CONFIG; default ./mycel.config.json if present)')
+    .option('--rpc <url>', 'use this EVM chain instead of the devnet (env MYCEL_RPC_URL)')
+    .option('--log-level <level>', 'trace|debug|info|warn|error|silent (env MYCEL_LOG_LEVEL)')
+    .option('--json', 'print machine-readable JSON')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+  upCommand(program)
+  statusCommand(program)
+  devnetCommand(program)
+  deployCommand(program)
+  keysCommand(program)
+  subnetCommand(program)
+  neuronCommand(program)
+  for (const command of program.commands) {
+    command.exitOverride()
+    for (const sub of command.commands) sub.exitOverride()
+  }
+  return program
+}
+
+/** One line for the user (plus the error's code under --json). */
+export function describeError(error: unknown): { code: string; message: string; exitCode: number } {
+  const decoded = decodeContractError(error)
+  if (decoded instanceof NodeError)
+    return { code: decoded.code, message: decoded.shortMessage, exitCode: decoded.exitCode }
+  if (decoded instanceof BaseError) return { code: decoded.name, message: decoded.shortMessage, exitCode: 1 }
+  if (decoded instanceof Error && 'shortMessage' in decoded) {
+    return { code: decoded.name, message: String(decoded.shortMessage), exitCode: 1 }
+  }
+  const message = decoded instanceof Error ? decoded.message : String(decoded)
+  return { code: 'ERROR', message, exitCode: 1 }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      process.exitCode = error.exitCode === 0 ? 0 : 2
+      return
+    }
+    const { code, message, exitCode } = describeError(error)
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`)
+    process.stderr.write(`mycel: ${message}\n`)
+    process.exitCode = exitCode
+  }
+}

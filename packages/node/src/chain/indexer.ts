@@ -1,0 +1,155 @@
+/**
+ * The chain watcher: follows the SubnetRegistry's events into SQLite so the HTTP API and the dashboard read the
+ * network from a local index instead of many RPC calls. It remembers the last indexed block (a restart resumes
+ * there) and the chain it indexed (chain id + genesis hash + registry address): if the chain was reset, the index is
+ * rebuilt from the deployment block.
+ */
+import { type NeuronRole, neuronRoles, subnetRegistryAbi } from '@mycel/sdk'
+import { type Log, type PublicClient, parseEventLogs } from 'viem'
+import { getBlock, getBlockNumber, getLogs } from 'viem/actions'
+import type { Common } from '../common/common.ts'
+import { type Db, getMeta, setMeta } from '../db/database.ts'
+
+const MAX_RANGE = 2000n
+
+export type Indexer = {
+  /** Indexes up to the chain head once; returns the block reached. */
+  syncOnce: () => Promise<bigint>
+  /** Polls until stopped. */
+  start: () => void
+  stop: () => Promise<void>
+  readonly indexedBlock: bigint
+  readonly synced: boolean
+}
+
+export async function createIndexer(
+  common: Common,
+  db: Db,
+  client: PublicClient,
+  { registry, fromBlock }: { registry: `0x${string}`; fromBlock: bigint },
+): Promise<Indexer> {
+  const { logger, metrics } = common
+  const genesis = await getBlock(client, { blockNumber: 0n })
+  const identity = `${client.chain?.id}:${genesis.hash}:${registry.toLowerCase()}`
+  if (getMeta(db, 'chain_identity') !== identity) {
+    db.transaction(() => {
+      db.exec('DELETE FROM neurons; DELETE FROM subnets; DELETE FROM events;')
+      setMeta(db, 'chain_identity', identity)
+      setMeta(db, 'indexed_block', (fromBlock - 1n).toString())
+    })()
+    logger.info({ msg: 'index reset for chain', chainId: client.chain?.id, registry })
+  }
+  let indexed = BigInt(getMeta(db, 'indexed_block') ?? (fromBlock - 1n).toString())
+  let synced = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> | undefined
+  let stopped = false
+
+  const insertSubnet = db.prepare(
+    `INSERT OR REPLACE INTO subnets (netuid, owner, name, task_type, scoring_spec_cid, max_neurons, registration_cost, created_block)
+     VALUES (@netuid, @owner, @name, @taskType, @scoringSpecCid, @maxNeurons, @registrationCost, @block)`,
+  )
+  const insertNeuron = db.prepare(
+    `INSERT OR REPLACE INTO neurons (netuid, uid, hotkey, role, endpoint, metadata_cid, registered_block)
+     VALUES (@netuid, @uid, @hotkey, @role, @endpoint, @metadataCid, @block)`,
+  )
+  const updateEndpoint = db.prepare('UPDATE neurons SET endpoint = @endpoint WHERE netuid = @netuid AND uid = @uid')
+  const deleteNeuron = db.prepare('DELETE FROM neurons WHERE netuid = @netuid AND uid = @uid')
+  const insertEvent = db.prepare(
+    'INSERT OR IGNORE INTO events (block_number, log_index, tx_hash, name, args) VALUES (?, ?, ?, ?, ?)',
+  )
+
+  const apply = db.transaction((logs: Log[], toBlock: bigint) => {
+    for (const event of parseEventLogs({ abi: subnetRegistryAbi, logs })) {
+      const block = Number(event.blockNumber)
+      const a = event.args as Record<string, unknown>
+      switch (event.eventName) {
+        case 'SubnetCreated':
+          insertSubnet.run({
+            netuid: Number(a.netuid),
+            owner: a.owner,
+            name: a.name,
+            taskType: a.taskType,
+            scoringSpecCid: a.scoringSpecCid,
+            maxNeurons: Number(a.maxNeurons),
+            registrationCost: String(a.registrationCost),
+            block,
+          })
+          break
+        case 'NeuronRegistered':
+          insertNeuron.run({
+            netuid: Number(a.netuid),
+            uid: Number(a.uid),
+            hotkey: a.hotkey,
+            role: neuronRoles[Number(a.role)] satisfies NeuronRole | undefined,
+            endpoint: a.endpoint,
+            metadataCid: a.metadataCid,
+            block,
+          })
+          break
+        case 'NeuronEndpointUpdated':
+          updateEndpoint.run({ netuid: Number(a.netuid), uid: Number(a.uid), endpoint: a.endpoint })
+          break
+        case 'NeuronDeregistered':
+          deleteNeuron.run({ netuid: Number(a.netuid), uid: Number(a.uid) })
+          break
+      }
+      insertEvent.run(
+        block,
+        event.logIndex,
+        event.transactionHash,
+        event.eventName,
+        JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      )
+    }
+    setMeta(db, 'indexed_block', toBlock.toString())
+  })
+
+  async function syncOnce(): Promise<bigint> {
+    const head = await getBlockNumber(client, { cacheTime: 0 })
+    while (indexed < head && !stopped) {
+      const from = indexed + 1n
+      const to = head - from >= MAX_RANGE ? from + MAX_RANGE - 1n : head
+      const logs = await getLogs(client, { address: registry, fromBlock: from, toBlock: to })
+      apply(logs, to)
+      indexed = to
+      if (logs.length > 0) logger.debug({ msg: 'indexed logs', from, to, count: logs.length })
+    }
+    synced = true
+    metrics.set('mycel_chain_head_block', 'Latest block number seen on the chain.', Number(head))
+    metrics.set('mycel_indexed_block', 'Last block whose events are indexed.', Number(indexed))
+    return indexed
+  }
+
+  const loop = async () => {
+    try {
+      running = syncOnce()
+      await running
+    } catch (error) {
+      metrics.inc('mycel_indexer_errors_total', 'Failed index polls.')
+      logger.warn({ msg: 'index poll failed', err: (error as Error).message.split('\n')[0] })
+    } finally {
+      running = undefined
+      if (!stopped) timer = setTimeout(loop, common.options.pollIntervalMs)
+    }
+  }
+
+  return {
+    syncOnce,
+    start: () => {
+      stopped = false
+      timer = setTimeout(loop, common.options.pollIntervalMs)
+    },
+    stop: async () => {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      await running?.catch(() => {})
+    },
+    get indexedBlock() {
+      return indexed
+    },
+    get synced() {
+      return synced
+    },
+  }
+}

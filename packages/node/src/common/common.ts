@@ -1,0 +1,61 @@
+/**
+ * The one context object built at start and passed down: options, logger, metrics and the shutdown registry.
+ * No module keeps global state of its own.
+ */
+import pino, { type Logger } from 'pino'
+import type { NodeOptions } from '../config/options.ts'
+import { Metrics } from './metrics.ts'
+
+export type Shutdown = {
+  /** Registers a cleanup; cleanups run in reverse order of registration. */
+  add: (name: string, fn: () => Promise<void> | void) => void
+  /** Runs all cleanups once; later calls return the same promise. */
+  run: (reason: string) => Promise<void>
+  readonly isShuttingDown: boolean
+}
+
+export type Common = { options: NodeOptions; logger: Logger; metrics: Metrics; shutdown: Shutdown }
+
+export function createLogger(level: NodeOptions['logLevel'], destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'mycel' },
+      // Never let a key or password reach a log line, whatever object is logged.
+      redact: { paths: ['*.privateKey', '*.password', 'privateKey', 'password', '*.mnemonic'], censor: '[redacted]' },
+    },
+    destination ?? pino.destination(2),
+  )
+}
+
+export function createShutdown(logger: Logger): Shutdown {
+  const tasks: { name: string; fn: () => Promise<void> | void }[] = []
+  let running: Promise<void> | undefined
+  return {
+    add: (name, fn) => {
+      tasks.push({ name, fn })
+    },
+    run: (reason) => {
+      running ??= (async () => {
+        logger.info({ msg: 'shutting down', reason })
+        for (const task of tasks.reverse()) {
+          try {
+            await task.fn()
+          } catch (error) {
+            logger.error({ msg: 'shutdown step failed', step: task.name, err: error })
+          }
+        }
+        logger.info({ msg: 'stopped' })
+      })()
+      return running
+    },
+    get isShuttingDown() {
+      return running !== undefined
+    },
+  }
+}
+
+export function createCommon(options: NodeOptions, logger?: Logger): Common {
+  const log = logger ?? createLogger(options.logLevel)
+  return { options, logger: log, metrics: new Metrics(), shutdown: createShutdown(log) }
+}

@@ -1,0 +1,121 @@
+/**
+ * Node options: one schema, one place for precedence. CLI flag > environment > config file > default, validated
+ * once with zod. A bad value fails with one line naming the field, the value, and where to set it.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { InvalidOptionsError } from '../common/errors.ts'
+
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int({ error: 'expected an integer port' })
+  .min(0, { error: 'expected a port from 0 to 65535' })
+  .max(65535, { error: 'expected a port from 0 to 65535' })
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { error: 'expected an http:// or https:// URL' })
+
+export const optionsSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./.mycel'),
+  rpcUrl: httpUrl.optional(),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8080),
+  devnetPort: port.default(0),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  pollIntervalMs: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Seconds between anvil state dumps (what a SIGKILL can lose at most). */
+  stateIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(1),
+  /** Create the built-in subnets on a fresh devnet. */
+  seed: z.stringbool().or(z.boolean()).default(true),
+  /** Serve the dashboard from this folder (set by the CLI to apps/web). */
+  dashboardDir: z.string().optional(),
+})
+
+export type NodeOptions = z.output<typeof optionsSchema>
+export type NodeOptionsInput = z.input<typeof optionsSchema>
+
+/** Environment variable for each option. */
+export const optionEnv: Record<keyof NodeOptions, string> = {
+  dataDir: 'MYCEL_DATA_DIR',
+  rpcUrl: 'MYCEL_RPC_URL',
+  host: 'MYCEL_HOST',
+  port: 'MYCEL_PORT',
+  devnetPort: 'MYCEL_DEVNET_PORT',
+  logLevel: 'MYCEL_LOG_LEVEL',
+  pollIntervalMs: 'MYCEL_POLL_INTERVAL_MS',
+  stateIntervalSeconds: 'MYCEL_STATE_INTERVAL',
+  seed: 'MYCEL_SEED',
+  dashboardDir: 'MYCEL_DASHBOARD_DIR',
+}
+
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+
+export type ResolveOptionsParameters = {
+  /** Values from CLI flags (undefined = not given). */
+  flags?: Partial<Record<keyof NodeOptions, unknown>>
+  env?: Record<string, string | undefined>
+  /** Explicit config file; otherwise MYCEL_CONFIG, otherwise ./mycel.config.json when present. */
+  configFile?: string | undefined
+  cwd?: string
+}
+
+/** Merges flags, environment, config file and defaults, in that order of precedence, and validates the result. */
+export function resolveOptions(parameters: ResolveOptionsParameters = {}): NodeOptions {
+  const env = parameters.env ?? process.env
+  const cwd = parameters.cwd ?? process.cwd()
+  const explicitConfig = parameters.configFile ?? env.MYCEL_CONFIG
+  const configPath = resolve(cwd, explicitConfig ?? 'mycel.config.json')
+  let fileValues: Record<string, unknown> = {}
+  if (existsSync(configPath)) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(configPath, 'utf8'))
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object')
+      fileValues = parsed as Record<string, unknown>
+    } catch (error) {
+      throw new InvalidOptionsError(
+        `Invalid config file ${configPath}: ${(error as Error).message}. Fix the JSON or point --config elsewhere.`,
+      )
+    }
+  } else if (explicitConfig !== undefined) {
+    throw new InvalidOptionsError(`Config file ${configPath} does not exist. Fix --config / MYCEL_CONFIG.`)
+  }
+
+  const merged: Record<string, unknown> = {}
+  const source: Record<string, string> = {}
+  for (const [key, value] of Object.entries(fileValues)) {
+    merged[key] = value
+    source[key] = `"${key}" in ${configPath}`
+  }
+  for (const [key, name] of Object.entries(optionEnv)) {
+    const value = env[name]
+    if (value !== undefined && value !== '') {
+      merged[key] = value
+      source[key] = `environment variable ${name}`
+    }
+  }
+  for (const [key, value] of Object.entries(parameters.flags ?? {})) {
+    if (value !== undefined) {
+      merged[key] = value
+      source[key] = `flag ${flagOf(key)}`
+    }
+  }
+
+  const result = optionsSchema.safeParse(merged)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const field = issue?.path.join('.') || (issue && 'keys' in issue ? String(issue.keys) : 'options')
+    if (issue?.code === 'unrecognized_keys') {
+      throw new InvalidOptionsError(
+        `Invalid config: unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${configPath}. Known options: ${Object.keys(optionEnv).join(', ')}.`,
+      )
+    }
+    const where = source[field] ?? `"${field}"`
+    const value = merged[field]
+    throw new InvalidOptionsError(
+      `Invalid config: ${field} = ${JSON.stringify(value)}: ${issue?.message ?? 'invalid'} (set by ${where}; fix it there or use ${flagOf(field)}).`,
+    )
+  }
+  return { ...result.data, dataDir: resolve(cwd, result.data.dataDir) }
+}

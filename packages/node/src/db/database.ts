@@ -1,0 +1,95 @@
+/**
+ * The node's SQLite database (better-sqlite3, WAL) with versioned migrations. Each migration runs once, in order,
+ * inside a transaction; `schema_migrations` records which ran. Later capabilities append migrations here.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+
+export type Db = Database.Database
+
+export type Migration = { version: number; name: string; up: string }
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'meta and network index',
+    up: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE subnets (
+        netuid INTEGER PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        task_type TEXT NOT NULL,
+        scoring_spec_cid TEXT NOT NULL,
+        max_neurons INTEGER NOT NULL,
+        registration_cost TEXT NOT NULL,
+        created_block INTEGER NOT NULL
+      );
+      CREATE TABLE neurons (
+        netuid INTEGER NOT NULL REFERENCES subnets(netuid),
+        uid INTEGER NOT NULL,
+        hotkey TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('miner', 'validator')),
+        endpoint TEXT NOT NULL,
+        metadata_cid TEXT NOT NULL,
+        registered_block INTEGER NOT NULL,
+        PRIMARY KEY (netuid, uid)
+      );
+      CREATE UNIQUE INDEX neurons_hotkey ON neurons (netuid, hotkey);
+      CREATE TABLE events (
+        block_number INTEGER NOT NULL,
+        log_index INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL,
+        name TEXT NOT NULL,
+        args TEXT NOT NULL,
+        PRIMARY KEY (block_number, log_index)
+      );
+    `,
+  },
+]
+
+/** Opens (creating if needed) the database at `file` and applies pending migrations. */
+export function openDatabase(file: string, list: Migration[] = migrations): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  migrate(db, list)
+  return db
+}
+
+export function migrate(db: Db, list: Migration[]): number[] {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  )
+  const done = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  )
+  const applied: number[] = []
+  for (const m of [...list].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue
+    db.transaction(() => {
+      db.exec(m.up)
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      )
+    })()
+    applied.push(m.version)
+  }
+  return applied
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  )
+}

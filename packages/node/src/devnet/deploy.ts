@@ -1,0 +1,50 @@
+/**
+ * Makes sure the mycel contracts are on the devnet: reuses the deployments file when its code is still on chain,
+ * otherwise deploys (deterministically, from devnet account 0) and, on a fresh chain, seeds the built-in subnets.
+ */
+import { deployMycel } from '@mycel/sdk'
+import type { Logger } from 'pino'
+import { type Chain, createWalletClient, http, type PublicClient, parseEther } from 'viem'
+import { type DeploymentsFile, readDeployments, staleContracts, writeDeployments } from '../chain/deployments.ts'
+import type { ContentStore } from '../storage/contentStore.ts'
+import { devnetAccount } from './accounts.ts'
+import { seedDevnet } from './seed.ts'
+
+export const DEVNET_INITIAL_SUPPLY = parseEther('100000000')
+
+export async function ensureDevnetContracts(parameters: {
+  dataDir: string
+  client: PublicClient
+  chain: Chain
+  rpcUrl: string
+  store: ContentStore
+  seed: boolean
+  logger: Logger
+}): Promise<{ record: DeploymentsFile; deployed: boolean }> {
+  const { dataDir, client, chain, rpcUrl, logger } = parameters
+  const existing = readDeployments(dataDir, chain.id)
+  if (existing && (await staleContracts(client, existing)).length === 0) return { record: existing, deployed: false }
+
+  const account = devnetAccount(0)
+  const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) })
+  const result = await deployMycel(wallet, {
+    treasury: account.address,
+    initialSupply: DEVNET_INITIAL_SUPPLY,
+    onProgress: (e) => logger.info({ msg: `contract ${e.status}`, contract: e.contract, address: e.address }),
+  })
+  const deployed = Object.values(result.contracts).some((c) => c.transactionHash !== undefined)
+  const record: DeploymentsFile = {
+    chainId: chain.id,
+    method: result.method,
+    deployer: account.address,
+    treasury: account.address,
+    deployedAt: new Date().toISOString(),
+    contracts: result.contracts,
+  }
+  writeDeployments(dataDir, record)
+  if (deployed && parameters.seed) {
+    const subnets = await seedDevnet(wallet, result.addresses.subnetRegistry, parameters.store)
+    logger.info({ msg: 'devnet seeded', subnets: subnets.map((s) => s.name) })
+  }
+  return { record, deployed }
+}

@@ -1,0 +1,136 @@
+/**
+ * The node's HTTP API (hono): health, readiness, Prometheus metrics, the network as JSON, the content store, and
+ * the dashboard's static files. Errors are JSON `{ error: { code, message } }` with the right status; a stack trace
+ * never reaches a client.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import type { Server } from 'node:http'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import type { Common } from '../common/common.ts'
+import { PortInUseError } from '../common/errors.ts'
+import type { Db } from '../db/database.ts'
+import type { ContentStore } from '../storage/contentStore.ts'
+import { readEvents, readNetwork } from './network.ts'
+
+export type NodeState = {
+  ready: boolean
+  reason: string
+  chain?: { chainId: number; rpcUrl: string; embedded: boolean; headBlock: () => bigint; indexedBlock: () => bigint }
+  contracts?: Record<string, string>
+  db?: Db
+  store?: ContentStore
+}
+
+const mime: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+}
+
+const jsonError = (code: string, message: string) => ({ error: { code, message } })
+
+export function createApp(common: Common, state: NodeState) {
+  const app = new Hono()
+  const started = Date.now()
+
+  app.use(async (c, next) => {
+    await next()
+    common.metrics.inc('mycel_http_requests_total', 'HTTP requests served.', {
+      method: c.req.method,
+      status: String(c.res.status),
+    })
+  })
+
+  app.get('/health', (c) => c.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) }))
+
+  app.get('/ready', (c) =>
+    state.ready && state.chain
+      ? c.json({ ready: true, chainId: state.chain.chainId, indexedBlock: Number(state.chain.indexedBlock()) })
+      : c.json({ ready: false, reason: state.reason }, 503),
+  )
+
+  app.get('/metrics', (c) => c.text(common.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+
+  app.get('/api/network', (c) => {
+    if (!state.ready || !state.chain || !state.db) return c.json(jsonError('NOT_READY', state.reason), 503)
+    return c.json({
+      chain: {
+        chainId: state.chain.chainId,
+        rpcUrl: state.chain.rpcUrl,
+        embedded: state.chain.embedded,
+        headBlock: Number(state.chain.headBlock()),
+        indexedBlock: Number(state.chain.indexedBlock()),
+      },
+      contracts: state.contracts,
+      subnets: readNetwork(state.db),
+    })
+  })
+
+  app.get('/api/events', (c) => {
+    if (!state.ready || !state.db) return c.json(jsonError('NOT_READY', state.reason), 503)
+    const raw = c.req.query('limit') ?? '50'
+    const limit = Number(raw)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      return c.json(
+        jsonError('INVALID_LIMIT', `limit must be an integer from 1 to 500, got ${JSON.stringify(raw)}`),
+        400,
+      )
+    }
+    return c.json({ events: readEvents(state.db, limit) })
+  })
+
+  app.get('/api/content/:cid', (c) => {
+    if (!state.store) return c.json(jsonError('NOT_READY', state.reason), 503)
+    let bytes: Uint8Array | undefined
+    try {
+      bytes = state.store.get(c.req.param('cid'))
+    } catch (error) {
+      return c.json(jsonError('INVALID_CID', (error as Error).message.split('\n')[0] ?? 'invalid CID'), 400)
+    }
+    if (!bytes) return c.json(jsonError('NOT_FOUND', `No content ${c.req.param('cid')} in this node's store.`), 404)
+    return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/octet-stream' })
+  })
+
+  app.all('/api/*', (c) => c.json(jsonError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`), 404))
+
+  const dashboardDir = common.options.dashboardDir ? resolve(common.options.dashboardDir) : undefined
+  app.get('*', (c) => {
+    if (!dashboardDir) return c.json(jsonError('NOT_FOUND', 'This node serves no dashboard.'), 404)
+    const path = c.req.path === '/' ? '/index.html' : c.req.path
+    const file = normalize(join(dashboardDir, path))
+    if (!file.startsWith(dashboardDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      return c.json(jsonError('NOT_FOUND', `No page ${c.req.path}.`), 404)
+    }
+    return c.body(readFileSync(file), 200, {
+      'content-type': mime[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+    })
+  })
+
+  app.notFound((c) => c.json(jsonError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`), 404))
+  app.onError((error, c) => {
+    common.logger.error({ msg: 'request failed', path: c.req.path, err: error })
+    return c.json(jsonError('INTERNAL', 'The node failed to handle this request; see its log.'), 500)
+  })
+  return app
+}
+
+/** Listens on host:port; fails with {@link PortInUseError} naming the port when it is taken. */
+export async function listen(app: Hono, host: string, port: number): Promise<{ server: Server; port: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }) as Server
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError({ host, port, what: 'node HTTP port' }) : error)
+    })
+    server.once('listening', () => {
+      const address = server.address()
+      resolvePromise({ server, port: typeof address === 'object' && address ? address.port : port })
+    })
+  })
+}

@@ -1,0 +1,46 @@
+/** @mycel/node: the daemon (`start`), its options, devnet, keystore and chain helpers, importable. */
+
+export { connectChain, redactRpcUrl } from './chain/client.ts'
+export type { DeploymentsFile } from './chain/deployments.ts'
+export { addressesOf, deploymentsPath, readDeployments, staleContracts, writeDeployments } from './chain/deployments.ts'
+export type { Common } from './common/common.ts'
+export { createCommon, createLogger } from './common/common.ts'
+export {
+  DevnetStartError,
+  DevnetStateCorruptError,
+  InvalidOptionsError,
+  NodeError,
+  NotDeployedError,
+  PortInUseError,
+  RpcUnreachableError,
+} from './common/errors.ts'
+export type { NodeOptions, NodeOptionsInput, ResolveOptionsParameters } from './config/options.ts'
+export { optionEnv, optionsSchema, resolveOptions } from './config/options.ts'
+export { migrations, openDatabase } from './db/database.ts'
+export { DEVNET_MNEMONIC, devnetAccount } from './devnet/accounts.ts'
+export type { AnvilProcess } from './devnet/anvil.ts'
+export { anvilBinary, checkStateFile, DEVNET_CHAIN_ID, freePort, probeChainId, startAnvil } from './devnet/anvil.ts'
+export { DEVNET_INITIAL_SUPPLY, ensureDevnetContracts } from './devnet/deploy.ts'
+export {
+  devnetPaths,
+  findRunningDevnet,
+  findRunningNode,
+  isAlive,
+  resetDevnet,
+  startDetachedDevnet,
+  stopDetachedDevnet,
+} from './devnet/devnet.ts'
+export { builtinSubnets } from './devnet/seed.ts'
+export type { KeystoreV3 } from './keys/keystore.ts'
+export {
+  decryptKeystore,
+  encryptKeystore,
+  KeystoreError,
+  keystoreDir,
+  LIGHT_SCRYPT,
+  STANDARD_SCRYPT,
+  WrongPasswordError,
+} from './keys/keystore.ts'
+export type { MycelNode } from './start.ts'
+export { installSignalHandlers, start } from './start.ts'
+export { createContentStore } from './storage/contentStore.ts'

@@ -1,0 +1,167 @@
+/**
+ * Keys encrypted at rest in the Web3 Secret Storage v3 format (the geth/ethers keystore): scrypt derives a key from
+ * the password, AES-128-CTR encrypts the private key, keccak256(derivedKey[16..32] ++ ciphertext) authenticates it.
+ * Files live in `<dataDir>/keystore/<name>.json`; a plaintext key never touches the disk.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  pbkdf2Sync,
+  randomBytes,
+  randomUUID,
+  scryptSync,
+  timingSafeEqual,
+} from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bytesToHex, type Hex, hexToBytes, keccak256 } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { NodeError } from '../common/errors.ts'
+
+export type KeystoreV3 = {
+  version: 3
+  id: string
+  address: string
+  crypto: {
+    cipher: 'aes-128-ctr'
+    cipherparams: { iv: string }
+    ciphertext: string
+    kdf: 'scrypt' | 'pbkdf2'
+    kdfparams:
+      | { dklen: number; n: number; r: number; p: number; salt: string }
+      | { dklen: number; c: number; prf: 'hmac-sha256'; salt: string }
+    mac: string
+  }
+}
+
+/** geth's standard scrypt cost (N = 2^18, ~1 s) and its `--lightkdf` cost (N = 2^12) for throwaway keys. */
+export const STANDARD_SCRYPT = { n: 262144, r: 8, p: 1 }
+export const LIGHT_SCRYPT = { n: 4096, r: 8, p: 6 }
+
+export class WrongPasswordError extends NodeError {
+  override name = 'WrongPasswordError'
+  constructor(name: string) {
+    super('WRONG_PASSWORD', `Wrong password for key "${name}" (the keystore MAC does not match).`)
+  }
+}
+
+export class KeystoreError extends NodeError {
+  override name = 'KeystoreError'
+  constructor(message: string) {
+    super('KEYSTORE', message, { exitCode: 2 })
+  }
+}
+
+const strip = (hex: string) => (hex.startsWith('0x') ? hex.slice(2) : hex)
+
+function deriveKey(password: string, kdf: KeystoreV3['crypto']['kdf'], params: KeystoreV3['crypto']['kdfparams']) {
+  const salt = Buffer.from(params.salt, 'hex')
+  if (kdf === 'scrypt' && 'n' in params) {
+    return scryptSync(password.normalize('NFKC'), salt, params.dklen, {
+      N: params.n,
+      r: params.r,
+      p: params.p,
+      maxmem: 256 * params.n * params.r + 64 * 1024 * 1024,
+    })
+  }
+  if (kdf === 'pbkdf2' && 'c' in params)
+    return pbkdf2Sync(password.normalize('NFKC'), salt, params.c, params.dklen, 'sha256')
+  throw new KeystoreError(`Unsupported keystore KDF ${JSON.stringify(kdf)}: expected scrypt or pbkdf2.`)
+}
+
+export function encryptKeystore(privateKey: Hex, password: string, cost = STANDARD_SCRYPT): KeystoreV3 {
+  const account = privateKeyToAccount(privateKey)
+  const salt = randomBytes(32)
+  const iv = randomBytes(16)
+  const kdfparams = { dklen: 32, n: cost.n, r: cost.r, p: cost.p, salt: salt.toString('hex') }
+  const derived = deriveKey(password, 'scrypt', kdfparams)
+  const cipher = createCipheriv('aes-128-ctr', derived.subarray(0, 16), iv)
+  const ciphertext = Buffer.concat([cipher.update(hexToBytes(privateKey)), cipher.final()])
+  const mac = keccak256(Buffer.concat([derived.subarray(16, 32), ciphertext]))
+  return {
+    version: 3,
+    id: randomUUID(),
+    address: account.address.slice(2).toLowerCase(),
+    crypto: {
+      cipher: 'aes-128-ctr',
+      cipherparams: { iv: iv.toString('hex') },
+      ciphertext: ciphertext.toString('hex'),
+      kdf: 'scrypt',
+      kdfparams,
+      mac: strip(mac),
+    },
+  }
+}
+
+/** Decrypts a v3 keystore; {@link WrongPasswordError} when the MAC does not match. */
+export function decryptKeystore(keystore: KeystoreV3, password: string, name = 'key'): Hex {
+  if (keystore?.version !== 3 || !keystore.crypto) throw new KeystoreError(`Key "${name}" is not a version 3 keystore.`)
+  const { crypto } = keystore
+  if (crypto.cipher !== 'aes-128-ctr')
+    throw new KeystoreError(`Key "${name}" uses unsupported cipher ${crypto.cipher}.`)
+  const derived = deriveKey(password, crypto.kdf, crypto.kdfparams)
+  const ciphertext = Buffer.from(crypto.ciphertext, 'hex')
+  const mac = Buffer.from(strip(keccak256(Buffer.concat([derived.subarray(16, 32), ciphertext]))), 'hex')
+  const expected = Buffer.from(strip(crypto.mac), 'hex')
+  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw new WrongPasswordError(name)
+  const decipher = createDecipheriv('aes-128-ctr', derived.subarray(0, 16), Buffer.from(crypto.cipherparams.iv, 'hex'))
+  return bytesToHex(Buffer.concat([decipher.update(ciphertext), decipher.final()]))
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/
+
+/** A folder of named keystores. */
+export function keystoreDir(dir: string) {
+  const fileOf = (name: string) => {
+    if (!NAME.test(name)) {
+      throw new KeystoreError(`Invalid key name ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-'.`)
+    }
+    return join(dir, `${name}.json`)
+  }
+  const read = (name: string): KeystoreV3 => {
+    const file = fileOf(name)
+    if (!existsSync(file))
+      throw new KeystoreError(`No key named "${name}" in ${dir}. List keys with \`mycel keys list\`.`)
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as KeystoreV3
+    } catch {
+      throw new KeystoreError(`Keystore file ${file} is not valid JSON.`)
+    }
+  }
+  return {
+    dir,
+    save(
+      name: string,
+      privateKey: Hex,
+      password: string,
+      cost = STANDARD_SCRYPT,
+    ): { name: string; address: `0x${string}`; file: string } {
+      if (password.length === 0)
+        throw new KeystoreError('Refusing an empty password: a keystore is only as strong as it.')
+      const file = fileOf(name)
+      if (existsSync(file)) throw new KeystoreError(`A key named "${name}" already exists (${file}).`)
+      const keystore = encryptKeystore(privateKey, password, cost)
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(keystore, null, 2)}\n`, { mode: 0o600 })
+      renameSync(`${file}.tmp`, file)
+      return { name, address: privateKeyToAccount(privateKey).address, file }
+    },
+    list(): { name: string; address: `0x${string}` }[] {
+      if (!existsSync(dir)) return []
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => {
+          const name = f.slice(0, -5)
+          const address = `0x${read(name).address}`
+          return { name, address: address as `0x${string}` }
+        })
+    },
+    address(name: string): `0x${string}` {
+      return `0x${read(name).address}` as `0x${string}`
+    },
+    unlock(name: string, password: string) {
+      return privateKeyToAccount(decryptKeystore(read(name), password, name))
+    },
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * `start(options)`: the node daemon. Opens the HTTP server first (so `/health` answers and `/ready` says why it is
+ * not ready yet), then the database, the chain (embedded anvil, an already running `mycel devnet`, or `rpcUrl`),
+ * the contract deployments, and the chain indexer. Returns a handle whose `stop()` shuts everything down in order.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { MycelAddresses } from '@mycel/sdk'
+import type { Logger } from 'pino'
+import { getBlockNumber } from 'viem/actions'
+import { connectChain, redactRpcUrl } from './chain/client.ts'
+import {
+  addressesOf,
+  type DeploymentsFile,
+  deploymentsPath,
+  readDeployments,
+  staleContracts,
+} from './chain/deployments.ts'
+import { createIndexer } from './chain/indexer.ts'
+import { type Common, createCommon } from './common/common.ts'
+import { NodeError, NotDeployedError } from './common/errors.ts'
+import type { NodeOptions } from './config/options.ts'
+import { openDatabase } from './db/database.ts'
+import { type AnvilProcess, startAnvil } from './devnet/anvil.ts'
+import { ensureDevnetContracts } from './devnet/deploy.ts'
+import { devnetPaths, findRunningDevnet, findRunningNode } from './devnet/devnet.ts'
+import { createApp, listen, type NodeState } from './http/server.ts'
+import { createContentStore } from './storage/contentStore.ts'
+
+export type MycelNode = {
+  common: Common
+  /** Base URL of the HTTP API and dashboard. */
+  url: string
+  rpcUrl: string
+  chainId: number
+  /** 'embedded' = anvil child of this node; 'devnet' = a running `mycel devnet`; 'external' = rpcUrl. */
+  chainMode: 'embedded' | 'devnet' | 'external'
+  addresses: MycelAddresses
+  /** Milliseconds from start() to ready. */
+  startupMs: number
+  stop: () => Promise<void>
+}
+
+export async function start(options: NodeOptions, { logger }: { logger?: Logger } = {}): Promise<MycelNode> {
+  const started = performance.now()
+  const common = createCommon(options, logger)
+  const { shutdown } = common
+  const log = common.logger
+  const state: NodeState = { ready: false, reason: 'starting' }
+  try {
+    return await startInner()
+  } catch (error) {
+    await shutdown.run('start failed')
+    throw error
+  }
+
+  async function startInner(): Promise<MycelNode> {
+    mkdirSync(options.dataDir, { recursive: true })
+    const other = findRunningNode(options.dataDir)
+    if (other && other.pid !== process.pid) {
+      throw new NodeError(
+        'DATA_DIR_IN_USE',
+        `Another mycel node (pid ${other.pid}, ${other.apiUrl}) uses data dir ${options.dataDir}. Stop it or pass another --data-dir.`,
+      )
+    }
+
+    const app = createApp(common, state)
+    const { server, port } = await listen(app, options.host, options.port)
+    shutdown.add(
+      'http',
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r())
+          server.closeAllConnections()
+        }),
+    )
+    const url = `http://${options.host}:${port}`
+    log.info({ msg: 'http listening', url })
+
+    const db = openDatabase(join(options.dataDir, 'node.db'))
+    shutdown.add('database', () => {
+      db.close()
+    })
+    const store = createContentStore(options.dataDir)
+    state.db = db
+    state.store = store
+
+    // The chain.
+    let chainMode: MycelNode['chainMode']
+    let rpcUrl: string
+    let anvil: AnvilProcess | undefined
+    if (options.rpcUrl) {
+      chainMode = 'external'
+      rpcUrl = options.rpcUrl
+    } else {
+      const devnet = await findRunningDevnet(options.dataDir)
+      if (devnet) {
+        chainMode = 'devnet'
+        rpcUrl = devnet.rpcUrl
+      } else {
+        chainMode = 'embedded'
+        state.reason = 'starting the embedded devnet'
+        const paths = devnetPaths(options.dataDir)
+        anvil = await startAnvil({
+          stateFile: paths.state,
+          logFile: paths.log,
+          host: '127.0.0.1',
+          port: options.devnetPort,
+          stateIntervalSeconds: options.stateIntervalSeconds,
+        })
+        const child = anvil
+        shutdown.add('devnet', () => child.stop())
+        void child.exited.then((code) => {
+          if (!shutdown.isShuttingDown) {
+            log.error({ msg: 'embedded devnet exited unexpectedly', code })
+            state.ready = false
+            state.reason = `the embedded devnet exited (code ${code})`
+          }
+        })
+        rpcUrl = anvil.rpcUrl
+      }
+    }
+    state.reason = 'connecting to the chain'
+    const { client, chain, chainId } = await connectChain(rpcUrl, { pollingInterval: options.pollIntervalMs })
+    log.info({ msg: 'chain connected', chainId, rpcUrl: redactRpcUrl(rpcUrl), mode: chainMode })
+
+    // The contracts.
+    state.reason = 'checking contract deployments'
+    let record: DeploymentsFile
+    if (chainMode === 'external') {
+      const file = deploymentsPath(options.dataDir, chainId)
+      const found = readDeployments(options.dataDir, chainId)
+      if (!found) throw new NotDeployedError({ chainId, file })
+      const stale = await staleContracts(client, found)
+      if (stale.length > 0) {
+        throw new NodeError(
+          'DEPLOYMENT_MISSING',
+          `${file} lists ${stale.join(', ')}, but that code is not on chain ${chainId}. Redeploy with \`mycel deploy\`.`,
+        )
+      }
+      record = found
+    } else {
+      state.reason = 'deploying contracts'
+      ;({ record } = await ensureDevnetContracts({
+        dataDir: options.dataDir,
+        client,
+        chain,
+        rpcUrl,
+        store,
+        seed: options.seed,
+        logger: log,
+      }))
+    }
+    const addresses = addressesOf(record)
+    state.contracts = addresses
+
+    // The index.
+    state.reason = 'indexing the chain'
+    const registryBlock = BigInt(record.contracts.subnetRegistry.blockNumber ?? '0')
+    const indexer = await createIndexer(common, db, client, {
+      registry: addresses.subnetRegistry,
+      fromBlock: registryBlock,
+    })
+    await indexer.syncOnce()
+    indexer.start()
+    shutdown.add('indexer', () => indexer.stop())
+    let head = indexer.indexedBlock
+    const headTimer = setInterval(() => {
+      getBlockNumber(client, { cacheTime: 0 }).then(
+        (b) => {
+          head = b
+        },
+        () => {},
+      )
+    }, options.pollIntervalMs)
+    shutdown.add('head poll', () => clearInterval(headTimer))
+
+    state.chain = {
+      chainId,
+      rpcUrl: chainMode === 'external' ? redactRpcUrl(rpcUrl) : rpcUrl,
+      embedded: chainMode !== 'external',
+      // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take.
+      headBlock: () => (head > indexer.indexedBlock ? head : indexer.indexedBlock),
+      indexedBlock: () => indexer.indexedBlock,
+    }
+    state.ready = true
+    state.reason = 'ready'
+
+    const nodeInfo = devnetPaths(options.dataDir).nodeInfo
+    writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId }, null, 2)}\n`)
+    shutdown.add('node info', () => rmSync(nodeInfo, { force: true }))
+    shutdown.add('not ready', () => {
+      state.ready = false
+      state.reason = 'shutting down'
+    })
+
+    const startupMs = Math.round(performance.now() - started)
+    log.info({ msg: 'node ready', url, chainId, startupMs, ...addresses })
+    return { common, url, rpcUrl, chainId, chainMode, addresses, startupMs, stop: () => shutdown.run('stop') }
+  }
+}
+
+/** Stops `node` on SIGINT/SIGTERM (a second signal exits at once). */
+export function installSignalHandlers(node: Pick<MycelNode, 'stop'>, onStopped: () => void = () => process.exit(0)) {
+  let count = 0
+  const handler = (signal: NodeJS.Signals) => {
+    count += 1
+    if (count > 1) process.exit(130)
+    process.stderr.write(`\n${signal}: stopping…\n`)
+    void node.stop().then(onStopped)
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+}

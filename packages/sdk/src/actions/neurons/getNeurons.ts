@@ -1,0 +1,55 @@
+import type { Client } from 'viem'
+import { readContract } from 'viem/actions'
+import { type NeuronRole, neuronRoles, subnetRegistryAbi } from '../../contracts.ts'
+
+export type Neuron = {
+  netuid: number
+  uid: number
+  hotkey: `0x${string}`
+  role: NeuronRole
+  endpoint: string
+  metadataCid: string
+  registeredAtBlock: bigint
+}
+
+const PAGE = 512n
+
+/**
+ * Reads the registered neurons of a subnet from the registry, page by page.
+ *
+ * @example
+ * const neurons = await getNeurons(client, { registry, netuid: 1 })
+ */
+export async function getNeurons(
+  client: Client,
+  { registry, netuid }: { registry: `0x${string}`; netuid: number | bigint },
+): Promise<Neuron[]> {
+  const id = BigInt(netuid)
+  const subnet = await readContract(client, {
+    address: registry,
+    abi: subnetRegistryAbi,
+    functionName: 'getSubnet',
+    args: [id],
+  })
+  const neurons: Neuron[] = []
+  for (let offset = 0n; offset < BigInt(subnet.nextUid); offset += PAGE) {
+    const [uids, page] = await readContract(client, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'getNeurons',
+      args: [id, offset, PAGE],
+    })
+    page.forEach((n, i) => {
+      neurons.push({
+        netuid: Number(id),
+        uid: uids[i] as number,
+        hotkey: n.hotkey,
+        role: neuronRoles[n.role] ?? 'miner',
+        endpoint: n.endpoint,
+        metadataCid: n.metadataCid,
+        registeredAtBlock: n.registeredAtBlock,
+      })
+    })
+  }
+  return neurons
+}

@@ -1,0 +1,104 @@
+import { maxUint256, parseEventLogs, parseSignature } from 'viem'
+import { readContract, signTypedData } from 'viem/actions'
+import { mycelTokenAbi, type NeuronRole, neuronRoles, subnetRegistryAbi } from '../../contracts.ts'
+import { MissingEventError } from '../../errors/contract.ts'
+import { send, type WriteClient } from '../write.ts'
+
+export type RegisterNeuronParameters = {
+  registry: `0x${string}`
+  netuid: number | bigint
+  role: NeuronRole
+  /** Where the neuron serves: an http:// or https:// URL. */
+  endpoint: string
+  /** CID of the neuron's metadata document, or '' for none. */
+  metadataCid?: string
+  /** Seconds the registration-cost permit stays valid (default 1 hour). */
+  permitTtlSeconds?: number
+}
+
+export type RegisterNeuronReturnType = { uid: number; hash: `0x${string}`; costPaid: bigint }
+
+/**
+ * Registers the client's account as a neuron (its hotkey) in a subnet. When the subnet charges a registration cost
+ * and the registry's allowance is short, an EIP-2612 permit is signed so the whole registration is one transaction.
+ *
+ * @example
+ * const { uid } = await registerNeuron(client, { registry, netuid: 1, role: 'miner', endpoint: 'http://127.0.0.1:9000' })
+ */
+export async function registerNeuron(
+  client: WriteClient,
+  parameters: RegisterNeuronParameters,
+): Promise<RegisterNeuronReturnType> {
+  const { registry, endpoint } = parameters
+  const netuid = BigInt(parameters.netuid)
+  const role = neuronRoles.indexOf(parameters.role)
+  const metadataCid = parameters.metadataCid ?? ''
+  const owner = client.account.address
+
+  let cost = 0n
+  let allowance = maxUint256
+  let token: `0x${string}` | undefined
+  try {
+    cost = (
+      await readContract(client, {
+        address: registry,
+        abi: subnetRegistryAbi,
+        functionName: 'getSubnet',
+        args: [netuid],
+      })
+    ).registrationCost
+  } catch {
+    // Unknown subnet: let the registration below revert with the registry's own, decoded error.
+  }
+  if (cost > 0n) {
+    token = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'token' })
+    allowance = await readContract(client, {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'allowance',
+      args: [owner, registry],
+    })
+  }
+
+  let sent: Awaited<ReturnType<typeof send>>
+  if (token !== undefined && allowance < cost) {
+    const chainId = client.chain?.id ?? (await client.request({ method: 'eth_chainId' }).then(Number))
+    const [nonce, name] = await Promise.all([
+      readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'nonces', args: [owner] }),
+      readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'name' }),
+    ])
+    const deadline = BigInt(Math.floor(Date.now() / 1000) + (parameters.permitTtlSeconds ?? 3600))
+    const signature = await signTypedData(client, {
+      account: client.account,
+      domain: { name, version: '1', chainId, verifyingContract: token },
+      types: {
+        Permit: [
+          { name: 'owner', type: 'address' },
+          { name: 'spender', type: 'address' },
+          { name: 'value', type: 'uint256' },
+          { name: 'nonce', type: 'uint256' },
+          { name: 'deadline', type: 'uint256' },
+        ],
+      },
+      primaryType: 'Permit',
+      message: { owner, spender: registry, value: cost, nonce, deadline },
+    })
+    const { v, r, s } = parseSignature(signature)
+    sent = await send(client, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'registerNeuronWithPermit',
+      args: [netuid, role, endpoint, metadataCid, deadline, Number(v ?? 27n), r, s],
+    })
+  } else {
+    sent = await send(client, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'registerNeuron',
+      args: [netuid, role, endpoint, metadataCid],
+    })
+  }
+  const [event] = parseEventLogs({ abi: subnetRegistryAbi, eventName: 'NeuronRegistered', logs: sent.receipt.logs })
+  if (!event) throw new MissingEventError({ eventName: 'NeuronRegistered', hash: sent.hash })
+  return { uid: event.args.uid, hash: sent.hash, costPaid: event.args.costPaid }
+}

@@ -1,0 +1,46 @@
+import type { Client } from 'viem'
+import { readContract } from 'viem/actions'
+import { subnetRegistryAbi } from '../../contracts.ts'
+
+export type Subnet = {
+  netuid: number
+  owner: `0x${string}`
+  name: string
+  taskType: string
+  scoringSpecCid: string
+  maxNeurons: number
+  neuronCount: number
+  registrationCost: bigint
+  createdAtBlock: bigint
+}
+
+/**
+ * Reads every subnet straight from the registry (one call per subnet).
+ *
+ * @example
+ * const subnets = await getSubnets(client, { registry })
+ */
+export async function getSubnets(client: Client, { registry }: { registry: `0x${string}` }): Promise<Subnet[]> {
+  const count = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'subnetCount' })
+  const subnets: Subnet[] = []
+  for (let netuid = 1n; netuid <= count; netuid++) {
+    const s = await readContract(client, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'getSubnet',
+      args: [netuid],
+    })
+    subnets.push({
+      netuid: Number(netuid),
+      owner: s.owner,
+      name: s.name,
+      taskType: s.taskType,
+      scoringSpecCid: s.scoringSpecCid,
+      maxNeurons: s.maxNeurons,
+      neuronCount: s.neuronCount,
+      registrationCost: s.registrationCost,
+      createdAtBlock: s.createdAtBlock,
+    })
+  }
+  return subnets
+}

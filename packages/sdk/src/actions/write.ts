@@ -1,0 +1,33 @@
+/**
+ * The one path every state-changing action takes: simulate (so a revert is decoded before anything is sent), send,
+ * wait for the receipt, and turn a contract's custom error into a readable {@link ContractRevertError}.
+ */
+import type { Abi, Account, Chain, Client, ContractFunctionArgs, ContractFunctionName, Transport } from 'viem'
+import { simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { decodeContractError, TransactionRevertedError } from '../errors/contract.ts'
+
+export type WriteClient = Client<Transport, Chain | undefined, Account>
+
+export async function send<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
+>(
+  client: WriteClient,
+  parameters: {
+    address: `0x${string}`
+    abi: abi
+    functionName: functionName
+    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>
+  },
+) {
+  try {
+    // biome-ignore lint/suspicious/noExplicitAny: viem's generic request type is reconstructed by simulateContract.
+    const { request, result } = await simulateContract(client, { ...parameters, account: client.account } as any)
+    const hash = await writeContract(client, request)
+    const receipt = await waitForTransactionReceipt(client, { hash })
+    if (receipt.status !== 'success') throw new TransactionRevertedError({ hash })
+    return { hash, receipt, result: result as unknown }
+  } catch (error) {
+    throw decodeContractError(error)
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Deterministic, idempotent deployment of the mycel contracts.
+ *
+ * Each contract is created through the widely deployed CREATE2 factory (present on anvil by default and on most
+ * EVM chains), so its address depends only on its init code and a salt: the same on every fresh devnet and on every
+ * chain with the same constructor arguments. Before deploying, the predicted address is checked for code; a
+ * contract already there is reused, so running the deployment twice changes nothing. On a chain without the factory
+ * the contracts are created with plain CREATE from the deployer and the addresses depend on its nonce.
+ */
+import { concatHex, encodeDeployData, getContractAddress, type Hex, keccak256, padHex, stringToHex } from 'viem'
+import { deployContract, getCode, sendTransaction, waitForTransactionReceipt } from 'viem/actions'
+import type { WriteClient } from '../actions/write.ts'
+import {
+  type MycelAddresses,
+  mycelTokenAbi,
+  mycelTokenBytecode,
+  subnetRegistryAbi,
+  subnetRegistryBytecode,
+} from '../contracts.ts'
+import { BaseError } from '../errors/base.ts'
+import { TransactionRevertedError } from '../errors/contract.ts'
+
+/** The deterministic CREATE2 deployment proxy (same address on every chain that has it). */
+export const create2Factory = '0x4e59b44847b379578588920ca78fbf26c0b4956c' as const
+
+export type DeployMycelParameters = {
+  /** Receives the initial MYC supply and administers the token's minter role. */
+  treasury: `0x${string}`
+  /** Initial MYC supply in wei. */
+  initialSupply: bigint
+  /** Namespace for CREATE2 salts; different salts give independent deployments on one chain. */
+  salt?: string
+  /** Called as each contract is found or deployed. */
+  onProgress?: (event: {
+    contract: keyof MycelAddresses
+    address: `0x${string}`
+    status: 'deployed' | 'existing'
+  }) => void
+}
+
+export type DeployedContract = { address: `0x${string}`; codeHash: Hex; transactionHash?: Hex; blockNumber?: string }
+
+export type DeployMycelReturnType = {
+  method: 'create2' | 'create'
+  addresses: MycelAddresses
+  contracts: Record<keyof MycelAddresses, DeployedContract>
+}
+
+export class DeploymentFailedError extends BaseError {
+  override name = 'DeploymentFailedError' as const
+  constructor({ contract, address }: { contract: string; address: string }) {
+    super(`Deploying ${contract} left no code at ${address}.`, { docsPath: 'deployment.md' })
+  }
+}
+
+/**
+ * Deploys MycelToken and SubnetRegistry (or finds them already deployed) and returns their addresses.
+ *
+ * @example
+ * const { addresses } = await deployMycel(walletClient, { treasury: account.address, initialSupply: parseEther('1000000') })
+ */
+export async function deployMycel(
+  client: WriteClient,
+  parameters: DeployMycelParameters,
+): Promise<DeployMycelReturnType> {
+  const saltBase = parameters.salt ?? 'mycel.v1'
+  const factoryCode = await getCode(client, { address: create2Factory })
+  const method = factoryCode && factoryCode !== '0x' ? 'create2' : 'create'
+
+  async function place(contract: keyof MycelAddresses, initCode: Hex): Promise<DeployedContract> {
+    if (method === 'create') {
+      const hash = await sendDeploy(client, initCode)
+      const receipt = await waitForTransactionReceipt(client, { hash })
+      if (receipt.status !== 'success' || !receipt.contractAddress) throw new TransactionRevertedError({ hash })
+      return finish(contract, receipt.contractAddress, hash, receipt.blockNumber)
+    }
+    const salt = padHex(keccak256(stringToHex(`${saltBase}/${contract}`)), { size: 32 })
+    const address = getContractAddress({ opcode: 'CREATE2', from: create2Factory, salt, bytecode: initCode })
+    const existing = await getCode(client, { address })
+    if (existing && existing !== '0x') {
+      parameters.onProgress?.({ contract, address, status: 'existing' })
+      return { address, codeHash: keccak256(existing) }
+    }
+    const hash = await sendTransaction(client, {
+      account: client.account,
+      chain: client.chain,
+      to: create2Factory,
+      data: concatHex([salt, initCode]),
+    })
+    const receipt = await waitForTransactionReceipt(client, { hash })
+    if (receipt.status !== 'success') throw new TransactionRevertedError({ hash })
+    return finish(contract, address, hash, receipt.blockNumber)
+  }
+
+  async function finish(
+    contract: keyof MycelAddresses,
+    address: `0x${string}`,
+    transactionHash: Hex,
+    blockNumber: bigint,
+  ): Promise<DeployedContract> {
+    const code = await getCode(client, { address })
+    if (!code || code === '0x') throw new DeploymentFailedError({ contract, address })
+    parameters.onProgress?.({ contract, address, status: 'deployed' })
+    return { address, codeHash: keccak256(code), transactionHash, blockNumber: blockNumber.toString() }
+  }
+
+  const mycelToken = await place(
+    'mycelToken',
+    encodeDeployData({
+      abi: mycelTokenAbi,
+      bytecode: mycelTokenBytecode,
+      args: [parameters.treasury, parameters.initialSupply],
+    }),
+  )
+  const subnetRegistry = await place(
+    'subnetRegistry',
+    encodeDeployData({ abi: subnetRegistryAbi, bytecode: subnetRegistryBytecode, args: [mycelToken.address] }),
+  )
+  return {
+    method,
+    addresses: { mycelToken: mycelToken.address, subnetRegistry: subnetRegistry.address },
+    contracts: { mycelToken, subnetRegistry },
+  }
+}
+
+async function sendDeploy(client: WriteClient, initCode: Hex): Promise<Hex> {
+  // deployContract takes abi + bytecode + args; the init code already has the encoded arguments appended.
+  return deployContract(client, { account: client.account, chain: client.chain, abi: [], bytecode: initCode })
+}

@@ -1,0 +1,94 @@
+/**
+ * Turns a revert from a mycel contract (a custom error decoded by viem) into a sentence that says what went wrong
+ * and what to do about it. Used by the CLI and the node so a user never has to read a selector.
+ */
+import { ContractFunctionRevertedError, formatUnits, BaseError as ViemBaseError } from 'viem'
+import { BaseError } from './base.ts'
+
+export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
+
+/** A mycel contract rejected a call with custom error `errorName(args)`. */
+export class ContractRevertError extends BaseError {
+  override name = 'ContractRevertError' as const
+  readonly errorName: string
+  readonly args: readonly unknown[]
+  constructor({ errorName, args, cause }: { errorName: string; args: readonly unknown[]; cause: unknown }) {
+    super(describeRevert(errorName, args), { details: `${errorName}(${args.map(String).join(', ')})`, cause })
+    this.errorName = errorName
+    this.args = args
+  }
+}
+
+const myc = (value: unknown) => `${formatUnits(BigInt(value as bigint), 18)} MYC`
+
+/** One readable sentence per custom error the contracts can raise. */
+export function describeRevert(errorName: string, args: readonly unknown[]): string {
+  const [a, b, c] = args
+  switch (errorName) {
+    case 'SubnetRegistryUnknownSubnet':
+      return `Subnet ${a} does not exist. List subnets with \`mycel subnet list\`.`
+    case 'SubnetRegistrySubnetFull':
+      return `Subnet ${a} is full (${b} of ${b} neurons). Pick another subnet or wait for a slot to free up.`
+    case 'SubnetRegistryAlreadyRegistered':
+      return `Hotkey ${b} is already registered in subnet ${a} as uid ${c}. Use \`mycel neuron update\` to change its endpoint.`
+    case 'SubnetRegistryNotRegistered':
+      return `Hotkey ${b} is not registered in subnet ${a}.`
+    case 'SubnetRegistryInvalidEndpoint':
+      return `Endpoint ${JSON.stringify(a)} is not valid: give an http:// or https:// URL of 10 to 256 visible ASCII characters, e.g. http://127.0.0.1:9000.`
+    case 'SubnetRegistryInvalidLabel':
+      return `Name or task type ${JSON.stringify(a)} is not valid: use 1 to 32 bytes.`
+    case 'SubnetRegistryInvalidCid':
+      return `CID ${JSON.stringify(a)} is not valid: use a CID string of at most 128 characters.`
+    case 'SubnetRegistryInvalidMaxNeurons':
+      return `Max neurons ${a} is out of range: use 1 to ${b}.`
+    case 'SubnetRegistryInvalidPageSize':
+      return `Page size ${a} is out of range: use 1 to ${b}.`
+    case 'ERC20InsufficientAllowance':
+      return `Allowance too low: ${a} may spend ${myc(b)} but ${myc(c)} is needed. Approve the registry first.`
+    case 'ERC20InsufficientBalance':
+      return `Balance too low: ${a} holds ${myc(b)} but ${myc(c)} is needed.`
+    case 'AccessControlUnauthorizedAccount':
+      return `Account ${a} lacks role ${b} for this action.`
+    default:
+      return `The contract rejected the call with ${errorName}(${args.map(String).join(', ')}).`
+  }
+}
+
+/**
+ * If `error` is (or wraps) a decoded custom-error revert, returns a {@link ContractRevertError}; otherwise returns
+ * `error` unchanged.
+ */
+export function decodeContractError(error: unknown): unknown {
+  if (!(error instanceof ViemBaseError)) return error
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
+  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+    return new ContractRevertError({
+      errorName: reverted.data.errorName,
+      args: reverted.data.args ?? [],
+      cause: error,
+    })
+  }
+  return error
+}
+
+/** A transaction was mined but failed (out of gas, or a revert the simulation did not foresee). */
+export class TransactionRevertedError extends BaseError {
+  override name = 'TransactionRevertedError' as const
+  readonly hash: `0x${string}`
+  constructor({ hash }: { hash: `0x${string}` }) {
+    super(`Transaction ${hash} was mined but reverted.`)
+    this.hash = hash
+  }
+}
+
+/** A successful transaction lacked the event its action promises: the address is not the contract expected. */
+export class MissingEventError extends BaseError {
+  override name = 'MissingEventError' as const
+  readonly eventName: string
+  readonly hash: `0x${string}`
+  constructor({ eventName, hash }: { eventName: string; hash: `0x${string}` }) {
+    super(`Transaction ${hash} emitted no ${eventName} event. Is the contract address right?`)
+    this.eventName = eventName
+    this.hash = hash
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * @mycel/sdk: typed actions over the mycel contracts (viem), deployment, errors and validation helpers.
+ * No I/O beyond the viem client passed in.
+ */
+
+export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
+export type { Neuron } from './actions/neurons/getNeurons.ts'
+export { getNeurons } from './actions/neurons/getNeurons.ts'
+export type { RegisterNeuronParameters, RegisterNeuronReturnType } from './actions/neurons/registerNeuron.ts'
+export { registerNeuron } from './actions/neurons/registerNeuron.ts'
+export { updateEndpoint } from './actions/neurons/updateEndpoint.ts'
+export type { CreateSubnetParameters, CreateSubnetReturnType } from './actions/subnets/createSubnet.ts'
+export { createSubnet } from './actions/subnets/createSubnet.ts'
+export type { Subnet } from './actions/subnets/getSubnets.ts'
+export { getSubnets } from './actions/subnets/getSubnets.ts'
+export type { WriteClient } from './actions/write.ts'
+export { cidOfBytes } from './cid.ts'
+export type { MycelAddresses, NeuronRole } from './contracts.ts'
+export {
+  mycelTokenAbi,
+  mycelTokenBytecode,
+  neuronRoles,
+  subnetRegistryAbi,
+  subnetRegistryBytecode,
+} from './contracts.ts'
+export type { DeployedContract, DeployMycelParameters, DeployMycelReturnType } from './deploy/deployMycel.ts'
+export { create2Factory, DeploymentFailedError, deployMycel } from './deploy/deployMycel.ts'
+export { BaseError } from './errors/base.ts'
+export {
+  ContractRevertError,
+  decodeContractError,
+  describeRevert,
+  MissingEventError,
+  TransactionRevertedError,
+} from './errors/contract.ts'
+export { InvalidCidError, parseCid } from './validation/cid.ts'
+export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'
