@@ -57,12 +57,18 @@ const strip = (hex: string) => (hex.startsWith('0x') ? hex.slice(2) : hex)
 function deriveKey(password: string, kdf: KeystoreV3['crypto']['kdf'], params: KeystoreV3['crypto']['kdfparams']) {
   const salt = Buffer.from(params.salt, 'hex')
   if (kdf === 'scrypt' && 'n' in params) {
-    return scryptSync(password.normalize('NFKC'), salt, params.dklen, {
-      N: params.n,
-      r: params.r,
-      p: params.p,
-      maxmem: 256 * params.n * params.r + 64 * 1024 * 1024,
-    })
+    try {
+      return scryptSync(password.normalize('NFKC'), salt, params.dklen, {
+        N: params.n,
+        r: params.r,
+        p: params.p,
+        maxmem: 256 * params.n * params.r + 64 * 1024 * 1024,
+      })
+    } catch (cause) {
+      throw new KeystoreError(
+        `Unsupported scrypt parameters n=${params.n} r=${params.r} p=${params.p} (${(cause as Error).message}).`,
+      )
+    }
   }
   if (kdf === 'pbkdf2' && 'c' in params)
     return pbkdf2Sync(password.normalize('NFKC'), salt, params.c, params.dklen, 'sha256')

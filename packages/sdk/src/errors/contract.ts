@@ -2,8 +2,13 @@
  * Turns a revert from a mycel contract (a custom error decoded by viem) into a sentence that says what went wrong
  * and what to do about it. Used by the CLI and the node so a user never has to read a selector.
  */
-import { ContractFunctionRevertedError, formatUnits, BaseError as ViemBaseError } from 'viem'
+import { ContractFunctionRevertedError, decodeErrorResult, formatUnits, BaseError as ViemBaseError } from 'viem'
+import { mycelTokenAbi, subnetRegistryAbi } from '../contracts.ts'
 import { BaseError } from './base.ts'
+
+/** Every custom error of the mycel contracts, so a revert bubbling up from another contract (e.g. the token during a
+ * registration) is decoded too. */
+const allErrorsAbi = [...mycelTokenAbi, ...subnetRegistryAbi].filter((item) => item.type === 'error')
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
 
@@ -61,12 +66,17 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
 export function decodeContractError(error: unknown): unknown {
   if (!(error instanceof ViemBaseError)) return error
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
-  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-    return new ContractRevertError({
-      errorName: reverted.data.errorName,
-      args: reverted.data.args ?? [],
-      cause: error,
-    })
+  if (!(reverted instanceof ContractFunctionRevertedError)) return error
+  if (reverted.data?.errorName) {
+    return new ContractRevertError({ errorName: reverted.data.errorName, args: reverted.data.args ?? [], cause: error })
+  }
+  if (reverted.raw) {
+    try {
+      const decoded = decodeErrorResult({ abi: allErrorsAbi, data: reverted.raw })
+      return new ContractRevertError({ errorName: decoded.errorName, args: decoded.args ?? [], cause: error })
+    } catch {
+      // Not one of ours: keep viem's error.
+    }
   }
   return error
 }

@@ -1,0 +1,152 @@
+// The dashboard: polls the node's HTTP API and renders the chain, contracts, subnets, neurons and recent events.
+// Plain ES module, no build step; it only talks to /api/* on the node that serves it.
+
+const REFRESH_MS = 2000
+const $ = (id) => document.getElementById(id)
+
+/** Creates an element with text content (never innerHTML with chain data). */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'class') node.className = value
+    else node.setAttribute(key, value)
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)))
+  return node
+}
+
+const short = (address) => `${address.slice(0, 6)}…${address.slice(-4)}`
+const myc = (wei) => {
+  const value = BigInt(wei)
+  const whole = value / 10n ** 18n
+  const frac = (value % 10n ** 18n).toString().padStart(18, '0').replace(/0+$/, '').slice(0, 4)
+  return `${whole}${frac ? `.${frac}` : ''} MYC`
+}
+
+function setStatus(kind, text) {
+  const status = $('status')
+  status.className = `status status-${kind}`
+  status.textContent = text
+}
+
+function renderContracts(contracts) {
+  const body = $('contracts').querySelector('tbody')
+  body.replaceChildren(
+    ...Object.entries(contracts).map(([name, address]) =>
+      el('tr', {}, el('td', {}, name), el('td', { class: 'mono', 'data-contract': name }, address)),
+    ),
+  )
+}
+
+function renderSubnets(subnets) {
+  const container = $('subnets')
+  if (subnets.length === 0) {
+    container.replaceChildren(el('p', { class: 'muted' }, 'No subnets yet. Create one with `mycel subnet create`.'))
+    return
+  }
+  container.replaceChildren(
+    ...subnets.map((s) => {
+      const neurons =
+        s.neurons.length === 0
+          ? el(
+              'p',
+              { class: 'muted' },
+              'No neurons yet. Register one with `mycel neuron register --netuid ',
+              s.netuid,
+              ' …`.',
+            )
+          : el(
+              'table',
+              {},
+              el(
+                'thead',
+                {},
+                el('tr', {}, ...['uid', 'role', 'hotkey', 'endpoint', 'since block'].map((h) => el('th', {}, h))),
+              ),
+              el(
+                'tbody',
+                {},
+                ...s.neurons.map((n) =>
+                  el(
+                    'tr',
+                    { 'data-hotkey': n.hotkey },
+                    el('td', {}, n.uid),
+                    el('td', { class: `role-${n.role}` }, n.role),
+                    el('td', { class: 'mono', title: n.hotkey }, short(n.hotkey)),
+                    el('td', { class: 'mono' }, n.endpoint),
+                    el('td', {}, n.registeredBlock),
+                  ),
+                ),
+              ),
+            )
+      return el(
+        'article',
+        { class: 'subnet', 'data-netuid': s.netuid },
+        el('h3', {}, `#${s.netuid} ${s.name} `, el('span', { class: 'tag' }, s.taskType)),
+        el(
+          'p',
+          { class: 'muted' },
+          `${s.neuronCount} / ${s.maxNeurons} neurons · registration ${myc(s.registrationCost)} · owner `,
+          el('span', { class: 'mono', title: s.owner }, short(s.owner)),
+          ' · scoring spec ',
+          el('a', { class: 'mono', href: `/api/content/${s.scoringSpecCid}` }, `${s.scoringSpecCid.slice(0, 14)}…`),
+        ),
+        neurons,
+      )
+    }),
+  )
+}
+
+const describe = {
+  SubnetCreated: (a) => `subnet #${a.netuid} "${a.name}" created by ${short(a.owner)}`,
+  NeuronRegistered: (a) => `${short(a.hotkey)} registered in subnet #${a.netuid} as uid ${a.uid}`,
+  NeuronEndpointUpdated: (a) => `uid ${a.uid} of subnet #${a.netuid} moved to ${a.endpoint}`,
+  NeuronDeregistered: (a) => `uid ${a.uid} left subnet #${a.netuid}`,
+}
+
+function renderEvents(events) {
+  const list = $('events')
+  if (events.length === 0) {
+    list.replaceChildren(el('li', { class: 'muted' }, 'Nothing yet.'))
+    return
+  }
+  list.replaceChildren(
+    ...events.map((e) =>
+      el(
+        'li',
+        {},
+        el('span', { class: 'muted' }, `block ${e.blockNumber} · `),
+        (describe[e.name] ?? (() => e.name))(e.args),
+      ),
+    ),
+  )
+}
+
+async function refresh() {
+  try {
+    const [networkResponse, eventsResponse] = await Promise.all([fetch('/api/network'), fetch('/api/events?limit=20')])
+    if (networkResponse.status === 503) {
+      const body = await networkResponse.json()
+      setStatus('wait', `starting: ${body.error?.message ?? 'not ready'}`)
+      return
+    }
+    if (!networkResponse.ok) throw new Error(`HTTP ${networkResponse.status}`)
+    const network = await networkResponse.json()
+    const { events } = eventsResponse.ok ? await eventsResponse.json() : { events: [] }
+    $('chain-id').textContent = network.chain.chainId
+    $('chain-block').textContent = network.chain.headBlock
+    $('chain-rpc').textContent = network.chain.rpcUrl
+    $('subnet-count').textContent = network.subnets.length
+    $('neuron-count').textContent = network.subnets.reduce((sum, s) => sum + s.neuronCount, 0)
+    renderContracts(network.contracts)
+    renderSubnets(network.subnets)
+    renderEvents(events)
+    setStatus('ok', network.chain.embedded ? 'live · local devnet' : 'live')
+    $('updated').textContent = new Date().toLocaleTimeString()
+  } catch (error) {
+    setStatus('bad', `node unreachable (${error.message})`)
+  }
+}
+
+refresh()
+setInterval(refresh, REFRESH_MS)

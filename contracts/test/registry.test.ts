@@ -1,0 +1,349 @@
+/** SubnetRegistry and MycelToken through viem against a real anvil: behaviour, errors, events, invariants. */
+import {
+  ContractRevertError,
+  createSubnet,
+  deployMycel,
+  deregisterNeuron,
+  getNeurons,
+  getSubnets,
+  isValidEndpoint,
+  mycelTokenAbi,
+  registerNeuron,
+  subnetRegistryAbi,
+  updateEndpoint,
+} from '@mycel/sdk'
+import fc from 'fast-check'
+import { parseEther } from 'viem'
+import { readContract, simulateContract, writeContract } from 'viem/actions'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { deployTestContracts, startTestChain, TEST_SUPPLY, type TestChain } from '../../test/helpers/chain.ts'
+
+let t: TestChain
+let registry: `0x${string}`
+let token: `0x${string}`
+let snap: `0x${string}`
+const spec = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+
+beforeAll(async () => {
+  t = await startTestChain()
+  const addresses = await deployTestContracts(t)
+  registry = addresses.subnetRegistry
+  token = addresses.mycelToken
+  // Fund accounts 1..4 with MYC for registration costs.
+  for (let i = 1; i <= 4; i++) {
+    await writeContract(t.wallet(0), {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'transfer',
+      args: [t.wallet(i).account.address, parseEther('100')],
+      chain: t.chain,
+      account: t.wallet(0).account,
+    })
+  }
+})
+afterAll(async () => t?.stop())
+beforeEach(async () => {
+  snap = await t.snapshot()
+})
+afterEach(async () => t.revert(snap))
+
+const newSubnet = (maxNeurons = 4, registrationCost = 0n, index = 0) =>
+  createSubnet(t.wallet(index), {
+    registry,
+    name: 'digits',
+    taskType: 'image-classification',
+    scoringSpecCid: spec,
+    maxNeurons,
+    registrationCost,
+  })
+
+async function revertOf(promise: Promise<unknown>): Promise<ContractRevertError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(ContractRevertError)
+  return error as ContractRevertError
+}
+
+describe('deployment', () => {
+  it('is deterministic and idempotent: a second run finds the same contracts and sends nothing', async () => {
+    const wallet = t.wallet(0)
+    const before = await t.publicClient.getTransactionCount({ address: wallet.account.address })
+    const again = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: TEST_SUPPLY })
+    expect(again.method).toBe('create2')
+    expect(again.addresses).toEqual({ mycelToken: token, subnetRegistry: registry })
+    expect(await t.publicClient.getTransactionCount({ address: wallet.account.address })).toBe(before)
+  })
+})
+
+describe('MycelToken', () => {
+  it('mints the initial supply to the treasury and has permit and votes', async () => {
+    expect(
+      await readContract(t.publicClient, { address: token, abi: mycelTokenAbi, functionName: 'totalSupply' }),
+    ).toBe(TEST_SUPPLY)
+    expect(await readContract(t.publicClient, { address: token, abi: mycelTokenAbi, functionName: 'symbol' })).toBe(
+      'MYC',
+    )
+    const holder = t.wallet(1)
+    await writeContract(holder, {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'delegate',
+      args: [holder.account.address],
+      chain: t.chain,
+      account: holder.account,
+    })
+    expect(
+      await readContract(t.publicClient, {
+        address: token,
+        abi: mycelTokenAbi,
+        functionName: 'getVotes',
+        args: [holder.account.address],
+      }),
+    ).toBe(parseEther('100'))
+  })
+
+  it('lets only a MINTER_ROLE holder mint', async () => {
+    const outsider = t.wallet(2)
+    const error = await simulateContract(t.publicClient, {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'mint',
+      args: [outsider.account.address, 1n],
+      account: outsider.account,
+    }).catch((e: Error) => e)
+    expect(String(error)).toContain('AccessControlUnauthorizedAccount')
+  })
+})
+
+describe('SubnetRegistry', () => {
+  it('creates subnets with increasing ids and emits SubnetCreated', async () => {
+    const a = await newSubnet()
+    const b = await newSubnet(8, parseEther('1'), 1)
+    expect([a.netuid, b.netuid]).toEqual([1n, 2n])
+    const subnets = await getSubnets(t.publicClient, { registry })
+    expect(subnets.map((s) => [s.netuid, s.maxNeurons, s.owner])).toEqual([
+      [1, 4, t.wallet(0).account.address],
+      [2, 8, t.wallet(1).account.address],
+    ])
+  })
+
+  it('rejects bad subnet parameters with custom errors', async () => {
+    const bad = (over: Partial<Parameters<typeof createSubnet>[1]>) =>
+      revertOf(
+        createSubnet(t.wallet(0), {
+          registry,
+          name: 'x',
+          taskType: 'y',
+          scoringSpecCid: spec,
+          maxNeurons: 4,
+          registrationCost: 0n,
+          ...over,
+        }),
+      )
+    expect((await bad({ name: '' })).errorName).toBe('SubnetRegistryInvalidLabel')
+    expect((await bad({ taskType: 'x'.repeat(33) })).errorName).toBe('SubnetRegistryInvalidLabel')
+    expect((await bad({ scoringSpecCid: '' })).errorName).toBe('SubnetRegistryInvalidCid')
+    const tooBig = await bad({ maxNeurons: 5000 })
+    expect(tooBig.errorName).toBe('SubnetRegistryInvalidMaxNeurons')
+    expect(tooBig.shortMessage).toBe('Max neurons 5000 is out of range: use 1 to 4096.')
+  })
+
+  it('registers a neuron, burns the registration cost through a permit, and lists it', async () => {
+    const { netuid } = await newSubnet(4, parseEther('2'))
+    const miner = t.wallet(1)
+    const supplyBefore = await readContract(t.publicClient, {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'totalSupply',
+    })
+    const { uid, costPaid } = await registerNeuron(miner, {
+      registry,
+      netuid,
+      role: 'miner',
+      endpoint: 'http://127.0.0.1:9000',
+    })
+    expect(uid).toBe(0)
+    expect(costPaid).toBe(parseEther('2'))
+    expect(
+      await readContract(t.publicClient, {
+        address: token,
+        abi: mycelTokenAbi,
+        functionName: 'balanceOf',
+        args: [miner.account.address],
+      }),
+    ).toBe(parseEther('98'))
+    expect(
+      await readContract(t.publicClient, { address: token, abi: mycelTokenAbi, functionName: 'totalSupply' }),
+    ).toBe(supplyBefore - parseEther('2'))
+    const neurons = await getNeurons(t.publicClient, { registry, netuid })
+    expect(neurons).toMatchObject([
+      { uid: 0, hotkey: miner.account.address, role: 'miner', endpoint: 'http://127.0.0.1:9000' },
+    ])
+  })
+
+  it('refuses registration on an unknown subnet, a full subnet, twice, or with a bad endpoint', async () => {
+    const unknown = await revertOf(
+      registerNeuron(t.wallet(1), { registry, netuid: 99, role: 'miner', endpoint: 'http://a.example' }),
+    )
+    expect(unknown.shortMessage).toBe('Subnet 99 does not exist. List subnets with `mycel subnet list`.')
+
+    const { netuid } = await newSubnet(2)
+    await registerNeuron(t.wallet(1), { registry, netuid, role: 'miner', endpoint: 'http://a.example' })
+    const twice = await revertOf(
+      registerNeuron(t.wallet(1), { registry, netuid, role: 'validator', endpoint: 'http://b.example' }),
+    )
+    expect(twice.errorName).toBe('SubnetRegistryAlreadyRegistered')
+    expect(twice.shortMessage).toContain(`is already registered in subnet ${netuid} as uid 0`)
+
+    await registerNeuron(t.wallet(2), { registry, netuid, role: 'validator', endpoint: 'https://v.example' })
+    const full = await revertOf(
+      registerNeuron(t.wallet(3), { registry, netuid, role: 'miner', endpoint: 'http://c.example' }),
+    )
+    expect(full.shortMessage).toBe(
+      `Subnet ${netuid} is full (2 of 2 neurons). Pick another subnet or wait for a slot to free up.`,
+    )
+
+    const open = await newSubnet(4)
+    for (const endpoint of ['', 'ftp://files.example', 'http://has space.example', 'http:///path-only', 'http://'])
+      expect(
+        (await revertOf(registerNeuron(t.wallet(4), { registry, netuid: open.netuid, role: 'miner', endpoint })))
+          .errorName,
+      ).toBe('SubnetRegistryInvalidEndpoint')
+  })
+
+  it('refuses registration when the MYC balance is too low', async () => {
+    const { netuid } = await newSubnet(4, parseEther('500'))
+    const error = await revertOf(
+      registerNeuron(t.wallet(1), { registry, netuid, role: 'miner', endpoint: 'http://a.example' }),
+    )
+    expect(error.errorName).toBe('ERC20InsufficientBalance')
+    expect(error.shortMessage).toContain('holds 100 MYC but 500 MYC is needed')
+  })
+
+  it('updates endpoints, deregisters, and reuses the freed uid', async () => {
+    const { netuid } = await newSubnet(3)
+    await registerNeuron(t.wallet(1), { registry, netuid, role: 'miner', endpoint: 'http://one.example' })
+    await registerNeuron(t.wallet(2), { registry, netuid, role: 'miner', endpoint: 'http://two.example' })
+    await updateEndpoint(t.wallet(1), { registry, netuid, endpoint: 'https://one.example:8443/v1' })
+    await deregisterNeuron(t.wallet(2), { registry, netuid })
+    expect((await revertOf(deregisterNeuron(t.wallet(2), { registry, netuid }))).errorName).toBe(
+      'SubnetRegistryNotRegistered',
+    )
+    const { uid } = await registerNeuron(t.wallet(3), {
+      registry,
+      netuid,
+      role: 'validator',
+      endpoint: 'http://three.example',
+    })
+    expect(uid).toBe(1)
+    const neurons = await getNeurons(t.publicClient, { registry, netuid })
+    expect(neurons.map((n) => [n.uid, n.endpoint, n.role])).toEqual([
+      [0, 'https://one.example:8443/v1', 'miner'],
+      [1, 'http://three.example', 'validator'],
+    ])
+  })
+
+  it('bounds page sizes', async () => {
+    const { netuid } = await newSubnet()
+    const error = await readContract(t.publicClient, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'getNeurons',
+      args: [netuid, 0n, 0n],
+    }).catch((e: Error) => e)
+    expect(String(error)).toContain('SubnetRegistryInvalidPageSize')
+  })
+
+  it('property: register/deregister sequences keep uids unique, dense and counted', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.boolean()), { minLength: 1, maxLength: 14 }),
+        async (actions) => {
+          const id = await t.snapshot()
+          try {
+            const { netuid } = await newSubnet(3)
+            const model = new Map<number, number>() // account -> uid
+            for (const [account, register] of actions) {
+              const wallet = t.wallet(account)
+              const used = new Set(model.values())
+              if (register) {
+                const attempt = registerNeuron(wallet, {
+                  registry,
+                  netuid,
+                  role: 'miner',
+                  endpoint: `http://n${account}.example`,
+                })
+                if (model.has(account))
+                  expect((await revertOf(attempt)).errorName).toBe('SubnetRegistryAlreadyRegistered')
+                else if (model.size >= 3) expect((await revertOf(attempt)).errorName).toBe('SubnetRegistrySubnetFull')
+                else {
+                  const { uid } = await attempt
+                  expect(used.has(uid)).toBe(false)
+                  expect(uid).toBeLessThan(3)
+                  model.set(account, uid)
+                }
+              } else {
+                const attempt = deregisterNeuron(wallet, { registry, netuid })
+                if (!model.has(account)) expect((await revertOf(attempt)).errorName).toBe('SubnetRegistryNotRegistered')
+                else {
+                  await attempt
+                  model.delete(account)
+                }
+              }
+            }
+            const neurons = await getNeurons(t.publicClient, { registry, netuid })
+            expect(new Map(neurons.map((n) => [n.hotkey, n.uid]))).toEqual(
+              new Map([...model].map(([account, uid]) => [t.wallet(account).account.address, uid])),
+            )
+            const [subnet] = (await getSubnets(t.publicClient, { registry })).filter((s) => s.netuid === Number(netuid))
+            expect(subnet?.neuronCount).toBe(model.size)
+          } finally {
+            await t.revert(id)
+          }
+        },
+      ),
+      { numRuns: 25 },
+    )
+  })
+
+  it('property: the TypeScript endpoint check agrees with the contract', async () => {
+    const { netuid } = await newSubnet(4)
+    const hotkey = t.wallet(1).account
+    const printable = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      maxLength: 40,
+    })
+    const endpoint = fc.oneof(
+      fc.tuple(fc.constantFrom('http://', 'https://', 'http:/', 'HTTP://', ''), printable).map(([a, b]) => a + b),
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom(
+        'http://a.b',
+        'https://ab',
+        'http://ab',
+        `http://${'a'.repeat(249)}`,
+        `http://${'a'.repeat(250)}`,
+      ),
+    )
+    await fc.assert(
+      fc.asyncProperty(endpoint, async (value) => {
+        const accepted = await simulateContract(t.publicClient, {
+          address: registry,
+          abi: subnetRegistryAbi,
+          functionName: 'registerNeuron',
+          args: [netuid, 0, value, ''],
+          account: hotkey,
+        }).then(
+          () => true,
+          (e: Error) => {
+            expect(String(e)).toContain('SubnetRegistryInvalidEndpoint')
+            return false
+          },
+        )
+        expect(accepted).toBe(isValidEndpoint(value))
+      }),
+      { numRuns: 300 },
+    )
+  })
+})

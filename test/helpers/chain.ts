@@ -1,0 +1,69 @@
+/**
+ * Test helpers: a real anvil per test file (from the npm package, on a free port, in a temp dir), viem clients
+ * for its well-known accounts, and snapshot/revert so tests in a file do not depend on each other's order.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type AnvilProcess, devnetAccount, startAnvil } from '@mycel/node'
+import { deployMycel, type MycelAddresses, type WriteClient } from '@mycel/sdk'
+import {
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type PublicClient,
+  parseEther,
+} from 'viem'
+
+export type TestChain = {
+  anvil: AnvilProcess
+  dir: string
+  chain: Chain
+  publicClient: PublicClient
+  wallet: (index?: number) => WriteClient
+  snapshot: () => Promise<`0x${string}`>
+  revert: (id: `0x${string}`) => Promise<void>
+  stop: () => Promise<void>
+}
+
+export function tempDir(prefix = 'mycel-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export async function startTestChain(): Promise<TestChain> {
+  const dir = tempDir()
+  const anvil = await startAnvil({ stateFile: join(dir, 'state.json'), logFile: join(dir, 'anvil.log') })
+  const chain = defineChain({
+    id: 31337,
+    name: 'test',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [anvil.rpcUrl] } },
+  })
+  const transport = http(anvil.rpcUrl)
+  const publicClient = createPublicClient({ chain, transport }) as PublicClient
+  return {
+    anvil,
+    dir,
+    chain,
+    publicClient,
+    wallet: (index = 0) => createWalletClient({ account: devnetAccount(index), chain, transport }) as WriteClient,
+    snapshot: () => publicClient.request({ method: 'evm_snapshot' } as never) as Promise<`0x${string}`>,
+    revert: async (id) => {
+      await publicClient.request({ method: 'evm_revert', params: [id] } as never)
+    },
+    stop: async () => {
+      await anvil.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export const TEST_SUPPLY = parseEther('1000000')
+
+export async function deployTestContracts(t: TestChain): Promise<MycelAddresses> {
+  const wallet = t.wallet(0)
+  const { addresses } = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: TEST_SUPPLY })
+  return addresses
+}
