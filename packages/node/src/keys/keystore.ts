@@ -14,7 +14,7 @@ import {
 } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { bytesToHex, type Hex, hexToBytes, keccak256 } from 'viem'
+import { bytesToHex, getAddress, type Hex, hexToBytes, keccak256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { NodeError } from '../common/errors.ts'
 
@@ -159,12 +159,11 @@ export function keystoreDir(dir: string) {
         .sort()
         .map((f) => {
           const name = f.slice(0, -5)
-          const address = `0x${read(name).address}`
-          return { name, address: address as `0x${string}` }
+          return { name, address: getAddress(`0x${read(name).address}`) }
         })
     },
     address(name: string): `0x${string}` {
-      return `0x${read(name).address}` as `0x${string}`
+      return getAddress(`0x${read(name).address}`)
     },
     unlock(name: string, password: string) {
       return privateKeyToAccount(decryptKeystore(read(name), password, name))

@@ -1,0 +1,207 @@
+/** The node daemon end to end in-process: start, HTTP API, indexing, restart without redeploying, failure modes. */
+import { readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { cidOfBytes, deployMycel, registerNeuron } from '@mycel/sdk'
+import { createWalletClient, http, parseEther } from 'viem'
+import { afterAll, describe, expect, it } from 'vitest'
+import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
+import { writeDeployments } from '../src/chain/deployments.ts'
+import { createCommon, createLogger } from '../src/common/common.ts'
+import { NotDeployedError, PortInUseError, RpcUnreachableError } from '../src/common/errors.ts'
+import { type NodeOptions, resolveOptions } from '../src/config/options.ts'
+import { devnetAccount } from '../src/devnet/accounts.ts'
+import { isAlive } from '../src/devnet/devnet.ts'
+import { createApp } from '../src/http/server.ts'
+import { start } from '../src/start.ts'
+
+const dirs: string[] = []
+const chains: TestChain[] = []
+afterAll(async () => {
+  for (const chain of chains) await chain.stop()
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+const silent = createLogger('silent')
+function options(overrides: Partial<NodeOptions> = {}): NodeOptions {
+  const dataDir = tempDir('mycel-node-')
+  dirs.push(dataDir)
+  return {
+    ...resolveOptions({ env: {}, cwd: dataDir }),
+    port: 0,
+    pollIntervalMs: 100,
+    logLevel: 'silent',
+    ...overrides,
+  }
+}
+
+async function json(url: string) {
+  const response = await fetch(url)
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+async function until<value>(fn: () => Promise<value | undefined>, timeoutMs = 5000): Promise<value> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await fn()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+type Network = {
+  chain: { chainId: number; headBlock: number; embedded: boolean }
+  contracts: Record<string, string>
+  subnets: {
+    netuid: number
+    name: string
+    scoringSpecCid: string
+    neurons: { uid: number; hotkey: string; endpoint: string }[]
+  }[]
+}
+
+describe('node on the embedded devnet', () => {
+  it('serves health, readiness, metrics, the network and content; indexes changes; restarts without redeploying', async () => {
+    const opts = options()
+    const node = await start(opts, { logger: silent })
+    try {
+      expect(node.chainMode).toBe('embedded')
+      expect((await json(`${node.url}/health`)).body.status).toBe('ok')
+      expect(await json(`${node.url}/ready`)).toMatchObject({ status: 200, body: { ready: true, chainId: 31337 } })
+
+      const network = (await json(`${node.url}/api/network`)).body as unknown as Network
+      expect(network.contracts).toEqual(node.addresses)
+      expect(network.subnets.map((s) => s.name)).toEqual(['text', 'digits'])
+
+      // The scoring spec is in the content store, and its bytes hash to the CID on chain.
+      const spec = await fetch(`${node.url}/api/content/${network.subnets[0]?.scoringSpecCid}`)
+      expect(spec.status).toBe(200)
+      const bytes = new Uint8Array(await spec.arrayBuffer())
+      expect(await cidOfBytes(bytes)).toBe(network.subnets[0]?.scoringSpecCid)
+      expect(JSON.parse(new TextDecoder().decode(bytes)).task).toBe('text-generation')
+
+      // A registration on chain shows up through the indexer.
+      const wallet = createWalletClient({ account: devnetAccount(3), transport: http(node.rpcUrl) })
+      await registerNeuron(wallet as never, {
+        registry: node.addresses.subnetRegistry,
+        netuid: 2,
+        role: 'miner',
+        endpoint: 'http://127.0.0.1:9100',
+      })
+      const indexed = await until(async () => {
+        const n = (await json(`${node.url}/api/network`)).body as unknown as Network
+        return n.subnets[1]?.neurons.length ? n : undefined
+      })
+      expect(indexed.subnets[1]?.neurons[0]).toMatchObject({
+        uid: 0,
+        hotkey: devnetAccount(3).address,
+        endpoint: 'http://127.0.0.1:9100',
+      })
+      const events = (await json(`${node.url}/api/events?limit=5`)).body.events as { name: string }[]
+      expect(events[0]?.name).toBe('NeuronRegistered')
+
+      const metrics = await (await fetch(`${node.url}/metrics`)).text()
+      expect(metrics).toMatch(/^# TYPE mycel_http_requests_total counter$/m)
+      expect(metrics).toMatch(/^mycel_indexed_block \d+$/m)
+    } finally {
+      await node.stop()
+    }
+
+    const deployments = readFileSync(join(opts.dataDir, 'deployments', '31337.json'), 'utf8')
+    const again = await start(opts, { logger: silent })
+    try {
+      expect(again.addresses).toEqual(node.addresses)
+      expect(readFileSync(join(opts.dataDir, 'deployments', '31337.json'), 'utf8')).toBe(deployments)
+      const network = (await json(`${again.url}/api/network`)).body as unknown as Network
+      expect(network.subnets.map((s) => s.neurons.length)).toEqual([0, 1])
+    } finally {
+      await again.stop()
+    }
+  })
+
+  it('answers bad API input with JSON 4xx', async () => {
+    const node = await start(options(), { logger: silent })
+    try {
+      expect(await json(`${node.url}/api/events?limit=abc`)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'INVALID_LIMIT' } },
+      })
+      expect(await json(`${node.url}/api/content/not-a-cid`)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'INVALID_CID' } },
+      })
+      const missing = await cidOfBytes(new TextEncoder().encode('nothing stored'))
+      expect(await json(`${node.url}/api/content/${missing}`)).toMatchObject({
+        status: 404,
+        body: { error: { code: 'NOT_FOUND' } },
+      })
+      expect(await json(`${node.url}/api/nope`)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } })
+      expect((await json(`${node.url}/../../etc/passwd`)).status).toBe(404)
+    } finally {
+      await node.stop()
+    }
+  })
+
+  it('reports 503 on /ready and the API until it is ready', async () => {
+    const common = createCommon(options(), silent)
+    const app = createApp(common, { ready: false, reason: 'deploying contracts' })
+    const ready = await app.request('/ready')
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toEqual({ ready: false, reason: 'deploying contracts' })
+    expect((await app.request('/api/network')).status).toBe(503)
+    expect((await app.request('/health')).status).toBe(200)
+  })
+})
+
+describe('node failure modes', () => {
+  it('names the port when the HTTP port is taken, and starts nothing', async () => {
+    const server = createServer()
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    )
+    const opts = options({ port })
+    const error = await start(opts, { logger: silent }).catch((e: unknown) => e)
+    server.close()
+    expect(error).toBeInstanceOf(PortInUseError)
+    expect((error as Error).message).toContain(`Port ${port} on 127.0.0.1 is already in use (node HTTP port)`)
+  })
+
+  it('fails fast with a clear error when rpcUrl is unreachable', async () => {
+    const started = Date.now()
+    const error = await start(options({ rpcUrl: 'http://127.0.0.1:9' }), { logger: silent }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RpcUnreachableError)
+    expect((error as Error).message).toMatch(/^Cannot reach the chain at http:\/\/127\.0\.0\.1:9/)
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
+  it('runs on an external chain once contracts are deployed there, and refuses before', async () => {
+    const external = await startTestChain()
+    chains.push(external)
+    const opts = options({ rpcUrl: external.anvil.rpcUrl })
+    const refused = await start(opts, { logger: silent }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(NotDeployedError)
+    expect((refused as Error).message).toContain('Run `mycel deploy --rpc <url> --key <name>` first')
+
+    const wallet = external.wallet(0)
+    const result = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: parseEther('1000') })
+    writeDeployments(opts.dataDir, {
+      chainId: 31337,
+      method: result.method,
+      deployer: wallet.account.address,
+      treasury: wallet.account.address,
+      deployedAt: new Date().toISOString(),
+      contracts: result.contracts,
+    })
+    const node = await start(opts, { logger: silent })
+    try {
+      expect(node.chainMode).toBe('external')
+      const network = (await json(`${node.url}/api/network`)).body as unknown as Network
+      expect(network.chain.embedded).toBe(false)
+      expect(network.subnets).toEqual([])
+    } finally {
+      await node.stop()
+    }
+    expect(isAlive(external.anvil.pid)).toBe(true)
+  })
+})
