@@ -1,0 +1,233 @@
+/** The `mycel` CLI as a user runs it: help everywhere, keys, deploy to an "external" chain, readable errors. */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
+import { runCli } from '../../../test/helpers/cli.ts'
+import { buildProgram } from '../src/main.ts'
+
+const dataDir = tempDir('mycel-cli-')
+let external: TestChain
+const passwordFile = join(dataDir, 'password.txt')
+// anvil's account 0 key: public test material, funded only on local anvil chains.
+const anvilKey0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+
+beforeAll(async () => {
+  external = await startTestChain()
+  writeFileSync(passwordFile, 'a long test password\n')
+})
+afterAll(async () => {
+  await external?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(['--data-dir', dataDir, ...args], { env })
+
+describe('help', () => {
+  const commands = [
+    [],
+    ['up'],
+    ['status'],
+    ['devnet'],
+    ['devnet', 'start'],
+    ['devnet', 'stop'],
+    ['devnet', 'reset'],
+    ['deploy'],
+    ['keys'],
+    ['keys', 'new'],
+    ['keys', 'import'],
+    ['keys', 'list'],
+    ['keys', 'export-address'],
+    ['subnet'],
+    ['subnet', 'create'],
+    ['subnet', 'list'],
+    ['neuron'],
+    ['neuron', 'register'],
+    ['neuron', 'update'],
+    ['neuron', 'deregister'],
+    ['neuron', 'list'],
+  ]
+  it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('mycel %s --help prints usage', async (_name, command) => {
+    const out: string[] = []
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk))
+      return true
+    })
+    const program = buildProgram()
+    const error = await program
+      .parseAsync(['node', 'mycel', ...(command as string[]), '--help'])
+      .catch((e: unknown) => e)
+    spy.mockRestore()
+    expect((error as { code?: string }).code).toBe('commander.helpDisplayed')
+    const text = out.join('')
+    expect(text).toContain(`Usage: mycel ${(command as string[]).join(' ')}`.trim())
+    expect(text).toContain('Options:')
+  })
+
+  it('exits 2 on an unknown command or option', async () => {
+    const result = await runCli(['frobnicate'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("unknown command 'frobnicate'")
+  })
+})
+
+describe('config errors', () => {
+  it('prints one line naming the field and exits 2', async () => {
+    const result = await cli(['status'], { MYCEL_PORT: 'eighty' })
+    expect(result.code).toBe(2)
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'mycel: Invalid config: port = "eighty": expected a port number (set by environment variable MYCEL_PORT; fix it there or use --port).',
+    ])
+  })
+
+  it('fails fast and clearly when the RPC is unreachable', async () => {
+    const result = await cli(['subnet', 'list', '--rpc', 'http://127.0.0.1:9'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^mycel: Cannot reach the chain at http:\/\/127\.0\.0\.1:9/)
+  })
+
+  it('says how to start a chain when none runs', async () => {
+    const result = await cli(['subnet', 'list'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('No chain to talk to')
+  })
+})
+
+describe('keys and deploying to an external chain', () => {
+  it('creates, imports, lists and exports keys; never stores the plaintext key', async () => {
+    const created = await cli(['keys', 'new', 'hot', '--light-kdf', '--json', '--password-file', passwordFile])
+    expect(created.code).toBe(0)
+    const hot = JSON.parse(created.stdout) as { address: string; file: string }
+    expect(hot.address).toMatch(/^0x[0-9a-fA-F]{40}$/)
+
+    const keyFile = join(dataDir, 'key.txt')
+    writeFileSync(keyFile, anvilKey0)
+    const imported = await cli(['keys', 'import', 'deployer', '--private-key-file', keyFile, '--light-kdf'], {
+      MYCEL_PASSWORD: 'a long test password',
+    })
+    rmSync(keyFile)
+    expect(imported.code).toBe(0)
+    expect(imported.stdout).toContain('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
+    const stored = readFileSync(join(dataDir, 'keystore', 'deployer.json'), 'utf8')
+    expect(stored).not.toContain(anvilKey0.slice(2))
+    expect(JSON.parse(stored).version).toBe(3)
+
+    const list = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { name: string }[]
+    expect(list.map((k) => k.name)).toEqual(['deployer', 'hot'])
+    expect((await cli(['keys', 'export-address', 'hot'])).stdout.trim()).toBe(hot.address)
+
+    const piped = await runCli(['--data-dir', dataDir, 'keys', 'import', 'bad', '--password-file', passwordFile], {
+      input: 'not-a-key\n',
+    })
+    expect(piped.code).toBe(2)
+    expect(piped.stderr).toContain('That is not a private key')
+  })
+
+  it('deploys with an encrypted key, refuses a wrong password, and is idempotent', async () => {
+    const rpc = external.anvil.rpcUrl
+    const wrong = await cli(['deploy', '--rpc', rpc, '--key', 'deployer'], { MYCEL_PASSWORD: 'nope' })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr.trim()).toBe('mycel: Wrong password for key "deployer" (the keystore MAC does not match).')
+
+    const first = await cli(['deploy', '--rpc', rpc, '--key', 'deployer', '--password-file', passwordFile, '--json'])
+    expect(first.code).toBe(0)
+    const deployed = JSON.parse(first.stdout) as { contracts: Record<string, string>; deploymentsFile: string }
+    expect(existsSync(deployed.deploymentsFile)).toBe(true)
+    const code = await external.publicClient.getCode({ address: deployed.contracts.subnetRegistry as `0x${string}` })
+    expect(code?.length).toBeGreaterThan(100)
+    const nonce = await external.publicClient.getTransactionCount({
+      address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
+    })
+
+    const second = await cli(['deploy', '--rpc', rpc, '--key', 'deployer', '--password-file', passwordFile, '--json'])
+    expect(JSON.parse(second.stdout).contracts).toEqual(deployed.contracts)
+    expect(
+      await external.publicClient.getTransactionCount({ address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' }),
+    ).toBe(nonce)
+  })
+
+  it('creates a subnet and turns every registration error into a readable message', async () => {
+    const rpc = external.anvil.rpcUrl
+    const signer = ['--rpc', rpc, '--key', 'deployer', '--password-file', passwordFile]
+    const spec = join(dataDir, 'spec.json')
+    writeFileSync(spec, '{"kind":"mycel/scoring-spec@1","task":"image-classification"}\n')
+    const created = await cli([
+      'subnet',
+      'create',
+      ...signer,
+      '--name',
+      'tiny',
+      '--task-type',
+      'image-classification',
+      '--scoring-spec',
+      spec,
+      '--max-neurons',
+      '1',
+      '--json',
+    ])
+    expect(created.code).toBe(0)
+    const { netuid, scoringSpecCid } = JSON.parse(created.stdout) as { netuid: number; scoringSpecCid: string }
+    expect(scoringSpecCid).toMatch(/^bafkrei/)
+    expect(existsSync(join(dataDir, 'content', scoringSpecCid))).toBe(true)
+
+    const register = (extra: string[]) => cli(['neuron', 'register', '--rpc', rpc, ...extra])
+    const unknown = await register(['--netuid', '42', '--endpoint', 'http://127.0.0.1:9000'])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr.trim()).toBe('mycel: Subnet 42 does not exist. List subnets with `mycel subnet list`.')
+
+    const invalid = await register(['--netuid', String(netuid), '--endpoint', 'localhost:9000'])
+    expect(invalid.stderr.trim()).toBe(
+      'mycel: Endpoint "localhost:9000" is not valid: give an http:// or https:// URL of 10 to 256 visible ASCII characters, e.g. http://127.0.0.1:9000.',
+    )
+    const empty = await register(['--netuid', String(netuid), '--endpoint', ''])
+    expect(empty.stderr).toContain('Endpoint "" is not valid')
+
+    const ok = await register([
+      '--netuid',
+      String(netuid),
+      '--endpoint',
+      'http://127.0.0.1:9000',
+      '--dev-account',
+      '1',
+      '--json',
+    ])
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ netuid, uid: 0, role: 'miner' })
+
+    const twice = await register([
+      '--netuid',
+      String(netuid),
+      '--endpoint',
+      'http://127.0.0.1:9001',
+      '--dev-account',
+      '1',
+    ])
+    expect(twice.stderr).toContain(`is already registered in subnet ${netuid} as uid 0`)
+    const full = await register([
+      '--netuid',
+      String(netuid),
+      '--endpoint',
+      'http://127.0.0.1:9002',
+      '--dev-account',
+      '2',
+    ])
+    expect(full.stderr.trim()).toBe(
+      `mycel: Subnet ${netuid} is full (1 of 1 neurons). Pick another subnet or wait for a slot to free up.`,
+    )
+    const badRole = await register([
+      '--netuid',
+      String(netuid),
+      '--endpoint',
+      'http://127.0.0.1:9002',
+      '--role',
+      'oracle',
+    ])
+    expect(badRole.code).toBe(2)
+    expect(badRole.stderr).toContain('--role must be one of miner, validator')
+
+    const neurons = JSON.parse((await cli(['neuron', 'list', '--rpc', rpc, '--json'])).stdout) as { hotkey: string }[]
+    expect(neurons).toHaveLength(1)
+    const subnets = JSON.parse((await cli(['subnet', 'list', '--rpc', rpc, '--json'])).stdout) as { name: string }[]
+    expect(subnets.map((s) => s.name)).toEqual(['tiny'])
+  })
+})

@@ -1,0 +1,161 @@
+/**
+ * End to end, as a user: `mycel up` in a child process (what `npm start` runs), the HTTP API, the dashboard in a
+ * real headless Chromium, a live update, Ctrl-C, a restart that sees the same chain, a corrupt state file, and a
+ * `devnet reset`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { probeChainId } from '@mycel/node'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from './helpers/chain.ts'
+import { mycelBin, runCli } from './helpers/cli.ts'
+
+const dataDir = tempDir('mycel-e2e-')
+let browser: Browser
+const children: ChildProcess[] = []
+
+// Launch flags for Debian's chromium on a machine without network (see ARCHITECTURE.md).
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: chromiumArgs,
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+  for (const child of children) child.kill('SIGKILL')
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+type UpSummary = { api: string; rpcUrl: string; contracts: Record<string, string>; startupMs: number; chainId: number }
+
+/** Runs `mycel up --json` and resolves once it printed its summary. */
+function up(): Promise<{ child: ChildProcess; summary: UpSummary; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [mycelBin, 'up', '--json', '--data-dir', dataDir, '--port', '0'], {
+    env: { ...process.env, MYCEL_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  let stdout = ''
+  let stderr = ''
+  child.stderr?.on('data', (d) => {
+    stderr += d
+  })
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d) => {
+      stdout += d
+      try {
+        resolve({ child, summary: JSON.parse(stdout) as UpSummary, exited })
+      } catch {
+        // not complete yet
+      }
+    })
+    void exited.then((code) => reject(new Error(`mycel up exited with ${code}: ${stderr}`)))
+  })
+}
+
+async function stop(child: ChildProcess, exited: Promise<number | null>) {
+  child.kill('SIGINT')
+  return exited
+}
+
+describe('mycel up, as a user runs it', () => {
+  let firstContracts: Record<string, string>
+
+  it('starts the network, serves the API and a live dashboard, and stops cleanly on Ctrl-C', async () => {
+    const { child, summary, exited } = await up()
+    firstContracts = summary.contracts
+    expect(summary.chainId).toBe(31337)
+    expect(summary.startupMs).toBeLessThan(60_000)
+
+    expect(await (await fetch(`${summary.api}/health`)).json()).toMatchObject({ status: 'ok' })
+    const network = (await (await fetch(`${summary.api}/api/network`)).json()) as { subnets: { name: string }[] }
+    expect(network.subnets.map((s) => s.name)).toEqual(['text', 'digits'])
+
+    const page = await browser.newPage()
+    await page.goto(`${summary.api}/`)
+    await page.getByText('live · local devnet').waitFor()
+    expect(await page.locator('#chain-id').textContent()).toBe('31337')
+    expect(await page.locator('[data-contract="subnetRegistry"]').textContent()).toBe(summary.contracts.subnetRegistry)
+    expect(await page.locator('article.subnet h3').allTextContents()).toEqual([
+      '#1 text text-generation',
+      '#2 digits image-classification',
+    ])
+    await page.getByText('No neurons yet. Register one with `mycel neuron register --netuid 1 …`.').waitFor()
+
+    // A registration from the CLI appears on the open page without a reload.
+    const registered = await runCli([
+      '--data-dir',
+      dataDir,
+      'neuron',
+      'register',
+      '--netuid',
+      '1',
+      '--endpoint',
+      'http://127.0.0.1:9500',
+      '--dev-account',
+      '4',
+      '--json',
+    ])
+    expect(registered.code).toBe(0)
+    const row = page.locator('article[data-netuid="1"] tbody tr')
+    await row.first().waitFor({ timeout: 10_000 })
+    expect(await row.first().textContent()).toContain('http://127.0.0.1:9500')
+    expect(await page.locator('#neuron-count').textContent()).toBe('1')
+    expect(await page.locator('#events li').first().textContent()).toContain('registered in subnet #1 as uid 0')
+    await page.screenshot({ path: join(dataDir, 'dashboard.png') })
+    await page.close()
+
+    const status = JSON.parse((await runCli(['--data-dir', dataDir, 'status', '--json'])).stdout) as {
+      node: { pid: number }
+    }
+    expect(status.node.pid).toBe(child.pid)
+
+    expect(await stop(child, exited)).toBe(0)
+    expect(await probeChainId(summary.rpcUrl)).toBeUndefined() // the devnet stopped with the node
+    expect(existsSync(join(dataDir, 'node.json'))).toBe(false)
+  })
+
+  it('restarts on the same chain: same contracts, same neurons', async () => {
+    const { child, summary, exited } = await up()
+    expect(summary.contracts).toEqual(firstContracts)
+    const network = (await (await fetch(`${summary.api}/api/network`)).json()) as {
+      subnets: { neurons: { endpoint: string }[] }[]
+    }
+    expect(network.subnets[0]?.neurons.map((n) => n.endpoint)).toEqual(['http://127.0.0.1:9500'])
+    expect(await stop(child, exited)).toBe(0)
+  })
+
+  it('refuses a corrupt devnet state file with the reset hint, and starts fresh after `devnet reset`', async () => {
+    const state = join(dataDir, 'devnet', 'state.json')
+    writeFileSync(state, '{"block": broken')
+    const refused = await runCli(['--data-dir', dataDir, 'up', '--port', '0'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(`The devnet state file ${state} is unreadable`)
+    expect(refused.stderr).toContain('`mycel devnet reset`')
+    expect(readFileSync(state, 'utf8')).toBe('{"block": broken')
+
+    const reset = await runCli(['--data-dir', dataDir, 'devnet', 'reset', '--json'])
+    expect(JSON.parse(reset.stdout).removed).toContain(state)
+
+    const { child, summary, exited } = await up()
+    expect(summary.contracts).toEqual(firstContracts) // deterministic CREATE2 addresses on the fresh chain
+    const network = (await (await fetch(`${summary.api}/api/network`)).json()) as { subnets: { neurons: unknown[] }[] }
+    expect(network.subnets.map((s) => s.neurons.length)).toEqual([0, 0])
+    expect(await stop(child, exited)).toBe(0)
+  })
+})
