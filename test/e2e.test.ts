@@ -3,14 +3,14 @@
  * real headless Chromium, a live update, Ctrl-C, a restart that sees the same chain, a corrupt state file, and a
  * `devnet reset`.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { probeChainId } from '@mycel/node'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from './helpers/chain.ts'
-import { mycelBin, runCli } from './helpers/cli.ts'
+import { runCli, startUp } from './helpers/cli.ts'
 
 const dataDir = tempDir('mycel-e2e-')
 let browser: Browser
@@ -40,44 +40,17 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-type UpSummary = { api: string; rpcUrl: string; contracts: Record<string, string>; startupMs: number; chainId: number }
-
-/** Runs `mycel up --json` and resolves once it printed its summary. */
-function up(): Promise<{ child: ChildProcess; summary: UpSummary; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [mycelBin, 'up', '--json', '--data-dir', dataDir, '--port', '0'], {
-    env: { ...process.env, MYCEL_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
-  let stdout = ''
-  let stderr = ''
-  child.stderr?.on('data', (d) => {
-    stderr += d
-  })
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d) => {
-      stdout += d
-      try {
-        resolve({ child, summary: JSON.parse(stdout) as UpSummary, exited })
-      } catch {
-        // not complete yet
-      }
-    })
-    void exited.then((code) => reject(new Error(`mycel up exited with ${code}: ${stderr}`)))
-  })
-}
-
-async function stop(child: ChildProcess, exited: Promise<number | null>) {
-  child.kill('SIGINT')
-  return exited
+const up = async () => {
+  const running = await startUp(dataDir)
+  children.push(running.child)
+  return running
 }
 
 describe('mycel up, as a user runs it', () => {
   let firstContracts: Record<string, string>
 
   it('starts the network, serves the API and a live dashboard, and stops cleanly on Ctrl-C', async () => {
-    const { child, summary, exited } = await up()
+    const { child, summary, stop } = await up()
     firstContracts = summary.contracts
     expect(summary.chainId).toBe(31337)
     expect(summary.startupMs).toBeLessThan(60_000)
@@ -125,19 +98,19 @@ describe('mycel up, as a user runs it', () => {
     }
     expect(status.node.pid).toBe(child.pid)
 
-    expect(await stop(child, exited)).toBe(0)
+    expect(await stop()).toBe(0)
     expect(await probeChainId(summary.rpcUrl)).toBeUndefined() // the devnet stopped with the node
     expect(existsSync(join(dataDir, 'node.json'))).toBe(false)
   })
 
   it('restarts on the same chain: same contracts, same neurons', async () => {
-    const { child, summary, exited } = await up()
+    const { summary, stop } = await up()
     expect(summary.contracts).toEqual(firstContracts)
     const network = (await (await fetch(`${summary.api}/api/network`)).json()) as {
       subnets: { neurons: { endpoint: string }[] }[]
     }
     expect(network.subnets[0]?.neurons.map((n) => n.endpoint)).toEqual(['http://127.0.0.1:9500'])
-    expect(await stop(child, exited)).toBe(0)
+    expect(await stop()).toBe(0)
   })
 
   it('refuses a corrupt devnet state file with the reset hint, and starts fresh after `devnet reset`', async () => {
@@ -152,10 +125,10 @@ describe('mycel up, as a user runs it', () => {
     const reset = await runCli(['--data-dir', dataDir, 'devnet', 'reset', '--json'])
     expect(JSON.parse(reset.stdout).removed).toContain(state)
 
-    const { child, summary, exited } = await up()
+    const { summary, stop } = await up()
     expect(summary.contracts).toEqual(firstContracts) // deterministic CREATE2 addresses on the fresh chain
     const network = (await (await fetch(`${summary.api}/api/network`)).json()) as { subnets: { neurons: unknown[] }[] }
     expect(network.subnets.map((s) => s.neurons.length)).toEqual([0, 0])
-    expect(await stop(child, exited)).toBe(0)
+    expect(await stop()).toBe(0)
   })
 })

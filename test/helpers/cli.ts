@@ -1,5 +1,5 @@
 /** Runs the real `mycel` bin in a child process, as a user would, and collects its output and exit code. */
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 
 export const mycelBin = join(import.meta.dirname, '../../packages/cli/bin/mycel.js')
@@ -32,5 +32,60 @@ export function runCli(
       resolve({ code, stdout, stderr })
     })
     child.stdin.end(input ?? '')
+  })
+}
+
+export type UpSummary = {
+  api: string
+  rpcUrl: string
+  contracts: Record<string, string>
+  startupMs: number
+  chainId: number
+}
+
+export type RunningUp = {
+  child: ChildProcess
+  summary: UpSummary
+  exited: Promise<number | null>
+  /** Milliseconds from spawning the process to its printed summary (includes Node and tsx start-up). */
+  wallMs: number
+  /** Ctrl-C, then the exit code. */
+  stop: () => Promise<number | null>
+}
+
+/** Runs `mycel up --json` (what `npm start` runs) and resolves once it printed its summary. */
+export function startUp(dataDir: string, env: Record<string, string> = {}): Promise<RunningUp> {
+  const started = performance.now()
+  const child = spawn(process.execPath, [mycelBin, 'up', '--json', '--data-dir', dataDir, '--port', '0'], {
+    env: { ...process.env, MYCEL_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  let stdout = ''
+  let stderr = ''
+  child.stderr?.on('data', (d) => {
+    stderr += d
+  })
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d) => {
+      stdout += d
+      let summary: UpSummary
+      try {
+        summary = JSON.parse(stdout) as UpSummary
+      } catch {
+        return // not complete yet
+      }
+      resolve({
+        child,
+        summary,
+        exited,
+        wallMs: performance.now() - started,
+        stop: () => {
+          child.kill('SIGINT')
+          return exited
+        },
+      })
+    })
+    void exited.then((code) => reject(new Error(`mycel up exited with ${code}: ${stderr}`)))
   })
 }

@@ -29,11 +29,18 @@ function setStatus(kind, text) {
   status.textContent = text
 }
 
+const contractLabels = { mycelToken: 'MycelToken (MYC)', subnetRegistry: 'SubnetRegistry' }
+
 function renderContracts(contracts) {
   const body = $('contracts').querySelector('tbody')
   body.replaceChildren(
     ...Object.entries(contracts).map(([name, address]) =>
-      el('tr', {}, el('td', {}, name), el('td', { class: 'mono', 'data-contract': name }, address)),
+      el(
+        'tr',
+        {},
+        el('td', {}, contractLabels[name] ?? name),
+        el('td', { class: 'mono', 'data-contract': name }, address),
+      ),
     ),
   )
 }
