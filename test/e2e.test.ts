@@ -132,3 +132,40 @@ describe('mycel up, as a user runs it', () => {
     expect(await stop()).toBe(0)
   })
 })
+
+describe('mycel devnet start|stop, a chain that outlives the node', () => {
+  const dir = tempDir('mycel-e2e-devnet-')
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const cli = (...args: string[]) => runCli(['--data-dir', dir, ...args])
+
+  it('runs in the background, serves CLI and node, refuses to stop under a node, and keeps its state', async () => {
+    const started = await cli('devnet', 'start', '--json')
+    expect(started.code).toBe(0)
+    const devnet = JSON.parse(started.stdout) as { rpcUrl: string; pid: number; deployed: boolean }
+    expect(devnet.deployed).toBe(true)
+    expect(await probeChainId(devnet.rpcUrl)).toBe(31337)
+
+    const subnets = JSON.parse((await cli('subnet', 'list', '--json')).stdout) as { name: string }[]
+    expect(subnets.map((s) => s.name)).toEqual(['text', 'digits'])
+
+    const node = await startUp(dir)
+    children.push(node.child)
+    expect(node.summary).toMatchObject({ chain: 'devnet', rpcUrl: devnet.rpcUrl })
+    const refused = await cli('devnet', 'stop')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('is using this devnet')
+    expect(await node.stop()).toBe(0)
+    expect(await probeChainId(devnet.rpcUrl)).toBe(31337) // the node left the background devnet running
+
+    expect(JSON.parse((await cli('devnet', 'stop', '--json')).stdout)).toEqual({ stopped: true })
+    expect(await probeChainId(devnet.rpcUrl)).toBeUndefined()
+
+    const again = JSON.parse((await cli('devnet', 'start', '--json')).stdout) as {
+      deployed: boolean
+      contracts: unknown
+    }
+    expect(again.deployed).toBe(false)
+    expect((JSON.parse((await cli('subnet', 'list', '--json')).stdout) as unknown[]).length).toBe(2)
+    expect(JSON.parse((await cli('devnet', 'stop', '--json')).stdout)).toEqual({ stopped: true })
+  })
+})

@@ -7,6 +7,8 @@ import {
   getNeurons,
   getSubnets,
   isValidEndpoint,
+  MAX_ENDPOINT_LENGTH,
+  MAX_NEURONS_LIMIT,
   mycelTokenAbi,
   registerNeuron,
   subnetRegistryAbi,
@@ -74,6 +76,27 @@ describe('deployment', () => {
     expect(again.method).toBe('create2')
     expect(again.addresses).toEqual({ mycelToken: token, subnetRegistry: registry })
     expect(await t.publicClient.getTransactionCount({ address: wallet.account.address })).toBe(before)
+    // The deployment block of contracts found in place is recovered from history.
+    const block = BigInt(again.contracts.subnetRegistry.blockNumber ?? -1)
+    expect(await t.publicClient.getCode({ address: registry, blockNumber: block })).toMatch(/^0x[0-9a-f]{100,}/)
+    expect(await t.publicClient.getCode({ address: registry, blockNumber: block - 1n })).toBeUndefined()
+  })
+
+  it('mirrors the protocol bounds in the SDK', async () => {
+    expect(
+      await readContract(t.publicClient, {
+        address: registry,
+        abi: subnetRegistryAbi,
+        functionName: 'MAX_NEURONS_LIMIT',
+      }),
+    ).toBe(MAX_NEURONS_LIMIT)
+    expect(
+      await readContract(t.publicClient, {
+        address: registry,
+        abi: subnetRegistryAbi,
+        functionName: 'MAX_ENDPOINT_LENGTH',
+      }),
+    ).toBe(BigInt(MAX_ENDPOINT_LENGTH))
   })
 })
 

@@ -41,6 +41,7 @@ export type UpSummary = {
   contracts: Record<string, string>
   startupMs: number
   chainId: number
+  chain: 'embedded' | 'devnet' | 'external'
 }
 
 export type RunningUp = {

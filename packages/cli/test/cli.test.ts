@@ -131,7 +131,12 @@ describe('keys and deploying to an external chain', () => {
 
     const first = await cli(['deploy', '--rpc', rpc, '--key', 'deployer', '--password-file', passwordFile, '--json'])
     expect(first.code).toBe(0)
-    const deployed = JSON.parse(first.stdout) as { contracts: Record<string, string>; deploymentsFile: string }
+    const deployed = JSON.parse(first.stdout) as {
+      contracts: Record<string, string>
+      deploymentsFile: string
+      deployed: boolean
+    }
+    expect(deployed.deployed).toBe(true)
     expect(existsSync(deployed.deploymentsFile)).toBe(true)
     const code = await external.publicClient.getCode({ address: deployed.contracts.subnetRegistry as `0x${string}` })
     expect(code?.length).toBeGreaterThan(100)
@@ -140,7 +145,9 @@ describe('keys and deploying to an external chain', () => {
     })
 
     const second = await cli(['deploy', '--rpc', rpc, '--key', 'deployer', '--password-file', passwordFile, '--json'])
-    expect(JSON.parse(second.stdout).contracts).toEqual(deployed.contracts)
+    expect(JSON.parse(second.stdout)).toMatchObject({ deployed: false, contracts: deployed.contracts })
+    const human = await cli(['deploy', '--rpc', rpc])
+    expect(human.stdout).toContain('already deployed on chain 31337')
     expect(
       await external.publicClient.getTransactionCount({ address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' }),
     ).toBe(nonce)
@@ -169,6 +176,36 @@ describe('keys and deploying to an external chain', () => {
     const { netuid, scoringSpecCid } = JSON.parse(created.stdout) as { netuid: number; scoringSpecCid: string }
     expect(scoringSpecCid).toMatch(/^bafkrei/)
     expect(existsSync(join(dataDir, 'content', scoringSpecCid))).toBe(true)
+
+    const tooMany = await cli([
+      'subnet',
+      'create',
+      ...signer,
+      '--name',
+      'x',
+      '--task-type',
+      'y',
+      '--scoring-spec',
+      spec,
+      '--max-neurons',
+      '5000',
+    ])
+    expect(tooMany.code).toBe(2)
+    expect(tooMany.stderr.trim()).toBe('mycel: --max-neurons must be an integer from 1 to 4096, got "5000".')
+    const noSpec = await cli([
+      'subnet',
+      'create',
+      ...signer,
+      '--name',
+      'x',
+      '--task-type',
+      'y',
+      '--scoring-spec',
+      'nothing-here',
+    ])
+    expect(noSpec.stderr.trim()).toBe(
+      'mycel: --scoring-spec "nothing-here" is neither an existing file nor a CID (e.g. bafkrei…).',
+    )
 
     const register = (extra: string[]) => cli(['neuron', 'register', '--rpc', rpc, ...extra])
     const unknown = await register(['--netuid', '42', '--endpoint', 'http://127.0.0.1:9000'])

@@ -183,6 +183,7 @@ export async function start(options: NodeOptions, { logger }: { logger?: Logger 
       headBlock: () => (head > indexer.indexedBlock ? head : indexer.indexedBlock),
       indexedBlock: () => indexer.indexedBlock,
     }
+    state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
     state.ready = true
     state.reason = 'ready'
 

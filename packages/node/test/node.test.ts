@@ -199,9 +199,17 @@ describe('node failure modes', () => {
       const network = (await json(`${node.url}/api/network`)).body as unknown as Network
       expect(network.chain.embedded).toBe(false)
       expect(network.subnets).toEqual([])
+      expect(isAlive(external.anvil.pid)).toBe(true)
+
+      // The chain goes away: the node says so on /ready instead of serving a stale view as healthy.
+      await external.anvil.stop()
+      const degraded = await until(async () => {
+        const ready = await json(`${node.url}/ready`)
+        return ready.status === 503 ? ready.body : undefined
+      })
+      expect(String(degraded.reason)).toMatch(/^the chain is not answering/)
     } finally {
       await node.stop()
     }
-    expect(isAlive(external.anvil.pid)).toBe(true)
   })
 })

@@ -45,14 +45,20 @@ describe('resolveOptions', () => {
 
   it('names the field, the value, and where it was set', () => {
     expect(() => resolveOptions({ env: {}, cwd: tempDir(), flags: { port: 'abc' } })).toThrow(
-      'Invalid config: port = "abc": expected a port number (set by flag --port; fix it there or use --port).',
+      'Invalid config: port = "abc": expected a port number (set by flag --port).',
     )
     expect(() => resolveOptions({ env: { MYCEL_LOG_LEVEL: 'loud' }, cwd: tempDir() })).toThrow(
       /^Invalid config: logLevel = "loud": .* \(set by environment variable MYCEL_LOG_LEVEL; fix it there or use --log-level\)\.$/,
     )
     const file = config({ rpcUrl: 'localhost:8545' })
     expect(() => resolveOptions({ env: {}, cwd, configFile: file })).toThrow(
-      `Invalid config: rpcUrl = "localhost:8545": expected an http:// or https:// URL (set by "rpcUrl" in ${file}; fix it there or use --rpc-url).`,
+      `Invalid config: rpcUrl = "localhost:8545": expected an http:// or https:// URL (set by "rpcUrl" in ${file}; fix it there or use --rpc).`,
+    )
+  })
+
+  it('points options without a flag to their environment variable', () => {
+    expect(() => resolveOptions({ env: { MYCEL_POLL_INTERVAL_MS: '5' }, cwd: tempDir() })).toThrow(
+      /^Invalid config: pollIntervalMs = "5": .* \(set by environment variable MYCEL_POLL_INTERVAL_MS; fix it there or set MYCEL_POLL_INTERVAL_MS\)\.$/,
     )
   })
 

@@ -15,3 +15,6 @@ export type MycelAddresses = {
 /** Neuron roles, numbered as in `SubnetRegistry.Role`. */
 export const neuronRoles = ['miner', 'validator'] as const
 export type NeuronRole = (typeof neuronRoles)[number]
+
+/** Mirrors `SubnetRegistry.MAX_NEURONS_LIMIT` (a test checks it against the deployed contract). */
+export const MAX_NEURONS_LIMIT = 4096

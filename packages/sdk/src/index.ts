@@ -17,6 +17,7 @@ export type { WriteClient } from './actions/write.ts'
 export { cidOfBytes } from './cid.ts'
 export type { MycelAddresses, NeuronRole } from './contracts.ts'
 export {
+  MAX_NEURONS_LIMIT,
   mycelTokenAbi,
   mycelTokenBytecode,
   neuronRoles,
@@ -24,7 +25,7 @@ export {
   subnetRegistryBytecode,
 } from './contracts.ts'
 export type { DeployedContract, DeployMycelParameters, DeployMycelReturnType } from './deploy/deployMycel.ts'
-export { create2Factory, DeploymentFailedError, deployMycel } from './deploy/deployMycel.ts'
+export { create2Factory, DeploymentFailedError, deployMycel, findDeploymentBlock } from './deploy/deployMycel.ts'
 export { BaseError } from './errors/base.ts'
 export {
   ContractRevertError,

@@ -1,4 +1,4 @@
-import { deploymentsPath, writeDeployments } from '@mycel/node'
+import { addressesOf, deploymentsPath, readDeployments, staleContracts, writeDeployments } from '@mycel/node'
 import { deployMycel } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { isAddress, parseEther } from 'viem'
@@ -15,43 +15,73 @@ export function deployCommand(program: Command) {
     .option('--dev-account <index>', 'devnet only: use anvil test account <index> instead of a key')
     .option('--treasury <address>', 'receives the initial MYC supply (default: the deployer)')
     .option('--initial-supply <myc>', 'initial MYC supply, in whole tokens', '100000000')
-    .action(async (flags: SignerFlags & { treasury?: string; initialSupply: string }, command: Command) => {
-      const globals = command.optsWithGlobals<GlobalFlags>()
-      if (flags.treasury !== undefined && !isAddress(flags.treasury)) {
-        throw usageError(
-          `--treasury ${JSON.stringify(flags.treasury)} is not an address (0x followed by 40 hex digits).`,
-        )
-      }
-      if (!/^\d+(\.\d+)?$/.test(flags.initialSupply)) {
-        throw usageError(
-          `--initial-supply ${JSON.stringify(flags.initialSupply)} is not a number of tokens, e.g. 1000000.`,
-        )
-      }
-      const ctx = await chainContext(globals)
-      const wallet = await signer(ctx, flags)
-      const treasury = (flags.treasury ?? wallet.account.address) as `0x${string}`
-      const result = await deployMycel(wallet, {
-        treasury,
-        initialSupply: parseEther(flags.initialSupply),
-        onProgress: (e) => {
-          if (!globals.json) process.stderr.write(`  ${e.contract}: ${e.status} at ${e.address}\n`)
-        },
-      })
-      const file = writeDeployments(ctx.options.dataDir, {
-        chainId: ctx.chainId,
-        method: result.method,
-        deployer: wallet.account.address,
-        treasury,
-        deployedAt: new Date().toISOString(),
-        contracts: result.contracts,
-      })
-      const out = { chainId: ctx.chainId, method: result.method, contracts: result.addresses, deploymentsFile: file }
-      if (globals.json) return printJson(out)
-      printLines([
-        `deployed to chain ${ctx.chainId} (${result.method})`,
-        ['MycelToken', result.addresses.mycelToken],
-        ['SubnetRegistry', result.addresses.subnetRegistry],
-        ['recorded in', deploymentsPath(ctx.options.dataDir, ctx.chainId)],
-      ])
-    })
+    .option('--force', 'deploy even when the deployments file shows contracts on this chain')
+    .action(
+      async (flags: SignerFlags & { treasury?: string; initialSupply: string; force?: boolean }, command: Command) => {
+        const globals = command.optsWithGlobals<GlobalFlags>()
+        if (flags.treasury !== undefined && !isAddress(flags.treasury)) {
+          throw usageError(
+            `--treasury ${JSON.stringify(flags.treasury)} is not an address (0x followed by 40 hex digits).`,
+          )
+        }
+        if (!/^\d+(\.\d+)?$/.test(flags.initialSupply)) {
+          throw usageError(
+            `--initial-supply ${JSON.stringify(flags.initialSupply)} is not a number of tokens, e.g. 1000000.`,
+          )
+        }
+        const ctx = await chainContext(globals)
+        const file = deploymentsPath(ctx.options.dataDir, ctx.chainId)
+        const recorded = readDeployments(ctx.options.dataDir, ctx.chainId)
+        if (recorded && !flags.force && (await staleContracts(ctx.client, recorded)).length === 0) {
+          // Already there: report it and send nothing (this keeps plain-CREATE chains from getting a second set).
+          const out = {
+            chainId: ctx.chainId,
+            method: recorded.method,
+            deployed: false,
+            contracts: addressesOf(recorded),
+            deploymentsFile: file,
+          }
+          if (globals.json) return printJson(out)
+          return printLines([
+            `already deployed on chain ${ctx.chainId} (recorded in ${file}); nothing sent. Use --force to deploy anyway.`,
+            ['MycelToken', out.contracts.mycelToken],
+            ['SubnetRegistry', out.contracts.subnetRegistry],
+          ])
+        }
+        const wallet = await signer(ctx, flags)
+        const treasury = (flags.treasury ?? wallet.account.address) as `0x${string}`
+        const result = await deployMycel(wallet, {
+          treasury,
+          initialSupply: parseEther(flags.initialSupply),
+          onProgress: (e) => {
+            if (!globals.json) process.stderr.write(`  ${e.contract}: ${e.status} at ${e.address}\n`)
+          },
+        })
+        writeDeployments(ctx.options.dataDir, {
+          chainId: ctx.chainId,
+          method: result.method,
+          deployer: wallet.account.address,
+          treasury,
+          deployedAt: new Date().toISOString(),
+          contracts: result.contracts,
+        })
+        const deployed = Object.values(result.contracts).some((c) => c.transactionHash !== undefined)
+        const out = {
+          chainId: ctx.chainId,
+          method: result.method,
+          deployed,
+          contracts: result.addresses,
+          deploymentsFile: file,
+        }
+        if (globals.json) return printJson(out)
+        printLines([
+          deployed
+            ? `deployed to chain ${ctx.chainId} (${result.method})`
+            : `found the contracts already on chain ${ctx.chainId}; nothing sent`,
+          ['MycelToken', result.addresses.mycelToken],
+          ['SubnetRegistry', result.addresses.subnetRegistry],
+          ['recorded in', file],
+        ])
+      },
+    )
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createContentStore } from '@mycel/node'
-import { cidOfBytes, createSubnet, getSubnets, parseCid } from '@mycel/sdk'
+import { createSubnet, getSubnets, MAX_NEURONS_LIMIT, parseCid } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { formatEther, parseEther } from 'viem'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
@@ -44,7 +44,7 @@ export function subnetCommand(program: Command) {
       .option('--registration-cost <myc>', 'MYC burned per neuron registration', '0'),
   ).action(async (flags: CreateFlags, command: Command) => {
     const globals = command.optsWithGlobals<GlobalFlags>()
-    const maxNeurons = parseIntegerOption('--max-neurons', flags.maxNeurons, 1, 65535)
+    const maxNeurons = parseIntegerOption('--max-neurons', flags.maxNeurons, 1, MAX_NEURONS_LIMIT)
     if (!/^\d+(\.\d{1,18})?$/.test(flags.registrationCost)) {
       throw usageError(
         `--registration-cost must be a number of MYC, e.g. 1 or 0.5, got ${JSON.stringify(flags.registrationCost)}.`,
@@ -55,9 +55,14 @@ export function subnetCommand(program: Command) {
     if (existsSync(flags.scoringSpec)) {
       const bytes = new Uint8Array(readFileSync(flags.scoringSpec))
       scoringSpecCid = await createContentStore(ctx.options.dataDir).put(bytes)
-      if (scoringSpecCid !== (await cidOfBytes(bytes))) throw usageError('content store mismatch')
     } else {
-      scoringSpecCid = parseCid(flags.scoringSpec)
+      try {
+        scoringSpecCid = parseCid(flags.scoringSpec)
+      } catch {
+        throw usageError(
+          `--scoring-spec ${JSON.stringify(flags.scoringSpec)} is neither an existing file nor a CID (e.g. bafkrei…).`,
+        )
+      }
     }
     const { subnetRegistry } = contractsOn(ctx)
     const wallet = await signer(ctx, flags)

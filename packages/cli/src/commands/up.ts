@@ -19,8 +19,9 @@ export function upCommand(program: Command) {
         host: flags.host,
         devnetPort: flags.devnetPort,
         seed: flags.seed === false ? false : undefined,
-        dashboardDir,
       })
+      // The bundled dashboard, unless MYCEL_DASHBOARD_DIR or the config file points elsewhere.
+      options.dashboardDir ??= dashboardDir
       if (!globals.json) process.stderr.write(`mycel: starting (data dir ${options.dataDir})…\n`)
       const node = await start(options)
       const summary = {

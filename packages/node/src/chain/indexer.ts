@@ -20,6 +20,8 @@ export type Indexer = {
   stop: () => Promise<void>
   readonly indexedBlock: bigint
   readonly synced: boolean
+  /** Why the last poll failed (e.g. the chain stopped answering); undefined while polls succeed. */
+  readonly lastError: string | undefined
 }
 
 export async function createIndexer(
@@ -41,6 +43,7 @@ export async function createIndexer(
   }
   let indexed = BigInt(getMeta(db, 'indexed_block') ?? (fromBlock - 1n).toString())
   let synced = false
+  let lastError: string | undefined
   let timer: NodeJS.Timeout | undefined
   let running: Promise<unknown> | undefined
   let stopped = false
@@ -125,9 +128,13 @@ export async function createIndexer(
     try {
       running = syncOnce()
       await running
+      if (lastError !== undefined) logger.info({ msg: 'chain reachable again' })
+      lastError = undefined
     } catch (error) {
       metrics.inc('mycel_indexer_errors_total', 'Failed index polls.')
-      logger.warn({ msg: 'index poll failed', err: (error as Error).message.split('\n')[0] })
+      const first = (error as Error).message.split('\n')[0] ?? 'unknown error'
+      if (lastError === undefined) logger.warn({ msg: 'index poll failed', err: first })
+      lastError = first
     } finally {
       running = undefined
       if (!stopped) timer = setTimeout(loop, common.options.pollIntervalMs)
@@ -150,6 +157,9 @@ export async function createIndexer(
     },
     get synced() {
       return synced
+    },
+    get lastError() {
+      return lastError
     },
   }
 }

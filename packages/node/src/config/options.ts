@@ -50,7 +50,18 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   dashboardDir: 'MYCEL_DASHBOARD_DIR',
 }
 
-const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+/** The CLI flag for each option that has one (others are set by environment or config file only). */
+export const optionFlag: Partial<Record<keyof NodeOptions, string>> = {
+  dataDir: '--data-dir',
+  rpcUrl: '--rpc',
+  host: '--host',
+  port: '--port',
+  devnetPort: '--devnet-port',
+  logLevel: '--log-level',
+  seed: '--no-seed',
+}
+
+const flagOf = (key: string) => optionFlag[key as keyof NodeOptions] ?? key
 
 export type ResolveOptionsParameters = {
   /** Values from CLI flags (undefined = not given). */
@@ -113,8 +124,10 @@ export function resolveOptions(parameters: ResolveOptionsParameters = {}): NodeO
     }
     const where = source[field] ?? `"${field}"`
     const value = merged[field]
+    const flag = optionFlag[field as keyof NodeOptions]
+    const alternative = flag ? `use ${flag}` : `set ${optionEnv[field as keyof NodeOptions] ?? field}`
     throw new InvalidOptionsError(
-      `Invalid config: ${field} = ${JSON.stringify(value)}: ${issue?.message ?? 'invalid'} (set by ${where}; fix it there or use ${flagOf(field)}).`,
+      `Invalid config: ${field} = ${JSON.stringify(value)}: ${issue?.message ?? 'invalid'} (set by ${where}${where.startsWith('flag') ? '' : `; fix it there or ${alternative}`}).`,
     )
   }
   return { ...result.data, dataDir: resolve(cwd, result.data.dataDir) }

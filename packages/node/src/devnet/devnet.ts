@@ -99,6 +99,13 @@ export async function stopDetachedDevnet(dataDir: string, timeoutMs = 10_000): P
     rmSync(paths.info, { force: true })
     return false
   }
+  const node = findRunningNode(dataDir)
+  if (node && node.rpcUrl === info.rpcUrl) {
+    throw new NodeError(
+      'NODE_RUNNING',
+      `A mycel node (pid ${node.pid}) is using this devnet. Stop the node (Ctrl-C) before \`mycel devnet stop\`.`,
+    )
+  }
   process.kill(info.pid, 'SIGTERM')
   const deadline = Date.now() + timeoutMs
   while (isAlive(info.pid)) {

@@ -17,6 +17,8 @@ import { readEvents, readNetwork } from './network.ts'
 export type NodeState = {
   ready: boolean
   reason: string
+  /** Checked on every request once ready: a reason when the node cannot serve (e.g. the chain went away). */
+  degraded?: () => string | undefined
   chain?: { chainId: number; rpcUrl: string; embedded: boolean; headBlock: () => bigint; indexedBlock: () => bigint }
   contracts?: Record<string, string>
   db?: Db
@@ -49,11 +51,15 @@ export function createApp(common: Common, state: NodeState) {
 
   app.get('/health', (c) => c.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) }))
 
-  app.get('/ready', (c) =>
-    state.ready && state.chain
+  /** The reason the node is not ready, or undefined when it is. */
+  const notReady = () => (state.ready ? state.degraded?.() : state.reason)
+
+  app.get('/ready', (c) => {
+    const reason = notReady()
+    return reason === undefined && state.chain
       ? c.json({ ready: true, chainId: state.chain.chainId, indexedBlock: Number(state.chain.indexedBlock()) })
-      : c.json({ ready: false, reason: state.reason }, 503),
-  )
+      : c.json({ ready: false, reason: reason ?? state.reason }, 503)
+  })
 
   app.get('/metrics', (c) => c.text(common.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
 

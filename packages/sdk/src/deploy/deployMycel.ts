@@ -7,8 +7,17 @@
  * contract already there is reused, so running the deployment twice changes nothing. On a chain without the factory
  * the contracts are created with plain CREATE from the deployer and the addresses depend on its nonce.
  */
-import { concatHex, encodeDeployData, getContractAddress, type Hex, keccak256, padHex, stringToHex } from 'viem'
-import { deployContract, getCode, sendTransaction, waitForTransactionReceipt } from 'viem/actions'
+import {
+  type Client,
+  concatHex,
+  encodeDeployData,
+  getContractAddress,
+  type Hex,
+  keccak256,
+  padHex,
+  stringToHex,
+} from 'viem'
+import { deployContract, getBlockNumber, getCode, sendTransaction, waitForTransactionReceipt } from 'viem/actions'
 import type { WriteClient } from '../actions/write.ts'
 import {
   type MycelAddresses,
@@ -79,7 +88,12 @@ export async function deployMycel(
     const existing = await getCode(client, { address })
     if (existing && existing !== '0x') {
       parameters.onProgress?.({ contract, address, status: 'existing' })
-      return { address, codeHash: keccak256(existing) }
+      const blockNumber = await findDeploymentBlock(client, address)
+      return {
+        address,
+        codeHash: keccak256(existing),
+        ...(blockNumber === undefined ? {} : { blockNumber: blockNumber.toString() }),
+      }
     }
     const hash = await sendTransaction(client, {
       account: client.account,
@@ -126,4 +140,29 @@ export async function deployMycel(
 async function sendDeploy(client: WriteClient, initCode: Hex): Promise<Hex> {
   // deployContract takes abi + bytecode + args; the init code already has the encoded arguments appended.
   return deployContract(client, { account: client.account, chain: client.chain, abi: [], bytecode: initCode })
+}
+
+/**
+ * The first block at which `address` has code, by binary search over historical `eth_getCode` (about log2(head)
+ * calls). Undefined when the RPC cannot serve historical state (a pruned, non-archive node): callers then index
+ * from genesis.
+ */
+export async function findDeploymentBlock(client: Client, address: `0x${string}`): Promise<bigint | undefined> {
+  try {
+    const hasCode = async (blockNumber: bigint) => {
+      const code = await getCode(client, { address, blockNumber })
+      return code !== undefined && code !== '0x'
+    }
+    let high = await getBlockNumber(client, { cacheTime: 0 })
+    if (!(await hasCode(high))) return undefined
+    let low = 0n
+    while (low < high) {
+      const mid = (low + high) / 2n
+      if (await hasCode(mid)) high = mid
+      else low = mid + 1n
+    }
+    return low
+  } catch {
+    return undefined
+  }
 }
