@@ -103,14 +103,34 @@ describe('mycel up, as a user runs it', () => {
     expect(existsSync(join(dataDir, 'node.json'))).toBe(false)
   })
 
-  it('restarts on the same chain: same contracts, same neurons', async () => {
+  it('restarts on the same chain: same contracts, same neurons; stops on SIGTERM', async () => {
     const { summary, stop } = await up()
     expect(summary.contracts).toEqual(firstContracts)
     const network = (await (await fetch(`${summary.api}/api/network`)).json()) as {
       subnets: { neurons: { endpoint: string }[] }[]
     }
     expect(network.subnets[0]?.neurons.map((n) => n.endpoint)).toEqual(['http://127.0.0.1:9500'])
-    expect(await stop()).toBe(0)
+    expect(await stop('SIGTERM')).toBe(0)
+    expect(await probeChainId(summary.rpcUrl)).toBeUndefined()
+  })
+
+  it('leaves no anvil behind when the node crashes (SIGKILL), and the chain survives it', async () => {
+    const { summary, stop } = await up()
+    await new Promise((r) => setTimeout(r, 1200)) // let a state dump happen
+    expect(await stop('SIGKILL')).toBeNull()
+    const deadline = Date.now() + 5000
+    while ((await probeChainId(summary.rpcUrl, 200)) !== undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(await probeChainId(summary.rpcUrl)).toBeUndefined()
+
+    const again = await up() // node.json of the killed node is stale and ignored
+    const network = (await (await fetch(`${again.summary.api}/api/network`)).json()) as {
+      subnets: { neurons: unknown[] }[]
+    }
+    expect(again.summary.contracts).toEqual(firstContracts)
+    expect(network.subnets[0]?.neurons).toHaveLength(1)
+    expect(await again.stop()).toBe(0)
   })
 
   it('refuses a corrupt devnet state file with the reset hint, and starts fresh after `devnet reset`', async () => {

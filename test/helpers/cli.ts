@@ -50,8 +50,8 @@ export type RunningUp = {
   exited: Promise<number | null>
   /** Milliseconds from spawning the process to its printed summary (includes Node and tsx start-up). */
   wallMs: number
-  /** Ctrl-C, then the exit code. */
-  stop: () => Promise<number | null>
+  /** Sends `signal` (default SIGINT, as Ctrl-C does), then resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
 /** Runs `mycel up --json` (what `npm start` runs) and resolves once it printed its summary. */
@@ -81,8 +81,8 @@ export function startUp(dataDir: string, env: Record<string, string> = {}): Prom
         summary,
         exited,
         wallMs: performance.now() - started,
-        stop: () => {
-          child.kill('SIGINT')
+        stop: (signal = 'SIGINT') => {
+          child.kill(signal)
           return exited
         },
       })

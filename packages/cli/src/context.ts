@@ -28,6 +28,7 @@ export type GlobalFlags = {
   config?: string
   rpc?: string
   logLevel?: string
+  logFormat?: string
   json?: boolean
 }
 
@@ -37,7 +38,13 @@ export function nodeOptions(
 ): NodeOptions {
   return resolveOptions({
     configFile: globals.config,
-    flags: { dataDir: globals.dataDir, rpcUrl: globals.rpc, logLevel: globals.logLevel, ...flags },
+    flags: {
+      dataDir: globals.dataDir,
+      rpcUrl: globals.rpc,
+      logLevel: globals.logLevel,
+      logFormat: globals.logFormat,
+      ...flags,
+    },
   })
 }
 

@@ -21,6 +21,10 @@ export function buildProgram(): Command {
     .option('--config <file>', 'JSON config file (env MYCEL_CONFIG; default ./mycel.config.json if present)')
     .option('--rpc <url>', 'use this EVM chain instead of the devnet (env MYCEL_RPC_URL)')
     .option('--log-level <level>', 'trace|debug|info|warn|error|silent (env MYCEL_LOG_LEVEL)')
+    .option(
+      '--log-format <format>',
+      'auto|json|pretty: auto is readable on a terminal, JSON otherwise (env MYCEL_LOG_FORMAT)',
+    )
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()

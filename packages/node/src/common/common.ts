@@ -3,6 +3,7 @@
  * No module keeps global state of its own.
  */
 import pino, { type Logger } from 'pino'
+import pinoPretty from 'pino-pretty'
 import type { NodeOptions } from '../config/options.ts'
 import { Metrics } from './metrics.ts'
 
@@ -16,7 +17,27 @@ export type Shutdown = {
 
 export type Common = { options: NodeOptions; logger: Logger; metrics: Metrics; shutdown: Shutdown }
 
-export function createLogger(level: NodeOptions['logLevel'], destination?: NodeJS.WritableStream): Logger {
+/**
+ * pino on stderr: JSON lines for machines, or (format `pretty`, or `auto` on a terminal) one readable line per event.
+ * A `destination` overrides both (tests).
+ */
+export function createLogger(
+  level: NodeOptions['logLevel'],
+  destination?: NodeJS.WritableStream,
+  format: NodeOptions['logFormat'] = 'auto',
+): Logger {
+  const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true)
+  const stream =
+    destination ??
+    (pretty
+      ? pinoPretty({
+          destination: 2,
+          sync: true,
+          singleLine: true,
+          ignore: 'pid,hostname,service',
+          translateTime: 'SYS:HH:MM:ss',
+        })
+      : pino.destination(2))
   return pino(
     {
       level,
@@ -24,7 +45,7 @@ export function createLogger(level: NodeOptions['logLevel'], destination?: NodeJ
       // Never let a key or password reach a log line, whatever object is logged.
       redact: { paths: ['*.privateKey', '*.password', 'privateKey', 'password', '*.mnemonic'], censor: '[redacted]' },
     },
-    destination ?? pino.destination(2),
+    stream,
   )
 }
 
@@ -56,6 +77,6 @@ export function createShutdown(logger: Logger): Shutdown {
 }
 
 export function createCommon(options: NodeOptions, logger?: Logger): Common {
-  const log = logger ?? createLogger(options.logLevel)
+  const log = logger ?? createLogger(options.logLevel, undefined, options.logFormat)
   return { options, logger: log, metrics: new Metrics(), shutdown: createShutdown(log) }
 }

@@ -24,6 +24,8 @@ export const optionsSchema = z.strictObject({
   port: port.default(8080),
   devnetPort: port.default(0),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** `auto`: readable lines on a terminal, JSON lines otherwise. */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   pollIntervalMs: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Seconds between anvil state dumps (what a SIGKILL can lose at most). */
   stateIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(1),
@@ -44,6 +46,7 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   port: 'MYCEL_PORT',
   devnetPort: 'MYCEL_DEVNET_PORT',
   logLevel: 'MYCEL_LOG_LEVEL',
+  logFormat: 'MYCEL_LOG_FORMAT',
   pollIntervalMs: 'MYCEL_POLL_INTERVAL_MS',
   stateIntervalSeconds: 'MYCEL_STATE_INTERVAL',
   seed: 'MYCEL_SEED',
@@ -58,6 +61,7 @@ export const optionFlag: Partial<Record<keyof NodeOptions, string>> = {
   port: '--port',
   devnetPort: '--devnet-port',
   logLevel: '--log-level',
+  logFormat: '--log-format',
   seed: '--no-seed',
 }
 
