@@ -148,7 +148,8 @@ async function refresh() {
     renderContracts(network.contracts)
     renderSubnets(network.subnets)
     renderEvents(events)
-    setStatus('ok', network.chain.embedded ? 'live · local devnet' : 'live')
+    if (network.status && !network.status.ready) setStatus('bad', `degraded: ${network.status.reason}`)
+    else setStatus('ok', network.chain.embedded ? 'live · local devnet' : 'live')
     $('updated').textContent = new Date().toLocaleTimeString()
   } catch (error) {
     setStatus('bad', `node unreachable (${error.message})`)

@@ -41,6 +41,6 @@ export {
   STANDARD_SCRYPT,
   WrongPasswordError,
 } from './keys/keystore.ts'
-export type { MycelNode } from './start.ts'
+export type { MycelNode, StartParameters } from './start.ts'
 export { installSignalHandlers, start } from './start.ts'
 export { createContentStore } from './storage/contentStore.ts'

@@ -3,7 +3,7 @@
  * not ready yet), then the database, the chain (embedded anvil, an already running `mycel devnet`, or `rpcUrl`),
  * the contract deployments, and the chain indexer. Returns a handle whose `stop()` shuts everything down in order.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { MycelAddresses } from '@mycel/sdk'
 import type { Logger } from 'pino'
@@ -23,7 +23,7 @@ import type { NodeOptions } from './config/options.ts'
 import { openDatabase } from './db/database.ts'
 import { type AnvilProcess, startAnvil } from './devnet/anvil.ts'
 import { ensureDevnetContracts } from './devnet/deploy.ts'
-import { devnetPaths, findRunningDevnet, findRunningNode } from './devnet/devnet.ts'
+import { devnetPaths, findRunningDevnet, lockDataDir } from './devnet/devnet.ts'
 import { createApp, listen, type NodeState } from './http/server.ts'
 import { createContentStore } from './storage/contentStore.ts'
 
@@ -41,7 +41,13 @@ export type MycelNode = {
   stop: () => Promise<void>
 }
 
-export async function start(options: NodeOptions, { logger }: { logger?: Logger } = {}): Promise<MycelNode> {
+export type StartParameters = {
+  logger?: Logger
+  /** Aborting it (e.g. Ctrl-C during start) stops at the next step and cleans up what was started. */
+  signal?: AbortSignal
+}
+
+export async function start(options: NodeOptions, { logger, signal }: StartParameters = {}): Promise<MycelNode> {
   const started = performance.now()
   const common = createCommon(options, logger)
   const { shutdown } = common
@@ -55,14 +61,7 @@ export async function start(options: NodeOptions, { logger }: { logger?: Logger 
   }
 
   async function startInner(): Promise<MycelNode> {
-    mkdirSync(options.dataDir, { recursive: true })
-    const other = findRunningNode(options.dataDir)
-    if (other && other.pid !== process.pid) {
-      throw new NodeError(
-        'DATA_DIR_IN_USE',
-        `Another mycel node (pid ${other.pid}, ${other.apiUrl}) uses data dir ${options.dataDir}. Stop it or pass another --data-dir.`,
-      )
-    }
+    shutdown.add('data dir lock', lockDataDir(options.dataDir))
 
     const app = createApp(common, state)
     const { server, port } = await listen(app, options.host, options.port)
@@ -74,6 +73,7 @@ export async function start(options: NodeOptions, { logger }: { logger?: Logger 
           server.closeAllConnections()
         }),
     )
+    signal?.throwIfAborted()
     const url = `http://${options.host}:${port}`
     log.info({ msg: 'http listening', url })
 
@@ -120,10 +120,12 @@ export async function start(options: NodeOptions, { logger }: { logger?: Logger 
         rpcUrl = anvil.rpcUrl
       }
     }
+    signal?.throwIfAborted()
     state.reason = 'connecting to the chain'
     const { client, chain, chainId } = await connectChain(rpcUrl, { pollingInterval: options.pollIntervalMs })
     log.info({ msg: 'chain connected', chainId, rpcUrl: redactRpcUrl(rpcUrl), mode: chainMode })
 
+    signal?.throwIfAborted()
     // The contracts.
     state.reason = 'checking contract deployments'
     let record: DeploymentsFile
@@ -154,6 +156,7 @@ export async function start(options: NodeOptions, { logger }: { logger?: Logger 
     const addresses = addressesOf(record)
     state.contracts = addresses
 
+    signal?.throwIfAborted()
     // The index.
     state.reason = 'indexing the chain'
     const registryBlock = BigInt(record.contracts.subnetRegistry.blockNumber ?? '0')
@@ -162,6 +165,7 @@ export async function start(options: NodeOptions, { logger }: { logger?: Logger 
       fromBlock: registryBlock,
     })
     await indexer.syncOnce()
+    signal?.throwIfAborted()
     indexer.start()
     shutdown.add('indexer', () => indexer.stop())
     let head = indexer.indexedBlock
@@ -188,7 +192,10 @@ export async function start(options: NodeOptions, { logger }: { logger?: Logger 
     state.reason = 'ready'
 
     const nodeInfo = devnetPaths(options.dataDir).nodeInfo
-    writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId }, null, 2)}\n`)
+    // 0600: an external rpcUrl may carry an API key.
+    writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId }, null, 2)}\n`, {
+      mode: 0o600,
+    })
     shutdown.add('node info', () => rmSync(nodeInfo, { force: true }))
     shutdown.add('not ready', () => {
       state.ready = false

@@ -1,6 +1,6 @@
 /** The embedded devnet: state survives restarts and SIGKILL, anvil dies with its parent, corrupt state is refused. */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -10,7 +10,7 @@ import { tempDir } from '../../../test/helpers/chain.ts'
 import { DevnetStateCorruptError, PortInUseError } from '../src/common/errors.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { checkStateFile, probeChainId, startAnvil } from '../src/devnet/anvil.ts'
-import { isAlive, resetDevnet } from '../src/devnet/devnet.ts'
+import { findRunningDevnet, isAlive, resetDevnet, stopDetachedDevnet } from '../src/devnet/devnet.ts'
 
 const dirs: string[] = []
 const fresh = () => {
@@ -116,7 +116,28 @@ describe('embedded devnet', () => {
     const error = await startAnvil({ ...paths(fresh()), port }).catch((e: unknown) => e)
     server.close()
     expect(error).toBeInstanceOf(PortInUseError)
-    expect((error as Error).message).toContain(`Port ${port} on 127.0.0.1 is already in use (devnet RPC port)`)
+    expect((error as Error).message).toContain(
+      `Port ${port} on 127.0.0.1 is already in use (devnet RPC port). Stop the other process or choose another port with --devnet-port / MYCEL_DEVNET_PORT.`,
+    )
+  })
+
+  it('never signals a pid that is no longer its anvil', async () => {
+    const dir = fresh()
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' })
+    mkdirSync(join(dir, 'devnet'), { recursive: true })
+    writeFileSync(
+      join(dir, 'devnet', 'devnet.json'),
+      JSON.stringify({ pid: stranger.pid, rpcUrl: 'http://127.0.0.1:9', port: 9, startedAt: '' }),
+    )
+    expect(await findRunningDevnet(dir)).toBeUndefined()
+    writeFileSync(
+      join(dir, 'devnet', 'devnet.json'),
+      JSON.stringify({ pid: stranger.pid, rpcUrl: 'http://127.0.0.1:9', port: 9, startedAt: '' }),
+    )
+    expect(await stopDetachedDevnet(dir)).toBe(false)
+    expect(isAlive(stranger.pid as number)).toBe(true)
+    expect(existsSync(join(dir, 'devnet', 'devnet.json'))).toBe(false)
+    stranger.kill()
   })
 
   it('devnet reset removes the chain state and the devnet deployments only', async () => {

@@ -1,5 +1,5 @@
 /** Web3 Secret Storage v3: the spec's known-answer vector, round trips, wrong passwords, and the named key folder. */
-import { readFileSync, rmSync, statSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { bytesToHex, type Hex } from 'viem'
@@ -96,5 +96,22 @@ describe('keystore v3', () => {
     expect(() => store.save('../evil', key, 'pw')).toThrow(KeystoreError)
     expect(() => store.save('empty', key, '')).toThrow('Refusing an empty password')
     expect(() => store.unlock('missing', 'pw')).toThrow('No key named "missing"')
+  })
+
+  it('names what is wrong with a malformed keystore, and lists the other keys anyway', () => {
+    const store = keystoreDir(join(dir, 'mixed'))
+    const good = store.save('good', generatePrivateKey(), 'pw', LIGHT_SCRYPT)
+    const broken = JSON.parse(readFileSync(good.file, 'utf8'))
+    delete broken.crypto.kdfparams
+    writeFileSync(join(dir, 'mixed', 'broken.json'), JSON.stringify(broken))
+    writeFileSync(join(dir, 'mixed', 'garbage.json'), 'not json')
+    expect(() => store.unlock('broken', 'pw')).toThrow(
+      'Key "broken" is not a valid version 3 keystore: crypto.kdfparams:',
+    )
+    expect(store.list()).toEqual([
+      { name: 'broken', error: expect.stringContaining('crypto.kdfparams') },
+      { name: 'garbage', error: expect.stringContaining('is not valid JSON') },
+      { name: 'good', address: good.address },
+    ])
   })
 })

@@ -1,9 +1,10 @@
 /** The node daemon end to end in-process: start, HTTP API, indexing, restart without redeploying, failure modes. */
-import { readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { cidOfBytes, deployMycel, registerNeuron } from '@mycel/sdk'
-import { createWalletClient, http, parseEther } from 'viem'
+import { cidOfBytes, createSubnet, deployMycel, mycelTokenAbi, registerNeuron } from '@mycel/sdk'
+import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
 import { writeDeployments } from '../src/chain/deployments.ts'
@@ -120,6 +121,27 @@ describe('node on the embedded devnet', () => {
     }
   })
 
+  it('completes seeding on a later start when the first start did not seed', async () => {
+    const opts = options({ seed: false })
+    const bare = await start(opts, { logger: silent })
+    expect(((await json(`${bare.url}/api/network`)).body as unknown as Network).subnets).toEqual([])
+    await bare.stop()
+    const seeded = await start({ ...opts, seed: true }, { logger: silent })
+    try {
+      const network = (await json(`${seeded.url}/api/network`)).body as unknown as Network
+      expect(network.subnets.map((s) => s.name)).toEqual(['text', 'digits'])
+      const balance = await createPublicClient({ transport: http(seeded.rpcUrl) }).readContract({
+        address: seeded.addresses.mycelToken,
+        abi: mycelTokenAbi,
+        functionName: 'balanceOf',
+        args: [devnetAccount(9).address],
+      })
+      expect(balance).toBe(parseEther('10000'))
+    } finally {
+      await seeded.stop()
+    }
+  })
+
   it('answers bad API input with JSON 4xx', async () => {
     const node = await start(options(), { logger: silent })
     try {
@@ -137,9 +159,43 @@ describe('node on the embedded devnet', () => {
         body: { error: { code: 'NOT_FOUND' } },
       })
       expect(await json(`${node.url}/api/nope`)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } })
-      expect((await json(`${node.url}/../../etc/passwd`)).status).toBe(404)
     } finally {
       await node.stop()
+    }
+  })
+
+  it('serves dashboard files and nothing outside their folder, whatever the raw path', async () => {
+    const dashboardDir = tempDir('mycel-dash-')
+    dirs.push(dashboardDir)
+    writeFileSync(join(dashboardDir, 'index.html'), '<title>ok</title>')
+    mkdirSync(join(dashboardDir, 'sub'))
+    const app = createApp(createCommon(options({ dashboardDir }), silent), { ready: false, reason: 'test' })
+    const { listen } = await import('../src/http/server.ts')
+    const { server, port } = await listen(app, '127.0.0.1', 0)
+    const raw = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    try {
+      expect(await raw('/')).toBe(200)
+      expect(await raw('/index.html')).toBe(200)
+      for (const path of [
+        '/../../etc/passwd',
+        '/%2e%2e/%2e%2e/etc/passwd',
+        '/..%2f..%2fetc%2fpasswd',
+        '/sub',
+        '/sub/../../x',
+        '//etc/passwd',
+      ]) {
+        expect([400, 404]).toContain(await raw(path))
+      }
+    } finally {
+      server.close()
     }
   })
 
@@ -154,6 +210,73 @@ describe('node on the embedded devnet', () => {
   })
 })
 
+describe('the index follows the chain', () => {
+  it('rebuilds when the chain goes back (lost blocks or a reorg) instead of keeping events that no longer exist', async () => {
+    const chain = await startTestChain()
+    chains.push(chain)
+    const opts = options({ rpcUrl: chain.anvil.rpcUrl })
+    const wallet = chain.wallet(0)
+    const result = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: parseEther('1000') })
+    writeDeployments(opts.dataDir, {
+      chainId: 31337,
+      method: result.method,
+      deployer: wallet.account.address,
+      treasury: wallet.account.address,
+      deployedAt: new Date().toISOString(),
+      contracts: result.contracts,
+    })
+    const registry = result.addresses.subnetRegistry
+    const node = await start(opts, { logger: silent })
+    const subnetNames = async () =>
+      ((await json(`${node.url}/api/network`)).body as unknown as Network).subnets.map((s) => s.name)
+    try {
+      const before = await chain.snapshot()
+      await createSubnet(wallet, {
+        registry,
+        name: 'lost',
+        taskType: 't',
+        scoringSpecCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+        maxNeurons: 2,
+        registrationCost: 0n,
+      })
+      await until(async () => ((await subnetNames()).includes('lost') ? true : undefined))
+
+      // The chain goes back below the indexed block: the index must drop "lost".
+      await chain.revert(before)
+      await until(async () => ((await subnetNames()).length === 0 ? true : undefined))
+
+      // Same height, other blocks (a reorg): the stored block hash no longer matches.
+      const again = await chain.snapshot()
+      await createSubnet(wallet, {
+        registry,
+        name: 'first',
+        taskType: 't',
+        scoringSpecCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+        maxNeurons: 2,
+        registrationCost: 0n,
+      })
+      await until(async () => ((await subnetNames()).includes('first') ? true : undefined))
+      await chain.revert(again)
+      await createSubnet(wallet, {
+        registry,
+        name: 'second',
+        taskType: 't',
+        scoringSpecCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+        maxNeurons: 2,
+        registrationCost: 0n,
+      })
+      expect(
+        await until(async () => {
+          const names = await subnetNames()
+          return names.includes('second') ? names : undefined
+        }),
+      ).toEqual(['second'])
+    } finally {
+      await node.stop()
+    }
+  })
+})
+
 describe('node failure modes', () => {
   it('names the port when the HTTP port is taken, and starts nothing', async () => {
     const server = createServer()
@@ -164,7 +287,34 @@ describe('node failure modes', () => {
     const error = await start(opts, { logger: silent }).catch((e: unknown) => e)
     server.close()
     expect(error).toBeInstanceOf(PortInUseError)
-    expect((error as Error).message).toContain(`Port ${port} on 127.0.0.1 is already in use (node HTTP port)`)
+    expect((error as Error).message).toContain(
+      `Port ${port} on 127.0.0.1 is already in use (node HTTP port). Stop the other process or choose another port with --port / MYCEL_PORT.`,
+    )
+    expect(existsSync(join(opts.dataDir, 'devnet'))).toBe(false) // no anvil was started
+    expect(existsSync(join(opts.dataDir, 'node.lock'))).toBe(false) // and the lock was released
+  })
+
+  it('refuses a host it cannot listen on, naming the option', async () => {
+    const error = await start(options({ host: 'no-such-host.invalid' }), { logger: silent }).catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(
+      /^Cannot listen on host "no-such-host\.invalid" \(E[A-Z_]+\): use an address of this machine/,
+    )
+  })
+
+  it('lets one node at a time use a data dir, and takes over a lock left by a dead process', async () => {
+    const opts = options()
+    const first = await start(opts, { logger: silent })
+    try {
+      const second = await start({ ...opts, port: 0 }, { logger: silent }).catch((e: unknown) => e)
+      expect((second as Error).message).toContain(
+        `Another mycel node (pid ${process.pid}) uses data dir ${opts.dataDir}`,
+      )
+    } finally {
+      await first.stop()
+    }
+    writeFileSync(join(opts.dataDir, 'node.lock'), JSON.stringify({ pid: 2 ** 22 + 12345 }))
+    const again = await start(opts, { logger: silent })
+    await again.stop()
   })
 
   it('fails fast with a clear error when rpcUrl is unreachable', async () => {

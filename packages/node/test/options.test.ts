@@ -56,6 +56,16 @@ describe('resolveOptions', () => {
     )
   })
 
+  it('refuses an empty or null port instead of silently picking a random one', () => {
+    expect(() => resolveOptions({ env: {}, cwd: tempDir(), flags: { port: '' } })).toThrow(
+      /^Invalid config: port = "": expected a port number/,
+    )
+    const file = config({ port: null })
+    expect(() => resolveOptions({ env: {}, cwd, configFile: file })).toThrow(
+      /^Invalid config: port = null: expected a port number/,
+    )
+  })
+
   it('points options without a flag to their environment variable', () => {
     expect(() => resolveOptions({ env: { MYCEL_POLL_INTERVAL_MS: '5' }, cwd: tempDir() })).toThrow(
       /^Invalid config: pollIntervalMs = "5": .* \(set by environment variable MYCEL_POLL_INTERVAL_MS; fix it there or set MYCEL_POLL_INTERVAL_MS\)\.$/,

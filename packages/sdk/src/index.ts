@@ -14,6 +14,7 @@ export { createSubnet } from './actions/subnets/createSubnet.ts'
 export type { Subnet } from './actions/subnets/getSubnets.ts'
 export { getSubnets } from './actions/subnets/getSubnets.ts'
 export type { WriteClient } from './actions/write.ts'
+export { writeContractAndWait } from './actions/write.ts'
 export { cidOfBytes } from './cid.ts'
 export type { MycelAddresses, NeuronRole } from './contracts.ts'
 export {

@@ -34,7 +34,9 @@ export function keysCommand(program: Command) {
   addPasswordOptions(
     keys
       .command('import <name>')
-      .description('Import a private key (read from --private-key-file, stdin or a prompt; never an argument)')
+      .description(
+        'Import a private key (read from --private-key-file, stdin or a prompt; never an argument). With the key on stdin, give the password by --password-file or MYCEL_PASSWORD.',
+      )
       .option('--private-key-file <file>', 'file holding the 0x… private key'),
   ).action(async (name: string, flags: NewFlags & { privateKeyFile?: string }, command: Command) => {
     const globals = command.optsWithGlobals<GlobalFlags>()
@@ -60,7 +62,10 @@ export function keysCommand(program: Command) {
       const list = keysOf(nodeOptions(globals)).list()
       if (globals.json) return printJson(list)
       if (list.length === 0) return void process.stdout.write('no keys yet: create one with `mycel keys new <name>`\n')
-      printTable(list, ['name', 'address'])
+      printTable(
+        list.map((k) => ({ ...k, address: k.address ?? `(unreadable: ${k.error})` })),
+        ['name', 'address'],
+      )
     })
 
   keys

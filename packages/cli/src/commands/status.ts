@@ -21,11 +21,11 @@ export function statusCommand(program: Command) {
       let network: Network | undefined
       let ready: unknown
       if (node) {
-        ready = await fetch(`${node.apiUrl}/ready`).then(
+        ready = await fetch(`${node.apiUrl}/ready`, { signal: AbortSignal.timeout(3000) }).then(
           (r) => r.json(),
           () => undefined,
         )
-        network = await fetch(`${node.apiUrl}/api/network`).then(
+        network = await fetch(`${node.apiUrl}/api/network`, { signal: AbortSignal.timeout(3000) }).then(
           (r) => (r.ok ? (r.json() as Promise<Network>) : undefined),
           () => undefined,
         )

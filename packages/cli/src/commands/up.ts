@@ -1,4 +1,4 @@
-import { installSignalHandlers, start } from '@mycel/node'
+import { installSignalHandlers, NodeError, redactRpcUrl, start } from '@mycel/node'
 import { dashboardDir } from '@mycel/web'
 import type { Command } from 'commander'
 import { type GlobalFlags, nodeOptions } from '../context.ts'
@@ -23,12 +23,25 @@ export function upCommand(program: Command) {
       // The bundled dashboard, unless MYCEL_DASHBOARD_DIR or the config file points elsewhere.
       options.dashboardDir ??= dashboardDir
       if (!globals.json) process.stderr.write(`mycel: starting (data dir ${options.dataDir})…\n`)
-      const node = await start(options)
+      // Ctrl-C during start: stop at the next step and clean up (anvil included) instead of dying halfway.
+      const abort = new AbortController()
+      const interrupted = () =>
+        abort.abort(
+          new NodeError('INTERRUPTED', 'Interrupted while starting; everything started was stopped.', {
+            exitCode: 130,
+          }),
+        )
+      process.once('SIGINT', interrupted)
+      process.once('SIGTERM', interrupted)
+      const node = await start(options, { signal: abort.signal }).finally(() => {
+        process.off('SIGINT', interrupted)
+        process.off('SIGTERM', interrupted)
+      })
       const summary = {
         status: 'ready',
         chainId: node.chainId,
         chain: node.chainMode,
-        rpcUrl: node.rpcUrl,
+        rpcUrl: node.chainMode === 'external' ? redactRpcUrl(node.rpcUrl) : node.rpcUrl,
         contracts: node.addresses,
         api: node.url,
         dashboard: `${node.url}/`,
@@ -40,7 +53,7 @@ export function upCommand(program: Command) {
         printLines([
           `mycel is up in ${(node.startupMs / 1000).toFixed(1)} s`,
           ['chain', `${node.chainId} (${node.chainMode})`],
-          ['rpc', node.rpcUrl],
+          ['rpc', node.chainMode === 'external' ? redactRpcUrl(node.rpcUrl) : node.rpcUrl],
           ['MycelToken', node.addresses.mycelToken],
           ['SubnetRegistry', node.addresses.subnetRegistry],
           ['api', node.url],

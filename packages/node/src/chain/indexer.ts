@@ -33,15 +33,23 @@ export async function createIndexer(
   const { logger, metrics } = common
   const genesis = await getBlock(client, { blockNumber: 0n })
   const identity = `${client.chain?.id}:${genesis.hash}:${registry.toLowerCase()}`
-  if (getMeta(db, 'chain_identity') !== identity) {
+  const confirmations = BigInt(common.options.confirmations)
+
+  /** Empties the index; it is rebuilt from the registry's deployment block. */
+  const rebuild = (reason: string) => {
     db.transaction(() => {
       db.exec('DELETE FROM neurons; DELETE FROM subnets; DELETE FROM events;')
       setMeta(db, 'chain_identity', identity)
       setMeta(db, 'indexed_block', (fromBlock - 1n).toString())
+      setMeta(db, 'indexed_hash', '')
     })()
-    logger.info({ msg: 'index reset for chain', chainId: client.chain?.id, registry })
+    logger.info({ msg: 'index rebuilt', reason, chainId: client.chain?.id, registry })
+    return fromBlock - 1n
   }
-  let indexed = BigInt(getMeta(db, 'indexed_block') ?? (fromBlock - 1n).toString())
+  let indexed =
+    getMeta(db, 'chain_identity') === identity
+      ? BigInt(getMeta(db, 'indexed_block') ?? (fromBlock - 1n).toString())
+      : rebuild('new chain or registry')
   let synced = false
   let lastError: string | undefined
   let timer: NodeJS.Timeout | undefined
@@ -62,7 +70,7 @@ export async function createIndexer(
     'INSERT OR IGNORE INTO events (block_number, log_index, tx_hash, name, args) VALUES (?, ?, ?, ?, ?)',
   )
 
-  const apply = db.transaction((logs: Log[], toBlock: bigint) => {
+  const apply = db.transaction((logs: Log[], toBlock: bigint, toHash: `0x${string}` | null) => {
     for (const event of parseEventLogs({ abi: subnetRegistryAbi, logs })) {
       const block = Number(event.blockNumber)
       const a = event.args as Record<string, unknown>
@@ -106,20 +114,47 @@ export async function createIndexer(
       )
     }
     setMeta(db, 'indexed_block', toBlock.toString())
+    setMeta(db, 'indexed_hash', toHash ?? '')
   })
 
+  /**
+   * True when the chain no longer has the block the index ends at: it went back (an anvil that lost its last
+   * seconds to a SIGKILL) or reorganised. The stored hash of the last indexed block tells.
+   */
+  async function rewound(head: bigint): Promise<boolean> {
+    if (indexed < fromBlock) return false
+    if (indexed > head) return true
+    const stored = getMeta(db, 'indexed_hash')
+    if (!stored) return false
+    const block = await getBlock(client, { blockNumber: indexed })
+    return block.hash !== stored
+  }
+
+  let range = MAX_RANGE
   async function syncOnce(): Promise<bigint> {
-    const head = await getBlockNumber(client, { cacheTime: 0 })
+    const latest = await getBlockNumber(client, { cacheTime: 0 })
+    const head = latest > confirmations ? latest - confirmations : 0n
+    if (await rewound(latest)) indexed = rebuild(`the chain no longer has block ${indexed} as indexed`)
     while (indexed < head && !stopped) {
       const from = indexed + 1n
-      const to = head - from >= MAX_RANGE ? from + MAX_RANGE - 1n : head
-      const logs = await getLogs(client, { address: registry, fromBlock: from, toBlock: to })
-      apply(logs, to)
+      const to = head - from >= range ? from + range - 1n : head
+      let logs: Log[]
+      try {
+        logs = await getLogs(client, { address: registry, fromBlock: from, toBlock: to })
+      } catch (error) {
+        // Providers cap eth_getLogs ranges differently: halve the range and retry, down to one block.
+        if (range === 1n) throw error
+        range = range / 2n
+        logger.debug({ msg: 'getLogs failed, narrowing the range', range })
+        continue
+      }
+      const hash = (await getBlock(client, { blockNumber: to })).hash
+      apply(logs, to, hash)
       indexed = to
       if (logs.length > 0) logger.debug({ msg: 'indexed logs', from, to, count: logs.length })
     }
     synced = true
-    metrics.set('mycel_chain_head_block', 'Latest block number seen on the chain.', Number(head))
+    metrics.set('mycel_chain_head_block', 'Latest block number seen on the chain.', Number(latest))
     metrics.set('mycel_indexed_block', 'Last block whose events are indexed.', Number(indexed))
     return indexed
   }

@@ -27,10 +27,11 @@ export class InvalidOptionsError extends NodeError {
 export class PortInUseError extends NodeError {
   override name = 'PortInUseError'
   readonly port: number
-  constructor({ host, port, what }: { host: string; port: number; what: string }) {
+  /** `setting`: how the user chooses this port, e.g. "--port / MYCEL_PORT". */
+  constructor({ host, port, what, setting }: { host: string; port: number; what: string; setting: string }) {
     super(
       'PORT_IN_USE',
-      `Port ${port} on ${host} is already in use (${what}). Stop the other process or choose another port with --port / MYCEL_PORT.`,
+      `Port ${port} on ${host} is already in use (${what}). Stop the other process or choose another port with ${setting}.`,
     )
     this.port = port
   }

@@ -7,11 +7,18 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import { InvalidOptionsError } from '../common/errors.ts'
 
-const port = z.coerce
-  .number({ error: 'expected a port number' })
-  .int({ error: 'expected an integer port' })
-  .min(0, { error: 'expected a port from 0 to 65535' })
-  .max(65535, { error: 'expected a port from 0 to 65535' })
+/** Empty strings and null are refused, not coerced to 0 (which would mean "any free port"). */
+const notBlank = (value: unknown) =>
+  value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value
+
+const port = z.preprocess(
+  notBlank,
+  z.coerce
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected an integer port' })
+    .min(0, { error: 'expected a port from 0 to 65535' })
+    .max(65535, { error: 'expected a port from 0 to 65535' }),
+)
 
 const httpUrl = z
   .string()
@@ -27,6 +34,8 @@ export const optionsSchema = z.strictObject({
   /** `auto`: readable lines on a terminal, JSON lines otherwise. */
   logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   pollIntervalMs: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Blocks behind the head the indexer stays, so shallow reorgs on a real chain never reach the index. */
+  confirmations: z.coerce.number().int().min(0).max(1000).default(0),
   /** Seconds between anvil state dumps (what a SIGKILL can lose at most). */
   stateIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(1),
   /** Create the built-in subnets on a fresh devnet. */
@@ -48,6 +57,7 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   logLevel: 'MYCEL_LOG_LEVEL',
   logFormat: 'MYCEL_LOG_FORMAT',
   pollIntervalMs: 'MYCEL_POLL_INTERVAL_MS',
+  confirmations: 'MYCEL_CONFIRMATIONS',
   stateIntervalSeconds: 'MYCEL_STATE_INTERVAL',
   seed: 'MYCEL_SEED',
   dashboardDir: 'MYCEL_DASHBOARD_DIR',

@@ -128,7 +128,8 @@ export async function startAnvil(parameters: StartAnvilParameters): Promise<Anvi
   checkStateFile(parameters.stateFile)
   let port = parameters.port ?? 0
   if (port === 0) port = await freePort(host)
-  else if (!(await isPortFree(host, port))) throw new PortInUseError({ host, port, what: 'devnet RPC port' })
+  else if (!(await isPortFree(host, port)))
+    throw new PortInUseError({ host, port, what: 'devnet RPC port', setting: '--devnet-port / MYCEL_DEVNET_PORT' })
 
   mkdirSync(dirname(parameters.stateFile), { recursive: true })
   mkdirSync(dirname(parameters.logFile), { recursive: true })

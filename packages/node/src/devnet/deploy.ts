@@ -22,29 +22,34 @@ export async function ensureDevnetContracts(parameters: {
   logger: Logger
 }): Promise<{ record: DeploymentsFile; deployed: boolean }> {
   const { dataDir, client, chain, rpcUrl, logger } = parameters
-  const existing = readDeployments(dataDir, chain.id)
-  if (existing && (await staleContracts(client, existing)).length === 0) return { record: existing, deployed: false }
-
   const account = devnetAccount(0)
   const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) })
-  const result = await deployMycel(wallet, {
-    treasury: account.address,
-    initialSupply: DEVNET_INITIAL_SUPPLY,
-    onProgress: (e) => logger.info({ msg: `contract ${e.status}`, contract: e.contract, address: e.address }),
-  })
-  const deployed = Object.values(result.contracts).some((c) => c.transactionHash !== undefined)
-  const record: DeploymentsFile = {
-    chainId: chain.id,
-    method: result.method,
-    deployer: account.address,
-    treasury: account.address,
-    deployedAt: new Date().toISOString(),
-    contracts: result.contracts,
+  let record = readDeployments(dataDir, chain.id)
+  let deployed = false
+  if (!record || (await staleContracts(client, record)).length > 0) {
+    const result = await deployMycel(wallet, {
+      treasury: account.address,
+      initialSupply: DEVNET_INITIAL_SUPPLY,
+      onProgress: (e) => logger.info({ msg: `contract ${e.status}`, contract: e.contract, address: e.address }),
+    })
+    deployed = Object.values(result.contracts).some((c) => c.transactionHash !== undefined)
+    record = {
+      chainId: chain.id,
+      method: result.method,
+      deployer: account.address,
+      treasury: account.address,
+      deployedAt: new Date().toISOString(),
+      contracts: result.contracts,
+    }
+    writeDeployments(dataDir, record)
   }
-  writeDeployments(dataDir, record)
-  if (deployed && parameters.seed) {
-    const subnets = await seedDevnet(wallet, result.addresses.subnetRegistry, parameters.store)
-    logger.info({ msg: 'devnet seeded', subnets: subnets.map((s) => s.name) })
+  if (parameters.seed) {
+    // Checked against chain state every start, so a first start interrupted halfway is completed now.
+    const registry = record.contracts.subnetRegistry.address
+    const { funded, created } = await seedDevnet(wallet, registry, parameters.store)
+    if (funded.length || created.length) {
+      logger.info({ msg: 'devnet seeded', funded: funded.length, subnets: created.map((s) => s.name) })
+    }
   }
   return { record, deployed }
 }

@@ -19,6 +19,7 @@ export const devnetPaths = (dataDir: string) => {
     info: join(dir, 'devnet.json'),
     deployments: join(dataDir, 'deployments', `${DEVNET_CHAIN_ID}.json`),
     nodeInfo: join(dataDir, 'node.json'),
+    nodeLock: join(dataDir, 'node.lock'),
   }
 }
 
@@ -33,6 +34,21 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` is alive and, where the OS shows command lines (Linux /proc), runs a command containing `marker`.
+ * Guards against acting on a pid that was reused by an unrelated process after a crash or reboot.
+ */
+export function isProcessOf(pid: number, marker: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false
+  let commandLine: string
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+  } catch {
+    return true // no /proc here: liveness is all we can check
+  }
+  return commandLine.includes(marker)
+}
+
 function readJson<value>(file: string): value | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as value
@@ -41,20 +57,67 @@ function readJson<value>(file: string): value | undefined {
   }
 }
 
-/** The detached devnet of this data dir, if one is running and answering; removes a stale info file. */
+/**
+ * The detached devnet of this data dir, if one is running and answering. An info file whose pid is gone (or is no
+ * longer anvil) is stale and removed; an anvil that is alive but does not answer is an error, never a reason to
+ * start a second anvil on the same state file.
+ */
 export async function findRunningDevnet(dataDir: string): Promise<DevnetInfo | undefined> {
   const paths = devnetPaths(dataDir)
   const info = readJson<DevnetInfo>(paths.info)
   if (!info) return undefined
-  if (isAlive(info.pid) && (await probeChainId(info.rpcUrl)) === DEVNET_CHAIN_ID) return info
-  rmSync(paths.info, { force: true })
-  return undefined
+  if (!isProcessOf(info.pid, 'anvil')) {
+    rmSync(paths.info, { force: true })
+    return undefined
+  }
+  if ((await probeChainId(info.rpcUrl, 3000)) === DEVNET_CHAIN_ID) return info
+  throw new NodeError(
+    'DEVNET_UNRESPONSIVE',
+    `The background devnet (pid ${info.pid}) does not answer at ${info.rpcUrl}. Stop it with \`mycel devnet stop\` and start again.`,
+  )
 }
 
-/** Node process info written by a running node (`node.json`), if that process is alive. */
-export function findRunningNode(dataDir: string): { pid: number; apiUrl: string; rpcUrl: string } | undefined {
-  const info = readJson<{ pid: number; apiUrl: string; rpcUrl: string }>(devnetPaths(dataDir).nodeInfo)
-  return info && isAlive(info.pid) ? info : undefined
+export type RunningNode = { pid: number; apiUrl: string; rpcUrl: string; chainId: number }
+
+/**
+ * The node running on this data dir, if any: `node.json` (written when ready) whose pid still holds the data dir's
+ * lock file.
+ */
+export function findRunningNode(dataDir: string): RunningNode | undefined {
+  const paths = devnetPaths(dataDir)
+  const info = readJson<RunningNode>(paths.nodeInfo)
+  if (!info || !isAlive(info.pid)) return undefined
+  const lock = readJson<{ pid: number }>(paths.nodeLock)
+  return lock?.pid === info.pid ? info : undefined
+}
+
+/**
+ * Takes the data dir's lock (an exclusively created `node.lock`) so two nodes never share a chain state file or a
+ * database. A lock left by a dead process is taken over. Returns the release function.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const { nodeLock } = devnetPaths(dataDir)
+  mkdirSync(dataDir, { recursive: true })
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(nodeLock, `${JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() })}\n`, {
+        flag: 'wx',
+        mode: 0o600,
+      })
+      return () => rmSync(nodeLock, { force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const holder = readJson<{ pid: number }>(nodeLock)
+      if (holder && isProcessOf(holder.pid, 'node')) {
+        throw new NodeError(
+          'DATA_DIR_IN_USE',
+          `Another mycel node (pid ${holder.pid}) uses data dir ${dataDir}. Stop it, or pass another --data-dir. If no node runs, delete ${nodeLock}.`,
+        )
+      }
+      rmSync(nodeLock, { force: true }) // left by a process that is gone
+    }
+  }
+  throw new NodeError('DATA_DIR_IN_USE', `Could not lock data dir ${dataDir} (${nodeLock}).`)
 }
 
 /** Starts a devnet that outlives this process (for `mycel devnet start`). */
@@ -105,6 +168,11 @@ export async function stopDetachedDevnet(dataDir: string, timeoutMs = 10_000): P
       'NODE_RUNNING',
       `A mycel node (pid ${node.pid}) is using this devnet. Stop the node (Ctrl-C) before \`mycel devnet stop\`.`,
     )
+  }
+  // Only signal a pid that is still our anvil: after a crash or reboot the number may belong to anything.
+  if (!isProcessOf(info.pid, 'anvil') || (await probeChainId(info.rpcUrl, 3000)) !== DEVNET_CHAIN_ID) {
+    rmSync(paths.info, { force: true })
+    return false
   }
   process.kill(info.pid, 'SIGTERM')
   const deadline = Date.now() + timeoutMs

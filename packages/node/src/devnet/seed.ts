@@ -3,9 +3,17 @@
  * store and referenced on chain by CID. Miners and validators for them arrive with the inference and incentive
  * capabilities; until then the subnets are empty and anyone can register into them.
  */
-import { cidOfBytes, createSubnet, mycelTokenAbi, subnetRegistryAbi, type WriteClient } from '@mycel/sdk'
+import {
+  cidOfBytes,
+  createSubnet,
+  getSubnets,
+  mycelTokenAbi,
+  subnetRegistryAbi,
+  type WriteClient,
+  writeContractAndWait,
+} from '@mycel/sdk'
 import { parseEther } from 'viem'
-import { readContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { readContract } from 'viem/actions'
 import type { ContentStore } from '../storage/contentStore.ts'
 import { devnetAccount } from './accounts.ts'
 
@@ -41,24 +49,40 @@ export const builtinSubnets = [
 /** MYC each devnet test account 1..9 receives from the treasury (account 0), so any of them can register. */
 export const DEVNET_FAUCET_AMOUNT = parseEther('10000')
 
+/**
+ * Brings a devnet to its seeded state, whatever part of it is already there, so a first start interrupted halfway
+ * is completed by the next one: while no subnet exists, test accounts 1..9 without MYC get the faucet amount; then
+ * each built-in subnet missing (by name, owned by the treasury) is created. Returns what it did.
+ */
 export async function seedDevnet(client: WriteClient, registry: `0x${string}`, store: ContentStore) {
-  const token = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'token' })
-  for (let i = 1; i <= 9; i++) {
-    const hash = await writeContract(client, {
-      address: token,
-      abi: mycelTokenAbi,
-      functionName: 'transfer',
-      args: [devnetAccount(i).address, DEVNET_FAUCET_AMOUNT],
-      account: client.account,
-      chain: client.chain,
-    })
-    await waitForTransactionReceipt(client, { hash })
+  const existing = await getSubnets(client, { registry })
+  const funded: `0x${string}`[] = []
+  if (existing.length === 0) {
+    const token = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'token' })
+    for (let i = 1; i <= 9; i++) {
+      const to = devnetAccount(i).address
+      const balance = await readContract(client, {
+        address: token,
+        abi: mycelTokenAbi,
+        functionName: 'balanceOf',
+        args: [to],
+      })
+      if (balance > 0n) continue
+      await writeContractAndWait(client, {
+        address: token,
+        abi: mycelTokenAbi,
+        functionName: 'transfer',
+        args: [to, DEVNET_FAUCET_AMOUNT],
+      })
+      funded.push(to)
+    }
   }
-  const created = []
+  const created: { netuid: bigint; name: string }[] = []
   for (const subnet of builtinSubnets) {
     const bytes = new TextEncoder().encode(`${JSON.stringify(subnet.spec, null, 2)}\n`)
     const cid = await cidOfBytes(bytes)
     await store.put(bytes, cid)
+    if (existing.some((s) => s.name === subnet.name && s.owner === client.account.address)) continue
     const { netuid } = await createSubnet(client, {
       registry,
       name: subnet.name,
@@ -69,5 +93,5 @@ export async function seedDevnet(client: WriteClient, registry: `0x${string}`, s
     })
     created.push({ netuid, name: subnet.name })
   }
-  return created
+  return { funded, created }
 }

@@ -9,7 +9,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import type { Common } from '../common/common.ts'
-import { PortInUseError } from '../common/errors.ts'
+import { NodeError, PortInUseError } from '../common/errors.ts'
 import type { Db } from '../db/database.ts'
 import type { ContentStore } from '../storage/contentStore.ts'
 import { readEvents, readNetwork } from './network.ts'
@@ -66,6 +66,7 @@ export function createApp(common: Common, state: NodeState) {
   app.get('/api/network', (c) => {
     if (!state.ready || !state.chain || !state.db) return c.json(jsonError('NOT_READY', state.reason), 503)
     return c.json({
+      status: { ready: notReady() === undefined, reason: notReady() ?? 'ready' },
       chain: {
         chainId: state.chain.chainId,
         rpcUrl: state.chain.rpcUrl,
@@ -132,7 +133,17 @@ export async function listen(app: Hono, host: string, port: number): Promise<{ s
   return new Promise((resolvePromise, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }) as Server
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError({ host, port, what: 'node HTTP port' }) : error)
+      if (error.code === 'EADDRINUSE') {
+        reject(new PortInUseError({ host, port, what: 'node HTTP port', setting: '--port / MYCEL_PORT' }))
+      } else if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL' || error.code === 'EAI_AGAIN') {
+        reject(
+          new NodeError(
+            'INVALID_HOST',
+            `Cannot listen on host ${JSON.stringify(host)} (${error.code}): use an address of this machine, e.g. 127.0.0.1, with --host / MYCEL_HOST.`,
+            { exitCode: 2 },
+          ),
+        )
+      } else reject(error)
     })
     server.once('listening', () => {
       const address = server.address()

@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path'
 import { bytesToHex, getAddress, type Hex, hexToBytes, keccak256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { z } from 'zod'
 import { NodeError } from '../common/errors.ts'
 
 export type KeystoreV3 = {
@@ -50,6 +51,47 @@ export class KeystoreError extends NodeError {
   constructor(message: string) {
     super('KEYSTORE', message, { exitCode: 2 })
   }
+}
+
+const hex = z.string().regex(/^(0x)?[0-9a-fA-F]*$/, 'expected hex')
+/** The shape a v3 keystore must have before any crypto runs on it. */
+const keystoreSchema = z.object({
+  version: z.literal(3),
+  address: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, 'expected a 40-hex-digit address'),
+  crypto: z.object({
+    cipher: z.literal('aes-128-ctr'),
+    cipherparams: z.object({ iv: hex }),
+    ciphertext: hex,
+    kdf: z.enum(['scrypt', 'pbkdf2']),
+    kdfparams: z.union([
+      z.object({
+        dklen: z.number().int().min(32).max(64),
+        n: z.number().int().positive(),
+        r: z.number().int().positive(),
+        p: z.number().int().positive(),
+        salt: hex,
+      }),
+      z.object({
+        dklen: z.number().int().min(32).max(64),
+        c: z.number().int().positive(),
+        prf: z.literal('hmac-sha256'),
+        salt: hex,
+      }),
+    ]),
+    mac: hex,
+  }),
+})
+
+/** Validates `value` as a v3 keystore; {@link KeystoreError} names the first problem. */
+export function parseKeystore(value: unknown, name = 'key'): KeystoreV3 {
+  const result = keystoreSchema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new KeystoreError(
+      `Key "${name}" is not a valid version 3 keystore: ${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}.`,
+    )
+  }
+  return value as KeystoreV3
 }
 
 const strip = (hex: string) => (hex.startsWith('0x') ? hex.slice(2) : hex)
@@ -128,11 +170,13 @@ export function keystoreDir(dir: string) {
     const file = fileOf(name)
     if (!existsSync(file))
       throw new KeystoreError(`No key named "${name}" in ${dir}. List keys with \`mycel keys list\`.`)
+    let parsed: unknown
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as KeystoreV3
+      parsed = JSON.parse(readFileSync(file, 'utf8'))
     } catch {
       throw new KeystoreError(`Keystore file ${file} is not valid JSON.`)
     }
+    return parseKeystore(parsed, name)
   }
   return {
     dir,
@@ -152,18 +196,23 @@ export function keystoreDir(dir: string) {
       renameSync(`${file}.tmp`, file)
       return { name, address: privateKeyToAccount(privateKey).address, file }
     },
-    list(): { name: string; address: `0x${string}` }[] {
+    /** Every key; a file that is not a valid keystore is listed with its problem instead of failing the list. */
+    list(): { name: string; address?: `0x${string}`; error?: string }[] {
       if (!existsSync(dir)) return []
       return readdirSync(dir)
         .filter((f) => f.endsWith('.json'))
         .sort()
         .map((f) => {
           const name = f.slice(0, -5)
-          return { name, address: getAddress(`0x${read(name).address}`) }
+          try {
+            return { name, address: getAddress(`0x${strip(read(name).address)}`) }
+          } catch (error) {
+            return { name, error: (error as Error).message.split('\n')[0] ?? 'unreadable' }
+          }
         })
     },
     address(name: string): `0x${string}` {
-      return getAddress(`0x${read(name).address}`)
+      return getAddress(`0x${strip(read(name).address)}`)
     },
     unlock(name: string, password: string) {
       return privateKeyToAccount(decryptKeystore(read(name), password, name))

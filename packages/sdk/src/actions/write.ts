@@ -8,7 +8,7 @@ import { decodeContractError, TransactionRevertedError } from '../errors/contrac
 
 export type WriteClient = Client<Transport, Chain | undefined, Account>
 
-export async function send<
+export async function writeContractAndWait<
   const abi extends Abi,
   functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
 >(

@@ -1,5 +1,5 @@
 import { subnetRegistryAbi } from '../../contracts.ts'
-import { send, type WriteClient } from '../write.ts'
+import { type WriteClient, writeContractAndWait } from '../write.ts'
 
 export type DeregisterNeuronParameters = { registry: `0x${string}`; netuid: number | bigint }
 
@@ -13,7 +13,7 @@ export async function deregisterNeuron(
   client: WriteClient,
   { registry, netuid }: DeregisterNeuronParameters,
 ): Promise<{ hash: `0x${string}` }> {
-  const { hash } = await send(client, {
+  const { hash } = await writeContractAndWait(client, {
     address: registry,
     abi: subnetRegistryAbi,
     functionName: 'deregisterNeuron',

@@ -1,8 +1,8 @@
 import { maxUint256, parseEventLogs, parseSignature } from 'viem'
 import { readContract, signTypedData } from 'viem/actions'
 import { mycelTokenAbi, type NeuronRole, neuronRoles, subnetRegistryAbi } from '../../contracts.ts'
-import { MissingEventError } from '../../errors/contract.ts'
-import { send, type WriteClient } from '../write.ts'
+import { ContractRevertError, decodeContractError, MissingEventError } from '../../errors/contract.ts'
+import { type WriteClient, writeContractAndWait } from '../write.ts'
 
 export type RegisterNeuronParameters = {
   registry: `0x${string}`
@@ -47,8 +47,11 @@ export async function registerNeuron(
         args: [netuid],
       })
     ).registrationCost
-  } catch {
-    // Unknown subnet: let the registration below revert with the registry's own, decoded error.
+  } catch (error) {
+    // An unknown subnet is left to the registration below, which reverts with the registry's own decoded error;
+    // anything else (an RPC failure) is not guessed around.
+    const decoded = decodeContractError(error)
+    if (!(decoded instanceof ContractRevertError && decoded.errorName === 'SubnetRegistryUnknownSubnet')) throw decoded
   }
   if (cost > 0n) {
     token = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'token' })
@@ -60,17 +63,18 @@ export async function registerNeuron(
     })
   }
 
-  let sent: Awaited<ReturnType<typeof send>>
+  let sent: Awaited<ReturnType<typeof writeContractAndWait>>
   if (token !== undefined && allowance < cost) {
     const chainId = client.chain?.id ?? (await client.request({ method: 'eth_chainId' }).then(Number))
-    const [nonce, name] = await Promise.all([
+    // The token's own EIP-712 domain (ERC-5267), rather than assuming its name and version.
+    const [nonce, [, name, version]] = await Promise.all([
       readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'nonces', args: [owner] }),
-      readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'name' }),
+      readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'eip712Domain' }),
     ])
     const deadline = BigInt(Math.floor(Date.now() / 1000) + (parameters.permitTtlSeconds ?? 3600))
     const signature = await signTypedData(client, {
       account: client.account,
-      domain: { name, version: '1', chainId, verifyingContract: token },
+      domain: { name, version, chainId, verifyingContract: token },
       types: {
         Permit: [
           { name: 'owner', type: 'address' },
@@ -84,14 +88,14 @@ export async function registerNeuron(
       message: { owner, spender: registry, value: cost, nonce, deadline },
     })
     const { v, r, s } = parseSignature(signature)
-    sent = await send(client, {
+    sent = await writeContractAndWait(client, {
       address: registry,
       abi: subnetRegistryAbi,
       functionName: 'registerNeuronWithPermit',
       args: [netuid, role, endpoint, metadataCid, deadline, Number(v ?? 27n), r, s],
     })
   } else {
-    sent = await send(client, {
+    sent = await writeContractAndWait(client, {
       address: registry,
       abi: subnetRegistryAbi,
       functionName: 'registerNeuron',

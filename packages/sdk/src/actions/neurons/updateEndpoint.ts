@@ -1,5 +1,5 @@
 import { subnetRegistryAbi } from '../../contracts.ts'
-import { send, type WriteClient } from '../write.ts'
+import { type WriteClient, writeContractAndWait } from '../write.ts'
 
 export type UpdateEndpointParameters = { registry: `0x${string}`; netuid: number | bigint; endpoint: string }
 
@@ -13,7 +13,7 @@ export async function updateEndpoint(
   client: WriteClient,
   { registry, netuid, endpoint }: UpdateEndpointParameters,
 ): Promise<{ hash: `0x${string}` }> {
-  const { hash } = await send(client, {
+  const { hash } = await writeContractAndWait(client, {
     address: registry,
     abi: subnetRegistryAbi,
     functionName: 'updateEndpoint',

@@ -1,7 +1,7 @@
 import { parseEventLogs } from 'viem'
 import { subnetRegistryAbi } from '../../contracts.ts'
 import { MissingEventError } from '../../errors/contract.ts'
-import { send, type WriteClient } from '../write.ts'
+import { type WriteClient, writeContractAndWait } from '../write.ts'
 
 export type CreateSubnetParameters = {
   registry: `0x${string}`
@@ -29,7 +29,7 @@ export async function createSubnet(
   client: WriteClient,
   parameters: CreateSubnetParameters,
 ): Promise<CreateSubnetReturnType> {
-  const { hash, receipt } = await send(client, {
+  const { hash, receipt } = await writeContractAndWait(client, {
     address: parameters.registry,
     abi: subnetRegistryAbi,
     functionName: 'createSubnet',
