@@ -13,12 +13,19 @@ import {
   registerNeuron,
   subnetRegistryAbi,
   updateEndpoint,
+  writeContractAndWait,
 } from '@mycel/sdk'
 import fc from 'fast-check'
 import { parseEther } from 'viem'
-import { readContract, simulateContract, writeContract } from 'viem/actions'
+import { readContract, simulateContract } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { deployTestContracts, startTestChain, TEST_SUPPLY, type TestChain } from '../../test/helpers/chain.ts'
+import {
+  deployTestContracts,
+  startTestChain,
+  TEST_CHALLENGE_PERIOD,
+  TEST_SUPPLY,
+  type TestChain,
+} from '../../test/helpers/chain.ts'
 
 let t: TestChain
 let registry: `0x${string}`
@@ -33,13 +40,11 @@ beforeAll(async () => {
   token = addresses.mycelToken
   // Fund accounts 1..4 with MYC for registration costs.
   for (let i = 1; i <= 4; i++) {
-    await writeContract(t.wallet(0), {
+    await writeContractAndWait(t.wallet(0), {
       address: token,
       abi: mycelTokenAbi,
       functionName: 'transfer',
       args: [t.wallet(i).account.address, parseEther('100')],
-      chain: t.chain,
-      account: t.wallet(0).account,
     })
   }
 })
@@ -72,9 +77,14 @@ describe('deployment', () => {
   it('is deterministic and idempotent: a second run finds the same contracts and sends nothing', async () => {
     const wallet = t.wallet(0)
     const before = await t.publicClient.getTransactionCount({ address: wallet.account.address })
-    const again = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: TEST_SUPPLY })
+    const again = await deployMycel(wallet, {
+      treasury: wallet.account.address,
+      initialSupply: TEST_SUPPLY,
+      challengePeriodSeconds: TEST_CHALLENGE_PERIOD,
+      testStablecoin: true,
+    })
     expect(again.method).toBe('create2')
-    expect(again.addresses).toEqual({ mycelToken: token, subnetRegistry: registry })
+    expect(again.addresses).toMatchObject({ mycelToken: token, subnetRegistry: registry })
     expect(await t.publicClient.getTransactionCount({ address: wallet.account.address })).toBe(before)
     // The deployment block of contracts found in place is recovered from history.
     const block = BigInt(again.contracts.subnetRegistry.blockNumber ?? -1)
@@ -109,13 +119,11 @@ describe('MycelToken', () => {
       'MYC',
     )
     const holder = t.wallet(1)
-    await writeContract(holder, {
+    await writeContractAndWait(holder, {
       address: token,
       abi: mycelTokenAbi,
       functionName: 'delegate',
       args: [holder.account.address],
-      chain: t.chain,
-      account: holder.account,
     })
     expect(
       await readContract(t.publicClient, {

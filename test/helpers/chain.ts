@@ -25,6 +25,7 @@ export type TestChain = {
   wallet: (index?: number) => WriteClient
   snapshot: () => Promise<`0x${string}`>
   revert: (id: `0x${string}`) => Promise<void>
+  increaseTime: (seconds: number) => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -53,6 +54,10 @@ export async function startTestChain(): Promise<TestChain> {
     revert: async (id) => {
       await publicClient.request({ method: 'evm_revert', params: [id] } as never)
     },
+    increaseTime: async (seconds) => {
+      await publicClient.request({ method: 'evm_increaseTime', params: [seconds] } as never)
+      await publicClient.request({ method: 'evm_mine', params: [] } as never)
+    },
     stop: async () => {
       await anvil.stop()
       rmSync(dir, { recursive: true, force: true })
@@ -61,9 +66,15 @@ export async function startTestChain(): Promise<TestChain> {
 }
 
 export const TEST_SUPPLY = parseEther('1000000')
+export const TEST_CHALLENGE_PERIOD = 3600n
 
 export async function deployTestContracts(t: TestChain): Promise<MycelAddresses> {
   const wallet = t.wallet(0)
-  const { addresses } = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: TEST_SUPPLY })
+  const { addresses } = await deployMycel(wallet, {
+    treasury: wallet.account.address,
+    initialSupply: TEST_SUPPLY,
+    challengePeriodSeconds: TEST_CHALLENGE_PERIOD,
+    testStablecoin: true,
+  })
   return addresses
 }

@@ -29,7 +29,12 @@ function setStatus(kind, text) {
   status.textContent = text
 }
 
-const contractLabels = { mycelToken: 'MycelToken (MYC)', subnetRegistry: 'SubnetRegistry' }
+const contractLabels = {
+  mycelToken: 'MycelToken (MYC)',
+  subnetRegistry: 'SubnetRegistry',
+  paymentChannels: 'PaymentChannels',
+  testUsd: 'TestUSD (tUSD, devnet only)',
+}
 
 function renderContracts(contracts) {
   const body = $('contracts').querySelector('tbody')

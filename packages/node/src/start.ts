@@ -137,7 +137,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       if (stale.length > 0) {
         throw new NodeError(
           'DEPLOYMENT_MISSING',
-          `${file} lists ${stale.join(', ')}, but that code is not on chain ${chainId}. Redeploy with \`mycel deploy\`.`,
+          `${file} is missing ${stale.join(', ')}, or that code is not on chain ${chainId}. Run \`mycel deploy --rpc <url> --key <name>\` to complete the deployment.`,
         )
       }
       record = found

@@ -64,6 +64,9 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ env: {}, cwd, configFile: file })).toThrow(
       /^Invalid config: port = null: expected a port number/,
     )
+    for (const odd of ['+80', '0x50', '1e3', '80.5']) {
+      expect(() => resolveOptions({ env: {}, cwd: tempDir(), flags: { port: odd } })).toThrow('expected a port number')
+    }
   })
 
   it('points options without a flag to their environment variable', () => {

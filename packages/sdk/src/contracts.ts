@@ -2,15 +2,21 @@
 export {
   mycelTokenAbi,
   mycelTokenBytecode,
+  paymentChannelsAbi,
+  paymentChannelsBytecode,
   subnetRegistryAbi,
   subnetRegistryBytecode,
+  testUSDAbi as testUsdAbi,
+  testUSDBytecode as testUsdBytecode,
 } from './generated/contracts.ts'
 
-/** Addresses of one deployment of the mycel contracts. */
-export type MycelAddresses = {
-  mycelToken: `0x${string}`
-  subnetRegistry: `0x${string}`
-}
+/** The contracts every mycel deployment has. */
+export const coreContracts = ['mycelToken', 'subnetRegistry', 'paymentChannels'] as const
+export type CoreContractName = (typeof coreContracts)[number]
+
+/** Addresses of one deployment of the mycel contracts; `testUsd` exists on devnets only. */
+export type MycelAddresses = Record<CoreContractName, `0x${string}`> & { testUsd?: `0x${string}` }
+export type MycelContractName = keyof MycelAddresses
 
 /** Neuron roles, numbered as in `SubnetRegistry.Role`. */
 export const neuronRoles = ['miner', 'validator'] as const

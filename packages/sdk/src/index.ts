@@ -3,6 +3,18 @@
  * No I/O beyond the viem client passed in.
  */
 
+export type { Channel, OpenChannelParameters } from './actions/channels/channels.ts'
+export {
+  claimVoucher,
+  claimVouchers,
+  closeChannelByPayee,
+  depositToChannel,
+  getChannel,
+  openChannel,
+  requestClose,
+  setSessionSigner,
+  withdrawChannel,
+} from './actions/channels/channels.ts'
 export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
 export type { Neuron } from './actions/neurons/getNeurons.ts'
 export { getNeurons } from './actions/neurons/getNeurons.ts'
@@ -15,18 +27,36 @@ export type { Subnet } from './actions/subnets/getSubnets.ts'
 export { getSubnets } from './actions/subnets/getSubnets.ts'
 export type { WriteClient } from './actions/write.ts'
 export { writeContractAndWait } from './actions/write.ts'
+export type { SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
+export { hashVoucher, recoverVoucherSigner, signVoucher, voucherDomain, voucherTypes } from './channels/voucher.ts'
 export { cidOfBytes } from './cid.ts'
-export type { MycelAddresses, NeuronRole } from './contracts.ts'
+export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } from './contracts.ts'
 export {
+  coreContracts,
   MAX_NEURONS_LIMIT,
   mycelTokenAbi,
   mycelTokenBytecode,
   neuronRoles,
+  paymentChannelsAbi,
+  paymentChannelsBytecode,
   subnetRegistryAbi,
   subnetRegistryBytecode,
+  testUsdAbi,
+  testUsdBytecode,
 } from './contracts.ts'
-export type { DeployedContract, DeployMycelParameters, DeployMycelReturnType } from './deploy/deployMycel.ts'
-export { create2Factory, DeploymentFailedError, deployMycel, findDeploymentBlock } from './deploy/deployMycel.ts'
+export type {
+  DeployedContract,
+  DeployedContracts,
+  DeployMycelParameters,
+  DeployMycelReturnType,
+} from './deploy/deployMycel.ts'
+export {
+  create2Factory,
+  DEFAULT_CHALLENGE_PERIOD,
+  DeploymentFailedError,
+  deployMycel,
+  findDeploymentBlock,
+} from './deploy/deployMycel.ts'
 export { BaseError } from './errors/base.ts'
 export {
   ContractRevertError,

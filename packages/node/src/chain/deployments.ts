@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { DeployMycelReturnType, MycelAddresses } from '@mycel/sdk'
-import { type Client, keccak256 } from 'viem'
+import { coreContracts, type DeployMycelReturnType, type MycelAddresses } from '@mycel/sdk'
+import { type Client, isAddress, keccak256 } from 'viem'
 import { getCode } from 'viem/actions'
 import { NodeError } from '../common/errors.ts'
 
@@ -31,12 +31,10 @@ export function readDeployments(dataDir: string, chainId: number): DeploymentsFi
   }
   try {
     const parsed = JSON.parse(text) as DeploymentsFile
-    if (
-      parsed.chainId !== chainId ||
-      !parsed.contracts?.mycelToken?.address ||
-      !parsed.contracts?.subnetRegistry?.address
-    ) {
-      throw new Error('missing chainId or contract addresses')
+    if (parsed.chainId !== chainId) throw new Error(`it is for chain ${parsed.chainId}`)
+    if (typeof parsed.contracts !== 'object' || parsed.contracts === null) throw new Error('no contracts')
+    for (const [name, contract] of Object.entries(parsed.contracts)) {
+      if (!isAddress(contract?.address ?? '')) throw new Error(`${name} has no valid address`)
     }
     return parsed
   } catch (error) {
@@ -56,14 +54,18 @@ export function writeDeployments(dataDir: string, record: DeploymentsFile): stri
   return file
 }
 
-export const addressesOf = (record: DeploymentsFile): MycelAddresses => ({
-  mycelToken: record.contracts.mycelToken.address,
-  subnetRegistry: record.contracts.subnetRegistry.address,
-})
+export const addressesOf = (record: DeploymentsFile): MycelAddresses => {
+  const addresses: Record<string, `0x${string}`> = {}
+  for (const [name, contract] of Object.entries(record.contracts)) addresses[name] = contract.address
+  return addresses as MycelAddresses
+}
 
-/** Names of the recorded contracts whose code on chain is missing or differs from the record. */
+/**
+ * Names of the contracts the deployment needs but cannot use: core contracts absent from the record (it predates
+ * them), and recorded contracts whose code on chain is missing or differs from the record.
+ */
 export async function staleContracts(client: Client, record: DeploymentsFile): Promise<string[]> {
-  const stale: string[] = []
+  const stale: string[] = coreContracts.filter((name) => record.contracts[name] === undefined)
   for (const [name, contract] of Object.entries(record.contracts)) {
     const code = await getCode(client, { address: contract.address })
     if (!code || code === '0x' || keccak256(code) !== contract.codeHash) stale.push(name)

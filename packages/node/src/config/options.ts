@@ -7,13 +7,20 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import { InvalidOptionsError } from '../common/errors.ts'
 
-/** Empty strings and null are refused, not coerced to 0 (which would mean "any free port"). */
-const notBlank = (value: unknown) =>
-  value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value
+/**
+ * Strings become numbers only when they are plain decimal digits ("8080"), so "", "+80", "0x50" or "1e3" are refused
+ * rather than read as some other port; null is refused too (0 would mean "any free port").
+ */
+const digitsOnly = (value: unknown) => {
+  if (value === null) return undefined
+  if (typeof value !== 'string') return value
+  const trimmed = value.trim()
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : value
+}
 
 const port = z.preprocess(
-  notBlank,
-  z.coerce
+  digitsOnly,
+  z
     .number({ error: 'expected a port number' })
     .int({ error: 'expected an integer port' })
     .min(0, { error: 'expected a port from 0 to 65535' })

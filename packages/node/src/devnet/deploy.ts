@@ -5,12 +5,19 @@
 import { deployMycel } from '@mycel/sdk'
 import type { Logger } from 'pino'
 import { type Chain, createWalletClient, http, type PublicClient, parseEther } from 'viem'
-import { type DeploymentsFile, readDeployments, staleContracts, writeDeployments } from '../chain/deployments.ts'
+import {
+  addressesOf,
+  type DeploymentsFile,
+  readDeployments,
+  staleContracts,
+  writeDeployments,
+} from '../chain/deployments.ts'
 import type { ContentStore } from '../storage/contentStore.ts'
 import { devnetAccount } from './accounts.ts'
 import { seedDevnet } from './seed.ts'
 
 export const DEVNET_INITIAL_SUPPLY = parseEther('100000000')
+export const DEVNET_CHALLENGE_PERIOD = 3600n
 
 export async function ensureDevnetContracts(parameters: {
   dataDir: string
@@ -30,6 +37,9 @@ export async function ensureDevnetContracts(parameters: {
     const result = await deployMycel(wallet, {
       treasury: account.address,
       initialSupply: DEVNET_INITIAL_SUPPLY,
+      // The contract's shortest close window, so local tests of closing do not wait a day of chain time.
+      challengePeriodSeconds: DEVNET_CHALLENGE_PERIOD,
+      testStablecoin: true,
       onProgress: (e) => logger.info({ msg: `contract ${e.status}`, contract: e.contract, address: e.address }),
     })
     deployed = Object.values(result.contracts).some((c) => c.transactionHash !== undefined)
@@ -45,8 +55,7 @@ export async function ensureDevnetContracts(parameters: {
   }
   if (parameters.seed) {
     // Checked against chain state every start, so a first start interrupted halfway is completed now.
-    const registry = record.contracts.subnetRegistry.address
-    const { funded, created } = await seedDevnet(wallet, registry, parameters.store)
+    const { funded, created } = await seedDevnet(wallet, addressesOf(record), parameters.store)
     if (funded.length || created.length) {
       logger.info({ msg: 'devnet seeded', funded: funded.length, subnets: created.map((s) => s.name) })
     }

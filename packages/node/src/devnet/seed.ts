@@ -7,8 +7,10 @@ import {
   cidOfBytes,
   createSubnet,
   getSubnets,
+  type MycelAddresses,
   mycelTokenAbi,
   subnetRegistryAbi,
+  testUsdAbi,
   type WriteClient,
   writeContractAndWait,
 } from '@mycel/sdk'
@@ -48,13 +50,16 @@ export const builtinSubnets = [
 
 /** MYC each devnet test account 1..9 receives from the treasury (account 0), so any of them can register. */
 export const DEVNET_FAUCET_AMOUNT = parseEther('10000')
+/** tUSD (6 decimals) each devnet test account 0..9 holds: 1,000,000 test dollars. */
+export const DEVNET_TEST_USD_AMOUNT = 1_000_000n * 10n ** 6n
 
 /**
  * Brings a devnet to its seeded state, whatever part of it is already there, so a first start interrupted halfway
  * is completed by the next one: while no subnet exists, test accounts 1..9 without MYC get the faucet amount; then
  * each built-in subnet missing (by name, owned by the treasury) is created. Returns what it did.
  */
-export async function seedDevnet(client: WriteClient, registry: `0x${string}`, store: ContentStore) {
+export async function seedDevnet(client: WriteClient, addresses: MycelAddresses, store: ContentStore) {
+  const registry = addresses.subnetRegistry
   const existing = await getSubnets(client, { registry })
   const funded: `0x${string}`[] = []
   if (existing.length === 0) {
@@ -75,6 +80,25 @@ export async function seedDevnet(client: WriteClient, registry: `0x${string}`, s
         args: [to, DEVNET_FAUCET_AMOUNT],
       })
       funded.push(to)
+    }
+  }
+  // Test dollars for paying per request: accounts 0..9 without any get the faucet amount (minted, tUSD has no cap).
+  if (addresses.testUsd) {
+    for (let i = 0; i <= 9; i++) {
+      const to = devnetAccount(i).address
+      const balance = await readContract(client, {
+        address: addresses.testUsd,
+        abi: testUsdAbi,
+        functionName: 'balanceOf',
+        args: [to],
+      })
+      if (balance > 0n) continue
+      await writeContractAndWait(client, {
+        address: addresses.testUsd,
+        abi: testUsdAbi,
+        functionName: 'mint',
+        args: [to, DEVNET_TEST_USD_AMOUNT],
+      })
     }
   }
   const created: { netuid: bigint; name: string }[] = []

@@ -21,10 +21,15 @@ import { deployContract, getBlockNumber, getCode, sendTransaction, waitForTransa
 import type { WriteClient } from '../actions/write.ts'
 import {
   type MycelAddresses,
+  type MycelContractName,
   mycelTokenAbi,
   mycelTokenBytecode,
+  paymentChannelsAbi,
+  paymentChannelsBytecode,
   subnetRegistryAbi,
   subnetRegistryBytecode,
+  testUsdAbi,
+  testUsdBytecode,
 } from '../contracts.ts'
 import { BaseError } from '../errors/base.ts'
 import { TransactionRevertedError } from '../errors/contract.ts'
@@ -39,6 +44,10 @@ export type DeployMycelParameters = {
   initialSupply: bigint
   /** Namespace for CREATE2 salts; different salts give independent deployments on one chain. */
   salt?: string
+  /** PaymentChannels' close window in seconds (default one day; the contract allows 1 hour to 30 days). */
+  challengePeriodSeconds?: bigint
+  /** Also deploy TestUSD, a 6-decimals stablecoin stand-in minted by the treasury (devnets and tests only). */
+  testStablecoin?: boolean
   /** Called as each contract is found or deployed. */
   onProgress?: (event: {
     contract: keyof MycelAddresses
@@ -52,8 +61,15 @@ export type DeployedContract = { address: `0x${string}`; codeHash: Hex; transact
 export type DeployMycelReturnType = {
   method: 'create2' | 'create'
   addresses: MycelAddresses
-  contracts: Record<keyof MycelAddresses, DeployedContract>
+  contracts: DeployedContracts
 }
+
+export type DeployedContracts = Record<Exclude<MycelContractName, 'testUsd'>, DeployedContract> & {
+  testUsd?: DeployedContract
+}
+
+/** PaymentChannels' default close window: one day. */
+export const DEFAULT_CHALLENGE_PERIOD = 86_400n
 
 export class DeploymentFailedError extends BaseError {
   override name = 'DeploymentFailedError' as const
@@ -76,7 +92,7 @@ export async function deployMycel(
   const factoryCode = await getCode(client, { address: create2Factory })
   const method = factoryCode && factoryCode !== '0x' ? 'create2' : 'create'
 
-  async function place(contract: keyof MycelAddresses, initCode: Hex): Promise<DeployedContract> {
+  async function place(contract: MycelContractName, initCode: Hex): Promise<DeployedContract> {
     if (method === 'create') {
       const hash = await sendDeploy(client, initCode)
       const receipt = await waitForTransactionReceipt(client, { hash })
@@ -107,7 +123,7 @@ export async function deployMycel(
   }
 
   async function finish(
-    contract: keyof MycelAddresses,
+    contract: MycelContractName,
     address: `0x${string}`,
     transactionHash: Hex,
     blockNumber: bigint,
@@ -130,11 +146,28 @@ export async function deployMycel(
     'subnetRegistry',
     encodeDeployData({ abi: subnetRegistryAbi, bytecode: subnetRegistryBytecode, args: [mycelToken.address] }),
   )
-  return {
-    method,
-    addresses: { mycelToken: mycelToken.address, subnetRegistry: subnetRegistry.address },
-    contracts: { mycelToken, subnetRegistry },
+  const paymentChannels = await place(
+    'paymentChannels',
+    encodeDeployData({
+      abi: paymentChannelsAbi,
+      bytecode: paymentChannelsBytecode,
+      args: [parameters.challengePeriodSeconds ?? DEFAULT_CHALLENGE_PERIOD],
+    }),
+  )
+  const contracts: DeployedContracts = { mycelToken, subnetRegistry, paymentChannels }
+  if (parameters.testStablecoin) {
+    contracts.testUsd = await place(
+      'testUsd',
+      encodeDeployData({ abi: testUsdAbi, bytecode: testUsdBytecode, args: [parameters.treasury] }),
+    )
   }
+  const addresses: MycelAddresses = {
+    mycelToken: mycelToken.address,
+    subnetRegistry: subnetRegistry.address,
+    paymentChannels: paymentChannels.address,
+    ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
+  }
+  return { method, addresses, contracts }
 }
 
 async function sendDeploy(client: WriteClient, initCode: Hex): Promise<Hex> {

@@ -3,12 +3,14 @@
  * and what to do about it. Used by the CLI and the node so a user never has to read a selector.
  */
 import { ContractFunctionRevertedError, decodeErrorResult, formatUnits, BaseError as ViemBaseError } from 'viem'
-import { mycelTokenAbi, subnetRegistryAbi } from '../contracts.ts'
+import { mycelTokenAbi, paymentChannelsAbi, subnetRegistryAbi } from '../contracts.ts'
 import { BaseError } from './base.ts'
 
 /** Every custom error of the mycel contracts, so a revert bubbling up from another contract (e.g. the token during a
  * registration) is decoded too. */
-const allErrorsAbi = [...mycelTokenAbi, ...subnetRegistryAbi].filter((item) => item.type === 'error')
+const allErrorsAbi = [...mycelTokenAbi, ...subnetRegistryAbi, ...paymentChannelsAbi].filter(
+  (item) => item.type === 'error',
+)
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
 
@@ -48,6 +50,38 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
       return `Max neurons ${a} is out of range: use 1 to ${b}.`
     case 'SubnetRegistryInvalidPageSize':
       return `Page size ${a} is out of range: use 1 to ${b}.`
+    case 'PaymentChannelsUnknownChannel':
+      return `Channel ${a} does not exist or was closed.`
+    case 'PaymentChannelsZeroAddress':
+      return 'Payee and token must be non-zero addresses.'
+    case 'PaymentChannelsZeroAmount':
+      return 'The amount must be greater than zero.'
+    case 'PaymentChannelsAmountTooLarge':
+      return `Amount ${a} is too large: a channel holds below 2^96 units of its token.`
+    case 'PaymentChannelsNotPayer':
+      return `${b} is not the payer of channel ${a}.`
+    case 'PaymentChannelsNotPayee':
+      return `${b} is not the payee of channel ${a}.`
+    case 'PaymentChannelsClosing':
+      return `Channel ${a} is closing (window ends at unix time ${b}): it takes no deposits or signer changes.`
+    case 'PaymentChannelsNotClosing':
+      return `Channel ${a} has no close request: request a close first, then withdraw after the window.`
+    case 'PaymentChannelsChallengeWindowOpen':
+      return `Channel ${a} can be withdrawn only after its challenge window ends at unix time ${b}.`
+    case 'PaymentChannelsChallengeWindowOver':
+      return `Channel ${a}'s challenge window ended at unix time ${b}: its vouchers can no longer be claimed.`
+    case 'PaymentChannelsInvalidSigner':
+      return `The voucher for channel ${a} is signed by ${b}, which is neither its payer nor its session signer.`
+    case 'PaymentChannelsVoucherTooLow':
+      return `The voucher for channel ${a} carries ${b}, not more than the ${c} already claimed.`
+    case 'PaymentChannelsVoucherOverDeposit':
+      return `The voucher for channel ${a} carries ${b}, more than the channel's deposit of ${c}.`
+    case 'PaymentChannelsSessionCapExceeded':
+      return `The voucher for channel ${a} carries ${b}, above its session signer's cap of ${c}.`
+    case 'PaymentChannelsInvalidChallengePeriod':
+      return `Challenge period ${a} s is out of range: use 3600 to 2592000 seconds.`
+    case 'PaymentChannelsEmptyBatch':
+      return 'The claim batch is empty.'
     case 'ERC20InsufficientAllowance':
       return `Allowance too low: ${a} may spend ${myc(b)} but ${myc(c)} is needed. Approve the registry first.`
     case 'ERC20InsufficientBalance':

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+
+/**
+ * @title PaymentChannels
+ * @notice Unidirectional payment channels, payer → payee, in any ERC-20: the payer locks a deposit once, then pays
+ * per request off chain by signing EIP-712 vouchers that carry the *cumulative* amount owed (and the cumulative
+ * requests and units it pays for). The payee redeems the latest voucher whenever it likes, for one channel or many
+ * in one transaction; only the difference to what it already claimed moves. Thousands of requests settle in one
+ * claim.
+ *
+ * A payer may authorize a session signer per channel (a hot key in a gateway) with a cap on the cumulative amount
+ * its vouchers can reach, so the main key stays cold. To leave, the payer requests a close; during the challenge
+ * window the payee can still claim, after it the payer withdraws what is left. A payee can close at once
+ * (cooperative close), which returns the remainder to the payer immediately.
+ *
+ * Usage metering: each claim emits the cumulative requests and units the payer signed for, so the usage paid for
+ * is public and derived from signatures, not from the payee's word.
+ */
+contract PaymentChannels is EIP712, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    /// @notice One channel. Packed into four storage slots.
+    struct Channel {
+        address payer;
+        uint64 closesAt; // 0 while open; else the time after which the payer may withdraw
+        address payee;
+        uint96 deposit; // total deposited
+        address token;
+        uint96 claimed; // total paid to the payee
+        address sessionSigner; // 0 if none
+        uint96 sessionCap; // highest cumulative amount a session-signed voucher may carry
+    }
+
+    /// @notice A voucher redeemed by {claim} or {claimBatch}.
+    struct Claim {
+        uint256 channelId;
+        uint96 cumulativeAmount;
+        uint64 cumulativeRequests;
+        uint64 cumulativeUnits;
+        bytes signature;
+    }
+
+    /// @notice EIP-712 type of a voucher.
+    bytes32 public constant VOUCHER_TYPEHASH = keccak256(
+        "Voucher(uint256 channelId,uint96 cumulativeAmount,uint64 cumulativeRequests,uint64 cumulativeUnits)"
+    );
+    /// @notice Shortest and longest challenge window a payer may ask for.
+    uint64 public constant MIN_CHALLENGE_PERIOD = 1 hours;
+    uint64 public constant MAX_CHALLENGE_PERIOD = 30 days;
+    /// @notice Challenge window applied by {requestClose}.
+    uint64 public immutable challengePeriod;
+
+    uint256 private _channelCount;
+    mapping(uint256 channelId => Channel) private _channels;
+
+    event ChannelOpened(
+        uint256 indexed channelId, address indexed payer, address indexed payee, address token, uint96 deposit
+    );
+    event ChannelDeposited(uint256 indexed channelId, uint96 amount, uint96 deposit);
+    event SessionSignerSet(uint256 indexed channelId, address indexed signer, uint96 cap);
+    /// @notice `amount` was paid now; `claimed` is the channel's total; usage counters are cumulative, as signed.
+    event ChannelClaimed(
+        uint256 indexed channelId,
+        address indexed payee,
+        uint96 amount,
+        uint96 claimed,
+        uint64 cumulativeRequests,
+        uint64 cumulativeUnits
+    );
+    event ChannelCloseRequested(uint256 indexed channelId, uint64 closesAt);
+    event ChannelClosed(uint256 indexed channelId, uint96 refunded);
+
+    error PaymentChannelsUnknownChannel(uint256 channelId);
+    error PaymentChannelsZeroAddress();
+    error PaymentChannelsZeroAmount();
+    error PaymentChannelsAmountTooLarge(uint256 amount);
+    error PaymentChannelsNotPayer(uint256 channelId, address caller);
+    error PaymentChannelsNotPayee(uint256 channelId, address caller);
+    error PaymentChannelsClosing(uint256 channelId, uint64 closesAt);
+    error PaymentChannelsNotClosing(uint256 channelId);
+    error PaymentChannelsChallengeWindowOpen(uint256 channelId, uint64 closesAt);
+    error PaymentChannelsChallengeWindowOver(uint256 channelId, uint64 closesAt);
+    error PaymentChannelsInvalidSigner(uint256 channelId, address signer);
+    error PaymentChannelsVoucherTooLow(uint256 channelId, uint96 cumulativeAmount, uint96 claimed);
+    error PaymentChannelsVoucherOverDeposit(uint256 channelId, uint96 cumulativeAmount, uint96 deposit);
+    error PaymentChannelsSessionCapExceeded(uint256 channelId, uint96 cumulativeAmount, uint96 cap);
+    error PaymentChannelsInvalidChallengePeriod(uint64 period);
+    error PaymentChannelsEmptyBatch();
+
+    constructor(uint64 challengePeriod_) EIP712("MycelPaymentChannels", "1") {
+        if (challengePeriod_ < MIN_CHALLENGE_PERIOD || challengePeriod_ > MAX_CHALLENGE_PERIOD) {
+            revert PaymentChannelsInvalidChallengePeriod(challengePeriod_);
+        }
+        challengePeriod = challengePeriod_;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Payer
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Opens a channel from the caller to `payee` in `token`, pulling `amount` as the deposit (approve first).
+     * @param sessionSigner Optional hot key allowed to sign vouchers (address(0) for none).
+     * @param sessionCap Highest cumulative amount the session signer's vouchers may carry.
+     * Requirements: non-zero payee and token; 0 < amount < 2^96.
+     * Emits {ChannelOpened} and, with a session signer, {SessionSignerSet}.
+     */
+    function open(address payee, address token, uint256 amount, address sessionSigner, uint96 sessionCap)
+        external
+        nonReentrant
+        returns (uint256 channelId)
+    {
+        if (payee == address(0) || token == address(0)) revert PaymentChannelsZeroAddress();
+        uint96 initial = _toAmount(amount);
+        channelId = ++_channelCount;
+        Channel storage channel = _channels[channelId];
+        channel.payer = msg.sender;
+        channel.payee = payee;
+        channel.token = token;
+        channel.deposit = initial;
+        emit ChannelOpened(channelId, msg.sender, payee, token, initial);
+        if (sessionSigner != address(0)) {
+            channel.sessionSigner = sessionSigner;
+            channel.sessionCap = sessionCap;
+            emit SessionSignerSet(channelId, sessionSigner, sessionCap);
+        }
+        IERC20(token).safeTransferFrom(msg.sender, address(this), initial);
+    }
+
+    /**
+     * @notice Adds `amount` to the deposit of an open channel (the payer only; approve first).
+     * Requirements: caller is the payer; the channel is not closing; the total stays below 2^96.
+     * Emits {ChannelDeposited}.
+     */
+    function deposit(uint256 channelId, uint256 amount) external nonReentrant {
+        Channel storage channel = _payerChannel(channelId);
+        uint96 added = _toAmount(amount);
+        uint96 total = _toAmount(uint256(channel.deposit) + added);
+        channel.deposit = total;
+        emit ChannelDeposited(channelId, added, total);
+        IERC20(channel.token).safeTransferFrom(msg.sender, address(this), added);
+    }
+
+    /**
+     * @notice Authorizes `signer` (or none, with address(0)) to sign vouchers up to a cumulative `cap`. Replaces any
+     * previous session signer. Vouchers the old signer signed stop being redeemable.
+     * Requirements: caller is the payer; the channel is not closing.
+     * Emits {SessionSignerSet}.
+     */
+    function setSessionSigner(uint256 channelId, address signer, uint96 cap) external {
+        Channel storage channel = _payerChannel(channelId);
+        channel.sessionSigner = signer;
+        channel.sessionCap = cap;
+        emit SessionSignerSet(channelId, signer, cap);
+    }
+
+    /**
+     * @notice Starts the challenge window: after it the payer may {withdraw} the unclaimed rest. The payee can claim
+     * until then.
+     * Requirements: caller is the payer; the channel is not closing already.
+     * Emits {ChannelCloseRequested}.
+     */
+    function requestClose(uint256 channelId) external {
+        Channel storage channel = _payerChannel(channelId);
+        uint64 closesAt = uint64(block.timestamp) + challengePeriod;
+        channel.closesAt = closesAt;
+        emit ChannelCloseRequested(channelId, closesAt);
+    }
+
+    /**
+     * @notice After the challenge window, returns the unclaimed deposit to the payer and deletes the channel.
+     * Requirements: caller is the payer; a close was requested and its window is over.
+     * Emits {ChannelClosed}.
+     */
+    function withdraw(uint256 channelId) external nonReentrant {
+        Channel storage channel = _channel(channelId);
+        if (msg.sender != channel.payer) revert PaymentChannelsNotPayer(channelId, msg.sender);
+        uint64 closesAt = channel.closesAt;
+        if (closesAt == 0) revert PaymentChannelsNotClosing(channelId);
+        if (block.timestamp <= closesAt) revert PaymentChannelsChallengeWindowOpen(channelId, closesAt);
+        _settle(channelId, channel);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Payee
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Redeems a voucher: pays the payee the difference between its cumulative amount and what was claimed.
+     * Anyone may submit it; the money always goes to the payee.
+     * Requirements: a valid signature by the payer, or by the session signer within its cap; the amount exceeds
+     * what was claimed and is covered by the deposit; the challenge window (if any) is not over.
+     * Emits {ChannelClaimed}.
+     */
+    function claim(Claim calldata voucher) external nonReentrant {
+        (Channel storage channel, uint96 amount) = _claim(voucher);
+        IERC20(channel.token).safeTransfer(channel.payee, amount);
+    }
+
+    /**
+     * @notice Redeems many vouchers in one transaction. Every channel must pay the caller; consecutive channels in
+     * the same token are paid with one transfer, so sort the batch by token.
+     * Requirements: as {claim} for each entry; the caller is the payee of each channel; the batch is not empty.
+     * Emits {ChannelClaimed} per entry.
+     */
+    function claimBatch(Claim[] calldata vouchers) external nonReentrant {
+        uint256 n = vouchers.length;
+        if (n == 0) revert PaymentChannelsEmptyBatch();
+        address pendingToken;
+        uint256 pending;
+        for (uint256 i; i < n; ++i) {
+            (Channel storage channel, uint96 amount) = _claim(vouchers[i]);
+            if (channel.payee != msg.sender) revert PaymentChannelsNotPayee(vouchers[i].channelId, msg.sender);
+            address token = channel.token;
+            if (token != pendingToken) {
+                if (pending > 0) IERC20(pendingToken).safeTransfer(msg.sender, pending);
+                pendingToken = token;
+                pending = 0;
+            }
+            pending += amount;
+        }
+        if (pending > 0) IERC20(pendingToken).safeTransfer(msg.sender, pending);
+    }
+
+    /**
+     * @notice Cooperative close by the payee: returns the unclaimed deposit to the payer now and deletes the channel.
+     * Claim the latest voucher first.
+     * Requirements: caller is the payee.
+     * Emits {ChannelClosed}.
+     */
+    function closeByPayee(uint256 channelId) external nonReentrant {
+        Channel storage channel = _channel(channelId);
+        if (msg.sender != channel.payee) revert PaymentChannelsNotPayee(channelId, msg.sender);
+        _settle(channelId, channel);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice The channel `channelId` (reverts if unknown or closed).
+    function getChannel(uint256 channelId) external view returns (Channel memory) {
+        return _channel(channelId);
+    }
+
+    /// @notice Number of channels ever opened; ids run from 1.
+    function channelCount() external view returns (uint256) {
+        return _channelCount;
+    }
+
+    /// @notice The EIP-712 digest a voucher signs (domain: this contract on this chain).
+    function voucherDigest(uint256 channelId, uint96 cumulativeAmount, uint64 cumulativeRequests, uint64 cumulativeUnits)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(VOUCHER_TYPEHASH, channelId, cumulativeAmount, cumulativeRequests, cumulativeUnits))
+        );
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @dev Checks a voucher and records the claim; the caller transfers `amount`.
+    function _claim(Claim calldata voucher) private returns (Channel storage channel, uint96 amount) {
+        uint256 channelId = voucher.channelId;
+        channel = _channel(channelId);
+        uint64 closesAt = channel.closesAt;
+        if (closesAt != 0 && block.timestamp > closesAt) revert PaymentChannelsChallengeWindowOver(channelId, closesAt);
+        uint96 cumulative = voucher.cumulativeAmount;
+        uint96 claimed = channel.claimed;
+        if (cumulative <= claimed) revert PaymentChannelsVoucherTooLow(channelId, cumulative, claimed);
+        if (cumulative > channel.deposit) revert PaymentChannelsVoucherOverDeposit(channelId, cumulative, channel.deposit);
+
+        bytes32 digest = voucherDigest(channelId, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, voucher.signature);
+        if (err != ECDSA.RecoverError.NoError) revert PaymentChannelsInvalidSigner(channelId, address(0));
+        if (signer != channel.payer) {
+            if (signer != channel.sessionSigner || signer == address(0)) {
+                revert PaymentChannelsInvalidSigner(channelId, signer);
+            }
+            if (cumulative > channel.sessionCap) {
+                revert PaymentChannelsSessionCapExceeded(channelId, cumulative, channel.sessionCap);
+            }
+        }
+        // Cannot underflow: cumulative > claimed was checked above.
+        unchecked {
+            amount = cumulative - claimed;
+        }
+        channel.claimed = cumulative;
+        emit ChannelClaimed(
+            channelId, channel.payee, amount, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits
+        );
+    }
+
+    /// @dev Refunds the unclaimed deposit to the payer and deletes the channel (effects before the transfer).
+    function _settle(uint256 channelId, Channel storage channel) private {
+        address payer = channel.payer;
+        address token = channel.token;
+        // Cannot underflow: claims never exceed the deposit.
+        uint96 refund;
+        unchecked {
+            refund = channel.deposit - channel.claimed;
+        }
+        delete _channels[channelId];
+        emit ChannelClosed(channelId, refund);
+        if (refund > 0) IERC20(token).safeTransfer(payer, refund);
+    }
+
+    function _channel(uint256 channelId) private view returns (Channel storage channel) {
+        channel = _channels[channelId];
+        if (channel.payer == address(0)) revert PaymentChannelsUnknownChannel(channelId);
+    }
+
+    /// @dev The channel, checked to be the caller's and not closing.
+    function _payerChannel(uint256 channelId) private view returns (Channel storage channel) {
+        channel = _channel(channelId);
+        if (msg.sender != channel.payer) revert PaymentChannelsNotPayer(channelId, msg.sender);
+        if (channel.closesAt != 0) revert PaymentChannelsClosing(channelId, channel.closesAt);
+    }
+
+    function _toAmount(uint256 amount) private pure returns (uint96) {
+        if (amount == 0) revert PaymentChannelsZeroAmount();
+        if (amount > type(uint96).max) revert PaymentChannelsAmountTooLarge(amount);
+        return uint96(amount);
+    }
+}

@@ -1,0 +1,467 @@
+/**
+ * PaymentChannels through viem against a real anvil: vouchers (payer and session keys), claims one by one and in
+ * batches, the close window, every rejection, and accounting invariants over random action sequences.
+ */
+import {
+  ContractRevertError,
+  claimVoucher,
+  claimVouchers,
+  closeChannelByPayee,
+  depositToChannel,
+  getChannel,
+  hashVoucher,
+  type MycelAddresses,
+  mycelTokenAbi,
+  openChannel,
+  paymentChannelsAbi,
+  requestClose,
+  type SignedVoucher,
+  setSessionSigner,
+  signVoucher,
+  testUsdAbi,
+  type Voucher,
+  withdrawChannel,
+  writeContractAndWait,
+} from '@mycel/sdk'
+import fc from 'fast-check'
+import { parseEther, parseEventLogs } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { readContract } from 'viem/actions'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { devnetAccount } from '../../packages/node/src/devnet/accounts.ts'
+import { deployTestContracts, startTestChain, type TestChain } from '../../test/helpers/chain.ts'
+
+let t: TestChain
+let addresses: MycelAddresses
+let usd: `0x${string}`
+let snap: `0x${string}`
+const USD = 1_000_000n // one test dollar (6 decimals)
+
+beforeAll(async () => {
+  t = await startTestChain()
+  addresses = await deployTestContracts(t)
+  usd = addresses.testUsd as `0x${string}`
+  for (let i = 1; i <= 5; i++) {
+    await writeContractAndWait(t.wallet(0), {
+      address: usd,
+      abi: testUsdAbi,
+      functionName: 'mint',
+      args: [t.wallet(i).account.address, 1000n * USD],
+    })
+    await writeContractAndWait(t.wallet(0), {
+      address: addresses.mycelToken,
+      abi: mycelTokenAbi,
+      functionName: 'transfer',
+      args: [t.wallet(i).account.address, parseEther('1000')],
+    })
+  }
+})
+afterAll(async () => t?.stop())
+beforeEach(async () => {
+  snap = await t.snapshot()
+})
+afterEach(async () => t.revert(snap))
+
+const domain = () => ({ chainId: 31337, paymentChannels: addresses.paymentChannels })
+const payerIndex = 1
+const payeeIndex = 2
+const payer = () => t.wallet(payerIndex)
+const payee = () => t.wallet(payeeIndex)
+
+async function voucher(signerIndexOrKey: number | `0x${string}`, v: Voucher, over = domain()): Promise<SignedVoucher> {
+  const account =
+    typeof signerIndexOrKey === 'number' ? devnetAccount(signerIndexOrKey) : privateKeyToAccount(signerIndexOrKey)
+  return { ...v, signature: await signVoucher(account, over, v) }
+}
+
+const v = (channelId: bigint, cumulativeAmount: bigint, cumulativeRequests = 1n, cumulativeUnits = 0n): Voucher => ({
+  channelId,
+  cumulativeAmount,
+  cumulativeRequests,
+  cumulativeUnits,
+})
+
+const balanceOf = (token: `0x${string}`, who: `0x${string}`) =>
+  readContract(t.publicClient, { address: token, abi: testUsdAbi, functionName: 'balanceOf', args: [who] })
+
+async function revertOf(promise: Promise<unknown>): Promise<ContractRevertError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(ContractRevertError)
+  return error as ContractRevertError
+}
+
+const open = (amount = 10n * USD, extra: { sessionSigner?: `0x${string}`; sessionCap?: bigint } = {}) =>
+  openChannel(payer(), {
+    paymentChannels: addresses.paymentChannels,
+    payee: payee().account.address,
+    token: usd,
+    amount,
+    ...extra,
+  })
+
+describe('vouchers', () => {
+  it('property: the SDK hashes vouchers exactly as the contract does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+        fc.bigInt({ min: 0n, max: 2n ** 96n - 1n }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        async (channelId, cumulativeAmount, cumulativeRequests, cumulativeUnits) => {
+          const onChain = await readContract(t.publicClient, {
+            address: addresses.paymentChannels,
+            abi: paymentChannelsAbi,
+            functionName: 'voucherDigest',
+            args: [channelId, cumulativeAmount, cumulativeRequests, cumulativeUnits],
+          })
+          expect(hashVoucher(domain(), { channelId, cumulativeAmount, cumulativeRequests, cumulativeUnits })).toBe(
+            onChain,
+          )
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+})
+
+describe('PaymentChannels', () => {
+  it('opens with a deposit and pays the payee the difference of each newer voucher, metering usage', async () => {
+    const { channelId } = await open()
+    const before = await balanceOf(usd, payee().account.address)
+    const first = await claimVoucher(payee(), {
+      paymentChannels: addresses.paymentChannels,
+      voucher: await voucher(payerIndex, v(channelId, 3n * USD, 3n, 120n)),
+    })
+    expect(first.paid).toBe(3n * USD)
+    const { hash, paid } = await claimVoucher(payee(), {
+      paymentChannels: addresses.paymentChannels,
+      voucher: await voucher(payerIndex, v(channelId, 5n * USD, 7n, 400n)),
+    })
+    expect(paid).toBe(2n * USD)
+    expect(await balanceOf(usd, payee().account.address)).toBe(before + 5n * USD)
+    const receipt = await t.publicClient.getTransactionReceipt({ hash })
+    const [event] = parseEventLogs({ abi: paymentChannelsAbi, eventName: 'ChannelClaimed', logs: receipt.logs })
+    expect(event?.args).toMatchObject({
+      channelId,
+      amount: 2n * USD,
+      claimed: 5n * USD,
+      cumulativeRequests: 7n,
+      cumulativeUnits: 400n,
+    })
+    expect(await getChannel(t.publicClient, { paymentChannels: addresses.paymentChannels, channelId })).toMatchObject({
+      deposit: 10n * USD,
+      claimed: 5n * USD,
+      closesAt: 0n,
+    })
+  })
+
+  it('rejects replayed, non-increasing and over-deposit vouchers', async () => {
+    const { channelId } = await open(2n * USD)
+    const good = await voucher(payerIndex, v(channelId, USD))
+    await claimVoucher(payee(), { paymentChannels: addresses.paymentChannels, voucher: good })
+    const replay = await revertOf(claimVoucher(payee(), { paymentChannels: addresses.paymentChannels, voucher: good }))
+    expect(replay.errorName).toBe('PaymentChannelsVoucherTooLow')
+    expect(replay.shortMessage).toBe(
+      `The voucher for channel ${channelId} carries 1000000, not more than the 1000000 already claimed.`,
+    )
+    const lower = await voucher(payerIndex, v(channelId, USD / 2n))
+    expect(
+      (await revertOf(claimVoucher(payee(), { paymentChannels: addresses.paymentChannels, voucher: lower }))).errorName,
+    ).toBe('PaymentChannelsVoucherTooLow')
+    const over = await voucher(payerIndex, v(channelId, 3n * USD))
+    expect(
+      (await revertOf(claimVoucher(payee(), { paymentChannels: addresses.paymentChannels, voucher: over }))).errorName,
+    ).toBe('PaymentChannelsVoucherOverDeposit')
+  })
+
+  it('accepts a session key within its cap, and nothing from other keys, chains or contracts', async () => {
+    const hotKey = generatePrivateKey()
+    const hot = privateKeyToAccount(hotKey)
+    const { channelId } = await open(10n * USD, { sessionSigner: hot.address, sessionCap: 4n * USD })
+    const pc = addresses.paymentChannels
+    expect(
+      (await claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(hotKey, v(channelId, 4n * USD)) }))
+        .paid,
+    ).toBe(4n * USD)
+    const capped = await revertOf(
+      claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(hotKey, v(channelId, 5n * USD)) }),
+    )
+    expect(capped.errorName).toBe('PaymentChannelsSessionCapExceeded')
+    // The payer's own key is not capped.
+    expect(
+      (await claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(payerIndex, v(channelId, 6n * USD)) }))
+        .paid,
+    ).toBe(2n * USD)
+
+    const stranger = await revertOf(
+      claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(3, v(channelId, 7n * USD)) }),
+    )
+    expect(stranger.errorName).toBe('PaymentChannelsInvalidSigner')
+    expect(stranger.args[1]).toBe(devnetAccount(3).address)
+    const wrongChain = await voucher(payerIndex, v(channelId, 7n * USD), { chainId: 1, paymentChannels: pc })
+    expect((await revertOf(claimVoucher(payee(), { paymentChannels: pc, voucher: wrongChain }))).errorName).toBe(
+      'PaymentChannelsInvalidSigner',
+    )
+    const wrongContract = await voucher(payerIndex, v(channelId, 7n * USD), {
+      chainId: 31337,
+      paymentChannels: addresses.mycelToken,
+    })
+    expect((await revertOf(claimVoucher(payee(), { paymentChannels: pc, voucher: wrongContract }))).errorName).toBe(
+      'PaymentChannelsInvalidSigner',
+    )
+    const wrongChannel = await voucher(payerIndex, v(channelId + 1n, 7n * USD))
+    expect(
+      (await revertOf(claimVoucher(payee(), { paymentChannels: pc, voucher: { ...wrongChannel, channelId } })))
+        .errorName,
+    ).toBe('PaymentChannelsInvalidSigner')
+    const garbage = { ...(await voucher(payerIndex, v(channelId, 7n * USD))), signature: '0x1234' as const }
+    expect((await revertOf(claimVoucher(payee(), { paymentChannels: pc, voucher: garbage }))).errorName).toBe(
+      'PaymentChannelsInvalidSigner',
+    )
+
+    // Rotating the session key retires the old one.
+    await setSessionSigner(payer(), {
+      paymentChannels: pc,
+      channelId,
+      signer: devnetAccount(4).address,
+      cap: 10n * USD,
+    })
+    expect(
+      (
+        await revertOf(
+          claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(hotKey, v(channelId, 7n * USD)) }),
+        )
+      ).errorName,
+    ).toBe('PaymentChannelsInvalidSigner')
+    expect(
+      (await claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(4, v(channelId, 7n * USD)) })).paid,
+    ).toBe(USD)
+  })
+
+  it('lets the payee claim inside the close window over a stale close, then refunds the rest to the payer', async () => {
+    const pc = addresses.paymentChannels
+    const { channelId } = await open(10n * USD)
+    await depositToChannel(payer(), { paymentChannels: pc, channelId, amount: 2n * USD })
+    const latest = await voucher(payerIndex, v(channelId, 7n * USD, 70n))
+    const payerBefore = await balanceOf(usd, payer().account.address)
+    const { closesAt } = await requestClose(payer(), { paymentChannels: pc, channelId })
+    expect((await revertOf(depositToChannel(payer(), { paymentChannels: pc, channelId, amount: USD }))).errorName).toBe(
+      'PaymentChannelsClosing',
+    )
+    const early = await revertOf(withdrawChannel(payer(), { paymentChannels: pc, channelId }))
+    expect(early.shortMessage).toBe(
+      `Channel ${channelId} can be withdrawn only after its challenge window ends at unix time ${closesAt}.`,
+    )
+    // The miner's latest voucher wins over the payer's attempt to leave.
+    expect((await claimVoucher(payee(), { paymentChannels: pc, voucher: latest })).paid).toBe(7n * USD)
+    await t.increaseTime(3601)
+    const late = await revertOf(
+      claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(payerIndex, v(channelId, 8n * USD)) }),
+    )
+    expect(late.errorName).toBe('PaymentChannelsChallengeWindowOver')
+    const { refunded } = await withdrawChannel(payer(), { paymentChannels: pc, channelId })
+    expect(refunded).toBe(5n * USD)
+    expect(await balanceOf(usd, payer().account.address)).toBe(payerBefore + 5n * USD)
+    expect((await revertOf(getChannel(t.publicClient, { paymentChannels: pc, channelId }))).errorName).toBe(
+      'PaymentChannelsUnknownChannel',
+    )
+  })
+
+  it('lets the payee close cooperatively, and only the right party act', async () => {
+    const pc = addresses.paymentChannels
+    const { channelId } = await open(4n * USD)
+    expect((await revertOf(requestClose(payee(), { paymentChannels: pc, channelId }))).errorName).toBe(
+      'PaymentChannelsNotPayer',
+    )
+    expect((await revertOf(closeChannelByPayee(payer(), { paymentChannels: pc, channelId }))).errorName).toBe(
+      'PaymentChannelsNotPayee',
+    )
+    expect((await revertOf(withdrawChannel(payer(), { paymentChannels: pc, channelId }))).errorName).toBe(
+      'PaymentChannelsNotClosing',
+    )
+    await claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(payerIndex, v(channelId, USD)) })
+    const payerBefore = await balanceOf(usd, payer().account.address)
+    expect((await closeChannelByPayee(payee(), { paymentChannels: pc, channelId })).refunded).toBe(3n * USD)
+    expect(await balanceOf(usd, payer().account.address)).toBe(payerBefore + 3n * USD)
+  })
+
+  it('claims a batch across tokens with one transfer per token, and refuses batches it cannot pay to the caller', async () => {
+    const pc = addresses.paymentChannels
+    const ids: bigint[] = []
+    const tokens = new Map<bigint, `0x${string}`>()
+    for (const [index, token] of [
+      [1, usd],
+      [3, addresses.mycelToken],
+      [4, usd],
+    ] as const) {
+      const { channelId } = await openChannel(t.wallet(index), {
+        paymentChannels: pc,
+        payee: payee().account.address,
+        token,
+        amount: 5n * USD,
+      })
+      ids.push(channelId)
+      tokens.set(channelId, token)
+    }
+    const vouchers = await Promise.all(ids.map((id, i) => voucher([1, 3, 4][i] as number, v(id, BigInt(i + 1) * USD))))
+    const usdBefore = await balanceOf(usd, payee().account.address)
+    const { hash, paid } = await claimVouchers(payee(), { paymentChannels: pc, vouchers, tokens })
+    expect(paid).toBe(6n * USD)
+    expect(await balanceOf(usd, payee().account.address)).toBe(usdBefore + 4n * USD)
+    const receipt = await t.publicClient.getTransactionReceipt({ hash })
+    const transfers = parseEventLogs({ abi: testUsdAbi, eventName: 'Transfer', logs: receipt.logs })
+    expect(transfers).toHaveLength(2) // tUSD once (two channels), MYC once
+
+    expect(
+      (
+        await revertOf(
+          claimVouchers(payer(), { paymentChannels: pc, vouchers: [await voucher(1, v(ids[0] as bigint, 2n * USD))] }),
+        )
+      ).errorName,
+    ).toBe('PaymentChannelsNotPayee')
+    expect((await revertOf(claimVouchers(payee(), { paymentChannels: pc, vouchers: [] }))).errorName).toBe(
+      'PaymentChannelsEmptyBatch',
+    )
+  })
+
+  it('rejects bad openings', async () => {
+    const pc = addresses.paymentChannels
+    const zero = await revertOf(
+      openChannel(payer(), { paymentChannels: pc, payee: payee().account.address, token: usd, amount: 0n }),
+    )
+    expect(zero.errorName).toBe('PaymentChannelsZeroAmount')
+    const big = await revertOf(
+      openChannel(payer(), { paymentChannels: pc, payee: payee().account.address, token: usd, amount: 2n ** 96n }),
+    )
+    expect(big.errorName).toBe('PaymentChannelsAmountTooLarge')
+    const broke = await revertOf(
+      openChannel(payer(), { paymentChannels: pc, payee: payee().account.address, token: usd, amount: 5000n * USD }),
+    )
+    expect(broke.errorName).toBe('ERC20InsufficientBalance')
+  })
+})
+
+describe('PaymentChannels invariants', () => {
+  type Action =
+    | { kind: 'open'; payer: number; amount: bigint }
+    | { kind: 'pay'; channel: number; amount: bigint }
+    | { kind: 'claim'; channel: number; stale: boolean }
+    | { kind: 'deposit'; channel: number; amount: bigint }
+    | { kind: 'close'; channel: number }
+    | { kind: 'wait' }
+    | { kind: 'withdraw'; channel: number }
+
+  // Weighted so that every run pays, claims and closes often enough to test something.
+  const action: fc.Arbitrary<Action> = fc.oneof(
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('open' as const),
+        payer: fc.integer({ min: 1, max: 3 }),
+        amount: fc.bigInt({ min: 1n, max: 50n * USD }),
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('pay' as const),
+        channel: fc.nat(3),
+        amount: fc.bigInt({ min: 1n, max: 20n * USD }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({ kind: fc.constant('claim' as const), channel: fc.nat(3), stale: fc.boolean() }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('deposit' as const),
+        channel: fc.nat(3),
+        amount: fc.bigInt({ min: 1n, max: 10n * USD }),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('close' as const), channel: fc.nat(3) }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'wait' as const }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), channel: fc.nat(3) }) },
+  )
+
+  it('property: tokens are conserved, a channel never pays more than its deposit, and claims never decrease', async () => {
+    const pc = addresses.paymentChannels
+    const people = [1, 2, 3].map((i) => t.wallet(i).account.address)
+    const holdings = async () => {
+      const balances = await Promise.all([...people, pc].map((who) => balanceOf(usd, who)))
+      return balances.reduce((a, b) => a + b, 0n)
+    }
+    const succeeded = { claim: 0, withdraw: 0 }
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), async (actions) => {
+        const id = await t.snapshot()
+        try {
+          const total = await holdings()
+          type Model = { id: bigint; payer: number; owed: bigint; vouchers: SignedVoucher[]; lastClaimed: bigint }
+          const channels: Model[] = []
+          for (const a of actions) {
+            const c = 'channel' in a ? channels[a.channel % Math.max(channels.length, 1)] : undefined
+            const attempt = async (p: Promise<unknown>, kind?: keyof typeof succeeded) =>
+              p.then(
+                () => {
+                  if (kind) succeeded[kind] += 1
+                },
+                (e: unknown) => expect(e).toBeInstanceOf(ContractRevertError),
+              )
+            if (a.kind === 'open') {
+              const opened = await openChannel(t.wallet(a.payer), {
+                paymentChannels: pc,
+                payee: payee().account.address,
+                token: usd,
+                amount: a.amount,
+              }).catch((e: unknown) => expect(e).toBeInstanceOf(ContractRevertError))
+              if (opened)
+                channels.push({ id: opened.channelId, payer: a.payer, owed: 0n, vouchers: [], lastClaimed: 0n })
+            } else if (a.kind === 'wait') {
+              await t.increaseTime(3601)
+            } else if (c && a.kind === 'pay') {
+              c.owed += a.amount
+              c.vouchers.push(await voucher(c.payer, v(c.id, c.owed, BigInt(c.vouchers.length + 1))))
+            } else if (c && a.kind === 'claim' && c.vouchers.length > 0) {
+              const pick = a.stale ? c.vouchers[0] : c.vouchers[c.vouchers.length - 1]
+              await attempt(claimVoucher(payee(), { paymentChannels: pc, voucher: pick as SignedVoucher }), 'claim')
+            } else if (c && a.kind === 'deposit') {
+              await attempt(
+                depositToChannel(t.wallet(c.payer), { paymentChannels: pc, channelId: c.id, amount: a.amount }),
+              )
+            } else if (c && a.kind === 'close') {
+              await attempt(requestClose(t.wallet(c.payer), { paymentChannels: pc, channelId: c.id }))
+            } else if (c && a.kind === 'withdraw') {
+              await attempt(withdrawChannel(t.wallet(c.payer), { paymentChannels: pc, channelId: c.id }), 'withdraw')
+            }
+            // Invariants after every step.
+            expect(await holdings()).toBe(total)
+            let locked = 0n
+            for (const m of channels) {
+              const live = await getChannel(t.publicClient, { paymentChannels: pc, channelId: m.id }).catch(
+                () => undefined,
+              )
+              if (!live) continue
+              expect(live.claimed).toBeLessThanOrEqual(live.deposit)
+              expect(live.claimed).toBeGreaterThanOrEqual(m.lastClaimed)
+              m.lastClaimed = live.claimed
+              locked += live.deposit - live.claimed
+            }
+            expect(await balanceOf(usd, pc)).toBe(locked)
+          }
+        } finally {
+          await t.revert(id)
+        }
+      }),
+      { numRuns: 40 },
+    )
+    // The sequences really moved money, not only failed.
+    expect(succeeded.claim).toBeGreaterThan(0)
+    expect(succeeded.withdraw).toBeGreaterThan(0)
+  })
+})
