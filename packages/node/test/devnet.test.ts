@@ -10,7 +10,13 @@ import { tempDir } from '../../../test/helpers/chain.ts'
 import { DevnetStateCorruptError, PortInUseError } from '../src/common/errors.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { checkStateFile, probeChainId, startAnvil } from '../src/devnet/anvil.ts'
-import { findRunningDevnet, isAlive, resetDevnet, stopDetachedDevnet } from '../src/devnet/devnet.ts'
+import {
+  findRunningDevnet,
+  isAlive,
+  resetDevnet,
+  startDetachedDevnet,
+  stopDetachedDevnet,
+} from '../src/devnet/devnet.ts'
 
 const dirs: string[] = []
 const fresh = () => {
@@ -138,6 +144,22 @@ describe('embedded devnet', () => {
     expect(isAlive(stranger.pid as number)).toBe(true)
     expect(existsSync(join(dir, 'devnet', 'devnet.json'))).toBe(false)
     stranger.kill()
+  })
+
+  it('stops its own background anvil even when it hangs, and reports it as unresponsive before that', async () => {
+    const dir = fresh()
+    const info = await startDetachedDevnet(dir)
+    try {
+      process.kill(info.pid, 'SIGSTOP')
+      const error = await findRunningDevnet(dir).catch((e: unknown) => e)
+      expect((error as Error).message).toContain(`The background devnet (pid ${info.pid}) does not answer`)
+      expect(await stopDetachedDevnet(dir, 500)).toBe(true)
+      const deadline = Date.now() + 3000
+      while (isAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      expect(isAlive(info.pid)).toBe(false)
+    } finally {
+      if (isAlive(info.pid)) process.kill(info.pid, 'SIGKILL')
+    }
   })
 
   it('devnet reset removes the chain state and the devnet deployments only', async () => {

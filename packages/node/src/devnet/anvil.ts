@@ -24,6 +24,8 @@ export type StartAnvilParameters = {
   stateIntervalSeconds?: number
   detached?: boolean
   readyTimeoutMs?: number
+  /** How the user picks this port, for the port-in-use message. */
+  portSetting?: string
 }
 
 export type AnvilProcess = {
@@ -129,7 +131,12 @@ export async function startAnvil(parameters: StartAnvilParameters): Promise<Anvi
   let port = parameters.port ?? 0
   if (port === 0) port = await freePort(host)
   else if (!(await isPortFree(host, port)))
-    throw new PortInUseError({ host, port, what: 'devnet RPC port', setting: '--devnet-port / MYCEL_DEVNET_PORT' })
+    throw new PortInUseError({
+      host,
+      port,
+      what: 'devnet RPC port',
+      setting: parameters.portSetting ?? '--devnet-port / MYCEL_DEVNET_PORT',
+    })
 
   mkdirSync(dirname(parameters.stateFile), { recursive: true })
   mkdirSync(dirname(parameters.logFile), { recursive: true })

@@ -40,13 +40,28 @@ export function isAlive(pid: number): boolean {
  */
 export function isProcessOf(pid: number, marker: string): boolean {
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false
-  let commandLine: string
+  const commandLine = commandLineOf(pid)
+  return commandLine === undefined || commandLine.includes(marker) // no /proc here: liveness is all we can check
+}
+
+/** The command line of `pid` from /proc (Linux), or undefined where it cannot be read. */
+function commandLineOf(pid: number): string | undefined {
   try {
-    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
   } catch {
-    return true // no /proc here: liveness is all we can check
+    return undefined
   }
-  return commandLine.includes(marker)
+}
+
+/**
+ * Whether `info.pid` is the anvil serving this data dir's devnet: its command line names our state file (Linux), or,
+ * where command lines cannot be read, it answers as chain 31337 at the recorded URL.
+ */
+async function isOurAnvil(info: DevnetInfo, stateFile: string): Promise<boolean> {
+  if (!Number.isInteger(info.pid) || info.pid <= 0 || !isAlive(info.pid)) return false
+  const commandLine = commandLineOf(info.pid)
+  if (commandLine !== undefined) return commandLine.includes('anvil') && commandLine.includes(stateFile)
+  return (await probeChainId(info.rpcUrl, 3000)) === DEVNET_CHAIN_ID
 }
 
 function readJson<value>(file: string): value | undefined {
@@ -66,7 +81,7 @@ export async function findRunningDevnet(dataDir: string): Promise<DevnetInfo | u
   const paths = devnetPaths(dataDir)
   const info = readJson<DevnetInfo>(paths.info)
   if (!info) return undefined
-  if (!isProcessOf(info.pid, 'anvil')) {
+  if (!(await isOurAnvil(info, paths.state))) {
     rmSync(paths.info, { force: true })
     return undefined
   }
@@ -142,6 +157,7 @@ export async function startDetachedDevnet(
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.stateIntervalSeconds === undefined ? {} : { stateIntervalSeconds: options.stateIntervalSeconds }),
+    portSetting: '`mycel devnet start --port`',
   })
   const info: DevnetInfo = {
     pid: anvil.pid,
@@ -169,8 +185,9 @@ export async function stopDetachedDevnet(dataDir: string, timeoutMs = 10_000): P
       `A mycel node (pid ${node.pid}) is using this devnet. Stop the node (Ctrl-C) before \`mycel devnet stop\`.`,
     )
   }
-  // Only signal a pid that is still our anvil: after a crash or reboot the number may belong to anything.
-  if (!isProcessOf(info.pid, 'anvil') || (await probeChainId(info.rpcUrl, 3000)) !== DEVNET_CHAIN_ID) {
+  // Only signal a pid that is still our anvil: after a crash or reboot the number may belong to anything. An anvil
+  // of ours that hangs is still stopped (SIGKILL after the timeout).
+  if (!(await isOurAnvil(info, paths.state))) {
     rmSync(paths.info, { force: true })
     return false
   }
