@@ -1,0 +1,218 @@
+/**
+ * Gas per paid request: a payment channel's whole on-chain life (approve, open, claims, close) divided by the
+ * requests it paid for, at 1, 100, 1,000 and 10,000 requests, against a baseline measured in the same run: one
+ * EIP-3009 `transferWithAuthorization` per request (what x402's `exact` scheme settles with). Also the gas per
+ * channel of a 100-channel batch claim. Targets from issue #3: ≤ 300 gas/request at 1,000, ≤ 30 at 10,000, batch
+ * ≤ 25k gas per channel. Prints a table, writes bench/results/gas.json, exits 1 when a target is missed.
+ *
+ * Vouchers are signed off chain, so a channel's gas depends on how often the payee claims, not on the request count:
+ * the policy measured is the miner's default, one claim when the channel closes (exposure is bounded by the
+ * deposit); "claim every 1,000 requests" is shown for comparison.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  claimVoucher,
+  claimVouchers,
+  closeChannelByPayee,
+  openChannel,
+  type SignedVoucher,
+  signVoucher,
+  testUsdAbi,
+  writeContractAndWait,
+} from '@mycel/sdk'
+import { encodeDeployData, type Hex, parseSignature, toHex } from 'viem'
+import { sendTransaction } from 'viem/actions'
+import { buildContracts } from '../contracts/scripts/build.ts'
+import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
+import { deployTestContracts, startTestChain } from '../test/helpers/chain.ts'
+
+const USD = 1_000_000n
+const PRICE = 1_000n // $0.001 per request, in tUSD units
+
+const chain = await startTestChain()
+try {
+  const addresses = await deployTestContracts(chain)
+  const usd = addresses.testUsd as `0x${string}`
+  const pc = addresses.paymentChannels
+  const treasury = chain.wallet(0)
+  const payer = chain.wallet(1)
+  const payee = chain.wallet(2)
+  const domain = { chainId: 31337, paymentChannels: pc }
+  for (let i = 1; i <= 9; i++) {
+    await writeContractAndWait(treasury, {
+      address: usd,
+      abi: testUsdAbi,
+      functionName: 'mint',
+      args: [chain.wallet(i).account.address, 100_000n * USD],
+    })
+  }
+  const gasOf = async (hash: Hex) => (await chain.publicClient.getTransactionReceipt({ hash })).gasUsed
+
+  // Baseline: one EIP-3009 transfer per request.
+  const bench = buildContracts({
+    root: join(import.meta.dirname, 'contracts'),
+    outDir: join(import.meta.dirname, 'results', 'contracts'),
+    generatedFile: null,
+  })
+  const eip3009 = bench.contracts.find((c) => c.name === 'Eip3009Token')
+  if (!eip3009) throw new Error('Eip3009Token did not compile')
+  const deployHash = await sendTransaction(treasury, {
+    account: treasury.account,
+    chain: chain.chain,
+    data: encodeDeployData({
+      abi: eip3009.abi,
+      bytecode: eip3009.bytecode,
+      args: [payer.account.address, 1_000_000n * USD],
+    }),
+  })
+  const baselineToken = (await chain.publicClient.waitForTransactionReceipt({ hash: deployHash }))
+    .contractAddress as `0x${string}`
+  const baselineSamples: bigint[] = []
+  for (let i = 0; i < 20; i++) {
+    const nonce = toHex(crypto.getRandomValues(new Uint8Array(32)))
+    const message = {
+      from: payer.account.address,
+      to: payee.account.address,
+      value: PRICE,
+      validAfter: 0n,
+      validBefore: 2n ** 48n,
+      nonce,
+    }
+    const signature = await devnetAccount(1).signTypedData({
+      domain: { name: 'Baseline USD', version: '2', chainId: 31337, verifyingContract: baselineToken },
+      types: {
+        TransferWithAuthorization: [
+          { name: 'from', type: 'address' },
+          { name: 'to', type: 'address' },
+          { name: 'value', type: 'uint256' },
+          { name: 'validAfter', type: 'uint256' },
+          { name: 'validBefore', type: 'uint256' },
+          { name: 'nonce', type: 'bytes32' },
+        ],
+      },
+      primaryType: 'TransferWithAuthorization',
+      message,
+    })
+    const { v, r, s } = parseSignature(signature)
+    const { receipt } = await writeContractAndWait(payee, {
+      address: baselineToken,
+      abi: eip3009.abi as never,
+      functionName: 'transferWithAuthorization' as never,
+      args: [message.from, message.to, message.value, 0n, message.validBefore, nonce, Number(v), r, s] as never,
+    })
+    baselineSamples.push(receipt.gasUsed)
+  }
+  const baseline = Number(baselineSamples.reduce((a, b) => a + b, 0n)) / baselineSamples.length
+
+  // A channel's life: approve + open, claims by policy, cooperative close.
+  async function channelLife(requests: bigint, claimEvery: bigint | undefined) {
+    let gas = 0n
+    const openGas = await (async () => {
+      const before = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
+      const { channelId } = await openChannel(payer, {
+        paymentChannels: pc,
+        payee: payee.account.address,
+        token: usd,
+        amount: requests * PRICE,
+      })
+      const after = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
+      let used = 0n
+      for (let b = before + 1n; b <= after; b++) {
+        const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true })
+        for (const tx of block.transactions) used += await gasOf(tx.hash)
+      }
+      return { channelId, used }
+    })()
+    gas += openGas.used
+    const sign = async (n: bigint): Promise<SignedVoucher> => {
+      const voucher = {
+        channelId: openGas.channelId,
+        cumulativeAmount: n * PRICE,
+        cumulativeRequests: n,
+        cumulativeUnits: 0n,
+      }
+      return { ...voucher, signature: await signVoucher(devnetAccount(1), domain, voucher) }
+    }
+    if (claimEvery !== undefined) {
+      for (let n = claimEvery; n < requests; n += claimEvery)
+        gas += (await claimVoucher(payee, { paymentChannels: pc, voucher: await sign(n) })).gasUsed
+    }
+    gas += (await claimVoucher(payee, { paymentChannels: pc, voucher: await sign(requests) })).gasUsed
+    gas += await gasOf((await closeChannelByPayee(payee, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+    return gas
+  }
+
+  const rows: { requests: number; policy: string; totalGas: number; gasPerRequest: number; ratioToBaseline: number }[] =
+    []
+  for (const n of [1n, 100n, 1_000n, 10_000n]) {
+    for (const [policy, every] of [
+      ['claim at close', undefined],
+      ['claim every 1,000', 1_000n],
+    ] as const) {
+      if (every !== undefined && n <= every) continue
+      const total = Number(await channelLife(n, every))
+      rows.push({
+        requests: Number(n),
+        policy,
+        totalGas: total,
+        gasPerRequest: total / Number(n),
+        ratioToBaseline: total / Number(n) / baseline,
+      })
+    }
+  }
+
+  // Batch claim: 100 channels from 9 payers to one payee, one transaction.
+  const vouchers: SignedVoucher[] = []
+  for (let i = 0; i < 100; i++) {
+    const index = 1 + (i % 9)
+    const { channelId } = await openChannel(chain.wallet(index), {
+      paymentChannels: pc,
+      payee: payee.account.address,
+      token: usd,
+      amount: 10n * USD,
+    })
+    const voucher = { channelId, cumulativeAmount: 5n * USD, cumulativeRequests: 5000n, cumulativeUnits: 0n }
+    vouchers.push({ ...voucher, signature: await signVoucher(devnetAccount(index), domain, voucher) })
+  }
+  const batch = await claimVouchers(payee, { paymentChannels: pc, vouchers })
+  const batchPerChannel = Number(batch.gasUsed) / vouchers.length
+
+  const at = (n: number) =>
+    rows.find((r) => r.requests === n && r.policy === 'claim at close')?.gasPerRequest ?? Number.POSITIVE_INFINITY
+  const targets = [
+    { name: 'gas/request at 1,000 requests <= 300', value: at(1_000), met: at(1_000) <= 300 },
+    { name: 'gas/request at 10,000 requests <= 30', value: at(10_000), met: at(10_000) <= 30 },
+    {
+      name: 'batch claim of 100 channels <= 25,000 gas/channel',
+      value: batchPerChannel,
+      met: batchPerChannel <= 25_000,
+    },
+  ]
+
+  process.stdout.write(
+    `\nbaseline: EIP-3009 transferWithAuthorization, ${baseline.toFixed(0)} gas per request (mean of ${baselineSamples.length})\n\n`,
+  )
+  process.stdout.write(
+    `${'requests'.padEnd(10)}${'policy'.padEnd(20)}${'total gas'.padEnd(12)}${'gas/request'.padEnd(13)}ratio to baseline\n`,
+  )
+  for (const r of rows) {
+    process.stdout.write(
+      `${String(r.requests).padEnd(10)}${r.policy.padEnd(20)}${String(r.totalGas).padEnd(12)}${r.gasPerRequest.toFixed(1).padEnd(13)}${r.ratioToBaseline.toFixed(4)}\n`,
+    )
+  }
+  process.stdout.write(
+    `\nbatch claim: ${vouchers.length} channels in one transaction, ${batch.gasUsed} gas, ${batchPerChannel.toFixed(0)} gas/channel\n`,
+  )
+  for (const t of targets)
+    process.stdout.write(`target: ${t.name}: ${t.value.toFixed(1)} ${t.met ? 'met' : 'MISSED'}\n`)
+  const out = join(import.meta.dirname, 'results')
+  mkdirSync(out, { recursive: true })
+  writeFileSync(
+    join(out, 'gas.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), baseline, rows, batch: { channels: vouchers.length, gasUsed: Number(batch.gasUsed), perChannel: batchPerChannel }, targets }, null, 2)}\n`,
+  )
+  process.exitCode = targets.every((t) => t.met) ? 0 : 1
+} finally {
+  await chain.stop()
+}
