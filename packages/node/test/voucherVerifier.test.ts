@@ -1,0 +1,83 @@
+/** The request-path voucher verifier agrees with viem's EIP-712 recovery and with the contract's signature rules. */
+import { recoverVoucherSigner, type SignedVoucher, signVoucher, type Voucher } from '@mycel/sdk'
+import fc from 'fast-check'
+import { type Hex, hexToBytes, toHex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import { createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
+
+const domain = { chainId: 31337, paymentChannels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' } as const
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+
+const voucherArb = fc.record({
+  channelId: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+  cumulativeAmount: fc.bigInt({ min: 0n, max: 2n ** 96n - 1n }),
+  cumulativeRequests: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+  cumulativeUnits: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+})
+const keyArb = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((b) => toHex(b))
+  .filter((k) => BigInt(k) > 0n && BigInt(k) < N)
+
+/** The same signature with s' = n − s and the other recovery bit: valid math, refused by OpenZeppelin. */
+function highSTwin(signature: Hex): Hex {
+  const bytes = hexToBytes(signature)
+  const s = BigInt(toHex(bytes.subarray(32, 64)))
+  const twin = new Uint8Array(bytes)
+  twin.set(hexToBytes(toHex(N - s, { size: 32 })), 32)
+  twin[64] = (bytes[64] as number) === 27 ? 28 : 27
+  return toHex(twin)
+}
+
+describe('createVoucherVerifier', () => {
+  it('uses the native libsecp256k1 binding on this machine', () => {
+    expect(createVoucherVerifier(domain).backend).toBe('native')
+  })
+
+  for (const backend of ['native', 'js'] as const) {
+    it(`property (${backend}): recovers the signer exactly as viem does`, async () => {
+      const verifier = createVoucherVerifier(domain, { backend })
+      await fc.assert(
+        fc.asyncProperty(voucherArb, keyArb, async (voucher: Voucher, key) => {
+          const account = privateKeyToAccount(key)
+          const signed: SignedVoucher = { ...voucher, signature: await signVoucher(account, domain, voucher) }
+          expect(verifier.recover(signed)).toBe(account.address.toLowerCase())
+          expect((await recoverVoucherSigner(domain, signed)).toLowerCase()).toBe(account.address.toLowerCase())
+          // Any change to the signed fields changes the signer.
+          expect(verifier.recover({ ...signed, cumulativeAmount: signed.cumulativeAmount ^ 1n })).not.toBe(
+            account.address.toLowerCase(),
+          )
+        }),
+        { numRuns: 100 },
+      )
+    })
+  }
+
+  it('refuses high-s twins, bad recovery ids and malformed signatures, like the contract', async () => {
+    const verifier = createVoucherVerifier(domain)
+    const account = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+    const voucher = { channelId: 1n, cumulativeAmount: 5n, cumulativeRequests: 1n, cumulativeUnits: 0n }
+    const signature = await signVoucher(account, domain, voucher)
+    expect(verifier.recover({ ...voucher, signature })).toBe(account.address.toLowerCase())
+    expect(verifier.recover({ ...voucher, signature: highSTwin(signature) })).toBeUndefined()
+    const badV = `${signature.slice(0, 130)}1d` as Hex
+    expect(verifier.recover({ ...voucher, signature: badV })).toBeUndefined()
+    for (const bad of ['0x', '0x1234', `${signature}00`, `0x${'zz'.repeat(65)}`, 42 as unknown as Hex]) {
+      expect(verifier.recover({ ...voucher, signature: bad as Hex })).toBeUndefined()
+    }
+  })
+
+  it('binds vouchers to the chain and contract of its domain', async () => {
+    const account = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+    const voucher = { channelId: 1n, cumulativeAmount: 5n, cumulativeRequests: 1n, cumulativeUnits: 0n }
+    const signature = await signVoucher(account, domain, voucher)
+    const otherChain = createVoucherVerifier({ ...domain, chainId: 1 })
+    const otherContract = createVoucherVerifier({
+      ...domain,
+      paymentChannels: '0x0000000000000000000000000000000000000001',
+    })
+    expect(otherChain.recover({ ...voucher, signature })).not.toBe(account.address.toLowerCase())
+    expect(otherContract.recover({ ...voucher, signature })).not.toBe(account.address.toLowerCase())
+  })
+})
