@@ -5,6 +5,7 @@
 import { NodeError } from '@mycel/node'
 import { BaseError, decodeContractError } from '@mycel/sdk'
 import { Command, CommanderError } from 'commander'
+import { channelCommand } from './commands/channel.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
 import { keysCommand } from './commands/keys.ts'
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   keysCommand(program)
   subnetCommand(program)
   neuronCommand(program)
+  channelCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

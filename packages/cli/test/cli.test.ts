@@ -46,6 +46,13 @@ describe('help', () => {
     ['neuron', 'update'],
     ['neuron', 'deregister'],
     ['neuron', 'list'],
+    ['channel'],
+    ['channel', 'open'],
+    ['channel', 'list'],
+    ['channel', 'status'],
+    ['channel', 'voucher'],
+    ['channel', 'claim'],
+    ['channel', 'close'],
   ]
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('mycel %s --help prints usage', async (_name, command) => {
     const out: string[] = []
@@ -266,5 +273,105 @@ describe('keys and deploying to an external chain', () => {
     expect(neurons).toHaveLength(1)
     const subnets = JSON.parse((await cli(['subnet', 'list', '--rpc', rpc, '--json'])).stdout) as { name: string }[]
     expect(subnets.map((s) => s.name)).toEqual(['tiny'])
+  })
+})
+
+describe('payment channels from the CLI', () => {
+  it('opens a channel, signs and claims a voucher, and closes it, with readable errors on the way', async () => {
+    const rpc = external.anvil.rpcUrl
+    const payee = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' // anvil account 2
+    const opened = await cli([
+      'channel',
+      'open',
+      '--rpc',
+      rpc,
+      '--payee',
+      payee,
+      '--token',
+      'myc',
+      '--amount',
+      '10',
+      '--json',
+    ])
+    expect(opened.code).toBe(0)
+    const { channelId } = JSON.parse(opened.stdout) as { channelId: number }
+
+    const badAmount = await cli(['channel', 'open', '--rpc', rpc, '--payee', payee, '--token', 'myc', '--amount', '-1'])
+    expect(badAmount.code).toBe(2)
+    expect(badAmount.stderr).toContain('--amount must be a number of tokens with at most 18 decimals, got "-1".')
+    const noTusd = await cli(['channel', 'open', '--rpc', rpc, '--payee', payee, '--amount', '1'])
+    expect(noTusd.stderr).toContain('--token tusd exists only on the devnet')
+
+    const signed = await cli([
+      'channel',
+      'voucher',
+      String(channelId),
+      '--rpc',
+      rpc,
+      '--amount',
+      '3',
+      '--requests',
+      '30',
+    ])
+    expect(signed.code).toBe(0)
+    const voucherFile = join(dataDir, 'voucher.json')
+    writeFileSync(voucherFile, signed.stdout)
+    const claimed = await cli([
+      'channel',
+      'claim',
+      String(channelId),
+      '--rpc',
+      rpc,
+      '--voucher',
+      voucherFile,
+      '--dev-account',
+      '2',
+      '--json',
+    ])
+    expect(claimed.code).toBe(0)
+    expect(JSON.parse(claimed.stdout).paid).toBe('3000000000000000000')
+    const replay = await cli([
+      'channel',
+      'claim',
+      String(channelId),
+      '--rpc',
+      rpc,
+      '--voucher',
+      voucherFile,
+      '--dev-account',
+      '2',
+    ])
+    expect(replay.stderr.trim()).toBe(
+      `mycel: The voucher for channel ${channelId} carries 3000000000000000000, not more than the 3000000000000000000 already claimed.`,
+    )
+
+    const status = JSON.parse((await cli(['channel', 'status', String(channelId), '--rpc', rpc, '--json'])).stdout)
+    expect(status).toMatchObject({ state: 'open', deposit: '10', claimed: '3', remaining: '7', symbol: 'MYC' })
+
+    const requested = JSON.parse((await cli(['channel', 'close', String(channelId), '--rpc', rpc, '--json'])).stdout)
+    expect(requested.action).toBe('close-requested')
+    const early = await cli(['channel', 'close', String(channelId), '--rpc', rpc])
+    expect(early.stderr).toContain(
+      `Channel ${channelId} can be withdrawn only after its challenge window ends at unix time`,
+    )
+    const cooperative = JSON.parse(
+      (
+        await cli([
+          'channel',
+          'close',
+          String(channelId),
+          '--rpc',
+          rpc,
+          '--cooperative',
+          '--dev-account',
+          '2',
+          '--json',
+        ])
+      ).stdout,
+    )
+    expect(cooperative).toMatchObject({ action: 'closed', refunded: '7000000000000000000' })
+    const gone = await cli(['channel', 'status', String(channelId), '--rpc', rpc])
+    expect(gone.stderr.trim()).toBe(`mycel: Channel ${channelId} does not exist or was closed.`)
+    expect(JSON.parse((await cli(['channel', 'list', '--rpc', rpc, '--json'])).stdout)).toEqual([])
   })
 })
