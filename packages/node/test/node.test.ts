@@ -36,6 +36,20 @@ function options(overrides: Partial<NodeOptions> = {}): NodeOptions {
   }
 }
 
+/** Deploys the contracts with `wallet` and records them in `dataDir`, as `mycel deploy` does. */
+async function deployAndRecord(wallet: ReturnType<TestChain['wallet']>, dataDir: string) {
+  const result = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: parseEther('1000') })
+  writeDeployments(dataDir, {
+    chainId: 31337,
+    method: result.method,
+    deployer: wallet.account.address,
+    treasury: wallet.account.address,
+    deployedAt: new Date().toISOString(),
+    contracts: result.contracts,
+  })
+  return result
+}
+
 async function json(url: string) {
   const response = await fetch(url)
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
@@ -216,15 +230,7 @@ describe('the index follows the chain', () => {
     chains.push(chain)
     const opts = options({ rpcUrl: chain.anvil.rpcUrl })
     const wallet = chain.wallet(0)
-    const result = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: parseEther('1000') })
-    writeDeployments(opts.dataDir, {
-      chainId: 31337,
-      method: result.method,
-      deployer: wallet.account.address,
-      treasury: wallet.account.address,
-      deployedAt: new Date().toISOString(),
-      contracts: result.contracts,
-    })
+    const result = await deployAndRecord(wallet, opts.dataDir)
     const registry = result.addresses.subnetRegistry
     const node = await start(opts, { logger: silent })
     const subnetNames = async () =>
@@ -334,15 +340,7 @@ describe('node failure modes', () => {
     expect((refused as Error).message).toContain('Run `mycel deploy --rpc <url> --key <name>` first')
 
     const wallet = external.wallet(0)
-    const result = await deployMycel(wallet, { treasury: wallet.account.address, initialSupply: parseEther('1000') })
-    writeDeployments(opts.dataDir, {
-      chainId: 31337,
-      method: result.method,
-      deployer: wallet.account.address,
-      treasury: wallet.account.address,
-      deployedAt: new Date().toISOString(),
-      contracts: result.contracts,
-    })
+    await deployAndRecord(wallet, opts.dataDir)
     const node = await start(opts, { logger: silent })
     try {
       expect(node.chainMode).toBe('external')

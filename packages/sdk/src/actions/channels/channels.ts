@@ -121,16 +121,18 @@ const toClaim = (v: SignedVoucher) => ({
   signature: v.signature,
 })
 
-/** Redeems one voucher; returns what was paid now. */
-export async function claimVoucher(
+/** Sends `claim` or `claimBatch` and adds up what the claims paid now. */
+async function redeem(
   client: WriteClient,
-  { paymentChannels, voucher }: { paymentChannels: Address; voucher: SignedVoucher },
+  paymentChannels: Address,
+  call:
+    | { functionName: 'claim'; args: [ReturnType<typeof toClaim>] }
+    | { functionName: 'claimBatch'; args: [ReturnType<typeof toClaim>[]] },
 ): Promise<{ hash: Hash; paid: bigint; gasUsed: bigint }> {
   const { hash, receipt } = await writeContractAndWait(client, {
     address: paymentChannels,
     abi: paymentChannelsAbi,
-    functionName: 'claim',
-    args: [toClaim(voucher)],
+    ...call,
   })
   const paid = parseEventLogs({ abi: paymentChannelsAbi, eventName: 'ChannelClaimed', logs: receipt.logs }).reduce(
     (sum, e) => sum + e.args.amount,
@@ -139,11 +141,19 @@ export async function claimVoucher(
   return { hash, paid, gasUsed: receipt.gasUsed }
 }
 
+/** Redeems one voucher; returns what was paid now. */
+export function claimVoucher(
+  client: WriteClient,
+  { paymentChannels, voucher }: { paymentChannels: Address; voucher: SignedVoucher },
+): Promise<{ hash: Hash; paid: bigint; gasUsed: bigint }> {
+  return redeem(client, paymentChannels, { functionName: 'claim', args: [toClaim(voucher)] })
+}
+
 /**
  * Redeems many vouchers in one transaction; the client must be the payee of every channel. Sorted by token here,
  * so each token is paid with one transfer.
  */
-export async function claimVouchers(
+export function claimVouchers(
   client: WriteClient,
   {
     paymentChannels,
@@ -154,17 +164,7 @@ export async function claimVouchers(
   const sorted = tokens
     ? [...vouchers].sort((a, b) => (tokens.get(a.channelId) ?? '').localeCompare(tokens.get(b.channelId) ?? ''))
     : vouchers
-  const { hash, receipt } = await writeContractAndWait(client, {
-    address: paymentChannels,
-    abi: paymentChannelsAbi,
-    functionName: 'claimBatch',
-    args: [sorted.map(toClaim)],
-  })
-  const paid = parseEventLogs({ abi: paymentChannelsAbi, eventName: 'ChannelClaimed', logs: receipt.logs }).reduce(
-    (sum, e) => sum + e.args.amount,
-    0n,
-  )
-  return { hash, paid, gasUsed: receipt.gasUsed }
+  return redeem(client, paymentChannels, { functionName: 'claimBatch', args: [sorted.map(toClaim)] })
 }
 
 /** Starts a channel's challenge window (the payer only). */
@@ -183,35 +183,30 @@ export async function requestClose(
   return { hash, closesAt: event.args.closesAt }
 }
 
-/** After the window, returns the unclaimed deposit to the payer. */
-export async function withdrawChannel(
+/** Sends `withdraw` or `closeByPayee`, which both end a channel and refund the rest to the payer. */
+async function settle(
   client: WriteClient,
+  functionName: 'withdraw' | 'closeByPayee',
   { paymentChannels, channelId }: { paymentChannels: Address; channelId: bigint },
 ): Promise<{ hash: Hash; refunded: bigint }> {
   const { hash, receipt } = await writeContractAndWait(client, {
     address: paymentChannels,
     abi: paymentChannelsAbi,
-    functionName: 'withdraw',
+    functionName,
     args: [channelId],
   })
   const [event] = parseEventLogs({ abi: paymentChannelsAbi, eventName: 'ChannelClosed', logs: receipt.logs })
-  return { hash, refunded: event?.args.refunded ?? 0n }
+  if (!event) throw new MissingEventError({ eventName: 'ChannelClosed', hash })
+  return { hash, refunded: event.args.refunded }
 }
 
+/** After the window, returns the unclaimed deposit to the payer. */
+export const withdrawChannel = (client: WriteClient, parameters: { paymentChannels: Address; channelId: bigint }) =>
+  settle(client, 'withdraw', parameters)
+
 /** Cooperative close by the payee: the rest goes back to the payer now. */
-export async function closeChannelByPayee(
-  client: WriteClient,
-  { paymentChannels, channelId }: { paymentChannels: Address; channelId: bigint },
-): Promise<{ hash: Hash; refunded: bigint }> {
-  const { hash, receipt } = await writeContractAndWait(client, {
-    address: paymentChannels,
-    abi: paymentChannelsAbi,
-    functionName: 'closeByPayee',
-    args: [channelId],
-  })
-  const [event] = parseEventLogs({ abi: paymentChannelsAbi, eventName: 'ChannelClosed', logs: receipt.logs })
-  return { hash, refunded: event?.args.refunded ?? 0n }
-}
+export const closeChannelByPayee = (client: WriteClient, parameters: { paymentChannels: Address; channelId: bigint }) =>
+  settle(client, 'closeByPayee', parameters)
 
 /** Reads a channel (reverts with a decoded error when it does not exist or was closed). */
 export async function getChannel(
