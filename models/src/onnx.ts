@@ -24,12 +24,12 @@ const tensor = (name: string, dims: number[], values: Float32Array) =>
     rawData: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)),
   })
 
-const valueInfo = (name: string, dims: (number | string)[]) =>
+const valueInfo = (name: string, dims: (number | string)[], elemType: number = onnx.TensorProto.DataType.FLOAT) =>
   onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -39,6 +39,9 @@ const valueInfo = (name: string, dims: (number | string)[]) =>
  * A multilayer perceptron `input [batch, inputs] → … → softmax → output [batch, classes]` as ONNX bytes
  * (opset 13). `metadata` lands in the model's metadata_props (e.g. accuracy, training seed).
  */
+/** A token-embedding front: int64 ids [batch, context] → Gather → flatten to [batch, context × dim]. */
+export type Embedding = { table: Float32Array; vocab: number; dim: number; context: number }
+
 export function mlpToOnnx(
   layers: DenseLayer[],
   {
@@ -46,11 +49,33 @@ export function mlpToOnnx(
     input = 'input',
     output = 'probabilities',
     metadata = {},
-  }: { name: string; input?: string; output?: string; metadata?: Record<string, string> },
+    embedding,
+  }: { name: string; input?: string; output?: string; metadata?: Record<string, string>; embedding?: Embedding },
 ): Uint8Array {
   const nodes: InstanceType<typeof onnx.NodeProto>[] = []
   const initializers: InstanceType<typeof onnx.TensorProto>[] = []
   let current = input
+  if (embedding) {
+    initializers.push(
+      tensor('embedding', [embedding.vocab, embedding.dim], embedding.table),
+      onnx.TensorProto.create({
+        name: 'flat_shape',
+        dims: [2],
+        dataType: onnx.TensorProto.DataType.INT64,
+        int64Data: [-1, embedding.context * embedding.dim],
+      }),
+    )
+    nodes.push(
+      onnx.NodeProto.create({ opType: 'Gather', input: ['embedding', input], output: ['embedded'], name: 'gather' }),
+      onnx.NodeProto.create({
+        opType: 'Reshape',
+        input: ['embedded', 'flat_shape'],
+        output: ['flat'],
+        name: 'flatten',
+      }),
+    )
+    current = 'flat'
+  }
   layers.forEach((layer, i) => {
     initializers.push(
       tensor(`W${i}`, [layer.inputs, layer.outputs], layer.weights),
@@ -93,7 +118,11 @@ export function mlpToOnnx(
       name,
       node: nodes,
       initializer: initializers,
-      input: [valueInfo(input, ['batch', first.inputs])],
+      input: [
+        embedding
+          ? valueInfo(input, ['batch', embedding.context], onnx.TensorProto.DataType.INT64)
+          : valueInfo(input, ['batch', first.inputs]),
+      ],
       output: [valueInfo(output, ['batch', last.outputs])],
     },
   })
