@@ -6,8 +6,8 @@
  * ≤ 25k gas per channel. Prints a table, writes bench/results/gas.json, exits 1 when a target is missed.
  *
  * Vouchers are signed off chain, so a channel's gas depends on how often the payee claims, not on the request count:
- * the policy measured is the miner's default, one claim when the channel closes (exposure is bounded by the
- * deposit); "claim every 1,000 requests" is shown for comparison.
+ * the rows measured are one claim when the channel ends (ended by the payee, or by the payer's close request and
+ * withdrawal; the targets are checked on the dearer of the two) and, for comparison, a claim every 1,000 requests.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,9 +16,11 @@ import {
   claimVouchers,
   closeChannelByPayee,
   openChannel,
+  requestClose,
   type SignedVoucher,
   signVoucher,
   testUsdAbi,
+  withdrawChannel,
   writeContractAndWait,
 } from '@mycel/sdk'
 import { encodeDeployData, type Hex, parseSignature, toHex } from 'viem'
@@ -105,8 +107,9 @@ try {
   }
   const baseline = Number(baselineSamples.reduce((a, b) => a + b, 0n)) / baselineSamples.length
 
-  // A channel's life: approve + open, claims by policy, cooperative close.
-  async function channelLife(requests: bigint, claimEvery: bigint | undefined) {
+  // A channel's life: approve + open, claims by policy, then a cooperative close by the payee, or the payer's
+  // close request and, after the window, withdrawal.
+  async function channelLife(requests: bigint, claimEvery: bigint | undefined, payerCloses = false) {
     let gas = 0n
     const openGas = await (async () => {
       const before = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
@@ -139,19 +142,26 @@ try {
         gas += (await claimVoucher(payee, { paymentChannels: pc, voucher: await sign(n) })).gasUsed
     }
     gas += (await claimVoucher(payee, { paymentChannels: pc, voucher: await sign(requests) })).gasUsed
-    gas += await gasOf((await closeChannelByPayee(payee, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+    if (payerCloses) {
+      gas += await gasOf((await requestClose(payer, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+      await chain.increaseTime(3601)
+      gas += await gasOf((await withdrawChannel(payer, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+    } else {
+      gas += await gasOf((await closeChannelByPayee(payee, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+    }
     return gas
   }
 
   const rows: { requests: number; policy: string; totalGas: number; gasPerRequest: number; ratioToBaseline: number }[] =
     []
   for (const n of [1n, 100n, 1_000n, 10_000n]) {
-    for (const [policy, every] of [
-      ['claim at close', undefined],
-      ['claim every 1,000', 1_000n],
+    for (const [policy, every, payerCloses] of [
+      ['claim at close', undefined, false],
+      ['payer closes', undefined, true],
+      ['claim every 1,000', 1_000n, false],
     ] as const) {
       if (every !== undefined && n <= every) continue
-      const total = Number(await channelLife(n, every))
+      const total = Number(await channelLife(n, every, payerCloses))
       rows.push({
         requests: Number(n),
         policy,
@@ -178,8 +188,9 @@ try {
   const batch = await claimVouchers(payee, { paymentChannels: pc, vouchers })
   const batchPerChannel = Number(batch.gasUsed) / vouchers.length
 
+  // Targets are checked on the dearer of the two ways a channel ends (payee closes, or payer closes and withdraws).
   const at = (n: number) =>
-    rows.find((r) => r.requests === n && r.policy === 'claim at close')?.gasPerRequest ?? Number.POSITIVE_INFINITY
+    Math.max(...rows.filter((r) => r.requests === n && r.policy !== 'claim every 1,000').map((r) => r.gasPerRequest))
   const targets = [
     { name: 'gas/request at 1,000 requests <= 300', value: at(1_000), met: at(1_000) <= 300 },
     { name: 'gas/request at 10,000 requests <= 30', value: at(10_000), met: at(10_000) <= 30 },

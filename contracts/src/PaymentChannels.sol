@@ -30,12 +30,20 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
     struct Channel {
         address payer;
         uint64 closesAt; // 0 while open; else the time after which the payer may withdraw
+        bool hasPendingSigner; // a narrowing session-signer change is scheduled (see {setSessionSigner})
         address payee;
         uint96 deposit; // total deposited
         address token;
         uint96 claimed; // total paid to the payee
         address sessionSigner; // 0 if none
         uint96 sessionCap; // highest cumulative amount a session-signed voucher may carry
+    }
+
+    /// @notice A session-signer change that narrows what the payee can redeem, taking effect at `effectiveAt`.
+    struct PendingSigner {
+        address signer;
+        uint96 cap;
+        uint64 effectiveAt;
     }
 
     /// @notice A voucher redeemed by {claim} or {claimBatch}.
@@ -59,12 +67,15 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
 
     uint256 private _channelCount;
     mapping(uint256 channelId => Channel) private _channels;
+    mapping(uint256 channelId => PendingSigner) private _pendingSigners;
 
     event ChannelOpened(
         uint256 indexed channelId, address indexed payer, address indexed payee, address token, uint96 deposit
     );
     event ChannelDeposited(uint256 indexed channelId, uint96 amount, uint96 deposit);
     event SessionSignerSet(uint256 indexed channelId, address indexed signer, uint96 cap);
+    /// @notice A narrowing change was scheduled: until `effectiveAt` both the current and the new key are honoured.
+    event SessionSignerScheduled(uint256 indexed channelId, address indexed signer, uint96 cap, uint64 effectiveAt);
     /// @notice `amount` was paid now; `claimed` is the channel's total; usage counters are cumulative, as signed.
     event ChannelClaimed(
         uint256 indexed channelId,
@@ -149,16 +160,31 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
     }
 
     /**
-     * @notice Authorizes `signer` (or none, with address(0)) to sign vouchers up to a cumulative `cap`. Replaces any
-     * previous session signer. Vouchers the old signer signed stop being redeemable.
+     * @notice Authorizes `signer` (or none, with address(0)) to sign vouchers up to a cumulative `cap`.
+     *
+     * A change that only widens what the payee can redeem (a first key, or a higher cap for the same key) applies at
+     * once. A change that narrows it (another key, a lower cap, or no key) is scheduled one challenge period ahead:
+     * until then vouchers of the current key, up to its cap, stay redeemable (and the new key's already are), so a
+     * payer can never void vouchers for requests the payee has served. The payee must claim within that period.
      * Requirements: caller is the payer; the channel is not closing.
-     * Emits {SessionSignerSet}.
+     * Emits {SessionSignerSet}, or {SessionSignerScheduled} for a narrowing change.
      */
     function setSessionSigner(uint256 channelId, address signer, uint96 cap) external {
         Channel storage channel = _payerChannel(channelId);
-        channel.sessionSigner = signer;
-        channel.sessionCap = cap;
-        emit SessionSignerSet(channelId, signer, cap);
+        address current = channel.sessionSigner;
+        bool widens = current == address(0) || (signer == current && cap >= channel.sessionCap);
+        if (widens) {
+            channel.sessionSigner = signer;
+            channel.sessionCap = cap;
+            channel.hasPendingSigner = false;
+            delete _pendingSigners[channelId];
+            emit SessionSignerSet(channelId, signer, cap);
+        } else {
+            uint64 effectiveAt = uint64(block.timestamp) + challengePeriod;
+            _pendingSigners[channelId] = PendingSigner(signer, cap, effectiveAt);
+            channel.hasPendingSigner = true;
+            emit SessionSignerScheduled(channelId, signer, cap, effectiveAt);
+        }
     }
 
     /**
@@ -206,9 +232,11 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
 
     /**
      * @notice Redeems many vouchers in one transaction. Every channel must pay the caller; consecutive channels in
-     * the same token are paid with one transfer, so sort the batch by token.
-     * Requirements: as {claim} for each entry; the caller is the payee of each channel; the batch is not empty.
-     * Emits {ChannelClaimed} per entry.
+     * the same token are paid with one transfer, so sort the batch by token. Entries that are already settled (a
+     * channel closed, or a voucher no higher than what was claimed, e.g. because someone submitted it alone first)
+     * are skipped instead of failing the whole batch.
+     * Requirements: as {claim} for each other entry; the caller is the payee of each channel; the batch is not empty.
+     * Emits {ChannelClaimed} per entry paid.
      */
     function claimBatch(Claim[] calldata vouchers) external nonReentrant {
         uint256 n = vouchers.length;
@@ -216,8 +244,11 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
         address pendingToken;
         uint256 pending;
         for (uint256 i; i < n; ++i) {
-            (Channel storage channel, uint96 amount) = _claim(vouchers[i]);
-            if (channel.payee != msg.sender) revert PaymentChannelsNotPayee(vouchers[i].channelId, msg.sender);
+            Claim calldata voucher = vouchers[i];
+            Channel storage entry = _channels[voucher.channelId];
+            if (entry.payer == address(0) || voucher.cumulativeAmount <= entry.claimed) continue; // already settled
+            (Channel storage channel, uint96 amount) = _claim(voucher);
+            if (channel.payee != msg.sender) revert PaymentChannelsNotPayee(voucher.channelId, msg.sender);
             address token = channel.token;
             if (token != pendingToken) {
                 if (pending > 0) IERC20(pendingToken).safeTransfer(msg.sender, pending);
@@ -248,6 +279,11 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
     /// @notice The channel `channelId` (reverts if unknown or closed).
     function getChannel(uint256 channelId) external view returns (Channel memory) {
         return _channel(channelId);
+    }
+
+    /// @notice The scheduled session-signer change of `channelId` (all zero when none).
+    function getPendingSessionSigner(uint256 channelId) external view returns (PendingSigner memory) {
+        return _pendingSigners[channelId];
     }
 
     /// @notice Number of channels ever opened; ids run from 1.
@@ -284,14 +320,7 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
         bytes32 digest = voucherDigest(channelId, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, voucher.signature);
         if (err != ECDSA.RecoverError.NoError) revert PaymentChannelsInvalidSigner(channelId, address(0));
-        if (signer != channel.payer) {
-            if (signer != channel.sessionSigner || signer == address(0)) {
-                revert PaymentChannelsInvalidSigner(channelId, signer);
-            }
-            if (cumulative > channel.sessionCap) {
-                revert PaymentChannelsSessionCapExceeded(channelId, cumulative, channel.sessionCap);
-            }
-        }
+        if (signer != channel.payer) _checkSessionSigner(channelId, channel, signer, cumulative);
         // Cannot underflow: cumulative > claimed was checked above.
         unchecked {
             amount = cumulative - claimed;
@@ -300,6 +329,28 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
         emit ChannelClaimed(
             channelId, channel.payee, amount, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits
         );
+    }
+
+    /// @dev Accepts `signer` as the current session key within its cap or, while a change is pending, as the
+    /// scheduled key within its cap; applies a scheduled change once it is due.
+    function _checkSessionSigner(uint256 channelId, Channel storage channel, address signer, uint96 cumulative) private {
+        if (channel.hasPendingSigner) {
+            PendingSigner memory pending = _pendingSigners[channelId];
+            if (block.timestamp >= pending.effectiveAt) {
+                channel.sessionSigner = pending.signer;
+                channel.sessionCap = pending.cap;
+                channel.hasPendingSigner = false;
+                delete _pendingSigners[channelId];
+                emit SessionSignerSet(channelId, pending.signer, pending.cap);
+            } else if (signer == pending.signer && signer != address(0) && signer != channel.sessionSigner) {
+                if (cumulative > pending.cap) revert PaymentChannelsSessionCapExceeded(channelId, cumulative, pending.cap);
+                return;
+            }
+        }
+        if (signer != channel.sessionSigner || signer == address(0)) revert PaymentChannelsInvalidSigner(channelId, signer);
+        if (cumulative > channel.sessionCap) {
+            revert PaymentChannelsSessionCapExceeded(channelId, cumulative, channel.sessionCap);
+        }
     }
 
     /// @dev Refunds the unclaimed deposit to the payer and deletes the channel (effects before the transfer).
@@ -312,6 +363,7 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
             refund = channel.deposit - channel.claimed;
         }
         delete _channels[channelId];
+        delete _pendingSigners[channelId];
         emit ChannelClosed(channelId, refund);
         if (refund > 0) IERC20(token).safeTransfer(payer, refund);
     }

@@ -61,8 +61,24 @@ describe('createVoucherVerifier', () => {
     const signature = await signVoucher(account, domain, voucher)
     expect(verifier.recover({ ...voucher, signature })).toBe(account.address.toLowerCase())
     expect(verifier.recover({ ...voucher, signature: highSTwin(signature) })).toBeUndefined()
-    const badV = `${signature.slice(0, 130)}1d` as Hex
-    expect(verifier.recover({ ...voucher, signature: badV })).toBeUndefined()
+    // v must be 27 or 28: OpenZeppelin passes v to ecrecover unchanged, so 0/1 never verify on chain.
+    for (const v of ['1d', '00', '01']) {
+      expect(verifier.recover({ ...voucher, signature: `${signature.slice(0, 130)}${v}` as Hex })).toBeUndefined()
+    }
+    // Fields the contract's uint256/uint96/uint64 parameters cannot take.
+    for (const bad of [
+      { channelId: -1n },
+      { channelId: 2n ** 256n },
+      { cumulativeAmount: 2n ** 96n },
+      { cumulativeRequests: 2n ** 64n },
+      { cumulativeUnits: -1n },
+      { cumulativeUnits: 2n ** 300n },
+      { cumulativeAmount: 5 as unknown as bigint },
+    ]) {
+      expect(verifier.recover({ ...voucher, ...bad, signature })).toBeUndefined()
+    }
+    // A rejected voucher leaves nothing behind for the next one.
+    expect(verifier.recover({ ...voucher, signature })).toBe(account.address.toLowerCase())
     for (const bad of ['0x', '0x1234', `${signature}00`, `0x${'zz'.repeat(65)}`, 42 as unknown as Hex]) {
       expect(verifier.recover({ ...voucher, signature: bad as Hex })).toBeUndefined()
     }

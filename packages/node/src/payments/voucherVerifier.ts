@@ -5,9 +5,10 @@
  * recovered by libsecp256k1 through the native `secp256k1` package (its prebuilt linux binary ships in the npm
  * package). Where that binding cannot load, @noble/curves (pure JS, what viem uses) takes over, slower but correct.
  *
- * It accepts exactly what the contract's OpenZeppelin `ECDSA.tryRecover` accepts: 65-byte signatures, v of 27/28
- * (or 0/1), and low s (s ≤ n/2). A high-s twin of a valid signature is refused here as it is on chain, so the node
- * never takes a voucher the chain would reject.
+ * It accepts exactly what the contract accepts: OpenZeppelin's `ECDSA.tryRecover` takes 65-byte signatures with v of
+ * 27 or 28 only (it hands v to ecrecover unchanged) and low s (s ≤ n/2); the contract's parameters take a channel id
+ * below 2^256, an amount below 2^96 and usage counters below 2^64. Anything else is refused here as on chain, so the
+ * node never serves against a voucher the chain would reject.
  */
 import { createRequire } from 'node:module'
 import { type SignedVoucher, type VoucherDomain, voucherDomain } from '@mycel/sdk'
@@ -56,6 +57,9 @@ function loadNative(): Native | null {
 /** Recovered public keys repeat (a channel has one payer and one session key), so their addresses are cached. */
 const ADDRESS_CACHE_LIMIT = 10_000
 
+/** Whether `value` is a bigint that fits an unsigned integer of `bits` bits. */
+const inRange = (value: unknown, bits: number) => typeof value === 'bigint' && value >= 0n && value < 1n << BigInt(bits)
+
 /** Writes `value` (0 ≤ value < 2^256) big-endian into the 32-byte word at `offset`. */
 function writeWord(buffer: Uint8Array, offset: number, value: bigint) {
   buffer.set(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'), offset)
@@ -92,8 +96,10 @@ export function createVoucherVerifier(
       if (typeof signature !== 'string' || !SIGNATURE.test(signature)) return undefined
       const bytes = Buffer.from(signature.slice(2), 'hex')
       const v = bytes[64] as number
-      const recid = v >= 27 ? v - 27 : v
-      if (recid !== 0 && recid !== 1) return undefined
+      if (v !== 27 && v !== 28) return undefined
+      const recid = v - 27
+      if (!inRange(voucher.channelId, 256) || !inRange(voucher.cumulativeAmount, 96)) return undefined
+      if (!inRange(voucher.cumulativeRequests, 64) || !inRange(voucher.cumulativeUnits, 64)) return undefined
       // Low-s rule without BigInt: equal-length lower-case hex compares like the numbers it writes.
       const s = signature.slice(66, 130).toLowerCase()
       if (s > HALF_N_HEX || s === ZERO_HEX) return undefined
