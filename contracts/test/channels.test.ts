@@ -11,7 +11,6 @@ import {
   getChannel,
   hashVoucher,
   type MycelAddresses,
-  mycelTokenAbi,
   openChannel,
   paymentChannelsAbi,
   requestClose,
@@ -21,7 +20,6 @@ import {
   testUsdAbi,
   type Voucher,
   withdrawChannel,
-  writeContractAndWait,
 } from '@mycel/sdk'
 import fc from 'fast-check'
 import { hexToBytes, parseEther, parseEventLogs, toHex } from 'viem'
@@ -29,7 +27,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { readContract } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { devnetAccount } from '../../packages/node/src/devnet/accounts.ts'
-import { deployTestContracts, startTestChain, type TestChain } from '../../test/helpers/chain.ts'
+import { deployTestContracts, fundAccounts, startTestChain, type TestChain } from '../../test/helpers/chain.ts'
 
 let t: TestChain
 let addresses: MycelAddresses
@@ -42,20 +40,7 @@ beforeAll(async () => {
   t = await startTestChain()
   addresses = await deployTestContracts(t)
   usd = addresses.testUsd as `0x${string}`
-  for (let i = 1; i <= 5; i++) {
-    await writeContractAndWait(t.wallet(0), {
-      address: usd,
-      abi: testUsdAbi,
-      functionName: 'mint',
-      args: [t.wallet(i).account.address, 1000n * USD],
-    })
-    await writeContractAndWait(t.wallet(0), {
-      address: addresses.mycelToken,
-      abi: mycelTokenAbi,
-      functionName: 'transfer',
-      args: [t.wallet(i).account.address, parseEther('1000')],
-    })
-  }
+  await fundAccounts(t, addresses, [1, 2, 3, 4, 5], { myc: parseEther('1000'), usd: 1000n * USD })
 })
 afterAll(async () => t?.stop())
 beforeEach(async () => {

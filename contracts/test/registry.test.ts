@@ -21,6 +21,7 @@ import { readContract, simulateContract } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   deployTestContracts,
+  fundAccounts,
   startTestChain,
   TEST_CHALLENGE_PERIOD,
   TEST_SUPPLY,
@@ -39,14 +40,7 @@ beforeAll(async () => {
   registry = addresses.subnetRegistry
   token = addresses.mycelToken
   // Fund accounts 1..4 with MYC for registration costs.
-  for (let i = 1; i <= 4; i++) {
-    await writeContractAndWait(t.wallet(0), {
-      address: token,
-      abi: mycelTokenAbi,
-      functionName: 'transfer',
-      args: [t.wallet(i).account.address, parseEther('100')],
-    })
-  }
+  await fundAccounts(t, addresses, [1, 2, 3, 4], { myc: parseEther('100') })
 })
 afterAll(async () => t?.stop())
 beforeEach(async () => {

@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { reluDense, softmaxDense } from '../src/mlp.ts'
 import { type DenseLayer, mlpToOnnx } from '../src/onnx.ts'
 
 export type Sample = { pixels: Float32Array; label: number }
@@ -60,28 +61,8 @@ export function predict(
   hidden = new Float32Array(layers[0].outputs),
   out = new Float32Array(10),
 ) {
-  const [l1, l2] = layers
-  for (let j = 0; j < l1.outputs; j++) hidden[j] = l1.bias[j] as number
-  for (let i = 0; i < l1.inputs; i++) {
-    const x = pixels[i] as number
-    if (x === 0) continue
-    const row = i * l1.outputs
-    for (let j = 0; j < l1.outputs; j++) hidden[j] = (hidden[j] as number) + x * (l1.weights[row + j] as number)
-  }
-  for (let j = 0; j < l1.outputs; j++) if ((hidden[j] as number) < 0) hidden[j] = 0
-  let max = Number.NEGATIVE_INFINITY
-  for (let k = 0; k < l2.outputs; k++) {
-    let z = l2.bias[k] as number
-    for (let j = 0; j < l2.inputs; j++) z += (hidden[j] as number) * (l2.weights[j * l2.outputs + k] as number)
-    out[k] = z
-    if (z > max) max = z
-  }
-  let sum = 0
-  for (let k = 0; k < l2.outputs; k++) {
-    out[k] = Math.exp((out[k] as number) - max)
-    sum += out[k] as number
-  }
-  for (let k = 0; k < l2.outputs; k++) out[k] = (out[k] as number) / sum
+  reluDense(layers[0], pixels, hidden, true)
+  softmaxDense(layers[1], hidden, out)
   return { hidden, out }
 }
 

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { prng } from '../digits/train.ts'
+import { reluDense, softmaxDense } from '../src/mlp.ts'
 import { type DenseLayer, type Embedding, mlpToOnnx } from '../src/onnx.ts'
 
 /** Newline, then printable ASCII 32..126: 96 symbols. */
@@ -76,26 +77,8 @@ export function forward(
     const id = at >= 0 ? (ids[at] as number) : 0
     x.set(e.table.subarray(id * e.dim, id * e.dim + e.dim), c * e.dim)
   }
-  for (let j = 0; j < l1.outputs; j++) h[j] = l1.bias[j] as number
-  for (let i = 0; i < l1.inputs; i++) {
-    const v = x[i] as number
-    const row = i * l1.outputs
-    for (let j = 0; j < l1.outputs; j++) h[j] = (h[j] as number) + v * (l1.weights[row + j] as number)
-  }
-  for (let j = 0; j < l1.outputs; j++) if ((h[j] as number) < 0) h[j] = 0
-  let max = Number.NEGATIVE_INFINITY
-  for (let k = 0; k < l2.outputs; k++) {
-    let z = l2.bias[k] as number
-    for (let j = 0; j < l2.inputs; j++) z += (h[j] as number) * (l2.weights[j * l2.outputs + k] as number)
-    out[k] = z
-    if (z > max) max = z
-  }
-  let sum = 0
-  for (let k = 0; k < l2.outputs; k++) {
-    out[k] = Math.exp((out[k] as number) - max)
-    sum += out[k] as number
-  }
-  for (let k = 0; k < l2.outputs; k++) out[k] = (out[k] as number) / sum
+  reluDense(l1, x, h)
+  softmaxDense(l2, h, out)
 }
 
 /** exp(mean negative log-likelihood per character) over `ids`. */

@@ -6,7 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type AnvilProcess, devnetAccount, startAnvil } from '@mycel/node'
-import { deployMycel, type MycelAddresses, type WriteClient } from '@mycel/sdk'
+import {
+  deployMycel,
+  type MycelAddresses,
+  mycelTokenAbi,
+  testUsdAbi,
+  type WriteClient,
+  writeContractAndWait,
+} from '@mycel/sdk'
 import {
   type Chain,
   createPublicClient,
@@ -77,4 +84,33 @@ export async function deployTestContracts(t: TestChain): Promise<MycelAddresses>
     testStablecoin: true,
   })
   return addresses
+}
+
+/**
+ * Funds test accounts `indices` from the treasury (account 0): `myc` MYC transferred and, when given, `usd` tUSD
+ * minted (devnet deployments only).
+ */
+export async function fundAccounts(
+  t: TestChain,
+  addresses: MycelAddresses,
+  indices: number[],
+  { myc, usd }: { myc: bigint; usd?: bigint },
+): Promise<void> {
+  for (const i of indices) {
+    const to = t.wallet(i).account.address
+    if (usd !== undefined && addresses.testUsd) {
+      await writeContractAndWait(t.wallet(0), {
+        address: addresses.testUsd,
+        abi: testUsdAbi,
+        functionName: 'mint',
+        args: [to, usd],
+      })
+    }
+    await writeContractAndWait(t.wallet(0), {
+      address: addresses.mycelToken,
+      abi: mycelTokenAbi,
+      functionName: 'transfer',
+      args: [to, myc],
+    })
+  }
 }
