@@ -151,6 +151,11 @@ describe('embedded devnet', () => {
     const info = await startDetachedDevnet(dir)
     try {
       process.kill(info.pid, 'SIGSTOP')
+      // SIGSTOP lands asynchronously: wait until the kernel shows the process stopped ("T") before probing it.
+      const stopDeadline = Date.now() + 3000
+      while (!/^\d+ \(.*\) T/.test(readFileSync(`/proc/${info.pid}/stat`, 'utf8')) && Date.now() < stopDeadline) {
+        await new Promise((r) => setTimeout(r, 10))
+      }
       const error = await findRunningDevnet(dir).catch((e: unknown) => e)
       expect((error as Error).message).toContain(`The background devnet (pid ${info.pid}) does not answer`)
       expect(await stopDetachedDevnet(dir, 500)).toBe(true)
