@@ -235,7 +235,9 @@ export function buildContracts(options: BuildContractsOptions = {}): BuildContra
   for (const [file, content] of Object.entries(read)) files[file] = sha256(content)
   const manifest: Manifest = { compiler: compilerVersion, settings: settingsKey, files }
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`)
+  // Warnings are shown for our own sources only: a library's (e.g. OpenZeppelin's note on transient storage, which
+  // its reentrancy guard uses as intended) cannot be acted on here.
+  for (const d of diagnostics) if (d.file in sources) process.stderr.write(`${formatDiagnostic(d)}\n`)
   return { compiled: true, contracts, durationMs: performance.now() - started }
 }
 

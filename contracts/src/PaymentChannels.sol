@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /**
  * @title PaymentChannels
@@ -23,7 +23,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
  * Usage metering: each claim emits the cumulative requests and units the payer signed for, so the usage paid for
  * is public and derived from signatures, not from the payee's word.
  */
-contract PaymentChannels is EIP712, ReentrancyGuard {
+contract PaymentChannels is EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice One channel. Packed into four storage slots.
@@ -362,8 +362,21 @@ contract PaymentChannels is EIP712, ReentrancyGuard {
         unchecked {
             refund = channel.deposit - channel.claimed;
         }
-        delete _channels[channelId];
-        delete _pendingSigners[channelId];
+        bool hadSessionSigner = channel.sessionSigner != address(0);
+        bool hadPendingSigner = channel.hasPendingSigner;
+        // Only slots that hold data are cleared: clearing an empty slot costs gas and refunds nothing.
+        delete channel.payer;
+        delete channel.closesAt;
+        delete channel.hasPendingSigner;
+        delete channel.payee;
+        delete channel.deposit;
+        delete channel.token;
+        delete channel.claimed;
+        if (hadSessionSigner) {
+            delete channel.sessionSigner;
+            delete channel.sessionCap;
+        }
+        if (hadPendingSigner) delete _pendingSigners[channelId];
         emit ChannelClosed(channelId, refund);
         if (refund > 0) IERC20(token).safeTransfer(payer, refund);
     }

@@ -22,7 +22,7 @@ import {
   withdrawChannel,
 } from '@mycel/sdk'
 import fc from 'fast-check'
-import { hexToBytes, parseEther, parseEventLogs, toHex } from 'viem'
+import { encodeAbiParameters, hexToBytes, keccak256, parseEther, parseEventLogs, toHex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { readContract } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -328,6 +328,30 @@ describe('PaymentChannels', () => {
     expect((await revertOf(getChannel(t.publicClient, { paymentChannels: pc, channelId }))).errorName).toBe(
       'PaymentChannelsUnknownChannel',
     )
+  })
+
+  it('leaves no storage behind when a channel with a session key and a scheduled change closes', async () => {
+    const pc = addresses.paymentChannels
+    const hotKey = generatePrivateKey()
+    const { channelId } = await open(6n * USD, { sessionSigner: privateKeyToAccount(hotKey).address, sessionCap: USD })
+    await setSessionSigner(payer(), { paymentChannels: pc, channelId, signer: devnetAccount(4).address, cap: USD })
+    // Mapping slots: _channels at 3 and _pendingSigners at 4 (after _channelCount and EIP712's two fallback
+    // strings). The test checks that assumption against live data before relying on it.
+    const base = (mappingSlot: bigint) =>
+      BigInt(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }], [channelId, mappingSlot])))
+    const slotsOf = () =>
+      Promise.all(
+        [0n, 1n, 2n, 3n]
+          .map((i) => base(3n) + i)
+          .concat(base(4n))
+          .map((slot) => t.publicClient.getStorageAt({ address: pc, slot: toHex(slot, { size: 32 }) })),
+      )
+    const before = await slotsOf()
+    expect(before[0]?.toLowerCase().endsWith(payer().account.address.slice(2).toLowerCase())).toBe(true)
+    expect(before[4]?.toLowerCase().endsWith(devnetAccount(4).address.slice(2).toLowerCase())).toBe(true)
+    await claimVoucher(payee(), { paymentChannels: pc, voucher: await voucher(hotKey, v(channelId, USD)) })
+    expect((await closeChannelByPayee(payee(), { paymentChannels: pc, channelId })).refunded).toBe(5n * USD)
+    for (const slot of await slotsOf()) expect(BigInt(slot ?? '0x0')).toBe(0n)
   })
 
   it('lets the payee close cooperatively, and only the right party act', async () => {
