@@ -86,6 +86,8 @@ contract SubnetRegistry {
     );
     /// @notice Emitted when the neuron in slot `uid` moved its endpoint.
     event NeuronEndpointUpdated(uint256 indexed netuid, uint16 indexed uid, address indexed hotkey, string endpoint);
+    /// @notice Emitted when the neuron in slot `uid` published a new metadata document (e.g. its models and prices).
+    event NeuronMetadataUpdated(uint256 indexed netuid, uint16 indexed uid, address indexed hotkey, string metadataCid);
     /// @notice Emitted when the neuron in slot `uid` left the subnet; the slot is free again.
     event NeuronDeregistered(uint256 indexed netuid, uint16 indexed uid, address indexed hotkey);
 
@@ -220,6 +222,18 @@ contract SubnetRegistry {
         _checkEndpoint(endpoint);
         _neurons[netuid][uid].endpoint = endpoint;
         emit NeuronEndpointUpdated(netuid, uid, msg.sender, endpoint);
+    }
+
+    /**
+     * @notice Replaces the caller's metadata CID in subnet `netuid` (a miner publishes its models and prices so).
+     * Requirements: the caller is registered there; `metadataCid` is empty or within bounds.
+     * Emits {NeuronMetadataUpdated}.
+     */
+    function updateMetadata(uint256 netuid, string calldata metadataCid) external {
+        uint16 uid = _uidOf(netuid, msg.sender);
+        _checkCid(metadataCid, true);
+        _neurons[netuid][uid].metadataCid = metadataCid;
+        emit NeuronMetadataUpdated(netuid, uid, msg.sender, metadataCid);
     }
 
     /**

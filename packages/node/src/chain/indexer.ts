@@ -65,6 +65,9 @@ export async function createIndexer(
      VALUES (@netuid, @uid, @hotkey, @role, @endpoint, @metadataCid, @block)`,
   )
   const updateEndpoint = db.prepare('UPDATE neurons SET endpoint = @endpoint WHERE netuid = @netuid AND uid = @uid')
+  const updateMetadata = db.prepare(
+    'UPDATE neurons SET metadata_cid = @metadataCid WHERE netuid = @netuid AND uid = @uid',
+  )
   const deleteNeuron = db.prepare('DELETE FROM neurons WHERE netuid = @netuid AND uid = @uid')
   const insertEvent = db.prepare(
     'INSERT OR IGNORE INTO events (block_number, log_index, tx_hash, name, args) VALUES (?, ?, ?, ?, ?)',
@@ -100,6 +103,9 @@ export async function createIndexer(
           break
         case 'NeuronEndpointUpdated':
           updateEndpoint.run({ netuid: Number(a.netuid), uid: Number(a.uid), endpoint: a.endpoint })
+          break
+        case 'NeuronMetadataUpdated':
+          updateMetadata.run({ netuid: Number(a.netuid), uid: Number(a.uid), metadataCid: a.metadataCid })
           break
         case 'NeuronDeregistered':
           deleteNeuron.run({ netuid: Number(a.netuid), uid: Number(a.uid) })

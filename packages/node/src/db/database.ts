@@ -47,6 +47,74 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'paid inference: miner and gateway ledgers',
+    up: `
+      -- Amounts are decimal TEXT: uint96 does not fit SQLite's 64-bit integers.
+      CREATE TABLE miner_channels (
+        channel_id TEXT PRIMARY KEY,
+        payer TEXT NOT NULL,
+        token TEXT NOT NULL,
+        best_amount TEXT NOT NULL,
+        best_requests TEXT NOT NULL,
+        best_units TEXT NOT NULL,
+        best_signature TEXT NOT NULL,
+        served_amount TEXT NOT NULL DEFAULT '0',
+        served_requests INTEGER NOT NULL DEFAULT 0,
+        claimed_amount TEXT NOT NULL DEFAULT '0',
+        unclaimed_since INTEGER,
+        closed INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE miner_vouchers (
+        channel_id TEXT NOT NULL,
+        cumulative_amount TEXT NOT NULL,
+        cumulative_requests TEXT NOT NULL,
+        cumulative_units TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        model TEXT NOT NULL,
+        price TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, cumulative_amount, cumulative_requests, cumulative_units)
+      );
+      CREATE INDEX miner_vouchers_received ON miner_vouchers (received_at);
+      CREATE TABLE miner_claims (
+        tx_hash TEXT PRIMARY KEY,
+        channels INTEGER NOT NULL,
+        amount TEXT NOT NULL,
+        gas_used TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        claimed_at INTEGER NOT NULL
+      );
+      CREATE TABLE gateway_channels (
+        channel_id TEXT PRIMARY KEY,
+        payee TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        token TEXT NOT NULL,
+        deposit TEXT NOT NULL,
+        session_signer TEXT NOT NULL,
+        committed_amount TEXT NOT NULL DEFAULT '0',
+        signed_amount TEXT NOT NULL DEFAULT '0',
+        signed_requests TEXT NOT NULL DEFAULT '0',
+        units TEXT NOT NULL DEFAULT '0',
+        closed INTEGER NOT NULL DEFAULT 0,
+        opened_at INTEGER NOT NULL
+      );
+      CREATE TABLE gateway_vouchers (
+        channel_id TEXT NOT NULL,
+        cumulative_amount TEXT NOT NULL,
+        cumulative_requests TEXT NOT NULL,
+        cumulative_units TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        model TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'sent',
+        signed_at INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, cumulative_requests)
+      );
+    `,
+  },
 ]
 
 /** Opens (creating if needed) the database at `file` and applies pending migrations. */

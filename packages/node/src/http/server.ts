@@ -129,12 +129,17 @@ export function createApp(common: Common, state: NodeState) {
 }
 
 /** Listens on host:port; fails with {@link PortInUseError} naming the port when it is taken. */
-export async function listen(app: Hono, host: string, port: number): Promise<{ server: Server; port: number }> {
+export async function listen(
+  app: Hono,
+  host: string,
+  port: number,
+  { what = 'node HTTP port', setting = '--port / MYCEL_PORT' } = {},
+): Promise<{ server: Server; port: number }> {
   return new Promise((resolvePromise, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }) as Server
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
-        reject(new PortInUseError({ host, port, what: 'node HTTP port', setting: '--port / MYCEL_PORT' }))
+        reject(new PortInUseError({ host, port, what, setting }))
       } else if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL' || error.code === 'EAI_AGAIN') {
         reject(
           new NodeError(

@@ -1,0 +1,110 @@
+/**
+ * The Open Inference Protocol (KServe v2) request shape for tensor models: named inputs with a datatype, a shape and
+ * flat (or nested, row-major) data. Validated here so a model only ever sees well-formed tensors.
+ */
+import { z } from 'zod'
+import { ModelInputError, type Tensor, type TensorDatatype, type TensorSpec } from './backend.ts'
+
+const datatypes = ['FP32', 'FP64', 'INT64', 'INT32', 'UINT8', 'BOOL'] as const satisfies TensorDatatype[]
+
+type Nested = number | boolean | Nested[]
+const nested: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.boolean(), z.array(nested)]))
+
+const input = z.strictObject({
+  name: z.string().min(1).max(200),
+  shape: z
+    .array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(1 << 24),
+    )
+    .max(8),
+  datatype: z.enum(datatypes, { error: `datatype must be one of ${datatypes.join(', ')}` }),
+  data: z.array(nested),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+})
+
+export const inferRequest = z.strictObject({
+  id: z.string().max(200).optional(),
+  inputs: z.array(input).min(1).max(64),
+  outputs: z
+    .array(z.looseObject({ name: z.string().min(1) }))
+    .max(64)
+    .optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+})
+
+export type InferRequest = z.output<typeof inferRequest>
+
+const ranges: Partial<Record<TensorDatatype, [number, number]>> = {
+  INT32: [-(2 ** 31), 2 ** 31 - 1],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT8: [0, 255],
+}
+
+/**
+ * The request's tensors, flattened and checked: data length equals the product of the shape, every value fits the
+ * datatype, and all inputs together hold at most `maxElements` values. Throws an Error whose message says what is
+ * wrong.
+ */
+export function tensorsOf(request: InferRequest, maxElements: number): Tensor[] {
+  let total = 0
+  return request.inputs.map((t) => {
+    const count = t.shape.reduce((a, b) => a * b, 1)
+    total += count
+    if (total > maxElements) throw new Error(`the inputs hold more than ${maxElements} values; send smaller batches`)
+    const data = (t.data as unknown[]).flat(Number.POSITIVE_INFINITY) as (number | boolean)[]
+    if (data.length !== count) {
+      throw new Error(`input "${t.name}" has ${data.length} values but shape [${t.shape.join(', ')}] needs ${count}`)
+    }
+    const range = ranges[t.datatype]
+    const numbers = data.map((x, i) => {
+      if (t.datatype === 'BOOL') {
+        if (typeof x !== 'boolean') throw new Error(`input "${t.name}" value ${i} must be true or false`)
+        return x ? 1 : 0
+      }
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new Error(`input "${t.name}" value ${i} must be a finite number`)
+      if (range && (!Number.isInteger(x) || x < range[0] || x > range[1])) {
+        throw new Error(`input "${t.name}" value ${i} (${x}) is not a ${t.datatype} integer`)
+      }
+      return x
+    })
+    return { name: t.name, datatype: t.datatype, shape: t.shape, data: numbers }
+  })
+}
+
+/** Checks the tensors against the model's inputs (names, datatypes, fixed dimensions); throws {@link ModelInputError}. */
+export function matchInputs(inputs: TensorSpec[], given: Tensor[]): void {
+  const seen = new Set<string>()
+  for (const tensor of given) {
+    const spec = inputs.find((i) => i.name === tensor.name)
+    if (!spec) {
+      throw new ModelInputError(
+        'UNKNOWN_INPUT',
+        `The model has no input "${tensor.name}"; its inputs are ${inputs.map((i) => `"${i.name}"`).join(', ')}.`,
+      )
+    }
+    if (seen.has(tensor.name)) throw new ModelInputError('DUPLICATE_INPUT', `Input "${tensor.name}" is given twice.`)
+    seen.add(tensor.name)
+    if (spec.datatype !== tensor.datatype) {
+      throw new ModelInputError(
+        'WRONG_DATATYPE',
+        `Input "${tensor.name}" must be ${spec.datatype}, got ${tensor.datatype}.`,
+      )
+    }
+    const fixedMismatch = spec.shape.some((d, i) => typeof d === 'number' && d >= 0 && d !== tensor.shape[i])
+    if (spec.shape.length !== tensor.shape.length || fixedMismatch) {
+      throw new ModelInputError(
+        'WRONG_SHAPE',
+        `Input "${tensor.name}" must have shape [${spec.shape.join(', ')}], got [${tensor.shape.join(', ')}].`,
+      )
+    }
+  }
+  const missing = inputs.filter((i) => !seen.has(i.name))
+  if (missing.length > 0) {
+    throw new ModelInputError('MISSING_INPUT', `Missing input ${missing.map((i) => `"${i.name}"`).join(', ')}.`)
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The upstream backend: any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, …) whose models the miner
+ * resells. The miner lists the upstream's `/models` at start and forwards each request as a streamed chat
+ * completion, reading the usage from the stream's last chunk (`stream_options.include_usage`); servers that do not
+ * report usage are metered at one token per four characters, the usual rule of thumb, and the miner says so in its
+ * offer.
+ */
+import type { GenerateRequest, Generation, Model } from './backend.ts'
+
+const TIMEOUT_MS = 10_000
+
+export async function loadUpstreamModels(baseUrl: string): Promise<Model[]> {
+  const base = baseUrl.replace(/\/+$/, '')
+  let listed: unknown
+  try {
+    const response = await fetch(`${base}/models`, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+    if (!response.ok) throw new Error(`HTTP ${response.status}`)
+    listed = await response.json()
+  } catch (error) {
+    throw new Error(
+      `Cannot list the models of the upstream ${base} (${(error as Error).message}). Give the base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1 for Ollama.`,
+    )
+  }
+  const data = (listed as { data?: unknown }).data
+  if (!Array.isArray(data)) throw new Error(`${base}/models did not return an OpenAI model list ({ data: [...] }).`)
+  const ids = data
+    .map((m) => (m as { id?: unknown }).id)
+    .filter((id): id is string => typeof id === 'string' && id.length > 0)
+  if (ids.length === 0) throw new Error(`The upstream ${base} lists no models.`)
+  return ids.map((id) => ({
+    id,
+    backend: 'upstream' as const,
+    description: `${id} from the upstream ${new URL(base).host}`,
+    text: { maxTokens: 4096, generate: (request: GenerateRequest) => generateUpstream(base, id, request) },
+    close: async () => {},
+  }))
+}
+
+const estimateTokens = (text: string) => Math.ceil(text.length / 4)
+
+async function* generateUpstream(base: string, model: string, request: GenerateRequest): Generation {
+  const messages = request.messages ?? [{ role: 'user', content: request.prompt ?? '' }]
+  const response = await fetch(`${base}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model,
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: request.maxTokens,
+      temperature: request.temperature,
+      top_p: request.topP,
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.stop.length > 0 ? { stop: request.stop } : {}),
+    }),
+    signal: request.signal,
+  })
+  if (!response.ok || !response.body) {
+    throw new Error(`the upstream answered HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`)
+  }
+  let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined
+  let text = ''
+  const decoder = new TextDecoder()
+  let buffer = ''
+  const reader = response.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    buffer += decoder.decode(value, { stream: true })
+    let newline = buffer.indexOf('\n')
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline).trim()
+      buffer = buffer.slice(newline + 1)
+      newline = buffer.indexOf('\n')
+      if (!line.startsWith('data:')) continue
+      const payload = line.slice(5).trim()
+      if (payload === '[DONE]') continue
+      let chunk: { choices?: { delta?: { content?: unknown } }[]; usage?: typeof usage }
+      try {
+        chunk = JSON.parse(payload)
+      } catch {
+        continue
+      }
+      if (chunk.usage) usage = chunk.usage
+      const piece = chunk.choices?.[0]?.delta?.content
+      if (typeof piece === 'string' && piece.length > 0) {
+        text += piece
+        yield piece
+      }
+    }
+  }
+  const promptText = messages.map((m) => m.content).join('\n')
+  return {
+    promptTokens: usage?.prompt_tokens ?? estimateTokens(promptText),
+    // Never more than asked for, whatever the upstream claims.
+    completionTokens: Math.min(usage?.completion_tokens ?? estimateTokens(text), request.maxTokens),
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The miner's view of the channels that pay it, read from the chain once and kept fresh by following the
+ * PaymentChannels events (deposits, session-key changes, close requests, claims, closes). Vouchers are checked
+ * against this cache, so the request path makes no RPC call except for a channel seen for the first time.
+ */
+import { ContractRevertError, getChannel, paymentChannelsAbi } from '@mycel/sdk'
+import { type Address, type PublicClient, parseEventLogs } from 'viem'
+import { getBlockNumber, getLogs, readContract } from 'viem/actions'
+
+export type ChannelState = {
+  channelId: bigint
+  payer: Address
+  payee: Address
+  token: Address
+  deposit: bigint
+  claimed: bigint
+  closesAt: bigint
+  sessionSigner: Address
+  sessionCap: bigint
+  /** A scheduled session-key change: until `effectiveAt` both keys are honoured. */
+  pending?: { signer: Address; cap: bigint; effectiveAt: bigint }
+}
+
+export type ChannelCache = {
+  /** The cached state; undefined when never loaded or known to be closed. */
+  get: (channelId: bigint) => ChannelState | undefined
+  /** Reads the channel from the chain (always when `force`); undefined when it does not exist or was closed. */
+  load: (channelId: bigint, options?: { force?: boolean }) => Promise<ChannelState | undefined>
+  /** Follows new PaymentChannels events and reloads the channels they touch. */
+  poll: () => Promise<void>
+  /** Called after a channel was reloaded from the chain. */
+  onChange: (listener: (channelId: bigint, state: ChannelState | undefined) => void) => void
+}
+
+const ZERO = '0x0000000000000000000000000000000000000000'
+
+export async function createChannelCache(client: PublicClient, paymentChannels: Address): Promise<ChannelCache> {
+  const channels = new Map<bigint, ChannelState | undefined>()
+  const loading = new Map<bigint, Promise<ChannelState | undefined>>()
+  const listeners: ((channelId: bigint, state: ChannelState | undefined) => void)[] = []
+  let fromBlock = (await getBlockNumber(client, { cacheTime: 0 })) + 1n
+
+  async function read(channelId: bigint): Promise<ChannelState | undefined> {
+    try {
+      const c = await getChannel(client, { paymentChannels, channelId })
+      const state: ChannelState = {
+        channelId,
+        payer: c.payer,
+        payee: c.payee,
+        token: c.token,
+        deposit: c.deposit,
+        claimed: c.claimed,
+        closesAt: c.closesAt,
+        sessionSigner: c.sessionSigner,
+        sessionCap: c.sessionCap,
+      }
+      const pending = await readContract(client, {
+        address: paymentChannels,
+        abi: paymentChannelsAbi,
+        functionName: 'getPendingSessionSigner',
+        args: [channelId],
+      })
+      if (pending.effectiveAt > 0n)
+        state.pending = { signer: pending.signer, cap: pending.cap, effectiveAt: pending.effectiveAt }
+      if (state.sessionSigner === ZERO) state.sessionCap = 0n
+      return state
+    } catch (error) {
+      if (error instanceof ContractRevertError && error.errorName === 'PaymentChannelsUnknownChannel') return undefined
+      throw error
+    }
+  }
+
+  async function load(channelId: bigint, { force = false } = {}) {
+    if (!force && channels.has(channelId)) return channels.get(channelId)
+    const inFlight = loading.get(channelId)
+    if (inFlight) return inFlight
+    const promise = read(channelId).then(
+      (state) => {
+        channels.set(channelId, state)
+        loading.delete(channelId)
+        for (const listener of listeners) listener(channelId, state)
+        return state
+      },
+      (error: unknown) => {
+        loading.delete(channelId)
+        throw error
+      },
+    )
+    loading.set(channelId, promise)
+    return promise
+  }
+
+  async function poll() {
+    const head = await getBlockNumber(client, { cacheTime: 0 })
+    if (head < fromBlock) {
+      if (head + 1n < fromBlock) {
+        // The chain went back (a devnet restored from an older state): reload everything we know.
+        fromBlock = head + 1n
+        await Promise.all([...channels.keys()].map((id) => load(id, { force: true })))
+      }
+      return
+    }
+    const logs = await getLogs(client, { address: paymentChannels, fromBlock, toBlock: head })
+    const touched = new Set<bigint>()
+    for (const event of parseEventLogs({ abi: paymentChannelsAbi, logs })) {
+      const id = (event.args as { channelId?: bigint }).channelId
+      if (id !== undefined && channels.has(id)) touched.add(id)
+    }
+    await Promise.all([...touched].map((id) => load(id, { force: true })))
+    fromBlock = head + 1n
+  }
+
+  return {
+    get: (channelId) => channels.get(channelId),
+    load,
+    poll,
+    onChange: (listener) => {
+      listeners.push(listener)
+    },
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The miner's claimer: redeems the best voucher of each channel on chain, many channels in one `claimBatch`
+ * transaction. A channel is claimed when what it owes reaches the threshold, when its oldest unclaimed voucher is
+ * older than the maximum age, and always before its payer's close window ends or before a scheduled session-key
+ * change retires the key that signed it. Claims never pay twice: vouchers are cumulative and the contract pays only
+ * the difference to what was claimed.
+ */
+import { claimVouchers, type WriteClient } from '@mycel/sdk'
+import type { Address } from 'viem'
+import type { Common } from '../common/common.ts'
+import type { Db } from '../db/database.ts'
+import type { ChannelCache } from './channelCache.ts'
+import type { ChannelLedgerRow, MinerLedger } from './minerLedger.ts'
+
+export type ClaimPolicy = {
+  /** Claim a channel once it owes at least this much (token units). */
+  threshold: bigint
+  /** Claim a channel whose oldest unclaimed voucher is this old. */
+  maxAgeMs: number
+  /** Claim this long before a close window ends or a session key retires. */
+  safetySeconds: bigint
+  /** Most channels per batch transaction. */
+  maxBatch: number
+}
+
+export type ClaimResult = { hash: `0x${string}`; channels: number; paid: bigint; gasUsed: bigint; reason: string }
+
+export type Claimer = {
+  /** Claims the channels that are due (all with unclaimed vouchers when `all`); undefined when none was due. */
+  claimDue: (options?: { all?: boolean }) => Promise<ClaimResult | undefined>
+}
+
+export function createClaimer(
+  common: Common,
+  {
+    db,
+    ledger,
+    cache,
+    wallet,
+    paymentChannels,
+    policy,
+  }: {
+    db: Db
+    ledger: MinerLedger
+    cache: ChannelCache
+    wallet: WriteClient
+    paymentChannels: Address
+    policy: ClaimPolicy
+  },
+): Claimer {
+  const { logger, metrics } = common
+  const insertClaim = db.prepare(
+    'INSERT OR REPLACE INTO miner_claims (tx_hash, channels, amount, gas_used, reason, claimed_at) VALUES (?, ?, ?, ?, ?, ?)',
+  )
+  let queue: Promise<unknown> = Promise.resolve()
+
+  /** Why `row` must be claimed now, or undefined. */
+  function due(row: ChannelLedgerRow, all: boolean): string | undefined {
+    if (row.closed || row.best.cumulativeAmount <= row.claimed) return undefined
+    if (all) return 'requested'
+    const seconds = BigInt(Math.floor(Date.now() / 1000))
+    const channel = cache.get(row.channelId)
+    if (channel && channel.closesAt !== 0n) return 'close window'
+    if (channel?.pending && channel.pending.effectiveAt <= seconds + 2n * policy.safetySeconds)
+      return 'session key change'
+    if (row.best.cumulativeAmount - row.claimed >= policy.threshold) return 'threshold'
+    if (row.unclaimedSince !== undefined && Date.now() - row.unclaimedSince >= policy.maxAgeMs) return 'age'
+    return undefined
+  }
+
+  async function run(all: boolean): Promise<ClaimResult | undefined> {
+    const picked: { row: ChannelLedgerRow; reason: string }[] = []
+    for (const row of ledger.channels()) {
+      const reason = due(row, all)
+      if (reason) picked.push({ row, reason })
+      if (picked.length >= policy.maxBatch) break
+    }
+    if (picked.length === 0) return undefined
+    // One transfer per token run: sort by token.
+    picked.sort((a, b) => (a.row.token < b.row.token ? -1 : a.row.token > b.row.token ? 1 : 0))
+    const reason = [...new Set(picked.map((p) => p.reason))].join(', ')
+    const vouchers = picked.map((p) => p.row.best)
+    let result: { hash: `0x${string}`; paid: bigint; gasUsed: bigint }
+    try {
+      result = await claimVouchers(wallet, { paymentChannels, vouchers })
+    } catch (error) {
+      metrics.inc('mycel_miner_claim_failures_total', 'Claim transactions that failed.')
+      logger.warn({
+        msg: 'claim failed; refreshing the channels from the chain',
+        err: (error as Error).message.split('\n')[0],
+      })
+      await refresh(picked.map((p) => p.row.channelId))
+      throw error
+    }
+    await refresh(picked.map((p) => p.row.channelId))
+    insertClaim.run(result.hash, picked.length, result.paid.toString(), result.gasUsed.toString(), reason, Date.now())
+    metrics.inc('mycel_miner_claims_total', 'Claim transactions sent.')
+    logger.info({
+      msg: 'claimed',
+      channels: picked.length,
+      paid: result.paid.toString(),
+      gasUsed: result.gasUsed.toString(),
+      reason,
+      tx: result.hash,
+    })
+    return { ...result, channels: picked.length, reason }
+  }
+
+  async function refresh(ids: bigint[]) {
+    await Promise.all(
+      ids.map(async (id) => {
+        const state = await cache.load(id, { force: true })
+        if (state) ledger.recordClaimed(id, state.claimed)
+        else ledger.markClosed(id)
+      }),
+    )
+  }
+
+  return {
+    claimDue: ({ all = false } = {}) => {
+      // One claim at a time: a second caller waits for the running one, then looks again.
+      const next = queue.then(() => run(all))
+      queue = next.catch(() => undefined)
+      return next
+    },
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The miner's ledger: decides whether a voucher pays for a request, and records it in SQLite before the request is
+ * served. Per channel it keeps the best voucher (highest cumulative amount: the one it will claim), what it has
+ * served (up-front prices plus metered costs of finished requests) and, in memory, the prices of requests in flight.
+ *
+ * A request is admitted when its voucher
+ * - is signed by the channel's payer, or by its session key within the cap (or by a scheduled key within its cap);
+ * - belongs to an open channel that pays this miner in the model's token, and stays within the deposit;
+ * - was never presented before (each voucher pays for one request: replays are refused);
+ * - does not lower the usage counters when it raises the amount;
+ * - leaves the best voucher covering everything served, everything in flight, and this request's price.
+ * A voucher below the best one is still accepted if the best one already covers the request, so concurrent requests
+ * on one channel may arrive in any order. All checks and the insert run without awaiting, so they are atomic in the
+ * event loop; only a first-seen channel costs an RPC read before them.
+ */
+import type { SignedVoucher } from '@mycel/sdk'
+import type { Address } from 'viem'
+import type { Db } from '../db/database.ts'
+import type { ChannelCache, ChannelState } from './channelCache.ts'
+import type { VoucherVerifier } from './voucherVerifier.ts'
+
+/** A voucher that does not pay: `status` 402 (pay differently) or 400 (malformed). */
+export class PaymentError extends Error {
+  override name = 'PaymentError'
+  readonly status: 400 | 402
+  readonly code: string
+  readonly details: Record<string, string>
+  constructor(status: 400 | 402, code: string, message: string, details: Record<string, string> = {}) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+}
+
+export type Admission = { channelId: bigint; price: bigint; model: string; settled: boolean }
+
+export type ChannelLedgerRow = {
+  channelId: bigint
+  payer: Address
+  token: Address
+  best: SignedVoucher
+  served: bigint
+  servedRequests: number
+  claimed: bigint
+  unclaimedSince: number | undefined
+  closed: boolean
+}
+
+export type MinerLedger = {
+  /** Checks `voucher` for a request costing `price` up front in `token`; persists it; throws {@link PaymentError}. */
+  admit: (voucher: SignedVoucher, request: { price: bigint; token: Address; model: string }) => Promise<Admission>
+  /** The request was served: adds its price and `metered` cost to what the channel owes. */
+  settle: (admission: Admission, metered: bigint) => void
+  /** The request failed before it was served: its price stays with the payer as credit. */
+  release: (admission: Admission) => void
+  /** What the channel must pay, at least, with its next voucher for a request of `price`. */
+  required: (channelId: bigint, price: bigint) => bigint
+  channel: (channelId: bigint) => ChannelLedgerRow | undefined
+  channels: () => ChannelLedgerRow[]
+  /** Records what the chain says was claimed (after a claim, or a claim by anyone else). */
+  recordClaimed: (channelId: bigint, claimed: bigint) => void
+  markClosed: (channelId: bigint) => void
+}
+
+export type MinerLedgerParameters = {
+  db: Db
+  payee: Address
+  verifier: VoucherVerifier
+  cache: ChannelCache
+  /** A channel closing or a session key retiring within this many seconds takes no new vouchers. */
+  safetySeconds: bigint
+  now?: () => number
+}
+
+type Row = {
+  channel_id: string
+  payer: string
+  token: string
+  best_amount: string
+  best_requests: string
+  best_units: string
+  best_signature: string
+  served_amount: string
+  served_requests: number
+  claimed_amount: string
+  unclaimed_since: number | null
+  closed: number
+}
+
+const toRow = (r: Row): ChannelLedgerRow => ({
+  channelId: BigInt(r.channel_id),
+  payer: r.payer as Address,
+  token: r.token as Address,
+  best: {
+    channelId: BigInt(r.channel_id),
+    cumulativeAmount: BigInt(r.best_amount),
+    cumulativeRequests: BigInt(r.best_requests),
+    cumulativeUnits: BigInt(r.best_units),
+    signature: r.best_signature as `0x${string}`,
+  },
+  served: BigInt(r.served_amount),
+  servedRequests: r.served_requests,
+  claimed: BigInt(r.claimed_amount),
+  unclaimedSince: r.unclaimed_since ?? undefined,
+  closed: r.closed === 1,
+})
+
+const lower = (a: string) => a.toLowerCase()
+
+export function createMinerLedger({
+  db,
+  payee,
+  verifier,
+  cache,
+  safetySeconds,
+  now = Date.now,
+}: MinerLedgerParameters): MinerLedger {
+  const rows = new Map<bigint, ChannelLedgerRow>()
+  for (const r of db.prepare('SELECT * FROM miner_channels').all() as Row[]) rows.set(BigInt(r.channel_id), toRow(r))
+  const inFlight = new Map<bigint, bigint>()
+
+  const insertVoucher = db.prepare(
+    `INSERT INTO miner_vouchers (channel_id, cumulative_amount, cumulative_requests, cumulative_units, signature, signer, model, price, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const findVoucher = db.prepare(
+    'SELECT 1 FROM miner_vouchers WHERE channel_id = ? AND cumulative_amount = ? AND cumulative_requests = ? AND cumulative_units = ?',
+  )
+  const upsertChannel = db.prepare(
+    `INSERT INTO miner_channels (channel_id, payer, token, best_amount, best_requests, best_units, best_signature, served_amount, served_requests, claimed_amount, unclaimed_since, closed, updated_at)
+     VALUES (@channelId, @payer, @token, @bestAmount, @bestRequests, @bestUnits, @bestSignature, @served, @servedRequests, @claimed, @unclaimedSince, @closed, @now)
+     ON CONFLICT(channel_id) DO UPDATE SET best_amount = excluded.best_amount, best_requests = excluded.best_requests,
+       best_units = excluded.best_units, best_signature = excluded.best_signature, served_amount = excluded.served_amount,
+       served_requests = excluded.served_requests, claimed_amount = excluded.claimed_amount,
+       unclaimed_since = excluded.unclaimed_since, closed = excluded.closed, updated_at = excluded.updated_at`,
+  )
+  const save = (row: ChannelLedgerRow) =>
+    upsertChannel.run({
+      channelId: row.channelId.toString(),
+      payer: row.payer,
+      token: row.token,
+      bestAmount: row.best.cumulativeAmount.toString(),
+      bestRequests: row.best.cumulativeRequests.toString(),
+      bestUnits: row.best.cumulativeUnits.toString(),
+      bestSignature: row.best.signature,
+      served: row.served.toString(),
+      servedRequests: row.servedRequests,
+      claimed: row.claimed.toString(),
+      unclaimedSince: row.unclaimedSince ?? null,
+      closed: row.closed ? 1 : 0,
+      now: now(),
+    })
+
+  const required = (channelId: bigint, price: bigint) =>
+    (rows.get(channelId)?.served ?? 0n) + (inFlight.get(channelId) ?? 0n) + price
+
+  const refuse = (code: string, message: string, details: Record<string, string> = {}) =>
+    new PaymentError(402, code, message, details)
+
+  /** Whether `signer` may sign `amount` on `channel` now (and for at least the safety margin). */
+  function checkSigner(channel: ChannelState, signer: Address, amount: bigint) {
+    const id = channel.channelId
+    if (signer === lower(channel.payer)) return
+    const seconds = BigInt(Math.floor(now() / 1000))
+    const pending = channel.pending
+    const isCurrent = signer === lower(channel.sessionSigner)
+    const isPending = pending !== undefined && signer === lower(pending.signer) && pending.effectiveAt > seconds
+    if (isPending && pending && !isCurrent) {
+      if (amount > pending.cap) {
+        throw refuse(
+          'SESSION_CAP_EXCEEDED',
+          `Voucher amount ${amount} exceeds the scheduled session key's cap ${pending.cap} on channel ${id}.`,
+        )
+      }
+      return
+    }
+    if (!isCurrent) {
+      throw refuse(
+        'UNAUTHORIZED_SIGNER',
+        `The voucher is signed by ${signer}, which is neither the payer nor an authorized session key of channel ${id} (or it was signed for another chain, contract or channel).`,
+      )
+    }
+    // The current key is retired when a scheduled change takes effect; its vouchers must be claimed before then.
+    const retires = pending !== undefined && lower(pending.signer) !== signer ? pending.effectiveAt : undefined
+    if (retires !== undefined && retires <= seconds + safetySeconds) {
+      throw refuse(
+        'SESSION_KEY_RETIRING',
+        `The session key ${signer} of channel ${id} is being replaced at unix time ${retires}; sign with the new key or the payer key.`,
+      )
+    }
+    if (amount > channel.sessionCap) {
+      throw refuse(
+        'SESSION_CAP_EXCEEDED',
+        `Voucher amount ${amount} exceeds the session key's cap ${channel.sessionCap} on channel ${id}; the payer must raise the cap.`,
+      )
+    }
+  }
+
+  return {
+    required,
+    async admit(voucher, { price, token, model }) {
+      const id = voucher.channelId
+      const signer = verifier.recover(voucher)
+      if (signer === undefined) {
+        throw new PaymentError(
+          400,
+          'INVALID_SIGNATURE',
+          'The voucher signature is malformed or not canonical (65 bytes, v 27/28, low s).',
+        )
+      }
+      let channel = cache.get(id) ?? (await cache.load(id))
+      if (channel && voucher.cumulativeAmount > channel.deposit) channel = await cache.load(id, { force: true })
+      if (!channel || rows.get(id)?.closed) {
+        throw refuse(
+          'UNKNOWN_CHANNEL',
+          `Channel ${id} does not exist or is closed on this chain's PaymentChannels contract.`,
+        )
+      }
+      if (lower(channel.payee) !== lower(payee)) {
+        throw refuse(
+          'WRONG_PAYEE',
+          `Channel ${id} pays ${channel.payee}, not this miner (${payee}). Open a channel to ${payee}.`,
+        )
+      }
+      if (lower(channel.token) !== lower(token)) {
+        throw refuse('WRONG_TOKEN', `Channel ${id} is in token ${channel.token}; model ${model} is priced in ${token}.`)
+      }
+      if (channel.closesAt !== 0n) {
+        throw refuse('CHANNEL_CLOSING', `Channel ${id} is closing (its payer requested a close); open a new channel.`)
+      }
+      if (voucher.cumulativeAmount > channel.deposit) {
+        throw refuse(
+          'INSUFFICIENT_DEPOSIT',
+          `Voucher amount ${voucher.cumulativeAmount} exceeds channel ${id}'s deposit ${channel.deposit}; top the channel up.`,
+          { deposit: channel.deposit.toString() },
+        )
+      }
+      checkSigner(channel, signer, voucher.cumulativeAmount)
+
+      // From here on nothing awaits: the checks and the insert are one step for concurrent requests.
+      const key = [id, voucher.cumulativeAmount, voucher.cumulativeRequests, voucher.cumulativeUnits].map(String)
+      if (findVoucher.get(...key)) {
+        throw refuse(
+          'VOUCHER_REPLAYED',
+          `This voucher was already presented on channel ${id}; every request needs a new voucher.`,
+        )
+      }
+      const row = rows.get(id)
+      const best = row?.best
+      if (best && voucher.cumulativeAmount > best.cumulativeAmount) {
+        if (voucher.cumulativeRequests < best.cumulativeRequests || voucher.cumulativeUnits < best.cumulativeUnits) {
+          throw new PaymentError(
+            400,
+            'USAGE_DECREASED',
+            `The voucher raises the amount but lowers the usage counters below ${best.cumulativeRequests} requests / ${best.cumulativeUnits} units on channel ${id}.`,
+          )
+        }
+      }
+      const top =
+        best && best.cumulativeAmount > voucher.cumulativeAmount ? best.cumulativeAmount : voucher.cumulativeAmount
+      const needed = required(id, price)
+      if (top < needed) {
+        throw refuse(
+          'UNDERPAID',
+          `Channel ${id} must pay a cumulative ${needed} for this request (served ${row?.served ?? 0n}, in flight ${inFlight.get(id) ?? 0n}, price ${price}); the voucher carries ${voucher.cumulativeAmount}.`,
+          { requiredAmount: needed.toString() },
+        )
+      }
+      const next: ChannelLedgerRow = row
+        ? { ...row }
+        : {
+            channelId: id,
+            payer: channel.payer,
+            token: channel.token,
+            best: voucher,
+            served: 0n,
+            servedRequests: 0,
+            claimed: channel.claimed,
+            unclaimedSince: undefined,
+            closed: false,
+          }
+      if (!best || voucher.cumulativeAmount > best.cumulativeAmount) {
+        next.best = voucher
+        if (next.unclaimedSince === undefined && voucher.cumulativeAmount > next.claimed) next.unclaimedSince = now()
+      }
+      db.transaction(() => {
+        insertVoucher.run(...key, voucher.signature, signer, model, price.toString(), now())
+        save(next)
+      })()
+      rows.set(id, next)
+      inFlight.set(id, (inFlight.get(id) ?? 0n) + price)
+      return { channelId: id, price, model, settled: false }
+    },
+    settle(admission, metered) {
+      if (admission.settled) return
+      admission.settled = true
+      const id = admission.channelId
+      inFlight.set(id, (inFlight.get(id) ?? 0n) - admission.price)
+      const row = rows.get(id)
+      if (!row) return
+      const next = { ...row, served: row.served + admission.price + metered, servedRequests: row.servedRequests + 1 }
+      save(next)
+      rows.set(id, next)
+    },
+    release(admission) {
+      if (admission.settled) return
+      admission.settled = true
+      inFlight.set(admission.channelId, (inFlight.get(admission.channelId) ?? 0n) - admission.price)
+    },
+    channel: (id) => rows.get(id),
+    channels: () => [...rows.values()],
+    recordClaimed(id, claimed) {
+      const row = rows.get(id)
+      if (!row || claimed <= row.claimed) return
+      const next = { ...row, claimed, unclaimedSince: row.best.cumulativeAmount > claimed ? now() : undefined }
+      save(next)
+      rows.set(id, next)
+    },
+    markClosed(id) {
+      const row = rows.get(id)
+      if (!row || row.closed) return
+      const next = { ...row, closed: true }
+      save(next)
+      rows.set(id, next)
+    },
+  }
+}

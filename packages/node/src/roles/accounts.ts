@@ -1,0 +1,44 @@
+/**
+ * The accounts the node's roles sign with: `dev:N` (the devnet's test account N, devnet only) or the name of a
+ * keystore in `<dataDir>/keystore`, unlocked with MYCEL_PASSWORD or the file named by MYCEL_PASSWORD_FILE.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { WriteClient } from '@mycel/sdk'
+import { type Chain, createWalletClient, http } from 'viem'
+import type { LocalAccount } from 'viem/accounts'
+import { NodeError } from '../common/errors.ts'
+import { devnetAccount } from '../devnet/accounts.ts'
+import { DEVNET_CHAIN_ID } from '../devnet/anvil.ts'
+import { keystoreDir } from '../keys/keystore.ts'
+
+export function roleAccount(
+  value: string,
+  { chainId, dataDir, setting }: { chainId: number; dataDir: string; setting: string },
+): LocalAccount {
+  const dev = /^dev:(\d{1,3})$/.exec(value)
+  if (dev) {
+    if (chainId !== DEVNET_CHAIN_ID) {
+      throw new NodeError(
+        'NO_SIGNER',
+        `${setting} = "${value}" uses a devnet test account, but chain ${chainId} is not the devnet. Set it to the name of a key (see \`mycel keys list\`).`,
+        { exitCode: 2 },
+      )
+    }
+    return devnetAccount(Number(dev[1]))
+  }
+  const passwordFile = process.env.MYCEL_PASSWORD_FILE
+  const password =
+    process.env.MYCEL_PASSWORD ?? (passwordFile ? readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '') : undefined)
+  if (password === undefined) {
+    throw new NodeError(
+      'NO_PASSWORD',
+      `${setting} = "${value}" is a keystore; give its password in MYCEL_PASSWORD or a file named by MYCEL_PASSWORD_FILE.`,
+      { exitCode: 2 },
+    )
+  }
+  return keystoreDir(join(dataDir, 'keystore')).unlock(value, password)
+}
+
+export const walletFor = (account: LocalAccount, chain: Chain, rpcUrl: string) =>
+  createWalletClient({ account, chain, transport: http(rpcUrl, { timeout: 30_000, retryCount: 1 }) }) as WriteClient

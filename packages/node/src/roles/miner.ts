@@ -1,0 +1,569 @@
+/**
+ * The miner role: serves models over HTTP and is paid per request through payment channels.
+ *
+ * - OpenAI-compatible `/v1/chat/completions` (with `stream: true` as server-sent events), `/v1/completions`,
+ *   `/v1/models`; Open Inference Protocol (KServe v2) `/v2/models/{name}` and `/v2/models/{name}/infer`.
+ * - A request without a voucher gets HTTP 402 with machine-readable payment requirements; with a voucher it is
+ *   checked and recorded by the {@link MinerLedger} before the model runs.
+ * - `/v1/mycel/offer` is the miner's offer (models, prices, payee, contract); its CID is published on chain as the
+ *   neuron's metadata, so a gateway can check that what the endpoint says is what the miner committed to.
+ * - The {@link Claimer} redeems vouchers in batches.
+ */
+import type { Server } from 'node:http'
+import {
+  cidOfBytes,
+  getNeurons,
+  getSubnets,
+  registerNeuron,
+  updateEndpoint,
+  updateMetadata,
+  type WriteClient,
+} from '@mycel/sdk'
+import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { streamSSE } from 'hono/streaming'
+import type { Address, PublicClient } from 'viem'
+import type { Common } from '../common/common.ts'
+import type { Db } from '../db/database.ts'
+import { listen } from '../http/server.ts'
+import type { Generation, Model, Usage } from '../inference/backend.ts'
+import { ModelInputError } from '../inference/backend.ts'
+import { inferRequest, matchInputs, tensorsOf } from '../inference/kserve.ts'
+import {
+  chatChunk,
+  chatCompletion,
+  chatCompletionRequest,
+  chatMessages,
+  completionRequest,
+  errorBody,
+  type FinishReason,
+  stopList,
+  textCompletion,
+  usageJson,
+} from '../inference/openai.ts'
+import { type ChannelCache, createChannelCache } from '../payments/channelCache.ts'
+import { type Claimer, type ClaimPolicy, createClaimer } from '../payments/claimer.ts'
+import { type Admission, createMinerLedger, type MinerLedger, PaymentError } from '../payments/minerLedger.ts'
+import { meteredCost, type Price, priceJson } from '../payments/pricing.ts'
+import { parseVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
+import { createVoucherVerifier } from '../payments/voucherVerifier.ts'
+import type { ContentStore } from '../storage/contentStore.ts'
+
+/** Largest request body on `/v1` (chat and completions). */
+export const MAX_TEXT_BODY = 1 << 20
+/** Largest request body on `/v2` (tensors as JSON). */
+export const MAX_TENSOR_BODY = 16 << 20
+const DEFAULT_MAX_TOKENS = 128
+
+export type ServedModel = { model: Model; price: Price }
+
+export type MinerOffer = {
+  kind: 'mycel/miner-offer'
+  version: 1
+  chainId: number
+  paymentChannels: Address
+  payee: Address
+  token: Address
+  endpoint: string
+  models: {
+    id: string
+    task: 'text-generation' | 'tensor'
+    backend: string
+    description: string
+    price: { perRequest: string; per1kUnits: string }
+    unit: 'token' | 'instance'
+    maxUnitsPerRequest: number
+  }[]
+}
+
+export type Miner = {
+  url: string
+  payee: Address
+  offer: MinerOffer
+  offerCid: string
+  ledger: MinerLedger
+  claimer: Claimer
+  cache: ChannelCache
+  models: ServedModel[]
+  stop: () => Promise<void>
+}
+
+export type StartMinerParameters = {
+  db: Db
+  client: PublicClient
+  wallet: WriteClient
+  chainId: number
+  paymentChannels: Address
+  registry: Address
+  token: Address
+  models: ServedModel[]
+  host: string
+  port: number
+  /** Public URL published on chain; defaults to http://host:port. */
+  publicUrl?: string | undefined
+  /** Subnets (by name) to register in; those that do not exist are skipped with a warning. */
+  subnets: string[]
+  store: ContentStore
+  policy: ClaimPolicy
+  /** Milliseconds between claim checks and channel-event polls. */
+  tickMs: number
+}
+
+const unitOf = (m: Model) => (m.text ? 'token' : 'instance') as 'token' | 'instance'
+const maxUnitsOf = (m: Model) => (m.text ? m.text.maxTokens + 32_768 : (m.tensor?.maxElements ?? 0))
+
+export async function startMiner(common: Common, p: StartMinerParameters): Promise<Miner> {
+  const { logger, metrics } = common
+  const log = logger.child({ role: 'miner' })
+  const payee = p.wallet.account.address
+  const verifier = createVoucherVerifier({ chainId: p.chainId, paymentChannels: p.paymentChannels })
+  const cache = await createChannelCache(p.client, p.paymentChannels)
+  const ledger = createMinerLedger({ db: p.db, payee, verifier, cache, safetySeconds: p.policy.safetySeconds })
+  const claimer = createClaimer(common, {
+    db: p.db,
+    ledger,
+    cache,
+    wallet: p.wallet,
+    paymentChannels: p.paymentChannels,
+    policy: p.policy,
+  })
+  const byId = new Map(p.models.map((m) => [m.model.id, m]))
+
+  const app = new Hono()
+  const offerRef: { offer?: MinerOffer; bytes?: Uint8Array; cid?: string } = {}
+
+  const fail = (c: Context, status: 400 | 402 | 404 | 413 | 502 | 503, code: string, message: string, extra = {}) =>
+    c.json(errorBody(code, message, extra), status)
+
+  const requirements = (served: ServedModel) => ({
+    scheme: 'mycel-channel',
+    version: 1,
+    chainId: p.chainId,
+    paymentChannels: p.paymentChannels,
+    payee,
+    token: p.token,
+    model: served.model.id,
+    price: priceJson(served.price),
+    unit: unitOf(served.model),
+    maxUnitsPerRequest: maxUnitsOf(served.model),
+    header: VOUCHER_HEADER,
+  })
+
+  /** Admits the request's voucher, or returns the 402/400 response to send. */
+  async function pay(c: Context, served: ServedModel): Promise<Admission | Response> {
+    const header = c.req.header(VOUCHER_HEADER)
+    if (header === undefined) {
+      metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: 'PAYMENT_REQUIRED' })
+      return fail(
+        c,
+        402,
+        'PAYMENT_REQUIRED',
+        `Model ${served.model.id} is paid per request: send a voucher in the ${VOUCHER_HEADER} header (see "payment").`,
+        {
+          payment: requirements(served),
+        },
+      )
+    }
+    const parsed = parseVoucherHeader(header)
+    if (!parsed.ok) return fail(c, 400, 'INVALID_VOUCHER', `The ${VOUCHER_HEADER} header is invalid: ${parsed.reason}.`)
+    try {
+      return await ledger.admit(parsed.voucher, {
+        price: served.price.perRequest,
+        token: p.token,
+        model: served.model.id,
+      })
+    } catch (error) {
+      if (!(error instanceof PaymentError)) throw error
+      metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: error.code })
+      return fail(c, error.status, error.code, error.message, {
+        payment: { ...requirements(served), ...error.details, channelId: parsed.voucher.channelId.toString() },
+      })
+    }
+  }
+  /** Records a served request: the price and the metered cost of `units`. */
+  function settle(admission: Admission, served: ServedModel, units: number) {
+    const metered = meteredCost(served.price, BigInt(units))
+    ledger.settle(admission, metered)
+    metrics.inc('mycel_miner_paid_requests_total', 'Paid requests served.', { model: served.model.id })
+    const row = ledger.channel(admission.channelId)
+    return {
+      channelId: admission.channelId.toString(),
+      cost: (admission.price + metered).toString(),
+      units,
+      served: (row?.served ?? 0n).toString(),
+    }
+  }
+
+  async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
+    const type = c.req.header('content-type') ?? ''
+    if (!type.toLowerCase().includes('application/json')) {
+      return {
+        ok: false,
+        response: fail(
+          c,
+          400,
+          'INVALID_CONTENT_TYPE',
+          'Send the request body as JSON with content-type: application/json.',
+        ),
+      }
+    }
+    try {
+      return { ok: true, value: await c.req.json() }
+    } catch {
+      return { ok: false, response: fail(c, 400, 'INVALID_JSON', 'The request body is not valid JSON.') }
+    }
+  }
+
+  const zodMessage = (error: { issues: { path: PropertyKey[]; message: string }[] }) => {
+    const issue = error.issues[0]
+    return issue ? `${issue.path.map(String).join('.') || 'body'}: ${issue.message}` : 'invalid request'
+  }
+
+  function findModel(c: Context, id: string, task: 'text' | 'tensor'): ServedModel | Response {
+    const served = byId.get(id)
+    if (!served) {
+      return fail(
+        c,
+        404,
+        'MODEL_NOT_FOUND',
+        `This miner does not serve model "${id}"; it serves ${[...byId.keys()].map((k) => `"${k}"`).join(', ')}.`,
+      )
+    }
+    if (task === 'text' && !served.model.text) {
+      return fail(c, 400, 'WRONG_TASK', `Model "${id}" takes tensors, not text: use POST /v2/models/${id}/infer.`)
+    }
+    if (task === 'tensor' && !served.model.tensor) {
+      return fail(c, 400, 'WRONG_TASK', `Model "${id}" generates text: use POST /v1/chat/completions.`)
+    }
+    return served
+  }
+
+  const tooLarge = (limit: number) =>
+    bodyLimit({
+      maxSize: limit,
+      onError: (c) => {
+        // The rest of the body is not read: tell the client not to reuse this connection.
+        c.header('connection', 'close')
+        return fail(c, 413, 'BODY_TOO_LARGE', `The request body exceeds ${limit} bytes.`)
+      },
+    })
+
+  app.use('*', async (c, next) => {
+    await next()
+    metrics.inc('mycel_miner_http_requests_total', 'HTTP requests to the miner.', { status: String(c.res.status) })
+  })
+  app.use('/v1/*', tooLarge(MAX_TEXT_BODY))
+  app.use('/v2/*', tooLarge(MAX_TENSOR_BODY))
+
+  app.get('/health', (c) => c.json({ status: 'ok', role: 'miner', payee }))
+  app.get('/v1/mycel/offer', (c) =>
+    offerRef.bytes
+      ? c.body(new Uint8Array(offerRef.bytes), 200, { 'content-type': 'application/json' })
+      : fail(c, 503, 'NOT_READY', 'The offer is not published yet.'),
+  )
+  app.get('/v1/models', (c) =>
+    c.json({
+      object: 'list',
+      data: p.models.map((s) => ({
+        id: s.model.id,
+        object: 'model',
+        created: 0,
+        owned_by: payee,
+        mycel: {
+          task: s.model.text ? 'text-generation' : 'tensor',
+          price: priceJson(s.price),
+          unit: unitOf(s.model),
+          token: p.token,
+        },
+      })),
+    }),
+  )
+
+  async function text(c: Context, kind: 'chat' | 'completion') {
+    const body = await readJson(c)
+    if (!body.ok) return body.response
+    const parsed = (kind === 'chat' ? chatCompletionRequest : completionRequest).safeParse(body.value)
+    if (!parsed.success) return fail(c, 400, 'INVALID_REQUEST', zodMessage(parsed.error))
+    const request = parsed.data
+    const served = findModel(c, request.model, 'text')
+    if (served instanceof Response) return served
+    const model = served.model
+    const limit = model.text?.maxTokens ?? 0
+    const asked =
+      (kind === 'chat' ? (request as { max_completion_tokens?: number | null }).max_completion_tokens : undefined) ??
+      request.max_tokens ??
+      Math.min(DEFAULT_MAX_TOKENS, limit)
+    if (asked > limit)
+      return fail(c, 400, 'MAX_TOKENS_TOO_LARGE', `max_tokens may be at most ${limit} for model "${model.id}".`)
+
+    const admission = await pay(c, served)
+    if (admission instanceof Response) return admission
+    const controller = new AbortController()
+    const prompt = kind === 'chat' ? undefined : (request as { prompt: string | string[] }).prompt
+    const generation = model.text?.generate({
+      ...(kind === 'chat'
+        ? { messages: chatMessages(request as Parameters<typeof chatMessages>[0]) }
+        : { prompt: typeof prompt === 'string' ? prompt : (prompt?.[0] ?? '') }),
+      maxTokens: asked,
+      temperature: request.temperature ?? 1,
+      topP: request.top_p ?? 1,
+      seed: request.seed ?? undefined,
+      stop: stopList(request.stop),
+      signal: controller.signal,
+    }) as Generation
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${crypto.randomUUID()}`
+    const created = Math.floor(Date.now() / 1000)
+    const finishOf = (usage: Usage): FinishReason => (usage.completionTokens >= asked ? 'length' : 'stop')
+
+    if (!request.stream) {
+      let textOut = ''
+      let usage: Usage
+      try {
+        for (;;) {
+          const step = await generation.next()
+          if (step.done) {
+            usage = step.value
+            break
+          }
+          textOut += step.value
+        }
+      } catch (error) {
+        ledger.release(admission)
+        log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        return fail(
+          c,
+          502,
+          'BACKEND_FAILED',
+          `Model "${model.id}" failed: ${(error as Error).message}. Nothing was charged.`,
+        )
+      }
+      const receipt = settle(admission, served, usage.promptTokens + usage.completionTokens)
+      const bodyOut =
+        kind === 'chat'
+          ? chatCompletion(id, model.id, created, textOut, finishOf(usage), usage)
+          : textCompletion(id, model.id, created, textOut, finishOf(usage), usage)
+      return c.json({ ...bodyOut, mycel: receipt })
+    }
+
+    const includeUsage = request.stream_options?.include_usage === true
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => controller.abort())
+      let usage: Usage | undefined
+      try {
+        if (kind === 'chat')
+          await stream.writeSSE({
+            data: JSON.stringify(chatChunk(id, model.id, created, { role: 'assistant', content: '' }, null)),
+          })
+        for (;;) {
+          const step = await generation.next()
+          if (step.done) {
+            usage = step.value
+            break
+          }
+          const chunk =
+            kind === 'chat'
+              ? chatChunk(id, model.id, created, { content: step.value }, null)
+              : textCompletion(id, model.id, created, step.value, null)
+          await stream.writeSSE({ data: JSON.stringify(chunk) })
+        }
+      } catch (error) {
+        ledger.release(admission)
+        log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        await stream.writeSSE({
+          data: JSON.stringify(
+            errorBody(
+              'BACKEND_FAILED',
+              `Model "${model.id}" failed: ${(error as Error).message}. Nothing was charged.`,
+            ),
+          ),
+        })
+        return
+      }
+      // Recorded before the last chunk: a client that saw the end was charged in the ledger.
+      const receipt = settle(admission, served, usage.promptTokens + usage.completionTokens)
+      const finish = finishOf(usage)
+      const last =
+        kind === 'chat'
+          ? chatChunk(id, model.id, created, {}, finish)
+          : textCompletion(id, model.id, created, '', finish)
+      await stream.writeSSE({ data: JSON.stringify(last) })
+      const usageChunk = {
+        ...(kind === 'chat'
+          ? chatChunk(id, model.id, created, {}, null)
+          : textCompletion(id, model.id, created, '', null)),
+        choices: [],
+        usage: usageJson(usage),
+        mycel: receipt,
+      }
+      if (includeUsage) await stream.writeSSE({ data: JSON.stringify(usageChunk) })
+      await stream.writeSSE({ data: '[DONE]' })
+    })
+  }
+
+  app.post('/v1/chat/completions', (c) => text(c, 'chat'))
+  app.post('/v1/completions', (c) => text(c, 'completion'))
+
+  app.get('/v2/health/live', (c) => c.json({ live: true }))
+  app.get('/v2/health/ready', (c) => c.json({ ready: true }))
+  app.get('/v2/models/:name', (c) => {
+    const served = findModel(c, c.req.param('name'), 'tensor')
+    if (served instanceof Response) return served
+    const t = served.model.tensor
+    return c.json({
+      name: served.model.id,
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
+      inputs: t?.inputs ?? [],
+      outputs: t?.outputs ?? [],
+      mycel: { price: priceJson(served.price), unit: 'instance', token: p.token },
+    })
+  })
+  app.post('/v2/models/:name/infer', async (c) => {
+    const body = await readJson(c)
+    if (!body.ok) return body.response
+    const parsed = inferRequest.safeParse(body.value)
+    if (!parsed.success) return fail(c, 400, 'INVALID_REQUEST', zodMessage(parsed.error))
+    const served = findModel(c, c.req.param('name'), 'tensor')
+    if (served instanceof Response) return served
+    const tensorModel = served.model.tensor as NonNullable<Model['tensor']>
+    let tensors: ReturnType<typeof tensorsOf>
+    try {
+      tensors = tensorsOf(parsed.data, tensorModel.maxElements)
+      matchInputs(tensorModel.inputs, tensors)
+    } catch (error) {
+      return fail(c, 400, error instanceof ModelInputError ? error.code : 'INVALID_TENSOR', (error as Error).message)
+    }
+    const admission = await pay(c, served)
+    if (admission instanceof Response) return admission
+    let outputs: Awaited<ReturnType<typeof tensorModel.infer>>
+    try {
+      outputs = await tensorModel.infer(
+        tensors,
+        parsed.data.outputs?.map((o) => o.name),
+      )
+    } catch (error) {
+      ledger.release(admission)
+      if (error instanceof ModelInputError) return fail(c, 400, error.code, `${error.message} Nothing was charged.`)
+      log.warn({ msg: 'inference failed', model: served.model.id, err: (error as Error).message })
+      return fail(c, 502, 'BACKEND_FAILED', `Model "${served.model.id}" failed. Nothing was charged.`)
+    }
+    const instances = tensors[0]?.shape[0] ?? 1
+    const receipt = settle(admission, served, instances)
+    return c.json({
+      model_name: served.model.id,
+      model_version: '1',
+      id: parsed.data.id ?? crypto.randomUUID(),
+      outputs,
+      mycel: receipt,
+    })
+  })
+
+  app.notFound((c) => fail(c, 404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path} on this miner.`))
+  app.onError((error, c) => {
+    log.error({ msg: 'miner request failed', path: c.req.path, err: error })
+    return c.json(errorBody('INTERNAL', 'The miner failed to handle this request; see its log.'), 500)
+  })
+
+  const { server, port } = await listen(app, p.host, p.port, {
+    what: 'miner port',
+    setting: '--miner-port / MYCEL_MINER_PORT',
+  })
+  const url = p.publicUrl ?? `http://${p.host}:${port}`
+  const closeServer = () =>
+    new Promise<void>((r) => {
+      ;(server as Server).close(() => r())
+      ;(server as Server).closeAllConnections()
+    })
+
+  try {
+    const offer: MinerOffer = {
+      kind: 'mycel/miner-offer',
+      version: 1,
+      chainId: p.chainId,
+      paymentChannels: p.paymentChannels,
+      payee,
+      token: p.token,
+      endpoint: url,
+      models: p.models.map((s) => ({
+        id: s.model.id,
+        task: s.model.text ? 'text-generation' : 'tensor',
+        backend: s.model.backend,
+        description: s.model.description,
+        price: priceJson(s.price),
+        unit: unitOf(s.model),
+        maxUnitsPerRequest: maxUnitsOf(s.model),
+      })),
+    }
+    const bytes = new TextEncoder().encode(`${JSON.stringify(offer, null, 2)}\n`)
+    const cid = await p.store.put(bytes)
+    offerRef.offer = offer
+    offerRef.bytes = bytes
+    offerRef.cid = await cidOfBytes(bytes)
+    await publish(p, url, cid, log)
+  } catch (error) {
+    await closeServer()
+    throw error
+  }
+
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  const tick = async () => {
+    try {
+      await cache.poll()
+      await claimer.claimDue()
+    } catch (error) {
+      log.warn({ msg: 'miner tick failed', err: (error as Error).message.split('\n')[0] })
+    } finally {
+      if (!stopped) timer = setTimeout(tick, p.tickMs)
+    }
+  }
+  timer = setTimeout(tick, p.tickMs)
+  log.info({ msg: 'miner listening', url, payee, models: p.models.map((m) => m.model.id), offer: offerRef.cid })
+
+  return {
+    url,
+    payee,
+    offer: offerRef.offer as MinerOffer,
+    offerCid: offerRef.cid as string,
+    ledger,
+    claimer,
+    cache,
+    models: p.models,
+    stop: async () => {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      await closeServer()
+      await Promise.all(p.models.map((m) => m.model.close()))
+    },
+  }
+}
+
+/** Registers the miner in its subnets (or moves its endpoint / metadata there) so gateways can find it. */
+async function publish(p: StartMinerParameters, url: string, cid: string, log: Common['logger']) {
+  const subnets = await getSubnets(p.client, { registry: p.registry })
+  for (const name of p.subnets) {
+    const subnet = subnets.find((s) => s.name === name)
+    if (!subnet) {
+      log.warn({ msg: 'no such subnet; not registering there', subnet: name })
+      continue
+    }
+    const mine = (await getNeurons(p.client, { registry: p.registry, netuid: subnet.netuid })).find(
+      (n) => n.hotkey.toLowerCase() === p.wallet.account.address.toLowerCase(),
+    )
+    if (!mine) {
+      await registerNeuron(p.wallet, {
+        registry: p.registry,
+        netuid: subnet.netuid,
+        role: 'miner',
+        endpoint: url,
+        metadataCid: cid,
+      })
+      log.info({ msg: 'miner registered', subnet: name, endpoint: url })
+      continue
+    }
+    if (mine.endpoint !== url)
+      await updateEndpoint(p.wallet, { registry: p.registry, netuid: subnet.netuid, endpoint: url })
+    if (mine.metadataCid !== cid)
+      await updateMetadata(p.wallet, { registry: p.registry, netuid: subnet.netuid, metadataCid: cid })
+  }
+}

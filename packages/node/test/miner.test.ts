@@ -1,0 +1,311 @@
+/**
+ * The miner role against a real anvil: 402 with payment requirements, paid digits (KServe v2) and text (OpenAI
+ * chat, streamed and not) through a real channel, every kind of bad voucher refused with a stable code and nothing
+ * recorded, body and model errors, and claims on chain that pay exactly what the best voucher says.
+ */
+import { createRequire } from 'node:module'
+import {
+  type MycelAddresses,
+  openChannel,
+  requestClose,
+  type SignedVoucher,
+  setSessionSigner,
+  signVoucher,
+  type Voucher,
+} from '@mycel/sdk'
+import { parseEther } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deployTestContracts, fundAccounts, startTestChain, type TestChain } from '../../../test/helpers/chain.ts'
+import { startTestMiner, type TestMiner } from '../../../test/helpers/miner.ts'
+import { devnetAccount } from '../src/devnet/accounts.ts'
+import { encodeVoucherHeader, VOUCHER_HEADER } from '../src/payments/voucherHeader.ts'
+
+const USD = 1_000_000n
+let t: TestChain
+let addresses: MycelAddresses
+let miner: TestMiner
+let channelId: bigint
+const payer = 1
+const mnist = createRequire(import.meta.url)('mnist') as Record<
+  number,
+  { length: number; get: (i: number) => number[] }
+>
+/** The `k`-th held-out image of digit `label` (the model trained on the first 80% of each digit). */
+const heldOut = (label: number, k: number) => {
+  const d = mnist[label]
+  if (!d) throw new Error(`no digit ${label}`)
+  return d.get(Math.floor(d.length * 0.8) + k)
+}
+
+beforeAll(async () => {
+  t = await startTestChain()
+  addresses = await deployTestContracts(t)
+  await fundAccounts(t, addresses, [1, 2, 3], { myc: parseEther('100'), usd: 1000n * USD })
+  miner = await startTestMiner(t, addresses)
+  ;({ channelId } = await openChannel(t.wallet(payer), {
+    paymentChannels: addresses.paymentChannels,
+    payee: miner.payee,
+    token: addresses.testUsd as `0x${string}`,
+    amount: 10n * USD,
+  }))
+})
+afterAll(async () => {
+  await miner?.stop()
+  await t?.stop()
+})
+
+const domain = () => ({ chainId: 31337, paymentChannels: addresses.paymentChannels })
+let requests = 0n
+async function voucher(
+  amount: bigint,
+  over: Partial<Voucher> = {},
+  signer: `0x${string}` | number = payer,
+  dom = domain(),
+) {
+  requests += 1n
+  const v: Voucher = { channelId, cumulativeAmount: amount, cumulativeRequests: requests, cumulativeUnits: 0n, ...over }
+  const account = typeof signer === 'number' ? devnetAccount(signer) : privateKeyToAccount(signer)
+  return { ...v, signature: await signVoucher(account, dom, v) } satisfies SignedVoucher
+}
+
+const post = (path: string, body: unknown, v?: SignedVoucher, headers: Record<string, string> = {}) =>
+  fetch(`${miner.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(v ? { [VOUCHER_HEADER]: encodeVoucherHeader(v) } : {}),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+
+const digit = (label: number, k = 0) => ({
+  inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', data: heldOut(label, k) }],
+})
+const voucherCount = () => (miner.db.prepare('SELECT COUNT(*) AS n FROM miner_vouchers').get() as { n: number }).n
+/** What the ledger says this channel owes so far. */
+const served = () => miner.ledger.channel(channelId)?.served ?? 0n
+
+describe('miner', () => {
+  it('answers a request without a voucher with 402 and machine-readable payment requirements', async () => {
+    const response = await post('/v2/models/digits/infer', digit(3))
+    expect(response.status).toBe(402)
+    const body = await response.json()
+    expect(body.error.code).toBe('PAYMENT_REQUIRED')
+    expect(body.error.payment).toMatchObject({
+      scheme: 'mycel-channel',
+      chainId: 31337,
+      paymentChannels: addresses.paymentChannels,
+      payee: miner.payee,
+      token: addresses.testUsd,
+      model: 'digits',
+      price: { perRequest: '1000', per1kUnits: '0' },
+      header: VOUCHER_HEADER,
+    })
+  })
+
+  it('classifies real MNIST digits through KServe v2 when paid, and records each voucher first', async () => {
+    // 20 held-out digits of each class (the model trained on the first 80% of each), in one batch of 200.
+    const labels = Array.from({ length: 200 }, (_, i) => i % 10)
+    const data = labels.flatMap((label, i) => heldOut(label, Math.floor(i / 10)))
+    const before = voucherCount()
+    const response = await post(
+      '/v2/models/digits/infer',
+      { inputs: [{ name: 'input', shape: [200, 784], datatype: 'FP32', data }] },
+      await voucher(served() + 1_000n),
+    )
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body.outputs[0].shape).toEqual([200, 10])
+    const probabilities = body.outputs[0].data as number[]
+    const correct = labels.filter((label, i) => {
+      const row = probabilities.slice(i * 10, i * 10 + 10)
+      return row.indexOf(Math.max(...row)) === label
+    }).length
+    expect(correct / 200).toBeGreaterThan(0.85) // the model's held-out accuracy is 91.9%
+    expect(voucherCount()).toBe(before + 1)
+    expect(body.mycel.cost).toBe('1000')
+    for (const label of [0, 7]) {
+      const one = await post('/v2/models/digits/infer', digit(label), await voucher(served() + 1_000n))
+      expect(one.status).toBe(200)
+    }
+    expect(served()).toBe(3_000n)
+  })
+
+  it('generates text for chat completions, metered per token, streamed or not', async () => {
+    const before = served()
+    const response = await post(
+      '/v1/chat/completions',
+      { model: 'text', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 40, seed: 7 },
+      await voucher(before + 100n),
+    )
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body.object).toBe('chat.completion')
+    expect(body.choices[0].message.content.length).toBeGreaterThan(0)
+    const tokens = body.usage.total_tokens as number
+    expect(body.usage.prompt_tokens).toBe('Hello there\n'.length)
+    // Price up front plus ceil(tokens × 1000 / 1000) metered.
+    expect(served()).toBe(before + 100n + BigInt(tokens))
+
+    // Streaming: the owed metered cost must be paid with the next voucher, or the request is refused.
+    const stale = await post(
+      '/v1/chat/completions',
+      { model: 'text', messages: [{ role: 'user', content: 'Hi' }], stream: true },
+      await voucher(before + 200n),
+    )
+    expect(stale.status).toBe(402)
+    const underpaid = await stale.json()
+    expect(underpaid.error.code).toBe('UNDERPAID')
+    expect(underpaid.error.payment.requiredAmount).toBe((served() + 100n).toString())
+
+    const stream = await post(
+      '/v1/chat/completions',
+      {
+        model: 'text',
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+        max_tokens: 30,
+      },
+      await voucher(served() + 100n),
+    )
+    expect(stream.status).toBe(200)
+    expect(stream.headers.get('content-type')).toContain('text/event-stream')
+    const events = (await stream.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6))
+    expect(events.at(-1)).toBe('[DONE]')
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e))
+    const content = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')
+    const usage = chunks.at(-1).usage
+    expect(usage.completion_tokens).toBe(30)
+    expect(content.length).toBe(30)
+    expect(chunks.at(-2).choices[0].finish_reason).toBe('length')
+  })
+
+  it('refuses bad vouchers with a stable code and records nothing', async () => {
+    const price = () => served() + 1_000n
+    const cases: [string, () => Promise<SignedVoucher | string>, number, string][] = [
+      ['malformed', async () => 'not json', 400, 'INVALID_VOUCHER'],
+      [
+        'bad signature',
+        async () => ({ ...(await voucher(price())), signature: `0x${'11'.repeat(65)}` as const }),
+        400,
+        'INVALID_SIGNATURE',
+      ],
+      [
+        'wrong chain',
+        () => voucher(price(), {}, payer, { chainId: 1, paymentChannels: addresses.paymentChannels }),
+        402,
+        'UNAUTHORIZED_SIGNER',
+      ],
+      [
+        'wrong contract',
+        () => voucher(price(), {}, payer, { chainId: 31337, paymentChannels: addresses.mycelToken }),
+        402,
+        'UNAUTHORIZED_SIGNER',
+      ],
+      ['unknown channel', () => voucher(price(), { channelId: 999n }), 402, 'UNKNOWN_CHANNEL'],
+      ['unauthorized signer', () => voucher(price(), {}, 3), 402, 'UNAUTHORIZED_SIGNER'],
+      ['underpaid', () => voucher(served()), 402, 'UNDERPAID'],
+      ['over the deposit', () => voucher(11n * USD), 402, 'INSUFFICIENT_DEPOSIT'],
+      ['usage going down', () => voucher(price(), { cumulativeRequests: 0n }), 400, 'USAGE_DECREASED'],
+    ]
+    for (const [name, make, status, code] of cases) {
+      const before = voucherCount()
+      const v = await make()
+      const response = await fetch(`${miner.url}/v2/models/digits/infer`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [VOUCHER_HEADER]: typeof v === 'string' ? v : encodeVoucherHeader(v),
+        },
+        body: JSON.stringify(digit(1)),
+      })
+      const body = await response.json()
+      expect({ name, status: response.status, code: body.error.code }).toEqual({ name, status, code })
+      expect(voucherCount()).toBe(before)
+    }
+    // A channel that pays someone else.
+    const other = await openChannel(t.wallet(payer), {
+      paymentChannels: addresses.paymentChannels,
+      payee: t.wallet(3).account.address,
+      token: addresses.testUsd as `0x${string}`,
+      amount: USD,
+    })
+    const wrongPayee = await post(
+      '/v2/models/digits/infer',
+      digit(1),
+      await voucher(1_000n, { channelId: other.channelId }),
+    )
+    expect((await wrongPayee.json()).error.code).toBe('WRONG_PAYEE')
+
+    // Replay: the same voucher twice pays once.
+    const good = await voucher(price())
+    expect((await post('/v2/models/digits/infer', digit(1), good)).status).toBe(200)
+    const replay = await post('/v2/models/digits/infer', digit(1), good)
+    expect(replay.status).toBe(402)
+    expect((await replay.json()).error.code).toBe('VOUCHER_REPLAYED')
+  })
+
+  it('accepts a session key within its cap, and refuses it above the cap', async () => {
+    const hot = generatePrivateKey()
+    await setSessionSigner(t.wallet(payer), {
+      paymentChannels: addresses.paymentChannels,
+      channelId,
+      signer: privateKeyToAccount(hot).address,
+      cap: 5n * USD,
+    })
+    await miner.cache.poll()
+    expect((await post('/v2/models/digits/infer', digit(2), await voucher(served() + 1_000n, {}, hot))).status).toBe(
+      200,
+    )
+    const over = await post('/v2/models/digits/infer', digit(2), await voucher(6n * USD, {}, hot))
+    expect((await over.json()).error.code).toBe('SESSION_CAP_EXCEEDED')
+  })
+
+  it('gives 404 for an unknown model, 413 for an oversized body, 400 for a malformed request', async () => {
+    const unknown = await post('/v2/models/nope/infer', digit(1))
+    expect(unknown.status).toBe(404)
+    expect((await unknown.json()).error.code).toBe('MODEL_NOT_FOUND')
+    const chatUnknown = await post('/v1/chat/completions', {
+      model: 'gpt-9',
+      messages: [{ role: 'user', content: 'x' }],
+    })
+    expect(chatUnknown.status).toBe(404)
+    const big = await post('/v1/chat/completions', 'x'.repeat(2 << 20))
+    expect(big.status).toBe(413)
+    expect((await big.json()).error.code).toBe('BODY_TOO_LARGE')
+    const shape = await post('/v2/models/digits/infer', {
+      inputs: [{ name: 'input', shape: [1, 783], datatype: 'FP32', data: new Array(783).fill(0) }],
+    })
+    expect((await shape.json()).error.code).toBe('WRONG_SHAPE')
+    const notJson = await post('/v1/chat/completions', '{')
+    expect((await notJson.json()).error.code).toBe('INVALID_JSON')
+  })
+
+  it('claims the best voucher on chain, once, and the payee is paid exactly that', async () => {
+    const best = miner.ledger.channel(channelId)?.best.cumulativeAmount ?? 0n
+    const claim = await miner.claimer.claimDue({ all: true })
+    expect(claim?.paid).toBe(best)
+    expect(miner.ledger.channel(channelId)?.claimed).toBe(best)
+    expect(await miner.claimer.claimDue({ all: true })).toBeUndefined()
+  })
+
+  it('claims inside the window when the payer requests a close with a stale voucher outstanding', async () => {
+    const v = await voucher(served() + 1_000n)
+    expect((await post('/v2/models/digits/infer', digit(5), v)).status).toBe(200)
+    await requestClose(t.wallet(payer), { paymentChannels: addresses.paymentChannels, channelId })
+    // The miner's tick sees the close request and claims without being asked.
+    const deadline = Date.now() + 10_000
+    while (miner.ledger.channel(channelId)?.claimed !== v.cumulativeAmount && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(miner.ledger.channel(channelId)?.claimed).toBe(v.cumulativeAmount)
+    const closing = await post('/v2/models/digits/infer', digit(5), await voucher(served() + 1_000n))
+    expect((await closing.json()).error.code).toBe('CHANNEL_CLOSING')
+  })
+})
