@@ -25,6 +25,7 @@ import { type AnvilProcess, startAnvil } from './devnet/anvil.ts'
 import { ensureDevnetContracts } from './devnet/deploy.ts'
 import { devnetPaths, findRunningDevnet, lockDataDir } from './devnet/devnet.ts'
 import { createApp, listen, type NodeState } from './http/server.ts'
+import { type Roles, startRoles } from './roles/startRoles.ts'
 import { createContentStore } from './storage/contentStore.ts'
 
 export type MycelNode = {
@@ -38,6 +39,8 @@ export type MycelNode = {
   addresses: MycelAddresses
   /** Milliseconds from start() to ready. */
   startupMs: number
+  /** The miner and gateway this node runs (see `miner` and `gateway` options). */
+  roles: Roles
   stop: () => Promise<void>
 }
 
@@ -187,6 +190,24 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       headBlock: () => (head > indexer.indexedBlock ? head : indexer.indexedBlock),
       indexedBlock: () => indexer.indexedBlock,
     }
+    signal?.throwIfAborted()
+    // The paid-inference roles.
+    state.reason = 'starting the miner and the gateway'
+    const roles = await startRoles(common, {
+      db,
+      client,
+      chain,
+      rpcUrl,
+      chainId,
+      devnet: chainMode !== 'external',
+      addresses,
+      store,
+      syncIndex: () => indexer.syncOnce(),
+    })
+    shutdown.add('roles', () => roles.stop())
+    if (roles.gateway) state.gateway = roles.gateway.app
+    state.payments = roles.view
+
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
     state.ready = true
     state.reason = 'ready'
@@ -204,7 +225,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
 
     const startupMs = Math.round(performance.now() - started)
     log.info({ msg: 'node ready', url, chainId, startupMs, ...addresses })
-    return { common, url, rpcUrl, chainId, chainMode, addresses, startupMs, stop: () => shutdown.run('stop') }
+    return { common, url, rpcUrl, chainId, chainMode, addresses, startupMs, roles, stop: () => shutdown.run('stop') }
   }
 }
 

@@ -31,6 +31,29 @@ const httpUrl = z
   .string()
   .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { error: 'expected an http:// or https:// URL' })
 
+/** A list from a config-file array or a comma-separated string (environment, flags). */
+const list = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v.length > 0)
+      : value,
+  z.array(z.string().min(1)).min(1, { error: 'expected at least one entry' }),
+)
+
+/** A whole number of token units, as decimal digits (numbers in JSON are accepted when exact). */
+const tokenAmount = z.preprocess(
+  (value) => (typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value),
+  z.string().regex(/^(0|[1-9]\d{0,29})$/, { error: 'expected a whole number of token units, e.g. "1000000"' }),
+)
+
+const price = z.strictObject({ perRequest: tokenAmount.optional(), per1kUnits: tokenAmount.optional() })
+
+/** `auto`: on when the node runs the devnet (embedded or `mycel devnet`), off on an external chain. */
+const role = z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' })
+
 export const optionsSchema = z.strictObject({
   dataDir: z.string().min(1).default('./.mycel'),
   rpcUrl: httpUrl.optional(),
@@ -49,6 +72,53 @@ export const optionsSchema = z.strictObject({
   seed: z.stringbool().or(z.boolean()).default(true),
   /** Serve the dashboard from this folder (set by the CLI to apps/web). */
   dashboardDir: z.string().optional(),
+  /** Token that miners are paid in and gateways pay with; on the devnet, the test stablecoin by default. */
+  paymentToken: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'expected a token address (0x followed by 40 hex digits)' })
+    .optional(),
+  /** Run a miner serving `minerModels`. */
+  miner: role.default('auto'),
+  /** Built-in ids (digits, text), .onnx files (`name=path` to choose the id), or OpenAI-compatible upstream URLs. */
+  minerModels: list.default(['digits', 'text']),
+  minerPort: port.default(8081),
+  /** URL published on chain for the miner; defaults to http://host:minerPort. */
+  minerPublicUrl: httpUrl.optional(),
+  /** `dev:N` (devnet test account N) or a keystore name (password in MYCEL_PASSWORD / MYCEL_PASSWORD_FILE). */
+  minerKey: z.string().min(1).default('dev:2'),
+  /** Subnets (by name) the miner registers in. */
+  minerSubnets: list.default(['text', 'digits']),
+  /** Prices per model id ("*" for all others), in token units: { "text": { "perRequest": "100", "per1kUnits": "1000" } }. */
+  minerPrices: z
+    .preprocess(
+      (value) => {
+        if (typeof value !== 'string') return value
+        try {
+          return JSON.parse(value)
+        } catch {
+          return value
+        }
+      },
+      z.record(z.string().min(1), price),
+    )
+    .default({}),
+  /** Claim a channel once it owes this much (token units). */
+  claimThreshold: tokenAmount.default('1000000'),
+  /** Claim a channel whose oldest unclaimed voucher is this old. */
+  claimMaxAgeSeconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400)
+    .default(3600),
+  /** Run the gateway (`/v1`, `/v2` on the node's port). */
+  gateway: role.default('auto'),
+  /** The gateway's paying account: `dev:N` or a keystore name. */
+  gatewayKey: z.string().min(1).default('dev:1'),
+  /** Most the gateway deposits in all its channels together (token units). */
+  gatewayBudget: tokenAmount.default('100000000'),
+  /** Deposit of each channel the gateway opens, and of each top-up (token units). */
+  gatewayChannelDeposit: tokenAmount.default('10000000'),
 })
 
 export type NodeOptions = z.output<typeof optionsSchema>
@@ -68,6 +138,20 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   stateIntervalSeconds: 'MYCEL_STATE_INTERVAL',
   seed: 'MYCEL_SEED',
   dashboardDir: 'MYCEL_DASHBOARD_DIR',
+  paymentToken: 'MYCEL_PAYMENT_TOKEN',
+  miner: 'MYCEL_MINER',
+  minerModels: 'MYCEL_MINER_MODELS',
+  minerPort: 'MYCEL_MINER_PORT',
+  minerPublicUrl: 'MYCEL_MINER_PUBLIC_URL',
+  minerKey: 'MYCEL_MINER_KEY',
+  minerSubnets: 'MYCEL_MINER_SUBNETS',
+  minerPrices: 'MYCEL_MINER_PRICES',
+  claimThreshold: 'MYCEL_CLAIM_THRESHOLD',
+  claimMaxAgeSeconds: 'MYCEL_CLAIM_MAX_AGE',
+  gateway: 'MYCEL_GATEWAY',
+  gatewayKey: 'MYCEL_GATEWAY_KEY',
+  gatewayBudget: 'MYCEL_GATEWAY_BUDGET',
+  gatewayChannelDeposit: 'MYCEL_GATEWAY_CHANNEL_DEPOSIT',
 }
 
 /** The CLI flag for each option that has one (others are set by environment or config file only). */
@@ -80,6 +164,13 @@ export const optionFlag: Partial<Record<keyof NodeOptions, string>> = {
   logLevel: '--log-level',
   logFormat: '--log-format',
   seed: '--no-seed',
+  miner: '--miner',
+  minerModels: '--model',
+  minerPort: '--miner-port',
+  minerKey: '--miner-key',
+  gateway: '--gateway',
+  gatewayKey: '--gateway-key',
+  paymentToken: '--payment-token',
 }
 
 const flagOf = (key: string) => optionFlag[key as keyof NodeOptions] ?? key

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import type { Common } from '../common/common.ts'
 import { NodeError, PortInUseError } from '../common/errors.ts'
 import type { Db } from '../db/database.ts'
@@ -23,6 +23,10 @@ export type NodeState = {
   contracts?: Record<string, string>
   db?: Db
   store?: ContentStore
+  /** The gateway's OpenAI-compatible and Open Inference Protocol routes (`/v1`, `/v2`), once it runs. */
+  gateway?: { fetch: (request: Request) => Response | Promise<Response> }
+  /** Channels, miners, models, prices and paid requests, for `/api/payments` and the dashboard. */
+  payments?: () => unknown
 }
 
 const mime: Record<string, string> = {
@@ -103,6 +107,22 @@ export function createApp(common: Common, state: NodeState) {
     if (!bytes) return c.json(jsonError('NOT_FOUND', `No content ${c.req.param('cid')} in this node's store.`), 404)
     return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/octet-stream' })
   })
+
+  app.get('/api/payments', (c) => {
+    if (!state.payments)
+      return c.json(jsonError('NOT_READY', state.ready ? 'This node runs no gateway or miner.' : state.reason), 503)
+    return c.json(state.payments())
+  })
+
+  const gateway = (c: Context) =>
+    state.gateway
+      ? state.gateway.fetch(c.req.raw)
+      : c.json(
+          jsonError('NOT_READY', state.ready ? 'This node runs no gateway (set gateway: true).' : state.reason),
+          503,
+        )
+  app.all('/v1/*', gateway)
+  app.all('/v2/*', gateway)
 
   app.all('/api/*', (c) => c.json(jsonError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`), 404))
 

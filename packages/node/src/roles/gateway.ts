@@ -1,0 +1,562 @@
+/**
+ * The gateway role: what an app points the official `openai` client at. It finds miners and their prices on chain
+ * (each miner's offer document is committed by CID in the registry and checked against what its endpoint serves),
+ * opens and tops up a channel per miner within a budget, pays each request with a voucher signed by its session key
+ * (recorded before it is sent), routes by price, health and latency, retries on another miner when one fails
+ * before answering (the failed attempt's price is released, so nothing is paid twice), and streams through.
+ */
+import { cidOfBytes, depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
+import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Address, PublicClient } from 'viem'
+import type { LocalAccount } from 'viem/accounts'
+import { z } from 'zod'
+import type { Common } from '../common/common.ts'
+import type { Db } from '../db/database.ts'
+import { errorBody } from '../inference/openai.ts'
+import {
+  createGatewayLedger,
+  type GatewayChannel,
+  type GatewayLedger,
+  type Payment,
+} from '../payments/gatewayLedger.ts'
+import { maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
+import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
+import { MAX_TENSOR_BODY, MAX_TEXT_BODY } from './miner.ts'
+
+const decimal = z.string().regex(/^(0|[1-9]\d{0,29})$/)
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
+const offerSchema = z.looseObject({
+  kind: z.literal('mycel/miner-offer'),
+  version: z.literal(1),
+  chainId: z.number().int(),
+  paymentChannels: address,
+  payee: address,
+  token: address,
+  endpoint: z.string(),
+  models: z
+    .array(
+      z.looseObject({
+        id: z.string().min(1).max(200),
+        task: z.enum(['text-generation', 'tensor']),
+        description: z.string().max(2000).optional(),
+        price: z.object({ perRequest: decimal, per1kUnits: decimal }),
+        unit: z.enum(['token', 'instance']),
+        maxUnitsPerRequest: z.number().int().min(0),
+      }),
+    )
+    .max(1000),
+})
+
+export type MinerEntry = {
+  payee: Address
+  endpoint: string
+  offerCid: string
+  models: Map<string, { task: 'text-generation' | 'tensor'; price: Price; maxUnits: bigint }>
+  /** Smoothed response time in ms (time to the response headers). */
+  latencyMs: number
+  failures: number
+  lastFailureAt: number
+  lastError?: string
+}
+
+export type GatewayParameters = {
+  db: Db
+  client: PublicClient
+  /** The payer: opens channels and deposits. */
+  wallet: WriteClient
+  /** The hot key that signs vouchers. */
+  session: LocalAccount
+  chainId: number
+  paymentChannels: Address
+  token: Address
+  /** Most the gateway deposits in all channels together (token units). */
+  budget: bigint
+  /** Deposit of each new channel, and of each top-up (token units). */
+  channelDeposit: bigint
+}
+
+export type Gateway = {
+  app: Hono
+  discover: () => Promise<MinerEntry[]>
+  /** Opens a channel to every discovered miner that has none (within the budget). */
+  ensureChannels: () => Promise<GatewayChannel[]>
+  miners: () => MinerEntry[]
+  ledger: GatewayLedger
+  stats: () => { paidRequests: number; failedAttempts: number; deposited: bigint }
+}
+
+const FETCH_TIMEOUT_MS = 5_000
+const RETRY_AFTER_FAILURE_MS = 15_000
+const MAX_ATTEMPTS = 3
+
+export function createGateway(common: Common, p: GatewayParameters): Gateway {
+  const log = common.logger.child({ role: 'gateway' })
+  const { metrics } = common
+  const ledger = createGatewayLedger({
+    db: p.db,
+    session: p.session,
+    domain: { chainId: p.chainId, paymentChannels: p.paymentChannels },
+  })
+  const miners = new Map<string, MinerEntry>()
+  let paidRequests = 0
+  let failedAttempts = 0
+
+  /** One payer transaction at a time (nonces, allowances); per payee one open/top-up at a time. */
+  let txQueue: Promise<unknown> = Promise.resolve()
+  const inTx = <T>(f: () => Promise<T>): Promise<T> => {
+    const next = txQueue.then(f)
+    txQueue = next.catch(() => undefined)
+    return next
+  }
+  const opening = new Map<string, Promise<GatewayChannel>>()
+
+  const deposited = () => ledger.channels().reduce((sum, c) => sum + (c.closed ? 0n : c.deposit), 0n)
+
+  async function discover(): Promise<MinerEntry[]> {
+    const rows = p.db
+      .prepare(
+        "SELECT DISTINCT hotkey, endpoint, metadata_cid FROM neurons WHERE role = 'miner' AND metadata_cid != ''",
+      )
+      .all() as { hotkey: string; endpoint: string; metadata_cid: string }[]
+    await Promise.all(
+      rows.map(async (row) => {
+        const key = row.hotkey.toLowerCase()
+        const known = miners.get(key)
+        if (known && known.offerCid === row.metadata_cid && known.endpoint === row.endpoint) return
+        try {
+          const entry = await fetchOffer(row.hotkey as Address, row.endpoint, row.metadata_cid)
+          miners.set(key, { ...entry, latencyMs: known?.latencyMs ?? 0, failures: 0, lastFailureAt: 0 })
+        } catch (error) {
+          log.warn({
+            msg: 'miner offer rejected',
+            miner: row.hotkey,
+            endpoint: row.endpoint,
+            err: (error as Error).message,
+          })
+        }
+      }),
+    )
+    return [...miners.values()]
+  }
+
+  async function fetchOffer(payee: Address, endpoint: string, cid: string) {
+    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/v1/mycel/offer`, {
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    })
+    if (!response.ok) throw new Error(`offer: HTTP ${response.status}`)
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    const actual = await cidOfBytes(bytes)
+    if (actual !== cid)
+      throw new Error(`the endpoint's offer hashes to ${actual}, not the CID ${cid} published on chain`)
+    const offer = offerSchema.parse(JSON.parse(new TextDecoder().decode(bytes)))
+    if (offer.chainId !== p.chainId || offer.paymentChannels.toLowerCase() !== p.paymentChannels.toLowerCase()) {
+      throw new Error(`the offer is for chain ${offer.chainId} / contract ${offer.paymentChannels}, not this network`)
+    }
+    if (offer.payee.toLowerCase() !== payee.toLowerCase())
+      throw new Error(`the offer pays ${offer.payee}, not the registered hotkey ${payee}`)
+    const models = new Map<string, { task: 'text-generation' | 'tensor'; price: Price; maxUnits: bigint }>()
+    if (offer.token.toLowerCase() === p.token.toLowerCase()) {
+      for (const m of offer.models) {
+        models.set(m.id, {
+          task: m.task,
+          price: { perRequest: BigInt(m.price.perRequest), per1kUnits: BigInt(m.price.per1kUnits) },
+          maxUnits: BigInt(m.maxUnitsPerRequest),
+        })
+      }
+    }
+    return { payee, endpoint: endpoint.replace(/\/+$/, ''), offerCid: cid, models }
+  }
+
+  /** The channel to `miner`, opened (or topped up) so that it can pay `need` more. */
+  function channelFor(miner: MinerEntry, need: bigint): Promise<GatewayChannel> {
+    const existing = ledger.forPayee(miner.payee, p.token)
+    if (existing && existing.committed + need <= existing.deposit) {
+      if (existing.endpoint !== miner.endpoint) ledger.update(existing.channelId, { endpoint: miner.endpoint })
+      return Promise.resolve(existing)
+    }
+    const key = miner.payee.toLowerCase()
+    const running = opening.get(key)
+    if (running) return running.then((c) => (c.committed + need <= c.deposit ? c : channelFor(miner, need)))
+    const work = inTx(async () => {
+      const current = ledger.forPayee(miner.payee, p.token)
+      const amount = p.channelDeposit > need ? p.channelDeposit : need
+      if (deposited() + amount > p.budget) {
+        throw new GatewayError(
+          402,
+          'BUDGET_EXHAUSTED',
+          `The gateway's budget of ${p.budget} token units is committed to channels; raise gatewayBudget or close channels.`,
+        )
+      }
+      if (current) {
+        await depositToChannel(p.wallet, { paymentChannels: p.paymentChannels, channelId: current.channelId, amount })
+        const deposit = current.deposit + amount
+        await setSessionSigner(p.wallet, {
+          paymentChannels: p.paymentChannels,
+          channelId: current.channelId,
+          signer: p.session.address,
+          cap: deposit,
+        })
+        ledger.update(current.channelId, { deposit })
+        log.info({
+          msg: 'channel topped up',
+          channelId: current.channelId.toString(),
+          miner: miner.payee,
+          deposit: deposit.toString(),
+        })
+        return ledger.get(current.channelId) as GatewayChannel
+      }
+      const { channelId } = await openChannel(p.wallet, {
+        paymentChannels: p.paymentChannels,
+        payee: miner.payee,
+        token: p.token,
+        amount,
+        sessionSigner: p.session.address,
+        sessionCap: amount,
+      })
+      const channel: GatewayChannel = {
+        channelId,
+        payee: miner.payee,
+        endpoint: miner.endpoint,
+        token: p.token,
+        deposit: amount,
+        sessionSigner: p.session.address,
+        committed: 0n,
+        signed: 0n,
+        requests: 0n,
+        units: 0n,
+        closed: false,
+      }
+      ledger.add(channel)
+      log.info({
+        msg: 'channel opened',
+        channelId: channelId.toString(),
+        miner: miner.payee,
+        deposit: amount.toString(),
+      })
+      return channel
+    })
+    opening.set(key, work)
+    return work.finally(() => opening.delete(key))
+  }
+
+  async function ensureChannels() {
+    const opened: GatewayChannel[] = []
+    for (const miner of miners.values()) {
+      if (miner.models.size === 0) continue
+      try {
+        opened.push(await channelFor(miner, 0n))
+      } catch (error) {
+        log.warn({ msg: 'cannot open a channel', miner: miner.payee, err: (error as Error).message.split('\n')[0] })
+      }
+    }
+    return opened
+  }
+
+  const healthy = (m: MinerEntry) => m.failures === 0 || Date.now() - m.lastFailureAt > RETRY_AFTER_FAILURE_MS
+
+  /** Miners serving `model`, cheapest first, then fastest; unhealthy ones last. */
+  function candidates(model: string): { miner: MinerEntry; price: Price; maxUnits: bigint }[] {
+    const list: { miner: MinerEntry; price: Price; maxUnits: bigint }[] = []
+    for (const miner of miners.values()) {
+      const offered = miner.models.get(model)
+      if (offered) list.push({ miner, price: offered.price, maxUnits: offered.maxUnits })
+    }
+    const typical = (x: { price: Price }) => x.price.perRequest + meteredCost(x.price, 1000n)
+    return list.sort(
+      (a, b) =>
+        Number(healthy(b.miner)) - Number(healthy(a.miner)) ||
+        (typical(a) < typical(b) ? -1 : typical(a) > typical(b) ? 1 : 0) ||
+        a.miner.latencyMs - b.miner.latencyMs,
+    )
+  }
+
+  const app = new Hono()
+  const fail = (c: Context, status: 400 | 402 | 404 | 413 | 502 | 503, code: string, message: string) =>
+    c.json(errorBody(code, message), status)
+  const limit = (size: number) =>
+    bodyLimit({
+      maxSize: size,
+      onError: (c) => {
+        c.header('connection', 'close')
+        return fail(c, 413, 'BODY_TOO_LARGE', `The request body exceeds ${size} bytes.`)
+      },
+    })
+  app.use('/v1/*', limit(MAX_TEXT_BODY))
+  app.use('/v2/*', limit(MAX_TENSOR_BODY))
+
+  app.get('/v1/models', async (c) => {
+    if (miners.size === 0) await discover()
+    const ids = new Map<string, { task: string; miners: number; cheapest: Price }>()
+    for (const m of miners.values()) {
+      for (const [id, offered] of m.models) {
+        const seen = ids.get(id)
+        if (!seen) ids.set(id, { task: offered.task, miners: 1, cheapest: offered.price })
+        else {
+          seen.miners += 1
+          if (offered.price.perRequest < seen.cheapest.perRequest) seen.cheapest = offered.price
+        }
+      }
+    }
+    return c.json({
+      object: 'list',
+      data: [...ids].map(([id, info]) => ({
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: 'mycel',
+        mycel: {
+          task: info.task,
+          miners: info.miners,
+          price: { perRequest: info.cheapest.perRequest.toString(), per1kUnits: info.cheapest.per1kUnits.toString() },
+          token: p.token,
+        },
+      })),
+    })
+  })
+
+  /** Forwards a paid request, trying up to {@link MAX_ATTEMPTS} miners. */
+  async function forward(
+    c: Context,
+    path: string,
+    model: string,
+    body: Record<string, unknown>,
+    stream: boolean,
+    clientWantsUsage: boolean,
+  ) {
+    let list = candidates(model)
+    if (list.length === 0) {
+      await discover()
+      list = candidates(model)
+    }
+    if (list.length === 0)
+      return fail(
+        c,
+        404,
+        'MODEL_NOT_FOUND',
+        `No miner on this network serves model "${model}" in token ${p.token}. See GET /v1/models.`,
+      )
+    let lastError = 'no miner answered'
+    for (const { miner, price, maxUnits } of list.slice(0, MAX_ATTEMPTS)) {
+      let channel: GatewayChannel
+      try {
+        channel = await channelFor(miner, maxRequestCost(price, maxUnits))
+      } catch (error) {
+        if (error instanceof GatewayError) return fail(c, error.status, error.code, error.message)
+        lastError = `cannot open a channel to ${miner.payee}: ${(error as Error).message.split('\n')[0]}`
+        continue
+      }
+      for (let round = 0; round < 2; round++) {
+        const payment = await ledger.pay(channel.channelId, price.perRequest, model)
+        const started = performance.now()
+        let response: Response
+        try {
+          response = await fetch(`${miner.endpoint}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', [VOUCHER_HEADER]: encodeVoucherHeader(payment.voucher) },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(60_000),
+          })
+        } catch (error) {
+          ledger.failed(payment)
+          markFailure(miner, (error as Error).message)
+          lastError = `miner ${miner.payee} did not answer: ${(error as Error).message}`
+          break
+        }
+        miner.latencyMs =
+          miner.latencyMs === 0
+            ? performance.now() - started
+            : miner.latencyMs * 0.8 + (performance.now() - started) * 0.2
+        if (response.status === 402) {
+          const refusal = (await response.json().catch(() => ({}))) as {
+            error?: { code?: string; message?: string; payment?: { requiredAmount?: string } }
+          }
+          ledger.failed(payment)
+          const required = refusal.error?.payment?.requiredAmount
+          // The miner counts more served than we do (e.g. a request it served whose answer we lost): pay up once.
+          if (
+            refusal.error?.code === 'UNDERPAID' &&
+            required &&
+            round === 0 &&
+            ledger.reconcile(channel.channelId, BigInt(required), price.perRequest, maxRequestCost(price, maxUnits))
+          ) {
+            continue
+          }
+          markFailure(miner, refusal.error?.message ?? 'payment refused')
+          lastError = `miner ${miner.payee} refused payment: ${refusal.error?.code ?? 'unknown'}`
+          break
+        }
+        if (response.status >= 500) {
+          ledger.failed(payment)
+          markFailure(miner, `HTTP ${response.status}`)
+          lastError = `miner ${miner.payee} failed with HTTP ${response.status}`
+          await response.body?.cancel()
+          break
+        }
+        if (response.status !== 200) {
+          // The request itself is wrong (400, 404, 413): nothing was served; pass the miner's answer through.
+          ledger.failed(payment)
+          return new Response(response.body, {
+            status: response.status,
+            headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
+          })
+        }
+        miner.failures = 0
+        if (!stream) {
+          const json = (await response.json()) as { mycel?: { units?: number } }
+          settle(payment, price, maxUnits, json.mycel?.units)
+          return c.json(json)
+        }
+        return new Response(
+          passThrough(response.body as ReadableStream<Uint8Array>, payment, price, maxUnits, clientWantsUsage),
+          {
+            status: 200,
+            headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+          },
+        )
+      }
+    }
+    return fail(
+      c,
+      502,
+      'NO_MINER_AVAILABLE',
+      `No miner could serve "${model}": ${lastError}. Nothing was charged for the failed attempts.`,
+    )
+  }
+
+  function settle(payment: Payment, price: Price, maxUnits: bigint, units: number | undefined) {
+    // The miner's unit count, never above what one request may use.
+    const used =
+      units === undefined || !Number.isSafeInteger(units) || units < 0
+        ? 0n
+        : BigInt(units) > maxUnits
+          ? maxUnits
+          : BigInt(units)
+    ledger.served(payment, meteredCost(price, used), used)
+    paidRequests += 1
+    metrics.inc('mycel_gateway_paid_requests_total', 'Requests the gateway paid for.')
+  }
+
+  function markFailure(miner: MinerEntry, reason: string) {
+    miner.failures += 1
+    miner.lastFailureAt = Date.now()
+    miner.lastError = reason
+    failedAttempts += 1
+    metrics.inc('mycel_gateway_failed_attempts_total', 'Attempts a miner failed (retried elsewhere).')
+    log.warn({ msg: 'miner attempt failed', miner: miner.payee, reason })
+  }
+
+  /** Streams the miner's SSE through, reading the usage chunk to settle; drops it when the client did not ask. */
+  function passThrough(
+    source: ReadableStream<Uint8Array>,
+    payment: Payment,
+    price: Price,
+    maxUnits: bigint,
+    keepUsage: boolean,
+  ) {
+    const decoder = new TextDecoder()
+    const encoder = new TextEncoder()
+    let buffer = ''
+    let units: number | undefined
+    return source.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(bytes, controller) {
+          buffer += decoder.decode(bytes, { stream: true })
+          let end = buffer.indexOf('\n\n')
+          while (end >= 0) {
+            const event = buffer.slice(0, end + 2)
+            buffer = buffer.slice(end + 2)
+            end = buffer.indexOf('\n\n')
+            const data = event
+              .split('\n')
+              .find((l) => l.startsWith('data:'))
+              ?.slice(5)
+              .trim()
+            if (data && data !== '[DONE]' && data.includes('"usage"')) {
+              try {
+                const chunk = JSON.parse(data) as { usage?: unknown; mycel?: { units?: number } }
+                if (chunk.usage) {
+                  units = chunk.mycel?.units
+                  if (!keepUsage) continue
+                }
+              } catch {}
+            }
+            if (data === '[DONE]') settle(payment, price, maxUnits, units)
+            controller.enqueue(encoder.encode(event))
+          }
+        },
+        flush(controller) {
+          if (buffer.length > 0) controller.enqueue(encoder.encode(buffer))
+          // A stream cut short still used the up-front price; usage unknown is metered as zero.
+          if (!payment.done) settle(payment, price, maxUnits, units)
+        },
+      }),
+    )
+  }
+
+  async function readBody(c: Context): Promise<Record<string, unknown> | Response> {
+    let body: unknown
+    try {
+      body = await c.req.json()
+    } catch {
+      return fail(c, 400, 'INVALID_JSON', 'The request body is not valid JSON.')
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return fail(c, 400, 'INVALID_REQUEST', 'The request body must be a JSON object.')
+    return body as Record<string, unknown>
+  }
+
+  const textRoute = (path: string) => async (c: Context) => {
+    const body = await readBody(c)
+    if (body instanceof Response) return body
+    if (typeof body.model !== 'string' || body.model.length === 0)
+      return fail(c, 400, 'INVALID_REQUEST', 'model: expected the id of a model (see GET /v1/models).')
+    const stream = body.stream === true
+    const wantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
+    const forwarded = stream
+      ? { ...body, stream_options: { ...((body.stream_options as object) ?? {}), include_usage: true } }
+      : body
+    return forward(c, path, body.model, forwarded, stream, wantsUsage)
+  }
+  app.post('/v1/chat/completions', textRoute('/v1/chat/completions'))
+  app.post('/v1/completions', textRoute('/v1/completions'))
+  app.post('/v2/models/:name/infer', async (c) => {
+    const body = await readBody(c)
+    if (body instanceof Response) return body
+    const name = c.req.param('name')
+    return forward(c, `/v2/models/${encodeURIComponent(name)}/infer`, name, body, false, false)
+  })
+  app.get('/v2/models/:name', async (c) => {
+    const [first] = candidates(c.req.param('name'))
+    if (!first) return fail(c, 404, 'MODEL_NOT_FOUND', `No miner serves model "${c.req.param('name')}".`)
+    const response = await fetch(`${first.miner.endpoint}/v2/models/${encodeURIComponent(c.req.param('name'))}`, {
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    }).catch(() => undefined)
+    if (!response) return fail(c, 502, 'MINER_UNREACHABLE', `The miner ${first.miner.payee} did not answer.`)
+    return c.json(await response.json(), response.status as 200)
+  })
+  app.get('/v2/health/ready', (c) => c.json({ ready: miners.size > 0 }))
+  app.get('/v2/health/live', (c) => c.json({ live: true }))
+  app.all('/v1/*', (c) => fail(c, 404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path} on the gateway.`))
+  app.all('/v2/*', (c) => fail(c, 404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path} on the gateway.`))
+
+  return {
+    app,
+    discover,
+    ensureChannels,
+    miners: () => [...miners.values()],
+    ledger,
+    stats: () => ({ paidRequests, failedAttempts, deposited: deposited() }),
+  }
+}
+
+export class GatewayError extends Error {
+  override name = 'GatewayError'
+  readonly status: 402 | 503
+  readonly code: string
+  constructor(status: 402 | 503, code: string, message: string) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The gateway's session key: a hot key that signs vouchers, authorized per channel with a cap, so the paying key
+ * only opens and tops up channels. It is created once and kept encrypted at rest (Web3 Secret Storage v3) in
+ * `<dataDir>/keystore/gateway-session.json`. The password is MYCEL_PASSWORD when set; otherwise a random one is
+ * created in `<dataDir>/secrets/gateway-session.password` (mode 0600), so an unattended node can restart.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { generatePrivateKey, type LocalAccount } from 'viem/accounts'
+import { keystoreDir, LIGHT_SCRYPT } from '../keys/keystore.ts'
+
+const NAME = 'gateway-session'
+
+export function loadSessionKey(dataDir: string): LocalAccount {
+  const keys = keystoreDir(join(dataDir, 'keystore'))
+  let password = process.env.MYCEL_PASSWORD
+  if (password === undefined) {
+    const dir = join(dataDir, 'secrets')
+    const file = join(dir, `${NAME}.password`)
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' })
+    }
+    password = readFileSync(file, 'utf8').trim()
+  }
+  if (!existsSync(join(keys.dir, `${NAME}.json`))) keys.save(NAME, generatePrivateKey(), password, LIGHT_SCRYPT)
+  return keys.unlock(NAME, password)
+}

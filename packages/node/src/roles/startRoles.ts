@@ -1,0 +1,217 @@
+/**
+ * Starts the node's paid-inference roles after the chain and the index are ready: a miner (models, prices, claims)
+ * and a gateway (discovery, channels, routing). With `auto` both run on the devnet, so `npm start` is a working
+ * market; on an external chain each is turned on explicitly with its key.
+ */
+import type { Address, Chain, PublicClient } from 'viem'
+import type { Common } from '../common/common.ts'
+import { NodeError } from '../common/errors.ts'
+import type { Db } from '../db/database.ts'
+import { loadModels } from '../inference/models.ts'
+import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
+import type { ContentStore } from '../storage/contentStore.ts'
+import { roleAccount, walletFor } from './accounts.ts'
+import { createGateway, type Gateway } from './gateway.ts'
+import { type Miner, startMiner } from './miner.ts'
+import { loadSessionKey } from './sessionKey.ts'
+
+/** Prices of the built-in models unless configured: digits per image, text per request plus per 1,000 characters. */
+export const DEFAULT_PRICES: Record<string, Price> = {
+  digits: { perRequest: 1_000n, per1kUnits: 0n },
+  text: { perRequest: 100n, per1kUnits: 1_000n },
+  '*': { perRequest: 1_000n, per1kUnits: 0n },
+}
+
+export type Roles = { miner?: Miner; gateway?: Gateway; view: () => unknown; stop: () => Promise<void> }
+
+export async function startRoles(
+  common: Common,
+  ctx: {
+    db: Db
+    client: PublicClient
+    chain: Chain
+    rpcUrl: string
+    chainId: number
+    devnet: boolean
+    addresses: { paymentChannels: Address; subnetRegistry: Address; testUsd?: Address | undefined }
+    store: ContentStore
+    /** Brings the registry index up to date (so the gateway sees a miner registered just now). */
+    syncIndex: () => Promise<unknown>
+  },
+): Promise<Roles> {
+  const { options, logger } = common
+  const on = (value: 'auto' | 'on' | 'off') => value === 'on' || (value === 'auto' && ctx.devnet)
+  const roles: Roles = { view: () => paymentsView(ctx.db, roles), stop: async () => {} }
+  if (!on(options.miner) && !on(options.gateway)) return roles
+  const token = (options.paymentToken ?? ctx.addresses.testUsd) as Address | undefined
+  if (!token) {
+    throw new NodeError(
+      'NO_PAYMENT_TOKEN',
+      'Set paymentToken (--payment-token / MYCEL_PAYMENT_TOKEN) to the ERC-20 the market is paid in.',
+      { exitCode: 2 },
+    )
+  }
+  const stops: (() => Promise<void>)[] = []
+  roles.stop = async () => {
+    for (const stop of stops.reverse()) await stop()
+  }
+  try {
+    if (on(options.miner)) {
+      const account = roleAccount(options.minerKey, {
+        chainId: ctx.chainId,
+        dataDir: options.dataDir,
+        setting: 'minerKey',
+      })
+      const models = await loadModels(options.minerModels)
+      const priceOf = (id: string): Price => {
+        const configured = options.minerPrices[id] ?? options.minerPrices['*']
+        if (configured) return parsePrice(configured, `minerPrices.${id}`)
+        return DEFAULT_PRICES[id] ?? (DEFAULT_PRICES['*'] as Price)
+      }
+      let served: { model: (typeof models)[number]; price: Price }[]
+      try {
+        served = models.map((model) => ({ model, price: priceOf(model.id) }))
+      } catch (error) {
+        await Promise.all(models.map((m) => m.close()))
+        throw new NodeError('INVALID_CONFIG', `Invalid config: ${(error as Error).message}.`, { exitCode: 2 })
+      }
+      roles.miner = await startMiner(common, {
+        db: ctx.db,
+        client: ctx.client,
+        wallet: walletFor(account, ctx.chain, ctx.rpcUrl),
+        chainId: ctx.chainId,
+        paymentChannels: ctx.addresses.paymentChannels,
+        registry: ctx.addresses.subnetRegistry,
+        token,
+        models: served,
+        host: options.host,
+        port: options.minerPort,
+        publicUrl: options.minerPublicUrl,
+        subnets: options.minerSubnets,
+        store: ctx.store,
+        policy: {
+          threshold: BigInt(options.claimThreshold),
+          maxAgeMs: options.claimMaxAgeSeconds * 1000,
+          safetySeconds: 300n,
+          maxBatch: 100,
+        },
+        tickMs: Math.max(options.pollIntervalMs, 200),
+      })
+      stops.push(() => (roles.miner as Miner).stop())
+      await ctx.syncIndex()
+    }
+    if (on(options.gateway)) {
+      const payer = roleAccount(options.gatewayKey, {
+        chainId: ctx.chainId,
+        dataDir: options.dataDir,
+        setting: 'gatewayKey',
+      })
+      const gateway = createGateway(common, {
+        db: ctx.db,
+        client: ctx.client,
+        wallet: walletFor(payer, ctx.chain, ctx.rpcUrl),
+        session: loadSessionKey(options.dataDir),
+        chainId: ctx.chainId,
+        paymentChannels: ctx.addresses.paymentChannels,
+        token,
+        budget: BigInt(options.gatewayBudget),
+        channelDeposit: BigInt(options.gatewayChannelDeposit),
+      })
+      roles.gateway = gateway
+      await gateway.discover()
+      const opened = await gateway.ensureChannels()
+      logger.info({ msg: 'gateway ready', miners: gateway.miners().length, channels: opened.length })
+      let stopped = false
+      let timer: NodeJS.Timeout | undefined
+      const rediscover = async () => {
+        try {
+          await gateway.discover()
+        } catch (error) {
+          logger.warn({ msg: 'gateway discovery failed', err: (error as Error).message })
+        } finally {
+          if (!stopped) timer = setTimeout(rediscover, 10_000)
+        }
+      }
+      timer = setTimeout(rediscover, 10_000)
+      stops.push(async () => {
+        stopped = true
+        if (timer) clearTimeout(timer)
+      })
+    }
+  } catch (error) {
+    await roles.stop()
+    throw error
+  }
+  return roles
+}
+
+/** What `/api/payments` and the dashboard show. */
+function paymentsView(db: Db, roles: Roles) {
+  const miner = roles.miner
+  const gateway = roles.gateway
+  const recent = db
+    .prepare(
+      'SELECT channel_id, cumulative_amount, model, price, received_at FROM miner_vouchers ORDER BY received_at DESC LIMIT 20',
+    )
+    .all() as { channel_id: string; cumulative_amount: string; model: string; price: string; received_at: number }[]
+  const paid = db.prepare('SELECT model, COUNT(*) AS n FROM miner_vouchers GROUP BY model').all() as {
+    model: string
+    n: number
+  }[]
+  return {
+    miner: miner && {
+      url: miner.url,
+      payee: miner.payee,
+      offerCid: miner.offerCid,
+      token: miner.offer.token,
+      models: miner.models.map((m) => ({
+        id: m.model.id,
+        task: m.model.text ? 'text-generation' : 'tensor',
+        backend: m.model.backend,
+        price: priceJson(m.price),
+        paidRequests: paid.find((p) => p.model === m.model.id)?.n ?? 0,
+      })),
+      channels: miner.ledger.channels().map((c) => ({
+        channelId: c.channelId.toString(),
+        payer: c.payer,
+        deposit: miner.cache.get(c.channelId)?.deposit.toString() ?? null,
+        served: c.served.toString(),
+        servedRequests: c.servedRequests,
+        voucher: c.best.cumulativeAmount.toString(),
+        claimed: c.claimed.toString(),
+        pending: (c.best.cumulativeAmount - c.claimed).toString(),
+        closed: c.closed,
+      })),
+      recentRequests: recent.map((r) => ({
+        channelId: r.channel_id,
+        model: r.model,
+        price: r.price,
+        cumulativeAmount: r.cumulative_amount,
+        at: new Date(r.received_at).toISOString(),
+      })),
+    },
+    gateway: gateway && {
+      ...(() => {
+        const s = gateway.stats()
+        return { paidRequests: s.paidRequests, failedAttempts: s.failedAttempts, deposited: s.deposited.toString() }
+      })(),
+      miners: gateway.miners().map((m) => ({
+        payee: m.payee,
+        endpoint: m.endpoint,
+        offerCid: m.offerCid,
+        latencyMs: Math.round(m.latencyMs * 10) / 10,
+        healthy: m.failures === 0,
+        models: [...m.models].map(([id, o]) => ({ id, task: o.task, price: priceJson(o.price) })),
+      })),
+      channels: gateway.ledger.channels().map((c) => ({
+        channelId: c.channelId.toString(),
+        payee: c.payee,
+        deposit: c.deposit.toString(),
+        committed: c.committed.toString(),
+        requests: c.requests.toString(),
+        units: c.units.toString(),
+        remaining: (c.deposit - c.committed).toString(),
+      })),
+    },
+  }
+}
