@@ -68,7 +68,10 @@ describe('mycel up, as a user runs it', () => {
       '#1 text text-generation',
       '#2 digits image-classification',
     ])
-    await page.getByText('No neurons yet. Register one with `mycel neuron register --netuid 1 …`.').waitFor()
+    // The node's own miner (test account 2) is uid 0 in both subnets.
+    const first = page.locator('article[data-netuid="1"] tbody tr')
+    await first.first().waitFor()
+    expect(await first.first().textContent()).toContain(summary.miner?.url ?? 'no miner')
 
     // A registration from the CLI appears on the open page without a reload.
     const registered = await runCli([
@@ -86,10 +89,10 @@ describe('mycel up, as a user runs it', () => {
     ])
     expect(registered.code).toBe(0)
     const row = page.locator('article[data-netuid="1"] tbody tr')
-    await row.first().waitFor({ timeout: 10_000 })
-    expect(await row.first().textContent()).toContain('http://127.0.0.1:9500')
-    expect(await page.locator('#neuron-count').textContent()).toBe('1')
-    expect(await page.locator('#events li').first().textContent()).toContain('registered in subnet #1 as uid 0')
+    await row.nth(1).waitFor({ timeout: 10_000 })
+    expect(await row.nth(1).textContent()).toContain('http://127.0.0.1:9500')
+    expect(await page.locator('#neuron-count').textContent()).toBe('3')
+    expect(await page.locator('#events li').first().textContent()).toContain('registered in subnet #1 as uid 1')
     await page.screenshot({ path: join(dataDir, 'dashboard.png') })
     await page.close()
 
@@ -109,7 +112,8 @@ describe('mycel up, as a user runs it', () => {
     const network = (await (await fetch(`${summary.api}/api/network`)).json()) as {
       subnets: { neurons: { endpoint: string }[] }[]
     }
-    expect(network.subnets[0]?.neurons.map((n) => n.endpoint)).toEqual(['http://127.0.0.1:9500'])
+    // The miner registered again at its new (free) port: the registry holds its current endpoint.
+    expect(network.subnets[0]?.neurons.map((n) => n.endpoint)).toEqual([summary.miner?.url, 'http://127.0.0.1:9500'])
     expect(await stop('SIGTERM')).toBe(0)
     expect(await probeChainId(summary.rpcUrl)).toBeUndefined()
   })
@@ -129,7 +133,7 @@ describe('mycel up, as a user runs it', () => {
       subnets: { neurons: unknown[] }[]
     }
     expect(again.summary.contracts).toEqual(firstContracts)
-    expect(network.subnets[0]?.neurons).toHaveLength(1)
+    expect(network.subnets[0]?.neurons).toHaveLength(2)
     expect(await again.stop()).toBe(0)
   })
 
@@ -148,7 +152,7 @@ describe('mycel up, as a user runs it', () => {
     const { summary, stop } = await up()
     expect(summary.contracts).toEqual(firstContracts) // deterministic CREATE2 addresses on the fresh chain
     const network = (await (await fetch(`${summary.api}/api/network`)).json()) as { subnets: { neurons: unknown[] }[] }
-    expect(network.subnets.map((s) => s.neurons.length)).toEqual([0, 0])
+    expect(network.subnets.map((s) => s.neurons.length)).toEqual([1, 1]) // only the node's own miner
     expect(await stop()).toBe(0)
   })
 })

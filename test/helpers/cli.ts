@@ -41,6 +41,9 @@ export type UpSummary = {
   contracts: Record<string, string>
   startupMs: number
   chainId: number
+  gateway: string | null
+  miner: { url: string; models: string[] } | null
+  channels: number
   chain: 'embedded' | 'devnet' | 'external'
 }
 
@@ -57,10 +60,14 @@ export type RunningUp = {
 /** Runs `mycel up --json` (what `npm start` runs) and resolves once it printed its summary. */
 export function startUp(dataDir: string, env: Record<string, string> = {}): Promise<RunningUp> {
   const started = performance.now()
-  const child = spawn(process.execPath, [mycelBin, 'up', '--json', '--data-dir', dataDir, '--port', '0'], {
-    env: { ...process.env, MYCEL_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [mycelBin, 'up', '--json', '--data-dir', dataDir, '--port', '0', '--miner-port', '0'],
+    {
+      env: { ...process.env, MYCEL_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
   let stdout = ''
   let stderr = ''

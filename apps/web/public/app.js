@@ -109,10 +109,102 @@ function renderSubnets(subnets) {
   )
 }
 
+/** Token units as a decimal amount: tUSD has 6 decimals; other tokens are shown in raw units. */
+let testUsd = ''
+const amount = (units, token) =>
+  token && token.toLowerCase() === testUsd.toLowerCase()
+    ? `${(Number(BigInt(units)) / 1e6).toFixed(6)} tUSD`
+    : `${units} units`
+
+function renderPayments(payments) {
+  const { miner, gateway } = payments
+  $('payments-note').textContent = [
+    gateway
+      ? `Gateway: ${gateway.miners.length} miner(s) found on chain, ${amount(gateway.deposited, miner?.token ?? testUsd)} deposited in channels.`
+      : '',
+    miner ? `Miner ${short(miner.payee)} at ${miner.url}, offer ${miner.offerCid.slice(0, 14)}….` : '',
+  ]
+    .filter(Boolean)
+    .join(' ')
+  const channels = [
+    ...(gateway?.channels ?? []).map((c) => ({
+      ...c,
+      side: 'pays',
+      counterparty: c.payee,
+      paid: c.committed,
+      claimed: '',
+      pending: '',
+    })),
+    ...(miner?.channels ?? []).map((c) => ({
+      ...c,
+      side: 'is paid',
+      counterparty: c.payer,
+      paid: c.voucher,
+      requests: c.servedRequests,
+    })),
+  ]
+  $('paid-requests').textContent = miner
+    ? miner.models.reduce((sum, m) => sum + m.paidRequests, 0)
+    : (gateway?.paidRequests ?? 0)
+  $('channel-count').textContent = channels.length
+  $('pending-total').textContent = miner
+    ? amount(miner.channels.reduce((sum, c) => sum + BigInt(c.pending), 0n).toString(), miner.token)
+    : '–'
+  const models = (gateway?.miners ?? []).flatMap((m) => m.models.map((model) => ({ ...model, miner: m })))
+  $('models')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...models.map((m) =>
+        el(
+          'tr',
+          { 'data-model': m.id },
+          el('td', {}, m.id),
+          el('td', {}, m.task),
+          el('td', { class: 'mono', title: m.miner.payee }, short(m.miner.payee)),
+          el('td', { class: 'mono' }, m.miner.endpoint),
+          el('td', {}, amount(m.price.perRequest, miner?.token ?? testUsd)),
+          el('td', {}, amount(m.price.per1kUnits, miner?.token ?? testUsd)),
+        ),
+      ),
+    )
+  $('channels')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...channels.map((c) =>
+        el(
+          'tr',
+          { 'data-channel': c.channelId, 'data-side': c.side },
+          el('td', {}, `#${c.channelId}`),
+          el('td', {}, c.side),
+          el('td', { class: 'mono', title: c.counterparty }, short(c.counterparty)),
+          el('td', {}, c.deposit ? amount(c.deposit, testUsd) : '–'),
+          el('td', {}, amount(c.paid, testUsd)),
+          el('td', {}, c.claimed ? amount(c.claimed, testUsd) : '–'),
+          el('td', {}, c.pending ? amount(c.pending, testUsd) : '–'),
+          el('td', {}, c.requests),
+        ),
+      ),
+    )
+  const recent = miner?.recentRequests ?? []
+  $('paid').replaceChildren(
+    ...(recent.length === 0
+      ? [el('li', { class: 'muted' }, 'No paid requests yet. Try `npx mycel chat "Hello"`.')]
+      : recent.map((r) =>
+          el(
+            'li',
+            {},
+            el('span', { class: 'muted' }, `${new Date(r.at).toLocaleTimeString()} · `),
+            `${r.model} on channel #${r.channelId}, ${amount(r.price, miner.token)} up front`,
+          ),
+        )),
+  )
+}
+
 const describe = {
   SubnetCreated: (a) => `subnet #${a.netuid} "${a.name}" created by ${short(a.owner)}`,
   NeuronRegistered: (a) => `${short(a.hotkey)} registered in subnet #${a.netuid} as uid ${a.uid}`,
   NeuronEndpointUpdated: (a) => `uid ${a.uid} of subnet #${a.netuid} moved to ${a.endpoint}`,
+  NeuronMetadataUpdated: (a) => `uid ${a.uid} of subnet #${a.netuid} published metadata ${a.metadataCid.slice(0, 14)}…`,
   NeuronDeregistered: (a) => `uid ${a.uid} left subnet #${a.netuid}`,
 }
 
@@ -150,6 +242,9 @@ async function refresh() {
     $('chain-rpc').textContent = network.chain.rpcUrl
     $('subnet-count').textContent = network.subnets.length
     $('neuron-count').textContent = network.subnets.reduce((sum, s) => sum + s.neuronCount, 0)
+    testUsd = network.contracts.testUsd ?? ''
+    const paymentsResponse = await fetch('/api/payments')
+    if (paymentsResponse.ok) renderPayments(await paymentsResponse.json())
     renderContracts(network.contracts)
     renderSubnets(network.subnets)
     renderEvents(events)

@@ -8,7 +8,9 @@ import { Command, CommanderError } from 'commander'
 import { channelCommand } from './commands/channel.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
+import { chatCommand, inferCommand } from './commands/inference.ts'
 import { keysCommand } from './commands/keys.ts'
+import { minerCommand } from './commands/miner.ts'
 import { neuronCommand } from './commands/neuron.ts'
 import { statusCommand } from './commands/status.ts'
 import { subnetCommand } from './commands/subnet.ts'
@@ -37,6 +39,9 @@ export function buildProgram(): Command {
   subnetCommand(program)
   neuronCommand(program)
   channelCommand(program)
+  minerCommand(program)
+  chatCommand(program)
+  inferCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -207,6 +207,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     shutdown.add('roles', () => roles.stop())
     if (roles.gateway) state.gateway = roles.gateway.app
     state.payments = roles.view
+    const miner = roles.miner
+    if (miner) state.claim = () => miner.claimer.claimDue({ all: true })
 
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
     state.ready = true

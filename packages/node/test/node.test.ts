@@ -30,6 +30,7 @@ function options(overrides: Partial<NodeOptions> = {}): NodeOptions {
   return {
     ...resolveOptions({ env: {}, cwd: dataDir }),
     port: 0,
+    minerPort: 0,
     pollIntervalMs: 100,
     logLevel: 'silent',
     ...overrides,
@@ -106,10 +107,12 @@ describe('node on the embedded devnet', () => {
       })
       const indexed = await until(async () => {
         const n = (await json(`${node.url}/api/network`)).body as unknown as Network
-        return n.subnets[1]?.neurons.length ? n : undefined
+        return (n.subnets[1]?.neurons.length ?? 0) > 1 ? n : undefined
       })
-      expect(indexed.subnets[1]?.neurons[0]).toMatchObject({
-        uid: 0,
+      // uid 0 is the node's own miner, registered at start in both built-in subnets.
+      expect(indexed.subnets[1]?.neurons[0]).toMatchObject({ uid: 0, hotkey: devnetAccount(2).address })
+      expect(indexed.subnets[1]?.neurons[1]).toMatchObject({
+        uid: 1,
         hotkey: devnetAccount(3).address,
         endpoint: 'http://127.0.0.1:9100',
       })
@@ -129,7 +132,7 @@ describe('node on the embedded devnet', () => {
       expect(again.addresses).toEqual(node.addresses)
       expect(readFileSync(join(opts.dataDir, 'deployments', '31337.json'), 'utf8')).toBe(deployments)
       const network = (await json(`${again.url}/api/network`)).body as unknown as Network
-      expect(network.subnets.map((s) => s.neurons.length)).toEqual([0, 1])
+      expect(network.subnets.map((s) => s.neurons.length)).toEqual([1, 2])
     } finally {
       await again.stop()
     }

@@ -4,6 +4,19 @@ import type { Command } from 'commander'
 import { type GlobalFlags, nodeOptions } from '../context.ts'
 import { printJson, printLines } from '../output.ts'
 
+type UpFlags = {
+  port?: string
+  host?: string
+  devnetPort?: string
+  seed?: boolean
+  minerPort?: string
+  model?: string[]
+  miner?: boolean
+  gateway?: boolean
+}
+
+export const collect = (value: string, previous: string[] = []) => [...previous, value]
+
 export function upCommand(program: Command) {
   program
     .command('up')
@@ -12,13 +25,21 @@ export function upCommand(program: Command) {
     .option('--host <host>', 'HTTP host to bind (default 127.0.0.1)')
     .option('--devnet-port <port>', 'RPC port of the embedded devnet (default: a free port)')
     .option('--no-seed', 'do not create the built-in subnets on a fresh devnet')
-    .action(async (flags: { port?: string; host?: string; devnetPort?: string; seed?: boolean }, command: Command) => {
+    .option('--miner-port <port>', 'HTTP port of the miner (default 8081)')
+    .option('--model <spec>', 'model the miner serves (repeatable; default: digits and text)', collect)
+    .option('--no-miner', 'run no miner')
+    .option('--no-gateway', 'run no gateway')
+    .action(async (flags: UpFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
       const options = nodeOptions(globals, {
         port: flags.port,
         host: flags.host,
         devnetPort: flags.devnetPort,
         seed: flags.seed === false ? false : undefined,
+        minerPort: flags.minerPort,
+        minerModels: flags.model,
+        miner: flags.miner === false ? 'off' : undefined,
+        gateway: flags.gateway === false ? 'off' : undefined,
       })
       // The bundled dashboard, unless MYCEL_DASHBOARD_DIR or the config file points elsewhere.
       options.dashboardDir ??= dashboardDir
@@ -47,6 +68,11 @@ export function upCommand(program: Command) {
         dashboard: `${node.url}/`,
         dataDir: options.dataDir,
         startupMs: node.startupMs,
+        gateway: node.roles.gateway ? `${node.url}/v1` : null,
+        miner: node.roles.miner
+          ? { url: node.roles.miner.url, models: node.roles.miner.models.map((m) => m.model.id) }
+          : null,
+        channels: node.roles.gateway?.ledger.channels().length ?? 0,
       }
       if (globals.json) printJson(summary)
       else {
@@ -58,8 +84,21 @@ export function upCommand(program: Command) {
           ['SubnetRegistry', node.addresses.subnetRegistry],
           ['api', node.url],
           ['dashboard', `${node.url}/`],
+          ...(summary.gateway
+            ? [
+                ['gateway', `${summary.gateway} (OpenAI-compatible; paid through ${summary.channels} channel(s))`] as [
+                  string,
+                  string,
+                ],
+              ]
+            : []),
+          ...(summary.miner
+            ? [['miner', `${summary.miner.url} serving ${summary.miner.models.join(', ')}`] as [string, string]]
+            : []),
           ['data dir', options.dataDir],
-          'Try: npx mycel status · npx mycel subnet list · Ctrl-C to stop',
+          summary.gateway
+            ? 'Try: npx mycel chat "Hello" · npx mycel infer digits models/digits/samples/7.png · Ctrl-C to stop'
+            : 'Try: npx mycel status · npx mycel subnet list · Ctrl-C to stop',
         ])
       }
       installSignalHandlers(node)

@@ -27,6 +27,8 @@ export type NodeState = {
   gateway?: { fetch: (request: Request) => Response | Promise<Response> }
   /** Channels, miners, models, prices and paid requests, for `/api/payments` and the dashboard. */
   payments?: () => unknown
+  /** Claims every channel that owes the miner now (`POST /api/miner/claim`). */
+  claim?: () => Promise<{ hash: string; channels: number; paid: bigint; gasUsed: bigint } | undefined>
 }
 
 const mime: Record<string, string> = {
@@ -112,6 +114,22 @@ export function createApp(common: Common, state: NodeState) {
     if (!state.payments)
       return c.json(jsonError('NOT_READY', state.ready ? 'This node runs no gateway or miner.' : state.reason), 503)
     return c.json(state.payments())
+  })
+
+  app.post('/api/miner/claim', async (c) => {
+    if (!state.claim) return c.json(jsonError('NOT_READY', 'This node runs no miner.'), 503)
+    const result = await state.claim()
+    return c.json(
+      result
+        ? {
+            claimed: true,
+            tx: result.hash,
+            channels: result.channels,
+            paid: result.paid.toString(),
+            gasUsed: result.gasUsed.toString(),
+          }
+        : { claimed: false, reason: 'no channel owes anything unclaimed' },
+    )
   })
 
   const gateway = (c: Context) =>

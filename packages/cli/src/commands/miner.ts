@@ -1,0 +1,135 @@
+/**
+ * `mycel miner serve`: one more miner on the network, in its own process and data dir, serving the given models at
+ * the given prices. It joins the chain of the node running for --data-dir (or --rpc), reusing that node's
+ * deployment record, registers in the subnets, and is found by every gateway through the registry.
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { connectChain, deploymentsPath, findRunningNode, installSignalHandlers, NodeError, start } from '@mycel/node'
+import type { Command } from 'commander'
+import { type GlobalFlags, nodeOptions } from '../context.ts'
+import { usageError } from '../errors.ts'
+import { printJson, printLines } from '../output.ts'
+import { collect } from './up.ts'
+
+type ServeFlags = {
+  model: string[]
+  price?: string
+  pricePer1k?: string
+  port?: string
+  publicUrl?: string
+  key?: string
+  devAccount?: string
+  subnet?: string[]
+  minerDataDir?: string
+}
+
+export function minerCommand(program: Command) {
+  const miner = program.command('miner').description('Run a miner: serve models and be paid per request')
+  miner
+    .command('claim')
+    .description("Claim now, in one transaction, every channel that owes the running node's miner")
+    .action(async (_flags: unknown, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalFlags>()
+      const options = nodeOptions(globals)
+      const node = findRunningNode(options.dataDir)
+      if (!node)
+        throw new NodeError('NO_NODE', `No node runs for data dir ${options.dataDir}. Start one with \`npm start\`.`)
+      const response = await fetch(`${node.apiUrl}/api/miner/claim`, { method: 'POST' })
+      const body = (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } }
+      if (!response.ok)
+        throw new NodeError(body.error?.code ?? 'CLAIM_FAILED', body.error?.message ?? `HTTP ${response.status}`)
+      if (globals.json) printJson(body)
+      else if (body.claimed)
+        printLines([
+          `claimed ${body.paid} token units from ${body.channels} channel(s)`,
+          ['tx', body.tx],
+          ['gas', body.gasUsed],
+        ])
+      else printLines(['nothing to claim: no channel owes anything unclaimed'])
+    })
+  miner
+    .command('serve')
+    .description('Serve models on the network of the running node (or --rpc), paid through payment channels')
+    .requiredOption(
+      '--model <spec>',
+      'built-in id (digits, text), file.onnx, name=file.onnx, or an OpenAI-compatible upstream URL (repeatable)',
+      collect,
+    )
+    .option('--price <units>', 'price per request, in token units (e.g. 1000 = 0.001 tUSD)')
+    .option('--price-per-1k <units>', 'price per 1,000 units (tokens or instances), in token units')
+    .option('--port <port>', 'HTTP port of the miner', '8082')
+    .option('--public-url <url>', 'URL to publish on chain (default http://host:port)')
+    .option('--key <name>', 'keystore key the miner is paid to (password in MYCEL_PASSWORD / MYCEL_PASSWORD_FILE)')
+    .option('--dev-account <n>', 'devnet test account the miner is paid to (default 3)')
+    .option('--subnet <name>', 'subnet to register in (repeatable; default text and digits)', collect)
+    .option('--miner-data-dir <dir>', "this miner's own data dir (default <data-dir>/miners/<port>)")
+    .action(async (flags: ServeFlags, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalFlags>()
+      const main = nodeOptions(globals)
+      const rpcUrl = main.rpcUrl ?? findRunningNode(main.dataDir)?.rpcUrl
+      if (!rpcUrl) {
+        throw new NodeError(
+          'NO_CHAIN',
+          `No node runs for data dir ${main.dataDir}: start one with \`npm start\`, or pass --rpc <url>.`,
+        )
+      }
+      if (flags.key && flags.devAccount) throw usageError('Give either --key or --dev-account, not both.')
+      if (flags.devAccount !== undefined && !/^\d{1,3}$/.test(flags.devAccount))
+        throw usageError(`--dev-account must be an integer from 0 to 999, got ${flags.devAccount}.`)
+      const price = { perRequest: flags.price ?? '0', per1kUnits: flags.pricePer1k ?? '0' }
+      const dataDir = flags.minerDataDir ?? join(main.dataDir, 'miners', flags.port ?? '8082')
+      // The chain's deployment record comes from the main node's data dir.
+      const { chainId } = await connectChain(rpcUrl)
+      const record = deploymentsPath(main.dataDir, chainId)
+      if (!existsSync(record))
+        throw new NodeError(
+          'NOT_DEPLOYED',
+          `No deployment record ${record} for chain ${chainId}; run \`mycel deploy\` first.`,
+        )
+      mkdirSync(join(dataDir, 'deployments'), { recursive: true })
+      copyFileSync(record, deploymentsPath(dataDir, chainId))
+      const options = nodeOptions(
+        { ...globals, dataDir, rpc: rpcUrl },
+        {
+          port: 0,
+          miner: 'on',
+          gateway: 'off',
+          minerModels: flags.model,
+          minerPort: flags.port,
+          minerPublicUrl: flags.publicUrl,
+          minerKey: flags.key ?? `dev:${flags.devAccount ?? '3'}`,
+          minerSubnets: flags.subnet,
+          ...(flags.price !== undefined || flags.pricePer1k !== undefined ? { minerPrices: { '*': price } } : {}),
+        },
+      )
+      const node = await start(options)
+      const served = node.roles.miner
+      if (!served) throw new NodeError('NO_MINER', 'The miner did not start.')
+      const summary = {
+        url: served.url,
+        payee: served.payee,
+        offerCid: served.offerCid,
+        models: served.models.map((m) => ({
+          id: m.model.id,
+          perRequest: m.price.perRequest,
+          per1kUnits: m.price.per1kUnits,
+        })),
+        dataDir,
+      }
+      if (globals.json) printJson(summary)
+      else {
+        printLines([
+          `miner serving at ${served.url}`,
+          ['paid to', served.payee],
+          ...summary.models.map(
+            (m) => [m.id, `${m.perRequest} per request + ${m.per1kUnits} per 1k units`] as [string, string],
+          ),
+          ['offer', served.offerCid],
+          ['data dir', dataDir],
+          'Gateways find it through the registry. Ctrl-C to stop.',
+        ])
+      }
+      installSignalHandlers(node)
+    })
+}

@@ -1,0 +1,115 @@
+/**
+ * The paid inference market end to end, as an app developer meets it after `npm start`: the official `openai`
+ * client gets a streamed chat completion through the gateway, the `digits` model classifies a real MNIST digit
+ * from the CLI, both paid through a payment channel, visible on the dashboard and claimed on chain.
+ */
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { getChannel } from '@mycel/sdk'
+import OpenAI from 'openai'
+import { type Browser, chromium } from 'playwright-core'
+import { createPublicClient, http } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from './helpers/chain.ts'
+import { type RunningUp, runCli, startUp } from './helpers/cli.ts'
+
+const dataDir = tempDir('mycel-market-')
+let node: RunningUp
+let browser: Browser
+
+beforeAll(async () => {
+  node = await startUp(dataDir)
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+  await node?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+const cli = (...args: string[]) => runCli(['--data-dir', dataDir, ...args])
+
+describe('the paid inference market after npm start', () => {
+  it('starts a gateway and a miner with a channel already open', () => {
+    expect(node.summary.gateway).toBe(`${node.summary.api}/v1`)
+    expect(node.summary.miner?.models).toEqual(['digits', 'text'])
+    expect(node.summary.channels).toBe(1)
+  })
+
+  it('serves the official openai client: models, a streamed chat completion, a completion', async () => {
+    const openai = new OpenAI({ baseURL: node.summary.gateway ?? '', apiKey: 'not-needed' })
+    const models = await openai.models.list()
+    expect(models.data.map((m) => m.id).sort()).toEqual(['digits', 'text'])
+
+    const stream = await openai.chat.completions.create({
+      model: 'text',
+      messages: [{ role: 'user', content: 'Thanks for the update on the project.' }],
+      stream: true,
+      max_tokens: 50,
+      stream_options: { include_usage: true },
+    })
+    let text = ''
+    let usage: OpenAI.CompletionUsage | undefined | null
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? ''
+      if (chunk.usage) usage = chunk.usage
+    }
+    expect(text.length).toBeGreaterThan(0)
+    expect(usage?.completion_tokens).toBeGreaterThan(0)
+
+    const completion = await openai.completions.create({
+      model: 'text',
+      prompt: 'Dear John,\n',
+      max_tokens: 20,
+      seed: 1,
+    })
+    expect(completion.choices[0]?.text.length).toBeGreaterThan(0)
+
+    const missing = await openai.chat.completions
+      .create({ model: 'gpt-none', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e)
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError)
+  })
+
+  it('classifies a real MNIST digit from the CLI, paid', async () => {
+    const sample = join(import.meta.dirname, '..', 'models', 'digits', 'samples', '7.png')
+    const result = await cli('infer', 'digits', sample)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^7 {2}\(p = 0\.\d{3}\)/)
+    expect(result.stderr).toContain('paid 1000 token units on channel 1')
+    const chat = await cli('chat', 'Hello', '--max-tokens', '20', '--seed', '5')
+    expect(chat.code).toBe(0)
+    expect(chat.stdout.trim().length).toBeGreaterThan(0)
+  })
+
+  it('shows channels, models, prices and paid requests on the dashboard', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${node.summary.api}/`)
+    await page.locator('#channels tr[data-side="is paid"]').waitFor()
+    expect(await page.locator('#channels tr[data-side="pays"] td').first().textContent()).toBe('#1')
+    expect(await page.locator('#models tr[data-model="digits"] td').nth(4).textContent()).toBe('0.001000 tUSD')
+    expect(Number(await page.locator('#paid-requests').textContent())).toBeGreaterThanOrEqual(4)
+    expect(await page.locator('#paid li').first().textContent()).toMatch(/on channel #1/)
+    await page.close()
+  })
+
+  it('claims what the miner was paid on chain, exactly once', async () => {
+    const payments = (await (await fetch(`${node.summary.api}/api/payments`)).json()) as {
+      miner: { channels: { channelId: string; voucher: string }[] }
+    }
+    const owed = BigInt(payments.miner.channels[0]?.voucher ?? '0')
+    expect(owed).toBeGreaterThan(0n)
+    const claimed = JSON.parse((await cli('miner', 'claim', '--json')).stdout) as { claimed: boolean; paid: string }
+    expect(claimed).toMatchObject({ claimed: true, paid: owed.toString() })
+    const client = createPublicClient({ transport: http(node.summary.rpcUrl) })
+    const channel = await getChannel(client, {
+      paymentChannels: node.summary.contracts.paymentChannels as `0x${string}`,
+      channelId: 1n,
+    })
+    expect(channel.claimed).toBe(owed)
+    expect(JSON.parse((await cli('miner', 'claim', '--json')).stdout)).toMatchObject({ claimed: false })
+  })
+})
