@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { type Hex, hexToBytes, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import { createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
+import { createVoucherSigner, createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
 
 const domain = { chainId: 31337, paymentChannels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' } as const
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
@@ -53,6 +53,16 @@ describe('createVoucherVerifier', () => {
       )
     })
   }
+
+  it("property: the native signer produces exactly viem's signature (RFC 6979, low s)", async () => {
+    await fc.assert(
+      fc.asyncProperty(voucherArb, keyArb, async (voucher: Voucher, key) => {
+        const sign = createVoucherSigner(domain, key)
+        expect(sign(voucher)).toBe(await signVoucher(privateKeyToAccount(key), domain, voucher))
+      }),
+      { numRuns: 200 },
+    )
+  })
 
   it('refuses high-s twins, bad recovery ids and malformed signatures, like the contract', async () => {
     const verifier = createVoucherVerifier(domain)

@@ -7,9 +7,8 @@
  * requests. A new request's voucher carries `committed + price`, the next request counter (so every voucher is
  * distinct, even when a failed request's price is released and the amount repeats) and the units used so far.
  */
-import { type SignedVoucher, signVoucher, type VoucherDomain } from '@mycel/sdk'
-import type { Address } from 'viem'
-import type { LocalAccount } from 'viem/accounts'
+import type { SignedVoucher, Voucher } from '@mycel/sdk'
+import type { Address, Hex } from 'viem'
 import type { Db } from '../db/database.ts'
 
 export type GatewayChannel = {
@@ -59,7 +58,7 @@ const fromRow = (r: Row): GatewayChannel => ({
 
 export type GatewayLedger = ReturnType<typeof createGatewayLedger>
 
-export function createGatewayLedger({ db, session, domain }: { db: Db; session: LocalAccount; domain: VoucherDomain }) {
+export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Voucher) => Hex }) {
   const channels = new Map<bigint, GatewayChannel>()
   for (const r of db.prepare('SELECT * FROM gateway_channels WHERE closed = 0').all() as Row[]) {
     channels.set(BigInt(r.channel_id), fromRow(r))
@@ -118,16 +117,16 @@ export function createGatewayLedger({ db, session, domain }: { db: Db; session: 
      * Signs and records the voucher for a request costing `price` up front. The record is committed before this
      * returns; the caller sends the voucher only then.
      */
-    async pay(channelId: bigint, price: bigint, model: string): Promise<Payment> {
+    pay(channelId: bigint, price: bigint, model: string): Payment {
       const c = channels.get(channelId)
       if (!c) throw new Error(`unknown gateway channel ${channelId}`)
-      // Reserve synchronously so concurrent requests get increasing counters and amounts.
       const amount = c.committed + price
       const requests = c.requests + 1n
+      // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take.
       const reserved = { ...c, committed: amount, requests, signed: amount > c.signed ? amount : c.signed }
       channels.set(channelId, reserved)
       const voucher = { channelId, cumulativeAmount: amount, cumulativeRequests: requests, cumulativeUnits: c.units }
-      const signature = await signVoucher(session, domain, voucher)
+      const signature = sign(voucher)
       const current = channels.get(channelId) ?? reserved
       db.transaction(() => {
         insertVoucher.run(

@@ -8,7 +8,7 @@
 import { cidOfBytes, depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import type { Address, PublicClient } from 'viem'
+import type { Address, Hex, PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { z } from 'zod'
 import type { Common } from '../common/common.ts'
@@ -22,6 +22,7 @@ import {
 } from '../payments/gatewayLedger.ts'
 import { maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
+import { createVoucherSigner } from '../payments/voucherVerifier.ts'
 import { MAX_TENSOR_BODY, MAX_TEXT_BODY } from './miner.ts'
 
 const decimal = z.string().regex(/^(0|[1-9]\d{0,29})$/)
@@ -66,7 +67,7 @@ export type GatewayParameters = {
   /** The payer: opens channels and deposits. */
   wallet: WriteClient
   /** The hot key that signs vouchers. */
-  session: LocalAccount
+  session: { account: LocalAccount; privateKey: Hex }
   chainId: number
   paymentChannels: Address
   token: Address
@@ -95,8 +96,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
   const { metrics } = common
   const ledger = createGatewayLedger({
     db: p.db,
-    session: p.session,
-    domain: { chainId: p.chainId, paymentChannels: p.paymentChannels },
+    sign: createVoucherSigner({ chainId: p.chainId, paymentChannels: p.paymentChannels }, p.session.privateKey),
   })
   const miners = new Map<string, MinerEntry>()
   let paidRequests = 0
@@ -194,7 +194,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         await setSessionSigner(p.wallet, {
           paymentChannels: p.paymentChannels,
           channelId: current.channelId,
-          signer: p.session.address,
+          signer: p.session.account.address,
           cap: deposit,
         })
         ledger.update(current.channelId, { deposit })
@@ -211,7 +211,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         payee: miner.payee,
         token: p.token,
         amount,
-        sessionSigner: p.session.address,
+        sessionSigner: p.session.account.address,
         sessionCap: amount,
       })
       const channel: GatewayChannel = {
@@ -220,7 +220,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         endpoint: miner.endpoint,
         token: p.token,
         deposit: amount,
-        sessionSigner: p.session.address,
+        sessionSigner: p.session.account.address,
         committed: 0n,
         signed: 0n,
         requests: 0n,
@@ -347,7 +347,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         continue
       }
       for (let round = 0; round < 2; round++) {
-        const payment = await ledger.pay(channel.channelId, price.perRequest, model)
+        const payment = ledger.pay(channel.channelId, price.perRequest, model)
         const started = performance.now()
         let response: Response
         try {

@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generatePrivateKey, type LocalAccount } from 'viem/accounts'
-import { keystoreDir, LIGHT_SCRYPT } from '../keys/keystore.ts'
+import type { Hex } from 'viem'
+import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from 'viem/accounts'
+import { decryptKeystore, keystoreDir, LIGHT_SCRYPT, parseKeystore } from '../keys/keystore.ts'
 
 const NAME = 'gateway-session'
 
-export function loadSessionKey(dataDir: string): LocalAccount {
+export function loadSessionKey(dataDir: string): { account: LocalAccount; privateKey: Hex } {
   const keys = keystoreDir(join(dataDir, 'keystore'))
   let password = process.env.MYCEL_PASSWORD
   if (password === undefined) {
@@ -24,6 +25,8 @@ export function loadSessionKey(dataDir: string): LocalAccount {
     }
     password = readFileSync(file, 'utf8').trim()
   }
-  if (!existsSync(join(keys.dir, `${NAME}.json`))) keys.save(NAME, generatePrivateKey(), password, LIGHT_SCRYPT)
-  return keys.unlock(NAME, password)
+  const file = join(keys.dir, `${NAME}.json`)
+  if (!existsSync(file)) keys.save(NAME, generatePrivateKey(), password, LIGHT_SCRYPT)
+  const privateKey = decryptKeystore(parseKeystore(JSON.parse(readFileSync(file, 'utf8')), NAME), password, NAME)
+  return { account: privateKeyToAccount(privateKey), privateKey }
 }
