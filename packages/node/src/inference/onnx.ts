@@ -144,6 +144,7 @@ async function* generateCharacters(
   }
   for (const ch of prompt.slice(-context)) push(index.get(ch) ?? space)
   const random = createRandom(request.seed ?? Math.floor(Math.random() * 2 ** 32))
+  const scratch = new Float64Array(vocabulary.length)
   const stops = request.stop.filter((s) => s.length > 0)
   const hold = Math.max(0, ...stops.map((s) => s.length - 1))
   let pending = ''
@@ -151,7 +152,7 @@ async function* generateCharacters(
   while (generated < request.maxTokens && !request.signal.aborted) {
     const result = await session.run({ [lm.input]: new OrtTensor('int64', window.slice(), [1, context]) })
     const probabilities = result[lm.output]?.data as Float32Array
-    const id = sample(probabilities, request.temperature, request.topP, random)
+    const id = sample(probabilities, request.temperature, request.topP, random, scratch)
     generated += 1
     push(id)
     pending += vocabulary[id] ?? ' '

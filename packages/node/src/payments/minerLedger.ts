@@ -17,7 +17,7 @@ import type { SignedVoucher } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Db } from '../db/database.ts'
 import type { ChannelCache, ChannelState } from './channelCache.ts'
-import type { VoucherVerifier } from './voucherVerifier.ts'
+import type { VerifierPool } from './verifierPool.ts'
 
 /** A voucher that does not pay: `status` 402 (pay differently) or 400 (malformed). */
 export class PaymentError extends Error {
@@ -52,6 +52,8 @@ export type MinerLedger = {
   admit: (voucher: SignedVoucher, request: { price: bigint; token: Address; model: string }) => Promise<Admission>
   /** The request was served: adds its price and `metered` cost to what the channel owes. */
   settle: (admission: Admission, metered: bigint) => void
+  /** Writes what was served since the last write (settle batches these writes; see FLUSH_MS). */
+  flush: () => void
   /** The request failed before it was served: its price stays with the payer as credit. */
   release: (admission: Admission) => void
   /** What the channel must pay, at least, with its next voucher for a request of `price`. */
@@ -66,12 +68,19 @@ export type MinerLedger = {
 export type MinerLedgerParameters = {
   db: Db
   payee: Address
-  verifier: VoucherVerifier
+  verifier: Pick<VerifierPool, 'recover'>
   cache: ChannelCache
   /** A channel closing or a session key retiring within this many seconds takes no new vouchers. */
   safetySeconds: bigint
   now?: () => number
 }
+
+/**
+ * Vouchers are written before their request is served (group commit: one transaction per turn of the event loop).
+ * The channel rows (best voucher, served amount) are written within this many milliseconds: after a crash the best
+ * voucher is recovered from the vouchers themselves, and at most this window of served-amount increments is lost.
+ */
+export const FLUSH_MS = 200
 
 type Row = {
   channel_id: string
@@ -107,6 +116,8 @@ const toRow = (r: Row): ChannelLedgerRow => ({
 })
 
 const lower = (a: string) => a.toLowerCase()
+/** Voucher amounts are stored zero-padded to uint96's 29 digits, so text order is numeric order (for the index). */
+const pad = (amount: bigint) => amount.toString().padStart(29, '0')
 
 export function createMinerLedger({
   db,
@@ -117,11 +128,33 @@ export function createMinerLedger({
   now = Date.now,
 }: MinerLedgerParameters): MinerLedger {
   const rows = new Map<bigint, ChannelLedgerRow>()
-  for (const r of db.prepare('SELECT * FROM miner_channels').all() as Row[]) rows.set(BigInt(r.channel_id), toRow(r))
+  const bestVoucher = db.prepare(
+    `SELECT cumulative_amount, cumulative_requests, cumulative_units, signature FROM miner_vouchers
+     WHERE channel_id = ? ORDER BY cumulative_amount DESC, cumulative_requests DESC LIMIT 1`,
+  )
+  for (const r of db.prepare('SELECT * FROM miner_channels').all() as Row[]) {
+    const row = toRow(r)
+    // The channel row is written lazily (FLUSH_MS); the vouchers are written before serving. The best one wins.
+    const top = bestVoucher.get(r.channel_id) as
+      | { cumulative_amount: string; cumulative_requests: string; cumulative_units: string; signature: string }
+      | undefined
+    if (top && BigInt(top.cumulative_amount) > row.best.cumulativeAmount) {
+      row.best = {
+        channelId: row.channelId,
+        cumulativeAmount: BigInt(top.cumulative_amount),
+        cumulativeRequests: BigInt(top.cumulative_requests),
+        cumulativeUnits: BigInt(top.cumulative_units),
+        signature: top.signature as `0x${string}`,
+      }
+    }
+    rows.set(row.channelId, row)
+  }
   const inFlight = new Map<bigint, bigint>()
+  const dirty = new Set<bigint>()
+  let flushTimer: NodeJS.Timeout | undefined
 
   const insertVoucher = db.prepare(
-    `INSERT INTO miner_vouchers (channel_id, cumulative_amount, cumulative_requests, cumulative_units, signature, signer, model, price, received_at)
+    `INSERT OR IGNORE INTO miner_vouchers (channel_id, cumulative_amount, cumulative_requests, cumulative_units, signature, signer, model, price, received_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const findVoucher = db.prepare(
@@ -151,6 +184,57 @@ export function createMinerLedger({
       closed: row.closed ? 1 : 0,
       now: now(),
     })
+
+  /**
+   * Group commit: vouchers admitted in the same turn of the event loop are written in one transaction, with every
+   * channel row they changed, before any of their requests is served. A voucher whose primary key already exists
+   * (a replay) is reported as not inserted.
+   */
+  let batch: { values: unknown[]; done: (inserted: boolean) => void; fail: (error: unknown) => void }[] = []
+  const unsaved = new Set<bigint>()
+  const writeBatch = db.transaction((items: typeof batch) => {
+    const results = items.map((item) => insertVoucher.run(...item.values).changes > 0)
+    // A channel's first row is written with its first voucher; later changes ride on the flush.
+    for (const id of unsaved) {
+      const row = rows.get(id)
+      if (row) save(row)
+    }
+    unsaved.clear()
+    return results
+  })
+  function commit(values: unknown[]): Promise<boolean> {
+    return new Promise((done, fail) => {
+      if (batch.length === 0) setImmediate(writeNow)
+      batch.push({ values, done, fail })
+    })
+  }
+  function writeNow() {
+    const items = batch
+    batch = []
+    let results: boolean[]
+    try {
+      results = writeBatch(items)
+    } catch (error) {
+      for (const item of items) item.fail(error)
+      return
+    }
+    items.forEach((item, i) => {
+      item.done(results[i] as boolean)
+    })
+  }
+
+  function flush() {
+    if (flushTimer) clearTimeout(flushTimer)
+    flushTimer = undefined
+    if (dirty.size === 0 || !db.open) return
+    db.transaction(() => {
+      for (const id of dirty) {
+        const row = rows.get(id)
+        if (row) save(row)
+      }
+    })()
+    dirty.clear()
+  }
 
   const required = (channelId: bigint, price: bigint) =>
     (rows.get(channelId)?.served ?? 0n) + (inFlight.get(channelId) ?? 0n) + price
@@ -201,7 +285,7 @@ export function createMinerLedger({
     required,
     async admit(voucher, { price, token, model }) {
       const id = voucher.channelId
-      const signer = verifier.recover(voucher)
+      const signer = await verifier.recover(voucher)
       if (signer === undefined) {
         throw new PaymentError(
           400,
@@ -239,13 +323,12 @@ export function createMinerLedger({
       checkSigner(channel, signer, voucher.cumulativeAmount)
 
       // From here on nothing awaits: the checks and the insert are one step for concurrent requests.
-      const key = [id, voucher.cumulativeAmount, voucher.cumulativeRequests, voucher.cumulativeUnits].map(String)
-      if (findVoucher.get(...key)) {
-        throw refuse(
-          'VOUCHER_REPLAYED',
-          `This voucher was already presented on channel ${id}; every request needs a new voucher.`,
-        )
-      }
+      const key = [
+        String(id),
+        pad(voucher.cumulativeAmount),
+        String(voucher.cumulativeRequests),
+        String(voucher.cumulativeUnits),
+      ]
       const row = rows.get(id)
       const best = row?.best
       if (best && voucher.cumulativeAmount > best.cumulativeAmount) {
@@ -257,10 +340,25 @@ export function createMinerLedger({
           )
         }
       }
+      const replayed = () =>
+        refuse(
+          'VOUCHER_REPLAYED',
+          `This voucher was already presented on channel ${id}; every request needs a new voucher.`,
+        )
+      if (
+        best &&
+        best.cumulativeAmount === voucher.cumulativeAmount &&
+        best.cumulativeRequests === voucher.cumulativeRequests &&
+        best.cumulativeUnits === voucher.cumulativeUnits
+      ) {
+        throw replayed()
+      }
       const top =
         best && best.cumulativeAmount > voucher.cumulativeAmount ? best.cumulativeAmount : voucher.cumulativeAmount
       const needed = required(id, price)
       if (top < needed) {
+        // An old voucher presented again reads as underpaid; say what it is (a lookup on the refusal path only).
+        if (findVoucher.get(...key)) throw replayed()
         throw refuse(
           'UNDERPAID',
           `Channel ${id} must pay a cumulative ${needed} for this request (served ${row?.served ?? 0n}, in flight ${inFlight.get(id) ?? 0n}, price ${price}); the voucher carries ${voucher.cumulativeAmount}.`,
@@ -284,12 +382,17 @@ export function createMinerLedger({
         next.best = voucher
         if (next.unclaimedSince === undefined && voucher.cumulativeAmount > next.claimed) next.unclaimedSince = now()
       }
-      db.transaction(() => {
-        insertVoucher.run(...key, voucher.signature, signer, model, price.toString(), now())
-        save(next)
-      })()
+      // Counted now, so a concurrent request cannot spend the same surplus; undone if the write finds a replay.
       rows.set(id, next)
+      if (!row) unsaved.add(id)
+      dirty.add(id)
+      flushTimer ??= setTimeout(flush, FLUSH_MS).unref()
       inFlight.set(id, (inFlight.get(id) ?? 0n) + price)
+      const inserted = await commit([...key, voucher.signature, signer, model, price.toString(), now()])
+      if (!inserted) {
+        inFlight.set(id, (inFlight.get(id) ?? 0n) - price)
+        throw replayed()
+      }
       return { channelId: id, price, model, settled: false }
     },
     settle(admission, metered) {
@@ -300,9 +403,12 @@ export function createMinerLedger({
       const row = rows.get(id)
       if (!row) return
       const next = { ...row, served: row.served + admission.price + metered, servedRequests: row.servedRequests + 1 }
-      save(next)
       rows.set(id, next)
+      // Written with the channel's next voucher, or by the flush within FLUSH_MS, whichever comes first.
+      dirty.add(id)
+      flushTimer ??= setTimeout(flush, FLUSH_MS).unref()
     },
+    flush,
     release(admission) {
       if (admission.settled) return
       admission.settled = true

@@ -41,11 +41,11 @@ export function parsePrice(value: { perRequest?: unknown; per1kUnits?: unknown }
     }
     return BigInt(text)
   }
-  const price = { perRequest: field('perRequest'), per1kUnits: field('per1kUnits') }
-  if (price.perRequest === 0n && price.per1kUnits === 0n)
-    throw new Error(`${where}: a price of zero needs no payment channel; set perRequest or per1kUnits`)
-  return price
+  return { perRequest: field('perRequest'), per1kUnits: field('per1kUnits') }
 }
+
+/** A model priced at zero is free: served without a voucher. */
+export const isFree = (price: Price) => price.perRequest === 0n && price.per1kUnits === 0n
 
 export const priceJson = (price: Price) => ({
   perRequest: price.perRequest.toString(),

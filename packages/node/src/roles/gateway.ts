@@ -20,7 +20,7 @@ import {
   type GatewayLedger,
   type Payment,
 } from '../payments/gatewayLedger.ts'
-import { maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
+import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import { createVoucherSigner } from '../payments/voucherVerifier.ts'
 import { MAX_TENSOR_BODY, MAX_TEXT_BODY } from './miner.ts'
@@ -338,6 +338,23 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
       )
     let lastError = 'no miner answered'
     for (const { miner, price, maxUnits } of list.slice(0, MAX_ATTEMPTS)) {
+      if (isFree(price)) {
+        const response = await fetch(`${miner.endpoint}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(60_000),
+        }).catch((error: Error) => error)
+        if (response instanceof Error || response.status >= 500) {
+          markFailure(miner, response instanceof Error ? response.message : `HTTP ${response.status}`)
+          lastError = `miner ${miner.payee} failed`
+          continue
+        }
+        return new Response(response.body, {
+          status: response.status,
+          headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
+        })
+      }
       let channel: GatewayChannel
       try {
         channel = await channelFor(miner, maxRequestCost(price, maxUnits))

@@ -44,9 +44,9 @@ import {
 import { type ChannelCache, createChannelCache } from '../payments/channelCache.ts'
 import { type Claimer, type ClaimPolicy, createClaimer } from '../payments/claimer.ts'
 import { type Admission, createMinerLedger, type MinerLedger, PaymentError } from '../payments/minerLedger.ts'
-import { meteredCost, type Price, priceJson } from '../payments/pricing.ts'
+import { isFree, meteredCost, type Price, priceJson } from '../payments/pricing.ts'
+import { createVerifierPool } from '../payments/verifierPool.ts'
 import { parseVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
-import { createVoucherVerifier } from '../payments/voucherVerifier.ts'
 import type { ContentStore } from '../storage/contentStore.ts'
 
 /** Largest request body on `/v1` (chat and completions). */
@@ -116,7 +116,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   const { logger, metrics } = common
   const log = logger.child({ role: 'miner' })
   const payee = p.wallet.account.address
-  const verifier = createVoucherVerifier({ chainId: p.chainId, paymentChannels: p.paymentChannels })
+  const verifier = await createVerifierPool({ chainId: p.chainId, paymentChannels: p.paymentChannels })
   const cache = await createChannelCache(p.client, p.paymentChannels)
   const ledger = createMinerLedger({ db: p.db, payee, verifier, cache, safetySeconds: p.policy.safetySeconds })
   const claimer = createClaimer(common, {
@@ -151,6 +151,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
 
   /** Admits the request's voucher, or returns the 402/400 response to send. */
   async function pay(c: Context, served: ServedModel): Promise<Admission | Response> {
+    if (isFree(served.price)) return { channelId: 0n, price: 0n, model: served.model.id, settled: true }
     const header = c.req.header(VOUCHER_HEADER)
     if (header === undefined) {
       metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: 'PAYMENT_REQUIRED' })
@@ -182,6 +183,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   }
   /** Records a served request: the price and the metered cost of `units`. */
   function settle(admission: Admission, served: ServedModel, units: number) {
+    if (isFree(served.price)) return { channelId: null, cost: '0', units, served: '0' }
     const metered = meteredCost(served.price, BigInt(units))
     ledger.settle(admission, metered)
     metrics.inc('mycel_miner_paid_requests_total', 'Paid requests served.', { model: served.model.id })
@@ -533,6 +535,8 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       stopped = true
       if (timer) clearTimeout(timer)
       await closeServer()
+      ledger.flush()
+      await verifier.close()
       await Promise.all(p.models.map((m) => m.model.close()))
     },
   }

@@ -186,7 +186,7 @@ function paymentsView(db: Db, roles: Roles) {
         channelId: r.channel_id,
         model: r.model,
         price: r.price,
-        cumulativeAmount: r.cumulative_amount,
+        cumulativeAmount: BigInt(r.cumulative_amount).toString(),
         at: new Date(r.received_at).toISOString(),
       })),
     },
