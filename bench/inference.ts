@@ -31,7 +31,7 @@ let child: ReturnType<typeof spawn> | undefined
 try {
   const addresses = await deployTestContracts(chain)
   await fundAccounts(chain, addresses, [1, 2], { myc: 10n ** 18n, usd: 10n ** 12n })
-  child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'miner-process.ts')], {
+  child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'test', 'helpers', 'miner-process.ts')], {
     env: {
       ...process.env,
       MYCEL_BENCH_MINER: JSON.stringify({

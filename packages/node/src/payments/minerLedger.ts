@@ -51,7 +51,11 @@ export type MinerLedger = {
   /** Checks `voucher` for a request costing `price` up front in `token`; persists it; throws {@link PaymentError}. */
   admit: (voucher: SignedVoucher, request: { price: bigint; token: Address; model: string }) => Promise<Admission>
   /** The request was served: adds its price and `metered` cost to what the channel owes. */
-  settle: (admission: Admission, metered: bigint) => void
+  /**
+   * The request was served: adds its price and `metered` cost to what the channel owes. Resolves once that is
+   * written (with the other writes of this turn of the event loop); answer the client only then.
+   */
+  settle: (admission: Admission, metered: bigint) => Promise<void>
   /** Writes what was served since the last write (settle batches these writes; see FLUSH_MS). */
   flush: () => void
   /** The request failed before it was served: its price stays with the payer as credit. */
@@ -76,9 +80,9 @@ export type MinerLedgerParameters = {
 }
 
 /**
- * Vouchers are written before their request is served (group commit: one transaction per turn of the event loop).
- * The channel rows (best voucher, served amount) are written within this many milliseconds: after a crash the best
- * voucher is recovered from the vouchers themselves, and at most this window of served-amount increments is lost.
+ * Writes are grouped: the vouchers admitted and the requests settled in one turn of the event loop go to SQLite in
+ * one transaction, before any of those requests is served or answered. A channel row's best voucher is written
+ * lazily, within this many milliseconds (after a crash it is recovered from the vouchers themselves).
  */
 export const FLUSH_MS = 200
 
@@ -190,11 +194,11 @@ export function createMinerLedger({
    * channel row they changed, before any of their requests is served. A voucher whose primary key already exists
    * (a replay) is reported as not inserted.
    */
-  let batch: { values: unknown[]; done: (inserted: boolean) => void; fail: (error: unknown) => void }[] = []
+  let batch: { values: unknown[] | undefined; done: (inserted: boolean) => void; fail: (error: unknown) => void }[] = []
+  /** Channel rows to write with the next batch: new channels, and channels whose served amount grew. */
   const unsaved = new Set<bigint>()
   const writeBatch = db.transaction((items: typeof batch) => {
-    const results = items.map((item) => insertVoucher.run(...item.values).changes > 0)
-    // A channel's first row is written with its first voucher; later changes ride on the flush.
+    const results = items.map((item) => (item.values ? insertVoucher.run(...item.values).changes > 0 : true))
     for (const id of unsaved) {
       const row = rows.get(id)
       if (row) save(row)
@@ -202,7 +206,7 @@ export function createMinerLedger({
     unsaved.clear()
     return results
   })
-  function commit(values: unknown[]): Promise<boolean> {
+  function commit(values: unknown[] | undefined): Promise<boolean> {
     return new Promise((done, fail) => {
       if (batch.length === 0) setImmediate(writeNow)
       batch.push({ values, done, fail })
@@ -395,7 +399,7 @@ export function createMinerLedger({
       }
       return { channelId: id, price, model, settled: false }
     },
-    settle(admission, metered) {
+    async settle(admission, metered) {
       if (admission.settled) return
       admission.settled = true
       const id = admission.channelId
@@ -404,9 +408,8 @@ export function createMinerLedger({
       if (!row) return
       const next = { ...row, served: row.served + admission.price + metered, servedRequests: row.servedRequests + 1 }
       rows.set(id, next)
-      // Written with the channel's next voucher, or by the flush within FLUSH_MS, whichever comes first.
-      dirty.add(id)
-      flushTimer ??= setTimeout(flush, FLUSH_MS).unref()
+      unsaved.add(id)
+      await commit(undefined)
     },
     flush,
     release(admission) {

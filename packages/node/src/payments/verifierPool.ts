@@ -16,26 +16,28 @@ export type VerifierPool = {
 
 type Pending = { resolve: (address: `0x${string}` | undefined) => void; reject: (error: unknown) => void }
 
-export async function createVerifierPool(domain: VoucherDomain): Promise<VerifierPool> {
+export function createVerifierPool(domain: VoucherDomain): VerifierPool {
   const local = createVoucherVerifier(domain)
   let worker: Worker
   try {
     worker = new Worker(new URL('./verifierWorker.mjs', import.meta.url), {
       workerData: { domain: { chainId: domain.chainId, paymentChannels: domain.paymentChannels } },
     })
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve())
-      worker.once('error', reject)
-    })
   } catch {
     return { recover: async (voucher) => local.recover(voucher), threaded: false, close: async () => {} }
   }
   worker.unref()
+  // Until the worker has loaded (it compiles the verifier), recovery runs here.
+  let ready = false
   // Batches in flight, answered in order.
   const inFlight: Pending[][] = []
   let queued: { voucher: SignedVoucher; pending: Pending }[] = []
   let failed: unknown
-  worker.on('message', (addresses: (`0x${string}` | null)[]) => {
+  worker.on('message', (addresses: (`0x${string}` | null)[] | 'ready') => {
+    if (addresses === 'ready') {
+      ready = true
+      return
+    }
     const batch = inFlight.shift() ?? []
     batch.forEach((p, i) => {
       p.resolve(addresses[i] ?? undefined)
@@ -60,10 +62,14 @@ export async function createVerifierPool(domain: VoucherDomain): Promise<Verifie
     worker.postMessage(message)
   }
   return {
-    threaded: true,
+    get threaded() {
+      return ready && failed === undefined
+    },
     recover(voucher) {
       // Values the contract cannot take never reach the worker (they would not survive BigInt(String(x)) intact).
-      if (failed !== undefined || typeof voucher.signature !== 'string') return Promise.resolve(local.recover(voucher))
+      if (!ready || failed !== undefined || typeof voucher.signature !== 'string') {
+        return Promise.resolve(local.recover(voucher))
+      }
       for (const x of [
         voucher.channelId,
         voucher.cumulativeAmount,

@@ -116,7 +116,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   const { logger, metrics } = common
   const log = logger.child({ role: 'miner' })
   const payee = p.wallet.account.address
-  const verifier = await createVerifierPool({ chainId: p.chainId, paymentChannels: p.paymentChannels })
+  const verifier = createVerifierPool({ chainId: p.chainId, paymentChannels: p.paymentChannels })
   const cache = await createChannelCache(p.client, p.paymentChannels)
   const ledger = createMinerLedger({ db: p.db, payee, verifier, cache, safetySeconds: p.policy.safetySeconds })
   const claimer = createClaimer(common, {
@@ -182,10 +182,10 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     }
   }
   /** Records a served request: the price and the metered cost of `units`. */
-  function settle(admission: Admission, served: ServedModel, units: number) {
+  async function settle(admission: Admission, served: ServedModel, units: number) {
     if (isFree(served.price)) return { channelId: null, cost: '0', units, served: '0' }
     const metered = meteredCost(served.price, BigInt(units))
-    ledger.settle(admission, metered)
+    await ledger.settle(admission, metered)
     metrics.inc('mycel_miner_paid_requests_total', 'Paid requests served.', { model: served.model.id })
     const row = ledger.channel(admission.channelId)
     return {
@@ -339,7 +339,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
           `Model "${model.id}" failed: ${(error as Error).message}. Nothing was charged.`,
         )
       }
-      const receipt = settle(admission, served, usage.promptTokens + usage.completionTokens)
+      const receipt = await settle(admission, served, usage.promptTokens + usage.completionTokens)
       const bodyOut =
         kind === 'chat'
           ? chatCompletion(id, model.id, created, textOut, finishOf(usage), usage)
@@ -382,7 +382,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         return
       }
       // Recorded before the last chunk: a client that saw the end was charged in the ledger.
-      const receipt = settle(admission, served, usage.promptTokens + usage.completionTokens)
+      const receipt = await settle(admission, served, usage.promptTokens + usage.completionTokens)
       const finish = finishOf(usage)
       const last =
         kind === 'chat'
@@ -450,7 +450,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       return fail(c, 502, 'BACKEND_FAILED', `Model "${served.model.id}" failed. Nothing was charged.`)
     }
     const instances = tensors[0]?.shape[0] ?? 1
-    const receipt = settle(admission, served, instances)
+    const receipt = await settle(admission, served, instances)
     return c.json({
       model_name: served.model.id,
       model_version: '1',

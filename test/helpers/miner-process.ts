@@ -24,6 +24,8 @@ const config = JSON.parse(process.env.MYCEL_BENCH_MINER ?? '{}') as {
   registry: `0x${string}`
   token: `0x${string}`
   payeeIndex: number
+  /** Which of digits, text to serve (each also as <id>-free); default both. */
+  models?: string[]
 }
 const transport = http(config.rpcUrl)
 const client = createPublicClient({ chain: foundry, transport }) as PublicClient
