@@ -173,7 +173,9 @@ describe('miner crash safety', () => {
     expect(answered).toBe(REQUESTS)
     // The kills did land mid-request: some requests got no answer (and some of those had been served).
     expect(lost).toBeGreaterThan(0)
-    process.stderr.write(`crash test (seed ${seed}): ${lost} requests lost their answer, ${reconciled} of them served and paid\n`)
+    process.stderr.write(
+      `crash test (seed ${seed}): ${lost} requests lost their answer, ${reconciled} of them served and paid\n`,
+    )
     expect(claimable).toBe(served) // what it can claim equals what it served
     expect(served).toBeGreaterThanOrEqual(BigInt(REQUESTS) * PRICE) // everything answered is paid
     expect(served - BigInt(REQUESTS) * PRICE).toBeLessThanOrEqual(BigInt(KILLS) * PRICE) // ≤ one unanswered per crash
