@@ -32,7 +32,7 @@ const DECIMAL = /^(0|[1-9]\d{0,29})$/
 /** Parses a price given as decimal strings of token units; throws with a message naming the field. */
 export function parsePrice(value: { perRequest?: unknown; per1kUnits?: unknown }, where: string): Price {
   const field = (name: 'perRequest' | 'per1kUnits') => {
-    const raw = value[name] ?? '0'
+    const raw = value[name] === undefined ? '0' : value[name]
     const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw
     if (typeof text !== 'string' || !DECIMAL.test(text)) {
       throw new Error(

@@ -1,0 +1,230 @@
+/**
+ * Property tests of the payment bookkeeping that runs without a chain: prices, the voucher header codec, the
+ * sampler, and the miner ledger's admission rules over random interleavings of concurrent requests.
+ */
+import { join } from 'node:path'
+import type { SignedVoucher, Voucher } from '@mycel/sdk'
+import fc from 'fast-check'
+import { privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../../../test/helpers/chain.ts'
+import { openDatabase } from '../src/db/database.ts'
+import { createRandom, sample } from '../src/inference/sampling.ts'
+import type { ChannelCache, ChannelState } from '../src/payments/channelCache.ts'
+import { createMinerLedger, PaymentError } from '../src/payments/minerLedger.ts'
+import { maxRequestCost, meteredCost, parsePrice } from '../src/payments/pricing.ts'
+import { encodeVoucherHeader, parseVoucherHeader } from '../src/payments/voucherHeader.ts'
+import { createVoucherSigner, createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
+
+const u = (bits: number) => fc.bigInt({ min: 0n, max: 2n ** BigInt(bits) - 1n })
+
+describe('pricing', () => {
+  it('property: metered cost is the exact ceiling of units × price / 1000, and monotone', () => {
+    fc.assert(
+      fc.property(u(64), u(64), u(20), (units, per1k, more) => {
+        const price = { perRequest: 0n, per1kUnits: per1k }
+        const cost = meteredCost(price, units)
+        expect(cost * 1000n >= units * per1k).toBe(true)
+        expect((cost - 1n) * 1000n < units * per1k || cost === 0n).toBe(true)
+        expect(meteredCost(price, units + more) >= cost).toBe(true)
+        expect(maxRequestCost({ perRequest: 5n, per1kUnits: per1k }, units)).toBe(5n + cost)
+      }),
+    )
+  })
+
+  it('parses prices from decimal strings only, naming the field', () => {
+    expect(parsePrice({ perRequest: '1000' }, 'p')).toEqual({ perRequest: 1000n, per1kUnits: 0n })
+    expect(parsePrice({ perRequest: 7, per1kUnits: '0' }, 'p')).toEqual({ perRequest: 7n, per1kUnits: 0n })
+    for (const bad of ['-1', '1.5', '0x10', '', ' 1', '01', 1.5, -3, null, {}]) {
+      expect(() => parsePrice({ perRequest: bad }, 'minerPrices.text')).toThrow(/minerPrices\.text\.perRequest/)
+    }
+  })
+})
+
+describe('voucher header', () => {
+  const signed = fc.record({
+    channelId: u(256),
+    cumulativeAmount: u(96),
+    cumulativeRequests: u(64),
+    cumulativeUnits: u(64),
+    signature: fc
+      .uint8Array({ minLength: 65, maxLength: 65 })
+      .map((b) => `0x${Buffer.from(b).toString('hex')}` as const),
+  })
+
+  it('property: encodes and parses back exactly', () => {
+    fc.assert(
+      fc.property(signed, (v) => {
+        const parsed = parseVoucherHeader(encodeVoucherHeader(v))
+        expect(parsed).toEqual({ ok: true, voucher: v })
+      }),
+    )
+  })
+
+  it('property: never throws on any input, and refuses out-of-range fields', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((j) => JSON.stringify(j)),
+        ),
+        (text) => {
+          const parsed = parseVoucherHeader(text)
+          expect(typeof parsed.ok).toBe('boolean')
+        },
+      ),
+      { numRuns: 2000 },
+    )
+    fc.assert(
+      fc.property(signed, fc.constantFrom('cumulativeAmount', 'cumulativeRequests', 'channelId'), (v, field) => {
+        const bits = { cumulativeAmount: 96n, cumulativeRequests: 64n, channelId: 256n }[field]
+        const text = encodeVoucherHeader(v).replace(`"${field}":"${v[field]}"`, `"${field}":"${2n ** bits + v[field]}"`)
+        expect(parseVoucherHeader(text).ok).toBe(false)
+      }),
+    )
+  })
+})
+
+describe('sampler', () => {
+  it('property: returns an index with positive weight; temperature 0 and a tiny top-p are greedy', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(fc.float({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 100 })
+          .filter((p) => p.some((x) => x > 0)),
+        fc.double({ min: 0.05, max: 2, noNaN: true }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        fc.integer(),
+        (probabilities, temperature, topP, seed) => {
+          const i = sample(probabilities, temperature, topP, createRandom(seed))
+          expect(i).toBeGreaterThanOrEqual(0)
+          expect(i).toBeLessThan(probabilities.length)
+          expect(probabilities[i]).toBeGreaterThan(0)
+          const greedy = probabilities.indexOf(Math.max(...probabilities))
+          expect(sample(probabilities, 0, 1, createRandom(seed))).toBe(greedy)
+          expect(sample(probabilities, 1, 1e-9, createRandom(seed))).toBe(greedy)
+        },
+      ),
+    )
+  })
+
+  it('draws in proportion to the probabilities (seeded, 20,000 draws)', () => {
+    const random = createRandom(42)
+    const counts = [0, 0, 0]
+    for (let i = 0; i < 20_000; i++) {
+      const k = sample([0.2, 0.5, 0.3], 1, 1, random)
+      counts[k] = (counts[k] ?? 0) + 1
+    }
+    expect(counts.map((c) => Math.round((c / 20_000) * 10))).toEqual([2, 5, 3])
+  })
+})
+
+describe('miner ledger', () => {
+  const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const
+  const domain = { chainId: 31337, paymentChannels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' } as const
+  const payee = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' as const
+  const token = '0x0000000000000000000000000000000000000001' as const
+  const sign = createVoucherSigner(domain, key)
+  const PRICE = 100n
+
+  /** The channel as the chain would report it (the ledger's only outside input), held in memory. */
+  function chainDouble(deposit: bigint): ChannelCache {
+    const state: ChannelState = {
+      channelId: 1n,
+      payer: privateKeyToAccount(key).address,
+      payee,
+      token,
+      deposit,
+      claimed: 0n,
+      closesAt: 0n,
+      sessionSigner: '0x0000000000000000000000000000000000000000',
+      sessionCap: 0n,
+    }
+    return { get: () => state, load: async () => state, poll: async () => {}, onChange: () => {} }
+  }
+
+  // A client that pays like the gateway, possibly lying: each step sends a voucher (honest, stale, replayed or
+  // short) with concurrent requests in flight, and some requests fail after admission.
+  const step = fc.record({
+    kind: fc.constantFrom('honest', 'honest', 'honest', 'replay', 'short', 'old'),
+    concurrent: fc.integer({ min: 1, max: 4 }),
+    fail: fc.boolean(),
+    metered: fc.bigInt({ min: 0n, max: 50n }),
+  })
+
+  it('property: never serves more than the best voucher pays for, and never accepts a voucher twice', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
+        const db = openDatabase(join(tempDir('mycel-ledger-'), 'node.db'))
+        const ledger = createMinerLedger({
+          db,
+          payee,
+          verifier: { recover: async (v) => createVoucherVerifier(domain).recover(v) },
+          cache: chainDouble(10n ** 9n),
+          safetySeconds: 60n,
+        })
+        let committed = 0n
+        let counter = 0n
+        const sent: SignedVoucher[] = []
+        const voucher = (amount: bigint): SignedVoucher => {
+          counter += 1n
+          const v: Voucher = {
+            channelId: 1n,
+            cumulativeAmount: amount,
+            cumulativeRequests: counter,
+            cumulativeUnits: 0n,
+          }
+          const s = { ...v, signature: sign(v) }
+          sent.push(s)
+          return s
+        }
+        let bestSeen = 0n
+        for (const s of steps) {
+          const attempts = Array.from({ length: s.concurrent }, () => {
+            let v: SignedVoucher
+            if (s.kind === 'replay' && sent.length > 0) v = sent[sent.length - 1] as SignedVoucher
+            else if (s.kind === 'old' && sent.length > 0) v = sent[Math.floor(sent.length / 2)] as SignedVoucher
+            else if (s.kind === 'short') v = voucher(committed)
+            else {
+              committed += PRICE
+              v = voucher(committed)
+            }
+            return ledger.admit(v, { price: PRICE, token, model: 'm' }).then(
+              (admission) => ({ admission }),
+              (error: unknown) => ({ error }),
+            )
+          })
+          const results = await Promise.all(attempts)
+          for (const r of results) {
+            if ('error' in r) {
+              expect(r.error).toBeInstanceOf(PaymentError)
+              continue
+            }
+            if (s.fail) ledger.release(r.admission)
+            else {
+              await ledger.settle(r.admission, s.metered)
+              committed += s.metered
+            }
+          }
+          const row = ledger.channel(1n)
+          if (row) {
+            // The best voucher only grows; it covers everything served except metered costs not yet paid, which
+            // are at most one request's worth per request in flight (here at most 4 × 50): the documented exposure.
+            expect(row.best.cumulativeAmount >= bestSeen).toBe(true)
+            bestSeen = row.best.cumulativeAmount
+            expect(row.served <= row.best.cumulativeAmount + 4n * 50n).toBe(true)
+            // And the miner never counts more than the client committed to.
+            expect(row.served <= committed).toBe(true)
+          }
+        }
+        // Every voucher was recorded at most once.
+        const rows = db
+          .prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT cumulative_requests) AS d FROM miner_vouchers')
+          .get() as { n: number; d: number }
+        expect(rows.n).toBe(rows.d)
+        db.close()
+      }),
+      { numRuns: 150 },
+    )
+  })
+})
