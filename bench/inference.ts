@@ -31,20 +31,24 @@ let child: ReturnType<typeof spawn> | undefined
 try {
   const addresses = await deployTestContracts(chain)
   await fundAccounts(chain, addresses, [1, 2], { myc: 10n ** 18n, usd: 10n ** 12n })
-  child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'test', 'helpers', 'miner-process.ts')], {
-    env: {
-      ...process.env,
-      MYCEL_BENCH_MINER: JSON.stringify({
-        rpcUrl: chain.anvil.rpcUrl,
-        dataDir,
-        paymentChannels: addresses.paymentChannels,
-        registry: addresses.subnetRegistry,
-        token: addresses.testUsd,
-        payeeIndex: 2,
-      }),
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, '..', 'test', 'helpers', 'miner-process.ts')],
+    {
+      env: {
+        ...process.env,
+        MYCEL_BENCH_MINER: JSON.stringify({
+          rpcUrl: chain.anvil.rpcUrl,
+          dataDir,
+          paymentChannels: addresses.paymentChannels,
+          registry: addresses.subnetRegistry,
+          token: addresses.testUsd,
+          payeeIndex: 2,
+        }),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  )
   const { url, payee } = await new Promise<{ url: string; payee: `0x${string}` }>((resolve, reject) => {
     child?.stdout?.once('data', (d) => resolve(JSON.parse(String(d))))
     child?.once('exit', (code) => reject(new Error(`the miner exited with ${code}`)))
