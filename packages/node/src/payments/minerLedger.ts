@@ -197,13 +197,23 @@ export function createMinerLedger({
   let batch: { values: unknown[] | undefined; done: (inserted: boolean) => void; fail: (error: unknown) => void }[] = []
   /** Channel rows to write with the next batch: new channels, and channels whose served amount grew. */
   const unsaved = new Set<bigint>()
+  /** Channels whose served amount grew: one small UPDATE each with the next batch. */
+  const servedChanged = new Set<bigint>()
+  const updateServed = db.prepare(
+    'UPDATE miner_channels SET served_amount = ?, served_requests = ? WHERE channel_id = ?',
+  )
   const writeBatch = db.transaction((items: typeof batch) => {
     const results = items.map((item) => (item.values ? insertVoucher.run(...item.values).changes > 0 : true))
     for (const id of unsaved) {
       const row = rows.get(id)
       if (row) save(row)
     }
+    for (const id of servedChanged) {
+      const row = rows.get(id)
+      if (row && !unsaved.has(id)) updateServed.run(row.served.toString(), row.servedRequests, String(id))
+    }
     unsaved.clear()
+    servedChanged.clear()
     return results
   })
   function commit(values: unknown[] | undefined): Promise<boolean> {
@@ -408,7 +418,7 @@ export function createMinerLedger({
       if (!row) return
       const next = { ...row, served: row.served + admission.price + metered, servedRequests: row.servedRequests + 1 }
       rows.set(id, next)
-      unsaved.add(id)
+      servedChanged.add(id)
       await commit(undefined)
     },
     flush,

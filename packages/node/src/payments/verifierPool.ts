@@ -18,6 +18,9 @@ type Pending = { resolve: (address: `0x${string}` | undefined) => void; reject: 
 
 export function createVerifierPool(domain: VoucherDomain): VerifierPool {
   const local = createVoucherVerifier(domain)
+  if (process.env.MYCEL_VERIFIER_THREAD === '0') {
+    return { recover: async (voucher) => local.recover(voucher), threaded: false, close: async () => {} }
+  }
   let worker: Worker
   try {
     worker = new Worker(new URL('./verifierWorker.mjs', import.meta.url), {

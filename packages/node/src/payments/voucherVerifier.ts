@@ -63,8 +63,16 @@ const inRange = (value: unknown, bits: number) => typeof value === 'bigint' && v
 
 /** Writes `value` (0 ≤ value < 2^256) big-endian into the 32-byte word at `offset`. */
 function writeWord(buffer: Uint8Array, offset: number, value: bigint) {
-  buffer.set(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'), offset)
+  // 64 bits at a time from the low end: amounts and counters fill one or two of the four.
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+  buffer.fill(0, offset, offset + 32)
+  let rest = value
+  for (let at = offset + 24; rest > 0n; at -= 8) {
+    view.setBigUint64(at, rest & MASK_64)
+    rest >>= 64n
+  }
 }
+const MASK_64 = (1n << 64n) - 1n
 
 export type VoucherVerifier = {
   /** The signer's address (checksum-free lower case), or undefined for a malformed or non-canonical signature. */
