@@ -265,6 +265,33 @@ describe('miner', () => {
     )
     const over = await post('/v2/models/digits/infer', digit(2), await voucher(6n * USD, {}, hot))
     expect((await over.json()).error.code).toBe('SESSION_CAP_EXCEEDED')
+
+    // A key that is only scheduled is refused: the payer could still cancel it and void what it signed.
+    const next = generatePrivateKey()
+    await setSessionSigner(t.wallet(payer), {
+      paymentChannels: addresses.paymentChannels,
+      channelId,
+      signer: privateKeyToAccount(next).address,
+      cap: 5n * USD,
+    })
+    await miner.cache.poll()
+    const early = await post('/v2/models/digits/infer', digit(2), await voucher(served() + 1_000n, {}, next))
+    expect((await early.json()).error.code).toBe('SESSION_KEY_PENDING')
+    // The current key still pays until shortly before the change applies.
+    expect((await post('/v2/models/digits/infer', digit(2), await voucher(served() + 1_000n, {}, hot))).status).toBe(
+      200,
+    )
+    // A scheduled lower cap for the same key binds at once.
+    await setSessionSigner(t.wallet(payer), {
+      paymentChannels: addresses.paymentChannels,
+      channelId,
+      signer: privateKeyToAccount(hot).address,
+      cap: served() + 2_000n,
+    })
+    await miner.cache.poll()
+    const capped = await post('/v2/models/digits/infer', digit(2), await voucher(served() + 3_000n, {}, hot))
+    expect((await capped.json()).error.code).toBe('SESSION_CAP_EXCEEDED')
+    expect((await post('/v2/models/digits/infer', digit(2), await voucher(served() + 1_000n))).status).toBe(200)
   })
 
   it('gives 404 for an unknown model, 413 for an oversized body, 400 for a malformed request', async () => {
@@ -283,6 +310,22 @@ describe('miner', () => {
       inputs: [{ name: 'input', shape: [1, 783], datatype: 'FP32', data: new Array(783).fill(0) }],
     })
     expect((await shape.json()).error.code).toBe('WRONG_SHAPE')
+    const longPrompt = await post('/v1/chat/completions', {
+      model: 'text',
+      messages: [{ role: 'user', content: 'x'.repeat(40_000) }],
+    })
+    expect((await longPrompt.json()).error.code).toBe('PROMPT_TOO_LONG')
+    const batch = await post('/v2/models/digits/infer', {
+      inputs: [{ name: 'input', shape: [5000, 784], datatype: 'FP32', data: [] }],
+    })
+    expect(batch.status).toBe(400)
+    const deep = `${'['.repeat(50_000)}0${']'.repeat(50_000)}`
+    const nested = await post(
+      '/v2/models/digits/infer',
+      `{"inputs":[{"name":"input","shape":[1,784],"datatype":"FP32","data":${deep}}]}`,
+    )
+    expect(nested.status).toBe(400)
+    expect((await nested.json()).error.message).toMatch(/nested deeper/)
     const notJson = await post('/v1/chat/completions', '{')
     expect((await notJson.json()).error.code).toBe('INVALID_JSON')
   })
@@ -307,5 +350,46 @@ describe('miner', () => {
     expect(miner.ledger.channel(channelId)?.claimed).toBe(v.cumulativeAmount)
     const closing = await post('/v2/models/digits/infer', digit(5), await voucher(served() + 1_000n))
     expect((await closing.json()).error.code).toBe('CHANNEL_CLOSING')
+  })
+
+  it('claims the other channels when one voucher in a batch is refused by the contract', async () => {
+    // A second miner that never claims on its own (its tick is an hour).
+    const lazy = await startTestMiner(t, addresses, { payeeIndex: 3, tickMs: 3_600_000 })
+    try {
+      const open = async () =>
+        (
+          await openChannel(t.wallet(payer), {
+            paymentChannels: addresses.paymentChannels,
+            payee: lazy.payee,
+            token: addresses.testUsd as `0x${string}`,
+            amount: USD,
+          })
+        ).channelId
+      const [good, late] = [await open(), await open()]
+      const paid: Record<string, SignedVoucher> = {}
+      for (const id of [good, late]) {
+        const v = { channelId: id, cumulativeAmount: 1_000n, cumulativeRequests: 1n, cumulativeUnits: 0n }
+        paid[String(id)] = { ...v, signature: await signVoucher(devnetAccount(payer), domain(), v) }
+        const response = await fetch(`${lazy.url}/v2/models/digits/infer`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [VOUCHER_HEADER]: encodeVoucherHeader(paid[String(id)] as SignedVoucher),
+          },
+          body: JSON.stringify(digit(3)),
+        })
+        expect(response.status).toBe(200)
+      }
+      // The payer closes `late` and its window passes before the miner claims: that voucher can no longer pay.
+      await requestClose(t.wallet(payer), { paymentChannels: addresses.paymentChannels, channelId: late })
+      await t.increaseTime(3601)
+      await lazy.cache.poll()
+      const result = await lazy.claimer.claimDue({ all: true })
+      expect(result?.paid).toBe(1_000n)
+      expect(lazy.ledger.channel(good)?.claimed).toBe(1_000n)
+      expect(lazy.ledger.channel(late)?.claimed).toBe(0n)
+    } finally {
+      await lazy.stop()
+    }
   })
 })

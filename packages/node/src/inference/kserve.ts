@@ -7,8 +7,8 @@ import { ModelInputError, type Tensor, type TensorDatatype, type TensorSpec } fr
 
 const datatypes = ['FP32', 'FP64', 'INT64', 'INT32', 'UINT8', 'BOOL'] as const satisfies TensorDatatype[]
 
-type Nested = number | boolean | Nested[]
-const nested: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.boolean(), z.array(nested)]))
+/** Deepest nesting of `data` accepted (row-major nested arrays have one level per dimension). */
+const MAX_DEPTH = 8
 
 const input = z.strictObject({
   name: z.string().min(1).max(200),
@@ -22,7 +22,7 @@ const input = z.strictObject({
     )
     .max(8),
   datatype: z.enum(datatypes, { error: `datatype must be one of ${datatypes.join(', ')}` }),
-  data: z.array(nested),
+  data: z.array(z.unknown()),
   parameters: z.record(z.string(), z.unknown()).optional(),
 })
 
@@ -55,7 +55,7 @@ export function tensorsOf(request: InferRequest, maxElements: number): Tensor[] 
     const count = t.shape.reduce((a, b) => a * b, 1)
     total += count
     if (total > maxElements) throw new Error(`the inputs hold more than ${maxElements} values; send smaller batches`)
-    const data = (t.data as unknown[]).flat(Number.POSITIVE_INFINITY) as (number | boolean)[]
+    const data = flatten(t.data, t.name)
     if (data.length !== count) {
       throw new Error(`input "${t.name}" has ${data.length} values but shape [${t.shape.join(', ')}] needs ${count}`)
     }
@@ -107,4 +107,23 @@ export function matchInputs(inputs: TensorSpec[], given: Tensor[]): void {
   if (missing.length > 0) {
     throw new ModelInputError('MISSING_INPUT', `Missing input ${missing.map((i) => `"${i.name}"`).join(', ')}.`)
   }
+}
+
+/** Row-major flattening without recursion, refusing nesting deeper than {@link MAX_DEPTH}. */
+function flatten(data: unknown[], name: string): unknown[] {
+  const out: unknown[] = []
+  const stack: { items: unknown[]; at: number }[] = [{ items: data, at: 0 }]
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { items: unknown[]; at: number }
+    if (top.at >= top.items.length) {
+      stack.pop()
+      continue
+    }
+    const item = top.items[top.at++]
+    if (Array.isArray(item)) {
+      if (stack.length >= MAX_DEPTH) throw new Error(`input "${name}" data is nested deeper than ${MAX_DEPTH} levels`)
+      stack.push({ items: item, at: 0 })
+    } else out.push(item)
+  }
+  return out
 }

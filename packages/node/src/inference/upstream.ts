@@ -91,9 +91,10 @@ async function* generateUpstream(base: string, model: string, request: GenerateR
     }
   }
   const promptText = messages.map((m) => m.content).join('\n')
+  const count = (x: unknown) => (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? x : undefined)
   return {
-    promptTokens: usage?.prompt_tokens ?? estimateTokens(promptText),
+    promptTokens: count(usage?.prompt_tokens) ?? estimateTokens(promptText),
     // Never more than asked for, whatever the upstream claims.
-    completionTokens: Math.min(usage?.completion_tokens ?? estimateTokens(text), request.maxTokens),
+    completionTokens: Math.min(count(usage?.completion_tokens) ?? estimateTokens(text), request.maxTokens),
   }
 }

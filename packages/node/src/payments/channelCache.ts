@@ -104,7 +104,7 @@ export async function createChannelCache(client: PublicClient, paymentChannels: 
     const touched = new Set<bigint>()
     for (const event of parseEventLogs({ abi: paymentChannelsAbi, logs })) {
       const id = (event.args as { channelId?: bigint }).channelId
-      if (id !== undefined && channels.has(id)) touched.add(id)
+      if (id !== undefined && (channels.has(id) || loading.has(id))) touched.add(id)
     }
     await Promise.all([...touched].map((id) => load(id, { force: true })))
     fromBlock = head + 1n

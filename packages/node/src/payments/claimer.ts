@@ -12,6 +12,9 @@ import type { Db } from '../db/database.ts'
 import type { ChannelCache } from './channelCache.ts'
 import type { ChannelLedgerRow, MinerLedger } from './minerLedger.ts'
 
+/** How long a channel whose claim the contract refused waits before the next try. */
+const RETRY_FAILED_MS = 60_000
+
 export type ClaimPolicy = {
   /** Claim a channel once it owes at least this much (token units). */
   threshold: bigint
@@ -53,10 +56,14 @@ export function createClaimer(
     'INSERT OR REPLACE INTO miner_claims (tx_hash, channels, amount, gas_used, reason, claimed_at) VALUES (?, ?, ?, ?, ?, ?)',
   )
   let queue: Promise<unknown> = Promise.resolve()
+  /** Channels whose claim the contract refused, and when: retried after RETRY_FAILED_MS. */
+  const failures = new Map<bigint, number>()
 
   /** Why `row` must be claimed now, or undefined. */
   function due(row: ChannelLedgerRow, all: boolean): string | undefined {
     if (row.closed || row.best.cumulativeAmount <= row.claimed) return undefined
+    const failedAt = failures.get(row.channelId)
+    if (failedAt !== undefined && Date.now() - failedAt < RETRY_FAILED_MS) return undefined
     if (all) return 'requested'
     const seconds = BigInt(Math.floor(Date.now() / 1000))
     const channel = cache.get(row.channelId)
@@ -84,13 +91,27 @@ export function createClaimer(
     try {
       result = await claimVouchers(wallet, { paymentChannels, vouchers })
     } catch (error) {
+      // One voucher the contract refuses (a window already over, a key the payer replaced) fails the whole batch:
+      // claim the channels one by one instead, so the others are paid, and set the refused ones aside for a while.
       metrics.inc('mycel_miner_claim_failures_total', 'Claim transactions that failed.')
-      logger.warn({
-        msg: 'claim failed; refreshing the channels from the chain',
-        err: (error as Error).message.split('\n')[0],
-      })
+      logger.warn({ msg: 'batch claim failed; claiming one by one', err: (error as Error).message.split('\n')[0] })
+      result = { hash: '0x', paid: 0n, gasUsed: 0n }
+      for (const { row } of picked) {
+        try {
+          const one = await claimVouchers(wallet, { paymentChannels, vouchers: [row.best] })
+          result = { hash: one.hash, paid: result.paid + one.paid, gasUsed: result.gasUsed + one.gasUsed }
+          failures.delete(row.channelId)
+        } catch (single) {
+          failures.set(row.channelId, Date.now())
+          logger.warn({
+            msg: 'claim refused by the contract; retrying this channel later',
+            channelId: row.channelId.toString(),
+            err: (single as Error).message.split('\n')[0],
+          })
+        }
+      }
       await refresh(picked.map((p) => p.row.channelId))
-      throw error
+      if (result.paid === 0n) throw error
     }
     await refresh(picked.map((p) => p.row.channelId))
     insertClaim.run(result.hash, picked.length, result.paid.toString(), result.gasUsed.toString(), reason, Date.now())

@@ -119,7 +119,8 @@ const toRow = (r: Row): ChannelLedgerRow => ({
   closed: r.closed === 1,
 })
 
-const lower = (a: string) => a.toLowerCase()
+const lower = (a: string) => a.toLowerCase() as Address
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 /** Voucher amounts are stored zero-padded to uint96's 29 digits, so text order is numeric order (for the index). */
 const pad = (amount: bigint) => amount.toString().padStart(29, '0')
 
@@ -257,40 +258,51 @@ export function createMinerLedger({
     new PaymentError(402, code, message, details)
 
   /** Whether `signer` may sign `amount` on `channel` now (and for at least the safety margin). */
+  /**
+   * Whether `signer` may sign `amount` on `channel` now (and for at least the safety margin).
+   *
+   * The contract applies a scheduled session-key change lazily, so the key and cap in force are computed here: a
+   * change past its time is in force. A key that is only scheduled is refused (the payer could still replace or
+   * cancel it before it applies, voiding what it signed), and while a change is scheduled the current key is held
+   * to the lower of both caps and refused within the safety margin before it retires.
+   */
   function checkSigner(channel: ChannelState, signer: Address, amount: bigint) {
     const id = channel.channelId
     if (signer === lower(channel.payer)) return
     const seconds = BigInt(Math.floor(now() / 1000))
-    const pending = channel.pending
-    const isCurrent = signer === lower(channel.sessionSigner)
-    const isPending = pending !== undefined && signer === lower(pending.signer) && pending.effectiveAt > seconds
-    if (isPending && pending && !isCurrent) {
-      if (amount > pending.cap) {
-        throw refuse(
-          'SESSION_CAP_EXCEEDED',
-          `Voucher amount ${amount} exceeds the scheduled session key's cap ${pending.cap} on channel ${id}.`,
-        )
-      }
-      return
+    let key = lower(channel.sessionSigner)
+    let cap = channel.sessionCap
+    let pending = channel.pending
+    if (pending && pending.effectiveAt <= seconds) {
+      key = lower(pending.signer)
+      cap = pending.cap
+      pending = undefined
     }
-    if (!isCurrent) {
+    if (pending && signer === lower(pending.signer) && signer !== key) {
+      throw refuse(
+        'SESSION_KEY_PENDING',
+        `The session key ${signer} of channel ${id} takes effect only at unix time ${pending.effectiveAt}; sign with the current key or the payer key until then.`,
+      )
+    }
+    if (signer !== key || key === ZERO_ADDRESS) {
       throw refuse(
         'UNAUTHORIZED_SIGNER',
         `The voucher is signed by ${signer}, which is neither the payer nor an authorized session key of channel ${id} (or it was signed for another chain, contract or channel).`,
       )
     }
-    // The current key is retired when a scheduled change takes effect; its vouchers must be claimed before then.
-    const retires = pending !== undefined && lower(pending.signer) !== signer ? pending.effectiveAt : undefined
-    if (retires !== undefined && retires <= seconds + safetySeconds) {
-      throw refuse(
-        'SESSION_KEY_RETIRING',
-        `The session key ${signer} of channel ${id} is being replaced at unix time ${retires}; sign with the new key or the payer key.`,
-      )
+    if (pending) {
+      if (lower(pending.signer) !== signer && pending.effectiveAt <= seconds + safetySeconds) {
+        throw refuse(
+          'SESSION_KEY_RETIRING',
+          `The session key ${signer} of channel ${id} is being replaced at unix time ${pending.effectiveAt}; sign with the new key or the payer key.`,
+        )
+      }
+      if (lower(pending.signer) === signer && pending.cap < cap) cap = pending.cap
     }
-    if (amount > channel.sessionCap) {
+    if (amount > cap) {
       throw refuse(
         'SESSION_CAP_EXCEEDED',
-        `Voucher amount ${amount} exceeds the session key's cap ${channel.sessionCap} on channel ${id}; the payer must raise the cap.`,
+        `Voucher amount ${amount} exceeds the session key's cap ${cap} on channel ${id}; the payer must raise the cap.`,
       )
     }
   }
@@ -369,7 +381,7 @@ export function createMinerLedger({
       }
       const top =
         best && best.cumulativeAmount > voucher.cumulativeAmount ? best.cumulativeAmount : voucher.cumulativeAmount
-      const needed = required(id, price)
+      const needed = (row ? row.served : channel.claimed) + (inFlight.get(id) ?? 0n) + price
       if (top < needed) {
         // An old voucher presented again reads as underpaid; say what it is (a lookup on the refusal path only).
         if (findVoucher.get(...key)) throw replayed()
@@ -386,7 +398,8 @@ export function createMinerLedger({
             payer: channel.payer,
             token: channel.token,
             best: voucher,
-            served: 0n,
+            // What was claimed before this ledger knew the channel (another database, a lost one) was served then.
+            served: channel.claimed,
             servedRequests: 0,
             claimed: channel.claimed,
             unclaimedSince: undefined,

@@ -25,6 +25,8 @@ import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.t
 import { createVoucherSigner } from '../payments/voucherVerifier.ts'
 import { MAX_TENSOR_BODY, MAX_TEXT_BODY } from './miner.ts'
 
+/** Largest `maxUnitsPerRequest` an offer may state (a million tokens or instances). */
+const MAX_UNITS_PER_REQUEST = 1_000_000
 const decimal = z.string().regex(/^(0|[1-9]\d{0,29})$/)
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
 const offerSchema = z.looseObject({
@@ -43,7 +45,8 @@ const offerSchema = z.looseObject({
         description: z.string().max(2000).optional(),
         price: z.object({ perRequest: decimal, per1kUnits: decimal }),
         unit: z.enum(['token', 'instance']),
-        maxUnitsPerRequest: z.number().int().min(0),
+        // A miner sets this; it bounds deposits and the units it may bill, so an absurd one is refused.
+        maxUnitsPerRequest: z.number().int().min(0).max(MAX_UNITS_PER_REQUEST),
       }),
     )
     .max(1000),
@@ -88,6 +91,8 @@ export type Gateway = {
 }
 
 const FETCH_TIMEOUT_MS = 5_000
+/** How long a miner may take to start answering (headers); a stream may then run as long as it needs. */
+const ANSWER_TIMEOUT_MS = 60_000
 const RETRY_AFTER_FAILURE_MS = 15_000
 const MAX_ATTEMPTS = 3
 
@@ -100,6 +105,8 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
   })
   const miners = new Map<string, MinerEntry>()
   let paidRequests = 0
+  /** Per channel: attempts whose answer was lost (the miner may have served them), each allowing one catch-up. */
+  const lostAnswers = new Map<bigint, number>()
   let failedAttempts = 0
 
   /** One payer transaction at a time (nonces, allowances); per payee one open/top-up at a time. */
@@ -110,6 +117,8 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     return next
   }
   const opening = new Map<string, Promise<GatewayChannel>>()
+  /** Channels topped up whose session cap was not raised yet. */
+  const capBehind = new Set<bigint>()
 
   const deposited = () => ledger.channels().reduce((sum, c) => sum + (c.closed ? 0n : c.deposit), 0n)
 
@@ -171,6 +180,19 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
   /** The channel to `miner`, opened (or topped up) so that it can pay `need` more. */
   function channelFor(miner: MinerEntry, need: bigint): Promise<GatewayChannel> {
     const existing = ledger.forPayee(miner.payee, p.token)
+    if (existing && capBehind.has(existing.channelId)) {
+      // A top-up went through but raising the session cap did not: raise it now.
+      return inTx(async () => {
+        await setSessionSigner(p.wallet, {
+          paymentChannels: p.paymentChannels,
+          channelId: existing.channelId,
+          signer: p.session.account.address,
+          cap: existing.deposit,
+        })
+        capBehind.delete(existing.channelId)
+        return existing
+      })
+    }
     if (existing && existing.committed + need <= existing.deposit) {
       if (existing.endpoint !== miner.endpoint) ledger.update(existing.channelId, { endpoint: miner.endpoint })
       return Promise.resolve(existing)
@@ -190,14 +212,17 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
       }
       if (current) {
         await depositToChannel(p.wallet, { paymentChannels: p.paymentChannels, channelId: current.channelId, amount })
+        // Recorded at once, so the budget counts it even if raising the session cap fails below.
         const deposit = current.deposit + amount
+        ledger.update(current.channelId, { deposit })
+        capBehind.add(current.channelId)
         await setSessionSigner(p.wallet, {
           paymentChannels: p.paymentChannels,
           channelId: current.channelId,
           signer: p.session.account.address,
           cap: deposit,
         })
-        ledger.update(current.channelId, { deposit })
+        capBehind.delete(current.channelId)
         log.info({
           msg: 'channel topped up',
           channelId: current.channelId.toString(),
@@ -337,6 +362,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         `No miner on this network serves model "${model}" in token ${p.token}. See GET /v1/models.`,
       )
     let lastError = 'no miner answered'
+    let budgetRefusal: GatewayError | undefined
     for (const { miner, price, maxUnits } of list.slice(0, MAX_ATTEMPTS)) {
       if (isFree(price)) {
         const response = await fetch(`${miner.endpoint}${path}`, {
@@ -359,7 +385,8 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
       try {
         channel = await channelFor(miner, maxRequestCost(price, maxUnits))
       } catch (error) {
-        if (error instanceof GatewayError) return fail(c, error.status, error.code, error.message)
+        // A miner whose requests could cost more than the budget left: try the next one.
+        if (error instanceof GatewayError) budgetRefusal = error
         lastError = `cannot open a channel to ${miner.payee}: ${(error as Error).message.split('\n')[0]}`
         continue
       }
@@ -367,18 +394,24 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         const payment = ledger.pay(channel.channelId, price.perRequest, model)
         const started = performance.now()
         let response: Response
+        const timeout = new AbortController()
+        const timer = setTimeout(() => timeout.abort(new Error('no answer in time')), ANSWER_TIMEOUT_MS)
         try {
           response = await fetch(`${miner.endpoint}${path}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', [VOUCHER_HEADER]: encodeVoucherHeader(payment.voucher) },
             body: JSON.stringify(body),
-            signal: AbortSignal.timeout(60_000),
+            signal: timeout.signal,
           })
         } catch (error) {
+          // The miner may have served it and lost the answer: that allows one catch-up payment later.
           ledger.failed(payment)
+          lostAnswers.set(channel.channelId, (lostAnswers.get(channel.channelId) ?? 0) + 1)
           markFailure(miner, (error as Error).message)
           lastError = `miner ${miner.payee} did not answer: ${(error as Error).message}`
           break
+        } finally {
+          clearTimeout(timer)
         }
         miner.latencyMs =
           miner.latencyMs === 0
@@ -390,14 +423,23 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
           }
           ledger.failed(payment)
           const required = refusal.error?.payment?.requiredAmount
-          // The miner counts more served than we do (e.g. a request it served whose answer we lost): pay up once.
+          // The miner counts more served than we do because an answer was lost: pay that up, once per lost answer,
+          // at most one request's cost each. Without a lost answer, a miner asking for more is not believed.
+          const lost = lostAnswers.get(channel.channelId) ?? 0
           if (
             refusal.error?.code === 'UNDERPAID' &&
             required &&
+            /^\d{1,30}$/.test(required) &&
             round === 0 &&
+            lost > 0 &&
             ledger.reconcile(channel.channelId, BigInt(required), price.perRequest, maxRequestCost(price, maxUnits))
           ) {
+            lostAnswers.set(channel.channelId, lost - 1)
             continue
+          }
+          // The channel closed or is closing: forget it; the next request opens a new one.
+          if (refusal.error?.code === 'UNKNOWN_CHANNEL' || refusal.error?.code === 'CHANNEL_CLOSING') {
+            ledger.update(channel.channelId, { closed: true })
           }
           markFailure(miner, refusal.error?.message ?? 'payment refused')
           lastError = `miner ${miner.payee} refused payment: ${refusal.error?.code ?? 'unknown'}`
@@ -420,7 +462,17 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         }
         miner.failures = 0
         if (!stream) {
-          const json = (await response.json()) as { mycel?: { units?: number } }
+          let json: { mycel?: { units?: number } }
+          try {
+            json = (await response.json()) as { mycel?: { units?: number } }
+          } catch (error) {
+            // Served, but the answer was lost on the way: it is owed; the miner will say so.
+            ledger.failed(payment)
+            lostAnswers.set(channel.channelId, (lostAnswers.get(channel.channelId) ?? 0) + 1)
+            markFailure(miner, `unreadable answer: ${(error as Error).message}`)
+            lastError = `miner ${miner.payee} sent an unreadable answer`
+            break
+          }
           settle(payment, price, maxUnits, json.mycel?.units)
           return c.json(json)
         }
@@ -433,6 +485,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         )
       }
     }
+    if (budgetRefusal) return fail(c, budgetRefusal.status, budgetRefusal.code, budgetRefusal.message)
     return fail(
       c,
       502,

@@ -109,8 +109,13 @@ export type StartMinerParameters = {
   tickMs: number
 }
 
+/** Longest prompt a text request may carry, in tokens (characters for the built-in model; 4 per token elsewhere). */
+export const MAX_PROMPT_TOKENS = 32_768
+/** Most instances (the first dimension of the first input) one tensor request may carry. */
+export const MAX_INSTANCES = 4096
 const unitOf = (m: Model) => (m.text ? 'token' : 'instance') as 'token' | 'instance'
-const maxUnitsOf = (m: Model) => (m.text ? m.text.maxTokens + 32_768 : (m.tensor?.maxElements ?? 0))
+/** The most units one request can be metered for: what bounds both sides' exposure (see pricing.ts). */
+const maxUnitsOf = (m: Model) => (m.text ? m.text.maxTokens + MAX_PROMPT_TOKENS : MAX_INSTANCES)
 
 export async function startMiner(common: Common, p: StartMinerParameters): Promise<Miner> {
   const { logger, metrics } = common
@@ -127,6 +132,14 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     paymentChannels: p.paymentChannels,
     policy: p.policy,
   })
+  // Watch every channel that still owes something from before a restart: a close request or a key change there
+  // must be seen even if no new voucher arrives.
+  await Promise.all(
+    ledger
+      .channels()
+      .filter((row) => !row.closed && row.best.cumulativeAmount > row.claimed)
+      .map((row) => cache.load(row.channelId).catch(() => undefined)),
+  )
   const byId = new Map(p.models.map((m) => [m.model.id, m]))
 
   const app = new Hono()
@@ -183,15 +196,17 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   }
   /** Records a served request: the price and the metered cost of `units`. */
   async function settle(admission: Admission, served: ServedModel, units: number) {
-    if (isFree(served.price)) return { channelId: null, cost: '0', units, served: '0' }
-    const metered = meteredCost(served.price, BigInt(units))
+    // Never metered above what the offer promises as the most one request can use.
+    const counted = Number.isSafeInteger(units) && units > 0 ? Math.min(units, maxUnitsOf(served.model)) : 0
+    if (isFree(served.price)) return { channelId: null, cost: '0', units: counted, served: '0' }
+    const metered = meteredCost(served.price, BigInt(counted))
     await ledger.settle(admission, metered)
     metrics.inc('mycel_miner_paid_requests_total', 'Paid requests served.', { model: served.model.id })
     const row = ledger.channel(admission.channelId)
     return {
       channelId: admission.channelId.toString(),
       cost: (admission.price + metered).toString(),
-      units,
+      units: counted,
       served: (row?.served ?? 0n).toString(),
     }
   }
@@ -297,6 +312,19 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       Math.min(DEFAULT_MAX_TOKENS, limit)
     if (asked > limit)
       return fail(c, 400, 'MAX_TOKENS_TOO_LARGE', `max_tokens may be at most ${limit} for model "${model.id}".`)
+    const promptChars =
+      kind === 'chat'
+        ? chatMessages(request as Parameters<typeof chatMessages>[0]).reduce((sum, m) => sum + m.content.length, 0)
+        : [(request as { prompt: string | string[] }).prompt].flat().join('').length
+    const charsPerToken = model.backend === 'onnx' ? 1 : 4
+    if (promptChars > MAX_PROMPT_TOKENS * charsPerToken) {
+      return fail(
+        c,
+        400,
+        'PROMPT_TOO_LONG',
+        `The prompt may be at most ${MAX_PROMPT_TOKENS} tokens (${MAX_PROMPT_TOKENS * charsPerToken} characters) for model "${model.id}".`,
+      )
+    }
 
     const admission = await pay(c, served)
     if (admission instanceof Response) return admission
@@ -351,6 +379,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => controller.abort())
       let usage: Usage | undefined
+      let pieces = 0
       try {
         if (kind === 'chat')
           await stream.writeSSE({
@@ -366,9 +395,15 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
             kind === 'chat'
               ? chatChunk(id, model.id, created, { content: step.value }, null)
               : textCompletion(id, model.id, created, step.value, null)
+          pieces += 1
           await stream.writeSSE({ data: JSON.stringify(chunk) })
         }
       } catch (error) {
+        if (controller.signal.aborted) {
+          // The client left mid-stream: what it received was served (at least a token per piece).
+          await settle(admission, served, pieces)
+          return
+        }
         ledger.release(admission)
         log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
         await stream.writeSSE({
@@ -432,6 +467,10 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     try {
       tensors = tensorsOf(parsed.data, tensorModel.maxElements)
       matchInputs(tensorModel.inputs, tensors)
+      const batch = tensors[0]?.shape[0] ?? 1
+      if (batch > MAX_INSTANCES) {
+        throw new ModelInputError('BATCH_TOO_LARGE', `At most ${MAX_INSTANCES} instances per request; got ${batch}.`)
+      }
     } catch (error) {
       return fail(c, 400, error instanceof ModelInputError ? error.code : 'INVALID_TENSOR', (error as Error).message)
     }
