@@ -13,6 +13,7 @@ import Database from 'better-sqlite3'
 import { toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
+import { createRandom } from '../packages/node/src/inference/sampling.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../packages/node/src/payments/voucherHeader.ts'
 import { createVoucherSigner } from '../packages/node/src/payments/voucherVerifier.ts'
 import { deployTestContracts, fundAccounts, startTestChain, type TestChain, tempDir } from './helpers/chain.ts'
@@ -59,21 +60,10 @@ async function startMiner(): Promise<{ child: ChildProcess; url: string; payee: 
   return { child, ...started }
 }
 
-/** mulberry32, seeded: the kill moments are random but the run is reproducible. */
-function random(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), a | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 describe('miner crash safety', () => {
   it(`loses nothing and charges nothing twice across ${KILLS} SIGKILLs during ${REQUESTS} paid requests`, async () => {
     const seed = Number(process.env.CRASH_SEED ?? 20261126)
-    const rand = random(seed)
+    const rand = createRandom(seed) // seeded: the kill moments are random, the run reproducible
     const mnist = createRequire(import.meta.url)('mnist') as Record<number, { get: (i: number) => number[] }>
     const body = JSON.stringify({
       inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', data: mnist[4]?.get(900) }],

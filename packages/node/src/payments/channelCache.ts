@@ -3,23 +3,12 @@
  * PaymentChannels events (deposits, session-key changes, close requests, claims, closes). Vouchers are checked
  * against this cache, so the request path makes no RPC call except for a channel seen for the first time.
  */
-import { ContractRevertError, getChannel, paymentChannelsAbi } from '@mycel/sdk'
+import { type Channel, ContractRevertError, getChannel, paymentChannelsAbi } from '@mycel/sdk'
 import { type Address, type PublicClient, parseEventLogs } from 'viem'
 import { getBlockNumber, getLogs, readContract } from 'viem/actions'
 
-export type ChannelState = {
-  channelId: bigint
-  payer: Address
-  payee: Address
-  token: Address
-  deposit: bigint
-  claimed: bigint
-  closesAt: bigint
-  sessionSigner: Address
-  sessionCap: bigint
-  /** A scheduled session-key change: until `effectiveAt` both keys are honoured. */
-  pending?: { signer: Address; cap: bigint; effectiveAt: bigint }
-}
+/** A channel as the contract reports it, plus its scheduled session-key change (until `effectiveAt` both keys hold). */
+export type ChannelState = Channel & { pending?: { signer: Address; cap: bigint; effectiveAt: bigint } }
 
 export type ChannelCache = {
   /** The cached state; undefined when never loaded or known to be closed. */
