@@ -57,7 +57,7 @@ describe('upstream backend', () => {
     for (const [spec, reason] of [
       ['http://127.0.0.1:9/v1', /Cannot list the models of the upstream/],
       ['./nope.onnx', /does not exist/],
-      ['model.gguf', /GGUF models are not supported yet/],
+      ['model.gguf', /does not exist/],
       ['weights.bin', /expected a built-in model/],
       ['bad id!=./x.onnx', /not a valid model id/],
     ] as const) {

@@ -53,7 +53,7 @@ export function minerCommand(program: Command) {
     .description('Serve models on the network of the running node (or --rpc), paid through payment channels')
     .requiredOption(
       '--model <spec>',
-      'built-in id (digits, text), file.onnx, name=file.onnx, or an OpenAI-compatible upstream URL (repeatable)',
+      'built-in id (digits, text), file.onnx or file.gguf (name=file to choose the id), or an OpenAI-compatible upstream URL (repeatable)',
       collect,
     )
     .option('--price <units>', 'price per request, in token units (e.g. 1000 = 0.001 tUSD)')

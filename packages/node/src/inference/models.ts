@@ -3,13 +3,14 @@
  * - a built-in model's id: `digits`, `text`;
  * - a file: `path/to/model.onnx` (served under its base name; `name=path` chooses the id);
  * - an OpenAI-compatible upstream's base URL: `http://127.0.0.1:11434/v1` (all of its models);
- * - `path/to/model.gguf` needs the optional node-llama-cpp, which is not part of this release (see docs/inference.md).
+ * - `path/to/model.gguf`: a llama.cpp model through the optional node-llama-cpp (see docs/inference.md).
  */
 import { existsSync } from 'node:fs'
 import { basename, extname, resolve } from 'node:path'
 import { type BuiltinModelId, builtinModels } from '@mycel/models'
 import { NodeError } from '../common/errors.ts'
 import type { Model } from './backend.ts'
+import { loadGgufModel } from './gguf.ts'
 import { loadOnnxModel } from './onnx.ts'
 import { loadUpstreamModels } from './upstream.ts'
 
@@ -61,15 +62,17 @@ async function loadSpec(spec: string, cwd: string): Promise<Model[]> {
   if (!MODEL_ID.test(modelId))
     throw new ModelSpecError(spec, `"${modelId}" is not a valid model id (letters, digits, . _ : / -)`)
   if (ext === '.gguf') {
-    throw new ModelSpecError(
-      spec,
-      'GGUF models are not supported yet in this release (the node-llama-cpp backend is planned); serve it through llama.cpp server or Ollama and give that upstream URL instead.',
-    )
+    if (!existsSync(path)) throw new ModelSpecError(spec, `${path} does not exist`)
+    try {
+      return [await loadGgufModel(path, modelId)]
+    } catch (error) {
+      throw new ModelSpecError(spec, (error as Error).message)
+    }
   }
   if (ext !== '.onnx') {
     throw new ModelSpecError(
       spec,
-      `expected a built-in model (${Object.keys(builtinModels).join(', ')}), a .onnx file or an http(s) upstream URL`,
+      `expected a built-in model (${Object.keys(builtinModels).join(', ')}), a .onnx or .gguf file, or an http(s) upstream URL`,
     )
   }
   if (!existsSync(path)) throw new ModelSpecError(spec, `${path} does not exist`)
