@@ -22,11 +22,14 @@ export type ChannelCache = {
 }
 
 const ZERO = '0x0000000000000000000000000000000000000000'
+/** Most ids remembered as "no such channel" before that memory is cleared. */
+const MAX_UNKNOWN = 10_000
 
 export async function createChannelCache(client: PublicClient, paymentChannels: Address): Promise<ChannelCache> {
   const channels = new Map<bigint, ChannelState | undefined>()
   const loading = new Map<bigint, Promise<ChannelState | undefined>>()
   const listeners: ((channelId: bigint, state: ChannelState | undefined) => void)[] = []
+  let unknown = 0
   let fromBlock = (await getBlockNumber(client, { cacheTime: 0 })) + 1n
 
   async function read(channelId: bigint): Promise<ChannelState | undefined> {
@@ -65,6 +68,11 @@ export async function createChannelCache(client: PublicClient, paymentChannels: 
     if (inFlight) return inFlight
     const promise = read(channelId).then(
       (state) => {
+        // Ids that name no channel are remembered too (each would cost an RPC call), but only so many.
+        if (state === undefined && ++unknown > MAX_UNKNOWN) {
+          for (const [id, s] of channels) if (s === undefined) channels.delete(id)
+          unknown = 1
+        }
         channels.set(channelId, state)
         loading.delete(channelId)
         for (const listener of listeners) listener(channelId, state)

@@ -33,7 +33,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
   // Until the worker has loaded (it compiles the verifier), recovery runs here.
   let ready = false
   // Batches in flight, answered in order.
-  const inFlight: Pending[][] = []
+  const inFlight: { voucher: SignedVoucher; pending: Pending }[][] = []
   let queued: { voucher: SignedVoucher; pending: Pending }[] = []
   let failed: unknown
   worker.on('message', (addresses: (`0x${string}` | null)[] | 'ready') => {
@@ -42,14 +42,17 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       return
     }
     const batch = inFlight.shift() ?? []
-    batch.forEach((p, i) => {
-      p.resolve(addresses[i] ?? undefined)
+    batch.forEach((item, i) => {
+      item.pending.resolve(addresses[i] ?? undefined)
     })
   })
-  worker.on('error', (error) => {
-    failed = error
-    for (const batch of inFlight.splice(0)) for (const p of batch) p.reject(error)
-  })
+  // If the worker fails or exits, what it had is recovered here, and so is everything after.
+  const takeOver = (reason: unknown) => {
+    failed ??= reason
+    for (const batch of inFlight.splice(0)) for (const item of batch) item.pending.resolve(local.recover(item.voucher))
+  }
+  worker.on('error', takeOver)
+  worker.on('exit', (code) => takeOver(new Error(`the verifier worker exited (${code})`)))
   const send = () => {
     const batch = queued
     queued = []
@@ -61,7 +64,11 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       String(v.cumulativeUnits),
       v.signature,
     ])
-    inFlight.push(batch.map((b) => b.pending))
+    if (failed !== undefined) {
+      for (const item of batch) item.pending.resolve(local.recover(item.voucher))
+      return
+    }
+    inFlight.push(batch)
     worker.postMessage(message)
   }
   return {
@@ -87,6 +94,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       })
     },
     close: async () => {
+      failed ??= new Error('closed')
       await worker.terminate()
     },
   }

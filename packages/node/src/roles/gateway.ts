@@ -91,6 +91,7 @@ export type Gateway = {
 }
 
 const FETCH_TIMEOUT_MS = 5_000
+const MAX_OFFER_BYTES = 1 << 20
 /** How long a miner may take to start answering (headers); a stream may then run as long as it needs. */
 const ANSWER_TIMEOUT_MS = 60_000
 const RETRY_AFTER_FAILURE_MS = 15_000
@@ -154,7 +155,10 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     })
     if (!response.ok) throw new Error(`offer: HTTP ${response.status}`)
+    // Anyone can register an endpoint: read at most MAX_OFFER_BYTES of what it sends.
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_OFFER_BYTES) throw new Error('offer too large')
     const bytes = new Uint8Array(await response.arrayBuffer())
+    if (bytes.length > MAX_OFFER_BYTES) throw new Error('offer too large')
     const actual = await cidOfBytes(bytes)
     if (actual !== cid)
       throw new Error(`the endpoint's offer hashes to ${actual}, not the CID ${cid} published on chain`)
