@@ -3,6 +3,7 @@
  * client gets a streamed chat completion through the gateway, the `digits` model classifies a real MNIST digit
  * from the CLI, both paid through a payment channel, visible on the dashboard and claimed on chain.
  */
+import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { getChannel } from '@mycel/sdk'
@@ -11,7 +12,7 @@ import { type Browser, chromium } from 'playwright-core'
 import { createPublicClient, http } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from './helpers/chain.ts'
-import { type RunningUp, runCli, startUp } from './helpers/cli.ts'
+import { mycelBin, type RunningUp, runCli, startUp } from './helpers/cli.ts'
 
 const dataDir = tempDir('mycel-market-')
 let node: RunningUp
@@ -95,6 +96,65 @@ describe('the paid inference market after npm start', () => {
     expect(await page.locator('#paid li').first().textContent()).toMatch(/on channel #1/)
     await page.close()
   })
+
+  it('finds a second, cheaper miner started with `mycel miner serve`, and routes to it', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        mycelBin,
+        '--data-dir',
+        dataDir,
+        'miner',
+        'serve',
+        '--model',
+        'digits',
+        '--price',
+        '500',
+        '--port',
+        '0',
+        '--json',
+      ],
+      { env: { ...process.env, MYCEL_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    try {
+      const summary = await new Promise<{ url: string; payee: string; models: { id: string }[] }>((resolve, reject) => {
+        let out = ''
+        child.stdout?.on('data', (d) => {
+          out += d
+          try {
+            resolve(JSON.parse(out))
+          } catch {}
+        })
+        child.once('exit', (code) => reject(new Error(`miner serve exited with ${code}`)))
+      })
+      expect(summary.models.map((m) => m.id)).toEqual(['digits'])
+      // It registered in the digits subnet only (what it serves).
+      const network = (await (await fetch(`${node.summary.api}/api/network`)).json()) as {
+        subnets: { name: string; neurons: { hotkey: string }[] }[]
+      }
+      const holds = (name: string) =>
+        network.subnets
+          .find((s) => s.name === name)
+          ?.neurons.some((n) => n.hotkey.toLowerCase() === summary.payee.toLowerCase())
+      expect([holds('digits'), holds('text')]).toEqual([true, false])
+      // The gateway looks for miners every 10 s; then the cheaper one gets the request.
+      const deadline = Date.now() + 20_000
+      for (;;) {
+        const payments = (await (await fetch(`${node.summary.api}/api/payments`)).json()) as {
+          gateway: { miners: unknown[] }
+        }
+        if (payments.gateway.miners.length === 2 || Date.now() > deadline) break
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      const sample = join(import.meta.dirname, '..', 'models', 'digits', 'samples', '3.png')
+      const result = await cli('infer', 'digits', sample)
+      expect(result.stdout).toMatch(/^3 /)
+      expect(result.stderr).toMatch(/paid 500 token units on channel 2/)
+    } finally {
+      child.kill('SIGINT')
+      await new Promise((r) => child.once('exit', r))
+    }
+  }, 60_000)
 
   it('claims what the miner was paid on chain, exactly once', async () => {
     const payments = (await (await fetch(`${node.summary.api}/api/payments`)).json()) as {

@@ -62,7 +62,7 @@ export function minerCommand(program: Command) {
     .option('--public-url <url>', 'URL to publish on chain (default http://host:port)')
     .option('--key <name>', 'keystore key the miner is paid to (password in MYCEL_PASSWORD / MYCEL_PASSWORD_FILE)')
     .option('--dev-account <n>', 'devnet test account the miner is paid to (default 3)')
-    .option('--subnet <name>', 'subnet to register in (repeatable; default text and digits)', collect)
+    .option('--subnet <name>', 'subnet to register in (repeatable; default: the subnets for what it serves)', collect)
     .option('--miner-data-dir <dir>', "this miner's own data dir (default <data-dir>/miners/<port>)")
     .action(async (flags: ServeFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()

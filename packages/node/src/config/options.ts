@@ -86,8 +86,9 @@ export const optionsSchema = z.strictObject({
   minerPublicUrl: httpUrl.optional(),
   /** `dev:N` (devnet test account N) or a keystore name (password in MYCEL_PASSWORD / MYCEL_PASSWORD_FILE). */
   minerKey: z.string().min(1).default('dev:2'),
-  /** Subnets (by name) the miner registers in. */
-  minerSubnets: list.default(['text', 'digits']),
+  /** Subnets (by name) the miner registers in; `auto`: text-generation subnets for text models, and subnets named
+   * like its tensor models. */
+  minerSubnets: list.default(['auto']),
   /** Prices per model id ("*" for all others), in token units: { "text": { "perRequest": "100", "per1kUnits": "1000" } }. */
   minerPrices: z
     .preprocess(

@@ -101,7 +101,7 @@ export type StartMinerParameters = {
   port: number
   /** Public URL published on chain; defaults to http://host:port. */
   publicUrl?: string | undefined
-  /** Subnets (by name) to register in; those that do not exist are skipped with a warning. */
+  /** Subnets (by name) to register in, or `auto`; those that do not exist are skipped with a warning. */
   subnets: string[]
   store: ContentStore
   policy: ClaimPolicy
@@ -584,7 +584,18 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
 /** Registers the miner in its subnets (or moves its endpoint / metadata there) so gateways can find it. */
 async function publish(p: StartMinerParameters, url: string, cid: string, log: Common['logger']) {
   const subnets = await getSubnets(p.client, { registry: p.registry })
-  for (const name of p.subnets) {
+  // `auto`: the subnets for what it serves: text-generation subnets for text models, and for tensor models the
+  // subnets named like the model (the devnet's `digits`).
+  const names = p.subnets.includes('auto')
+    ? subnets
+        .filter(
+          (s) =>
+            (s.taskType === 'text-generation' && p.models.some((m) => m.model.text)) ||
+            p.models.some((m) => m.model.tensor && !m.model.text && m.model.id === s.name),
+        )
+        .map((s) => s.name)
+    : p.subnets
+  for (const name of names) {
     const subnet = subnets.find((s) => s.name === name)
     if (!subnet) {
       log.warn({ msg: 'no such subnet; not registering there', subnet: name })
