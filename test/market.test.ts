@@ -128,15 +128,18 @@ describe('the paid inference market after npm start', () => {
         child.once('exit', (code) => reject(new Error(`miner serve exited with ${code}`)))
       })
       expect(summary.models.map((m) => m.id)).toEqual(['digits'])
-      // It registered in the digits subnet only (what it serves).
-      const network = (await (await fetch(`${node.summary.api}/api/network`)).json()) as {
-        subnets: { name: string; neurons: { hotkey: string }[] }[]
-      }
-      const holds = (name: string) =>
-        network.subnets
+      // It registered in the digits subnet only (what it serves); the node's index follows within a poll or two.
+      const holds = async (name: string) => {
+        const network = (await (await fetch(`${node.summary.api}/api/network`)).json()) as {
+          subnets: { name: string; neurons: { hotkey: string }[] }[]
+        }
+        return network.subnets
           .find((s) => s.name === name)
           ?.neurons.some((n) => n.hotkey.toLowerCase() === summary.payee.toLowerCase())
-      expect([holds('digits'), holds('text')]).toEqual([true, false])
+      }
+      const indexedBy = Date.now() + 10_000
+      while (!(await holds('digits')) && Date.now() < indexedBy) await new Promise((r) => setTimeout(r, 200))
+      expect([await holds('digits'), await holds('text')]).toEqual([true, false])
       // The gateway looks for miners every 10 s; then the cheaper one gets the request.
       const deadline = Date.now() + 20_000
       for (;;) {
