@@ -128,18 +128,24 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
       const voucher = { channelId, cumulativeAmount: amount, cumulativeRequests: requests, cumulativeUnits: c.units }
       const signature = sign(voucher)
       const current = channels.get(channelId) ?? reserved
-      db.transaction(() => {
-        insertVoucher.run(
-          channelId.toString(),
-          amount.toString(),
-          requests.toString(),
-          c.units.toString(),
-          signature,
-          model,
-          Date.now(),
-        )
-        save(current)
-      })()
+      try {
+        db.transaction(() => {
+          insertVoucher.run(
+            channelId.toString(),
+            amount.toString(),
+            requests.toString(),
+            c.units.toString(),
+            signature,
+            model,
+            Date.now(),
+          )
+          save(current)
+        })()
+      } catch (error) {
+        // Not recorded, so never sent: undo the reservation (the counter stays, so no voucher repeats).
+        channels.set(channelId, { ...current, committed: current.committed - price })
+        throw error
+      }
       return { channelId, voucher: { ...voucher, signature }, price, done: false }
     },
     /** The request was served: adds its metered cost and units. */

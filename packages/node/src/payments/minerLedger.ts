@@ -415,7 +415,14 @@ export function createMinerLedger({
       dirty.add(id)
       flushTimer ??= setTimeout(flush, FLUSH_MS).unref()
       inFlight.set(id, (inFlight.get(id) ?? 0n) + price)
-      const inserted = await commit([...key, voucher.signature, signer, model, price.toString(), now()])
+      let inserted: boolean
+      try {
+        inserted = await commit([...key, voucher.signature, signer, model, price.toString(), now()])
+      } catch (error) {
+        // Not written, so not admitted: the surplus it counted is free again (the voucher stays valid to claim).
+        inFlight.set(id, (inFlight.get(id) ?? 0n) - price)
+        throw error
+      }
       if (!inserted) {
         inFlight.set(id, (inFlight.get(id) ?? 0n) - price)
         throw replayed()

@@ -611,6 +611,10 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
   })
   app.get('/v2/health/ready', (c) => c.json({ ready: miners.size > 0 }))
   app.get('/v2/health/live', (c) => c.json({ live: true }))
+  app.onError((error, c) => {
+    log.error({ msg: 'gateway request failed', path: c.req.path, err: error })
+    return c.json(errorBody('INTERNAL', 'The gateway failed to handle this request; see its log.'), 500)
+  })
   app.all('/v1/*', (c) => fail(c, 404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path} on the gateway.`))
   app.all('/v2/*', (c) => fail(c, 404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path} on the gateway.`))
 
