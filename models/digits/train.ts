@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { reluDense, softmaxDense } from '../src/mlp.ts'
 import { type DenseLayer, mlpToOnnx } from '../src/onnx.ts'
+import { mulberry32 } from '../src/random.ts'
 
 export type Sample = { pixels: Float32Array; label: number }
 
@@ -33,17 +34,8 @@ export function loadDigits(trainFraction = 0.8): { train: Sample[]; test: Sample
   return { train, test }
 }
 
-/** mulberry32: a small seeded PRNG, so training is reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG training uses (so the shipped files are reproducible). */
+export const prng = mulberry32
 
 export type TrainOptions = { hidden: number; epochs: number; learningRate: number; batch: number; seed: number }
 export const defaultTrainOptions: TrainOptions = {

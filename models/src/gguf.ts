@@ -62,47 +62,27 @@ export function writeGguf(metadata: Record<string, GgufValue>, tensors: GgufTens
   w.u32(3)
   w.u64(tensors.length)
   w.u64(Object.keys(metadata).length)
+  // Scalar writers by GGUF value type; arrays are a type code, a count, then the elements.
+  const scalars = {
+    u32: [TYPE.u32, (x: number) => w.u32(x)],
+    i32: [TYPE.i32, (x: number) => w.i32(x)],
+    f32: [TYPE.f32, (x: number) => w.f32(x)],
+    bool: [TYPE.bool, (x: boolean) => w.bytes(new Uint8Array([x ? 1 : 0]))],
+    string: [TYPE.string, (x: string) => w.string(x)],
+  } as const
+  const arrays = { strings: 'string', f32s: 'f32', i32s: 'i32' } as const
   for (const [key, v] of Object.entries(metadata)) {
     w.string(key)
-    switch (v.type) {
-      case 'u32':
-        w.u32(TYPE.u32)
-        w.u32(v.value)
-        break
-      case 'i32':
-        w.u32(TYPE.i32)
-        w.i32(v.value)
-        break
-      case 'f32':
-        w.u32(TYPE.f32)
-        w.f32(v.value)
-        break
-      case 'bool':
-        w.u32(TYPE.bool)
-        w.bytes(new Uint8Array([v.value ? 1 : 0]))
-        break
-      case 'string':
-        w.u32(TYPE.string)
-        w.string(v.value)
-        break
-      case 'strings':
-        w.u32(TYPE.array)
-        w.u32(TYPE.string)
-        w.u64(v.value.length)
-        for (const s of v.value) w.string(s)
-        break
-      case 'f32s':
-        w.u32(TYPE.array)
-        w.u32(TYPE.f32)
-        w.u64(v.value.length)
-        for (const x of v.value) w.f32(x)
-        break
-      case 'i32s':
-        w.u32(TYPE.array)
-        w.u32(TYPE.i32)
-        w.u64(v.value.length)
-        for (const x of v.value) w.i32(x)
-        break
+    if (v.type === 'strings' || v.type === 'f32s' || v.type === 'i32s') {
+      const [code, write] = scalars[arrays[v.type]]
+      w.u32(TYPE.array)
+      w.u32(code)
+      w.u64(v.value.length)
+      for (const x of v.value) (write as (x: unknown) => void)(x)
+    } else {
+      const [code, write] = scalars[v.type]
+      w.u32(code)
+      ;(write as (x: unknown) => void)(v.value)
     }
   }
   let offset = 0

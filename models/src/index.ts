@@ -13,3 +13,5 @@ export const builtinModels = {
 } as const
 
 export type BuiltinModelId = keyof typeof builtinModels
+
+export { mulberry32 } from './random.ts'

@@ -5,16 +5,7 @@
  * and as a template for the GGUF files a miner really serves. `buildTinyLlama()` returns the bytes.
  */
 import { writeGguf } from '../src/gguf.ts'
-
-function random(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5
-  }
-}
+import { mulberry32 } from '../src/random.ts'
 
 export function buildTinyLlama({ embd = 32, heads = 4, ff = 64, blocks = 1, context = 512, seed = 7 } = {}) {
   // Vocabulary: <unk>, <s>, </s>, 256 byte tokens, then the printable characters (space written as ▁).
@@ -29,7 +20,8 @@ export function buildTinyLlama({ embd = 32, heads = 4, ff = 64, blocks = 1, cont
     types.push(1)
   }
   const vocab = tokens.length
-  const rand = random(seed)
+  const uniform = mulberry32(seed)
+  const rand = () => uniform() - 0.5
   const matrix = (rows: number, cols: number, scale = 0.2) =>
     Float32Array.from({ length: rows * cols }, () => rand() * scale)
   const ones = (n: number) => new Float32Array(n).fill(1)

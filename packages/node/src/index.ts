@@ -31,6 +31,7 @@ export {
   stopDetachedDevnet,
 } from './devnet/devnet.ts'
 export { builtinSubnets } from './devnet/seed.ts'
+export { createSseSplitter, sseData } from './inference/sse.ts'
 export type { KeystoreV3 } from './keys/keystore.ts'
 export {
   decryptKeystore,

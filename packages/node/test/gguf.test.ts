@@ -16,6 +16,7 @@ import {
   type TestChain,
   tempDir,
 } from '../../../test/helpers/chain.ts'
+import { generateAll } from '../../../test/helpers/generation.ts'
 import { startTestMiner, type TestMiner } from '../../../test/helpers/miner.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { loadModels } from '../src/inference/models.ts'
@@ -43,26 +44,16 @@ describe('GGUF backend', () => {
     const [model] = await loadModels([`tiny=${file}`])
     try {
       expect(model?.backend).toBe('gguf')
-      const generation = model?.text?.generate({
+      const { pieces, usage } = await generateAll(model, {
         messages: [{ role: 'user', content: 'Hello there' }],
         maxTokens: 12,
         temperature: 0.8,
-        topP: 1,
         seed: 3,
-        stop: [],
-        signal: new AbortController().signal,
       })
-      if (!generation) throw new Error('not a text model')
-      let pieces = 0
-      let step = await generation.next()
-      while (!step.done) {
-        pieces += 1
-        step = await generation.next()
-      }
-      expect(pieces).toBeGreaterThan(0)
-      expect(step.value.promptTokens).toBeGreaterThan(0)
-      expect(step.value.completionTokens).toBeGreaterThan(0)
-      expect(step.value.completionTokens).toBeLessThanOrEqual(12)
+      expect(pieces.length).toBeGreaterThan(0)
+      expect(usage.promptTokens).toBeGreaterThan(0)
+      expect(usage.completionTokens).toBeGreaterThan(0)
+      expect(usage.completionTokens).toBeLessThanOrEqual(12)
     } finally {
       await model?.close()
     }

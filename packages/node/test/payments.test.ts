@@ -140,7 +140,7 @@ describe('miner ledger', () => {
       sessionSigner: '0x0000000000000000000000000000000000000000',
       sessionCap: 0n,
     }
-    return { get: () => state, load: async () => state, poll: async () => {}, onChange: () => {} }
+    return { get: () => state, load: async () => state, poll: async () => {} }
   }
 
   // A client that pays like the gateway, possibly lying: each step sends a voucher (honest, stale, replayed or

@@ -5,6 +5,7 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
+import { generateAll } from '../../../test/helpers/generation.ts'
 import { createLogger } from '../src/common/common.ts'
 import { resolveOptions } from '../src/config/options.ts'
 import { loadModels, ModelSpecError } from '../src/inference/models.ts'
@@ -29,25 +30,16 @@ describe('upstream backend', () => {
     const models = await loadModels([`${node.url}/v1`])
     expect(models.map((m) => m.id).sort()).toEqual(['digits', 'text'])
     const text = models.find((m) => m.id === 'text')
-    const generation = text?.text?.generate({
+    const { pieces, usage } = await generateAll(text, {
       messages: [{ role: 'user', content: 'Hello' }],
       maxTokens: 25,
       temperature: 1,
-      topP: 1,
       seed: 3,
-      stop: [],
-      signal: new AbortController().signal,
     })
-    if (!generation) throw new Error('no text model')
-    let out = ''
-    let step = await generation.next()
-    while (!step.done) {
-      out += step.value
-      step = await generation.next()
-    }
+    const out = pieces.join('')
     expect(out.length).toBeGreaterThan(0)
-    expect(step.value.completionTokens).toBe(25)
-    expect(step.value.promptTokens).toBe('Hello\n'.length)
+    expect(usage.completionTokens).toBe(25)
+    expect(usage.promptTokens).toBe('Hello\n'.length)
     // It was paid: the gateway's channel to its miner counted it.
     const payments = (await (await fetch(`${node.url}/api/payments`)).json()) as { gateway: { paidRequests: number } }
     expect(payments.gateway.paidRequests).toBeGreaterThan(0)

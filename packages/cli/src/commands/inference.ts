@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
-import { findRunningNode, NodeError } from '@mycel/node'
+import { createSseSplitter, findRunningNode, NodeError, sseData } from '@mycel/node'
 import type { Command } from 'commander'
 import { PNG } from 'pngjs'
 import { type GlobalFlags, nodeOptions } from '../context.ts'
@@ -79,20 +79,15 @@ export function chatCommand(program: Command) {
           printJson(await response.json())
           return
         }
-        const decoder = new TextDecoder()
-        let buffer = ''
+        const events = createSseSplitter()
         let receipt: { usage?: { total_tokens?: number }; mycel?: { cost?: string; channelId?: string } } | undefined
         const reader = (response.body as ReadableStream<Uint8Array>).getReader()
         for (;;) {
           const { done, value } = await reader.read()
           if (done) break
-          buffer += decoder.decode(value, { stream: true })
-          let end = buffer.indexOf('\n\n')
-          while (end >= 0) {
-            const data = buffer.slice(0, end).replace(/^data: ?/, '')
-            buffer = buffer.slice(end + 2)
-            end = buffer.indexOf('\n\n')
-            if (data === '[DONE]') continue
+          for (const event of events.push(value)) {
+            const data = sseData(event)
+            if (data === undefined || data === '[DONE]') continue
             const chunk = JSON.parse(data) as {
               choices?: { delta?: { content?: string } }[]
               usage?: { total_tokens?: number }

@@ -3,17 +3,8 @@
  * request with `seed` is reproducible (as OpenAI's API documents `seed`).
  */
 
-/** mulberry32: a tiny, fast 32-bit PRNG; plenty for sampling, never for keys. Returns floats in [0, 1). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG of a request's `seed` (the generator training uses too). */
+export { mulberry32 as createRandom } from '@mycel/models'
 
 /**
  * Picks an index from `probabilities` (non-negative, any scale). Temperature 0 is greedy (the most likely index,

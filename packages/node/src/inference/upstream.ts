@@ -6,6 +6,7 @@
  * offer.
  */
 import type { GenerateRequest, Generation, Model } from './backend.ts'
+import { createSseSplitter, sseData } from './sse.ts'
 
 const TIMEOUT_MS = 10_000
 
@@ -61,21 +62,14 @@ async function* generateUpstream(base: string, model: string, request: GenerateR
   }
   let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined
   let text = ''
-  const decoder = new TextDecoder()
-  let buffer = ''
+  const events = createSseSplitter()
   const reader = response.body.getReader()
   for (;;) {
     const { done, value } = await reader.read()
     if (done) break
-    buffer += decoder.decode(value, { stream: true })
-    let newline = buffer.indexOf('\n')
-    while (newline >= 0) {
-      const line = buffer.slice(0, newline).trim()
-      buffer = buffer.slice(newline + 1)
-      newline = buffer.indexOf('\n')
-      if (!line.startsWith('data:')) continue
-      const payload = line.slice(5).trim()
-      if (payload === '[DONE]') continue
+    for (const event of events.push(value)) {
+      const payload = sseData(event)
+      if (payload === undefined || payload === '[DONE]') continue
       let chunk: { choices?: { delta?: { content?: unknown } }[]; usage?: typeof usage }
       try {
         chunk = JSON.parse(payload)

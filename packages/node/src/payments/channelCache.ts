@@ -17,8 +17,6 @@ export type ChannelCache = {
   load: (channelId: bigint, options?: { force?: boolean }) => Promise<ChannelState | undefined>
   /** Follows new PaymentChannels events and reloads the channels they touch. */
   poll: () => Promise<void>
-  /** Called after a channel was reloaded from the chain. */
-  onChange: (listener: (channelId: bigint, state: ChannelState | undefined) => void) => void
 }
 
 const ZERO = '0x0000000000000000000000000000000000000000'
@@ -28,7 +26,6 @@ const MAX_UNKNOWN = 10_000
 export async function createChannelCache(client: PublicClient, paymentChannels: Address): Promise<ChannelCache> {
   const channels = new Map<bigint, ChannelState | undefined>()
   const loading = new Map<bigint, Promise<ChannelState | undefined>>()
-  const listeners: ((channelId: bigint, state: ChannelState | undefined) => void)[] = []
   let unknown = 0
   let fromBlock = (await getBlockNumber(client, { cacheTime: 0 })) + 1n
 
@@ -75,7 +72,6 @@ export async function createChannelCache(client: PublicClient, paymentChannels: 
         }
         channels.set(channelId, state)
         loading.delete(channelId)
-        for (const listener of listeners) listener(channelId, state)
         return state
       },
       (error: unknown) => {
@@ -111,8 +107,5 @@ export async function createChannelCache(client: PublicClient, paymentChannels: 
     get: (channelId) => channels.get(channelId),
     load,
     poll,
-    onChange: (listener) => {
-      listeners.push(listener)
-    },
   }
 }

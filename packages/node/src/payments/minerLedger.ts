@@ -60,8 +60,6 @@ export type MinerLedger = {
   flush: () => void
   /** The request failed before it was served: its price stays with the payer as credit. */
   release: (admission: Admission) => void
-  /** What the channel must pay, at least, with its next voucher for a request of `price`. */
-  required: (channelId: bigint, price: bigint) => bigint
   channel: (channelId: bigint) => ChannelLedgerRow | undefined
   channels: () => ChannelLedgerRow[]
   /** Records what the chain says was claimed (after a claim, or a claim by anyone else). */
@@ -251,9 +249,6 @@ export function createMinerLedger({
     dirty.clear()
   }
 
-  const required = (channelId: bigint, price: bigint) =>
-    (rows.get(channelId)?.served ?? 0n) + (inFlight.get(channelId) ?? 0n) + price
-
   const refuse = (code: string, message: string, details: Record<string, string> = {}) =>
     new PaymentError(402, code, message, details)
 
@@ -308,7 +303,6 @@ export function createMinerLedger({
   }
 
   return {
-    required,
     async admit(voucher, { price, token, model }) {
       const id = voucher.channelId
       const signer = await verifier.recover(voucher)

@@ -10,7 +10,6 @@ import { createVoucherVerifier } from './voucherVerifier.ts'
 
 export type VerifierPool = {
   recover: (voucher: SignedVoucher) => Promise<`0x${string}` | undefined>
-  readonly threaded: boolean
   close: () => Promise<void>
 }
 
@@ -19,7 +18,7 @@ type Pending = { resolve: (address: `0x${string}` | undefined) => void; reject: 
 export function createVerifierPool(domain: VoucherDomain): VerifierPool {
   const local = createVoucherVerifier(domain)
   if (process.env.MYCEL_VERIFIER_THREAD === '0') {
-    return { recover: async (voucher) => local.recover(voucher), threaded: false, close: async () => {} }
+    return { recover: async (voucher) => local.recover(voucher), close: async () => {} }
   }
   let worker: Worker
   try {
@@ -27,7 +26,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       workerData: { domain: { chainId: domain.chainId, paymentChannels: domain.paymentChannels } },
     })
   } catch {
-    return { recover: async (voucher) => local.recover(voucher), threaded: false, close: async () => {} }
+    return { recover: async (voucher) => local.recover(voucher), close: async () => {} }
   }
   worker.unref()
   // Until the worker has loaded (it compiles the verifier), recovery runs here.
@@ -72,9 +71,6 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
     worker.postMessage(message)
   }
   return {
-    get threaded() {
-      return ready && failed === undefined
-    },
     recover(voucher) {
       // Values the contract cannot take never reach the worker (they would not survive BigInt(String(x)) intact).
       if (!ready || failed !== undefined || typeof voucher.signature !== 'string') {

@@ -7,13 +7,13 @@
  */
 import { cidOfBytes, depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { Address, Hex, PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { z } from 'zod'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { errorBody } from '../inference/openai.ts'
+import { createSseSplitter, sseData } from '../inference/sse.ts'
 import {
   createGatewayLedger,
   type GatewayChannel,
@@ -23,7 +23,7 @@ import {
 import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import { createVoucherSigner } from '../payments/voucherVerifier.ts'
-import { MAX_TENSOR_BODY, MAX_TEXT_BODY } from './miner.ts'
+import { limitRequestBodies } from './limits.ts'
 
 /** Largest `maxUnitsPerRequest` an offer may state (a million tokens or instances). */
 const MAX_UNITS_PER_REQUEST = 1_000_000
@@ -303,16 +303,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
   const app = new Hono()
   const fail = (c: Context, status: 400 | 402 | 404 | 413 | 502 | 503, code: string, message: string) =>
     c.json(errorBody(code, message), status)
-  const limit = (size: number) =>
-    bodyLimit({
-      maxSize: size,
-      onError: (c) => {
-        c.header('connection', 'close')
-        return fail(c, 413, 'BODY_TOO_LARGE', `The request body exceeds ${size} bytes.`)
-      },
-    })
-  app.use('/v1/*', limit(MAX_TEXT_BODY))
-  app.use('/v2/*', limit(MAX_TENSOR_BODY))
+  limitRequestBodies(app)
 
   app.get('/v1/models', async (c) => {
     if (miners.size === 0) await discover()
@@ -528,24 +519,14 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     maxUnits: bigint,
     keepUsage: boolean,
   ) {
-    const decoder = new TextDecoder()
+    const events = createSseSplitter()
     const encoder = new TextEncoder()
-    let buffer = ''
     let units: number | undefined
     return source.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(bytes, controller) {
-          buffer += decoder.decode(bytes, { stream: true })
-          let end = buffer.indexOf('\n\n')
-          while (end >= 0) {
-            const event = buffer.slice(0, end + 2)
-            buffer = buffer.slice(end + 2)
-            end = buffer.indexOf('\n\n')
-            const data = event
-              .split('\n')
-              .find((l) => l.startsWith('data:'))
-              ?.slice(5)
-              .trim()
+          for (const event of events.push(bytes)) {
+            const data = sseData(event)
             if (data && data !== '[DONE]' && data.includes('"usage"')) {
               try {
                 const chunk = JSON.parse(data) as { usage?: unknown; mycel?: { units?: number } }
@@ -560,7 +541,8 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
           }
         },
         flush(controller) {
-          if (buffer.length > 0) controller.enqueue(encoder.encode(buffer))
+          const rest = events.rest()
+          if (rest.length > 0) controller.enqueue(encoder.encode(rest))
           // A stream cut short still used the up-front price; usage unknown is metered as zero.
           if (!payment.done) settle(payment, price, maxUnits, units)
         },

@@ -20,7 +20,6 @@ import {
   type WriteClient,
 } from '@mycel/sdk'
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { streamSSE } from 'hono/streaming'
 import type { Address, PublicClient } from 'viem'
 import type { Common } from '../common/common.ts'
@@ -48,11 +47,8 @@ import { isFree, meteredCost, type Price, priceJson } from '../payments/pricing.
 import { createVerifierPool } from '../payments/verifierPool.ts'
 import { parseVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import type { ContentStore } from '../storage/contentStore.ts'
+import { limitRequestBodies } from './limits.ts'
 
-/** Largest request body on `/v1` (chat and completions). */
-export const MAX_TEXT_BODY = 1 << 20
-/** Largest request body on `/v2` (tensors as JSON). */
-export const MAX_TENSOR_BODY = 16 << 20
 const DEFAULT_MAX_TOKENS = 128
 
 export type ServedModel = { model: Model; price: Price }
@@ -255,22 +251,11 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     return served
   }
 
-  const tooLarge = (limit: number) =>
-    bodyLimit({
-      maxSize: limit,
-      onError: (c) => {
-        // The rest of the body is not read: tell the client not to reuse this connection.
-        c.header('connection', 'close')
-        return fail(c, 413, 'BODY_TOO_LARGE', `The request body exceeds ${limit} bytes.`)
-      },
-    })
-
   app.use('*', async (c, next) => {
     await next()
     metrics.inc('mycel_miner_http_requests_total', 'HTTP requests to the miner.', { status: String(c.res.status) })
   })
-  app.use('/v1/*', tooLarge(MAX_TEXT_BODY))
-  app.use('/v2/*', tooLarge(MAX_TENSOR_BODY))
+  limitRequestBodies(app)
 
   app.get('/health', (c) => c.json({ status: 'ok', role: 'miner', payee }))
   app.get('/v1/mycel/offer', (c) =>
