@@ -26,7 +26,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 
-const RUNS = Number(process.env.EVM_PROPERTY_RUNS ?? 1000)
+const RUNS = Number(process.env.EVM_PROPERTY_RUNS ?? 2000)
 const WINDOW = 3600n
 const owner = '0x00000000000000000000000000000000000000aa' as const
 const payee = '0x00000000000000000000000000000000000000bb' as const
