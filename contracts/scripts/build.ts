@@ -212,7 +212,9 @@ export function buildContracts(options: BuildContractsOptions = {}): BuildContra
   const contracts: CompiledContract[] = []
   for (const sourceName of sourceFiles) {
     for (const [name, c] of Object.entries(output.contracts?.[sourceName] ?? {})) {
-      if (c.evm.bytecode.object.length === 0) continue // interfaces and abstract contracts
+      // Interfaces and abstract contracts have no bytecode; libraries are linked into the contracts that use them.
+      if (c.evm.bytecode.object.length === 0) continue
+      if (new RegExp(`\\blibrary\\s+${name}\\b`).test(sources[sourceName]?.content ?? '')) continue
       contracts.push({
         name,
         sourceName,

@@ -9,22 +9,13 @@
  * conserved, the contract holds exactly the unclaimed deposits, no channel pays out more than its deposit, and
  * what a channel has claimed never decreases and equals the highest voucher paid.
  */
-import { createEVM, type EVM } from '@ethereumjs/evm'
-import { createAddressFromString, type Address as EvmAddress } from '@ethereumjs/util'
+import type { Address as EvmAddress } from '@ethereumjs/util'
 import { paymentChannelsAbi, paymentChannelsBytecode, signVoucher, testUsdAbi, testUsdBytecode } from '@mycel/sdk'
 import fc from 'fast-check'
-import {
-  type Abi,
-  type Address,
-  bytesToHex,
-  decodeFunctionResult,
-  encodeDeployData,
-  encodeFunctionData,
-  hexToBytes,
-  maxUint256,
-} from 'viem'
+import { type Address, encodeDeployData, maxUint256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { createInProcessChain, type InProcessChain } from './helpers/evm.ts'
 
 const RUNS = Number(process.env.EVM_PROPERTY_RUNS ?? 2000)
 const WINDOW = 3600n
@@ -36,62 +27,9 @@ const payerKeys = [
 ] as const
 const payers = payerKeys.map((k) => privateKeyToAccount(k))
 
-type Chain = {
-  evm: EVM
-  now: bigint
-  call: <const abi extends Abi>(
-    from: Address,
-    to: EvmAddress,
-    abi: abi,
-    functionName: string,
-    args: unknown[],
-  ) => Promise<{ ok: boolean; result: unknown }>
-}
-
-async function deploy(): Promise<{ chain: Chain; usd: EvmAddress; pc: EvmAddress }> {
-  const evm = await createEVM()
-  const chain: Chain = {
-    evm,
-    now: 1_800_000_000n,
-    async call(from, to, abi, functionName, args) {
-      const header = {
-        number: 1n,
-        coinbase: createAddressFromString('0x0000000000000000000000000000000000000000'),
-        timestamp: chain.now,
-        difficulty: 0n,
-        prevRandao: new Uint8Array(32),
-        gasLimit: 30_000_000n,
-        baseFeePerGas: undefined,
-        slotNumber: 0n,
-        getBlobGasPrice: () => undefined,
-      }
-      const r = await evm.runCall({
-        caller: createAddressFromString(from),
-        to,
-        data: hexToBytes(encodeFunctionData({ abi: abi as Abi, functionName, args } as never)),
-        gasLimit: 5_000_000n,
-        block: { header } as never,
-        skipBalance: true,
-      })
-      if (r.execResult.exceptionError) return { ok: false, result: undefined }
-      const result = decodeFunctionResult({
-        abi: abi as Abi,
-        functionName,
-        data: bytesToHex(r.execResult.returnValue),
-      } as never)
-      return { ok: true, result }
-    },
-  }
-  const create = async (data: `0x${string}`) => {
-    const r = await evm.runCall({
-      caller: createAddressFromString(owner),
-      data: hexToBytes(data),
-      gasLimit: 30_000_000n,
-      skipBalance: true,
-    })
-    if (!r.createdAddress) throw new Error(`deploy failed: ${r.execResult.exceptionError?.error}`)
-    return r.createdAddress
-  }
+async function deploy(): Promise<{ chain: InProcessChain; usd: EvmAddress; pc: EvmAddress }> {
+  const chain = await createInProcessChain()
+  const create = (data: `0x${string}`) => chain.deploy(data, owner)
   const usd = await create(encodeDeployData({ abi: testUsdAbi, bytecode: testUsdBytecode, args: [owner] }))
   const pc = await create(
     encodeDeployData({ abi: paymentChannelsAbi, bytecode: paymentChannelsBytecode, args: [WINDOW] }),

@@ -40,7 +40,13 @@ describe('buildContracts', () => {
     const a = buildContracts({ outDir: join(scratch(), 'out'), generatedFile: null, force: true })
     const b = buildContracts({ outDir: join(scratch(), 'out'), generatedFile: null, force: true })
     expect(a.compiled && b.compiled).toBe(true)
-    expect(a.contracts.map((c) => c.name)).toEqual(['MycelToken', 'PaymentChannels', 'SubnetRegistry', 'TestUSD'])
+    expect(a.contracts.map((c) => c.name)).toEqual([
+      'MycelToken',
+      'PaymentChannels',
+      'SubnetRegistry',
+      'TestUSD',
+      'YumaReferee',
+    ])
     expect(b.contracts.map((c) => c.bytecode)).toEqual(a.contracts.map((c) => c.bytecode))
     expect(a.contracts.every((c) => c.bytecode.length > 1000)).toBe(true)
   })

@@ -15,6 +15,7 @@ import { neuronCommand } from './commands/neuron.ts'
 import { statusCommand } from './commands/status.ts'
 import { subnetCommand } from './commands/subnet.ts'
 import { upCommand } from './commands/up.ts'
+import { yumaCommand } from './commands/yuma.ts'
 
 export function buildProgram(): Command {
   const program = new Command('mycel')
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   minerCommand(program)
   chatCommand(program)
   inferCommand(program)
+  yumaCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

@@ -1,6 +1,7 @@
 /** The `mycel` CLI as a user runs it: help everywhere, keys, deploy to an "external" chain, readable errors. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { runYumaJson } from '@mycel/sdk'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
 import { runCli } from '../../../test/helpers/cli.ts'
@@ -53,6 +54,7 @@ describe('help', () => {
     ['channel', 'voucher'],
     ['channel', 'claim'],
     ['channel', 'close'],
+    ['yuma'],
   ]
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('mycel %s --help prints usage', async (_name, command) => {
     const out: string[] = []
@@ -373,5 +375,50 @@ describe('payment channels from the CLI', () => {
     const gone = await cli(['channel', 'status', String(channelId), '--rpc', rpc])
     expect(gone.stderr.trim()).toBe(`mycel: Channel ${channelId} does not exist or was closed.`)
     expect(JSON.parse((await cli(['channel', 'list', '--rpc', rpc, '--json'])).stdout)).toEqual([])
+  })
+})
+
+describe('mycel yuma', () => {
+  it('computes an epoch from a file or standard input, the same as the SDK', async () => {
+    const input = {
+      weights: [
+        [1, 0, 0.5],
+        [0, 1, 0.5],
+        [1, 0.2, 0.5],
+      ],
+      stake: [10, 5, '20'],
+      version: 'yuma',
+    }
+    const file = join(dataDir, 'epoch.json')
+    writeFileSync(file, JSON.stringify(input))
+    const fromFile = await runCli(['yuma', '--in', file])
+    expect(fromFile.stderr).toBe('')
+    expect(fromFile.code).toBe(0)
+    const printed = JSON.parse(fromFile.stdout)
+    expect(printed).toEqual(runYumaJson(input))
+    expect(Object.keys(printed)).toEqual(['consensus', 'incentive', 'dividends', 'bonds', 'validatorTrust'])
+    const fromStdin = await runCli(['yuma', '--in', '-'], { input: JSON.stringify(input) })
+    expect(JSON.parse(fromStdin.stdout)).toEqual(printed)
+  })
+
+  it.each([
+    ['{"weights": [[1, -2]], "stake": [1]}', 'weights[0][1]: must not be negative, got -2'],
+    ['{"weights": [[1]], "stake": [1, 2]}', 'weights: has 1 rows but stake has 2 entries'],
+    ['{"weights": [[1]]', 'not valid JSON'],
+    [
+      '{"weights": [[1]], "stake": [1], "version": "yuma", "liquidAlpha": {"low": 0.1, "high": 0.2}}',
+      'liquidAlpha: applies to version "yuma3" only',
+    ],
+  ])('rejects %s with exit code 2 and the field at fault', async (text, message) => {
+    const result = await runCli(['yuma', '--in', '-'], { input: text })
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(message)
+  })
+
+  it('names a missing file', async () => {
+    const result = await runCli(['yuma', '--in', join(dataDir, 'missing.json')])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('missing.json: no such file')
   })
 })

@@ -8,6 +8,8 @@ export {
   subnetRegistryBytecode,
   testUSDAbi as testUsdAbi,
   testUSDBytecode as testUsdBytecode,
+  yumaRefereeAbi,
+  yumaRefereeBytecode,
 } from './generated/contracts.ts'
 
 /** The contracts every mycel deployment has. */

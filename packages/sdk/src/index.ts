@@ -44,6 +44,8 @@ export {
   subnetRegistryBytecode,
   testUsdAbi,
   testUsdBytecode,
+  yumaRefereeAbi,
+  yumaRefereeBytecode,
 } from './contracts.ts'
 export type {
   DeployedContract,
@@ -68,3 +70,29 @@ export {
 } from './errors/contract.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'
+export type { LiquidAlpha, YumaInput, YumaParams, YumaResult, YumaVersion } from './yuma/epoch.ts'
+export {
+  assertYumaInput,
+  liquidAlphaOf,
+  MAX_YUMA_MINERS,
+  MAX_YUMA_VALIDATORS,
+  normalize,
+  normalizeStake,
+  weightedMedian,
+  YumaInputError,
+  yumaEpoch,
+} from './yuma/epoch.ts'
+export {
+  divQ32,
+  E_INV_Q32,
+  E_SIXTEENTHS_Q32,
+  expNegQ32,
+  fromQ32,
+  idiv,
+  mulQ32,
+  ONE,
+  sigmoidQ32,
+  toQ32,
+} from './yuma/fixedPoint.ts'
+export type { YumaJsonResult } from './yuma/json.ts'
+export { parseYumaJson, quantizeWeights, runYumaJson, yumaJsonDefaults, yumaResultToJson } from './yuma/json.ts'
