@@ -21,6 +21,8 @@ export type InProcessChain = {
   evm: EVM
   /** The block timestamp of the next call; tests move it forward. */
   now: bigint
+  /** The block number of the next call; tests move it forward. */
+  block: bigint
   deploy: (data: Hex, from?: Address) => Promise<EvmAddress>
   call: (
     from: Address,
@@ -39,6 +41,7 @@ export async function createInProcessChain(): Promise<InProcessChain> {
   const chain: InProcessChain = {
     evm,
     now: 1_800_000_000n,
+    block: 1n,
     async deploy(data, from = '0x00000000000000000000000000000000000000aa') {
       const r = await evm.runCall({
         caller: createAddressFromString(from),
@@ -51,7 +54,7 @@ export async function createInProcessChain(): Promise<InProcessChain> {
     },
     async call(from, to, abi, functionName, args, options = {}) {
       const header = {
-        number: 1n,
+        number: chain.block,
         coinbase: createAddressFromString(zeroAddress),
         timestamp: chain.now,
         difficulty: 0n,

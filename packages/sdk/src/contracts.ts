@@ -4,6 +4,8 @@ export {
   mycelTokenBytecode,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  stakingAbi,
+  stakingBytecode,
   subnetRegistryAbi,
   subnetRegistryBytecode,
   testUSDAbi as testUsdAbi,
@@ -13,7 +15,7 @@ export {
 } from './generated/contracts.ts'
 
 /** The contracts every mycel deployment has. */
-export const coreContracts = ['mycelToken', 'subnetRegistry', 'paymentChannels'] as const
+export const coreContracts = ['mycelToken', 'subnetRegistry', 'paymentChannels', 'staking'] as const
 export type CoreContractName = (typeof coreContracts)[number]
 
 /** Addresses of one deployment of the mycel contracts; `testUsd` exists on devnets only. */

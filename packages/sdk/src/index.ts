@@ -40,6 +40,8 @@ export {
   neuronRoles,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  stakingAbi,
+  stakingBytecode,
   subnetRegistryAbi,
   subnetRegistryBytecode,
   testUsdAbi,
@@ -56,6 +58,7 @@ export type {
 export {
   create2Factory,
   DEFAULT_CHALLENGE_PERIOD,
+  DEFAULT_STAKE_COOLDOWN_BLOCKS,
   DeploymentFailedError,
   deployMycel,
   findDeploymentBlock,

@@ -39,6 +39,8 @@ export async function ensureDevnetContracts(parameters: {
       initialSupply: DEVNET_INITIAL_SUPPLY,
       // The contract's shortest close window, so local tests of closing do not wait a day of chain time.
       challengePeriodSeconds: DEVNET_CHALLENGE_PERIOD,
+      // Ten blocks: on the devnet unstaked tokens unlock after a few transactions, not a day.
+      stakeCooldownBlocks: 10n,
       testStablecoin: true,
       onProgress: (e) => logger.info({ msg: `contract ${e.status}`, contract: e.contract, address: e.address }),
     })

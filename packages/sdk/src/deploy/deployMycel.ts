@@ -26,6 +26,8 @@ import {
   mycelTokenBytecode,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  stakingAbi,
+  stakingBytecode,
   subnetRegistryAbi,
   subnetRegistryBytecode,
   testUsdAbi,
@@ -46,6 +48,8 @@ export type DeployMycelParameters = {
   salt?: string
   /** PaymentChannels' close window in seconds (default one day; the contract allows 1 hour to 30 days). */
   challengePeriodSeconds?: bigint
+  /** Staking's unstake cooldown in blocks (default {@link DEFAULT_STAKE_COOLDOWN_BLOCKS}). */
+  stakeCooldownBlocks?: bigint
   /** Also deploy TestUSD, a 6-decimals stablecoin stand-in minted by the treasury (devnets and tests only). */
   testStablecoin?: boolean
   /** Called as each contract is found or deployed. */
@@ -68,6 +72,9 @@ export type DeployedContracts = Record<Exclude<MycelContractName, 'testUsd'>, De
   testUsd?: DeployedContract
 }
 
+/** Staking's default unstake cooldown: 7,200 blocks (a day at 12 s blocks). */
+export const DEFAULT_STAKE_COOLDOWN_BLOCKS = 7_200n
+
 /** PaymentChannels' default close window: one day. */
 export const DEFAULT_CHALLENGE_PERIOD = 86_400n
 
@@ -79,7 +86,7 @@ export class DeploymentFailedError extends BaseError {
 }
 
 /**
- * Deploys MycelToken and SubnetRegistry (or finds them already deployed) and returns their addresses.
+ * Deploys the mycel contracts (or finds them already deployed) and returns their addresses.
  *
  * @example
  * const { addresses } = await deployMycel(walletClient, { treasury: account.address, initialSupply: parseEther('1000000') })
@@ -154,7 +161,19 @@ export async function deployMycel(
       args: [parameters.challengePeriodSeconds ?? DEFAULT_CHALLENGE_PERIOD],
     }),
   )
-  const contracts: DeployedContracts = { mycelToken, subnetRegistry, paymentChannels }
+  const staking = await place(
+    'staking',
+    encodeDeployData({
+      abi: stakingAbi,
+      bytecode: stakingBytecode,
+      args: [
+        mycelToken.address,
+        subnetRegistry.address,
+        parameters.stakeCooldownBlocks ?? DEFAULT_STAKE_COOLDOWN_BLOCKS,
+      ],
+    }),
+  )
+  const contracts: DeployedContracts = { mycelToken, subnetRegistry, paymentChannels, staking }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
       'testUsd',
@@ -165,6 +184,7 @@ export async function deployMycel(
     mycelToken: mycelToken.address,
     subnetRegistry: subnetRegistry.address,
     paymentChannels: paymentChannels.address,
+    staking: staking.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }
