@@ -11,10 +11,19 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
  * validators discover miners here; nothing about endpoints lives off chain.
  *
  * Neurons occupy uid slots `0 .. maxNeurons-1` of their subnet. A freed slot is reused by the next registration so
- * that uids stay small and dense (weights in a later version are vectors indexed by uid). The registration cost is
- * paid in MYC and burned. Staking, weights and emissions are added by later contracts; this one is the core.
+ * that uids stay small and dense (weights are vectors indexed by uid). The registration cost is paid in MYC and
+ * burned; it rises by 26% with each registration and halves every {COST_HALF_LIFE_BLOCKS} blocks, never below the
+ * subnet's base cost nor above {MAX_COST_MULTIPLIER} times it.
  *
- * Every loop is bounded by a protocol constant (endpoint length, page size), never by the number of users.
+ * When a subnet is full, a registration replaces a neuron: the first one in the prune order of the last settled
+ * epoch (lowest emission first, then oldest) that is past its immunity period. Validator permits (the top stakes)
+ * also come from the last settled epoch. Both are written only by the Epochs contract, wired once at deployment.
+ * Before a subnet's first settled epoch, every neuron registered as a validator holds a permit.
+ *
+ * Subnet owners set the consensus parameters (tempo, kappa, bonds, liquid alpha, commit-reveal, rate limits) within
+ * protocol bounds. Who occupied a uid at any past block is kept ({neuronAt}), so an epoch can be checked later.
+ *
+ * Every loop is bounded by a protocol constant (endpoint length, page size, prune order), never by the user count.
  */
 contract SubnetRegistry {
     /// @notice What a neuron does in its subnet.
@@ -45,6 +54,44 @@ contract SubnetRegistry {
         string metadataCid;
     }
 
+    /// @notice A subnet's consensus parameters, set by its owner within protocol bounds (see {setSubnetParams}).
+    /// Fractions are u16 over 65535, as in subtensor.
+    struct SubnetParams {
+        uint16 tempo; // blocks per epoch
+        uint16 kappa; // stake share that must support a weight (32767 = 0.5)
+        uint16 bondsPenalty; // 65535: bonds follow clipped weights only
+        uint32 bondsMovingAverage; // parts per million; the bonds EMA rate is 1 - this
+        bool yuma3; // false: the original Yuma bonds
+        bool liquidAlpha;
+        uint16 alphaLow;
+        uint16 alphaHigh;
+        uint16 alphaSigmoidSteepness;
+        uint16 commitRevealPeriod; // epochs between a commit and its reveal
+        uint32 weightsRateLimit; // blocks between two commits of a validator
+        uint16 maxValidators; // validator permits: the top stakes
+        uint32 immunityPeriod; // blocks a new neuron cannot be replaced
+        uint32 activityCutoff; // blocks after which a validator's weights no longer count
+    }
+
+    /// @dev Who holds a uid from `fromBlock` on (`hotkey == 0`: nobody).
+    struct Occupancy {
+        uint48 fromBlock;
+        address hotkey;
+    }
+
+    /// @dev The dynamic registration cost: the last cost charged and when.
+    struct CostState {
+        uint256 cost;
+        uint64 lastBlock;
+    }
+
+    /// @notice The registration cost halves every this many blocks without registrations.
+    uint256 public constant COST_HALF_LIFE_BLOCKS = 1000;
+    /// @notice The registration cost never exceeds this multiple of the subnet's base cost.
+    uint256 public constant MAX_COST_MULTIPLIER = 1000;
+    /// @notice The longest prune order an epoch may record.
+    uint256 public constant MAX_PRUNE_ORDER = 16;
+
     /// @notice Largest `maxNeurons` a subnet may have.
     uint16 public constant MAX_NEURONS_LIMIT = 4096;
     /// @notice Longest subnet name and task type, in bytes.
@@ -58,7 +105,17 @@ contract SubnetRegistry {
     uint256 public constant MAX_PAGE_SIZE = 512;
 
     ERC20Burnable private immutable _token;
+    address private immutable _admin;
+    address private _epochs;
     uint256 private _subnetCount;
+    mapping(uint256 netuid => SubnetParams) private _params;
+    mapping(uint256 netuid => CostState) private _costs;
+    mapping(uint256 netuid => mapping(uint256 uid => Occupancy[])) private _occupancy;
+    mapping(uint256 netuid => mapping(uint256 word => uint256)) private _permits;
+    mapping(uint256 netuid => bool) private _permitsSet;
+    mapping(uint256 netuid => uint16[]) private _pruneOrder;
+    mapping(uint256 netuid => uint256) private _pruneCursor;
+    mapping(uint256 netuid => uint64) private _pruneSnapshotBlock;
     mapping(uint256 netuid => Subnet) private _subnets;
     mapping(uint256 netuid => mapping(uint256 uid => Neuron)) private _neurons;
     mapping(uint256 netuid => mapping(address hotkey => uint256)) private _uidPlusOne;
@@ -90,6 +147,14 @@ contract SubnetRegistry {
     event NeuronMetadataUpdated(uint256 indexed netuid, uint16 indexed uid, address indexed hotkey, string metadataCid);
     /// @notice Emitted when the neuron in slot `uid` left the subnet; the slot is free again.
     event NeuronDeregistered(uint256 indexed netuid, uint16 indexed uid, address indexed hotkey);
+    /// @notice Emitted when the neuron in slot `uid` was replaced by a registration into a full subnet.
+    event NeuronPruned(uint256 indexed netuid, uint16 indexed uid, address indexed hotkey);
+    /// @notice Emitted when the owner of `netuid` changed its consensus parameters.
+    event SubnetParamsUpdated(uint256 indexed netuid, SubnetParams params);
+    /// @notice Emitted once, when the deployment wired the Epochs contract.
+    event EpochsSet(address epochs);
+    /// @notice Emitted when a settled epoch of `netuid` set validator permits and the prune order.
+    event EpochApplied(uint256 indexed netuid, uint64 snapshotBlock, uint256[] permits, uint16[] pruneOrder);
 
     /// @dev The token address was zero.
     error SubnetRegistryZeroToken();
@@ -109,13 +174,45 @@ contract SubnetRegistry {
     error SubnetRegistryNotRegistered(uint256 netuid, address hotkey);
     /// @dev The endpoint is not an `http://` or `https://` URL of printable ASCII within the length bounds.
     error SubnetRegistryInvalidEndpoint(string endpoint);
+    /// @dev Parameter `name` of a subnet was `value`, outside the protocol bounds `min..max`.
+    error SubnetRegistryInvalidParam(string name, uint256 value, uint256 min, uint256 max);
+    /// @dev Only the subnet owner `owner` may do this.
+    error SubnetRegistryNotOwner(uint256 netuid, address owner);
+    /// @dev Only the deployment admin may wire the Epochs contract, and only once.
+    error SubnetRegistryNotAdmin(address caller);
+    error SubnetRegistryEpochsAlreadySet(address epochs);
+    /// @dev Only the Epochs contract may record epoch results.
+    error SubnetRegistryNotEpochs(address caller);
+    /// @dev The prune order was longer than {MAX_PRUNE_ORDER}.
+    error SubnetRegistryPruneOrderTooLong(uint256 length);
     /// @dev A page size of 0 or above {MAX_PAGE_SIZE} was asked for.
     error SubnetRegistryInvalidPageSize(uint256 limit, uint256 maxPageSize);
 
-    /// @param mycelToken The MYC token; registration costs are burned from it.
-    constructor(ERC20Burnable mycelToken) {
+    /**
+     * @param mycelToken The MYC token; registration costs are burned from it.
+     * @param admin The account that wires the Epochs contract once ({setEpochs}); it has no other power.
+     */
+    constructor(ERC20Burnable mycelToken, address admin) {
         if (address(mycelToken) == address(0)) revert SubnetRegistryZeroToken();
         _token = mycelToken;
+        _admin = admin;
+    }
+
+    /**
+     * @notice Wires the Epochs contract, the only writer of validator permits and prune orders.
+     * Requirements: the caller is the admin; not set before.
+     * Emits {EpochsSet}.
+     */
+    function setEpochs(address epochsContract) external {
+        if (msg.sender != _admin) revert SubnetRegistryNotAdmin(msg.sender);
+        if (_epochs != address(0)) revert SubnetRegistryEpochsAlreadySet(_epochs);
+        _epochs = epochsContract;
+        emit EpochsSet(epochsContract);
+    }
+
+    /// @notice The Epochs contract (zero until wired).
+    function epochs() external view returns (address) {
+        return _epochs;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -155,7 +252,75 @@ contract SubnetRegistry {
         subnet.name = name;
         subnet.taskType = taskType;
         subnet.scoringSpecCid = scoringSpecCid;
+        SubnetParams memory params = defaultSubnetParams();
+        if (params.maxValidators > maxNeurons) params.maxValidators = maxNeurons;
+        _params[netuid] = params;
+        _costs[netuid] = CostState(registrationCost, uint64(block.number));
         emit SubnetCreated(netuid, msg.sender, name, taskType, scoringSpecCid, maxNeurons, registrationCost);
+        emit SubnetParamsUpdated(netuid, params);
+    }
+
+    /// @notice The parameters a new subnet starts with (subtensor's defaults, tempo 360 blocks).
+    function defaultSubnetParams() public pure returns (SubnetParams memory) {
+        return SubnetParams({
+            tempo: 360,
+            kappa: 32_767,
+            bondsPenalty: 65_535,
+            bondsMovingAverage: 900_000,
+            yuma3: true,
+            liquidAlpha: false,
+            alphaLow: 45_875,
+            alphaHigh: 58_982,
+            alphaSigmoidSteepness: 1000,
+            commitRevealPeriod: 1,
+            weightsRateLimit: 100,
+            maxValidators: 64,
+            immunityPeriod: 4096,
+            activityCutoff: 5000
+        });
+    }
+
+    /**
+     * @notice Sets the consensus parameters of `netuid`. They apply from the next epoch on.
+     * Requirements: the caller owns the subnet; every field within its bounds:
+     * tempo 2..65535 blocks; kappa 1..65535; bondsMovingAverage 0..999999 ppm; alphaLow 1638..alphaHigh;
+     * alphaSigmoidSteepness 0..10000; commitRevealPeriod 1..10 epochs; weightsRateLimit <= 100000 blocks;
+     * maxValidators 1..min(256, maxNeurons); immunityPeriod <= 1000000 blocks; activityCutoff tempo..1000000 blocks.
+     * Emits {SubnetParamsUpdated}.
+     */
+    function setSubnetParams(uint256 netuid, SubnetParams calldata params) external {
+        Subnet storage subnet = _subnet(netuid);
+        if (msg.sender != subnet.owner) revert SubnetRegistryNotOwner(netuid, subnet.owner);
+        _checkParam("tempo", params.tempo, 2, type(uint16).max);
+        _checkParam("kappa", params.kappa, 1, type(uint16).max);
+        _checkParam("bondsMovingAverage", params.bondsMovingAverage, 0, 999_999);
+        _checkParam("alphaHigh", params.alphaHigh, 1638, type(uint16).max);
+        _checkParam("alphaLow", params.alphaLow, 1638, params.alphaHigh);
+        _checkParam("alphaSigmoidSteepness", params.alphaSigmoidSteepness, 0, 10_000);
+        _checkParam("commitRevealPeriod", params.commitRevealPeriod, 1, 10);
+        _checkParam("weightsRateLimit", params.weightsRateLimit, 0, 100_000);
+        uint256 maxValidators = subnet.maxNeurons < 256 ? subnet.maxNeurons : 256;
+        _checkParam("maxValidators", params.maxValidators, 1, maxValidators);
+        _checkParam("immunityPeriod", params.immunityPeriod, 0, 1_000_000);
+        _checkParam("activityCutoff", params.activityCutoff, params.tempo, 1_000_000);
+        _params[netuid] = params;
+        emit SubnetParamsUpdated(netuid, params);
+    }
+
+    /// @notice The consensus parameters of `netuid`.
+    function getSubnetParams(uint256 netuid) external view returns (SubnetParams memory) {
+        _subnet(netuid);
+        return _params[netuid];
+    }
+
+    /// @notice What registering in `netuid` costs now (MYC wei): the last cost, halved per half-life since, at least
+    /// the base cost.
+    function registrationCostNow(uint256 netuid) public view returns (uint256) {
+        uint256 base = _subnet(netuid).registrationCost;
+        CostState storage state = _costs[netuid];
+        uint256 halvings = (block.number - state.lastBlock) / COST_HALF_LIFE_BLOCKS;
+        uint256 decayed = halvings >= 256 ? 0 : state.cost >> halvings;
+        return decayed > base ? decayed : base;
     }
 
     /// @notice Number of subnets created; ids run from 1 to this value.
@@ -206,7 +371,7 @@ contract SubnetRegistry {
         bytes32 r,
         bytes32 s
     ) external returns (uint16 uid) {
-        uint256 cost = _subnet(netuid).registrationCost;
+        uint256 cost = registrationCostNow(netuid);
         // A failing permit is deliberately not fatal: see the OpenZeppelin note on permit front-running.
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), cost, deadline, v, r, s) {} catch {}
         return _register(netuid, role, endpoint, metadataCid);
@@ -246,6 +411,7 @@ contract SubnetRegistry {
         delete _neurons[netuid][uid];
         delete _uidPlusOne[netuid][msg.sender];
         _freeUids[netuid].push(uid);
+        _occupy(netuid, uid, address(0));
         // Cannot underflow: the caller was registered, so the count is at least one.
         unchecked {
             _subnets[netuid].neuronCount -= 1;
@@ -301,6 +467,64 @@ contract SubnetRegistry {
         return (pageUids, pageNeurons);
     }
 
+    /**
+     * @notice Who held slot `uid` of `netuid` at the end of block `blockNumber`, and since which block (zero address:
+     * nobody).
+     */
+    function neuronAt(uint256 netuid, uint16 uid, uint256 blockNumber)
+        external
+        view
+        returns (address hotkey, uint256 registeredAtBlock)
+    {
+        Occupancy[] storage history = _occupancy[netuid][uid];
+        uint256 low;
+        uint256 high = history.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (history[mid].fromBlock > blockNumber) high = mid;
+            else low = mid + 1;
+        }
+        if (low == 0) return (address(0), 0);
+        Occupancy storage entry = history[low - 1];
+        return (entry.hotkey, entry.fromBlock);
+    }
+
+    /// @notice Whether slot `uid` of `netuid` holds a validator permit now.
+    function hasValidatorPermit(uint256 netuid, uint16 uid) external view returns (bool) {
+        Neuron storage neuron = _neurons[netuid][uid];
+        if (neuron.hotkey == address(0)) return false;
+        if (!_permitsSet[netuid]) return neuron.role == Role.Validator;
+        return (_permits[netuid][uid >> 8] >> (uid & 255)) & 1 == 1;
+    }
+
+    /// @notice The prune order recorded by the last settled epoch of `netuid`, the next position in it, and the
+    /// epoch's snapshot block.
+    function pruneOrder(uint256 netuid) external view returns (uint16[] memory, uint256 cursor, uint64 snapshotBlock) {
+        return (_pruneOrder[netuid], _pruneCursor[netuid], _pruneSnapshotBlock[netuid]);
+    }
+
+    /**
+     * @notice Records a settled epoch of `netuid`: the validator permits (a bitmap over uids, 256 per word) and the
+     * order in which full-subnet registrations replace neurons.
+     * Requirements: the caller is the Epochs contract; at most {MAX_PRUNE_ORDER} uids.
+     * Emits {EpochApplied}.
+     */
+    function applyEpoch(uint256 netuid, uint64 snapshotBlock, uint256[] calldata permits, uint16[] calldata order)
+        external
+    {
+        if (msg.sender != _epochs || msg.sender == address(0)) revert SubnetRegistryNotEpochs(msg.sender);
+        if (order.length > MAX_PRUNE_ORDER) revert SubnetRegistryPruneOrderTooLong(order.length);
+        uint256 words = (uint256(_subnet(netuid).maxNeurons) + 255) / 256;
+        for (uint256 w; w < words; ++w) {
+            _permits[netuid][w] = w < permits.length ? permits[w] : 0;
+        }
+        _permitsSet[netuid] = true;
+        _pruneOrder[netuid] = order;
+        _pruneCursor[netuid] = 0;
+        _pruneSnapshotBlock[netuid] = snapshotBlock;
+        emit EpochApplied(netuid, snapshotBlock, permits, order);
+    }
+
     /// @notice The MYC token burned for registrations.
     function token() external view returns (address) {
         return address(_token);
@@ -317,34 +541,75 @@ contract SubnetRegistry {
         Subnet storage subnet = _subnet(netuid);
         uint256 existing = _uidPlusOne[netuid][msg.sender];
         if (existing != 0) revert SubnetRegistryAlreadyRegistered(netuid, msg.sender, uint16(existing - 1));
-        if (subnet.neuronCount >= subnet.maxNeurons) revert SubnetRegistrySubnetFull(netuid, subnet.maxNeurons);
         _checkEndpoint(endpoint);
         _checkCid(metadataCid, true);
 
-        uint16[] storage free = _freeUids[netuid];
-        if (free.length > 0) {
-            uid = free[free.length - 1];
-            free.pop();
+        if (subnet.neuronCount >= subnet.maxNeurons) {
+            uid = _prune(netuid, subnet.maxNeurons);
         } else {
-            uid = subnet.nextUid;
-            subnet.nextUid = uid + 1;
-        }
-        // Cannot overflow: neuronCount < maxNeurons <= MAX_NEURONS_LIMIT.
-        unchecked {
-            subnet.neuronCount += 1;
+            uint16[] storage free = _freeUids[netuid];
+            if (free.length > 0) {
+                uid = free[free.length - 1];
+                free.pop();
+            } else {
+                uid = subnet.nextUid;
+                subnet.nextUid = uid + 1;
+            }
+            // Cannot overflow: neuronCount < maxNeurons <= MAX_NEURONS_LIMIT.
+            unchecked {
+                subnet.neuronCount += 1;
+            }
         }
         _uidPlusOne[netuid][msg.sender] = uint256(uid) + 1;
+        _occupy(netuid, uid, msg.sender);
         Neuron storage neuron = _neurons[netuid][uid];
         neuron.hotkey = msg.sender;
         neuron.role = role;
         neuron.registeredAtBlock = uint64(block.number);
         neuron.endpoint = endpoint;
         neuron.metadataCid = metadataCid;
-        uint256 cost = subnet.registrationCost;
+        uint256 cost = registrationCostNow(netuid);
+        uint256 raised = (cost * 126) / 100;
+        uint256 cap = subnet.registrationCost * MAX_COST_MULTIPLIER;
+        _costs[netuid] = CostState(raised < cap ? raised : cap, uint64(block.number));
         emit NeuronRegistered(netuid, uid, msg.sender, role, endpoint, metadataCid, cost);
 
         // Interaction last; the token is the immutable MYC contract set at deployment.
         if (cost > 0) _token.burnFrom(msg.sender, cost);
+    }
+
+    /// @dev Frees the first slot of the prune order that still holds the neuron the epoch ranked and is past its
+    /// immunity; reverts with {SubnetRegistrySubnetFull} when there is none.
+    function _prune(uint256 netuid, uint16 maxNeurons) private returns (uint16) {
+        uint16[] storage order = _pruneOrder[netuid];
+        uint256 immunity = _params[netuid].immunityPeriod;
+        uint64 snapshot = _pruneSnapshotBlock[netuid];
+        for (uint256 k = _pruneCursor[netuid]; k < order.length; ++k) {
+            uint16 uid = order[k];
+            Neuron storage neuron = _neurons[netuid][uid];
+            address hotkey = neuron.hotkey;
+            if (hotkey == address(0) || neuron.registeredAtBlock > snapshot) continue;
+            if (block.number < neuron.registeredAtBlock + immunity) continue;
+            _pruneCursor[netuid] = k + 1;
+            delete _neurons[netuid][uid];
+            delete _uidPlusOne[netuid][hotkey];
+            emit NeuronPruned(netuid, uid, hotkey);
+            return uid;
+        }
+        revert SubnetRegistrySubnetFull(netuid, maxNeurons);
+    }
+
+    function _occupy(uint256 netuid, uint16 uid, address hotkey) private {
+        Occupancy[] storage history = _occupancy[netuid][uid];
+        uint48 nowBlock = uint48(block.number);
+        uint256 length = history.length;
+        // Several changes in one block: the block ends with the last.
+        if (length > 0 && history[length - 1].fromBlock == nowBlock) history[length - 1].hotkey = hotkey;
+        else history.push(Occupancy(nowBlock, hotkey));
+    }
+
+    function _checkParam(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert SubnetRegistryInvalidParam(name, value, min, max);
     }
 
     function _subnet(uint256 netuid) private view returns (Subnet storage subnet) {

@@ -16,7 +16,7 @@ import {
   writeContractAndWait,
 } from '@mycel/sdk'
 import fc from 'fast-check'
-import { parseEther } from 'viem'
+import { parseEther, zeroAddress } from 'viem'
 import { readContract, simulateContract } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -370,5 +370,108 @@ describe('SubnetRegistry', () => {
       }),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('subnet lifecycle: parameters, registration cost, history, permits, replacement', () => {
+  const write = (index: number, functionName: string, args: unknown[]) =>
+    writeContractAndWait(t.wallet(index), { address: registry, abi: subnetRegistryAbi, functionName, args } as never)
+  const read = (functionName: string, args: unknown[]) =>
+    readContract(t.publicClient, { address: registry, abi: subnetRegistryAbi, functionName, args } as never) as Promise<never>
+  const register = (index: number, role: 'miner' | 'validator' = 'miner') =>
+    registerNeuron(t.wallet(index), { registry, netuid: 1n, role, endpoint: `http://10.0.0.${index}:8000` })
+  const mine = (blocks: number) =>
+    t.publicClient.request({ method: 'anvil_mine', params: [`0x${blocks.toString(16)}`] } as never)
+
+  it('starts with the default parameters; only the owner changes them, each within its bounds', async () => {
+    await newSubnet(4)
+    const defaults = await read('getSubnetParams', [1n])
+    expect(defaults).toMatchObject({
+      tempo: 360,
+      kappa: 32_767,
+      bondsMovingAverage: 900_000,
+      yuma3: true,
+      maxValidators: 4,
+    })
+    const next = { ...(defaults as object), tempo: 20, kappa: 40_000, liquidAlpha: true, activityCutoff: 100 }
+    const notOwner = await revertOf(write(1, 'setSubnetParams', [1n, next]))
+    expect(notOwner.errorName).toBe('SubnetRegistryNotOwner')
+    await write(0, 'setSubnetParams', [1n, next])
+    expect(await read('getSubnetParams', [1n])).toMatchObject({ tempo: 20, kappa: 40_000, liquidAlpha: true })
+    for (const [field, value] of [
+      ['tempo', 1],
+      ['kappa', 0],
+      ['bondsMovingAverage', 1_000_000],
+      ['alphaLow', 60_000],
+      ['commitRevealPeriod', 0],
+      ['maxValidators', 5],
+      ['activityCutoff', 10],
+    ] as const) {
+      const error = await revertOf(write(0, 'setSubnetParams', [1n, { ...next, [field]: value }]))
+      expect(error.errorName).toBe('SubnetRegistryInvalidParam')
+      expect(error.args?.[0]).toBe(field)
+    }
+    expect(await read('getSubnetParams', [1n])).toMatchObject({ tempo: 20, kappa: 40_000 })
+  })
+
+  it('raises the registration cost by 26% per registration and halves it per 1,000 idle blocks, down to the base', async () => {
+    await newSubnet(8, parseEther('1'))
+    expect(await read('registrationCostNow', [1n])).toBe(parseEther('1'))
+    await register(1)
+    expect(await read('registrationCostNow', [1n])).toBe(parseEther('1.26'))
+    await register(2)
+    expect(await read('registrationCostNow', [1n])).toBe(parseEther('1.5876'))
+    await mine(1000)
+    expect(await read('registrationCostNow', [1n])).toBe(parseEther('1')) // 0.7938 is below the base
+  })
+
+  it('remembers who held each uid at every block', async () => {
+    await newSubnet(4)
+    const { uid } = await register(1)
+    const registeredAt = await t.publicClient.getBlockNumber({ cacheTime: 0 })
+    await deregisterNeuron(t.wallet(1), { registry, netuid: 1n })
+    const leftAt = await t.publicClient.getBlockNumber({ cacheTime: 0 })
+    await register(2)
+    const hotkey = (i: number) => t.wallet(i).account.address
+    expect(await read('neuronAt', [1n, uid, registeredAt - 1n])).toEqual([zeroAddress, 0n])
+    expect(await read('neuronAt', [1n, uid, registeredAt])).toEqual([hotkey(1), registeredAt])
+    expect(await read('neuronAt', [1n, uid, leftAt])).toEqual([zeroAddress, leftAt])
+    expect(await read('neuronAt', [1n, uid, leftAt + 1n])).toEqual([hotkey(2), leftAt + 1n])
+  })
+
+  it('gives validators permits until an epoch settles; then permits and replacement follow the epoch', async () => {
+    await newSubnet(2)
+    const miner = await register(1)
+    const validator = await register(2, 'validator')
+    expect(await read('hasValidatorPermit', [1n, miner.uid])).toBe(false)
+    expect(await read('hasValidatorPermit', [1n, validator.uid])).toBe(true)
+    // Full, and no epoch has ranked anyone: a new registration is refused.
+    expect((await revertOf(register(3))).errorName).toBe('SubnetRegistrySubnetFull')
+
+    expect((await revertOf(write(1, 'setEpochs', [t.wallet(5).account.address]))).errorName).toBe(
+      'SubnetRegistryNotAdmin',
+    )
+    const notEpochs = await revertOf(write(5, 'applyEpoch', [1n, 0n, [], []]))
+    expect(notEpochs.errorName).toBe('SubnetRegistryNotEpochs')
+    await write(0, 'setEpochs', [t.wallet(5).account.address])
+    expect((await revertOf(write(0, 'setEpochs', [t.wallet(6).account.address]))).errorName).toBe(
+      'SubnetRegistryEpochsAlreadySet',
+    )
+    const params = await read('getSubnetParams', [1n])
+    await write(0, 'setSubnetParams', [1n, { ...(params as object), immunityPeriod: 5 }])
+    const snapshot = await t.publicClient.getBlockNumber({ cacheTime: 0 })
+    // The epoch gives the permit to the miner's uid and ranks the miner first for pruning.
+    await write(5, 'applyEpoch', [1n, snapshot, [1n << BigInt(miner.uid)], [miner.uid, validator.uid]])
+    expect(await read('hasValidatorPermit', [1n, miner.uid])).toBe(true)
+    expect(await read('hasValidatorPermit', [1n, validator.uid])).toBe(false)
+    // Still immune: nobody can be replaced yet.
+    expect((await revertOf(register(3))).errorName).toBe('SubnetRegistrySubnetFull')
+    await mine(5)
+    const replacing = await register(3)
+    expect(replacing.uid).toBe(miner.uid)
+    expect(await read('isRegistered', [1n, t.wallet(1).account.address])).toBe(false)
+    // The next in the prune order is the validator; the newcomer is not ranked by the old epoch.
+    expect((await register(4)).uid).toBe(validator.uid)
+    expect((await revertOf(register(6))).errorName).toBe('SubnetRegistrySubnetFull')
   })
 })

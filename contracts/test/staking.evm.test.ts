@@ -39,7 +39,11 @@ async function world(): Promise<World> {
     encodeDeployData({ abi: mycelTokenAbi, bytecode: mycelTokenBytecode, args: [treasury, 10n ** 30n] }),
   )
   const registry = await chain.deploy(
-    encodeDeployData({ abi: subnetRegistryAbi, bytecode: subnetRegistryBytecode, args: [token.toString() as Address] }),
+    encodeDeployData({
+      abi: subnetRegistryAbi,
+      bytecode: subnetRegistryBytecode,
+      args: [token.toString() as Address, treasury],
+    }),
   )
   const staking = await chain.deploy(
     encodeDeployData({

@@ -151,7 +151,12 @@ export async function deployMycel(
   )
   const subnetRegistry = await place(
     'subnetRegistry',
-    encodeDeployData({ abi: subnetRegistryAbi, bytecode: subnetRegistryBytecode, args: [mycelToken.address] }),
+    encodeDeployData({
+      abi: subnetRegistryAbi,
+      bytecode: subnetRegistryBytecode,
+      // The deploying account wires the Epochs contract into the registry once; it has no other power.
+      args: [mycelToken.address, client.account.address],
+    }),
   )
   const paymentChannels = await place(
     'paymentChannels',

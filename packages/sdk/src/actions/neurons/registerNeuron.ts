@@ -39,14 +39,13 @@ export async function registerNeuron(
   let allowance = maxUint256
   let token: `0x${string}` | undefined
   try {
-    cost = (
-      await readContract(client, {
-        address: registry,
-        abi: subnetRegistryAbi,
-        functionName: 'getSubnet',
-        args: [netuid],
-      })
-    ).registrationCost
+    // The cost now: it rises with each registration and decays between them.
+    cost = await readContract(client, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'registrationCostNow',
+      args: [netuid],
+    })
   } catch (error) {
     // An unknown subnet is left to the registration below, which reverts with the registry's own decoded error;
     // anything else (an RPC failure) is not guessed around.
