@@ -377,7 +377,12 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
   const write = (index: number, functionName: string, args: unknown[]) =>
     writeContractAndWait(t.wallet(index), { address: registry, abi: subnetRegistryAbi, functionName, args } as never)
   const read = (functionName: string, args: unknown[]) =>
-    readContract(t.publicClient, { address: registry, abi: subnetRegistryAbi, functionName, args } as never) as Promise<never>
+    readContract(t.publicClient, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName,
+      args,
+    } as never) as Promise<never>
   const register = (index: number, role: 'miner' | 'validator' = 'miner') =>
     registerNeuron(t.wallet(index), { registry, netuid: 1n, role, endpoint: `http://10.0.0.${index}:8000` })
   const mine = (blocks: number) =>
