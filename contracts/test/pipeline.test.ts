@@ -43,8 +43,10 @@ describe('buildContracts', () => {
     expect(a.contracts.map((c) => c.name)).toEqual([
       'MycelToken',
       'PaymentChannels',
+      'Staking',
       'SubnetRegistry',
       'TestUSD',
+      'Weights',
       'YumaReferee',
     ])
     expect(b.contracts.map((c) => c.bytecode)).toEqual(a.contracts.map((c) => c.bytecode))

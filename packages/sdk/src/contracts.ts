@@ -10,12 +10,14 @@ export {
   subnetRegistryBytecode,
   testUSDAbi as testUsdAbi,
   testUSDBytecode as testUsdBytecode,
+  weightsAbi,
+  weightsBytecode,
   yumaRefereeAbi,
   yumaRefereeBytecode,
 } from './generated/contracts.ts'
 
 /** The contracts every mycel deployment has. */
-export const coreContracts = ['mycelToken', 'subnetRegistry', 'paymentChannels', 'staking'] as const
+export const coreContracts = ['mycelToken', 'subnetRegistry', 'paymentChannels', 'staking', 'weights'] as const
 export type CoreContractName = (typeof coreContracts)[number]
 
 /** Addresses of one deployment of the mycel contracts; `testUsd` exists on devnets only. */

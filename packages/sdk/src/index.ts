@@ -46,6 +46,8 @@ export {
   subnetRegistryBytecode,
   testUsdAbi,
   testUsdBytecode,
+  weightsAbi,
+  weightsBytecode,
   yumaRefereeAbi,
   yumaRefereeBytecode,
 } from './contracts.ts'
@@ -73,6 +75,14 @@ export {
 } from './errors/contract.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'
+export {
+  decodeWeights,
+  encodeWeights,
+  InvalidWeightsError,
+  toChainWeights,
+  weightsCommitHash,
+  weightsRowHash,
+} from './weights/weights.ts'
 export type { LiquidAlpha, YumaInput, YumaParams, YumaResult, YumaVersion } from './yuma/epoch.ts'
 export {
   assertYumaInput,

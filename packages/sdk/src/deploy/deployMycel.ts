@@ -32,6 +32,8 @@ import {
   subnetRegistryBytecode,
   testUsdAbi,
   testUsdBytecode,
+  weightsAbi,
+  weightsBytecode,
 } from '../contracts.ts'
 import { BaseError } from '../errors/base.ts'
 import { TransactionRevertedError } from '../errors/contract.ts'
@@ -178,7 +180,11 @@ export async function deployMycel(
       ],
     }),
   )
-  const contracts: DeployedContracts = { mycelToken, subnetRegistry, paymentChannels, staking }
+  const weights = await place(
+    'weights',
+    encodeDeployData({ abi: weightsAbi, bytecode: weightsBytecode, args: [subnetRegistry.address] }),
+  )
+  const contracts: DeployedContracts = { mycelToken, subnetRegistry, paymentChannels, staking, weights }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
       'testUsd',
@@ -190,6 +196,7 @@ export async function deployMycel(
     subnetRegistry: subnetRegistry.address,
     paymentChannels: paymentChannels.address,
     staking: staking.address,
+    weights: weights.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }
