@@ -49,7 +49,7 @@ export function floatYuma(input: YumaInput) {
   let bonds: number[][]
   let dividends: number[]
   if (input.version === 'yuma3') {
-    const la = input.liquidAlpha && consensus.some((c) => c > 0) ? input.liquidAlpha : null
+    const la = input.liquidAlpha
     bonds = wb.map((row, i) =>
       row.map((x, j) => {
         const b = oldB(i, j)

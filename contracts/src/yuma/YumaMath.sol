@@ -107,10 +107,10 @@ library YumaMath {
     }
 
     /**
-     * @notice The stake-weighted kappa-median of column `j` of the flat matrix `w` (`n` columns): the largest value v
-     * among validators with stake such that the stake weighting at least v reaches kappa * (their total stake).
+     * @notice The stake-weighted kappa-median of one column: the largest of `values` (of validators with stake) such
+     * that the stake weighting at least that value reaches kappa * (their total stake). Zero when nobody has stake.
      */
-    function weightedMedian(uint256[] memory s, uint256[] memory w, uint256 n, uint256 j, uint256 kappa)
+    function weightedMedian(uint256[] memory s, uint256[] memory values, uint256 kappa)
         internal
         pure
         returns (uint256)
@@ -122,9 +122,9 @@ library YumaMath {
         for (uint256 i; i < v; ++i) {
             if (s[i] == 0) continue;
             total += s[i];
-            uint256 value = w[i * n + j];
+            uint256 value = values[i];
             uint256 k = m++;
-            while (k > 0 && w[order[k - 1] * n + j] < value) {
+            while (k > 0 && values[order[k - 1]] < value) {
                 order[k] = order[k - 1];
                 --k;
             }
@@ -135,9 +135,9 @@ library YumaMath {
         uint256 acc;
         for (uint256 k; k < m; ++k) {
             acc += s[order[k]];
-            if (acc >= needed) return w[order[k] * n + j];
+            if (acc >= needed) return values[order[k]];
         }
-        return w[order[m - 1] * n + j];
+        return values[order[m - 1]];
     }
 
     /// @notice subtensor's alpha_sigmoid: the per-bond EMA rate under liquid alpha.
@@ -182,7 +182,11 @@ library YumaMath {
         r.stake = normalizeStake(stake);
         uint256[] memory w = rowNormalize(weights, v, n);
         r.consensus = new uint256[](n);
-        for (uint256 j; j < n; ++j) r.consensus[j] = weightedMedian(r.stake, w, n, j, p.kappa);
+        uint256[] memory column = new uint256[](v);
+        for (uint256 j; j < n; ++j) {
+            for (uint256 i; i < v; ++i) column[i] = w[i * n + j];
+            r.consensus[j] = weightedMedian(r.stake, column, p.kappa);
+        }
         uint256[] memory wb = _clip(r, w, n, p.bondsPenalty);
         r.incentive = normalize(r.ranks);
         uint256[] memory dividendsRaw = p.yuma3 ? _bondsYuma3(r, p, wb, oldBonds, n) : _bondsYuma(r, p, wb, oldBonds, n);
@@ -223,7 +227,7 @@ library YumaMath {
         returns (uint256[] memory dividendsRaw)
     {
         uint256 v = r.stake.length;
-        bool liquid = p.liquidAlpha && _anyNonZero(r.consensus);
+        bool liquid = p.liquidAlpha;
         uint256[] memory colSum = new uint256[](n);
         r.bonds = new uint256[](v * n);
         for (uint256 k; k < v * n; ++k) {
@@ -264,12 +268,5 @@ library YumaMath {
         columnNormalize(r.bonds, n);
         dividendsRaw = new uint256[](r.stake.length);
         for (uint256 k; k < size; ++k) dividendsRaw[k / n] += mulQ(r.bonds[k], r.incentive[k % n]);
-    }
-
-    function _anyNonZero(uint256[] memory values) private pure returns (bool) {
-        for (uint256 i; i < values.length; ++i) {
-            if (values[i] != 0) return true;
-        }
-        return false;
     }
 }

@@ -248,7 +248,9 @@ export function yumaEpoch(input: YumaInput): YumaResult {
   const oldBond = (i: number, j: number): number => (input.bonds?.[i]?.[j] as number | undefined) ?? 0
   const dividendsRaw = new Array<number>(v).fill(0)
   if (input.version === 'yuma3') {
-    const la = input.liquidAlpha !== null && consensus.some((c) => c !== 0) ? input.liquidAlpha : null
+    // Unlike subtensor, liquid alpha does not depend on whether any consensus is nonzero: that condition looks at
+    // every column, and each column must be checkable on chain by itself (docs/yuma.md).
+    const la = input.liquidAlpha
     const colSum = new Array<number>(n).fill(0)
     for (let i = 0; i < v; i++) {
       const row = bonds[i] as number[]
