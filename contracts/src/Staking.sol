@@ -62,6 +62,8 @@ contract Staking is ReentrancyGuardTransient {
     mapping(uint256 netuid => mapping(address hotkey => Pool)) private _pools;
     mapping(uint256 netuid => mapping(address hotkey => mapping(address staker => Position))) private _positions;
     mapping(uint256 netuid => mapping(address hotkey => Checkpoints.Trace208)) private _stakeHistory;
+    mapping(uint256 netuid => Checkpoints.Trace208) private _subnetHistory;
+    Checkpoints.Trace208 private _totalHistory;
     mapping(address staker => Unlock[]) private _unlocks;
     mapping(address staker => uint256) private _unlocksWithdrawn;
 
@@ -125,7 +127,7 @@ contract Staking is ReentrancyGuardTransient {
         position.stake += amount;
         position.rewardDebt = (position.stake * pool.accRewardPerStake) / ACC_PRECISION;
         pool.totalStake += amount;
-        _checkpoint(netuid, hotkey, pool.totalStake);
+        _checkpoint(netuid, hotkey, pool.totalStake, amount, true);
         emit Staked(netuid, hotkey, msg.sender, amount);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -150,7 +152,7 @@ contract Staking is ReentrancyGuardTransient {
             pool.totalStake -= amount;
         }
         position.rewardDebt = (position.stake * pool.accRewardPerStake) / ACC_PRECISION;
-        _checkpoint(netuid, hotkey, pool.totalStake);
+        _checkpoint(netuid, hotkey, pool.totalStake, amount, false);
         uint64 releaseBlock = uint64(block.number) + _cooldownBlocks;
         _unlocks[msg.sender].push(Unlock(amount, releaseBlock));
         emit Unstaked(netuid, hotkey, msg.sender, amount, releaseBlock);
@@ -247,6 +249,16 @@ contract Staking is ReentrancyGuardTransient {
         return _stakeHistory[netuid][hotkey].upperLookupRecent(SafeCast.toUint48(blockNumber));
     }
 
+    /// @notice All stake in `netuid` at the end of block `blockNumber` (it weighs the subnet's share of emission).
+    function subnetStakeAt(uint256 netuid, uint256 blockNumber) external view returns (uint256) {
+        return _subnetHistory[netuid].upperLookupRecent(SafeCast.toUint48(blockNumber));
+    }
+
+    /// @notice All stake in every subnet at the end of block `blockNumber`.
+    function totalStakeAt(uint256 blockNumber) external view returns (uint256) {
+        return _totalHistory.upperLookupRecent(SafeCast.toUint48(blockNumber));
+    }
+
     /// @notice `staker`'s stake on `hotkey` in `netuid`.
     function positionOf(uint256 netuid, address hotkey, address staker) external view returns (uint256) {
         return _positions[netuid][hotkey][staker].stake;
@@ -298,8 +310,16 @@ contract Staking is ReentrancyGuardTransient {
         position.rewardDebt = accrued;
     }
 
-    function _checkpoint(uint256 netuid, address hotkey, uint256 total) private {
-        if (total > type(uint208).max) revert StakingOverflow();
-        _stakeHistory[netuid][hotkey].push(SafeCast.toUint48(block.number), uint208(total));
+    /// @dev Records the hotkey's new total, and moves the subnet's and the network's totals by `delta`.
+    function _checkpoint(uint256 netuid, address hotkey, uint256 total, uint256 delta, bool added) private {
+        uint48 key = SafeCast.toUint48(block.number);
+        Checkpoints.Trace208 storage subnet = _subnetHistory[netuid];
+        uint256 subnetTotal = added ? subnet.latest() + delta : subnet.latest() - delta;
+        uint256 networkTotal = added ? _totalHistory.latest() + delta : _totalHistory.latest() - delta;
+        if (networkTotal > type(uint208).max) revert StakingOverflow();
+        // Each fits: total <= subnetTotal <= networkTotal <= 2^208 - 1.
+        _stakeHistory[netuid][hotkey].push(key, uint208(total));
+        subnet.push(key, uint208(subnetTotal));
+        _totalHistory.push(key, uint208(networkTotal));
     }
 }

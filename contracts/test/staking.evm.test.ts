@@ -143,7 +143,7 @@ describe('Staking', () => {
         const before = new Map<string, bigint>()
         for (const a of [...accounts, payer]) before.set(a, await balance(a))
         const position = new Map<string, bigint>()
-        const history: { block: bigint; hotkey: number; total: bigint }[] = []
+        const history: { block: bigint; hotkey: number; total: bigint; subnet: bigint }[] = []
         let distributed = 0n
         let locked = 0n
         try {
@@ -163,7 +163,9 @@ describe('Staking', () => {
               position.set(key, a.kind === 'stake' ? current + delta : current - delta)
               if (a.kind === 'unstake') locked += delta
               const total = [0, 1, 2].reduce((s, i) => s + (position.get(`${a.hotkey}:${stakers[i]}`) ?? 0n), 0n)
-              history.push({ block: chain.block, hotkey: a.hotkey, total })
+              let subnet = 0n
+              for (const v of position.values()) subnet += v
+              history.push({ block: chain.block, hotkey: a.hotkey, total, subnet })
             } else if (a.kind === 'distribute') {
               const r = await chain.call(payer, staking, stakingAbi, 'distribute', [1n, hotkeys[a.hotkey], a.amount])
               expect(r.ok).toBe(true)
@@ -203,9 +205,13 @@ describe('Staking', () => {
           for (const a of accounts) gained += (await balance(a)) - (before.get(a) ?? 0n)
           expect(gained <= distributed).toBe(true)
           for (const [i, h] of history.entries()) {
+            // Several changes in one block: the last one is what the block ends with.
             const later = history.slice(i + 1).find((x) => x.hotkey === h.hotkey && x.block === h.block)
-            if (later) continue // several changes in one block: the last one is what the block ends with
-            expect(await view('stakeAt', [1n, hotkeys[h.hotkey], h.block])).toBe(h.total)
+            if (!later) expect(await view('stakeAt', [1n, hotkeys[h.hotkey], h.block])).toBe(h.total)
+            if (!history.slice(i + 1).some((x) => x.block === h.block)) {
+              expect(await view('subnetStakeAt', [1n, h.block])).toBe(h.subnet)
+              expect(await view('totalStakeAt', [h.block])).toBe(h.subnet)
+            }
           }
         } finally {
           await chain.evm.stateManager.revert()
