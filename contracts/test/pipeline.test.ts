@@ -47,6 +47,8 @@ describe('buildContracts', () => {
       'SubnetRegistry',
       'TestUSD',
       'Weights',
+      'EpochReferee',
+      'Epochs',
       'YumaReferee',
     ])
     expect(b.contracts.map((c) => c.bytecode)).toEqual(a.contracts.map((c) => c.bytecode))

@@ -1,5 +1,9 @@
 /** Typed ABIs and bytecode of the mycel contracts, generated from the solc output by `npm run build:contracts`. */
 export {
+  epochRefereeAbi,
+  epochRefereeBytecode,
+  epochsAbi,
+  epochsBytecode,
   mycelTokenAbi,
   mycelTokenBytecode,
   paymentChannelsAbi,

@@ -34,6 +34,10 @@ export { cidOfBytes } from './cid.ts'
 export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } from './contracts.ts'
 export {
   coreContracts,
+  epochRefereeAbi,
+  epochRefereeBytecode,
+  epochsAbi,
+  epochsBytecode,
   MAX_NEURONS_LIMIT,
   mycelTokenAbi,
   mycelTokenBytecode,
