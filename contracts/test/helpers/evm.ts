@@ -15,7 +15,7 @@ import {
   hexToBytes,
 } from 'viem'
 
-export type CallResult = { ok: boolean; result: unknown; gasUsed: bigint; revertData: Hex }
+export type CallResult = { ok: boolean; result: unknown; gasUsed: bigint; revertData: Hex; error?: string }
 
 export type InProcessChain = {
   evm: EVM
@@ -74,7 +74,9 @@ export async function createInProcessChain(): Promise<InProcessChain> {
       })
       const returned = bytesToHex(r.execResult.returnValue)
       const gasUsed = r.execResult.executionGasUsed
-      if (r.execResult.exceptionError) return { ok: false, result: undefined, gasUsed, revertData: returned }
+      if (r.execResult.exceptionError) {
+        return { ok: false, result: undefined, gasUsed, revertData: returned, error: r.execResult.exceptionError.error }
+      }
       const result = decodeFunctionResult({ abi, functionName, data: returned } as never)
       return { ok: true, result, gasUsed, revertData: '0x' }
     },

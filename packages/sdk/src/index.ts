@@ -69,6 +69,25 @@ export {
   deployMycel,
   findDeploymentBlock,
 } from './deploy/deployMycel.ts'
+export type {
+  BuiltEpoch,
+  EpochParams,
+  EpochProposal,
+  EpochSlot,
+  EpochState,
+  PreviousEpoch,
+} from './epochs/buildEpoch.ts'
+export {
+  buildEpoch,
+  emissionSplit,
+  epochParams,
+  MAX_PRUNE_ORDER,
+  maskedRow,
+  minerEmission,
+  selectValidators,
+  validatorEmission,
+} from './epochs/buildEpoch.ts'
+export { bondsColumnHash, columnLeaf, merkleTree, packColumns, packQ, unpackQ } from './epochs/packing.ts'
 export { BaseError } from './errors/base.ts'
 export {
   ContractRevertError,

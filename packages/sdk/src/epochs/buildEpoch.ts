@@ -1,0 +1,227 @@
+/**
+ * Builds an epoch proposal exactly as the Epochs contract checks it (docs/epochs.md): the validator set (top stakes),
+ * their active stakes and masked row sums, every miner's rank and new bonds column, the dividends and the prune
+ * order — from the chain's records as of the snapshot block, read by the caller. Pure: the same state gives the same
+ * proposal bytes on every machine.
+ */
+import type { Hex } from 'viem'
+import { decodeWeights } from '../weights/weights.ts'
+import { type YumaParams, yumaEpoch } from '../yuma/epoch.ts'
+import { ONE } from '../yuma/fixedPoint.ts'
+import { bondsColumnHash, columnLeaf, merkleTree, packColumns, packQ } from './packing.ts'
+
+/** The consensus parameters of an epoch in Q32, as `EpochMath.Params`. */
+export type EpochParams = {
+  kappa: number
+  bondsPenalty: number
+  alpha: number
+  yuma3: boolean
+  liquidAlpha: boolean
+  alphaLow: number
+  alphaHigh: number
+  steepness: number
+}
+
+/** The subnet parameters (u16 fractions, ppm) as the contract converts them when an epoch is proposed. */
+export function epochParams(p: {
+  kappa: number
+  bondsPenalty: number
+  bondsMovingAverage: number
+  yuma3: boolean
+  liquidAlpha: boolean
+  alphaLow: number
+  alphaHigh: number
+  alphaSigmoidSteepness: number
+}): EpochParams {
+  const u16 = (x: number) => Number((BigInt(x) << 32n) / 65_535n)
+  return {
+    kappa: u16(p.kappa),
+    bondsPenalty: u16(p.bondsPenalty),
+    alpha: ONE - Number((BigInt(p.bondsMovingAverage) << 32n) / 1_000_000n),
+    yuma3: p.yuma3,
+    liquidAlpha: p.liquidAlpha,
+    alphaLow: u16(p.alphaLow),
+    alphaHigh: u16(p.alphaHigh),
+    steepness: p.alphaSigmoidSteepness,
+  }
+}
+
+export type EpochSlot = {
+  /** Who held the uid at the snapshot (null: nobody). */
+  hotkey: `0x${string}` | null
+  registeredAt: bigint
+  /** Its stake at the snapshot. */
+  stake: bigint
+  /** Its latest weights revealed by the snapshot, if any. */
+  row?: { packed: Hex; commitBlock: bigint; revealBlock: bigint } | undefined
+}
+
+export type PreviousEpoch = {
+  snapshotBlock: bigint
+  neurons: number
+  validators: readonly number[]
+  /** Per uid, its bonds column: one Q32 value per previous validator. */
+  bonds: readonly (readonly number[])[]
+}
+
+export type EpochState = {
+  snapshotBlock: bigint
+  params: EpochParams
+  maxValidators: number
+  activityCutoff: bigint
+  immunityPeriod: bigint
+  /** One per uid below the subnet's `nextUid`. */
+  slots: readonly EpochSlot[]
+  previous: PreviousEpoch | null
+}
+
+export type EpochProposal = {
+  validators: number[]
+  stakes: bigint[]
+  rowSums: bigint[]
+  columns: Hex
+  dividends: Hex
+  pruneOrder: number[]
+}
+
+export type BuiltEpoch = {
+  proposal: EpochProposal
+  /** Per uid: rank (Q32, unnormalized) and its new bonds column (one value per validator). */
+  ranks: number[]
+  bonds: number[][]
+  dividends: number[]
+  incentive: number[]
+  consensus: number[]
+  rankSum: number
+  root: Hex
+  /** The packed weights row of each validator (empty when it revealed none). */
+  rows: Hex[]
+  /** A Merkle proof for column `uid`. */
+  proof: (uid: number) => Hex[]
+}
+
+export const MAX_PRUNE_ORDER = 16
+const OWNER_BPS = 1800n
+const MINERS_BPS = 4100n
+const VALIDATORS_BPS = 4100n
+export const emissionSplit = { ownerBps: OWNER_BPS, minersBps: MINERS_BPS, validatorsBps: VALIDATORS_BPS }
+
+/** The validator set: the top `max` stakes at the snapshot (ties to the lower uid), in increasing uid order. */
+export function selectValidators(slots: readonly EpochSlot[], max: number): number[] {
+  return slots
+    .map((slot, uid) => ({ uid, stake: slot.hotkey === null ? 0n : slot.stake }))
+    .filter((x) => x.stake > 0n)
+    .sort((a, b) => (a.stake === b.stake ? a.uid - b.uid : a.stake > b.stake ? -1 : 1))
+    .slice(0, max)
+    .map((x) => x.uid)
+    .sort((a, b) => a - b)
+}
+
+/** Validator `uid`'s weights over every uid, masked as the contract masks them. */
+export function maskedRow(slots: readonly EpochSlot[], uid: number): number[] {
+  const row = slots[uid]?.row
+  const n = slots.length
+  if (!row) return new Array<number>(n).fill(0)
+  const weights = decodeWeights(row.packed)
+  return Array.from({ length: n }, (_, j) => {
+    const x = weights[j] ?? 0
+    const target = slots[j] as EpochSlot
+    if (j === uid || x === 0 || target.hotkey === null || target.registeredAt >= row.commitBlock) return 0
+    return x
+  })
+}
+
+export function buildEpoch(state: EpochState): BuiltEpoch {
+  const { slots, params } = state
+  const n = slots.length
+  const validators = selectValidators(slots, state.maxValidators)
+  const stakes = validators.map((uid) => {
+    const slot = slots[uid] as EpochSlot
+    const active = slot.row !== undefined && slot.row.revealBlock + state.activityCutoff >= state.snapshotBlock
+    return active ? slot.stake : 0n
+  })
+  const weights = validators.map((uid) => maskedRow(slots, uid))
+  const rowSums = weights.map((row) => BigInt(row.reduce((a, b) => a + b, 0)))
+
+  // Old bonds: from the previous epoch's column, for uids and validators that were there at its snapshot.
+  const prev = state.previous
+  const oldBonds = validators.map((uid) =>
+    Array.from({ length: n }, (_, j) => {
+      if (prev === null || j >= prev.neurons) return 0
+      const miner = slots[j] as EpochSlot
+      if (miner.hotkey === null || miner.registeredAt > prev.snapshotBlock) return 0
+      if ((slots[uid] as EpochSlot).registeredAt > prev.snapshotBlock) return 0
+      const k = prev.validators.indexOf(uid)
+      return k < 0 ? 0 : ((prev.bonds[j]?.[k] as number | undefined) ?? 0)
+    }),
+  )
+
+  const yumaParams: YumaParams = {
+    kappa: params.kappa,
+    bondsPenalty: params.bondsPenalty,
+    alpha: params.alpha,
+    liquidAlpha:
+      params.yuma3 && params.liquidAlpha
+        ? { low: params.alphaLow, high: params.alphaHigh, steepness: params.steepness }
+        : null,
+    version: params.yuma3 ? 'yuma3' : 'yuma',
+  }
+  const result = yumaEpoch({ ...yumaParams, weights, stake: stakes, bonds: oldBonds })
+  const bonds = Array.from({ length: n }, (_, j) => validators.map((_, i) => result.bonds[i]?.[j] as number))
+  const columnsData = result.ranks.map((rank, j) => ({ rank, bondsHash: bondsColumnHash(bonds[j] as number[]) }))
+  const tree = merkleTree(columnsData.map((c, j) => columnLeaf(j, c.rank, c.bondsHash)))
+  const rankSum = result.ranks.reduce((a, b) => a + b, 0)
+
+  // Prune order: present, non-immune uids by combined emission share, then age, then uid.
+  const dividendOf = new Map(validators.map((uid, i) => [uid, result.dividends[i] as number]))
+  const pruneOrder = slots
+    .map((slot, uid) => ({
+      uid,
+      slot,
+      score: MINERS_BPS * BigInt(result.incentive[uid] as number) + VALIDATORS_BPS * BigInt(dividendOf.get(uid) ?? 0),
+    }))
+    .filter((x) => x.slot.hotkey !== null && x.slot.registeredAt + state.immunityPeriod <= state.snapshotBlock)
+    .sort((a, b) =>
+      a.score !== b.score
+        ? a.score < b.score
+          ? -1
+          : 1
+        : a.slot.registeredAt !== b.slot.registeredAt
+          ? a.slot.registeredAt < b.slot.registeredAt
+            ? -1
+            : 1
+          : a.uid - b.uid,
+    )
+    .slice(0, MAX_PRUNE_ORDER)
+    .map((x) => x.uid)
+
+  return {
+    proposal: {
+      validators,
+      stakes,
+      rowSums,
+      columns: packColumns(columnsData),
+      dividends: packQ(result.dividends),
+      pruneOrder,
+    },
+    ranks: result.ranks,
+    bonds,
+    dividends: result.dividends,
+    incentive: result.incentive,
+    consensus: result.consensus,
+    rankSum,
+    root: tree.root,
+    rows: validators.map((uid) => slots[uid]?.row?.packed ?? '0x'),
+    proof: (uid) => tree.proof(uid),
+  }
+}
+
+/** The miners' share of an epoch's emission for a rank, as `Epochs.claimMiner` pays it. */
+export function minerEmission(emission: bigint, rank: number, rankSum: number): bigint {
+  return rankSum === 0 ? 0n : (((emission * MINERS_BPS) / 10_000n) * BigInt(rank)) / BigInt(rankSum)
+}
+
+/** A validator's dividends in tokens, as `Epochs.claimValidator` pays them. */
+export function validatorEmission(emission: bigint, dividend: number): bigint {
+  return (((emission * VALIDATORS_BPS) / 10_000n) * BigInt(dividend)) >> 32n
+}

@@ -1,0 +1,64 @@
+/**
+ * The encodings an epoch proposal uses on chain, mirroring `contracts/src/epochs/EpochMath.sol`: Q32 values packed
+ * as big-endian uint40 (five bytes; Q32 reaches 2^32), columns as rank + bonds hash (25 bytes), column leaves, and
+ * the Merkle tree over them (sorted-pair keccak256, an odd node moves up unchanged; OpenZeppelin's MerkleProof
+ * verifies its proofs).
+ */
+import { concatHex, type Hex, keccak256, numberToHex, slice } from 'viem'
+
+/** Q32 values as packed big-endian uint40s. */
+export function packQ(values: readonly number[]): Hex {
+  return concatHex(['0x', ...values.map((x) => numberToHex(BigInt(x), { size: 5 }))])
+}
+
+/** Packed uint40s back as numbers. */
+export function unpackQ(packed: Hex): number[] {
+  const count = (packed.length - 2) / 10
+  return Array.from({ length: count }, (_, i) => Number.parseInt(packed.slice(2 + 10 * i, 12 + 10 * i), 16))
+}
+
+/** The 20-byte hash of a bonds column, as the contract computes it. */
+export function bondsColumnHash(values: readonly number[]): Hex {
+  return slice(keccak256(packQ(values)), 0, 20)
+}
+
+/** The packed columns of a proposal: per uid, its rank (uint40) and its bonds column hash (bytes20). */
+export function packColumns(columns: readonly { rank: number; bondsHash: Hex }[]): Hex {
+  return concatHex(['0x', ...columns.flatMap((c) => [numberToHex(BigInt(c.rank), { size: 5 }), c.bondsHash])])
+}
+
+/** The leaf of column `uid`. */
+export function columnLeaf(uid: number, rank: number, bondsHash: Hex): Hex {
+  return keccak256(concatHex([numberToHex(uid, { size: 2 }), numberToHex(BigInt(rank), { size: 5 }), bondsHash]))
+}
+
+function hashPair(a: Hex, b: Hex): Hex {
+  return BigInt(a) < BigInt(b) ? keccak256(concatHex([a, b])) : keccak256(concatHex([b, a]))
+}
+
+/** A Merkle tree over `leaves`: its root and a proof for any index. */
+export function merkleTree(leaves: readonly Hex[]): { root: Hex; proof: (index: number) => Hex[] } {
+  const levels: Hex[][] = [leaves.slice()]
+  while ((levels.at(-1) as Hex[]).length > 1) {
+    const level = levels.at(-1) as Hex[]
+    const next: Hex[] = []
+    for (let k = 0; k < level.length; k += 2) {
+      next.push(k + 1 < level.length ? hashPair(level[k] as Hex, level[k + 1] as Hex) : (level[k] as Hex))
+    }
+    levels.push(next)
+  }
+  const root = leaves.length === 0 ? (`0x${'0'.repeat(64)}` as Hex) : ((levels.at(-1) as Hex[])[0] as Hex)
+  return {
+    root,
+    proof(index) {
+      const proof: Hex[] = []
+      let i = index
+      for (const level of levels.slice(0, -1)) {
+        const sibling = i % 2 === 0 ? i + 1 : i - 1
+        if (sibling < level.length) proof.push(level[sibling] as Hex)
+        i = Math.floor(i / 2)
+      }
+      return proof
+    },
+  }
+}
