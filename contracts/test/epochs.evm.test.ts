@@ -4,53 +4,32 @@
  * survives every kind of dispute; a proposal wrong in any one part (a stake, a row sum, the validator set, one
  * miner's rank or bonds, the dividends) is caught by the matching dispute and its proposer slashed.
  */
-import type { Address as EvmAddress } from '@ethereumjs/util'
 import {
   type BuiltEpoch,
   bondsColumnHash,
   buildEpoch,
   columnLeaf,
-  type EpochSlot,
-  type EpochState,
-  encodeWeights,
-  epochParams,
-  epochRefereeAbi,
-  epochRefereeBytecode,
-  epochsAbi,
-  epochsBytecode,
   merkleTree,
   minerEmission,
-  mycelTokenAbi,
-  mycelTokenBytecode,
   type PreviousEpoch,
   packColumns,
   packQ,
-  stakingAbi,
-  stakingBytecode,
-  subnetRegistryAbi,
-  subnetRegistryBytecode,
   unpackQ,
   validatorEmission,
-  weightsAbi,
-  weightsBytecode,
-  weightsCommitHash,
 } from '@mycel/sdk'
-import {
-  type Abi,
-  type Address,
-  decodeErrorResult,
-  encodeDeployData,
-  type Hex,
-  keccak256,
-  maxUint256,
-  parseEther,
-  toHex,
-} from 'viem'
+import { type Address, type Hex, parseEther } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createInProcessChain, type InProcessChain } from './helpers/evm.ts'
+import {
+  type ContractName,
+  createEpochWorld,
+  type EpochWorld,
+  errorName,
+  fund,
+  subnetOwner,
+} from '../../test/helpers/epochWorld.ts'
+import type { InProcessChain } from './helpers/evm.ts'
 
-const treasury = '0x00000000000000000000000000000000000000aa' as const
-const owner = '0x00000000000000000000000000000000000000ab' as const
+const owner = subnetOwner
 const proposer = '0x00000000000000000000000000000000000000ac' as const
 const challenger = '0x00000000000000000000000000000000000000ad' as const
 const delegator = '0x00000000000000000000000000000000000000ae' as const
@@ -68,91 +47,25 @@ const TEMPO = 20n
 const CHALLENGE = 5n
 const BOND = parseEther('100')
 const EMISSION_PER_BLOCK = parseEther('1')
-const salt = keccak256(toHex('salt'))
 
-type Contracts = Record<'token' | 'registry' | 'staking' | 'weights' | 'referee' | 'epochs', EvmAddress>
-const abis = {
-  token: mycelTokenAbi,
-  registry: subnetRegistryAbi,
-  staking: stakingAbi,
-  weights: weightsAbi,
-  referee: epochRefereeAbi,
-  epochs: epochsAbi,
-} as const
-
+let world: EpochWorld
 let chain: InProcessChain
-let c: Contracts
-const rows = new Map<string, Hex>() // hotkey → packed row revealed
-
-async function call(from: Address, contract: keyof Contracts, fn: string, args: unknown[] = []) {
-  return chain.call(from, c[contract], abis[contract] as Abi, fn, args, { gasLimit: 30_000_000n })
-}
-async function must(from: Address, contract: keyof Contracts, fn: string, args: unknown[] = []) {
-  const r = await call(from, contract, fn, args)
-  if (!r.ok) {
-    let reason = r.revertData as string
-    for (const abi of Object.values(abis)) {
-      try {
-        reason = decodeErrorResult({ abi: abi as Abi, data: r.revertData }).errorName
-        break
-      } catch {}
-    }
-    throw new Error(`${contract}.${fn} reverted: ${reason}`)
-  }
-  return r.result as never
-}
-function errorName(data: Hex): string {
-  for (const abi of Object.values(abis)) {
-    try {
-      return decodeErrorResult({ abi: abi as Abi, data }).errorName
-    } catch {}
-  }
-  return data
-}
-const at = (x: EvmAddress) => x.toString() as Address
+const call = (from: Address, contract: ContractName, fn: string, args: unknown[] = []) =>
+  world.call(from, contract, fn, args)
+const must = (from: Address, contract: ContractName, fn: string, args: unknown[] = []) =>
+  world.must(from, contract, fn, args)
+const readState = (snapshot: bigint, previous: PreviousEpoch | null) => world.readState(snapshot, previous)
 
 beforeAll(async () => {
-  chain = await createInProcessChain()
-  const deploy = (data: Hex) => chain.deploy(data, treasury)
-  const token = await deploy(
-    encodeDeployData({ abi: mycelTokenAbi, bytecode: mycelTokenBytecode, args: [treasury, parseEther('1000000')] }),
-  )
-  const registry = await deploy(
-    encodeDeployData({ abi: subnetRegistryAbi, bytecode: subnetRegistryBytecode, args: [at(token), treasury] }),
-  )
-  const staking = await deploy(
-    encodeDeployData({ abi: stakingAbi, bytecode: stakingBytecode, args: [at(token), at(registry), 10n] }),
-  )
-  const weights = await deploy(encodeDeployData({ abi: weightsAbi, bytecode: weightsBytecode, args: [at(registry)] }))
-  const referee = await deploy(
-    encodeDeployData({
-      abi: epochRefereeAbi,
-      bytecode: epochRefereeBytecode,
-      args: [at(registry), at(staking), at(weights)],
-    }),
-  )
-  const epochs = await deploy(
-    encodeDeployData({
-      abi: epochsAbi,
-      bytecode: epochsBytecode,
-      args: [at(token), at(registry), at(staking), at(referee), EMISSION_PER_BLOCK, BOND, CHALLENGE],
-    }),
-  )
-  c = { token, registry, staking, weights, referee, epochs }
-  await must(treasury, 'registry', 'setEpochs', [at(epochs)])
-  await must(treasury, 'token', 'grantRole', [keccak256(toHex('MINTER_ROLE')), at(epochs)])
-  for (const who of [owner, proposer, challenger, delegator, ...validators, ...miners]) {
-    await must(treasury, 'token', 'transfer', [who, parseEther('10000')])
-    await must(who, 'token', 'approve', [at(staking), maxUint256])
-    await must(who, 'token', 'approve', [at(epochs), maxUint256])
-  }
-  chain.block = 10n
-  await must(owner, 'registry', 'createSubnet', ['digits', 'image-classification', 'bafkqaaa', 8, 0n])
-  const params = await must(owner, 'registry', 'getSubnetParams', [1n])
-  await must(owner, 'registry', 'setSubnetParams', [
-    1n,
-    { ...(params as object), tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 200, immunityPeriod: 0 },
-  ])
+  world = await createEpochWorld({
+    emissionPerBlock: EMISSION_PER_BLOCK,
+    bond: BOND,
+    challengeBlocks: CHALLENGE,
+    maxNeurons: 8,
+    subnetParams: { tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 200, immunityPeriod: 0 },
+  })
+  chain = world.chain
+  await fund(world, [subnetOwner, proposer, challenger, delegator, ...validators, ...miners], parseEther('10000'))
   for (const v of validators) await must(v, 'registry', 'registerNeuron', [1n, 1, 'http://127.0.0.1:9001', ''])
   for (const m of miners) await must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', ''])
   // Stake: 600 and 300 of honest validators (one delegated), 100 of a deviant minority.
@@ -161,77 +74,14 @@ beforeAll(async () => {
   await must(validators[1], 'staking', 'stake', [1n, validators[1], parseEther('300')])
   await must(validators[2], 'staking', 'stake', [1n, validators[2], parseEther('100')])
   await must(proposer, 'epochs', 'depositBond', [BOND * 10n])
-
   // Weights (uids: validators 0..2, miners 3..5): the honest two by quality, the minority all on the worst miner.
   chain.block = 12n
-  const scores = [
-    [0, 0, 0, 60_000, 30_000, 6_000],
-    [0, 0, 0, 65_535, 28_000, 7_000],
-    [0, 0, 0, 0, 0, 65_535],
-  ]
-  for (const [i, v] of validators.entries()) {
-    const packed = encodeWeights(scores[i] as number[])
-    rows.set(v, packed)
-    const hash = weightsCommitHash({
-      chainId: Number(chain.evm.common.chainId()),
-      weightsContract: at(c.weights),
-      netuid: 1n,
-      hotkey: v,
-      packed,
-      salt,
-    })
-    await must(v, 'weights', 'commitWeights', [1n, hash])
-  }
-  chain.block = 12n + TEMPO
-  for (const v of validators) await must(v, 'weights', 'revealWeights', [1n, rows.get(v), salt])
+  await world.setWeights([
+    { hotkey: validators[0], weights: [0, 0, 0, 60_000, 30_000, 6_000] },
+    { hotkey: validators[1], weights: [0, 0, 0, 65_535, 28_000, 7_000] },
+    { hotkey: validators[2], weights: [0, 0, 0, 0, 0, 65_535] },
+  ])
 })
-
-/** The chain's records as of the snapshot, read through the contracts' views (the node reads the same). */
-async function readState(snapshot: bigint, previous: PreviousEpoch | null): Promise<EpochState> {
-  const subnet = (await must(owner, 'registry', 'getSubnet', [1n])) as { nextUid: number }
-  const params = (await must(owner, 'registry', 'getSubnetParams', [1n])) as never as Parameters<
-    typeof epochParams
-  >[0] & {
-    maxValidators: number
-    activityCutoff: number
-    immunityPeriod: number
-  }
-  const slots: EpochSlot[] = []
-  for (let uid = 0; uid < subnet.nextUid; uid++) {
-    const [hotkey, registeredAt] = (await must(owner, 'registry', 'neuronAt', [1n, uid, snapshot])) as [Address, bigint]
-    const empty = hotkey === '0x0000000000000000000000000000000000000000'
-    const stake = empty ? 0n : ((await must(owner, 'staking', 'stakeAt', [1n, hotkey, snapshot])) as bigint)
-    const row = empty
-      ? undefined
-      : ((await must(owner, 'weights', 'rowAt', [1n, hotkey, snapshot])) as {
-          hash: Hex
-          commitBlock: number
-          revealBlock: number
-        })
-    const revealed = row && row.revealBlock > 0
-    slots.push({
-      hotkey: empty ? null : hotkey,
-      registeredAt,
-      stake,
-      row: revealed
-        ? {
-            packed: rows.get(hotkey.toLowerCase()) ?? (rows.get(hotkey) as Hex),
-            commitBlock: BigInt(row.commitBlock),
-            revealBlock: BigInt(row.revealBlock),
-          }
-        : undefined,
-    })
-  }
-  return {
-    snapshotBlock: snapshot,
-    params: epochParams(params),
-    maxValidators: params.maxValidators,
-    activityCutoff: BigInt(params.activityCutoff),
-    immunityPeriod: BigInt(params.immunityPeriod),
-    slots,
-    previous,
-  }
-}
 
 async function nextSnapshot(): Promise<{ epoch: bigint; snapshot: bigint }> {
   const [epoch, snapshot] = (await must(owner, 'epochs', 'nextEpoch', [1n])) as [bigint, bigint]
@@ -306,12 +156,15 @@ async function finalize(b: BuiltEpoch) {
 
 describe('Epochs', () => {
   let epoch0: BuiltEpoch
+  let epoch0Snapshot = 0n
   let epoch1: BuiltEpoch
 
   it('settles a first epoch (no weights revealed by its snapshot yet)', async () => {
     const { epoch, snapshot } = await nextSnapshot()
     expect(epoch).toBe(0n)
-    expect(snapshot).toBe(10n + TEMPO)
+    const subnet = (await must(owner, 'registry', 'getSubnet', [1n])) as { createdAtBlock: bigint }
+    expect(snapshot).toBe(subnet.createdAtBlock + TEMPO)
+    epoch0Snapshot = snapshot
     chain.block = snapshot
     const early = await call(proposer, 'epochs', 'propose', [1n, buildEpoch(await readState(snapshot, null)).proposal])
     expect(errorName(early.revertData)).toBe('EpochsTooEarly')
@@ -338,7 +191,7 @@ describe('Epochs', () => {
     expect(epoch).toBe(1n)
     chain.block = snapshot + 1n
     epoch1 = buildEpoch(
-      await readState(snapshot, { snapshotBlock: 30n, neurons: 6, validators: [0, 1, 2], bonds: epoch0.bonds }),
+      await readState(snapshot, { snapshotBlock: epoch0Snapshot, neurons: 6, validators: [0, 1, 2], bonds: epoch0.bonds }),
     )
     // The honest majority decides: the best miner gets the most, the one only the minority likes gets nothing.
     expect(epoch1.incentive[3]).toBeGreaterThan(epoch1.incentive[4] as number)

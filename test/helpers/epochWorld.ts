@@ -1,0 +1,231 @@
+/**
+ * A whole incentive-subnet deployment in an in-process EVM (real bytecode): token, registry, staking, weights,
+ * epoch referee and epochs, wired as deployMycel wires them, with helpers to register neurons, stake, commit and
+ * reveal weights, and read an epoch's state the way a node does. Shared by the epoch tests and bench/epochs.ts.
+ */
+import type { Address as EvmAddress } from '@ethereumjs/util'
+import {
+  type EpochSlot,
+  type EpochState,
+  encodeWeights,
+  epochParams,
+  epochRefereeAbi,
+  epochRefereeBytecode,
+  epochsAbi,
+  epochsBytecode,
+  mycelTokenAbi,
+  mycelTokenBytecode,
+  type PreviousEpoch,
+  stakingAbi,
+  stakingBytecode,
+  subnetRegistryAbi,
+  subnetRegistryBytecode,
+  weightsAbi,
+  weightsBytecode,
+  weightsCommitHash,
+} from '@mycel/sdk'
+import {
+  type Abi,
+  type Address,
+  decodeErrorResult,
+  encodeDeployData,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+  maxUint256,
+  parseEther,
+  toHex,
+} from 'viem'
+import { type CallResult, createInProcessChain, type InProcessChain } from '../../contracts/test/helpers/evm.ts'
+
+export const treasury = '0x00000000000000000000000000000000000000aa' as const
+export const subnetOwner = '0x00000000000000000000000000000000000000ab' as const
+const zeroAddress = '0x0000000000000000000000000000000000000000'
+
+const abis = {
+  token: mycelTokenAbi,
+  registry: subnetRegistryAbi,
+  staking: stakingAbi,
+  weights: weightsAbi,
+  referee: epochRefereeAbi,
+  epochs: epochsAbi,
+} as const
+export type ContractName = keyof typeof abis
+
+export function errorName(data: Hex): string {
+  for (const abi of Object.values(abis)) {
+    try {
+      return decodeErrorResult({ abi: abi as Abi, data }).errorName
+    } catch {}
+  }
+  return data
+}
+
+/** Gas a transaction with this calldata and execution gas costs under Prague (EIP-2028 and the EIP-7623 floor). */
+export function transactionGas(data: Hex, executionGas: bigint): bigint {
+  let zero = 0n
+  let nonzero = 0n
+  for (let i = 2; i < data.length; i += 2) {
+    if (data.slice(i, i + 2) === '00') zero++
+    else nonzero++
+  }
+  const standard = 21_000n + 4n * zero + 16n * nonzero + executionGas
+  const floor = 21_000n + 10n * (zero + 4n * nonzero)
+  return standard > floor ? standard : floor
+}
+
+export type EpochWorld = {
+  chain: InProcessChain
+  addresses: Record<ContractName, EvmAddress>
+  call: (from: Address, contract: ContractName, fn: string, args?: unknown[]) => Promise<CallResult & { data: Hex }>
+  must: (from: Address, contract: ContractName, fn: string, args?: unknown[]) => Promise<never>
+  /** Commits and reveals `weights` for `hotkey` (advancing the chain by one tempo). */
+  setWeights: (entries: { hotkey: Address; weights: number[] }[]) => Promise<void>
+  readState: (snapshot: bigint, previous: PreviousEpoch | null) => Promise<EpochState>
+  rows: Map<string, Hex>
+}
+
+export async function createEpochWorld(options: {
+  emissionPerBlock: bigint
+  bond: bigint
+  challengeBlocks: bigint
+  maxNeurons: number
+  subnetParams: Record<string, unknown>
+}): Promise<EpochWorld> {
+  const chain = await createInProcessChain()
+  const at = (x: EvmAddress) => x.toString() as Address
+  const deploy = (data: Hex) => chain.deploy(data, treasury)
+  const token = await deploy(
+    encodeDeployData({ abi: mycelTokenAbi, bytecode: mycelTokenBytecode, args: [treasury, parseEther('100000000')] }),
+  )
+  const registry = await deploy(
+    encodeDeployData({ abi: subnetRegistryAbi, bytecode: subnetRegistryBytecode, args: [at(token), treasury] }),
+  )
+  const staking = await deploy(
+    encodeDeployData({ abi: stakingAbi, bytecode: stakingBytecode, args: [at(token), at(registry), 10n] }),
+  )
+  const weights = await deploy(encodeDeployData({ abi: weightsAbi, bytecode: weightsBytecode, args: [at(registry)] }))
+  const referee = await deploy(
+    encodeDeployData({
+      abi: epochRefereeAbi,
+      bytecode: epochRefereeBytecode,
+      args: [at(registry), at(staking), at(weights)],
+    }),
+  )
+  const epochs = await deploy(
+    encodeDeployData({
+      abi: epochsAbi,
+      bytecode: epochsBytecode,
+      args: [
+        at(token),
+        at(registry),
+        at(staking),
+        at(referee),
+        options.emissionPerBlock,
+        options.bond,
+        options.challengeBlocks,
+      ],
+    }),
+  )
+  const addresses = { token, registry, staking, weights, referee, epochs }
+  const rows = new Map<string, Hex>()
+  const call: EpochWorld['call'] = async (from, contract, fn, args = []) => {
+    const abi = abis[contract] as Abi
+    const r = await chain.call(from, addresses[contract], abi, fn, args, { gasLimit: 30_000_000n })
+    return { ...r, data: encodeFunctionData({ abi, functionName: fn, args } as never) }
+  }
+  const must: EpochWorld['must'] = async (from, contract, fn, args = []) => {
+    const r = await call(from, contract, fn, args)
+    if (!r.ok) throw new Error(`${contract}.${fn} reverted: ${errorName(r.revertData)} ${r.error ?? ''}`)
+    return r.result as never
+  }
+  await must(treasury, 'registry', 'setEpochs', [at(epochs)])
+  await must(treasury, 'token', 'grantRole', [keccak256(toHex('MINTER_ROLE')), at(epochs)])
+  await must(subnetOwner, 'registry', 'createSubnet', ['s', 'image-classification', 'bafkqaaa', options.maxNeurons, 0n])
+  const params = await must(subnetOwner, 'registry', 'getSubnetParams', [1n])
+  await must(subnetOwner, 'registry', 'setSubnetParams', [1n, { ...(params as object), ...options.subnetParams }])
+  const tempo = BigInt((options.subnetParams.tempo as number | undefined) ?? 360)
+
+  const world: EpochWorld = {
+    chain,
+    addresses,
+    call,
+    must,
+    rows,
+    async setWeights(entries) {
+      const salt = keccak256(toHex('salt'))
+      for (const { hotkey, weights: w } of entries) {
+        const packed = encodeWeights(w)
+        rows.set(hotkey.toLowerCase(), packed)
+        const hash = weightsCommitHash({
+          chainId: Number(chain.evm.common.chainId()),
+          weightsContract: at(addresses.weights),
+          netuid: 1n,
+          hotkey,
+          packed,
+          salt,
+        })
+        await must(hotkey, 'weights', 'commitWeights', [1n, hash])
+      }
+      chain.block += tempo
+      for (const { hotkey } of entries)
+        await must(hotkey, 'weights', 'revealWeights', [1n, rows.get(hotkey.toLowerCase()), salt])
+    },
+    async readState(snapshot, previous) {
+      const subnet = (await must(subnetOwner, 'registry', 'getSubnet', [1n])) as { nextUid: number }
+      const p = (await must(subnetOwner, 'registry', 'getSubnetParams', [1n])) as Parameters<typeof epochParams>[0] & {
+        maxValidators: number
+        activityCutoff: number
+        immunityPeriod: number
+      }
+      const slots: EpochSlot[] = []
+      for (let uid = 0; uid < subnet.nextUid; uid++) {
+        const [hotkey, registeredAt] = (await must(subnetOwner, 'registry', 'neuronAt', [1n, uid, snapshot])) as [
+          Address,
+          bigint,
+        ]
+        if (hotkey === zeroAddress) {
+          slots.push({ hotkey: null, registeredAt, stake: 0n })
+          continue
+        }
+        const stake = (await must(subnetOwner, 'staking', 'stakeAt', [1n, hotkey, snapshot])) as bigint
+        const row = (await must(subnetOwner, 'weights', 'rowAt', [1n, hotkey, snapshot])) as {
+          commitBlock: number
+          revealBlock: number
+        }
+        slots.push({
+          hotkey,
+          registeredAt,
+          stake,
+          row:
+            row.revealBlock > 0
+              ? {
+                  packed: rows.get(hotkey.toLowerCase()) as Hex,
+                  commitBlock: BigInt(row.commitBlock),
+                  revealBlock: BigInt(row.revealBlock),
+                }
+              : undefined,
+        })
+      }
+      return {
+        snapshotBlock: snapshot,
+        params: epochParams(p),
+        maxValidators: p.maxValidators,
+        activityCutoff: BigInt(p.activityCutoff),
+        immunityPeriod: BigInt(p.immunityPeriod),
+        slots,
+        previous,
+      }
+    },
+  }
+  return world
+}
+
+/** Funds `accounts` with MYC from the treasury and approves the staking and epochs contracts. */
+export async function fund(world: EpochWorld, accounts: readonly Address[], amount: bigint): Promise<void> {
+  for (const who of accounts) {
+    await world.must(treasury, 'token', 'transfer', [who, amount])
+    await world.must(who, 'token', 'approve', [world.addresses.staking.toString(), maxUint256])
+    await world.must(who, 'token', 'approve', [world.addresses.epochs.toString(), maxUint256])
+  }
+}
