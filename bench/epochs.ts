@@ -1,0 +1,236 @@
+/**
+ * The cost of settling a Yuma epoch on chain, for a full subnet: 256 neurons, 64 of them validators with stake and
+ * weights on every miner. Real bytecode in an in-process EVM (Prague rules); each transaction's gas is its execution
+ * gas plus intrinsic gas (EIP-2028 calldata, EIP-7623 floor). The baseline, measured in the same run, is what one
+ * call computing the whole epoch with YumaReferee costs.
+ *
+ * Targets from issue #4: the honest path (propose + finalize) ≤ 300k gas per epoch; any dispute ≤ 5M gas in total
+ * and no transaction over 16.8M. Prints a table, writes bench/results/epochs.json, exits 1 when a target is missed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { mulberry32 } from '@mycel/models'
+import {
+  type BuiltEpoch,
+  bondsColumnHash,
+  buildEpoch,
+  ONE,
+  packQ,
+  yumaRefereeAbi,
+  yumaRefereeBytecode,
+} from '@mycel/sdk'
+import { type Abi, type Address, encodeDeployData, encodeFunctionData, parseEther } from 'viem'
+import { createEpochWorld, errorName, fund, transactionGas } from '../test/helpers/epochWorld.ts'
+
+const NEURONS = 256
+const VALIDATORS = 64
+const TEMPO = 50n
+const CHALLENGE = 5n
+const rng = mulberry32(4)
+const address = (i: number) => `0x${(0x1000 + i).toString(16).padStart(40, '0')}` as Address
+const hotkeys = Array.from({ length: NEURONS }, (_, i) => address(i))
+const proposer = address(9000)
+const challenger = address(9001)
+
+const world = await createEpochWorld({
+  emissionPerBlock: parseEther('1'),
+  bond: parseEther('100'),
+  challengeBlocks: CHALLENGE,
+  maxNeurons: NEURONS,
+  subnetParams: {
+    tempo: Number(TEMPO),
+    weightsRateLimit: 0,
+    activityCutoff: 1000,
+    immunityPeriod: 0,
+    maxValidators: VALIDATORS,
+  },
+})
+const { chain, must, call } = world
+await fund(world, [...hotkeys.slice(0, VALIDATORS), proposer, challenger], parseEther('100000'))
+for (const [i, h] of hotkeys.entries()) {
+  await must(h, 'registry', 'registerNeuron', [1n, i < VALIDATORS ? 1 : 0, 'http://127.0.0.1:9000', ''])
+}
+for (let i = 0; i < VALIDATORS; i++) {
+  await must(hotkeys[i] as Address, 'staking', 'stake', [
+    1n,
+    hotkeys[i],
+    parseEther(String(100 + Math.floor(rng() * 900))),
+  ])
+}
+await must(proposer, 'epochs', 'depositBond', [parseEther('1000')])
+const quality = Array.from({ length: NEURONS }, (_, j) => (j < VALIDATORS ? 0 : rng()))
+await world.setWeights(
+  hotkeys.slice(0, VALIDATORS).map((hotkey) => ({
+    hotkey,
+    weights: quality.map((q) => Math.min(65_535, Math.floor(q * (0.7 + 0.6 * rng()) * 65_535))),
+  })),
+)
+
+type Row = { name: string; gas: bigint; limit: bigint }
+const rows: Row[] = []
+async function measure(
+  name: string,
+  from: Address,
+  contract: Parameters<typeof call>[1],
+  fn: string,
+  args: unknown[],
+  limit: bigint,
+  expectOk = true,
+) {
+  const r = await call(from, contract, fn, args)
+  if (r.ok !== expectOk)
+    throw new Error(
+      `${fn}: expected ${expectOk ? 'success' : 'a revert'}, got ${errorName(r.revertData)} ${r.error ?? ''}`,
+    )
+  const gas = transactionGas(r.data, r.gasUsed)
+  rows.push({ name, gas, limit })
+  return r
+}
+
+async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, record: boolean) {
+  const [, snapshot] = (await must(proposer, 'epochs', 'nextEpoch', [1n])) as [bigint, bigint]
+  if (chain.block <= snapshot) chain.block = snapshot + 1n
+  const state = await world.readState(
+    snapshot,
+    previous && {
+      snapshotBlock: previous.snapshot,
+      neurons: NEURONS,
+      validators: previous.built.proposal.validators,
+      bonds: previous.built.bonds,
+    },
+  )
+  const built = buildEpoch(state)
+  const limit = record ? 16_800_000n : 0n
+  const propose = record ? measure : async (...a: Parameters<typeof measure>) => call(a[1], a[2], a[3], a[4])
+  await propose('propose', proposer, 'epochs', 'propose', [1n, built.proposal], limit)
+  if (record) {
+    const inputs = {
+      validators: built.proposal.validators,
+      stakes: built.proposal.stakes,
+      rowSums: built.proposal.rowSums,
+    }
+    const uid = VALIDATORS + 7
+    const evidence = {
+      uid,
+      rank: BigInt(built.ranks[uid] as number),
+      bondsColumnHash: bondsColumnHash(built.bonds[uid] as number[]),
+      proof: built.proof(uid),
+      rows: built.rows,
+      prevValidators: previous?.built.proposal.validators ?? [],
+      prevBonds: previous ? packQ(previous.built.bonds[uid] as number[]) : '0x',
+      prevRank: BigInt(previous?.built.ranks[uid] ?? 0),
+      prevProof: previous ? previous.built.proof(uid) : [],
+    }
+    // Disputes of a correct proposal revert after doing all the work, so their gas is the cost of a dispute.
+    await measure(
+      'dispute: one miner’s column',
+      challenger,
+      'epochs',
+      'disputeColumn',
+      [1n, inputs, evidence],
+      5_000_000n,
+      false,
+    )
+    await measure(
+      'dispute: dividends',
+      challenger,
+      'epochs',
+      'disputeDividends',
+      [1n, inputs, built.proposal.columns, packQ(built.bonds.flat()), built.proposal.dividends],
+      5_000_000n,
+      false,
+    )
+    await measure(
+      'dispute: a row sum',
+      challenger,
+      'epochs',
+      'disputeRowSum',
+      [1n, inputs, 0n, built.rows[0]],
+      5_000_000n,
+      false,
+    )
+    await measure('dispute: a stake', challenger, 'epochs', 'disputeStake', [1n, inputs, 0n], 5_000_000n, false)
+    await measure(
+      'dispute: the validator set',
+      challenger,
+      'epochs',
+      'disputeValidators',
+      [1n, built.proposal.validators, 999n, VALIDATORS + 1],
+      5_000_000n,
+      false,
+    )
+  }
+  chain.block += CHALLENGE + 1n
+  const finalize = record ? measure : async (...a: Parameters<typeof measure>) => call(a[1], a[2], a[3], a[4])
+  await finalize(
+    'finalize',
+    challenger,
+    'epochs',
+    'finalize',
+    [1n, built.proposal.validators, built.proposal.pruneOrder],
+    limit,
+  )
+  return { built, snapshot }
+}
+
+const first = await settle(null, false)
+const second = await settle(first, false)
+await settle(second, true)
+
+// Baseline: the whole epoch in one call of YumaReferee (64 × 256), in the same run.
+const referee = await chain.deploy(encodeDeployData({ abi: yumaRefereeAbi, bytecode: yumaRefereeBytecode }))
+const w = second.built
+const params = {
+  kappa: BigInt(ONE / 2),
+  bondsPenalty: BigInt(ONE),
+  alpha: BigInt(Math.floor(ONE / 10)),
+  yuma3: true,
+  liquidAlpha: false,
+  alphaLow: 0n,
+  alphaHigh: 0n,
+  steepness: 0n,
+}
+const refArgs = [
+  params,
+  BigInt(NEURONS),
+  Array.from({ length: VALIDATORS * NEURONS }, () => Math.floor(rng() * 65_536)),
+  w.proposal.stakes,
+  [],
+]
+const full = await chain.call(challenger, referee, yumaRefereeAbi as Abi, 'epoch', refArgs, {
+  gasLimit: 2_000_000_000n,
+})
+const baseline = transactionGas(
+  encodeFunctionData({ abi: yumaRefereeAbi, functionName: 'epoch', args: refArgs } as never),
+  full.gasUsed,
+)
+
+const honest = rows.filter((r) => r.name === 'propose' || r.name === 'finalize').reduce((a, r) => a + r.gas, 0n)
+const disputes = rows.filter((r) => r.name.startsWith('dispute'))
+const targets = [
+  { name: 'honest settlement (propose + finalize) <= 300,000 gas', value: honest, met: honest <= 300_000n },
+  ...disputes.map((d) => ({ name: `${d.name} <= 5,000,000 gas`, value: d.gas, met: d.gas <= 5_000_000n })),
+  {
+    name: 'no transaction over 16,800,000 gas',
+    value: rows.reduce((m, r) => (r.gas > m ? r.gas : m), 0n),
+    met: rows.every((r) => r.gas <= 16_800_000n),
+  },
+]
+process.stdout.write(
+  `\nepoch of ${NEURONS} neurons, ${VALIDATORS} validators\n${'transaction'.padEnd(34)}${'gas'.padStart(12)}  ratio to one-call epoch\n`,
+)
+for (const r of rows) {
+  process.stdout.write(
+    `${r.name.padEnd(34)}${r.gas.toLocaleString('en').padStart(12)}  ${(Number(r.gas) / Number(baseline)).toFixed(4)}\n`,
+  )
+}
+process.stdout.write(`${'baseline: whole epoch in one call'.padEnd(34)}${baseline.toLocaleString('en').padStart(12)}\n`)
+for (const t of targets)
+  process.stdout.write(`target: ${t.name}: ${t.value.toLocaleString('en')} ${t.met ? 'met' : 'MISSED'}\n`)
+const out = join(import.meta.dirname, 'results')
+mkdirSync(out, { recursive: true })
+writeFileSync(
+  join(out, 'epochs.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), rows, baseline, targets }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+)
+process.exitCode = targets.every((t) => t.met) ? 0 : 1
