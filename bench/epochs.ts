@@ -83,6 +83,12 @@ async function measure(
       `${fn}: expected ${expectOk ? 'success' : 'a revert'}, got ${errorName(r.revertData)} ${r.error ?? ''}`,
     )
   const gas = transactionGas(r.data, r.gasUsed)
+  if (process.env.BENCH_VERBOSE) {
+    let z = 0
+    for (let i = 2; i < r.data.length; i += 2) if (r.data.slice(i, i + 2) === '00') z++
+  }
+  if (process.env.BENCH_VERBOSE)
+    process.stdout.write(`${name}: execution ${r.gasUsed}, calldata ${r.data.length / 2 - 1} bytes\n`)
   rows.push({ name, gas, limit })
   return r
 }
@@ -95,7 +101,7 @@ async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, 
     previous && {
       snapshotBlock: previous.snapshot,
       neurons: NEURONS,
-      validators: previous.built.proposal.validators,
+      validators: previous.built.validators,
       bonds: previous.built.bonds,
     },
   )
@@ -104,61 +110,34 @@ async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, 
   const propose = record ? measure : async (...a: Parameters<typeof measure>) => call(a[1], a[2], a[3], a[4])
   await propose('propose', proposer, 'epochs', 'propose', [1n, built.proposal], limit)
   if (record) {
-    const inputs = {
-      validators: built.proposal.validators,
-      stakes: built.proposal.stakes,
-      rowSums: built.proposal.rowSums,
-    }
+    const { header, proposal } = built
     const uid = VALIDATORS + 7
     const evidence = {
       uid,
       rank: BigInt(built.ranks[uid] as number),
-      bondsColumnHash: bondsColumnHash(built.bonds[uid] as number[]),
+      bondsHash: bondsColumnHash(built.bonds[uid] as number[]),
       proof: built.proof(uid),
       rows: built.rows,
-      prevValidators: previous?.built.proposal.validators ?? [],
+      prevHeader: previous?.built.header ?? header,
+      prevInputs: previous?.built.proposal.inputs ?? '0x',
       prevBonds: previous ? packQ(previous.built.bonds[uid] as number[]) : '0x',
       prevRank: BigInt(previous?.built.ranks[uid] ?? 0),
       prevProof: previous ? previous.built.proof(uid) : [],
     }
     // Disputes of a correct proposal revert after doing all the work, so their gas is the cost of a dispute.
-    await measure(
-      'dispute: one miner’s column',
-      challenger,
-      'epochs',
-      'disputeColumn',
-      [1n, inputs, evidence],
-      5_000_000n,
-      false,
-    )
-    await measure(
-      'dispute: dividends',
-      challenger,
-      'epochs',
-      'disputeDividends',
-      [1n, inputs, built.proposal.columns, packQ(built.bonds.flat()), built.proposal.dividends],
-      5_000_000n,
-      false,
-    )
-    await measure(
-      'dispute: a row sum',
-      challenger,
-      'epochs',
-      'disputeRowSum',
-      [1n, inputs, 0n, built.rows[0]],
-      5_000_000n,
-      false,
-    )
-    await measure('dispute: a stake', challenger, 'epochs', 'disputeStake', [1n, inputs, 0n], 5_000_000n, false)
-    await measure(
-      'dispute: the validator set',
-      challenger,
-      'epochs',
-      'disputeValidators',
-      [1n, built.proposal.validators, 999n, VALIDATORS + 1],
-      5_000_000n,
-      false,
-    )
+    const dispute = (name: string, fn: string, args: unknown[]) =>
+      measure(name, challenger, 'epochs', fn, [1n, header, ...args], 5_000_000n, false)
+    await dispute('dispute: one miner’s column', 'disputeColumn', [proposal.inputs, evidence])
+    await dispute('dispute: dividends', 'disputeDividends', [
+      proposal.inputs,
+      proposal.columns,
+      packQ(built.bonds.flat()),
+      proposal.dividends,
+    ])
+    await dispute('dispute: the columns root', 'disputeRoot', [proposal.columns])
+    await dispute('dispute: a row sum', 'disputeRowSum', [proposal.inputs, 0n, built.rows[0]])
+    await dispute('dispute: a stake', 'disputeStake', [proposal.inputs, 0n])
+    await dispute('dispute: the validator set', 'disputeValidators', [proposal.inputs, 999n, VALIDATORS + 1])
   }
   chain.block += CHALLENGE + 1n
   const finalize = record ? measure : async (...a: Parameters<typeof measure>) => call(a[1], a[2], a[3], a[4])
@@ -167,7 +146,7 @@ async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, 
     challenger,
     'epochs',
     'finalize',
-    [1n, built.proposal.validators, built.proposal.pruneOrder],
+    [1n, built.header, built.permits, built.proposal.pruneOrder],
     limit,
   )
   return { built, snapshot }
@@ -194,7 +173,7 @@ const refArgs = [
   params,
   BigInt(NEURONS),
   Array.from({ length: VALIDATORS * NEURONS }, () => Math.floor(rng() * 65_536)),
-  w.proposal.stakes,
+  w.stakes,
   [],
 ]
 const full = await chain.call(challenger, referee, yumaRefereeAbi as Abi, 'epoch', refArgs, {

@@ -307,6 +307,17 @@ contract SubnetRegistry {
         emit SubnetParamsUpdated(netuid, params);
     }
 
+    /// @notice The parts of subnet `netuid` that settlement reads, without its strings: uid count, creation block and
+    /// slot count.
+    function subnetShape(uint256 netuid)
+        external
+        view
+        returns (uint16 nextUid, uint64 createdAtBlock, uint16 maxNeurons)
+    {
+        Subnet storage subnet = _subnet(netuid);
+        return (subnet.nextUid, subnet.createdAtBlock, subnet.maxNeurons);
+    }
+
     /// @notice The consensus parameters of `netuid`.
     function getSubnetParams(uint256 netuid) external view returns (SubnetParams memory) {
         _subnet(netuid);

@@ -13,11 +13,12 @@ import {
   minerEmission,
   type PreviousEpoch,
   packColumns,
+  packInputs,
   packQ,
   unpackQ,
   validatorEmission,
 } from '@mycel/sdk'
-import { type Address, type Hex, parseEther } from 'viem'
+import { type Address, encodeAbiParameters, type Hex, keccak256, parseEther } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   type ContractName,
@@ -88,20 +89,15 @@ async function nextSnapshot(): Promise<{ epoch: bigint; snapshot: bigint }> {
   return { epoch, snapshot }
 }
 
-const inputsOf = (b: BuiltEpoch) => ({
-  validators: b.proposal.validators,
-  stakes: b.proposal.stakes,
-  rowSums: b.proposal.rowSums,
-})
-
 function columnEvidence(b: BuiltEpoch, uid: number, previous: { built: BuiltEpoch } | null) {
   return {
     uid,
     rank: BigInt(b.ranks[uid] as number),
-    bondsColumnHash: bondsColumnHash(b.bonds[uid] as number[]),
+    bondsHash: bondsColumnHash(b.bonds[uid] as number[]),
     proof: b.proof(uid),
     rows: b.rows,
-    prevValidators: previous?.built.proposal.validators ?? [],
+    prevHeader: previous?.built.header ?? b.header,
+    prevInputs: previous?.built.proposal.inputs ?? '0x',
     prevBonds: previous ? packQ(previous.built.bonds[uid] as number[]) : '0x',
     prevRank: BigInt(previous?.built.ranks[uid] ?? 0),
     prevProof: previous ? previous.built.proof(uid) : [],
@@ -112,46 +108,27 @@ const packedBonds = (b: BuiltEpoch) => packQ(b.bonds.flat())
 
 /** Every dispute against `b` (as proposed) — each must fail when `b` is right. */
 async function disputeAll(b: BuiltEpoch, previous: { built: BuiltEpoch } | null): Promise<string[]> {
-  const inputs = inputsOf(b)
+  const { header, proposal } = b
   const results: string[] = []
   const n = b.ranks.length
-  for (let i = 0; i < b.proposal.validators.length; i++) {
-    results.push(errorName((await call(challenger, 'epochs', 'disputeStake', [1n, inputs, i])).revertData))
-    results.push(errorName((await call(challenger, 'epochs', 'disputeRowSum', [1n, inputs, i, b.rows[i]])).revertData))
+  const name = async (fn: string, args: unknown[]) =>
+    errorName((await call(challenger, 'epochs', fn, [1n, header, ...args])).revertData)
+  results.push(await name('disputeRoot', [proposal.columns]))
+  for (let i = 0; i < b.validators.length; i++) {
+    results.push(await name('disputeStake', [proposal.inputs, i]))
+    results.push(await name('disputeRowSum', [proposal.inputs, i, b.rows[i]]))
   }
   for (let uid = 0; uid < n; uid++) {
-    if (!b.proposal.validators.includes(uid)) {
-      results.push(
-        errorName(
-          (await call(challenger, 'epochs', 'disputeValidators', [1n, b.proposal.validators, 99n, uid])).revertData,
-        ),
-      )
-    }
-    results.push(
-      errorName(
-        (await call(challenger, 'epochs', 'disputeColumn', [1n, inputs, columnEvidence(b, uid, previous)])).revertData,
-      ),
-    )
+    if (!b.validators.includes(uid)) results.push(await name('disputeValidators', [proposal.inputs, 99n, uid]))
+    results.push(await name('disputeColumn', [proposal.inputs, columnEvidence(b, uid, previous)]))
   }
-  results.push(
-    errorName(
-      (
-        await call(challenger, 'epochs', 'disputeDividends', [
-          1n,
-          inputs,
-          b.proposal.columns,
-          packedBonds(b),
-          b.proposal.dividends,
-        ])
-      ).revertData,
-    ),
-  )
+  results.push(await name('disputeDividends', [proposal.inputs, proposal.columns, packedBonds(b), proposal.dividends]))
   return results
 }
 
 async function finalize(b: BuiltEpoch) {
   chain.block += CHALLENGE + 1n
-  await must(challenger, 'epochs', 'finalize', [1n, b.proposal.validators, b.proposal.pruneOrder])
+  await must(challenger, 'epochs', 'finalize', [1n, b.header, b.permits, b.proposal.pruneOrder])
 }
 
 describe('Epochs', () => {
@@ -170,15 +147,16 @@ describe('Epochs', () => {
     expect(errorName(early.revertData)).toBe('EpochsTooEarly')
     chain.block = snapshot + 1n
     epoch0 = buildEpoch(await readState(snapshot, null))
-    expect(epoch0.proposal.validators).toEqual([0, 1, 2])
-    expect(epoch0.proposal.stakes).toEqual([0n, 0n, 0n])
+    expect(epoch0.validators).toEqual([0, 1, 2])
+    expect(epoch0.stakes).toEqual([0n, 0n, 0n])
     await must(proposer, 'epochs', 'propose', [1n, epoch0.proposal])
     expect(errorName((await call(proposer, 'epochs', 'propose', [1n, epoch0.proposal])).revertData)).toBe(
       'EpochsAlreadyProposed',
     )
     const tooSoon = await call(challenger, 'epochs', 'finalize', [
       1n,
-      epoch0.proposal.validators,
+      epoch0.header,
+      epoch0.permits,
       epoch0.proposal.pruneOrder,
     ])
     expect(errorName(tooSoon.revertData)).toBe('EpochsChallengeWindowOpen')
@@ -191,7 +169,12 @@ describe('Epochs', () => {
     expect(epoch).toBe(1n)
     chain.block = snapshot + 1n
     epoch1 = buildEpoch(
-      await readState(snapshot, { snapshotBlock: epoch0Snapshot, neurons: 6, validators: [0, 1, 2], bonds: epoch0.bonds }),
+      await readState(snapshot, {
+        snapshotBlock: epoch0Snapshot,
+        neurons: 6,
+        validators: epoch0.validators,
+        bonds: epoch0.bonds,
+      }),
     )
     // The honest majority decides: the best miner gets the most, the one only the minority likes gets nothing.
     expect(epoch1.incentive[3]).toBeGreaterThan(epoch1.incentive[4] as number)
@@ -201,7 +184,7 @@ describe('Epochs', () => {
     const disputes = await disputeAll(epoch1, { built: epoch0 })
     expect(new Set(disputes)).toEqual(new Set(['EpochsProposalCorrect']))
     await finalize(epoch1)
-    const settled = (await must(owner, 'epochs', 'getEpoch', [1n, 1n])) as { emission: bigint }
+    const settled = { emission: (await must(owner, 'epochs', 'emissionOf', [1n, epoch1.header])) as bigint }
     // Emission: one token per block of the epoch, all of it to this subnet (it holds all the stake).
     expect(settled.emission).toBe(EMISSION_PER_BLOCK * TEMPO)
 
@@ -210,6 +193,7 @@ describe('Epochs', () => {
     const claim = [
       1n,
       1n,
+      epoch1.header,
       3,
       BigInt(epoch1.ranks[3] as number),
       bondsColumnHash(epoch1.bonds[3] as number[]),
@@ -221,15 +205,19 @@ describe('Epochs', () => {
     )
     expect(errorName((await call(challenger, 'epochs', 'claimMiner', claim)).revertData)).toBe('EpochsAlreadyClaimed')
     const forged = [...claim]
-    forged[3] = BigInt(epoch1.ranks[3] as number) + 1n
+    forged[4] = BigInt(epoch1.ranks[3] as number) + 1n
     expect(errorName((await call(challenger, 'epochs', 'claimMiner', forged)).revertData)).toBe('EpochsBadProof')
+    const unfinished = [...claim]
+    unfinished[1] = 2n
+    expect(errorName((await call(challenger, 'epochs', 'claimMiner', unfinished)).revertData)).toBe('EpochsNotFinal')
 
     const pendingBefore = (await must(owner, 'staking', 'pendingRewards', [1n, validators[0], delegator])) as bigint
     await must(challenger, 'epochs', 'claimValidator', [
       1n,
       1n,
+      epoch1.header,
       0n,
-      epoch1.proposal.validators,
+      epoch1.proposal.inputs,
       epoch1.proposal.dividends,
     ])
     const paid = validatorEmission(settled.emission, epoch1.dividends[0] as number)
@@ -240,9 +228,9 @@ describe('Epochs', () => {
       ((((paid - (paid * 1800n) / 10_000n) * 10n ** 36n) / parseEther('600')) * parseEther('200')) / 10n ** 36n,
     )
     const ownerBefore = await balance(owner)
-    await must(challenger, 'epochs', 'claimOwner', [1n, 1n])
+    await must(challenger, 'epochs', 'claimOwner', [1n, 1n, epoch1.header])
     expect((await balance(owner)) - ownerBefore).toBe((settled.emission * 1800n) / 10_000n)
-    expect(errorName((await call(challenger, 'epochs', 'claimOwner', [1n, 1n])).revertData)).toBe(
+    expect(errorName((await call(challenger, 'epochs', 'claimOwner', [1n, 1n, epoch1.header])).revertData)).toBe(
       'EpochsAlreadyClaimed',
     )
   })
@@ -254,89 +242,92 @@ describe('Epochs', () => {
       await readState(snapshot, {
         snapshotBlock: snapshot - TEMPO,
         neurons: 6,
-        validators: epoch1.proposal.validators,
+        validators: epoch1.validators,
         bonds: epoch1.bonds,
       }),
     )
     const previous = { built: epoch1 }
-    const tamper = (change: (b: BuiltEpoch) => void): BuiltEpoch => {
-      const b = structuredClone({ ...right, proof: undefined }) as unknown as BuiltEpoch
+    const tamper = (change: (b: BuiltEpoch) => void, keepRoot = false): BuiltEpoch => {
+      const b = { ...structuredClone({ ...right, proof: undefined }), proof: right.proof } as unknown as BuiltEpoch
       change(b)
-      const columns = b.ranks.map((rank, j) => ({ rank, bondsHash: bondsColumnHash(b.bonds[j] as number[]) }))
-      b.proposal.columns = packColumns(columns)
-      b.proposal.dividends = packQ(b.dividends)
-      const rebuilt = buildEpochTree(b)
-      return rebuilt
+      return repack(b, keepRoot ? right.proposal.columnsRoot : undefined)
     }
-    const cases: [string, BuiltEpoch, (b: BuiltEpoch) => Promise<{ ok: boolean; revertData: Hex }>][] = [
-      [
-        'a stake',
-        tamper((b) => {
-          b.proposal.stakes[1] = (b.proposal.stakes[1] as bigint) + 1n
-        }),
-        (b) => call(challenger, 'epochs', 'disputeStake', [1n, inputsOf(b), 1n]),
-      ],
-      [
-        'a row sum',
-        tamper((b) => {
-          b.proposal.rowSums[0] = (b.proposal.rowSums[0] as bigint) + 7n
-        }),
-        (b) => call(challenger, 'epochs', 'disputeRowSum', [1n, inputsOf(b), 0n, b.rows[0]]),
-      ],
-      [
-        'the validator set',
-        tamper((b) => {
-          b.proposal.validators = [0, 1]
-          b.proposal.stakes = b.proposal.stakes.slice(0, 2)
-          b.proposal.rowSums = b.proposal.rowSums.slice(0, 2)
-          b.rows = b.rows.slice(0, 2)
-          b.dividends = b.dividends.slice(0, 2)
-          b.bonds = b.bonds.map((col) => col.slice(0, 2))
-        }),
-        (b) => call(challenger, 'epochs', 'disputeValidators', [1n, b.proposal.validators, 99n, 2]),
-      ],
-      [
-        'a miner’s rank',
-        tamper((b) => {
-          b.ranks[4] = (b.ranks[4] as number) + 1000
-        }),
-        (b) => call(challenger, 'epochs', 'disputeColumn', [1n, inputsOf(b), columnEvidence(b, 4, previous)]),
-      ],
-      [
-        'a miner’s bonds',
-        tamper((b) => {
-          ;(b.bonds[3] as number[])[0] = ((b.bonds[3] as number[])[0] as number) + 1
-        }),
-        (b) => call(challenger, 'epochs', 'disputeColumn', [1n, inputsOf(b), columnEvidence(b, 3, previous)]),
-      ],
-      [
-        'the dividends',
-        tamper((b) => {
-          b.dividends[0] = (b.dividends[0] as number) - 5000
-          b.dividends[1] = (b.dividends[1] as number) + 5000
-        }),
-        (b) =>
-          call(challenger, 'epochs', 'disputeDividends', [
-            1n,
-            inputsOf(b),
-            b.proposal.columns,
-            packedBonds(b),
-            b.proposal.dividends,
-          ]),
-      ],
-    ]
-    for (const [what, wrong, dispute] of cases) {
-      const [depositedBefore] = (await must(owner, 'epochs', 'bondOf', [proposer])) as [bigint, bigint]
+    const dispute =
+      (fn: string, ...args: unknown[]) =>
+      (b: BuiltEpoch) =>
+        call(challenger, 'epochs', fn, [1n, b.header, ...args])
+    const cases: [string, BuiltEpoch, (b: BuiltEpoch) => Promise<{ ok: boolean; revertData: Hex }>][] = []
+    const add = (what: string, b: BuiltEpoch, run: (b: BuiltEpoch) => Promise<{ ok: boolean; revertData: Hex }>) =>
+      cases.push([what, b, run])
+    add(
+      'the columns root',
+      tamper((b) => {
+        b.ranks[5] = (b.ranks[5] as number) + 1
+      }, true),
+      (b) => dispute('disputeRoot', b.proposal.columns)(b),
+    )
+    add(
+      'a stake',
+      tamper((b) => {
+        b.stakes[1] = (b.stakes[1] as bigint) + 1n
+      }),
+      (b) => dispute('disputeStake', b.proposal.inputs, 1n)(b),
+    )
+    add(
+      'a row sum',
+      tamper((b) => {
+        b.rowSums[0] = (b.rowSums[0] as bigint) + 7n
+      }),
+      (b) => dispute('disputeRowSum', b.proposal.inputs, 0n, b.rows[0])(b),
+    )
+    add(
+      'the validator set',
+      tamper((b) => {
+        b.validators = [0, 1]
+        b.stakes = b.stakes.slice(0, 2)
+        b.rowSums = b.rowSums.slice(0, 2)
+        b.rows = b.rows.slice(0, 2)
+        b.dividends = b.dividends.slice(0, 2)
+        b.bonds = b.bonds.map((col) => col.slice(0, 2))
+      }),
+      (b) => dispute('disputeValidators', b.proposal.inputs, 99n, 2)(b),
+    )
+    add(
+      'a miner’s rank',
+      tamper((b) => {
+        b.ranks[4] = (b.ranks[4] as number) + 1000
+      }),
+      (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 4, previous))(b),
+    )
+    add(
+      'a miner’s bonds',
+      tamper((b) => {
+        ;(b.bonds[3] as number[])[0] = ((b.bonds[3] as number[])[0] as number) + 1
+      }),
+      (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 3, previous))(b),
+    )
+    add(
+      'the dividends',
+      tamper((b) => {
+        b.dividends[0] = (b.dividends[0] as number) - 5000
+        b.dividends[1] = (b.dividends[1] as number) + 5000
+      }),
+      (b) =>
+        dispute('disputeDividends', b.proposal.inputs, b.proposal.columns, packedBonds(b), b.proposal.dividends)(b),
+    )
+    for (const [what, wrong, run] of cases) {
+      const depositedBefore = (await must(owner, 'epochs', 'bondOf', [proposer])) as bigint
       const challengerBefore = (await must(owner, 'token', 'balanceOf', [challenger])) as bigint
       await must(proposer, 'epochs', 'propose', [1n, wrong.proposal])
-      const r = await dispute(wrong)
+      const r = await run(wrong)
       expect(r.ok, `${what}: ${errorName(r.revertData)}`).toBe(true)
-      const [depositedAfter] = (await must(owner, 'epochs', 'bondOf', [proposer])) as [bigint, bigint]
+      const depositedAfter = (await must(owner, 'epochs', 'bondOf', [proposer])) as bigint
       expect(depositedBefore - depositedAfter, what).toBe(BOND)
       expect(((await must(owner, 'token', 'balanceOf', [challenger])) as bigint) - challengerBefore, what).toBe(
         BOND / 2n,
       )
-      expect(((await must(owner, 'epochs', 'getEpoch', [1n, 2n])) as { status: number }).status, what).toBe(0)
+      const [headerHash] = (await must(owner, 'epochs', 'getEpoch', [1n, 2n])) as [Hex, boolean]
+      expect(headerHash, what).toBe(`0x${'0'.repeat(64)}`)
     }
     await must(proposer, 'epochs', 'propose', [1n, right.proposal])
     expect(new Set(await disputeAll(right, previous))).toEqual(new Set(['EpochsProposalCorrect']))
@@ -345,9 +336,38 @@ describe('Epochs', () => {
   })
 })
 
-/** Recomputes the tree of a tampered epoch so its claims are self-consistent (only the contents are wrong). */
-function buildEpochTree(b: BuiltEpoch): BuiltEpoch {
-  const leaves = b.ranks.map((rank, j) => ({ rank, hash: bondsColumnHash(b.bonds[j] as number[]) }))
-  const tree = merkleTree(leaves.map((l, j) => columnLeaf(j, l.rank, l.hash)))
-  return { ...b, root: tree.root, proof: (uid: number) => tree.proof(uid) }
+/**
+ * Repacks a tampered epoch so its encodings, tree and header are self-consistent: only the contents are wrong (or,
+ * with `root`, the stated root disagrees with the columns).
+ */
+function repack(b: BuiltEpoch, root?: Hex): BuiltEpoch {
+  const columnsData = b.ranks.map((rank, j) => ({ rank, bondsHash: bondsColumnHash(b.bonds[j] as number[]) }))
+  const tree = merkleTree(columnsData.map((c, j) => columnLeaf(j, c.rank, c.bondsHash)))
+  const inputs = packInputs(
+    b.validators.map((uid, i) => ({ uid, stake: b.stakes[i] as bigint, rowSum: b.rowSums[i] as bigint })),
+  )
+  const columns = packColumns(columnsData)
+  const dividends = packQ(b.dividends)
+  const rankSum = BigInt(b.ranks.reduce((x, y) => x + y, 0))
+  const columnsRoot = root ?? tree.root
+  const permits = new Array<bigint>(Math.ceil(b.ranks.length / 256)).fill(0n)
+  for (const uid of b.validators) permits[uid >> 8] = (permits[uid >> 8] as bigint) | (1n << BigInt(uid & 255))
+  return {
+    ...b,
+    rankSum: Number(rankSum),
+    root: columnsRoot,
+    proof: (uid: number) => tree.proof(uid),
+    proposal: { ...b.proposal, inputs, columns, dividends, columnsRoot, rankSum },
+    header: {
+      ...b.header,
+      validatorCount: b.validators.length,
+      rankSum,
+      inputsHash: keccak256(inputs),
+      columnsHash: keccak256(columns),
+      columnsRoot,
+      dividendsHash: keccak256(dividends),
+      permitsHash: keccak256(encodeAbiParameters([{ type: 'uint256[]' }], [permits])),
+    },
+    permits,
+  }
 }

@@ -172,7 +172,10 @@ export async function createEpochWorld(options: {
         await must(hotkey, 'weights', 'revealWeights', [1n, rows.get(hotkey.toLowerCase()), salt])
     },
     async readState(snapshot, previous) {
-      const subnet = (await must(subnetOwner, 'registry', 'getSubnet', [1n])) as { nextUid: number }
+      const subnet = (await must(subnetOwner, 'registry', 'getSubnet', [1n])) as {
+        nextUid: number
+        createdAtBlock: bigint
+      }
       const p = (await must(subnetOwner, 'registry', 'getSubnetParams', [1n])) as Parameters<typeof epochParams>[0] & {
         maxValidators: number
         activityCutoff: number
@@ -209,6 +212,7 @@ export async function createEpochWorld(options: {
       }
       return {
         snapshotBlock: snapshot,
+        prevSnapshotBlock: previous?.snapshotBlock ?? subnet.createdAtBlock,
         params: epochParams(p),
         maxValidators: p.maxValidators,
         activityCutoff: BigInt(p.activityCutoff),

@@ -5,61 +5,129 @@ import {YumaMath} from "../yuma/YumaMath.sol";
 
 /**
  * @title EpochMath
- * @notice The pieces of an epoch that the settlement checks one at a time: packed encodings, the Merkle tree of
- * column leaves, and one miner's column of Yuma (consensus, rank, new bonds). The SDK's `packages/sdk/src/epochs/`
- * mirrors every function here; docs/epochs.md describes the protocol.
+ * @notice The pieces of an epoch that settlement checks one at a time: the packed encodings of a proposal, the
+ * Merkle tree of column leaves, the header every later call restates, and one miner's column of Yuma (consensus, rank,
+ * new bonds). The SDK's `packages/sdk/src/epochs/` mirrors every function; docs/epochs.md describes the protocol.
+ *
+ * Packed encodings (all big-endian):
+ * - inputs: per validator, its uid (2 bytes), its stake (uint96, 12 bytes) and its masked row sum (4 bytes);
+ * - columns: per uid, its rank (Q32 as uint40, 5 bytes) and the first 16 bytes of keccak256 of its bonds column;
+ * - a bonds column, dividends: Q32 values as uint40 (5 bytes each).
  */
 library EpochMath {
-    /// @dev Bytes per packed Q32 value (a big-endian uint40; Q32 values reach 2^32).
     uint256 internal constant Q_BYTES = 5;
-    /// @dev Bytes per column entry of a proposal: rank (uint40) and the bonds column hash (bytes20).
-    uint256 internal constant COLUMN_BYTES = 25;
+    uint256 internal constant INPUT_BYTES = 18;
+    uint256 internal constant COLUMN_BYTES = 21;
+
+    /// @notice The consensus parameters of an epoch, fixed when it is proposed (Q32).
+    struct Params {
+        uint256 kappa;
+        uint256 bondsPenalty;
+        uint256 alpha;
+        bool yuma3;
+        bool liquidAlpha;
+        uint256 alphaLow;
+        uint256 alphaHigh;
+        uint256 steepness;
+    }
+
+    /// @notice What an epoch's proposal commits to; stored as its hash and restated by every later call.
+    struct Header {
+        uint64 snapshotBlock;
+        uint64 prevSnapshotBlock;
+        uint16 neurons;
+        uint16 validatorCount;
+        uint256 rankSum;
+        bytes32 inputsHash;
+        bytes32 columnsHash;
+        bytes32 columnsRoot;
+        bytes32 dividendsHash;
+        bytes32 pruneHash;
+        bytes32 permitsHash;
+        Params params;
+    }
+
+    /// @notice What a column dispute needs beyond the proposal's inputs.
+    struct ColumnEvidence {
+        uint16 uid;
+        uint256 rank;
+        bytes16 bondsHash;
+        bytes32[] proof;
+        bytes[] rows;
+        // The previous epoch (ignored for a first epoch): its header, inputs, and this uid's bonds column and rank.
+        Header prevHeader;
+        bytes prevInputs;
+        bytes prevBonds;
+        uint256 prevRank;
+        bytes32[] prevProof;
+    }
+
+    function headerHash(Header calldata h) internal pure returns (bytes32) {
+        return keccak256(abi.encode(h));
+    }
 
     /// @notice The i-th packed uint40 of `data`.
-    function q(bytes calldata data, uint256 i) internal pure returns (uint256) {
-        return uint256(uint40(bytes5(data[i * Q_BYTES:(i + 1) * Q_BYTES])));
+    function q(bytes calldata data, uint256 i) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(216, calldataload(add(data.offset, mul(i, 5))))
+        }
     }
 
-    /// @notice The i-th packed big-endian u16 of `data`, or 0 past its end.
-    function u16At(bytes calldata data, uint256 i) internal pure returns (uint256) {
+    /// @notice Validator `i` of packed inputs: uid, stake, row sum.
+    function input(bytes calldata inputs, uint256 i) internal pure returns (uint16 uid, uint256 stake, uint256 rowSum) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := calldataload(add(inputs.offset, mul(i, 18)))
+        }
+        uid = uint16(word >> 240);
+        stake = uint96(word >> 144);
+        rowSum = uint32(word >> 112);
+    }
+
+    /// @notice The i-th packed big-endian u16 of a weights row, or 0 past its end.
+    function u16At(bytes calldata data, uint256 i) internal pure returns (uint256 value) {
         if (2 * i + 2 > data.length) return 0;
-        return uint256(uint16(bytes2(data[2 * i:2 * i + 2])));
+        assembly ("memory-safe") {
+            value := shr(240, calldataload(add(data.offset, mul(i, 2))))
+        }
     }
 
-    /// @notice The rank and bonds hash of column `j` in a proposal's packed columns.
-    function column(bytes calldata columns, uint256 j) internal pure returns (uint256 rank, bytes20 hash) {
-        uint256 at = j * COLUMN_BYTES;
-        rank = uint256(uint40(bytes5(columns[at:at + 5])));
-        hash = bytes20(columns[at + 5:at + COLUMN_BYTES]);
+    /// @notice The rank and bonds hash of column `j` in packed columns.
+    function column(bytes calldata columns, uint256 j) internal pure returns (uint256 rank, bytes16 hash) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := calldataload(add(columns.offset, mul(j, 21)))
+        }
+        rank = word >> 216;
+        hash = bytes16(bytes32(word << 40));
     }
 
     /// @notice The leaf of column `j`.
-    function leaf(uint256 j, uint256 rank, bytes20 hash) internal pure returns (bytes32) {
+    function leaf(uint256 j, uint256 rank, bytes16 hash) internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(uint16(j), uint40(rank), hash));
     }
 
-    /// @notice The hash of a bonds column (packed uint40 values).
-    function bondsHash(uint256[] memory values) internal pure returns (bytes20) {
+    /// @notice The hash of a bonds column given as values.
+    function bondsHash(uint256[] memory values) internal pure returns (bytes16) {
         bytes memory packed = new bytes(values.length * Q_BYTES);
         for (uint256 i; i < values.length; ++i) {
-            uint256 x = values[i];
-            for (uint256 b; b < Q_BYTES; ++b) {
-                packed[i * Q_BYTES + b] = bytes1(uint8(x >> (8 * (Q_BYTES - 1 - b))));
+            uint256 x = values[i] << 216;
+            assembly ("memory-safe") {
+                let at := add(add(packed, 32), mul(i, 5))
+                // Write 5 bytes: keep what follows (the next value is written after this one).
+                mstore(at, or(x, and(mload(at), 0x0000000000ffffffffffffffffffffffffffffffffffffffffffffffffffffff)))
             }
         }
-        return bytes20(keccak256(packed));
+        return bytes16(keccak256(packed));
     }
 
-    /**
-     * @notice The Merkle root over the column leaves of `columns` (sorted-pair hashing, an odd node moves up
-     * unchanged), and the sum of the ranks.
-     */
+    /// @notice The Merkle root over the column leaves (sorted-pair hashing, an odd node moves up) and the rank sum.
     function columnsRoot(bytes calldata columns) internal pure returns (bytes32 root, uint256 rankSum) {
         uint256 n = columns.length / COLUMN_BYTES;
         if (n == 0) return (bytes32(0), 0);
         bytes32[] memory level = new bytes32[](n);
         for (uint256 j; j < n; ++j) {
-            (uint256 rank, bytes20 h) = column(columns, j);
+            (uint256 rank, bytes16 h) = column(columns, j);
             rankSum += rank;
             level[j] = leaf(j, rank, h);
         }
@@ -78,37 +146,26 @@ library EpochMath {
         return a < b ? keccak256(abi.encodePacked(a, b)) : keccak256(abi.encodePacked(b, a));
     }
 
-    /// @notice A proposal's inputs, restated by a dispute (checked against the proposal's hashes).
-    struct Inputs {
-        uint16[] validators;
-        uint256[] stakes;
-        uint256[] rowSums;
+    /// @notice The stakes of packed inputs, in order.
+    function stakesOf(bytes calldata inputs) internal pure returns (uint256[] memory stakes) {
+        stakes = new uint256[](inputs.length / INPUT_BYTES);
+        for (uint256 i; i < stakes.length; ++i) (, stakes[i],) = input(inputs, i);
     }
 
-    /// @notice What a column dispute needs beyond the proposal's inputs.
-    struct ColumnEvidence {
-        uint16 uid;
-        uint256 rank;
-        bytes20 bondsColumnHash;
-        bytes32[] proof;
-        bytes[] rows;
-        // The previous epoch's validators and this uid's bonds column in it (empty for the first epoch).
-        uint16[] prevValidators;
-        bytes prevBonds;
-        uint256 prevRank;
-        bytes32[] prevProof;
+    /// @notice The validator permits of packed inputs: a bitmap over uids, 256 per word, for `neurons` uids.
+    function permitsOf(bytes calldata inputs, uint256 neurons) internal pure returns (uint256[] memory permits) {
+        permits = new uint256[]((neurons + 255) / 256);
+        uint256 v = inputs.length / INPUT_BYTES;
+        for (uint256 i; i < v; ++i) {
+            (uint16 uid,,) = input(inputs, i);
+            permits[uid >> 8] |= 1 << (uid & 255);
+        }
     }
 
-    /// @notice The consensus parameters an epoch is computed with, fixed when it is proposed.
-    struct Params {
-        uint256 kappa;
-        uint256 bondsPenalty;
-        uint256 alpha;
-        bool yuma3;
-        bool liquidAlpha;
-        uint256 alphaLow;
-        uint256 alphaHigh;
-        uint256 steepness;
+    /// @notice The uids of packed inputs, in order.
+    function uidsOf(bytes calldata inputs) internal pure returns (uint16[] memory uids) {
+        uids = new uint16[](inputs.length / INPUT_BYTES);
+        for (uint256 i; i < uids.length; ++i) (uids[i],,) = input(inputs, i);
     }
 
     /**

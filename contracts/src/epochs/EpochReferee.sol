@@ -12,30 +12,17 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
  * @title EpochReferee
  * @notice Stateless recomputation of the parts of an epoch that {Epochs} lets anyone dispute, from the chain's own
  * records as of the epoch's snapshot block: who held each uid (registry), stake checkpoints (Staking) and revealed
- * weights rows (Weights). Separate from Epochs only to keep each contract within the code size limit; every
- * function is a view, so anyone can also call it to check a proposal before disputing it.
+ * weights rows (Weights). Separate from Epochs to keep each contract within the code size limit; every function is a
+ * view, so anyone can call it to check a proposal before disputing it.
  */
 contract EpochReferee {
-    /// @notice The epoch being checked and the one before it (`hasPrev` false for a subnet's first epoch).
-    struct Context {
-        uint256 netuid;
-        uint64 snapshotBlock;
-        uint16 neurons;
-        EpochMath.Params params;
-        bool hasPrev;
-        uint64 prevSnapshotBlock;
-        uint16 prevNeurons;
-        bytes32 prevValidatorsHash;
-        bytes32 prevColumnsRoot;
-    }
-
     SubnetRegistry private immutable _registry;
     Staking private immutable _staking;
     Weights private immutable _weights;
 
     /// @dev Validator `index`'s row is not what it revealed by the snapshot (empty when it revealed nothing).
     error EpochRefereeBadWeightsRow(uint256 index);
-    /// @dev The previous epoch's validators or bonds column do not match its record.
+    /// @dev The previous epoch's header, inputs or bonds column do not match its record.
     error EpochRefereePrevMismatch();
     /// @dev A restated input does not match the proposal (wrong length or hash).
     error EpochRefereeInputsMismatch();
@@ -69,7 +56,7 @@ contract EpochReferee {
      */
     function belongsInSet(
         uint256 netuid,
-        uint16[] calldata validators,
+        uint16[] memory validators,
         uint16 candidate,
         uint64 snapshot,
         uint256 maxValidators
@@ -91,99 +78,103 @@ contract EpochReferee {
     }
 
     /// @notice Validator `uid`'s row sum after masking; reverts if `row` is not what it revealed.
-    function rowSum(Context calldata ctx, uint16 uid, bytes calldata row) external view returns (uint256 sum) {
-        uint256 commitBlock = _checkRow(ctx, uid, row, 0);
-        for (uint256 j; j < ctx.neurons; ++j) sum += _maskedWeight(ctx, uid, row, commitBlock, j);
-    }
-
-    /// @notice Miner `c.uid`'s rank and new bonds column hash, recomputed.
-    function column(Context calldata ctx, EpochMath.Inputs calldata inputs, EpochMath.ColumnEvidence calldata c)
+    function rowSum(uint256 netuid, EpochMath.Header calldata h, uint16 uid, bytes calldata row)
         external
         view
-        returns (uint256 rank, bytes20 hash)
+        returns (uint256 sum)
     {
-        uint256 v = inputs.validators.length;
-        if (c.rows.length != v) revert EpochRefereeInputsMismatch();
-        uint256[] memory w = new uint256[](v);
-        for (uint256 i; i < v; ++i) {
-            uint256 commitBlock = _checkRow(ctx, inputs.validators[i], c.rows[i], i);
-            uint256 x = _maskedWeight(ctx, inputs.validators[i], c.rows[i], commitBlock, c.uid);
-            w[i] = inputs.rowSums[i] == 0 ? 0 : YumaMath.divQ(x, inputs.rowSums[i]);
-        }
-        uint256[] memory old = _oldBonds(ctx, inputs.validators, c);
+        uint256 commitBlock = _checkRow(netuid, h.snapshotBlock, uid, row, 0);
+        for (uint256 j; j < h.neurons; ++j) sum += _maskedWeight(netuid, h.snapshotBlock, uid, row, commitBlock, j);
+    }
+
+    /// @notice Miner `c.uid`'s rank and new bonds hash, recomputed. `prevHeaderHash` is the previous epoch's stored
+    /// header hash (zero for a first epoch).
+    function column(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        bytes32 prevHeaderHash,
+        bytes calldata inputs,
+        EpochMath.ColumnEvidence calldata c
+    ) external view returns (uint256 rank, bytes16 hash) {
+        if (c.rows.length != h.validatorCount) revert EpochRefereeInputsMismatch();
+        uint256[] memory w = new uint256[](h.validatorCount);
+        for (uint256 i; i < w.length; ++i) w[i] = _normalizedWeight(netuid, h.snapshotBlock, inputs, i, c.rows[i], c.uid);
+        uint256[] memory old = _oldBonds(netuid, h.snapshotBlock, prevHeaderHash, inputs, c);
         uint256[] memory bonds;
-        (, rank, bonds) = EpochMath.minerColumn(ctx.params, YumaMath.normalizeStake(inputs.stakes), w, old);
+        (, rank, bonds) = EpochMath.minerColumn(h.params, YumaMath.normalizeStake(EpochMath.stakesOf(inputs)), w, old);
         hash = EpochMath.bondsHash(bonds);
     }
 
-    /// @notice A proposal's packed columns (ranks and bonds hashes) and every column's packed bonds, column after
-    /// column.
-    struct Packed {
-        bytes columns;
-        bytes bonds;
-    }
-
-    /**
-     * @notice Every validator's dividend from the stated stakes and the packed columns and bonds; also returns the
-     * columns' Merkle root.
-     */
-    function dividends(bool yuma3, uint256 neurons, EpochMath.Inputs calldata inputs, Packed calldata packed)
-        external
-        pure
-        returns (uint256[] memory, bytes32 root)
-    {
-        uint256 rankSum;
-        (root, rankSum) = EpochMath.columnsRoot(packed.columns);
-        uint256 v = inputs.validators.length;
-        if (
-            packed.bonds.length != neurons * v * EpochMath.Q_BYTES
-                || packed.columns.length != neurons * EpochMath.COLUMN_BYTES
-        ) revert EpochRefereeInputsMismatch();
-        Acc memory acc = Acc(new uint256[](v), new uint256[](v), rankSum, yuma3);
-        for (uint256 j; j < neurons; ++j) _addColumn(acc, packed, j);
-        uint256[] memory raw = acc.raw;
-        if (yuma3) {
-            uint256[] memory s = YumaMath.normalizeStake(inputs.stakes);
+    /// @notice Every validator's dividend from the stated stakes, the packed columns and every column's packed bonds
+    /// (column after column), each bonds column checked against its hash.
+    function dividends(
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
+        bytes calldata columns,
+        bytes calldata bonds
+    ) external pure returns (uint256[] memory raw) {
+        uint256 v = h.validatorCount;
+        if (bonds.length != uint256(h.neurons) * v * EpochMath.Q_BYTES) revert EpochRefereeInputsMismatch();
+        raw = new uint256[](v);
+        for (uint256 j; j < h.neurons; ++j) _addColumn(raw, h, columns, bonds, j);
+        if (h.params.yuma3) {
+            uint256[] memory s = YumaMath.normalizeStake(EpochMath.stakesOf(inputs));
             for (uint256 i; i < v; ++i) raw[i] = YumaMath.mulQ(raw[i], s[i]);
         }
-        return (YumaMath.normalize(raw), root);
+        raw = YumaMath.normalize(raw);
     }
 
-    /// @dev The running raw dividends, a scratch column, the sum of ranks and the bonds path.
-    struct Acc {
-        uint256[] raw;
-        uint256[] values;
-        uint256 rankSum;
-        bool yuma3;
+    /// @dev Adds miner `j`'s contribution to every validator's raw dividend, checking its bonds column's hash.
+    function _addColumn(
+        uint256[] memory raw,
+        EpochMath.Header calldata h,
+        bytes calldata columns,
+        bytes calldata bonds,
+        uint256 j
+    ) private pure {
+        uint256 stride = raw.length * EpochMath.Q_BYTES;
+        bytes calldata col = bonds[j * stride:(j + 1) * stride];
+        (uint256 rank, bytes16 expected) = EpochMath.column(columns, j);
+        if (bytes16(keccak256(col)) != expected) revert EpochRefereeInputsMismatch();
+        uint256 incentive = h.rankSum == 0 ? 0 : YumaMath.divQ(rank, h.rankSum);
+        _accumulate(raw, col, h.params.yuma3, incentive);
     }
 
-    /// @dev Adds miner `j`'s contribution to every validator's raw dividend, checking its bonds against its hash.
-    function _addColumn(Acc memory acc, Packed calldata packed, uint256 j) private pure {
-        uint256[] memory values = acc.values;
-        uint256 v = values.length;
+    function _accumulate(uint256[] memory raw, bytes calldata col, bool yuma3, uint256 incentive) private pure {
+        uint256 v = raw.length;
+        if (!yuma3) {
+            for (uint256 i; i < v; ++i) raw[i] += YumaMath.mulQ(EpochMath.q(col, i), incentive);
+            return;
+        }
         uint256 colSum;
-        for (uint256 i; i < v; ++i) {
-            values[i] = EpochMath.q(packed.bonds, j * v + i);
-            colSum += values[i];
-        }
-        (uint256 rank, bytes20 h) = EpochMath.column(packed.columns, j);
-        if (EpochMath.bondsHash(values) != h) revert EpochRefereeInputsMismatch();
-        uint256 incentive = acc.rankSum == 0 ? 0 : YumaMath.divQ(rank, acc.rankSum);
-        for (uint256 i; i < v; ++i) {
-            if (!acc.yuma3) acc.raw[i] += YumaMath.mulQ(values[i], incentive);
-            else if (colSum != 0) acc.raw[i] += YumaMath.mulQ(YumaMath.divQ(values[i], colSum), incentive);
-        }
+        for (uint256 i; i < v; ++i) colSum += EpochMath.q(col, i);
+        if (colSum == 0) return;
+        for (uint256 i; i < v; ++i) raw[i] += YumaMath.mulQ(YumaMath.divQ(EpochMath.q(col, i), colSum), incentive);
+    }
+
+    /// @dev Validator `i`'s row-normalized weight on uid `j`.
+    function _normalizedWeight(
+        uint256 netuid,
+        uint64 snapshot,
+        bytes calldata inputs,
+        uint256 i,
+        bytes calldata row,
+        uint256 j
+    ) private view returns (uint256) {
+        (uint16 uid,, uint256 sum) = EpochMath.input(inputs, i);
+        uint256 commitBlock = _checkRow(netuid, snapshot, uid, row, i);
+        uint256 x = _maskedWeight(netuid, snapshot, uid, row, commitBlock, j);
+        return sum == 0 ? 0 : YumaMath.divQ(x, sum);
     }
 
     /// @dev Checks `row` is what validator `uid` revealed by the snapshot (empty if nothing); returns its commit block.
-    function _checkRow(Context calldata ctx, uint16 uid, bytes calldata row, uint256 index)
+    function _checkRow(uint256 netuid, uint64 snapshot, uint16 uid, bytes calldata row, uint256 index)
         private
         view
         returns (uint256)
     {
-        (address hotkey,) = _registry.neuronAt(ctx.netuid, uid, ctx.snapshotBlock);
-        Weights.Row memory stored =
-            hotkey == address(0) ? Weights.Row(0, 0, 0) : _weights.rowAt(ctx.netuid, hotkey, ctx.snapshotBlock);
+        (address hotkey,) = _registry.neuronAt(netuid, uid, snapshot);
+        Weights.Row memory stored = hotkey == address(0) ? Weights.Row(0, 0, 0) : _weights.rowAt(netuid, hotkey, snapshot);
         bool matches = stored.hash == bytes32(0) ? row.length == 0 : keccak256(row) == stored.hash;
         if (!matches) revert EpochRefereeBadWeightsRow(index);
         return stored.commitBlock;
@@ -191,46 +182,68 @@ contract EpochReferee {
 
     /// @dev Validator `uid`'s weight on uid `j`, masked: self, empty at the snapshot, or registered at or after the
     /// commit (the weight was set before that neuron existed).
-    function _maskedWeight(Context calldata ctx, uint16 uid, bytes calldata row, uint256 commitBlock, uint256 j)
-        private
-        view
-        returns (uint256)
-    {
+    function _maskedWeight(
+        uint256 netuid,
+        uint64 snapshot,
+        uint16 uid,
+        bytes calldata row,
+        uint256 commitBlock,
+        uint256 j
+    ) private view returns (uint256) {
         if (j == uid) return 0;
         uint256 x = EpochMath.u16At(row, j);
         if (x == 0) return 0;
-        (address hotkey, uint256 registeredAt) = _registry.neuronAt(ctx.netuid, uint16(j), ctx.snapshotBlock);
+        (address hotkey, uint256 registeredAt) = _registry.neuronAt(netuid, uint16(j), snapshot);
         if (hotkey == address(0) || registeredAt >= commitBlock) return 0;
         return x;
     }
 
     /// @dev The old bonds column of `c.uid` for this epoch's validators, from the previous epoch's column (checked
-    /// against its root): zero for a first epoch, a uid that (re)registered since, or a validator new to the set.
-    function _oldBonds(Context calldata ctx, uint16[] calldata validators, EpochMath.ColumnEvidence calldata c)
+    /// against its header): zero for a first epoch, a uid that (re)registered since, or a validator new to the set.
+    function _oldBonds(
+        uint256 netuid,
+        uint64 snapshot,
+        bytes32 prevHeaderHash,
+        bytes calldata inputs,
+        EpochMath.ColumnEvidence calldata c
+    ) private view returns (uint256[] memory old) {
+        uint256 v = inputs.length / EpochMath.INPUT_BYTES;
+        old = new uint256[](v);
+        if (prevHeaderHash == bytes32(0) || !_prevColumnApplies(netuid, snapshot, prevHeaderHash, c)) return old;
+        uint64 prevSnapshot = c.prevHeader.snapshotBlock;
+        for (uint256 i; i < v; ++i) {
+            (uint16 uid,,) = EpochMath.input(inputs, i);
+            (, uint256 since) = _registry.neuronAt(netuid, uid, snapshot);
+            if (since <= prevSnapshot) old[i] = _prevValue(c, uid);
+        }
+    }
+
+    /// @dev Checks the previous epoch's evidence; false when the miner's column starts afresh (a new uid, or one
+    /// whose neuron registered after the previous snapshot).
+    function _prevColumnApplies(uint256 netuid, uint64 snapshot, bytes32 prevHeaderHash, EpochMath.ColumnEvidence calldata c)
         private
         view
-        returns (uint256[] memory old)
+        returns (bool)
     {
-        old = new uint256[](validators.length);
-        if (!ctx.hasPrev) return old;
-        if (keccak256(abi.encode(c.prevValidators)) != ctx.prevValidatorsHash) revert EpochRefereePrevMismatch();
-        if (c.prevBonds.length != c.prevValidators.length * EpochMath.Q_BYTES) revert EpochRefereePrevMismatch();
-        if (c.uid >= ctx.prevNeurons) return old;
-        uint256[] memory prevColumn = new uint256[](c.prevValidators.length);
-        for (uint256 k; k < prevColumn.length; ++k) prevColumn[k] = EpochMath.q(c.prevBonds, k);
-        bytes32 prevLeaf = EpochMath.leaf(c.uid, c.prevRank, EpochMath.bondsHash(prevColumn));
-        if (!MerkleProof.verifyCalldata(c.prevProof, ctx.prevColumnsRoot, prevLeaf)) revert EpochRefereePrevMismatch();
-        (address miner, uint256 minerSince) = _registry.neuronAt(ctx.netuid, c.uid, ctx.snapshotBlock);
-        if (miner == address(0) || minerSince > ctx.prevSnapshotBlock) return old;
-        for (uint256 i; i < validators.length; ++i) {
-            (, uint256 since) = _registry.neuronAt(ctx.netuid, validators[i], ctx.snapshotBlock);
-            if (since > ctx.prevSnapshotBlock) continue;
-            for (uint256 k; k < c.prevValidators.length; ++k) {
-                if (c.prevValidators[k] == validators[i]) {
-                    old[i] = prevColumn[k];
-                    break;
-                }
-            }
+        EpochMath.Header calldata prev = c.prevHeader;
+        if (EpochMath.headerHash(prev) != prevHeaderHash || keccak256(c.prevInputs) != prev.inputsHash) {
+            revert EpochRefereePrevMismatch();
         }
+        if (c.uid >= prev.neurons) return false;
+        if (c.prevBonds.length != uint256(prev.validatorCount) * EpochMath.Q_BYTES) revert EpochRefereePrevMismatch();
+        bytes32 prevLeaf = EpochMath.leaf(c.uid, c.prevRank, bytes16(keccak256(c.prevBonds)));
+        if (!MerkleProof.verifyCalldata(c.prevProof, prev.columnsRoot, prevLeaf)) revert EpochRefereePrevMismatch();
+        (address miner, uint256 minerSince) = _registry.neuronAt(netuid, c.uid, snapshot);
+        return miner != address(0) && minerSince <= prev.snapshotBlock;
+    }
+
+    /// @dev Validator `uid`'s bond in the previous epoch's column (zero if it was not a validator then).
+    function _prevValue(EpochMath.ColumnEvidence calldata c, uint16 uid) private pure returns (uint256) {
+        uint256 count = c.prevInputs.length / EpochMath.INPUT_BYTES;
+        for (uint256 k; k < count; ++k) {
+            (uint16 prevUid,,) = EpochMath.input(c.prevInputs, k);
+            if (prevUid == uid) return EpochMath.q(c.prevBonds, k);
+        }
+        return 0;
     }
 }

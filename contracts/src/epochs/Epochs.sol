@@ -13,13 +13,13 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 /**
  * @title Epochs
  * @notice Optimistic settlement of Yuma epochs that nobody has to trust. Every tempo of a subnet, any node that has
- * deposited a bond proposes the epoch's result: the validator set with their stakes and row sums, every miner's rank
- * and new bonds column (packed in calldata, Merkle-rooted on chain) and the validators' dividends. During the
- * challenge window anyone can dispute one part; the contract recomputes just that part from the chain's own records
- * (stake checkpoints, revealed weights, who held each uid) with the same fixed-point arithmetic as the SDK, and a
- * wrong proposal loses its bond (half to the challenger, half burned). After the window the epoch is final: the
- * subnet's emission is split owner 18% / miners 41% by incentive / validators 41% by dividends, and each is claimed
- * (minted) once. docs/epochs.md has the protocol and the cost of each step.
+ * deposited a bond proposes the epoch's result in calldata: the validators with their stakes and row sums, every
+ * miner's rank and new bonds hash, the Merkle root over those columns, the dividends and the prune order. Only the
+ * hash of the proposal's header is stored. During the challenge window anyone can dispute one part; the referee
+ * recomputes just that part from the chain's own records (who held each uid, stake checkpoints, revealed weights) with
+ * the same fixed-point arithmetic as the SDK, and a wrong proposal loses its bond: half to the challenger, half
+ * burned. After the window the epoch is final: the subnet's emission is split owner 18% / miners 41% by incentive /
+ * validators 41% by dividends, and each share is claimed (minted) once. docs/epochs.md has the protocol and costs.
  */
 contract Epochs is ReentrancyGuardTransient {
     /// @notice Emission split in basis points: subnet owner, miners (by incentive), validators (by dividends).
@@ -27,39 +27,29 @@ contract Epochs is ReentrancyGuardTransient {
     uint256 public constant MINERS_BPS = 4100;
     uint256 public constant VALIDATORS_BPS = 4100;
 
-    enum Status {
-        None,
-        Proposed,
-        Final
-    }
-
-    /// @notice A proposed or final epoch of a subnet.
-    struct Epoch {
-        Status status;
-        address proposer;
-        uint64 snapshotBlock;
-        uint64 prevSnapshotBlock;
-        uint64 proposedAtBlock;
-        uint16 neurons;
-        uint16 validatorCount;
-        bytes32 validatorsHash;
-        bytes32 inputsHash;
-        bytes32 columnsRoot;
-        bytes32 dividendsHash;
-        bytes32 pruneHash;
-        uint256 rankSum;
-        uint256 emission;
-        EpochMath.Params params;
-    }
-
-    /// @notice What a proposal states.
+    /// @notice A proposal: packed inputs, columns and dividends (see {EpochMath}), the columns' Merkle root and rank
+    /// sum, and the prune order (packed u16 uids).
     struct Proposal {
-        uint16[] validators;
-        uint256[] stakes;
-        uint256[] rowSums;
+        bytes inputs;
         bytes columns;
         bytes dividends;
-        uint16[] pruneOrder;
+        bytes32 columnsRoot;
+        uint256 rankSum;
+        bytes pruneOrder;
+    }
+
+    /// @dev Per subnet, one slot that is rewritten rather than cleared (cheaper): the pending proposal's proposer,
+    /// block and epoch (`epoch != nextEpoch` means none is pending).
+    struct Pending {
+        address proposer;
+        uint48 proposedAtBlock;
+        uint48 epoch;
+    }
+
+    /// @dev Per subnet: the next epoch to settle and the snapshot block of the last one settled.
+    struct Progress {
+        uint64 nextEpoch;
+        uint64 lastSnapshotBlock;
     }
 
     MycelToken private immutable _token;
@@ -70,45 +60,42 @@ contract Epochs is ReentrancyGuardTransient {
     uint256 private immutable _bond;
     uint64 private immutable _challengeBlocks;
 
-    mapping(uint256 netuid => mapping(uint256 epoch => Epoch)) private _epochs;
-    mapping(uint256 netuid => uint256) private _nextEpoch;
+    mapping(uint256 netuid => mapping(uint256 epoch => bytes32)) private _headers;
+    mapping(uint256 netuid => Progress) private _progress;
+    mapping(uint256 netuid => Pending) private _pending;
     mapping(address proposer => uint256) private _bonds;
-    mapping(address proposer => uint256) private _lockedBonds;
     mapping(uint256 netuid => mapping(uint256 epoch => mapping(uint256 word => uint256))) private _claimed;
 
     event BondDeposited(address indexed proposer, uint256 amount);
     event BondWithdrawn(address indexed proposer, uint256 amount);
-    /// @notice Emitted with everything a proposal states, so anyone can check it.
-    event EpochProposed(
-        uint256 indexed netuid, uint256 indexed epoch, address indexed proposer, uint64 snapshotBlock, Proposal proposal
-    );
-    /// @notice Emitted when a dispute proved the proposal of `epoch` wrong in `part` (at `index`).
+    /// @notice Emitted with the header every later call restates; the proposal itself is the transaction's calldata.
+    event EpochProposed(uint256 indexed netuid, uint256 indexed epoch, address indexed proposer, EpochMath.Header header);
+    /// @notice Emitted when a dispute proved the pending proposal wrong in `part` (at `index`).
     event EpochDisputed(
         uint256 indexed netuid, uint256 indexed epoch, address indexed challenger, string part, uint256 index
     );
-    event EpochFinalized(uint256 indexed netuid, uint256 indexed epoch, uint256 emission);
+    /// @notice Emitted when an epoch became final; its emission is {emissionOf}.
+    event EpochFinalized(uint256 indexed netuid, uint256 indexed epoch);
     /// @notice Emitted when `account` was paid `amount` for `role` (0 owner, 1 miner, 2 validator) of `uid`.
     event EmissionClaimed(
         uint256 indexed netuid, uint256 indexed epoch, uint8 role, uint256 uid, address account, uint256 amount
     );
 
-    error EpochsUnknownSubnet(uint256 netuid);
     error EpochsTooEarly(uint256 netuid, uint256 epoch, uint64 snapshotBlock);
     error EpochsAlreadyProposed(uint256 netuid, uint256 epoch);
     error EpochsInsufficientBond(address proposer, uint256 available, uint256 required);
-    error EpochsMalformedProposal(string reason);
+    error EpochsMalformedProposal(string field);
     error EpochsNotProposed(uint256 netuid, uint256 epoch);
     error EpochsChallengeWindowOpen(uint256 netuid, uint256 epoch, uint64 endsAtBlock);
     error EpochsChallengeWindowClosed(uint256 netuid, uint256 epoch);
     error EpochsNotFinal(uint256 netuid, uint256 epoch);
+    error EpochsHeaderMismatch();
     error EpochsInputsMismatch();
     error EpochsBadProof();
-    error EpochsBadWeightsRow(uint256 index);
     /// @dev The recomputed part equals what was proposed: the dispute is wrong.
     error EpochsProposalCorrect(string part, uint256 index);
     error EpochsAlreadyClaimed(uint256 netuid, uint256 epoch, uint8 role, uint256 uid);
     error EpochsNothingToClaim();
-    error EpochsBondLocked(uint256 locked);
 
     constructor(
         MycelToken token,
@@ -139,10 +126,10 @@ contract Epochs is ReentrancyGuardTransient {
         _token.transferFrom(msg.sender, address(this), amount);
     }
 
-    /// @notice Withdraws the caller's bond not locked by pending proposals. Emits {BondWithdrawn}.
+    /// @notice Withdraws `amount` of the caller's free bond (a pending proposal holds one bond back). Emits
+    /// {BondWithdrawn}.
     function withdrawBond(uint256 amount) external nonReentrant {
-        uint256 free = _bonds[msg.sender] - _lockedBonds[msg.sender];
-        if (amount > free) revert EpochsBondLocked(_lockedBonds[msg.sender]);
+        if (amount > _bonds[msg.sender]) revert EpochsInsufficientBond(msg.sender, _bonds[msg.sender], amount);
         _bonds[msg.sender] -= amount;
         emit BondWithdrawn(msg.sender, amount);
         _token.transfer(msg.sender, amount);
@@ -152,58 +139,67 @@ contract Epochs is ReentrancyGuardTransient {
     // Propose and finalize
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @notice The next epoch of `netuid` to settle and its snapshot block.
+    /// @notice The next epoch of `netuid` to settle and its snapshot block (one tempo after the previous one).
     function nextEpoch(uint256 netuid) public view returns (uint256 epoch, uint64 snapshotBlock) {
-        epoch = _nextEpoch[netuid];
-        uint64 previous = epoch == 0 ? _registry.getSubnet(netuid).createdAtBlock : _epochs[netuid][epoch - 1].snapshotBlock;
-        snapshotBlock = previous + _registry.getSubnetParams(netuid).tempo;
+        Progress memory progress = _progress[netuid];
+        epoch = progress.nextEpoch;
+        (, uint64 created,) = _registry.subnetShape(netuid);
+        snapshotBlock = (epoch == 0 ? created : progress.lastSnapshotBlock) + _registry.getSubnetParams(netuid).tempo;
     }
 
     /**
      * @notice Proposes the result of the next epoch of `netuid`, locking the caller's bond until it is final.
-     * Requirements: the snapshot block has passed; no pending proposal; the caller's free bond covers
-     * {proposerBond}; the proposal is well formed (validators strictly increasing uids, one stake, row sum and
-     * dividend per validator, one column per uid).
+     * Requirements: the snapshot block has passed; no pending proposal; the caller's free bond covers the proposer
+     * bond; the proposal is well formed (validators in strictly increasing uid order, at most `maxValidators`, one
+     * dividend per validator, one column per uid, at most 16 uids in the prune order).
      * Emits {EpochProposed}.
      */
     function propose(uint256 netuid, Proposal calldata p) external {
-        (uint256 epoch, uint64 snapshot) = nextEpoch(netuid);
-        if (block.number <= snapshot) revert EpochsTooEarly(netuid, epoch, snapshot);
-        Epoch storage e = _epochs[netuid][epoch];
-        if (e.status != Status.None) revert EpochsAlreadyProposed(netuid, epoch);
-        if (_bonds[msg.sender] - _lockedBonds[msg.sender] < _bond) {
-            revert EpochsInsufficientBond(msg.sender, _bonds[msg.sender] - _lockedBonds[msg.sender], _bond);
-        }
-        uint256 v = p.validators.length;
-        uint256 n = _registry.getSubnet(netuid).nextUid;
+        Progress memory progress = _progress[netuid];
+        uint256 epoch = progress.nextEpoch;
+        (uint16 n, uint64 created,) = _registry.subnetShape(netuid);
         SubnetRegistry.SubnetParams memory sp = _registry.getSubnetParams(netuid);
-        if (v > sp.maxValidators) revert EpochsMalformedProposal("validators");
-        if (p.stakes.length != v || p.rowSums.length != v) revert EpochsMalformedProposal("inputs");
+        uint64 prevSnapshot = epoch == 0 ? created : progress.lastSnapshotBlock;
+        uint64 snapshot = prevSnapshot + sp.tempo;
+        if (block.number <= snapshot) revert EpochsTooEarly(netuid, epoch, snapshot);
+        if (_headers[netuid][epoch] != bytes32(0)) revert EpochsAlreadyProposed(netuid, epoch);
+        if (_bonds[msg.sender] < _bond) revert EpochsInsufficientBond(msg.sender, _bonds[msg.sender], _bond);
+
+        EpochMath.Header memory h = _header(sp, n, p);
+        h.snapshotBlock = snapshot;
+        h.prevSnapshotBlock = prevSnapshot;
+        _bonds[msg.sender] -= _bond;
+        _pending[netuid] = Pending(msg.sender, uint48(block.number), uint48(epoch));
+        _headers[netuid][epoch] = keccak256(abi.encode(h));
+        emit EpochProposed(netuid, epoch, msg.sender, h);
+    }
+
+    function _header(SubnetRegistry.SubnetParams memory sp, uint256 n, Proposal calldata p)
+        private
+        pure
+        returns (EpochMath.Header memory h)
+    {
+        uint256 v = p.inputs.length / EpochMath.INPUT_BYTES;
+        if (p.inputs.length % EpochMath.INPUT_BYTES != 0 || v > sp.maxValidators) revert EpochsMalformedProposal("inputs");
         if (p.dividends.length != v * EpochMath.Q_BYTES) revert EpochsMalformedProposal("dividends");
         if (p.columns.length != n * EpochMath.COLUMN_BYTES) revert EpochsMalformedProposal("columns");
-        if (p.pruneOrder.length > _registry.MAX_PRUNE_ORDER()) revert EpochsMalformedProposal("pruneOrder");
+        if (p.pruneOrder.length > 32 || p.pruneOrder.length % 2 != 0) revert EpochsMalformedProposal("pruneOrder");
+        uint256 last;
         for (uint256 i; i < v; ++i) {
-            if (p.validators[i] >= n || (i > 0 && p.validators[i] <= p.validators[i - 1])) {
-                revert EpochsMalformedProposal("validators");
-            }
+            (uint16 uid,,) = EpochMath.input(p.inputs, i);
+            if (uid >= n || (i > 0 && uid <= last)) revert EpochsMalformedProposal("inputs");
+            last = uid;
         }
-        (bytes32 root, uint256 rankSum) = EpochMath.columnsRoot(p.columns);
-
-        _lockedBonds[msg.sender] += _bond;
-        e.status = Status.Proposed;
-        e.proposer = msg.sender;
-        e.snapshotBlock = snapshot;
-        e.prevSnapshotBlock = epoch == 0 ? 0 : _epochs[netuid][epoch - 1].snapshotBlock;
-        e.proposedAtBlock = uint64(block.number);
-        e.neurons = uint16(n);
-        e.validatorCount = uint16(v);
-        e.validatorsHash = keccak256(abi.encode(p.validators));
-        e.inputsHash = keccak256(abi.encode(p.stakes, p.rowSums));
-        e.columnsRoot = root;
-        e.dividendsHash = keccak256(p.dividends);
-        e.pruneHash = keccak256(abi.encode(p.pruneOrder));
-        e.rankSum = rankSum;
-        e.params = EpochMath.Params({
+        h.neurons = uint16(n);
+        h.validatorCount = uint16(v);
+        h.rankSum = p.rankSum;
+        h.inputsHash = keccak256(p.inputs);
+        h.columnsHash = keccak256(p.columns);
+        h.columnsRoot = p.columnsRoot;
+        h.dividendsHash = keccak256(p.dividends);
+        h.pruneHash = keccak256(p.pruneOrder);
+        h.permitsHash = keccak256(abi.encode(EpochMath.permitsOf(p.inputs, n)));
+        h.params = EpochMath.Params({
             kappa: (uint256(sp.kappa) << 32) / 65_535,
             bondsPenalty: (uint256(sp.bondsPenalty) << 32) / 65_535,
             alpha: YumaMath.ONE - (uint256(sp.bondsMovingAverage) << 32) / 1_000_000,
@@ -213,39 +209,42 @@ contract Epochs is ReentrancyGuardTransient {
             alphaHigh: (uint256(sp.alphaHigh) << 32) / 65_535,
             steepness: sp.alphaSigmoidSteepness
         });
-        emit EpochProposed(netuid, epoch, msg.sender, snapshot, p);
     }
 
     /**
-     * @notice Makes the pending epoch of `netuid` final once its challenge window has passed: fixes its emission,
-     * unlocks the proposer's bond, and records validator permits and the prune order in the registry.
-     * @param validators The proposal's validators (checked against its hash).
-     * @param pruneOrder The proposal's prune order (checked against its hash).
+     * @notice Makes the pending epoch of `netuid` final once its challenge window has passed: unlocks the proposer's
+     * bond and records the validator permits (`permits`, a bitmap over uids) and the prune order in the registry.
      * Emits {EpochFinalized}.
      */
-    function finalize(uint256 netuid, uint16[] calldata validators, uint16[] calldata pruneOrder) external {
-        uint256 epoch = _nextEpoch[netuid];
-        Epoch storage e = _epochs[netuid][epoch];
-        if (e.status != Status.Proposed) revert EpochsNotProposed(netuid, epoch);
-        uint64 ends = e.proposedAtBlock + _challengeBlocks;
+    function finalize(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        uint256[] calldata permits,
+        bytes calldata pruneOrder
+    ) external {
+        (uint256 epoch, Pending memory pending) = _pendingOf(netuid, h);
+        uint64 ends = pending.proposedAtBlock + _challengeBlocks;
         if (block.number <= ends) revert EpochsChallengeWindowOpen(netuid, epoch, ends);
-        if (keccak256(abi.encode(validators)) != e.validatorsHash) revert EpochsInputsMismatch();
-        if (keccak256(abi.encode(pruneOrder)) != e.pruneHash) revert EpochsInputsMismatch();
-
-        uint256 total = _staking.totalStakeAt(e.snapshotBlock);
-        uint256 blocks = e.snapshotBlock - (epoch == 0 ? _registry.getSubnet(netuid).createdAtBlock : e.prevSnapshotBlock);
-        e.emission = total == 0 ? 0 : (_emissionPerBlock * blocks * _staking.subnetStakeAt(netuid, e.snapshotBlock)) / total;
-        e.status = Status.Final;
-        _nextEpoch[netuid] = epoch + 1;
-        _lockedBonds[e.proposer] -= _bond;
-
-        uint256 words = (uint256(e.neurons) + 255) / 256;
-        uint256[] memory permits = new uint256[](words == 0 ? 1 : words);
-        for (uint256 i; i < validators.length; ++i) {
-            permits[validators[i] >> 8] |= 1 << (validators[i] & 255);
+        if (keccak256(abi.encode(permits)) != h.permitsHash || keccak256(pruneOrder) != h.pruneHash) {
+            revert EpochsInputsMismatch();
         }
-        emit EpochFinalized(netuid, epoch, e.emission);
-        _registry.applyEpoch(netuid, e.snapshotBlock, permits, pruneOrder);
+        _progress[netuid] = Progress(uint64(epoch + 1), h.snapshotBlock);
+        _bonds[pending.proposer] += _bond;
+        emit EpochFinalized(netuid, epoch);
+        uint16[] memory order = new uint16[](pruneOrder.length / 2);
+        for (uint256 k; k < order.length; ++k) order[k] = uint16(EpochMath.u16At(pruneOrder, k));
+        _registry.applyEpoch(netuid, h.snapshotBlock, permits, order);
+    }
+
+    /**
+     * @notice The emission of an epoch: `emissionPerBlock` for each of its blocks, times the subnet's share of all
+     * stake at its snapshot (so creating subnets earns nothing without stake).
+     */
+    function emissionOf(uint256 netuid, EpochMath.Header calldata h) public view returns (uint256) {
+        uint256 total = _staking.totalStakeAt(h.snapshotBlock);
+        if (total == 0) return 0;
+        uint256 blocks = h.snapshotBlock - h.prevSnapshotBlock;
+        return (_emissionPerBlock * blocks * _staking.subnetStakeAt(netuid, h.snapshotBlock)) / total;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -253,52 +252,53 @@ contract Epochs is ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------------
 
     /**
-     * @notice Pays miner `uid` its share of a final epoch's miner emission: 41% x rank / (sum of ranks), minted to
-     * the hotkey that held the uid at the snapshot.
-     * Requirements: the epoch is final; the column leaf and proof match its root; not claimed before.
+     * @notice Pays miner `uid` its share of a final epoch's miner emission (41% x rank / rank sum), minted to the
+     * hotkey that held the uid at the snapshot.
+     * Requirements: the epoch is final; the header and the column leaf match; not claimed before.
      * Emits {EmissionClaimed}.
      */
     function claimMiner(
         uint256 netuid,
         uint256 epoch,
+        EpochMath.Header calldata h,
         uint16 uid,
         uint256 rank,
-        bytes20 bondsColumnHash,
+        bytes16 bondsHash,
         bytes32[] calldata proof
     ) external nonReentrant returns (uint256 amount) {
-        Epoch storage e = _final(netuid, epoch);
-        if (!MerkleProof.verifyCalldata(proof, e.columnsRoot, EpochMath.leaf(uid, rank, bondsColumnHash))) {
+        _finalRecord(netuid, epoch, h);
+        if (!MerkleProof.verifyCalldata(proof, h.columnsRoot, EpochMath.leaf(uid, rank, bondsHash))) {
             revert EpochsBadProof();
         }
         _markClaimed(netuid, epoch, 1, uid);
-        if (e.rankSum == 0) revert EpochsNothingToClaim();
-        amount = (e.emission * MINERS_BPS / 10_000) * rank / e.rankSum;
-        (address hotkey,) = _registry.neuronAt(netuid, uid, e.snapshotBlock);
+        if (h.rankSum == 0 || rank == 0) revert EpochsNothingToClaim();
+        amount = (emissionOf(netuid, h) * MINERS_BPS / 10_000) * rank / h.rankSum;
+        (address hotkey,) = _registry.neuronAt(netuid, uid, h.snapshotBlock);
         emit EmissionClaimed(netuid, epoch, 1, uid, hotkey, amount);
         if (amount > 0) _token.mint(hotkey, amount);
     }
 
     /**
-     * @notice Pays validator number `index` of a final epoch its dividends: 41% x its dividend share, through
+     * @notice Pays validator number `index` of a final epoch its dividends (41% x its dividend share) through
      * {Staking-distribute}, so its delegate take and its stakers' shares apply.
      * Emits {EmissionClaimed}.
      */
     function claimValidator(
         uint256 netuid,
         uint256 epoch,
+        EpochMath.Header calldata h,
         uint256 index,
-        uint16[] calldata validators,
+        bytes calldata inputs,
         bytes calldata dividends
     ) external nonReentrant returns (uint256 amount) {
-        Epoch storage e = _final(netuid, epoch);
-        if (keccak256(abi.encode(validators)) != e.validatorsHash || keccak256(dividends) != e.dividendsHash) {
-            revert EpochsInputsMismatch();
-        }
-        uint16 uid = validators[index];
+        _finalRecord(netuid, epoch, h);
+        if (keccak256(inputs) != h.inputsHash || keccak256(dividends) != h.dividendsHash) revert EpochsInputsMismatch();
+        if (index >= h.validatorCount) revert EpochsNothingToClaim();
+        (uint16 uid,,) = EpochMath.input(inputs, index);
         _markClaimed(netuid, epoch, 2, uid);
-        amount = YumaMath.mulQ(e.emission * VALIDATORS_BPS / 10_000, EpochMath.q(dividends, index));
+        amount = YumaMath.mulQ(emissionOf(netuid, h) * VALIDATORS_BPS / 10_000, EpochMath.q(dividends, index));
         if (amount == 0) revert EpochsNothingToClaim();
-        (address hotkey,) = _registry.neuronAt(netuid, uid, e.snapshotBlock);
+        (address hotkey,) = _registry.neuronAt(netuid, uid, h.snapshotBlock);
         emit EmissionClaimed(netuid, epoch, 2, uid, hotkey, amount);
         _token.mint(address(this), amount);
         _token.approve(address(_staking), amount);
@@ -306,123 +306,153 @@ contract Epochs is ReentrancyGuardTransient {
     }
 
     /// @notice Pays the subnet owner its 18% of a final epoch. Emits {EmissionClaimed}.
-    function claimOwner(uint256 netuid, uint256 epoch) external nonReentrant returns (uint256 amount) {
-        Epoch storage e = _final(netuid, epoch);
+    function claimOwner(uint256 netuid, uint256 epoch, EpochMath.Header calldata h)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        _finalRecord(netuid, epoch, h);
         _markClaimed(netuid, epoch, 0, 0);
-        amount = e.emission * OWNER_BPS / 10_000;
+        amount = emissionOf(netuid, h) * OWNER_BPS / 10_000;
         address owner = _registry.getSubnet(netuid).owner;
         emit EmissionClaimed(netuid, epoch, 0, 0, owner, amount);
         if (amount > 0) _token.mint(owner, amount);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Disputes: each recomputes one part; a mismatch slashes the proposer and reopens the epoch.
+    // Disputes: each recomputes one part of the pending proposal; a mismatch slashes the proposer.
     // ---------------------------------------------------------------------------------------------------------------
 
-    /**
-     * @notice Disputes the stake stated for validator `index`: its stake at the snapshot if its weights were revealed
-     * within the activity cutoff, else zero.
-     */
-    function disputeStake(uint256 netuid, EpochMath.Inputs calldata inputs, uint256 index) external {
-        Epoch storage e = _pending(netuid);
-        _checkInputs(e, inputs);
-        uint256 stake = _referee.activeStake(netuid, inputs.validators[index], e.snapshotBlock);
-        if (stake == inputs.stakes[index]) revert EpochsProposalCorrect("stake", index);
-        _slash(netuid, e, "stake", index);
+    /// @notice Disputes the columns' Merkle root or rank sum: recomputed from the proposal's packed columns.
+    function disputeRoot(uint256 netuid, EpochMath.Header calldata h, bytes calldata columns) external {
+        _open(netuid, h);
+        if (keccak256(columns) != h.columnsHash) revert EpochsInputsMismatch();
+        (bytes32 root, uint256 rankSum) = EpochMath.columnsRoot(columns);
+        if (root == h.columnsRoot && rankSum == h.rankSum) revert EpochsProposalCorrect("root", 0);
+        _slash(netuid, "root", 0);
+    }
+
+    /// @notice Disputes the stake of validator `index`: its stake at the snapshot if its weights were revealed within
+    /// the activity cutoff, else zero.
+    function disputeStake(uint256 netuid, EpochMath.Header calldata h, bytes calldata inputs, uint256 index) external {
+        _pendingWithInputs(netuid, h, inputs);
+        (uint16 uid, uint256 stated,) = EpochMath.input(inputs, index);
+        if (index >= h.validatorCount || _referee.activeStake(netuid, uid, h.snapshotBlock) == stated) {
+            revert EpochsProposalCorrect("stake", index);
+        }
+        _slash(netuid, "stake", index);
     }
 
     /**
-     * @notice Disputes the validator set: `index` names a validator without stake at the snapshot, or
-     * `omitted` (when `index` is out of range) a neuron with stake that belongs in the top `maxValidators`.
+     * @notice Disputes the validator set: validator `index` had no stake at the snapshot or, when `index` is out of
+     * range, the neuron `omitted` belongs in the set (stake, and room or more stake than the weakest member).
      */
-    function disputeValidators(uint256 netuid, uint16[] calldata validators, uint256 index, uint16 omitted) external {
-        Epoch storage e = _pending(netuid);
-        if (keccak256(abi.encode(validators)) != e.validatorsHash) revert EpochsInputsMismatch();
-        bool wrong = index < validators.length
-            ? _referee.stakeAt(netuid, validators[index], e.snapshotBlock) == 0
-            : omitted < e.neurons
-                && _referee.belongsInSet(netuid, validators, omitted, e.snapshotBlock, _registry.getSubnetParams(netuid).maxValidators);
-        uint256 at = index < validators.length ? index : omitted;
+    function disputeValidators(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
+        uint256 index,
+        uint16 omitted
+    ) external {
+        _pendingWithInputs(netuid, h, inputs);
+        bool wrong;
+        uint256 at = index;
+        if (index < h.validatorCount) {
+            (uint16 uid,,) = EpochMath.input(inputs, index);
+            wrong = _referee.stakeAt(netuid, uid, h.snapshotBlock) == 0;
+        } else {
+            at = omitted;
+            uint256 maxValidators = _registry.getSubnetParams(netuid).maxValidators;
+            wrong = omitted < h.neurons
+                && _referee.belongsInSet(netuid, EpochMath.uidsOf(inputs), omitted, h.snapshotBlock, maxValidators);
+        }
         if (!wrong) revert EpochsProposalCorrect("validators", at);
-        _slash(netuid, e, "validators", at);
+        _slash(netuid, "validators", at);
+    }
+
+    /// @notice Disputes the row sum of validator `index`: its revealed weights summed after masking.
+    function disputeRowSum(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
+        uint256 index,
+        bytes calldata row
+    ) external {
+        _pendingWithInputs(netuid, h, inputs);
+        (uint16 uid,, uint256 stated) = EpochMath.input(inputs, index);
+        if (index >= h.validatorCount || _referee.rowSum(netuid, h, uid, row) == stated) {
+            revert EpochsProposalCorrect("rowSum", index);
+        }
+        _slash(netuid, "rowSum", index);
     }
 
     /**
-     * @notice Disputes the row sum stated for validator `index`: the sum of its revealed weights after masking
-     * (self-weight, empty uids, and uids registered at or after its commit).
+     * @notice Disputes one miner's column (its leaf under the columns root): the referee recomputes its rank and new
+     * bonds from the validators' revealed weights, the stated stakes and row sums, and the previous epoch's bonds.
      */
-    function disputeRowSum(uint256 netuid, EpochMath.Inputs calldata inputs, uint256 index, bytes calldata row) external {
-        Epoch storage e = _pending(netuid);
-        _checkInputs(e, inputs);
-        uint256 sum = _referee.rowSum(_context(netuid, e), inputs.validators[index], row);
-        if (sum == inputs.rowSums[index]) revert EpochsProposalCorrect("rowSum", index);
-        _slash(netuid, e, "rowSum", index);
-    }
-
-    /**
-     * @notice Disputes one miner's column: the contract recomputes its consensus, rank and new bonds from the
-     * validators' revealed weights, the stated stakes and row sums, and the previous epoch's bonds column.
-     */
-    function disputeColumn(uint256 netuid, EpochMath.Inputs calldata inputs, EpochMath.ColumnEvidence calldata c)
-        external
-    {
-        Epoch storage e = _pending(netuid);
-        _checkInputs(e, inputs);
-        if (!MerkleProof.verifyCalldata(c.proof, e.columnsRoot, EpochMath.leaf(c.uid, c.rank, c.bondsColumnHash))) {
+    function disputeColumn(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
+        EpochMath.ColumnEvidence calldata c
+    ) external {
+        uint256 epoch = _pendingWithInputs(netuid, h, inputs);
+        if (!MerkleProof.verifyCalldata(c.proof, h.columnsRoot, EpochMath.leaf(c.uid, c.rank, c.bondsHash))) {
             revert EpochsBadProof();
         }
-        (uint256 rank, bytes20 hash) = _referee.column(_context(netuid, e), inputs, c);
-        if (rank == c.rank && hash == c.bondsColumnHash) revert EpochsProposalCorrect("column", c.uid);
-        _slash(netuid, e, "column", c.uid);
+        bytes32 prevHash = epoch == 0 ? bytes32(0) : _headers[netuid][epoch - 1];
+        (uint256 rank, bytes16 hash) = _referee.column(netuid, h, prevHash, inputs, c);
+        if (rank == c.rank && hash == c.bondsHash) revert EpochsProposalCorrect("column", c.uid);
+        _slash(netuid, "column", c.uid);
     }
 
     /**
-     * @notice Disputes the dividends: the contract recomputes every validator's dividend from the stated stakes,
-     * ranks and new bonds columns (`bonds`: every column's packed values, column after column).
+     * @notice Disputes the dividends: the referee recomputes every validator's dividend from the stated stakes, the
+     * packed columns and every column's packed bonds (`bonds`, column after column).
      */
     function disputeDividends(
         uint256 netuid,
-        EpochMath.Inputs calldata inputs,
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
         bytes calldata columns,
         bytes calldata bonds,
         bytes calldata dividends
     ) external {
-        Epoch storage e = _pending(netuid);
-        _checkInputs(e, inputs);
-        if (keccak256(dividends) != e.dividendsHash) revert EpochsInputsMismatch();
-        (uint256[] memory d, bytes32 root) = _referee.dividends(e.params.yuma3, e.neurons, inputs, EpochReferee.Packed(columns, bonds));
-        if (root != e.columnsRoot) revert EpochsInputsMismatch();
+        _pendingWithInputs(netuid, h, inputs);
+        if (keccak256(columns) != h.columnsHash || keccak256(dividends) != h.dividendsHash) {
+            revert EpochsInputsMismatch();
+        }
+        uint256[] memory d = _referee.dividends(h, inputs, columns, bonds);
         for (uint256 i; i < d.length; ++i) {
             if (d[i] != EpochMath.q(dividends, i)) {
-                _slash(netuid, e, "dividends", i);
+                _slash(netuid, "dividends", i);
                 return;
             }
         }
         revert EpochsProposalCorrect("dividends", 0);
     }
 
-    function _context(uint256 netuid, Epoch storage e) private view returns (EpochReferee.Context memory ctx) {
-        uint256 epoch = _nextEpoch[netuid];
-        ctx.netuid = netuid;
-        ctx.snapshotBlock = e.snapshotBlock;
-        ctx.neurons = e.neurons;
-        ctx.params = e.params;
-        if (epoch > 0) {
-            Epoch storage prev = _epochs[netuid][epoch - 1];
-            ctx.hasPrev = true;
-            ctx.prevSnapshotBlock = prev.snapshotBlock;
-            ctx.prevNeurons = prev.neurons;
-            ctx.prevValidatorsHash = prev.validatorsHash;
-            ctx.prevColumnsRoot = prev.columnsRoot;
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------------------------
 
-    function getEpoch(uint256 netuid, uint256 epoch) external view returns (Epoch memory) {
-        return _epochs[netuid][epoch];
+    /**
+     * @notice The header hash of `epoch` of `netuid` (zero: not proposed), whether it is final, and for a pending
+     * epoch its proposer and proposal block.
+     */
+    function getEpoch(uint256 netuid, uint256 epoch)
+        external
+        view
+        returns (bytes32 headerHash, bool isFinal, address proposer, uint256 proposedAtBlock)
+    {
+        Pending memory pending = _pending[netuid];
+        bool isPending = pending.epoch == epoch && epoch == _progress[netuid].nextEpoch && _headers[netuid][epoch] != 0;
+        return (
+            _headers[netuid][epoch],
+            epoch < _progress[netuid].nextEpoch,
+            isPending ? pending.proposer : address(0),
+            isPending ? pending.proposedAtBlock : 0
+        );
     }
 
     function isClaimed(uint256 netuid, uint256 epoch, uint8 role, uint256 uid) public view returns (bool) {
@@ -430,8 +460,9 @@ contract Epochs is ReentrancyGuardTransient {
         return (_claimed[netuid][epoch][key >> 8] >> (key & 255)) & 1 == 1;
     }
 
-    function bondOf(address proposer) external view returns (uint256 deposited, uint256 locked) {
-        return (_bonds[proposer], _lockedBonds[proposer]);
+    /// @notice The bond `proposer` has free to propose with (a pending proposal holds one bond back).
+    function bondOf(address proposer) external view returns (uint256) {
+        return _bonds[proposer];
     }
 
     /// @notice The bond a proposal locks, the challenge window in blocks, and the emission per block.
@@ -443,16 +474,38 @@ contract Epochs is ReentrancyGuardTransient {
     // Internal
     // ---------------------------------------------------------------------------------------------------------------
 
-    function _pending(uint256 netuid) private view returns (Epoch storage e) {
-        uint256 epoch = _nextEpoch[netuid];
-        e = _epochs[netuid][epoch];
-        if (e.status != Status.Proposed) revert EpochsNotProposed(netuid, epoch);
-        if (block.number > e.proposedAtBlock + _challengeBlocks) revert EpochsChallengeWindowClosed(netuid, epoch);
+    /// @dev The pending epoch of `netuid` whose header is `h`.
+    function _pendingOf(uint256 netuid, EpochMath.Header calldata h)
+        private
+        view
+        returns (uint256 epoch, Pending memory pending)
+    {
+        epoch = _progress[netuid].nextEpoch;
+        pending = _pending[netuid];
+        bytes32 stored = _headers[netuid][epoch];
+        if (stored == bytes32(0) || pending.epoch != epoch) revert EpochsNotProposed(netuid, epoch);
+        if (keccak256(abi.encode(h)) != stored) revert EpochsHeaderMismatch();
     }
 
-    function _final(uint256 netuid, uint256 epoch) private view returns (Epoch storage e) {
-        e = _epochs[netuid][epoch];
-        if (e.status != Status.Final) revert EpochsNotFinal(netuid, epoch);
+    /// @dev Like {_pendingOf}, within the challenge window.
+    function _open(uint256 netuid, EpochMath.Header calldata h) private view returns (uint256 epoch) {
+        Pending memory pending;
+        (epoch, pending) = _pendingOf(netuid, h);
+        if (block.number > pending.proposedAtBlock + _challengeBlocks) revert EpochsChallengeWindowClosed(netuid, epoch);
+    }
+
+    function _pendingWithInputs(uint256 netuid, EpochMath.Header calldata h, bytes calldata inputs)
+        private
+        view
+        returns (uint256 epoch)
+    {
+        epoch = _open(netuid, h);
+        if (keccak256(inputs) != h.inputsHash) revert EpochsInputsMismatch();
+    }
+
+    function _finalRecord(uint256 netuid, uint256 epoch, EpochMath.Header calldata h) private view {
+        if (epoch >= _progress[netuid].nextEpoch) revert EpochsNotFinal(netuid, epoch);
+        if (keccak256(abi.encode(h)) != _headers[netuid][epoch]) revert EpochsHeaderMismatch();
     }
 
     function _markClaimed(uint256 netuid, uint256 epoch, uint8 role, uint256 uid) private {
@@ -461,22 +514,14 @@ contract Epochs is ReentrancyGuardTransient {
         _claimed[netuid][epoch][key >> 8] |= 1 << (key & 255);
     }
 
-    function _checkInputs(Epoch storage e, EpochMath.Inputs calldata inputs) private view {
-        if (keccak256(abi.encode(inputs.validators)) != e.validatorsHash) revert EpochsInputsMismatch();
-        if (keccak256(abi.encode(inputs.stakes, inputs.rowSums)) != e.inputsHash) revert EpochsInputsMismatch();
-    }
-
-    /// @dev Slashes the proposer: half the bond to the challenger, half burned; the epoch can be proposed again.
-    function _slash(uint256 netuid, Epoch storage e, string memory part, uint256 index) private {
-        uint256 epoch = _nextEpoch[netuid];
-        address proposer = e.proposer;
-        _lockedBonds[proposer] -= _bond;
-        _bonds[proposer] -= _bond;
-        delete _epochs[netuid][epoch];
+    /// @dev Slashes the pending proposer: half the bond to the challenger, half burned; the epoch reopens.
+    function _slash(uint256 netuid, string memory part, uint256 index) private {
+        uint256 epoch = _progress[netuid].nextEpoch;
+        // The proposer's bond was set aside when it proposed; it is not returned.
+        delete _headers[netuid][epoch];
         emit EpochDisputed(netuid, epoch, msg.sender, part, index);
         uint256 reward = _bond / 2;
         _token.transfer(msg.sender, reward);
         _token.burn(_bond - reward);
     }
-
 }

@@ -71,6 +71,7 @@ export {
 } from './deploy/deployMycel.ts'
 export type {
   BuiltEpoch,
+  EpochHeader,
   EpochParams,
   EpochProposal,
   EpochSlot,
@@ -87,7 +88,16 @@ export {
   selectValidators,
   validatorEmission,
 } from './epochs/buildEpoch.ts'
-export { bondsColumnHash, columnLeaf, merkleTree, packColumns, packQ, unpackQ } from './epochs/packing.ts'
+export {
+  bondsColumnHash,
+  columnLeaf,
+  merkleTree,
+  packColumns,
+  packInputs,
+  packQ,
+  packUids,
+  unpackQ,
+} from './epochs/packing.ts'
 export { BaseError } from './errors/base.ts'
 export {
   ContractRevertError,

@@ -4,11 +4,11 @@
  * order — from the chain's records as of the snapshot block, read by the caller. Pure: the same state gives the same
  * proposal bytes on every machine.
  */
-import type { Hex } from 'viem'
+import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
 import { decodeWeights } from '../weights/weights.ts'
 import { type YumaParams, yumaEpoch } from '../yuma/epoch.ts'
 import { ONE } from '../yuma/fixedPoint.ts'
-import { bondsColumnHash, columnLeaf, merkleTree, packColumns, packQ } from './packing.ts'
+import { bondsColumnHash, columnLeaf, merkleTree, packColumns, packInputs, packQ, packUids } from './packing.ts'
 
 /** The consensus parameters of an epoch in Q32, as `EpochMath.Params`. */
 export type EpochParams = {
@@ -66,6 +66,8 @@ export type PreviousEpoch = {
 
 export type EpochState = {
   snapshotBlock: bigint
+  /** The previous epoch's snapshot block (the subnet's creation block for its first epoch). */
+  prevSnapshotBlock: bigint
   params: EpochParams
   maxValidators: number
   activityCutoff: bigint
@@ -75,17 +77,51 @@ export type EpochState = {
   previous: PreviousEpoch | null
 }
 
+/** What `Epochs.propose` takes. */
 export type EpochProposal = {
-  validators: number[]
-  stakes: bigint[]
-  rowSums: bigint[]
+  inputs: Hex
   columns: Hex
   dividends: Hex
-  pruneOrder: number[]
+  columnsRoot: Hex
+  rankSum: bigint
+  /** Packed u16 uids. */
+  pruneOrder: Hex
+}
+
+/** What the contract stores the hash of and every later call restates (`EpochMath.Header`). */
+export type EpochHeader = {
+  snapshotBlock: bigint
+  prevSnapshotBlock: bigint
+  neurons: number
+  validatorCount: number
+  rankSum: bigint
+  inputsHash: Hex
+  columnsHash: Hex
+  columnsRoot: Hex
+  dividendsHash: Hex
+  pruneHash: Hex
+  permitsHash: Hex
+  params: {
+    kappa: bigint
+    bondsPenalty: bigint
+    alpha: bigint
+    yuma3: boolean
+    liquidAlpha: boolean
+    alphaLow: bigint
+    alphaHigh: bigint
+    steepness: bigint
+  }
 }
 
 export type BuiltEpoch = {
   proposal: EpochProposal
+  header: EpochHeader
+  /** The validators (uids, increasing), their stakes in the epoch and their masked row sums. */
+  validators: number[]
+  /** Their permits as `Epochs.finalize` takes them: a bitmap over uids, 256 per word. */
+  permits: bigint[]
+  stakes: bigint[]
+  rowSums: bigint[]
   /** Per uid: rank (Q32, unnormalized) and its new bonds column (one value per validator). */
   ranks: number[]
   bonds: number[][]
@@ -136,6 +172,7 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
   const n = slots.length
   const validators = selectValidators(slots, state.maxValidators)
   const stakes = validators.map((uid) => {
+    if ((slots[uid] as EpochSlot).stake >= 2n ** 96n) throw new RangeError(`uid ${uid}: stake does not fit 96 bits`)
     const slot = slots[uid] as EpochSlot
     const active = slot.row !== undefined && slot.row.revealBlock + state.activityCutoff >= state.snapshotBlock
     return active ? slot.stake : 0n
@@ -195,15 +232,51 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
     .slice(0, MAX_PRUNE_ORDER)
     .map((x) => x.uid)
 
-  return {
-    proposal: {
-      validators,
-      stakes,
-      rowSums,
-      columns: packColumns(columnsData),
-      dividends: packQ(result.dividends),
-      pruneOrder,
+  const inputs = packInputs(
+    validators.map((uid, i) => ({ uid, stake: stakes[i] as bigint, rowSum: rowSums[i] as bigint })),
+  )
+  const columns = packColumns(columnsData)
+  const dividends = packQ(result.dividends)
+  const proposal: EpochProposal = {
+    inputs,
+    columns,
+    dividends,
+    columnsRoot: tree.root,
+    rankSum: BigInt(rankSum),
+    pruneOrder: packUids(pruneOrder),
+  }
+  const permits = new Array<bigint>(Math.ceil(n / 256)).fill(0n)
+  for (const uid of validators) permits[uid >> 8] = (permits[uid >> 8] as bigint) | (1n << BigInt(uid & 255))
+  const header: EpochHeader = {
+    snapshotBlock: state.snapshotBlock,
+    prevSnapshotBlock: state.prevSnapshotBlock,
+    neurons: n,
+    validatorCount: validators.length,
+    rankSum: BigInt(rankSum),
+    inputsHash: keccak256(inputs),
+    columnsHash: keccak256(columns),
+    columnsRoot: tree.root,
+    dividendsHash: keccak256(dividends),
+    pruneHash: keccak256(packUids(pruneOrder)),
+    permitsHash: keccak256(encodeAbiParameters([{ type: 'uint256[]' }], [permits])),
+    params: {
+      kappa: BigInt(params.kappa),
+      bondsPenalty: BigInt(params.bondsPenalty),
+      alpha: BigInt(params.alpha),
+      yuma3: params.yuma3,
+      liquidAlpha: params.liquidAlpha,
+      alphaLow: BigInt(params.alphaLow),
+      alphaHigh: BigInt(params.alphaHigh),
+      steepness: BigInt(params.steepness),
     },
+  }
+  return {
+    proposal,
+    header,
+    validators,
+    permits,
+    stakes,
+    rowSums,
     ranks: result.ranks,
     bonds,
     dividends: result.dividends,

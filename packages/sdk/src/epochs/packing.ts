@@ -1,8 +1,11 @@
 /**
- * The encodings an epoch proposal uses on chain, mirroring `contracts/src/epochs/EpochMath.sol`: Q32 values packed
- * as big-endian uint40 (five bytes; Q32 reaches 2^32), columns as rank + bonds hash (25 bytes), column leaves, and
- * the Merkle tree over them (sorted-pair keccak256, an odd node moves up unchanged; OpenZeppelin's MerkleProof
- * verifies its proofs).
+ * The encodings an epoch proposal uses on chain, mirroring `contracts/src/epochs/EpochMath.sol` (all big-endian):
+ * - Q32 values as uint40 (five bytes; Q32 reaches 2^32): bonds columns, dividends;
+ * - inputs: per validator, uid (2 bytes), stake (uint96) and masked row sum (uint32): 18 bytes;
+ * - the prune order: a u16 per uid;
+ * - columns: per uid, rank (uint40) and the first 16 bytes of keccak256 of its packed bonds column: 21 bytes;
+ * - column leaves, and the Merkle tree over them (sorted-pair keccak256, an odd node moves up unchanged;
+ *   OpenZeppelin's MerkleProof verifies its proofs).
  */
 import { concatHex, type Hex, keccak256, numberToHex, slice } from 'viem'
 
@@ -17,12 +20,29 @@ export function unpackQ(packed: Hex): number[] {
   return Array.from({ length: count }, (_, i) => Number.parseInt(packed.slice(2 + 10 * i, 12 + 10 * i), 16))
 }
 
-/** The 20-byte hash of a bonds column, as the contract computes it. */
+/** The 16-byte hash of a bonds column, as the contract computes it. */
 export function bondsColumnHash(values: readonly number[]): Hex {
-  return slice(keccak256(packQ(values)), 0, 20)
+  return slice(keccak256(packQ(values)), 0, 16)
 }
 
-/** The packed columns of a proposal: per uid, its rank (uint40) and its bonds column hash (bytes20). */
+/** A proposal's packed inputs: per validator, its uid, stake and row sum. */
+export function packInputs(inputs: readonly { uid: number; stake: bigint; rowSum: bigint }[]): Hex {
+  return concatHex([
+    '0x',
+    ...inputs.flatMap((x) => [
+      numberToHex(x.uid, { size: 2 }),
+      numberToHex(x.stake, { size: 12 }),
+      numberToHex(x.rowSum, { size: 4 }),
+    ]),
+  ])
+}
+
+/** uids as packed big-endian u16s. */
+export function packUids(uids: readonly number[]): Hex {
+  return concatHex(['0x', ...uids.map((uid) => numberToHex(uid, { size: 2 }))])
+}
+
+/** The packed columns of a proposal: per uid, its rank (uint40) and its bonds column hash (bytes16). */
 export function packColumns(columns: readonly { rank: number; bondsHash: Hex }[]): Hex {
   return concatHex(['0x', ...columns.flatMap((c) => [numberToHex(BigInt(c.rank), { size: 5 }), c.bondsHash])])
 }
