@@ -16,7 +16,7 @@ import {
   writeContractAndWait,
 } from '@mycel/sdk'
 import fc from 'fast-check'
-import { parseEther, zeroAddress } from 'viem'
+import { createWalletClient, http, keccak256, parseEther, stringToHex, zeroAddress } from 'viem'
 import { readContract, simulateContract } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -68,6 +68,22 @@ async function revertOf(promise: Promise<unknown>): Promise<ContractRevertError>
 }
 
 describe('deployment', () => {
+  it('wires Epochs into the registry and lets it mint emissions', async () => {
+    const epochs = await readContract(t.publicClient, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'epochs',
+    })
+    expect(epochs).not.toBe(zeroAddress)
+    const minter = await readContract(t.publicClient, {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'hasRole',
+      args: [keccak256(stringToHex('MINTER_ROLE')), epochs],
+    })
+    expect(minter).toBe(true)
+  })
+
   it('is deterministic and idempotent: a second run finds the same contracts and sends nothing', async () => {
     const wallet = t.wallet(0)
     const before = await t.publicClient.getTransactionCount({ address: wallet.account.address })
@@ -458,7 +474,7 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
     )
     const notEpochs = await revertOf(write(5, 'applyEpoch', [1n, 0n, [], []]))
     expect(notEpochs.errorName).toBe('SubnetRegistryNotEpochs')
-    await write(0, 'setEpochs', [t.wallet(5).account.address])
+    // The deployment wired the Epochs contract once; it cannot be rewired.
     expect((await revertOf(write(0, 'setEpochs', [t.wallet(6).account.address]))).errorName).toBe(
       'SubnetRegistryEpochsAlreadySet',
     )
@@ -466,7 +482,19 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
     await write(0, 'setSubnetParams', [1n, { ...(params as object), immunityPeriod: 5 }])
     const snapshot = await t.publicClient.getBlockNumber({ cacheTime: 0 })
     // The epoch gives the permit to the miner's uid and ranks the miner first for pruning.
-    await write(5, 'applyEpoch', [1n, snapshot, [1n << BigInt(miner.uid)], [miner.uid, validator.uid]])
+    // Stand in for the Epochs contract (anvil impersonation) to record a settled epoch.
+    const epochs = (await read('epochs', [])) as `0x${string}`
+    await t.publicClient.request({ method: 'anvil_impersonateAccount', params: [epochs] } as never)
+    await t.publicClient.request({ method: 'anvil_setBalance', params: [epochs, '0xde0b6b3a7640000'] } as never)
+    const asEpochs = createWalletClient({ account: epochs, chain: t.chain, transport: http(t.anvil.rpcUrl) })
+    await t.publicClient.waitForTransactionReceipt({
+      hash: await asEpochs.writeContract({
+        address: registry,
+        abi: subnetRegistryAbi,
+        functionName: 'applyEpoch',
+        args: [1n, snapshot, [1n << BigInt(miner.uid)], [miner.uid, validator.uid]],
+      }),
+    })
     expect(await read('hasValidatorPermit', [1n, miner.uid])).toBe(true)
     expect(await read('hasValidatorPermit', [1n, validator.uid])).toBe(false)
     // Still immune: nobody can be replaced yet.

@@ -21,7 +21,15 @@ export {
 } from './generated/contracts.ts'
 
 /** The contracts every mycel deployment has. */
-export const coreContracts = ['mycelToken', 'subnetRegistry', 'paymentChannels', 'staking', 'weights'] as const
+export const coreContracts = [
+  'mycelToken',
+  'subnetRegistry',
+  'paymentChannels',
+  'staking',
+  'weights',
+  'epochReferee',
+  'epochs',
+] as const
 export type CoreContractName = (typeof coreContracts)[number]
 
 /** Addresses of one deployment of the mycel contracts; `testUsd` exists on devnets only. */

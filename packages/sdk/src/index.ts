@@ -63,7 +63,10 @@ export type {
 } from './deploy/deployMycel.ts'
 export {
   create2Factory,
+  DEFAULT_CHALLENGE_BLOCKS,
   DEFAULT_CHALLENGE_PERIOD,
+  DEFAULT_EMISSION_PER_BLOCK,
+  DEFAULT_PROPOSER_BOND,
   DEFAULT_STAKE_COOLDOWN_BLOCKS,
   DeploymentFailedError,
   deployMycel,

@@ -41,6 +41,8 @@ export async function ensureDevnetContracts(parameters: {
       challengePeriodSeconds: DEVNET_CHALLENGE_PERIOD,
       // Ten blocks: on the devnet unstaked tokens unlock after a few transactions, not a day.
       stakeCooldownBlocks: 10n,
+      // Disputes get 20 blocks on the devnet, where blocks follow transactions rather than the clock.
+      challengeBlocks: 20n,
       testStablecoin: true,
       onProgress: (e) => logger.info({ msg: `contract ${e.status}`, contract: e.contract, address: e.address }),
     })

@@ -17,9 +17,20 @@ import {
   padHex,
   stringToHex,
 } from 'viem'
-import { deployContract, getBlockNumber, getCode, sendTransaction, waitForTransactionReceipt } from 'viem/actions'
-import type { WriteClient } from '../actions/write.ts'
 import {
+  deployContract,
+  getBlockNumber,
+  getCode,
+  readContract,
+  sendTransaction,
+  waitForTransactionReceipt,
+} from 'viem/actions'
+import { type WriteClient, writeContractAndWait } from '../actions/write.ts'
+import {
+  epochRefereeAbi,
+  epochRefereeBytecode,
+  epochsAbi,
+  epochsBytecode,
   type MycelAddresses,
   type MycelContractName,
   mycelTokenAbi,
@@ -52,6 +63,12 @@ export type DeployMycelParameters = {
   challengePeriodSeconds?: bigint
   /** Staking's unstake cooldown in blocks (default {@link DEFAULT_STAKE_COOLDOWN_BLOCKS}). */
   stakeCooldownBlocks?: bigint
+  /** MYC minted per block of an epoch, shared among subnets by stake (default {@link DEFAULT_EMISSION_PER_BLOCK}). */
+  emissionPerBlock?: bigint
+  /** MYC a proposer sets aside per epoch proposal; half goes to a successful challenger (default 100 MYC). */
+  proposerBond?: bigint
+  /** Blocks a proposal can be disputed (default {@link DEFAULT_CHALLENGE_BLOCKS}). */
+  challengeBlocks?: bigint
   /** Also deploy TestUSD, a 6-decimals stablecoin stand-in minted by the treasury (devnets and tests only). */
   testStablecoin?: boolean
   /** Called as each contract is found or deployed. */
@@ -76,6 +93,11 @@ export type DeployedContracts = Record<Exclude<MycelContractName, 'testUsd'>, De
 
 /** Staking's default unstake cooldown: 7,200 blocks (a day at 12 s blocks). */
 export const DEFAULT_STAKE_COOLDOWN_BLOCKS = 7_200n
+
+/** Epochs' defaults: 1 MYC per block, a 100 MYC proposer bond, a 300-block challenge window (an hour at 12 s). */
+export const DEFAULT_EMISSION_PER_BLOCK = 10n ** 18n
+export const DEFAULT_PROPOSER_BOND = 100n * 10n ** 18n
+export const DEFAULT_CHALLENGE_BLOCKS = 300n
 
 /** PaymentChannels' default close window: one day. */
 export const DEFAULT_CHALLENGE_PERIOD = 86_400n
@@ -184,7 +206,40 @@ export async function deployMycel(
     'weights',
     encodeDeployData({ abi: weightsAbi, bytecode: weightsBytecode, args: [subnetRegistry.address] }),
   )
-  const contracts: DeployedContracts = { mycelToken, subnetRegistry, paymentChannels, staking, weights }
+  const epochReferee = await place(
+    'epochReferee',
+    encodeDeployData({
+      abi: epochRefereeAbi,
+      bytecode: epochRefereeBytecode,
+      args: [subnetRegistry.address, staking.address, weights.address],
+    }),
+  )
+  const epochs = await place(
+    'epochs',
+    encodeDeployData({
+      abi: epochsAbi,
+      bytecode: epochsBytecode,
+      args: [
+        mycelToken.address,
+        subnetRegistry.address,
+        staking.address,
+        epochReferee.address,
+        parameters.emissionPerBlock ?? DEFAULT_EMISSION_PER_BLOCK,
+        parameters.proposerBond ?? DEFAULT_PROPOSER_BOND,
+        parameters.challengeBlocks ?? DEFAULT_CHALLENGE_BLOCKS,
+      ],
+    }),
+  )
+  await wireEpochs(client, parameters.treasury, mycelToken.address, subnetRegistry.address, epochs.address)
+  const contracts: DeployedContracts = {
+    mycelToken,
+    subnetRegistry,
+    paymentChannels,
+    staking,
+    weights,
+    epochReferee,
+    epochs,
+  }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
       'testUsd',
@@ -197,9 +252,51 @@ export async function deployMycel(
     paymentChannels: paymentChannels.address,
     staking: staking.address,
     weights: weights.address,
+    epochReferee: epochReferee.address,
+    epochs: epochs.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }
+}
+
+const MINTER_ROLE = keccak256(stringToHex('MINTER_ROLE'))
+
+/**
+ * Wires Epochs in: the registry takes it as the writer of permits and prune orders (the deploying account may do
+ * this once), and the token lets it mint emissions (only the treasury, the token's admin, can grant that; when the
+ * deployer is not the treasury, the treasury grants `MINTER_ROLE` to the Epochs address itself).
+ */
+async function wireEpochs(
+  client: WriteClient,
+  treasury: `0x${string}`,
+  token: `0x${string}`,
+  registry: `0x${string}`,
+  epochs: `0x${string}`,
+): Promise<void> {
+  const wired = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'epochs' })
+  if (wired.toLowerCase() !== epochs.toLowerCase()) {
+    await writeContractAndWait(client, {
+      address: registry,
+      abi: subnetRegistryAbi,
+      functionName: 'setEpochs',
+      args: [epochs],
+    })
+  }
+  if (client.account.address.toLowerCase() !== treasury.toLowerCase()) return
+  const minter = await readContract(client, {
+    address: token,
+    abi: mycelTokenAbi,
+    functionName: 'hasRole',
+    args: [MINTER_ROLE, epochs],
+  })
+  if (!minter) {
+    await writeContractAndWait(client, {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'grantRole',
+      args: [MINTER_ROLE, epochs],
+    })
+  }
 }
 
 async function sendDeploy(client: WriteClient, initCode: Hex): Promise<Hex> {
