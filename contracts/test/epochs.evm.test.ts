@@ -123,7 +123,29 @@ async function disputeAll(b: BuiltEpoch, previous: { built: BuiltEpoch } | null)
     results.push(await name('disputeColumn', [proposal.inputs, columnEvidence(b, uid, previous)]))
   }
   results.push(await name('disputeDividends', [proposal.inputs, proposal.columns, packedBonds(b), proposal.dividends]))
+  results.push(await name('disputePruneOrder', [proposal.inputs, pruneEvidence(b, null)]))
+  for (let uid = 0; uid < n; uid++)
+    results.push(await name('disputePruneOrder', [proposal.inputs, pruneEvidence(b, uid)]))
   return results
+}
+
+/** The prune order's columns restated, plus an optional candidate uid. */
+function pruneEvidence(b: BuiltEpoch, candidate: number | null) {
+  const order = Array.from({ length: (b.proposal.pruneOrder.length - 2) / 4 }, (_, k) =>
+    Number.parseInt(b.proposal.pruneOrder.slice(2 + 4 * k, 6 + 4 * k), 16),
+  )
+  const entry = (uid: number) => ({
+    uid,
+    rank: BigInt(b.ranks[uid] as number),
+    bondsHash: bondsColumnHash(b.bonds[uid] as number[]),
+    proof: b.proof(uid),
+  })
+  return {
+    dividends: b.proposal.dividends,
+    pruneOrder: b.proposal.pruneOrder,
+    entries: [...order.map(entry), ...(candidate === null ? [] : [entry(candidate)])],
+    withCandidate: candidate !== null,
+  }
 }
 
 async function finalize(b: BuiltEpoch) {
@@ -307,6 +329,26 @@ describe('Epochs', () => {
       (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 3, previous))(b),
     )
     add(
+      'the prune order (unsorted)',
+      tamper((b) => {
+        const order = b.proposal.pruneOrder.slice(2).match(/.{4}/g) as string[]
+        b.proposal.pruneOrder = `0x${order.reverse().join('')}`
+      }),
+      (b) => dispute('disputePruneOrder', b.proposal.inputs, pruneEvidence(b, null))(b),
+    )
+    add(
+      'the prune order (a uid left out)',
+      tamper((b) => {
+        b.proposal.pruneOrder = b.proposal.pruneOrder.slice(0, -4) as Hex
+      }),
+      (b) => {
+        const order = b.proposal.pruneOrder.slice(2).match(/.{4}/g) ?? []
+        const left = right.proposal.pruneOrder.slice(-4)
+        expect(order).not.toContain(left)
+        return dispute('disputePruneOrder', b.proposal.inputs, pruneEvidence(b, Number.parseInt(left, 16)))(b)
+      },
+    )
+    add(
       'the dividends',
       tamper((b) => {
         b.dividends[0] = (b.dividends[0] as number) - 5000
@@ -366,6 +408,7 @@ function repack(b: BuiltEpoch, root?: Hex): BuiltEpoch {
       columnsHash: keccak256(columns),
       columnsRoot,
       dividendsHash: keccak256(dividends),
+      pruneHash: keccak256(b.proposal.pruneOrder),
       permitsHash: keccak256(encodeAbiParameters([{ type: 'uint256[]' }], [permits])),
     },
     permits,

@@ -45,6 +45,10 @@ library EpochMath {
         bytes32 pruneHash;
         bytes32 permitsHash;
         Params params;
+        // Subnet parameters the epoch is checked with, fixed when it is proposed (the owner may change them later).
+        uint32 activityCutoff;
+        uint32 immunityPeriod;
+        uint16 maxValidators;
     }
 
     /// @notice What a column dispute needs beyond the proposal's inputs.

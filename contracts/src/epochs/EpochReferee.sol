@@ -39,14 +39,17 @@ contract EpochReferee {
         return hotkey == address(0) ? 0 : _staking.stakeAt(netuid, hotkey, snapshot);
     }
 
-    /// @notice A validator's stake in the epoch: its stake, if its latest reveal by the snapshot is within the
-    /// subnet's activity cutoff; else zero.
-    function activeStake(uint256 netuid, uint16 uid, uint64 snapshot) external view returns (uint256) {
+    /// @notice A validator's stake in the epoch: its stake, if its latest reveal by the snapshot is within
+    /// `activityCutoff` blocks of it; else zero.
+    function activeStake(uint256 netuid, uint16 uid, uint64 snapshot, uint256 activityCutoff)
+        external
+        view
+        returns (uint256)
+    {
         (address hotkey,) = _registry.neuronAt(netuid, uid, snapshot);
         if (hotkey == address(0)) return 0;
         Weights.Row memory row = _weights.rowAt(netuid, hotkey, snapshot);
-        uint256 cutoff = _registry.getSubnetParams(netuid).activityCutoff;
-        if (row.revealBlock == 0 || row.revealBlock + cutoff < snapshot) return 0;
+        if (row.revealBlock == 0 || row.revealBlock + activityCutoff < snapshot) return 0;
         return _staking.stakeAt(netuid, hotkey, snapshot);
     }
 

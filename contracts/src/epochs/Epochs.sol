@@ -209,6 +209,9 @@ contract Epochs is ReentrancyGuardTransient {
             alphaHigh: (uint256(sp.alphaHigh) << 32) / 65_535,
             steepness: sp.alphaSigmoidSteepness
         });
+        h.activityCutoff = sp.activityCutoff;
+        h.immunityPeriod = sp.immunityPeriod;
+        h.maxValidators = sp.maxValidators;
     }
 
     /**
@@ -337,7 +340,7 @@ contract Epochs is ReentrancyGuardTransient {
     function disputeStake(uint256 netuid, EpochMath.Header calldata h, bytes calldata inputs, uint256 index) external {
         _pendingWithInputs(netuid, h, inputs);
         (uint16 uid, uint256 stated,) = EpochMath.input(inputs, index);
-        if (index >= h.validatorCount || _referee.activeStake(netuid, uid, h.snapshotBlock) == stated) {
+        if (index >= h.validatorCount || _referee.activeStake(netuid, uid, h.snapshotBlock, h.activityCutoff) == stated) {
             revert EpochsProposalCorrect("stake", index);
         }
         _slash(netuid, "stake", index);
@@ -362,9 +365,8 @@ contract Epochs is ReentrancyGuardTransient {
             wrong = _referee.stakeAt(netuid, uid, h.snapshotBlock) == 0;
         } else {
             at = omitted;
-            uint256 maxValidators = _registry.getSubnetParams(netuid).maxValidators;
             wrong = omitted < h.neurons
-                && _referee.belongsInSet(netuid, EpochMath.uidsOf(inputs), omitted, h.snapshotBlock, maxValidators);
+                && _referee.belongsInSet(netuid, EpochMath.uidsOf(inputs), omitted, h.snapshotBlock, h.maxValidators);
         }
         if (!wrong) revert EpochsProposalCorrect("validators", at);
         _slash(netuid, "validators", at);
@@ -430,6 +432,94 @@ contract Epochs is ReentrancyGuardTransient {
             }
         }
         revert EpochsProposalCorrect("dividends", 0);
+    }
+
+    /// @notice A uid's column leaf, restated with its proof, for {disputePruneOrder}.
+    struct PruneEntry {
+        uint16 uid;
+        uint256 rank;
+        bytes16 bondsHash;
+        bytes32[] proof;
+    }
+
+    /// @notice What {disputePruneOrder} restates: the dividends and prune order, and the column of each uid in the
+    /// order (in order), then optionally one more uid.
+    struct PruneEvidence {
+        bytes dividends;
+        bytes pruneOrder;
+        PruneEntry[] entries;
+        bool withCandidate;
+    }
+
+    /**
+     * @notice Disputes the prune order. It is wrong if a listed uid is empty or immune at the snapshot, if it is not
+     * sorted by (emission share, registration block, uid) ascending, or if the extra uid of the evidence is eligible,
+     * unlisted, and belongs before the last listed one (or the order has room for it).
+     */
+    function disputePruneOrder(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
+        PruneEvidence calldata e
+    ) external {
+        _pendingWithInputs(netuid, h, inputs);
+        if (keccak256(e.dividends) != h.dividendsHash || keccak256(e.pruneOrder) != h.pruneHash) {
+            revert EpochsInputsMismatch();
+        }
+        uint256 count = e.pruneOrder.length / 2;
+        if (e.entries.length != count + (e.withCandidate ? 1 : 0)) revert EpochsInputsMismatch();
+        (bool wrong, uint256 last) = _checkPruneOrder(netuid, h, inputs, e, count);
+        if (!wrong && e.withCandidate) {
+            PruneEntry calldata candidate = e.entries[count];
+            (bool eligible, uint256 key) = _pruneKey(netuid, h, inputs, e.dividends, candidate);
+            bool listed;
+            for (uint256 k; k < count; ++k) {
+                if (e.entries[k].uid == candidate.uid) listed = true;
+            }
+            wrong = eligible && !listed && (count < 16 || key < last);
+        }
+        if (!wrong) revert EpochsProposalCorrect("pruneOrder", 0);
+        _slash(netuid, "pruneOrder", 0);
+    }
+
+    /// @dev Whether the listed uids are all eligible and strictly sorted; returns the last key.
+    function _checkPruneOrder(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
+        PruneEvidence calldata e,
+        uint256 count
+    ) private view returns (bool wrong, uint256 previous) {
+        for (uint256 k; k < count; ++k) {
+            if (e.entries[k].uid != EpochMath.u16At(e.pruneOrder, k)) revert EpochsInputsMismatch();
+            (bool eligible, uint256 key) = _pruneKey(netuid, h, inputs, e.dividends, e.entries[k]);
+            if (!eligible || (k > 0 && key <= previous)) return (true, key);
+            previous = key;
+        }
+    }
+
+    /// @dev Whether a uid can be pruned (held and past immunity at the snapshot) and its sort key: emission share,
+    /// then registration block, then uid.
+    function _pruneKey(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        bytes calldata inputs,
+        bytes calldata dividends,
+        PruneEntry calldata e
+    ) private view returns (bool eligible, uint256 key) {
+        if (!MerkleProof.verifyCalldata(e.proof, h.columnsRoot, EpochMath.leaf(e.uid, e.rank, e.bondsHash))) {
+            revert EpochsBadProof();
+        }
+        (address hotkey, uint256 registeredAt) = _registry.neuronAt(netuid, e.uid, h.snapshotBlock);
+        eligible = hotkey != address(0) && registeredAt + h.immunityPeriod <= h.snapshotBlock;
+        uint256 dividend;
+        for (uint256 i; i < h.validatorCount; ++i) {
+            (uint16 uid,,) = EpochMath.input(inputs, i);
+            if (uid == e.uid) dividend = EpochMath.q(dividends, i);
+        }
+        uint256 incentive = h.rankSum == 0 ? 0 : YumaMath.divQ(e.rank, h.rankSum);
+        uint256 score = MINERS_BPS * incentive + VALIDATORS_BPS * dividend;
+        key = (score << 80) | (registeredAt << 16) | e.uid;
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { chatCommand, inferCommand } from './commands/inference.ts'
 import { keysCommand } from './commands/keys.ts'
 import { minerCommand } from './commands/miner.ts'
 import { neuronCommand } from './commands/neuron.ts'
+import { stakeCommand } from './commands/stake.ts'
 import { statusCommand } from './commands/status.ts'
 import { subnetCommand } from './commands/subnet.ts'
 import { upCommand } from './commands/up.ts'
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   deployCommand(program)
   keysCommand(program)
   subnetCommand(program)
+  stakeCommand(program)
   neuronCommand(program)
   channelCommand(program)
   minerCommand(program)

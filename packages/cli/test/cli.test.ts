@@ -55,6 +55,11 @@ describe('help', () => {
     ['channel', 'claim'],
     ['channel', 'close'],
     ['yuma'],
+    ['stake'],
+    ['stake', 'add'],
+    ['stake', 'remove'],
+    ['stake', 'list'],
+    ['subnet', 'params'],
   ]
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('mycel %s --help prints usage', async (_name, command) => {
     const out: string[] = []
@@ -275,6 +280,79 @@ describe('keys and deploying to an external chain', () => {
     expect(neurons).toHaveLength(1)
     const subnets = JSON.parse((await cli(['subnet', 'list', '--rpc', rpc, '--json'])).stdout) as { name: string }[]
     expect(subnets.map((s) => s.name)).toEqual(['tiny'])
+  })
+})
+
+describe('stake and subnet parameters from the CLI', () => {
+  it('stakes, lists and unstakes; shows and changes subnet parameters; refuses bad input readably', async () => {
+    const signer = ['--rpc', external.anvil.rpcUrl, '--key', 'deployer', '--password-file', passwordFile]
+    const spec = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+    const created = await cli([
+      'subnet',
+      'create',
+      ...signer,
+      '--name',
+      'staked',
+      '--task-type',
+      't',
+      '--scoring-spec',
+      spec,
+      '--max-neurons',
+      '4',
+      '--json',
+    ])
+    expect(created.code).toBe(0)
+    const netuid = String((JSON.parse(created.stdout) as { netuid: number }).netuid)
+    const registered = await cli([
+      'neuron',
+      'register',
+      ...signer,
+      '--netuid',
+      netuid,
+      '--endpoint',
+      'http://127.0.0.1:9000',
+      '--role',
+      'validator',
+    ])
+    expect(registered.code).toBe(0)
+
+    const added = await cli(['stake', 'add', ...signer, '--netuid', netuid, '--amount', '50', '--json'])
+    expect(added.stderr).toBe('')
+    expect(JSON.parse(added.stdout)).toMatchObject({ total: '50000000000000000000', own: '50000000000000000000' })
+    const removed = await cli(['stake', 'remove', ...signer, '--netuid', netuid, '--amount', '20', '--json'])
+    expect(JSON.parse(removed.stdout)).toMatchObject({ total: '30000000000000000000' })
+    const listed = await cli(['stake', 'list', '--rpc', external.anvil.rpcUrl, '--netuid', netuid])
+    expect(listed.stdout).toMatch(/0\s+validator\s+30 MYC/)
+
+    const tooMuch = await cli(['stake', 'remove', ...signer, '--netuid', netuid, '--amount', '1000'])
+    expect(tooMuch.code).toBe(1)
+    expect(tooMuch.stderr).toContain('StakingInsufficientStake')
+    const zero = await cli(['stake', 'add', ...signer, '--netuid', netuid, '--amount', '0'])
+    expect(zero.code).toBe(2)
+    expect(zero.stderr).toContain('--amount must be a positive number of MYC')
+
+    const shown = await cli(['subnet', 'params', '--rpc', external.anvil.rpcUrl, '--netuid', netuid, '--json'])
+    expect(JSON.parse(shown.stdout)).toMatchObject({ tempo: 360, kappa: 32_767, yuma3: true, maxValidators: 4 })
+    const changed = await cli([
+      'subnet',
+      'params',
+      ...signer,
+      '--netuid',
+      netuid,
+      '--set',
+      'tempo=100',
+      '--set',
+      'liquidAlpha=true',
+      '--json',
+    ])
+    expect(changed.stderr).toBe('')
+    expect(JSON.parse(changed.stdout)).toMatchObject({ tempo: 100, liquidAlpha: true })
+    const outOfBounds = await cli(['subnet', 'params', ...signer, '--netuid', netuid, '--set', 'tempo=1'])
+    expect(outOfBounds.code).toBe(1)
+    expect(outOfBounds.stderr).toContain('SubnetRegistryInvalidParam')
+    const unknown = await cli(['subnet', 'params', ...signer, '--netuid', netuid, '--set', 'tmpo=5'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('expected key=value with key one of tempo')
   })
 })
 

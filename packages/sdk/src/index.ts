@@ -22,6 +22,15 @@ export type { RegisterNeuronParameters, RegisterNeuronReturnType } from './actio
 export { registerNeuron } from './actions/neurons/registerNeuron.ts'
 export { updateEndpoint } from './actions/neurons/updateEndpoint.ts'
 export { updateMetadata } from './actions/neurons/updateMetadata.ts'
+export type { SubnetParams } from './actions/staking/staking.ts'
+export {
+  getStake,
+  getSubnetParams,
+  setSubnetParams,
+  stake,
+  unstake,
+  withdrawStake,
+} from './actions/staking/staking.ts'
 export type { CreateSubnetParameters, CreateSubnetReturnType } from './actions/subnets/createSubnet.ts'
 export { createSubnet } from './actions/subnets/createSubnet.ts'
 export type { Subnet } from './actions/subnets/getSubnets.ts'

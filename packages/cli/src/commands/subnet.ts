@@ -6,6 +6,7 @@ import { formatEther, parseEther } from 'viem'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
 import { printJson, printLines, printTable } from '../output.ts'
+import { subnetParamsCommand } from './stake.ts'
 
 export function signerOptions(c: Command): Command {
   return c
@@ -97,4 +98,6 @@ export function subnetCommand(program: Command) {
         ['netuid', 'name', 'taskType', 'neurons', 'cost', 'owner'],
       )
     })
+
+  subnetParamsCommand(subnet)
 }

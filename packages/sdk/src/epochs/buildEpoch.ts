@@ -111,6 +111,9 @@ export type EpochHeader = {
     alphaHigh: bigint
     steepness: bigint
   }
+  activityCutoff: number
+  immunityPeriod: number
+  maxValidators: number
 }
 
 export type BuiltEpoch = {
@@ -269,6 +272,9 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
       alphaHigh: BigInt(params.alphaHigh),
       steepness: BigInt(params.steepness),
     },
+    activityCutoff: Number(state.activityCutoff),
+    immunityPeriod: Number(state.immunityPeriod),
+    maxValidators: state.maxValidators,
   }
   return {
     proposal,
