@@ -19,18 +19,6 @@ library EpochMath {
     uint256 internal constant INPUT_BYTES = 18;
     uint256 internal constant COLUMN_BYTES = 21;
 
-    /// @notice The consensus parameters of an epoch, fixed when it is proposed (Q32).
-    struct Params {
-        uint256 kappa;
-        uint256 bondsPenalty;
-        uint256 alpha;
-        bool yuma3;
-        bool liquidAlpha;
-        uint256 alphaLow;
-        uint256 alphaHigh;
-        uint256 steepness;
-    }
-
     /// @notice What an epoch's proposal commits to; stored as its hash and restated by every later call.
     struct Header {
         uint64 snapshotBlock;
@@ -44,7 +32,7 @@ library EpochMath {
         bytes32 dividendsHash;
         bytes32 pruneHash;
         bytes32 permitsHash;
-        Params params;
+        YumaMath.Params params; // fixed when the epoch is proposed
         // Subnet parameters the epoch is checked with, fixed when it is proposed (the owner may change them later).
         uint32 activityCutoff;
         uint32 immunityPeriod;
@@ -176,7 +164,7 @@ library EpochMath {
      * @notice One miner's column: consensus, rank and new bonds from the normalized stake `s`, the column of
      * row-normalized weights `w` and the old bonds column `old` (all Q32, one per validator).
      */
-    function minerColumn(Params memory p, uint256[] memory s, uint256[] memory w, uint256[] memory old)
+    function minerColumn(YumaMath.Params memory p, uint256[] memory s, uint256[] memory w, uint256[] memory old)
         internal
         pure
         returns (uint256 consensus, uint256 rank, uint256[] memory bonds)
@@ -191,12 +179,8 @@ library EpochMath {
         }
         bonds = new uint256[](v);
         if (p.yuma3) {
-            YumaMath.Params memory lp;
-            lp.alphaLow = p.alphaLow;
-            lp.alphaHigh = p.alphaHigh;
-            lp.steepness = p.steepness;
             for (uint256 i; i < v; ++i) {
-                uint256 a = p.liquidAlpha ? YumaMath.liquidAlphaOf(lp, wb[i], old[i], consensus) : p.alpha;
+                uint256 a = p.liquidAlpha ? YumaMath.liquidAlphaOf(p, wb[i], old[i], consensus) : p.alpha;
                 uint256 next = YumaMath.mulQ(YumaMath.ONE - a, old[i]) + YumaMath.mulQ(a, wb[i]);
                 bonds[i] = next > YumaMath.ONE ? YumaMath.ONE : next;
             }

@@ -199,7 +199,7 @@ contract Epochs is ReentrancyGuardTransient {
         h.dividendsHash = keccak256(p.dividends);
         h.pruneHash = keccak256(p.pruneOrder);
         h.permitsHash = keccak256(abi.encode(EpochMath.permitsOf(p.inputs, n)));
-        h.params = EpochMath.Params({
+        h.params = YumaMath.Params({
             kappa: (uint256(sp.kappa) << 32) / 65_535,
             bondsPenalty: (uint256(sp.bondsPenalty) << 32) / 65_535,
             alpha: YumaMath.ONE - (uint256(sp.bondsMovingAverage) << 32) / 1_000_000,

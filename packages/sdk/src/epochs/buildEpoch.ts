@@ -5,6 +5,7 @@
  * proposal bytes on every machine.
  */
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
+import type { SubnetParams } from '../actions/staking/staking.ts'
 import { decodeWeights } from '../weights/weights.ts'
 import { type YumaParams, yumaEpoch } from '../yuma/epoch.ts'
 import { ONE } from '../yuma/fixedPoint.ts'
@@ -23,16 +24,19 @@ export type EpochParams = {
 }
 
 /** The subnet parameters (u16 fractions, ppm) as the contract converts them when an epoch is proposed. */
-export function epochParams(p: {
-  kappa: number
-  bondsPenalty: number
-  bondsMovingAverage: number
-  yuma3: boolean
-  liquidAlpha: boolean
-  alphaLow: number
-  alphaHigh: number
-  alphaSigmoidSteepness: number
-}): EpochParams {
+export function epochParams(
+  p: Pick<
+    SubnetParams,
+    | 'kappa'
+    | 'bondsPenalty'
+    | 'bondsMovingAverage'
+    | 'yuma3'
+    | 'liquidAlpha'
+    | 'alphaLow'
+    | 'alphaHigh'
+    | 'alphaSigmoidSteepness'
+  >,
+): EpochParams {
   const u16 = (x: number) => Number((BigInt(x) << 32n) / 65_535n)
   return {
     kappa: u16(p.kappa),
