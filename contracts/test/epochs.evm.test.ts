@@ -18,6 +18,7 @@ import {
   unpackQ,
   validatorEmission,
 } from '@mycel/sdk'
+import fc from 'fast-check'
 import { type Address, encodeAbiParameters, type Hex, keccak256, parseEther } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -414,3 +415,116 @@ function repack(b: BuiltEpoch, root?: Hex): BuiltEpoch {
     permits,
   }
 }
+
+describe('Epochs accounting', () => {
+  it('property: over random stakes and weights, an epoch mints at most its emission and pays each share once', async () => {
+    const w = await createEpochWorld({
+      emissionPerBlock: EMISSION_PER_BLOCK,
+      bond: BOND,
+      challengeBlocks: CHALLENGE,
+      maxNeurons: 8,
+      subnetParams: { tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 1000, immunityPeriod: 0 },
+    })
+    await fund(w, [proposer, challenger, ...validators, ...miners], parseEther('1000000'))
+    for (const v of validators) await w.must(v, 'registry', 'registerNeuron', [1n, 1, 'http://127.0.0.1:9001', ''])
+    for (const m of miners) await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', ''])
+    await w.must(proposer, 'epochs', 'depositBond', [BOND * 10n])
+    let previous: { built: BuiltEpoch; snapshot: bigint } | null = null
+    const settleUpTo = async (block: bigint): Promise<BuiltEpoch | null> => {
+      let last: BuiltEpoch | null = null
+      for (;;) {
+        const [, snapshot] = (await w.must(proposer, 'epochs', 'nextEpoch', [1n])) as [bigint, bigint]
+        if (snapshot >= block) return last
+        if (w.chain.block <= snapshot) w.chain.block = snapshot + 1n
+        const state = await w.readState(
+          snapshot,
+          previous && {
+            snapshotBlock: previous.snapshot,
+            neurons: previous.built.ranks.length,
+            validators: previous.built.validators,
+            bonds: previous.built.bonds,
+          },
+        )
+        const built = buildEpoch(state)
+        await w.must(proposer, 'epochs', 'propose', [1n, built.proposal])
+        w.chain.block += CHALLENGE + 1n
+        await w.must(challenger, 'epochs', 'finalize', [1n, built.header, built.permits, built.proposal.pruneOrder])
+        previous = { built, snapshot }
+        last = built
+      }
+    }
+    const supply = async () => (await w.must(owner, 'token', 'totalSupply', [])) as bigint
+    let paidClaims = 0n
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.bigInt({ min: 0n, max: 10n ** 21n }), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.array(fc.integer({ min: 0, max: 65_535 }), { minLength: 6, maxLength: 6 }), {
+          minLength: 3,
+          maxLength: 3,
+        }),
+        async (extraStake, scores) => {
+          for (const [i, amount] of extraStake.entries()) {
+            if (amount > 0n) await w.must(validators[i] as Address, 'staking', 'stake', [1n, validators[i], amount])
+          }
+          await w.setWeights(
+            validators.map((hotkey, i) => {
+              const row = scores[i] as number[]
+              return { hotkey, weights: row.some((x) => x > 0) ? row : [0, 0, 0, 1, 0, 0] }
+            }),
+          )
+          const revealedAt = w.chain.block
+          const built = await settleUpTo(revealedAt + TEMPO)
+          if (!built) return
+          const [epoch] = (await w.must(proposer, 'epochs', 'nextEpoch', [1n])) as [bigint, bigint]
+          const settled = epoch - 1n
+          const emission = (await w.must(owner, 'epochs', 'emissionOf', [1n, built.header])) as bigint
+          const before = await supply()
+          let claims = 0n
+          const claimTwice = async (fn: string, args: unknown[]) => {
+            const first = await w.call(challenger, 'epochs', fn, args)
+            if (!first.ok) {
+              expect(errorName(first.revertData)).toBe('EpochsNothingToClaim')
+              return
+            }
+            claims++
+            expect(errorName((await w.call(challenger, 'epochs', fn, args)).revertData)).toBe('EpochsAlreadyClaimed')
+          }
+          for (let uid = 0; uid < built.ranks.length; uid++) {
+            await claimTwice('claimMiner', [
+              1n,
+              settled,
+              built.header,
+              uid,
+              BigInt(built.ranks[uid] as number),
+              bondsColumnHash(built.bonds[uid] as number[]),
+              built.proof(uid),
+            ])
+          }
+          for (let i = 0; i < built.validators.length; i++) {
+            await claimTwice('claimValidator', [
+              1n,
+              settled,
+              built.header,
+              i,
+              built.proposal.inputs,
+              built.proposal.dividends,
+            ])
+          }
+          await claimTwice('claimOwner', [1n, settled, built.header])
+          const minted = (await supply()) - before
+          paidClaims += claims
+          // Never more than the emission; less only by rounding (one unit per claim) or an unpaid share (no ranks,
+          // no dividends).
+          expect(minted <= emission).toBe(true)
+          const minersPool = built.rankSum > 0 ? (emission * 4100n) / 10_000n : 0n
+          const dividendShare = BigInt(built.dividends.reduce((a, b) => a + b, 0))
+          const validatorsPool = (((emission * 4100n) / 10_000n) * dividendShare) >> 32n
+          expect(minted >= (emission * 1800n) / 10_000n + minersPool + validatorsPool - claims - 1n).toBe(true)
+        },
+      ),
+      { numRuns: Number(process.env.EPOCH_PROPERTY_RUNS ?? 25) },
+    )
+    // The runs settled real epochs with weights, so shares were actually paid.
+    expect(paidClaims).toBeGreaterThan(0n)
+  }, 300_000)
+})
