@@ -120,6 +120,15 @@ export {
 } from './errors/contract.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'
+export type { ValidatorRequest, ValidatorRequestCode } from './validators/requestAuth.ts'
+export {
+  createNonceMemory,
+  DEFAULT_REQUEST_WINDOW_SECONDS,
+  signValidatorRequest,
+  VALIDATOR_HEADER,
+  ValidatorRequestError,
+  verifyValidatorRequest,
+} from './validators/requestAuth.ts'
 export {
   decodeWeights,
   encodeWeights,
