@@ -89,6 +89,8 @@ contract SubnetRegistry {
     uint256 public constant COST_HALF_LIFE_BLOCKS = 1000;
     /// @notice The registration cost never exceeds this multiple of the subnet's base cost.
     uint256 public constant MAX_COST_MULTIPLIER = 1000;
+    /// @notice The largest maxNeurons x maxValidators: every epoch dispute of such a subnet fits well in one block.
+    uint256 public constant MAX_EPOCH_CELLS = 16_384;
     /// @notice The longest prune order an epoch may record.
     uint256 public constant MAX_PRUNE_ORDER = 16;
 
@@ -253,7 +255,8 @@ contract SubnetRegistry {
         subnet.taskType = taskType;
         subnet.scoringSpecCid = scoringSpecCid;
         SubnetParams memory params = defaultSubnetParams();
-        if (params.maxValidators > maxNeurons) params.maxValidators = maxNeurons;
+        uint256 validatorCap = _validatorCap(maxNeurons);
+        if (params.maxValidators > validatorCap) params.maxValidators = uint16(validatorCap);
         _params[netuid] = params;
         _costs[netuid] = CostState(registrationCost, uint64(block.number));
         emit SubnetCreated(netuid, msg.sender, name, taskType, scoringSpecCid, maxNeurons, registrationCost);
@@ -285,7 +288,7 @@ contract SubnetRegistry {
      * Requirements: the caller owns the subnet; every field within its bounds:
      * tempo 2..65535 blocks; kappa 1..65535; bondsMovingAverage 0..999999 ppm; alphaLow 1638..alphaHigh;
      * alphaSigmoidSteepness 0..10000; commitRevealPeriod 1..10 epochs; weightsRateLimit <= 100000 blocks;
-     * maxValidators 1..min(256, maxNeurons); immunityPeriod <= 1000000 blocks; activityCutoff tempo..1000000 blocks.
+     * maxValidators 1..min(256, maxNeurons, 16384 / maxNeurons); immunityPeriod <= 1000000 blocks; activityCutoff tempo..1000000 blocks.
      * Emits {SubnetParamsUpdated}.
      */
     function setSubnetParams(uint256 netuid, SubnetParams calldata params) external {
@@ -299,8 +302,7 @@ contract SubnetRegistry {
         _checkParam("alphaSigmoidSteepness", params.alphaSigmoidSteepness, 0, 10_000);
         _checkParam("commitRevealPeriod", params.commitRevealPeriod, 1, 10);
         _checkParam("weightsRateLimit", params.weightsRateLimit, 0, 100_000);
-        uint256 maxValidators = subnet.maxNeurons < 256 ? subnet.maxNeurons : 256;
-        _checkParam("maxValidators", params.maxValidators, 1, maxValidators);
+        _checkParam("maxValidators", params.maxValidators, 1, _validatorCap(subnet.maxNeurons));
         _checkParam("immunityPeriod", params.immunityPeriod, 0, 1_000_000);
         _checkParam("activityCutoff", params.activityCutoff, params.tempo, 1_000_000);
         _params[netuid] = params;
@@ -423,6 +425,7 @@ contract SubnetRegistry {
         delete _uidPlusOne[netuid][msg.sender];
         _freeUids[netuid].push(uid);
         _occupy(netuid, uid, address(0));
+        _clearPermit(netuid, uid);
         // Cannot underflow: the caller was registered, so the count is at least one.
         unchecked {
             _subnets[netuid].neuronCount -= 1;
@@ -604,10 +607,16 @@ contract SubnetRegistry {
             _pruneCursor[netuid] = k + 1;
             delete _neurons[netuid][uid];
             delete _uidPlusOne[netuid][hotkey];
+            _clearPermit(netuid, uid);
             emit NeuronPruned(netuid, uid, hotkey);
             return uid;
         }
         revert SubnetRegistrySubnetFull(netuid, maxNeurons);
+    }
+
+    /// @dev A permit belongs to the neuron the epoch ranked, not to the slot: it leaves with it.
+    function _clearPermit(uint256 netuid, uint16 uid) private {
+        if (_permitsSet[netuid]) _permits[netuid][uid >> 8] &= ~(uint256(1) << (uid & 255));
     }
 
     function _occupy(uint256 netuid, uint16 uid, address hotkey) private {
@@ -617,6 +626,13 @@ contract SubnetRegistry {
         // Several changes in one block: the block ends with the last.
         if (length > 0 && history[length - 1].fromBlock == nowBlock) history[length - 1].hotkey = hotkey;
         else history.push(Occupancy(nowBlock, hotkey));
+    }
+
+    /// @dev At most 256 validators, no more than the slots, and within {MAX_EPOCH_CELLS}.
+    function _validatorCap(uint256 maxNeurons) private pure returns (uint256 cap) {
+        cap = MAX_EPOCH_CELLS / maxNeurons;
+        if (cap > maxNeurons) cap = maxNeurons;
+        if (cap > 256) cap = 256;
     }
 
     function _checkParam(string memory name, uint256 value, uint256 min, uint256 max) private pure {

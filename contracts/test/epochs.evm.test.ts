@@ -230,6 +230,12 @@ describe('Epochs', () => {
     const forged = [...claim]
     forged[4] = BigInt(epoch1.ranks[3] as number) + 1n
     expect(errorName((await call(challenger, 'epochs', 'claimMiner', forged)).revertData)).toBe('EpochsBadProof')
+    // A rank past the 40 bits a leaf commits to cannot reuse the leaf's proof (rank + 2^40 would otherwise pass).
+    const inflated = [...claim]
+    inflated[4] = BigInt(epoch1.ranks[3] as number) + 2n ** 40n
+    expect(errorName((await call(challenger, 'epochs', 'claimMiner', inflated)).revertData)).toBe(
+      'EpochMathRankTooLarge',
+    )
     const unfinished = [...claim]
     unfinished[1] = 2n
     expect(errorName((await call(challenger, 'epochs', 'claimMiner', unfinished)).revertData)).toBe('EpochsNotFinal')
@@ -372,6 +378,19 @@ describe('Epochs', () => {
       const [headerHash] = (await must(owner, 'epochs', 'getEpoch', [1n, 2n])) as [Hex, boolean]
       expect(headerHash, what).toBe(`0x${'0'.repeat(64)}`)
     }
+    // Refused outright rather than slashed: dividends summing past one, and a proposal built for settings that
+    // changed before it landed.
+    const greedy = tamper((b) => {
+      b.dividends[0] = (b.dividends[0] as number) + 2 ** 32
+    })
+    const refused = await call(proposer, 'epochs', 'propose', [1n, greedy.proposal])
+    expect(errorName(refused.revertData)).toBe('EpochsMalformedProposal')
+    const params = (await must(owner, 'registry', 'getSubnetParams', [1n])) as Record<string, unknown>
+    await must(owner, 'registry', 'setSubnetParams', [1n, { ...params, kappa: 40_000 }])
+    const stale = await call(proposer, 'epochs', 'propose', [1n, right.proposal])
+    expect(errorName(stale.revertData)).toBe('EpochsStaleProposal')
+    await must(owner, 'registry', 'setSubnetParams', [1n, params])
+
     await must(proposer, 'epochs', 'propose', [1n, right.proposal])
     expect(new Set(await disputeAll(right, previous))).toEqual(new Set(['EpochsProposalCorrect']))
     await finalize(right)

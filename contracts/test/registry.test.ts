@@ -435,6 +435,15 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
     expect(await read('getSubnetParams', [1n])).toMatchObject({ tempo: 20, kappa: 40_000 })
   })
 
+  it('caps validators so that maxNeurons × maxValidators stays within what a dispute can check (16,384)', async () => {
+    await newSubnet(1024)
+    expect(await read('getSubnetParams', [1n])).toMatchObject({ maxValidators: 16 })
+    const params = await read('getSubnetParams', [1n])
+    const error = await revertOf(write(0, 'setSubnetParams', [1n, { ...(params as object), maxValidators: 17 }]))
+    expect(error.errorName).toBe('SubnetRegistryInvalidParam')
+    expect(error.args?.[3]).toBe(16n)
+  })
+
   it('raises the registration cost by 26% per registration and halves it per 1,000 idle blocks, down to the base', async () => {
     await newSubnet(8, parseEther('1'))
     expect(await read('registrationCostNow', [1n])).toBe(parseEther('1'))
@@ -503,6 +512,8 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
     const replacing = await register(3)
     expect(replacing.uid).toBe(miner.uid)
     expect(await read('isRegistered', [1n, t.wallet(1).account.address])).toBe(false)
+    // A permit belongs to the neuron the epoch ranked: the newcomer in the pruned miner's slot does not inherit it.
+    expect(await read('hasValidatorPermit', [1n, miner.uid])).toBe(false)
     // The next in the prune order is the validator; the newcomer is not ranked by the old epoch.
     expect((await register(4)).uid).toBe(validator.uid)
     expect((await revertOf(register(6))).errorName).toBe('SubnetRegistrySubnetFull')

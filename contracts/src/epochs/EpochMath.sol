@@ -19,6 +19,9 @@ library EpochMath {
     uint256 internal constant INPUT_BYTES = 18;
     uint256 internal constant COLUMN_BYTES = 21;
 
+    /// @dev A restated rank does not fit the 40 bits a leaf commits to.
+    error EpochMathRankTooLarge(uint256 rank);
+
     /// @notice What an epoch's proposal commits to; stored as its hash and restated by every later call.
     struct Header {
         uint64 snapshotBlock;
@@ -96,6 +99,8 @@ library EpochMath {
 
     /// @notice The leaf of column `j`.
     function leaf(uint256 j, uint256 rank, bytes16 hash) internal pure returns (bytes32) {
+        // Without this, rank + k * 2^40 would prove the same leaf.
+        if (rank > type(uint40).max) revert EpochMathRankTooLarge(rank);
         return keccak256(abi.encodePacked(uint16(j), uint40(rank), hash));
     }
 

@@ -36,6 +36,10 @@ contract Epochs is ReentrancyGuardTransient {
         bytes32 columnsRoot;
         uint256 rankSum;
         bytes pruneOrder;
+        // keccak256(abi.encode(snapshotBlock, neurons, params, activityCutoff, immunityPeriod, maxValidators)) of
+        // what the proposal was computed for: a parameter change or a registration landing first makes it revert
+        // instead of binding the proposer to values it did not use.
+        bytes32 settingsHash;
     }
 
     /// @dev Per subnet, one slot that is rewritten rather than cleared (cheaper): the pending proposal's proposer,
@@ -85,6 +89,8 @@ contract Epochs is ReentrancyGuardTransient {
     error EpochsAlreadyProposed(uint256 netuid, uint256 epoch);
     error EpochsInsufficientBond(address proposer, uint256 available, uint256 required);
     error EpochsMalformedProposal(string field);
+    /// @dev The proposal was computed for other settings than the chain's now (`expected`); rebuild and propose again.
+    error EpochsStaleProposal(bytes32 expected);
     error EpochsNotProposed(uint256 netuid, uint256 epoch);
     error EpochsChallengeWindowOpen(uint256 netuid, uint256 epoch, uint64 endsAtBlock);
     error EpochsChallengeWindowClosed(uint256 netuid, uint256 epoch);
@@ -168,6 +174,10 @@ contract Epochs is ReentrancyGuardTransient {
         EpochMath.Header memory h = _header(sp, n, p);
         h.snapshotBlock = snapshot;
         h.prevSnapshotBlock = prevSnapshot;
+        bytes32 expected = keccak256(
+            abi.encode(snapshot, n, h.params, h.activityCutoff, h.immunityPeriod, h.maxValidators)
+        );
+        if (expected != p.settingsHash) revert EpochsStaleProposal(expected);
         _bonds[msg.sender] -= _bond;
         _pending[netuid] = Pending(msg.sender, uint48(block.number), uint48(epoch));
         _headers[netuid][epoch] = keccak256(abi.encode(h));
@@ -185,11 +195,15 @@ contract Epochs is ReentrancyGuardTransient {
         if (p.columns.length != n * EpochMath.COLUMN_BYTES) revert EpochsMalformedProposal("columns");
         if (p.pruneOrder.length > 32 || p.pruneOrder.length % 2 != 0) revert EpochsMalformedProposal("pruneOrder");
         uint256 last;
+        uint256 dividendSum;
         for (uint256 i; i < v; ++i) {
             (uint16 uid,,) = EpochMath.input(p.inputs, i);
             if (uid >= n || (i > 0 && uid <= last)) revert EpochsMalformedProposal("inputs");
             last = uid;
+            dividendSum += EpochMath.q(p.dividends, i);
         }
+        // Dividends are shares: together at most one, so claims never mint beyond the validators' part.
+        if (dividendSum > YumaMath.ONE) revert EpochsMalformedProposal("dividends");
         h.neurons = uint16(n);
         h.validatorCount = uint16(v);
         h.rankSum = p.rankSum;

@@ -90,6 +90,8 @@ export type EpochProposal = {
   rankSum: bigint
   /** Packed u16 uids. */
   pruneOrder: Hex
+  /** What the proposal was computed for (snapshot, uid count, parameters); a stale one is refused on chain. */
+  settingsHash: Hex
 }
 
 /** What the contract stores the hash of and every later call restates (`EpochMath.Header`). */
@@ -251,6 +253,7 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
     columnsRoot: tree.root,
     rankSum: BigInt(rankSum),
     pruneOrder: packUids(pruneOrder),
+    settingsHash: '0x',
   }
   const permits = new Array<bigint>(Math.ceil(n / 256)).fill(0n)
   for (const uid of validators) permits[uid >> 8] = (permits[uid >> 8] as bigint) | (1n << BigInt(uid & 255))
@@ -280,6 +283,31 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
     immunityPeriod: Number(state.immunityPeriod),
     maxValidators: state.maxValidators,
   }
+  proposal.settingsHash = keccak256(
+    encodeAbiParameters(
+      [
+        { type: 'uint64' },
+        { type: 'uint16' },
+        {
+          type: 'tuple',
+          components: [
+            { name: 'kappa', type: 'uint256' },
+            { name: 'bondsPenalty', type: 'uint256' },
+            { name: 'alpha', type: 'uint256' },
+            { name: 'yuma3', type: 'bool' },
+            { name: 'liquidAlpha', type: 'bool' },
+            { name: 'alphaLow', type: 'uint256' },
+            { name: 'alphaHigh', type: 'uint256' },
+            { name: 'steepness', type: 'uint256' },
+          ],
+        },
+        { type: 'uint32' },
+        { type: 'uint32' },
+        { type: 'uint16' },
+      ],
+      [state.snapshotBlock, n, header.params, header.activityCutoff, header.immunityPeriod, header.maxValidators],
+    ),
+  )
   return {
     proposal,
     header,
