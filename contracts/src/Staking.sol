@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
@@ -34,7 +35,8 @@ contract Staking is ReentrancyGuardTransient {
     /// @notice Default and largest delegate take, in basis points.
     uint16 public constant DEFAULT_TAKE_BPS = 1800;
     uint16 public constant MAX_TAKE_BPS = 1800;
-    /// @dev Fixed-point scale of the reward-per-stake accumulator.
+    /// @dev Fixed-point scale of the reward-per-stake accumulator. Products with it use 512-bit mulDiv: a large
+    /// payment to a tiny stake makes the accumulator huge, and stake x accumulator would overflow 256 bits.
     uint256 private constant ACC_PRECISION = 1e36;
 
     struct Pool {
@@ -125,7 +127,7 @@ contract Staking is ReentrancyGuardTransient {
         Position storage position = _positions[netuid][hotkey][msg.sender];
         _settle(pool, position);
         position.stake += amount;
-        position.rewardDebt = (position.stake * pool.accRewardPerStake) / ACC_PRECISION;
+        position.rewardDebt = Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION);
         pool.totalStake += amount;
         _checkpoint(netuid, hotkey, pool.totalStake, amount, true);
         emit Staked(netuid, hotkey, msg.sender, amount);
@@ -151,7 +153,7 @@ contract Staking is ReentrancyGuardTransient {
             position.stake -= amount;
             pool.totalStake -= amount;
         }
-        position.rewardDebt = (position.stake * pool.accRewardPerStake) / ACC_PRECISION;
+        position.rewardDebt = Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION);
         _checkpoint(netuid, hotkey, pool.totalStake, amount, false);
         uint64 releaseBlock = uint64(block.number) + _cooldownBlocks;
         _unlocks[msg.sender].push(Unlock(amount, releaseBlock));
@@ -201,7 +203,7 @@ contract Staking is ReentrancyGuardTransient {
         _settle(pool, own);
         own.owed += take;
         // The hotkey's own stake earns its share of `rest` through the accumulator like any delegator's.
-        if (rest > 0) pool.accRewardPerStake += (rest * ACC_PRECISION) / pool.totalStake;
+        if (rest > 0) pool.accRewardPerStake += Math.mulDiv(rest, ACC_PRECISION, pool.totalStake);
         emit RewardsDistributed(netuid, hotkey, amount, take);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -268,7 +270,7 @@ contract Staking is ReentrancyGuardTransient {
     function pendingRewards(uint256 netuid, address hotkey, address staker) external view returns (uint256) {
         Pool storage pool = _pools[netuid][hotkey];
         Position storage position = _positions[netuid][hotkey][staker];
-        return position.owed + (position.stake * pool.accRewardPerStake) / ACC_PRECISION - position.rewardDebt;
+        return position.owed + Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION) - position.rewardDebt;
     }
 
     /// @notice The delegate take of `hotkey` in `netuid`, in basis points.
@@ -305,7 +307,7 @@ contract Staking is ReentrancyGuardTransient {
 
     /// @dev Moves what the accumulator owes `position` since its last update into `owed`.
     function _settle(Pool storage pool, Position storage position) private {
-        uint256 accrued = (position.stake * pool.accRewardPerStake) / ACC_PRECISION;
+        uint256 accrued = Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION);
         position.owed += accrued - position.rewardDebt;
         position.rewardDebt = accrued;
     }

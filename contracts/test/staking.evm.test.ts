@@ -118,6 +118,21 @@ describe('Staking', () => {
     expect(await call(stakers[1], 'claimRewards', [1n, hotkeys[0]])).toBe(0n)
   })
 
+  it('keeps working after a large payment to a tiny stake (the accumulator grows huge; products stay exact)', async () => {
+    // Found by the property test below: stake 1 wei, pay 141 MYC, stake 1,000 MYC more.
+    const { chain, staking } = await world()
+    const call = async (from: Address, fn: string, args: unknown[]) => {
+      const r = await chain.call(from, staking, stakingAbi, fn, args)
+      expect(r.ok, `${fn} ${r.error ?? ''}`).toBe(true)
+      return r.result
+    }
+    await call(hotkeys[0], 'stake', [1n, hotkeys[0], 1n])
+    await call(payer, 'distribute', [1n, hotkeys[0], 141_209_864_923_556_335_885n])
+    await call(hotkeys[0], 'stake', [1n, hotkeys[0], 999_999_999_999_999_999_979n])
+    // The hotkey is its only staker: it is owed all of the payment (take and pro-rata share alike).
+    expect(await call(hotkeys[0], 'pendingRewards', [1n, hotkeys[0], hotkeys[0]])).toBe(141_209_864_923_556_335_885n)
+  })
+
   it(`conserves tokens and pays nobody twice over ${RUNS} random action sequences`, async () => {
     const w = await world()
     const { chain, staking, token } = w
