@@ -83,10 +83,6 @@ async function measure(
       `${fn}: expected ${expectOk ? 'success' : 'a revert'}, got ${errorName(r.revertData)} ${r.error ?? ''}`,
     )
   const gas = transactionGas(r.data, r.gasUsed)
-  if (process.env.BENCH_VERBOSE) {
-    let z = 0
-    for (let i = 2; i < r.data.length; i += 2) if (r.data.slice(i, i + 2) === '00') z++
-  }
   if (process.env.BENCH_VERBOSE)
     process.stdout.write(`${name}: execution ${r.gasUsed}, calldata ${r.data.length / 2 - 1} bytes\n`)
   rows.push({ name, gas, limit })

@@ -55,12 +55,7 @@ export async function signValidatorRequest(
   options: { timestamp?: number; nonce?: Hex } = {},
 ): Promise<string> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000)
-  const nonce =
-    options.nonce ??
-    (`0x${createHash('sha256')
-      .update(crypto.getRandomValues(new Uint8Array(32)))
-      .digest('hex')
-      .slice(0, 32)}` as Hex)
+  const nonce = options.nonce ?? bytesToHex(crypto.getRandomValues(new Uint8Array(16)))
   const signature = await account.signTypedData({
     domain: domain(chainId),
     types,

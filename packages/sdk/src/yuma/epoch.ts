@@ -228,7 +228,7 @@ export function yumaEpoch(input: YumaInput): YumaResult {
     for (let j = 0; j < n; j++) {
       const x = w[i * n + j] as number
       const c = consensus[j] as number
-      const clip = x < c ? x : c
+      const clip = Math.min(x, c)
       clipped[i * n + j] = clip
       trust += clip
       ranks[j] = (ranks[j] as number) + mulQ32(si, clip)
@@ -259,7 +259,7 @@ export function yumaEpoch(input: YumaInput): YumaResult {
         const b = oldBond(i, j)
         const a = la === null ? input.alpha : liquidAlphaOf(la, x, b, consensus[j] as number)
         const next = mulQ32(ONE - a, b) + mulQ32(a, x)
-        const capped = next > ONE ? ONE : next
+        const capped = Math.min(next, ONE)
         row[j] = capped
         colSum[j] = (colSum[j] as number) + capped
       }
