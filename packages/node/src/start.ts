@@ -25,6 +25,8 @@ import { type AnvilProcess, startAnvil } from './devnet/anvil.ts'
 import { ensureDevnetContracts } from './devnet/deploy.ts'
 import { devnetPaths, findRunningDevnet, lockDataDir } from './devnet/devnet.ts'
 import { createApp, listen, type NodeState } from './http/server.ts'
+import { type Incentives, startIncentives } from './incentives/startIncentives.ts'
+import { incentivesView } from './incentives/view.ts'
 import { type Roles, startRoles } from './roles/startRoles.ts'
 import { createContentStore } from './storage/contentStore.ts'
 
@@ -41,6 +43,8 @@ export type MycelNode = {
   startupMs: number
   /** The miner and gateway this node runs (see `miner` and `gateway` options). */
   roles: Roles
+  /** Its validators, epoch duties and (on the devnet with `subnetDemo`) the demo subnet's miners. */
+  incentives: Incentives
   stop: () => Promise<void>
 }
 
@@ -210,6 +214,31 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     const miner = roles.miner
     if (miner) state.claim = () => miner.claimer.claimDue({ all: true })
 
+    if (chainMode !== 'external' && options.devnetBlockSeconds > 0) {
+      // Epochs, reveal windows and cooldowns count blocks: on the devnet, blocks come with time, not only with
+      // transactions.
+      const blockTimer = setInterval(() => {
+        client.request({ method: 'evm_mine' } as never).catch(() => {})
+      }, options.devnetBlockSeconds * 1000)
+      shutdown.add('devnet blocks', () => clearInterval(blockTimer))
+    }
+    signal?.throwIfAborted()
+    state.reason = 'starting the validators and epoch duties'
+    const incentives = await startIncentives(common, {
+      db,
+      client,
+      chain,
+      rpcUrl,
+      chainId,
+      devnet: chainMode !== 'external',
+      addresses,
+      store,
+      url,
+    })
+    shutdown.add('incentives', () => incentives.stop())
+    state.incentives = (o) => incentivesView(db, client, addresses, incentives.validators, o)
+    await indexer.syncOnce()
+
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
     state.ready = true
     state.reason = 'ready'
@@ -227,7 +256,18 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
 
     const startupMs = Math.round(performance.now() - started)
     log.info({ msg: 'node ready', url, chainId, startupMs, ...addresses })
-    return { common, url, rpcUrl, chainId, chainMode, addresses, startupMs, roles, stop: () => shutdown.run('stop') }
+    return {
+      common,
+      url,
+      rpcUrl,
+      chainId,
+      chainMode,
+      addresses,
+      startupMs,
+      roles,
+      incentives,
+      stop: () => shutdown.run('stop'),
+    }
   }
 }
 

@@ -15,6 +15,26 @@ export {
   setSessionSigner,
   withdrawChannel,
 } from './actions/channels/channels.ts'
+export type { EpochContracts, EpochRecord, ProposedEpoch } from './actions/epochs/epochs.ts'
+export {
+  CLAIM_ROLE,
+  claimMinerEmission,
+  claimOwnerEmission,
+  claimValidatorEmission,
+  depositProposerBond,
+  finalizeEpoch,
+  getEpochEmission,
+  getEpochProposals,
+  getEpochRecord,
+  getEpochSettings,
+  getNextEpoch,
+  getPendingRewards,
+  getProposerBond,
+  isEmissionClaimed,
+  previousOf,
+  proposeEpoch,
+  readEpochState,
+} from './actions/epochs/epochs.ts'
 export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
 export type { Neuron } from './actions/neurons/getNeurons.ts'
 export { getNeurons } from './actions/neurons/getNeurons.ts'
@@ -35,6 +55,14 @@ export type { CreateSubnetParameters, CreateSubnetReturnType } from './actions/s
 export { createSubnet } from './actions/subnets/createSubnet.ts'
 export type { Subnet } from './actions/subnets/getSubnets.ts'
 export { getSubnets } from './actions/subnets/getSubnets.ts'
+export type { RevealedRow, WeightsCommit } from './actions/weights/weights.ts'
+export {
+  commitWeights,
+  getRevealedRows,
+  getWeightsCommit,
+  randomSalt,
+  revealWeights,
+} from './actions/weights/weights.ts'
 export type { WriteClient } from './actions/write.ts'
 export { writeContractAndWait } from './actions/write.ts'
 export type { SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
@@ -92,6 +120,8 @@ export type {
 } from './epochs/buildEpoch.ts'
 export {
   buildEpoch,
+  builtEpochFromJson,
+  builtEpochToJson,
   emissionSplit,
   epochParams,
   MAX_PRUNE_ORDER,
@@ -100,6 +130,8 @@ export {
   selectValidators,
   validatorEmission,
 } from './epochs/buildEpoch.ts'
+export type { DisputeCall, SettledEpoch } from './epochs/dispute.ts'
+export { planDisputes, proposalMatches } from './epochs/dispute.ts'
 export {
   bondsColumnHash,
   columnLeaf,
@@ -108,7 +140,10 @@ export {
   packInputs,
   packQ,
   packUids,
+  unpackColumns,
+  unpackInputs,
   unpackQ,
+  unpackUids,
 } from './epochs/packing.ts'
 export { BaseError } from './errors/base.ts'
 export {

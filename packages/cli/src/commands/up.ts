@@ -13,6 +13,7 @@ type UpFlags = {
   model?: string[]
   miner?: boolean
   gateway?: boolean
+  demo?: boolean
 }
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -29,6 +30,7 @@ export function upCommand(program: Command) {
     .option('--model <spec>', 'model the miner serves (repeatable; default: digits and text)', collect)
     .option('--no-miner', 'run no miner')
     .option('--no-gateway', 'run no gateway')
+    .option('--no-demo', 'no demo incentive subnet (graded miners and a second validator) on the devnet')
     .action(async (flags: UpFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
       const options = nodeOptions(globals, {
@@ -40,6 +42,8 @@ export function upCommand(program: Command) {
         minerModels: flags.model,
         miner: flags.miner === false ? 'off' : undefined,
         gateway: flags.gateway === false ? 'off' : undefined,
+        // `npm start` runs the whole economy: the demo subnet is on unless turned off here or in the environment.
+        subnetDemo: flags.demo === false ? false : (process.env.MYCEL_SUBNET_DEMO ?? true),
       })
       // The bundled dashboard, unless MYCEL_DASHBOARD_DIR or the config file points elsewhere.
       options.dashboardDir ??= dashboardDir

@@ -116,6 +116,22 @@ export const optionsSchema = z.strictObject({
   gateway: role.default('auto'),
   /** The gateway's paying account: `dev:N` or a keystore name. */
   gatewayKey: z.string().min(1).default('dev:1'),
+  /** Run a validator: score the miners of its subnets over the signed transport, set weights by commit-reveal. */
+  validator: role.default('auto'),
+  /** The validator's hotkey: `dev:N` or a keystore name. */
+  validatorKey: z.string().min(1).default('dev:3'),
+  /** Subnets (by name) to validate; `auto`: every subnet on the devnet, else those it is registered in as validator. */
+  validatorSubnets: list.default(['auto']),
+  /** On the devnet: MYC (wei) the validator stakes on itself when its stake is lower, so it holds a permit. */
+  validatorStake: tokenAmount.default('1000000000000000000000'),
+  /** Milliseconds between scoring rounds. */
+  validatorIntervalMs: z.coerce.number().int().min(200).max(3_600_000).default(5000),
+  /** Epoch duties: propose, check (and dispute), finalize and claim the epochs of the validated subnets. */
+  epochs: role.default('auto'),
+  /** The demo incentive subnet on the devnet: graded miners and a second validator in the `digits` subnet. */
+  subnetDemo: z.stringbool().or(z.boolean()).default(false),
+  /** Seconds between empty blocks on a devnet this node runs (epochs count blocks); 0 mines only on transactions. */
+  devnetBlockSeconds: z.coerce.number().min(0).max(3600).default(1),
   /** Most the gateway deposits in all its channels together (token units). */
   gatewayBudget: tokenAmount.default('100000000'),
   /** Deposit of each channel the gateway opens, and of each top-up (token units). */
@@ -151,6 +167,14 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   claimMaxAgeSeconds: 'MYCEL_CLAIM_MAX_AGE',
   gateway: 'MYCEL_GATEWAY',
   gatewayKey: 'MYCEL_GATEWAY_KEY',
+  validator: 'MYCEL_VALIDATOR',
+  validatorKey: 'MYCEL_VALIDATOR_KEY',
+  validatorSubnets: 'MYCEL_VALIDATOR_SUBNETS',
+  validatorStake: 'MYCEL_VALIDATOR_STAKE',
+  validatorIntervalMs: 'MYCEL_VALIDATOR_INTERVAL_MS',
+  epochs: 'MYCEL_EPOCHS',
+  subnetDemo: 'MYCEL_SUBNET_DEMO',
+  devnetBlockSeconds: 'MYCEL_DEVNET_BLOCK_SECONDS',
   gatewayBudget: 'MYCEL_GATEWAY_BUDGET',
   gatewayChannelDeposit: 'MYCEL_GATEWAY_CHANNEL_DEPOSIT',
 }

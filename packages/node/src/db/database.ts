@@ -115,6 +115,61 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'incentives: validator scores and commits, epochs',
+    up: `
+      CREATE TABLE validator_scores (
+        validator TEXT NOT NULL,
+        netuid INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        hotkey TEXT NOT NULL,
+        score REAL NOT NULL,
+        quality REAL NOT NULL,
+        latency_ms REAL NOT NULL,
+        rounds INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        spot_checks INTEGER NOT NULL,
+        spot_failures INTEGER NOT NULL,
+        last_error TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (validator, netuid, uid)
+      );
+      -- The pending commit's weights and salt, written before the commit is sent (0 blocks: not confirmed yet).
+      CREATE TABLE validator_commits (
+        netuid INTEGER NOT NULL,
+        hotkey TEXT NOT NULL,
+        packed TEXT NOT NULL,
+        salt TEXT NOT NULL,
+        commit_block INTEGER NOT NULL,
+        reveal_from INTEGER NOT NULL,
+        reveal_until INTEGER NOT NULL,
+        PRIMARY KEY (netuid, hotkey)
+      );
+      CREATE TABLE validator_weights (
+        netuid INTEGER NOT NULL,
+        hotkey TEXT NOT NULL,
+        commit_block INTEGER NOT NULL,
+        reveal_block INTEGER NOT NULL,
+        packed TEXT NOT NULL,
+        PRIMARY KEY (netuid, hotkey, commit_block)
+      );
+      -- Epochs as settled on chain, with this node's own computation (JSON) for the dashboard and the next epoch.
+      CREATE TABLE epochs (
+        netuid INTEGER NOT NULL,
+        epoch INTEGER NOT NULL,
+        snapshot_block INTEGER NOT NULL,
+        proposer TEXT NOT NULL,
+        header TEXT NOT NULL,
+        proposal TEXT NOT NULL,
+        built TEXT NOT NULL,
+        matches INTEGER NOT NULL,
+        emission TEXT NOT NULL,
+        final INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (netuid, epoch)
+      );
+    `,
+  },
 ]
 
 /** Opens (creating if needed) the database at `file` and applies pending migrations. */

@@ -27,6 +27,8 @@ export type NodeState = {
   gateway?: { fetch: (request: Request) => Response | Promise<Response> }
   /** Channels, miners, models, prices and paid requests, for `/api/payments` and the dashboard. */
   payments?: () => unknown
+  /** Subnets' stake, weights, scores and epochs, for `/api/incentives` and the dashboard. */
+  incentives?: (options: { epochs?: number }) => Promise<unknown>
   /** Claims every channel that owes the miner now (`POST /api/miner/claim`). */
   claim?: () => Promise<{ hash: string; channels: number; paid: bigint; gasUsed: bigint } | undefined>
 }
@@ -114,6 +116,15 @@ export function createApp(common: Common, state: NodeState) {
     if (!state.payments)
       return c.json(jsonError('NOT_READY', state.ready ? 'This node runs no gateway or miner.' : state.reason), 503)
     return c.json(state.payments())
+  })
+
+  app.get('/api/incentives', async (c) => {
+    if (!state.incentives) return c.json(jsonError('NOT_READY', state.reason), 503)
+    const raw = c.req.query('epochs')
+    if (raw !== undefined && !/^\d{1,3}$/.test(raw)) {
+      return c.json(jsonError('INVALID_QUERY', 'epochs must be a whole number from 0 to 999.'), 400)
+    }
+    return c.json(await state.incentives(raw === undefined ? {} : { epochs: Number(raw) }))
   })
 
   app.post('/api/miner/claim', async (c) => {

@@ -50,6 +50,8 @@ export type Model = {
     /** Most elements one request may send in all its inputs together. */
     maxElements: number
   }
+  /** The model file's bytes, when the weights are open (ONNX): published by CID so validators can re-execute. */
+  weights?: Uint8Array
   close: () => Promise<void>
 }
 

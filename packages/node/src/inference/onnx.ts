@@ -61,6 +61,12 @@ export async function loadOnnxModel(file: string, id: string): Promise<Model> {
       `Cannot read ONNX model ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     )
   }
+  return loadOnnxBytes(bytes, id, file)
+}
+
+/** Serves an ONNX model from its bytes (`source` names it in errors). */
+export async function loadOnnxBytes(bytes: Uint8Array, id: string, source: string): Promise<Model> {
+  const file = source
   let props: Record<string, string>
   let session: InferenceSession
   try {
@@ -88,6 +94,7 @@ export async function loadOnnxModel(file: string, id: string): Promise<Model> {
       maxElements: MAX_TENSOR_ELEMENTS,
       infer: (given, wanted) => runTensors(session, inputs, outputs, given, wanted),
     },
+    weights: bytes,
     close: () => session.release(),
   }
 

@@ -8,20 +8,29 @@
  * - `/v1/mycel/offer` is the miner's offer (models, prices, payee, contract); its CID is published on chain as the
  *   neuron's metadata, so a gateway can check that what the endpoint says is what the miner committed to.
  * - The {@link Claimer} redeems vouchers in batches.
+ * - A request signed by a validator of a subnet the miner is registered in (`x-mycel-validator`, docs/validators.md)
+ *   is served free once the signature, its time window, its nonce and the signer's validator permit (on chain)
+ *   check out. Open weights (ONNX) are published by CID (`/v1/mycel/content/{cid}`) so validators can re-execute.
  */
 import type { Server } from 'node:http'
 import {
   cidOfBytes,
+  createNonceMemory,
   getNeurons,
   getSubnets,
   registerNeuron,
+  subnetRegistryAbi,
   updateEndpoint,
   updateMetadata,
+  VALIDATOR_HEADER,
+  ValidatorRequestError,
+  verifyValidatorRequest,
   type WriteClient,
 } from '@mycel/sdk'
 import { type Context, Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { Address, PublicClient } from 'viem'
+import { readContract } from 'viem/actions'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { listen } from '../http/server.ts'
@@ -69,6 +78,8 @@ export type MinerOffer = {
     price: { perRequest: string; per1kUnits: string }
     unit: 'token' | 'instance'
     maxUnitsPerRequest: number
+    /** CID of the model file, when its weights are open: validators re-execute requests with it (spot checks). */
+    weightsCid?: string
   }[]
 }
 
@@ -81,6 +92,8 @@ export type Miner = {
   claimer: Claimer
   cache: ChannelCache
   models: ServedModel[]
+  /** The subnets it is registered in. */
+  netuids: bigint[]
   stop: () => Promise<void>
 }
 
@@ -141,8 +154,13 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   const app = new Hono()
   const offerRef: { offer?: MinerOffer; bytes?: Uint8Array; cid?: string } = {}
 
-  const fail = (c: Context, status: 400 | 402 | 404 | 413 | 502 | 503, code: string, message: string, extra = {}) =>
-    c.json(errorBody(code, message, extra), status)
+  const fail = (
+    c: Context,
+    status: 400 | 401 | 402 | 403 | 404 | 413 | 502 | 503,
+    code: string,
+    message: string,
+    extra = {},
+  ) => c.json(errorBody(code, message, extra), status)
 
   const requirements = (served: ServedModel) => ({
     scheme: 'mycel-channel',
@@ -158,8 +176,81 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     header: VOUCHER_HEADER,
   })
 
-  /** Admits the request's voucher, or returns the 402/400 response to send. */
-  async function pay(c: Context, served: ServedModel): Promise<Admission | Response> {
+  const nonces = createNonceMemory()
+  const netuids: bigint[] = []
+  const permits = new Map<string, { ok: boolean; until: number }>()
+  /** Whether `hotkey` holds a validator permit in `netuid` (cached for a few seconds). */
+  async function hasPermit(netuid: bigint, hotkey: Address): Promise<boolean> {
+    const key = `${netuid}:${hotkey.toLowerCase()}`
+    const cached = permits.get(key)
+    if (cached && cached.until > Date.now()) return cached.ok
+    let ok = false
+    try {
+      const uid = await readContract(p.client, {
+        address: p.registry,
+        abi: subnetRegistryAbi,
+        functionName: 'uidOf',
+        args: [netuid, hotkey],
+      })
+      ok = await readContract(p.client, {
+        address: p.registry,
+        abi: subnetRegistryAbi,
+        functionName: 'hasValidatorPermit',
+        args: [netuid, uid],
+      })
+    } catch {
+      ok = false // not registered in the subnet
+    }
+    permits.set(key, { ok, until: Date.now() + 5_000 })
+    return ok
+  }
+
+  /** A validator's signed request: free when it checks out, else the 401/403 to send. */
+  async function validatorAdmission(c: Context, served: ServedModel, raw: Uint8Array): Promise<Admission | Response> {
+    let verified: { hotkey: Address; netuid: bigint }
+    try {
+      verified = await verifyValidatorRequest({
+        chainId: p.chainId,
+        registry: p.registry,
+        miner: payee,
+        header: c.req.header(VALIDATOR_HEADER),
+        method: c.req.method,
+        path: c.req.path,
+        body: raw,
+        remember: nonces,
+      })
+    } catch (error) {
+      if (!(error instanceof ValidatorRequestError)) throw error
+      metrics.inc('mycel_miner_validator_refusals_total', 'Validator requests refused.', { code: error.code })
+      return fail(
+        c,
+        401,
+        `VALIDATOR_${error.code}`,
+        `The ${VALIDATOR_HEADER} header was refused: ${error.shortMessage}.`,
+      )
+    }
+    if (!netuids.includes(verified.netuid)) {
+      metrics.inc('mycel_miner_validator_refusals_total', 'Validator requests refused.', { code: 'NOT_IN_SUBNET' })
+      return fail(c, 403, 'NOT_IN_SUBNET', `This miner is not registered in subnet ${verified.netuid}.`)
+    }
+    if (!(await hasPermit(verified.netuid, verified.hotkey))) {
+      metrics.inc('mycel_miner_validator_refusals_total', 'Validator requests refused.', { code: 'NO_PERMIT' })
+      return fail(
+        c,
+        403,
+        'NO_VALIDATOR_PERMIT',
+        `${verified.hotkey} holds no validator permit in subnet ${verified.netuid}; pay with a voucher instead.`,
+      )
+    }
+    metrics.inc('mycel_miner_validator_requests_total', 'Validator requests served free.', {
+      netuid: String(verified.netuid),
+    })
+    return { channelId: 0n, price: 0n, model: served.model.id, settled: true }
+  }
+
+  /** Admits the request's voucher (or a validator's signature), or returns the 4xx response to send. */
+  async function pay(c: Context, served: ServedModel, raw: Uint8Array): Promise<Admission | Response> {
+    if (c.req.header(VALIDATOR_HEADER) !== undefined) return validatorAdmission(c, served, raw)
     if (isFree(served.price)) return { channelId: 0n, price: 0n, model: served.model.id, settled: true }
     const header = c.req.header(VOUCHER_HEADER)
     if (header === undefined) {
@@ -194,7 +285,8 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   async function settle(admission: Admission, served: ServedModel, units: number) {
     // Never metered above what the offer promises as the most one request can use.
     const counted = Number.isSafeInteger(units) && units > 0 ? Math.min(units, maxUnitsOf(served.model)) : 0
-    if (isFree(served.price)) return { channelId: null, cost: '0', units: counted, served: '0' }
+    if (isFree(served.price) || admission.channelId === 0n)
+      return { channelId: null, cost: '0', units: counted, served: '0' }
     const metered = meteredCost(served.price, BigInt(counted))
     await ledger.settle(admission, metered)
     metrics.inc('mycel_miner_paid_requests_total', 'Paid requests served.', { model: served.model.id })
@@ -207,7 +299,9 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     }
   }
 
-  async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
+  async function readJson(
+    c: Context,
+  ): Promise<{ ok: true; value: unknown; raw: Uint8Array } | { ok: false; response: Response }> {
     const type = c.req.header('content-type') ?? ''
     if (!type.toLowerCase().includes('application/json')) {
       return {
@@ -220,8 +314,10 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         ),
       }
     }
+    // The raw bytes: a validator's signature covers them exactly.
+    const raw = new Uint8Array(await c.req.arrayBuffer())
     try {
-      return { ok: true, value: await c.req.json() }
+      return { ok: true, value: JSON.parse(new TextDecoder().decode(raw)), raw }
     } catch {
       return { ok: false, response: fail(c, 400, 'INVALID_JSON', 'The request body is not valid JSON.') }
     }
@@ -263,6 +359,12 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       ? c.body(new Uint8Array(offerRef.bytes), 200, { 'content-type': 'application/json' })
       : fail(c, 503, 'NOT_READY', 'The offer is not published yet.'),
   )
+  const weightCids = new Map<string, Uint8Array>()
+  app.get('/v1/mycel/content/:cid', (c) => {
+    const bytes = weightCids.get(c.req.param('cid'))
+    if (!bytes) return fail(c, 404, 'NOT_FOUND', `This miner publishes no content ${c.req.param('cid')}.`)
+    return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/octet-stream' })
+  })
   app.get('/v1/models', (c) =>
     c.json({
       object: 'list',
@@ -311,7 +413,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       )
     }
 
-    const admission = await pay(c, served)
+    const admission = await pay(c, served, body.raw)
     if (admission instanceof Response) return admission
     const controller = new AbortController()
     const prompt = kind === 'chat' ? undefined : (request as { prompt: string | string[] }).prompt
@@ -459,7 +561,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     } catch (error) {
       return fail(c, 400, error instanceof ModelInputError ? error.code : 'INVALID_TENSOR', (error as Error).message)
     }
-    const admission = await pay(c, served)
+    const admission = await pay(c, served, body.raw)
     if (admission instanceof Response) return admission
     let outputs: Awaited<ReturnType<typeof tensorModel.infer>>
     try {
@@ -510,7 +612,13 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       payee,
       token: p.token,
       endpoint: url,
-      models: p.models.map((s) => ({
+      models: [],
+    }
+    for (const s of p.models) {
+      const weights = s.model.weights
+      const weightsCid = weights ? await p.store.put(weights) : undefined
+      if (weights && weightsCid) weightCids.set(weightsCid, weights)
+      offer.models.push({
         id: s.model.id,
         task: s.model.text ? 'text-generation' : 'tensor',
         backend: s.model.backend,
@@ -518,14 +626,15 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         price: priceJson(s.price),
         unit: unitOf(s.model),
         maxUnitsPerRequest: maxUnitsOf(s.model),
-      })),
+        ...(weightsCid ? { weightsCid } : {}),
+      })
     }
     const bytes = new TextEncoder().encode(`${JSON.stringify(offer, null, 2)}\n`)
     const cid = await p.store.put(bytes)
     offerRef.offer = offer
     offerRef.bytes = bytes
     offerRef.cid = await cidOfBytes(bytes)
-    await publish(p, url, cid, log)
+    netuids.push(...(await publish(p, url, cid, log)))
   } catch (error) {
     await closeServer()
     throw error
@@ -555,6 +664,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     claimer,
     cache,
     models: p.models,
+    netuids,
     stop: async () => {
       stopped = true
       if (timer) clearTimeout(timer)
@@ -566,8 +676,12 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   }
 }
 
-/** Registers the miner in its subnets (or moves its endpoint / metadata there) so gateways can find it. */
-async function publish(p: StartMinerParameters, url: string, cid: string, log: Common['logger']) {
+/**
+ * Registers the miner in its subnets (or moves its endpoint / metadata there) so gateways can find it; returns the
+ * subnets it is in.
+ */
+async function publish(p: StartMinerParameters, url: string, cid: string, log: Common['logger']): Promise<bigint[]> {
+  const joined: bigint[] = []
   const subnets = await getSubnets(p.client, { registry: p.registry })
   // `auto`: the subnets for what it serves: text-generation subnets for text models, and for tensor models the
   // subnets named like the model (the devnet's `digits`).
@@ -598,11 +712,14 @@ async function publish(p: StartMinerParameters, url: string, cid: string, log: C
         metadataCid: cid,
       })
       log.info({ msg: 'miner registered', subnet: name, endpoint: url })
+      joined.push(BigInt(subnet.netuid))
       continue
     }
+    joined.push(BigInt(subnet.netuid))
     if (mine.endpoint !== url)
       await updateEndpoint(p.wallet, { registry: p.registry, netuid: subnet.netuid, endpoint: url })
     if (mine.metadataCid !== cid)
       await updateMetadata(p.wallet, { registry: p.registry, netuid: subnet.netuid, metadataCid: cid })
   }
+  return joined
 }

@@ -9,7 +9,16 @@ import type { SubnetParams } from '../actions/staking/staking.ts'
 import { decodeWeights } from '../weights/weights.ts'
 import { type YumaParams, yumaEpoch } from '../yuma/epoch.ts'
 import { ONE } from '../yuma/fixedPoint.ts'
-import { bondsColumnHash, columnLeaf, merkleTree, packColumns, packInputs, packQ, packUids } from './packing.ts'
+import {
+  bondsColumnHash,
+  columnLeaf,
+  merkleTree,
+  packColumns,
+  packInputs,
+  packQ,
+  packUids,
+  unpackColumns,
+} from './packing.ts'
 
 /** The consensus parameters of an epoch in Q32, as `EpochMath.Params`. */
 export type EpochParams = {
@@ -335,4 +344,20 @@ export function minerEmission(emission: bigint, rank: number, rankSum: number): 
 /** A validator's dividends in tokens, as `Epochs.claimValidator` pays them. */
 export function validatorEmission(emission: bigint, dividend: number): bigint {
   return (((emission * VALIDATORS_BPS) / 10_000n) * BigInt(dividend)) >> 32n
+}
+
+/** A built epoch as JSON (bigints as `"123n"`), for storing it; {@link builtEpochFromJson} restores it. */
+export function builtEpochToJson(built: BuiltEpoch): string {
+  const { proof: _proof, ...data } = built
+  return JSON.stringify(data, (_key, value) => (typeof value === 'bigint' ? `${value}n` : value))
+}
+
+/** Restores a built epoch stored with {@link builtEpochToJson} (its Merkle proofs are rebuilt from the columns). */
+export function builtEpochFromJson(json: string): BuiltEpoch {
+  const data = JSON.parse(json, (_key, value) =>
+    typeof value === 'string' && /^\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value,
+  ) as Omit<BuiltEpoch, 'proof'>
+  const columns = unpackColumns(data.proposal.columns)
+  const tree = merkleTree(columns.map((c, uid) => columnLeaf(uid, c.rank, c.bondsHash)))
+  return { ...data, proof: (uid) => tree.proof(uid) }
 }

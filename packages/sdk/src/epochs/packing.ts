@@ -82,3 +82,34 @@ export function merkleTree(leaves: readonly Hex[]): { root: Hex; proof: (index: 
     },
   }
 }
+
+/** Packed inputs back as records. */
+export function unpackInputs(packed: Hex): { uid: number; stake: bigint; rowSum: bigint }[] {
+  const count = (packed.length - 2) / 36
+  return Array.from({ length: count }, (_, i) => {
+    const at = 2 + 36 * i
+    return {
+      uid: Number.parseInt(packed.slice(at, at + 4), 16),
+      stake: BigInt(`0x${packed.slice(at + 4, at + 28)}`),
+      rowSum: BigInt(`0x${packed.slice(at + 28, at + 36)}`),
+    }
+  })
+}
+
+/** Packed u16 uids back as numbers. */
+export function unpackUids(packed: Hex): number[] {
+  const count = (packed.length - 2) / 4
+  return Array.from({ length: count }, (_, i) => Number.parseInt(packed.slice(2 + 4 * i, 6 + 4 * i), 16))
+}
+
+/** Packed columns back as records. */
+export function unpackColumns(packed: Hex): { rank: number; bondsHash: Hex }[] {
+  const count = (packed.length - 2) / 42
+  return Array.from({ length: count }, (_, i) => {
+    const at = 2 + 42 * i
+    return {
+      rank: Number.parseInt(packed.slice(at, at + 10), 16),
+      bondsHash: `0x${packed.slice(at + 10, at + 42)}` as Hex,
+    }
+  })
+}

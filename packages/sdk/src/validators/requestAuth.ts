@@ -1,7 +1,7 @@
 /**
  * The signed transport between validators and miners. A validator signs each request it sends (method, path, a
- * SHA-256 of the body, a timestamp and a random nonce) as EIP-712 typed data bound to the chain and the subnet; the
- * miner checks the signature, the time window and that the nonce is new, then (on chain, in the node) that the
+ * SHA-256 of the body, a timestamp, a random nonce and the miner it is for) as EIP-712 typed data bound to the chain,
+ * the subnet registry and the subnet; the miner checks the signature, the time window and that the nonce is new, then (on chain, in the node) that the
  * signer holds a validator permit. Validators' requests are not charged.
  *
  * The header: `x-mycel-validator: v1.<netuid>.<timestamp>.<nonce hex>.<signature hex>`.
@@ -18,6 +18,7 @@ export const DEFAULT_REQUEST_WINDOW_SECONDS = 60
 const types = {
   ValidatorRequest: [
     { name: 'netuid', type: 'uint256' },
+    { name: 'miner', type: 'address' },
     { name: 'method', type: 'string' },
     { name: 'path', type: 'string' },
     { name: 'bodyHash', type: 'bytes32' },
@@ -26,8 +27,11 @@ const types = {
   ],
 } as const
 
-function domain(chainId: number) {
-  return { name: 'mycel validator request', version: '1', chainId } as const
+/** Where a request's signature is valid: one chain and one subnet registry. */
+export type ValidatorRequestDomain = { chainId: number; registry: `0x${string}` }
+
+function domain({ chainId, registry }: ValidatorRequestDomain) {
+  return { name: 'mycel validator request', version: '1', chainId, verifyingContract: registry } as const
 }
 
 export type ValidatorRequestCode = 'MALFORMED' | 'EXPIRED' | 'FROM_THE_FUTURE' | 'REPLAYED' | 'BAD_SIGNATURE'
@@ -41,7 +45,14 @@ export class ValidatorRequestError extends BaseError {
   }
 }
 
-export type ValidatorRequest = { netuid: bigint; method: string; path: string; body: Uint8Array | string }
+export type ValidatorRequest = {
+  netuid: bigint
+  /** The miner's hotkey the request is for: another miner refuses it, so a request cannot be replayed elsewhere. */
+  miner: `0x${string}`
+  method: string
+  path: string
+  body: Uint8Array | string
+}
 
 function bodyHash(body: Uint8Array | string): Hex {
   return `0x${createHash('sha256').update(body).digest('hex')}`
@@ -50,18 +61,19 @@ function bodyHash(body: Uint8Array | string): Hex {
 /** Signs a request; returns the header value. `timestamp` (seconds) and `nonce` default to now and 16 random bytes. */
 export async function signValidatorRequest(
   account: LocalAccount,
-  chainId: number,
+  target: ValidatorRequestDomain,
   request: ValidatorRequest,
   options: { timestamp?: number; nonce?: Hex } = {},
 ): Promise<string> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000)
   const nonce = options.nonce ?? bytesToHex(crypto.getRandomValues(new Uint8Array(16)))
   const signature = await account.signTypedData({
-    domain: domain(chainId),
+    domain: domain(target),
     types,
     primaryType: 'ValidatorRequest',
     message: {
       netuid: request.netuid,
+      miner: request.miner,
       method: request.method.toUpperCase(),
       path: request.path,
       bodyHash: bodyHash(request.body),
@@ -79,6 +91,9 @@ export async function signValidatorRequest(
  */
 export async function verifyValidatorRequest(parameters: {
   chainId: number
+  registry: `0x${string}`
+  /** The verifying miner's own hotkey. */
+  miner: `0x${string}`
   header: string | undefined
   method: string
   path: string
@@ -121,11 +136,12 @@ export async function verifyValidatorRequest(parameters: {
   let hotkey: `0x${string}`
   try {
     hotkey = await recoverTypedDataAddress({
-      domain: domain(parameters.chainId),
+      domain: domain(parameters),
       types,
       primaryType: 'ValidatorRequest',
       message: {
         netuid,
+        miner: parameters.miner,
         method: parameters.method.toUpperCase(),
         path: parameters.path,
         bodyHash: bodyHash(parameters.body),

@@ -10,6 +10,8 @@ export type Subnet = {
   scoringSpecCid: string
   maxNeurons: number
   neuronCount: number
+  /** uids handed out so far (the length of a weights row). */
+  nextUid: number
   registrationCost: bigint
   createdAtBlock: bigint
 }
@@ -38,6 +40,7 @@ export async function getSubnets(client: Client, { registry }: { registry: `0x${
       scoringSpecCid: s.scoringSpecCid,
       maxNeurons: s.maxNeurons,
       neuronCount: s.neuronCount,
+      nextUid: Number(s.nextUid),
       registrationCost: s.registrationCost,
       createdAtBlock: s.createdAtBlock,
     })

@@ -1,0 +1,325 @@
+/**
+ * The node's epoch duties in its subnets, so epochs settle without anyone trusting anyone:
+ * - **propose**: once an epoch's snapshot block has passed and nobody proposed it, build it from the chain's own
+ *   records (`readEpochState` → `buildEpoch`) and propose it (depositing the proposer bond when short);
+ * - **check**: build every pending proposal independently; when it differs, plan the disputes that prove it wrong
+ *   and send the first the contract accepts (the proposer is slashed, the epoch reopens);
+ * - **finalize** after the challenge window, recording the epoch (with this node's computation, for the next epoch's
+ *   bonds and the dashboard) in SQLite;
+ * - **claim** the final epoch's shares: the miners', the validators' (through Staking) and the owner's.
+ */
+import {
+  type BuiltEpoch,
+  buildEpoch,
+  builtEpochFromJson,
+  builtEpochToJson,
+  claimMinerEmission,
+  claimOwnerEmission,
+  claimValidatorEmission,
+  depositProposerBond,
+  type EpochContracts,
+  type EpochHeader,
+  type EpochProposal,
+  epochsAbi,
+  finalizeEpoch,
+  getEpochEmission,
+  getEpochProposals,
+  getEpochRecord,
+  getEpochSettings,
+  getNextEpoch,
+  getProposerBond,
+  isEmissionClaimed,
+  planDisputes,
+  previousOf,
+  proposalMatches,
+  proposeEpoch,
+  readEpochState,
+  type SettledEpoch,
+  stakingAbi,
+  subnetRegistryAbi,
+  unpackInputs,
+  type WriteClient,
+  writeContractAndWait,
+} from '@mycel/sdk'
+import type { Logger } from 'pino'
+import type { Address } from 'viem'
+import { getBlockNumber, readContract } from 'viem/actions'
+import type { Db } from '../db/database.ts'
+
+export type EpochKeeperEvent =
+  | { kind: 'proposed'; netuid: bigint; epoch: bigint }
+  | { kind: 'disputed'; netuid: bigint; epoch: bigint; part: string; reason: string }
+  | { kind: 'finalized'; netuid: bigint; epoch: bigint; matches: boolean }
+  | { kind: 'claimed'; netuid: bigint; epoch: bigint; claims: number }
+
+export type EpochKeeper = {
+  /** One step for every subnet; returns what it did. */
+  tick: () => Promise<EpochKeeperEvent[]>
+  /** The last final epoch of `netuid` as recorded (with this node's computation). */
+  settled: (netuid: bigint) => SettledEpoch | null
+}
+
+const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
+const parse = <T>(text: string): T =>
+  JSON.parse(text, (_k, v) => (typeof v === 'string' && /^\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as T
+
+/** A permit bitmap (256 uids per word) of the uids in packed inputs, as `EpochMath.permitsOf`. */
+export function permitsOfInputs(inputs: `0x${string}`, neurons: number): bigint[] {
+  const words = new Array<bigint>(Math.ceil(neurons / 256)).fill(0n)
+  for (const { uid } of unpackInputs(inputs)) words[uid >> 8] = (words[uid >> 8] as bigint) | (1n << BigInt(uid & 255))
+  return words
+}
+
+export function createEpochKeeper(parameters: {
+  db: Db
+  wallet: WriteClient
+  contracts: EpochContracts
+  netuids: () => Promise<bigint[]>
+  logger: Logger
+  /** Propose epochs nobody proposed (a checker alone only disputes and finalizes). */
+  propose: boolean
+  /** Claim every share of a final epoch, or only those of these hotkeys (lowercase). */
+  claimFor: 'all' | Set<string>
+}): EpochKeeper {
+  const { db, wallet, contracts, logger } = parameters
+  const log = logger.child({ role: 'epochs' })
+  const settledCache = new Map<bigint, SettledEpoch>()
+  const checked = new Map<bigint, string>()
+
+  const loadSettled = (netuid: bigint, epoch: bigint): SettledEpoch | null => {
+    const row = db
+      .prepare('SELECT header, proposal, built FROM epochs WHERE netuid = ? AND epoch = ? AND final = 1')
+      .get(Number(netuid), Number(epoch)) as { header: string; proposal: string; built: string } | undefined
+    if (!row) return null
+    return {
+      header: parse<EpochHeader>(row.header),
+      proposal: parse<EpochProposal>(row.proposal),
+      built: builtEpochFromJson(row.built),
+    }
+  }
+
+  /** The final epoch `epoch - 1`, from SQLite or rebuilt from the chain (every earlier one first, if needed). */
+  async function previousSettled(netuid: bigint, epoch: bigint): Promise<SettledEpoch | null> {
+    if (epoch === 0n) return null
+    const stored = loadSettled(netuid, epoch - 1n)
+    if (stored) return stored
+    const before = await previousSettled(netuid, epoch - 1n)
+    const proposals = await getEpochProposals(wallet, { epochs: contracts.epochs, netuid, epoch: epoch - 1n })
+    const final = proposals.at(-1)
+    if (!final?.proposal) {
+      throw new Error(`epoch ${epoch - 1n} of subnet ${netuid} is final but its proposal cannot be read from calldata`)
+    }
+    const built = await build(netuid, final.header.snapshotBlock, before, final.header.neurons)
+    record(netuid, epoch - 1n, final.proposer, final.header, final.proposal, built, true)
+    return { header: final.header, proposal: final.proposal, built }
+  }
+
+  function build(netuid: bigint, snapshot: bigint, previous: SettledEpoch | null, neurons?: number) {
+    return readEpochState(wallet, {
+      ...contracts,
+      netuid,
+      snapshot,
+      previous: previous ? previousOf(previous.built) : null,
+      ...(neurons === undefined ? {} : { neurons }),
+    }).then(buildEpoch)
+  }
+
+  function record(
+    netuid: bigint,
+    epoch: bigint,
+    proposer: Address,
+    header: EpochHeader,
+    proposal: EpochProposal,
+    built: BuiltEpoch,
+    final: boolean,
+    emission = 0n,
+  ) {
+    db.prepare(
+      `INSERT INTO epochs (netuid, epoch, snapshot_block, proposer, header, proposal, built, matches, emission, final)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (netuid, epoch) DO UPDATE SET proposer = excluded.proposer, header = excluded.header,
+         proposal = excluded.proposal, built = excluded.built, matches = excluded.matches,
+         emission = CASE WHEN excluded.emission = '0' THEN epochs.emission ELSE excluded.emission END,
+         final = excluded.final`,
+    ).run(
+      Number(netuid),
+      Number(epoch),
+      Number(header.snapshotBlock),
+      proposer,
+      json(header),
+      json(proposal),
+      builtEpochToJson(built),
+      proposalMatches(built, proposal) ? 1 : 0,
+      emission.toString(),
+      final ? 1 : 0,
+    )
+  }
+
+  async function ensureBond() {
+    const { proposerBond } = await getEpochSettings(wallet, { epochs: contracts.epochs })
+    const free = await getProposerBond(wallet, { epochs: contracts.epochs, proposer: wallet.account.address })
+    if (free >= proposerBond) return
+    const token = await readContract(wallet, { address: contracts.staking, abi: stakingAbi, functionName: 'token' })
+    await depositProposerBond(wallet, { epochs: contracts.epochs, token, amount: proposerBond - free })
+    log.info({ msg: 'proposer bond deposited', amount: (proposerBond - free).toString() })
+  }
+
+  async function claimAll(netuid: bigint, epoch: bigint, settled: SettledEpoch): Promise<number> {
+    const { built, header } = settled
+    if (!proposalMatches(built, settled.proposal)) return 0 // claims restate proofs this node cannot make
+    const mine = (hotkey: string | null | undefined) =>
+      parameters.claimFor === 'all' ||
+      (hotkey !== null && hotkey !== undefined && parameters.claimFor.has(hotkey.toLowerCase()))
+    const state = await readEpochState(wallet, {
+      ...contracts,
+      netuid,
+      snapshot: header.snapshotBlock,
+      previous: null,
+      neurons: header.neurons,
+    })
+    const base = { epochs: contracts.epochs, netuid, epoch }
+    let claims = 0
+    for (let uid = 0; uid < header.neurons; uid++) {
+      if ((built.ranks[uid] ?? 0) === 0 || !mine(state.slots[uid]?.hotkey)) continue
+      if (await isEmissionClaimed(wallet, { ...base, role: 'miner', uid })) continue
+      await claimMinerEmission(wallet, { ...base, built, uid })
+      claims += 1
+    }
+    for (const [i, uid] of built.validators.entries()) {
+      if ((built.dividends[i] ?? 0) === 0 || !mine(state.slots[uid]?.hotkey)) continue
+      if (await isEmissionClaimed(wallet, { ...base, role: 'validator', uid })) continue
+      await claimValidatorEmission(wallet, { ...base, built, uid })
+      claims += 1
+    }
+    const owner = (
+      await readContract(wallet, {
+        address: contracts.registry,
+        abi: subnetRegistryAbi,
+        functionName: 'getSubnet',
+        args: [netuid],
+      })
+    ).owner
+    if (mine(owner) && !(await isEmissionClaimed(wallet, { ...base, role: 'owner', uid: 0 }))) {
+      await claimOwnerEmission(wallet, { ...base, header })
+      claims += 1
+    }
+    return claims
+  }
+
+  async function tickSubnet(netuid: bigint, events: EpochKeeperEvent[]) {
+    const head = await getBlockNumber(wallet, { cacheTime: 0 })
+    const { epoch, snapshotBlock } = await getNextEpoch(wallet, { epochs: contracts.epochs, netuid })
+    const previous = await previousSettled(netuid, epoch)
+    if (previous) settledCache.set(netuid, previous)
+    const onChain = await getEpochRecord(wallet, { epochs: contracts.epochs, netuid, epoch })
+    if (!onChain.proposed) {
+      if (!parameters.propose || head <= snapshotBlock) return
+      const built = await build(netuid, snapshotBlock, previous)
+      await ensureBond()
+      await proposeEpoch(wallet, { epochs: contracts.epochs, netuid, built })
+      log.info({
+        msg: 'epoch proposed',
+        netuid: Number(netuid),
+        epoch: Number(epoch),
+        validators: built.validators.length,
+      })
+      events.push({ kind: 'proposed', netuid, epoch })
+      return
+    }
+    const proposals = await getEpochProposals(wallet, {
+      epochs: contracts.epochs,
+      netuid,
+      epoch,
+      fromBlock: onChain.proposedAtBlock,
+    })
+    const pending = proposals.at(-1)
+    if (!pending) return
+    const key = `${epoch}:${onChain.headerHash}`
+    if (checked.get(netuid) !== key) {
+      if (!pending.proposal) {
+        log.warn({
+          msg: 'cannot check a proposal sent through a contract',
+          netuid: Number(netuid),
+          epoch: Number(epoch),
+        })
+        checked.set(netuid, key)
+      } else {
+        const ours = await build(netuid, pending.header.snapshotBlock, previous, pending.header.neurons)
+        const plan = planDisputes(ours, pending.proposal, pending.header, previous)
+        if (plan.length === 0) {
+          checked.set(netuid, key)
+          record(netuid, epoch, pending.proposer, pending.header, pending.proposal, ours, false)
+        } else {
+          for (const call of plan) {
+            try {
+              await writeContractAndWait(wallet, {
+                address: contracts.epochs,
+                abi: epochsAbi,
+                functionName: call.functionName,
+                args: [netuid, pending.header, ...call.args] as never,
+              })
+              log.warn({
+                msg: 'wrong epoch proposal disputed; proposer slashed',
+                netuid: Number(netuid),
+                epoch: Number(epoch),
+                proposer: pending.proposer,
+                part: call.functionName,
+                reason: call.reason,
+              })
+              events.push({ kind: 'disputed', netuid, epoch, part: call.functionName, reason: call.reason })
+              return
+            } catch (error) {
+              log.debug({
+                msg: 'dispute refused',
+                part: call.functionName,
+                err: (error as Error).message.split('\n')[0],
+              })
+            }
+          }
+          log.error({
+            msg: 'this node computes the epoch differently, but no dispute was accepted',
+            netuid: Number(netuid),
+            epoch: Number(epoch),
+          })
+          checked.set(netuid, key)
+          record(netuid, epoch, pending.proposer, pending.header, pending.proposal, ours, false)
+        }
+      }
+    }
+    const { challengeBlocks } = await getEpochSettings(wallet, { epochs: contracts.epochs })
+    if (head <= onChain.proposedAtBlock + challengeBlocks || !pending.proposal) return
+    await finalizeEpoch(wallet, {
+      epochs: contracts.epochs,
+      netuid,
+      header: pending.header,
+      permits: permitsOfInputs(pending.proposal.inputs, pending.header.neurons),
+      pruneOrder: pending.proposal.pruneOrder,
+    })
+    const ours = await build(netuid, pending.header.snapshotBlock, previous, pending.header.neurons)
+    const emission = await getEpochEmission(wallet, { epochs: contracts.epochs, netuid, header: pending.header })
+    record(netuid, epoch, pending.proposer, pending.header, pending.proposal, ours, true, emission)
+    const matches = proposalMatches(ours, pending.proposal)
+    if (!matches) log.error({ msg: 'an epoch went final that this node computes differently', netuid: Number(netuid) })
+    log.info({ msg: 'epoch final', netuid: Number(netuid), epoch: Number(epoch), emission: emission.toString() })
+    events.push({ kind: 'finalized', netuid, epoch, matches })
+    const settled = { header: pending.header, proposal: pending.proposal, built: ours }
+    settledCache.set(netuid, settled)
+    const claims = await claimAll(netuid, epoch, settled)
+    if (claims > 0) events.push({ kind: 'claimed', netuid, epoch, claims })
+  }
+
+  return {
+    settled: (netuid) => settledCache.get(netuid) ?? null,
+    async tick() {
+      const events: EpochKeeperEvent[] = []
+      for (const netuid of await parameters.netuids()) {
+        try {
+          await tickSubnet(netuid, events)
+        } catch (error) {
+          log.warn({ msg: 'epoch duty failed', netuid: Number(netuid), err: (error as Error).message.split('\n')[0] })
+        }
+      }
+      return events
+    },
+  }
+}

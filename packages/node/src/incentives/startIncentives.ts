@@ -1,0 +1,258 @@
+/**
+ * Starts the node's incentive roles after the paid-inference ones: validators (scoring and commit-reveal) and the
+ * epoch duties. On the devnet, `auto` turns both on: the validator registers in every subnet and stakes on itself
+ * so it holds a permit. With `subnetDemo` (what `npm start` runs) the `digits` subnet also gets three graded miners
+ * (models trained on 100, 200 and 1,000 samples) and a second validator with half the stake, so epochs pay miners
+ * by measured quality from the first minute.
+ */
+import {
+  getNeurons,
+  getStake,
+  getSubnetParams,
+  getSubnets,
+  type MycelAddresses,
+  registerNeuron,
+  setSubnetParams,
+  stake,
+  type WriteClient,
+} from '@mycel/sdk'
+import type { Chain, PublicClient } from 'viem'
+import type { LocalAccount } from 'viem/accounts'
+import type { Common } from '../common/common.ts'
+import type { Db } from '../db/database.ts'
+import { devnetAccount } from '../devnet/accounts.ts'
+import { loadModels } from '../inference/models.ts'
+import { roleAccount, walletFor } from '../roles/accounts.ts'
+import { type Miner, startMiner } from '../roles/miner.ts'
+import type { ContentStore } from '../storage/contentStore.ts'
+import { createEpochKeeper, type EpochKeeper } from './epochKeeper.ts'
+import { startValidator, type Validator } from './validator.ts'
+
+export type Incentives = {
+  validators: Validator[]
+  keeper?: EpochKeeper
+  demoMiners: Miner[]
+  stop: () => Promise<void>
+}
+
+/** The demo's graded miners (devnet accounts 4, 5, 6) and its second validator (account 7). */
+export const DEMO_MINERS = [
+  { account: 4, model: 'digits-1000' },
+  { account: 5, model: 'digits-200' },
+  { account: 6, model: 'digits-100' },
+] as const
+export const DEMO_SECOND_VALIDATOR = 7
+
+/** Subnet parameters the devnet's subnets get, so an epoch takes seconds, not hours. */
+export const DEVNET_SUBNET_PARAMS = {
+  tempo: 20,
+  commitRevealPeriod: 1,
+  weightsRateLimit: 10,
+  activityCutoff: 200,
+  immunityPeriod: 100,
+  maxValidators: 8,
+} as const
+
+export async function startIncentives(
+  common: Common,
+  ctx: {
+    db: Db
+    client: PublicClient
+    chain: Chain
+    rpcUrl: string
+    chainId: number
+    devnet: boolean
+    addresses: MycelAddresses
+    store: ContentStore
+    /** The node's API URL: validators publish it as their endpoint. */
+    url: string
+  },
+): Promise<Incentives> {
+  const { options, logger } = common
+  const log = logger.child({ role: 'incentives' })
+  const on = (value: 'auto' | 'on' | 'off') => value === 'on' || (value === 'auto' && ctx.devnet)
+  const result: Incentives = { validators: [], demoMiners: [], stop: async () => {} }
+  const stops: (() => Promise<void>)[] = []
+  result.stop = async () => {
+    for (const stop of stops.reverse()) await stop()
+  }
+  if (!on(options.validator) && !on(options.epochs)) return result
+  const registry = ctx.addresses.subnetRegistry
+  let keeperWallet: WriteClient | undefined
+  const contracts = {
+    registry,
+    staking: ctx.addresses.staking,
+    weights: ctx.addresses.weights,
+    epochs: ctx.addresses.epochs,
+  }
+  try {
+    const subnets = await getSubnets(ctx.client, { registry })
+    const accounts: LocalAccount[] = []
+    if (on(options.validator)) {
+      accounts.push(
+        roleAccount(options.validatorKey, { chainId: ctx.chainId, dataDir: options.dataDir, setting: 'validatorKey' }),
+      )
+      if (ctx.devnet && options.subnetDemo) accounts.push(devnetAccount(DEMO_SECOND_VALIDATOR))
+    }
+    const keeperAccount =
+      accounts[0] ??
+      roleAccount(options.validatorKey, { chainId: ctx.chainId, dataDir: options.dataDir, setting: 'validatorKey' })
+    keeperWallet = walletFor(keeperAccount, ctx.chain, ctx.rpcUrl)
+
+    if (ctx.devnet && options.subnetDemo) {
+      // Fast epochs on the devnet's own subnets (the treasury owns them).
+      const owner = walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)
+      for (const s of subnets.filter((x) => x.owner === owner.account.address)) {
+        const current = await getSubnetParams(ctx.client, { registry, netuid: BigInt(s.netuid) })
+        if (current.tempo !== DEVNET_SUBNET_PARAMS.tempo) {
+          await setSubnetParams(owner, {
+            registry,
+            netuid: BigInt(s.netuid),
+            params: { ...current, ...DEVNET_SUBNET_PARAMS },
+          })
+        }
+      }
+      const digits = subnets.find((s) => s.name === 'digits')
+      for (const demo of DEMO_MINERS) {
+        const account = devnetAccount(demo.account)
+        const models = await loadModels([demo.model])
+        const miner = await startMiner(common, {
+          db: ctx.db,
+          client: ctx.client,
+          wallet: walletFor(account, ctx.chain, ctx.rpcUrl),
+          chainId: ctx.chainId,
+          paymentChannels: ctx.addresses.paymentChannels,
+          registry,
+          token: (options.paymentToken ?? ctx.addresses.testUsd ?? ctx.addresses.mycelToken) as `0x${string}`,
+          models: models.map((model) => ({ model, price: { perRequest: 1_000n, per1kUnits: 0n } })),
+          host: options.host,
+          port: 0,
+          subnets: digits ? ['digits'] : [],
+          store: ctx.store,
+          policy: { threshold: 1_000_000n, maxAgeMs: 3_600_000, safetySeconds: 300n, maxBatch: 100 },
+          tickMs: Math.max(options.pollIntervalMs, 200),
+        })
+        result.demoMiners.push(miner)
+        stops.push(() => miner.stop())
+      }
+    }
+
+    // Validators: registered (as validators) and, on the devnet, staked.
+    const wanted = (names: string[]) =>
+      names.includes('auto') ? subnets : subnets.filter((s) => names.includes(s.name))
+    for (const [i, account] of accounts.entries()) {
+      const wallet = walletFor(account, ctx.chain, ctx.rpcUrl) as WriteClient & { account: LocalAccount }
+      const netuids: bigint[] = []
+      for (const subnet of wanted(options.validatorSubnets)) {
+        const netuid = BigInt(subnet.netuid)
+        const mine = (await getNeurons(ctx.client, { registry, netuid })).find(
+          (n) => n.hotkey.toLowerCase() === account.address.toLowerCase(),
+        )
+        if (!mine) {
+          if (!ctx.devnet && !options.validatorSubnets.includes(subnet.name)) continue
+          await registerNeuron(wallet, {
+            registry,
+            netuid,
+            role: 'validator',
+            endpoint: ctx.url,
+            metadataCid: '',
+          })
+          log.info({ msg: 'validator registered', subnet: subnet.name, hotkey: account.address })
+        } else if (mine.role !== 'validator') {
+          log.warn({ msg: 'hotkey is registered as a miner here; not validating', subnet: subnet.name })
+          continue
+        }
+        if (ctx.devnet) {
+          const target = BigInt(options.validatorStake) / BigInt(i + 1)
+          const { own } = await getStake(ctx.client, {
+            staking: contracts.staking,
+            netuid,
+            hotkey: account.address,
+            staker: account.address,
+          })
+          if (own < target) {
+            await stake(wallet, { staking: contracts.staking, netuid, hotkey: account.address, amount: target - own })
+          }
+        }
+        netuids.push(netuid)
+      }
+      const validator = await startValidator(common, {
+        db: ctx.db,
+        wallet,
+        chainId: ctx.chainId,
+        registry,
+        weights: contracts.weights,
+        netuids,
+      })
+      result.validators.push(validator)
+      stops.push(() => validator.close())
+    }
+
+    if (on(options.epochs)) {
+      const validated = [...new Set(result.validators.flatMap((v) => v.netuids))]
+      const own = new Set(
+        [...accounts.map((a) => a.address), ...result.demoMiners.map((m) => m.payee)].map((a) => a.toLowerCase()),
+      )
+      result.keeper = createEpochKeeper({
+        db: ctx.db,
+        wallet: keeperWallet as WriteClient,
+        contracts,
+        logger,
+        propose: true,
+        claimFor: ctx.devnet ? 'all' : own,
+        netuids: async () =>
+          validated.length > 0 ? validated : (await getSubnets(ctx.client, { registry })).map((s) => BigInt(s.netuid)),
+      })
+    }
+  } catch (error) {
+    await result.stop()
+    throw error
+  }
+
+  // The loops: scoring rounds, commit-reveal and epoch duties, each serialized with itself; steps that send
+  // transactions from the same account also take turns (one nonce sequence per account).
+  const turns = new Map<string, Promise<unknown>>()
+  const inTurn = (account: string, step: () => Promise<unknown>) => () => {
+    const next = (turns.get(account) ?? Promise.resolve()).then(step, step)
+    turns.set(
+      account,
+      next.catch(() => {}),
+    )
+    return next
+  }
+  let stopped = false
+  const loop = (name: string, everyMs: number, step: () => Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined
+    let running: Promise<unknown> = Promise.resolve()
+    const run = () => {
+      running = step()
+        .catch((error: Error) => log.warn({ msg: `${name} failed`, err: error.message.split('\n')[0] }))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(run, everyMs)
+        })
+    }
+    timer = setTimeout(run, 0)
+    stops.push(async () => {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      await running
+    })
+  }
+  for (const validator of result.validators) {
+    loop('validator round', options.validatorIntervalMs, () => validator.round())
+    loop(
+      'commit-reveal',
+      Math.max(options.pollIntervalMs, 500),
+      inTurn(validator.hotkey.toLowerCase(), () => validator.setWeights()),
+    )
+  }
+  const keeper = result.keeper
+  if (keeper) {
+    loop(
+      'epoch duties',
+      Math.max(options.pollIntervalMs, 500),
+      inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
+    )
+  }
+  return result
+}

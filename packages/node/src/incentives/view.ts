@@ -1,0 +1,111 @@
+/**
+ * What `/api/incentives` and the dashboard show per subnet: neurons with their stake, each local validator's
+ * scores, the latest revealed weights (the heatmap), and the recent settled epochs with consensus, incentive,
+ * dividends and the emission paid to each miner and validator. Read from SQLite (epochs, scores) and the chain
+ * (stake, revealed rows).
+ */
+import {
+  builtEpochFromJson,
+  decodeWeights,
+  getRevealedRows,
+  getStake,
+  getSubnetParams,
+  type MycelAddresses,
+  minerEmission,
+  validatorEmission,
+} from '@mycel/sdk'
+import type { PublicClient } from 'viem'
+import type { Db } from '../db/database.ts'
+import type { Validator } from './validator.ts'
+
+const Q = 2 ** 32
+const share = (x: number) => Math.round((x / Q) * 1e6) / 1e6
+
+export async function incentivesView(
+  db: Db,
+  client: PublicClient,
+  addresses: MycelAddresses,
+  validators: readonly Validator[],
+  options: { epochs?: number } = {},
+) {
+  const subnets = db.prepare('SELECT netuid, name, task_type, created_block FROM subnets ORDER BY netuid').all() as {
+    netuid: number
+    name: string
+    task_type: string
+    created_block: number
+  }[]
+  const out = []
+  for (const subnet of subnets) {
+    const netuid = BigInt(subnet.netuid)
+    const neurons = db
+      .prepare('SELECT uid, hotkey, role, endpoint FROM neurons WHERE netuid = ? ORDER BY uid')
+      .all(subnet.netuid) as { uid: number; hotkey: `0x${string}`; role: string; endpoint: string }[]
+    const withStake = []
+    for (const n of neurons) {
+      const { total } = await getStake(client, { staking: addresses.staking, netuid, hotkey: n.hotkey })
+      withStake.push({ ...n, stake: total.toString() })
+    }
+    const params = await getSubnetParams(client, { registry: addresses.subnetRegistry, netuid })
+    const rows = await getRevealedRows(client, {
+      weights: addresses.weights,
+      netuid,
+      fromBlock: BigInt(subnet.created_block),
+    })
+    const latest = new Map<string, (typeof rows)[number]>()
+    for (const row of rows) latest.set(row.hotkey.toLowerCase(), row)
+    const epochs = (
+      db
+        .prepare(
+          'SELECT epoch, snapshot_block, proposer, built, matches, emission, final FROM epochs WHERE netuid = ? ORDER BY epoch DESC LIMIT ?',
+        )
+        .all(subnet.netuid, options.epochs ?? 30) as {
+        epoch: number
+        snapshot_block: number
+        proposer: string
+        built: string
+        matches: number
+        emission: string
+        final: number
+      }[]
+    )
+      .reverse()
+      .map((e) => {
+        const built = builtEpochFromJson(e.built)
+        const emission = BigInt(e.emission)
+        return {
+          epoch: e.epoch,
+          snapshotBlock: e.snapshot_block,
+          proposer: e.proposer,
+          final: e.final === 1,
+          matches: e.matches === 1,
+          emission: e.emission,
+          validators: built.validators,
+          consensus: built.consensus.map(share),
+          incentive: built.incentive.map(share),
+          dividends: built.dividends.map(share),
+          minerEmission: built.ranks.map((rank) => minerEmission(emission, rank, built.rankSum).toString()),
+          validatorEmission: built.dividends.map((d) => validatorEmission(emission, d).toString()),
+        }
+      })
+    out.push({
+      netuid: subnet.netuid,
+      name: subnet.name,
+      taskType: subnet.task_type,
+      tempo: params.tempo,
+      kappa: params.kappa / 65_535,
+      neurons: withStake,
+      weights: [...latest.values()].map((r) => ({
+        uid: r.uid,
+        hotkey: r.hotkey,
+        commitBlock: Number(r.commitBlock),
+        revealBlock: Number(r.revealBlock),
+        weights: decodeWeights(r.packed),
+      })),
+      scores: validators
+        .filter((v) => v.netuids.includes(netuid))
+        .map((v) => ({ validator: v.hotkey, miners: v.scores(netuid) })),
+      epochs,
+    })
+  }
+  return { subnets: out }
+}
