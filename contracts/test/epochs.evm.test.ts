@@ -15,6 +15,7 @@ import {
   packColumns,
   packInputs,
   packQ,
+  planDisputes,
   unpackQ,
   validatorEmission,
 } from '@mycel/sdk'
@@ -75,7 +76,7 @@ beforeAll(async () => {
   await must(delegator, 'staking', 'stake', [1n, validators[0], parseEther('200')])
   await must(validators[1], 'staking', 'stake', [1n, validators[1], parseEther('300')])
   await must(validators[2], 'staking', 'stake', [1n, validators[2], parseEther('100')])
-  await must(proposer, 'epochs', 'depositBond', [BOND * 10n])
+  await must(proposer, 'epochs', 'depositBond', [BOND * 30n])
   // Weights (uids: validators 0..2, miners 3..5): the honest two by quality, the minority all on the worst miner.
   chain.block = 12n
   await world.setWeights([
@@ -377,7 +378,29 @@ describe('Epochs', () => {
       )
       const [headerHash] = (await must(owner, 'epochs', 'getEpoch', [1n, 2n])) as [Hex, boolean]
       expect(headerHash, what).toBe(`0x${'0'.repeat(64)}`)
+
+      // A node's checker finds the dispute on its own: the first planned dispute the contract accepts slashes.
+      await must(proposer, 'epochs', 'propose', [1n, wrong.proposal])
+      const plan = planDisputes(right, wrong.proposal, wrong.header, {
+        header: epoch1.header,
+        proposal: epoch1.proposal,
+        built: epoch1,
+      })
+      expect(plan.length, what).toBeGreaterThan(0)
+      let slashedBy: string | undefined
+      for (const entry of plan) {
+        const r = await call(challenger, 'epochs', entry.functionName, [1n, wrong.header, ...entry.args])
+        if (r.ok) {
+          slashedBy = entry.functionName
+          break
+        }
+        expect(errorName(r.revertData), `${what}: ${entry.functionName}`).toBe('EpochsProposalCorrect')
+      }
+      expect(slashedBy, what).toBeDefined()
+      const [reopened] = (await must(owner, 'epochs', 'getEpoch', [1n, 2n])) as [Hex, boolean]
+      expect(reopened, what).toBe(`0x${'0'.repeat(64)}`)
     }
+    expect(planDisputes(right, right.proposal, right.header, null)).toEqual([])
     // Refused outright rather than slashed: dividends summing past one, and a proposal built for settings that
     // changed before it landed.
     const greedy = tamper((b) => {

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander'
 import { channelCommand } from './commands/channel.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
+import { epochCommand, weightsCommand } from './commands/epoch.ts'
 import { chatCommand, inferCommand } from './commands/inference.ts'
 import { keysCommand } from './commands/keys.ts'
 import { minerCommand } from './commands/miner.ts'
@@ -41,6 +42,8 @@ export function buildProgram(): Command {
   subnetCommand(program)
   stakeCommand(program)
   neuronCommand(program)
+  weightsCommand(program)
+  epochCommand(program)
   channelCommand(program)
   minerCommand(program)
   chatCommand(program)

@@ -15,12 +15,13 @@ export {
   setSessionSigner,
   withdrawChannel,
 } from './actions/channels/channels.ts'
-export type { EpochContracts, EpochRecord, ProposedEpoch } from './actions/epochs/epochs.ts'
+export type { EpochContracts, EpochRecord, ProposedEpoch, SettledProposal } from './actions/epochs/epochs.ts'
 export {
   CLAIM_ROLE,
   claimMinerEmission,
   claimOwnerEmission,
   claimValidatorEmission,
+  columnProof,
   depositProposerBond,
   finalizeEpoch,
   getEpochEmission,

@@ -1,8 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createContentStore } from '@mycel/node'
-import { createSubnet, getSubnets, MAX_NEURONS_LIMIT, parseCid } from '@mycel/sdk'
+import {
+  createSubnet,
+  getNeurons,
+  getNextEpoch,
+  getStake,
+  getSubnetParams,
+  getSubnets,
+  MAX_NEURONS_LIMIT,
+  parseCid,
+  subnetRegistryAbi,
+} from '@mycel/sdk'
 import type { Command } from 'commander'
 import { formatEther, parseEther } from 'viem'
+import { readContract } from 'viem/actions'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
 import { printJson, printLines, printTable } from '../output.ts'
@@ -32,7 +43,7 @@ type CreateFlags = SignerFlags & {
 }
 
 export function subnetCommand(program: Command) {
-  const subnet = program.command('subnet').description('Create and list subnets')
+  const subnet = program.command('subnet').description('Create, list and show subnets; read and set their parameters')
 
   signerOptions(
     subnet
@@ -96,6 +107,55 @@ export function subnetCommand(program: Command) {
           cost: `${formatEther(s.registrationCost)} MYC`,
         })),
         ['netuid', 'name', 'taskType', 'neurons', 'cost', 'owner'],
+      )
+    })
+
+  subnet
+    .command('show')
+    .description('One subnet: its parameters, neurons with stake and permits, and its next epoch')
+    .requiredOption('--netuid <n>', 'subnet id')
+    .action(async (flags: { netuid: string }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalFlags>()
+      const netuid = BigInt(parseIntegerOption('--netuid', flags.netuid, 1, 2 ** 31))
+      const ctx = await chainContext(globals)
+      const { subnetRegistry: registry, staking, epochs } = contractsOn(ctx)
+      const found = (await getSubnets(ctx.client, { registry })).find((s) => BigInt(s.netuid) === netuid)
+      if (!found) throw usageError(`There is no subnet ${netuid}; see \`mycel subnet list\`.`)
+      const params = await getSubnetParams(ctx.client, { registry, netuid })
+      const next = await getNextEpoch(ctx.client, { epochs, netuid })
+      const neurons = []
+      for (const n of await getNeurons(ctx.client, { registry, netuid })) {
+        const { total } = await getStake(ctx.client, { staking, netuid, hotkey: n.hotkey })
+        const permit = await readContract(ctx.client, {
+          address: registry,
+          abi: subnetRegistryAbi,
+          functionName: 'hasValidatorPermit',
+          args: [netuid, n.uid],
+        })
+        neurons.push({ ...n, stake: total, validatorPermit: permit })
+      }
+      if (globals.json) return printJson({ ...found, params, nextEpoch: next, neurons })
+      printLines([
+        `subnet ${netuid} "${found.name}" (${found.taskType})`,
+        ['owner', found.owner],
+        ['neurons', `${found.neuronCount}/${found.maxNeurons}`],
+        ['registration cost', `${formatEther(found.registrationCost)} MYC`],
+        ['tempo', `${params.tempo} blocks`],
+        ['kappa', (params.kappa / 65_535).toFixed(3)],
+        ['commit-reveal', `${params.commitRevealPeriod} tempo(s)`],
+        ['max validators', params.maxValidators],
+        ['next epoch', `${next.epoch} (snapshot at block ${next.snapshotBlock})`],
+        ['scoring spec', found.scoringSpecCid],
+      ])
+      if (neurons.length === 0) return
+      process.stdout.write('\n')
+      printTable(
+        neurons.map((n) => ({
+          ...n,
+          stake: `${formatEther(n.stake)} MYC`,
+          permit: n.validatorPermit ? 'yes' : '',
+        })),
+        ['uid', 'role', 'hotkey', 'stake', 'permit', 'endpoint'],
       )
     })
 

@@ -182,13 +182,13 @@ export function createEpochKeeper(parameters: {
     for (let uid = 0; uid < header.neurons; uid++) {
       if ((built.ranks[uid] ?? 0) === 0 || !mine(state.slots[uid]?.hotkey)) continue
       if (await isEmissionClaimed(wallet, { ...base, role: 'miner', uid })) continue
-      await claimMinerEmission(wallet, { ...base, built, uid })
+      await claimMinerEmission(wallet, { ...base, ...settled, uid })
       claims += 1
     }
     for (const [i, uid] of built.validators.entries()) {
       if ((built.dividends[i] ?? 0) === 0 || !mine(state.slots[uid]?.hotkey)) continue
       if (await isEmissionClaimed(wallet, { ...base, role: 'validator', uid })) continue
-      await claimValidatorEmission(wallet, { ...base, built, uid })
+      await claimValidatorEmission(wallet, { ...base, ...settled, uid })
       claims += 1
     }
     const owner = (

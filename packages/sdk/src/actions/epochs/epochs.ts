@@ -16,7 +16,7 @@ import type {
   PreviousEpoch,
 } from '../../epochs/buildEpoch.ts'
 import { epochParams } from '../../epochs/buildEpoch.ts'
-import { bondsColumnHash } from '../../epochs/packing.ts'
+import { columnLeaf, merkleTree, unpackColumns, unpackInputs } from '../../epochs/packing.ts'
 import { BaseError } from '../../errors/base.ts'
 import { getRevealedRows, type RevealedRow } from '../weights/weights.ts'
 import { type WriteClient, writeContractAndWait } from '../write.ts'
@@ -321,48 +321,45 @@ export function getEpochEmission(client: Client, parameters: { epochs: Address; 
   })
 }
 
+/** What a claim restates: the epoch's header and its proposal as sent (both from {@link getEpochProposals}). */
+export type SettledProposal = { header: EpochHeader; proposal: EpochProposal }
+
+/** Miner `uid`'s column (rank, bonds hash) and Merkle proof, from a proposal's packed columns. */
+export function columnProof(proposal: EpochProposal, uid: number) {
+  const columns = unpackColumns(proposal.columns)
+  const column = columns[uid]
+  if (!column) throw new BaseError(`uid ${uid} is not in the epoch (it has ${columns.length} uids).`)
+  const tree = merkleTree(columns.map((c, j) => columnLeaf(j, c.rank, c.bondsHash)))
+  return { rank: column.rank, bondsHash: column.bondsHash, proof: tree.proof(uid) }
+}
+
 /** Pays miner `uid` its share of a final epoch (to the hotkey that held the uid; anyone may send it). */
 export function claimMinerEmission(
   client: WriteClient,
-  parameters: { epochs: Address; netuid: bigint; epoch: bigint; built: BuiltEpoch; uid: number },
+  parameters: SettledProposal & { epochs: Address; netuid: bigint; epoch: bigint; uid: number },
 ) {
-  const { built, uid } = parameters
+  const { rank, bondsHash, proof } = columnProof(parameters.proposal, parameters.uid)
   return writeContractAndWait(client, {
     address: parameters.epochs,
     abi: epochsAbi,
     functionName: 'claimMiner',
-    args: [
-      parameters.netuid,
-      parameters.epoch,
-      built.header,
-      uid,
-      BigInt(built.ranks[uid] ?? 0),
-      bondsColumnHash(built.bonds[uid] ?? []),
-      built.proof(uid),
-    ],
+    args: [parameters.netuid, parameters.epoch, parameters.header, parameters.uid, BigInt(rank), bondsHash, proof],
   })
 }
 
 /** Pays validator `uid` its dividends of a final epoch, through Staking (take and delegators apply). */
 export function claimValidatorEmission(
   client: WriteClient,
-  parameters: { epochs: Address; netuid: bigint; epoch: bigint; built: BuiltEpoch; uid: number },
+  parameters: SettledProposal & { epochs: Address; netuid: bigint; epoch: bigint; uid: number },
 ) {
-  const { built } = parameters
-  const index = built.validators.indexOf(parameters.uid)
+  const { proposal } = parameters
+  const index = unpackInputs(proposal.inputs).findIndex((x) => x.uid === parameters.uid)
   if (index < 0) throw new BaseError(`uid ${parameters.uid} was not a validator in epoch ${parameters.epoch}.`)
   return writeContractAndWait(client, {
     address: parameters.epochs,
     abi: epochsAbi,
     functionName: 'claimValidator',
-    args: [
-      parameters.netuid,
-      parameters.epoch,
-      built.header,
-      BigInt(index),
-      built.proposal.inputs,
-      built.proposal.dividends,
-    ],
+    args: [parameters.netuid, parameters.epoch, parameters.header, BigInt(index), proposal.inputs, proposal.dividends],
   })
 }
 
