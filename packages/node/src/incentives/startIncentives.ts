@@ -221,6 +221,7 @@ export async function startIncentives(
     return next
   }
   let stopped = false
+  const stopping = new AbortController()
   const loop = (name: string, everyMs: number, step: () => Promise<unknown>) => {
     let timer: NodeJS.Timeout | undefined
     let running: Promise<unknown> = Promise.resolve()
@@ -234,12 +235,13 @@ export async function startIncentives(
     timer = setTimeout(run, 0)
     stops.push(async () => {
       stopped = true
+      stopping.abort()
       if (timer) clearTimeout(timer)
       await running
     })
   }
   for (const validator of result.validators) {
-    loop('validator round', options.validatorIntervalMs, () => validator.round())
+    loop('validator round', options.validatorIntervalMs, () => validator.round(stopping.signal))
     loop(
       'commit-reveal',
       Math.max(options.pollIntervalMs, 500),
@@ -254,5 +256,7 @@ export async function startIncentives(
       inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
     )
   }
+  // Runs first on stop (stops run in reverse): a round in flight ends at its next request.
+  stops.push(async () => stopping.abort())
   return result
 }

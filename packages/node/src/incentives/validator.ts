@@ -42,8 +42,8 @@ export type MinerScore = {
 
 export type Validator = {
   hotkey: Address
-  /** Runs one scoring round over every miner of every subnet it validates. */
-  round: () => Promise<void>
+  /** Runs one scoring round over every miner of every subnet it validates (`signal` stops it between requests). */
+  round: (signal?: AbortSignal) => Promise<void>
   /** Advances commit-reveal in every subnet. */
   setWeights: () => Promise<WeightSetterEvent[]>
   scores: (netuid: bigint) => MinerScore[]
@@ -149,6 +149,10 @@ export async function startValidator(
         Date.now(),
       )
 
+  let roundSignal: AbortSignal | undefined
+  const timeoutSignal = () =>
+    roundSignal ? AbortSignal.any([roundSignal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout)
+
   async function signedFetch(netuid: bigint, miner: Address, url: string, path: string, body: unknown) {
     const bytes = new TextEncoder().encode(JSON.stringify(body))
     const header = await signValidatorRequest(
@@ -160,7 +164,7 @@ export async function startValidator(
       method: 'POST',
       headers: { 'content-type': 'application/json', [VALIDATOR_HEADER]: header },
       body: bytes,
-      signal: AbortSignal.timeout(timeout),
+      signal: timeoutSignal(),
     })
     const parsed = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null
     if (!response.ok) {
@@ -173,7 +177,7 @@ export async function startValidator(
   async function offerOf(neuron: Neuron): Promise<MinerOffer> {
     const cached = offers.get(neuron.metadataCid)
     if (cached) return cached
-    const response = await fetch(new URL('/v1/mycel/offer', neuron.endpoint), { signal: AbortSignal.timeout(timeout) })
+    const response = await fetch(new URL('/v1/mycel/offer', neuron.endpoint), { signal: timeoutSignal() })
     if (!response.ok) throw new Error(`its offer answered HTTP ${response.status}`)
     const bytes = new Uint8Array(await response.arrayBuffer())
     if ((await cidOfBytes(bytes)) !== neuron.metadataCid) throw new Error('its offer does not match the CID on chain')
@@ -188,7 +192,7 @@ export async function startValidator(
     if (!loading) {
       loading = (async () => {
         const response = await fetch(new URL(`/v1/mycel/content/${cid}`, endpoint), {
-          signal: AbortSignal.timeout(timeout),
+          signal: timeoutSignal(),
         })
         if (!response.ok) throw new Error(`its weights ${cid} answered HTTP ${response.status}`)
         const bytes = new Uint8Array(await response.arrayBuffer())
@@ -267,7 +271,8 @@ export async function startValidator(
     hotkey,
     netuids: p.netuids,
     scores: loadScores,
-    async round() {
+    async round(signal) {
+      roundSignal = signal
       const subnets = await getSubnets(p.wallet, { registry: p.registry })
       for (const netuid of p.netuids) {
         const subnet = subnets.find((x) => BigInt(x.netuid) === netuid)
@@ -276,6 +281,7 @@ export async function startValidator(
         uidCounts.set(netuid, subnet.nextUid)
         const known = new Map(loadScores(netuid).map((s) => [s.uid, s]))
         for (const neuron of neurons) {
+          if (signal?.aborted) return
           if (neuron.role !== 'miner' || neuron.hotkey.toLowerCase() === hotkey.toLowerCase()) continue
           await evaluate(netuid, subnet.taskType, neuron, known.get(neuron.uid))
         }
