@@ -40,8 +40,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
+// The neuron layout this suite checks is the paid-inference one; the incentive roles `mycel up` also starts (the demo
+// subnet, validators, epoch duties) are exercised end to end by test/incentives.test.ts.
 const up = async () => {
-  const running = await startUp(dataDir)
+  const running = await startUp(dataDir, { MYCEL_SUBNET_DEMO: 'false', MYCEL_VALIDATOR: 'off', MYCEL_EPOCHS: 'off' })
   children.push(running.child)
   return running
 }

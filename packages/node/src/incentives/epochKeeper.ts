@@ -248,7 +248,9 @@ export function createEpochKeeper(parameters: {
         const plan = planDisputes(ours, pending.proposal, pending.header, previous)
         if (plan.length === 0) {
           checked.set(netuid, key)
-          record(netuid, epoch, pending.proposer, pending.header, pending.proposal, ours, false)
+          // The emission is fixed by the snapshot, so it is known while the epoch is still pending.
+          const emission = await getEpochEmission(wallet, { epochs: contracts.epochs, netuid, header: pending.header })
+          record(netuid, epoch, pending.proposer, pending.header, pending.proposal, ours, false, emission)
         } else {
           for (const call of plan) {
             try {
