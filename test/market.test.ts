@@ -19,7 +19,8 @@ let node: RunningUp
 let browser: Browser
 
 beforeAll(async () => {
-  node = await startUp(dataDir)
+  // The paid-inference market alone: the demo subnet's extra miners would join the gateway's routing.
+  node = await startUp(dataDir, { MYCEL_SUBNET_DEMO: 'false', MYCEL_VALIDATOR: 'off', MYCEL_EPOCHS: 'off' })
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],

@@ -33,6 +33,9 @@ function options(overrides: Partial<NodeOptions> = {}): NodeOptions {
     minerPort: 0,
     pollIntervalMs: 100,
     logLevel: 'silent',
+    // This suite registers devnet accounts itself; the incentive roles are tested in test/incentives.test.ts.
+    validator: 'off',
+    epochs: 'off',
     ...overrides,
   }
 }
