@@ -26,7 +26,7 @@ import { ensureDevnetContracts } from './devnet/deploy.ts'
 import { devnetPaths, findRunningDevnet, lockDataDir } from './devnet/devnet.ts'
 import { createApp, listen, type NodeState } from './http/server.ts'
 import { type Incentives, startIncentives } from './incentives/startIncentives.ts'
-import { incentivesView } from './incentives/view.ts'
+import { createIncentivesView } from './incentives/view.ts'
 import { type Roles, startRoles } from './roles/startRoles.ts'
 import { createContentStore } from './storage/contentStore.ts'
 
@@ -195,6 +195,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       indexedBlock: () => indexer.indexedBlock,
     }
     signal?.throwIfAborted()
+    const devnet = chainMode !== 'external'
     // The paid-inference roles.
     state.reason = 'starting the miner and the gateway'
     const roles = await startRoles(common, {
@@ -203,7 +204,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       chain,
       rpcUrl,
       chainId,
-      devnet: chainMode !== 'external',
+      devnet,
       addresses,
       store,
       syncIndex: () => indexer.syncOnce(),
@@ -214,7 +215,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     const miner = roles.miner
     if (miner) state.claim = () => miner.claimer.claimDue({ all: true })
 
-    if (chainMode !== 'external' && options.devnetBlockSeconds > 0) {
+    if (devnet && options.devnetBlockSeconds > 0) {
       // Epochs, reveal windows and cooldowns count blocks: on the devnet, blocks come with time, not only with
       // transactions.
       const blockTimer = setInterval(() => {
@@ -230,13 +231,13 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       chain,
       rpcUrl,
       chainId,
-      devnet: chainMode !== 'external',
+      devnet,
       addresses,
       store,
       url,
     })
     shutdown.add('incentives', () => incentives.stop())
-    state.incentives = (o) => incentivesView(db, client, addresses, incentives.validators, o)
+    state.incentives = createIncentivesView(db, client, addresses, incentives.validators)
     await indexer.syncOnce()
 
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)

@@ -65,7 +65,7 @@ export {
   revealWeights,
 } from './actions/weights/weights.ts'
 export type { WriteClient } from './actions/write.ts'
-export { writeContractAndWait } from './actions/write.ts'
+export { ensureAllowance, writeContractAndWait } from './actions/write.ts'
 export type { SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
 export { hashVoucher, recoverVoucherSigner, signVoucher, voucherDomain, voucherTypes } from './channels/voucher.ts'
 export { cidOfBytes } from './cid.ts'
@@ -120,6 +120,7 @@ export type {
   PreviousEpoch,
 } from './epochs/buildEpoch.ts'
 export {
+  bigintJson,
   buildEpoch,
   builtEpochFromJson,
   builtEpochToJson,

@@ -54,6 +54,10 @@ const price = z.strictObject({ perRequest: tokenAmount.optional(), per1kUnits: t
 /** `auto`: on when the node runs the devnet (embedded or `mycel devnet`), off on an external chain. */
 const role = z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' })
 
+/** Whether a role set to `value` runs: `on`, or `auto` on a devnet the node runs or joined. */
+export const roleEnabled = (value: 'auto' | 'on' | 'off', devnet: boolean) =>
+  value === 'on' || (value === 'auto' && devnet)
+
 export const optionsSchema = z.strictObject({
   dataDir: z.string().min(1).default('./.mycel'),
   rpcUrl: httpUrl.optional(),

@@ -10,6 +10,7 @@
  */
 import {
   type BuiltEpoch,
+  bigintJson,
   buildEpoch,
   builtEpochFromJson,
   builtEpochToJson,
@@ -59,9 +60,8 @@ export type EpochKeeper = {
   settled: (netuid: bigint) => SettledEpoch | null
 }
 
-const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
-const parse = <T>(text: string): T =>
-  JSON.parse(text, (_k, v) => (typeof v === 'string' && /^\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as T
+const json = bigintJson.stringify
+const parse = bigintJson.parse
 
 /** A permit bitmap (256 uids per word) of the uids in packed inputs, as `EpochMath.permitsOf`. */
 export function permitsOfInputs(inputs: `0x${string}`, neurons: number): bigint[] {
@@ -83,8 +83,17 @@ export function createEpochKeeper(parameters: {
 }): EpochKeeper {
   const { db, wallet, contracts, logger } = parameters
   const log = logger.child({ role: 'epochs' })
-  const settledCache = new Map<bigint, SettledEpoch>()
+  /** Per subnet, the last final epoch (its number and record), so a tick does not reload it. */
+  const settledCache = new Map<bigint, { epoch: bigint; settled: SettledEpoch }>()
   const checked = new Map<bigint, string>()
+  /** Per subnet, this node's build of the pending proposal it checked (reused when finalizing). */
+  const checkedBuild = new Map<bigint, { key: string; built: BuiltEpoch }>()
+  let settings: Awaited<ReturnType<typeof getEpochSettings>> | undefined
+  /** The proposer bond, challenge window and emission rate: immutable, read once. */
+  const epochSettings = async () => {
+    settings ??= await getEpochSettings(wallet, { epochs: contracts.epochs })
+    return settings
+  }
 
   const loadSettled = (netuid: bigint, epoch: bigint): SettledEpoch | null => {
     const row = db
@@ -101,8 +110,13 @@ export function createEpochKeeper(parameters: {
   /** The final epoch `epoch - 1`, from SQLite or rebuilt from the chain (every earlier one first, if needed). */
   async function previousSettled(netuid: bigint, epoch: bigint): Promise<SettledEpoch | null> {
     if (epoch === 0n) return null
+    const cached = settledCache.get(netuid)
+    if (cached?.epoch === epoch - 1n) return cached.settled
     const stored = loadSettled(netuid, epoch - 1n)
-    if (stored) return stored
+    if (stored) {
+      settledCache.set(netuid, { epoch: epoch - 1n, settled: stored })
+      return stored
+    }
     const before = await previousSettled(netuid, epoch - 1n)
     const proposals = await getEpochProposals(wallet, { epochs: contracts.epochs, netuid, epoch: epoch - 1n })
     const final = proposals.at(-1)
@@ -111,7 +125,9 @@ export function createEpochKeeper(parameters: {
     }
     const built = await build(netuid, final.header.snapshotBlock, before, final.header.neurons)
     record(netuid, epoch - 1n, final.proposer, final.header, final.proposal, built, true)
-    return { header: final.header, proposal: final.proposal, built }
+    const settled = { header: final.header, proposal: final.proposal, built }
+    settledCache.set(netuid, { epoch: epoch - 1n, settled })
+    return settled
   }
 
   function build(netuid: bigint, snapshot: bigint, previous: SettledEpoch | null, neurons?: number) {
@@ -156,7 +172,7 @@ export function createEpochKeeper(parameters: {
   }
 
   async function ensureBond() {
-    const { proposerBond } = await getEpochSettings(wallet, { epochs: contracts.epochs })
+    const { proposerBond } = await epochSettings()
     const free = await getProposerBond(wallet, { epochs: contracts.epochs, proposer: wallet.account.address })
     if (free >= proposerBond) return
     const token = await readContract(wallet, { address: contracts.staking, abi: stakingAbi, functionName: 'token' })
@@ -170,23 +186,27 @@ export function createEpochKeeper(parameters: {
     const mine = (hotkey: string | null | undefined) =>
       parameters.claimFor === 'all' ||
       (hotkey !== null && hotkey !== undefined && parameters.claimFor.has(hotkey.toLowerCase()))
-    const state = await readEpochState(wallet, {
-      ...contracts,
-      netuid,
-      snapshot: header.snapshotBlock,
-      previous: null,
-      neurons: header.neurons,
-    })
+    /** Whether this node claims uid's share: every share, or those of its own hotkeys at the snapshot. */
+    const claimsUid = async (uid: number) => {
+      if (parameters.claimFor === 'all') return true
+      const [hotkey] = await readContract(wallet, {
+        address: contracts.registry,
+        abi: subnetRegistryAbi,
+        functionName: 'neuronAt',
+        args: [netuid, uid, header.snapshotBlock],
+      })
+      return mine(hotkey)
+    }
     const base = { epochs: contracts.epochs, netuid, epoch }
     let claims = 0
     for (let uid = 0; uid < header.neurons; uid++) {
-      if ((built.ranks[uid] ?? 0) === 0 || !mine(state.slots[uid]?.hotkey)) continue
+      if ((built.ranks[uid] ?? 0) === 0 || !(await claimsUid(uid))) continue
       if (await isEmissionClaimed(wallet, { ...base, role: 'miner', uid })) continue
       await claimMinerEmission(wallet, { ...base, ...settled, uid })
       claims += 1
     }
     for (const [i, uid] of built.validators.entries()) {
-      if ((built.dividends[i] ?? 0) === 0 || !mine(state.slots[uid]?.hotkey)) continue
+      if ((built.dividends[i] ?? 0) === 0 || !(await claimsUid(uid))) continue
       if (await isEmissionClaimed(wallet, { ...base, role: 'validator', uid })) continue
       await claimValidatorEmission(wallet, { ...base, ...settled, uid })
       claims += 1
@@ -210,7 +230,6 @@ export function createEpochKeeper(parameters: {
     const head = await getBlockNumber(wallet, { cacheTime: 0 })
     const { epoch, snapshotBlock } = await getNextEpoch(wallet, { epochs: contracts.epochs, netuid })
     const previous = await previousSettled(netuid, epoch)
-    if (previous) settledCache.set(netuid, previous)
     const onChain = await getEpochRecord(wallet, { epochs: contracts.epochs, netuid, epoch })
     if (!onChain.proposed) {
       if (!parameters.propose || head <= snapshotBlock) return
@@ -245,6 +264,7 @@ export function createEpochKeeper(parameters: {
         checked.set(netuid, key)
       } else {
         const ours = await build(netuid, pending.header.snapshotBlock, previous, pending.header.neurons)
+        checkedBuild.set(netuid, { key, built: ours })
         const plan = planDisputes(ours, pending.proposal, pending.header, previous)
         if (plan.length === 0) {
           checked.set(netuid, key)
@@ -288,7 +308,7 @@ export function createEpochKeeper(parameters: {
         }
       }
     }
-    const { challengeBlocks } = await getEpochSettings(wallet, { epochs: contracts.epochs })
+    const { challengeBlocks } = await epochSettings()
     if (head <= onChain.proposedAtBlock + challengeBlocks || !pending.proposal) return
     await finalizeEpoch(wallet, {
       epochs: contracts.epochs,
@@ -297,7 +317,12 @@ export function createEpochKeeper(parameters: {
       permits: permitsOfInputs(pending.proposal.inputs, pending.header.neurons),
       pruneOrder: pending.proposal.pruneOrder,
     })
-    const ours = await build(netuid, pending.header.snapshotBlock, previous, pending.header.neurons)
+    const known = checkedBuild.get(netuid)
+    const ours =
+      known?.key === key
+        ? known.built
+        : await build(netuid, pending.header.snapshotBlock, previous, pending.header.neurons)
+    checkedBuild.delete(netuid)
     const emission = await getEpochEmission(wallet, { epochs: contracts.epochs, netuid, header: pending.header })
     record(netuid, epoch, pending.proposer, pending.header, pending.proposal, ours, true, emission)
     const matches = proposalMatches(ours, pending.proposal)
@@ -305,13 +330,13 @@ export function createEpochKeeper(parameters: {
     log.info({ msg: 'epoch final', netuid: Number(netuid), epoch: Number(epoch), emission: emission.toString() })
     events.push({ kind: 'finalized', netuid, epoch, matches })
     const settled = { header: pending.header, proposal: pending.proposal, built: ours }
-    settledCache.set(netuid, settled)
+    settledCache.set(netuid, { epoch, settled })
     const claims = await claimAll(netuid, epoch, settled)
     if (claims > 0) events.push({ kind: 'claimed', netuid, epoch, claims })
   }
 
   return {
-    settled: (netuid) => settledCache.get(netuid) ?? null,
+    settled: (netuid) => settledCache.get(netuid)?.settled ?? null,
     async tick() {
       const events: EpochKeeperEvent[] = []
       for (const netuid of await parameters.netuids()) {

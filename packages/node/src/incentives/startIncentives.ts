@@ -19,6 +19,7 @@ import {
 import type { Chain, PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common } from '../common/common.ts'
+import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
 import { loadModels } from '../inference/models.ts'
@@ -70,7 +71,7 @@ export async function startIncentives(
 ): Promise<Incentives> {
   const { options, logger } = common
   const log = logger.child({ role: 'incentives' })
-  const on = (value: 'auto' | 'on' | 'off') => value === 'on' || (value === 'auto' && ctx.devnet)
+  const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
   const result: Incentives = { validators: [], demoMiners: [], stop: async () => {} }
   const stops: (() => Promise<void>)[] = []
   result.stop = async () => {

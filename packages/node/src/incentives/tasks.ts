@@ -41,7 +41,7 @@ export function perturbDigit(pixels: Float32Array, random: Random): Float32Array
       const sy = y - dy
       const v = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? (pixels[sy * 28 + sx] as number) : 0
       const noisy = v * contrast + (random() * 0.2 - 0.1)
-      out[y * 28 + x] = noisy < 0 ? 0 : noisy > 1 ? 1 : noisy
+      out[y * 28 + x] = Math.min(1, Math.max(0, noisy))
     }
   }
   return out

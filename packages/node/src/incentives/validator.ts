@@ -89,7 +89,8 @@ export async function startValidator(
   )
   const offers = new Map<string, MinerOffer>()
   const references = new Map<string, Promise<Model>>()
-  const uidCounts = new Map<bigint, number>()
+  /** Subnets scored at least once (weights are committed only after a round). */
+  const scored = new Set<bigint>()
   const timeout = p.requestTimeoutMs ?? 10_000
 
   const loadScores = (netuid: bigint): MinerScore[] =>
@@ -278,7 +279,7 @@ export async function startValidator(
         const subnet = subnets.find((x) => BigInt(x.netuid) === netuid)
         if (!subnet) continue
         const neurons = await getNeurons(p.wallet, { registry: p.registry, netuid })
-        uidCounts.set(netuid, subnet.nextUid)
+        scored.add(netuid)
         const known = new Map(loadScores(netuid).map((s) => [s.uid, s]))
         for (const neuron of neurons) {
           if (signal?.aborted) return
@@ -292,7 +293,7 @@ export async function startValidator(
       for (const [netuid, setter] of setters) {
         try {
           const event = await setter.tick((n) => {
-            if (!uidCounts.has(netuid)) return null // no round scored yet
+            if (!scored.has(netuid)) return null
             const vector = new Array<number>(n).fill(0)
             for (const s of loadScores(netuid)) if (s.uid < n) vector[s.uid] = s.score
             return vector

@@ -12,100 +12,120 @@ import {
   getSubnetParams,
   type MycelAddresses,
   minerEmission,
+  type RevealedRow,
   validatorEmission,
 } from '@mycel/sdk'
 import type { PublicClient } from 'viem'
+import { getBlockNumber } from 'viem/actions'
 import type { Db } from '../db/database.ts'
 import type { Validator } from './validator.ts'
 
 const Q = 2 ** 32
 const share = (x: number) => Math.round((x / Q) * 1e6) / 1e6
 
-export async function incentivesView(
+/**
+ * The view, polled by the dashboard every few seconds. Revealed rows are read from the logs incrementally (each
+ * poll only asks for blocks it has not seen), so a long-running subnet does not re-read its whole history.
+ */
+export function createIncentivesView(
   db: Db,
   client: PublicClient,
   addresses: MycelAddresses,
   validators: readonly Validator[],
-  options: { epochs?: number } = {},
 ) {
-  const subnets = db.prepare('SELECT netuid, name, task_type, created_block FROM subnets ORDER BY netuid').all() as {
-    netuid: number
-    name: string
-    task_type: string
-    created_block: number
-  }[]
-  const out = []
-  for (const subnet of subnets) {
-    const netuid = BigInt(subnet.netuid)
-    const neurons = db
-      .prepare('SELECT uid, hotkey, role, endpoint FROM neurons WHERE netuid = ? ORDER BY uid')
-      .all(subnet.netuid) as { uid: number; hotkey: `0x${string}`; role: string; endpoint: string }[]
-    const withStake = []
-    for (const n of neurons) {
-      const { total } = await getStake(client, { staking: addresses.staking, netuid, hotkey: n.hotkey })
-      withStake.push({ ...n, stake: total.toString() })
-    }
-    const params = await getSubnetParams(client, { registry: addresses.subnetRegistry, netuid })
-    const rows = await getRevealedRows(client, {
-      weights: addresses.weights,
-      netuid,
-      fromBlock: BigInt(subnet.created_block),
-    })
-    const latest = new Map<string, (typeof rows)[number]>()
-    for (const row of rows) latest.set(row.hotkey.toLowerCase(), row)
-    const epochs = (
-      db
-        .prepare(
-          'SELECT epoch, snapshot_block, proposer, built, matches, emission, final FROM epochs WHERE netuid = ? ORDER BY epoch DESC LIMIT ?',
-        )
-        .all(subnet.netuid, options.epochs ?? 30) as {
-        epoch: number
-        snapshot_block: number
-        proposer: string
-        built: string
-        matches: number
-        emission: string
-        final: number
-      }[]
-    )
-      .reverse()
-      .map((e) => {
-        const built = builtEpochFromJson(e.built)
-        const emission = BigInt(e.emission)
-        return {
-          epoch: e.epoch,
-          snapshotBlock: e.snapshot_block,
-          proposer: e.proposer,
-          final: e.final === 1,
-          matches: e.matches === 1,
-          emission: e.emission,
-          validators: built.validators,
-          consensus: built.consensus.map(share),
-          incentive: built.incentive.map(share),
-          dividends: built.dividends.map(share),
-          minerEmission: built.ranks.map((rank) => minerEmission(emission, rank, built.rankSum).toString()),
-          validatorEmission: built.dividends.map((d) => validatorEmission(emission, d).toString()),
-        }
+  const seen = new Map<number, { toBlock: bigint; latest: Map<string, RevealedRow> }>()
+  async function latestRows(netuid: number, createdBlock: bigint) {
+    const known = seen.get(netuid) ?? { toBlock: createdBlock - 1n, latest: new Map<string, RevealedRow>() }
+    const head = await getBlockNumber(client, { cacheTime: 0 })
+    if (head > known.toBlock) {
+      const rows = await getRevealedRows(client, {
+        weights: addresses.weights,
+        netuid: BigInt(netuid),
+        fromBlock: known.toBlock + 1n,
+        toBlock: head,
       })
-    out.push({
-      netuid: subnet.netuid,
-      name: subnet.name,
-      taskType: subnet.task_type,
-      tempo: params.tempo,
-      kappa: params.kappa / 65_535,
-      neurons: withStake,
-      weights: [...latest.values()].map((r) => ({
-        uid: r.uid,
-        hotkey: r.hotkey,
-        commitBlock: Number(r.commitBlock),
-        revealBlock: Number(r.revealBlock),
-        weights: decodeWeights(r.packed),
-      })),
-      scores: validators
-        .filter((v) => v.netuids.includes(netuid))
-        .map((v) => ({ validator: v.hotkey, miners: v.scores(netuid) })),
-      epochs,
-    })
+      for (const row of rows) known.latest.set(row.hotkey.toLowerCase(), row)
+      known.toBlock = head
+      seen.set(netuid, known)
+    }
+    return [...known.latest.values()]
   }
-  return { subnets: out }
+  return (options: { epochs?: number } = {}) => view(options)
+
+  async function view(options: { epochs?: number }) {
+    const subnets = db.prepare('SELECT netuid, name, task_type, created_block FROM subnets ORDER BY netuid').all() as {
+      netuid: number
+      name: string
+      task_type: string
+      created_block: number
+    }[]
+    const out = []
+    for (const subnet of subnets) {
+      const netuid = BigInt(subnet.netuid)
+      const neurons = db
+        .prepare('SELECT uid, hotkey, role, endpoint FROM neurons WHERE netuid = ? ORDER BY uid')
+        .all(subnet.netuid) as { uid: number; hotkey: `0x${string}`; role: string; endpoint: string }[]
+      const withStake = []
+      for (const n of neurons) {
+        const { total } = await getStake(client, { staking: addresses.staking, netuid, hotkey: n.hotkey })
+        withStake.push({ ...n, stake: total.toString() })
+      }
+      const params = await getSubnetParams(client, { registry: addresses.subnetRegistry, netuid })
+      const latest = await latestRows(subnet.netuid, BigInt(subnet.created_block))
+      const epochs = (
+        db
+          .prepare(
+            'SELECT epoch, snapshot_block, proposer, built, matches, emission, final FROM epochs WHERE netuid = ? ORDER BY epoch DESC LIMIT ?',
+          )
+          .all(subnet.netuid, options.epochs ?? 30) as {
+          epoch: number
+          snapshot_block: number
+          proposer: string
+          built: string
+          matches: number
+          emission: string
+          final: number
+        }[]
+      )
+        .reverse()
+        .map((e) => {
+          const built = builtEpochFromJson(e.built)
+          const emission = BigInt(e.emission)
+          return {
+            epoch: e.epoch,
+            snapshotBlock: e.snapshot_block,
+            proposer: e.proposer,
+            final: e.final === 1,
+            matches: e.matches === 1,
+            emission: e.emission,
+            validators: built.validators,
+            consensus: built.consensus.map(share),
+            incentive: built.incentive.map(share),
+            dividends: built.dividends.map(share),
+            minerEmission: built.ranks.map((rank) => minerEmission(emission, rank, built.rankSum).toString()),
+            validatorEmission: built.dividends.map((d) => validatorEmission(emission, d).toString()),
+          }
+        })
+      out.push({
+        netuid: subnet.netuid,
+        name: subnet.name,
+        taskType: subnet.task_type,
+        tempo: params.tempo,
+        kappa: params.kappa / 65_535,
+        neurons: withStake,
+        weights: latest.map((r) => ({
+          uid: r.uid,
+          hotkey: r.hotkey,
+          commitBlock: Number(r.commitBlock),
+          revealBlock: Number(r.revealBlock),
+          weights: decodeWeights(r.packed),
+        })),
+        scores: validators
+          .filter((v) => v.netuids.includes(netuid))
+          .map((v) => ({ validator: v.hotkey, miners: v.scores(netuid) })),
+        epochs,
+      })
+    }
+    return { subnets: out }
+  }
 }

@@ -6,6 +6,7 @@
  */
 import {
   commitWeights,
+  decodeWeights,
   encodeWeights,
   getSubnetParams,
   getWeightsCommit,
@@ -141,13 +142,10 @@ export function createWeightSetter(parameters: {
           salt: open.salt,
         })
         clear()
-        const weights = Array.from({ length: (open.packed.length - 2) / 4 }, (_, i) =>
-          Number.parseInt(open.packed.slice(2 + 4 * i, 6 + 4 * i), 16),
-        )
         db.prepare(
           'INSERT OR REPLACE INTO validator_weights (netuid, hotkey, commit_block, reveal_block, packed) VALUES (?, ?, ?, ?, ?)',
         ).run(Number(netuid), hotkey, Number(open.commitBlock), Number(revealBlock), open.packed)
-        return { kind: 'revealed', netuid, block: revealBlock, weights }
+        return { kind: 'revealed', netuid, block: revealBlock, weights: decodeWeights(open.packed) }
       }
       const params = await getSubnetParams(wallet, { registry: parameters.registry, netuid })
       const every = BigInt(Math.max(params.tempo, params.weightsRateLimit))

@@ -6,6 +6,7 @@
 import type { Address, Chain, PublicClient } from 'viem'
 import type { Common } from '../common/common.ts'
 import { NodeError } from '../common/errors.ts'
+import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
 import { loadModels } from '../inference/models.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
@@ -40,7 +41,7 @@ export async function startRoles(
   },
 ): Promise<Roles> {
   const { options, logger } = common
-  const on = (value: 'auto' | 'on' | 'off') => value === 'on' || (value === 'auto' && ctx.devnet)
+  const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
   const roles: Roles = { view: () => paymentsView(ctx.db, roles), stop: async () => {} }
   if (!on(options.miner) && !on(options.gateway)) return roles
   const token = (options.paymentToken ?? ctx.addresses.testUsd) as Address | undefined

@@ -3,7 +3,8 @@
  * wait for the receipt, and turn a contract's custom error into a readable {@link ContractRevertError}.
  */
 import type { Abi, Account, Chain, Client, ContractFunctionArgs, ContractFunctionName, Transport } from 'viem'
-import { simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { mycelTokenAbi } from '../contracts.ts'
 import { decodeContractError, TransactionRevertedError } from '../errors/contract.ts'
 
 export type WriteClient = Client<Transport, Chain | undefined, Account>
@@ -29,5 +30,28 @@ export async function writeContractAndWait<
     return { hash, receipt, result: result as unknown }
   } catch (error) {
     throw decodeContractError(error)
+  }
+}
+
+/** Approves `spender` for `amount` of ERC-20 `token` when the client's current allowance is short. */
+export async function ensureAllowance(
+  client: WriteClient,
+  token: `0x${string}`,
+  spender: `0x${string}`,
+  amount: bigint,
+) {
+  const allowance = await readContract(client, {
+    address: token,
+    abi: mycelTokenAbi,
+    functionName: 'allowance',
+    args: [client.account.address, spender],
+  })
+  if (allowance < amount) {
+    await writeContractAndWait(client, {
+      address: token,
+      abi: mycelTokenAbi,
+      functionName: 'approve',
+      args: [spender, amount],
+    })
   }
 }

@@ -5,9 +5,9 @@
 import { type Client, parseEventLogs } from 'viem'
 import { readContract } from 'viem/actions'
 import type { SignedVoucher } from '../../channels/voucher.ts'
-import { mycelTokenAbi, paymentChannelsAbi } from '../../contracts.ts'
+import { paymentChannelsAbi } from '../../contracts.ts'
 import { decodeContractError, MissingEventError } from '../../errors/contract.ts'
-import { type WriteClient, writeContractAndWait } from '../write.ts'
+import { ensureAllowance, type WriteClient, writeContractAndWait } from '../write.ts'
 
 type Address = `0x${string}`
 type Hash = `0x${string}`
@@ -35,24 +35,6 @@ export type OpenChannelParameters = {
   /** A hot key allowed to sign vouchers up to `sessionCap` (omit for none). */
   sessionSigner?: Address
   sessionCap?: bigint
-}
-
-/** Approves the contract for `amount` of `token` when the current allowance is short. */
-async function ensureAllowance(client: WriteClient, token: Address, spender: Address, amount: bigint) {
-  const allowance = await readContract(client, {
-    address: token,
-    abi: mycelTokenAbi,
-    functionName: 'allowance',
-    args: [client.account.address, spender],
-  })
-  if (allowance < amount) {
-    await writeContractAndWait(client, {
-      address: token,
-      abi: mycelTokenAbi,
-      functionName: 'approve',
-      args: [spender, amount],
-    })
-  }
 }
 
 /**

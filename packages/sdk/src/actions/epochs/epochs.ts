@@ -6,7 +6,7 @@
  */
 import { type Client, decodeFunctionData, type Hex, keccak256 } from 'viem'
 import { getContractEvents, getTransaction, readContract } from 'viem/actions'
-import { epochsAbi, mycelTokenAbi, stakingAbi, subnetRegistryAbi, weightsAbi } from '../../contracts.ts'
+import { epochsAbi, stakingAbi, subnetRegistryAbi, weightsAbi } from '../../contracts.ts'
 import type {
   BuiltEpoch,
   EpochHeader,
@@ -19,7 +19,7 @@ import { epochParams } from '../../epochs/buildEpoch.ts'
 import { columnLeaf, merkleTree, unpackColumns, unpackInputs } from '../../epochs/packing.ts'
 import { BaseError } from '../../errors/base.ts'
 import { getRevealedRows, type RevealedRow } from '../weights/weights.ts'
-import { type WriteClient, writeContractAndWait } from '../write.ts'
+import { ensureAllowance, type WriteClient, writeContractAndWait } from '../write.ts'
 
 type Address = `0x${string}`
 const ZERO = '0x0000000000000000000000000000000000000000'
@@ -240,20 +240,7 @@ export async function depositProposerBond(
   client: WriteClient,
   parameters: { epochs: Address; token: Address; amount: bigint },
 ) {
-  const allowance = await readContract(client, {
-    address: parameters.token,
-    abi: mycelTokenAbi,
-    functionName: 'allowance',
-    args: [client.account.address, parameters.epochs],
-  })
-  if (allowance < parameters.amount) {
-    await writeContractAndWait(client, {
-      address: parameters.token,
-      abi: mycelTokenAbi,
-      functionName: 'approve',
-      args: [parameters.epochs, parameters.amount],
-    })
-  }
+  await ensureAllowance(client, parameters.token, parameters.epochs, parameters.amount)
   return writeContractAndWait(client, {
     address: parameters.epochs,
     abi: epochsAbi,

@@ -5,8 +5,8 @@
  */
 import type { Client } from 'viem'
 import { readContract } from 'viem/actions'
-import { mycelTokenAbi, stakingAbi, subnetRegistryAbi } from '../../contracts.ts'
-import { type WriteClient, writeContractAndWait } from '../write.ts'
+import { stakingAbi, subnetRegistryAbi } from '../../contracts.ts'
+import { ensureAllowance, type WriteClient, writeContractAndWait } from '../write.ts'
 
 type Address = `0x${string}`
 
@@ -39,20 +39,7 @@ export async function stake(
   parameters: { staking: Address; netuid: bigint; hotkey: Address; amount: bigint },
 ) {
   const token = await readContract(client, { address: parameters.staking, abi: stakingAbi, functionName: 'token' })
-  const allowance = await readContract(client, {
-    address: token,
-    abi: mycelTokenAbi,
-    functionName: 'allowance',
-    args: [client.account.address, parameters.staking],
-  })
-  if (allowance < parameters.amount) {
-    await writeContractAndWait(client, {
-      address: token,
-      abi: mycelTokenAbi,
-      functionName: 'approve',
-      args: [parameters.staking, parameters.amount],
-    })
-  }
+  await ensureAllowance(client, token, parameters.staking, parameters.amount)
   return writeContractAndWait(client, {
     address: parameters.staking,
     abi: stakingAbi,
