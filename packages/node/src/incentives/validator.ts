@@ -249,8 +249,11 @@ export async function startValidator(
           expected.length !== got.length || expected.some((x, i) => Math.abs(x - (got[i] as number)) > SPOT_TOLERANCE)
         if (spotFailed) {
           s.spotFailures += 1
+          // Logged when a miner starts failing, not every round it keeps failing.
+          if (!s.lastError?.startsWith('spot check failed')) {
+            log.warn({ msg: 'spot check failed', netuid: Number(netuid), uid: neuron.uid, miner: neuron.hotkey })
+          }
           s.lastError = `spot check failed: outputs differ from its published weights ${model.weightsCid}`
-          log.warn({ msg: 'spot check failed', netuid: Number(netuid), uid: neuron.uid, miner: neuron.hotkey })
         }
       }
       r = spotFailed ? 0 : roundScore(quality, task.chance, latency, LATENCY_WEIGHT[taskType] ?? 0.1)
