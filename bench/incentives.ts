@@ -330,6 +330,8 @@ try {
     minerEmission: string[]
     validatorEmission: string[]
     consensus: number[]
+    incentive: number[]
+    dividends: number[]
   }
   const lastEpoch = movingFrom + MOVING_EPOCHS - 1
   const began = performance.now()
@@ -462,6 +464,19 @@ try {
       met: checkedEpochs > 0 && minorityMoved === 0,
     },
   ]
+  lines.push(
+    `moving phase, per epoch (miner holding the best model → best-paid miner, copier/honest-B dividend): ${epochs
+      .filter((e) => e.final && e.epoch >= movingFrom)
+      .map((e) => {
+        const best = minerUids
+          .slice(0, 4)
+          .reduce((a, uid) => ((e.incentive[uid] ?? 0) > (e.incentive[a] ?? 0) ? uid : a), minerUids[0] as number)
+        const at = (account: number) => e.validators.indexOf(vUid(account))
+        const ratio = (e.dividends[at(11)] ?? 0) / (e.dividends[at(10)] || 1)
+        return `${e.epoch}: ${minerUids[e.epoch % 4]}→${best} ${ratio.toFixed(2)}`
+      })
+      .join(', ')}`,
+  )
   lines.push(
     `copier/honest dividends with static miners (no target; copying a static world costs little): ${copierStaticRatio.toFixed(3)}`,
   )

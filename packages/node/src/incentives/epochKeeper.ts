@@ -53,6 +53,9 @@ export type EpochKeeperEvent =
   | { kind: 'finalized'; netuid: bigint; epoch: bigint; matches: boolean }
   | { kind: 'claimed'; netuid: bigint; epoch: bigint; claims: number }
 
+/** Claim transactions per tick (the account may be a validator's, which must get turns to reveal). */
+const CLAIMS_PER_TICK = 2
+
 export type EpochKeeper = {
   /** One step for every subnet; returns what it did. */
   tick: () => Promise<EpochKeeperEvent[]>
@@ -88,6 +91,8 @@ export function createEpochKeeper(parameters: {
   const checked = new Map<bigint, string>()
   /** Per subnet, this node's build of the pending proposal it checked (reused when finalizing). */
   const checkedBuild = new Map<bigint, { key: string; built: BuiltEpoch }>()
+  /** Per subnet, final epochs with shares still to claim, oldest first. */
+  const claimQueue = new Map<bigint, { epoch: bigint; settled: SettledEpoch }[]>()
   let settings: Awaited<ReturnType<typeof getEpochSettings>> | undefined
   /** The proposer bond, challenge window and emission rate: immutable, read once. */
   const epochSettings = async () => {
@@ -180,9 +185,19 @@ export function createEpochKeeper(parameters: {
     log.info({ msg: 'proposer bond deposited', amount: (proposerBond - free).toString() })
   }
 
-  async function claimAll(netuid: bigint, epoch: bigint, settled: SettledEpoch): Promise<number> {
+  /**
+   * Claims up to `limit` unclaimed shares of a final epoch; `done` once none is left. Claims are spread over ticks so
+   * that a validator sharing this account gets its turns to reveal weights in between.
+   */
+  async function claimSome(
+    netuid: bigint,
+    epoch: bigint,
+    settled: SettledEpoch,
+    limit: number,
+  ): Promise<{ claims: number; done: boolean }> {
     const { built, header } = settled
-    if (!proposalMatches(built, settled.proposal)) return 0 // claims restate proofs this node cannot make
+    // Claims restate proofs this node can only make for a result it computes itself.
+    if (!proposalMatches(built, settled.proposal)) return { claims: 0, done: true }
     const mine = (hotkey: string | null | undefined) =>
       parameters.claimFor === 'all' ||
       (hotkey !== null && hotkey !== undefined && parameters.claimFor.has(hotkey.toLowerCase()))
@@ -200,12 +215,14 @@ export function createEpochKeeper(parameters: {
     const base = { epochs: contracts.epochs, netuid, epoch }
     let claims = 0
     for (let uid = 0; uid < header.neurons; uid++) {
+      if (claims >= limit) return { claims, done: false }
       if ((built.ranks[uid] ?? 0) === 0 || !(await claimsUid(uid))) continue
       if (await isEmissionClaimed(wallet, { ...base, role: 'miner', uid })) continue
       await claimMinerEmission(wallet, { ...base, ...settled, uid })
       claims += 1
     }
     for (const [i, uid] of built.validators.entries()) {
+      if (claims >= limit) return { claims, done: false }
       if ((built.dividends[i] ?? 0) === 0 || !(await claimsUid(uid))) continue
       if (await isEmissionClaimed(wallet, { ...base, role: 'validator', uid })) continue
       await claimValidatorEmission(wallet, { ...base, ...settled, uid })
@@ -220,10 +237,21 @@ export function createEpochKeeper(parameters: {
       })
     ).owner
     if (mine(owner) && !(await isEmissionClaimed(wallet, { ...base, role: 'owner', uid: 0 }))) {
+      if (claims >= limit) return { claims, done: false }
       await claimOwnerEmission(wallet, { ...base, header })
       claims += 1
     }
-    return claims
+    return { claims, done: true }
+  }
+
+  /** Works through the final epochs whose shares are still to claim, a few transactions per tick. */
+  async function claimDue(netuid: bigint, events: EpochKeeperEvent[]) {
+    const queue = claimQueue.get(netuid) ?? []
+    const next = queue[0]
+    if (!next) return
+    const { claims, done } = await claimSome(netuid, next.epoch, next.settled, CLAIMS_PER_TICK)
+    if (done) queue.shift()
+    if (claims > 0) events.push({ kind: 'claimed', netuid, epoch: next.epoch, claims })
   }
 
   async function tickSubnet(netuid: bigint, events: EpochKeeperEvent[]) {
@@ -331,8 +359,7 @@ export function createEpochKeeper(parameters: {
     events.push({ kind: 'finalized', netuid, epoch, matches })
     const settled = { header: pending.header, proposal: pending.proposal, built: ours }
     settledCache.set(netuid, { epoch, settled })
-    const claims = await claimAll(netuid, epoch, settled)
-    if (claims > 0) events.push({ kind: 'claimed', netuid, epoch, claims })
+    claimQueue.set(netuid, [...(claimQueue.get(netuid) ?? []), { epoch, settled }])
   }
 
   return {
@@ -342,6 +369,7 @@ export function createEpochKeeper(parameters: {
       for (const netuid of await parameters.netuids()) {
         try {
           await tickSubnet(netuid, events)
+          await claimDue(netuid, events)
         } catch (error) {
           log.warn({ msg: 'epoch duty failed', netuid: Number(netuid), err: (error as Error).message.split('\n')[0] })
         }

@@ -1,7 +1,8 @@
 /**
  * Automatic commit-reveal of a validator's weights in one subnet. Each tick it looks at the chain head and its
  * pending commit: it reveals once the window opens, drops a commit whose window passed, and commits fresh weights
- * once a tempo (and the rate limit) has passed since the last commit. The pending commit's weights and salt are
+ * once per tempo period, early in it (within the subnet's rate limit), so honest validators' rows describe the same
+ * period. The pending commit's weights and salt are
  * written to SQLite before the commit is sent, so a restart still reveals it.
  */
 import {
@@ -148,14 +149,20 @@ export function createWeightSetter(parameters: {
         return { kind: 'revealed', netuid, block: revealBlock, weights: decodeWeights(open.packed) }
       }
       const params = await getSubnetParams(wallet, { registry: parameters.registry, netuid })
-      const every = BigInt(Math.max(params.tempo, params.weightsRateLimit))
-      if (lastCommit !== null && head < lastCommit + every) return null
       const subnet = await readContract(wallet, {
         address: parameters.registry,
         abi: subnetRegistryAbi,
         functionName: 'getSubnet',
         args: [netuid],
       })
+      // One commit per tempo period (periods start at the subnet's creation, as epoch snapshots do), as early in the
+      // period as allowed: every validator's row then reflects the same period and is revealed in the next one.
+      const tempo = BigInt(params.tempo)
+      const period = (block: bigint) => (block - subnet.createdAtBlock) / tempo
+      if (lastCommit !== null) {
+        if (period(head) <= period(lastCommit)) return null
+        if (head < lastCommit + BigInt(params.weightsRateLimit)) return null
+      }
       const values = scores(Number(subnet.nextUid))
       if (!values || values.every((x) => x <= 0)) return null
       const chainWeights = toChainWeights(values, values.length)
