@@ -470,6 +470,9 @@ describe('Epochs accounting', () => {
     await fund(w, [proposer, challenger, ...validators, ...miners], parseEther('1000000'))
     for (const v of validators) await w.must(v, 'registry', 'registerNeuron', [1n, 1, 'http://127.0.0.1:9001', ''])
     for (const m of miners) await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', ''])
+    // A base stake keeps every validator in the top-K set, so each run's random extra stake (which may be zero)
+    // never costs a validator its permit for the next run's weights.
+    for (const v of validators) await w.must(v, 'staking', 'stake', [1n, v, parseEther('1')])
     await w.must(proposer, 'epochs', 'depositBond', [BOND * 10n])
     let previous: { built: BuiltEpoch; snapshot: bigint } | null = null
     const settleUpTo = async (block: bigint): Promise<BuiltEpoch | null> => {
