@@ -64,10 +64,12 @@ import { createContentStore } from '../packages/node/src/storage/contentStore.ts
 
 const STATIC_EPOCHS = 10
 const MOVING_EPOCHS = Number(process.env.BENCH_MOVING_EPOCHS ?? 8)
-/** Yuma3 with liquid alpha (bonds follow early agreement faster), or the plain bonds EMA (α = 0.1). */
-const LIQUID_ALPHA = process.env.BENCH_LIQUID_ALPHA === '1'
+/** Yuma3 with liquid alpha (the devnet's setting: bonds follow early agreement fast), or the plain bonds EMA (α = 0.1). */
+const LIQUID_ALPHA = process.env.BENCH_LIQUID_ALPHA !== '0'
 /** Epochs after the moving phase starts before measuring it (weights reach the chain one commit-reveal later). */
 const MOVING_SETTLE = 2
+/** Print each validator's row per epoch around the moving phase (diagnostics). */
+const VERBOSE = process.env.BENCH_VERBOSE === '1'
 /** Epochs after everyone is set up before measuring: scores, then a commit, then its reveal one tempo later. */
 const WARMUP_EPOCHS = 4
 const ONE_MYC = parseEther('1')
@@ -285,6 +287,22 @@ try {
   const periodAt = (block: bigint) => Number((block - digits.createdAtBlock) / tempo)
   const firstEpoch = periodAt(await getBlockNumber(client, { cacheTime: 0 })) + WARMUP_EPOCHS
   const movingFrom = firstEpoch + STATIC_EPOCHS
+  if (VERBOSE) {
+    every(1000, async () => {
+      const block = await getBlockNumber(client, { cacheTime: 0 })
+      const scores = honestB.scores(netuid)
+      const of = (uid: number) => scores.find((x) => x.uid === uid)
+      log(
+        `block ${block} period ${periodAt(block)} serving ${serving.join('')}: B scores ${minerUids
+          .slice(0, 4)
+          .map((uid) => (of(uid)?.score ?? 0).toFixed(3))
+          .join('/')} rounds ${minerUids
+          .slice(0, 4)
+          .map((uid) => of(uid)?.rounds ?? 0)
+          .join('/')}`,
+      )
+    })
+  }
   every(200, async () => {
     const period = periodAt(await getBlockNumber(client, { cacheTime: 0 }))
     if (period < movingFrom) return
@@ -427,6 +445,25 @@ try {
     })
     checkedEpochs += 1
     if ((colluding.consensus[minerUids[4] as number] ?? 0) !== 0) minorityMoved += 1
+    if (VERBOSE && e.epoch >= movingFrom - 2) {
+      // Each validator's row at the snapshot (% on the four honest miners) and the period it was committed in.
+      const describe = (account: number) => {
+        const uid = vUid(account)
+        const row = maskedRow(state.slots, uid)
+        const sum = row.reduce((a, b) => a + b, 0) || 1
+        const committed = state.slots[uid]?.row?.commitBlock
+        return `${minerUids
+          .slice(0, 4)
+          .map((j) => Math.round((100 * (row[j] ?? 0)) / sum))
+          .join('/')}@${committed === undefined ? '-' : periodAt(committed)}`
+      }
+      log(
+        `epoch ${e.epoch} (best model at ${e.epoch % 4}): A ${describe(3)}  B ${describe(10)}  copier ${describe(11)}  incentive ${minerUids
+          .slice(0, 4)
+          .map((j) => Math.round(100 * (e.incentive[j] ?? 0)))
+          .join('/')}`,
+      )
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -6,9 +6,12 @@ import {SubnetRegistry} from "./SubnetRegistry.sol";
 /**
  * @title Weights
  * @notice Validators' weights on miners, by commit-reveal. A validator with a permit commits
- * `hash(chainid, this, netuid, hotkey, keccak256(weights), salt)`; after the subnet's `commitRevealPeriod` epochs it
- * reveals the weights and the salt within one tempo, or the commit expires. Nobody can copy weights they have not
- * seen: what is revealed was fixed a whole period earlier.
+ * `hash(chainid, this, netuid, hotkey, keccak256(weights), salt)` in some tempo period (periods count from the subnet's
+ * creation, as epochs do); it reveals the weights and the salt during the period `commitRevealPeriod` periods later,
+ * or the commit expires. Nobody can copy weights they have not seen: what is revealed was fixed in an earlier period.
+ * Windows are whole periods, not a span after each commit, so validators can reveal at the start of a period and
+ * commit again at once: every validator's row then describes the same period, and nobody's schedule drifts.
+ * A commit's window is fixed when it is made; later parameter changes do not move it.
  *
  * Weights are compact: two bytes (a big-endian u16) per uid, for every uid the subnet had when the commit was made.
  * Only hashes are stored; the vectors travel in calldata and in the {WeightsRevealed} event, from which anyone
@@ -16,11 +19,13 @@ import {SubnetRegistry} from "./SubnetRegistry.sol";
  * on a uid that registered after the commit are masked there (they were set before that miner existed).
  */
 contract Weights {
-    /// @notice A pending commit.
+    /// @notice A pending commit and its reveal window `[revealFrom, revealUntil)`.
     struct Commit {
         bytes32 hash;
         uint64 commitBlock;
         uint16 length;
+        uint64 revealFrom;
+        uint64 revealUntil;
     }
 
     /// @notice A revealed row: the hash of its packed weights and when it was committed and revealed.
@@ -102,9 +107,12 @@ contract Weights {
             revert WeightsRateLimited(netuid, msg.sender, last + params.weightsRateLimit);
         }
         uint64 nowBlock = uint64(block.number);
+        (uint16 nextUid, uint64 created,) = _registry.subnetShape(netuid);
+        // The window is the whole period `commitRevealPeriod` after the commit's period.
+        uint64 from = created + ((nowBlock - created) / params.tempo + params.commitRevealPeriod) * params.tempo;
+        uint64 until = from + params.tempo;
         _lastCommitBlock[netuid][msg.sender] = nowBlock;
-        _commits[netuid][msg.sender] = Commit(commitHash, nowBlock, _registry.getSubnet(netuid).nextUid);
-        (uint64 from, uint64 until) = _window(nowBlock, params);
+        _commits[netuid][msg.sender] = Commit(commitHash, nowBlock, nextUid, from, until);
         emit WeightsCommitted(netuid, uid, msg.sender, commitHash, from, until);
     }
 
@@ -119,9 +127,8 @@ contract Weights {
     function revealWeights(uint256 netuid, bytes calldata weights, bytes32 salt) external {
         Commit memory commit = _commits[netuid][msg.sender];
         if (commit.hash == bytes32(0)) revert WeightsNoCommit(netuid, msg.sender);
-        (uint64 from, uint64 until) = _window(commit.commitBlock, _registry.getSubnetParams(netuid));
-        if (block.number < from) revert WeightsRevealTooEarly(block.number, from);
-        if (block.number >= until) revert WeightsCommitExpired(block.number, until);
+        if (block.number < commit.revealFrom) revert WeightsRevealTooEarly(block.number, commit.revealFrom);
+        if (block.number >= commit.revealUntil) revert WeightsCommitExpired(block.number, commit.revealUntil);
         if (weights.length != uint256(commit.length) * 2) {
             revert WeightsLengthMismatch(weights.length, uint256(commit.length) * 2);
         }
@@ -159,15 +166,6 @@ contract Weights {
     /// @notice The registry whose neurons and permits this contract follows.
     function registry() external view returns (address) {
         return address(_registry);
-    }
-
-    function _window(uint64 commitBlock, SubnetRegistry.SubnetParams memory params)
-        private
-        pure
-        returns (uint64 from, uint64 until)
-    {
-        from = commitBlock + uint64(params.commitRevealPeriod) * params.tempo;
-        until = from + params.tempo;
     }
 
     function _uidOf(uint256 netuid, address hotkey) private view returns (uint16) {

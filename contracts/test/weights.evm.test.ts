@@ -95,16 +95,30 @@ describe('Weights commit-reveal', () => {
     )
     expect(errorName((await call(validator, 'revealWeights', [1n, packed, salt])).revertData)).toBe('WeightsNoCommit')
 
-    chain.block = 100n
+    // Windows are whole tempo periods counted from the subnet's creation: a commit anywhere in period p is revealed
+    // during period p + 1 (commitRevealPeriod 1).
+    const subnet = (await chain.call(owner, w.registry, subnetRegistryAbi as Abi, 'getSubnet', [1n])).result as {
+      createdAtBlock: bigint
+    }
+    const start = (period: bigint) => BigInt(subnet.createdAtBlock) + period * TEMPO
+    const commitBlock = start(10n) + TEMPO - 3n // late in period 10
+    chain.block = commitBlock
     expect((await call(validator, 'commitWeights', [1n, hash(validator, packed)])).ok).toBe(true)
-    chain.block = 100n + BigInt(RATE_LIMIT) - 1n
+    expect((await call(validator, 'commitOf', [1n, validator])).result).toMatchObject({
+      commitBlock,
+      length: 4,
+      revealFrom: start(11n),
+      revealUntil: start(12n),
+    })
+    chain.block = commitBlock + BigInt(RATE_LIMIT) - 1n
     expect(errorName((await call(validator, 'commitWeights', [1n, hash(validator, packed)])).revertData)).toBe(
       'WeightsRateLimited',
     )
+    chain.block = start(11n) - 1n
     expect(errorName((await call(validator, 'revealWeights', [1n, packed, salt])).revertData)).toBe(
       'WeightsRevealTooEarly',
     )
-    chain.block = 100n + TEMPO // the window opens one tempo after the commit
+    chain.block = start(11n) // the window opens with the next period, however late in its period the commit came
     expect(
       errorName((await call(validator, 'revealWeights', [1n, packed, keccak256(toHex('other'))])).revertData),
     ).toBe('WeightsHashMismatch')
@@ -120,20 +134,35 @@ describe('Weights commit-reveal', () => {
 
     const revealed = await call(validator, 'revealWeights', [1n, packed, salt])
     expect(revealed.ok).toBe(true)
-    const row = (await call(validator, 'rowAt', [1n, validator, 110n])).result as Record<string, unknown>
-    expect(row).toEqual({ hash: weightsRowHash(packed), commitBlock: 100, revealBlock: 110 })
-    expect(((await call(validator, 'rowAt', [1n, validator, 109n])).result as { hash: Hex }).hash).toBe(
+    const row = (await call(validator, 'rowAt', [1n, validator, start(11n)])).result as Record<string, unknown>
+    expect(row).toEqual({
+      hash: weightsRowHash(packed),
+      commitBlock: Number(commitBlock),
+      revealBlock: Number(start(11n)),
+    })
+    expect(((await call(validator, 'rowAt', [1n, validator, start(11n) - 1n])).result as { hash: Hex }).hash).toBe(
       `0x${'0'.repeat(64)}`,
     )
     expect(errorName((await call(validator, 'revealWeights', [1n, packed, salt])).revertData)).toBe('WeightsNoCommit')
 
-    // Expiry: a commit not revealed within one tempo of its window opening is gone.
-    chain.block = 200n
+    // Expiry: a commit not revealed during its period is gone. Its window was fixed when it was made: doubling the
+    // tempo afterwards does not move it.
+    chain.block = start(20n)
     const zeros = encodeWeights([0, 0, 0, 0])
     expect((await call(validator2, 'commitWeights', [1n, hash(validator2, zeros)])).ok).toBe(true)
-    chain.block = 210n
+    const params = (await chain.call(owner, w.registry, subnetRegistryAbi as Abi, 'getSubnetParams', [1n])).result as {
+      tempo: number
+    }
+    const retimed = await chain.call(owner, w.registry, subnetRegistryAbi as Abi, 'setSubnetParams', [
+      1n,
+      { ...params, tempo: Number(TEMPO) * 2 },
+    ])
+    expect(retimed.ok).toBe(true)
+    chain.block = start(21n)
     expect(errorName((await call(validator2, 'revealWeights', [1n, zeros, salt])).revertData)).toBe('WeightsAllZero')
-    chain.block = 220n
+    chain.block = start(22n) - 1n
+    expect(errorName((await call(validator2, 'revealWeights', [1n, zeros, salt])).revertData)).toBe('WeightsAllZero')
+    chain.block = start(22n)
     expect(errorName((await call(validator2, 'revealWeights', [1n, zeros, salt])).revertData)).toBe(
       'WeightsCommitExpired',
     )

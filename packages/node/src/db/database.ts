@@ -170,6 +170,20 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'incentives: validator scores per tempo period',
+    up: `
+      -- The period being measured (its round scores so far) and the last complete one (its mean): a validator's
+      -- weights describe one period, the same one for every honest validator.
+      ALTER TABLE validator_scores ADD COLUMN period INTEGER NOT NULL DEFAULT -1;
+      ALTER TABLE validator_scores ADD COLUMN period_sum REAL NOT NULL DEFAULT 0;
+      ALTER TABLE validator_scores ADD COLUMN period_rounds INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE validator_scores ADD COLUMN period_failed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE validator_scores ADD COLUMN last_period INTEGER NOT NULL DEFAULT -1;
+      ALTER TABLE validator_scores ADD COLUMN last_period_score REAL NOT NULL DEFAULT 0;
+    `,
+  },
 ]
 
 /** Opens (creating if needed) the database at `file` and applies pending migrations. */

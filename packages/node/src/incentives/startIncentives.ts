@@ -52,6 +52,9 @@ export const DEVNET_SUBNET_PARAMS = {
   activityCutoff: 200,
   immunityPeriod: 100,
   maxValidators: 8,
+  // Yuma3's liquid alpha: bonds follow a validator's early agreement with consensus fast (α 0.7–0.9), so rows that
+  // lag the others (a weight copier's) earn little. Subtensor's default is off; the devnet shows it on.
+  liquidAlpha: true,
 } as const
 
 export async function startIncentives(
@@ -105,7 +108,10 @@ export async function startIncentives(
       const owner = walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)
       for (const s of subnets.filter((x) => x.owner === owner.account.address)) {
         const current = await getSubnetParams(ctx.client, { registry, netuid: BigInt(s.netuid) })
-        if (current.tempo !== DEVNET_SUBNET_PARAMS.tempo) {
+        const differs = Object.entries(DEVNET_SUBNET_PARAMS).some(
+          ([key, value]) => current[key as keyof typeof current] !== value,
+        )
+        if (differs) {
           await setSubnetParams(owner, {
             registry,
             netuid: BigInt(s.netuid),

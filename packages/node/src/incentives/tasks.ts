@@ -6,8 +6,10 @@
  * - `text-generation` (the `text` subnet): prompts cut at random places of held-out mail text; the miner continues
  *   each greedily (temperature 0) and is scored by how many of the next characters it gets right.
  *
- * Quality is turned into a round score as `max(0, (q − chance) / (1 − chance))²`: answering at chance earns nothing
- * and better models earn disproportionately more. Latency scales it down by at most its spec weight; a failed
+ * Quality is turned into a round score as `max(0, (q − chance) / (1 − chance))⁴` ({@link SCORE_POWER}): answering at
+ * chance earns nothing and better models earn disproportionately more. The curve is steep on purpose: with a flat
+ * one most of a row's weight is the floor every decent miner gets, which a stale copy of the row gets right too, so
+ * copying weights would pay almost as well as measuring (docs/validators.md, "The incentive simulation"). Latency scales it down by at most its spec weight; a failed
  * request scores zero for the round. Everything random is drawn from a seeded PRNG the caller passes in.
  */
 import type { Tensor } from '../inference/backend.ts'
@@ -122,11 +124,14 @@ export function textTask(text: string, model: string, count: number, random: Ran
   }
 }
 
-/** Quality above chance, rescaled to [0, 1] and squared. */
+/** The power that turns quality above chance into a score. */
+export const SCORE_POWER = 4
+
+/** Quality above chance, rescaled to [0, 1] and raised to {@link SCORE_POWER}. */
 export function qualityScore(quality: number, chance: number): number {
   if (!Number.isFinite(quality)) return 0
   const above = (quality - chance) / (1 - chance)
-  return above <= 0 ? 0 : above >= 1 ? 1 : above * above
+  return above <= 0 ? 0 : above >= 1 ? 1 : above ** SCORE_POWER
 }
 
 /** A round's score: quality score, scaled down by up to `latencyWeight` for slow answers (1 s halves that part). */

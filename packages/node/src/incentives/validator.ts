@@ -2,8 +2,13 @@
  * The validator role: every round it sends each miner of its subnets a fresh task over the signed transport
  * (`x-mycel-validator`, free for permit holders), scores the answers with the subnet's built-in scoring
  * (tasks.ts), spot-checks deterministic models by re-executing the same inputs with the weights the miner published
- * (a miner whose outputs differ loses its score), keeps a moving average per miner in SQLite, and sets weights by
- * automatic commit-reveal (weightSetter.ts).
+ * (a miner whose outputs differ loses its score), keeps per miner in SQLite a moving average (for display) and the
+ * mean score of each tempo period, and sets weights by automatic commit-reveal (weightSetter.ts).
+ *
+ * The weights committed in a period are the miners' mean scores over the previous period: a row describes one
+ * period, the same one for every honest validator, rather than a moving average whose memory depends on how many
+ * rounds a validator manages. When quality moves, honest rows move together and at once, and a copy of an older
+ * row disagrees with them.
  */
 
 import { mulberry32 } from '@mycel/models'
@@ -11,6 +16,7 @@ import { heldOutDigits, heldOutText } from '@mycel/models/held-out'
 import {
   cidOfBytes,
   getNeurons,
+  getSubnetParams,
   getSubnets,
   type Neuron,
   signValidatorRequest,
@@ -19,6 +25,7 @@ import {
 } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
+import { getBlockNumber } from 'viem/actions'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import type { Model } from '../inference/backend.ts'
@@ -38,6 +45,41 @@ export type MinerScore = {
   spotChecks: number
   spotFailures: number
   lastError: string | null
+  /** The tempo period being measured, its round scores so far, and whether a spot check failed in it. */
+  period: number
+  periodSum: number
+  periodRounds: number
+  periodFailed: boolean
+  /** The last complete period measured and its mean round score. */
+  lastPeriod: number
+  lastPeriodScore: number
+}
+
+/**
+ * The weight for a miner when committing in `period`: its mean score over period − 1 when it was measured then,
+ * else its moving average.
+ */
+export function periodWeight(s: MinerScore, period: number): number {
+  if (s.period === period - 1 && s.periodRounds > 0) return s.periodFailed ? 0 : s.periodSum / s.periodRounds
+  if (s.lastPeriod === period - 1) return s.lastPeriodScore
+  return s.score
+}
+
+/** Adds a round's score `r` measured in `period` to `s`, closing the period before when it moved on. */
+export function addRound(s: MinerScore, period: number, r: number, spotFailed: boolean): void {
+  if (s.period !== period) {
+    if (s.periodRounds > 0) {
+      s.lastPeriod = s.period
+      s.lastPeriodScore = s.periodFailed ? 0 : s.periodSum / s.periodRounds
+    }
+    s.period = period
+    s.periodSum = 0
+    s.periodRounds = 0
+    s.periodFailed = false
+  }
+  s.periodSum += r
+  s.periodRounds += 1
+  if (spotFailed) s.periodFailed = true
 }
 
 export type Validator = {
@@ -97,7 +139,9 @@ export async function startValidator(
     (
       p.db
         .prepare(
-          'SELECT uid, hotkey, score, quality, latency_ms, rounds, failures, spot_checks, spot_failures, last_error FROM validator_scores WHERE validator = ? AND netuid = ? ORDER BY uid',
+          `SELECT uid, hotkey, score, quality, latency_ms, rounds, failures, spot_checks, spot_failures, last_error,
+             period, period_sum, period_rounds, period_failed, last_period, last_period_score
+           FROM validator_scores WHERE validator = ? AND netuid = ? ORDER BY uid`,
         )
         .all(hotkey.toLowerCase(), Number(netuid)) as {
         uid: number
@@ -110,6 +154,12 @@ export async function startValidator(
         spot_checks: number
         spot_failures: number
         last_error: string | null
+        period: number
+        period_sum: number
+        period_rounds: number
+        period_failed: number
+        last_period: number
+        last_period_score: number
       }[]
     ).map((r) => ({
       uid: r.uid,
@@ -122,17 +172,28 @@ export async function startValidator(
       spotChecks: r.spot_checks,
       spotFailures: r.spot_failures,
       lastError: r.last_error,
+      period: r.period,
+      periodSum: r.period_sum,
+      periodRounds: r.period_rounds,
+      periodFailed: r.period_failed === 1,
+      lastPeriod: r.last_period,
+      lastPeriodScore: r.last_period_score,
     }))
 
   const save = (netuid: bigint, s: MinerScore) =>
     p.db
       .prepare(
-        `INSERT INTO validator_scores (validator, netuid, uid, hotkey, score, quality, latency_ms, rounds, failures, spot_checks, spot_failures, last_error, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO validator_scores (validator, netuid, uid, hotkey, score, quality, latency_ms, rounds, failures,
+           spot_checks, spot_failures, last_error, period, period_sum, period_rounds, period_failed, last_period,
+           last_period_score, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (validator, netuid, uid) DO UPDATE SET hotkey = excluded.hotkey, score = excluded.score,
            quality = excluded.quality, latency_ms = excluded.latency_ms, rounds = excluded.rounds,
            failures = excluded.failures, spot_checks = excluded.spot_checks, spot_failures = excluded.spot_failures,
-           last_error = excluded.last_error, updated_at = excluded.updated_at`,
+           last_error = excluded.last_error, period = excluded.period, period_sum = excluded.period_sum,
+           period_rounds = excluded.period_rounds, period_failed = excluded.period_failed,
+           last_period = excluded.last_period, last_period_score = excluded.last_period_score,
+           updated_at = excluded.updated_at`,
       )
       .run(
         hotkey.toLowerCase(),
@@ -147,6 +208,12 @@ export async function startValidator(
         s.spotChecks,
         s.spotFailures,
         s.lastError,
+        s.period,
+        s.periodSum,
+        s.periodRounds,
+        s.periodFailed ? 1 : 0,
+        s.lastPeriod,
+        s.lastPeriodScore,
         Date.now(),
       )
 
@@ -206,7 +273,13 @@ export async function startValidator(
     return loading
   }
 
-  async function evaluate(netuid: bigint, taskType: string, neuron: Neuron, previous: MinerScore | undefined) {
+  async function evaluate(
+    netuid: bigint,
+    taskType: string,
+    neuron: Neuron,
+    previous: MinerScore | undefined,
+    period: () => Promise<number>,
+  ) {
     const s: MinerScore =
       previous && previous.hotkey.toLowerCase() === neuron.hotkey.toLowerCase()
         ? { ...previous }
@@ -221,8 +294,15 @@ export async function startValidator(
             spotChecks: 0,
             spotFailures: 0,
             lastError: null,
+            period: -1,
+            periodSum: 0,
+            periodRounds: 0,
+            periodFailed: false,
+            lastPeriod: -1,
+            lastPeriodScore: 0,
           }
     let r = 0
+    let spotFailed = false
     try {
       const offer = await offerOf(neuron)
       const wanted = taskType === 'text-generation' ? 'text-generation' : 'tensor'
@@ -239,7 +319,6 @@ export async function startValidator(
       }
       const latency = (performance.now() - started) / task.requests.length
       const quality = task.quality(responses)
-      let spotFailed = false
       if (model.weightsCid && task.tensors) {
         const local = await reference(model.weightsCid, neuron.endpoint)
         const expected = outputOf({ outputs: await local.tensor?.infer(task.tensors, undefined) })
@@ -268,6 +347,8 @@ export async function startValidator(
       s.score = (1 - SCORE_EMA) * s.score
     }
     s.rounds += 1
+    // The round counts in the period it ended in (a failed request scores 0 there too).
+    addRound(s, await period(), r, spotFailed)
     save(netuid, s)
   }
 
@@ -282,12 +363,15 @@ export async function startValidator(
         const subnet = subnets.find((x) => BigInt(x.netuid) === netuid)
         if (!subnet) continue
         const neurons = await getNeurons(p.wallet, { registry: p.registry, netuid })
+        const { tempo } = await getSubnetParams(p.wallet, { registry: p.registry, netuid })
+        const period = async () =>
+          Number(((await getBlockNumber(p.wallet, { cacheTime: 0 })) - subnet.createdAtBlock) / BigInt(tempo))
         scored.add(netuid)
         const known = new Map(loadScores(netuid).map((s) => [s.uid, s]))
         for (const neuron of neurons) {
           if (signal?.aborted) return
           if (neuron.role !== 'miner' || neuron.hotkey.toLowerCase() === hotkey.toLowerCase()) continue
-          await evaluate(netuid, subnet.taskType, neuron, known.get(neuron.uid))
+          await evaluate(netuid, subnet.taskType, neuron, known.get(neuron.uid), period)
         }
       }
     },
@@ -295,10 +379,10 @@ export async function startValidator(
       const events: WeightSetterEvent[] = []
       for (const [netuid, setter] of setters) {
         try {
-          const event = await setter.tick((n) => {
+          const event = await setter.tick((n, period) => {
             if (!scored.has(netuid)) return null
             const vector = new Array<number>(n).fill(0)
-            for (const s of loadScores(netuid)) if (s.uid < n) vector[s.uid] = s.score
+            for (const s of loadScores(netuid)) if (s.uid < n) vector[s.uid] = periodWeight(s, period)
             return vector
           })
           if (event) {

@@ -29,10 +29,10 @@ export type WeightSetterEvent =
 
 export type WeightSetter = {
   /**
-   * One step; `scores` gives the weights to commit for the subnet's current uid count (one per uid), or null to skip
-   * committing this time.
+   * One step; `scores` gives the weights to commit for the subnet's current uid count (one per uid) in tempo period
+   * `period` (counted from the subnet's creation), or null to skip committing this time.
    */
-  tick: (scores: (uidCount: number) => number[] | null) => Promise<WeightSetterEvent | null>
+  tick: (scores: (uidCount: number, period: number) => number[] | null) => Promise<WeightSetterEvent | null>
   lastCommitBlock: () => bigint | null
 }
 
@@ -91,13 +91,11 @@ export function createWeightSetter(parameters: {
       clear()
       return null
     }
-    const params = await getSubnetParams(wallet, { registry: parameters.registry, netuid })
-    const revealFrom = onChain.commitBlock + BigInt(params.commitRevealPeriod * params.tempo)
     const fixed = {
       ...open,
       commitBlock: onChain.commitBlock,
-      revealFrom,
-      revealUntil: revealFrom + BigInt(params.tempo),
+      revealFrom: onChain.revealFrom,
+      revealUntil: onChain.revealUntil,
     }
     db.prepare(
       'UPDATE validator_commits SET commit_block = ?, reveal_from = ?, reveal_until = ? WHERE netuid = ? AND hotkey = ?',
@@ -163,7 +161,7 @@ export function createWeightSetter(parameters: {
         if (period(head) <= period(lastCommit)) return null
         if (head < lastCommit + BigInt(params.weightsRateLimit)) return null
       }
-      const values = scores(Number(subnet.nextUid))
+      const values = scores(Number(subnet.nextUid), Number(period(head)))
       if (!values || values.every((x) => x <= 0)) return null
       const chainWeights = toChainWeights(values, values.length)
       const salt = randomSalt()

@@ -67,7 +67,15 @@ export async function revealWeights(
   return { hash, revealBlock: receipt.blockNumber }
 }
 
-export type WeightsCommit = { hash: Hex; commitBlock: bigint; length: number }
+export type WeightsCommit = {
+  hash: Hex
+  commitBlock: bigint
+  /** The uids the commit covers (the subnet's count when it was made). */
+  length: number
+  /** The reveal window, a whole tempo period: from this block, until (excluding) that one. */
+  revealFrom: bigint
+  revealUntil: bigint
+}
 
 /** The pending commit of `hotkey` in `netuid`, or null. */
 export async function getWeightsCommit(
@@ -81,7 +89,13 @@ export async function getWeightsCommit(
     args: [parameters.netuid, parameters.hotkey],
   })
   if (/^0x0*$/.test(c.hash)) return null
-  return { hash: c.hash, commitBlock: BigInt(c.commitBlock), length: Number(c.length) }
+  return {
+    hash: c.hash,
+    commitBlock: BigInt(c.commitBlock),
+    length: Number(c.length),
+    revealFrom: BigInt(c.revealFrom),
+    revealUntil: BigInt(c.revealUntil),
+  }
 }
 
 export type RevealedRow = {
