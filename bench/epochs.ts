@@ -43,6 +43,9 @@ const world = await createEpochWorld({
     activityCutoff: 1000,
     immunityPeriod: 0,
     maxValidators: VALIDATORS,
+    // The devnet's subnets use liquid alpha (its sigmoid per bond costs more in a dispute); BENCH_LIQUID_ALPHA=0 for
+    // subtensor's default.
+    liquidAlpha: process.env.BENCH_LIQUID_ALPHA !== '0',
   },
 })
 const { chain, must, call } = world

@@ -54,7 +54,7 @@ import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
 import { DEVNET_SUBNET_PARAMS } from '../packages/node/src/incentives/startIncentives.ts'
 import { argmax, perturbDigit } from '../packages/node/src/incentives/tasks.ts'
 import { startValidator } from '../packages/node/src/incentives/validator.ts'
-import { createWeightSetter } from '../packages/node/src/incentives/weightSetter.ts'
+import { createWeightSetter, type WeightSetterEvent } from '../packages/node/src/incentives/weightSetter.ts'
 import type { Model, Tensor } from '../packages/node/src/inference/backend.ts'
 import { loadModels } from '../packages/node/src/inference/models.ts'
 import { walletFor } from '../packages/node/src/roles/accounts.ts'
@@ -99,7 +99,7 @@ const node = await start(
 const stops: (() => Promise<unknown>)[] = [() => node.stop()]
 const { chain, client: reader } = await connectChain(node.rpcUrl)
 const wallet = (account: LocalAccount) =>
-  walletFor(account, chain, node.rpcUrl) as WriteClient & { account: LocalAccount }
+  walletFor(account, chain, node.rpcUrl, 200) as WriteClient & { account: LocalAccount }
 /** The treasury, which owns the devnet's subnets and holds the MYC supply. */
 const client = wallet(devnetAccount(0))
 const registry = node.addresses.subnetRegistry
@@ -267,7 +267,17 @@ try {
       })(),
     )
   every(1000, () => honestB.round())
-  every(500, () => honestB.setWeights())
+  const tempo = BigInt((await getSubnetParams(client, { registry, netuid })).tempo)
+  const periodAt = (block: bigint) => Number((block - digits.createdAtBlock) / tempo)
+  const trace = (who: string, event: WeightSetterEvent | null) => {
+    if (VERBOSE && event) {
+      const block = 'block' in event ? event.block : event.commitBlock
+      log(`${who} ${event.kind} at block ${block} (period ${periodAt(block)})`)
+    }
+  }
+  every(500, async () => {
+    for (const event of await honestB.setWeights()) trace('B', event)
+  })
   every(500, async () => {
     const rows = await getRevealedRows(client, {
       weights: node.addresses.weights,
@@ -276,15 +286,16 @@ try {
     })
     const mine = rows.filter((r) => r.hotkey.toLowerCase() === honestA.toLowerCase()).at(-1)
     if (mine) lastHonestRow = decodeWeights(mine.packed)
-    await copier.tick((n) => (lastHonestRow ? Array.from({ length: n }, (_, j) => lastHonestRow?.[j] ?? 0) : null))
+    trace(
+      'copier',
+      await copier.tick((n) => (lastHonestRow ? Array.from({ length: n }, (_, j) => lastHonestRow?.[j] ?? 0) : null)),
+    )
   })
   every(500, () => lazy.tick((n) => Array.from({ length: n }, (_, j) => (minerUids.includes(j) ? 1 : 0))))
 
   // Phase 2: the full model moves to the next honest miner at every epoch boundary (by snapshot period).
   // Epoch k's snapshot is one tempo after epoch k−1's (the subnet's creation for k = 0); epochs whose snapshot passed
   // while this was being set up settle at once, without weights. Measuring starts after the warm-up.
-  const tempo = BigInt((await getSubnetParams(client, { registry, netuid })).tempo)
-  const periodAt = (block: bigint) => Number((block - digits.createdAtBlock) / tempo)
   const firstEpoch = periodAt(await getBlockNumber(client, { cacheTime: 0 })) + WARMUP_EPOCHS
   const movingFrom = firstEpoch + STATIC_EPOCHS
   if (VERBOSE) {

@@ -101,7 +101,7 @@ export async function startIncentives(
     const keeperAccount =
       accounts[0] ??
       roleAccount(options.validatorKey, { chainId: ctx.chainId, dataDir: options.dataDir, setting: 'validatorKey' })
-    keeperWallet = walletFor(keeperAccount, ctx.chain, ctx.rpcUrl)
+    keeperWallet = walletFor(keeperAccount, ctx.chain, ctx.rpcUrl, options.pollIntervalMs)
 
     if (ctx.devnet && options.subnetDemo) {
       // Fast epochs on the devnet's own subnets (the treasury owns them).
@@ -126,7 +126,7 @@ export async function startIncentives(
         const miner = await startMiner(common, {
           db: ctx.db,
           client: ctx.client,
-          wallet: walletFor(account, ctx.chain, ctx.rpcUrl),
+          wallet: walletFor(account, ctx.chain, ctx.rpcUrl, options.pollIntervalMs),
           chainId: ctx.chainId,
           paymentChannels: ctx.addresses.paymentChannels,
           registry,
@@ -148,7 +148,9 @@ export async function startIncentives(
     const wanted = (names: string[]) =>
       names.includes('auto') ? subnets : subnets.filter((s) => names.includes(s.name))
     for (const [i, account] of accounts.entries()) {
-      const wallet = walletFor(account, ctx.chain, ctx.rpcUrl) as WriteClient & { account: LocalAccount }
+      const wallet = walletFor(account, ctx.chain, ctx.rpcUrl, options.pollIntervalMs) as WriteClient & {
+        account: LocalAccount
+      }
       const netuids: bigint[] = []
       for (const subnet of wanted(options.validatorSubnets)) {
         const netuid = BigInt(subnet.netuid)

@@ -130,6 +130,8 @@ export async function startValidator(
     ]),
   )
   const offers = new Map<string, MinerOffer>()
+  /** The last commit-reveal failure per subnet, to log each kind once. */
+  const weightFailures = new Map<bigint, string>()
   const references = new Map<string, Promise<Model>>()
   /** Subnets scored at least once (weights are committed only after a round). */
   const scored = new Set<bigint>()
@@ -387,14 +389,15 @@ export async function startValidator(
           })
           if (event) {
             events.push(event)
+            weightFailures.delete(netuid)
             log.info({ msg: `weights ${event.kind}`, netuid: Number(netuid) })
           }
         } catch (error) {
-          log.warn({
-            msg: 'setting weights failed',
-            netuid: Number(netuid),
-            err: (error as Error).message.split('\n')[0],
-          })
+          // Logged when it starts failing or fails differently, not every tick (no permit yet repeats for a while).
+          const err = (error as Error).message.split('\n')[0] ?? 'failed'
+          if (weightFailures.get(netuid) !== err)
+            log.warn({ msg: 'setting weights failed', netuid: Number(netuid), err })
+          weightFailures.set(netuid, err)
         }
       }
       return events

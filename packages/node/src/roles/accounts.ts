@@ -40,5 +40,15 @@ export function roleAccount(
   return keystoreDir(join(dataDir, 'keystore')).unlock(value, password)
 }
 
-export const walletFor = (account: LocalAccount, chain: Chain, rpcUrl: string) =>
-  createWalletClient({ account, chain, transport: http(rpcUrl, { timeout: 30_000, retryCount: 1 }) }) as WriteClient
+/**
+ * A wallet client for `account`. `pollingInterval` is how often it polls for a receipt (and how long it caches the
+ * block number): viem's default for a chain without a block time is 4 s, too slow for duties with deadlines in
+ * blocks (a reveal window), so the node passes its `pollIntervalMs`.
+ */
+export const walletFor = (account: LocalAccount, chain: Chain, rpcUrl: string, pollingInterval = 1000) =>
+  createWalletClient({
+    account,
+    chain,
+    pollingInterval,
+    transport: http(rpcUrl, { timeout: 30_000, retryCount: 1 }),
+  }) as WriteClient

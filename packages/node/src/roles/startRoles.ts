@@ -79,7 +79,7 @@ export async function startRoles(
       roles.miner = await startMiner(common, {
         db: ctx.db,
         client: ctx.client,
-        wallet: walletFor(account, ctx.chain, ctx.rpcUrl),
+        wallet: walletFor(account, ctx.chain, ctx.rpcUrl, options.pollIntervalMs),
         chainId: ctx.chainId,
         paymentChannels: ctx.addresses.paymentChannels,
         registry: ctx.addresses.subnetRegistry,
@@ -110,7 +110,7 @@ export async function startRoles(
       const gateway = createGateway(common, {
         db: ctx.db,
         client: ctx.client,
-        wallet: walletFor(payer, ctx.chain, ctx.rpcUrl),
+        wallet: walletFor(payer, ctx.chain, ctx.rpcUrl, options.pollIntervalMs),
         session: loadSessionKey(options.dataDir),
         chainId: ctx.chainId,
         paymentChannels: ctx.addresses.paymentChannels,
