@@ -412,13 +412,14 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
       kappa: 32_767,
       bondsMovingAverage: 900_000,
       yuma3: true,
+      liquidAlpha: true,
       maxValidators: 4,
     })
-    const next = { ...(defaults as object), tempo: 20, kappa: 40_000, liquidAlpha: true, activityCutoff: 100 }
+    const next = { ...(defaults as object), tempo: 20, kappa: 40_000, liquidAlpha: false, activityCutoff: 100 }
     const notOwner = await revertOf(write(1, 'setSubnetParams', [1n, next]))
     expect(notOwner.errorName).toBe('SubnetRegistryNotOwner')
     await write(0, 'setSubnetParams', [1n, next])
-    expect(await read('getSubnetParams', [1n])).toMatchObject({ tempo: 20, kappa: 40_000, liquidAlpha: true })
+    expect(await read('getSubnetParams', [1n])).toMatchObject({ tempo: 20, kappa: 40_000, liquidAlpha: false })
     for (const [field, value] of [
       ['tempo', 1],
       ['kappa', 0],

@@ -332,7 +332,13 @@ describe('stake and subnet parameters from the CLI', () => {
     expect(zero.stderr).toContain('--amount must be a positive number of MYC')
 
     const shown = await cli(['subnet', 'params', '--rpc', external.anvil.rpcUrl, '--netuid', netuid, '--json'])
-    expect(JSON.parse(shown.stdout)).toMatchObject({ tempo: 360, kappa: 32_767, yuma3: true, maxValidators: 4 })
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      tempo: 360,
+      kappa: 32_767,
+      yuma3: true,
+      liquidAlpha: true,
+      maxValidators: 4,
+    })
     const changed = await cli([
       'subnet',
       'params',
@@ -342,11 +348,11 @@ describe('stake and subnet parameters from the CLI', () => {
       '--set',
       'tempo=100',
       '--set',
-      'liquidAlpha=true',
+      'liquidAlpha=false',
       '--json',
     ])
     expect(changed.stderr).toBe('')
-    expect(JSON.parse(changed.stdout)).toMatchObject({ tempo: 100, liquidAlpha: true })
+    expect(JSON.parse(changed.stdout)).toMatchObject({ tempo: 100, liquidAlpha: false })
     const outOfBounds = await cli(['subnet', 'params', ...signer, '--netuid', netuid, '--set', 'tempo=1'])
     expect(outOfBounds.code).toBe(1)
     expect(outOfBounds.stderr).toContain('SubnetRegistryInvalidParam')

@@ -53,7 +53,8 @@ export const DEVNET_SUBNET_PARAMS = {
   immunityPeriod: 100,
   maxValidators: 8,
   // Yuma3's liquid alpha: bonds follow a validator's early agreement with consensus fast (α 0.7–0.9), so rows that
-  // lag the others (a weight copier's) earn little. Subtensor's default is off; the devnet shows it on.
+  // lag the others (a weight copier's) earn little. The default for new subnets; set here too for devnets whose
+  // subnets were created before it was.
   liquidAlpha: true,
 } as const
 
