@@ -25,6 +25,10 @@ interface ISubnetDirectory {
  *
  * Unstaking takes effect at once for consensus, but the tokens unlock only after a cooldown.
  *
+ * A hotkey lowers its take at once; a raise takes effect only after the cooldown, so its delegators see it coming
+ * and can leave first (their stake stops earning the moment they unstake). A hotkey cannot lower its take to draw
+ * stake and raise it just before its dividends arrive.
+ *
  * Accounting invariant (tested): the contract's MYC balance equals total active stake + unlocking stake + unclaimed
  * rewards + rounding dust, and dust only ever grows by less than one unit per distribution.
  */
@@ -44,6 +48,9 @@ contract Staking is ReentrancyGuardTransient {
         uint256 accRewardPerStake;
         uint16 takeBps;
         bool takeSet;
+        /// @dev A raise waiting for its block (0: none).
+        uint16 nextTakeBps;
+        uint64 nextTakeFrom;
     }
 
     struct Position {
@@ -82,7 +89,9 @@ contract Staking is ReentrancyGuardTransient {
     /// @notice Emitted when `staker` claimed `amount` of rewards from its position on `hotkey`.
     event RewardsClaimed(uint256 indexed netuid, address indexed hotkey, address indexed staker, uint256 amount);
     /// @notice Emitted when `hotkey` set its delegate take.
-    event TakeSet(uint256 indexed netuid, address indexed hotkey, uint16 takeBps);
+    /// @notice `hotkey`'s take in `netuid` becomes `takeBps` from block `effectiveBlock` (now for a cut, after the
+    /// cooldown for a raise).
+    event TakeSet(uint256 indexed netuid, address indexed hotkey, uint16 takeBps, uint64 effectiveBlock);
 
     /// @dev A zero address was given for the token or the registry.
     error StakingZeroAddress();
@@ -225,16 +234,29 @@ contract Staking is ReentrancyGuardTransient {
     }
 
     /**
-     * @notice Sets the caller's delegate take in `netuid` (basis points of its dividends it keeps).
+     * @notice Sets the caller's delegate take in `netuid` (basis points of its dividends it keeps). A cut (or no
+     * change) applies at once and cancels a pending raise; a raise applies after the cooldown, replacing any pending
+     * one.
      * Requirements: `takeBps <= MAX_TAKE_BPS`.
      * Emits {TakeSet}.
      */
     function setTake(uint256 netuid, uint16 takeBps) external {
         if (takeBps > MAX_TAKE_BPS) revert StakingTakeTooHigh(takeBps, MAX_TAKE_BPS);
         Pool storage pool = _pools[netuid][msg.sender];
-        pool.takeBps = takeBps;
+        uint16 current = _takeOf(pool);
         pool.takeSet = true;
-        emit TakeSet(netuid, msg.sender, takeBps);
+        uint64 effective = uint64(block.number);
+        if (takeBps <= current) {
+            pool.takeBps = takeBps;
+            pool.nextTakeBps = 0;
+            pool.nextTakeFrom = 0;
+        } else {
+            effective += _cooldownBlocks;
+            pool.takeBps = current;
+            pool.nextTakeBps = takeBps;
+            pool.nextTakeFrom = effective;
+        }
+        emit TakeSet(netuid, msg.sender, takeBps, effective);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -273,9 +295,16 @@ contract Staking is ReentrancyGuardTransient {
         return position.owed + Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION) - position.rewardDebt;
     }
 
-    /// @notice The delegate take of `hotkey` in `netuid`, in basis points.
+    /// @notice The delegate take of `hotkey` in `netuid` now, in basis points.
     function takeOf(uint256 netuid, address hotkey) external view returns (uint16) {
         return _takeOf(_pools[netuid][hotkey]);
+    }
+
+    /// @notice A raise of `hotkey`'s take in `netuid` not in effect yet: its basis points and first block (0, 0: none).
+    function pendingTakeOf(uint256 netuid, address hotkey) external view returns (uint16 takeBps, uint64 fromBlock) {
+        Pool storage pool = _pools[netuid][hotkey];
+        if (pool.nextTakeFrom == 0 || block.number >= pool.nextTakeFrom) return (0, 0);
+        return (pool.nextTakeBps, pool.nextTakeFrom);
     }
 
     /// @notice Tokens `staker` has unstaked and not withdrawn: the amount already unlocked and the amount still locked.
@@ -302,6 +331,7 @@ contract Staking is ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------------
 
     function _takeOf(Pool storage pool) private view returns (uint16) {
+        if (pool.nextTakeFrom != 0 && block.number >= pool.nextTakeFrom) return pool.nextTakeBps;
         return pool.takeSet ? pool.takeBps : DEFAULT_TAKE_BPS;
     }
 

@@ -118,6 +118,40 @@ describe('Staking', () => {
     expect(await call(stakers[1], 'claimRewards', [1n, hotkeys[0]])).toBe(0n)
   })
 
+  it('cuts a take at once and raises it only after the cooldown, so a hotkey cannot raise it just before a payment', async () => {
+    const { chain, staking } = await world()
+    const call = async (from: Address, fn: string, args: unknown[]) => {
+      const r = await chain.call(from, staking, stakingAbi, fn, args)
+      expect(r.ok, `${fn} ${r.revertData}`).toBe(true)
+      return r.result
+    }
+    const take = () => call(hotkeys[0], 'takeOf', [1n, hotkeys[0]])
+    await call(stakers[1], 'stake', [1n, hotkeys[0], 1000n])
+    chain.block = 100n
+    expect(await take()).toBe(1800)
+    await call(hotkeys[0], 'setTake', [1n, 500]) // a cut: at once
+    expect(await take()).toBe(500)
+    await call(hotkeys[0], 'setTake', [1n, 1800]) // a raise: announced, not in effect
+    expect(await take()).toBe(500)
+    expect(await call(hotkeys[0], 'pendingTakeOf', [1n, hotkeys[0]])).toEqual([1800, 100n + COOLDOWN])
+    // A payment before the raise takes effect pays the old take: 5% of 10,000 to the hotkey, the rest to its staker.
+    chain.block = 100n + COOLDOWN - 1n
+    await call(payer, 'distribute', [1n, hotkeys[0], 10_000n])
+    expect(await call(hotkeys[0], 'pendingRewards', [1n, hotkeys[0], hotkeys[0]])).toBe(500n)
+    expect(await call(stakers[1], 'pendingRewards', [1n, hotkeys[0], stakers[1]])).toBe(9500n)
+    chain.block = 100n + COOLDOWN
+    expect(await take()).toBe(1800)
+    expect(await call(hotkeys[0], 'pendingTakeOf', [1n, hotkeys[0]])).toEqual([0, 0n])
+    await call(payer, 'distribute', [1n, hotkeys[0], 10_000n])
+    expect(await call(hotkeys[0], 'pendingRewards', [1n, hotkeys[0], hotkeys[0]])).toBe(500n + 1800n)
+    // A cut cancels a pending raise.
+    await call(hotkeys[0], 'setTake', [1n, 0])
+    await call(hotkeys[0], 'setTake', [1n, 1000])
+    await call(hotkeys[0], 'setTake', [1n, 200])
+    chain.block += COOLDOWN
+    expect(await take()).toBe(200)
+  })
+
   it('keeps working after a large payment to a tiny stake (the accumulator grows huge; products stay exact)', async () => {
     // Found by the property test below: stake 1 wei, pay 141 MYC, stake 1,000 MYC more.
     const { chain, staking } = await world()

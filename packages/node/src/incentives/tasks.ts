@@ -9,8 +9,9 @@
  * Quality is turned into a round score as `max(0, (q − chance) / (1 − chance))⁴` ({@link SCORE_POWER}): answering at
  * chance earns nothing and better models earn disproportionately more. The curve is steep on purpose: with a flat
  * one most of a row's weight is the floor every decent miner gets, which a stale copy of the row gets right too, so
- * copying weights would pay almost as well as measuring (docs/validators.md, "The incentive simulation"). Latency scales it down by at most its spec weight; a failed
- * request scores zero for the round. Everything random is drawn from a seeded PRNG the caller passes in.
+ * copying weights would pay almost as well as measuring (docs/validators.md, "The incentive simulation").
+ * Latency scales it down by at most its spec weight; a failed request scores zero for the round. Everything random
+ * is drawn from a seeded PRNG the caller passes in.
  */
 import type { Tensor } from '../inference/backend.ts'
 
