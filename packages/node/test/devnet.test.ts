@@ -39,10 +39,17 @@ async function rpc<result>(url: string, method: string, params: unknown[] = []):
   return body.result
 }
 
+/** Sends 1.5 ETH and waits until its block is the chain's (anvil may answer the send before it reports the block). */
 async function sendValue(url: string, to: string) {
-  return rpc<string>(url, 'eth_sendTransaction', [
+  const hash = await rpc<string>(url, 'eth_sendTransaction', [
     { from: devnetAccount(0).address, to, value: `0x${parseEther('1.5').toString(16)}` },
   ])
+  for (let i = 0; i < 100; i++) {
+    const receipt = await rpc<{ blockNumber: string } | null>(url, 'eth_getTransactionReceipt', [hash])
+    if (receipt && BigInt(await rpc<string>(url, 'eth_blockNumber')) >= BigInt(receipt.blockNumber)) return hash
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`transaction ${hash} was not mined`)
 }
 
 const paths = (dir: string) => ({ stateFile: join(dir, 'state.json'), logFile: join(dir, 'anvil.log') })

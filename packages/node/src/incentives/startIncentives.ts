@@ -26,6 +26,7 @@ import { loadModels } from '../inference/models.ts'
 import { roleAccount, walletFor } from '../roles/accounts.ts'
 import { type Miner, startMiner } from '../roles/miner.ts'
 import type { ContentStore } from '../storage/contentStore.ts'
+import { createDutyLoops } from './dutyLoops.ts'
 import { createEpochKeeper, type EpochKeeper } from './epochKeeper.ts'
 import { startValidator, type Validator } from './validator.ts'
 
@@ -230,28 +231,10 @@ export async function startIncentives(
     )
     return next
   }
-  let stopped = false
-  const stopping = new AbortController()
-  const loop = (name: string, everyMs: number, step: () => Promise<unknown>) => {
-    let timer: NodeJS.Timeout | undefined
-    let running: Promise<unknown> = Promise.resolve()
-    const run = () => {
-      running = step()
-        .catch((error: Error) => log.warn({ msg: `${name} failed`, err: error.message.split('\n')[0] }))
-        .finally(() => {
-          if (!stopped) timer = setTimeout(run, everyMs)
-        })
-    }
-    timer = setTimeout(run, 0)
-    stops.push(async () => {
-      stopped = true
-      stopping.abort()
-      if (timer) clearTimeout(timer)
-      await running
-    })
-  }
+  const duties = createDutyLoops(log)
+  const loop = duties.loop
   for (const validator of result.validators) {
-    loop('validator round', options.validatorIntervalMs, () => validator.round(stopping.signal))
+    loop('validator round', options.validatorIntervalMs, (signal) => validator.round(signal))
     loop(
       'commit-reveal',
       Math.max(options.pollIntervalMs, 500),
@@ -266,7 +249,6 @@ export async function startIncentives(
       inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
     )
   }
-  // Runs first on stop (stops run in reverse): a round in flight ends at its next request.
-  stops.push(async () => stopping.abort())
+  stops.push(() => duties.stop())
   return result
 }
