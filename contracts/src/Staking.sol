@@ -88,9 +88,8 @@ contract Staking is ReentrancyGuardTransient {
     event RewardsDistributed(uint256 indexed netuid, address indexed hotkey, uint256 amount, uint256 take);
     /// @notice Emitted when `staker` claimed `amount` of rewards from its position on `hotkey`.
     event RewardsClaimed(uint256 indexed netuid, address indexed hotkey, address indexed staker, uint256 amount);
-    /// @notice Emitted when `hotkey` set its delegate take.
-    /// @notice `hotkey`'s take in `netuid` becomes `takeBps` from block `effectiveBlock` (now for a cut, after the
-    /// cooldown for a raise).
+    /// @notice Emitted when `hotkey` set its take in `netuid` to `takeBps`, in effect from block `effectiveBlock`
+    /// (now for a cut, after the cooldown for a raise).
     event TakeSet(uint256 indexed netuid, address indexed hotkey, uint16 takeBps, uint64 effectiveBlock);
 
     /// @dev A zero address was given for the token or the registry.
