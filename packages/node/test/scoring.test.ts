@@ -5,25 +5,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { qualityScore, roundScore, SCORE_POWER } from '../src/incentives/tasks.ts'
-import { addRound, type MinerScore, periodWeight } from '../src/incentives/validator.ts'
+import { addRound, type MinerScore, newMinerScore, periodWeight } from '../src/incentives/validator.ts'
 
 const fresh = (score: number): MinerScore => ({
-  uid: 1,
-  hotkey: '0x0000000000000000000000000000000000000001',
+  ...newMinerScore(1, '0x0000000000000000000000000000000000000001'),
   score,
-  quality: 0,
-  latencyMs: 0,
-  rounds: 0,
-  failures: 0,
-  spotChecks: 0,
-  spotFailures: 0,
-  lastError: null,
-  period: -1,
-  periodSum: 0,
-  periodRounds: 0,
-  periodFailed: false,
-  lastPeriod: -1,
-  lastPeriodScore: 0,
 })
 
 describe('quality score', () => {

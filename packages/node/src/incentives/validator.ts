@@ -55,6 +55,28 @@ export type MinerScore = {
   lastPeriodScore: number
 }
 
+/** A miner not scored yet (or whose uid another hotkey took). */
+export function newMinerScore(uid: number, hotkey: Address): MinerScore {
+  return {
+    uid,
+    hotkey,
+    score: 0,
+    quality: 0,
+    latencyMs: 0,
+    rounds: 0,
+    failures: 0,
+    spotChecks: 0,
+    spotFailures: 0,
+    lastError: null,
+    period: -1,
+    periodSum: 0,
+    periodRounds: 0,
+    periodFailed: false,
+    lastPeriod: -1,
+    lastPeriodScore: 0,
+  }
+}
+
 /**
  * The weight for a miner when committing in `period`: its mean score over period − 1 when it was measured then,
  * else its moving average.
@@ -285,24 +307,7 @@ export async function startValidator(
     const s: MinerScore =
       previous && previous.hotkey.toLowerCase() === neuron.hotkey.toLowerCase()
         ? { ...previous }
-        : {
-            uid: neuron.uid,
-            hotkey: neuron.hotkey,
-            score: 0,
-            quality: 0,
-            latencyMs: 0,
-            rounds: 0,
-            failures: 0,
-            spotChecks: 0,
-            spotFailures: 0,
-            lastError: null,
-            period: -1,
-            periodSum: 0,
-            periodRounds: 0,
-            periodFailed: false,
-            lastPeriod: -1,
-            lastPeriodScore: 0,
-          }
+        : newMinerScore(neuron.uid, neuron.hotkey)
     let r = 0
     let spotFailed = false
     try {
