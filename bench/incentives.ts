@@ -121,7 +121,7 @@ try {
   // ---------------------------------------------------------------------------------------------------------------
   const graded = await loadModels(['digits', 'digits-1000', 'digits-200', 'digits-100'])
   stops.push(() => Promise.all(graded.map((m) => m.close())))
-  const [full, , , weakest] = graded as [Model, Model, Model, Model]
+  const [full] = graded as [Model, Model, Model, Model]
   /** Which graded model each honest miner serves now (indexes into `graded`). */
   const serving = [0, 1, 2, 3]
   const tensorSpec = full.tensor as NonNullable<Model['tensor']>
@@ -240,20 +240,16 @@ try {
   })
   stops.push(() => honestB.close())
   const setterDb = openDatabase(join(dataDir, 'setters.db'))
-  const copier = createWeightSetter({
-    db: setterDb,
-    wallet: wallet(devnetAccount(11)),
-    weights: node.addresses.weights,
-    registry,
-    netuid,
-  })
-  const lazy = createWeightSetter({
-    db: setterDb,
-    wallet: wallet(devnetAccount(12)),
-    weights: node.addresses.weights,
-    registry,
-    netuid,
-  })
+  const setterFor = (account: number) =>
+    createWeightSetter({
+      db: setterDb,
+      wallet: wallet(devnetAccount(account)),
+      weights: node.addresses.weights,
+      registry,
+      netuid,
+    })
+  const copier = setterFor(11)
+  const lazy = setterFor(12)
   let lastHonestRow: number[] | null = null
   let running = true
   const loops: Promise<void>[] = []

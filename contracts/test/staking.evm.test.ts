@@ -68,6 +68,15 @@ async function world(): Promise<World> {
   return { chain, token, registry, staking }
 }
 
+/** Calls Staking and expects success (naming the revert otherwise), returning the result. */
+function succeeding(chain: InProcessChain, staking: EvmAddress) {
+  return async (from: Address, fn: string, args: unknown[]): Promise<unknown> => {
+    const r = await chain.call(from, staking, stakingAbi, fn, args)
+    expect(r.ok, `${fn} ${r.revertData} ${r.error ?? ''}`).toBe(true)
+    return r.result
+  }
+}
+
 function errorName(data: `0x${string}`): string {
   return decodeErrorResult({ abi: stakingAbi, data }).errorName
 }
@@ -95,11 +104,7 @@ describe('Staking', () => {
 
   it('pays the 18% take to the hotkey and the rest pro rata, its own stake included; unstaked tokens wait', async () => {
     const { chain, staking } = await world()
-    const call = async (from: Address, fn: string, args: unknown[]) => {
-      const r = await chain.call(from, staking, stakingAbi, fn, args)
-      expect(r.ok, `${fn} ${r.revertData}`).toBe(true)
-      return r.result
-    }
+    const call = succeeding(chain, staking)
     await call(hotkeys[0], 'stake', [1n, hotkeys[0], 1000n])
     await call(stakers[1], 'stake', [1n, hotkeys[0], 3000n])
     chain.block = 5n
@@ -120,11 +125,7 @@ describe('Staking', () => {
 
   it('cuts a take at once and raises it only after the cooldown, so a hotkey cannot raise it just before a payment', async () => {
     const { chain, staking } = await world()
-    const call = async (from: Address, fn: string, args: unknown[]) => {
-      const r = await chain.call(from, staking, stakingAbi, fn, args)
-      expect(r.ok, `${fn} ${r.revertData}`).toBe(true)
-      return r.result
-    }
+    const call = succeeding(chain, staking)
     const take = () => call(hotkeys[0], 'takeOf', [1n, hotkeys[0]])
     await call(stakers[1], 'stake', [1n, hotkeys[0], 1000n])
     chain.block = 100n
@@ -155,11 +156,7 @@ describe('Staking', () => {
   it('keeps working after a large payment to a tiny stake (the accumulator grows huge; products stay exact)', async () => {
     // Found by the property test below: stake 1 wei, pay 141 MYC, stake 1,000 MYC more.
     const { chain, staking } = await world()
-    const call = async (from: Address, fn: string, args: unknown[]) => {
-      const r = await chain.call(from, staking, stakingAbi, fn, args)
-      expect(r.ok, `${fn} ${r.error ?? ''}`).toBe(true)
-      return r.result
-    }
+    const call = succeeding(chain, staking)
     await call(hotkeys[0], 'stake', [1n, hotkeys[0], 1n])
     await call(payer, 'distribute', [1n, hotkeys[0], 141_209_864_923_556_335_885n])
     await call(hotkeys[0], 'stake', [1n, hotkeys[0], 999_999_999_999_999_999_979n])

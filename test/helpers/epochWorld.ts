@@ -8,9 +8,9 @@ import {
   type EpochSlot,
   type EpochState,
   encodeWeights,
-  epochParams,
   epochRefereeAbi,
   epochRefereeBytecode,
+  epochStateOf,
   epochsAbi,
   epochsBytecode,
   mycelTokenAbi,
@@ -176,11 +176,9 @@ export async function createEpochWorld(options: {
         nextUid: number
         createdAtBlock: bigint
       }
-      const p = (await must(subnetOwner, 'registry', 'getSubnetParams', [1n])) as Parameters<typeof epochParams>[0] & {
-        maxValidators: number
-        activityCutoff: number
-        immunityPeriod: number
-      }
+      const p = (await must(subnetOwner, 'registry', 'getSubnetParams', [1n])) as Parameters<
+        typeof epochStateOf
+      >[0]['params']
       const slots: EpochSlot[] = []
       for (let uid = 0; uid < subnet.nextUid; uid++) {
         const [hotkey, registeredAt] = (await must(subnetOwner, 'registry', 'neuronAt', [1n, uid, snapshot])) as [
@@ -210,16 +208,7 @@ export async function createEpochWorld(options: {
               : undefined,
         })
       }
-      return {
-        snapshotBlock: snapshot,
-        prevSnapshotBlock: previous?.snapshotBlock ?? subnet.createdAtBlock,
-        params: epochParams(p),
-        maxValidators: p.maxValidators,
-        activityCutoff: BigInt(p.activityCutoff),
-        immunityPeriod: BigInt(p.immunityPeriod),
-        slots,
-        previous,
-      }
+      return epochStateOf({ snapshot, createdAtBlock: subnet.createdAtBlock, params: p, slots, previous })
     },
   }
   return world

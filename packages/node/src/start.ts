@@ -17,7 +17,7 @@ import {
   staleContracts,
 } from './chain/deployments.ts'
 import { createIndexer } from './chain/indexer.ts'
-import { type Common, createCommon } from './common/common.ts'
+import { type Common, createCommon, type RoleContext } from './common/common.ts'
 import { NodeError, NotDeployedError } from './common/errors.ts'
 import type { NodeOptions } from './config/options.ts'
 import { openDatabase } from './db/database.ts'
@@ -198,17 +198,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     const devnet = chainMode !== 'external'
     // The paid-inference roles.
     state.reason = 'starting the miner and the gateway'
-    const roles = await startRoles(common, {
-      db,
-      client,
-      chain,
-      rpcUrl,
-      chainId,
-      devnet,
-      addresses,
-      store,
-      syncIndex: () => indexer.syncOnce(),
-    })
+    const context: RoleContext = { db, client, chain, rpcUrl, chainId, devnet, store }
+    const roles = await startRoles(common, { ...context, addresses, syncIndex: () => indexer.syncOnce() })
     shutdown.add('roles', () => roles.stop())
     if (roles.gateway) state.gateway = roles.gateway.app
     state.payments = roles.view
@@ -225,17 +216,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     }
     signal?.throwIfAborted()
     state.reason = 'starting the validators and epoch duties'
-    const incentives = await startIncentives(common, {
-      db,
-      client,
-      chain,
-      rpcUrl,
-      chainId,
-      devnet,
-      addresses,
-      store,
-      url,
-    })
+    const incentives = await startIncentives(common, { ...context, addresses, url })
     shutdown.add('incentives', () => incentives.stop())
     state.incentives = createIncentivesView(db, client, addresses, incentives.validators)
     await indexer.syncOnce()

@@ -126,6 +126,7 @@ export {
   builtEpochToJson,
   emissionSplit,
   epochParams,
+  epochStateOf,
   MAX_PRUNE_ORDER,
   maskedRow,
   minerEmission,

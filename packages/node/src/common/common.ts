@@ -4,7 +4,10 @@
  */
 import pino, { type Logger } from 'pino'
 import pinoPretty from 'pino-pretty'
+import type { Chain, PublicClient } from 'viem'
 import type { NodeOptions } from '../config/options.ts'
+import type { Db } from '../db/database.ts'
+import type { ContentStore } from '../storage/contentStore.ts'
 import { Metrics } from './metrics.ts'
 
 export type Shutdown = {
@@ -16,6 +19,18 @@ export type Shutdown = {
 }
 
 export type Common = { options: NodeOptions; logger: Logger; metrics: Metrics; shutdown: Shutdown }
+
+/** What the role starters (paid inference, incentives) share: the database, the chain, and the content store. */
+export type RoleContext = {
+  db: Db
+  client: PublicClient
+  chain: Chain
+  rpcUrl: string
+  chainId: number
+  /** The chain is the embedded devnet (roles set to `auto` turn on). */
+  devnet: boolean
+  store: ContentStore
+}
 
 /**
  * pino on stderr: JSON lines for machines, or (format `pretty`, or `auto` on a terminal) one readable line per event.

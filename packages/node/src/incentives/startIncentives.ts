@@ -16,16 +16,13 @@ import {
   stake,
   type WriteClient,
 } from '@mycel/sdk'
-import type { Chain, PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
-import type { Common } from '../common/common.ts'
+import type { Common, RoleContext } from '../common/common.ts'
 import { roleEnabled } from '../config/options.ts'
-import type { Db } from '../db/database.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
 import { loadModels } from '../inference/models.ts'
 import { roleAccount, walletFor } from '../roles/accounts.ts'
 import { type Miner, startMiner } from '../roles/miner.ts'
-import type { ContentStore } from '../storage/contentStore.ts'
 import { createDutyLoops } from './dutyLoops.ts'
 import { createEpochKeeper, type EpochKeeper } from './epochKeeper.ts'
 import { startValidator, type Validator } from './validator.ts'
@@ -61,15 +58,8 @@ export const DEVNET_SUBNET_PARAMS = {
 
 export async function startIncentives(
   common: Common,
-  ctx: {
-    db: Db
-    client: PublicClient
-    chain: Chain
-    rpcUrl: string
-    chainId: number
-    devnet: boolean
+  ctx: RoleContext & {
     addresses: MycelAddresses
-    store: ContentStore
     /** The node's API URL: validators publish it as their endpoint. */
     url: string
   },

@@ -3,14 +3,13 @@
  * and a gateway (discovery, channels, routing). With `auto` both run on the devnet, so `npm start` is a working
  * market; on an external chain each is turned on explicitly with its key.
  */
-import type { Address, Chain, PublicClient } from 'viem'
-import type { Common } from '../common/common.ts'
+import type { Address } from 'viem'
+import type { Common, RoleContext } from '../common/common.ts'
 import { NodeError } from '../common/errors.ts'
 import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
 import { loadModels } from '../inference/models.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
-import type { ContentStore } from '../storage/contentStore.ts'
 import { roleAccount, walletFor } from './accounts.ts'
 import { createGateway, type Gateway } from './gateway.ts'
 import { type Miner, startMiner } from './miner.ts'
@@ -27,15 +26,8 @@ export type Roles = { miner?: Miner; gateway?: Gateway; view: () => unknown; sto
 
 export async function startRoles(
   common: Common,
-  ctx: {
-    db: Db
-    client: PublicClient
-    chain: Chain
-    rpcUrl: string
-    chainId: number
-    devnet: boolean
+  ctx: RoleContext & {
     addresses: { paymentChannels: Address; subnetRegistry: Address; testUsd?: Address | undefined }
-    store: ContentStore
     /** Brings the registry index up to date (so the gateway sees a miner registered just now). */
     syncIndex: () => Promise<unknown>
   },

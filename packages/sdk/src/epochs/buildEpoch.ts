@@ -90,6 +90,30 @@ export type EpochState = {
   previous: PreviousEpoch | null
 }
 
+/**
+ * An epoch's input from what the chain holds at its snapshot: the subnet's creation block, its parameters, the slots
+ * read at the snapshot, and the previous epoch (null for the first).
+ */
+export function epochStateOf(parts: {
+  snapshot: bigint
+  createdAtBlock: bigint
+  params: Parameters<typeof epochParams>[0] & Pick<SubnetParams, 'maxValidators' | 'activityCutoff' | 'immunityPeriod'>
+  slots: readonly EpochSlot[]
+  previous: PreviousEpoch | null
+}): EpochState {
+  const { params: p, previous } = parts
+  return {
+    snapshotBlock: parts.snapshot,
+    prevSnapshotBlock: previous?.snapshotBlock ?? parts.createdAtBlock,
+    params: epochParams(p),
+    maxValidators: p.maxValidators,
+    activityCutoff: BigInt(p.activityCutoff),
+    immunityPeriod: BigInt(p.immunityPeriod),
+    slots: parts.slots,
+    previous,
+  }
+}
+
 /** What `Epochs.propose` takes. */
 export type EpochProposal = {
   inputs: Hex

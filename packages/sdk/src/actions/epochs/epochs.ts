@@ -15,7 +15,7 @@ import type {
   EpochState,
   PreviousEpoch,
 } from '../../epochs/buildEpoch.ts'
-import { epochParams } from '../../epochs/buildEpoch.ts'
+import { epochStateOf } from '../../epochs/buildEpoch.ts'
 import { columnLeaf, merkleTree, unpackColumns, unpackInputs } from '../../epochs/packing.ts'
 import { BaseError } from '../../errors/base.ts'
 import { getRevealedRows, type RevealedRow } from '../weights/weights.ts'
@@ -151,17 +151,13 @@ export async function readEpochState(
     }
     slots.push({ hotkey, registeredAt, stake, row: revealed })
   }
-  const previous = parameters.previous
-  return {
-    snapshotBlock: snapshot,
-    prevSnapshotBlock: previous?.snapshotBlock ?? subnet.createdAtBlock,
-    params: epochParams(p),
-    maxValidators: p.maxValidators,
-    activityCutoff: BigInt(p.activityCutoff),
-    immunityPeriod: BigInt(p.immunityPeriod),
+  return epochStateOf({
+    snapshot,
+    createdAtBlock: subnet.createdAtBlock,
+    params: p,
     slots,
-    previous,
-  }
+    previous: parameters.previous,
+  })
 }
 
 /** The parts of a built epoch the next one needs as its `previous`. */
