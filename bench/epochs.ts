@@ -51,7 +51,7 @@ const world = await createEpochWorld({
 const { chain, must, call } = world
 await fund(world, [...hotkeys.slice(0, VALIDATORS), proposer, challenger], parseEther('100000'))
 for (const [i, h] of hotkeys.entries()) {
-  await must(h, 'registry', 'registerNeuron', [1n, i < VALIDATORS ? 1 : 0, 'http://127.0.0.1:9000', ''])
+  await must(h, 'registry', 'registerNeuron', [1n, i < VALIDATORS ? 1 : 0, 'http://127.0.0.1:9000', '', 2n ** 255n])
 }
 for (let i = 0; i < VALIDATORS; i++) {
   await must(hotkeys[i] as Address, 'staking', 'stake', [

@@ -101,6 +101,9 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
     error PaymentChannelsInvalidSigner(uint256 channelId, address signer);
     error PaymentChannelsVoucherTooLow(uint256 channelId, uint96 cumulativeAmount, uint96 claimed);
     error PaymentChannelsVoucherOverDeposit(uint256 channelId, uint96 cumulativeAmount, uint96 deposit);
+    /// @dev `token` delivered `received` of the `expected` deposit (a fee-on-transfer or rebasing token): such tokens
+    /// cannot back vouchers; use a plain ERC-20.
+    error PaymentChannelsTransferShort(address token, uint256 expected, uint256 received);
     error PaymentChannelsSessionCapExceeded(uint256 channelId, uint96 cumulativeAmount, uint96 cap);
     error PaymentChannelsInvalidChallengePeriod(uint64 period);
     error PaymentChannelsEmptyBatch();
@@ -120,7 +123,8 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
      * @notice Opens a channel from the caller to `payee` in `token`, pulling `amount` as the deposit (approve first).
      * @param sessionSigner Optional hot key allowed to sign vouchers (address(0) for none).
      * @param sessionCap Highest cumulative amount the session signer's vouchers may carry.
-     * Requirements: non-zero payee and token; 0 < amount < 2^96.
+     * Requirements: non-zero payee and token; 0 < amount < 2^96; the token delivers the whole amount (no fee on
+     * transfer).
      * Emits {ChannelOpened} and, with a session signer, {SessionSignerSet}.
      */
     function open(address payee, address token, uint256 amount, address sessionSigner, uint96 sessionCap)
@@ -142,7 +146,7 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
             channel.sessionCap = sessionCap;
             emit SessionSignerSet(channelId, sessionSigner, sessionCap);
         }
-        IERC20(token).safeTransferFrom(msg.sender, address(this), initial);
+        _pull(token, initial);
     }
 
     /**
@@ -156,7 +160,7 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
         uint96 total = _toAmount(uint256(channel.deposit) + added);
         channel.deposit = total;
         emit ChannelDeposited(channelId, added, total);
-        IERC20(channel.token).safeTransferFrom(msg.sender, address(this), added);
+        _pull(channel.token, added);
     }
 
     /**
@@ -391,6 +395,15 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
         channel = _channel(channelId);
         if (msg.sender != channel.payer) revert PaymentChannelsNotPayer(channelId, msg.sender);
         if (channel.closesAt != 0) revert PaymentChannelsClosing(channelId, channel.closesAt);
+    }
+
+    /// @dev Pulls `amount` of `token` from the caller and checks all of it arrived: a token that charges a fee on
+    /// transfer would leave deposits short of what vouchers are checked against, so it is refused.
+    function _pull(address token, uint96 amount) private {
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert PaymentChannelsTransferShort(token, amount, received);
     }
 
     function _toAmount(uint256 amount) private pure returns (uint96) {

@@ -7,6 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {StakeShares} from "./staking/StakeShares.sol";
 
 /// @notice What Staking needs from the registry.
 interface ISubnetDirectory {
@@ -16,21 +17,23 @@ interface ISubnetDirectory {
 /**
  * @title Staking
  * @notice MYC staked on a hotkey in a subnet: by the hotkey itself or delegated by anyone. A hotkey's total stake
- * decides its validator permit and its weight in Yuma consensus; every change is checkpointed by block, so an epoch
- * reads the stake as of its snapshot block whatever happened since.
+ * decides its validator permit and its weight in Yuma consensus; every change is checkpointed by block (per hotkey,
+ * per position, per subnet and for the network), so an epoch reads stake as of its snapshot block whatever happened
+ * since. The subnets' stake shares integrated over blocks ({StakeShares}) weigh their emission.
  *
  * Dividends paid to a hotkey (by the epoch settlement, or by anyone) are split: the hotkey keeps its take (default
- * 18%), the rest goes to everyone staked on it pro rata, the hotkey's own stake included. Distribution is pull-based
- * (a reward-per-stake accumulator), so no loop ever runs over delegators.
+ * 18%), the rest goes to the stake that backed the hotkey at the dividend's snapshot block, pro rata, the hotkey's
+ * own stake included. Each payment is recorded once (its snapshot and its amount per unit of stake); a position
+ * collects the payments recorded since it last claimed, reading its own stake checkpoint at each one's snapshot.
+ * Stake that arrives after a snapshot (even in the transaction that pays it) earns nothing of it.
  *
  * Unstaking takes effect at once for consensus, but the tokens unlock only after a cooldown.
  *
  * A hotkey lowers its take at once; a raise takes effect only after the cooldown, so its delegators see it coming
- * and can leave first (their stake stops earning the moment they unstake). A hotkey cannot lower its take to draw
- * stake and raise it just before its dividends arrive.
+ * and can leave first. A hotkey cannot lower its take to draw stake and raise it just before its dividends arrive.
  *
  * Accounting invariant (tested): the contract's MYC balance equals total active stake + unlocking stake + unclaimed
- * rewards + rounding dust, and dust only ever grows by less than one unit per distribution.
+ * rewards + rounding dust, and dust only ever grows by less than one unit per staker per payment.
  */
 contract Staking is ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -39,13 +42,15 @@ contract Staking is ReentrancyGuardTransient {
     /// @notice Default and largest delegate take, in basis points.
     uint16 public constant DEFAULT_TAKE_BPS = 1800;
     uint16 public constant MAX_TAKE_BPS = 1800;
-    /// @dev Fixed-point scale of the reward-per-stake accumulator. Products with it use 512-bit mulDiv: a large
-    /// payment to a tiny stake makes the accumulator huge, and stake x accumulator would overflow 256 bits.
-    uint256 private constant ACC_PRECISION = 1e36;
+    /// @notice The most stake one hotkey may hold in a subnet: epoch proposals state each validator's stake in 96
+    /// bits, so a larger stake could never be proposed correctly (about 7.9e10 MYC, far above the supply).
+    uint256 public constant MAX_HOTKEY_STAKE = type(uint96).max;
+    /// @notice The most recorded payments one {claimRewards} call collects (call again for the rest).
+    uint256 public constant MAX_PAYMENTS_PER_CLAIM = 512;
+    /// @dev Fixed-point scale of a payment's amount per unit of stake.
+    uint256 private constant PER_STAKE_PRECISION = 1e27;
 
     struct Pool {
-        uint256 totalStake;
-        uint256 accRewardPerStake;
         uint16 takeBps;
         bool takeSet;
         /// @dev A raise waiting for its block (0: none).
@@ -53,9 +58,17 @@ contract Staking is ReentrancyGuardTransient {
         uint64 nextTakeFrom;
     }
 
+    /// @dev A payment to a hotkey's stakers: the snapshot block whose stake it pays, and the amount per unit of that
+    /// stake (scaled by PER_STAKE_PRECISION).
+    struct Payment {
+        uint48 snapshotBlock;
+        uint208 perStake;
+    }
+
     struct Position {
-        uint256 stake;
-        uint256 rewardDebt;
+        Checkpoints.Trace208 stake;
+        /// @dev The first payment of the pool this position has not collected yet.
+        uint256 cursor;
         uint256 owed;
     }
 
@@ -69,10 +82,11 @@ contract Staking is ReentrancyGuardTransient {
     uint64 private immutable _cooldownBlocks;
 
     mapping(uint256 netuid => mapping(address hotkey => Pool)) private _pools;
+    mapping(uint256 netuid => mapping(address hotkey => Payment[])) private _payments;
     mapping(uint256 netuid => mapping(address hotkey => mapping(address staker => Position))) private _positions;
     mapping(uint256 netuid => mapping(address hotkey => Checkpoints.Trace208)) private _stakeHistory;
-    mapping(uint256 netuid => Checkpoints.Trace208) private _subnetHistory;
-    Checkpoints.Trace208 private _totalHistory;
+    mapping(uint256 netuid => StakeShares.Subnet) private _subnetShares;
+    StakeShares.Network private _networkShares;
     mapping(address staker => Unlock[]) private _unlocks;
     mapping(address staker => uint256) private _unlocksWithdrawn;
 
@@ -84,8 +98,11 @@ contract Staking is ReentrancyGuardTransient {
     );
     /// @notice Emitted when `staker` withdrew `amount` of unlocked stake.
     event Withdrawn(address indexed staker, uint256 amount);
-    /// @notice Emitted when `amount` was paid to the stakers of `hotkey`; `take` of it went to the hotkey.
-    event RewardsDistributed(uint256 indexed netuid, address indexed hotkey, uint256 amount, uint256 take);
+    /// @notice Emitted when `amount` was paid to the stakers of `hotkey` as of `snapshotBlock`; `take` of it went to
+    /// the hotkey.
+    event RewardsDistributed(
+        uint256 indexed netuid, address indexed hotkey, uint256 amount, uint256 take, uint256 snapshotBlock
+    );
     /// @notice Emitted when `staker` claimed `amount` of rewards from its position on `hotkey`.
     event RewardsClaimed(uint256 indexed netuid, address indexed hotkey, address indexed staker, uint256 amount);
     /// @notice Emitted when `hotkey` set its take in `netuid` to `takeBps`, in effect from block `effectiveBlock`
@@ -104,8 +121,10 @@ contract Staking is ReentrancyGuardTransient {
     error StakingNothingUnlocked(uint64 releaseBlock);
     /// @dev The take was above {MAX_TAKE_BPS}.
     error StakingTakeTooHigh(uint256 takeBps, uint256 maxTakeBps);
-    /// @dev The stake total would not fit the checkpoint (2^208).
-    error StakingOverflow();
+    /// @dev The hotkey's stake would be `total`, above {MAX_HOTKEY_STAKE}.
+    error StakingStakeTooLarge(uint256 netuid, address hotkey, uint256 total, uint256 max);
+    /// @dev A payment's snapshot block must have ended (it is `snapshotBlock`; the current block is `currentBlock`).
+    error StakingSnapshotNotPast(uint256 snapshotBlock, uint256 currentBlock);
 
     /**
      * @param mycelToken The MYC token.
@@ -125,19 +144,19 @@ contract Staking is ReentrancyGuardTransient {
 
     /**
      * @notice Stakes `amount` MYC of the caller on `hotkey` in `netuid` (the caller must have approved this contract).
-     * Requirements: `amount > 0`; `hotkey` is registered in `netuid`.
+     * Requirements: `amount > 0`; `hotkey` is registered in `netuid`; the hotkey's stake stays within
+     * {MAX_HOTKEY_STAKE}.
      * Emits {Staked}.
      */
     function stake(uint256 netuid, address hotkey, uint256 amount) external nonReentrant {
         if (amount == 0) revert StakingZeroAmount();
         if (!_registry.isRegistered(netuid, hotkey)) revert StakingHotkeyNotRegistered(netuid, hotkey);
-        Pool storage pool = _pools[netuid][hotkey];
+        uint256 total = _stakeHistory[netuid][hotkey].latest() + amount;
+        if (total > MAX_HOTKEY_STAKE) revert StakingStakeTooLarge(netuid, hotkey, total, MAX_HOTKEY_STAKE);
         Position storage position = _positions[netuid][hotkey][msg.sender];
-        _settle(pool, position);
-        position.stake += amount;
-        position.rewardDebt = Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION);
-        pool.totalStake += amount;
-        _checkpoint(netuid, hotkey, pool.totalStake, amount, true);
+        // A first stake owes nothing of the payments recorded so far: skip them.
+        if (position.stake.length() == 0) position.cursor = _payments[netuid][hotkey].length;
+        _move(netuid, hotkey, position, amount, true);
         emit Staked(netuid, hotkey, msg.sender, amount);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -145,24 +164,16 @@ contract Staking is ReentrancyGuardTransient {
     /**
      * @notice Removes `amount` of the caller's stake on `hotkey` at once (consensus stops counting it); the tokens
      * unlock after the cooldown and are taken out with {withdraw}. Works whether or not the hotkey is registered.
+     * Payments for snapshots before this block still count the stake removed.
      * Requirements: `0 < amount <=` the caller's stake on the hotkey.
      * Emits {Unstaked}.
      */
     function unstake(uint256 netuid, address hotkey, uint256 amount) external {
         if (amount == 0) revert StakingZeroAmount();
-        Pool storage pool = _pools[netuid][hotkey];
         Position storage position = _positions[netuid][hotkey][msg.sender];
-        if (amount > position.stake) {
-            revert StakingInsufficientStake(netuid, hotkey, msg.sender, amount, position.stake);
-        }
-        _settle(pool, position);
-        // Cannot underflow: amount <= position.stake <= pool.totalStake.
-        unchecked {
-            position.stake -= amount;
-            pool.totalStake -= amount;
-        }
-        position.rewardDebt = Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION);
-        _checkpoint(netuid, hotkey, pool.totalStake, amount, false);
+        uint256 staked = position.stake.latest();
+        if (amount > staked) revert StakingInsufficientStake(netuid, hotkey, msg.sender, amount, staked);
+        _move(netuid, hotkey, position, amount, false);
         uint64 releaseBlock = uint64(block.number) + _cooldownBlocks;
         _unlocks[msg.sender].push(Unlock(amount, releaseBlock));
         emit Unstaked(netuid, hotkey, msg.sender, amount, releaseBlock);
@@ -193,39 +204,38 @@ contract Staking is ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------------
 
     /**
-     * @notice Pays `amount` MYC from the caller to `hotkey` in `netuid`: the hotkey's take to the hotkey, the rest to
-     * its stakers pro rata (all to the hotkey when nobody is staked). Anyone may pay; the epoch settlement does.
-     * Requirements: the caller approved `amount`.
+     * @notice Pays `amount` MYC from the caller to `hotkey` in `netuid` for the stake it held at the end of block
+     * `snapshotBlock`: the hotkey's take to the hotkey, the rest to the stakers of that block pro rata (all to the
+     * hotkey when nobody was staked). Anyone may pay; the epoch settlement does, with the epoch's snapshot.
+     * Requirements: `amount > 0`; `snapshotBlock` is before the current block; the caller approved `amount`.
      * Emits {RewardsDistributed}.
      */
-    function distribute(uint256 netuid, address hotkey, uint256 amount) external nonReentrant {
+    function distribute(uint256 netuid, address hotkey, uint256 amount, uint256 snapshotBlock) external nonReentrant {
         if (amount == 0) revert StakingZeroAmount();
-        Pool storage pool = _pools[netuid][hotkey];
-        uint256 take = (amount * _takeOf(pool)) / 10_000;
-        uint256 rest = amount - take;
-        if (pool.totalStake == 0) {
-            take = amount;
-            rest = 0;
+        if (snapshotBlock >= block.number) revert StakingSnapshotNotPast(snapshotBlock, block.number);
+        uint256 backing = _stakeHistory[netuid][hotkey].upperLookupRecent(SafeCast.toUint48(snapshotBlock));
+        uint256 take = backing == 0 ? amount : (amount * _takeOf(_pools[netuid][hotkey])) / 10_000;
+        _positions[netuid][hotkey][hotkey].owed += take;
+        if (amount > take) {
+            uint256 perStake = Math.mulDiv(amount - take, PER_STAKE_PRECISION, backing);
+            _payments[netuid][hotkey].push(Payment(uint48(snapshotBlock), SafeCast.toUint208(perStake)));
         }
-        Position storage own = _positions[netuid][hotkey][hotkey];
-        _settle(pool, own);
-        own.owed += take;
-        // The hotkey's own stake earns its share of `rest` through the accumulator like any delegator's.
-        if (rest > 0) pool.accRewardPerStake += Math.mulDiv(rest, ACC_PRECISION, pool.totalStake);
-        emit RewardsDistributed(netuid, hotkey, amount, take);
+        emit RewardsDistributed(netuid, hotkey, amount, take, snapshotBlock);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /**
      * @notice Sends the caller its rewards from its position on `hotkey` in `netuid` (for the hotkey itself: its take
-     * too). Returns the amount (possibly zero).
+     * too), collecting up to {MAX_PAYMENTS_PER_CLAIM} recorded payments ({uncollectedPayments} tells how many are
+     * left). Returns the amount (possibly zero).
      * Emits {RewardsClaimed} when something was paid.
      */
     function claimRewards(uint256 netuid, address hotkey) external nonReentrant returns (uint256 amount) {
-        Pool storage pool = _pools[netuid][hotkey];
         Position storage position = _positions[netuid][hotkey][msg.sender];
-        _settle(pool, position);
-        amount = position.owed;
+        Payment[] storage payments = _payments[netuid][hotkey];
+        uint256 end = Math.min(payments.length, position.cursor + MAX_PAYMENTS_PER_CLAIM);
+        amount = position.owed + _earned(position, payments, end);
+        position.cursor = Math.max(position.cursor, end);
         if (amount == 0) return 0;
         position.owed = 0;
         emit RewardsClaimed(netuid, hotkey, msg.sender, amount);
@@ -264,7 +274,7 @@ contract Staking is ReentrancyGuardTransient {
 
     /// @notice Total stake on `hotkey` in `netuid` now.
     function stakeOf(uint256 netuid, address hotkey) external view returns (uint256) {
-        return _pools[netuid][hotkey].totalStake;
+        return _stakeHistory[netuid][hotkey].latest();
     }
 
     /// @notice Total stake on `hotkey` in `netuid` at the end of block `blockNumber`.
@@ -272,26 +282,52 @@ contract Staking is ReentrancyGuardTransient {
         return _stakeHistory[netuid][hotkey].upperLookupRecent(SafeCast.toUint48(blockNumber));
     }
 
-    /// @notice All stake in `netuid` at the end of block `blockNumber` (it weighs the subnet's share of emission).
+    /// @notice All stake in `netuid` at the end of block `blockNumber`.
     function subnetStakeAt(uint256 netuid, uint256 blockNumber) external view returns (uint256) {
-        return _subnetHistory[netuid].upperLookupRecent(SafeCast.toUint48(blockNumber));
+        return StakeShares.stakeAt(_subnetShares[netuid], blockNumber);
     }
 
     /// @notice All stake in every subnet at the end of block `blockNumber`.
     function totalStakeAt(uint256 blockNumber) external view returns (uint256) {
-        return _totalHistory.upperLookupRecent(SafeCast.toUint48(blockNumber));
+        return StakeShares.totalAt(_networkShares, blockNumber);
+    }
+
+    /**
+     * @notice `netuid`'s share of all stake summed over the blocks before `blockNumber`, in units of
+     * {StakeShares-PRECISION} per block (see {StakeShares}). Emission between two blocks is `emissionPerBlock` times
+     * the difference, over the precision.
+     */
+    function shareBlocksAt(uint256 netuid, uint256 blockNumber) external view returns (uint256) {
+        return StakeShares.shareBlocksAt(_networkShares, _subnetShares[netuid], blockNumber);
     }
 
     /// @notice `staker`'s stake on `hotkey` in `netuid`.
     function positionOf(uint256 netuid, address hotkey, address staker) external view returns (uint256) {
-        return _positions[netuid][hotkey][staker].stake;
+        return _positions[netuid][hotkey][staker].stake.latest();
     }
 
-    /// @notice Rewards `staker` could claim now from its position on `hotkey` in `netuid`.
+    /// @notice `staker`'s stake on `hotkey` in `netuid` at the end of block `blockNumber`.
+    function positionAt(uint256 netuid, address hotkey, address staker, uint256 blockNumber)
+        external
+        view
+        returns (uint256)
+    {
+        return _positions[netuid][hotkey][staker].stake.upperLookupRecent(SafeCast.toUint48(blockNumber));
+    }
+
+    /// @notice Rewards `staker` could claim from its position on `hotkey` in `netuid`, over all uncollected payments
+    /// (a claim collects at most {MAX_PAYMENTS_PER_CLAIM} of them at a time).
     function pendingRewards(uint256 netuid, address hotkey, address staker) external view returns (uint256) {
-        Pool storage pool = _pools[netuid][hotkey];
         Position storage position = _positions[netuid][hotkey][staker];
-        return position.owed + Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION) - position.rewardDebt;
+        Payment[] storage payments = _payments[netuid][hotkey];
+        return position.owed + _earned(position, payments, payments.length);
+    }
+
+    /// @notice How many payments to `hotkey`'s stakers `staker` has not collected yet.
+    function uncollectedPayments(uint256 netuid, address hotkey, address staker) external view returns (uint256) {
+        uint256 length = _payments[netuid][hotkey].length;
+        uint256 cursor = _positions[netuid][hotkey][staker].cursor;
+        return length > cursor ? length - cursor : 0;
     }
 
     /// @notice The delegate take of `hotkey` in `netuid` now, in basis points.
@@ -334,23 +370,33 @@ contract Staking is ReentrancyGuardTransient {
         return pool.takeSet ? pool.takeBps : DEFAULT_TAKE_BPS;
     }
 
-    /// @dev Moves what the accumulator owes `position` since its last update into `owed`.
-    function _settle(Pool storage pool, Position storage position) private {
-        uint256 accrued = Math.mulDiv(position.stake, pool.accRewardPerStake, ACC_PRECISION);
-        position.owed += accrued - position.rewardDebt;
-        position.rewardDebt = accrued;
+    /// @dev What `position` earned from the payments `cursor .. end-1`: its stake at each one's snapshot times the
+    /// payment per unit of stake (rounded down, so the stakers of a payment never share more than it).
+    function _earned(Position storage position, Payment[] storage payments, uint256 end)
+        private
+        view
+        returns (uint256 earned)
+    {
+        for (uint256 i = position.cursor; i < end; ++i) {
+            Payment storage payment = payments[i];
+            uint256 staked = position.stake.upperLookupRecent(payment.snapshotBlock);
+            if (staked > 0) earned += Math.mulDiv(staked, payment.perStake, PER_STAKE_PRECISION);
+        }
     }
 
-    /// @dev Records the hotkey's new total, and moves the subnet's and the network's totals by `delta`.
-    function _checkpoint(uint256 netuid, address hotkey, uint256 total, uint256 delta, bool added) private {
+    /// @dev Moves `amount` into or out of `position` and checkpoints the position, the hotkey, the subnet and the
+    /// network.
+    function _move(uint256 netuid, address hotkey, Position storage position, uint256 amount, bool added) private {
         uint48 key = SafeCast.toUint48(block.number);
-        Checkpoints.Trace208 storage subnet = _subnetHistory[netuid];
-        uint256 subnetTotal = added ? subnet.latest() + delta : subnet.latest() - delta;
-        uint256 networkTotal = added ? _totalHistory.latest() + delta : _totalHistory.latest() - delta;
-        if (networkTotal > type(uint208).max) revert StakingOverflow();
-        // Each fits: total <= subnetTotal <= networkTotal <= 2^208 - 1.
-        _stakeHistory[netuid][hotkey].push(key, uint208(total));
-        subnet.push(key, uint208(subnetTotal));
-        _totalHistory.push(key, uint208(networkTotal));
+        uint256 staked = position.stake.latest();
+        Checkpoints.Trace208 storage pool = _stakeHistory[netuid][hotkey];
+        uint256 total = pool.latest();
+        // Cannot overflow: the hotkey total stays within MAX_HOTKEY_STAKE (checked on stake), and a position is part
+        // of its hotkey's total, which is part of the subnet's and the network's (so removals never underflow).
+        unchecked {
+            position.stake.push(key, uint208(added ? staked + amount : staked - amount));
+            pool.push(key, uint208(added ? total + amount : total - amount));
+        }
+        StakeShares.move(_networkShares, _subnetShares[netuid], amount, added);
     }
 }

@@ -3,6 +3,8 @@ pragma solidity ^0.8.24;
 
 import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 /**
  * @title SubnetRegistry
@@ -21,11 +23,15 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
  * Before a subnet's first settled epoch, every neuron registered as a validator holds a permit.
  *
  * Subnet owners set the consensus parameters (tempo, kappa, bonds, liquid alpha, commit-reveal, rate limits) within
- * protocol bounds. Who occupied a uid at any past block is kept ({neuronAt}), so an epoch can be checked later.
+ * protocol bounds. Who occupied a uid at any past block is kept ({neuronAt}), and so are the parameters and the uid
+ * count ({epochSettings}), so an epoch is computed and checked with what held at its snapshot block, whatever
+ * registrations or parameter changes land after it.
  *
  * Every loop is bounded by a protocol constant (endpoint length, page size, prune order), never by the user count.
  */
 contract SubnetRegistry {
+    using Checkpoints for Checkpoints.Trace208;
+
     /// @notice What a neuron does in its subnet.
     enum Role {
         Miner,
@@ -79,6 +85,12 @@ contract SubnetRegistry {
         address hotkey;
     }
 
+    /// @dev The parameters in force from `fromBlock` on.
+    struct ParamsEntry {
+        uint48 fromBlock;
+        SubnetParams params;
+    }
+
     /// @dev The dynamic registration cost: the last cost charged and when.
     struct CostState {
         uint256 cost;
@@ -111,6 +123,8 @@ contract SubnetRegistry {
     address private _epochs;
     uint256 private _subnetCount;
     mapping(uint256 netuid => SubnetParams) private _params;
+    mapping(uint256 netuid => ParamsEntry[]) private _paramsLog;
+    mapping(uint256 netuid => Checkpoints.Trace208) private _nextUidLog;
     mapping(uint256 netuid => CostState) private _costs;
     mapping(uint256 netuid => mapping(uint256 uid => Occupancy[])) private _occupancy;
     mapping(uint256 netuid => mapping(uint256 word => uint256)) private _permits;
@@ -187,6 +201,9 @@ contract SubnetRegistry {
     error SubnetRegistryNotEpochs(address caller);
     /// @dev The prune order was longer than {MAX_PRUNE_ORDER}.
     error SubnetRegistryPruneOrderTooLong(uint256 length);
+    /// @dev Registering in `netuid` costs `cost`, above the `maxCost` the caller accepted (another registration
+    /// landed first and raised it).
+    error SubnetRegistryCostAboveMax(uint256 netuid, uint256 cost, uint256 maxCost);
     /// @dev A page size of 0 or above {MAX_PAGE_SIZE} was asked for.
     error SubnetRegistryInvalidPageSize(uint256 limit, uint256 maxPageSize);
 
@@ -257,7 +274,7 @@ contract SubnetRegistry {
         SubnetParams memory params = defaultSubnetParams();
         uint256 validatorCap = _validatorCap(maxNeurons);
         if (params.maxValidators > validatorCap) params.maxValidators = uint16(validatorCap);
-        _params[netuid] = params;
+        _setParams(netuid, params);
         _costs[netuid] = CostState(registrationCost, uint64(block.number));
         emit SubnetCreated(netuid, msg.sender, name, taskType, scoringSpecCid, maxNeurons, registrationCost);
         emit SubnetParamsUpdated(netuid, params);
@@ -307,8 +324,32 @@ contract SubnetRegistry {
         _checkParam("maxValidators", params.maxValidators, 1, _validatorCap(subnet.maxNeurons));
         _checkParam("immunityPeriod", params.immunityPeriod, 0, 1_000_000);
         _checkParam("activityCutoff", params.activityCutoff, params.tempo, 1_000_000);
-        _params[netuid] = params;
+        _setParams(netuid, params);
         emit SubnetParamsUpdated(netuid, params);
+    }
+
+    /**
+     * @notice What the epoch after the one whose snapshot was `prevSnapshot` is computed with: its snapshot block,
+     * the uid count and the parameters at the end of that block. The snapshot is `tempo` blocks after the previous
+     * one, with the tempo in force at the previous snapshot; a later tempo change may bring it earlier, but never
+     * before the block of the change: `min(prev + tempo(prev), max(prev + tempo(now), lastChange))`. So the owner
+     * can neither delay a due epoch by raising the tempo nor move a snapshot onto a block that has passed.
+     * A snapshot not reached yet comes with the current uid count and parameters.
+     */
+    function epochSettings(uint256 netuid, uint64 prevSnapshot)
+        external
+        view
+        returns (uint64 snapshot, uint16 neurons, SubnetParams memory params)
+    {
+        _subnet(netuid);
+        ParamsEntry[] storage log = _paramsLog[netuid];
+        ParamsEntry storage latest = log[log.length - 1];
+        uint256 pinned = prevSnapshot + _paramsAt(log, prevSnapshot).tempo;
+        uint256 moved = prevSnapshot + latest.params.tempo;
+        if (moved < latest.fromBlock) moved = latest.fromBlock;
+        snapshot = uint64(pinned < moved ? pinned : moved);
+        neurons = uint16(_nextUidLog[netuid].upperLookupRecent(SafeCast.toUint48(snapshot)));
+        params = _paramsAt(log, snapshot);
     }
 
     /// @notice The parts of subnet `netuid` that settlement reads, without its strings: uid count, creation block and
@@ -358,17 +399,23 @@ contract SubnetRegistry {
      * @param role Miner or Validator.
      * @param endpoint Where the neuron serves: `http://` or `https://` URL, printable ASCII, 10..256 bytes.
      * @param metadataCid CID of a JSON document describing the neuron (models, prices, hardware); may be empty.
+     * @param maxCost The most the caller accepts to pay ({registrationCostNow} when it sent the transaction), so a
+     * registration landing first cannot make it pay more than it agreed to.
      * Requirements:
      * - the subnet exists and is not full;
+     * - the cost is at most `maxCost`;
      * - the caller is not registered in it yet;
      * - `endpoint` and `metadataCid` are within bounds.
      * Emits {NeuronRegistered}.
      */
-    function registerNeuron(uint256 netuid, Role role, string calldata endpoint, string calldata metadataCid)
-        external
-        returns (uint16 uid)
-    {
-        return _register(netuid, role, endpoint, metadataCid);
+    function registerNeuron(
+        uint256 netuid,
+        Role role,
+        string calldata endpoint,
+        string calldata metadataCid,
+        uint256 maxCost
+    ) external returns (uint16 uid) {
+        return _register(netuid, role, endpoint, metadataCid, maxCost);
     }
 
     /**
@@ -381,6 +428,7 @@ contract SubnetRegistry {
         Role role,
         string calldata endpoint,
         string calldata metadataCid,
+        uint256 maxCost,
         uint256 deadline,
         uint8 v,
         bytes32 r,
@@ -389,7 +437,7 @@ contract SubnetRegistry {
         uint256 cost = registrationCostNow(netuid);
         // A failing permit is deliberately not fatal: see the OpenZeppelin note on permit front-running.
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), cost, deadline, v, r, s) {} catch {}
-        return _register(netuid, role, endpoint, metadataCid);
+        return _register(netuid, role, endpoint, metadataCid, maxCost);
     }
 
     /**
@@ -505,11 +553,13 @@ contract SubnetRegistry {
         return (entry.hotkey, entry.fromBlock);
     }
 
-    /// @notice Whether slot `uid` of `netuid` holds a validator permit now.
+    /// @notice Whether slot `uid` of `netuid` holds a validator permit now. A permit belongs to the neuron the last
+    /// settled epoch ranked: one that took the slot after that epoch's snapshot has none.
     function hasValidatorPermit(uint256 netuid, uint16 uid) external view returns (bool) {
         Neuron storage neuron = _neurons[netuid][uid];
         if (neuron.hotkey == address(0)) return false;
         if (!_permitsSet[netuid]) return neuron.role == Role.Validator;
+        if (neuron.registeredAtBlock > _pruneSnapshotBlock[netuid]) return false;
         return (_permits[netuid][uid >> 8] >> (uid & 255)) & 1 == 1;
     }
 
@@ -550,32 +600,23 @@ contract SubnetRegistry {
     // Internal
     // ---------------------------------------------------------------------------------------------------------------
 
-    function _register(uint256 netuid, Role role, string calldata endpoint, string calldata metadataCid)
-        private
-        returns (uint16 uid)
-    {
+    function _register(
+        uint256 netuid,
+        Role role,
+        string calldata endpoint,
+        string calldata metadataCid,
+        uint256 maxCost
+    ) private returns (uint16 uid) {
         Subnet storage subnet = _subnet(netuid);
-        uint256 existing = _uidPlusOne[netuid][msg.sender];
-        if (existing != 0) revert SubnetRegistryAlreadyRegistered(netuid, msg.sender, uint16(existing - 1));
+        if (_uidPlusOne[netuid][msg.sender] != 0) {
+            revert SubnetRegistryAlreadyRegistered(netuid, msg.sender, uint16(_uidPlusOne[netuid][msg.sender] - 1));
+        }
         _checkEndpoint(endpoint);
         _checkCid(metadataCid, true);
+        uint256 cost = registrationCostNow(netuid);
+        if (cost > maxCost) revert SubnetRegistryCostAboveMax(netuid, cost, maxCost);
 
-        if (subnet.neuronCount >= subnet.maxNeurons) {
-            uid = _prune(netuid, subnet.maxNeurons);
-        } else {
-            uint16[] storage free = _freeUids[netuid];
-            if (free.length > 0) {
-                uid = free[free.length - 1];
-                free.pop();
-            } else {
-                uid = subnet.nextUid;
-                subnet.nextUid = uid + 1;
-            }
-            // Cannot overflow: neuronCount < maxNeurons <= MAX_NEURONS_LIMIT.
-            unchecked {
-                subnet.neuronCount += 1;
-            }
-        }
+        uid = _takeSlot(netuid, subnet);
         _uidPlusOne[netuid][msg.sender] = uint256(uid) + 1;
         _occupy(netuid, uid, msg.sender);
         Neuron storage neuron = _neurons[netuid][uid];
@@ -584,14 +625,36 @@ contract SubnetRegistry {
         neuron.registeredAtBlock = uint64(block.number);
         neuron.endpoint = endpoint;
         neuron.metadataCid = metadataCid;
-        uint256 cost = registrationCostNow(netuid);
-        uint256 raised = (cost * 126) / 100;
-        uint256 cap = subnet.registrationCost * MAX_COST_MULTIPLIER;
-        _costs[netuid] = CostState(raised < cap ? raised : cap, uint64(block.number));
+        _raiseCost(netuid, subnet.registrationCost, cost);
         emit NeuronRegistered(netuid, uid, msg.sender, role, endpoint, metadataCid, cost);
 
         // Interaction last; the token is the immutable MYC contract set at deployment.
         if (cost > 0) _token.burnFrom(msg.sender, cost);
+    }
+
+    /// @dev After a registration that paid `cost`: the next one costs 26% more, at most MAX_COST_MULTIPLIER x base.
+    function _raiseCost(uint256 netuid, uint256 base, uint256 cost) private {
+        uint256 raised = (cost * 126) / 100;
+        uint256 cap = base * MAX_COST_MULTIPLIER;
+        _costs[netuid] = CostState(raised < cap ? raised : cap, uint64(block.number));
+    }
+
+    /// @dev The slot a registration takes: a pruned one when the subnet is full, else a freed one, else a new one.
+    function _takeSlot(uint256 netuid, Subnet storage subnet) private returns (uint16 uid) {
+        if (subnet.neuronCount >= subnet.maxNeurons) return _prune(netuid, subnet.maxNeurons);
+        uint16[] storage free = _freeUids[netuid];
+        if (free.length > 0) {
+            uid = free[free.length - 1];
+            free.pop();
+        } else {
+            uid = subnet.nextUid;
+            subnet.nextUid = uid + 1;
+            _nextUidLog[netuid].push(SafeCast.toUint48(block.number), uid + 1);
+        }
+        // Cannot overflow: neuronCount < maxNeurons <= MAX_NEURONS_LIMIT.
+        unchecked {
+            subnet.neuronCount += 1;
+        }
     }
 
     /// @dev Frees the first slot of the prune order that still holds the neuron the epoch ranked and is past its
@@ -619,6 +682,30 @@ contract SubnetRegistry {
     /// @dev A permit belongs to the neuron the epoch ranked, not to the slot: it leaves with it.
     function _clearPermit(uint256 netuid, uint16 uid) private {
         if (_permitsSet[netuid]) _permits[netuid][uid >> 8] &= ~(uint256(1) << (uid & 255));
+    }
+
+    /// @dev Records the parameters now in force (a later change in the same block replaces it).
+    function _setParams(uint256 netuid, SubnetParams memory params) private {
+        _params[netuid] = params;
+        ParamsEntry[] storage log = _paramsLog[netuid];
+        uint48 nowBlock = SafeCast.toUint48(block.number);
+        uint256 length = log.length;
+        if (length > 0 && log[length - 1].fromBlock == nowBlock) log[length - 1].params = params;
+        else log.push(ParamsEntry(nowBlock, params));
+    }
+
+    /// @dev The parameters in force at the end of block `blockNumber` (the first ones before the subnet existed).
+    function _paramsAt(ParamsEntry[] storage log, uint256 blockNumber) private view returns (SubnetParams memory) {
+        uint256 high = log.length;
+        // Epochs mostly read blocks after the latest change: try it first, then search.
+        if (log[high - 1].fromBlock <= blockNumber) return log[high - 1].params;
+        uint256 low;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (log[mid].fromBlock > blockNumber) high = mid;
+            else low = mid + 1;
+        }
+        return log[low == 0 ? 0 : low - 1].params;
     }
 
     function _occupy(uint256 netuid, uint16 uid, address hotkey) private {

@@ -373,7 +373,7 @@ describe('SubnetRegistry', () => {
           address: registry,
           abi: subnetRegistryAbi,
           functionName: 'registerNeuron',
-          args: [netuid, 0, value, ''],
+          args: [netuid, 0, value, '', 0n],
           account: hotkey,
         }).then(
           () => true,

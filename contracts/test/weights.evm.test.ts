@@ -58,9 +58,9 @@ async function world(): Promise<World> {
     1n,
     { ...params, tempo: Number(TEMPO), commitRevealPeriod: 1, weightsRateLimit: RATE_LIMIT, activityCutoff: 100 },
   ])
-  await must(validator, 'registerNeuron', [1n, 1, 'http://127.0.0.1:9001', ''])
-  for (const m of miners) await must(m, 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', ''])
-  await must(validator2, 'registerNeuron', [1n, 1, 'http://127.0.0.1:9003', ''])
+  await must(validator, 'registerNeuron', [1n, 1, 'http://127.0.0.1:9001', '', 2n ** 255n])
+  for (const m of miners) await must(m, 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 2n ** 255n])
+  await must(validator2, 'registerNeuron', [1n, 1, 'http://127.0.0.1:9003', '', 2n ** 255n])
   return { chain, registry, weights, chainId: Number(chain.evm.common.chainId()) }
 }
 

@@ -79,9 +79,13 @@ export type EpochWorld = {
   addresses: Record<ContractName, EvmAddress>
   call: (from: Address, contract: ContractName, fn: string, args?: unknown[]) => Promise<CallResult & { data: Hex }>
   must: (from: Address, contract: ContractName, fn: string, args?: unknown[]) => Promise<never>
-  /** Commits and reveals `weights` for `hotkey` (advancing the chain by one tempo). */
-  setWeights: (entries: { hotkey: Address; weights: number[] }[]) => Promise<void>
-  readState: (snapshot: bigint, previous: PreviousEpoch | null) => Promise<EpochState>
+  /** Commits and reveals `weights` for `hotkey` in `netuid` (default 1), advancing the chain by `tempo` blocks. */
+  setWeights: (entries: { hotkey: Address; weights: number[] }[], netuid?: bigint, tempo?: bigint) => Promise<void>
+  /** The state of `netuid` (default 1) at `snapshot` as a node reads it. */
+  readState: (snapshot: bigint, previous: PreviousEpoch | null, netuid?: bigint) => Promise<EpochState>
+  /** Creates another subnet owned by {subnetOwner} with `subnetParams` over the defaults; returns its netuid. */
+  addSubnet: (maxNeurons: number, subnetParams: Record<string, unknown>) => Promise<bigint>
+  /** The latest revealed row per `netuid:hotkey`. */
   rows: Map<string, Hex>
 }
 
@@ -141,10 +145,16 @@ export async function createEpochWorld(options: {
   }
   await must(treasury, 'registry', 'setEpochs', [at(epochs)])
   await must(treasury, 'token', 'grantRole', [keccak256(toHex('MINTER_ROLE')), at(epochs)])
-  await must(subnetOwner, 'registry', 'createSubnet', ['s', 'image-classification', 'bafkqaaa', options.maxNeurons, 0n])
-  const params = await must(subnetOwner, 'registry', 'getSubnetParams', [1n])
-  await must(subnetOwner, 'registry', 'setSubnetParams', [1n, { ...(params as object), ...options.subnetParams }])
+  const addSubnet: EpochWorld['addSubnet'] = async (maxNeurons, subnetParams) => {
+    await must(subnetOwner, 'registry', 'createSubnet', ['s', 'image-classification', 'bafkqaaa', maxNeurons, 0n])
+    const netuid = (await must(subnetOwner, 'registry', 'subnetCount', [])) as bigint
+    const params = await must(subnetOwner, 'registry', 'getSubnetParams', [netuid])
+    await must(subnetOwner, 'registry', 'setSubnetParams', [netuid, { ...(params as object), ...subnetParams }])
+    return netuid
+  }
+  await addSubnet(options.maxNeurons, options.subnetParams)
   const tempo = BigInt((options.subnetParams.tempo as number | undefined) ?? 360)
+  const rowKey = (netuid: bigint, hotkey: Address) => `${netuid}:${hotkey.toLowerCase()}`
 
   const world: EpochWorld = {
     chain,
@@ -152,36 +162,44 @@ export async function createEpochWorld(options: {
     call,
     must,
     rows,
-    async setWeights(entries) {
+    addSubnet,
+    async setWeights(entries, netuid = 1n, subnetTempo = tempo) {
       const salt = keccak256(toHex('salt'))
+      const pending = new Map<string, Hex>()
       for (const { hotkey, weights: w } of entries) {
         const packed = encodeWeights(w)
-        rows.set(hotkey.toLowerCase(), packed)
+        pending.set(rowKey(netuid, hotkey), packed)
         const hash = weightsCommitHash({
           chainId: Number(chain.evm.common.chainId()),
           weightsContract: at(addresses.weights),
-          netuid: 1n,
+          netuid,
           hotkey,
           packed,
           salt,
         })
-        await must(hotkey, 'weights', 'commitWeights', [1n, hash])
+        await must(hotkey, 'weights', 'commitWeights', [netuid, hash])
       }
-      chain.block += tempo
-      for (const { hotkey } of entries)
-        await must(hotkey, 'weights', 'revealWeights', [1n, rows.get(hotkey.toLowerCase()), salt])
+      chain.block += subnetTempo
+      for (const { hotkey } of entries) {
+        const packed = pending.get(rowKey(netuid, hotkey)) as Hex
+        await must(hotkey, 'weights', 'revealWeights', [netuid, packed, salt])
+        rows.set(rowKey(netuid, hotkey), packed)
+      }
     },
-    async readState(snapshot, previous) {
-      const subnet = (await must(subnetOwner, 'registry', 'getSubnet', [1n])) as {
-        nextUid: number
-        createdAtBlock: bigint
-      }
-      const p = (await must(subnetOwner, 'registry', 'getSubnetParams', [1n])) as Parameters<
-        typeof epochStateOf
-      >[0]['params']
+    async readState(snapshot, previous, netuid = 1n) {
+      const subnet = (await must(subnetOwner, 'registry', 'getSubnet', [netuid])) as { createdAtBlock: bigint }
+      // As a node reads it: the uid count and parameters at the snapshot, the emission the contract will fix.
+      const [, neurons, p] = (await must(subnetOwner, 'registry', 'epochSettings', [
+        netuid,
+        previous?.snapshotBlock ?? subnet.createdAtBlock,
+      ])) as [bigint, number, Parameters<typeof epochStateOf>[0]['params']]
+      const [shareBlocks, emission] = (await must(subnetOwner, 'epochs', 'emissionUntil', [netuid, snapshot])) as [
+        bigint,
+        bigint,
+      ]
       const slots: EpochSlot[] = []
-      for (let uid = 0; uid < subnet.nextUid; uid++) {
-        const [hotkey, registeredAt] = (await must(subnetOwner, 'registry', 'neuronAt', [1n, uid, snapshot])) as [
+      for (let uid = 0; uid < neurons; uid++) {
+        const [hotkey, registeredAt] = (await must(subnetOwner, 'registry', 'neuronAt', [netuid, uid, snapshot])) as [
           Address,
           bigint,
         ]
@@ -189,8 +207,8 @@ export async function createEpochWorld(options: {
           slots.push({ hotkey: null, registeredAt, stake: 0n })
           continue
         }
-        const stake = (await must(subnetOwner, 'staking', 'stakeAt', [1n, hotkey, snapshot])) as bigint
-        const row = (await must(subnetOwner, 'weights', 'rowAt', [1n, hotkey, snapshot])) as {
+        const stake = (await must(subnetOwner, 'staking', 'stakeAt', [netuid, hotkey, snapshot])) as bigint
+        const row = (await must(subnetOwner, 'weights', 'rowAt', [netuid, hotkey, snapshot])) as {
           commitBlock: number
           revealBlock: number
         }
@@ -201,14 +219,21 @@ export async function createEpochWorld(options: {
           row:
             row.revealBlock > 0
               ? {
-                  packed: rows.get(hotkey.toLowerCase()) as Hex,
+                  packed: rows.get(rowKey(netuid, hotkey)) as Hex,
                   commitBlock: BigInt(row.commitBlock),
                   revealBlock: BigInt(row.revealBlock),
                 }
               : undefined,
         })
       }
-      return epochStateOf({ snapshot, createdAtBlock: subnet.createdAtBlock, params: p, slots, previous })
+      return epochStateOf({
+        snapshot,
+        createdAtBlock: subnet.createdAtBlock,
+        params: p,
+        slots,
+        previous,
+        emission: { shareBlocks, emission },
+      })
     },
   }
   return world

@@ -40,6 +40,10 @@ library EpochMath {
         uint32 activityCutoff;
         uint32 immunityPeriod;
         uint16 maxValidators;
+        // The subnet's stake share summed over the blocks before the snapshot (Staking.shareBlocksAt), and what the
+        // epoch mints: emissionPerBlock x (shareBlocks - the previous epoch's) / StakeShares.PRECISION.
+        uint256 shareBlocks;
+        uint256 emission;
     }
 
     /// @notice What a column dispute needs beyond the proposal's inputs.

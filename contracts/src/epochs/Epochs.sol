@@ -4,11 +4,13 @@ pragma solidity ^0.8.24;
 import {MycelToken} from "../MycelToken.sol";
 import {Staking} from "../Staking.sol";
 import {SubnetRegistry} from "../SubnetRegistry.sol";
+import {StakeShares} from "../staking/StakeShares.sol";
 import {YumaMath} from "../yuma/YumaMath.sol";
 import {EpochMath} from "./EpochMath.sol";
 import {EpochReferee} from "./EpochReferee.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /**
  * @title Epochs
@@ -17,11 +19,17 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
  * miner's rank and new bonds hash, the Merkle root over those columns, the dividends and the prune order. Only the
  * hash of the proposal's header is stored. During the challenge window anyone can dispute one part; the referee
  * recomputes just that part from the chain's own records (who held each uid, stake checkpoints, revealed weights) with
- * the same fixed-point arithmetic as the SDK, and a wrong proposal loses its bond: half to the challenger, half
- * burned. After the window the epoch is final: the subnet's emission is split owner 18% / miners 41% by incentive /
- * validators 41% by dividends, and each share is claimed (minted) once. docs/epochs.md has the protocol and costs.
+ * the same fixed-point arithmetic as the SDK, and a wrong proposal loses its bond: a tenth to the challenger, the rest
+ * burned (so a proposer disputing its own wrong proposal recovers little). After the window the epoch is final.
+ *
+ * Emission: the network mints `emissionPerBlock` per block, shared by the subnets by their stake at every block
+ * ({StakeShares}); an epoch pays what its subnet accrued between the previous snapshot and its own, fixed when it is
+ * proposed. It is split owner 18% / miners 41% by incentive / validators 41% by dividends (paid to the stake that
+ * backed each validator at the snapshot), and each share is claimed (minted) once. docs/epochs.md has the protocol.
  */
 contract Epochs is ReentrancyGuardTransient {
+    /// @notice The part of a wrong proposer's bond its challenger receives, in basis points; the rest is burned.
+    uint256 public constant CHALLENGER_REWARD_BPS = 1000;
     /// @notice Emission split in basis points: subnet owner, miners (by incentive), validators (by dividends).
     uint256 public constant OWNER_BPS = 1800;
     uint256 public constant MINERS_BPS = 4100;
@@ -67,6 +75,8 @@ contract Epochs is ReentrancyGuardTransient {
     mapping(uint256 netuid => mapping(uint256 epoch => bytes32)) private _headers;
     mapping(uint256 netuid => Progress) private _progress;
     mapping(uint256 netuid => Pending) private _pending;
+    /// @dev The shareBlocks of the last final epoch's snapshot (Staking.shareBlocksAt).
+    mapping(uint256 netuid => uint256) private _lastShareBlocks;
     mapping(address proposer => uint256) private _bonds;
     mapping(uint256 netuid => mapping(uint256 epoch => mapping(uint256 word => uint256))) private _claimed;
 
@@ -145,12 +155,23 @@ contract Epochs is ReentrancyGuardTransient {
     // Propose and finalize
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @notice The next epoch of `netuid` to settle and its snapshot block (one tempo after the previous one).
+    /// @notice The next epoch of `netuid` to settle and its snapshot block (one tempo after the previous one; see
+    /// {SubnetRegistry-epochSettings}).
     function nextEpoch(uint256 netuid) public view returns (uint256 epoch, uint64 snapshotBlock) {
-        Progress memory progress = _progress[netuid];
-        epoch = progress.nextEpoch;
-        (, uint64 created,) = _registry.subnetShape(netuid);
-        snapshotBlock = (epoch == 0 ? created : progress.lastSnapshotBlock) + _registry.getSubnetParams(netuid).tempo;
+        uint64 prevSnapshot;
+        (epoch, prevSnapshot) = _previous(netuid);
+        (snapshotBlock,,) = _registry.epochSettings(netuid, prevSnapshot);
+    }
+
+    /// @notice What the next epoch of `netuid` will mint if its snapshot is `snapshotBlock` (a past block): the
+    /// emission per block times the subnet's stake share summed over the blocks since the previous snapshot.
+    function emissionUntil(uint256 netuid, uint64 snapshotBlock)
+        public
+        view
+        returns (uint256 shareBlocks, uint256 emission)
+    {
+        shareBlocks = _staking.shareBlocksAt(netuid, snapshotBlock);
+        emission = Math.mulDiv(_emissionPerBlock, shareBlocks - _lastShareBlocks[netuid], StakeShares.PRECISION);
     }
 
     /**
@@ -161,12 +182,9 @@ contract Epochs is ReentrancyGuardTransient {
      * Emits {EpochProposed}.
      */
     function propose(uint256 netuid, Proposal calldata p) external {
-        Progress memory progress = _progress[netuid];
-        uint256 epoch = progress.nextEpoch;
-        (uint16 n, uint64 created,) = _registry.subnetShape(netuid);
-        SubnetRegistry.SubnetParams memory sp = _registry.getSubnetParams(netuid);
-        uint64 prevSnapshot = epoch == 0 ? created : progress.lastSnapshotBlock;
-        uint64 snapshot = prevSnapshot + sp.tempo;
+        (uint256 epoch, uint64 prevSnapshot) = _previous(netuid);
+        (uint64 snapshot, uint16 n, SubnetRegistry.SubnetParams memory sp) =
+            _registry.epochSettings(netuid, prevSnapshot);
         if (block.number <= snapshot) revert EpochsTooEarly(netuid, epoch, snapshot);
         if (_headers[netuid][epoch] != bytes32(0)) revert EpochsAlreadyProposed(netuid, epoch);
         if (_bonds[msg.sender] < _bond) revert EpochsInsufficientBond(msg.sender, _bonds[msg.sender], _bond);
@@ -174,6 +192,7 @@ contract Epochs is ReentrancyGuardTransient {
         EpochMath.Header memory h = _header(sp, n, p);
         h.snapshotBlock = snapshot;
         h.prevSnapshotBlock = prevSnapshot;
+        (h.shareBlocks, h.emission) = emissionUntil(netuid, snapshot);
         bytes32 expected = keccak256(
             abi.encode(snapshot, n, h.params, h.activityCutoff, h.immunityPeriod, h.maxValidators)
         );
@@ -194,6 +213,10 @@ contract Epochs is ReentrancyGuardTransient {
         if (p.dividends.length != v * EpochMath.Q_BYTES) revert EpochsMalformedProposal("dividends");
         if (p.columns.length != n * EpochMath.COLUMN_BYTES) revert EpochsMalformedProposal("columns");
         if (p.pruneOrder.length > 32 || p.pruneOrder.length % 2 != 0) revert EpochsMalformedProposal("pruneOrder");
+        // Every uid of the order has a column to prove it by: a uid past the last would make the order undisputable.
+        for (uint256 k; k < p.pruneOrder.length / 2; ++k) {
+            if (EpochMath.u16At(p.pruneOrder, k) >= n) revert EpochsMalformedProposal("pruneOrder");
+        }
         uint256 last;
         uint256 dividendSum;
         for (uint256 i; i < v; ++i) {
@@ -246,6 +269,7 @@ contract Epochs is ReentrancyGuardTransient {
             revert EpochsInputsMismatch();
         }
         _progress[netuid] = Progress(uint64(epoch + 1), h.snapshotBlock);
+        _lastShareBlocks[netuid] = h.shareBlocks;
         _bonds[pending.proposer] += _bond;
         emit EpochFinalized(netuid, epoch);
         uint16[] memory order = new uint16[](pruneOrder.length / 2);
@@ -254,14 +278,11 @@ contract Epochs is ReentrancyGuardTransient {
     }
 
     /**
-     * @notice The emission of an epoch: `emissionPerBlock` for each of its blocks, times the subnet's share of all
-     * stake at its snapshot (so creating subnets earns nothing without stake).
+     * @notice The emission of an epoch, as its header states it (fixed when it was proposed; see {emissionUntil}).
+     * The first argument, the subnet, is not needed and kept for callers of earlier versions.
      */
-    function emissionOf(uint256 netuid, EpochMath.Header calldata h) public view returns (uint256) {
-        uint256 total = _staking.totalStakeAt(h.snapshotBlock);
-        if (total == 0) return 0;
-        uint256 blocks = h.snapshotBlock - h.prevSnapshotBlock;
-        return (_emissionPerBlock * blocks * _staking.subnetStakeAt(netuid, h.snapshotBlock)) / total;
+    function emissionOf(uint256, EpochMath.Header calldata h) public pure returns (uint256) {
+        return h.emission;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -319,7 +340,7 @@ contract Epochs is ReentrancyGuardTransient {
         emit EmissionClaimed(netuid, epoch, 2, uid, hotkey, amount);
         _token.mint(address(this), amount);
         _token.approve(address(_staking), amount);
-        _staking.distribute(netuid, hotkey, amount);
+        _staking.distribute(netuid, hotkey, amount, h.snapshotBlock);
     }
 
     /// @notice Pays the subnet owner its 18% of a final epoch. Emits {EmissionClaimed}.
@@ -578,6 +599,14 @@ contract Epochs is ReentrancyGuardTransient {
     // Internal
     // ---------------------------------------------------------------------------------------------------------------
 
+    /// @dev The next epoch of `netuid` and the snapshot block it follows (the subnet's creation for the first).
+    function _previous(uint256 netuid) private view returns (uint256 epoch, uint64 prevSnapshot) {
+        Progress memory progress = _progress[netuid];
+        epoch = progress.nextEpoch;
+        if (epoch > 0) return (epoch, progress.lastSnapshotBlock);
+        (, prevSnapshot,) = _registry.subnetShape(netuid);
+    }
+
     /// @dev The pending epoch of `netuid` whose header is `h`.
     function _pendingOf(uint256 netuid, EpochMath.Header calldata h)
         private
@@ -618,13 +647,13 @@ contract Epochs is ReentrancyGuardTransient {
         _claimed[netuid][epoch][key >> 8] |= 1 << (key & 255);
     }
 
-    /// @dev Slashes the pending proposer: half the bond to the challenger, half burned; the epoch reopens.
+    /// @dev Slashes the pending proposer: a tenth of the bond to the challenger, the rest burned; the epoch reopens.
     function _slash(uint256 netuid, string memory part, uint256 index) private {
         uint256 epoch = _progress[netuid].nextEpoch;
         // The proposer's bond was set aside when it proposed; it is not returned.
         delete _headers[netuid][epoch];
         emit EpochDisputed(netuid, epoch, msg.sender, part, index);
-        uint256 reward = _bond / 2;
+        uint256 reward = (_bond * CHALLENGER_REWARD_BPS) / 10_000;
         _token.transfer(msg.sender, reward);
         _token.burn(_bond - reward);
     }

@@ -85,9 +85,12 @@ export type EpochState = {
   maxValidators: number
   activityCutoff: bigint
   immunityPeriod: bigint
-  /** One per uid below the subnet's `nextUid`. */
+  /** One per uid below the subnet's `nextUid` at the snapshot. */
   slots: readonly EpochSlot[]
   previous: PreviousEpoch | null
+  /** The epoch's emission as the contract fixes it when the epoch is proposed (`Epochs.emissionUntil`). */
+  shareBlocks: bigint
+  emission: bigint
 }
 
 /**
@@ -100,6 +103,7 @@ export function epochStateOf(parts: {
   params: Parameters<typeof epochParams>[0] & Pick<SubnetParams, 'maxValidators' | 'activityCutoff' | 'immunityPeriod'>
   slots: readonly EpochSlot[]
   previous: PreviousEpoch | null
+  emission: { shareBlocks: bigint; emission: bigint }
 }): EpochState {
   const { params: p, previous } = parts
   return {
@@ -111,6 +115,8 @@ export function epochStateOf(parts: {
     immunityPeriod: BigInt(p.immunityPeriod),
     slots: parts.slots,
     previous,
+    shareBlocks: parts.emission.shareBlocks,
+    emission: parts.emission.emission,
   }
 }
 
@@ -153,6 +159,10 @@ export type EpochHeader = {
   activityCutoff: number
   immunityPeriod: number
   maxValidators: number
+  /** The subnet's stake share summed over the blocks before the snapshot (`Staking.shareBlocksAt`). */
+  shareBlocks: bigint
+  /** What the epoch mints (`Epochs.emissionUntil` at the snapshot). */
+  emission: bigint
 }
 
 export type BuiltEpoch = {
@@ -315,6 +325,8 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
     activityCutoff: Number(state.activityCutoff),
     immunityPeriod: Number(state.immunityPeriod),
     maxValidators: state.maxValidators,
+    shareBlocks: state.shareBlocks,
+    emission: state.emission,
   }
   proposal.settingsHash = keccak256(
     encodeAbiParameters(

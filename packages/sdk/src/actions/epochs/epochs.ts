@@ -80,7 +80,7 @@ export async function getEpochSettings(client: Client, parameters: { epochs: Add
 /**
  * The state of `netuid` at `snapshot` as the contracts read it: who held each uid, its stake, and its latest
  * revealed weights (the row bytes from the `WeightsRevealed` events, checked against the hash the contract keeps).
- * `neurons` fixes the uid count (a proposal's header states it; by default the subnet's current `nextUid`).
+ * `neurons` fixes the uid count (a proposal's header states it; by default the subnet's `nextUid` at the snapshot).
  * `rows` may pass the revealed rows already read, to save the log query.
  */
 export async function readEpochState(
@@ -100,16 +100,23 @@ export async function readEpochState(
     functionName: 'getSubnet',
     args: [netuid],
   })
-  const p = await readContract(client, {
+  // The uid count and parameters as they were at the snapshot (later changes do not apply to this epoch).
+  const [, neurons, p] = await readContract(client, {
     address: registry,
     abi: subnetRegistryAbi,
-    functionName: 'getSubnetParams',
-    args: [netuid],
+    functionName: 'epochSettings',
+    args: [netuid, parameters.previous?.snapshotBlock ?? subnet.createdAtBlock],
+  })
+  const [shareBlocks, emission] = await readContract(client, {
+    address: parameters.epochs,
+    abi: epochsAbi,
+    functionName: 'emissionUntil',
+    args: [netuid, snapshot],
   })
   const rows =
     parameters.rows ??
     (await getRevealedRows(client, { weights, netuid, fromBlock: subnet.createdAtBlock, toBlock: snapshot }))
-  const n = parameters.neurons ?? Number(subnet.nextUid)
+  const n = parameters.neurons ?? Number(neurons)
   const slots: EpochSlot[] = []
   for (let uid = 0; uid < n; uid++) {
     const [hotkey, registeredAt] = await readContract(client, {
@@ -157,6 +164,7 @@ export async function readEpochState(
     params: p,
     slots,
     previous: parameters.previous,
+    emission: { shareBlocks, emission },
   })
 }
 

@@ -14,6 +14,11 @@ export type RegisterNeuronParameters = {
   metadataCid?: string
   /** Seconds the registration-cost permit stays valid (default 1 hour). */
   permitTtlSeconds?: number
+  /**
+   * The most MYC (wei) to pay. Default: the cost read just before sending, so a registration that lands first and
+   * raises the cost makes this one revert (`SubnetRegistryCostAboveMax`) instead of charging more.
+   */
+  maxCost?: bigint
 }
 
 export type RegisterNeuronReturnType = { uid: number; hash: `0x${string}`; costPaid: bigint }
@@ -62,6 +67,7 @@ export async function registerNeuron(
     })
   }
 
+  const maxCost = parameters.maxCost ?? cost
   let sent: Awaited<ReturnType<typeof writeContractAndWait>>
   if (token !== undefined && allowance < cost) {
     const chainId = client.chain?.id ?? (await client.request({ method: 'eth_chainId' }).then(Number))
@@ -91,14 +97,14 @@ export async function registerNeuron(
       address: registry,
       abi: subnetRegistryAbi,
       functionName: 'registerNeuronWithPermit',
-      args: [netuid, role, endpoint, metadataCid, deadline, Number(v ?? 27n), r, s],
+      args: [netuid, role, endpoint, metadataCid, maxCost, deadline, Number(v ?? 27n), r, s],
     })
   } else {
     sent = await writeContractAndWait(client, {
       address: registry,
       abi: subnetRegistryAbi,
       functionName: 'registerNeuron',
-      args: [netuid, role, endpoint, metadataCid],
+      args: [netuid, role, endpoint, metadataCid, maxCost],
     })
   }
   const [event] = parseEventLogs({ abi: subnetRegistryAbi, eventName: 'NeuronRegistered', logs: sent.receipt.logs })
