@@ -2,9 +2,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runYumaJson } from '@mycel/sdk'
+import type { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
-import { runCli } from '../../../test/helpers/cli.ts'
+import { mycelBin, runCli, runShell } from '../../../test/helpers/cli.ts'
 import { buildProgram } from '../src/main.ts'
 
 const dataDir = tempDir('mycel-cli-')
@@ -78,10 +79,44 @@ describe('help', () => {
     expect(text).toContain('Options:')
   })
 
+  it('marks every required option as required, and no other', () => {
+    const walk = (command: Command): Command[] => [command, ...command.commands.flatMap(walk)]
+    const all = walk(buildProgram())
+    const required = all.flatMap((c) => c.options.filter((o) => o.mandatory).map((o) => [c, o] as const))
+    // --netuid is required wherever a command acts on one subnet.
+    expect(required.filter(([, o]) => o.long === '--netuid').map(([c]) => c.name())).toEqual(
+      expect.arrayContaining(['add', 'remove', 'list', 'show', 'params', 'claim', 'register', 'update', 'deregister']),
+    )
+    for (const command of all) {
+      const help = command.helpInformation().replace(/\n {20,}/g, ' ')
+      for (const option of command.options) {
+        const line = help.split('\n').find((l) => l.trimStart().startsWith(option.flags)) ?? ''
+        expect(line.endsWith('(required)'), `${command.name()} ${option.flags}: ${line}`).toBe(option.mandatory)
+      }
+    }
+  })
+
   it('exits 2 on an unknown command or option', async () => {
     const result = await runCli(['frobnicate'])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("unknown command 'frobnicate'")
+  })
+})
+
+describe('a reader that goes away', () => {
+  it('ends `mycel … | head -3` quietly: exit 0, no stack trace', async () => {
+    // More output than a pipe holds, so the writer is still writing when head exits.
+    const n = 120
+    const weights = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => ((i * 7 + j * 3) % 11) / 10),
+    )
+    const file = join(dataDir, 'big-epoch.json')
+    writeFileSync(file, JSON.stringify({ weights, stake: new Array(n).fill(1), version: 'yuma' }))
+    const result = await runShell(
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(mycelBin)} yuma --in ${JSON.stringify(file)} | head -3; echo "mycel exited $\{PIPESTATUS[0]}" >&2`,
+    )
+    expect(result.stdout.split('\n')).toHaveLength(4) // three lines and the last newline
+    expect(result.stderr).toBe('mycel exited 0\n')
   })
 })
 
