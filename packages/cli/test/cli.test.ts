@@ -1,6 +1,7 @@
 /** The `mycel` CLI as a user runs it: help everywhere, keys, deploy to an "external" chain, readable errors. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { freePort } from '@mycel/node'
 import { runYumaJson } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -178,8 +179,26 @@ describe('keys and deploying to an external chain', () => {
     expect(wrong.code).toBe(1)
     expect(wrong.stderr.trim()).toBe('mycel: Wrong password for key "deployer" (the keystore MAC does not match).')
 
+    // An unfunded key: the error names the address, its balance and the gas a deployment takes, measured.
+    const hot = (await cli(['keys', 'export-address', 'hot'])).stdout.trim()
+    const unfunded = await cli(['deploy', '--rpc', rpc, '--key', 'hot', '--password-file', passwordFile])
+    expect(unfunded.code).toBe(1)
+    expect(unfunded.stderr).toMatch(
+      new RegExp(
+        `^mycel: ${hot} cannot pay for the deployment on chain 31337: it holds 0 ETH, and deploying the mycel contracts takes about [\\d,]+ gas, about [\\d.]+ ETH at the current [\\d.]+ gwei per gas\\. Send at least that much to ${hot} \\(from another account, or a faucet on a testnet\\), then run \`mycel deploy\` again: contracts already deployed are reused\\.\\n$`,
+      ),
+    )
+    const estimated = BigInt((/about ([\d,]+) gas/.exec(unfunded.stderr)?.[1] ?? '0').replaceAll(',', ''))
+
+    const before = await external.publicClient.getBlockNumber()
     const first = await cli(['deploy', '--rpc', rpc, '--key', 'deployer', '--password-file', passwordFile, '--json'])
     expect(first.code).toBe(0)
+    let used = 0n
+    for (let n = before + 1n; n <= (await external.publicClient.getBlockNumber()); n++) {
+      used += (await external.publicClient.getBlock({ blockNumber: n })).gasUsed
+    }
+    // The estimate is the same deployment measured on a throwaway chain.
+    expect(Number(estimated) / Number(used)).toBeCloseTo(1, 2)
     const deployed = JSON.parse(first.stdout) as {
       contracts: Record<string, string>
       deploymentsFile: string
@@ -200,7 +219,7 @@ describe('keys and deploying to an external chain', () => {
     expect(
       await external.publicClient.getTransactionCount({ address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' }),
     ).toBe(nonce)
-  })
+  }, 180_000)
 
   it('creates a subnet and turns every registration error into a readable message', async () => {
     const rpc = external.anvil.rpcUrl
@@ -315,6 +334,49 @@ describe('keys and deploying to an external chain', () => {
     expect(neurons).toHaveLength(1)
     const subnets = JSON.parse((await cli(['subnet', 'list', '--rpc', rpc, '--json'])).stdout) as { name: string }[]
     expect(subnets.map((s) => s.name)).toEqual(['tiny'])
+  }, 180_000)
+})
+
+describe('chat and infer errors that need no gateway', () => {
+  it('names the gateway URL that could not be reached and what to check', async () => {
+    const port = await freePort('127.0.0.1') // nothing listens there
+    const chat = await cli(['chat', 'hello', '--api', `http://127.0.0.1:${port}/v1`])
+    expect(chat.code).toBe(1)
+    expect(chat.stderr.trim()).toBe(
+      `mycel: Cannot reach the gateway at http://127.0.0.1:${port}/v1/chat/completions (ECONNREFUSED). Check that a mycel node runs there (\`npm start\` prints its api URL) and that --api is its base URL, e.g. http://127.0.0.1:8080.`,
+    )
+  })
+
+  it('says a file is not an input the model takes before sending it', async () => {
+    const result = await cli(['infer', 'digits', 'package.json', '--api', 'http://127.0.0.1:9'])
+    expect(result.code).toBe(2)
+    expect(result.stderr.trim()).toBe(
+      'mycel: package.json is not an input model "digits" takes: give a PNG image (for digits), a JSON array of numbers, or a KServe v2 request body ({"inputs": [...]}).',
+    )
+  })
+})
+
+describe('mycel status --rpc', () => {
+  it('reads the chain it names: head block, recorded contracts, subnets', async () => {
+    const rpc = external.anvil.rpcUrl
+    const status = JSON.parse((await cli(['status', '--rpc', rpc, '--json'])).stdout)
+    const head = Number(await external.publicClient.getBlockNumber())
+    expect(status.node).toBeNull()
+    expect(status.network).toMatchObject({ source: 'rpc', chain: { chainId: 31337, rpcUrl: rpc } })
+    expect(status.network.chain.headBlock).toBeGreaterThanOrEqual(head)
+    expect(status.network.contracts.subnetRegistry).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    expect(status.network.subnets.map((s: { name: string }) => s.name)).toContain('tiny')
+    const human = await cli(['status', '--rpc', rpc])
+    expect(human.stdout).toMatch(new RegExp(`chain: +31337 at ${rpc}, block \\d+ \\(read directly\\)`))
+    expect(human.stdout).toMatch(/^1 +tiny +image-classification +1\/1$/m)
+
+    const otherDir = tempDir('mycel-cli-status-')
+    const elsewhere = await runCli(['--data-dir', otherDir, 'status', '--rpc', rpc])
+    rmSync(otherDir, { recursive: true, force: true })
+    expect(elsewhere.stdout).toContain('contracts: none recorded for chain 31337')
+    const dead = await cli(['status', '--rpc', 'http://127.0.0.1:9'])
+    expect(dead.code).toBe(1)
+    expect(dead.stderr).toMatch(/^mycel: Cannot reach the chain at http:\/\/127\.0\.0\.1:9/)
   })
 })
 
@@ -381,6 +443,18 @@ describe('stake and subnet parameters from the CLI', () => {
       liquidAlpha: true,
       maxValidators: 4,
     })
+    // For people: the fractions subnet show prints, with the raw value --set takes; counts with their unit.
+    const human = (await cli(['subnet', 'params', '--rpc', external.anvil.rpcUrl, '--netuid', netuid])).stdout
+    const raw = JSON.parse(shown.stdout) as Record<string, number>
+    expect(human).toMatch(/^ {2}tempo: +360 blocks$/m)
+    expect(human).toMatch(/^ {2}kappa: +0\.500 \(32767\/65535\)$/m)
+    const bma = raw.bondsMovingAverage ?? 0
+    expect(human).toMatch(new RegExp(`bondsMovingAverage: +${(bma / 1e6).toFixed(3)} \\(${bma} ppm\\)$`, 'm'))
+    expect(human).toMatch(
+      new RegExp(`alphaHigh: +${((raw.alphaHigh ?? 0) / 65_535).toFixed(3)} \\(${raw.alphaHigh}/65535\\)`),
+    )
+    const show = (await cli(['subnet', 'show', '--rpc', external.anvil.rpcUrl, '--netuid', netuid])).stdout
+    expect(show).toMatch(/^ {2}kappa: +0\.500 \(32767\/65535\)$/m)
     const changed = await cli([
       'subnet',
       'params',
@@ -403,7 +477,7 @@ describe('stake and subnet parameters from the CLI', () => {
     const unknown = await cli(['subnet', 'params', ...signer, '--netuid', netuid, '--set', 'tmpo=5'])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('expected key=value with key one of tempo')
-  })
+  }, 180_000)
 })
 
 describe('payment channels from the CLI', () => {
@@ -503,7 +577,7 @@ describe('payment channels from the CLI', () => {
     const gone = await cli(['channel', 'status', String(channelId), '--rpc', rpc])
     expect(gone.stderr.trim()).toBe(`mycel: Channel ${channelId} does not exist or was closed.`)
     expect(JSON.parse((await cli(['channel', 'list', '--rpc', rpc, '--json'])).stdout)).toEqual([])
-  })
+  }, 180_000)
 })
 
 describe('mycel yuma', () => {
