@@ -46,6 +46,13 @@ async function callGateway(url: string, body: unknown, api: string | undefined):
   }
 }
 
+/** The task of `model` as the gateway lists it (`text-generation`, `tensor`), if it answers. */
+async function modelTask(base: string, model: string): Promise<string | undefined> {
+  const response = await fetch(`${base}/v1/models/${encodeURIComponent(model)}`).catch(() => undefined)
+  if (!response?.ok) return undefined
+  return ((await response.json().catch(() => ({}))) as { mycel?: { task?: string } }).mycel?.task
+}
+
 /** The gateway's error, with the command that fits when the model does another task than this command's. */
 async function failure(response: Response, fits?: { code: 'WRONG_TASK'; hint: string }): Promise<NodeError> {
   const error = await gatewayError(response)
@@ -208,18 +215,15 @@ export function inferCommand(program: Command) {
           ? { inputs: [{ name: 'input', shape: [1, parsed.length], datatype: 'FP32', data: parsed }] }
           : parsed
       }
-      const response = await callGateway(
-        `${gatewayUrl(globals, flags.api)}/v2/models/${encodeURIComponent(model)}/infer`,
-        body,
-        flags.api,
-      )
+      const base = gatewayUrl(globals, flags.api)
+      const response = await callGateway(`${base}/v2/models/${encodeURIComponent(model)}/infer`, body, flags.api)
       if (!response.ok) {
-        const error = await failure(response, {
-          code: 'WRONG_TASK',
-          hint: `Model "${model}" generates text: use \`mycel chat --model ${model} "<message>"\`.`,
-        })
-        // The model refused this input (shape, type, size): say which file, and what the model said.
+        const chatHint = `Model "${model}" generates text: use \`mycel chat --model ${model} "<message>"\`.`
+        const error = await failure(response, { code: 'WRONG_TASK', hint: chatHint })
         if (response.status === 400 && error.code !== 'INVALID_ARGUMENT') {
+          // A text model may take tensors too (its token window): say that chat is what fits it.
+          if ((await modelTask(base, model)) === 'text-generation') throw usageError(chatHint)
+          // The model refused this input (shape, type, size): say which file, and what the model said.
           throw usageError(`${input} is not an input model "${model}" takes: ${error.shortMessage}`)
         }
         throw error
