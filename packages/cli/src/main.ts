@@ -5,6 +5,7 @@
 import { NodeError } from '@mycel/node'
 import { BaseError, decodeContractError } from '@mycel/sdk'
 import { Command, CommanderError, Help, type Option } from 'commander'
+import { balanceCommand } from './commands/balance.ts'
 import { channelCommand } from './commands/channel.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   weightsCommand(program)
   epochCommand(program)
   channelCommand(program)
+  balanceCommand(program)
   minerCommand(program)
   chatCommand(program)
   inferCommand(program)

@@ -62,6 +62,7 @@ describe('help', () => {
     ['stake', 'remove'],
     ['stake', 'list'],
     ['subnet', 'params'],
+    ['balance'],
   ]
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('mycel %s --help prints usage', async (_name, command) => {
     const out: string[] = []
