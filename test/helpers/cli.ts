@@ -35,6 +35,32 @@ export function runCli(
   })
 }
 
+/** Runs a bash command line (pipes and all), as a user types it in a shell. */
+export function runShell(line: string, { timeoutMs = 60_000 } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', line], {
+      env: { ...process.env, MYCEL_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${line} timed out; stderr: ${stderr}`))
+    }, timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
 export type UpSummary = {
   api: string
   rpcUrl: string

@@ -4,7 +4,8 @@
  */
 import { NodeError } from '@mycel/node'
 import { BaseError, decodeContractError } from '@mycel/sdk'
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Help, type Option } from 'commander'
+import { balanceCommand } from './commands/balance.ts'
 import { channelCommand } from './commands/channel.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
@@ -34,6 +35,13 @@ export function buildProgram(): Command {
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
+    // Commander does not mark required options in help: say it (every subcommand inherits this).
+    .configureHelp({
+      optionDescription(this: Help, option: Option) {
+        const text = Help.prototype.optionDescription.call(this, option)
+        return option.mandatory ? `${text} (required)` : text
+      },
+    })
   upCommand(program)
   statusCommand(program)
   devnetCommand(program)
@@ -45,6 +53,7 @@ export function buildProgram(): Command {
   weightsCommand(program)
   epochCommand(program)
   channelCommand(program)
+  balanceCommand(program)
   minerCommand(program)
   chatCommand(program)
   inferCommand(program)
@@ -69,7 +78,28 @@ export function describeError(error: unknown): { code: string; message: string; 
   return { code: 'ERROR', message, exitCode: 1 }
 }
 
+/**
+ * A reader that goes away (`mycel … | head -3`) ends the command quietly, as SIGPIPE ends other Unix tools: what is
+ * left to print is dropped and the exit code is 0. `mycel up` (which handles SIGTERM) stops gracefully instead, so
+ * its devnet is not left behind.
+ */
+export function endQuietlyOnBrokenPipe(): void {
+  let ended = false
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+      stream.write = () => true
+      if (ended) return
+      ended = true
+      process.exitCode = 0
+      if (process.listenerCount('SIGTERM') > 0) process.kill(process.pid, 'SIGTERM')
+      else process.exit(0)
+    })
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyOnBrokenPipe()
   const program = buildProgram()
   try {
     await program.parseAsync(argv)

@@ -1,10 +1,12 @@
 /** The `mycel` CLI as a user runs it: help everywhere, keys, deploy to an "external" chain, readable errors. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { freePort } from '@mycel/node'
 import { runYumaJson } from '@mycel/sdk'
+import type { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
-import { runCli } from '../../../test/helpers/cli.ts'
+import { mycelBin, runCli, runShell } from '../../../test/helpers/cli.ts'
 import { buildProgram } from '../src/main.ts'
 
 const dataDir = tempDir('mycel-cli-')
@@ -60,6 +62,7 @@ describe('help', () => {
     ['stake', 'remove'],
     ['stake', 'list'],
     ['subnet', 'params'],
+    ['balance'],
   ]
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('mycel %s --help prints usage', async (_name, command) => {
     const out: string[] = []
@@ -78,10 +81,44 @@ describe('help', () => {
     expect(text).toContain('Options:')
   })
 
+  it('marks every required option as required, and no other', () => {
+    const walk = (command: Command): Command[] => [command, ...command.commands.flatMap(walk)]
+    const all = walk(buildProgram())
+    const required = all.flatMap((c) => c.options.filter((o) => o.mandatory).map((o) => [c, o] as const))
+    // --netuid is required wherever a command acts on one subnet.
+    expect(required.filter(([, o]) => o.long === '--netuid').map(([c]) => c.name())).toEqual(
+      expect.arrayContaining(['add', 'remove', 'list', 'show', 'params', 'claim', 'register', 'update', 'deregister']),
+    )
+    for (const command of all) {
+      const help = command.helpInformation().replace(/\n {20,}/g, ' ')
+      for (const option of command.options) {
+        const line = help.split('\n').find((l) => l.trimStart().startsWith(option.flags)) ?? ''
+        expect(line.endsWith('(required)'), `${command.name()} ${option.flags}: ${line}`).toBe(option.mandatory)
+      }
+    }
+  })
+
   it('exits 2 on an unknown command or option', async () => {
     const result = await runCli(['frobnicate'])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("unknown command 'frobnicate'")
+  })
+})
+
+describe('a reader that goes away', () => {
+  it('ends `mycel … | head -3` quietly: exit 0, no stack trace', async () => {
+    // More output than a pipe holds, so the writer is still writing when head exits.
+    const n = 120
+    const weights = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => ((i * 7 + j * 3) % 11) / 10),
+    )
+    const file = join(dataDir, 'big-epoch.json')
+    writeFileSync(file, JSON.stringify({ weights, stake: new Array(n).fill(1), version: 'yuma' }))
+    const result = await runShell(
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(mycelBin)} yuma --in ${JSON.stringify(file)} | head -3; echo "mycel exited $\{PIPESTATUS[0]}" >&2`,
+    )
+    expect(result.stdout.split('\n')).toHaveLength(4) // three lines and the last newline
+    expect(result.stderr).toBe('mycel exited 0\n')
   })
 })
 
@@ -143,8 +180,26 @@ describe('keys and deploying to an external chain', () => {
     expect(wrong.code).toBe(1)
     expect(wrong.stderr.trim()).toBe('mycel: Wrong password for key "deployer" (the keystore MAC does not match).')
 
+    // An unfunded key: the error names the address, its balance and the gas a deployment takes, measured.
+    const hot = (await cli(['keys', 'export-address', 'hot'])).stdout.trim()
+    const unfunded = await cli(['deploy', '--rpc', rpc, '--key', 'hot', '--password-file', passwordFile])
+    expect(unfunded.code).toBe(1)
+    expect(unfunded.stderr).toMatch(
+      new RegExp(
+        `^mycel: ${hot} cannot pay for the deployment on chain 31337: it holds 0 ETH, and deploying the mycel contracts takes about [\\d,]+ gas, about [\\d.]+ ETH at the current [\\d.]+ gwei per gas\\. Send at least that much to ${hot} \\(from another account, or a faucet on a testnet\\), then run \`mycel deploy\` again: contracts already deployed are reused\\.\\n$`,
+      ),
+    )
+    const estimated = BigInt((/about ([\d,]+) gas/.exec(unfunded.stderr)?.[1] ?? '0').replaceAll(',', ''))
+
+    const before = await external.publicClient.getBlockNumber()
     const first = await cli(['deploy', '--rpc', rpc, '--key', 'deployer', '--password-file', passwordFile, '--json'])
     expect(first.code).toBe(0)
+    let used = 0n
+    for (let n = before + 1n; n <= (await external.publicClient.getBlockNumber()); n++) {
+      used += (await external.publicClient.getBlock({ blockNumber: n })).gasUsed
+    }
+    // The estimate is the same deployment measured on a throwaway chain.
+    expect(Number(estimated) / Number(used)).toBeCloseTo(1, 2)
     const deployed = JSON.parse(first.stdout) as {
       contracts: Record<string, string>
       deploymentsFile: string
@@ -165,7 +220,7 @@ describe('keys and deploying to an external chain', () => {
     expect(
       await external.publicClient.getTransactionCount({ address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' }),
     ).toBe(nonce)
-  })
+  }, 180_000)
 
   it('creates a subnet and turns every registration error into a readable message', async () => {
     const rpc = external.anvil.rpcUrl
@@ -280,6 +335,49 @@ describe('keys and deploying to an external chain', () => {
     expect(neurons).toHaveLength(1)
     const subnets = JSON.parse((await cli(['subnet', 'list', '--rpc', rpc, '--json'])).stdout) as { name: string }[]
     expect(subnets.map((s) => s.name)).toEqual(['tiny'])
+  }, 180_000)
+})
+
+describe('chat and infer errors that need no gateway', () => {
+  it('names the gateway URL that could not be reached and what to check', async () => {
+    const port = await freePort('127.0.0.1') // nothing listens there
+    const chat = await cli(['chat', 'hello', '--api', `http://127.0.0.1:${port}/v1`])
+    expect(chat.code).toBe(1)
+    expect(chat.stderr.trim()).toBe(
+      `mycel: Cannot reach the gateway at http://127.0.0.1:${port}/v1/chat/completions (ECONNREFUSED). Check that a mycel node runs there (\`npm start\` prints its api URL) and that --api is its base URL, e.g. http://127.0.0.1:8080.`,
+    )
+  })
+
+  it('says a file is not an input the model takes before sending it', async () => {
+    const result = await cli(['infer', 'digits', 'package.json', '--api', 'http://127.0.0.1:9'])
+    expect(result.code).toBe(2)
+    expect(result.stderr.trim()).toBe(
+      'mycel: package.json is not an input model "digits" takes: give a PNG image (for digits), a JSON array of numbers, or a KServe v2 request body ({"inputs": [...]}).',
+    )
+  })
+})
+
+describe('mycel status --rpc', () => {
+  it('reads the chain it names: head block, recorded contracts, subnets', async () => {
+    const rpc = external.anvil.rpcUrl
+    const status = JSON.parse((await cli(['status', '--rpc', rpc, '--json'])).stdout)
+    const head = Number(await external.publicClient.getBlockNumber())
+    expect(status.node).toBeNull()
+    expect(status.network).toMatchObject({ source: 'rpc', chain: { chainId: 31337, rpcUrl: rpc } })
+    expect(status.network.chain.headBlock).toBeGreaterThanOrEqual(head)
+    expect(status.network.contracts.subnetRegistry).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    expect(status.network.subnets.map((s: { name: string }) => s.name)).toContain('tiny')
+    const human = await cli(['status', '--rpc', rpc])
+    expect(human.stdout).toMatch(new RegExp(`chain: +31337 at ${rpc}, block \\d+ \\(read directly\\)`))
+    expect(human.stdout).toMatch(/^1 +tiny +image-classification +1\/1$/m)
+
+    const otherDir = tempDir('mycel-cli-status-')
+    const elsewhere = await runCli(['--data-dir', otherDir, 'status', '--rpc', rpc])
+    rmSync(otherDir, { recursive: true, force: true })
+    expect(elsewhere.stdout).toContain('contracts: none recorded for chain 31337')
+    const dead = await cli(['status', '--rpc', 'http://127.0.0.1:9'])
+    expect(dead.code).toBe(1)
+    expect(dead.stderr).toMatch(/^mycel: Cannot reach the chain at http:\/\/127\.0\.0\.1:9/)
   })
 })
 
@@ -326,7 +424,14 @@ describe('stake and subnet parameters from the CLI', () => {
 
     const tooMuch = await cli(['stake', 'remove', ...signer, '--netuid', netuid, '--amount', '1000'])
     expect(tooMuch.code).toBe(1)
-    expect(tooMuch.stderr).toContain('StakingInsufficientStake')
+    expect(tooMuch.stderr.trim()).toBe(
+      `mycel: 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 has 30 MYC staked on 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 in subnet ${netuid}, less than the 1000 MYC asked for.`,
+    )
+    const noSubnet = await cli(['stake', 'add', ...signer, '--netuid', '99', '--amount', '1'])
+    expect(noSubnet.code).toBe(1)
+    expect(noSubnet.stderr.trim()).toBe(
+      'mycel: Hotkey 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 is not registered in subnet 99 (or subnet 99 does not exist), so it cannot take stake. Register it with `mycel neuron register --netuid 99 --endpoint <url>` signed by that hotkey, or stake on a registered one (`mycel stake list --netuid 99`); `mycel subnet list` lists the subnets.',
+    )
     const zero = await cli(['stake', 'add', ...signer, '--netuid', netuid, '--amount', '0'])
     expect(zero.code).toBe(2)
     expect(zero.stderr).toContain('--amount must be a positive number of MYC')
@@ -339,6 +444,18 @@ describe('stake and subnet parameters from the CLI', () => {
       liquidAlpha: true,
       maxValidators: 4,
     })
+    // For people: the fractions subnet show prints, with the raw value --set takes; counts with their unit.
+    const human = (await cli(['subnet', 'params', '--rpc', external.anvil.rpcUrl, '--netuid', netuid])).stdout
+    const raw = JSON.parse(shown.stdout) as Record<string, number>
+    expect(human).toMatch(/^ {2}tempo: +360 blocks$/m)
+    expect(human).toMatch(/^ {2}kappa: +0\.500 \(32767\/65535\)$/m)
+    const bma = raw.bondsMovingAverage ?? 0
+    expect(human).toMatch(new RegExp(`bondsMovingAverage: +${(bma / 1e6).toFixed(3)} \\(${bma} ppm\\)$`, 'm'))
+    expect(human).toMatch(
+      new RegExp(`alphaHigh: +${((raw.alphaHigh ?? 0) / 65_535).toFixed(3)} \\(${raw.alphaHigh}/65535\\)`),
+    )
+    const show = (await cli(['subnet', 'show', '--rpc', external.anvil.rpcUrl, '--netuid', netuid])).stdout
+    expect(show).toMatch(/^ {2}kappa: +0\.500 \(32767\/65535\)$/m)
     const changed = await cli([
       'subnet',
       'params',
@@ -355,11 +472,13 @@ describe('stake and subnet parameters from the CLI', () => {
     expect(JSON.parse(changed.stdout)).toMatchObject({ tempo: 100, liquidAlpha: false })
     const outOfBounds = await cli(['subnet', 'params', ...signer, '--netuid', netuid, '--set', 'tempo=1'])
     expect(outOfBounds.code).toBe(1)
-    expect(outOfBounds.stderr).toContain('SubnetRegistryInvalidParam')
+    expect(outOfBounds.stderr).toMatch(
+      /^mycel: Subnet parameter tempo = 1 is out of bounds: use \d+ to \d+ \(see `mycel subnet params --help`\)\.\n$/,
+    )
     const unknown = await cli(['subnet', 'params', ...signer, '--netuid', netuid, '--set', 'tmpo=5'])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('expected key=value with key one of tempo')
-  })
+  }, 180_000)
 })
 
 describe('payment channels from the CLI', () => {
@@ -459,7 +578,7 @@ describe('payment channels from the CLI', () => {
     const gone = await cli(['channel', 'status', String(channelId), '--rpc', rpc])
     expect(gone.stderr.trim()).toBe(`mycel: Channel ${channelId} does not exist or was closed.`)
     expect(JSON.parse((await cli(['channel', 'list', '--rpc', rpc, '--json'])).stdout)).toEqual([])
-  })
+  }, 180_000)
 })
 
 describe('mycel yuma', () => {

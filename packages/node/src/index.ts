@@ -1,6 +1,12 @@
 /** @mycel/node: the daemon (`start`), its options, devnet, keystore and chain helpers, importable. */
 
 export { connectChain, redactRpcUrl } from './chain/client.ts'
+export {
+  deploymentFundingError,
+  InsufficientFundsToDeployError,
+  isInsufficientFunds,
+  measureDeploymentGas,
+} from './chain/deploymentCost.ts'
 export type { DeploymentsFile } from './chain/deployments.ts'
 export { addressesOf, deploymentsPath, readDeployments, staleContracts, writeDeployments } from './chain/deployments.ts'
 export type { Common } from './common/common.ts'

@@ -19,7 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployTestContracts, fundAccounts, startTestChain, type TestChain } from '../../../test/helpers/chain.ts'
 import { startTestMiner, type TestMiner } from '../../../test/helpers/miner.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
+import { MAX_TEXT_TOKENS } from '../src/inference/onnx.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../src/payments/voucherHeader.ts'
+import { MAX_PROMPT_TOKENS } from '../src/roles/miner.ts'
 
 const USD = 1_000_000n
 let t: TestChain
@@ -328,6 +330,35 @@ describe('miner', () => {
     expect((await nested.json()).error.message).toMatch(/nested deeper/)
     const notJson = await post('/v1/chat/completions', '{')
     expect((await notJson.json()).error.code).toBe('INVALID_JSON')
+    // What no mycel miner implements is refused by name before payment is asked for, not silently ignored.
+    const structured = await post('/v1/chat/completions', {
+      model: 'text',
+      messages: [{ role: 'user', content: 'x' }],
+      response_format: { type: 'json_object' },
+    })
+    expect(structured.status).toBe(400)
+    expect((await structured.json()).error).toMatchObject({
+      code: 'UNSUPPORTED_FIELD',
+      param: 'response_format',
+      message: 'response_format: structured output (json_object, json_schema) is not supported; only {"type": "text"}',
+    })
+    const image = await post('/v1/chat/completions', {
+      model: 'text',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://x/y.png' } }] }],
+    })
+    expect((await image.json()).error).toMatchObject({
+      code: 'UNSUPPORTED_FIELD',
+      message:
+        'messages.0.content.0.type: "image_url" content parts are not supported; the models served here take text parts only',
+    })
+    const listed = (await (await fetch(`${miner.url}/v1/models`)).json()) as {
+      data: { id: string; context_length: number | null }[]
+    }
+    expect(Object.fromEntries(listed.data.map((m) => [m.id, m.context_length]))).toEqual({
+      digits: null,
+      text: MAX_PROMPT_TOKENS + MAX_TEXT_TOKENS,
+    })
+    expect(miner.offer.models.find((m) => m.id === 'text')?.contextLength).toBe(MAX_PROMPT_TOKENS + MAX_TEXT_TOKENS)
   })
 
   it('claims the best voucher on chain, once, and the payee is paid exactly that', async () => {

@@ -30,6 +30,10 @@ describe('upstream backend', () => {
     const models = await loadModels([`${node.url}/v1`])
     expect(models.map((m) => m.id).sort()).toEqual(['digits', 'text'])
     const text = models.find((m) => m.id === 'text')
+    // The context the upstream lists (`context_length`) bounds what is asked of it.
+    const listed = (await (await fetch(`${node.url}/v1/models/text`)).json()) as { context_length: number }
+    expect(text?.text?.contextLength).toBe(listed.context_length)
+    expect(text?.text?.maxTokens).toBe(Math.min(4096, listed.context_length))
     const { pieces, usage } = await generateAll(text, {
       messages: [{ role: 'user', content: 'Hello' }],
       maxTokens: 25,

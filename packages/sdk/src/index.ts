@@ -56,6 +56,17 @@ export type { CreateSubnetParameters, CreateSubnetReturnType } from './actions/s
 export { createSubnet } from './actions/subnets/createSubnet.ts'
 export type { Subnet } from './actions/subnets/getSubnets.ts'
 export { getSubnets } from './actions/subnets/getSubnets.ts'
+export type {
+  ClaimableEmission,
+  GetClaimableEmissionsParameters,
+} from './actions/wallet/getClaimableEmissions.ts'
+export { getClaimableEmissions } from './actions/wallet/getClaimableEmissions.ts'
+export type {
+  GetWalletOverviewParameters,
+  WalletChannel,
+  WalletOverview,
+} from './actions/wallet/getWalletOverview.ts'
+export { getWalletOverview } from './actions/wallet/getWalletOverview.ts'
 export type { RevealedRow, WeightsCommit } from './actions/weights/weights.ts'
 export {
   commitWeights,

@@ -1,4 +1,12 @@
-import { addressesOf, deploymentsPath, readDeployments, staleContracts, writeDeployments } from '@mycel/node'
+import {
+  addressesOf,
+  deploymentFundingError,
+  deploymentsPath,
+  isInsufficientFunds,
+  readDeployments,
+  staleContracts,
+  writeDeployments,
+} from '@mycel/node'
 import { deployMycel } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { isAddress, parseEther } from 'viem'
@@ -50,12 +58,23 @@ export function deployCommand(program: Command) {
         }
         const wallet = await signer(ctx, flags)
         const treasury = (flags.treasury ?? wallet.account.address) as `0x${string}`
+        const initialSupply = parseEther(flags.initialSupply)
         const result = await deployMycel(wallet, {
           treasury,
-          initialSupply: parseEther(flags.initialSupply),
+          initialSupply,
           onProgress: (e) => {
             if (!globals.json) process.stderr.write(`  ${e.contract}: ${e.status} at ${e.address}\n`)
           },
+        }).catch(async (error: unknown) => {
+          if (!isInsufficientFunds(error)) throw error
+          // Say who must be funded and with how much, measured rather than guessed.
+          throw (
+            (await deploymentFundingError(ctx.client, {
+              address: wallet.account.address,
+              chainId: ctx.chainId,
+              initialSupply,
+            })) ?? error
+          )
         })
         writeDeployments(ctx.options.dataDir, {
           chainId: ctx.chainId,

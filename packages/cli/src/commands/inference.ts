@@ -13,7 +13,8 @@ import { usageError } from '../errors.ts'
 import { printJson } from '../output.ts'
 
 function gatewayUrl(globals: GlobalFlags, api: string | undefined): string {
-  if (api) return api.replace(/\/+$/, '')
+  // The base URL, also when given as the OpenAI clients' base URL (…/v1).
+  if (api) return api.replace(/\/+$/, '').replace(/\/v1$/, '')
   const options = nodeOptions(globals)
   const node = findRunningNode(options.dataDir)
   if (!node) {
@@ -25,7 +26,41 @@ function gatewayUrl(globals: GlobalFlags, api: string | undefined): string {
   return node.apiUrl
 }
 
-async function failure(response: Response): Promise<NodeError> {
+/** A request to the gateway; when nothing answers, the error names the URL and what to check. */
+async function callGateway(url: string, body: unknown, api: string | undefined): Promise<Response> {
+  try {
+    return await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message
+    throw new NodeError(
+      'GATEWAY_UNREACHABLE',
+      api
+        ? `Cannot reach the gateway at ${url} (${reason}). Check that a mycel node runs there (\`npm start\` prints its api URL) and that --api is its base URL, e.g. http://127.0.0.1:8080.`
+        : `Cannot reach the gateway at ${url} (${reason}). Check that the node still runs (\`mycel status\`), or pass --api <url>.`,
+    )
+  }
+}
+
+/** The task of `model` as the gateway lists it (`text-generation`, `tensor`), if it answers. */
+async function modelTask(base: string, model: string): Promise<string | undefined> {
+  const response = await fetch(`${base}/v1/models/${encodeURIComponent(model)}`).catch(() => undefined)
+  if (!response?.ok) return undefined
+  return ((await response.json().catch(() => ({}))) as { mycel?: { task?: string } }).mycel?.task
+}
+
+/** The gateway's error, with the command that fits when the model does another task than this command's. */
+async function failure(response: Response, fits?: { code: 'WRONG_TASK'; hint: string }): Promise<NodeError> {
+  const error = await gatewayError(response)
+  if (fits && error.code === fits.code) return usageError(fits.hint)
+  return error
+}
+
+async function gatewayError(response: Response): Promise<NodeError> {
   const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }
   return new NodeError(
     body.error?.code ?? `HTTP_${response.status}`,
@@ -69,12 +104,13 @@ export function chatCommand(program: Command) {
           stream: !globals.json,
           ...(globals.json ? {} : { stream_options: { include_usage: true } }),
         }
-        const response = await fetch(`${gatewayUrl(globals, flags.api)}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-        if (!response.ok) throw await failure(response)
+        const response = await callGateway(`${gatewayUrl(globals, flags.api)}/v1/chat/completions`, body, flags.api)
+        if (!response.ok) {
+          throw await failure(response, {
+            code: 'WRONG_TASK',
+            hint: `Model "${flags.model}" does not chat: it takes tensors (e.g. an image). Use \`mycel infer ${flags.model} <input>\`, e.g. \`mycel infer digits models/digits/samples/7.png\`.`,
+          })
+        }
         if (globals.json) {
           printJson(await response.json())
           return
@@ -168,16 +204,30 @@ export function inferCommand(program: Command) {
         } catch {
           throw usageError(`${input} is neither a .png nor JSON.`)
         }
+        const isBody =
+          typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { inputs?: unknown }).inputs)
+        if (!Array.isArray(parsed) && !isBody) {
+          throw usageError(
+            `${input} is not an input model "${model}" takes: give a PNG image (for digits), a JSON array of numbers, or a KServe v2 request body ({"inputs": [...]}).`,
+          )
+        }
         body = Array.isArray(parsed)
           ? { inputs: [{ name: 'input', shape: [1, parsed.length], datatype: 'FP32', data: parsed }] }
           : parsed
       }
-      const response = await fetch(`${gatewayUrl(globals, flags.api)}/v2/models/${encodeURIComponent(model)}/infer`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      if (!response.ok) throw await failure(response)
+      const base = gatewayUrl(globals, flags.api)
+      const response = await callGateway(`${base}/v2/models/${encodeURIComponent(model)}/infer`, body, flags.api)
+      if (!response.ok) {
+        const chatHint = `Model "${model}" generates text: use \`mycel chat --model ${model} "<message>"\`.`
+        const error = await failure(response, { code: 'WRONG_TASK', hint: chatHint })
+        if (response.status === 400 && error.code !== 'INVALID_ARGUMENT') {
+          // A text model may take tensors too (its token window): say that chat is what fits it.
+          if ((await modelTask(base, model)) === 'text-generation') throw usageError(chatHint)
+          // The model refused this input (shape, type, size): say which file, and what the model said.
+          throw usageError(`${input} is not an input model "${model}" takes: ${error.shortMessage}`)
+        }
+        throw error
+      }
       const result = (await response.json()) as {
         outputs: { name: string; shape: number[]; data: number[] }[]
         mycel?: { cost?: string; channelId?: string }

@@ -95,6 +95,24 @@ const paramKeys = [
   'activityCutoff',
 ] as const
 
+/** Parameters stored as fractions: of 65535 (u16) or per million. `--set` takes them raw, as the contract stores them. */
+const u16Fractions: readonly string[] = ['kappa', 'bondsPenalty', 'alphaLow', 'alphaHigh']
+const units: Partial<Record<(typeof paramKeys)[number], string>> = {
+  tempo: 'blocks',
+  commitRevealPeriod: 'tempo(s)',
+  weightsRateLimit: 'blocks',
+  immunityPeriod: 'blocks',
+  activityCutoff: 'blocks',
+}
+
+/** A parameter for people: fractions as 0.500 (with the raw value `--set` takes), counts with their unit. */
+export function humanParam(key: (typeof paramKeys)[number], value: number | boolean): string {
+  if (typeof value === 'boolean') return String(value)
+  if (u16Fractions.includes(key)) return `${(value / 65_535).toFixed(3)} (${value}/65535)`
+  if (key === 'bondsMovingAverage') return `${(value / 1_000_000).toFixed(3)} (${value} ppm)`
+  return units[key] ? `${value} ${units[key]}` : String(value)
+}
+
 /** `--set key=value` pairs applied to the current parameters; names the bad pair and the keys it may use. */
 export function applyParamChanges(current: SubnetParams, pairs: readonly string[]): SubnetParams {
   const next: Record<string, number | boolean> = { ...current }
@@ -124,7 +142,10 @@ export function subnetParamsCommand(subnet: Command) {
       .command('params')
       .description('Show a subnet’s consensus parameters; with --set, change them (owner only, within bounds)')
       .requiredOption('--netuid <n>', 'subnet id')
-      .option('--set <key=value...>', `change parameters: ${paramKeys.join(', ')}`),
+      .option(
+        '--set <key=value...>',
+        `change parameters: ${paramKeys.join(', ')}; values are raw, as stored on chain: ${u16Fractions.join(', ')} in 65535ths (32767 = 0.5), bondsMovingAverage in parts per million`,
+      ),
   ).action(async (flags: SignerFlags & { netuid: string; set?: string[] }, cmd: Command) => {
     const globals = cmd.optsWithGlobals<GlobalFlags>()
     const netuid = BigInt(parseIntegerOption('--netuid', flags.netuid, 1, 2 ** 31))
@@ -140,7 +161,7 @@ export function subnetParamsCommand(subnet: Command) {
     }
     if (globals.json) return printJson(hash ? { ...params, transactionHash: hash } : params)
     printLines([
-      ...paramKeys.map((k): [string, unknown] => [k, params[k]]),
+      ...paramKeys.map((k): [string, unknown] => [k, humanParam(k, params[k])]),
       ...(hash ? [['transaction', hash] as [string, unknown]] : []),
     ])
   })

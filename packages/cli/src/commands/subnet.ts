@@ -17,7 +17,7 @@ import { readContract } from 'viem/actions'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { subnetParamsCommand } from './stake.ts'
+import { humanParam, subnetParamsCommand } from './stake.ts'
 
 export function signerOptions(c: Command): Command {
   return c
@@ -141,7 +141,7 @@ export function subnetCommand(program: Command) {
         ['neurons', `${found.neuronCount}/${found.maxNeurons}`],
         ['registration cost', `${formatEther(found.registrationCost)} MYC`],
         ['tempo', `${params.tempo} blocks`],
-        ['kappa', (params.kappa / 65_535).toFixed(3)],
+        ['kappa', humanParam('kappa', params.kappa)],
         ['commit-reveal', `${params.commitRevealPeriod} tempo(s)`],
         ['max validators', params.maxValidators],
         ['next epoch', `${next.epoch} (snapshot at block ${next.snapshotBlock})`],

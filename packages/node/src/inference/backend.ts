@@ -41,6 +41,8 @@ export type Model = {
     generate: (request: GenerateRequest) => Generation
     /** Most tokens one request may ask for; bounds what a miner serves before it is paid for metered tokens. */
     maxTokens: number
+    /** Most tokens of prompt and completion together, when the model has such a limit (a GGUF context). */
+    contextLength?: number
   }
   /** Set for models that take tensors. */
   tensor?: {

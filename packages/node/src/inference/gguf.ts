@@ -115,7 +115,7 @@ export async function loadGgufModel(file: string, id: string): Promise<Model> {
     id,
     backend: 'gguf',
     description: `GGUF model ${id} (llama.cpp, ${contextSize}-token context)`,
-    text: { maxTokens, generate },
+    text: { maxTokens, contextLength: contextSize, generate },
     close: async () => {
       await context.dispose()
       await model.dispose()

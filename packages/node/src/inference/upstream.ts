@@ -24,17 +24,28 @@ export async function loadUpstreamModels(baseUrl: string): Promise<Model[]> {
   }
   const data = (listed as { data?: unknown }).data
   if (!Array.isArray(data)) throw new Error(`${base}/models did not return an OpenAI model list ({ data: [...] }).`)
-  const ids = data
-    .map((m) => (m as { id?: unknown }).id)
-    .filter((id): id is string => typeof id === 'string' && id.length > 0)
-  if (ids.length === 0) throw new Error(`The upstream ${base} lists no models.`)
-  return ids.map((id) => ({
-    id,
-    backend: 'upstream' as const,
-    description: `${id} from the upstream ${new URL(base).host}`,
-    text: { maxTokens: 4096, generate: (request: GenerateRequest) => generateUpstream(base, id, request) },
-    close: async () => {},
-  }))
+  const listedModels = data.filter(
+    (m): m is { id: string; context_length?: unknown; max_model_len?: unknown } =>
+      typeof (m as { id?: unknown }).id === 'string' && (m as { id: string }).id.length > 0,
+  )
+  if (listedModels.length === 0) throw new Error(`The upstream ${base} lists no models.`)
+  // The context the upstream states, under the names OpenAI-compatible servers use (vLLM: max_model_len).
+  const contextOf = (m: { context_length?: unknown; max_model_len?: unknown }) =>
+    [m.context_length, m.max_model_len].find((x): x is number => Number.isSafeInteger(x) && (x as number) > 0)
+  return listedModels.map(({ id, ...m }) => {
+    const contextLength = contextOf(m)
+    return {
+      id,
+      backend: 'upstream' as const,
+      description: `${id} from the upstream ${new URL(base).host}`,
+      text: {
+        maxTokens: contextLength === undefined ? 4096 : Math.min(4096, contextLength),
+        ...(contextLength === undefined ? {} : { contextLength }),
+        generate: (request: GenerateRequest) => generateUpstream(base, id, request),
+      },
+      close: async () => {},
+    }
+  })
 }
 
 const estimateTokens = (text: string) => Math.ceil(text.length / 4)

@@ -12,7 +12,7 @@ import type { LocalAccount } from 'viem/accounts'
 import { z } from 'zod'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
-import { errorBody } from '../inference/openai.ts'
+import { chatCompletionRequest, completionRequest, errorBody, requestProblem } from '../inference/openai.ts'
 import { createSseSplitter, sseData } from '../inference/sse.ts'
 import {
   createGatewayLedger,
@@ -23,6 +23,7 @@ import {
 import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import { createVoucherSigner } from '../payments/voucherVerifier.ts'
+import { listModels, type OfferedModel } from './gatewayModels.ts'
 import { limitRequestBodies } from './limits.ts'
 
 /** Largest `maxUnitsPerRequest` an offer may state (a million tokens or instances). */
@@ -47,6 +48,7 @@ const offerSchema = z.looseObject({
         unit: z.enum(['token', 'instance']),
         // A miner sets this; it bounds deposits and the units it may bill, so an absurd one is refused.
         maxUnitsPerRequest: z.number().int().min(0).max(MAX_UNITS_PER_REQUEST),
+        contextLength: z.number().int().min(1).max(MAX_UNITS_PER_REQUEST).optional(),
       }),
     )
     .max(1000),
@@ -56,7 +58,7 @@ export type MinerEntry = {
   payee: Address
   endpoint: string
   offerCid: string
-  models: Map<string, { task: 'text-generation' | 'tensor'; price: Price; maxUnits: bigint }>
+  models: Map<string, OfferedModel>
   /** Smoothed response time in ms (time to the response headers). */
   latencyMs: number
   failures: number
@@ -168,13 +170,14 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     }
     if (offer.payee.toLowerCase() !== payee.toLowerCase())
       throw new Error(`the offer pays ${offer.payee}, not the registered hotkey ${payee}`)
-    const models = new Map<string, { task: 'text-generation' | 'tensor'; price: Price; maxUnits: bigint }>()
+    const models = new Map<string, OfferedModel>()
     if (offer.token.toLowerCase() === p.token.toLowerCase()) {
       for (const m of offer.models) {
         models.set(m.id, {
           task: m.task,
           price: { perRequest: BigInt(m.price.perRequest), per1kUnits: BigInt(m.price.per1kUnits) },
           maxUnits: BigInt(m.maxUnitsPerRequest),
+          contextLength: m.contextLength,
         })
       }
     }
@@ -307,32 +310,23 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
 
   app.get('/v1/models', async (c) => {
     if (miners.size === 0) await discover()
-    const ids = new Map<string, { task: string; miners: number; cheapest: Price }>()
-    for (const m of miners.values()) {
-      for (const [id, offered] of m.models) {
-        const seen = ids.get(id)
-        if (!seen) ids.set(id, { task: offered.task, miners: 1, cheapest: offered.price })
-        else {
-          seen.miners += 1
-          if (offered.price.perRequest < seen.cheapest.perRequest) seen.cheapest = offered.price
-        }
-      }
+    return c.json({ object: 'list', data: [...listModels(miners.values(), p.token).values()] })
+  })
+  // `{.+}`: model ids may hold a slash (an upstream's `org/model`).
+  app.get('/v1/models/:id{.+}', async (c) => {
+    const id = c.req.param('id')
+    let found = listModels(miners.values(), p.token).get(id)
+    if (!found) {
+      await discover()
+      found = listModels(miners.values(), p.token).get(id)
     }
-    return c.json({
-      object: 'list',
-      data: [...ids].map(([id, info]) => ({
-        id,
-        object: 'model',
-        created: 0,
-        owned_by: 'mycel',
-        mycel: {
-          task: info.task,
-          miners: info.miners,
-          price: { perRequest: info.cheapest.perRequest.toString(), per1kUnits: info.cheapest.per1kUnits.toString() },
-          token: p.token,
-        },
-      })),
-    })
+    if (found) return c.json(found)
+    return c.json(
+      errorBody('MODEL_NOT_FOUND', `No miner on this network serves model "${id}". See GET /v1/models.`, {
+        param: 'model',
+      }),
+      404,
+    )
   })
 
   /** Forwards a paid request, trying up to {@link MAX_ATTEMPTS} miners. */
@@ -567,6 +561,12 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     if (body instanceof Response) return body
     if (typeof body.model !== 'string' || body.model.length === 0)
       return fail(c, 400, 'INVALID_REQUEST', 'model: expected the id of a model (see GET /v1/models).')
+    // Refused here, before any miner is paid: what no mycel miner implements (docs/http-api.md).
+    const checked = (path === '/v1/chat/completions' ? chatCompletionRequest : completionRequest).safeParse(body)
+    if (!checked.success) {
+      const { code, message, param } = requestProblem(checked.error)
+      return c.json(errorBody(code, message, { param }), 400)
+    }
     const stream = body.stream === true
     const wantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
     const forwarded = stream

@@ -45,6 +45,7 @@ import {
   completionRequest,
   errorBody,
   type FinishReason,
+  requestProblem,
   stopList,
   textCompletion,
   usageJson,
@@ -78,6 +79,8 @@ export type MinerOffer = {
     price: { perRequest: string; per1kUnits: string }
     unit: 'token' | 'instance'
     maxUnitsPerRequest: number
+    /** Text models: the most tokens one request may use, prompt and completion together. */
+    contextLength?: number
     /** CID of the model file, when its weights are open: validators re-execute requests with it (spot checks). */
     weightsCid?: string
   }[]
@@ -125,6 +128,8 @@ export const MAX_INSTANCES = 4096
 const unitOf = (m: Model) => (m.text ? 'token' : 'instance') as 'token' | 'instance'
 /** The most units one request can be metered for: what bounds both sides' exposure (see pricing.ts). */
 const maxUnitsOf = (m: Model) => (m.text ? m.text.maxTokens + MAX_PROMPT_TOKENS : MAX_INSTANCES)
+/** A text model's context: its own (a GGUF context) or what this miner accepts (the longest prompt and completion). */
+const contextLengthOf = (m: Model) => (m.text ? (m.text.contextLength ?? m.text.maxTokens + MAX_PROMPT_TOKENS) : null)
 
 export async function startMiner(common: Common, p: StartMinerParameters): Promise<Miner> {
   const { logger, metrics } = common
@@ -373,6 +378,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         object: 'model',
         created: 0,
         owned_by: payee,
+        context_length: contextLengthOf(s.model),
         mycel: {
           task: s.model.text ? 'text-generation' : 'tensor',
           price: priceJson(s.price),
@@ -387,7 +393,10 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     const body = await readJson(c)
     if (!body.ok) return body.response
     const parsed = (kind === 'chat' ? chatCompletionRequest : completionRequest).safeParse(body.value)
-    if (!parsed.success) return fail(c, 400, 'INVALID_REQUEST', zodMessage(parsed.error))
+    if (!parsed.success) {
+      const { code, message, param } = requestProblem(parsed.error)
+      return fail(c, 400, code, message, { param })
+    }
     const request = parsed.data
     const served = findModel(c, request.model, 'text')
     if (served instanceof Response) return served
@@ -626,6 +635,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         price: priceJson(s.price),
         unit: unitOf(s.model),
         maxUnitsPerRequest: maxUnitsOf(s.model),
+        ...(s.model.text ? { contextLength: contextLengthOf(s.model) as number } : {}),
         ...(weightsCid ? { weightsCid } : {}),
       })
     }

@@ -3,14 +3,26 @@
  * and what to do about it. Used by the CLI and the node so a user never has to read a selector.
  */
 import { ContractFunctionRevertedError, decodeErrorResult, formatUnits, BaseError as ViemBaseError } from 'viem'
-import { mycelTokenAbi, paymentChannelsAbi, subnetRegistryAbi } from '../contracts.ts'
+import {
+  epochsAbi,
+  mycelTokenAbi,
+  paymentChannelsAbi,
+  stakingAbi,
+  subnetRegistryAbi,
+  weightsAbi,
+} from '../contracts.ts'
 import { BaseError } from './base.ts'
 
 /** Every custom error of the mycel contracts, so a revert bubbling up from another contract (e.g. the token during a
  * registration) is decoded too. */
-const allErrorsAbi = [...mycelTokenAbi, ...subnetRegistryAbi, ...paymentChannelsAbi].filter(
-  (item) => item.type === 'error',
-)
+const allErrorsAbi = [
+  ...mycelTokenAbi,
+  ...subnetRegistryAbi,
+  ...paymentChannelsAbi,
+  ...stakingAbi,
+  ...weightsAbi,
+  ...epochsAbi,
+].filter((item) => item.type === 'error')
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
 
@@ -27,10 +39,19 @@ export class ContractRevertError extends BaseError {
 }
 
 const myc = (value: unknown) => `${formatUnits(BigInt(value as bigint), 18)} MYC`
+const claimRoles = ['owner', 'miner', 'validator']
 
-/** One readable sentence per custom error the contracts can raise. */
+/** One readable sentence per custom error the contracts can raise; unknown ones are named with their arguments. */
 export function describeRevert(errorName: string, args: readonly unknown[]): string {
-  const [a, b, c] = args
+  return (
+    describeRegistryOrChannels(errorName, args) ??
+    describeIncentives(errorName, args) ??
+    `The contract rejected the call with ${errorName}(${args.map(String).join(', ')}).`
+  )
+}
+
+function describeRegistryOrChannels(errorName: string, args: readonly unknown[]): string | undefined {
+  const [a, b, c, d] = args
   switch (errorName) {
     case 'SubnetRegistryUnknownSubnet':
       return `Subnet ${a} does not exist. List subnets with \`mycel subnet list\`.`
@@ -50,6 +71,20 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
       return `Max neurons ${a} is out of range: use 1 to ${b}.`
     case 'SubnetRegistryInvalidPageSize':
       return `Page size ${a} is out of range: use 1 to ${b}.`
+    case 'SubnetRegistryInvalidParam':
+      return `Subnet parameter ${a} = ${b} is out of bounds: use ${c} to ${d} (see \`mycel subnet params --help\`).`
+    case 'SubnetRegistryNotOwner':
+      return `Only the owner of subnet ${a} (${b}) may change it.`
+    case 'SubnetRegistryNotAdmin':
+      return `${a} is not the registry's admin.`
+    case 'SubnetRegistryZeroToken':
+      return 'The token address must be non-zero.'
+    case 'SubnetRegistryEpochsAlreadySet':
+      return `The registry's Epochs contract is already set (${a}).`
+    case 'SubnetRegistryNotEpochs':
+      return `${a} is not the Epochs contract: only it applies an epoch's results.`
+    case 'SubnetRegistryPruneOrderTooLong':
+      return `A prune order of ${a} uids is longer than an epoch may record.`
     case 'PaymentChannelsUnknownChannel':
       return `Channel ${a} does not exist or was closed.`
     case 'PaymentChannelsZeroAddress':
@@ -89,7 +124,80 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
     case 'AccessControlUnauthorizedAccount':
       return `Account ${a} lacks role ${b} for this action.`
     default:
-      return `The contract rejected the call with ${errorName}(${args.map(String).join(', ')}).`
+      return undefined
+  }
+}
+
+/** Staking, weights and epochs. */
+function describeIncentives(errorName: string, args: readonly unknown[]): string | undefined {
+  const [a, b, c, d, e] = args
+  switch (errorName) {
+    case 'StakingHotkeyNotRegistered':
+      return `Hotkey ${b} is not registered in subnet ${a} (or subnet ${a} does not exist), so it cannot take stake. Register it with \`mycel neuron register --netuid ${a} --endpoint <url>\` signed by that hotkey, or stake on a registered one (\`mycel stake list --netuid ${a}\`); \`mycel subnet list\` lists the subnets.`
+    case 'StakingInsufficientStake':
+      return `${c} has ${myc(e)} staked on ${b} in subnet ${a}, less than the ${myc(d)} asked for.`
+    case 'StakingNothingUnlocked':
+      return `Nothing unstaked has unlocked yet: the next unlock is at block ${a}.`
+    case 'StakingTakeTooHigh':
+      return `A take of ${a} basis points is too high: at most ${b}.`
+    case 'StakingZeroAmount':
+      return 'The amount must be greater than zero.'
+    case 'StakingZeroAddress':
+      return 'The token and registry addresses must be non-zero.'
+    case 'StakingOverflow':
+      return 'The stake total would overflow.'
+    case 'WeightsNotRegistered':
+      return `Hotkey ${b} is not registered in subnet ${a}: register it as a validator first (\`mycel neuron register --netuid ${a} --role validator …\`).`
+    case 'WeightsNoValidatorPermit':
+      return `uid ${b} of subnet ${a} holds no validator permit: permits go to the largest stakes at each epoch; stake more (\`mycel stake add\`) and wait for the next epoch.`
+    case 'WeightsRateLimited':
+      return `${b} committed weights in subnet ${a} too recently: it may commit again from block ${c}.`
+    case 'WeightsZeroCommit':
+      return 'The weights commit must not be the zero hash.'
+    case 'WeightsNoCommit':
+      return `${b} has no weights commit to reveal in subnet ${a}: commit first.`
+    case 'WeightsRevealTooEarly':
+      return `Too early to reveal at block ${a}: the reveal opens at block ${b}.`
+    case 'WeightsCommitExpired':
+      return `The weights commit expired at block ${b} (now ${a}): commit again.`
+    case 'WeightsLengthMismatch':
+      return `The weights have ${a} entries but the subnet has ${b} neurons.`
+    case 'WeightsHashMismatch':
+      return `The revealed weights and salt hash to ${a}, not to the committed ${b}.`
+    case 'WeightsAllZero':
+      return 'The weights are all zero: give at least one miner a positive weight.'
+    case 'EpochsTooEarly':
+      return `Epoch ${b} of subnet ${a} can be proposed only after its snapshot block ${c}.`
+    case 'EpochsAlreadyProposed':
+      return `Epoch ${b} of subnet ${a} was already proposed.`
+    case 'EpochsInsufficientBond':
+      return `${a} has ${myc(b)} of proposer bond but ${myc(c)} is needed: deposit a bond first.`
+    case 'EpochsMalformedProposal':
+      return `The epoch proposal is malformed: ${a}.`
+    case 'EpochsStaleProposal':
+      return 'The epoch proposal is stale: the subnet changed after its snapshot was read; build it again.'
+    case 'EpochsNotProposed':
+      return `Epoch ${b} of subnet ${a} has no proposal.`
+    case 'EpochsChallengeWindowOpen':
+      return `Epoch ${b} of subnet ${a} can be challenged until block ${c}; it can be finalized after that.`
+    case 'EpochsChallengeWindowClosed':
+      return `The challenge window of epoch ${b} of subnet ${a} is closed.`
+    case 'EpochsNotFinal':
+      return `Epoch ${b} of subnet ${a} is not final yet; its shares can be claimed once it is.`
+    case 'EpochsHeaderMismatch':
+      return 'The epoch header does not match the proposed one.'
+    case 'EpochsInputsMismatch':
+      return "The epoch inputs do not match the proposal's."
+    case 'EpochsBadProof':
+      return "The proof does not match the proposal's root."
+    case 'EpochsProposalCorrect':
+      return `The dispute failed: the proposal's ${a} at index ${b} is correct.`
+    case 'EpochsAlreadyClaimed':
+      return `The ${claimRoles[Number(c)] ?? `role ${c}`} share of uid ${d} in epoch ${b} of subnet ${a} was already claimed.`
+    case 'EpochsNothingToClaim':
+      return 'There is nothing to claim.'
+    default:
+      return undefined
   }
 }
 
