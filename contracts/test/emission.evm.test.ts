@@ -5,7 +5,8 @@
  * parameters, let blocks pass, and settle and claim epochs at random lags. After every step the MYC minted since
  * genesis is at most `emissionPerBlock` times the blocks passed (dust bound: zero, every division rounds down); each
  * subnet's epochs together mint at most its stake share summed over the blocks they cover; and over any range of
- * past blocks the subnets' stake shares sum to at most one per block.
+ * past blocks the subnets' stake shares sum to at most one per block, plus the index's rounding at the range's start
+ * (at most E x total stake / 2^128 wei of emission: under 1e-12 MYC with all 100M MYC staked).
  */
 import fc from 'fast-check'
 import { type Address, parseEther } from 'viem'
@@ -14,7 +15,7 @@ import { createEpochWorld, type EpochWorld, fund, subnetOwner, treasury } from '
 import { claimAll, nextEpochOf, type Settled, settleNext } from './helpers/settle.ts'
 
 const RUNS = Number(process.env.EMISSION_PROPERTY_RUNS ?? 4)
-const STEPS = Number(process.env.EMISSION_PROPERTY_STEPS ?? 600)
+const STEPS = Number(process.env.EMISSION_PROPERTY_STEPS ?? 500)
 const E = parseEther('1')
 const CHALLENGE = 3n
 const proposer = '0x00000000000000000000000000000000000000ac' as const
@@ -149,7 +150,10 @@ describe('Emission', () => {
                   (await world.must(treasury, 'staking', 'shareBlocksAt', [netuid, b])) as bigint
                 sum += (await at(to)) - (await at(from))
               }
-              expect(sum <= (to - from) * 2n ** 128n).toBe(true)
+              // Exact but for the index's rounding at `from`, which can add at most one unit per unit of stake
+              // then: dust of at most E x total stake / 2^128 wei of emission (under 1e-12 MYC at 100M MYC staked).
+              const totalAtFrom = (await world.must(treasury, 'staking', 'totalStakeAt', [from])) as bigint
+              expect(sum <= (to - from) * 2n ** 128n + totalAtFrom).toBe(true)
             } else if (a.kind === 'tempo' || a.kind === 'kappa') {
               const params = (await world.must(subnetOwner, 'registry', 'getSubnetParams', [a.subnet])) as Record<
                 string,
@@ -190,7 +194,8 @@ describe('Emission', () => {
           for (const [k, v] of rowsBefore) world.rows.set(k, v)
         }
       }),
-      { numRuns: RUNS },
+      // A counterexample of hundreds of steps is replayed as it is: shrinking it would replay it thousands of times.
+      { numRuns: RUNS, endOnFailure: true },
     )
     // The runs did settle and pay epochs (the property was not vacuous).
     expect(settledEpochs).toBeGreaterThan(RUNS * 5)

@@ -74,7 +74,7 @@ beforeAll(async () => {
     address: addresses.staking,
     abi: stakingAbi,
     functionName: 'distribute',
-    args: [netuid, me, parseEther('8')],
+    args: [netuid, me, parseEther('8'), (await t.publicClient.getBlockNumber()) - 1n],
   })
   // A channel it pays (5 tUSD to account 2), and one that pays it (2 MYC from account 3, 0.5 claimed).
   await openChannel(mine, {

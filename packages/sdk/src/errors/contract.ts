@@ -69,6 +69,8 @@ function describeRegistryOrChannels(errorName: string, args: readonly unknown[])
       return `CID ${JSON.stringify(a)} is not valid: use a CID string of at most 128 characters.`
     case 'SubnetRegistryInvalidMaxNeurons':
       return `Max neurons ${a} is out of range: use 1 to ${b}.`
+    case 'SubnetRegistryCostAboveMax':
+      return `Registering in subnet ${a} now costs ${myc(b)}, above the ${myc(c)} you accepted (another registration landed first and raised it): check \`mycel subnet show --netuid ${a}\` and register again.`
     case 'SubnetRegistryInvalidPageSize':
       return `Page size ${a} is out of range: use 1 to ${b}.`
     case 'SubnetRegistryInvalidParam':
@@ -109,6 +111,8 @@ function describeRegistryOrChannels(errorName: string, args: readonly unknown[])
       return `The voucher for channel ${a} is signed by ${b}, which is neither its payer nor its session signer.`
     case 'PaymentChannelsVoucherTooLow':
       return `The voucher for channel ${a} carries ${b}, not more than the ${c} already claimed.`
+    case 'PaymentChannelsTransferShort':
+      return `Token ${a} delivered ${c} of a ${b} deposit (it charges a fee on transfer or rebases): payment channels need a plain ERC-20.`
     case 'PaymentChannelsVoucherOverDeposit':
       return `The voucher for channel ${a} carries ${b}, more than the channel's deposit of ${c}.`
     case 'PaymentChannelsSessionCapExceeded':
@@ -138,6 +142,10 @@ function describeIncentives(errorName: string, args: readonly unknown[]): string
       return `${c} has ${myc(e)} staked on ${b} in subnet ${a}, less than the ${myc(d)} asked for.`
     case 'StakingNothingUnlocked':
       return `Nothing unstaked has unlocked yet: the next unlock is at block ${a}.`
+    case 'StakingSnapshotNotPast':
+      return `A payment's snapshot block must have ended: block ${a} is not before the current block ${b}.`
+    case 'StakingStakeTooLarge':
+      return `That would put ${myc(c)} on hotkey ${b} in subnet ${a}, above the most one hotkey may hold (${myc(d)}).`
     case 'StakingTakeTooHigh':
       return `A take of ${a} basis points is too high: at most ${b}.`
     case 'StakingZeroAmount':
