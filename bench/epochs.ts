@@ -22,8 +22,8 @@ import {
 import { type Abi, type Address, encodeDeployData, encodeFunctionData, parseEther } from 'viem'
 import { createEpochWorld, errorName, fund, transactionGas } from '../test/helpers/epochWorld.ts'
 
-const NEURONS = 256
-const VALIDATORS = 64
+const NEURONS = Number(process.env.BENCH_NEURONS ?? 256)
+const VALIDATORS = Number(process.env.BENCH_VALIDATORS ?? 64)
 const TEMPO = 50n
 const CHALLENGE = 5n
 const rng = mulberry32(4)

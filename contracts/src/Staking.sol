@@ -12,6 +12,8 @@ import {StakeShares} from "./staking/StakeShares.sol";
 /// @notice What Staking needs from the registry.
 interface ISubnetDirectory {
     function isRegistered(uint256 netuid, address hotkey) external view returns (bool);
+    /// @notice The Epochs contract, the only payer of dividends.
+    function epochs() external view returns (address);
 }
 
 /**
@@ -21,16 +23,17 @@ interface ISubnetDirectory {
  * per position, per subnet and for the network), so an epoch reads stake as of its snapshot block whatever happened
  * since. The subnets' stake shares integrated over blocks ({StakeShares}) weigh their emission.
  *
- * Dividends paid to a hotkey (by the epoch settlement, or by anyone) are split: the hotkey keeps its take (default
- * 18%), the rest goes to the stake that backed the hotkey at the dividend's snapshot block, pro rata, the hotkey's
- * own stake included. Each payment is recorded once (its snapshot and its amount per unit of stake); a position
+ * Dividends paid to a hotkey by the epoch settlement (the registry's Epochs contract) are split: the hotkey keeps its
+ * take as it stood at the dividend's snapshot block (default 18%), the rest goes to the stake that backed the hotkey
+ * at that block, pro rata, the hotkey's own stake included. Each payment is recorded once (its snapshot and its amount per unit of stake); a position
  * collects the payments recorded since it last claimed, reading its own stake checkpoint at each one's snapshot.
  * Stake that arrives after a snapshot (even in the transaction that pays it) earns nothing of it.
  *
  * Unstaking takes effect at once for consensus, but the tokens unlock only after a cooldown.
  *
  * A hotkey lowers its take at once; a raise takes effect only after the cooldown, so its delegators see it coming
- * and can leave first. A hotkey cannot lower its take to draw stake and raise it just before its dividends arrive.
+ * and can leave first; and each dividend applies the take of its snapshot block, so a raise never reaches back into
+ * an epoch already measured.
  *
  * Accounting invariant (tested): the contract's MYC balance equals total active stake + unlocking stake + unclaimed
  * rewards + rounding dust, and dust only ever grows by less than one unit per staker per payment.
@@ -51,8 +54,8 @@ contract Staking is ReentrancyGuardTransient {
     uint256 private constant PER_STAKE_PRECISION = 1e27;
 
     struct Pool {
-        uint16 takeBps;
-        bool takeSet;
+        /// @dev The take in force from each block on, plus one (0: the default), without a pending raise.
+        Checkpoints.Trace208 takes;
         /// @dev A raise waiting for its block (0: none).
         uint16 nextTakeBps;
         uint64 nextTakeFrom;
@@ -125,6 +128,9 @@ contract Staking is ReentrancyGuardTransient {
     error StakingStakeTooLarge(uint256 netuid, address hotkey, uint256 total, uint256 max);
     /// @dev A payment's snapshot block must have ended (it is `snapshotBlock`; the current block is `currentBlock`).
     error StakingSnapshotNotPast(uint256 snapshotBlock, uint256 currentBlock);
+    /// @dev Only the Epochs contract pays dividends (`caller` is not it): open payments would let anyone record
+    /// dust payments that every staker's claim must then walk through.
+    error StakingNotEpochs(address caller);
 
     /**
      * @param mycelToken The MYC token.
@@ -205,20 +211,23 @@ contract Staking is ReentrancyGuardTransient {
 
     /**
      * @notice Pays `amount` MYC from the caller to `hotkey` in `netuid` for the stake it held at the end of block
-     * `snapshotBlock`: the hotkey's take to the hotkey, the rest to the stakers of that block pro rata (all to the
-     * hotkey when nobody was staked). Anyone may pay; the epoch settlement does, with the epoch's snapshot.
-     * Requirements: `amount > 0`; `snapshotBlock` is before the current block; the caller approved `amount`.
+     * `snapshotBlock`: the hotkey's take of that block to the hotkey, the rest to the stakers of that block pro rata
+     * (all to the hotkey when nobody was staked). The epoch settlement pays so, with the epoch's snapshot.
+     * Requirements: the caller is the registry's Epochs contract; `amount > 0`; `snapshotBlock` is before the current
+     * block; the caller approved `amount`.
      * Emits {RewardsDistributed}.
      */
     function distribute(uint256 netuid, address hotkey, uint256 amount, uint256 snapshotBlock) external nonReentrant {
+        if (msg.sender != _registry.epochs()) revert StakingNotEpochs(msg.sender);
         if (amount == 0) revert StakingZeroAmount();
         if (snapshotBlock >= block.number) revert StakingSnapshotNotPast(snapshotBlock, block.number);
-        uint256 backing = _stakeHistory[netuid][hotkey].upperLookupRecent(SafeCast.toUint48(snapshotBlock));
-        uint256 take = backing == 0 ? amount : (amount * _takeOf(_pools[netuid][hotkey])) / 10_000;
+        uint48 snapshot = SafeCast.toUint48(snapshotBlock);
+        uint256 backing = _stakeHistory[netuid][hotkey].upperLookupRecent(snapshot);
+        uint256 take = backing == 0 ? amount : (amount * _takeAt(_pools[netuid][hotkey], snapshot)) / 10_000;
         _positions[netuid][hotkey][hotkey].owed += take;
         if (amount > take) {
             uint256 perStake = Math.mulDiv(amount - take, PER_STAKE_PRECISION, backing);
-            _payments[netuid][hotkey].push(Payment(uint48(snapshotBlock), SafeCast.toUint208(perStake)));
+            _payments[netuid][hotkey].push(Payment(snapshot, SafeCast.toUint208(perStake)));
         }
         emit RewardsDistributed(netuid, hotkey, amount, take, snapshotBlock);
         _token.safeTransferFrom(msg.sender, address(this), amount);
@@ -252,16 +261,19 @@ contract Staking is ReentrancyGuardTransient {
     function setTake(uint256 netuid, uint16 takeBps) external {
         if (takeBps > MAX_TAKE_BPS) revert StakingTakeTooHigh(takeBps, MAX_TAKE_BPS);
         Pool storage pool = _pools[netuid][msg.sender];
-        uint16 current = _takeOf(pool);
-        pool.takeSet = true;
-        uint64 effective = uint64(block.number);
+        uint48 nowBlock = SafeCast.toUint48(block.number);
+        // A raise that has taken effect joins the history at its block (before now, after every earlier entry).
+        if (pool.nextTakeFrom != 0 && nowBlock >= pool.nextTakeFrom) {
+            pool.takes.push(uint48(pool.nextTakeFrom), uint208(pool.nextTakeBps) + 1);
+        }
+        uint16 current = _takeAt(pool, nowBlock);
+        uint64 effective = nowBlock;
+        pool.nextTakeBps = 0;
+        pool.nextTakeFrom = 0;
         if (takeBps <= current) {
-            pool.takeBps = takeBps;
-            pool.nextTakeBps = 0;
-            pool.nextTakeFrom = 0;
+            pool.takes.push(nowBlock, uint208(takeBps) + 1);
         } else {
             effective += _cooldownBlocks;
-            pool.takeBps = current;
             pool.nextTakeBps = takeBps;
             pool.nextTakeFrom = effective;
         }
@@ -332,7 +344,13 @@ contract Staking is ReentrancyGuardTransient {
 
     /// @notice The delegate take of `hotkey` in `netuid` now, in basis points.
     function takeOf(uint256 netuid, address hotkey) external view returns (uint16) {
-        return _takeOf(_pools[netuid][hotkey]);
+        return _takeAt(_pools[netuid][hotkey], block.number);
+    }
+
+    /// @notice The delegate take of `hotkey` in `netuid` at the end of block `blockNumber` (what a dividend for that
+    /// snapshot pays), in basis points.
+    function takeAt(uint256 netuid, address hotkey, uint256 blockNumber) external view returns (uint16) {
+        return _takeAt(_pools[netuid][hotkey], blockNumber);
     }
 
     /// @notice A raise of `hotkey`'s take in `netuid` not in effect yet: its basis points and first block (0, 0: none).
@@ -365,9 +383,14 @@ contract Staking is ReentrancyGuardTransient {
     // Internal
     // ---------------------------------------------------------------------------------------------------------------
 
-    function _takeOf(Pool storage pool) private view returns (uint16) {
-        if (pool.nextTakeFrom != 0 && block.number >= pool.nextTakeFrom) return pool.nextTakeBps;
-        return pool.takeSet ? pool.takeBps : DEFAULT_TAKE_BPS;
+    /// @dev The take at the end of block `blockNumber`: a raise in effect by then, else the history's entry.
+    function _takeAt(Pool storage pool, uint256 blockNumber) private view returns (uint16) {
+        if (pool.nextTakeFrom != 0 && blockNumber >= pool.nextTakeFrom) return pool.nextTakeBps;
+        uint256 entry = pool.takes.upperLookupRecent(SafeCast.toUint48(blockNumber));
+        // Cannot underflow: entries are stored plus one; zero means no entry yet (the default).
+        unchecked {
+            return entry == 0 ? DEFAULT_TAKE_BPS : uint16(entry - 1);
+        }
     }
 
     /// @dev What `position` earned from the payments `cursor .. end-1`: its stake at each one's snapshot times the

@@ -125,6 +125,7 @@ contract SubnetRegistry {
     mapping(uint256 netuid => SubnetParams) private _params;
     mapping(uint256 netuid => ParamsEntry[]) private _paramsLog;
     mapping(uint256 netuid => Checkpoints.Trace208) private _nextUidLog;
+    mapping(uint256 netuid => uint64) private _tempoChangedAt;
     mapping(uint256 netuid => CostState) private _costs;
     mapping(uint256 netuid => mapping(uint256 uid => Occupancy[])) private _occupancy;
     mapping(uint256 netuid => mapping(uint256 word => uint256)) private _permits;
@@ -324,6 +325,7 @@ contract SubnetRegistry {
         _checkParam("maxValidators", params.maxValidators, 1, _validatorCap(subnet.maxNeurons));
         _checkParam("immunityPeriod", params.immunityPeriod, 0, 1_000_000);
         _checkParam("activityCutoff", params.activityCutoff, params.tempo, 1_000_000);
+        if (params.tempo != _params[netuid].tempo) _tempoChangedAt[netuid] = uint64(block.number);
         _setParams(netuid, params);
         emit SubnetParamsUpdated(netuid, params);
     }
@@ -332,8 +334,9 @@ contract SubnetRegistry {
      * @notice What the epoch after the one whose snapshot was `prevSnapshot` is computed with: its snapshot block,
      * the uid count and the parameters at the end of that block. The snapshot is `tempo` blocks after the previous
      * one, with the tempo in force at the previous snapshot; a later tempo change may bring it earlier, but never
-     * before the block of the change: `min(prev + tempo(prev), max(prev + tempo(now), lastChange))`. So the owner
-     * can neither delay a due epoch by raising the tempo nor move a snapshot onto a block that has passed.
+     * before the block of the change: `min(prev + tempo(prev), max(prev + tempo(now), lastTempoChange))`. So the
+     * owner can neither delay a due epoch by raising the tempo nor move a snapshot onto a block that has passed
+     * (other parameter changes never move it).
      * A snapshot not reached yet comes with the current uid count and parameters.
      */
     function epochSettings(uint256 netuid, uint64 prevSnapshot)
@@ -346,7 +349,7 @@ contract SubnetRegistry {
         ParamsEntry storage latest = log[log.length - 1];
         uint256 pinned = prevSnapshot + _paramsAt(log, prevSnapshot).tempo;
         uint256 moved = prevSnapshot + latest.params.tempo;
-        if (moved < latest.fromBlock) moved = latest.fromBlock;
+        if (moved < _tempoChangedAt[netuid]) moved = _tempoChangedAt[netuid];
         snapshot = uint64(pinned < moved ? pinned : moved);
         neurons = uint16(_nextUidLog[netuid].upperLookupRecent(SafeCast.toUint48(snapshot)));
         params = _paramsAt(log, snapshot);

@@ -59,6 +59,8 @@ async function world(): Promise<World> {
     return r.result
   }
   await must(subnetOwner, registry, subnetRegistryAbi, 'createSubnet', ['s', 'text-generation', 'bafkqaaa', 16, 0n])
+  // The payer stands in for the Epochs contract, the only account Staking takes dividends from.
+  await must(treasury, registry, subnetRegistryAbi, 'setEpochs', [payer])
   for (const h of hotkeys) {
     await must(h, registry, subnetRegistryAbi, 'registerNeuron', [1n, 1, 'http://127.0.0.1:9000', '', 2n ** 255n])
   }
@@ -100,6 +102,10 @@ describe('Staking', () => {
     expect(errorName((await call(stakers[1], 'withdraw', [])).revertData)).toBe('StakingNothingUnlocked')
     expect(errorName((await call(hotkeys[0], 'setTake', [1n, 1801])).revertData)).toBe('StakingTakeTooHigh')
     expect(errorName((await call(payer, 'distribute', [1n, hotkeys[0], 0n, 0n])).revertData)).toBe('StakingZeroAmount')
+    // Only the Epochs contract pays dividends: open payments would let anyone make every staker's claim walk dust.
+    expect(errorName((await call(stakers[1], 'distribute', [1n, hotkeys[0], 5n, 0n])).revertData)).toBe(
+      'StakingNotEpochs',
+    )
     // A payment's snapshot must be a block that has ended, or stake could still join it.
     expect(errorName((await call(payer, 'distribute', [1n, hotkeys[0], 5n, chain.block])).revertData)).toBe(
       'StakingSnapshotNotPast',
@@ -169,8 +175,13 @@ describe('Staking', () => {
     chain.block = 100n + COOLDOWN
     expect(await take()).toBe(1800)
     expect(await call(hotkeys[0], 'pendingTakeOf', [1n, hotkeys[0]])).toEqual([0, 0n])
+    // A payment for a snapshot before the raise took effect still pays the take of that snapshot.
     await call(payer, 'distribute', [1n, hotkeys[0], 10_000n, chain.block - 1n])
-    expect(await call(hotkeys[0], 'pendingRewards', [1n, hotkeys[0], hotkeys[0]])).toBe(500n + 1800n)
+    expect(await call(hotkeys[0], 'pendingRewards', [1n, hotkeys[0], hotkeys[0]])).toBe(500n + 500n)
+    chain.block += 1n
+    await call(payer, 'distribute', [1n, hotkeys[0], 10_000n, chain.block - 1n])
+    expect(await call(hotkeys[0], 'pendingRewards', [1n, hotkeys[0], hotkeys[0]])).toBe(500n + 500n + 1800n)
+    expect(await call(hotkeys[0], 'takeAt', [1n, hotkeys[0], 100n + COOLDOWN - 1n])).toBe(500)
     // A cut cancels a pending raise.
     await call(hotkeys[0], 'setTake', [1n, 0])
     await call(hotkeys[0], 'setTake', [1n, 1000])
@@ -250,7 +261,8 @@ describe('Staking', () => {
               const hotkey = hotkeys[a.hotkey] as Address
               const snapshot = chain.block - 1n - BigInt(a.back)
               const backing = [0, 1, 2].reduce((t, i) => t + positionAt(`${a.hotkey}:${stakers[i]}`, snapshot), 0n)
-              const take = backing === 0n ? a.amount : (a.amount * BigInt(await view('takeOf', [1n, hotkey]))) / 10_000n
+              const take =
+                backing === 0n ? a.amount : (a.amount * BigInt(await view('takeAt', [1n, hotkey, snapshot]))) / 10_000n
               const pendingBefore = await Promise.all(accounts.map((who) => view('pendingRewards', [1n, hotkey, who])))
               const r = await chain.call(payer, staking, stakingAbi, 'distribute', [1n, hotkey, a.amount, snapshot])
               expect(r.ok).toBe(true)

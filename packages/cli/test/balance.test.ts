@@ -10,6 +10,7 @@ import {
   createSubnet,
   ensureAllowance,
   type MycelAddresses,
+  mycelTokenAbi,
   openChannel,
   registerNeuron,
   signVoucher,
@@ -18,7 +19,7 @@ import {
   unstake,
   writeContractAndWait,
 } from '@mycel/sdk'
-import { parseEther } from 'viem'
+import { createWalletClient, http, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   deployTestContracts,
@@ -68,9 +69,19 @@ beforeAll(async () => {
   })
   await stake(mine, { staking: addresses.staking, netuid, hotkey: me, amount: parseEther('30') })
   await unstake(mine, { staking: addresses.staking, netuid, hotkey: me, amount: parseEther('10') })
-  // Dividends paid to this validator through Staking, as an epoch claim pays them.
-  await ensureAllowance(t.wallet(0), addresses.mycelToken, addresses.staking, parseEther('8'))
+  // Dividends paid to this validator through Staking as an epoch claim pays them: from the Epochs contract (the
+  // only payer Staking takes), impersonated on anvil, for the stake of the block before.
+  const epochs = createWalletClient({ account: addresses.epochs, chain: t.chain, transport: http(t.anvil.rpcUrl) })
+  await t.publicClient.request({ method: 'anvil_impersonateAccount', params: [addresses.epochs] } as never)
+  await t.publicClient.request({ method: 'anvil_setBalance', params: [addresses.epochs, '0xde0b6b3a7640000'] } as never)
   await writeContractAndWait(t.wallet(0), {
+    address: addresses.mycelToken,
+    abi: mycelTokenAbi,
+    functionName: 'transfer',
+    args: [addresses.epochs, parseEther('8')],
+  })
+  await ensureAllowance(epochs as never, addresses.mycelToken, addresses.staking, parseEther('8'))
+  await writeContractAndWait(epochs as never, {
     address: addresses.staking,
     abi: stakingAbi,
     functionName: 'distribute',
