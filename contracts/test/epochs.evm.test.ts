@@ -27,7 +27,7 @@ import {
   subnetOwner,
 } from '../../test/helpers/epochWorld.ts'
 import type { InProcessChain } from './helpers/evm.ts'
-import { repack } from './helpers/settle.ts'
+import { buildNext, nextEpochOf, repack, settleNext, tampered } from './helpers/settle.ts'
 
 const owner = subnetOwner
 const proposer = '0x00000000000000000000000000000000000000ac' as const
@@ -536,4 +536,55 @@ describe('Epochs accounting', () => {
     // The runs settled real epochs with weights, so shares were actually paid.
     expect(paidClaims).toBeGreaterThan(0n)
   }, 300_000)
+})
+
+describe('Epochs with the original Yuma bonds', () => {
+  it('the dividends dispute agrees with the SDK bit for bit: a correct proposal survives it, a wrong one is slashed', async () => {
+    const w = await createEpochWorld({
+      emissionPerBlock: EMISSION_PER_BLOCK,
+      bond: BOND,
+      challengeBlocks: CHALLENGE,
+      maxNeurons: 8,
+      subnetParams: {
+        tempo: Number(TEMPO),
+        weightsRateLimit: 0,
+        activityCutoff: 1000,
+        immunityPeriod: 0,
+        yuma3: false,
+      },
+    })
+    await fund(w, [proposer, challenger, ...validators, ...miners], parseEther('1000000'))
+    for (const v of validators) await w.must(v, 'registry', 'registerNeuron', [1n, 1, 'http://127.0.0.1:9001', '', 0n])
+    for (const m of miners) await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 0n])
+    for (const [i, v] of validators.entries()) await w.must(v, 'staking', 'stake', [1n, v, parseEther(String(i + 1))])
+    await w.must(proposer, 'epochs', 'depositBond', [BOND * 10n])
+    w.chain.block += 1n
+    await w.setWeights(
+      validators.map((hotkey, i) => ({ hotkey, weights: [0, 0, 0, 50_000 + 5_000 * i, 20_000, 9_000 - 1_000 * i] })),
+    )
+    const accounts = { proposer, challengeBlocks: CHALLENGE }
+    let previous = await settleNext(w, 1n, null, accounts)
+    previous = await settleNext(w, 1n, previous, accounts)
+    const { snapshot } = await nextEpochOf(w, 1n)
+    w.chain.block = snapshot + 1n
+    const right = await buildNext(w, 1n, previous)
+    expect(right.rankSum).toBeGreaterThan(0)
+    const args = (b: BuiltEpoch) => [
+      1n,
+      b.header,
+      b.proposal.inputs,
+      b.proposal.columns,
+      packedBonds(b),
+      b.proposal.dividends,
+    ]
+    const wrong = tampered(right, {
+      dividends: right.dividends.map((d, i) => (i === 0 ? d - 3 : i === 1 ? d + 3 : d)),
+    })
+    await w.must(proposer, 'epochs', 'propose', [1n, wrong.proposal])
+    expect((await w.call(challenger, 'epochs', 'disputeDividends', args(wrong))).ok).toBe(true)
+    await w.must(proposer, 'epochs', 'propose', [1n, right.proposal])
+    expect(errorName((await w.call(challenger, 'epochs', 'disputeDividends', args(right))).revertData)).toBe(
+      'EpochsProposalCorrect',
+    )
+  })
 })

@@ -188,7 +188,7 @@ describe('SubnetRegistry', () => {
     expect((await bad({ scoringSpecCid: '' })).errorName).toBe('SubnetRegistryInvalidCid')
     const tooBig = await bad({ maxNeurons: 5000 })
     expect(tooBig.errorName).toBe('SubnetRegistryInvalidMaxNeurons')
-    expect(tooBig.shortMessage).toBe('Max neurons 5000 is out of range: use 1 to 4096.')
+    expect(tooBig.shortMessage).toBe('Max neurons 5000 is out of range: use 1 to 1024.')
   })
 
   it('registers a neuron, burns the registration cost through a permit, and lists it', async () => {

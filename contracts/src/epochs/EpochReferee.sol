@@ -143,16 +143,38 @@ contract EpochReferee {
         _accumulate(raw, col, h.params.yuma3, incentive);
     }
 
+    /// @dev Adds one miner's contribution to every validator's raw dividend: its bond (Yuma3: its share of the
+    /// column's bonds) times the miner's incentive. The same Q32 steps as `mulQ(divQ(b, colSum), incentive)` and
+    /// `mulQ(b, incentive)`, in assembly because a dividends dispute runs this once per cell of the epoch (up to
+    /// MAX_EPOCH_CELLS of them). No step overflows: a bond is below 2^40, a share and an incentive at most 2^32, and
+    /// a raw dividend sums at most MAX_NEURONS_LIMIT terms below 2^64.
     function _accumulate(uint256[] memory raw, bytes calldata col, bool yuma3, uint256 incentive) private pure {
+        if (incentive == 0) return;
         uint256 v = raw.length;
-        if (!yuma3) {
-            for (uint256 i; i < v; ++i) raw[i] += YumaMath.mulQ(EpochMath.q(col, i), incentive);
-            return;
+        // `col` holds exactly v packed values (the caller sliced it so), so every load below starts inside it.
+        assembly ("memory-safe") {
+            let first := col.offset
+            let end := add(first, mul(v, 5))
+            let out := add(raw, 32)
+            switch yuma3
+            case 0 {
+                for { let p := first } lt(p, end) { p := add(p, 5) } {
+                    mstore(out, add(mload(out), shr(32, mul(shr(216, calldataload(p)), incentive))))
+                    out := add(out, 32)
+                }
+            }
+            default {
+                let colSum := 0
+                for { let p := first } lt(p, end) { p := add(p, 5) } { colSum := add(colSum, shr(216, calldataload(p))) }
+                if colSum {
+                    for { let p := first } lt(p, end) { p := add(p, 5) } {
+                        let share := div(shl(32, shr(216, calldataload(p))), colSum)
+                        mstore(out, add(mload(out), shr(32, mul(share, incentive))))
+                        out := add(out, 32)
+                    }
+                }
+            }
         }
-        uint256 colSum;
-        for (uint256 i; i < v; ++i) colSum += EpochMath.q(col, i);
-        if (colSum == 0) return;
-        for (uint256 i; i < v; ++i) raw[i] += YumaMath.mulQ(YumaMath.divQ(EpochMath.q(col, i), colSum), incentive);
     }
 
     /// @dev Validator `i`'s row-normalized weight on uid `j`.
