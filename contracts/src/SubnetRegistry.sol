@@ -106,6 +106,10 @@ contract SubnetRegistry {
     /// @notice The longest prune order an epoch may record.
     uint256 public constant MAX_PRUNE_ORDER = 16;
 
+    /// @notice Most validator permits a subnet may have (subtensor's default). A column dispute restates every
+    /// validator's row and bonds: at 64 validators it costs about 3.2M gas; at 128 it measured 8.4M, past the 5M
+    /// every dispute must fit (bench/disputes.ts).
+    uint256 public constant MAX_VALIDATORS_LIMIT = 64;
     /// @notice Largest `maxNeurons` a subnet may have. A row-sum dispute reads who held each uid: at 1024 uids it
     /// costs about 3.4M gas, so every epoch dispute stays within 5M (bench/disputes.ts; 4096 would need ~14M).
     uint16 public constant MAX_NEURONS_LIMIT = 1024;
@@ -309,7 +313,7 @@ contract SubnetRegistry {
      * Requirements: the caller owns the subnet; every field within its bounds:
      * tempo 2..65535 blocks; kappa 1..65535; bondsMovingAverage 0..999999 ppm; alphaLow 1638..alphaHigh;
      * alphaSigmoidSteepness 0..10000; commitRevealPeriod 1..10 epochs; weightsRateLimit <= 100000 blocks;
-     * maxValidators 1..min(256, maxNeurons, 16384 / maxNeurons); immunityPeriod <= 1000000 blocks; activityCutoff tempo..1000000 blocks.
+     * maxValidators 1..min(MAX_VALIDATORS_LIMIT, maxNeurons, 16384 / maxNeurons); immunityPeriod <= 1000000 blocks; activityCutoff tempo..1000000 blocks.
      * Emits {SubnetParamsUpdated}.
      */
     function setSubnetParams(uint256 netuid, SubnetParams calldata params) external {
@@ -721,11 +725,11 @@ contract SubnetRegistry {
         else history.push(Occupancy(nowBlock, hotkey));
     }
 
-    /// @dev At most 256 validators, no more than the slots, and within {MAX_EPOCH_CELLS}.
+    /// @dev At most MAX_VALIDATORS_LIMIT validators, no more than the slots, and within {MAX_EPOCH_CELLS}.
     function _validatorCap(uint256 maxNeurons) private pure returns (uint256 cap) {
         cap = MAX_EPOCH_CELLS / maxNeurons;
         if (cap > maxNeurons) cap = maxNeurons;
-        if (cap > 256) cap = 256;
+        if (cap > MAX_VALIDATORS_LIMIT) cap = MAX_VALIDATORS_LIMIT;
     }
 
     function _checkParam(string memory name, uint256 value, uint256 min, uint256 max) private pure {

@@ -445,6 +445,14 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
     expect(error.args?.[3]).toBe(16n)
   })
 
+  it('caps validators at 64 whatever the subnet size (a column dispute restates every validator’s row)', async () => {
+    await newSubnet(128)
+    const params = await read('getSubnetParams', [1n])
+    const error = await revertOf(write(0, 'setSubnetParams', [1n, { ...(params as object), maxValidators: 65 }]))
+    expect(error.errorName).toBe('SubnetRegistryInvalidParam')
+    expect(error.args?.[3]).toBe(64n)
+  })
+
   it('raises the registration cost by 26% per registration and halves it per 1,000 idle blocks, down to the base', async () => {
     await newSubnet(8, parseEther('1'))
     expect(await read('registrationCostNow', [1n])).toBe(parseEther('1'))
