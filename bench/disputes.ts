@@ -1,7 +1,7 @@
 /**
  * Dispute gas at the worst cases the protocol's bounds allow: a subnet of `maxNeurons` uids (at most
- * SubnetRegistry.MAX_NEURONS_LIMIT, 1024) with as many validators as `maxNeurons x maxValidators <= MAX_EPOCH_CELLS`
- * (16,384) and MAX_VALIDATORS_LIMIT (64) permit (so 1024x16, 512x32, 256x64), every validator with stake and a full row of non-zero weights, so every per-weight lookup a
+ * SubnetRegistry.MAX_NEURONS_LIMIT, 256) with as many validators as `maxNeurons x maxValidators <= MAX_EPOCH_CELLS`
+ * (16,384) and MAX_VALIDATORS_LIMIT (64) permit (256x64 is the largest; 128x64 and 64x64 smaller), every validator with stake and a full row of non-zero weights, so every per-weight lookup a
  * dispute makes is paid. For each shape, the second epoch (with a previous epoch's bonds to restate) is proposed
  * correctly and every kind of dispute is sent against it: a dispute of a correct proposal reverts after doing all its
  * work, so its gas is what a real dispute costs. Gas counts execution plus intrinsic gas (EIP-2028 calldata, the
@@ -20,7 +20,7 @@ import { createEpochWorld, errorName, fund, transactionGas } from '../test/helpe
 
 const TX_CAP = 16_777_216n
 const DISPUTE_TARGET = 5_000_000n
-const shapes = (process.env.BENCH_SHAPES ?? '1024x16,512x32,256x64').split(',').map((s) => {
+const shapes = (process.env.BENCH_SHAPES ?? '256x64,128x64,64x64').split(',').map((s) => {
   const [n, v] = s.split('x').map(Number)
   return { neurons: n as number, validators: v as number }
 })

@@ -110,9 +110,10 @@ contract SubnetRegistry {
     /// validator's row and bonds: at 64 validators it costs about 3.2M gas; at 128 it measured 8.4M, past the 5M
     /// every dispute must fit (bench/disputes.ts).
     uint256 public constant MAX_VALIDATORS_LIMIT = 64;
-    /// @notice Largest `maxNeurons` a subnet may have. A row-sum dispute reads who held each uid: at 1024 uids it
-    /// costs about 3.4M gas, so every epoch dispute stays within 5M (bench/disputes.ts; 4096 would need ~14M).
-    uint16 public constant MAX_NEURONS_LIMIT = 1024;
+    /// @notice Largest `maxNeurons` a subnet may have (subtensor's default). Disputes grow with the uid count: at 1024
+    /// uids a dividends dispute measured 6.2M gas and a row sum 3.4M, past or near the 5M every dispute must fit;
+    /// at 256 the worst is 4.9M (bench/disputes.ts).
+    uint16 public constant MAX_NEURONS_LIMIT = 256;
     /// @notice Longest subnet name and task type, in bytes.
     uint256 public constant MAX_LABEL_LENGTH = 32;
     /// @notice Longest CID string, in bytes.

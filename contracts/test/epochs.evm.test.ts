@@ -10,9 +10,13 @@ import {
   buildEpoch,
   minerEmission,
   type PreviousEpoch,
+  packInputs,
   packQ,
+  packUids,
   planDisputes,
+  unpackInputs,
   unpackQ,
+  unpackUids,
   validatorEmission,
 } from '@mycel/sdk'
 import fc from 'fast-check'
@@ -455,6 +459,29 @@ describe('Epochs accounting', () => {
           },
         )
         const built = buildEpoch(state)
+        // Invariant: no uid out of range anywhere in a proposal (validators, columns, prune order).
+        const n = built.header.neurons
+        expect(unpackInputs(built.proposal.inputs).every((x) => x.uid < n)).toBe(true)
+        expect(unpackUids(built.proposal.pruneOrder).every((uid) => uid < n)).toBe(true)
+        expect(built.ranks.length).toBe(n)
+        // ... and the contract refuses one that names a uid past the last, wherever it is.
+        for (const [where, wrong] of [
+          ['pruneOrder', tampered(built, { pruneOrder: packUids([n]) })],
+          [
+            'inputs',
+            {
+              ...built,
+              proposal: {
+                ...built.proposal,
+                inputs: packInputs([{ uid: n, stake: 1n, rowSum: 1n }]),
+                dividends: packQ([0]),
+              },
+            },
+          ],
+        ] as const) {
+          const r = await w.call(proposer, 'epochs', 'propose', [1n, wrong.proposal])
+          expect(errorName(r.revertData), where).toBe('EpochsMalformedProposal')
+        }
         await w.must(proposer, 'epochs', 'propose', [1n, built.proposal])
         w.chain.block += CHALLENGE + 1n
         await w.must(challenger, 'epochs', 'finalize', [1n, built.header, built.permits, built.proposal.pruneOrder])

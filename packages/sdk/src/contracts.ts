@@ -41,4 +41,4 @@ export const neuronRoles = ['miner', 'validator'] as const
 export type NeuronRole = (typeof neuronRoles)[number]
 
 /** Mirrors `SubnetRegistry.MAX_NEURONS_LIMIT` (a test checks it against the deployed contract). */
-export const MAX_NEURONS_LIMIT = 1024
+export const MAX_NEURONS_LIMIT = 256

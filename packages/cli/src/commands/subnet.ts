@@ -52,7 +52,7 @@ export function subnetCommand(program: Command) {
       .requiredOption('--name <name>', 'short name, 1-32 bytes')
       .requiredOption('--task-type <type>', 'what miners serve, e.g. text-generation, image-classification')
       .requiredOption('--scoring-spec <cid|file>', 'scoring specification: a CID, or a file to store and reference')
-      .option('--max-neurons <n>', 'neuron slots, 1-1024', '256')
+      .option('--max-neurons <n>', 'neuron slots, 1-256', '256')
       .option('--registration-cost <myc>', 'MYC burned per neuron registration', '0'),
   ).action(async (flags: CreateFlags, command: Command) => {
     const globals = command.optsWithGlobals<GlobalFlags>()
