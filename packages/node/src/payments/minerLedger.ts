@@ -8,7 +8,9 @@
  * - belongs to an open channel that pays this miner in the model's token, and stays within the deposit;
  * - was never presented before (each voucher pays for one request: replays are refused);
  * - does not lower the usage counters when it raises the amount;
- * - leaves the best voucher covering everything served, everything in flight, and this request's price.
+ * - leaves the best voucher covering everything served, everything in flight, and this request's price, except the
+ *   metered costs of answers sent in the last few seconds, which the payer may not have received yet
+ *   (see meteredInTransit.ts).
  * A voucher below the best one is still accepted if the best one already covers the request, so concurrent requests
  * on one channel may arrive in any order. All checks and the insert run without awaiting, so they are atomic in the
  * event loop; only a first-seen channel costs an RPC read before them.
@@ -17,6 +19,7 @@ import type { SignedVoucher } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Db } from '../db/database.ts'
 import type { ChannelCache, ChannelState } from './channelCache.ts'
+import { createMeteredInTransit, METERED_GRACE_MS } from './meteredInTransit.ts'
 import type { VerifierPool } from './verifierPool.ts'
 
 /** A voucher that does not pay: `status` 402 (pay differently) or 400 (malformed). */
@@ -74,6 +77,8 @@ export type MinerLedgerParameters = {
   cache: ChannelCache
   /** A channel closing or a session key retiring within this many seconds takes no new vouchers. */
   safetySeconds: bigint
+  /** How long a served request's metered cost may be missing from vouchers (see meteredInTransit.ts). */
+  meteredGraceMs?: number
   now?: () => number
 }
 
@@ -128,9 +133,11 @@ export function createMinerLedger({
   verifier,
   cache,
   safetySeconds,
+  meteredGraceMs = METERED_GRACE_MS,
   now = Date.now,
 }: MinerLedgerParameters): MinerLedger {
   const rows = new Map<bigint, ChannelLedgerRow>()
+  const inTransit = createMeteredInTransit({ graceMs: meteredGraceMs, now })
   const bestVoucher = db.prepare(
     `SELECT cumulative_amount, cumulative_requests, cumulative_units, signature FROM miner_vouchers
      WHERE channel_id = ? ORDER BY cumulative_amount DESC, cumulative_requests DESC LIMIT 1`,
@@ -375,13 +382,14 @@ export function createMinerLedger({
       }
       const top =
         best && best.cumulativeAmount > voucher.cumulativeAmount ? best.cumulativeAmount : voucher.cumulativeAmount
-      const needed = (row ? row.served : channel.claimed) + (inFlight.get(id) ?? 0n) + price
+      const excused = inTransit.excused(id)
+      const needed = (row ? row.served : channel.claimed) + (inFlight.get(id) ?? 0n) + price - excused
       if (top < needed) {
         // An old voucher presented again reads as underpaid; say what it is (a lookup on the refusal path only).
         if (findVoucher.get(...key)) throw replayed()
         throw refuse(
           'UNDERPAID',
-          `Channel ${id} must pay a cumulative ${needed} for this request (served ${row?.served ?? 0n}, in flight ${inFlight.get(id) ?? 0n}, price ${price}); the voucher carries ${voucher.cumulativeAmount}.`,
+          `Channel ${id} must pay a cumulative ${needed} for this request (served ${row?.served ?? 0n}, in flight ${inFlight.get(id) ?? 0n}, price ${price}, metered costs of answers sent in the last ${meteredGraceMs} ms not yet due ${excused}); the voucher carries ${voucher.cumulativeAmount}.`,
           { requiredAmount: needed.toString() },
         )
       }
@@ -432,6 +440,7 @@ export function createMinerLedger({
       if (!row) return
       const next = { ...row, served: row.served + admission.price + metered, servedRequests: row.servedRequests + 1 }
       rows.set(id, next)
+      inTransit.add(id, metered)
       servedChanged.add(id)
       await commit(undefined)
     },

@@ -116,6 +116,8 @@ export type StartMinerParameters = {
   policy: ClaimPolicy
   /** Milliseconds between claim checks and channel-event polls. */
   tickMs: number
+  /** How long after an answer its metered cost may be missing from vouchers (default METERED_GRACE_MS). */
+  meteredGraceMs?: number
 }
 
 /** Longest prompt a text request may carry, in tokens (characters for the built-in model; 4 per token elsewhere). */
@@ -132,7 +134,14 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   const payee = p.wallet.account.address
   const verifier = createVerifierPool({ chainId: p.chainId, paymentChannels: p.paymentChannels })
   const cache = await createChannelCache(p.client, p.paymentChannels)
-  const ledger = createMinerLedger({ db: p.db, payee, verifier, cache, safetySeconds: p.policy.safetySeconds })
+  const ledger = createMinerLedger({
+    db: p.db,
+    payee,
+    verifier,
+    cache,
+    safetySeconds: p.policy.safetySeconds,
+    ...(p.meteredGraceMs === undefined ? {} : { meteredGraceMs: p.meteredGraceMs }),
+  })
   const claimer = createClaimer(common, {
     db: p.db,
     ledger,
