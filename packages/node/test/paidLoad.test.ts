@@ -2,7 +2,7 @@
  * Paid requests overlapping on one channel, through the gateway of a real node (embedded devnet, its own miner):
  * every one is served while the channel has budget, for metered prices (text: per request plus per token, streamed
  * and not) and per-request prices (digits), and the money agrees afterwards: what the miner served = what the gateway
- * committed = what the miner claims on chain.
+ * committed = what the miner claims on chain. A client leaving a stream midway does not stop the channel either.
  */
 import { rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import { createLogger } from '../src/common/common.ts'
 import { resolveOptions } from '../src/config/options.ts'
+import { METERED_GRACE_MS } from '../src/payments/meteredInTransit.ts'
 import { type MycelNode, start } from '../src/start.ts'
 
 const dataDir = tempDir('mycel-paid-load-')
@@ -106,5 +107,35 @@ describe('paid requests overlapping on one channel', () => {
       channelId: channel.channelId,
     })
     expect(onChain.claimed).toBe(channel.committed)
+  })
+
+  it('keeps serving after a client leaves a stream midway (the miner billed tokens the gateway never saw)', async () => {
+    const leaving = new AbortController()
+    const stream = await fetch(`${node.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'text',
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 2000,
+        stream: true,
+      }),
+      signal: leaving.signal,
+    })
+    const reader = stream.body?.getReader()
+    for (let i = 0; i < 3; i++) await reader?.read()
+    leaving.abort()
+    // Past the grace, the miner requires what it billed for the cut stream from every voucher.
+    await new Promise((r) => setTimeout(r, METERED_GRACE_MS + 500))
+    const result = await load(4, 3, () =>
+      post('/v1/chat/completions', { model: 'text', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8 }),
+    )
+    expect(result).toEqual({ statuses: { 200: 12 }, firstRefusal: undefined })
+    const last = await post('/v2/models/digits/infer', {
+      inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', data: mnist[2]?.get(900) }],
+    })
+    expect(last.status).toBe(200)
+    const [channel] = node.roles.gateway?.ledger.channels() ?? []
+    expect(node.roles.miner?.ledger.channel(channel?.channelId ?? 0n)?.served).toBe(channel?.committed)
   })
 })

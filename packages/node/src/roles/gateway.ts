@@ -417,20 +417,20 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
             error?: { code?: string; message?: string; payment?: { requiredAmount?: string } }
           }
           ledger.failed(payment)
-          const required = refusal.error?.payment?.requiredAmount
+          const raw = refusal.error?.payment?.requiredAmount
+          const required =
+            refusal.error?.code === 'UNDERPAID' && raw && /^\d{1,30}$/.test(raw) ? BigInt(raw) : undefined
           // The miner counts more served than we do because an answer was lost: pay that up, once per lost answer,
-          // at most one request's cost each. Without a lost answer, a miner asking for more is not believed.
+          // at most one request's cost each. Without a lost answer, a miner asking for more is not believed. A
+          // refusal that what the gateway commits now covers (a concurrent request paid a lost answer up after this
+          // voucher was signed) is retried as it is.
           const lost = lostAnswers.get(channel.channelId) ?? 0
-          if (
-            refusal.error?.code === 'UNDERPAID' &&
-            required &&
-            /^\d{1,30}$/.test(required) &&
-            round === 0 &&
-            lost > 0 &&
-            ledger.reconcile(channel.channelId, BigInt(required), price.perRequest, maxRequestCost(price, maxUnits))
-          ) {
-            lostAnswers.set(channel.channelId, lost - 1)
-            continue
+          if (required !== undefined && round === 0) {
+            if (lost > 0 && ledger.reconcile(payment, required, maxRequestCost(price, maxUnits))) {
+              lostAnswers.set(channel.channelId, lost - 1)
+              continue
+            }
+            if ((ledger.get(channel.channelId)?.committed ?? -1n) + price.perRequest >= required) continue
           }
           // The channel closed or is closing: forget it; the next request opens a new one.
           if (refusal.error?.code === 'UNKNOWN_CHANNEL' || refusal.error?.code === 'CHANNEL_CLOSING') {
@@ -522,32 +522,40 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     const events = createSseSplitter()
     const encoder = new TextEncoder()
     let units: number | undefined
-    return source.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(bytes, controller) {
-          for (const event of events.push(bytes)) {
-            const data = sseData(event)
-            if (data && data !== '[DONE]' && data.includes('"usage"')) {
-              try {
-                const chunk = JSON.parse(data) as { usage?: unknown; mycel?: { units?: number } }
-                if (chunk.usage) {
-                  units = chunk.mycel?.units
-                  if (!keepUsage) continue
-                }
-              } catch {}
-            }
-            if (data === '[DONE]') settle(payment, price, maxUnits, units)
-            controller.enqueue(encoder.encode(event))
+    // `cancel` runs when the client leaves (Node 20 calls it; TypeScript's DOM types do not list it yet).
+    const transformer: Transformer<Uint8Array, Uint8Array> & { cancel: () => void } = {
+      transform(bytes, controller) {
+        for (const event of events.push(bytes)) {
+          const data = sseData(event)
+          if (data && data !== '[DONE]' && data.includes('"usage"')) {
+            try {
+              const chunk = JSON.parse(data) as { usage?: unknown; mycel?: { units?: number } }
+              if (chunk.usage) {
+                units = chunk.mycel?.units
+                if (!keepUsage) continue
+              }
+            } catch {}
           }
-        },
-        flush(controller) {
-          const rest = events.rest()
-          if (rest.length > 0) controller.enqueue(encoder.encode(rest))
-          // A stream cut short still used the up-front price; usage unknown is metered as zero.
-          if (!payment.done) settle(payment, price, maxUnits, units)
-        },
-      }),
-    )
+          if (data === '[DONE]') settle(payment, price, maxUnits, units)
+          controller.enqueue(encoder.encode(event))
+        }
+      },
+      flush(controller) {
+        const rest = events.rest()
+        if (rest.length > 0) controller.enqueue(encoder.encode(rest))
+        // A stream cut short still used the up-front price; usage unknown is metered as zero.
+        if (!payment.done) settle(payment, price, maxUnits, units)
+      },
+      cancel() {
+        // The client left mid-stream: the miner stopped and billed what it had generated, which the gateway never
+        // learns. Counted as a lost answer, so the miner's claim for it is paid once (see forward); otherwise
+        // every later voucher on this channel would fall short of it and be refused.
+        if (payment.done) return
+        settle(payment, price, maxUnits, units)
+        if (units === undefined) lostAnswers.set(payment.channelId, (lostAnswers.get(payment.channelId) ?? 0) + 1)
+      },
+    }
+    return source.pipeThrough(new TransformStream(transformer))
   }
 
   async function readBody(c: Context): Promise<Record<string, unknown> | Response> {
