@@ -5,13 +5,13 @@
  * (recorded before it is sent), routes by price, health and latency, retries on another miner when one fails
  * before answering (the failed attempt's price is released, so nothing is paid twice), and streams through.
  */
-import { cidOfBytes, depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
+import { depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
 import { type Context, Hono } from 'hono'
 import type { Address, Hex, PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
-import { z } from 'zod'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
+import { fetchOffer } from '../inference/offer.ts'
 import { errorBody } from '../inference/openai.ts'
 import { createSseSplitter, sseData } from '../inference/sse.ts'
 import {
@@ -24,33 +24,6 @@ import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pri
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import { createVoucherSigner } from '../payments/voucherVerifier.ts'
 import { limitRequestBodies } from './limits.ts'
-
-/** Largest `maxUnitsPerRequest` an offer may state (a million tokens or instances). */
-const MAX_UNITS_PER_REQUEST = 1_000_000
-const decimal = z.string().regex(/^(0|[1-9]\d{0,29})$/)
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
-const offerSchema = z.looseObject({
-  kind: z.literal('mycel/miner-offer'),
-  version: z.literal(1),
-  chainId: z.number().int(),
-  paymentChannels: address,
-  payee: address,
-  token: address,
-  endpoint: z.string(),
-  models: z
-    .array(
-      z.looseObject({
-        id: z.string().min(1).max(200),
-        task: z.enum(['text-generation', 'tensor']),
-        description: z.string().max(2000).optional(),
-        price: z.object({ perRequest: decimal, per1kUnits: decimal }),
-        unit: z.enum(['token', 'instance']),
-        // A miner sets this; it bounds deposits and the units it may bill, so an absurd one is refused.
-        maxUnitsPerRequest: z.number().int().min(0).max(MAX_UNITS_PER_REQUEST),
-      }),
-    )
-    .max(1000),
-})
 
 export type MinerEntry = {
   payee: Address
@@ -91,7 +64,6 @@ export type Gateway = {
 }
 
 const FETCH_TIMEOUT_MS = 5_000
-const MAX_OFFER_BYTES = 1 << 20
 /** How long a miner may take to start answering (headers); a stream may then run as long as it needs. */
 const ANSWER_TIMEOUT_MS = 60_000
 const RETRY_AFTER_FAILURE_MS = 15_000
@@ -135,14 +107,15 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         const known = miners.get(key)
         if (known && known.offerCid === row.metadata_cid && known.endpoint === row.endpoint) return
         try {
-          const entry = await fetchOffer(row.hotkey as Address, row.endpoint, row.metadata_cid)
+          const entry = await readOffer(row.hotkey as Address, row.endpoint, row.metadata_cid)
           miners.set(key, { ...entry, latencyMs: known?.latencyMs ?? 0, failures: 0, lastFailureAt: 0 })
         } catch (error) {
           log.warn({
             msg: 'miner offer rejected',
             miner: row.hotkey,
             endpoint: row.endpoint,
-            err: (error as Error).message,
+            code: (error as { code?: string }).code,
+            err: (error as Error).message.split('\n')[0],
           })
         }
       }),
@@ -150,24 +123,13 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     return [...miners.values()]
   }
 
-  async function fetchOffer(payee: Address, endpoint: string, cid: string) {
-    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/v1/mycel/offer`, {
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+  async function readOffer(payee: Address, endpoint: string, cid: string) {
+    const offer = await fetchOffer({
+      endpoint,
+      cid,
+      network: { chainId: p.chainId, paymentChannels: p.paymentChannels },
+      payee,
     })
-    if (!response.ok) throw new Error(`offer: HTTP ${response.status}`)
-    // Anyone can register an endpoint: read at most MAX_OFFER_BYTES of what it sends.
-    if (Number(response.headers.get('content-length') ?? 0) > MAX_OFFER_BYTES) throw new Error('offer too large')
-    const bytes = new Uint8Array(await response.arrayBuffer())
-    if (bytes.length > MAX_OFFER_BYTES) throw new Error('offer too large')
-    const actual = await cidOfBytes(bytes)
-    if (actual !== cid)
-      throw new Error(`the endpoint's offer hashes to ${actual}, not the CID ${cid} published on chain`)
-    const offer = offerSchema.parse(JSON.parse(new TextDecoder().decode(bytes)))
-    if (offer.chainId !== p.chainId || offer.paymentChannels.toLowerCase() !== p.paymentChannels.toLowerCase()) {
-      throw new Error(`the offer is for chain ${offer.chainId} / contract ${offer.paymentChannels}, not this network`)
-    }
-    if (offer.payee.toLowerCase() !== payee.toLowerCase())
-      throw new Error(`the offer pays ${offer.payee}, not the registered hotkey ${payee}`)
     const models = new Map<string, { task: 'text-generation' | 'tensor'; price: Price; maxUnits: bigint }>()
     if (offer.token.toLowerCase() === p.token.toLowerCase()) {
       for (const m of offer.models) {

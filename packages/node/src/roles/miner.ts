@@ -37,6 +37,7 @@ import { listen } from '../http/server.ts'
 import type { Generation, Model, Usage } from '../inference/backend.ts'
 import { ModelInputError } from '../inference/backend.ts'
 import { inferRequest, matchInputs, tensorsOf } from '../inference/kserve.ts'
+import type { MinerOffer } from '../inference/offer.ts'
 import {
   chatChunk,
   chatCompletion,
@@ -61,27 +62,6 @@ import { limitRequestBodies } from './limits.ts'
 const DEFAULT_MAX_TOKENS = 128
 
 export type ServedModel = { model: Model; price: Price }
-
-export type MinerOffer = {
-  kind: 'mycel/miner-offer'
-  version: 1
-  chainId: number
-  paymentChannels: Address
-  payee: Address
-  token: Address
-  endpoint: string
-  models: {
-    id: string
-    task: 'text-generation' | 'tensor'
-    backend: string
-    description: string
-    price: { perRequest: string; per1kUnits: string }
-    unit: 'token' | 'instance'
-    maxUnitsPerRequest: number
-    /** CID of the model file, when its weights are open: validators re-execute requests with it (spot checks). */
-    weightsCid?: string
-  }[]
-}
 
 export type Miner = {
   url: string
