@@ -27,8 +27,8 @@ import { measurePaymentWork } from './paymentWork.ts'
 const CLIENTS = 32
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000)
 /** Seconds of each throughput round, and the number of paid/free pairs of rounds. */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
-const TRIALS = Number(process.env.BENCH_TRIALS ?? 9)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 21)
 const PRICE = 1000n
 
 process.stderr.write('bench: inference, the payment work per request on one core\n')
@@ -128,9 +128,11 @@ try {
   }
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)] as number
   const median = (xs: number[]) => pct(xs, 0.5)
-  type Round = { perSecond: number; minerCpuMsPerRequest: number }
-  const cpuOf = (pid: number) => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  type Round = { perSecond: number; minerCpuMsPerRequest: number; mainThreadCpuMsPerRequest: number }
+  /** CPU seconds of the process (all threads), or of one of its threads (the main thread's id is the pid). */
+  const cpuOf = (pid: number, thread?: number) => {
+    const file = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`
+    const f = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? []
     return (Number(f[11]) + Number(f[12])) / 100
   }
 
@@ -147,8 +149,10 @@ try {
       }
     }
     // Throughput: 32 clients for SECONDS, in TRIALS pairs of a free and a paid round (which goes first alternates).
-    const throughput = async (paid: boolean) => {
-      const c0 = cpuOf(child?.pid as number)
+    const throughput = async (paid: boolean): Promise<Round> => {
+      const pid = child?.pid as number
+      const c0 = cpuOf(pid)
+      const m0 = cpuOf(pid, pid)
       const started = performance.now()
       const deadline = started + SECONDS * 1000
       let done = 0
@@ -161,7 +165,11 @@ try {
         }),
       )
       const seconds = (performance.now() - started) / 1000
-      return { perSecond: done / seconds, minerCpuMsPerRequest: ((cpuOf(child?.pid as number) - c0) * 1000) / done }
+      return {
+        perSecond: done / seconds,
+        minerCpuMsPerRequest: ((cpuOf(pid) - c0) * 1000) / done,
+        mainThreadCpuMsPerRequest: ((cpuOf(pid, pid) - m0) * 1000) / done,
+      }
     }
     process.stderr.write(`  ${workload.name}: ${TRIALS} pairs of ${SECONDS} s rounds\n`)
     const pairs: { free: Round; paid: Round; ratio: number }[] = []
@@ -175,6 +183,8 @@ try {
     const ratios = pairs.map((x) => x.ratio)
     const cpuFree = median(pairs.map((x) => x.free.minerCpuMsPerRequest))
     const cpuPaid = median(pairs.map((x) => x.paid.minerCpuMsPerRequest))
+    const mainFree = median(pairs.map((x) => x.free.mainThreadCpuMsPerRequest))
+    const mainPaid = median(pairs.map((x) => x.paid.mainThreadCpuMsPerRequest))
     results.push({
       workload: workload.name,
       checked: workload.checked,
@@ -190,6 +200,7 @@ try {
         ratio: median(ratios),
         spread: { min: Math.min(...ratios), q1: pct(ratios, 0.25), q3: pct(ratios, 0.75), max: Math.max(...ratios) },
         minerCpuMsPerRequest: { free: cpuFree, paid: cpuPaid, payment: cpuPaid - cpuFree },
+        mainThreadCpuMsPerRequest: { free: mainFree, paid: mainPaid, payment: mainPaid - mainFree },
         pairs,
       },
     })
@@ -202,7 +213,7 @@ try {
     `  gateway: sign ${work.sign.toFixed(1)} · encode header ${work.encodeHeader.toFixed(1)} · total ${work.gatewayTotal.toFixed(1)}\n`,
   )
   process.stdout.write(
-    `  miner:   parse header ${work.parseHeader.toFixed(1)} · recover signer ${work.recover.toFixed(1)} · admit + record in SQLite ${work.ledgerConcurrent.toFixed(1)} (32 at a time; ${work.ledgerSequential.toFixed(1)} one at a time) · total ${work.minerTotal.toFixed(1)}\n`,
+    `  miner:   parse header ${work.parseHeader.toFixed(1)} · recover signer ${work.recover.toFixed(1)} (on a worker thread) · admit + record in SQLite ${work.ledgerConcurrent.toFixed(1)} (32 at a time; ${work.ledgerSequential.toFixed(1)} one at a time) · total ${work.minerTotal.toFixed(1)}\n`,
   )
   for (const r of results) {
     const t = r.throughput
@@ -216,7 +227,7 @@ try {
       `  throughput at ${CLIENTS} clients (req/s, median of ${TRIALS} pairs × ${SECONDS} s): free ${t.freePerSecond.toFixed(0)} · paid ${t.paidPerSecond.toFixed(0)} · ratio ${pc(t.ratio)} (pairs: min ${pc(t.spread.min)} · q1 ${pc(t.spread.q1)} · q3 ${pc(t.spread.q3)} · max ${pc(t.spread.max)})\n`,
     )
     process.stdout.write(
-      `  miner CPU per request (ms, all threads, median): free ${f(t.minerCpuMsPerRequest.free)} · paid ${f(t.minerCpuMsPerRequest.paid)} · payment ${f(t.minerCpuMsPerRequest.payment)}\n`,
+      `  miner CPU per request (ms, median): all threads: free ${f(t.minerCpuMsPerRequest.free)} · paid ${f(t.minerCpuMsPerRequest.paid)} · payment ${f(t.minerCpuMsPerRequest.payment)}; event-loop thread: free ${f(t.mainThreadCpuMsPerRequest.free)} · paid ${f(t.mainThreadCpuMsPerRequest.paid)} · payment ${f(t.mainThreadCpuMsPerRequest.payment)}\n`,
     )
   }
   const checked = results.filter((r) => r.checked)
