@@ -11,7 +11,7 @@ import { createPublicClient, createWalletClient, http, type PublicClient } from 
 import { foundry } from 'viem/chains'
 import { createCommon } from '../../packages/node/src/common/common.ts'
 import { resolveOptions } from '../../packages/node/src/config/options.ts'
-import { openDatabase } from '../../packages/node/src/db/database.ts'
+import { migrations, openDatabase } from '../../packages/node/src/db/database.ts'
 import { devnetAccount } from '../../packages/node/src/devnet/accounts.ts'
 import { loadModels } from '../../packages/node/src/inference/models.ts'
 import { startMiner } from '../../packages/node/src/roles/miner.ts'
@@ -35,7 +35,7 @@ const wallet = createWalletClient({
   transport,
 }) as WriteClient
 const common = createCommon(resolveOptions({ flags: { dataDir: config.dataDir, logLevel: 'silent' }, env: {} }))
-const db = openDatabase(join(config.dataDir, 'node.db'))
+const db = openDatabase(join(config.dataDir, 'node.db'), migrations, { backgroundCheckpoints: true })
 const models = await loadModels([
   'digits',
   `digits-free=${builtinModels.digits}`,

@@ -28,6 +28,8 @@ export async function startTestMiner(
     tickMs = 200,
     threshold = 10n ** 30n,
     maxAgeMs = 3_600_000,
+    // Short, so that tests can wait for a metered cost to fall due (the default is METERED_GRACE_MS).
+    meteredGraceMs = 300,
   } = {},
 ): Promise<TestMiner> {
   const options = resolveOptions({ flags: { dataDir, logLevel: 'silent' }, env: {} })
@@ -49,6 +51,7 @@ export async function startTestMiner(
     store: createContentStore(dataDir),
     policy: { threshold, maxAgeMs, safetySeconds: 60n, maxBatch: 100 },
     tickMs,
+    meteredGraceMs,
   })
   return {
     ...miner,

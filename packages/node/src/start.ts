@@ -20,7 +20,7 @@ import { createIndexer } from './chain/indexer.ts'
 import { type Common, createCommon, type RoleContext } from './common/common.ts'
 import { NodeError, NotDeployedError } from './common/errors.ts'
 import type { NodeOptions } from './config/options.ts'
-import { openDatabase } from './db/database.ts'
+import { migrations, openDatabase } from './db/database.ts'
 import { type AnvilProcess, startAnvil } from './devnet/anvil.ts'
 import { ensureDevnetContracts } from './devnet/deploy.ts'
 import { devnetPaths, findRunningDevnet, lockDataDir } from './devnet/devnet.ts'
@@ -84,7 +84,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     const url = `http://${options.host}:${port}`
     log.info({ msg: 'http listening', url })
 
-    const db = openDatabase(join(options.dataDir, 'node.db'))
+    const db = openDatabase(join(options.dataDir, 'node.db'), migrations, { backgroundCheckpoints: true })
     shutdown.add('database', () => {
       db.close()
     })

@@ -151,16 +151,26 @@ describe('miner', () => {
     // Price up front plus ceil(tokens × 1000 / 1000) metered.
     expect(served()).toBe(before + 100n + BigInt(tokens))
 
-    // Streaming: the owed metered cost must be paid with the next voucher, or the request is refused.
+    // Right after the answer, a voucher without its metered cost still pays (signed before the answer arrived, as
+    // when requests overlap); once the answer had time to arrive (the test miner's grace: 300 ms), it must be paid.
+    const overlapping = await post(
+      '/v1/chat/completions',
+      { model: 'text', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 },
+      await voucher(before + 200n),
+    )
+    expect(overlapping.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 350))
+    const owed = served()
     const stale = await post(
       '/v1/chat/completions',
       { model: 'text', messages: [{ role: 'user', content: 'Hi' }], stream: true },
-      await voucher(before + 200n),
+      await voucher(before + 300n),
     )
     expect(stale.status).toBe(402)
     const underpaid = await stale.json()
     expect(underpaid.error.code).toBe('UNDERPAID')
-    expect(underpaid.error.payment.requiredAmount).toBe((served() + 100n).toString())
+    expect(underpaid.error.payment.requiredAmount).toBe((owed + 100n).toString())
+    expect(served()).toBe(owed)
 
     const stream = await post(
       '/v1/chat/completions',

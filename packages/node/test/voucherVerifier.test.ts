@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { type Hex, hexToBytes, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { createVerifierPool } from '../src/payments/verifierPool.ts'
 import { createVoucherSigner, createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
 
 const domain = { chainId: 31337, paymentChannels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' } as const
@@ -106,4 +107,35 @@ describe('createVoucherVerifier', () => {
     expect(otherChain.recover({ ...voucher, signature })).not.toBe(account.address.toLowerCase())
     expect(otherContract.recover({ ...voucher, signature })).not.toBe(account.address.toLowerCase())
   })
+})
+
+describe('createVerifierPool', () => {
+  for (const thread of ['1', '0'] as const) {
+    it(`recovers as the verifier does, many vouchers at once (${thread === '1' ? 'worker thread' : 'in-thread'})`, async () => {
+      const before = process.env.MYCEL_VERIFIER_THREAD
+      process.env.MYCEL_VERIFIER_THREAD = thread
+      const pool = createVerifierPool(domain)
+      if (before === undefined) delete process.env.MYCEL_VERIFIER_THREAD
+      else process.env.MYCEL_VERIFIER_THREAD = before
+      try {
+        const local = createVoucherVerifier(domain)
+        const sign = createVoucherSigner(domain, '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+        const vouchers: SignedVoucher[] = Array.from({ length: 64 }, (_, i) => {
+          const v = { channelId: 3n, cumulativeAmount: BigInt(i), cumulativeRequests: BigInt(i), cumulativeUnits: 0n }
+          const signature = sign(v)
+          // Every fourth one is broken: another amount than signed, or a high-s twin.
+          if (i % 8 === 3) return { ...v, cumulativeAmount: v.cumulativeAmount + 1n, signature }
+          return { ...v, signature: i % 8 === 7 ? highSTwin(signature) : signature }
+        })
+        // Until the worker has started, recovery runs in-thread: ask again once it has.
+        for (let round = 0; round < 2; round++) {
+          const got = await Promise.all(vouchers.map((v) => pool.recover(v)))
+          expect(got).toEqual(vouchers.map((v) => local.recover(v)))
+          await new Promise((r) => setTimeout(r, 1000))
+        }
+      } finally {
+        await pool.close()
+      }
+    })
+  }
 })

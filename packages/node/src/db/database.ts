@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { startCheckpointer } from './checkpointer.ts'
 
 export type Db = Database.Database
 
@@ -186,14 +187,30 @@ export const migrations: Migration[] = [
   },
 ]
 
-/** Opens (creating if needed) the database at `file` and applies pending migrations. */
-export function openDatabase(file: string, list: Migration[] = migrations): Db {
+/**
+ * Opens (creating if needed) the database at `file` and applies pending migrations. With `backgroundCheckpoints`
+ * (what a node serving requests wants), WAL checkpoints run on a worker thread instead of inside commits on the event
+ * loop (see checkpointer.ts); closing the database stops it.
+ */
+export function openDatabase(
+  file: string,
+  list: Migration[] = migrations,
+  { backgroundCheckpoints = false }: { backgroundCheckpoints?: boolean } = {},
+): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
   migrate(db, list)
+  if (backgroundCheckpoints && file !== ':memory:') {
+    const checkpointer = startCheckpointer(db, file)
+    const close = db.close.bind(db)
+    db.close = () => {
+      checkpointer.stop()
+      return close()
+    }
+  }
   return db
 }
 

@@ -29,8 +29,8 @@ import { getBlockNumber } from 'viem/actions'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import type { Model } from '../inference/backend.ts'
+import { fetchOffer, type MinerOffer, OFFER_TIMEOUT_MS } from '../inference/offer.ts'
 import { loadOnnxBytes } from '../inference/onnx.ts'
-import type { MinerOffer } from '../roles/miner.ts'
 import { digitsTask, outputOf, roundScore, type Task, textTask } from './tasks.ts'
 import { createWeightSetter, type WeightSetter, type WeightSetterEvent } from './weightSetter.ts'
 
@@ -265,15 +265,16 @@ export async function startValidator(
     return parsed
   }
 
-  /** The miner's offer, checked against the CID it published on chain. */
+  /** The miner's offer, checked against the CID it published on chain and validated (throws OfferError). */
   async function offerOf(neuron: Neuron): Promise<MinerOffer> {
     const cached = offers.get(neuron.metadataCid)
     if (cached) return cached
-    const response = await fetch(new URL('/v1/mycel/offer', neuron.endpoint), { signal: timeoutSignal() })
-    if (!response.ok) throw new Error(`its offer answered HTTP ${response.status}`)
-    const bytes = new Uint8Array(await response.arrayBuffer())
-    if ((await cidOfBytes(bytes)) !== neuron.metadataCid) throw new Error('its offer does not match the CID on chain')
-    const offer = JSON.parse(new TextDecoder().decode(bytes)) as MinerOffer
+    const offer = await fetchOffer({
+      endpoint: neuron.endpoint,
+      cid: neuron.metadataCid,
+      timeoutMs: Math.min(timeout, OFFER_TIMEOUT_MS),
+      signal: roundSignal,
+    })
     offers.set(neuron.metadataCid, offer)
     return offer
   }

@@ -174,15 +174,18 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
       })()
       channels.set(payment.channelId, next)
     },
-    /** The miner says it is owed `required` for the next request of `price`: trust it up to `tolerance` more. */
-    reconcile(channelId: bigint, required: bigint, price: bigint, tolerance: bigint): boolean {
-      const c = channels.get(channelId)
-      if (!c) return false
-      const owed = required - price
-      if (owed <= c.committed || owed - c.committed > tolerance) return false
-      const next = { ...c, committed: owed }
+    /**
+     * The miner refused `payment` as short of `required`: commit the shortfall, when it is at most `tolerance` (the
+     * caller trusts the miner that far, for an answer whose usage it lost). Measured against the refused voucher
+     * rather than against what is committed now, so requests in flight on the channel do not hide it.
+     */
+    reconcile(payment: Payment, required: bigint, tolerance: bigint): boolean {
+      const c = channels.get(payment.channelId)
+      const shortfall = required - payment.voucher.cumulativeAmount
+      if (!c || shortfall <= 0n || shortfall > tolerance) return false
+      const next = { ...c, committed: c.committed + shortfall }
       save(next)
-      channels.set(channelId, next)
+      channels.set(payment.channelId, next)
       return true
     },
   }

@@ -1,22 +1,26 @@
 /**
- * The miner's ledger: decides whether a voucher pays for a request, and records it in SQLite before the request is
- * served. Per channel it keeps the best voucher (highest cumulative amount: the one it will claim), what it has
- * served (up-front prices plus metered costs of finished requests) and, in memory, the prices of requests in flight.
+ * The miner's ledger: decides whether a voucher pays for a request, and records it in SQLite, with what the request
+ * cost, before the request is answered. Per channel it keeps the best voucher (highest cumulative amount: the one it
+ * will claim), what it has served (up-front prices plus metered costs of finished requests) and, in memory, the
+ * prices of requests in flight.
  *
  * A request is admitted when its voucher
  * - is signed by the channel's payer, or by its session key within the cap (or by a scheduled key within its cap);
  * - belongs to an open channel that pays this miner in the model's token, and stays within the deposit;
  * - was never presented before (each voucher pays for one request: replays are refused);
  * - does not lower the usage counters when it raises the amount;
- * - leaves the best voucher covering everything served, everything in flight, and this request's price.
+ * - leaves the best voucher covering everything served, everything in flight, and this request's price, except the
+ *   metered costs of answers sent in the last few seconds, which the payer may not have received yet
+ *   (see meteredInTransit.ts).
  * A voucher below the best one is still accepted if the best one already covers the request, so concurrent requests
- * on one channel may arrive in any order. All checks and the insert run without awaiting, so they are atomic in the
- * event loop; only a first-seen channel costs an RPC read before them.
+ * on one channel may arrive in any order. All checks and the reservation run without awaiting, so they are atomic in
+ * the event loop; only a first-seen channel costs an RPC read before them.
  */
 import type { SignedVoucher } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Db } from '../db/database.ts'
 import type { ChannelCache, ChannelState } from './channelCache.ts'
+import { createMeteredInTransit, METERED_GRACE_MS } from './meteredInTransit.ts'
 import type { VerifierPool } from './verifierPool.ts'
 
 /** A voucher that does not pay: `status` 402 (pay differently) or 400 (malformed). */
@@ -33,7 +37,17 @@ export class PaymentError extends Error {
   }
 }
 
-export type Admission = { channelId: bigint; price: bigint; model: string; settled: boolean }
+/** A voucher's row in `miner_vouchers`, as the insert takes it. */
+type VoucherRecord = [string, string, string, string, string, string, string, string, number]
+
+export type Admission = {
+  channelId: bigint
+  price: bigint
+  model: string
+  settled: boolean
+  /** The voucher that paid for it, written with what the request cost (none for a validator's free request). */
+  record?: VoucherRecord
+}
 
 export type ChannelLedgerRow = {
   channelId: bigint
@@ -48,12 +62,11 @@ export type ChannelLedgerRow = {
 }
 
 export type MinerLedger = {
-  /** Checks `voucher` for a request costing `price` up front in `token`; persists it; throws {@link PaymentError}. */
+  /** Checks `voucher` for a request costing `price` up front in `token` and reserves it; throws {@link PaymentError}. */
   admit: (voucher: SignedVoucher, request: { price: bigint; token: Address; model: string }) => Promise<Admission>
-  /** The request was served: adds its price and `metered` cost to what the channel owes. */
   /**
-   * The request was served: adds its price and `metered` cost to what the channel owes. Resolves once that is
-   * written (with the other writes of this turn of the event loop); answer the client only then.
+   * The request was served: adds its price and `metered` cost to what the channel owes. Resolves once that and its
+   * voucher are written (with the other writes of this turn of the event loop); answer the client only then.
    */
   settle: (admission: Admission, metered: bigint) => Promise<void>
   /** Writes what was served since the last write (settle batches these writes; see FLUSH_MS). */
@@ -74,13 +87,15 @@ export type MinerLedgerParameters = {
   cache: ChannelCache
   /** A channel closing or a session key retiring within this many seconds takes no new vouchers. */
   safetySeconds: bigint
+  /** How long a served request's metered cost may be missing from vouchers (see meteredInTransit.ts). */
+  meteredGraceMs?: number
   now?: () => number
 }
 
 /**
- * Writes are grouped: the vouchers admitted and the requests settled in one turn of the event loop go to SQLite in
- * one transaction, before any of those requests is served or answered. A channel row's best voucher is written
- * lazily, within this many milliseconds (after a crash it is recovered from the vouchers themselves).
+ * Writes are grouped: the requests settled in one turn of the event loop go to SQLite in one transaction (see
+ * `commit`), before any of them is answered. A channel row's best voucher is written lazily, within this many
+ * milliseconds (after a crash it is recovered from the vouchers themselves).
  */
 export const FLUSH_MS = 200
 
@@ -128,9 +143,11 @@ export function createMinerLedger({
   verifier,
   cache,
   safetySeconds,
+  meteredGraceMs = METERED_GRACE_MS,
   now = Date.now,
 }: MinerLedgerParameters): MinerLedger {
   const rows = new Map<bigint, ChannelLedgerRow>()
+  const inTransit = createMeteredInTransit({ graceMs: meteredGraceMs, now })
   const bestVoucher = db.prepare(
     `SELECT cumulative_amount, cumulative_requests, cumulative_units, signature FROM miner_vouchers
      WHERE channel_id = ? ORDER BY cumulative_amount DESC, cumulative_requests DESC LIMIT 1`,
@@ -189,11 +206,17 @@ export function createMinerLedger({
     })
 
   /**
-   * Group commit: vouchers admitted in the same turn of the event loop are written in one transaction, with every
-   * channel row they changed, before any of their requests is served. A voucher whose primary key already exists
-   * (a replay) is reported as not inserted.
+   * Group commit: the requests settled in the same turn of the event loop are written in one transaction (each its
+   * voucher and what it cost, with every channel row they changed) before any of them is answered. A voucher is
+   * written with its request, not when admitted: one transaction per request instead of two, and the model starts
+   * without waiting for the disk. Until written, a voucher is known in memory (`unwritten`: replays are refused) and
+   * a channel's best voucher, which other requests may rely on, is written with the next batch (`bestUnwritten`), so
+   * nothing is answered on the strength of a voucher that a crash would lose. A voucher admitted but never written
+   * (a crash while its request ran) paid for nothing that was answered.
    */
-  let batch: { values: unknown[] | undefined; done: (inserted: boolean) => void; fail: (error: unknown) => void }[] = []
+  let batch: { values: VoucherRecord | undefined; done: () => void; fail: (error: unknown) => void }[] = []
+  const unwritten = new Set<string>()
+  const bestUnwritten = new Map<bigint, VoucherRecord>()
   /** Channel rows to write with the next batch: new channels, and channels whose served amount grew. */
   const unsaved = new Set<bigint>()
   /** Channels whose served amount grew: one small UPDATE each with the next batch. */
@@ -202,7 +225,14 @@ export function createMinerLedger({
     'UPDATE miner_channels SET served_amount = ?, served_requests = ? WHERE channel_id = ?',
   )
   const writeBatch = db.transaction((items: typeof batch) => {
-    const results = items.map((item) => (item.values ? insertVoucher.run(...item.values).changes > 0 : true))
+    const written = new Set<VoucherRecord>()
+    for (const item of items) {
+      if (!item.values) continue
+      insertVoucher.run(...item.values)
+      written.add(item.values)
+    }
+    for (const values of bestUnwritten.values()) if (!written.has(values)) insertVoucher.run(...values)
+    bestUnwritten.clear()
     for (const id of unsaved) {
       const row = rows.get(id)
       if (row) save(row)
@@ -213,9 +243,8 @@ export function createMinerLedger({
     }
     unsaved.clear()
     servedChanged.clear()
-    return results
   })
-  function commit(values: unknown[] | undefined): Promise<boolean> {
+  function commit(values: VoucherRecord | undefined): Promise<void> {
     return new Promise((done, fail) => {
       if (batch.length === 0) setImmediate(writeNow)
       batch.push({ values, done, fail })
@@ -224,16 +253,16 @@ export function createMinerLedger({
   function writeNow() {
     const items = batch
     batch = []
-    let results: boolean[]
     try {
-      results = writeBatch(items)
+      writeBatch(items)
     } catch (error) {
       for (const item of items) item.fail(error)
       return
     }
-    items.forEach((item, i) => {
-      item.done(results[i] as boolean)
-    })
+    for (const item of items) {
+      if (item.values) unwritten.delete(item.values.slice(0, 4).join(':'))
+      item.done()
+    }
   }
 
   function flush() {
@@ -342,13 +371,13 @@ export function createMinerLedger({
       }
       checkSigner(channel, signer, voucher.cumulativeAmount)
 
-      // From here on nothing awaits: the checks and the insert are one step for concurrent requests.
+      // From here on nothing awaits: the checks and the reservation are one step for concurrent requests.
       const key = [
         String(id),
         pad(voucher.cumulativeAmount),
         String(voucher.cumulativeRequests),
         String(voucher.cumulativeUnits),
-      ]
+      ] as const
       const row = rows.get(id)
       const best = row?.best
       if (best && voucher.cumulativeAmount > best.cumulativeAmount) {
@@ -365,23 +394,28 @@ export function createMinerLedger({
           'VOUCHER_REPLAYED',
           `This voucher was already presented on channel ${id}; every request needs a new voucher.`,
         )
+      const keyText = key.join(':')
+      // Every voucher seen so far is at most the best one, so only those can be replays: looked up in memory (not
+      // written yet) and on disk.
       if (
         best &&
-        best.cumulativeAmount === voucher.cumulativeAmount &&
-        best.cumulativeRequests === voucher.cumulativeRequests &&
-        best.cumulativeUnits === voucher.cumulativeUnits
+        voucher.cumulativeAmount <= best.cumulativeAmount &&
+        ((best.cumulativeAmount === voucher.cumulativeAmount &&
+          best.cumulativeRequests === voucher.cumulativeRequests &&
+          best.cumulativeUnits === voucher.cumulativeUnits) ||
+          unwritten.has(keyText) ||
+          findVoucher.get(...key))
       ) {
         throw replayed()
       }
       const top =
         best && best.cumulativeAmount > voucher.cumulativeAmount ? best.cumulativeAmount : voucher.cumulativeAmount
-      const needed = (row ? row.served : channel.claimed) + (inFlight.get(id) ?? 0n) + price
+      const excused = inTransit.excused(id)
+      const needed = (row ? row.served : channel.claimed) + (inFlight.get(id) ?? 0n) + price - excused
       if (top < needed) {
-        // An old voucher presented again reads as underpaid; say what it is (a lookup on the refusal path only).
-        if (findVoucher.get(...key)) throw replayed()
         throw refuse(
           'UNDERPAID',
-          `Channel ${id} must pay a cumulative ${needed} for this request (served ${row?.served ?? 0n}, in flight ${inFlight.get(id) ?? 0n}, price ${price}); the voucher carries ${voucher.cumulativeAmount}.`,
+          `Channel ${id} must pay a cumulative ${needed} for this request (served ${row?.served ?? 0n}, in flight ${inFlight.get(id) ?? 0n}, price ${price}, metered costs of answers sent in the last ${meteredGraceMs} ms not yet due ${excused}); the voucher carries ${voucher.cumulativeAmount}.`,
           { requiredAmount: needed.toString() },
         )
       }
@@ -399,29 +433,20 @@ export function createMinerLedger({
             unclaimedSince: undefined,
             closed: false,
           }
+      const record: VoucherRecord = [...key, voucher.signature, signer, model, price.toString(), now()]
       if (!best || voucher.cumulativeAmount > best.cumulativeAmount) {
         next.best = voucher
+        bestUnwritten.set(id, record)
         if (next.unclaimedSince === undefined && voucher.cumulativeAmount > next.claimed) next.unclaimedSince = now()
       }
-      // Counted now, so a concurrent request cannot spend the same surplus; undone if the write finds a replay.
+      // Counted now, so a concurrent request cannot spend the same surplus.
       rows.set(id, next)
       if (!row) unsaved.add(id)
       dirty.add(id)
       flushTimer ??= setTimeout(flush, FLUSH_MS).unref()
       inFlight.set(id, (inFlight.get(id) ?? 0n) + price)
-      let inserted: boolean
-      try {
-        inserted = await commit([...key, voucher.signature, signer, model, price.toString(), now()])
-      } catch (error) {
-        // Not written, so not admitted: the surplus it counted is free again (the voucher stays valid to claim).
-        inFlight.set(id, (inFlight.get(id) ?? 0n) - price)
-        throw error
-      }
-      if (!inserted) {
-        inFlight.set(id, (inFlight.get(id) ?? 0n) - price)
-        throw replayed()
-      }
-      return { channelId: id, price, model, settled: false }
+      unwritten.add(keyText)
+      return { channelId: id, price, model, settled: false, record }
     },
     async settle(admission, metered) {
       if (admission.settled) return
@@ -432,14 +457,18 @@ export function createMinerLedger({
       if (!row) return
       const next = { ...row, served: row.served + admission.price + metered, servedRequests: row.servedRequests + 1 }
       rows.set(id, next)
+      inTransit.add(id, metered)
       servedChanged.add(id)
-      await commit(undefined)
+      await commit(admission.record)
     },
     flush,
     release(admission) {
       if (admission.settled) return
       admission.settled = true
       inFlight.set(admission.channelId, (inFlight.get(admission.channelId) ?? 0n) - admission.price)
+      // Nothing was served, but the voucher is still the payer's signature: kept (it may be the best one). The
+      // failure answer does not wait for it; if the write fails, the voucher stays known in memory.
+      if (admission.record) commit(admission.record).catch(() => undefined)
     },
     channel: (id) => rows.get(id),
     channels: () => [...rows.values()],

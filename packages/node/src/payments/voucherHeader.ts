@@ -30,7 +30,39 @@ export function encodeVoucherHeader(voucher: SignedVoucher): string {
 
 export type ParsedVoucherHeader = { ok: true; voucher: SignedVoucher } | { ok: false; reason: string }
 
+/**
+ * The header exactly as {@link encodeVoucherHeader} writes it, read with one regular expression: the request path's
+ * common case, about twice as fast as the general parse below, which handles everything else (and every refusal).
+ * Digit counts are capped by the widest value of each type; the ranges are still checked.
+ */
+const CANONICAL =
+  /^\{"channelId":"(0|[1-9][0-9]{0,77})","cumulativeAmount":"(0|[1-9][0-9]{0,28})","cumulativeRequests":"(0|[1-9][0-9]{0,19})","cumulativeUnits":"(0|[1-9][0-9]{0,19})","signature":"(0x[0-9a-fA-F]{130})"\}$/
+const LIMIT_256 = 1n << 256n
+const LIMIT_96 = 1n << 96n
+const LIMIT_64 = 1n << 64n
+
 export function parseVoucherHeader(value: string): ParsedVoucherHeader {
+  const m = CANONICAL.exec(value)
+  if (m) {
+    const voucher = {
+      channelId: BigInt(m[1] as string),
+      cumulativeAmount: BigInt(m[2] as string),
+      cumulativeRequests: BigInt(m[3] as string),
+      cumulativeUnits: BigInt(m[4] as string),
+      signature: m[5] as `0x${string}`,
+    }
+    if (
+      voucher.channelId < LIMIT_256 &&
+      voucher.cumulativeAmount < LIMIT_96 &&
+      voucher.cumulativeRequests < LIMIT_64 &&
+      voucher.cumulativeUnits < LIMIT_64
+    )
+      return { ok: true, voucher }
+  }
+  return parseGeneral(value)
+}
+
+function parseGeneral(value: string): ParsedVoucherHeader {
   if (value.length > MAX_VOUCHER_HEADER) return { ok: false, reason: `longer than ${MAX_VOUCHER_HEADER} characters` }
   let parsed: unknown
   try {

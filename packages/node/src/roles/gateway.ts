@@ -5,13 +5,13 @@
  * (recorded before it is sent), routes by price, health and latency, retries on another miner when one fails
  * before answering (the failed attempt's price is released, so nothing is paid twice), and streams through.
  */
-import { cidOfBytes, depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
+import { depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
 import { type Context, Hono } from 'hono'
 import type { Address, Hex, PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
-import { z } from 'zod'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
+import { fetchOffer } from '../inference/offer.ts'
 import { chatCompletionRequest, completionRequest, errorBody, requestProblem } from '../inference/openai.ts'
 import { createSseSplitter, sseData } from '../inference/sse.ts'
 import {
@@ -25,34 +25,6 @@ import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.t
 import { createVoucherSigner } from '../payments/voucherVerifier.ts'
 import { listModels, type OfferedModel } from './gatewayModels.ts'
 import { limitRequestBodies } from './limits.ts'
-
-/** Largest `maxUnitsPerRequest` an offer may state (a million tokens or instances). */
-const MAX_UNITS_PER_REQUEST = 1_000_000
-const decimal = z.string().regex(/^(0|[1-9]\d{0,29})$/)
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
-const offerSchema = z.looseObject({
-  kind: z.literal('mycel/miner-offer'),
-  version: z.literal(1),
-  chainId: z.number().int(),
-  paymentChannels: address,
-  payee: address,
-  token: address,
-  endpoint: z.string(),
-  models: z
-    .array(
-      z.looseObject({
-        id: z.string().min(1).max(200),
-        task: z.enum(['text-generation', 'tensor']),
-        description: z.string().max(2000).optional(),
-        price: z.object({ perRequest: decimal, per1kUnits: decimal }),
-        unit: z.enum(['token', 'instance']),
-        // A miner sets this; it bounds deposits and the units it may bill, so an absurd one is refused.
-        maxUnitsPerRequest: z.number().int().min(0).max(MAX_UNITS_PER_REQUEST),
-        contextLength: z.number().int().min(1).max(MAX_UNITS_PER_REQUEST).optional(),
-      }),
-    )
-    .max(1000),
-})
 
 export type MinerEntry = {
   payee: Address
@@ -93,7 +65,6 @@ export type Gateway = {
 }
 
 const FETCH_TIMEOUT_MS = 5_000
-const MAX_OFFER_BYTES = 1 << 20
 /** How long a miner may take to start answering (headers); a stream may then run as long as it needs. */
 const ANSWER_TIMEOUT_MS = 60_000
 const RETRY_AFTER_FAILURE_MS = 15_000
@@ -137,14 +108,15 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
         const known = miners.get(key)
         if (known && known.offerCid === row.metadata_cid && known.endpoint === row.endpoint) return
         try {
-          const entry = await fetchOffer(row.hotkey as Address, row.endpoint, row.metadata_cid)
+          const entry = await readOffer(row.hotkey as Address, row.endpoint, row.metadata_cid)
           miners.set(key, { ...entry, latencyMs: known?.latencyMs ?? 0, failures: 0, lastFailureAt: 0 })
         } catch (error) {
           log.warn({
             msg: 'miner offer rejected',
             miner: row.hotkey,
             endpoint: row.endpoint,
-            err: (error as Error).message,
+            code: (error as { code?: string }).code,
+            err: (error as Error).message.split('\n')[0],
           })
         }
       }),
@@ -152,24 +124,13 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     return [...miners.values()]
   }
 
-  async function fetchOffer(payee: Address, endpoint: string, cid: string) {
-    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/v1/mycel/offer`, {
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+  async function readOffer(payee: Address, endpoint: string, cid: string) {
+    const offer = await fetchOffer({
+      endpoint,
+      cid,
+      network: { chainId: p.chainId, paymentChannels: p.paymentChannels },
+      payee,
     })
-    if (!response.ok) throw new Error(`offer: HTTP ${response.status}`)
-    // Anyone can register an endpoint: read at most MAX_OFFER_BYTES of what it sends.
-    if (Number(response.headers.get('content-length') ?? 0) > MAX_OFFER_BYTES) throw new Error('offer too large')
-    const bytes = new Uint8Array(await response.arrayBuffer())
-    if (bytes.length > MAX_OFFER_BYTES) throw new Error('offer too large')
-    const actual = await cidOfBytes(bytes)
-    if (actual !== cid)
-      throw new Error(`the endpoint's offer hashes to ${actual}, not the CID ${cid} published on chain`)
-    const offer = offerSchema.parse(JSON.parse(new TextDecoder().decode(bytes)))
-    if (offer.chainId !== p.chainId || offer.paymentChannels.toLowerCase() !== p.paymentChannels.toLowerCase()) {
-      throw new Error(`the offer is for chain ${offer.chainId} / contract ${offer.paymentChannels}, not this network`)
-    }
-    if (offer.payee.toLowerCase() !== payee.toLowerCase())
-      throw new Error(`the offer pays ${offer.payee}, not the registered hotkey ${payee}`)
     const models = new Map<string, OfferedModel>()
     if (offer.token.toLowerCase() === p.token.toLowerCase()) {
       for (const m of offer.models) {
@@ -411,20 +372,20 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
             error?: { code?: string; message?: string; payment?: { requiredAmount?: string } }
           }
           ledger.failed(payment)
-          const required = refusal.error?.payment?.requiredAmount
+          const raw = refusal.error?.payment?.requiredAmount
+          const required =
+            refusal.error?.code === 'UNDERPAID' && raw && /^\d{1,30}$/.test(raw) ? BigInt(raw) : undefined
           // The miner counts more served than we do because an answer was lost: pay that up, once per lost answer,
-          // at most one request's cost each. Without a lost answer, a miner asking for more is not believed.
+          // at most one request's cost each. Without a lost answer, a miner asking for more is not believed. A
+          // refusal that what the gateway commits now covers (a concurrent request paid a lost answer up after this
+          // voucher was signed) is retried as it is.
           const lost = lostAnswers.get(channel.channelId) ?? 0
-          if (
-            refusal.error?.code === 'UNDERPAID' &&
-            required &&
-            /^\d{1,30}$/.test(required) &&
-            round === 0 &&
-            lost > 0 &&
-            ledger.reconcile(channel.channelId, BigInt(required), price.perRequest, maxRequestCost(price, maxUnits))
-          ) {
-            lostAnswers.set(channel.channelId, lost - 1)
-            continue
+          if (required !== undefined && round === 0) {
+            if (lost > 0 && ledger.reconcile(payment, required, maxRequestCost(price, maxUnits))) {
+              lostAnswers.set(channel.channelId, lost - 1)
+              continue
+            }
+            if ((ledger.get(channel.channelId)?.committed ?? -1n) + price.perRequest >= required) continue
           }
           // The channel closed or is closing: forget it; the next request opens a new one.
           if (refusal.error?.code === 'UNKNOWN_CHANNEL' || refusal.error?.code === 'CHANNEL_CLOSING') {
@@ -516,32 +477,40 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     const events = createSseSplitter()
     const encoder = new TextEncoder()
     let units: number | undefined
-    return source.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(bytes, controller) {
-          for (const event of events.push(bytes)) {
-            const data = sseData(event)
-            if (data && data !== '[DONE]' && data.includes('"usage"')) {
-              try {
-                const chunk = JSON.parse(data) as { usage?: unknown; mycel?: { units?: number } }
-                if (chunk.usage) {
-                  units = chunk.mycel?.units
-                  if (!keepUsage) continue
-                }
-              } catch {}
-            }
-            if (data === '[DONE]') settle(payment, price, maxUnits, units)
-            controller.enqueue(encoder.encode(event))
+    // `cancel` runs when the client leaves (Node 20 calls it; TypeScript's DOM types do not list it yet).
+    const transformer: Transformer<Uint8Array, Uint8Array> & { cancel: () => void } = {
+      transform(bytes, controller) {
+        for (const event of events.push(bytes)) {
+          const data = sseData(event)
+          if (data && data !== '[DONE]' && data.includes('"usage"')) {
+            try {
+              const chunk = JSON.parse(data) as { usage?: unknown; mycel?: { units?: number } }
+              if (chunk.usage) {
+                units = chunk.mycel?.units
+                if (!keepUsage) continue
+              }
+            } catch {}
           }
-        },
-        flush(controller) {
-          const rest = events.rest()
-          if (rest.length > 0) controller.enqueue(encoder.encode(rest))
-          // A stream cut short still used the up-front price; usage unknown is metered as zero.
-          if (!payment.done) settle(payment, price, maxUnits, units)
-        },
-      }),
-    )
+          if (data === '[DONE]') settle(payment, price, maxUnits, units)
+          controller.enqueue(encoder.encode(event))
+        }
+      },
+      flush(controller) {
+        const rest = events.rest()
+        if (rest.length > 0) controller.enqueue(encoder.encode(rest))
+        // A stream cut short still used the up-front price; usage unknown is metered as zero.
+        if (!payment.done) settle(payment, price, maxUnits, units)
+      },
+      cancel() {
+        // The client left mid-stream: the miner stopped and billed what it had generated, which the gateway never
+        // learns. Counted as a lost answer, so the miner's claim for it is paid once (see forward); otherwise
+        // every later voucher on this channel would fall short of it and be refused.
+        if (payment.done) return
+        settle(payment, price, maxUnits, units)
+        if (units === undefined) lostAnswers.set(payment.channelId, (lostAnswers.get(payment.channelId) ?? 0) + 1)
+      },
+    }
+    return source.pipeThrough(new TransformStream(transformer))
   }
 
   async function readBody(c: Context): Promise<Record<string, unknown> | Response> {

@@ -37,6 +37,7 @@ import { listen } from '../http/server.ts'
 import type { Generation, Model, Usage } from '../inference/backend.ts'
 import { ModelInputError } from '../inference/backend.ts'
 import { inferRequest, matchInputs, tensorsOf } from '../inference/kserve.ts'
+import type { MinerOffer } from '../inference/offer.ts'
 import {
   chatChunk,
   chatCompletion,
@@ -62,29 +63,6 @@ import { limitRequestBodies } from './limits.ts'
 const DEFAULT_MAX_TOKENS = 128
 
 export type ServedModel = { model: Model; price: Price }
-
-export type MinerOffer = {
-  kind: 'mycel/miner-offer'
-  version: 1
-  chainId: number
-  paymentChannels: Address
-  payee: Address
-  token: Address
-  endpoint: string
-  models: {
-    id: string
-    task: 'text-generation' | 'tensor'
-    backend: string
-    description: string
-    price: { perRequest: string; per1kUnits: string }
-    unit: 'token' | 'instance'
-    maxUnitsPerRequest: number
-    /** Text models: the most tokens one request may use, prompt and completion together. */
-    contextLength?: number
-    /** CID of the model file, when its weights are open: validators re-execute requests with it (spot checks). */
-    weightsCid?: string
-  }[]
-}
 
 export type Miner = {
   url: string
@@ -119,6 +97,8 @@ export type StartMinerParameters = {
   policy: ClaimPolicy
   /** Milliseconds between claim checks and channel-event polls. */
   tickMs: number
+  /** How long after an answer its metered cost may be missing from vouchers (default METERED_GRACE_MS). */
+  meteredGraceMs?: number
 }
 
 /** Longest prompt a text request may carry, in tokens (characters for the built-in model; 4 per token elsewhere). */
@@ -137,7 +117,14 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   const payee = p.wallet.account.address
   const verifier = createVerifierPool({ chainId: p.chainId, paymentChannels: p.paymentChannels })
   const cache = await createChannelCache(p.client, p.paymentChannels)
-  const ledger = createMinerLedger({ db: p.db, payee, verifier, cache, safetySeconds: p.policy.safetySeconds })
+  const ledger = createMinerLedger({
+    db: p.db,
+    payee,
+    verifier,
+    cache,
+    safetySeconds: p.policy.safetySeconds,
+    ...(p.meteredGraceMs === undefined ? {} : { meteredGraceMs: p.meteredGraceMs }),
+  })
   const claimer = createClaimer(common, {
     db: p.db,
     ledger,
