@@ -196,10 +196,10 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     }
     signal?.throwIfAborted()
     const devnet = chainMode !== 'external'
-    // The paid-inference roles.
+    // The paid-inference roles (the gateway discovers the miners once the incentive roles' miners listen too).
     state.reason = 'starting the miner and the gateway'
     const context: RoleContext = { db, client, chain, rpcUrl, chainId, devnet, store }
-    const roles = await startRoles(common, { ...context, addresses, syncIndex: () => indexer.syncOnce() })
+    const roles = await startRoles(common, { ...context, addresses })
     shutdown.add('roles', () => roles.stop())
     if (roles.gateway) state.gateway = roles.gateway.app
     state.payments = roles.view
@@ -220,6 +220,10 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     shutdown.add('incentives', () => incentives.stop())
     state.incentives = createIncentivesView(db, client, addresses, incentives.validators)
     await indexer.syncOnce()
+    // Every miner this node runs listens at its published endpoint now: the gateway's first discovery finds them all.
+    signal?.throwIfAborted()
+    state.reason = 'discovering the miners'
+    shutdown.add('gateway discovery', await roles.openGateway())
 
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
     state.ready = true
@@ -227,7 +231,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
 
     const nodeInfo = devnetPaths(options.dataDir).nodeInfo
     // 0600: an external rpcUrl may carry an API key.
-    writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId }, null, 2)}\n`, {
+    const keys = [...roles.keys, ...incentives.keys]
+    writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId, keys }, null, 2)}\n`, {
       mode: 0o600,
     })
     shutdown.add('node info', () => rmSync(nodeInfo, { force: true }))

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { cidOfBytes, createSubnet, deployMycel, mycelTokenAbi, registerNeuron } from '@mycel/sdk'
 import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -139,6 +140,40 @@ describe('node on the embedded devnet', () => {
     } finally {
       await again.stop()
     }
+  })
+
+  it("restarts the demo subnet's miners on their ports: the gateway's first discovery finds every miner", async () => {
+    // As `npm start` runs it: the validators start the demo subnet's three miners beside the node's own.
+    const opts = options({ subnetDemo: true, validator: 'auto', validatorIntervalMs: 60_000 })
+    const lines: string[] = []
+    const logger = createLogger(
+      'warn',
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk))
+          done()
+        },
+      }),
+      'json',
+    )
+    const node = await start(opts, { logger })
+    const urls = node.incentives.demoMiners.map((m) => m.url)
+    try {
+      expect(urls).toHaveLength(3)
+      expect(node.roles.gateway?.miners()).toHaveLength(4)
+    } finally {
+      await node.stop()
+    }
+    const again = await start(opts, { logger })
+    try {
+      expect(again.incentives.demoMiners.map((m) => m.url)).toEqual(urls)
+      const endpoints = (again.roles.gateway?.miners() ?? []).map((m) => m.endpoint)
+      expect(endpoints.sort()).toEqual([again.roles.miner?.url, ...urls].sort())
+    } finally {
+      await again.stop()
+    }
+    // Neither start met a stale endpoint, and no role was left polling a stopped chain.
+    expect(lines.filter((l) => /offer rejected|tick failed/.test(l))).toEqual([])
   })
 
   it('completes seeding on a later start when the first start did not seed', async () => {

@@ -5,6 +5,9 @@
  * (models trained on 100, 200 and 1,000 samples) and a second validator with half the stake, so epochs pay miners
  * by measured quality from the first minute.
  */
+
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import {
   getNeurons,
   getStake,
@@ -20,8 +23,10 @@ import type { LocalAccount } from 'viem/accounts'
 import type { Common, RoleContext } from '../common/common.ts'
 import { roleEnabled } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
+import { isPortFree } from '../devnet/anvil.ts'
 import { loadModels } from '../inference/models.ts'
 import { roleAccount, walletFor } from '../roles/accounts.ts'
+import type { KeyUse } from '../roles/keysInUse.ts'
 import { type Miner, startMiner } from '../roles/miner.ts'
 import { createDutyLoops } from './dutyLoops.ts'
 import { createEpochKeeper, type EpochKeeper } from './epochKeeper.ts'
@@ -29,6 +34,8 @@ import { startValidator, type Validator } from './validator.ts'
 
 export type Incentives = {
   validators: Validator[]
+  /** The keys the validators, the epoch duties and the demo miners sign with (published in node.json). */
+  keys: KeyUse[]
   keeper?: EpochKeeper
   demoMiners: Miner[]
   stop: () => Promise<void>
@@ -67,7 +74,7 @@ export async function startIncentives(
   const { options, logger } = common
   const log = logger.child({ role: 'incentives' })
   const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
-  const result: Incentives = { validators: [], demoMiners: [], stop: async () => {} }
+  const result: Incentives = { validators: [], keys: [], demoMiners: [], stop: async () => {} }
   const stops: (() => Promise<void>)[] = []
   result.stop = async () => {
     for (const stop of stops.reverse()) await stop()
@@ -112,6 +119,7 @@ export async function startIncentives(
         }
       }
       const digits = subnets.find((s) => s.name === 'digits')
+      const ports = demoMinerPorts(options.dataDir)
       for (const demo of DEMO_MINERS) {
         const account = devnetAccount(demo.account)
         const models = await loadModels([demo.model])
@@ -125,14 +133,16 @@ export async function startIncentives(
           token: (options.paymentToken ?? ctx.addresses.testUsd ?? ctx.addresses.mycelToken) as `0x${string}`,
           models: models.map((model) => ({ model, price: { perRequest: 1_000n, per1kUnits: 0n } })),
           host: options.host,
-          port: 0,
+          port: await ports.take(demo.account, options.host),
           subnets: digits ? ['digits'] : [],
           store: ctx.store,
           policy: { threshold: 1_000_000n, maxAgeMs: 3_600_000, safetySeconds: 300n, maxBatch: 100 },
           tickMs: Math.max(options.pollIntervalMs, 200),
         })
         result.demoMiners.push(miner)
+        result.keys.push({ role: 'demo miner', address: account.address })
         stops.push(() => miner.stop())
+        ports.keep(demo.account, miner.url)
       }
     }
 
@@ -186,6 +196,7 @@ export async function startIncentives(
         netuids,
       })
       result.validators.push(validator)
+      result.keys.push({ role: 'validator', address: account.address })
       stops.push(() => validator.close())
     }
 
@@ -194,6 +205,9 @@ export async function startIncentives(
       const own = new Set(
         [...accounts.map((a) => a.address), ...result.demoMiners.map((m) => m.payee)].map((a) => a.toLowerCase()),
       )
+      if (!result.keys.some((k) => k.address === keeperAccount.address)) {
+        result.keys.push({ role: 'epoch duties', address: keeperAccount.address })
+      }
       result.keeper = createEpochKeeper({
         db: ctx.db,
         wallet: keeperWallet as WriteClient,
@@ -241,4 +255,31 @@ export async function startIncentives(
   }
   stops.push(() => duties.stop())
   return result
+}
+
+/**
+ * The demo miners' ports, kept in `<dataDir>/demo-miners.json`: a restart listens where the endpoints on chain
+ * point, so gateways and validators do not meet stale endpoints first. A port taken meanwhile gives way to a free one
+ * (and the miner moves its endpoint on chain).
+ */
+function demoMinerPorts(dataDir: string) {
+  const file = join(dataDir, 'demo-miners.json')
+  let kept: Record<string, number> = {}
+  try {
+    kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>
+  } catch {
+    // first start, or an unreadable file: free ports, recorded below
+  }
+  return {
+    take: async (account: number, host: string) => {
+      const port = kept[account]
+      return Number.isInteger(port) && port !== undefined && port > 0 && (await isPortFree(host, port)) ? port : 0
+    },
+    keep: (account: number, url: string) => {
+      const port = Number(new URL(url).port)
+      if (kept[account] === port) return
+      kept = { ...kept, [account]: port }
+      writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`)
+    },
+  }
 }

@@ -32,6 +32,7 @@ import { streamSSE } from 'hono/streaming'
 import type { Address, PublicClient } from 'viem'
 import { readContract } from 'viem/actions'
 import type { Common } from '../common/common.ts'
+import { NodeError } from '../common/errors.ts'
 import type { Db } from '../db/database.ts'
 import { listen } from '../http/server.ts'
 import type { Generation, Model, Usage } from '../inference/backend.ts'
@@ -637,6 +638,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     netuids.push(...(await publish(p, url, cid, log)))
   } catch (error) {
     await closeServer()
+    await verifier.close()
     throw error
   }
 
@@ -714,6 +716,14 @@ async function publish(p: StartMinerParameters, url: string, cid: string, log: C
       log.info({ msg: 'miner registered', subnet: name, endpoint: url })
       joined.push(BigInt(subnet.netuid))
       continue
+    }
+    if (mine.role !== 'miner') {
+      // Moving its endpoint would silently turn another role's neuron into this miner's address book entry.
+      throw new NodeError(
+        'KEY_IN_USE',
+        `Key ${p.wallet.account.address} is registered in subnet ${name} as a ${mine.role} (uid ${mine.uid}): a miner signing with it would overwrite that neuron's endpoint and metadata. Give the miner a key of its own (\`mycel miner serve --dev-account N\` or \`--key NAME\`; minerKey for \`mycel up\`).`,
+        { exitCode: 2 },
+      )
     }
     joined.push(BigInt(subnet.netuid))
     if (mine.endpoint !== url)

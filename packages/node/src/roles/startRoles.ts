@@ -2,6 +2,9 @@
  * Starts the node's paid-inference roles after the chain and the index are ready: a miner (models, prices, claims)
  * and a gateway (discovery, channels, routing). With `auto` both run on the devnet, so `npm start` is a working
  * market; on an external chain each is turned on explicitly with its key.
+ *
+ * The gateway discovers miners only when `openGateway` is called: the node calls it once every miner it runs (the
+ * demo subnet's too) listens at the endpoint it published, so the first discovery meets no stale endpoint.
  */
 import type { Address } from 'viem'
 import type { Common, RoleContext } from '../common/common.ts'
@@ -12,6 +15,7 @@ import { loadModels } from '../inference/models.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
 import { roleAccount, walletFor } from './accounts.ts'
 import { createGateway, type Gateway } from './gateway.ts'
+import type { KeyUse } from './keysInUse.ts'
 import { type Miner, startMiner } from './miner.ts'
 import { loadSessionKey } from './sessionKey.ts'
 
@@ -22,19 +26,34 @@ export const DEFAULT_PRICES: Record<string, Price> = {
   '*': { perRequest: 1_000n, per1kUnits: 0n },
 }
 
-export type Roles = { miner?: Miner; gateway?: Gateway; view: () => unknown; stop: () => Promise<void> }
+export type Roles = {
+  miner?: Miner
+  gateway?: Gateway
+  /** The keys the roles sign with (published in node.json, so no other process takes them over). */
+  keys: KeyUse[]
+  view: () => unknown
+  /**
+   * Discovers the miners in the index (bring it up to date first), opens channels to them and rediscovers every 10 s;
+   * returns the stop of that loop.
+   */
+  openGateway: () => Promise<() => Promise<void>>
+  stop: () => Promise<void>
+}
 
 export async function startRoles(
   common: Common,
   ctx: RoleContext & {
     addresses: { paymentChannels: Address; subnetRegistry: Address; testUsd?: Address | undefined }
-    /** Brings the registry index up to date (so the gateway sees a miner registered just now). */
-    syncIndex: () => Promise<unknown>
   },
 ): Promise<Roles> {
   const { options, logger } = common
   const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
-  const roles: Roles = { view: () => paymentsView(ctx.db, roles), stop: async () => {} }
+  const roles: Roles = {
+    keys: [],
+    view: () => paymentsView(ctx.db, roles),
+    openGateway: async () => async () => {},
+    stop: async () => {},
+  }
   if (!on(options.miner) && !on(options.gateway)) return roles
   const token = (options.paymentToken ?? ctx.addresses.testUsd) as Address | undefined
   if (!token) {
@@ -55,6 +74,7 @@ export async function startRoles(
         dataDir: options.dataDir,
         setting: 'minerKey',
       })
+      roles.keys.push({ role: 'miner', address: account.address })
       const models = await loadModels(options.minerModels)
       const priceOf = (id: string): Price => {
         const configured = options.minerPrices[id] ?? options.minerPrices['*']
@@ -91,7 +111,6 @@ export async function startRoles(
         tickMs: Math.max(options.pollIntervalMs, 200),
       })
       stops.push(() => (roles.miner as Miner).stop())
-      await ctx.syncIndex()
     }
     if (on(options.gateway)) {
       const payer = roleAccount(options.gatewayKey, {
@@ -99,6 +118,7 @@ export async function startRoles(
         dataDir: options.dataDir,
         setting: 'gatewayKey',
       })
+      roles.keys.push({ role: 'gateway', address: payer.address })
       const gateway = createGateway(common, {
         db: ctx.db,
         client: ctx.client,
@@ -111,25 +131,27 @@ export async function startRoles(
         channelDeposit: BigInt(options.gatewayChannelDeposit),
       })
       roles.gateway = gateway
-      await gateway.discover()
-      const opened = await gateway.ensureChannels()
-      logger.info({ msg: 'gateway ready', miners: gateway.miners().length, channels: opened.length })
-      let stopped = false
-      let timer: NodeJS.Timeout | undefined
-      const rediscover = async () => {
-        try {
-          await gateway.discover()
-        } catch (error) {
-          logger.warn({ msg: 'gateway discovery failed', err: (error as Error).message })
-        } finally {
-          if (!stopped) timer = setTimeout(rediscover, 10_000)
+      roles.openGateway = async () => {
+        await gateway.discover()
+        const opened = await gateway.ensureChannels()
+        logger.info({ msg: 'gateway ready', miners: gateway.miners().length, channels: opened.length })
+        let stopped = false
+        let timer: NodeJS.Timeout | undefined
+        const rediscover = async () => {
+          try {
+            await gateway.discover()
+          } catch (error) {
+            logger.warn({ msg: 'gateway discovery failed', err: (error as Error).message })
+          } finally {
+            if (!stopped) timer = setTimeout(rediscover, 10_000)
+          }
+        }
+        timer = setTimeout(rediscover, 10_000)
+        return async () => {
+          stopped = true
+          if (timer) clearTimeout(timer)
         }
       }
-      timer = setTimeout(rediscover, 10_000)
-      stops.push(async () => {
-        stopped = true
-        if (timer) clearTimeout(timer)
-      })
     }
   } catch (error) {
     await roles.stop()
