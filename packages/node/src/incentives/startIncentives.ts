@@ -49,9 +49,14 @@ export const DEMO_MINERS = [
 ] as const
 export const DEMO_SECOND_VALIDATOR = 7
 
-/** Subnet parameters the devnet's subnets get, so an epoch takes seconds, not hours. */
+/**
+ * Subnet parameters the devnet's subnets get, so an epoch takes seconds, not hours. Epochs settle one at a time, each
+ * waiting out the challenge window after its proposal (20 blocks on the devnet, see devnet/deploy.ts), so settlement
+ * keeps up with the chain only if a tempo is longer than that window plus the keeper's latency: a tempo of twice the
+ * window leaves 20 blocks for the latency (at ~4 blocks/s with the devnet's transactions, 5 s).
+ */
 export const DEVNET_SUBNET_PARAMS = {
-  tempo: 20,
+  tempo: 40,
   commitRevealPeriod: 1,
   weightsRateLimit: 10,
   activityCutoff: 200,
@@ -215,6 +220,7 @@ export async function startIncentives(
         logger,
         propose: true,
         claimFor: ctx.devnet ? 'all' : own,
+        metrics: common.metrics,
         netuids: async () =>
           validated.length > 0 ? validated : (await getSubnets(ctx.client, { registry })).map((s) => BigInt(s.netuid)),
       })
