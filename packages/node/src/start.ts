@@ -224,6 +224,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     signal?.throwIfAborted()
     state.reason = 'discovering the miners'
     shutdown.add('gateway discovery', await roles.openGateway())
+    // Ctrl-C during the last step: stop now rather than run on as if it had not been pressed.
+    signal?.throwIfAborted()
 
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
     state.ready = true

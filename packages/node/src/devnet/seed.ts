@@ -83,18 +83,19 @@ export async function seedDevnet(client: WriteClient, addresses: MycelAddresses,
     }
   }
   // Test dollars for paying per request: accounts 0..9 without any get the faucet amount (minted, tUSD has no cap).
-  if (addresses.testUsd) {
-    for (let i = 0; i <= 9; i++) {
-      const to = devnetAccount(i).address
-      const balance = await readContract(client, {
-        address: addresses.testUsd,
-        abi: testUsdAbi,
-        functionName: 'balanceOf',
-        args: [to],
-      })
-      if (balance > 0n) continue
+  const testUsd = addresses.testUsd
+  if (testUsd) {
+    // Read together (a restart only reads), minted one after another (one account, one nonce sequence).
+    const holders = Array.from({ length: 10 }, (_, i) => devnetAccount(i).address)
+    const balances = await Promise.all(
+      holders.map((to) =>
+        readContract(client, { address: testUsd, abi: testUsdAbi, functionName: 'balanceOf', args: [to] }),
+      ),
+    )
+    for (const [i, to] of holders.entries()) {
+      if ((balances[i] ?? 0n) > 0n) continue
       await writeContractAndWait(client, {
-        address: addresses.testUsd,
+        address: testUsd,
         abi: testUsdAbi,
         functionName: 'mint',
         args: [to, DEVNET_TEST_USD_AMOUNT],

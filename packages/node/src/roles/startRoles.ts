@@ -133,7 +133,10 @@ export async function startRoles(
       roles.gateway = gateway
       roles.openGateway = async () => {
         await gateway.discover()
-        const opened = await gateway.ensureChannels()
+        // A channel to this node's own miner now, so its first request does not wait for one (with no miner of its
+        // own, to every miner); other miners get theirs with their first request.
+        const own = roles.miner?.payee.toLowerCase()
+        const opened = await gateway.ensureChannels((m) => own === undefined || m.payee.toLowerCase() === own)
         logger.info({ msg: 'gateway ready', miners: gateway.miners().length, channels: opened.length })
         let stopped = false
         let timer: NodeJS.Timeout | undefined
