@@ -228,6 +228,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     signal?.throwIfAborted()
 
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
+    // The duties (scoring, commit-reveal, epochs) send transactions: they start once start-up sent its own.
+    incentives.startDuties()
     state.ready = true
     state.reason = 'ready'
 

@@ -6,8 +6,6 @@
  * by measured quality from the first minute.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import {
   getNeurons,
   getStake,
@@ -21,9 +19,9 @@ import {
 } from '@mycel/sdk'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common, RoleContext } from '../common/common.ts'
+import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
-import { isPortFree } from '../devnet/anvil.ts'
 import { loadModels } from '../inference/models.ts'
 import { roleAccount, walletFor } from '../roles/accounts.ts'
 import type { KeyUse } from '../roles/keysInUse.ts'
@@ -38,6 +36,8 @@ export type Incentives = {
   keys: KeyUse[]
   keeper?: EpochKeeper
   demoMiners: Miner[]
+  /** Starts the loops (scoring rounds, commit-reveal, epoch duties): the node does once it is ready. */
+  startDuties: () => void
   stop: () => Promise<void>
 }
 
@@ -79,7 +79,7 @@ export async function startIncentives(
   const { options, logger } = common
   const log = logger.child({ role: 'incentives' })
   const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
-  const result: Incentives = { validators: [], keys: [], demoMiners: [], stop: async () => {} }
+  const result: Incentives = { validators: [], keys: [], demoMiners: [], startDuties: () => {}, stop: async () => {} }
   const stops: (() => Promise<void>)[] = []
   result.stop = async () => {
     for (const stop of stops.reverse()) await stop()
@@ -124,7 +124,7 @@ export async function startIncentives(
         }
       }
       const digits = subnets.find((s) => s.name === 'digits')
-      const ports = demoMinerPorts(options.dataDir)
+      const ports = keptPorts(options.dataDir)
       for (const demo of DEMO_MINERS) {
         const account = devnetAccount(demo.account)
         const models = await loadModels([demo.model])
@@ -138,7 +138,7 @@ export async function startIncentives(
           token: (options.paymentToken ?? ctx.addresses.testUsd ?? ctx.addresses.mycelToken) as `0x${string}`,
           models: models.map((model) => ({ model, price: { perRequest: 1_000n, per1kUnits: 0n } })),
           host: options.host,
-          port: await ports.take(demo.account, options.host),
+          port: await ports.take(`demo miner ${demo.account}`, options.host),
           subnets: digits ? ['digits'] : [],
           store: ctx.store,
           policy: { threshold: 1_000_000n, maxAgeMs: 3_600_000, safetySeconds: 300n, maxBatch: 100 },
@@ -147,7 +147,7 @@ export async function startIncentives(
         result.demoMiners.push(miner)
         result.keys.push({ role: 'demo miner', address: account.address })
         stops.push(() => miner.stop())
-        ports.keep(demo.account, miner.url)
+        ports.keep(`demo miner ${demo.account}`, miner.url)
       }
     }
 
@@ -242,50 +242,25 @@ export async function startIncentives(
     return next
   }
   const duties = createDutyLoops(log)
-  const loop = duties.loop
-  for (const validator of result.validators) {
-    loop('validator round', options.validatorIntervalMs, (signal) => validator.round(signal))
-    loop(
-      'commit-reveal',
-      Math.max(options.pollIntervalMs, 500),
-      inTurn(validator.hotkey.toLowerCase(), () => validator.setWeights()),
-    )
-  }
-  const keeper = result.keeper
-  if (keeper) {
-    loop(
-      'epoch duties',
-      Math.max(options.pollIntervalMs, 500),
-      inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
-    )
-  }
   stops.push(() => duties.stop())
+  result.startDuties = () => {
+    const loop = duties.loop
+    for (const validator of result.validators) {
+      loop('validator round', options.validatorIntervalMs, (signal) => validator.round(signal))
+      loop(
+        'commit-reveal',
+        Math.max(options.pollIntervalMs, 500),
+        inTurn(validator.hotkey.toLowerCase(), () => validator.setWeights()),
+      )
+    }
+    const keeper = result.keeper
+    if (keeper) {
+      loop(
+        'epoch duties',
+        Math.max(options.pollIntervalMs, 500),
+        inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
+      )
+    }
+  }
   return result
-}
-
-/**
- * The demo miners' ports, kept in `<dataDir>/demo-miners.json`: a restart listens where the endpoints on chain
- * point, so gateways and validators do not meet stale endpoints first. A port taken meanwhile gives way to a free one
- * (and the miner moves its endpoint on chain).
- */
-function demoMinerPorts(dataDir: string) {
-  const file = join(dataDir, 'demo-miners.json')
-  let kept: Record<string, number> = {}
-  try {
-    kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>
-  } catch {
-    // first start, or an unreadable file: free ports, recorded below
-  }
-  return {
-    take: async (account: number, host: string) => {
-      const port = kept[account]
-      return Number.isInteger(port) && port !== undefined && port > 0 && (await isPortFree(host, port)) ? port : 0
-    },
-    keep: (account: number, url: string) => {
-      const port = Number(new URL(url).port)
-      if (kept[account] === port) return
-      kept = { ...kept, [account]: port }
-      writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`)
-    },
-  }
 }

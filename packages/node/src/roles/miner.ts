@@ -151,6 +151,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       .map((row) => cache.load(row.channelId).catch(() => undefined)),
   )
   const byId = new Map(p.models.map((m) => [m.model.id, m]))
+  const stopping = new AbortController()
 
   const app = new Hono()
   const offerRef: { offer?: MinerOffer; bytes?: Uint8Array; cid?: string } = {}
@@ -427,7 +428,8 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       topP: request.top_p ?? 1,
       seed: request.seed ?? undefined,
       stop: stopList(request.stop),
-      signal: controller.signal,
+      // Stopping the miner ends every generation before its models close.
+      signal: AbortSignal.any([controller.signal, stopping.signal]),
     }) as Generation
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${crypto.randomUUID()}`
     const created = Math.floor(Date.now() / 1000)
@@ -447,7 +449,10 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         }
       } catch (error) {
         ledger.release(admission)
-        log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        // Stopping aborts every generation: nothing failed, the client is gone with the server.
+        if (!stopping.signal.aborted) {
+          log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        }
         return fail(
           c,
           502,
@@ -493,7 +498,9 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
           return
         }
         ledger.release(admission)
-        log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        if (!stopping.signal.aborted) {
+          log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        }
         await stream.writeSSE({
           data: JSON.stringify(
             errorBody(
@@ -669,6 +676,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     netuids,
     stop: async () => {
       stopped = true
+      stopping.abort()
       if (timer) clearTimeout(timer)
       await closeServer()
       ledger.flush()

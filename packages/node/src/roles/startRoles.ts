@@ -9,6 +9,7 @@
 import type { Address } from 'viem'
 import type { Common, RoleContext } from '../common/common.ts'
 import { NodeError } from '../common/errors.ts'
+import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
 import { loadModels } from '../inference/models.ts'
@@ -67,6 +68,10 @@ export async function startRoles(
   roles.stop = async () => {
     for (const stop of stops.reverse()) await stop()
   }
+  // Unlocked while the miner starts (scrypt on the thread pool); a failure is reported when the gateway needs it.
+  const session = on(options.gateway) ? loadSessionKey(options.dataDir) : undefined
+  const ports = keptPorts(options.dataDir)
+  session?.catch(() => {})
   try {
     if (on(options.miner)) {
       const account = roleAccount(options.minerKey, {
@@ -98,7 +103,8 @@ export async function startRoles(
         token,
         models: served,
         host: options.host,
-        port: options.minerPort,
+        // Port 0: any free port, the one it had last time when that is free (its endpoint on chain stays right).
+        port: options.minerPort === 0 ? await ports.take('miner', options.host) : options.minerPort,
         publicUrl: options.minerPublicUrl,
         subnets: options.minerSubnets,
         store: ctx.store,
@@ -111,6 +117,7 @@ export async function startRoles(
         tickMs: Math.max(options.pollIntervalMs, 200),
       })
       stops.push(() => (roles.miner as Miner).stop())
+      if (options.minerPort === 0 && !options.minerPublicUrl) ports.keep('miner', roles.miner.url)
     }
     if (on(options.gateway)) {
       const payer = roleAccount(options.gatewayKey, {
@@ -123,7 +130,7 @@ export async function startRoles(
         db: ctx.db,
         client: ctx.client,
         wallet: walletFor(payer, ctx.chain, ctx.rpcUrl, options.pollIntervalMs),
-        session: loadSessionKey(options.dataDir),
+        session: await (session as ReturnType<typeof loadSessionKey>),
         chainId: ctx.chainId,
         paymentChannels: ctx.addresses.paymentChannels,
         token,
