@@ -150,6 +150,7 @@ export function minerCommand(program: Command) {
         },
       )
       const node = await start(options)
+      installSignalHandlers(node) // before the summary: a signal sent on reading it must stop the node cleanly
       const served = node.roles.miner
       if (!served) throw new NodeError('NO_MINER', 'The miner did not start.')
       const summary = {
@@ -176,6 +177,5 @@ export function minerCommand(program: Command) {
           'Gateways find it through the registry. Ctrl-C to stop.',
         ])
       }
-      installSignalHandlers(node)
     })
 }

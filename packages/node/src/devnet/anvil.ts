@@ -28,6 +28,8 @@ export type StartAnvilParameters = {
   readyTimeoutMs?: number
   /** How the user picks this port, for the port-in-use message. */
   portSetting?: string
+  /** Work to do while anvil boots (called once it is spawned, before waiting for it to answer). */
+  whileStarting?: () => void
 }
 
 export type AnvilProcess = {
@@ -178,6 +180,7 @@ export async function startAnvil(parameters: StartAnvilParameters): Promise<Anvi
   const pid = child.pid
   if (pid === undefined) throw new DevnetStartError(`Could not start anvil (${binary}). See ${parameters.logFile}.`)
 
+  parameters.whileStarting?.()
   const rpcUrl = `http://${host}:${port}`
   const deadline = Date.now() + (parameters.readyTimeoutMs ?? 15_000)
   let exitCode: number | null | undefined

@@ -12,6 +12,7 @@ import { NodeError } from '../common/errors.ts'
 import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
+import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
 import { roleAccount, walletFor } from './accounts.ts'
@@ -45,6 +46,8 @@ export async function startRoles(
   common: Common,
   ctx: RoleContext & {
     addresses: { paymentChannels: Address; subnetRegistry: Address; testUsd?: Address | undefined }
+    /** The miner's models when the node began loading them already (it then owns them). */
+    minerModels?: Promise<Model[]> | undefined
   },
 ): Promise<Roles> {
   const { options, logger } = common
@@ -80,7 +83,7 @@ export async function startRoles(
         setting: 'minerKey',
       })
       roles.keys.push({ role: 'miner', address: account.address })
-      const models = await loadModels(options.minerModels)
+      const models = await (ctx.minerModels ?? loadModels(options.minerModels))
       const priceOf = (id: string): Price => {
         const configured = options.minerPrices[id] ?? options.minerPrices['*']
         if (configured) return parsePrice(configured, `minerPrices.${id}`)
