@@ -113,7 +113,8 @@ try {
   await setSubnetParams(client, {
     registry,
     netuid,
-    params: { ...params, ...DEVNET_SUBNET_PARAMS, liquidAlpha: LIQUID_ALPHA },
+    // Tempo 20, as measured in docs/validators.md (the devnet's own subnets have 40, for settlement to keep up).
+    params: { ...params, ...DEVNET_SUBNET_PARAMS, tempo: 20, liquidAlpha: LIQUID_ALPHA },
   })
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  * the same id always gives the same ONNX bytes and its weights can be checked by anyone.
  */
 
+import { artifact } from '../src/artifacts.ts'
 import { mlpToOnnx } from '../src/onnx.ts'
 import { accuracy, train } from './train.ts'
 
@@ -39,4 +40,9 @@ export function trainGradedDigits(id: GradedDigitsId): { onnx: Uint8Array; testA
     },
   })
   return { onnx, testAccuracy }
+}
+
+/** The ONNX bytes of graded model `id`, from the built artifacts (trained now only when they are not built yet). */
+export function gradedDigitsOnnx(id: GradedDigitsId): Uint8Array {
+  return artifact(`${id}.onnx`, () => trainGradedDigits(id).onnx)
 }

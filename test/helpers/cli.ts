@@ -81,10 +81,19 @@ export type RunningUp = {
   wallMs: number
   /** Sends `signal` (default SIGINT, as Ctrl-C does), then resolves with the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
+  /** What it wrote to stderr so far (its log lines at MYCEL_LOG_LEVEL, `warn` by default). */
+  stderr: () => string
 }
 
-/** Runs `mycel up --json` (what `npm start` runs) and resolves once it printed its summary. */
-export function startUp(dataDir: string, env: Record<string, string> = {}): Promise<RunningUp> {
+/**
+ * Runs `mycel up --json` (what `npm start` runs) and resolves once it printed its summary. With `group`, it leads a
+ * process group of its own and `stop` signals the whole group, as a terminal's Ctrl-C does.
+ */
+export function startUp(
+  dataDir: string,
+  env: Record<string, string> = {},
+  { group = false }: { group?: boolean } = {},
+): Promise<RunningUp> {
   const started = performance.now()
   const child = spawn(
     process.execPath,
@@ -92,6 +101,7 @@ export function startUp(dataDir: string, env: Record<string, string> = {}): Prom
     {
       env: { ...process.env, MYCEL_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: group,
     },
   )
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
@@ -115,9 +125,11 @@ export function startUp(dataDir: string, env: Record<string, string> = {}): Prom
         exited,
         wallMs: performance.now() - started,
         stop: (signal = 'SIGINT') => {
-          child.kill(signal)
+          if (group && child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal)
+          else child.kill(signal)
           return exited
         },
+        stderr: () => stderr,
       })
     })
     void exited.then((code) => reject(new Error(`mycel up exited with ${code}: ${stderr}`)))

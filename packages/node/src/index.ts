@@ -48,6 +48,8 @@ export {
   STANDARD_SCRYPT,
   WrongPasswordError,
 } from './keys/keystore.ts'
+export type { KeyUse } from './roles/keysInUse.ts'
+export { assertKeyFree, KeyInUseError, relatedDataDirs } from './roles/keysInUse.ts'
 export type { MycelNode, StartParameters } from './start.ts'
 export { installSignalHandlers, start } from './start.ts'
 export { createContentStore } from './storage/contentStore.ts'

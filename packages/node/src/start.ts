@@ -19,7 +19,7 @@ import {
 import { createIndexer } from './chain/indexer.ts'
 import { type Common, createCommon, type RoleContext } from './common/common.ts'
 import { NodeError, NotDeployedError } from './common/errors.ts'
-import type { NodeOptions } from './config/options.ts'
+import { type NodeOptions, roleEnabled } from './config/options.ts'
 import { migrations, openDatabase } from './db/database.ts'
 import { type AnvilProcess, startAnvil } from './devnet/anvil.ts'
 import { ensureDevnetContracts } from './devnet/deploy.ts'
@@ -27,6 +27,8 @@ import { devnetPaths, findRunningDevnet, lockDataDir } from './devnet/devnet.ts'
 import { createApp, listen, type NodeState } from './http/server.ts'
 import { type Incentives, startIncentives } from './incentives/startIncentives.ts'
 import { createIncentivesView } from './incentives/view.ts'
+import type { Model } from './inference/backend.ts'
+import { loadModels } from './inference/models.ts'
 import { type Roles, startRoles } from './roles/startRoles.ts'
 import { createContentStore } from './storage/contentStore.ts'
 
@@ -60,6 +62,11 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
   const { shutdown } = common
   const log = common.logger
   const state: NodeState = { ready: false, reason: 'starting' }
+  /** A start step: what /ready says meanwhile, and (log level debug) when it began, to see where start-up goes. */
+  const step = (reason: string) => {
+    state.reason = reason
+    log.debug({ msg: 'start step', step: reason, ms: Math.round(performance.now() - started) })
+  }
   try {
     return await startInner()
   } catch (error) {
@@ -93,6 +100,11 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     state.store = store
 
     // The chain.
+    let minerModels: Promise<Model[]> | undefined
+    let modelsTaken = false
+    shutdown.add('models loaded early', async () => {
+      if (!modelsTaken) for (const model of (await minerModels?.catch(() => [])) ?? []) await model.close()
+    })
     let chainMode: MycelNode['chainMode']
     let rpcUrl: string
     let anvil: AnvilProcess | undefined
@@ -106,7 +118,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
         rpcUrl = devnet.rpcUrl
       } else {
         chainMode = 'embedded'
-        state.reason = 'starting the embedded devnet'
+        step('starting the embedded devnet')
         const paths = devnetPaths(options.dataDir)
         anvil = await startAnvil({
           stateFile: paths.state,
@@ -114,6 +126,12 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
           host: '127.0.0.1',
           port: options.devnetPort,
           stateIntervalSeconds: options.stateIntervalSeconds,
+          // The miner's models load (onnxruntime's start-up included) while anvil loads its state.
+          whileStarting: () => {
+            if (!roleEnabled(options.miner, true)) return
+            minerModels = loadModels(options.minerModels)
+            minerModels.catch(() => {}) // reported by the miner's start
+          },
         })
         const child = anvil
         shutdown.add('devnet', () => child.stop())
@@ -128,13 +146,13 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       }
     }
     signal?.throwIfAborted()
-    state.reason = 'connecting to the chain'
+    step('connecting to the chain')
     const { client, chain, chainId } = await connectChain(rpcUrl, { pollingInterval: options.pollIntervalMs })
     log.info({ msg: 'chain connected', chainId, rpcUrl: redactRpcUrl(rpcUrl), mode: chainMode })
 
     signal?.throwIfAborted()
     // The contracts.
-    state.reason = 'checking contract deployments'
+    step('checking contract deployments')
     let record: DeploymentsFile
     if (chainMode === 'external') {
       const file = deploymentsPath(options.dataDir, chainId)
@@ -149,7 +167,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       }
       record = found
     } else {
-      state.reason = 'deploying contracts'
+      step('deploying contracts')
       ;({ record } = await ensureDevnetContracts({
         dataDir: options.dataDir,
         client,
@@ -165,7 +183,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
 
     signal?.throwIfAborted()
     // The index.
-    state.reason = 'indexing the chain'
+    step('indexing the chain')
     const registryBlock = BigInt(record.contracts.subnetRegistry.blockNumber ?? '0')
     const indexer = await createIndexer(common, db, client, {
       registry: addresses.subnetRegistry,
@@ -196,10 +214,11 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     }
     signal?.throwIfAborted()
     const devnet = chainMode !== 'external'
-    // The paid-inference roles.
-    state.reason = 'starting the miner and the gateway'
+    // The paid-inference roles (the gateway discovers the miners once the incentive roles' miners listen too).
+    step('starting the miner and the gateway')
     const context: RoleContext = { db, client, chain, rpcUrl, chainId, devnet, store }
-    const roles = await startRoles(common, { ...context, addresses, syncIndex: () => indexer.syncOnce() })
+    modelsTaken = true
+    const roles = await startRoles(common, { ...context, addresses, minerModels })
     shutdown.add('roles', () => roles.stop())
     if (roles.gateway) state.gateway = roles.gateway.app
     state.payments = roles.view
@@ -215,19 +234,28 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       shutdown.add('devnet blocks', () => clearInterval(blockTimer))
     }
     signal?.throwIfAborted()
-    state.reason = 'starting the validators and epoch duties'
+    step('starting the validators and epoch duties')
     const incentives = await startIncentives(common, { ...context, addresses, url })
     shutdown.add('incentives', () => incentives.stop())
     state.incentives = createIncentivesView(db, client, addresses, incentives.validators)
     await indexer.syncOnce()
+    // Every miner this node runs listens at its published endpoint now: the gateway's first discovery finds them all.
+    signal?.throwIfAborted()
+    step('discovering the miners')
+    shutdown.add('gateway discovery', await roles.openGateway())
+    // Ctrl-C during the last step: stop now rather than run on as if it had not been pressed.
+    signal?.throwIfAborted()
 
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
+    // The duties (scoring, commit-reveal, epochs) send transactions: they start once start-up sent its own.
+    incentives.startDuties()
     state.ready = true
     state.reason = 'ready'
 
     const nodeInfo = devnetPaths(options.dataDir).nodeInfo
     // 0600: an external rpcUrl may carry an API key.
-    writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId }, null, 2)}\n`, {
+    const keys = [...roles.keys, ...incentives.keys]
+    writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId, keys }, null, 2)}\n`, {
       mode: 0o600,
     })
     shutdown.add('node info', () => rmSync(nodeInfo, { force: true }))

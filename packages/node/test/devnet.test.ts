@@ -4,11 +4,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { parseEther } from 'viem'
+import { parseEther, toHex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import { DevnetStateCorruptError, PortInUseError } from '../src/common/errors.ts'
-import { devnetAccount } from '../src/devnet/accounts.ts'
+import { DEVNET_MNEMONIC, devnetAccount, devnetPrivateKey } from '../src/devnet/accounts.ts'
 import { checkStateFile, probeChainId, startAnvil } from '../src/devnet/anvil.ts'
 import {
   findRunningDevnet,
@@ -55,6 +56,22 @@ async function sendValue(url: string, to: string) {
 const paths = (dir: string) => ({ stateFile: join(dir, 'state.json'), logFile: join(dir, 'anvil.log') })
 
 describe('embedded devnet', () => {
+  it("derives anvil's test accounts from its mnemonic, as viem's mnemonicToAccount does, and signs alike", async () => {
+    for (let i = 0; i < 12; i++) {
+      const expected = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: i })
+      expect(devnetAccount(i).address).toBe(expected.address)
+      expect(devnetPrivateKey(i)).toBe(toHex(expected.getHdKey().privateKey as Uint8Array))
+      expect(devnetAccount(i).getHdKey().privateKey).toEqual(expected.getHdKey().privateKey)
+    }
+    const expected = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: 5 })
+    expect(await devnetAccount(5).signMessage({ message: 'mycel' })).toBe(
+      await expected.signMessage({ message: 'mycel' }),
+    )
+    // Well-known: anvil prints these as accounts (0) and (3).
+    expect(devnetAccount(0).address).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
+    expect(devnetAccount(3).address).toBe('0x90F79bf6EB2c4f870365E785982E1f101E93b906')
+  })
+
   it('resumes the same chain after a graceful stop', async () => {
     const dir = fresh()
     const first = await startAnvil(paths(dir))

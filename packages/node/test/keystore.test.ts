@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import {
   decryptKeystore,
+  decryptKeystoreAsync,
   encryptKeystore,
   KeystoreError,
   type KeystoreV3,
@@ -51,6 +52,17 @@ describe('keystore v3', () => {
     expect(() => decryptKeystore(specVector, 'wrong', 'deployer')).toThrow(
       'Wrong password for key "deployer" (the keystore MAC does not match).',
     )
+  })
+
+  it('decrypts off the event loop to the same key, and refuses a wrong password alike (pbkdf2 and scrypt)', async () => {
+    expect(await decryptKeystoreAsync(specVector, 'testpassword')).toBe(decryptKeystore(specVector, 'testpassword'))
+    await expect(decryptKeystoreAsync(specVector, 'wrong', 'deployer')).rejects.toThrow(
+      'Wrong password for key "deployer" (the keystore MAC does not match).',
+    )
+    const key = generatePrivateKey()
+    const keystore = encryptKeystore(key, 'pw', LIGHT_SCRYPT)
+    expect(await decryptKeystoreAsync(keystore, 'pw')).toBe(key)
+    await expect(decryptKeystoreAsync(keystore, 'pw!')).rejects.toThrow(WrongPasswordError)
   })
 
   it('writes the standard scrypt parameters by default and reads them back', () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { cidOfBytes, createSubnet, deployMycel, mycelTokenAbi, registerNeuron } from '@mycel/sdk'
 import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -24,6 +25,20 @@ afterAll(async () => {
 })
 
 const silent = createLogger('silent')
+/** A log destination that keeps the lines. */
+const collect = (lines: string[]) =>
+  new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+const mine = (rpcUrl: string) =>
+  fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_mine', params: [] }),
+  })
 function options(overrides: Partial<NodeOptions> = {}): NodeOptions {
   const dataDir = tempDir('mycel-node-')
   dirs.push(dataDir)
@@ -136,9 +151,49 @@ describe('node on the embedded devnet', () => {
       expect(readFileSync(join(opts.dataDir, 'deployments', '31337.json'), 'utf8')).toBe(deployments)
       const network = (await json(`${again.url}/api/network`)).body as unknown as Network
       expect(network.subnets.map((s) => s.neurons.length)).toEqual([1, 2])
+      // Blocks mined after a state load, dumped at the next state interval.
+      for (let i = 0; i < 5; i++) await mine(again.rpcUrl)
+      await new Promise((r) => setTimeout(r, 1500))
     } finally {
       await again.stop()
     }
+
+    // Another restart resumes the index where it stopped: anvil makes up a new genesis block each time it loads its
+    // state, which is no reason to index the whole chain again.
+    const lines: string[] = []
+    const third = await start(opts, { logger: createLogger('info', collect(lines), 'json') })
+    try {
+      const network = (await json(`${third.url}/api/network`)).body as unknown as Network
+      expect(network.subnets.map((s) => s.neurons.length)).toEqual([1, 2])
+      expect(lines.filter((l) => l.includes('index rebuilt'))).toEqual([])
+    } finally {
+      await third.stop()
+    }
+  })
+
+  it("restarts the demo subnet's miners on their ports: the gateway's first discovery finds every miner", async () => {
+    // As `npm start` runs it: the validators start the demo subnet's three miners beside the node's own.
+    const opts = options({ subnetDemo: true, validator: 'auto', validatorIntervalMs: 60_000 })
+    const lines: string[] = []
+    const logger = createLogger('warn', collect(lines), 'json')
+    const node = await start(opts, { logger })
+    const urls = node.incentives.demoMiners.map((m) => m.url)
+    try {
+      expect(urls).toHaveLength(3)
+      expect(node.roles.gateway?.miners()).toHaveLength(4)
+    } finally {
+      await node.stop()
+    }
+    const again = await start(opts, { logger })
+    try {
+      expect(again.incentives.demoMiners.map((m) => m.url)).toEqual(urls)
+      const endpoints = (again.roles.gateway?.miners() ?? []).map((m) => m.endpoint)
+      expect(endpoints.sort()).toEqual([again.roles.miner?.url, ...urls].sort())
+    } finally {
+      await again.stop()
+    }
+    // Neither start met a stale endpoint, and no role was left polling a stopped chain.
+    expect(lines.filter((l) => /offer rejected|tick failed/.test(l))).toEqual([])
   })
 
   it('completes seeding on a later start when the first start did not seed', async () => {

@@ -4,8 +4,20 @@
  * deployment record, registers in the subnets, and is found by every gateway through the registry.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { connectChain, deploymentsPath, findRunningNode, installSignalHandlers, NodeError, start } from '@mycel/node'
+import { join, resolve } from 'node:path'
+import {
+  assertKeyFree,
+  connectChain,
+  DEVNET_CHAIN_ID,
+  deploymentsPath,
+  devnetAccount,
+  findRunningNode,
+  installSignalHandlers,
+  keystoreDir,
+  NodeError,
+  relatedDataDirs,
+  start,
+} from '@mycel/node'
 import type { Command } from 'commander'
 import { type GlobalFlags, nodeOptions } from '../context.ts'
 import { usageError } from '../errors.ts'
@@ -22,6 +34,21 @@ type ServeFlags = {
   devAccount?: string
   subnet?: string[]
   minerDataDir?: string
+}
+
+/**
+ * The devnet account `miner serve` signs with by default: `npm start` uses accounts 0 to 7 (treasury, gateway, miner,
+ * validator, the demo's three miners and second validator), so 8 is free.
+ */
+export const SERVE_DEV_ACCOUNT = 8
+
+/** The address of keystore key `name`, or undefined when it cannot be read (start() then says why). */
+function keystoreAddress(dir: string, name: string): `0x${string}` | undefined {
+  try {
+    return keystoreDir(dir).address(name)
+  } catch {
+    return undefined
+  }
 }
 
 export function minerCommand(program: Command) {
@@ -61,7 +88,10 @@ export function minerCommand(program: Command) {
     .option('--port <port>', 'HTTP port of the miner', '8082')
     .option('--public-url <url>', 'URL to publish on chain (default http://host:port)')
     .option('--key <name>', 'keystore key the miner is paid to (password in MYCEL_PASSWORD / MYCEL_PASSWORD_FILE)')
-    .option('--dev-account <n>', 'devnet test account the miner is paid to (default 3)')
+    .option(
+      '--dev-account <n>',
+      `devnet test account the miner is paid to (default ${SERVE_DEV_ACCOUNT}, which \`npm start\` leaves free)`,
+    )
     .option('--subnet <name>', 'subnet to register in (repeatable; default: the subnets for what it serves)', collect)
     .option('--miner-data-dir <dir>', "this miner's own data dir (default <data-dir>/miners/<port>)")
     .action(async (flags: ServeFlags, command: Command) => {
@@ -81,6 +111,22 @@ export function minerCommand(program: Command) {
       const dataDir = flags.minerDataDir ?? join(main.dataDir, 'miners', flags.port ?? '8082')
       // The chain's deployment record comes from the main node's data dir.
       const { chainId } = await connectChain(rpcUrl)
+      const minerKey = flags.key ?? `dev:${flags.devAccount ?? SERVE_DEV_ACCOUNT}`
+      // Never a key the running node or another miner of it signs with (the keystore gives a key's address without
+      // its password).
+      const address = flags.key
+        ? keystoreAddress(join(dataDir, 'keystore'), flags.key)
+        : chainId === DEVNET_CHAIN_ID
+          ? devnetAccount(Number(flags.devAccount ?? SERVE_DEV_ACCOUNT)).address
+          : undefined
+      if (address) {
+        const others = relatedDataDirs(main.dataDir).filter((d) => resolve(d) !== resolve(dataDir))
+        assertKeyFree(
+          address,
+          others,
+          `Pick another key for this miner with --dev-account N (on the devnet, ${SERVE_DEV_ACCOUNT} and 9 are free under \`npm start\`) or --key NAME.`,
+        )
+      }
       const record = deploymentsPath(main.dataDir, chainId)
       if (!existsSync(record))
         throw new NodeError(
@@ -98,12 +144,13 @@ export function minerCommand(program: Command) {
           minerModels: flags.model,
           minerPort: flags.port,
           minerPublicUrl: flags.publicUrl,
-          minerKey: flags.key ?? `dev:${flags.devAccount ?? '3'}`,
+          minerKey,
           minerSubnets: flags.subnet,
           ...(flags.price !== undefined || flags.pricePer1k !== undefined ? { minerPrices: { '*': price } } : {}),
         },
       )
       const node = await start(options)
+      installSignalHandlers(node) // before the summary: a signal sent on reading it must stop the node cleanly
       const served = node.roles.miner
       if (!served) throw new NodeError('NO_MINER', 'The miner did not start.')
       const summary = {
@@ -130,6 +177,5 @@ export function minerCommand(program: Command) {
           'Gateways find it through the registry. Ctrl-C to stop.',
         ])
       }
-      installSignalHandlers(node)
     })
 }

@@ -58,10 +58,18 @@ export function upCommand(program: Command) {
         )
       process.once('SIGINT', interrupted)
       process.once('SIGTERM', interrupted)
-      const node = await start(options, { signal: abort.signal }).finally(() => {
+      const stopListening = () => {
         process.off('SIGINT', interrupted)
         process.off('SIGTERM', interrupted)
+      }
+      const node = await start(options, { signal: abort.signal }).catch((error: unknown) => {
+        stopListening()
+        throw error
       })
+      // Ctrl-C stops the node from now on; handled before the summary is printed, so that no signal sent on reading
+      // it finds the process without a handler (and kills it without stopping anything).
+      installSignalHandlers(node)
+      stopListening()
       const summary = {
         status: 'ready',
         chainId: node.chainId,
@@ -105,6 +113,5 @@ export function upCommand(program: Command) {
             : 'Try: npx mycel status · npx mycel subnet list · Ctrl-C to stop',
         ])
       }
-      installSignalHandlers(node)
     })
 }

@@ -66,9 +66,12 @@ export const addressesOf = (record: DeploymentsFile): MycelAddresses => {
  */
 export async function staleContracts(client: Client, record: DeploymentsFile): Promise<string[]> {
   const stale: string[] = coreContracts.filter((name) => record.contracts[name] === undefined)
-  for (const [name, contract] of Object.entries(record.contracts)) {
-    const code = await getCode(client, { address: contract.address })
+  const codes = await Promise.all(
+    Object.values(record.contracts).map((contract) => getCode(client, { address: contract.address })),
+  )
+  Object.entries(record.contracts).forEach(([name, contract], i) => {
+    const code = codes[i]
     if (!code || code === '0x' || keccak256(code) !== contract.codeHash) stale.push(name)
-  }
+  })
   return stale
 }

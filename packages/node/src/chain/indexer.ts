@@ -1,8 +1,10 @@
 /**
  * The chain watcher: follows the SubnetRegistry's events into SQLite so the HTTP API and the dashboard read the
- * network from a local index instead of many RPC calls. It remembers the last indexed block (a restart resumes
- * there) and the chain it indexed (chain id + genesis hash + registry address): if the chain was reset, the index is
- * rebuilt from the deployment block.
+ * network from a local index instead of many RPC calls. It remembers the last indexed block and its hash (a restart
+ * resumes there) and the chain it indexed (chain id + registry address): if the chain was reset, that block's hash
+ * differs (or the block is gone) and the index is rebuilt from the deployment block. The genesis hash is no part of
+ * the identity: anvil restoring a state dump makes up a new genesis block each time, which rebuilt the whole index
+ * on every restart.
  */
 import { type NeuronRole, neuronRoles, subnetRegistryAbi } from '@mycel/sdk'
 import { type Log, type PublicClient, parseEventLogs } from 'viem'
@@ -31,8 +33,7 @@ export async function createIndexer(
   { registry, fromBlock }: { registry: `0x${string}`; fromBlock: bigint },
 ): Promise<Indexer> {
   const { logger, metrics } = common
-  const genesis = await getBlock(client, { blockNumber: 0n })
-  const identity = `${client.chain?.id}:${genesis.hash}:${registry.toLowerCase()}`
+  const identity = `${client.chain?.id}:${registry.toLowerCase()}`
   const confirmations = BigInt(common.options.confirmations)
 
   /** Empties the index; it is rebuilt from the registry's deployment block. */

@@ -4,7 +4,9 @@
  *
  * An attached anvil dies with its parent even when the parent is SIGKILLed: on Linux it is started through
  * `setpriv --pdeathsig SIGTERM`, so the kernel signals it when the node process dies (and SIGTERM makes anvil dump
- * its state first). A detached anvil (`mycel devnet start`) runs in its own session until `mycel devnet stop`.
+ * its state first). It also runs in a process group of its own there, so Ctrl-C in a terminal (SIGINT to the whole
+ * foreground group) reaches the node only, which stops its roles before it stops the chain they use. A detached
+ * anvil (`mycel devnet start`) runs in its own session until `mycel devnet stop`.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
@@ -26,6 +28,8 @@ export type StartAnvilParameters = {
   readyTimeoutMs?: number
   /** How the user picks this port, for the port-in-use message. */
   portSetting?: string
+  /** Work to do while anvil boots (called once it is spawned, before waiting for it to answer). */
+  whileStarting?: () => void
 }
 
 export type AnvilProcess = {
@@ -157,8 +161,13 @@ export async function startAnvil(parameters: StartAnvilParameters): Promise<Anvi
   const setpriv = parameters.detached ? null : findSetpriv()
   let child: ChildProcess
   try {
+    // Without setpriv (not Linux) nothing ties anvil to the node but the group: it stays in the node's, so that the
+    // terminal's Ctrl-C still reaches it should the node be gone.
     child = setpriv
-      ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', binary, ...args], { stdio: ['ignore', log, log] })
+      ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', binary, ...args], {
+          stdio: ['ignore', log, log],
+          detached: true,
+        })
       : spawn(binary, args, { stdio: ['ignore', log, log], detached: parameters.detached ?? false })
   } finally {
     closeSync(log)
@@ -171,6 +180,7 @@ export async function startAnvil(parameters: StartAnvilParameters): Promise<Anvi
   const pid = child.pid
   if (pid === undefined) throw new DevnetStartError(`Could not start anvil (${binary}). See ${parameters.logFile}.`)
 
+  parameters.whileStarting?.()
   const rpcUrl = `http://${host}:${port}`
   const deadline = Date.now() + (parameters.readyTimeoutMs ?? 15_000)
   let exitCode: number | null | undefined

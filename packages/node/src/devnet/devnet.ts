@@ -92,7 +92,14 @@ export async function findRunningDevnet(dataDir: string): Promise<DevnetInfo | u
   )
 }
 
-export type RunningNode = { pid: number; apiUrl: string; rpcUrl: string; chainId: number }
+export type RunningNode = {
+  pid: number
+  apiUrl: string
+  rpcUrl: string
+  chainId: number
+  /** The keys its roles sign with (see roles/keysInUse.ts). */
+  keys?: { role: string; address: `0x${string}` }[]
+}
 
 /**
  * The node running on this data dir, if any: `node.json` (written when ready) whose pid still holds the data dir's

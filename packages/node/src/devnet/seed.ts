@@ -12,10 +12,16 @@ import {
   subnetRegistryAbi,
   testUsdAbi,
   type WriteClient,
-  writeContractAndWait,
 } from '@mycel/sdk'
 import { parseEther } from 'viem'
-import { readContract } from 'viem/actions'
+import {
+  estimateFeesPerGas,
+  getTransactionCount,
+  readContract,
+  waitForTransactionReceipt,
+  writeContract,
+} from 'viem/actions'
+import { NodeError } from '../common/errors.ts'
 import type { ContentStore } from '../storage/contentStore.ts'
 import { devnetAccount } from './accounts.ts'
 
@@ -61,46 +67,28 @@ export const DEVNET_TEST_USD_AMOUNT = 1_000_000n * 10n ** 6n
 export async function seedDevnet(client: WriteClient, addresses: MycelAddresses, store: ContentStore) {
   const registry = addresses.subnetRegistry
   const existing = await getSubnets(client, { registry })
+  const holders = Array.from({ length: 10 }, (_, i) => devnetAccount(i).address)
+  const faucet: Transfer[] = []
   const funded: `0x${string}`[] = []
   if (existing.length === 0) {
     const token = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'token' })
-    for (let i = 1; i <= 9; i++) {
-      const to = devnetAccount(i).address
-      const balance = await readContract(client, {
-        address: token,
-        abi: mycelTokenAbi,
-        functionName: 'balanceOf',
-        args: [to],
-      })
-      if (balance > 0n) continue
-      await writeContractAndWait(client, {
-        address: token,
-        abi: mycelTokenAbi,
-        functionName: 'transfer',
-        args: [to, DEVNET_FAUCET_AMOUNT],
-      })
+    const balances = await balancesOf(client, token, holders.slice(1))
+    for (const [i, to] of holders.slice(1).entries()) {
+      if ((balances[i] ?? 0n) > 0n) continue
+      faucet.push({ address: token, abi: mycelTokenAbi, functionName: 'transfer', args: [to, DEVNET_FAUCET_AMOUNT] })
       funded.push(to)
     }
   }
   // Test dollars for paying per request: accounts 0..9 without any get the faucet amount (minted, tUSD has no cap).
-  if (addresses.testUsd) {
-    for (let i = 0; i <= 9; i++) {
-      const to = devnetAccount(i).address
-      const balance = await readContract(client, {
-        address: addresses.testUsd,
-        abi: testUsdAbi,
-        functionName: 'balanceOf',
-        args: [to],
-      })
-      if (balance > 0n) continue
-      await writeContractAndWait(client, {
-        address: addresses.testUsd,
-        abi: testUsdAbi,
-        functionName: 'mint',
-        args: [to, DEVNET_TEST_USD_AMOUNT],
-      })
+  const testUsd = addresses.testUsd
+  if (testUsd) {
+    const balances = await balancesOf(client, testUsd, holders)
+    for (const [i, to] of holders.entries()) {
+      if ((balances[i] ?? 0n) > 0n) continue
+      faucet.push({ address: testUsd, abi: testUsdAbi, functionName: 'mint', args: [to, DEVNET_TEST_USD_AMOUNT] })
     }
   }
+  await sendInSequence(client, faucet)
   const created: { netuid: bigint; name: string }[] = []
   for (const subnet of builtinSubnets) {
     const bytes = new TextEncoder().encode(`${JSON.stringify(subnet.spec, null, 2)}\n`)
@@ -118,4 +106,57 @@ export async function seedDevnet(client: WriteClient, addresses: MycelAddresses,
     created.push({ netuid, name: subnet.name })
   }
   return { funded, created }
+}
+
+type Transfer = {
+  address: `0x${string}`
+  abi: typeof mycelTokenAbi | typeof testUsdAbi
+  functionName: 'transfer' | 'mint'
+  args: readonly [`0x${string}`, bigint]
+}
+
+/** ERC-20 balances of `holders`, read together (a restart only reads them). */
+function balancesOf(client: WriteClient, token: `0x${string}`, holders: `0x${string}`[]) {
+  return Promise.all(
+    holders.map((holder) =>
+      readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'balanceOf', args: [holder] }),
+    ),
+  )
+}
+
+/**
+ * Sends `transfers` from the treasury back to back, numbering the nonces itself, then waits for every receipt:
+ * one request per transaction instead of a simulation, fee and nonce look-ups and a receipt wait each. A transfer
+ * that reverts fails the seeding with the transfer it was.
+ */
+async function sendInSequence(client: WriteClient, transfers: Transfer[]) {
+  if (transfers.length === 0) return
+  const account = client.account
+  const [nonce, fees] = await Promise.all([
+    getTransactionCount(client, { address: account.address, blockTag: 'pending' }),
+    estimateFeesPerGas(client),
+  ])
+  const hashes: `0x${string}`[] = []
+  for (const [i, transfer] of transfers.entries()) {
+    // viem's overloads do not narrow a union of ABIs; the calls are checked by the Transfer type above.
+    const request = {
+      ...transfer,
+      account,
+      chain: client.chain,
+      nonce: nonce + i,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    }
+    hashes.push(await writeContract(client, request as never))
+  }
+  const receipts = await Promise.all(hashes.map((hash) => waitForTransactionReceipt(client, { hash })))
+  receipts.forEach((receipt, i) => {
+    const t = transfers[i] as Transfer
+    if (receipt.status !== 'success') {
+      throw new NodeError(
+        'DEVNET_SEED_FAILED',
+        `Seeding the devnet failed: ${t.functionName} of ${t.args[1]} to ${t.args[0]} reverted (${hashes[i]}). Run \`mycel devnet reset\` to start a fresh chain.`,
+      )
+    }
+  })
 }

@@ -1,8 +1,8 @@
 /**
  * The node's duty loops (scoring rounds, commit-reveal, epoch duties): each step runs after the previous one finished
  * and a pause; a failed step is logged and the loop goes on. Stopping is bounded: a step still in flight after
- * `graceMs` (one waiting for a receipt from a chain that is gone: Ctrl-C in a terminal stops the devnet's anvil
- * too) is left behind with a warning instead of holding the shutdown for viem's three-minute receipt timeout. What
+ * `graceMs` (one waiting for a receipt from a chain that is gone, e.g. an external node that stopped answering) is
+ * left behind with a warning instead of holding the shutdown for viem's three-minute receipt timeout. What
  * the duties write is persisted before it is sent, so a restart picks it up.
  */
 import type { Logger } from 'pino'

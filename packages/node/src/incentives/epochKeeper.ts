@@ -45,6 +45,7 @@ import {
 import type { Logger } from 'pino'
 import type { Address } from 'viem'
 import { getBlockNumber, readContract } from 'viem/actions'
+import type { Metrics } from '../common/metrics.ts'
 import type { Db } from '../db/database.ts'
 
 export type EpochKeeperEvent =
@@ -83,6 +84,8 @@ export function createEpochKeeper(parameters: {
   propose: boolean
   /** Claim every share of a final epoch, or only those of these hotkeys (lowercase). */
   claimFor: 'all' | Set<string>
+  /** Where the settlement lag per subnet is published (`mycel_epoch_lag_blocks`). */
+  metrics?: Metrics
 }): EpochKeeper {
   const { db, wallet, contracts, logger } = parameters
   const log = logger.child({ role: 'epochs' })
@@ -254,13 +257,23 @@ export function createEpochKeeper(parameters: {
     if (claims > 0) events.push({ kind: 'claimed', netuid, epoch: next.epoch, claims })
   }
 
-  async function tickSubnet(netuid: bigint, events: EpochKeeperEvent[]) {
+  /** One settlement step in `netuid`; true when it finalized an epoch (the next one may be proposable at once). */
+  async function tickSubnet(netuid: bigint, events: EpochKeeperEvent[]): Promise<boolean> {
     const head = await getBlockNumber(wallet, { cacheTime: 0 })
     const { epoch, snapshotBlock } = await getNextEpoch(wallet, { epochs: contracts.epochs, netuid })
+    parameters.metrics?.set(
+      'mycel_epoch_lag_blocks',
+      "Head block minus the snapshot block of the subnet's next epoch to settle (negative: not due yet).",
+      Number(head - snapshotBlock),
+      { netuid: netuid.toString() },
+    )
+    parameters.metrics?.set('mycel_epoch_next', 'Next epoch of the subnet to settle.', Number(epoch), {
+      netuid: netuid.toString(),
+    })
     const previous = await previousSettled(netuid, epoch)
     const onChain = await getEpochRecord(wallet, { epochs: contracts.epochs, netuid, epoch })
     if (!onChain.proposed) {
-      if (!parameters.propose || head <= snapshotBlock) return
+      if (!parameters.propose || head <= snapshotBlock) return false
       const built = await build(netuid, snapshotBlock, previous)
       await ensureBond()
       await proposeEpoch(wallet, { epochs: contracts.epochs, netuid, built })
@@ -271,7 +284,7 @@ export function createEpochKeeper(parameters: {
         validators: built.validators.length,
       })
       events.push({ kind: 'proposed', netuid, epoch })
-      return
+      return false
     }
     const proposals = await getEpochProposals(wallet, {
       epochs: contracts.epochs,
@@ -280,7 +293,7 @@ export function createEpochKeeper(parameters: {
       fromBlock: onChain.proposedAtBlock,
     })
     const pending = proposals.at(-1)
-    if (!pending) return
+    if (!pending) return false
     const key = `${epoch}:${onChain.headerHash}`
     if (checked.get(netuid) !== key) {
       if (!pending.proposal) {
@@ -317,7 +330,7 @@ export function createEpochKeeper(parameters: {
                 reason: call.reason,
               })
               events.push({ kind: 'disputed', netuid, epoch, part: call.functionName, reason: call.reason })
-              return
+              return false
             } catch (error) {
               log.debug({
                 msg: 'dispute refused',
@@ -337,7 +350,7 @@ export function createEpochKeeper(parameters: {
       }
     }
     const { challengeBlocks } = await epochSettings()
-    if (head <= onChain.proposedAtBlock + challengeBlocks || !pending.proposal) return
+    if (head <= onChain.proposedAtBlock + challengeBlocks || !pending.proposal) return false
     await finalizeEpoch(wallet, {
       epochs: contracts.epochs,
       netuid,
@@ -360,18 +373,34 @@ export function createEpochKeeper(parameters: {
     const settled = { header: pending.header, proposal: pending.proposal, built: ours }
     settledCache.set(netuid, { epoch, settled })
     claimQueue.set(netuid, [...(claimQueue.get(netuid) ?? []), { epoch, settled }])
+    return true
   }
 
   return {
     settled: (netuid) => settledCache.get(netuid)?.settled ?? null,
     async tick() {
       const events: EpochKeeperEvent[] = []
-      for (const netuid of await parameters.netuids()) {
+      const netuids = await parameters.netuids()
+      const failed = new Set<bigint>()
+      const fail = (netuid: bigint, error: unknown) => {
+        failed.add(netuid)
+        log.warn({ msg: 'epoch duty failed', netuid: Number(netuid), err: (error as Error).message.split('\n')[0] })
+      }
+      // Settlement first in every subnet, claims after: claims never delay an epoch's proposal or finalization.
+      for (const netuid of netuids) {
         try {
-          await tickSubnet(netuid, events)
+          // A finalization is followed at once by the next epoch's proposal when its snapshot has passed: an epoch
+          // then costs its challenge window and one tick, not two ticks more.
+          if (await tickSubnet(netuid, events)) await tickSubnet(netuid, events)
+        } catch (error) {
+          fail(netuid, error)
+        }
+      }
+      for (const netuid of netuids.filter((n) => !failed.has(n))) {
+        try {
           await claimDue(netuid, events)
         } catch (error) {
-          log.warn({ msg: 'epoch duty failed', netuid: Number(netuid), err: (error as Error).message.split('\n')[0] })
+          fail(netuid, error)
         }
       }
       return events

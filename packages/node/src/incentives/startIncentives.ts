@@ -5,6 +5,7 @@
  * (models trained on 100, 200 and 1,000 samples) and a second validator with half the stake, so epochs pay miners
  * by measured quality from the first minute.
  */
+
 import {
   getNeurons,
   getStake,
@@ -18,10 +19,12 @@ import {
 } from '@mycel/sdk'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common, RoleContext } from '../common/common.ts'
+import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
 import { loadModels } from '../inference/models.ts'
 import { roleAccount, walletFor } from '../roles/accounts.ts'
+import type { KeyUse } from '../roles/keysInUse.ts'
 import { type Miner, startMiner } from '../roles/miner.ts'
 import { createDutyLoops } from './dutyLoops.ts'
 import { createEpochKeeper, type EpochKeeper } from './epochKeeper.ts'
@@ -29,8 +32,12 @@ import { startValidator, type Validator } from './validator.ts'
 
 export type Incentives = {
   validators: Validator[]
+  /** The keys the validators, the epoch duties and the demo miners sign with (published in node.json). */
+  keys: KeyUse[]
   keeper?: EpochKeeper
   demoMiners: Miner[]
+  /** Starts the loops (scoring rounds, commit-reveal, epoch duties): the node does once it is ready. */
+  startDuties: () => void
   stop: () => Promise<void>
 }
 
@@ -42,9 +49,14 @@ export const DEMO_MINERS = [
 ] as const
 export const DEMO_SECOND_VALIDATOR = 7
 
-/** Subnet parameters the devnet's subnets get, so an epoch takes seconds, not hours. */
+/**
+ * Subnet parameters the devnet's subnets get, so an epoch takes seconds, not hours. Epochs settle one at a time, each
+ * waiting out the challenge window after its proposal (20 blocks on the devnet, see devnet/deploy.ts), so settlement
+ * keeps up with the chain only if a tempo is longer than that window plus the keeper's latency: a tempo of twice the
+ * window leaves 20 blocks for the latency (at ~4 blocks/s with the devnet's transactions, 5 s).
+ */
 export const DEVNET_SUBNET_PARAMS = {
-  tempo: 20,
+  tempo: 40,
   commitRevealPeriod: 1,
   weightsRateLimit: 10,
   activityCutoff: 200,
@@ -67,7 +79,7 @@ export async function startIncentives(
   const { options, logger } = common
   const log = logger.child({ role: 'incentives' })
   const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
-  const result: Incentives = { validators: [], demoMiners: [], stop: async () => {} }
+  const result: Incentives = { validators: [], keys: [], demoMiners: [], startDuties: () => {}, stop: async () => {} }
   const stops: (() => Promise<void>)[] = []
   result.stop = async () => {
     for (const stop of stops.reverse()) await stop()
@@ -112,6 +124,7 @@ export async function startIncentives(
         }
       }
       const digits = subnets.find((s) => s.name === 'digits')
+      const ports = keptPorts(options.dataDir)
       for (const demo of DEMO_MINERS) {
         const account = devnetAccount(demo.account)
         const models = await loadModels([demo.model])
@@ -125,14 +138,16 @@ export async function startIncentives(
           token: (options.paymentToken ?? ctx.addresses.testUsd ?? ctx.addresses.mycelToken) as `0x${string}`,
           models: models.map((model) => ({ model, price: { perRequest: 1_000n, per1kUnits: 0n } })),
           host: options.host,
-          port: 0,
+          port: await ports.take(`demo miner ${demo.account}`, options.host),
           subnets: digits ? ['digits'] : [],
           store: ctx.store,
           policy: { threshold: 1_000_000n, maxAgeMs: 3_600_000, safetySeconds: 300n, maxBatch: 100 },
           tickMs: Math.max(options.pollIntervalMs, 200),
         })
         result.demoMiners.push(miner)
+        result.keys.push({ role: 'demo miner', address: account.address })
         stops.push(() => miner.stop())
+        ports.keep(`demo miner ${demo.account}`, miner.url)
       }
     }
 
@@ -186,6 +201,7 @@ export async function startIncentives(
         netuids,
       })
       result.validators.push(validator)
+      result.keys.push({ role: 'validator', address: account.address })
       stops.push(() => validator.close())
     }
 
@@ -194,6 +210,9 @@ export async function startIncentives(
       const own = new Set(
         [...accounts.map((a) => a.address), ...result.demoMiners.map((m) => m.payee)].map((a) => a.toLowerCase()),
       )
+      if (!result.keys.some((k) => k.address === keeperAccount.address)) {
+        result.keys.push({ role: 'epoch duties', address: keeperAccount.address })
+      }
       result.keeper = createEpochKeeper({
         db: ctx.db,
         wallet: keeperWallet as WriteClient,
@@ -201,6 +220,7 @@ export async function startIncentives(
         logger,
         propose: true,
         claimFor: ctx.devnet ? 'all' : own,
+        metrics: common.metrics,
         netuids: async () =>
           validated.length > 0 ? validated : (await getSubnets(ctx.client, { registry })).map((s) => BigInt(s.netuid)),
       })
@@ -222,23 +242,25 @@ export async function startIncentives(
     return next
   }
   const duties = createDutyLoops(log)
-  const loop = duties.loop
-  for (const validator of result.validators) {
-    loop('validator round', options.validatorIntervalMs, (signal) => validator.round(signal))
-    loop(
-      'commit-reveal',
-      Math.max(options.pollIntervalMs, 500),
-      inTurn(validator.hotkey.toLowerCase(), () => validator.setWeights()),
-    )
-  }
-  const keeper = result.keeper
-  if (keeper) {
-    loop(
-      'epoch duties',
-      Math.max(options.pollIntervalMs, 500),
-      inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
-    )
-  }
   stops.push(() => duties.stop())
+  result.startDuties = () => {
+    const loop = duties.loop
+    for (const validator of result.validators) {
+      loop('validator round', options.validatorIntervalMs, (signal) => validator.round(signal))
+      loop(
+        'commit-reveal',
+        Math.max(options.pollIntervalMs, 500),
+        inTurn(validator.hotkey.toLowerCase(), () => validator.setWeights()),
+      )
+    }
+    const keeper = result.keeper
+    if (keeper) {
+      loop(
+        'epoch duties',
+        Math.max(options.pollIntervalMs, 500),
+        inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
+      )
+    }
+  }
   return result
 }

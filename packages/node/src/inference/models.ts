@@ -1,7 +1,7 @@
 /**
  * Turns model specs into served models. A spec is
  * - a built-in model's id: `digits`, `text`, or a graded digits model (`digits-100`, `digits-200`, `digits-1000`:
- *   trained at load time on that many samples, for incentive subnets with miners of known quality);
+ *   trained on that many samples, at install or on first use, for incentive subnets with miners of known quality);
  * - a file: `path/to/model.onnx` (served under its base name; `name=path` chooses the id);
  * - an OpenAI-compatible upstream's base URL: `http://127.0.0.1:11434/v1` (all of its models);
  * - `path/to/model.gguf`: a llama.cpp model through the optional node-llama-cpp (see docs/inference.md).
@@ -49,11 +49,11 @@ export async function loadModels(specs: string[], cwd = process.cwd()): Promise<
 async function loadSpec(spec: string, cwd: string): Promise<Model[]> {
   if (spec in builtinModels) return [await loadOnnxModel(builtinModels[spec as BuiltinModelId], spec)]
   if (/^digits-\d+$/.test(spec)) {
-    const { isGradedDigits, trainGradedDigits, gradedDigits } = await import('@mycel/models/graded')
+    const { isGradedDigits, gradedDigitsOnnx, gradedDigits } = await import('@mycel/models/graded')
     if (!isGradedDigits(spec)) {
       throw new ModelSpecError(spec, `the graded digits models are ${Object.keys(gradedDigits).join(', ')}`)
     }
-    return [await loadOnnxBytes(trainGradedDigits(spec).onnx, spec, spec)]
+    return [await loadOnnxBytes(gradedDigitsOnnx(spec), spec, spec)]
   }
   if (/^https?:\/\//i.test(spec)) {
     try {

@@ -6,9 +6,11 @@
 import {
   createCipheriv,
   createDecipheriv,
+  pbkdf2,
   pbkdf2Sync,
   randomBytes,
   randomUUID,
+  scrypt,
   scryptSync,
   timingSafeEqual,
 } from 'node:crypto'
@@ -143,11 +145,43 @@ export function encryptKeystore(privateKey: Hex, password: string, cost = STANDA
 
 /** Decrypts a v3 keystore; {@link WrongPasswordError} when the MAC does not match. */
 export function decryptKeystore(keystore: KeystoreV3, password: string, name = 'key'): Hex {
+  const { crypto } = checkKeystore(keystore, name)
+  return openKeystore(keystore, deriveKey(password, crypto.kdf, crypto.kdfparams), name)
+}
+
+/**
+ * {@link decryptKeystore} with the key derivation on libuv's thread pool: the event loop (a node starting its other
+ * roles) runs on while scrypt works.
+ */
+export async function decryptKeystoreAsync(keystore: KeystoreV3, password: string, name = 'key'): Promise<Hex> {
+  const { crypto } = checkKeystore(keystore, name)
+  const params = crypto.kdfparams
+  const salt = Buffer.from(params.salt, 'hex')
+  const secret = password.normalize('NFKC')
+  const derived = await new Promise<Buffer>((resolve, reject) => {
+    const done = (error: Error | null, key: Buffer) => (error ? reject(error) : resolve(key))
+    if (crypto.kdf === 'scrypt' && 'n' in params) {
+      const maxmem = 256 * params.n * params.r + 64 * 1024 * 1024
+      scrypt(secret, salt, params.dklen, { N: params.n, r: params.r, p: params.p, maxmem }, done)
+    } else if (crypto.kdf === 'pbkdf2' && 'c' in params) pbkdf2(secret, salt, params.c, params.dklen, 'sha256', done)
+    else resolve(deriveKey(password, crypto.kdf, params)) // unsupported: throws the same error as decryptKeystore
+  }).catch((error: unknown) => {
+    if (error instanceof KeystoreError) throw error
+    const p = params as { n?: number; r?: number; p?: number }
+    throw new KeystoreError(`Unsupported scrypt parameters n=${p.n} r=${p.r} p=${p.p} (${(error as Error).message}).`)
+  })
+  return openKeystore(keystore, derived, name)
+}
+
+function checkKeystore(keystore: KeystoreV3, name: string): KeystoreV3 {
   if (keystore?.version !== 3 || !keystore.crypto) throw new KeystoreError(`Key "${name}" is not a version 3 keystore.`)
+  if (keystore.crypto.cipher !== 'aes-128-ctr')
+    throw new KeystoreError(`Key "${name}" uses unsupported cipher ${keystore.crypto.cipher}.`)
+  return keystore
+}
+
+function openKeystore(keystore: KeystoreV3, derived: Buffer, name: string): Hex {
   const { crypto } = keystore
-  if (crypto.cipher !== 'aes-128-ctr')
-    throw new KeystoreError(`Key "${name}" uses unsupported cipher ${crypto.cipher}.`)
-  const derived = deriveKey(password, crypto.kdf, crypto.kdfparams)
   const ciphertext = Buffer.from(crypto.ciphertext, 'hex')
   const mac = Buffer.from(strip(keccak256(Buffer.concat([derived.subarray(16, 32), ciphertext]))), 'hex')
   const expected = Buffer.from(strip(crypto.mac), 'hex')

@@ -20,38 +20,43 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
   if (process.env.MYCEL_VERIFIER_THREAD === '0') {
     return { recover: async (voucher) => local.recover(voucher), close: async () => {} }
   }
-  let worker: Worker
-  try {
-    worker = new Worker(new URL('./verifierWorker.mjs', import.meta.url), {
-      workerData: { domain: { chainId: domain.chainId, paymentChannels: domain.paymentChannels } },
-    })
-  } catch {
-    return { recover: async (voucher) => local.recover(voucher), close: async () => {} }
-  }
-  worker.unref()
+  // The worker starts with the first voucher, not with the miner: loading it costs about a second of CPU, which a
+  // node starting several miners (the demo subnet's) would otherwise spend at start-up on miners nobody pays yet.
+  let worker: Worker | undefined
   // Until the worker has loaded (it compiles the verifier), recovery runs here.
   let ready = false
   // Batches in flight, answered in order.
   const inFlight: { voucher: SignedVoucher; pending: Pending }[][] = []
   let queued: { voucher: SignedVoucher; pending: Pending }[] = []
   let failed: unknown
-  worker.on('message', (addresses: (`0x${string}` | null)[] | 'ready') => {
-    if (addresses === 'ready') {
-      ready = true
-      return
-    }
-    const batch = inFlight.shift() ?? []
-    batch.forEach((item, i) => {
-      item.pending.resolve(addresses[i] ?? undefined)
-    })
-  })
   // If the worker fails or exits, what it had is recovered here, and so is everything after.
   const takeOver = (reason: unknown) => {
     failed ??= reason
     for (const batch of inFlight.splice(0)) for (const item of batch) item.pending.resolve(local.recover(item.voucher))
   }
-  worker.on('error', takeOver)
-  worker.on('exit', (code) => takeOver(new Error(`the verifier worker exited (${code})`)))
+  const startWorker = () => {
+    try {
+      worker = new Worker(new URL('./verifierWorker.mjs', import.meta.url), {
+        workerData: { domain: { chainId: domain.chainId, paymentChannels: domain.paymentChannels } },
+      })
+    } catch (error) {
+      failed = error
+      return
+    }
+    worker.unref()
+    worker.on('message', (addresses: (`0x${string}` | null)[] | 'ready') => {
+      if (addresses === 'ready') {
+        ready = true
+        return
+      }
+      const batch = inFlight.shift() ?? []
+      batch.forEach((item, i) => {
+        item.pending.resolve(addresses[i] ?? undefined)
+      })
+    })
+    worker.on('error', takeOver)
+    worker.on('exit', (code) => takeOver(new Error(`the verifier worker exited (${code})`)))
+  }
   const send = () => {
     const batch = queued
     queued = []
@@ -68,10 +73,11 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       return
     }
     inFlight.push(batch)
-    worker.postMessage(message)
+    worker?.postMessage(message)
   }
   return {
     recover(voucher) {
+      if (!worker && failed === undefined) startWorker()
       // Values the contract cannot take never reach the worker (they would not survive BigInt(String(x)) intact).
       if (!ready || failed !== undefined || typeof voucher.signature !== 'string') {
         return Promise.resolve(local.recover(voucher))
@@ -91,7 +97,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
     },
     close: async () => {
       failed ??= new Error('closed')
-      await worker.terminate()
+      await worker?.terminate()
     },
   }
 }

@@ -57,8 +57,8 @@ export type GatewayParameters = {
 export type Gateway = {
   app: Hono
   discover: () => Promise<MinerEntry[]>
-  /** Opens a channel to every discovered miner that has none (within the budget). */
-  ensureChannels: () => Promise<GatewayChannel[]>
+  /** Opens a channel to every discovered miner that has none (within the budget), or to those `accept` picks. */
+  ensureChannels: (accept?: (miner: MinerEntry) => boolean) => Promise<GatewayChannel[]>
   miners: () => MinerEntry[]
   ledger: GatewayLedger
   stats: () => { paidRequests: number; failedAttempts: number; deposited: bigint }
@@ -233,10 +233,10 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     return work.finally(() => opening.delete(key))
   }
 
-  async function ensureChannels() {
+  async function ensureChannels(accept: (miner: MinerEntry) => boolean = () => true) {
     const opened: GatewayChannel[] = []
     for (const miner of miners.values()) {
-      if (miner.models.size === 0) continue
+      if (miner.models.size === 0 || !accept(miner)) continue
       try {
         opened.push(await channelFor(miner, 0n))
       } catch (error) {

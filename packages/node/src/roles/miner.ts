@@ -32,6 +32,7 @@ import { streamSSE } from 'hono/streaming'
 import type { Address, PublicClient } from 'viem'
 import { readContract } from 'viem/actions'
 import type { Common } from '../common/common.ts'
+import { NodeError } from '../common/errors.ts'
 import type { Db } from '../db/database.ts'
 import { listen } from '../http/server.ts'
 import type { Generation, Model, Usage } from '../inference/backend.ts'
@@ -142,6 +143,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       .map((row) => cache.load(row.channelId).catch(() => undefined)),
   )
   const byId = new Map(p.models.map((m) => [m.model.id, m]))
+  const stopping = new AbortController()
 
   const app = new Hono()
   const offerRef: { offer?: MinerOffer; bytes?: Uint8Array; cid?: string } = {}
@@ -422,7 +424,8 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
       topP: request.top_p ?? 1,
       seed: request.seed ?? undefined,
       stop: stopList(request.stop),
-      signal: controller.signal,
+      // Stopping the miner ends every generation before its models close.
+      signal: AbortSignal.any([controller.signal, stopping.signal]),
     }) as Generation
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${crypto.randomUUID()}`
     const created = Math.floor(Date.now() / 1000)
@@ -442,7 +445,10 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         }
       } catch (error) {
         ledger.release(admission)
-        log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        // Stopping aborts every generation: nothing failed, the client is gone with the server.
+        if (!stopping.signal.aborted) {
+          log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        }
         return fail(
           c,
           502,
@@ -488,7 +494,9 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
           return
         }
         ledger.release(admission)
-        log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        if (!stopping.signal.aborted) {
+          log.warn({ msg: 'generation failed', model: model.id, err: (error as Error).message })
+        }
         await stream.writeSSE({
           data: JSON.stringify(
             errorBody(
@@ -634,6 +642,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     netuids.push(...(await publish(p, url, cid, log)))
   } catch (error) {
     await closeServer()
+    await verifier.close()
     throw error
   }
 
@@ -664,6 +673,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     netuids,
     stop: async () => {
       stopped = true
+      stopping.abort()
       if (timer) clearTimeout(timer)
       await closeServer()
       ledger.flush()
@@ -711,6 +721,14 @@ async function publish(p: StartMinerParameters, url: string, cid: string, log: C
       log.info({ msg: 'miner registered', subnet: name, endpoint: url })
       joined.push(BigInt(subnet.netuid))
       continue
+    }
+    if (mine.role !== 'miner') {
+      // Moving its endpoint would silently turn another role's neuron into this miner's address book entry.
+      throw new NodeError(
+        'KEY_IN_USE',
+        `Key ${p.wallet.account.address} is registered in subnet ${name} as a ${mine.role} (uid ${mine.uid}): a miner signing with it would overwrite that neuron's endpoint and metadata. Give the miner a key of its own (\`mycel miner serve --dev-account N\` or \`--key NAME\`; minerKey for \`mycel up\`).`,
+        { exitCode: 2 },
+      )
     }
     joined.push(BigInt(subnet.netuid))
     if (mine.endpoint !== url)

@@ -8,12 +8,14 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Hex } from 'viem'
-import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from 'viem/accounts'
-import { decryptKeystore, keystoreDir, LIGHT_SCRYPT, parseKeystore } from '../keys/keystore.ts'
+import { generatePrivateKey, type LocalAccount } from 'viem/accounts'
+import { lazyAccount } from '../keys/account.ts'
+import { decryptKeystoreAsync, keystoreDir, LIGHT_SCRYPT, parseKeystore } from '../keys/keystore.ts'
 
 const NAME = 'gateway-session'
 
-export function loadSessionKey(dataDir: string): { account: LocalAccount; privateKey: Hex } {
+/** The session key, created on first use; scrypt runs off the event loop while the node starts its other roles. */
+export async function loadSessionKey(dataDir: string): Promise<{ account: LocalAccount; privateKey: Hex }> {
   const keys = keystoreDir(join(dataDir, 'keystore'))
   let password = process.env.MYCEL_PASSWORD
   if (password === undefined) {
@@ -26,7 +28,12 @@ export function loadSessionKey(dataDir: string): { account: LocalAccount; privat
     password = readFileSync(file, 'utf8').trim()
   }
   const file = join(keys.dir, `${NAME}.json`)
-  if (!existsSync(file)) keys.save(NAME, generatePrivateKey(), password, LIGHT_SCRYPT)
-  const privateKey = decryptKeystore(parseKeystore(JSON.parse(readFileSync(file, 'utf8')), NAME), password, NAME)
-  return { account: privateKeyToAccount(privateKey), privateKey }
+  if (!existsSync(file)) {
+    const privateKey = generatePrivateKey()
+    keys.save(NAME, privateKey, password, LIGHT_SCRYPT)
+    return { account: lazyAccount(privateKey), privateKey }
+  }
+  const keystore = parseKeystore(JSON.parse(readFileSync(file, 'utf8')), NAME)
+  const privateKey = await decryptKeystoreAsync(keystore, password, NAME)
+  return { account: lazyAccount(privateKey), privateKey }
 }

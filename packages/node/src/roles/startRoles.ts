@@ -2,16 +2,22 @@
  * Starts the node's paid-inference roles after the chain and the index are ready: a miner (models, prices, claims)
  * and a gateway (discovery, channels, routing). With `auto` both run on the devnet, so `npm start` is a working
  * market; on an external chain each is turned on explicitly with its key.
+ *
+ * The gateway discovers miners only when `openGateway` is called: the node calls it once every miner it runs (the
+ * demo subnet's too) listens at the endpoint it published, so the first discovery meets no stale endpoint.
  */
 import type { Address } from 'viem'
 import type { Common, RoleContext } from '../common/common.ts'
 import { NodeError } from '../common/errors.ts'
+import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
+import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
 import { roleAccount, walletFor } from './accounts.ts'
 import { createGateway, type Gateway } from './gateway.ts'
+import type { KeyUse } from './keysInUse.ts'
 import { type Miner, startMiner } from './miner.ts'
 import { loadSessionKey } from './sessionKey.ts'
 
@@ -22,19 +28,36 @@ export const DEFAULT_PRICES: Record<string, Price> = {
   '*': { perRequest: 1_000n, per1kUnits: 0n },
 }
 
-export type Roles = { miner?: Miner; gateway?: Gateway; view: () => unknown; stop: () => Promise<void> }
+export type Roles = {
+  miner?: Miner
+  gateway?: Gateway
+  /** The keys the roles sign with (published in node.json, so no other process takes them over). */
+  keys: KeyUse[]
+  view: () => unknown
+  /**
+   * Discovers the miners in the index (bring it up to date first), opens channels to them and rediscovers every 10 s;
+   * returns the stop of that loop.
+   */
+  openGateway: () => Promise<() => Promise<void>>
+  stop: () => Promise<void>
+}
 
 export async function startRoles(
   common: Common,
   ctx: RoleContext & {
     addresses: { paymentChannels: Address; subnetRegistry: Address; testUsd?: Address | undefined }
-    /** Brings the registry index up to date (so the gateway sees a miner registered just now). */
-    syncIndex: () => Promise<unknown>
+    /** The miner's models when the node began loading them already (it then owns them). */
+    minerModels?: Promise<Model[]> | undefined
   },
 ): Promise<Roles> {
   const { options, logger } = common
   const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
-  const roles: Roles = { view: () => paymentsView(ctx.db, roles), stop: async () => {} }
+  const roles: Roles = {
+    keys: [],
+    view: () => paymentsView(ctx.db, roles),
+    openGateway: async () => async () => {},
+    stop: async () => {},
+  }
   if (!on(options.miner) && !on(options.gateway)) return roles
   const token = (options.paymentToken ?? ctx.addresses.testUsd) as Address | undefined
   if (!token) {
@@ -48,6 +71,10 @@ export async function startRoles(
   roles.stop = async () => {
     for (const stop of stops.reverse()) await stop()
   }
+  // Unlocked while the miner starts (scrypt on the thread pool); a failure is reported when the gateway needs it.
+  const session = on(options.gateway) ? loadSessionKey(options.dataDir) : undefined
+  const ports = keptPorts(options.dataDir)
+  session?.catch(() => {})
   try {
     if (on(options.miner)) {
       const account = roleAccount(options.minerKey, {
@@ -55,7 +82,8 @@ export async function startRoles(
         dataDir: options.dataDir,
         setting: 'minerKey',
       })
-      const models = await loadModels(options.minerModels)
+      roles.keys.push({ role: 'miner', address: account.address })
+      const models = await (ctx.minerModels ?? loadModels(options.minerModels))
       const priceOf = (id: string): Price => {
         const configured = options.minerPrices[id] ?? options.minerPrices['*']
         if (configured) return parsePrice(configured, `minerPrices.${id}`)
@@ -78,7 +106,8 @@ export async function startRoles(
         token,
         models: served,
         host: options.host,
-        port: options.minerPort,
+        // Port 0: any free port, the one it had last time when that is free (its endpoint on chain stays right).
+        port: options.minerPort === 0 ? await ports.take('miner', options.host) : options.minerPort,
         publicUrl: options.minerPublicUrl,
         subnets: options.minerSubnets,
         store: ctx.store,
@@ -91,7 +120,7 @@ export async function startRoles(
         tickMs: Math.max(options.pollIntervalMs, 200),
       })
       stops.push(() => (roles.miner as Miner).stop())
-      await ctx.syncIndex()
+      if (options.minerPort === 0 && !options.minerPublicUrl) ports.keep('miner', roles.miner.url)
     }
     if (on(options.gateway)) {
       const payer = roleAccount(options.gatewayKey, {
@@ -99,11 +128,12 @@ export async function startRoles(
         dataDir: options.dataDir,
         setting: 'gatewayKey',
       })
+      roles.keys.push({ role: 'gateway', address: payer.address })
       const gateway = createGateway(common, {
         db: ctx.db,
         client: ctx.client,
         wallet: walletFor(payer, ctx.chain, ctx.rpcUrl, options.pollIntervalMs),
-        session: loadSessionKey(options.dataDir),
+        session: await (session as ReturnType<typeof loadSessionKey>),
         chainId: ctx.chainId,
         paymentChannels: ctx.addresses.paymentChannels,
         token,
@@ -111,25 +141,30 @@ export async function startRoles(
         channelDeposit: BigInt(options.gatewayChannelDeposit),
       })
       roles.gateway = gateway
-      await gateway.discover()
-      const opened = await gateway.ensureChannels()
-      logger.info({ msg: 'gateway ready', miners: gateway.miners().length, channels: opened.length })
-      let stopped = false
-      let timer: NodeJS.Timeout | undefined
-      const rediscover = async () => {
-        try {
-          await gateway.discover()
-        } catch (error) {
-          logger.warn({ msg: 'gateway discovery failed', err: (error as Error).message })
-        } finally {
-          if (!stopped) timer = setTimeout(rediscover, 10_000)
+      roles.openGateway = async () => {
+        await gateway.discover()
+        // A channel to this node's own miner now, so its first request does not wait for one (with no miner of its
+        // own, to every miner); other miners get theirs with their first request.
+        const own = roles.miner?.payee.toLowerCase()
+        const opened = await gateway.ensureChannels((m) => own === undefined || m.payee.toLowerCase() === own)
+        logger.info({ msg: 'gateway ready', miners: gateway.miners().length, channels: opened.length })
+        let stopped = false
+        let timer: NodeJS.Timeout | undefined
+        const rediscover = async () => {
+          try {
+            await gateway.discover()
+          } catch (error) {
+            logger.warn({ msg: 'gateway discovery failed', err: (error as Error).message })
+          } finally {
+            if (!stopped) timer = setTimeout(rediscover, 10_000)
+          }
+        }
+        timer = setTimeout(rediscover, 10_000)
+        return async () => {
+          stopped = true
+          if (timer) clearTimeout(timer)
         }
       }
-      timer = setTimeout(rediscover, 10_000)
-      stops.push(async () => {
-        stopped = true
-        if (timer) clearTimeout(timer)
-      })
     }
   } catch (error) {
     await roles.stop()
