@@ -353,12 +353,16 @@ contract SubnetRegistry {
         _subnet(netuid);
         ParamsEntry[] storage log = _paramsLog[netuid];
         ParamsEntry storage latest = log[log.length - 1];
-        uint256 pinned = prevSnapshot + _paramsAt(log, prevSnapshot).tempo;
+        // Most epochs follow no change since the previous snapshot: the latest entry answers both reads.
+        bool unchanged = latest.fromBlock <= prevSnapshot;
+        uint256 pinned = prevSnapshot + (unchanged ? latest.params.tempo : _paramsAt(log, prevSnapshot).tempo);
         uint256 moved = prevSnapshot + latest.params.tempo;
         if (moved < _tempoChangedAt[netuid]) moved = _tempoChangedAt[netuid];
         snapshot = uint64(pinned < moved ? pinned : moved);
-        neurons = uint16(_nextUidLog[netuid].upperLookupRecent(SafeCast.toUint48(snapshot)));
-        params = _paramsAt(log, snapshot);
+        Checkpoints.Trace208 storage uids = _nextUidLog[netuid];
+        (, uint48 lastKey, uint208 lastValue) = uids.latestCheckpoint();
+        neurons = uint16(lastKey <= snapshot ? lastValue : uids.upperLookupRecent(SafeCast.toUint48(snapshot)));
+        params = unchanged ? latest.params : _paramsAt(log, snapshot);
     }
 
     /// @notice The parts of subnet `netuid` that settlement reads, without its strings: uid count, creation block and

@@ -260,7 +260,7 @@ describe('keys and deploying to an external chain', () => {
       '5000',
     ])
     expect(tooMany.code).toBe(2)
-    expect(tooMany.stderr.trim()).toBe('mycel: --max-neurons must be an integer from 1 to 4096, got "5000".')
+    expect(tooMany.stderr.trim()).toBe('mycel: --max-neurons must be an integer from 1 to 256, got "5000".')
     const noSpec = await cli([
       'subnet',
       'create',
