@@ -350,8 +350,9 @@ contract SubnetRegistry {
         view
         returns (uint64 snapshot, uint16 neurons, SubnetParams memory params)
     {
-        _subnet(netuid);
         ParamsEntry[] storage log = _paramsLog[netuid];
+        // Every subnet has its first entry from creation on.
+        if (log.length == 0) revert SubnetRegistryUnknownSubnet(netuid);
         ParamsEntry storage latest = log[log.length - 1];
         // Most epochs follow no change since the previous snapshot: the latest entry answers both reads.
         bool unchanged = latest.fromBlock <= prevSnapshot;

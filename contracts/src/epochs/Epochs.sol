@@ -11,6 +11,7 @@ import {EpochReferee} from "./EpochReferee.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /**
  * @title Epochs
@@ -58,10 +59,12 @@ contract Epochs is ReentrancyGuardTransient {
         uint48 epoch;
     }
 
-    /// @dev Per subnet: the next epoch to settle and the snapshot block of the last one settled.
+    /// @dev Per subnet, in one slot: the next epoch to settle, the snapshot block of the last one settled and its
+    /// shareBlocks (Staking.shareBlocksAt; below 2^176, as it grows by at most 2^128 a block).
     struct Progress {
-        uint64 nextEpoch;
-        uint64 lastSnapshotBlock;
+        uint32 nextEpoch;
+        uint48 lastSnapshotBlock;
+        uint176 lastShareBlocks;
     }
 
     MycelToken private immutable _token;
@@ -75,8 +78,6 @@ contract Epochs is ReentrancyGuardTransient {
     mapping(uint256 netuid => mapping(uint256 epoch => bytes32)) private _headers;
     mapping(uint256 netuid => Progress) private _progress;
     mapping(uint256 netuid => Pending) private _pending;
-    /// @dev The shareBlocks of the last final epoch's snapshot (Staking.shareBlocksAt).
-    mapping(uint256 netuid => uint256) private _lastShareBlocks;
     mapping(address proposer => uint256) private _bonds;
     mapping(uint256 netuid => mapping(uint256 epoch => mapping(uint256 word => uint256))) private _claimed;
 
@@ -171,7 +172,9 @@ contract Epochs is ReentrancyGuardTransient {
         returns (uint256 shareBlocks, uint256 emission)
     {
         shareBlocks = _staking.shareBlocksAt(netuid, snapshotBlock);
-        emission = Math.mulDiv(_emissionPerBlock, shareBlocks - _lastShareBlocks[netuid], StakeShares.PRECISION);
+        emission = Math.mulDiv(
+            _emissionPerBlock, shareBlocks - _progress[netuid].lastShareBlocks, StakeShares.PRECISION
+        );
     }
 
     /**
@@ -268,8 +271,9 @@ contract Epochs is ReentrancyGuardTransient {
         if (keccak256(abi.encode(permits)) != h.permitsHash || keccak256(pruneOrder) != h.pruneHash) {
             revert EpochsInputsMismatch();
         }
-        _progress[netuid] = Progress(uint64(epoch + 1), h.snapshotBlock);
-        _lastShareBlocks[netuid] = h.shareBlocks;
+        _progress[netuid] = Progress(
+            SafeCast.toUint32(epoch + 1), SafeCast.toUint48(h.snapshotBlock), SafeCast.toUint176(h.shareBlocks)
+        );
         _bonds[pending.proposer] += _bond;
         emit EpochFinalized(netuid, epoch);
         uint16[] memory order = new uint16[](pruneOrder.length / 2);
