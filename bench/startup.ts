@@ -15,7 +15,11 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
+import { gradedDigits, gradedDigitsOnnx } from '@mycel/models/graded'
+import { heldOutDigits, heldOutText } from '@mycel/models/held-out'
 import { buildContracts } from '../contracts/scripts/build.ts'
+import { bundleIsCurrent } from '../packages/cli/bin/bundle.js'
+import { bundleCli } from '../packages/cli/scripts/bundle.ts'
 import { startAnvil } from '../packages/node/src/devnet/anvil.ts'
 import { tempDir } from '../test/helpers/chain.ts'
 import { startUp } from '../test/helpers/cli.ts'
@@ -56,6 +60,15 @@ async function up(dataDir: string): Promise<Run> {
   return { wallMs: running.wallMs, startupMs: running.summary.startupMs, cpu }
 }
 
+// What `npm install && npm start` runs: the built model files and the CLI bundle, rebuilt when a source changed.
+for (const id of Object.keys(gradedDigits) as (keyof typeof gradedDigits)[]) gradedDigitsOnnx(id)
+heldOutDigits()
+heldOutText()
+const dist = join(import.meta.dirname, '..', 'packages', 'cli', 'dist')
+if (!bundleIsCurrent(dist, join(import.meta.dirname, '..'))) {
+  const { inputs, ms } = await bundleCli()
+  process.stderr.write(`bench: bundled the CLI (${inputs} files, ${ms} ms), as npm install does\n`)
+}
 process.stderr.write(`bench: start-up, ${RUNS} runs each, interleaved\n`)
 const anvilMs: number[] = []
 const fresh: Run[] = []
