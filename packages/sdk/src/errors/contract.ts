@@ -142,6 +142,8 @@ function describeIncentives(errorName: string, args: readonly unknown[]): string
       return `${c} has ${myc(e)} staked on ${b} in subnet ${a}, less than the ${myc(d)} asked for.`
     case 'StakingNothingUnlocked':
       return `Nothing unstaked has unlocked yet: the next unlock is at block ${a}.`
+    case 'StakingNotEpochs':
+      return `Only the Epochs contract pays dividends into Staking; ${a} is not it (epoch claims pay validators: \`mycel epoch claim\`).`
     case 'StakingSnapshotNotPast':
       return `A payment's snapshot block must have ended: block ${a} is not before the current block ${b}.`
     case 'StakingStakeTooLarge':
