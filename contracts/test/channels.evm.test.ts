@@ -257,5 +257,5 @@ describe('PaymentChannels invariants (in-process EVM)', () => {
     expect(moved.batches).toBeGreaterThan(0)
     expect(moved.withdrawals).toBeGreaterThan(0)
     expect(moved.cooperative).toBeGreaterThan(0)
-  }, 300_000)
+  }, 900_000)
 })

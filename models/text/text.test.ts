@@ -34,7 +34,7 @@ describe('text model', () => {
     expect(Math.abs(perplexity - metrics.testPerplexity) / metrics.testPerplexity).toBeLessThan(0.001)
     expect(perplexity).toBeLessThan(0.6 * metrics.unigramBaselinePerplexity)
     await session.release()
-  })
+  }, 300_000)
 
   it('maps text to the 96-symbol vocabulary and back', () => {
     const ids = encode('Hi!\n\u00e9')
