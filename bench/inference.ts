@@ -3,12 +3,13 @@
  * HTTP stack, once paid through a payment channel (voucher checked, recorded in SQLite before serving) and once free
  * (the baseline, priced at zero), in the same run against a miner in its own process.
  * - Added latency: p50 of sequential paid requests minus p50 of free ones (interleaved). Target: ≤ 2 ms.
- * - Throughput at 32 concurrent clients (each with its own channel): paid ÷ free, measured in TRIALS pairs of short
- *   rounds, free and paid back to back (alternating which goes first), so that the load other programs put on this
- *   shared machine hits both sides of a pair alike; the median ratio is the figure, the spread of the pairs is
- *   reported beside it. Target: median ≥ 90%.
+ * - Throughput at 32 concurrent clients (each with its own channel), paid ÷ free, measured two ways, each in TRIALS
+ *   short rounds: pairs of a free and a paid round back to back (alternating which goes first), the median ratio
+ *   with the pairs' spread; and mixed rounds, 16 paid and 16 free clients at once, where whatever else runs on this
+ *   shared machine slows both classes in the same instant. Target: the mixed rounds' median ≥ 90% (the pairs' ratios
+ *   spread over 20 points and more here between their quartiles, more than the margin; see docs/inference.md).
  * - The payment work per request: each piece timed on one core (bench/paymentWork.ts), and the miner process's CPU
- *   per request (all its threads, from /proc) paid minus free, median over the trials.
+ *   per request (event-loop thread and all threads, from /proc) paid minus free, median over the pairs.
  * Vouchers are signed before the clock starts (signing is the gateway's cost, not the miner's).
  * Prints a table, writes bench/results/inference.json, exits 1 when a target is missed.
  */
@@ -180,6 +181,25 @@ try {
       const { free, paid } = round as Record<'free' | 'paid', Round>
       pairs.push({ free, paid, ratio: paid.perSecond / free.perSecond })
     }
+    // Mixed rounds: 16 paid and 16 free clients at the same time, so whatever else runs on the machine slows both
+    // alike. Each class's throughput is its completions over the same window (Little's law: 16 clients ÷ its mean
+    // response time); with the event loop shared round-robin between requests (a text model's steps), their ratio is
+    // the ratio of the work per request, i.e. what paid-only throughput would be next to free-only.
+    const mixedRounds: number[] = []
+    for (let t = 0; t < TRIALS; t++) {
+      const deadline = performance.now() + SECONDS * 1000
+      const done = { paid: 0, free: 0 }
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async (_, lane) => {
+          const paid = lane % 2 === 0
+          while (performance.now() < deadline) {
+            await request(workload, paid, lane)
+            done[paid ? 'paid' : 'free'] += 1
+          }
+        }),
+      )
+      mixedRounds.push(done.paid / done.free)
+    }
     const ratios = pairs.map((x) => x.ratio)
     const cpuFree = median(pairs.map((x) => x.free.minerCpuMsPerRequest))
     const cpuPaid = median(pairs.map((x) => x.paid.minerCpuMsPerRequest))
@@ -202,6 +222,11 @@ try {
         minerCpuMsPerRequest: { free: cpuFree, paid: cpuPaid, payment: cpuPaid - cpuFree },
         mainThreadCpuMsPerRequest: { free: mainFree, paid: mainPaid, payment: mainPaid - mainFree },
         pairs,
+        mixed: {
+          ratio: median(mixedRounds),
+          spread: { min: Math.min(...mixedRounds), max: Math.max(...mixedRounds) },
+          rounds: mixedRounds,
+        },
       },
     })
   }
@@ -227,6 +252,9 @@ try {
       `  throughput at ${CLIENTS} clients (req/s, median of ${TRIALS} pairs × ${SECONDS} s): free ${t.freePerSecond.toFixed(0)} · paid ${t.paidPerSecond.toFixed(0)} · ratio ${pc(t.ratio)} (pairs: min ${pc(t.spread.min)} · q1 ${pc(t.spread.q1)} · q3 ${pc(t.spread.q3)} · max ${pc(t.spread.max)})\n`,
     )
     process.stdout.write(
+      `  mixed rounds (16 paid + 16 free clients at once, median of ${TRIALS} × ${SECONDS} s): paid ÷ free ${pc(t.mixed.ratio)} (min ${pc(t.mixed.spread.min)} · max ${pc(t.mixed.spread.max)})\n`,
+    )
+    process.stdout.write(
       `  miner CPU per request (ms, median): all threads: free ${f(t.minerCpuMsPerRequest.free)} · paid ${f(t.minerCpuMsPerRequest.paid)} · payment ${f(t.minerCpuMsPerRequest.payment)}; event-loop thread: free ${f(t.mainThreadCpuMsPerRequest.free)} · paid ${f(t.mainThreadCpuMsPerRequest.paid)} · payment ${f(t.mainThreadCpuMsPerRequest.payment)}\n`,
     )
   }
@@ -234,9 +262,9 @@ try {
   const targets = checked.flatMap((r) => [
     { name: `${r.workload}: added latency p50 <= 2 ms`, value: r.latency.addedP50, met: r.latency.addedP50 <= 2 },
     {
-      name: `${r.workload}: paid throughput >= 90% of free at 32 clients (median of ${TRIALS} pairs)`,
-      value: r.throughput.ratio,
-      met: r.throughput.ratio >= 0.9,
+      name: `${r.workload}: paid throughput >= 90% of free at 32 clients (median of ${TRIALS} mixed rounds)`,
+      value: r.throughput.mixed.ratio,
+      met: r.throughput.mixed.ratio >= 0.9,
     },
   ])
   process.stdout.write('\n')

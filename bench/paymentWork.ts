@@ -73,7 +73,10 @@ export async function measurePaymentWork(): Promise<PaymentWork> {
       sessionSigner: '0x0000000000000000000000000000000000000000',
       sessionCap: 0n,
     }
-    const db = openDatabase(join(tempDir('mycel-bench-work-'), 'node.db'), migrations, { backgroundCheckpoints: true })
+    const db = openDatabase(join(tempDir('mycel-bench-work-'), 'node.db'), migrations, {
+      backgroundCheckpoints: true,
+      checkpoints: { delayMs: 0 },
+    })
     const ledger = createMinerLedger({
       db,
       payee: state.payee,

@@ -20,7 +20,8 @@ async function write({ background, threshold }: { background: boolean; threshold
   const dir = tempDir('mycel-checkpoint-')
   dirs.push(dir)
   const file = join(dir, 'node.db')
-  const db = openDatabase(file, migrations, { backgroundCheckpoints: background })
+  const db = openDatabase(file, migrations, { backgroundCheckpoints: background, checkpoints: { delayMs: 0 } })
+  await sleep(300) // the worker starts
   if (threshold !== undefined) db.pragma(`wal_autocheckpoint = ${threshold}`)
   db.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)')
   const insert = db.prepare('INSERT INTO filler (body) VALUES (?)')

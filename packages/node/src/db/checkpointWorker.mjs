@@ -14,6 +14,7 @@ const timer = setInterval(() => {
     // A busy or closing database: the next tick tries again (and the writer's own autocheckpoint is the backstop).
   }
 }, workerData.intervalMs)
+parentPort.postMessage('ready')
 parentPort.on('message', (message) => {
   if (message !== 'stop') return
   clearInterval(timer)

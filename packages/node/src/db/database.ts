@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { startCheckpointer } from './checkpointer.ts'
+import { type CheckpointerOptions, startCheckpointer } from './checkpointer.ts'
 
 export type Db = Database.Database
 
@@ -195,7 +195,10 @@ export const migrations: Migration[] = [
 export function openDatabase(
   file: string,
   list: Migration[] = migrations,
-  { backgroundCheckpoints = false }: { backgroundCheckpoints?: boolean } = {},
+  {
+    backgroundCheckpoints = false,
+    checkpoints,
+  }: { backgroundCheckpoints?: boolean; checkpoints?: CheckpointerOptions } = {},
 ): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
@@ -204,7 +207,7 @@ export function openDatabase(
   db.pragma('foreign_keys = ON')
   migrate(db, list)
   if (backgroundCheckpoints && file !== ':memory:') {
-    const checkpointer = startCheckpointer(db, file)
+    const checkpointer = startCheckpointer(db, file, checkpoints)
     const close = db.close.bind(db)
     db.close = () => {
       checkpointer.stop()
