@@ -51,7 +51,7 @@ export function artifact(name: string, derive: () => Uint8Array, dir = artifacts
   const dot = name.lastIndexOf('.')
   const file = join(dir, `${name.slice(0, dot)}.${artifactsKey()}${name.slice(dot)}`)
   try {
-    return new Uint8Array(readFileSync(file))
+    return readFileSync(file)
   } catch {
     // not built yet (or built by other code): derive it below
   }

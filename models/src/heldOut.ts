@@ -38,13 +38,14 @@ export function encodeSamples(samples: Sample[]): Uint8Array {
 }
 
 export function decodeSamples(bytes: Uint8Array): Sample[] {
-  const copy = bytes.slice() // aligned, and owned by the samples
-  const count = new DataView(copy.buffer).getUint32(0, true)
+  // Float32 views need 4-byte alignment: a file read whole usually has it; a slice of a pooled buffer may not.
+  const own = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice()
+  const count = new DataView(own.buffer, own.byteOffset).getUint32(0, true)
   const labels = Math.ceil(count / 4) * 4
-  const pixels = new Float32Array(copy.buffer, 4 + labels, count * PIXELS)
+  const pixels = new Float32Array(own.buffer, own.byteOffset + 4 + labels, count * PIXELS)
   return Array.from({ length: count }, (_, i) => ({
     pixels: pixels.subarray(i * PIXELS, (i + 1) * PIXELS),
-    label: copy[4 + i] as number,
+    label: own[4 + i] as number,
   }))
 }
 

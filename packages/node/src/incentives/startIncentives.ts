@@ -107,11 +107,31 @@ export async function startIncentives(
       roleAccount(options.validatorKey, { chainId: ctx.chainId, dataDir: options.dataDir, setting: 'validatorKey' })
     keeperWallet = walletFor(keeperAccount, ctx.chain, ctx.rpcUrl, options.pollIntervalMs)
 
+    // Who is registered where, read once for every subnet concerned: a restart then only reads, side by side.
+    const wanted = (names: string[]) =>
+      names.includes('auto') ? subnets : subnets.filter((s) => names.includes(s.name))
+    const demoSubnet = ctx.devnet && options.subnetDemo ? subnets.find((s) => s.name === 'digits') : undefined
+    const concerned = new Set([
+      ...(accounts.length > 0 ? wanted(options.validatorSubnets) : []).map((s) => s.netuid),
+      ...(demoSubnet ? [demoSubnet.netuid] : []),
+    ])
+    const neuronsOf = new Map(
+      await Promise.all(
+        [...concerned].map(async (netuid) => [netuid, await getNeurons(ctx.client, { registry, netuid })] as const),
+      ),
+    )
+    const neuronOf = (netuid: number, address: string) =>
+      neuronsOf.get(netuid)?.find((n) => n.hotkey.toLowerCase() === address.toLowerCase())
+
     if (ctx.devnet && options.subnetDemo) {
       // Fast epochs on the devnet's own subnets (the treasury owns them).
       const owner = walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)
-      for (const s of subnets.filter((x) => x.owner === owner.account.address)) {
-        const current = await getSubnetParams(ctx.client, { registry, netuid: BigInt(s.netuid) })
+      const owned = subnets.filter((x) => x.owner === owner.account.address)
+      const params = await Promise.all(
+        owned.map((s) => getSubnetParams(ctx.client, { registry, netuid: BigInt(s.netuid) })),
+      )
+      for (const [i, s] of owned.entries()) {
+        const current = params[i] as (typeof params)[number]
         const differs = Object.entries(DEVNET_SUBNET_PARAMS).some(
           ([key, value]) => current[key as keyof typeof current] !== value,
         )
@@ -123,9 +143,9 @@ export async function startIncentives(
           })
         }
       }
-      const digits = subnets.find((s) => s.name === 'digits')
+      const digits = demoSubnet
       const ports = keptPorts(options.dataDir)
-      for (const demo of DEMO_MINERS) {
+      const startDemoMiner = async (demo: (typeof DEMO_MINERS)[number]) => {
         const account = devnetAccount(demo.account)
         const models = await loadModels([demo.model])
         const miner = await startMiner(common, {
@@ -144,26 +164,50 @@ export async function startIncentives(
           policy: { threshold: 1_000_000n, maxAgeMs: 3_600_000, safetySeconds: 300n, maxBatch: 100 },
           tickMs: Math.max(options.pollIntervalMs, 200),
         })
-        result.demoMiners.push(miner)
-        result.keys.push({ role: 'demo miner', address: account.address })
         stops.push(() => miner.stop())
         ports.keep(`demo miner ${demo.account}`, miner.url)
+        return miner
+      }
+      // Registrations go one after another (each raises the next one's cost); miners already registered start
+      // side by side.
+      const registered = DEMO_MINERS.every((d) => digits && neuronOf(digits.netuid, devnetAccount(d.account).address))
+      const miners: Miner[] = []
+      if (registered) miners.push(...(await settleAll(DEMO_MINERS.map(startDemoMiner))))
+      else for (const demo of DEMO_MINERS) miners.push(await startDemoMiner(demo))
+      for (const miner of miners) {
+        result.demoMiners.push(miner)
+        result.keys.push({ role: 'demo miner', address: miner.payee })
       }
     }
 
-    // Validators: registered (as validators) and, on the devnet, staked.
-    const wanted = (names: string[]) =>
-      names.includes('auto') ? subnets : subnets.filter((s) => names.includes(s.name))
-    for (const [i, account] of accounts.entries()) {
-      const wallet = walletFor(account, ctx.chain, ctx.rpcUrl, options.pollIntervalMs) as WriteClient & {
-        account: LocalAccount
-      }
-      const netuids: bigint[] = []
-      for (const subnet of wanted(options.validatorSubnets)) {
-        const netuid = BigInt(subnet.netuid)
-        const mine = (await getNeurons(ctx.client, { registry, netuid })).find(
-          (n) => n.hotkey.toLowerCase() === account.address.toLowerCase(),
+    // Validators: registered (as validators) and, on the devnet, staked. What is missing is sent one transaction
+    // after another; a restart, with nothing missing, only reads.
+    const plans = await Promise.all(
+      accounts.map(async (account, i) => {
+        const wallet = walletFor(account, ctx.chain, ctx.rpcUrl, options.pollIntervalMs) as WriteClient & {
+          account: LocalAccount
+        }
+        const steps = await Promise.all(
+          wanted(options.validatorSubnets).map(async (subnet) => {
+            const netuid = BigInt(subnet.netuid)
+            const stakeTarget = ctx.devnet ? BigInt(options.validatorStake) / BigInt(i + 1) : 0n
+            const { own } = ctx.devnet
+              ? await getStake(ctx.client, {
+                  staking: contracts.staking,
+                  netuid,
+                  hotkey: account.address,
+                  staker: account.address,
+                })
+              : { own: 0n }
+            return { subnet, netuid, mine: neuronOf(subnet.netuid, account.address), missing: stakeTarget - own }
+          }),
         )
+        return { account, wallet, steps }
+      }),
+    )
+    for (const { account, wallet, steps } of plans) {
+      const netuids: bigint[] = []
+      for (const { subnet, netuid, mine, missing } of steps) {
         if (!mine) {
           if (!ctx.devnet && !options.validatorSubnets.includes(subnet.name)) continue
           await registerNeuron(wallet, {
@@ -178,17 +222,8 @@ export async function startIncentives(
           log.warn({ msg: 'hotkey is registered as a miner here; not validating', subnet: subnet.name })
           continue
         }
-        if (ctx.devnet) {
-          const target = BigInt(options.validatorStake) / BigInt(i + 1)
-          const { own } = await getStake(ctx.client, {
-            staking: contracts.staking,
-            netuid,
-            hotkey: account.address,
-            staker: account.address,
-          })
-          if (own < target) {
-            await stake(wallet, { staking: contracts.staking, netuid, hotkey: account.address, amount: target - own })
-          }
+        if (missing > 0n) {
+          await stake(wallet, { staking: contracts.staking, netuid, hotkey: account.address, amount: missing })
         }
         netuids.push(netuid)
       }
@@ -263,4 +298,12 @@ export async function startIncentives(
     }
   }
   return result
+}
+
+/** Waits for every start; throws the first failure once all have ended (each registered its own stop). */
+async function settleAll<value>(starts: Promise<value>[]): Promise<value[]> {
+  const results = await Promise.allSettled(starts)
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.map((r) => (r as PromiseFulfilledResult<value>).value)
 }

@@ -143,8 +143,6 @@ export async function startValidator(
   const log = common.logger.child({ role: 'validator', hotkey: p.wallet.account.address })
   const hotkey = p.wallet.account.address
   const random = mulberry32(p.seed ?? crypto.getRandomValues(new Uint32Array(1))[0] ?? 1)
-  const digits = heldOutDigits()
-  const text = heldOutText()
   const setters = new Map<bigint, WeightSetter>(
     p.netuids.map((netuid) => [
       netuid,
@@ -318,8 +316,8 @@ export async function startValidator(
       if (!model) throw new Error(`it serves no ${wanted} model`)
       const task: Task =
         wanted === 'tensor'
-          ? digitsTask(digits, model.id, DIGITS_PER_TASK, random)
-          : textTask(text, model.id, PROMPTS_PER_TASK, random)
+          ? digitsTask(heldOutDigits(), model.id, DIGITS_PER_TASK, random) // read on first use (cached)
+          : textTask(heldOutText(), model.id, PROMPTS_PER_TASK, random)
       const started = performance.now()
       const responses: unknown[] = []
       for (const request of task.requests) {
