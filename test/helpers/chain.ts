@@ -50,7 +50,9 @@ export async function startTestChain(): Promise<TestChain> {
     rpcUrls: { default: { http: [anvil.rpcUrl] } },
   })
   const transport = http(anvil.rpcUrl)
-  const publicClient = createPublicClient({ chain, transport }) as PublicClient
+  // cacheTime 0: viem otherwise answers getBlockNumber from a 4 s cache, and a test reading the head before and
+  // after a quick transaction would see the same block.
+  const publicClient = createPublicClient({ chain, transport, cacheTime: 0 }) as PublicClient
   return {
     anvil,
     dir,
