@@ -25,8 +25,9 @@ interface ISubnetDirectory {
  *
  * Dividends paid to a hotkey by the epoch settlement (the registry's Epochs contract) are split: the hotkey keeps its
  * take as it stood at the dividend's snapshot block (default 18%), the rest goes to the stake that backed the hotkey
- * at that block, pro rata, the hotkey's own stake included. Each payment is recorded once (its snapshot and its amount per unit of stake); a position
- * collects the payments recorded since it last claimed, reading its own stake checkpoint at each one's snapshot.
+ * at that block, pro rata, the hotkey's own stake included. Each payment is recorded once (its snapshot and its
+ * amount per unit of stake); a position collects the payments recorded since it last claimed, reading its own stake
+ * checkpoint at each one's snapshot.
  * Stake that arrives after a snapshot (even in the transaction that pays it) earns nothing of it.
  *
  * Unstaking takes effect at once for consensus, but the tokens unlock only after a cooldown.
@@ -244,7 +245,7 @@ contract Staking is ReentrancyGuardTransient {
         Payment[] storage payments = _payments[netuid][hotkey];
         uint256 end = Math.min(payments.length, position.cursor + MAX_PAYMENTS_PER_CLAIM);
         amount = position.owed + _earned(position, payments, end);
-        position.cursor = Math.max(position.cursor, end);
+        position.cursor = end;
         if (amount == 0) return 0;
         position.owed = 0;
         emit RewardsClaimed(netuid, hotkey, msg.sender, amount);

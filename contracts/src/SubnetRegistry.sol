@@ -79,6 +79,14 @@ contract SubnetRegistry {
         uint32 activityCutoff; // blocks after which a validator's weights no longer count
     }
 
+    /// @dev What the last settled epoch left for registrations, in one slot: its snapshot block, the next position in
+    /// its prune order, and whether an epoch has set validator permits yet.
+    struct Applied {
+        uint64 snapshotBlock;
+        uint16 pruneCursor;
+        bool permitsSet;
+    }
+
     /// @dev Who holds a uid from `fromBlock` on (`hotkey == 0`: nobody).
     struct Occupancy {
         uint48 fromBlock;
@@ -128,17 +136,14 @@ contract SubnetRegistry {
     address private immutable _admin;
     address private _epochs;
     uint256 private _subnetCount;
-    mapping(uint256 netuid => SubnetParams) private _params;
     mapping(uint256 netuid => ParamsEntry[]) private _paramsLog;
     mapping(uint256 netuid => Checkpoints.Trace208) private _nextUidLog;
     mapping(uint256 netuid => uint64) private _tempoChangedAt;
     mapping(uint256 netuid => CostState) private _costs;
     mapping(uint256 netuid => mapping(uint256 uid => Occupancy[])) private _occupancy;
     mapping(uint256 netuid => mapping(uint256 word => uint256)) private _permits;
-    mapping(uint256 netuid => bool) private _permitsSet;
     mapping(uint256 netuid => uint16[]) private _pruneOrder;
-    mapping(uint256 netuid => uint256) private _pruneCursor;
-    mapping(uint256 netuid => uint64) private _pruneSnapshotBlock;
+    mapping(uint256 netuid => Applied) private _applied;
     mapping(uint256 netuid => Subnet) private _subnets;
     mapping(uint256 netuid => mapping(uint256 uid => Neuron)) private _neurons;
     mapping(uint256 netuid => mapping(address hotkey => uint256)) private _uidPlusOne;
@@ -314,7 +319,8 @@ contract SubnetRegistry {
      * Requirements: the caller owns the subnet; every field within its bounds:
      * tempo 2..65535 blocks; kappa 1..65535; bondsMovingAverage 0..999999 ppm; alphaLow 1638..alphaHigh;
      * alphaSigmoidSteepness 0..10000; commitRevealPeriod 1..10 epochs; weightsRateLimit <= 100000 blocks;
-     * maxValidators 1..min(MAX_VALIDATORS_LIMIT, maxNeurons, 16384 / maxNeurons); immunityPeriod <= 1000000 blocks; activityCutoff tempo..1000000 blocks.
+     * maxValidators 1..min(MAX_VALIDATORS_LIMIT, maxNeurons, 16384 / maxNeurons); immunityPeriod <= 1000000 blocks;
+     * activityCutoff tempo..1000000 blocks.
      * Emits {SubnetParamsUpdated}.
      */
     function setSubnetParams(uint256 netuid, SubnetParams calldata params) external {
@@ -331,7 +337,7 @@ contract SubnetRegistry {
         _checkParam("maxValidators", params.maxValidators, 1, _validatorCap(subnet.maxNeurons));
         _checkParam("immunityPeriod", params.immunityPeriod, 0, 1_000_000);
         _checkParam("activityCutoff", params.activityCutoff, params.tempo, 1_000_000);
-        if (params.tempo != _params[netuid].tempo) _tempoChangedAt[netuid] = uint64(block.number);
+        if (params.tempo != _latestParams(netuid).tempo) _tempoChangedAt[netuid] = uint64(block.number);
         _setParams(netuid, params);
         emit SubnetParamsUpdated(netuid, params);
     }
@@ -380,7 +386,7 @@ contract SubnetRegistry {
     /// @notice The consensus parameters of `netuid`.
     function getSubnetParams(uint256 netuid) external view returns (SubnetParams memory) {
         _subnet(netuid);
-        return _params[netuid];
+        return _latestParams(netuid);
     }
 
     /// @notice What registering in `netuid` costs now (MYC wei): the last cost, halved per half-life since, at least
@@ -572,15 +578,17 @@ contract SubnetRegistry {
     function hasValidatorPermit(uint256 netuid, uint16 uid) external view returns (bool) {
         Neuron storage neuron = _neurons[netuid][uid];
         if (neuron.hotkey == address(0)) return false;
-        if (!_permitsSet[netuid]) return neuron.role == Role.Validator;
-        if (neuron.registeredAtBlock > _pruneSnapshotBlock[netuid]) return false;
+        Applied memory applied = _applied[netuid];
+        if (!applied.permitsSet) return neuron.role == Role.Validator;
+        if (neuron.registeredAtBlock > applied.snapshotBlock) return false;
         return (_permits[netuid][uid >> 8] >> (uid & 255)) & 1 == 1;
     }
 
     /// @notice The prune order recorded by the last settled epoch of `netuid`, the next position in it, and the
     /// epoch's snapshot block.
     function pruneOrder(uint256 netuid) external view returns (uint16[] memory, uint256 cursor, uint64 snapshotBlock) {
-        return (_pruneOrder[netuid], _pruneCursor[netuid], _pruneSnapshotBlock[netuid]);
+        Applied memory applied = _applied[netuid];
+        return (_pruneOrder[netuid], applied.pruneCursor, applied.snapshotBlock);
     }
 
     /**
@@ -598,10 +606,8 @@ contract SubnetRegistry {
         for (uint256 w; w < words; ++w) {
             _permits[netuid][w] = w < permits.length ? permits[w] : 0;
         }
-        _permitsSet[netuid] = true;
         _pruneOrder[netuid] = order;
-        _pruneCursor[netuid] = 0;
-        _pruneSnapshotBlock[netuid] = snapshotBlock;
+        _applied[netuid] = Applied(snapshotBlock, 0, true);
         emit EpochApplied(netuid, snapshotBlock, permits, order);
     }
 
@@ -675,15 +681,16 @@ contract SubnetRegistry {
     /// immunity; reverts with {SubnetRegistrySubnetFull} when there is none.
     function _prune(uint256 netuid, uint16 maxNeurons) private returns (uint16) {
         uint16[] storage order = _pruneOrder[netuid];
-        uint256 immunity = _params[netuid].immunityPeriod;
-        uint64 snapshot = _pruneSnapshotBlock[netuid];
-        for (uint256 k = _pruneCursor[netuid]; k < order.length; ++k) {
+        uint256 immunity = _latestParams(netuid).immunityPeriod;
+        Applied storage applied = _applied[netuid];
+        uint64 snapshot = applied.snapshotBlock;
+        for (uint256 k = applied.pruneCursor; k < order.length; ++k) {
             uint16 uid = order[k];
             Neuron storage neuron = _neurons[netuid][uid];
             address hotkey = neuron.hotkey;
             if (hotkey == address(0) || neuron.registeredAtBlock > snapshot) continue;
             if (block.number < neuron.registeredAtBlock + immunity) continue;
-            _pruneCursor[netuid] = k + 1;
+            applied.pruneCursor = uint16(k + 1);
             delete _neurons[netuid][uid];
             delete _uidPlusOne[netuid][hotkey];
             _clearPermit(netuid, uid);
@@ -695,17 +702,22 @@ contract SubnetRegistry {
 
     /// @dev A permit belongs to the neuron the epoch ranked, not to the slot: it leaves with it.
     function _clearPermit(uint256 netuid, uint16 uid) private {
-        if (_permitsSet[netuid]) _permits[netuid][uid >> 8] &= ~(uint256(1) << (uid & 255));
+        if (_applied[netuid].permitsSet) _permits[netuid][uid >> 8] &= ~(uint256(1) << (uid & 255));
     }
 
     /// @dev Records the parameters now in force (a later change in the same block replaces it).
     function _setParams(uint256 netuid, SubnetParams memory params) private {
-        _params[netuid] = params;
         ParamsEntry[] storage log = _paramsLog[netuid];
         uint48 nowBlock = SafeCast.toUint48(block.number);
         uint256 length = log.length;
         if (length > 0 && log[length - 1].fromBlock == nowBlock) log[length - 1].params = params;
         else log.push(ParamsEntry(nowBlock, params));
+    }
+
+    /// @dev The parameters in force now: the log's last entry (every subnet has one from creation on).
+    function _latestParams(uint256 netuid) private view returns (SubnetParams storage) {
+        ParamsEntry[] storage log = _paramsLog[netuid];
+        return log[log.length - 1].params;
     }
 
     /// @dev The parameters in force at the end of block `blockNumber` (the first ones before the subnet existed).

@@ -17,12 +17,16 @@ import {
 } from 'viem'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
+  challenger,
   createEpochWorld,
   type EpochWorld,
   errorName,
   fund,
+  miners,
+  proposer,
   subnetOwner,
   treasury,
+  validators,
 } from '../../test/helpers/epochWorld.ts'
 import { buildContracts } from '../scripts/build.ts'
 import { buildNext, claimAll, nextEpochOf, type Settled, settleNext, tampered } from './helpers/settle.ts'
@@ -31,19 +35,7 @@ const TEMPO = 20n
 const CHALLENGE = 5n
 const BOND = parseEther('100')
 const E = parseEther('1')
-const proposer = '0x00000000000000000000000000000000000000ac' as const
-const challenger = '0x00000000000000000000000000000000000000ad' as const
 const attacker = '0x00000000000000000000000000000000000000ee' as const
-const validators = [
-  '0x0000000000000000000000000000000000000101',
-  '0x0000000000000000000000000000000000000102',
-  '0x0000000000000000000000000000000000000103',
-] as const
-const miners = [
-  '0x0000000000000000000000000000000000000201',
-  '0x0000000000000000000000000000000000000202',
-  '0x0000000000000000000000000000000000000203',
-] as const
 const weights = [
   [0, 0, 0, 60_000, 30_000, 6_000],
   [0, 0, 0, 65_535, 28_000, 7_000],
@@ -197,18 +189,25 @@ describe('attacks on epoch settlement', () => {
 })
 
 describe('attacks on emission', () => {
-  it('stake moved into each subnet for its snapshot blocks does not mint beyond the schedule', async () => {
-    // Subnet 2, with a validator and a miner of its own, as much stake as subnet 1, and another tempo.
-    const netuid2 = await world.addSubnet(4, {
+  const v2 = '0x0000000000000000000000000000000000000301' as const
+  const m2 = '0x0000000000000000000000000000000000000302' as const
+  /** A second subnet (tempo 30) with validator `v2` registered; returns its netuid. */
+  const secondSubnet = async (maxNeurons: number) => {
+    const netuid = await world.addSubnet(maxNeurons, {
       tempo: 30,
       weightsRateLimit: 0,
       activityCutoff: 100_000,
       immunityPeriod: 0,
     })
-    const v2 = '0x0000000000000000000000000000000000000301' as const
-    const m2 = '0x0000000000000000000000000000000000000302' as const
-    await fund(world, [v2, m2], parseEther('1000000'))
-    await must(v2, 'registry', 'registerNeuron', [netuid2, 1, 'http://127.0.0.1:9005', '', 0n])
+    await fund(world, [v2], parseEther('1000000'))
+    await must(v2, 'registry', 'registerNeuron', [netuid, 1, 'http://127.0.0.1:9005', '', 0n])
+    return netuid
+  }
+
+  it('stake moved into each subnet for its snapshot blocks does not mint beyond the schedule', async () => {
+    // Subnet 2, with a validator and a miner of its own, as much stake as subnet 1, and another tempo.
+    const netuid2 = await secondSubnet(4)
+    await fund(world, [m2], parseEther('1000000'))
     await must(m2, 'registry', 'registerNeuron', [netuid2, 0, 'http://127.0.0.1:9006', '', 0n])
     await must(v2, 'staking', 'stake', [netuid2, v2, parseEther('600')])
     world.chain.block += 1n
@@ -265,15 +264,7 @@ describe('attacks on emission', () => {
   })
 
   it('stake held for one block earns at most one block of its share', async () => {
-    const netuid2 = await world.addSubnet(2, {
-      tempo: 30,
-      weightsRateLimit: 0,
-      activityCutoff: 100_000,
-      immunityPeriod: 0,
-    })
-    const v2 = '0x0000000000000000000000000000000000000301' as const
-    await fund(world, [v2], parseEther('1000000'))
-    await must(v2, 'registry', 'registerNeuron', [netuid2, 1, 'http://127.0.0.1:9005', '', 0n])
+    const netuid2 = await secondSubnet(2)
     const { snapshot } = await nextEpochOf(world, netuid2)
     const total = (await must(treasury, 'staking', 'totalStakeAt', [world.chain.block])) as bigint
     // One block of stake equal to all other stake, held through the snapshot block only (what the epoch reads).

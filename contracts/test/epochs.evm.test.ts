@@ -24,29 +24,21 @@ import { type Address, type Hex, parseEther } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   type ContractName,
+  challenger,
   createEpochWorld,
+  delegator,
   type EpochWorld,
   errorName,
   fund,
+  miners,
+  proposer,
   subnetOwner,
+  validators,
 } from '../../test/helpers/epochWorld.ts'
 import type { InProcessChain } from './helpers/evm.ts'
 import { buildNext, nextEpochOf, repack, settleNext, tampered } from './helpers/settle.ts'
 
 const owner = subnetOwner
-const proposer = '0x00000000000000000000000000000000000000ac' as const
-const challenger = '0x00000000000000000000000000000000000000ad' as const
-const delegator = '0x00000000000000000000000000000000000000ae' as const
-const validators = [
-  '0x0000000000000000000000000000000000000101',
-  '0x0000000000000000000000000000000000000102',
-  '0x0000000000000000000000000000000000000103',
-] as const
-const miners = [
-  '0x0000000000000000000000000000000000000201',
-  '0x0000000000000000000000000000000000000202',
-  '0x0000000000000000000000000000000000000203',
-] as const
 const TEMPO = 20n
 const CHALLENGE = 5n
 const BOND = parseEther('100')

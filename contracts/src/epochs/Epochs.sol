@@ -46,8 +46,10 @@ contract Epochs is ReentrancyGuardTransient {
         uint256 rankSum;
         bytes pruneOrder;
         // keccak256(abi.encode(snapshotBlock, neurons, params, activityCutoff, immunityPeriod, maxValidators)) of
-        // what the proposal was computed for: a parameter change or a registration landing first makes it revert
-        // instead of binding the proposer to values it did not use.
+        // what the proposal was computed for. The settings are read as of the snapshot, which has passed, so later
+        // registrations or parameter changes leave them alone; the hash guards the proposer against its own view
+        // differing from the chain's (a lagging RPC, a reorg across the snapshot): the proposal reverts instead of
+        // binding the bond to settings it did not use.
         bytes32 settingsHash;
     }
 

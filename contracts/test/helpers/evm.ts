@@ -1,7 +1,9 @@
 /**
  * An in-process EVM (@ethereumjs/evm) for tests that need thousands of contract calls: about 0.5 ms per call, where
  * a round trip to anvil costs several. Calls are ABI-encoded and decoded with viem; a revert is `ok: false` with the
- * revert data, never an exception.
+ * revert data, never an exception. Each call or deployment is priced as its own transaction: EIP-2929 warm sets and
+ * EIP-2200 original values start afresh (the EVM keeps them between runCall's otherwise, which made storage touched
+ * by an earlier call look warm and understated every gas figure).
  */
 import { createEVM, type EVM } from '@ethereumjs/evm'
 import { createAddressFromString, type Address as EvmAddress } from '@ethereumjs/util'
@@ -38,11 +40,19 @@ const zeroAddress = '0x0000000000000000000000000000000000000000'
 
 export async function createInProcessChain(): Promise<InProcessChain> {
   const evm = await createEVM()
+  /** What a transaction starts with: only the sender, the target, the coinbase and the precompiles warm. */
+  const startTransaction = async (from: Address, to?: EvmAddress) => {
+    await evm.journal.cleanup()
+    evm.stateManager.originalStorageCache.clear()
+    const warm = [from, zeroAddress, ...(to ? [to.toString()] : []), ...evm.precompiles.keys()]
+    for (const address of warm) evm.journal.addAlwaysWarmAddress(address.replace(/^0x/, '').toLowerCase())
+  }
   const chain: InProcessChain = {
     evm,
     now: 1_800_000_000n,
     block: 1n,
     async deploy(data, from = '0x00000000000000000000000000000000000000aa') {
+      await startTransaction(from)
       const r = await evm.runCall({
         caller: createAddressFromString(from),
         data: hexToBytes(data),
@@ -64,6 +74,7 @@ export async function createInProcessChain(): Promise<InProcessChain> {
         slotNumber: 0n,
         getBlobGasPrice: () => undefined,
       }
+      await startTransaction(from, to)
       const r = await evm.runCall({
         caller: createAddressFromString(from),
         to,
