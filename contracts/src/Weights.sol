@@ -11,7 +11,9 @@ import {SubnetRegistry} from "./SubnetRegistry.sol";
  * or the commit expires. Nobody can copy weights they have not seen: what is revealed was fixed in an earlier period.
  * Windows are whole periods, not a span after each commit, so validators can reveal at the start of a period and
  * commit again at once: every validator's row then describes the same period, and nobody's schedule drifts.
- * A commit's window is fixed when it is made; later parameter changes do not move it.
+ * A commit's window is fixed when it is made; later parameter changes do not move it. Likewise a revealed row keeps
+ * its validator active for the activity cutoff in force at the reveal: a subnet owner who lowers the cutoff (or raises
+ * the commit-reveal period, whose longer wait the cutoff must cover) cannot make rows revealed on schedule stale.
  *
  * Weights are compact: two bytes (a big-endian u16) per uid, for every uid the subnet had when the commit was made.
  * Only hashes are stored; the vectors travel in calldata and in the {WeightsRevealed} event, from which anyone
@@ -28,11 +30,14 @@ contract Weights {
         uint64 revealUntil;
     }
 
-    /// @notice A revealed row: the hash of its packed weights and when it was committed and revealed.
+    /// @notice A revealed row: the hash of its packed weights, when it was committed and revealed, and the last block
+    /// it keeps its validator active by the activity cutoff in force at the reveal (a later, lower cutoff never
+    /// shortens it).
     struct Row {
         bytes32 hash;
         uint48 commitBlock;
         uint48 revealBlock;
+        uint48 activeUntil;
     }
 
     SubnetRegistry private immutable _registry;
@@ -136,9 +141,12 @@ contract Weights {
         if (computed != commit.hash) revert WeightsHashMismatch(computed, commit.hash);
         if (_allZero(weights)) revert WeightsAllZero();
         uint16 uid = _uidOf(netuid, msg.sender);
+        uint256 cutoff = _registry.getSubnetParams(netuid).activityCutoff;
 
         delete _commits[netuid][msg.sender];
-        _rows[netuid][msg.sender].push(Row(keccak256(weights), uint48(commit.commitBlock), uint48(block.number)));
+        _rows[netuid][msg.sender].push(
+            Row(keccak256(weights), uint48(commit.commitBlock), uint48(block.number), uint48(block.number + cutoff))
+        );
         emit WeightsRevealed(netuid, uid, msg.sender, weights, commit.commitBlock);
     }
 
@@ -160,7 +168,7 @@ contract Weights {
             if (rows[mid].revealBlock > blockNumber) high = mid;
             else low = mid + 1;
         }
-        return low == 0 ? Row(bytes32(0), 0, 0) : rows[low - 1];
+        return low == 0 ? Row(bytes32(0), 0, 0, 0) : rows[low - 1];
     }
 
     /// @notice The registry whose neurons and permits this contract follows.

@@ -29,7 +29,15 @@ import {
   validators,
 } from '../../test/helpers/epochWorld.ts'
 import { buildContracts } from '../scripts/build.ts'
-import { buildNext, claimAll, nextEpochOf, type Settled, settleNext, tampered } from './helpers/settle.ts'
+import {
+  buildNext,
+  claimAll,
+  nextEpochOf,
+  type Settled,
+  settleNext,
+  settleThrough,
+  tampered,
+} from './helpers/settle.ts'
 
 const TEMPO = 20n
 const CHALLENGE = 5n
@@ -164,7 +172,7 @@ describe('attacks on epoch settlement', () => {
     expect((await nextEpochOf(world, 1n)).snapshot).toBe(pinned - 10n)
     // Raising the tempo cannot delay the epoch past the snapshot pinned when the previous one was taken.
     world.chain.block += 1n
-    await must(subnetOwner, 'registry', 'setSubnetParams', [1n, { ...params, tempo: 60_000 }])
+    await must(subnetOwner, 'registry', 'setSubnetParams', [1n, { ...params, tempo: 40_000 }])
     expect((await nextEpochOf(world, 1n)).snapshot).toBe(pinned)
   })
 
@@ -185,6 +193,63 @@ describe('attacks on epoch settlement', () => {
     expect(errorName(r.revertData)).toBe('WeightsNoValidatorPermit')
     // The validators the epoch ranked keep theirs.
     expect(await must(treasury, 'registry', 'hasValidatorPermit', [1n, 1])).toBe(true)
+  })
+})
+
+describe('attacks by a subnet owner on the other validators', () => {
+  /** The owner's parameters with `changes`, set in the current block. */
+  const setParams = async (changes: Record<string, number>) => {
+    const params = (await must(subnetOwner, 'registry', 'getSubnetParams', [1n])) as Record<string, unknown>
+    return call(subnetOwner, 'registry', 'setSubnetParams', [1n, { ...params, ...changes }])
+  }
+  /** Whether validator `uid` counted in the epoch (active stake) and earned a dividend. */
+  const counted = (epoch: Settled, uid: number) => {
+    const i = epoch.built.validators.indexOf(uid)
+    return i >= 0 && (epoch.built.stakes[i] as bigint) > 0n && (epoch.built.dividends[i] as number) > 0
+  }
+
+  it('cannot silence them by raising the commit-reveal period after its own commit, then lowering the cutoff', async () => {
+    const T = TEMPO
+    const [first] = await settleThrough(world, 1n, null, world.chain.block, settleAccounts)
+    const { createdAtBlock: created } = (await must(subnetOwner, 'registry', 'getSubnet', [1n])) as {
+      createdAtBlock: bigint
+    }
+    // P: a period start ahead. Every validator commits in the period before it and reveals at P, as honest ones do.
+    const P = created + ((world.chain.block - created) / T + 2n) * T
+    world.chain.block = P - T
+    for (const [i, v] of validators.entries()) await world.commit(v, weights[i] as number[])
+    world.chain.block = P
+    for (const v of validators) expect((await world.reveal(v)).ok).toBe(true)
+
+    // Validator 0 (the owner's) commits under commitRevealPeriod 1; in the same block the owner raises the period to
+    // 10. A cutoff too short for that wait is refused (before the fix: accepted, and validators 1 and 2 were inactive
+    // from the epoch at P + 2T on, validator 0 taking every dividend).
+    await world.commit(validators[0], weights[0] as number[])
+    const tooShort = await setParams({ commitRevealPeriod: 10, activityCutoff: Number(T) })
+    expect(errorName(tooShort.revertData)).toBe('SubnetRegistryInvalidParam')
+    expect((await setParams({ commitRevealPeriod: 10, activityCutoff: Number(11n * T) })).ok).toBe(true)
+    // The others commit in the same period; their reveals wait 10 periods, validator 0's one.
+    for (const [i, v] of validators.entries()) if (i > 0) await world.commit(v, weights[i] as number[])
+    world.chain.block = P + T
+    expect((await world.reveal(validators[0])).ok).toBe(true)
+    expect(errorName((await world.reveal(validators[1])).revertData)).toBe('WeightsRevealTooEarly')
+    // Then the owner lowers the period and the cutoff as far as the bounds allow (2 periods). Rows revealed under
+    // the longer cutoff keep their validators active for it (before the fix: stale from the epoch at P + 3T).
+    expect((await setParams({ commitRevealPeriod: 1, activityCutoff: Number(2n * T) })).ok).toBe(true)
+
+    const settled = await settleThrough(world, 1n, first ?? null, P + 5n * T, settleAccounts)
+    const after = settled.filter((e) => e.built.header.snapshotBlock > P)
+    expect(after.map((e) => e.built.header.snapshotBlock)).toEqual([
+      P + T,
+      P + 2n * T,
+      P + 3n * T,
+      P + 4n * T,
+      P + 5n * T,
+    ])
+    for (const epoch of after) {
+      for (const uid of [0, 1, 2])
+        expect(counted(epoch, uid), `uid ${uid} at ${epoch.built.header.snapshotBlock}`).toBe(true)
+    }
   })
 })
 

@@ -139,6 +139,8 @@ describe('Weights commit-reveal', () => {
       hash: weightsRowHash(packed),
       commitBlock: Number(commitBlock),
       revealBlock: Number(start(11n)),
+      // Active for the cutoff in force at the reveal (100 blocks), whatever the owner sets later.
+      activeUntil: Number(start(11n)) + 100,
     })
     expect(((await call(validator, 'rowAt', [1n, validator, start(11n) - 1n])).result as { hash: Hex }).hash).toBe(
       `0x${'0'.repeat(64)}`,

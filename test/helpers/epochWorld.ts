@@ -93,6 +93,10 @@ export type EpochWorld = {
   addresses: Record<ContractName, EvmAddress>
   call: (from: Address, contract: ContractName, fn: string, args?: unknown[]) => Promise<CallResult & { data: Hex }>
   must: (from: Address, contract: ContractName, fn: string, args?: unknown[]) => Promise<never>
+  /** Commits `weights` for `hotkey` in `netuid` (default 1), to be revealed by {reveal}. */
+  commit: (hotkey: Address, weights: number[], netuid?: bigint) => Promise<void>
+  /** Reveals what `hotkey` last committed in `netuid` (default 1); a revert comes back as `ok: false`. */
+  reveal: (hotkey: Address, netuid?: bigint) => Promise<CallResult & { data: Hex }>
   /** Commits and reveals `weights` for `hotkey` in `netuid` (default 1), advancing the chain by `tempo` blocks. */
   setWeights: (entries: { hotkey: Address; weights: number[] }[], netuid?: bigint, tempo?: bigint) => Promise<void>
   /** The state of `netuid` (default 1) at `snapshot` as a node reads it. */
@@ -169,6 +173,9 @@ export async function createEpochWorld(options: {
   await addSubnet(options.maxNeurons, options.subnetParams)
   const tempo = BigInt((options.subnetParams.tempo as number | undefined) ?? 360)
   const rowKey = (netuid: bigint, hotkey: Address) => `${netuid}:${hotkey.toLowerCase()}`
+  const salt = keccak256(toHex('salt'))
+  /** What each validator committed last, per `netuid:hotkey`, until it reveals. */
+  const pending = new Map<string, Hex>()
 
   const world: EpochWorld = {
     chain,
@@ -177,27 +184,32 @@ export async function createEpochWorld(options: {
     must,
     rows,
     addSubnet,
+    async commit(hotkey, w, netuid = 1n) {
+      const packed = encodeWeights(w)
+      pending.set(rowKey(netuid, hotkey), packed)
+      const hash = weightsCommitHash({
+        chainId: Number(chain.evm.common.chainId()),
+        weightsContract: at(addresses.weights),
+        netuid,
+        hotkey,
+        packed,
+        salt,
+      })
+      await must(hotkey, 'weights', 'commitWeights', [netuid, hash])
+    },
+    async reveal(hotkey, netuid = 1n) {
+      const packed = pending.get(rowKey(netuid, hotkey))
+      if (!packed) throw new Error(`${hotkey} has nothing committed in subnet ${netuid}`)
+      const r = await call(hotkey, 'weights', 'revealWeights', [netuid, packed, salt])
+      if (r.ok) rows.set(rowKey(netuid, hotkey), packed)
+      return r
+    },
     async setWeights(entries, netuid = 1n, subnetTempo = tempo) {
-      const salt = keccak256(toHex('salt'))
-      const pending = new Map<string, Hex>()
-      for (const { hotkey, weights: w } of entries) {
-        const packed = encodeWeights(w)
-        pending.set(rowKey(netuid, hotkey), packed)
-        const hash = weightsCommitHash({
-          chainId: Number(chain.evm.common.chainId()),
-          weightsContract: at(addresses.weights),
-          netuid,
-          hotkey,
-          packed,
-          salt,
-        })
-        await must(hotkey, 'weights', 'commitWeights', [netuid, hash])
-      }
+      for (const { hotkey, weights: w } of entries) await world.commit(hotkey, w, netuid)
       chain.block += subnetTempo
       for (const { hotkey } of entries) {
-        const packed = pending.get(rowKey(netuid, hotkey)) as Hex
-        await must(hotkey, 'weights', 'revealWeights', [netuid, packed, salt])
-        rows.set(rowKey(netuid, hotkey), packed)
+        const r = await world.reveal(hotkey, netuid)
+        if (!r.ok) throw new Error(`revealWeights by ${hotkey} reverted: ${errorName(r.revertData)}`)
       }
     },
     async readState(snapshot, previous, netuid = 1n) {
@@ -225,6 +237,7 @@ export async function createEpochWorld(options: {
         const row = (await must(subnetOwner, 'weights', 'rowAt', [netuid, hotkey, snapshot])) as {
           commitBlock: number
           revealBlock: number
+          activeUntil: number
         }
         slots.push({
           hotkey,
@@ -236,6 +249,7 @@ export async function createEpochWorld(options: {
                   packed: rows.get(rowKey(netuid, hotkey)) as Hex,
                   commitBlock: BigInt(row.commitBlock),
                   revealBlock: BigInt(row.revealBlock),
+                  activeUntil: BigInt(row.activeUntil),
                 }
               : undefined,
         })

@@ -40,7 +40,7 @@ contract EpochReferee {
     }
 
     /// @notice A validator's stake in the epoch: its stake, if its latest reveal by the snapshot is within
-    /// `activityCutoff` blocks of it; else zero.
+    /// `activityCutoff` blocks of it or within the cutoff in force at the reveal (`Row.activeUntil`); else zero.
     function activeStake(uint256 netuid, uint16 uid, uint64 snapshot, uint256 activityCutoff)
         external
         view
@@ -49,7 +49,8 @@ contract EpochReferee {
         (address hotkey,) = _registry.neuronAt(netuid, uid, snapshot);
         if (hotkey == address(0)) return 0;
         Weights.Row memory row = _weights.rowAt(netuid, hotkey, snapshot);
-        if (row.revealBlock == 0 || row.revealBlock + activityCutoff < snapshot) return 0;
+        if (row.revealBlock == 0) return 0;
+        if (row.revealBlock + activityCutoff < snapshot && row.activeUntil < snapshot) return 0;
         return _staking.stakeAt(netuid, hotkey, snapshot);
     }
 
@@ -199,7 +200,8 @@ contract EpochReferee {
         returns (uint256)
     {
         (address hotkey,) = _registry.neuronAt(netuid, uid, snapshot);
-        Weights.Row memory stored = hotkey == address(0) ? Weights.Row(0, 0, 0) : _weights.rowAt(netuid, hotkey, snapshot);
+        Weights.Row memory stored =
+            hotkey == address(0) ? Weights.Row(0, 0, 0, 0) : _weights.rowAt(netuid, hotkey, snapshot);
         bool matches = stored.hash == bytes32(0) ? row.length == 0 : keccak256(row) == stored.hash;
         if (!matches) revert EpochRefereeBadWeightsRow(index);
         return stored.commitBlock;

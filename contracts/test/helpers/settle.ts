@@ -132,3 +132,20 @@ export function tampered(
   if (change.pruneOrder) copy.proposal.pruneOrder = change.pruneOrder
   return repack(copy)
 }
+
+/** Settles `netuid` up to and including the epoch whose snapshot is `last`; returns the epochs settled. */
+export async function settleThrough(
+  world: EpochWorld,
+  netuid: bigint,
+  previous: Settled | null,
+  last: bigint,
+  accounts: { proposer: Address; challengeBlocks: bigint },
+): Promise<Settled[]> {
+  const settled: Settled[] = []
+  let prev = previous
+  while ((await nextEpochOf(world, netuid)).snapshot <= last) {
+    prev = await settleNext(world, netuid, prev, accounts)
+    settled.push(prev)
+  }
+  return settled
+}

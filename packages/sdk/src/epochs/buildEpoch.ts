@@ -65,8 +65,11 @@ export type EpochSlot = {
   registeredAt: bigint
   /** Its stake at the snapshot. */
   stake: bigint
-  /** Its latest weights revealed by the snapshot, if any. */
-  row?: { packed: Hex; commitBlock: bigint; revealBlock: bigint } | undefined
+  /**
+   * Its latest weights revealed by the snapshot, if any, and the last block they keep it active by the activity
+   * cutoff in force at the reveal (Weights.Row.activeUntil).
+   */
+  row?: { packed: Hex; commitBlock: bigint; revealBlock: bigint; activeUntil: bigint } | undefined
 }
 
 export type PreviousEpoch = {
@@ -226,7 +229,11 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
   const stakes = validators.map((uid) => {
     if ((slots[uid] as EpochSlot).stake >= 2n ** 96n) throw new RangeError(`uid ${uid}: stake does not fit 96 bits`)
     const slot = slots[uid] as EpochSlot
-    const active = slot.row !== undefined && slot.row.revealBlock + state.activityCutoff >= state.snapshotBlock
+    // Active by the cutoff of the epoch or by the one in force at the reveal, whichever is longer (EpochReferee).
+    const { row } = slot
+    const active =
+      row !== undefined &&
+      (row.revealBlock + state.activityCutoff >= state.snapshotBlock || row.activeUntil >= state.snapshotBlock)
     return active ? slot.stake : 0n
   })
   const weights = validators.map((uid) => maskedRow(slots, uid))

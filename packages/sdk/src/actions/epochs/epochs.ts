@@ -154,7 +154,12 @@ export async function readEpochState(
           details: 'The RPC endpoint may prune logs; point the node at one that keeps them (an archive or full node).',
         })
       }
-      revealed = { packed: found.packed, commitBlock: BigInt(row.commitBlock), revealBlock: BigInt(row.revealBlock) }
+      revealed = {
+        packed: found.packed,
+        commitBlock: BigInt(row.commitBlock),
+        revealBlock: BigInt(row.revealBlock),
+        activeUntil: BigInt(row.activeUntil),
+      }
     }
     slots.push({ hotkey, registeredAt, stake, row: revealed })
   }
