@@ -607,3 +607,42 @@ describe('Epochs with the original Yuma bonds', () => {
     )
   })
 })
+
+describe('Epochs of a subnet without validators', () => {
+  it('settle with every column zero (a subnet of miners and no stake)', async () => {
+    const w = await createEpochWorld({
+      emissionPerBlock: EMISSION_PER_BLOCK,
+      bond: BOND,
+      challengeBlocks: CHALLENGE,
+      maxNeurons: 4,
+      subnetParams: { tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 1000, immunityPeriod: 0 },
+    })
+    await fund(w, [proposer, ...miners.slice(0, 2)], parseEther('1000000'))
+    for (const m of miners.slice(0, 2)) {
+      await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 2n ** 255n])
+    }
+    await w.must(proposer, 'epochs', 'depositBond', [BOND * 2n])
+    const accounts = { proposer, challengeBlocks: CHALLENGE }
+    // Before the fix buildEpoch threw "Cannot convert undefined to a BigInt": Yuma had no rows to size its columns.
+    const first = await settleNext(w, 1n, null, accounts)
+    const second = await settleNext(w, 1n, first, accounts)
+    for (const epoch of [first, second]) {
+      expect(epoch.built.validators).toEqual([])
+      expect(epoch.built.ranks).toEqual([0, 0])
+      expect(epoch.built.header.rankSum).toBe(0n)
+      expect(((await w.must(proposer, 'epochs', 'nextEpoch', [1n])) as [bigint, bigint])[0]).toBeGreaterThan(
+        epoch.epoch,
+      )
+    }
+    const miner = await w.call(challenger, 'epochs', 'claimMiner', [
+      1n,
+      second.epoch,
+      second.built.header,
+      0,
+      0n,
+      bondsColumnHash(second.built.bonds[0] as number[]),
+      second.built.proof(0),
+    ])
+    expect(errorName(miner.revertData)).toBe('EpochsNothingToClaim')
+  })
+})

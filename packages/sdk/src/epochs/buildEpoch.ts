@@ -7,7 +7,7 @@
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
 import type { SubnetParams } from '../actions/staking/staking.ts'
 import { decodeWeights } from '../weights/weights.ts'
-import { type YumaParams, yumaEpoch } from '../yuma/epoch.ts'
+import { type YumaParams, type YumaResult, yumaEpoch } from '../yuma/epoch.ts'
 import { ONE } from '../yuma/fixedPoint.ts'
 import {
   bondsColumnHash,
@@ -262,7 +262,13 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
         : null,
     version: params.yuma3 ? 'yuma3' : 'yuma',
   }
-  const result = yumaEpoch({ ...yumaParams, weights, stake: stakes, bonds: oldBonds })
+  // With no validator nothing is ranked: every column is zero (yumaEpoch reads the uid count from the rows, and there
+  // are none).
+  const zeros = () => new Array<number>(n).fill(0)
+  const result: YumaResult =
+    validators.length > 0
+      ? yumaEpoch({ ...yumaParams, weights, stake: stakes, bonds: oldBonds })
+      : { stake: [], consensus: zeros(), ranks: zeros(), incentive: zeros(), validatorTrust: [], dividends: [], bonds: [] }
   const bonds = Array.from({ length: n }, (_, j) => validators.map((_, i) => result.bonds[i]?.[j] as number))
   const columnsData = result.ranks.map((rank, j) => ({ rank, bondsHash: bondsColumnHash(bonds[j] as number[]) }))
   const tree = merkleTree(columnsData.map((c, j) => columnLeaf(j, c.rank, c.bondsHash)))
