@@ -17,14 +17,17 @@ import {
 } from '@mycel/sdk'
 import type { PublicClient } from 'viem'
 import { getBlockNumber } from 'viem/actions'
+import { sharedFor } from '../common/shared.ts'
 import type { Db } from '../db/database.ts'
 import type { Validator } from './validator.ts'
 
 const Q = 2 ** 32
+/** How long one computed view answers later requests (the dashboard polls every few seconds). */
+const VIEW_REUSE_MS = 1000
 const share = (x: number) => Math.round((x / Q) * 1e6) / 1e6
 
 /**
- * The view, polled by the dashboard every few seconds. Revealed rows are read from the logs incrementally (each
+ * The view, polled by the dashboard every few seconds; requests within a second of a computation share it. Revealed rows are read from the logs incrementally (each
  * poll only asks for blocks it has not seen), so a long-running subnet does not re-read its whole history.
  */
 export function createIncentivesView(
@@ -50,7 +53,9 @@ export function createIncentivesView(
     }
     return [...known.latest.values()]
   }
-  return (options: { epochs?: number } = {}) => view(options)
+  // Polled by every open dashboard: one computation a second at most, shared by every request that overlaps it.
+  const shared = sharedFor(VIEW_REUSE_MS, (epochs: number) => view({ epochs }))
+  return (options: { epochs?: number } = {}) => shared(options.epochs ?? 30)
 
   async function view(options: { epochs?: number }) {
     const subnets = db.prepare('SELECT netuid, name, task_type, created_block FROM subnets ORDER BY netuid').all() as {
@@ -65,11 +70,12 @@ export function createIncentivesView(
       const neurons = db
         .prepare('SELECT uid, hotkey, role, endpoint FROM neurons WHERE netuid = ? ORDER BY uid')
         .all(subnet.netuid) as { uid: number; hotkey: `0x${string}`; role: string; endpoint: string }[]
-      const withStake = []
-      for (const n of neurons) {
-        const { total } = await getStake(client, { staking: addresses.staking, netuid, hotkey: n.hotkey })
-        withStake.push({ ...n, stake: total.toString() })
-      }
+      const withStake = await Promise.all(
+        neurons.map(async (n) => {
+          const { total } = await getStake(client, { staking: addresses.staking, netuid, hotkey: n.hotkey })
+          return { ...n, stake: total.toString() }
+        }),
+      )
       const params = await getSubnetParams(client, { registry: addresses.subnetRegistry, netuid })
       const latest = await latestRows(subnet.netuid, BigInt(subnet.created_block))
       const epochs = (
