@@ -130,6 +130,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     cache,
     safetySeconds: p.policy.safetySeconds,
     ...(p.meteredGraceMs === undefined ? {} : { meteredGraceMs: p.meteredGraceMs }),
+    log,
   })
   const claimer = createClaimer(common, {
     db: p.db,
