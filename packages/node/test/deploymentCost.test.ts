@@ -11,6 +11,8 @@ describe('deploymentFundingError', () => {
     // Port 9 (discard): nothing listens there, the connection is refused.
     const client = createPublicClient({ transport: http('http://127.0.0.1:9', { retryCount: 0 }) })
     const address = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
-    await expect(deploymentFundingError(client, { address, chainId: 31337 })).resolves.toBeUndefined()
+    await expect(
+      deploymentFundingError(client, { address, chainId: 31337, initialSupply: 10n ** 24n }),
+    ).resolves.toBeUndefined()
   })
 })
