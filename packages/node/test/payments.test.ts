@@ -11,6 +11,7 @@ import { tempDir } from '../../../test/helpers/chain.ts'
 import { openDatabase } from '../src/db/database.ts'
 import { createRandom, sample } from '../src/inference/sampling.ts'
 import type { ChannelCache, ChannelState } from '../src/payments/channelCache.ts'
+import { createMeteredInTransit } from '../src/payments/meteredInTransit.ts'
 import { createMinerLedger, type MinerLedgerParameters, PaymentError } from '../src/payments/minerLedger.ts'
 import { maxRequestCost, meteredCost, parsePrice } from '../src/payments/pricing.ts'
 import { encodeVoucherHeader, parseVoucherHeader } from '../src/payments/voucherHeader.ts'
@@ -132,6 +133,22 @@ describe('sampler', () => {
       counts[k] = (counts[k] ?? 0) + 1
     }
     expect(counts.map((c) => Math.round((c / 20_000) * 10))).toEqual([2, 5, 3])
+  })
+})
+
+describe('metered costs in transit', () => {
+  it('drops the windows of idle channels as other channels are used, not only when they are used again', () => {
+    const clock = { now: 1_000 }
+    const inTransit = createMeteredInTransit({ graceMs: 100, now: () => clock.now })
+    for (let id = 1n; id <= 100n; id++) inTransit.add(id, 5n)
+    expect(inTransit.channels()).toBe(100)
+    expect(inTransit.excused(7n)).toBe(5n)
+    // Past the grace period, one busy channel: the 100 idle ones are swept a few per add.
+    clock.now += 100
+    for (let i = 0; i < 40; i++) inTransit.add(1_000n, 1n)
+    expect(inTransit.channels()).toBe(1)
+    expect(inTransit.excused(1_000n)).toBe(40n)
+    expect(inTransit.excused(7n)).toBe(0n)
   })
 })
 
