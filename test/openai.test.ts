@@ -26,6 +26,14 @@ afterAll(async () => {
 })
 
 const cli = (...args: string[]) => runCli(['--data-dir', dataDir, ...args])
+/** Requests the node's miner has seen, whatever their answer (the only miner here: the demo subnet is off). */
+const minerRequests = async () => {
+  const text = await (await fetch(`${node.summary.api}/metrics`)).text()
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('mycel_miner_http_requests_total{'))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
+}
 const paidRequests = async () =>
   ((await (await fetch(`${node.summary.api}/api/payments`)).json()) as { gateway: { paidRequests: number } }).gateway
     .paidRequests
@@ -61,6 +69,8 @@ describe('the gateway speaks OpenAI', () => {
   it('refuses unsupported fields with a 400 naming them, before any miner is paid', async () => {
     const messages = [{ role: 'user' as const, content: 'Hi' }]
     const paidBefore = await paidRequests()
+    const seenBefore = await minerRequests()
+    expect(seenBefore).toBeGreaterThan(0) // the gateway read the miner's offer: the count is there to compare
     for (const [param, extra] of [
       ['response_format', { response_format: { type: 'json_object' } }],
       ['logprobs', { logprobs: true }],
@@ -94,6 +104,8 @@ describe('the gateway speaks OpenAI', () => {
     const echo = await openai.completions.create({ model: 'text', prompt: 'x', echo: true }).catch((e: unknown) => e)
     expect(echo).toMatchObject({ status: 400, code: 'UNSUPPORTED_FIELD', param: 'echo' })
     expect(await paidRequests()).toBe(paidBefore)
+    // Refused by the gateway: no miner saw any of these requests (so none refused it either).
+    expect(await minerRequests()).toBe(seenBefore)
   })
 
   it('accepts fields that ask for nothing and those that cannot change the answer', async () => {

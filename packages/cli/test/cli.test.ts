@@ -1,5 +1,6 @@
 /** The `mycel` CLI as a user runs it: help everywhere, keys, deploy to an "external" chain, readable errors. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { freePort } from '@mycel/node'
 import { runYumaJson } from '@mycel/sdk'
@@ -346,6 +347,27 @@ describe('chat and infer errors that need no gateway', () => {
     expect(chat.stderr.trim()).toBe(
       `mycel: Cannot reach the gateway at http://127.0.0.1:${port}/v1/chat/completions (ECONNREFUSED). Check that a mycel node runs there (\`npm start\` prints its api URL) and that --api is its base URL, e.g. http://127.0.0.1:8080.`,
     )
+  })
+
+  it('gives the model’s refusal even when the gateway then hangs on the model lookup', async () => {
+    // A gateway that refuses the input, then never answers GET /v1/models/m (the lookup that words the error).
+    const server = createServer((req, res) => {
+      if (req.method !== 'POST') return
+      res.writeHead(400, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { code: 'INVALID_INPUT', message: 'expected 784 values, got 3' } }))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const input = join(dataDir, 'three.json')
+    writeFileSync(input, '[1, 2, 3]')
+    try {
+      const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+      const result = await cli(['infer', 'm', input, '--api', api])
+      expect(result.code).toBe(2)
+      expect(result.stderr.trim()).toBe(`mycel: ${input} is not an input model "m" takes: expected 784 values, got 3`)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 
   it('says a file is not an input the model takes before sending it', async () => {

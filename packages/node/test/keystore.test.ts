@@ -65,6 +65,15 @@ describe('keystore v3', () => {
     await expect(decryptKeystoreAsync(keystore, 'pw!')).rejects.toThrow(WrongPasswordError)
   })
 
+  it('refuses KDF parameters it cannot use with the same error, on and off the event loop', async () => {
+    const keystore = encryptKeystore(generatePrivateKey(), 'pw', LIGHT_SCRYPT)
+    const bad = { ...keystore, crypto: { ...keystore.crypto, kdfparams: { ...keystore.crypto.kdfparams, n: 3 } } }
+    const message = /^Unsupported scrypt parameters n=3 r=8 p=6 \(.+\)\.$/
+    expect(() => decryptKeystore(bad, 'pw')).toThrow(message)
+    await expect(decryptKeystoreAsync(bad, 'pw')).rejects.toThrow(message)
+    await expect(decryptKeystoreAsync(bad, 'pw')).rejects.toBeInstanceOf(KeystoreError)
+  })
+
   it('writes the standard scrypt parameters by default and reads them back', () => {
     const key = generatePrivateKey()
     const keystore = encryptKeystore(key, 'correct horse')

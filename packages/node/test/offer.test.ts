@@ -70,7 +70,13 @@ const routes: Record<string, (res: import('node:http').ServerResponse) => void> 
     res.end('{}')
   },
   slow: () => undefined, // never answers
+  // A refused offer that counts its reads (the gateway's discovery test).
+  counted: (res) => {
+    countedReads += 1
+    res.end(malformed)
+  },
 }
+let countedReads = 0
 let server: Server
 let base: string
 beforeAll(async () => {
@@ -229,6 +235,67 @@ describe('on a real node, both readers of offers', () => {
       // The validator: the miner's last error, and no score.
       expect(scoreOf(b.account)?.lastError).toContain(message)
       expect(scoreOf(b.account)?.score).toBe(0)
+    }
+  })
+})
+
+describe("the gateway's discovery", () => {
+  const dataDir = tempDir('mycel-discovery-')
+  let node: MycelNode
+  beforeAll(async () => {
+    node = await start(
+      {
+        ...resolveOptions({ env: {}, cwd: dataDir }),
+        dataDir,
+        port: 0,
+        minerPort: 0,
+        pollIntervalMs: 100,
+        logLevel: 'silent',
+        epochs: 'off',
+        // Only the gateway reads offers here, so the reads counted are its own.
+        validator: 'off',
+      },
+      { logger: createLogger('silent') },
+    )
+  })
+  afterAll(async () => {
+    await node?.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('reads a refused offer once for many requests naming an unknown model, and still answers 404', async () => {
+    const wallet = createWalletClient({ account: devnetAccount(8), transport: http(node.rpcUrl) })
+    await registerNeuron(wallet as never, {
+      registry: node.addresses.subnetRegistry,
+      netuid: 1,
+      role: 'miner',
+      endpoint: `${base}/counted`,
+      metadataCid: await cidOfBytes(malformed),
+    })
+    const hotkey = devnetAccount(8).address.toLowerCase()
+    for (const deadline = Date.now() + 20_000; ; ) {
+      const network = await (await fetch(`${node.url}/api/network`)).text()
+      if (network.toLowerCase().includes(hotkey)) break
+      if (Date.now() > deadline) throw new Error('the neuron was not indexed in time')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const gateway = node.roles.gateway
+    if (!gateway) throw new Error('the node runs no gateway')
+    const unknown = () => fetch(`${node.url}/v1/models/gpt-none`)
+    const before = countedReads
+    // Concurrent requests share one discovery, which reads the offer once and remembers its refusal.
+    const answers = await Promise.all(Array.from({ length: 10 }, unknown))
+    const discoveries = gateway.stats().discoveries
+    // Later requests (a few seconds of them, one after another) do not read it again, nor each go through the index.
+    for (let i = 0; i < 5; i++) answers.push(await unknown())
+    expect(countedReads - before).toBe(1)
+    // One at most: the node's own rediscovery (every 10 s) may fall in between.
+    expect(gateway.stats().discoveries - discoveries).toBeLessThanOrEqual(1)
+    for (const answer of answers) {
+      expect(answer.status).toBe(404)
+      expect(await answer.json()).toMatchObject({
+        error: { code: 'MODEL_NOT_FOUND', param: 'model', type: 'invalid_request_error' },
+      })
     }
   })
 })

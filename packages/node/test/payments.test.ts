@@ -11,7 +11,8 @@ import { tempDir } from '../../../test/helpers/chain.ts'
 import { openDatabase } from '../src/db/database.ts'
 import { createRandom, sample } from '../src/inference/sampling.ts'
 import type { ChannelCache, ChannelState } from '../src/payments/channelCache.ts'
-import { createMinerLedger, PaymentError } from '../src/payments/minerLedger.ts'
+import { createMeteredInTransit } from '../src/payments/meteredInTransit.ts'
+import { createMinerLedger, type MinerLedgerParameters, PaymentError } from '../src/payments/minerLedger.ts'
 import { maxRequestCost, meteredCost, parsePrice } from '../src/payments/pricing.ts'
 import { encodeVoucherHeader, parseVoucherHeader } from '../src/payments/voucherHeader.ts'
 import { createVoucherSigner, createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
@@ -135,6 +136,22 @@ describe('sampler', () => {
   })
 })
 
+describe('metered costs in transit', () => {
+  it('drops the windows of idle channels as other channels are used, not only when they are used again', () => {
+    const clock = { now: 1_000 }
+    const inTransit = createMeteredInTransit({ graceMs: 100, now: () => clock.now })
+    for (let id = 1n; id <= 100n; id++) inTransit.add(id, 5n)
+    expect(inTransit.channels()).toBe(100)
+    expect(inTransit.excused(7n)).toBe(5n)
+    // Past the grace period, one busy channel: the 100 idle ones are swept a few per add.
+    clock.now += 100
+    for (let i = 0; i < 40; i++) inTransit.add(1_000n, 1n)
+    expect(inTransit.channels()).toBe(1)
+    expect(inTransit.excused(1_000n)).toBe(40n)
+    expect(inTransit.excused(7n)).toBe(0n)
+  })
+})
+
 describe('miner ledger', () => {
   const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const
   const domain = { chainId: 31337, paymentChannels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' } as const
@@ -171,10 +188,11 @@ describe('miner ledger', () => {
     wait: fc.integer({ min: 0, max: 2 * GRACE }),
   })
 
-  function ledgerAt(clock: { now: number }) {
+  function ledgerAt(clock: { now: number }, log?: MinerLedgerParameters['log']) {
     const db = openDatabase(join(tempDir('mycel-ledger-'), 'node.db'))
     const ledger = createMinerLedger({
       db,
+      ...(log ? { log } : {}),
       payee,
       verifier: { recover: async (v) => createVoucherVerifier(domain).recover(v) },
       cache: chainDouble(10n ** 9n),
@@ -333,6 +351,55 @@ describe('miner ledger', () => {
     }
     await ledger.settle(a, 0n)
     expect(ledger.channel(1n)?.served).toBe(2n * PRICE)
+    db.close()
+  })
+
+  it('keeps what a failed write held and writes it once writing works again: nothing is lost', async () => {
+    const clock = { now: 1_000_000 }
+    const warnings: string[] = []
+    const { db, ledger } = ledgerAt(clock, { warn: (o: { msg: string }) => warnings.push(o.msg) })
+    let counter = 0n
+    const voucher = (amount: bigint): SignedVoucher => {
+      counter += 1n
+      const v: Voucher = { channelId: 1n, cumulativeAmount: amount, cumulativeRequests: counter, cumulativeUnits: 0n }
+      return { ...v, signature: sign(v) }
+    }
+    const admit = (v: SignedVoucher) => ledger.admit(v, { price: PRICE, token, model: 'm' })
+    const onDisk = () => ({
+      best: (
+        db.prepare('SELECT MAX(CAST(cumulative_amount AS INTEGER)) AS best FROM miner_vouchers').get() as {
+          best: number | null
+        }
+      ).best,
+      served: (db.prepare('SELECT served_amount FROM miner_channels').get() as { served_amount: string } | undefined)
+        ?.served_amount,
+    })
+    // The disk refuses writes (a real SQLite failure, as a full disk gives): the group commit rolls back.
+    const failWrites = (table: string) =>
+      db.exec(
+        `CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`,
+      )
+    // B relies on A's voucher (B's pays nothing); B's batch fails after A's voucher was part of it.
+    const a = await admit(voucher(2n * PRICE))
+    const b = await admit(voucher(0n))
+    failWrites('miner_channels')
+    await expect(ledger.settle(b, 0n)).rejects.toThrow('disk full (test)')
+    expect(onDisk()).toEqual({ best: null, served: undefined })
+    db.exec('DROP TRIGGER fail_miner_channels')
+    // The next flush writes A's voucher and the channel with B served.
+    ledger.flush()
+    expect(onDisk()).toEqual({ best: 2 * Number(PRICE), served: PRICE.toString() })
+
+    // A failed write of a released request's voucher is logged, and its voucher (the best one) written later.
+    const c = await admit(voucher(3n * PRICE))
+    failWrites('miner_vouchers')
+    ledger.release(c)
+    await new Promise((r) => setImmediate(r))
+    await new Promise((r) => setImmediate(r))
+    expect(warnings).toContain('miner ledger write failed')
+    db.exec('DROP TRIGGER fail_miner_vouchers')
+    await ledger.settle(a, 0n)
+    expect(onDisk()).toEqual({ best: 3 * Number(PRICE), served: (2n * PRICE).toString() })
     db.close()
   })
 })

@@ -46,9 +46,14 @@ async function callGateway(url: string, body: unknown, api: string | undefined):
   }
 }
 
-/** The task of `model` as the gateway lists it (`text-generation`, `tensor`), if it answers. */
+const MODEL_TASK_TIMEOUT_MS = 3_000
+
+/** The task of `model` as the gateway lists it (`text-generation`, `tensor`), if it answers within 3 s. */
 async function modelTask(base: string, model: string): Promise<string | undefined> {
-  const response = await fetch(`${base}/v1/models/${encodeURIComponent(model)}`).catch(() => undefined)
+  // Only to word an error better: a gateway that hangs must not hold the command (the readable error stands).
+  const response = await fetch(`${base}/v1/models/${encodeURIComponent(model)}`, {
+    signal: AbortSignal.timeout(MODEL_TASK_TIMEOUT_MS),
+  }).catch(() => undefined)
   if (!response?.ok) return undefined
   return ((await response.json().catch(() => ({}))) as { mycel?: { task?: string } }).mycel?.task
 }

@@ -69,7 +69,8 @@ export class InsufficientFundsToDeployError extends NodeError {
 
 /**
  * The error for a deployer that could not pay: its balance, the gas a deployment takes, and what that costs now.
- * Undefined when the balance covers it (the failure had another cause).
+ * Undefined when the balance covers it (the failure had another cause), or when that cannot be told (the chain or
+ * the throwaway anvil failed too): the caller then shows the deployment's own error, not this unrelated one.
  */
 export async function deploymentFundingError(
   client: Client,
@@ -79,14 +80,19 @@ export async function deploymentFundingError(
   >,
 ): Promise<InsufficientFundsToDeployError | undefined> {
   const { address, chainId, ...deploy } = parameters
-  const [balance, gas, feePerGas] = await Promise.all([
-    getBalance(client, { address }),
-    measureDeploymentGas(deploy),
-    estimateFeesPerGas(client).then(
-      (fees) => fees.maxFeePerGas ?? fees.gasPrice ?? 0n,
-      () => getGasPrice(client),
-    ),
-  ])
-  if (balance >= gas * feePerGas) return undefined
-  return new InsufficientFundsToDeployError({ address, chainId, balance, gas, feePerGas })
+  try {
+    // The chain first: when it does not answer, no anvil is started for nothing.
+    const [balance, feePerGas] = await Promise.all([
+      getBalance(client, { address }),
+      estimateFeesPerGas(client).then(
+        (fees) => fees.maxFeePerGas ?? fees.gasPrice ?? 0n,
+        () => getGasPrice(client),
+      ),
+    ])
+    const gas = await measureDeploymentGas(deploy)
+    if (balance >= gas * feePerGas) return undefined
+    return new InsufficientFundsToDeployError({ address, chainId, balance, gas, feePerGas })
+  } catch {
+    return undefined
+  }
 }

@@ -12,7 +12,10 @@ import { z } from 'zod'
 export const MAX_OFFER_BYTES = 1 << 20
 /** Most time an offer endpoint may take to send the whole offer (ms). */
 export const OFFER_TIMEOUT_MS = 5_000
-/** Largest `maxUnitsPerRequest` an offer may state (a million tokens or instances): it bounds deposits and billing. */
+/**
+ * Largest `maxUnitsPerRequest` and `contextLength` an offer may state (a million tokens or instances): it bounds
+ * deposits and billing. A miner whose model states a longer context states this one (see roles/miner.ts).
+ */
 export const MAX_UNITS_PER_REQUEST = 1_000_000
 
 const decimal = z.string().regex(/^(0|[1-9]\d{0,29})$/, {
@@ -117,13 +120,9 @@ export async function fetchOffer({
   } catch (error) {
     throw new OfferError('OFFER_NOT_JSON', endpoint, 'it is not UTF-8 JSON', error)
   }
-  const parsed = minerOfferSchema.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const where = issue?.path.map(String).join('.') || 'the document'
-    throw new OfferError('OFFER_INVALID', endpoint, `${where}: ${issue?.message ?? 'invalid'}`)
-  }
-  const offer = parsed.data
+  const parsed = parseOffer(json)
+  if (!parsed.ok) throw new OfferError('OFFER_INVALID', endpoint, parsed.problem)
+  const offer = parsed.offer
   if (
     network &&
     (offer.chainId !== network.chainId || offer.paymentChannels.toLowerCase() !== network.paymentChannels.toLowerCase())
@@ -138,6 +137,18 @@ export async function fetchOffer({
     throw new OfferError('OFFER_WRONG_PAYEE', endpoint, `it pays ${offer.payee}, not the registered hotkey ${payee}`)
   }
   return offer
+}
+
+/**
+ * `value` validated as an offer, or the first problem, naming the field (`models.0.contextLength: …`). The one rule
+ * for offers: readers refuse what it refuses, and the miner checks its own offer with it before publishing.
+ */
+export function parseOffer(value: unknown): { ok: true; offer: MinerOffer } | { ok: false; problem: string } {
+  const parsed = minerOfferSchema.safeParse(value)
+  if (parsed.success) return { ok: true, offer: parsed.data }
+  const issue = parsed.error.issues[0]
+  const where = issue?.path.map(String).join('.') || 'the document'
+  return { ok: false, problem: `${where}: ${issue?.message ?? 'invalid'}` }
 }
 
 /** GETs `url` and reads at most `maxBytes` of its body (refusing more, announced or not) within `timeoutMs`. */

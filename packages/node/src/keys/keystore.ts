@@ -98,25 +98,48 @@ export function parseKeystore(value: unknown, name = 'key'): KeystoreV3 {
 
 const strip = (hex: string) => (hex.startsWith('0x') ? hex.slice(2) : hex)
 
-function deriveKey(password: string, kdf: KeystoreV3['crypto']['kdf'], params: KeystoreV3['crypto']['kdfparams']) {
+type KdfParams = KeystoreV3['crypto']['kdfparams']
+/** What deriving a keystore's key takes, read once for the sync and async derivations. */
+type Derivation =
+  | {
+      kdf: 'scrypt'
+      secret: string
+      salt: Buffer
+      dklen: number
+      options: { N: number; r: number; p: number; maxmem: number }
+    }
+  | { kdf: 'pbkdf2'; secret: string; salt: Buffer; dklen: number; iterations: number }
+
+function derivation(password: string, kdf: KeystoreV3['crypto']['kdf'], params: KdfParams): Derivation {
+  const secret = password.normalize('NFKC')
   const salt = Buffer.from(params.salt, 'hex')
   if (kdf === 'scrypt' && 'n' in params) {
-    try {
-      return scryptSync(password.normalize('NFKC'), salt, params.dklen, {
-        N: params.n,
-        r: params.r,
-        p: params.p,
-        maxmem: 256 * params.n * params.r + 64 * 1024 * 1024,
-      })
-    } catch (cause) {
-      throw new KeystoreError(
-        `Unsupported scrypt parameters n=${params.n} r=${params.r} p=${params.p} (${(cause as Error).message}).`,
-      )
-    }
+    // scrypt needs 128·N·r bytes; twice that plus headroom, since Node's default cap (32 MiB) refuses geth's N = 2^18.
+    const options = { N: params.n, r: params.r, p: params.p, maxmem: 256 * params.n * params.r + 64 * 1024 * 1024 }
+    return { kdf, secret, salt, dklen: params.dklen, options }
   }
-  if (kdf === 'pbkdf2' && 'c' in params)
-    return pbkdf2Sync(password.normalize('NFKC'), salt, params.c, params.dklen, 'sha256')
+  if (kdf === 'pbkdf2' && 'c' in params) return { kdf, secret, salt, dklen: params.dklen, iterations: params.c }
   throw new KeystoreError(`Unsupported keystore KDF ${JSON.stringify(kdf)}: expected scrypt or pbkdf2.`)
+}
+
+/** The error for parameters the KDF refused (an N that is not a power of two, too much memory, …). */
+function derivationError(d: Derivation, cause: unknown): KeystoreError {
+  const what =
+    d.kdf === 'scrypt'
+      ? `scrypt parameters n=${d.options.N} r=${d.options.r} p=${d.options.p}`
+      : `pbkdf2 iterations c=${d.iterations}`
+  return new KeystoreError(`Unsupported ${what} (${(cause as Error).message}).`)
+}
+
+function deriveKey(password: string, kdf: KeystoreV3['crypto']['kdf'], params: KdfParams): Buffer {
+  const d = derivation(password, kdf, params)
+  try {
+    return d.kdf === 'scrypt'
+      ? scryptSync(d.secret, d.salt, d.dklen, d.options)
+      : pbkdf2Sync(d.secret, d.salt, d.iterations, d.dklen, 'sha256')
+  } catch (cause) {
+    throw derivationError(d, cause)
+  }
 }
 
 export function encryptKeystore(privateKey: Hex, password: string, cost = STANDARD_SCRYPT): KeystoreV3 {
@@ -155,20 +178,13 @@ export function decryptKeystore(keystore: KeystoreV3, password: string, name = '
  */
 export async function decryptKeystoreAsync(keystore: KeystoreV3, password: string, name = 'key'): Promise<Hex> {
   const { crypto } = checkKeystore(keystore, name)
-  const params = crypto.kdfparams
-  const salt = Buffer.from(params.salt, 'hex')
-  const secret = password.normalize('NFKC')
+  const d = derivation(password, crypto.kdf, crypto.kdfparams)
   const derived = await new Promise<Buffer>((resolve, reject) => {
     const done = (error: Error | null, key: Buffer) => (error ? reject(error) : resolve(key))
-    if (crypto.kdf === 'scrypt' && 'n' in params) {
-      const maxmem = 256 * params.n * params.r + 64 * 1024 * 1024
-      scrypt(secret, salt, params.dklen, { N: params.n, r: params.r, p: params.p, maxmem }, done)
-    } else if (crypto.kdf === 'pbkdf2' && 'c' in params) pbkdf2(secret, salt, params.c, params.dklen, 'sha256', done)
-    else resolve(deriveKey(password, crypto.kdf, params)) // unsupported: throws the same error as decryptKeystore
-  }).catch((error: unknown) => {
-    if (error instanceof KeystoreError) throw error
-    const p = params as { n?: number; r?: number; p?: number }
-    throw new KeystoreError(`Unsupported scrypt parameters n=${p.n} r=${p.r} p=${p.p} (${(error as Error).message}).`)
+    if (d.kdf === 'scrypt') scrypt(d.secret, d.salt, d.dklen, d.options, done)
+    else pbkdf2(d.secret, d.salt, d.iterations, d.dklen, 'sha256', done)
+  }).catch((cause: unknown) => {
+    throw derivationError(d, cause)
   })
   return openKeystore(keystore, derived, name)
 }

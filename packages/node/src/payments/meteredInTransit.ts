@@ -23,7 +23,12 @@ export type MeteredInTransit = {
   add: (channelId: bigint, metered: bigint) => void
   /** The metered costs of `channelId` sent within the grace period (older ones are dropped). */
   excused: (channelId: bigint) => bigint
+  /** Channels holding costs still in their grace period (or not yet swept). */
+  channels: () => number
 }
+
+/** Other channels' windows pruned on each `add`: idle channels are dropped without a pass over all of them. */
+const SWEEP_PER_ADD = 4
 
 export function createMeteredInTransit({
   graceMs = METERED_GRACE_MS,
@@ -55,14 +60,29 @@ export function createMeteredInTransit({
     return w
   }
 
+  // Where the sweep of idle channels stands: a Map iterator goes on over entries added later and skips deleted ones.
+  let sweep = windows.keys()
+  function sweepSome() {
+    for (let i = 0; i < SWEEP_PER_ADD; i++) {
+      const next = sweep.next()
+      if (next.done) {
+        sweep = windows.keys()
+        return
+      }
+      prune(next.value)
+    }
+  }
+
   return {
     add(channelId, metered) {
       if (metered <= 0n) return
+      sweepSome()
       const w = prune(channelId) ?? { entries: [], head: 0, sum: 0n }
       w.entries.push({ at: now(), metered })
       w.sum += metered
       windows.set(channelId, w)
     },
     excused: (channelId) => prune(channelId)?.sum ?? 0n,
+    channels: () => windows.size,
   }
 }

@@ -89,6 +89,8 @@ export type MinerLedgerParameters = {
   safetySeconds: bigint
   /** How long a served request's metered cost may be missing from vouchers (see meteredInTransit.ts). */
   meteredGraceMs?: number
+  /** Where writes that failed with no request to answer (a released voucher, a timed flush) are reported. */
+  log?: { warn: (entry: { msg: string; err: string }) => void }
   now?: () => number
 }
 
@@ -98,6 +100,8 @@ export type MinerLedgerParameters = {
  * milliseconds (after a crash it is recovered from the vouchers themselves).
  */
 export const FLUSH_MS = 200
+/** After a timed flush failed (a full disk), the next try. */
+const RETRY_FLUSH_MS = 5_000
 
 type Row = {
   channel_id: string
@@ -145,6 +149,7 @@ export function createMinerLedger({
   safetySeconds,
   meteredGraceMs = METERED_GRACE_MS,
   now = Date.now,
+  log,
 }: MinerLedgerParameters): MinerLedger {
   const rows = new Map<bigint, ChannelLedgerRow>()
   const inTransit = createMeteredInTransit({ graceMs: meteredGraceMs, now })
@@ -232,7 +237,6 @@ export function createMinerLedger({
       written.add(item.values)
     }
     for (const values of bestUnwritten.values()) if (!written.has(values)) insertVoucher.run(...values)
-    bestUnwritten.clear()
     for (const id of unsaved) {
       const row = rows.get(id)
       if (row) save(row)
@@ -241,8 +245,6 @@ export function createMinerLedger({
       const row = rows.get(id)
       if (row && !unsaved.has(id)) updateServed.run(row.served.toString(), row.servedRequests, String(id))
     }
-    unsaved.clear()
-    servedChanged.clear()
   })
   function commit(values: VoucherRecord | undefined): Promise<void> {
     return new Promise((done, fail) => {
@@ -256,19 +258,45 @@ export function createMinerLedger({
     try {
       writeBatch(items)
     } catch (error) {
+      // Rolled back: what the batch held beyond its own vouchers (best vouchers, channel rows, served amounts) is
+      // still to write, and goes with the next batch or flush.
       for (const item of items) item.fail(error)
       return
     }
+    // Cleared only once committed (the transaction runs synchronously: nothing was added meanwhile).
+    bestUnwritten.clear()
+    unsaved.clear()
+    servedChanged.clear()
     for (const item of items) {
       if (item.values) unwritten.delete(item.values.slice(0, 4).join(':'))
       item.done()
     }
   }
 
+  const warn = (error: unknown) =>
+    log?.warn({ msg: 'miner ledger write failed', err: (error as Error).message.split('\n')[0] ?? '' })
+  /** The timed flush: a failure (a full disk) is reported and tried again later, never thrown from a timer. */
+  function flushLater() {
+    try {
+      flush()
+    } catch (error) {
+      warn(error)
+      flushTimer ??= setTimeout(flushLater, RETRY_FLUSH_MS).unref()
+    }
+  }
+
   function flush() {
     if (flushTimer) clearTimeout(flushTimer)
     flushTimer = undefined
-    if (dirty.size === 0 || !db.open) return
+    if (!db.open) return
+    // What a failed group commit left (it has no request waiting on it otherwise).
+    if (batch.length === 0 && (bestUnwritten.size > 0 || unsaved.size > 0 || servedChanged.size > 0)) {
+      writeBatch([])
+      bestUnwritten.clear()
+      unsaved.clear()
+      servedChanged.clear()
+    }
+    if (dirty.size === 0) return
     db.transaction(() => {
       for (const id of dirty) {
         const row = rows.get(id)
@@ -443,7 +471,7 @@ export function createMinerLedger({
       rows.set(id, next)
       if (!row) unsaved.add(id)
       dirty.add(id)
-      flushTimer ??= setTimeout(flush, FLUSH_MS).unref()
+      flushTimer ??= setTimeout(flushLater, FLUSH_MS).unref()
       inFlight.set(id, (inFlight.get(id) ?? 0n) + price)
       unwritten.add(keyText)
       return { channelId: id, price, model, settled: false, record }
@@ -467,8 +495,9 @@ export function createMinerLedger({
       admission.settled = true
       inFlight.set(admission.channelId, (inFlight.get(admission.channelId) ?? 0n) - admission.price)
       // Nothing was served, but the voucher is still the payer's signature: kept (it may be the best one). The
-      // failure answer does not wait for it; if the write fails, the voucher stays known in memory.
-      if (admission.record) commit(admission.record).catch(() => undefined)
+      // failure answer does not wait for it; if the write fails, the voucher stays known in memory (and, if it is
+      // the best one, is written with the next batch or flush).
+      if (admission.record) commit(admission.record).catch(warn)
     },
     channel: (id) => rows.get(id),
     channels: () => [...rows.values()],

@@ -11,6 +11,8 @@ import { createVoucherVerifier } from './voucherVerifier.ts'
 export type VerifierPool = {
   recover: (voucher: SignedVoucher) => Promise<`0x${string}` | undefined>
   close: () => Promise<void>
+  /** Batches the worker thread answered (0 where recovery runs in-thread): tells a worker that never started. */
+  workerBatches: () => number
 }
 
 type Pending = { resolve: (address: `0x${string}` | undefined) => void; reject: (error: unknown) => void }
@@ -18,7 +20,7 @@ type Pending = { resolve: (address: `0x${string}` | undefined) => void; reject: 
 export function createVerifierPool(domain: VoucherDomain): VerifierPool {
   const local = createVoucherVerifier(domain)
   if (process.env.MYCEL_VERIFIER_THREAD === '0') {
-    return { recover: async (voucher) => local.recover(voucher), close: async () => {} }
+    return { recover: async (voucher) => local.recover(voucher), close: async () => {}, workerBatches: () => 0 }
   }
   // The worker starts with the first voucher, not with the miner: loading it costs about a second of CPU, which a
   // node starting several miners (the demo subnet's) would otherwise spend at start-up on miners nobody pays yet.
@@ -29,6 +31,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
   const inFlight: { voucher: SignedVoucher; pending: Pending }[][] = []
   let queued: { voucher: SignedVoucher; pending: Pending }[] = []
   let failed: unknown
+  let answered = 0
   // If the worker fails or exits, what it had is recovered here, and so is everything after.
   const takeOver = (reason: unknown) => {
     failed ??= reason
@@ -50,6 +53,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
         return
       }
       const batch = inFlight.shift() ?? []
+      answered += 1
       batch.forEach((item, i) => {
         item.pending.resolve(addresses[i] ?? undefined)
       })
@@ -99,5 +103,6 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       failed ??= new Error('closed')
       await worker?.terminate()
     },
+    workerBatches: () => answered,
   }
 }

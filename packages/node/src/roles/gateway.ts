@@ -61,13 +61,18 @@ export type Gateway = {
   ensureChannels: (accept?: (miner: MinerEntry) => boolean) => Promise<GatewayChannel[]>
   miners: () => MinerEntry[]
   ledger: GatewayLedger
-  stats: () => { paidRequests: number; failedAttempts: number; deposited: bigint }
+  /** `discoveries`: how many times the index's miners were gone through (shared calls count once). */
+  stats: () => { paidRequests: number; failedAttempts: number; deposited: bigint; discoveries: number }
 }
 
 const FETCH_TIMEOUT_MS = 5_000
 /** How long a miner may take to start answering (headers); a stream may then run as long as it needs. */
 const ANSWER_TIMEOUT_MS = 60_000
 const RETRY_AFTER_FAILURE_MS = 15_000
+/** How long a refused (or unreachable) offer is not read again: each read may take 5 s and 1 MiB. */
+const RETRY_REFUSED_OFFER_MS = 30_000
+/** Least time between two discoveries started by requests for a model no known miner offers. */
+const ON_DEMAND_DISCOVERY_MS = 5_000
 const MAX_ATTEMPTS = 3
 
 export function createGateway(common: Common, p: GatewayParameters): Gateway {
@@ -96,21 +101,53 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
 
   const deposited = () => ledger.channels().reduce((sum, c) => sum + (c.closed ? 0n : c.deposit), 0n)
 
-  async function discover(): Promise<MinerEntry[]> {
+  /** The discovery running, shared by every caller meanwhile. */
+  let discovering: Promise<MinerEntry[]> | undefined
+  let discoveries = 0
+  let lastOnDemand = Number.NEGATIVE_INFINITY
+  /** Offers refused (by endpoint and CID): not read again before the time stored. */
+  const refused = new Map<string, number>()
+
+  /** Reads the offers of the miners in the index that are new or changed; concurrent calls share one discovery. */
+  function discover(): Promise<MinerEntry[]> {
+    discovering ??= discoverOnce().finally(() => {
+      discovering = undefined
+    })
+    return discovering
+  }
+
+  /** A discovery for a request naming a model no known miner offers: at most one every ON_DEMAND_DISCOVERY_MS. */
+  async function discoverOnDemand(): Promise<void> {
+    if (discovering) {
+      await discovering
+      return
+    }
+    if (Date.now() - lastOnDemand < ON_DEMAND_DISCOVERY_MS) return
+    lastOnDemand = Date.now()
+    await discover()
+  }
+
+  async function discoverOnce(): Promise<MinerEntry[]> {
+    discoveries += 1
     const rows = p.db
       .prepare(
         "SELECT DISTINCT hotkey, endpoint, metadata_cid FROM neurons WHERE role = 'miner' AND metadata_cid != ''",
       )
       .all() as { hotkey: string; endpoint: string; metadata_cid: string }[]
+    const now = Date.now()
+    for (const [key, retryAt] of refused) if (retryAt <= now) refused.delete(key)
     await Promise.all(
       rows.map(async (row) => {
         const key = row.hotkey.toLowerCase()
         const known = miners.get(key)
         if (known && known.offerCid === row.metadata_cid && known.endpoint === row.endpoint) return
+        const offerKey = `${row.endpoint}\n${row.metadata_cid}`
+        if (refused.has(offerKey)) return
         try {
           const entry = await readOffer(row.hotkey as Address, row.endpoint, row.metadata_cid)
           miners.set(key, { ...entry, latencyMs: known?.latencyMs ?? 0, failures: 0, lastFailureAt: 0 })
         } catch (error) {
+          refused.set(offerKey, Date.now() + RETRY_REFUSED_OFFER_MS)
           log.warn({
             msg: 'miner offer rejected',
             miner: row.hotkey,
@@ -278,7 +315,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     const id = c.req.param('id')
     let found = listModels(miners.values(), p.token).get(id)
     if (!found) {
-      await discover()
+      await discoverOnDemand()
       found = listModels(miners.values(), p.token).get(id)
     }
     if (found) return c.json(found)
@@ -301,7 +338,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
   ) {
     let list = candidates(model)
     if (list.length === 0) {
-      await discover()
+      await discoverOnDemand()
       list = candidates(model)
     }
     if (list.length === 0)
@@ -575,7 +612,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     ensureChannels,
     miners: () => [...miners.values()],
     ledger,
-    stats: () => ({ paidRequests, failedAttempts, deposited: deposited() }),
+    stats: () => ({ paidRequests, failedAttempts, deposited: deposited(), discoveries }),
   }
 }
 

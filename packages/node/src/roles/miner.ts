@@ -38,7 +38,7 @@ import { listen } from '../http/server.ts'
 import type { Generation, Model, Usage } from '../inference/backend.ts'
 import { ModelInputError } from '../inference/backend.ts'
 import { inferRequest, matchInputs, tensorsOf } from '../inference/kserve.ts'
-import type { MinerOffer } from '../inference/offer.ts'
+import { MAX_UNITS_PER_REQUEST, type MinerOffer, parseOffer } from '../inference/offer.ts'
 import {
   chatChunk,
   chatCompletion,
@@ -109,8 +109,13 @@ export const MAX_INSTANCES = 4096
 const unitOf = (m: Model) => (m.text ? 'token' : 'instance') as 'token' | 'instance'
 /** The most units one request can be metered for: what bounds both sides' exposure (see pricing.ts). */
 const maxUnitsOf = (m: Model) => (m.text ? m.text.maxTokens + MAX_PROMPT_TOKENS : MAX_INSTANCES)
-/** A text model's context: its own (a GGUF context) or what this miner accepts (the longest prompt and completion). */
-const contextLengthOf = (m: Model) => (m.text ? (m.text.contextLength ?? m.text.maxTokens + MAX_PROMPT_TOKENS) : null)
+/**
+ * A text model's context: its own (a GGUF context, an upstream's `context_length`) or what this miner accepts (the
+ * longest prompt and completion), at most what an offer may state (MAX_UNITS_PER_REQUEST): an upstream may state
+ * 1,048,576 or 10M tokens, and an offer above the bound is refused by every gateway and validator.
+ */
+const contextLengthOf = (m: Model) =>
+  m.text ? Math.min(m.text.contextLength ?? m.text.maxTokens + MAX_PROMPT_TOKENS, MAX_UNITS_PER_REQUEST) : null
 
 export async function startMiner(common: Common, p: StartMinerParameters): Promise<Miner> {
   const { logger, metrics } = common
@@ -125,6 +130,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     cache,
     safetySeconds: p.policy.safetySeconds,
     ...(p.meteredGraceMs === undefined ? {} : { meteredGraceMs: p.meteredGraceMs }),
+    log,
   })
   const claimer = createClaimer(common, {
     db: p.db,
@@ -633,6 +639,15 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
         ...(s.model.text ? { contextLength: contextLengthOf(s.model) as number } : {}),
         ...(weightsCid ? { weightsCid } : {}),
       })
+    }
+    // Checked with the rule its readers apply: an offer they refuse would leave this miner up but never paid.
+    const checked = parseOffer(offer)
+    if (!checked.ok) {
+      throw new NodeError(
+        'OFFER_INVALID',
+        `This miner's offer would be refused by every gateway and validator (${checked.problem}); see docs/inference.md#the-offer for what an offer may state.`,
+        { exitCode: 2 },
+      )
     }
     const bytes = new TextEncoder().encode(`${JSON.stringify(offer, null, 2)}\n`)
     const cid = await p.store.put(bytes)
