@@ -268,7 +268,15 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
   const result: YumaResult =
     validators.length > 0
       ? yumaEpoch({ ...yumaParams, weights, stake: stakes, bonds: oldBonds })
-      : { stake: [], consensus: zeros(), ranks: zeros(), incentive: zeros(), validatorTrust: [], dividends: [], bonds: [] }
+      : {
+          stake: [],
+          consensus: zeros(),
+          ranks: zeros(),
+          incentive: zeros(),
+          validatorTrust: [],
+          dividends: [],
+          bonds: [],
+        }
   const bonds = Array.from({ length: n }, (_, j) => validators.map((_, i) => result.bonds[i]?.[j] as number))
   const columnsData = result.ranks.map((rank, j) => ({ rank, bondsHash: bondsColumnHash(bonds[j] as number[]) }))
   const tree = merkleTree(columnsData.map((c, j) => columnLeaf(j, c.rank, c.bondsHash)))
