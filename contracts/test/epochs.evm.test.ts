@@ -404,6 +404,17 @@ describe('Epochs', () => {
     })
     const refused = await call(proposer, 'epochs', 'propose', [1n, greedy.proposal])
     expect(errorName(refused.revertData)).toBe('EpochsMalformedProposal')
+    // ... and validators out of uid order or named twice (the one pass over the inputs checks strict order).
+    for (const [what, uids] of [
+      ['reversed', [...right.validators].reverse()],
+      ['repeated', right.validators.map((uid, i) => (i === 1 ? (right.validators[0] as number) : uid))],
+    ] as const) {
+      const unordered = tamper((b) => {
+        b.validators = [...uids]
+      })
+      const r = await call(proposer, 'epochs', 'propose', [1n, unordered.proposal])
+      expect(errorName(r.revertData), what).toBe('EpochsMalformedProposal')
+    }
     // A parameter change after the snapshot applies from the next epoch on: the proposal built for the snapshot's
     // parameters still lands.
     const params = (await must(owner, 'registry', 'getSubnetParams', [1n])) as Record<string, unknown>
