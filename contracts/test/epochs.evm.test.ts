@@ -333,6 +333,24 @@ describe('Epochs', () => {
       }),
       (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 3, previous))(b),
     )
+    // An all-zero column hashes to zero: stating a miner's bonds as all zero, or a validator's (all zero) as not,
+    // is a wrong column like any other.
+    add(
+      'a miner’s bonds stated as all zero',
+      tamper((b) => {
+        expect((b.bonds[3] as number[]).some((x) => x > 0)).toBe(true)
+        b.bonds[3] = (b.bonds[3] as number[]).map(() => 0)
+      }),
+      (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 3, previous))(b),
+    )
+    add(
+      'a validator’s all-zero bonds stated as not',
+      tamper((b) => {
+        expect(b.bonds[0]?.every((x) => x === 0)).toBe(true)
+        ;(b.bonds[0] as number[])[1] = 1
+      }),
+      (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 0, previous))(b),
+    )
     add(
       'the prune order (unsorted)',
       tamper((b) => {
