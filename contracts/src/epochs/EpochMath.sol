@@ -18,6 +18,8 @@ library EpochMath {
     uint256 internal constant Q_BYTES = 5;
     uint256 internal constant INPUT_BYTES = 18;
     uint256 internal constant COLUMN_BYTES = 21;
+    /// @dev The ABI encoding of a {Header}: 24 words (its Params inline, 8 of them).
+    uint256 internal constant HEADER_BYTES = 768;
 
     /// @dev A restated rank does not fit the 40 bits a leaf commits to.
     error EpochMathRankTooLarge(uint256 rank);
@@ -61,8 +63,15 @@ library EpochMath {
         bytes32[] prevProof;
     }
 
-    function headerHash(Header calldata h) internal pure returns (bytes32) {
-        return keccak256(abi.encode(h));
+    /// @notice The hash a header is stored as: keccak256(abi.encode(h)).
+    /// @dev A header is a static struct, so its calldata is its ABI encoding: hashed in place rather than re-encoded
+    /// field by field. A restatement with dirty padding hashes differently and is refused like any other mismatch.
+    function headerHash(Header calldata h) internal pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let at := mload(0x40)
+            calldatacopy(at, h, HEADER_BYTES)
+            hash := keccak256(at, HEADER_BYTES)
+        }
     }
 
     /// @notice The i-th packed uint40 of `data`.

@@ -315,7 +315,12 @@ contract Epochs is ReentrancyGuardTransient {
         _bonds[pending.proposer] += _bond;
         emit EpochFinalized(netuid, epoch);
         uint16[] memory order = new uint16[](pruneOrder.length / 2);
-        for (uint256 k; k < order.length; ++k) order[k] = uint16(EpochMath.u16At(pruneOrder, k));
+        // Unpacked without per-element bounds checks: every load lies inside `pruneOrder` (2 bytes per element).
+        assembly ("memory-safe") {
+            for { let k := 0 } lt(k, mload(order)) { k := add(k, 1) } {
+                mstore(add(order, shl(5, add(k, 1))), shr(240, calldataload(add(pruneOrder.offset, shl(1, k)))))
+            }
+        }
         _registry.applyEpoch(netuid, h.snapshotBlock, permits, order);
     }
 
@@ -659,7 +664,7 @@ contract Epochs is ReentrancyGuardTransient {
         pending = _pending[netuid];
         bytes32 stored = _headers[netuid][epoch];
         if (stored == bytes32(0) || pending.epoch != epoch) revert EpochsNotProposed(netuid, epoch);
-        if (keccak256(abi.encode(h)) != stored) revert EpochsHeaderMismatch();
+        if (EpochMath.headerHash(h) != stored) revert EpochsHeaderMismatch();
     }
 
     /// @dev Like {_pendingOf}, within the challenge window.
@@ -680,7 +685,7 @@ contract Epochs is ReentrancyGuardTransient {
 
     function _finalRecord(uint256 netuid, uint256 epoch, EpochMath.Header calldata h) private view {
         if (epoch >= _progress[netuid].nextEpoch) revert EpochsNotFinal(netuid, epoch);
-        if (keccak256(abi.encode(h)) != _headers[netuid][epoch]) revert EpochsHeaderMismatch();
+        if (EpochMath.headerHash(h) != _headers[netuid][epoch]) revert EpochsHeaderMismatch();
     }
 
     function _markClaimed(uint256 netuid, uint256 epoch, uint8 role, uint256 uid) private {
