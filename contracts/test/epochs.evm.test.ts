@@ -333,6 +333,24 @@ describe('Epochs', () => {
       }),
       (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 3, previous))(b),
     )
+    // An all-zero column hashes to zero: stating a miner's bonds as all zero, or a validator's (all zero) as not,
+    // is a wrong column like any other.
+    add(
+      'a miner’s bonds stated as all zero',
+      tamper((b) => {
+        expect((b.bonds[3] as number[]).some((x) => x > 0)).toBe(true)
+        b.bonds[3] = (b.bonds[3] as number[]).map(() => 0)
+      }),
+      (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 3, previous))(b),
+    )
+    add(
+      'a validator’s all-zero bonds stated as not',
+      tamper((b) => {
+        expect(b.bonds[0]?.every((x) => x === 0)).toBe(true)
+        ;(b.bonds[0] as number[])[1] = 1
+      }),
+      (b) => dispute('disputeColumn', b.proposal.inputs, columnEvidence(b, 0, previous))(b),
+    )
     add(
       'the prune order (unsorted)',
       tamper((b) => {
@@ -404,6 +422,17 @@ describe('Epochs', () => {
     })
     const refused = await call(proposer, 'epochs', 'propose', [1n, greedy.proposal])
     expect(errorName(refused.revertData)).toBe('EpochsMalformedProposal')
+    // ... and validators out of uid order or named twice (the one pass over the inputs checks strict order).
+    for (const [what, uids] of [
+      ['reversed', [...right.validators].reverse()],
+      ['repeated', right.validators.map((uid, i) => (i === 1 ? (right.validators[0] as number) : uid))],
+    ] as const) {
+      const unordered = tamper((b) => {
+        b.validators = [...uids]
+      })
+      const r = await call(proposer, 'epochs', 'propose', [1n, unordered.proposal])
+      expect(errorName(r.revertData), what).toBe('EpochsMalformedProposal')
+    }
     // A parameter change after the snapshot applies from the next epoch on: the proposal built for the snapshot's
     // parameters still lands.
     const params = (await must(owner, 'registry', 'getSubnetParams', [1n])) as Record<string, unknown>

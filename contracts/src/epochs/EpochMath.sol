@@ -11,13 +11,15 @@ import {YumaMath} from "../yuma/YumaMath.sol";
  *
  * Packed encodings (all big-endian):
  * - inputs: per validator, its uid (2 bytes), its stake (uint96, 12 bytes) and its masked row sum (4 bytes);
- * - columns: per uid, its rank (Q32 as uint40, 5 bytes) and the first 16 bytes of keccak256 of its bonds column;
+ * - columns: per uid, its rank (Q32 as uint40, 5 bytes) and its bonds column's hash ({bondsHash}, 16 bytes);
  * - a bonds column, dividends: Q32 values as uint40 (5 bytes each).
  */
 library EpochMath {
     uint256 internal constant Q_BYTES = 5;
     uint256 internal constant INPUT_BYTES = 18;
     uint256 internal constant COLUMN_BYTES = 21;
+    /// @dev The ABI encoding of a {Header}: 24 words (its Params inline, 8 of them).
+    uint256 internal constant HEADER_BYTES = 768;
 
     /// @dev A restated rank does not fit the 40 bits a leaf commits to.
     error EpochMathRankTooLarge(uint256 rank);
@@ -61,8 +63,15 @@ library EpochMath {
         bytes32[] prevProof;
     }
 
-    function headerHash(Header calldata h) internal pure returns (bytes32) {
-        return keccak256(abi.encode(h));
+    /// @notice The hash a header is stored as: keccak256(abi.encode(h)).
+    /// @dev A header is a static struct, so its calldata is its ABI encoding: hashed in place rather than re-encoded
+    /// field by field. A restatement with dirty padding hashes differently and is refused like any other mismatch.
+    function headerHash(Header calldata h) internal pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let at := mload(0x40)
+            calldatacopy(at, h, HEADER_BYTES)
+            hash := keccak256(at, HEADER_BYTES)
+        }
     }
 
     /// @notice The i-th packed uint40 of `data`.
@@ -108,10 +117,17 @@ library EpochMath {
         return keccak256(abi.encodePacked(uint16(j), uint40(rank), hash));
     }
 
-    /// @notice The hash of a bonds column given as values.
+    /**
+     * @notice The hash of a bonds column given as values: zero when every value is zero (a validator's column, or a
+     * miner nobody weights), so such a column costs 16 zero bytes of proposal calldata rather than 16 nonzero ones;
+     * else the first 16 bytes of keccak256 of the packed values. It binds the column either way: only an all-zero
+     * column hashes to zero (barring a keccak256 output that starts with 128 zero bits).
+     */
     function bondsHash(uint256[] memory values) internal pure returns (bytes16) {
         bytes memory packed = new bytes(values.length * Q_BYTES);
+        uint256 any;
         for (uint256 i; i < values.length; ++i) {
+            any |= values[i];
             uint256 x = values[i] << 216;
             assembly ("memory-safe") {
                 let at := add(add(packed, 32), mul(i, 5))
@@ -119,7 +135,22 @@ library EpochMath {
                 mstore(at, or(x, and(mload(at), 0x0000000000ffffffffffffffffffffffffffffffffffffffffffffffffffffff)))
             }
         }
-        return bytes16(keccak256(packed));
+        return any == 0 ? bytes16(0) : bytes16(keccak256(packed));
+    }
+
+    /// @notice {bondsHash} of a packed bonds column.
+    function packedBondsHash(bytes calldata packed) internal pure returns (bytes16) {
+        uint256 any;
+        assembly ("memory-safe") {
+            let end := add(packed.offset, packed.length)
+            for { let at := packed.offset } lt(at, end) { at := add(at, 32) } {
+                let word := calldataload(at)
+                // The last word may reach past the column: keep only the bytes inside it.
+                if gt(add(at, 32), end) { word := shr(shl(3, sub(add(at, 32), end)), word) }
+                any := or(any, word)
+            }
+        }
+        return any == 0 ? bytes16(0) : bytes16(keccak256(packed));
     }
 
     /// @notice The Merkle root over the column leaves (sorted-pair hashing, an odd node moves up) and the rank sum.

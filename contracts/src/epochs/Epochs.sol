@@ -219,19 +219,12 @@ contract Epochs is ReentrancyGuardTransient {
         if (p.columns.length != n * EpochMath.COLUMN_BYTES) revert EpochsMalformedProposal("columns");
         if (p.pruneOrder.length > 32 || p.pruneOrder.length % 2 != 0) revert EpochsMalformedProposal("pruneOrder");
         // Every uid of the order has a column to prove it by: a uid past the last would make the order undisputable.
-        for (uint256 k; k < p.pruneOrder.length / 2; ++k) {
-            if (EpochMath.u16At(p.pruneOrder, k) >= n) revert EpochsMalformedProposal("pruneOrder");
-        }
-        uint256 last;
-        uint256 dividendSum;
-        for (uint256 i; i < v; ++i) {
-            (uint16 uid,,) = EpochMath.input(p.inputs, i);
-            if (uid >= n || (i > 0 && uid <= last)) revert EpochsMalformedProposal("inputs");
-            last = uid;
-            dividendSum += EpochMath.q(p.dividends, i);
-        }
+        if (!_pruneUidsBelow(p.pruneOrder, n)) revert EpochsMalformedProposal("pruneOrder");
+        (bool ordered, uint256 dividendSum, uint256[] memory permits) = _scanInputs(p.inputs, p.dividends, v, n);
+        if (!ordered) revert EpochsMalformedProposal("inputs");
         // Dividends are shares: together at most one, so claims never mint beyond the validators' part.
         if (dividendSum > YumaMath.ONE) revert EpochsMalformedProposal("dividends");
+        h.permitsHash = keccak256(abi.encode(permits));
         h.neurons = uint16(n);
         h.validatorCount = uint16(v);
         h.rankSum = p.rankSum;
@@ -240,7 +233,6 @@ contract Epochs is ReentrancyGuardTransient {
         h.columnsRoot = p.columnsRoot;
         h.dividendsHash = keccak256(p.dividends);
         h.pruneHash = keccak256(p.pruneOrder);
-        h.permitsHash = keccak256(abi.encode(EpochMath.permitsOf(p.inputs, n)));
         h.params = YumaMath.Params({
             kappa: (uint256(sp.kappa) << 32) / 65_535,
             bondsPenalty: (uint256(sp.bondsPenalty) << 32) / 65_535,
@@ -254,6 +246,50 @@ contract Epochs is ReentrancyGuardTransient {
         h.activityCutoff = sp.activityCutoff;
         h.immunityPeriod = sp.immunityPeriod;
         h.maxValidators = sp.maxValidators;
+    }
+
+    /// @dev Whether every uid of a packed prune order is below `n` (its length is even and at most 32 bytes).
+    function _pruneUidsBelow(bytes calldata order, uint256 n) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            ok := 1
+            for { let at := order.offset } lt(at, add(order.offset, order.length)) { at := add(at, 2) } {
+                if iszero(lt(shr(240, calldataload(at)), n)) {
+                    ok := 0
+                    break
+                }
+            }
+        }
+    }
+
+    /**
+     * @dev One pass over the `v` validators of packed inputs (lengths checked by the caller: 18 bytes each, and one
+     * 5-byte dividend each): whether their uids are strictly increasing and below `n`, the sum of their dividends, and
+     * the permits bitmap over `n` uids ({EpochMath-permitsOf}). Assembly because the checked Solidity loops cost about
+     * ten times as much; the sum cannot overflow (at most 65,535 values of 40 bits), and a uid is checked below `n`
+     * before its bit is set, so every write stays inside `permits`.
+     */
+    function _scanInputs(bytes calldata inputs, bytes calldata dividends, uint256 v, uint256 n)
+        private
+        pure
+        returns (bool ordered, uint256 dividendSum, uint256[] memory permits)
+    {
+        permits = new uint256[]((n + 255) / 256);
+        assembly ("memory-safe") {
+            ordered := 1
+            let words := add(permits, 32)
+            let next := 0 // the least uid the next validator may have
+            for { let i := 0 } lt(i, v) { i := add(i, 1) } {
+                let uid := shr(240, calldataload(add(inputs.offset, mul(i, 18))))
+                if or(lt(uid, next), iszero(lt(uid, n))) {
+                    ordered := 0
+                    break
+                }
+                next := add(uid, 1)
+                dividendSum := add(dividendSum, shr(216, calldataload(add(dividends.offset, mul(i, 5)))))
+                let word := add(words, shl(5, shr(8, uid)))
+                mstore(word, or(mload(word), shl(and(uid, 255), 1)))
+            }
+        }
     }
 
     /**
@@ -279,7 +315,12 @@ contract Epochs is ReentrancyGuardTransient {
         _bonds[pending.proposer] += _bond;
         emit EpochFinalized(netuid, epoch);
         uint16[] memory order = new uint16[](pruneOrder.length / 2);
-        for (uint256 k; k < order.length; ++k) order[k] = uint16(EpochMath.u16At(pruneOrder, k));
+        // Unpacked without per-element bounds checks: every load lies inside `pruneOrder` (2 bytes per element).
+        assembly ("memory-safe") {
+            for { let k := 0 } lt(k, mload(order)) { k := add(k, 1) } {
+                mstore(add(order, shl(5, add(k, 1))), shr(240, calldataload(add(pruneOrder.offset, shl(1, k)))))
+            }
+        }
         _registry.applyEpoch(netuid, h.snapshotBlock, permits, order);
     }
 
@@ -623,7 +664,7 @@ contract Epochs is ReentrancyGuardTransient {
         pending = _pending[netuid];
         bytes32 stored = _headers[netuid][epoch];
         if (stored == bytes32(0) || pending.epoch != epoch) revert EpochsNotProposed(netuid, epoch);
-        if (keccak256(abi.encode(h)) != stored) revert EpochsHeaderMismatch();
+        if (EpochMath.headerHash(h) != stored) revert EpochsHeaderMismatch();
     }
 
     /// @dev Like {_pendingOf}, within the challenge window.
@@ -644,7 +685,7 @@ contract Epochs is ReentrancyGuardTransient {
 
     function _finalRecord(uint256 netuid, uint256 epoch, EpochMath.Header calldata h) private view {
         if (epoch >= _progress[netuid].nextEpoch) revert EpochsNotFinal(netuid, epoch);
-        if (keccak256(abi.encode(h)) != _headers[netuid][epoch]) revert EpochsHeaderMismatch();
+        if (EpochMath.headerHash(h) != _headers[netuid][epoch]) revert EpochsHeaderMismatch();
     }
 
     function _markClaimed(uint256 netuid, uint256 epoch, uint8 role, uint256 uid) private {

@@ -3,7 +3,8 @@
  * - Q32 values as uint40 (five bytes; Q32 reaches 2^32): bonds columns, dividends;
  * - inputs: per validator, uid (2 bytes), stake (uint96) and masked row sum (uint32): 18 bytes;
  * - the prune order: a u16 per uid;
- * - columns: per uid, rank (uint40) and the first 16 bytes of keccak256 of its packed bonds column: 21 bytes;
+ * - columns: per uid, rank (uint40) and its bonds column hash (`bondsColumnHash`: zero for an all-zero column, else
+ *   the first 16 bytes of keccak256 of the packed column): 21 bytes;
  * - column leaves, and the Merkle tree over them (sorted-pair keccak256, an odd node moves up unchanged;
  *   OpenZeppelin's MerkleProof verifies its proofs).
  */
@@ -20,8 +21,13 @@ export function unpackQ(packed: Hex): number[] {
   return Array.from({ length: count }, (_, i) => Number.parseInt(packed.slice(2 + 10 * i, 12 + 10 * i), 16))
 }
 
-/** The 16-byte hash of a bonds column, as the contract computes it. */
+/**
+ * The 16-byte hash of a bonds column, as `EpochMath.bondsHash` computes it: zero for an all-zero column (a
+ * validator's, or a miner nobody weights: 16 zero bytes of calldata cost a quarter of 16 nonzero ones), else the
+ * first 16 bytes of keccak256 of the packed column.
+ */
 export function bondsColumnHash(values: readonly number[]): Hex {
+  if (values.every((x) => x === 0)) return `0x${'00'.repeat(16)}`
   return slice(keccak256(packQ(values)), 0, 16)
 }
 
