@@ -104,8 +104,14 @@ async function measure(
   return r
 }
 
-async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, record: boolean) {
-  const [, snapshot] = (await must(proposer, 'epochs', 'nextEpoch', [1n])) as [bigint, bigint]
+type Settled = { built: BuiltEpoch; snapshot: bigint }
+
+/** The next epoch as a node builds it, once its snapshot has passed. */
+async function buildNext(previous: Settled | null): Promise<Settled> {
+  // The epoch after `previous` (nextEpoch would name `previous` itself while it is pending).
+  const snapshot = previous
+    ? ((await must(proposer, 'registry', 'epochSettings', [1n, previous.snapshot])) as [bigint])[0]
+    : ((await must(proposer, 'epochs', 'nextEpoch', [1n])) as [bigint, bigint])[1]
   if (chain.block <= snapshot) chain.block = snapshot + 1n
   const state = await world.readState(
     snapshot,
@@ -116,7 +122,11 @@ async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, 
       bonds: previous.built.bonds,
     },
   )
-  const built = buildEpoch(state)
+  return { built: buildEpoch(state), snapshot }
+}
+
+async function settle(previous: Settled | null, record: boolean, finalizeIt = true): Promise<Settled> {
+  const { built, snapshot } = await buildNext(previous)
   if (record && built.rankSum === 0) throw new Error('the measured epoch has no ranks: its weights were all masked')
   const limit = record ? 16_800_000n : 0n
   const propose = record ? measure : async (...a: Parameters<typeof measure>) => call(a[1], a[2], a[3], a[4])
@@ -152,6 +162,7 @@ async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, 
     await dispute('dispute: the validator set', 'disputeValidators', [proposal.inputs, 999n, VALIDATORS + 1])
   }
   chain.block += CHALLENGE + 1n
+  if (!finalizeIt) return { built, snapshot }
   const finalize = record ? measure : async (...a: Parameters<typeof measure>) => call(a[1], a[2], a[3], a[4])
   await finalize(
     'finalize',
@@ -166,7 +177,19 @@ async function settle(previous: { built: BuiltEpoch; snapshot: bigint } | null, 
 
 const first = await settle(null, false)
 const second = await settle(first, false)
-await settle(second, true)
+const third = await settle(second, true)
+// A node that settles every epoch finalizes the pending one and proposes the next in one transaction once the next
+// snapshot has passed (the epoch keeper does): the honest cost per epoch.
+const pending = await settle(third, false, false)
+const next = await buildNext(pending)
+await measure(
+  'finalize + next propose, one tx',
+  proposer,
+  'epochs',
+  'finalizeAndPropose',
+  [1n, pending.built.header, pending.built.permits, pending.built.proposal.pruneOrder, next.built.proposal],
+  16_800_000n,
+)
 
 // Baseline: the whole epoch in one call of YumaReferee (64 × 256), in the same run.
 const referee = await chain.deploy(encodeDeployData({ abi: yumaRefereeAbi, bytecode: yumaRefereeBytecode }))
@@ -196,14 +219,19 @@ const baseline = transactionGas(
   full.gasUsed,
 )
 
-const honest = rows.filter((r) => r.name === 'propose' || r.name === 'finalize').reduce((a, r) => a + r.gas, 0n)
+const separately = rows.filter((r) => r.name === 'propose' || r.name === 'finalize').reduce((a, r) => a + r.gas, 0n)
+const honest = rows.find((r) => r.name.startsWith('finalize + next propose'))?.gas ?? 0n
 const disputes = rows.filter((r) => r.name.startsWith('dispute'))
 const targets = [
-  { name: 'honest settlement (propose + finalize) <= 300,000 gas', value: honest, met: honest <= 300_000n },
+  {
+    name: 'honest settlement per epoch (finalize + next propose, one transaction) <= 300,000 gas',
+    value: honest,
+    met: honest > 0n && honest <= 300_000n,
+  },
   ...disputes.map((d) => ({ name: `${d.name} <= 5,000,000 gas`, value: d.gas, met: d.gas <= 5_000_000n })),
   {
     name: 'no transaction over 16,800,000 gas',
-    value: rows.reduce((m, r) => (r.gas > m ? r.gas : m), 0n),
+    value: rows.reduce((m, r) => (r.gas > m ? r.gas : m), 0n), // bigint: no Math.max
     met: rows.every((r) => r.gas <= 16_800_000n),
   },
 ]
@@ -215,6 +243,7 @@ for (const r of rows) {
     `${r.name.padEnd(34)}${r.gas.toLocaleString('en').padStart(12)}  ${(Number(r.gas) / Number(baseline)).toFixed(4)}\n`,
   )
 }
+process.stdout.write(`${'propose + finalize, two txs'.padEnd(34)}${separately.toLocaleString('en').padStart(12)}\n`)
 process.stdout.write(`${'baseline: whole epoch in one call'.padEnd(34)}${baseline.toLocaleString('en').padStart(12)}\n`)
 for (const t of targets)
   process.stdout.write(`target: ${t.name}: ${t.value.toLocaleString('en')} ${t.met ? 'met' : 'MISSED'}\n`)
@@ -222,6 +251,6 @@ const out = join(import.meta.dirname, 'results')
 mkdirSync(out, { recursive: true })
 writeFileSync(
   join(out, 'epochs.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), rows, baseline, targets }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), rows, separately, baseline, targets }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
 )
 process.exitCode = targets.every((t) => t.met) ? 0 : 1

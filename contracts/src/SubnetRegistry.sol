@@ -80,11 +80,12 @@ contract SubnetRegistry {
     }
 
     /// @dev What the last settled epoch left for registrations, in one slot: its snapshot block, the next position in
-    /// its prune order, and whether an epoch has set validator permits yet.
+    /// its prune order, whether an epoch has set validator permits yet, and the prune order's length.
     struct Applied {
         uint64 snapshotBlock;
         uint16 pruneCursor;
         bool permitsSet;
+        uint8 pruneLength;
     }
 
     /// @dev Who holds a uid from `fromBlock` on (`hotkey == 0`: nobody).
@@ -142,7 +143,8 @@ contract SubnetRegistry {
     mapping(uint256 netuid => CostState) private _costs;
     mapping(uint256 netuid => mapping(uint256 uid => Occupancy[])) private _occupancy;
     mapping(uint256 netuid => mapping(uint256 word => uint256)) private _permits;
-    mapping(uint256 netuid => uint16[]) private _pruneOrder;
+    // The prune order: up to 16 uids as big-endian u16s, left-aligned in one word (its length is in `Applied`).
+    mapping(uint256 netuid => uint256) private _pruneOrder;
     mapping(uint256 netuid => Applied) private _applied;
     mapping(uint256 netuid => Subnet) private _subnets;
     mapping(uint256 netuid => mapping(uint256 uid => Neuron)) private _neurons;
@@ -182,7 +184,8 @@ contract SubnetRegistry {
     /// @notice Emitted once, when the deployment wired the Epochs contract.
     event EpochsSet(address epochs);
     /// @notice Emitted when a settled epoch of `netuid` set validator permits and the prune order.
-    event EpochApplied(uint256 indexed netuid, uint64 snapshotBlock, uint256[] permits, uint16[] pruneOrder);
+    /// `pruneOrder` holds the uids as packed big-endian u16s.
+    event EpochApplied(uint256 indexed netuid, uint64 snapshotBlock, uint256[] permits, bytes pruneOrder);
 
     /// @dev The token address was zero.
     error SubnetRegistryZeroToken();
@@ -591,27 +594,32 @@ contract SubnetRegistry {
     /// epoch's snapshot block.
     function pruneOrder(uint256 netuid) external view returns (uint16[] memory, uint256 cursor, uint64 snapshotBlock) {
         Applied memory applied = _applied[netuid];
-        return (_pruneOrder[netuid], applied.pruneCursor, applied.snapshotBlock);
+        uint16[] memory order = new uint16[](applied.pruneLength);
+        for (uint256 k; k < order.length; ++k) order[k] = _pruneUid(_pruneOrder[netuid], k);
+        return (order, applied.pruneCursor, applied.snapshotBlock);
     }
 
     /**
      * @notice Records a settled epoch of `netuid`: the validator permits (a bitmap over uids, 256 per word) and the
-     * order in which full-subnet registrations replace neurons.
+     * order in which full-subnet registrations replace neurons (`pruneOrder`: uids as packed big-endian u16s).
      * Requirements: the caller is the Epochs contract; at most {MAX_PRUNE_ORDER} uids.
      * Emits {EpochApplied}.
      */
-    function applyEpoch(uint256 netuid, uint64 snapshotBlock, uint256[] calldata permits, uint16[] calldata order)
+    function applyEpoch(uint256 netuid, uint64 snapshotBlock, uint256[] calldata permits, bytes calldata pruneOrder_)
         external
     {
         if (msg.sender != _epochs || msg.sender == address(0)) revert SubnetRegistryNotEpochs(msg.sender);
-        if (order.length > MAX_PRUNE_ORDER) revert SubnetRegistryPruneOrderTooLong(order.length);
+        if (pruneOrder_.length > 2 * MAX_PRUNE_ORDER || pruneOrder_.length % 2 != 0) {
+            revert SubnetRegistryPruneOrderTooLong(pruneOrder_.length / 2);
+        }
         uint256 words = (uint256(_subnet(netuid).maxNeurons) + 255) / 256;
         for (uint256 w; w < words; ++w) {
             _permits[netuid][w] = w < permits.length ? permits[w] : 0;
         }
-        _pruneOrder[netuid] = order;
-        _applied[netuid] = Applied(snapshotBlock, 0, true);
-        emit EpochApplied(netuid, snapshotBlock, permits, order);
+        // Left-aligned: bytes32 of a shorter byte string pads it with zeros on the right.
+        _pruneOrder[netuid] = uint256(bytes32(pruneOrder_));
+        _applied[netuid] = Applied(snapshotBlock, 0, true, uint8(pruneOrder_.length / 2));
+        emit EpochApplied(netuid, snapshotBlock, permits, pruneOrder_);
     }
 
     /// @notice The MYC token burned for registrations.
@@ -683,12 +691,12 @@ contract SubnetRegistry {
     /// @dev Frees the first slot of the prune order that still holds the neuron the epoch ranked and is past its
     /// immunity; reverts with {SubnetRegistrySubnetFull} when there is none.
     function _prune(uint256 netuid, uint16 maxNeurons) private returns (uint16) {
-        uint16[] storage order = _pruneOrder[netuid];
+        uint256 order = _pruneOrder[netuid];
         uint256 immunity = _latestParams(netuid).immunityPeriod;
         Applied storage applied = _applied[netuid];
         uint64 snapshot = applied.snapshotBlock;
-        for (uint256 k = applied.pruneCursor; k < order.length; ++k) {
-            uint16 uid = order[k];
+        for (uint256 k = applied.pruneCursor; k < applied.pruneLength; ++k) {
+            uint16 uid = _pruneUid(order, k);
             Neuron storage neuron = _neurons[netuid][uid];
             address hotkey = neuron.hotkey;
             if (hotkey == address(0) || neuron.registeredAtBlock > snapshot) continue;
@@ -701,6 +709,11 @@ contract SubnetRegistry {
             return uid;
         }
         revert SubnetRegistrySubnetFull(netuid, maxNeurons);
+    }
+
+    /// @dev The `k`-th uid of a packed prune order.
+    function _pruneUid(uint256 order, uint256 k) private pure returns (uint16) {
+        return uint16(order >> (240 - 16 * k));
     }
 
     /// @dev A permit belongs to the neuron the epoch ranked, not to the slot: it leaves with it.

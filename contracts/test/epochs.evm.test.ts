@@ -14,6 +14,7 @@ import {
   packQ,
   packUids,
   planDisputes,
+  previousOf,
   unpackInputs,
   unpackQ,
   unpackUids,
@@ -673,5 +674,55 @@ describe('Epochs of a subnet without validators', () => {
       second.built.proof(0),
     ])
     expect(errorName(miner.revertData)).toBe('EpochsNothingToClaim')
+  })
+})
+
+describe('Epochs finalized with the next proposal', () => {
+  it('finalizeAndPropose makes the pending epoch final and proposes the next, or does neither', async () => {
+    const w = await createEpochWorld({
+      emissionPerBlock: EMISSION_PER_BLOCK,
+      bond: BOND,
+      challengeBlocks: CHALLENGE,
+      maxNeurons: 4,
+      subnetParams: { tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 1000, immunityPeriod: 0 },
+    })
+    await fund(w, [proposer, ...miners.slice(0, 2)], parseEther('1000000'))
+    for (const m of miners.slice(0, 2)) {
+      await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 2n ** 255n])
+    }
+    await w.must(proposer, 'epochs', 'depositBond', [BOND * 2n])
+    const first = await settleNext(w, 1n, null, { proposer, challengeBlocks: CHALLENGE })
+    // Epoch 1 proposed; its window still open.
+    const { epoch, snapshot } = await nextEpochOf(w, 1n)
+    w.chain.block = snapshot + 1n
+    const pending = await buildNext(w, 1n, first)
+    await w.must(proposer, 'epochs', 'propose', [1n, pending.proposal])
+    const [nextSnapshot] = (await w.must(proposer, 'registry', 'epochSettings', [1n, snapshot])) as [bigint]
+    const args = (next: Hex) => [1n, pending.header, pending.permits, pending.proposal.pruneOrder, next]
+    const finalOf = async (e: bigint) => ((await w.must(proposer, 'epochs', 'getEpoch', [1n, e])) as [Hex, boolean])[1]
+    // The next epoch is built at its snapshot, as the node does it.
+    w.chain.block = nextSnapshot + 1n
+    const next = buildEpoch(await w.readState(nextSnapshot, previousOf(pending)))
+    // Window open: neither happens.
+    w.chain.block = snapshot + 2n
+    const early = await w.call(proposer, 'epochs', 'finalizeAndPropose', args(next.proposal as never))
+    expect(errorName(early.revertData)).toBe('EpochsChallengeWindowOpen')
+    // Window over, but the next snapshot not passed: the proposal is refused and the finalization undone with it.
+    w.chain.block = nextSnapshot
+    const tooEarly = await w.call(proposer, 'epochs', 'finalizeAndPropose', args(next.proposal as never))
+    expect(errorName(tooEarly.revertData)).toBe('EpochsTooEarly')
+    expect(await finalOf(epoch)).toBe(false)
+    // Both due: one transaction does both.
+    w.chain.block = nextSnapshot + 1n
+    await w.must(proposer, 'epochs', 'finalizeAndPropose', args(next.proposal as never))
+    expect(await finalOf(epoch)).toBe(true)
+    const [headerHash, isFinal, by] = (await w.must(proposer, 'epochs', 'getEpoch', [1n, epoch + 1n])) as [
+      Hex,
+      boolean,
+      Address,
+    ]
+    expect(headerHash).not.toBe(`0x${'0'.repeat(64)}`)
+    expect(isFinal).toBe(false)
+    expect(by.toLowerCase()).toBe(proposer)
   })
 })

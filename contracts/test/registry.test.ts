@@ -10,6 +10,7 @@ import {
   MAX_ENDPOINT_LENGTH,
   MAX_NEURONS_LIMIT,
   mycelTokenAbi,
+  packUids,
   registerNeuron,
   subnetRegistryAbi,
   updateEndpoint,
@@ -483,7 +484,7 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
     expect((await revertOf(write(1, 'setEpochs', [t.wallet(5).account.address]))).errorName).toBe(
       'SubnetRegistryNotAdmin',
     )
-    const notEpochs = await revertOf(write(5, 'applyEpoch', [1n, 0n, [], []]))
+    const notEpochs = await revertOf(write(5, 'applyEpoch', [1n, 0n, [], '0x']))
     expect(notEpochs.errorName).toBe('SubnetRegistryNotEpochs')
     // The deployment wired the Epochs contract once; it cannot be rewired.
     expect((await revertOf(write(0, 'setEpochs', [t.wallet(6).account.address]))).errorName).toBe(
@@ -503,7 +504,7 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
         address: registry,
         abi: subnetRegistryAbi,
         functionName: 'applyEpoch',
-        args: [1n, snapshot, [1n << BigInt(miner.uid)], [miner.uid, validator.uid]],
+        args: [1n, snapshot, [1n << BigInt(miner.uid)], packUids([miner.uid, validator.uid])],
       }),
     })
     expect(await read('hasValidatorPermit', [1n, miner.uid])).toBe(true)

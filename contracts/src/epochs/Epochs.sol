@@ -187,6 +187,26 @@ contract Epochs is ReentrancyGuardTransient {
      * Emits {EpochProposed}.
      */
     function propose(uint256 netuid, Proposal calldata p) external {
+        _propose(netuid, p);
+    }
+
+    /**
+     * @notice {finalize} the pending epoch of `netuid`, then {propose} the next, in one transaction: what a node
+     * settling every epoch sends once the next snapshot has passed. One intrinsic cost and shared warm reads instead
+     * of two transactions (bench/epochs.ts: the honest settlement per epoch). Same requirements and events as the two.
+     */
+    function finalizeAndPropose(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        uint256[] calldata permits,
+        bytes calldata pruneOrder,
+        Proposal calldata p
+    ) external {
+        _finalize(netuid, h, permits, pruneOrder);
+        _propose(netuid, p);
+    }
+
+    function _propose(uint256 netuid, Proposal calldata p) private {
         (uint256 epoch, uint64 prevSnapshot) = _previous(netuid);
         (uint64 snapshot, uint16 n, SubnetRegistry.SubnetParams memory sp) =
             _registry.epochSettings(netuid, prevSnapshot);
@@ -303,6 +323,15 @@ contract Epochs is ReentrancyGuardTransient {
         uint256[] calldata permits,
         bytes calldata pruneOrder
     ) external {
+        _finalize(netuid, h, permits, pruneOrder);
+    }
+
+    function _finalize(
+        uint256 netuid,
+        EpochMath.Header calldata h,
+        uint256[] calldata permits,
+        bytes calldata pruneOrder
+    ) private {
         (uint256 epoch, Pending memory pending) = _pendingOf(netuid, h);
         uint64 ends = pending.proposedAtBlock + _challengeBlocks;
         if (block.number <= ends) revert EpochsChallengeWindowOpen(netuid, epoch, ends);
@@ -314,14 +343,7 @@ contract Epochs is ReentrancyGuardTransient {
         );
         _bonds[pending.proposer] += _bond;
         emit EpochFinalized(netuid, epoch);
-        uint16[] memory order = new uint16[](pruneOrder.length / 2);
-        // Unpacked without per-element bounds checks: every load lies inside `pruneOrder` (2 bytes per element).
-        assembly ("memory-safe") {
-            for { let k := 0 } lt(k, mload(order)) { k := add(k, 1) } {
-                mstore(add(order, shl(5, add(k, 1))), shr(240, calldataload(add(pruneOrder.offset, shl(1, k)))))
-            }
-        }
-        _registry.applyEpoch(netuid, h.snapshotBlock, permits, order);
+        _registry.applyEpoch(netuid, h.snapshotBlock, permits, pruneOrder);
     }
 
     /**

@@ -23,6 +23,7 @@ export {
   claimValidatorEmission,
   columnProof,
   depositProposerBond,
+  finalizeAndProposeEpoch,
   finalizeEpoch,
   getEpochEmission,
   getEpochProposals,

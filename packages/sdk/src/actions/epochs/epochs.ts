@@ -225,8 +225,10 @@ export async function getEpochProposals(
       const tx = await getTransaction(client, { hash: log.transactionHash as Hex })
       try {
         const call = decodeFunctionData({ abi: epochsAbi, data: tx.input })
-        if (call.functionName === 'propose' && call.args[0] === parameters.netuid) {
-          proposal = { ...(call.args[1] as EpochProposal) }
+        if (call.args?.[0] === parameters.netuid) {
+          if (call.functionName === 'propose') proposal = { ...(call.args[1] as EpochProposal) }
+          // Finalizing the previous epoch and proposing this one in one transaction: the proposal comes last.
+          if (call.functionName === 'finalizeAndPropose') proposal = { ...(call.args[4] as EpochProposal) }
         }
       } catch {
         // Proposed through another contract: the proposal is not this transaction's calldata.
@@ -288,6 +290,29 @@ export function finalizeEpoch(
     abi: epochsAbi,
     functionName: 'finalize',
     args: [parameters.netuid, parameters.header, parameters.permits, parameters.pruneOrder],
+  })
+}
+
+/**
+ * Makes the pending epoch final and proposes the next in one transaction (`finalizeAndPropose`): what a node that
+ * settles every epoch sends once the next snapshot has passed, cheaper than the two calls apart.
+ */
+export function finalizeAndProposeEpoch(
+  client: WriteClient,
+  parameters: {
+    epochs: Address
+    netuid: bigint
+    header: EpochHeader
+    permits: readonly bigint[]
+    pruneOrder: Hex
+    next: BuiltEpoch
+  },
+) {
+  return writeContractAndWait(client, {
+    address: parameters.epochs,
+    abi: epochsAbi,
+    functionName: 'finalizeAndPropose',
+    args: [parameters.netuid, parameters.header, parameters.permits, parameters.pruneOrder, parameters.next.proposal],
   })
 }
 
