@@ -323,7 +323,7 @@ contract SubnetRegistry {
      * tempo 2..65535 blocks; kappa 1..65535; bondsMovingAverage 0..999999 ppm; alphaLow 1638..alphaHigh;
      * alphaSigmoidSteepness 0..10000; commitRevealPeriod 1..10 epochs; weightsRateLimit <= 100000 blocks;
      * maxValidators 1..min(MAX_VALIDATORS_LIMIT, maxNeurons, 16384 / maxNeurons); immunityPeriod <= 1000000 blocks;
-     * activityCutoff (commitRevealPeriod + 1) * tempo..1000000 blocks.
+     * activityCutoff (commitRevealPeriod + 1) * tempo + weightsRateLimit..1000000 blocks.
      * Emits {SubnetParamsUpdated}.
      */
     function setSubnetParams(uint256 netuid, SubnetParams calldata params) external {
@@ -339,10 +339,10 @@ contract SubnetRegistry {
         _checkParam("weightsRateLimit", params.weightsRateLimit, 0, 100_000);
         _checkParam("maxValidators", params.maxValidators, 1, _validatorCap(subnet.maxNeurons));
         _checkParam("immunityPeriod", params.immunityPeriod, 0, 1_000_000);
-        // A validator revealing on schedule reveals at least every commitRevealPeriod + 1 periods: the cutoff covers it.
-        _checkParam(
-            "activityCutoff", params.activityCutoff, (uint256(params.commitRevealPeriod) + 1) * params.tempo, 1_000_000
-        );
+        // A validator revealing as often as the contracts allow reveals at least every commitRevealPeriod + 1 periods,
+        // and may commit only once per rate limit: the cutoff covers both, so it never goes inactive on schedule.
+        uint256 leastCutoff = (uint256(params.commitRevealPeriod) + 1) * params.tempo + params.weightsRateLimit;
+        _checkParam("activityCutoff", params.activityCutoff, leastCutoff, 1_000_000);
         if (params.tempo != _latestParams(netuid).tempo) _tempoChangedAt[netuid] = uint64(block.number);
         _setParams(netuid, params);
         emit SubnetParamsUpdated(netuid, params);
