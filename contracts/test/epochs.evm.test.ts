@@ -690,6 +690,8 @@ describe('Epochs finalized with the next proposal', () => {
     for (const m of miners.slice(0, 2)) {
       await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 2n ** 255n])
     }
+    // Stake gives the subnet its share of the emission (a miner with stake and no weights counts for nothing else).
+    await w.must(miners[0], 'staking', 'stake', [1n, miners[0], parseEther('10')])
     await w.must(proposer, 'epochs', 'depositBond', [BOND * 2n])
     const first = await settleNext(w, 1n, null, { proposer, challengeBlocks: CHALLENGE })
     // Epoch 1 proposed; its window still open.
@@ -724,5 +726,12 @@ describe('Epochs finalized with the next proposal', () => {
     expect(headerHash).not.toBe(`0x${'0'.repeat(64)}`)
     expect(isFinal).toBe(false)
     expect(by.toLowerCase()).toBe(proposer)
+    // A past epoch's state still reads: its blocks are paid, so emissionUntil says zero (it reverted on underflow).
+    for (const past of [first.built.header.snapshotBlock, snapshot]) {
+      const [, paid] = (await w.must(proposer, 'epochs', 'emissionUntil', [1n, past])) as [bigint, bigint]
+      expect(paid).toBe(0n)
+    }
+    const [, due] = (await w.must(proposer, 'epochs', 'emissionUntil', [1n, w.chain.block - 1n])) as [bigint, bigint]
+    expect(due).toBeGreaterThan(0n)
   })
 })

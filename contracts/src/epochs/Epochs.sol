@@ -167,16 +167,16 @@ contract Epochs is ReentrancyGuardTransient {
     }
 
     /// @notice What the next epoch of `netuid` will mint if its snapshot is `snapshotBlock` (a past block): the
-    /// emission per block times the subnet's stake share summed over the blocks since the previous snapshot.
+    /// emission per block times the subnet's stake share summed over the blocks since the previous snapshot. Zero
+    /// for a snapshot at or before the last final epoch's: those blocks are paid (read for a past epoch's state).
     function emissionUntil(uint256 netuid, uint64 snapshotBlock)
         public
         view
         returns (uint256 shareBlocks, uint256 emission)
     {
         shareBlocks = _staking.shareBlocksAt(netuid, snapshotBlock);
-        emission = Math.mulDiv(
-            _emissionPerBlock, shareBlocks - _progress[netuid].lastShareBlocks, StakeShares.PRECISION
-        );
+        uint256 paid = _progress[netuid].lastShareBlocks;
+        if (shareBlocks > paid) emission = Math.mulDiv(_emissionPerBlock, shareBlocks - paid, StakeShares.PRECISION);
     }
 
     /**
