@@ -416,7 +416,7 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
       liquidAlpha: true,
       maxValidators: 4,
     })
-    const next = { ...(defaults as object), tempo: 20, kappa: 40_000, liquidAlpha: false, activityCutoff: 100 }
+    const next = { ...(defaults as object), tempo: 20, kappa: 40_000, liquidAlpha: false, activityCutoff: 200 }
     const notOwner = await revertOf(write(1, 'setSubnetParams', [1n, next]))
     expect(notOwner.errorName).toBe('SubnetRegistryNotOwner')
     await write(0, 'setSubnetParams', [1n, next])
@@ -429,6 +429,8 @@ describe('subnet lifecycle: parameters, registration cost, history, permits, rep
       ['commitRevealPeriod', 0],
       ['maxValidators', 5],
       ['activityCutoff', 10],
+      // Shorter than a commit-reveal round plus the rate limit: (1 + 1) x 20 + 100.
+      ['activityCutoff', 139],
     ] as const) {
       const error = await revertOf(write(0, 'setSubnetParams', [1n, { ...next, [field]: value }]))
       expect(error.errorName).toBe('SubnetRegistryInvalidParam')
