@@ -638,19 +638,25 @@ describe('Epochs with the original Yuma bonds', () => {
   })
 })
 
+/** A world of its own: a subnet of two miners and no validator, the proposer funded. */
+async function minersOnlyWorld(): Promise<EpochWorld> {
+  const w = await createEpochWorld({
+    emissionPerBlock: EMISSION_PER_BLOCK,
+    bond: BOND,
+    challengeBlocks: CHALLENGE,
+    maxNeurons: 4,
+    subnetParams: { tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 1000, immunityPeriod: 0 },
+  })
+  await fund(w, [proposer, ...miners.slice(0, 2)], parseEther('1000000'))
+  for (const m of miners.slice(0, 2)) {
+    await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 2n ** 255n])
+  }
+  return w
+}
+
 describe('Epochs of a subnet without validators', () => {
   it('settle with every column zero (a subnet of miners and no stake)', async () => {
-    const w = await createEpochWorld({
-      emissionPerBlock: EMISSION_PER_BLOCK,
-      bond: BOND,
-      challengeBlocks: CHALLENGE,
-      maxNeurons: 4,
-      subnetParams: { tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 1000, immunityPeriod: 0 },
-    })
-    await fund(w, [proposer, ...miners.slice(0, 2)], parseEther('1000000'))
-    for (const m of miners.slice(0, 2)) {
-      await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 2n ** 255n])
-    }
+    const w = await minersOnlyWorld()
     await w.must(proposer, 'epochs', 'depositBond', [BOND * 2n])
     const accounts = { proposer, challengeBlocks: CHALLENGE }
     // Before the fix buildEpoch threw "Cannot convert undefined to a BigInt": Yuma had no rows to size its columns.
@@ -679,17 +685,7 @@ describe('Epochs of a subnet without validators', () => {
 
 describe('Epochs finalized with the next proposal', () => {
   it('finalizeAndPropose makes the pending epoch final and proposes the next, or does neither', async () => {
-    const w = await createEpochWorld({
-      emissionPerBlock: EMISSION_PER_BLOCK,
-      bond: BOND,
-      challengeBlocks: CHALLENGE,
-      maxNeurons: 4,
-      subnetParams: { tempo: Number(TEMPO), weightsRateLimit: 0, activityCutoff: 1000, immunityPeriod: 0 },
-    })
-    await fund(w, [proposer, ...miners.slice(0, 2)], parseEther('1000000'))
-    for (const m of miners.slice(0, 2)) {
-      await w.must(m, 'registry', 'registerNeuron', [1n, 0, 'http://127.0.0.1:9002', '', 2n ** 255n])
-    }
+    const w = await minersOnlyWorld()
     // Stake gives the subnet its share of the emission (a miner with stake and no weights counts for nothing else).
     await w.must(miners[0], 'staking', 'stake', [1n, miners[0], parseEther('10')])
     await w.must(proposer, 'epochs', 'depositBond', [BOND * 2n])
