@@ -37,7 +37,7 @@ import {
   validators,
 } from '../../test/helpers/epochWorld.ts'
 import type { InProcessChain } from './helpers/evm.ts'
-import { buildNext, nextEpochOf, repack, settleNext, tampered } from './helpers/settle.ts'
+import { buildNext, claimCalls, nextEpochOf, repack, settleNext, tampered } from './helpers/settle.ts'
 
 const owner = subnetOwner
 const TEMPO = 20n
@@ -547,28 +547,7 @@ describe('Epochs accounting', () => {
             claims++
             expect(errorName((await w.call(challenger, 'epochs', fn, args)).revertData)).toBe('EpochsAlreadyClaimed')
           }
-          for (let uid = 0; uid < built.ranks.length; uid++) {
-            await claimTwice('claimMiner', [
-              1n,
-              settled,
-              built.header,
-              uid,
-              BigInt(built.ranks[uid] as number),
-              bondsColumnHash(built.bonds[uid] as number[]),
-              built.proof(uid),
-            ])
-          }
-          for (let i = 0; i < built.validators.length; i++) {
-            await claimTwice('claimValidator', [
-              1n,
-              settled,
-              built.header,
-              i,
-              built.proposal.inputs,
-              built.proposal.dividends,
-            ])
-          }
-          await claimTwice('claimOwner', [1n, settled, built.header])
+          for (const [fn, args] of claimCalls(1n, settled, built)) await claimTwice(fn, args)
           const minted = (await supply()) - before
           paidClaims += claims
           // Never more than the emission; less only by rounding (one unit per claim) or an unpaid share (no ranks,

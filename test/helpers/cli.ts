@@ -10,49 +10,37 @@ export function runCli(
   args: string[],
   { env = {}, input, timeoutMs = 60_000 }: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mycelBin, ...args], {
-      env: { ...process.env, MYCEL_LOG_LEVEL: 'silent', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`mycel ${args.join(' ')} timed out; stderr: ${stderr}`))
-    }, timeoutMs)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-    child.stdin.end(input ?? '')
+  const child = spawn(process.execPath, [mycelBin, ...args], {
+    env: { ...process.env, MYCEL_LOG_LEVEL: 'silent', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
+  child.stdin?.end(input ?? '')
+  return collect(child, `mycel ${args.join(' ')}`, timeoutMs)
 }
 
 /** Runs a bash command line (pipes and all), as a user types it in a shell. */
 export function runShell(line: string, { timeoutMs = 60_000 } = {}): Promise<CliResult> {
+  const child = spawn('bash', ['-c', line], {
+    env: { ...process.env, MYCEL_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  return collect(child, line, timeoutMs)
+}
+
+/** The exit code and output of `child`; killed, and an error naming `what`, after `timeoutMs`. */
+function collect(child: ChildProcess, what: string, timeoutMs: number): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', line], {
-      env: { ...process.env, MYCEL_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => {
+    child.stdout?.on('data', (d) => {
       stdout += d
     })
-    child.stderr.on('data', (d) => {
+    child.stderr?.on('data', (d) => {
       stderr += d
     })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${line} timed out; stderr: ${stderr}`))
+      reject(new Error(`${what} timed out; stderr: ${stderr}`))
     }, timeoutMs)
     child.on('exit', (code) => {
       clearTimeout(timer)

@@ -57,29 +57,28 @@ export async function settleNext(
   return { epoch, built }
 }
 
+/** Every claim of a final epoch as a function name and its arguments: the owner's, each miner's, each validator's. */
+export function claimCalls(netuid: bigint, epoch: bigint, built: BuiltEpoch): [string, unknown[]][] {
+  return [
+    ['claimOwner', [netuid, epoch, built.header]],
+    ...built.ranks.map((rank, uid): [string, unknown[]] => [
+      'claimMiner',
+      [netuid, epoch, built.header, uid, BigInt(rank), bondsColumnHash(built.bonds[uid] as number[]), built.proof(uid)],
+    ]),
+    ...built.validators.map((_, i): [string, unknown[]] => [
+      'claimValidator',
+      [netuid, epoch, built.header, i, built.proposal.inputs, built.proposal.dividends],
+    ]),
+  ]
+}
+
 /** Claims every share of a final epoch from `caller`; a share with nothing to pay is skipped. */
 export async function claimAll(world: EpochWorld, netuid: bigint, settled: Settled, caller: Address): Promise<void> {
-  const { epoch, built } = settled
-  const claim = async (fn: string, args: unknown[]) => {
+  for (const [fn, args] of claimCalls(netuid, settled.epoch, settled.built)) {
     const r = await world.call(caller, 'epochs', fn, args)
     if (!r.ok && errorName(r.revertData) !== 'EpochsNothingToClaim') {
       throw new Error(`${fn} reverted: ${errorName(r.revertData)} ${r.error ?? ''}`)
     }
-  }
-  await claim('claimOwner', [netuid, epoch, built.header])
-  for (let uid = 0; uid < built.ranks.length; uid++) {
-    await claim('claimMiner', [
-      netuid,
-      epoch,
-      built.header,
-      uid,
-      BigInt(built.ranks[uid] as number),
-      bondsColumnHash(built.bonds[uid] as number[]),
-      built.proof(uid),
-    ])
-  }
-  for (let i = 0; i < built.validators.length; i++) {
-    await claim('claimValidator', [netuid, epoch, built.header, i, built.proposal.inputs, built.proposal.dividends])
   }
 }
 

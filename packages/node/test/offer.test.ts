@@ -12,10 +12,10 @@ import { createWalletClient, http } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import { createLogger } from '../src/common/common.ts'
-import { resolveOptions } from '../src/config/options.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { fetchOffer, MAX_OFFER_BYTES, type MinerOffer, OfferError } from '../src/inference/offer.ts'
-import { type MycelNode, start } from '../src/start.ts'
+import type { MycelNode } from '../src/start.ts'
+import { startTestNode } from './testNode.ts'
 
 const PAYEE = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
 const CHANNELS = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
@@ -175,18 +175,10 @@ describe('on a real node, both readers of offers', () => {
         done()
       },
     })
-    node = await start(
-      {
-        ...resolveOptions({ env: {}, cwd: dataDir }),
-        dataDir,
-        port: 0,
-        minerPort: 0,
-        pollIntervalMs: 100,
-        logLevel: 'warn',
-        epochs: 'off',
-        validatorIntervalMs: 500,
-      },
-      { logger: createLogger('warn', sink) },
+    node = await startTestNode(
+      dataDir,
+      { pollIntervalMs: 100, logLevel: 'warn', epochs: 'off', validatorIntervalMs: 500 },
+      createLogger('warn', sink),
     )
   })
   afterAll(async () => {
@@ -243,20 +235,8 @@ describe("the gateway's discovery", () => {
   const dataDir = tempDir('mycel-discovery-')
   let node: MycelNode
   beforeAll(async () => {
-    node = await start(
-      {
-        ...resolveOptions({ env: {}, cwd: dataDir }),
-        dataDir,
-        port: 0,
-        minerPort: 0,
-        pollIntervalMs: 100,
-        logLevel: 'silent',
-        epochs: 'off',
-        // Only the gateway reads offers here, so the reads counted are its own.
-        validator: 'off',
-      },
-      { logger: createLogger('silent') },
-    )
+    // Only the gateway reads offers here, so the reads counted are its own.
+    node = await startTestNode(dataDir, { pollIntervalMs: 100, epochs: 'off', validator: 'off' })
   })
   afterAll(async () => {
     await node?.stop()

@@ -10,27 +10,15 @@ import { getChannel } from '@mycel/sdk'
 import { createPublicClient, http } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
-import { createLogger } from '../src/common/common.ts'
-import { resolveOptions } from '../src/config/options.ts'
 import { METERED_GRACE_MS } from '../src/payments/meteredInTransit.ts'
-import { type MycelNode, start } from '../src/start.ts'
+import type { MycelNode } from '../src/start.ts'
+import { startTestNode } from './testNode.ts'
 
 const dataDir = tempDir('mycel-paid-load-')
 let node: MycelNode
 
 beforeAll(async () => {
-  node = await start(
-    {
-      ...resolveOptions({ env: {}, cwd: dataDir }),
-      dataDir,
-      port: 0,
-      minerPort: 0,
-      logLevel: 'silent',
-      validator: 'off',
-      epochs: 'off',
-    },
-    { logger: createLogger('silent') },
-  )
+  node = await startTestNode(dataDir, { validator: 'off', epochs: 'off' })
 })
 afterAll(async () => {
   await node?.stop()

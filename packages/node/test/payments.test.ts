@@ -159,6 +159,15 @@ describe('miner ledger', () => {
   const token = '0x0000000000000000000000000000000000000001' as const
   const sign = createVoucherSigner(domain, key)
   const PRICE = 100n
+  /** Signs channel 1's vouchers in order: each call the next request, for the cumulative `amount` given. */
+  function voucherSeries() {
+    let counter = 0n
+    return (amount: bigint): SignedVoucher => {
+      counter += 1n
+      const v: Voucher = { channelId: 1n, cumulativeAmount: amount, cumulativeRequests: counter, cumulativeUnits: 0n }
+      return { ...v, signature: sign(v) }
+    }
+  }
 
   /** The channel as the chain would report it (the ledger's only outside input), held in memory. */
   function chainDouble(deposit: bigint): ChannelCache {
@@ -213,17 +222,10 @@ describe('miner ledger', () => {
         const recentMetered = () =>
           meteredServed.filter((m) => m.at > clock.now - GRACE).reduce((sum, m) => sum + m.metered, 0n)
         let committed = 0n
-        let counter = 0n
         const sent: SignedVoucher[] = []
+        const next = voucherSeries()
         const voucher = (amount: bigint): SignedVoucher => {
-          counter += 1n
-          const v: Voucher = {
-            channelId: 1n,
-            cumulativeAmount: amount,
-            cumulativeRequests: counter,
-            cumulativeUnits: 0n,
-          }
-          const s = { ...v, signature: sign(v) }
+          const s = next(amount)
           sent.push(s)
           return s
         }
@@ -285,12 +287,7 @@ describe('miner ledger', () => {
   it('refuses a voucher short of what is due: up-front prices at once, a metered cost once its grace is over', async () => {
     const clock = { now: 1_000_000 }
     const { db, ledger } = ledgerAt(clock)
-    let counter = 0n
-    const voucher = (amount: bigint): SignedVoucher => {
-      counter += 1n
-      const v: Voucher = { channelId: 1n, cumulativeAmount: amount, cumulativeRequests: counter, cumulativeUnits: 0n }
-      return { ...v, signature: sign(v) }
-    }
+    const voucher = voucherSeries()
     const admit = (amount: bigint) => ledger.admit(voucher(amount), { price: PRICE, token, model: 'm' })
     const refusal = (amount: bigint) =>
       admit(amount).then(
@@ -318,12 +315,7 @@ describe('miner ledger', () => {
   it('writes the voucher another request relied on before that request is answered (what a crash would leave)', async () => {
     const clock = { now: 1_000_000 }
     const { db, ledger } = ledgerAt(clock)
-    let counter = 0n
-    const voucher = (amount: bigint): SignedVoucher => {
-      counter += 1n
-      const v: Voucher = { channelId: 1n, cumulativeAmount: amount, cumulativeRequests: counter, cumulativeUnits: 0n }
-      return { ...v, signature: sign(v) }
-    }
+    const voucher = voucherSeries()
     const admit = (v: SignedVoucher) => ledger.admit(v, { price: PRICE, token, model: 'm' })
     // B's own voucher pays nothing; it is admitted because A's voucher, admitted just before, covers both.
     const va = voucher(2n * PRICE)
@@ -358,12 +350,7 @@ describe('miner ledger', () => {
     const clock = { now: 1_000_000 }
     const warnings: string[] = []
     const { db, ledger } = ledgerAt(clock, { warn: (o: { msg: string }) => warnings.push(o.msg) })
-    let counter = 0n
-    const voucher = (amount: bigint): SignedVoucher => {
-      counter += 1n
-      const v: Voucher = { channelId: 1n, cumulativeAmount: amount, cumulativeRequests: counter, cumulativeUnits: 0n }
-      return { ...v, signature: sign(v) }
-    }
+    const voucher = voucherSeries()
     const admit = (v: SignedVoucher) => ledger.admit(v, { price: PRICE, token, model: 'm' })
     const onDisk = () => ({
       best: (

@@ -1,0 +1,16 @@
+/** A node for tests: on a fresh embedded devnet in `dataDir`, on ports the OS picks, logging nothing unless given a logger. */
+import type { Logger } from 'pino'
+import { createLogger } from '../src/common/common.ts'
+import { type NodeOptions, resolveOptions } from '../src/config/options.ts'
+import { type MycelNode, start } from '../src/start.ts'
+
+export function startTestNode(
+  dataDir: string,
+  options: Partial<NodeOptions> = {},
+  logger: Logger = createLogger('silent'),
+): Promise<MycelNode> {
+  return start(
+    { ...resolveOptions({ env: {}, cwd: dataDir }), dataDir, port: 0, minerPort: 0, logLevel: 'silent', ...options },
+    { logger },
+  )
+}
