@@ -7,9 +7,9 @@ import { rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type MycelNode, start } from '../packages/node/src/app/start.ts'
 import { createLogger } from '../packages/node/src/common/common.ts'
 import { resolveOptions } from '../packages/node/src/config/options.ts'
-import { type MycelNode, start } from '../packages/node/src/start.ts'
 import { tempDir } from './helpers/chain.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000)

@@ -9,10 +9,10 @@ import { getEpochProposals, isEmissionClaimed, mycelTokenAbi, signValidatorReque
 import { createPublicClient, http } from 'viem'
 import { readContract } from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type MycelNode, start } from '../packages/node/src/app/start.ts'
 import { createLogger } from '../packages/node/src/common/common.ts'
 import { resolveOptions } from '../packages/node/src/config/options.ts'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
-import { type MycelNode, start } from '../packages/node/src/start.ts'
 import { tempDir } from './helpers/chain.ts'
 import { runCli } from './helpers/cli.ts'
 

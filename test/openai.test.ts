@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_TEXT_TOKENS } from '../packages/node/src/inference/onnx.ts'
-import { MAX_PROMPT_TOKENS } from '../packages/node/src/roles/miner.ts'
+import { MAX_PROMPT_TOKENS } from '../packages/node/src/miner/miner.ts'
 import { tempDir } from './helpers/chain.ts'
 import { type RunningUp, runCli, startUp } from './helpers/cli.ts'
 

@@ -11,11 +11,11 @@ import { createPublicClient, createWalletClient, http, type PublicClient } from 
 import { foundry } from 'viem/chains'
 import { createCommon } from '../../packages/node/src/common/common.ts'
 import { resolveOptions } from '../../packages/node/src/config/options.ts'
+import { createContentStore } from '../../packages/node/src/content/contentStore.ts'
 import { migrations, openDatabase } from '../../packages/node/src/db/database.ts'
 import { devnetAccount } from '../../packages/node/src/devnet/accounts.ts'
 import { loadModels } from '../../packages/node/src/inference/models.ts'
-import { startMiner } from '../../packages/node/src/roles/miner.ts'
-import { createContentStore } from '../../packages/node/src/storage/contentStore.ts'
+import { startMiner } from '../../packages/node/src/miner/miner.ts'
 
 const config = JSON.parse(process.env.MYCEL_BENCH_MINER ?? '{}') as {
   rpcUrl: string

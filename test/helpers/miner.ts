@@ -3,11 +3,11 @@ import { join } from 'node:path'
 import type { MycelAddresses } from '@mycel/sdk'
 import { createCommon } from '../../packages/node/src/common/common.ts'
 import { resolveOptions } from '../../packages/node/src/config/options.ts'
+import { createContentStore } from '../../packages/node/src/content/contentStore.ts'
 import { openDatabase } from '../../packages/node/src/db/database.ts'
 import { loadModels } from '../../packages/node/src/inference/models.ts'
+import { type Miner, startMiner } from '../../packages/node/src/miner/miner.ts'
 import type { Price } from '../../packages/node/src/payments/pricing.ts'
-import { type Miner, startMiner } from '../../packages/node/src/roles/miner.ts'
-import { createContentStore } from '../../packages/node/src/storage/contentStore.ts'
 import { type TestChain, tempDir } from './chain.ts'
 
 export const TEST_PRICES: Record<string, Price> = {

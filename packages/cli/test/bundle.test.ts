@@ -65,7 +65,7 @@ describe('the CLI bundle', () => {
   it('is current only while no input changed since it was built', () => {
     expect(bundleIsCurrent(dist, root)).toBe(true)
     const inputs = JSON.parse(readFileSync(join(dist, 'inputs.json'), 'utf8')) as { builtAt: number; files: string[] }
-    expect(inputs.files).toContain('packages/node/src/start.ts')
+    expect(inputs.files).toContain('packages/node/src/app/start.ts')
     expect(inputs.files.every((f) => !f.includes('node_modules'))).toBe(true)
 
     // An input changed after the build (as an edit does): stale.

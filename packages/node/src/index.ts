@@ -1,5 +1,9 @@
 /** @mycel/node: the daemon (`start`), its options, devnet, keystore and chain helpers, importable. */
 
+export type { KeyUse } from './app/keysInUse.ts'
+export { assertKeyFree, KeyInUseError, relatedDataDirs } from './app/keysInUse.ts'
+export type { MycelNode, StartParameters } from './app/start.ts'
+export { installSignalHandlers, start } from './app/start.ts'
 export { connectChain, redactRpcUrl } from './chain/client.ts'
 export {
   deploymentFundingError,
@@ -22,6 +26,7 @@ export {
 } from './common/errors.ts'
 export type { NodeOptions, NodeOptionsInput, ResolveOptionsParameters } from './config/options.ts'
 export { optionEnv, optionsSchema, resolveOptions } from './config/options.ts'
+export { createContentStore } from './content/contentStore.ts'
 export { migrations, openDatabase } from './db/database.ts'
 export { DEVNET_MNEMONIC, devnetAccount } from './devnet/accounts.ts'
 export type { AnvilProcess } from './devnet/anvil.ts'
@@ -48,8 +53,3 @@ export {
   STANDARD_SCRYPT,
   WrongPasswordError,
 } from './keys/keystore.ts'
-export type { KeyUse } from './roles/keysInUse.ts'
-export { assertKeyFree, KeyInUseError, relatedDataDirs } from './roles/keysInUse.ts'
-export type { MycelNode, StartParameters } from './start.ts'
-export { installSignalHandlers, start } from './start.ts'
-export { createContentStore } from './storage/contentStore.ts'

@@ -3,7 +3,7 @@
  * longer than the grace period for a step that hangs (a receipt from a chain that is gone).
  */
 import { describe, expect, it } from 'vitest'
-import { createDutyLoops } from '../src/incentives/dutyLoops.ts'
+import { createDutyLoops } from '../src/common/dutyLoops.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const recorder = () => {

@@ -20,8 +20,8 @@ import { deployTestContracts, fundAccounts, startTestChain, type TestChain } fro
 import { startTestMiner, type TestMiner } from '../../../test/helpers/miner.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { MAX_TEXT_TOKENS } from '../src/inference/onnx.ts'
+import { MAX_PROMPT_TOKENS } from '../src/miner/miner.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../src/payments/voucherHeader.ts'
-import { MAX_PROMPT_TOKENS } from '../src/roles/miner.ts'
 
 const USD = 1_000_000n
 let t: TestChain

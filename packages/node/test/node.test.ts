@@ -8,6 +8,7 @@ import { cidOfBytes, createSubnet, deployMycel, mycelTokenAbi, registerNeuron } 
 import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
+import { start } from '../src/app/start.ts'
 import { writeDeployments } from '../src/chain/deployments.ts'
 import { createCommon, createLogger } from '../src/common/common.ts'
 import { NotDeployedError, PortInUseError, RpcUnreachableError } from '../src/common/errors.ts'
@@ -15,7 +16,6 @@ import { type NodeOptions, resolveOptions } from '../src/config/options.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { isAlive } from '../src/devnet/devnet.ts'
 import { createApp } from '../src/http/server.ts'
-import { start } from '../src/start.ts'
 
 const dirs: string[] = []
 const chains: TestChain[] = []

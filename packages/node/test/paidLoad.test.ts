@@ -10,8 +10,8 @@ import { getChannel } from '@mycel/sdk'
 import { createPublicClient, http } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
+import type { MycelNode } from '../src/app/start.ts'
 import { METERED_GRACE_MS } from '../src/payments/meteredInTransit.ts'
-import type { MycelNode } from '../src/start.ts'
 import { startTestNode } from './testNode.ts'
 
 const dataDir = tempDir('mycel-paid-load-')

@@ -1,8 +1,8 @@
 /** A node for tests: on a fresh embedded devnet in `dataDir`, on ports the OS picks, logging nothing unless given a logger. */
 import type { Logger } from 'pino'
+import { type MycelNode, start } from '../src/app/start.ts'
 import { createLogger } from '../src/common/common.ts'
 import { type NodeOptions, resolveOptions } from '../src/config/options.ts'
-import { type MycelNode, start } from '../src/start.ts'
 
 export function startTestNode(
   dataDir: string,

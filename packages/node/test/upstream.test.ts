@@ -10,15 +10,15 @@ import { createPublicClient, createWalletClient, http, type PublicClient } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import { generateAll } from '../../../test/helpers/generation.ts'
+import { type MycelNode, start } from '../src/app/start.ts'
 import { createCommon, createLogger } from '../src/common/common.ts'
 import { resolveOptions } from '../src/config/options.ts'
+import { createContentStore } from '../src/content/contentStore.ts'
 import { openDatabase } from '../src/db/database.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { loadModels, ModelSpecError } from '../src/inference/models.ts'
 import { fetchOffer, MAX_UNITS_PER_REQUEST } from '../src/inference/offer.ts'
-import { startMiner } from '../src/roles/miner.ts'
-import { type MycelNode, start } from '../src/start.ts'
-import { createContentStore } from '../src/storage/contentStore.ts'
+import { startMiner } from '../src/miner/miner.ts'
 
 const dataDir = tempDir('mycel-upstream-')
 let node: MycelNode

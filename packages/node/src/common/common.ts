@@ -6,8 +6,8 @@ import pino, { type Logger } from 'pino'
 import pinoPretty from 'pino-pretty'
 import type { Chain, PublicClient } from 'viem'
 import type { NodeOptions } from '../config/options.ts'
+import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
-import type { ContentStore } from '../storage/contentStore.ts'
 import { Metrics } from './metrics.ts'
 
 export type Shutdown = {

@@ -12,7 +12,7 @@ import {
   staleContracts,
   writeDeployments,
 } from '../chain/deployments.ts'
-import type { ContentStore } from '../storage/contentStore.ts'
+import type { ContentStore } from '../content/contentStore.ts'
 import { devnetAccount } from './accounts.ts'
 import { seedDevnet } from './seed.ts'
 

@@ -97,7 +97,7 @@ export type RunningNode = {
   apiUrl: string
   rpcUrl: string
   chainId: number
-  /** The keys its roles sign with (see roles/keysInUse.ts). */
+  /** The keys its roles sign with (see app/keysInUse.ts). */
   keys?: { role: string; address: `0x${string}` }[]
 }
 

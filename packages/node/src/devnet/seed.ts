@@ -22,7 +22,7 @@ import {
   writeContract,
 } from 'viem/actions'
 import { NodeError } from '../common/errors.ts'
-import type { ContentStore } from '../storage/contentStore.ts'
+import type { ContentStore } from '../content/contentStore.ts'
 import { devnetAccount } from './accounts.ts'
 
 export const builtinSubnets = [

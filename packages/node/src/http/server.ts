@@ -10,8 +10,8 @@ import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import type { Common } from '../common/common.ts'
 import { NodeError, PortInUseError } from '../common/errors.ts'
+import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
-import type { ContentStore } from '../storage/contentStore.ts'
 import { readEvents, readNetwork } from './network.ts'
 
 export type NodeState = {

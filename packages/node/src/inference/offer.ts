@@ -14,7 +14,7 @@ export const MAX_OFFER_BYTES = 1 << 20
 export const OFFER_TIMEOUT_MS = 5_000
 /**
  * Largest `maxUnitsPerRequest` and `contextLength` an offer may state (a million tokens or instances): it bounds
- * deposits and billing. A miner whose model states a longer context states this one (see roles/miner.ts).
+ * deposits and billing. A miner whose model states a longer context states this one (see miner/miner.ts).
  */
 export const MAX_UNITS_PER_REQUEST = 1_000_000
 

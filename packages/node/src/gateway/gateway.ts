@@ -11,20 +11,15 @@ import type { Address, Hex, PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
+import { limitRequestBodies } from '../http/limits.ts'
 import { fetchOffer } from '../inference/offer.ts'
 import { chatCompletionRequest, completionRequest, errorBody, requestProblem } from '../inference/openai.ts'
 import { createSseSplitter, sseData } from '../inference/sse.ts'
-import {
-  createGatewayLedger,
-  type GatewayChannel,
-  type GatewayLedger,
-  type Payment,
-} from '../payments/gatewayLedger.ts'
 import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import { createVoucherSigner } from '../payments/voucherVerifier.ts'
-import { listModels, type OfferedModel } from './gatewayModels.ts'
-import { limitRequestBodies } from './limits.ts'
+import { createGatewayLedger, type GatewayChannel, type GatewayLedger, type Payment } from './ledger.ts'
+import { listModels, type OfferedModel } from './models.ts'
 
 export type MinerEntry = {
   payee: Address

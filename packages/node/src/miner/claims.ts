@@ -9,8 +9,8 @@ import { claimVouchers, type WriteClient } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
-import type { ChannelCache } from './channelCache.ts'
-import type { ChannelLedgerRow, MinerLedger } from './minerLedger.ts'
+import type { ChannelCache } from '../payments/channelCache.ts'
+import type { ChannelLedgerRow, MinerLedger } from './ledger.ts'
 
 /** How long a channel whose claim the contract refused waits before the next try. */
 const RETRY_FAILED_MS = 60_000

@@ -19,16 +19,16 @@ import {
 } from '@mycel/sdk'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common, RoleContext } from '../common/common.ts'
+import { createDutyLoops } from '../common/dutyLoops.ts'
 import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
+import { createEpochKeeper, type EpochKeeper } from '../epochs/keeper.ts'
 import { loadModels } from '../inference/models.ts'
-import { roleAccount, walletFor } from '../roles/accounts.ts'
-import type { KeyUse } from '../roles/keysInUse.ts'
-import { type Miner, startMiner } from '../roles/miner.ts'
-import { createDutyLoops } from './dutyLoops.ts'
-import { createEpochKeeper, type EpochKeeper } from './epochKeeper.ts'
-import { startValidator, type Validator } from './validator.ts'
+import { type Miner, startMiner } from '../miner/miner.ts'
+import { startValidator, type Validator } from '../validator/validator.ts'
+import { roleAccount, walletFor } from './accounts.ts'
+import type { KeyUse } from './keysInUse.ts'
 
 export type Incentives = {
   validators: Validator[]

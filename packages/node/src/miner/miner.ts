@@ -33,7 +33,9 @@ import type { Address, PublicClient } from 'viem'
 import { readContract } from 'viem/actions'
 import type { Common } from '../common/common.ts'
 import { NodeError } from '../common/errors.ts'
+import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
+import { limitRequestBodies } from '../http/limits.ts'
 import { listen } from '../http/server.ts'
 import type { Generation, Model, Usage } from '../inference/backend.ts'
 import { ModelInputError } from '../inference/backend.ts'
@@ -53,13 +55,11 @@ import {
   usageJson,
 } from '../inference/openai.ts'
 import { type ChannelCache, createChannelCache } from '../payments/channelCache.ts'
-import { type Claimer, type ClaimPolicy, createClaimer } from '../payments/claimer.ts'
-import { type Admission, createMinerLedger, type MinerLedger, PaymentError } from '../payments/minerLedger.ts'
 import { isFree, meteredCost, type Price, priceJson } from '../payments/pricing.ts'
 import { createVerifierPool } from '../payments/verifierPool.ts'
 import { parseVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
-import type { ContentStore } from '../storage/contentStore.ts'
-import { limitRequestBodies } from './limits.ts'
+import { type Claimer, type ClaimPolicy, createClaimer } from './claims.ts'
+import { type Admission, createMinerLedger, type MinerLedger, PaymentError } from './ledger.ts'
 
 const DEFAULT_MAX_TOKENS = 128
 

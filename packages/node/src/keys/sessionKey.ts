@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Hex } from 'viem'
 import { generatePrivateKey, type LocalAccount } from 'viem/accounts'
-import { lazyAccount } from '../keys/account.ts'
-import { decryptKeystoreAsync, keystoreDir, LIGHT_SCRYPT, parseKeystore } from '../keys/keystore.ts'
+import { lazyAccount } from './account.ts'
+import { decryptKeystoreAsync, keystoreDir, LIGHT_SCRYPT, parseKeystore } from './keystore.ts'
 
 const NAME = 'gateway-session'
 

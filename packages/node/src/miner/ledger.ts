@@ -19,9 +19,9 @@
 import type { SignedVoucher } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Db } from '../db/database.ts'
-import type { ChannelCache, ChannelState } from './channelCache.ts'
-import { createMeteredInTransit, METERED_GRACE_MS } from './meteredInTransit.ts'
-import type { VerifierPool } from './verifierPool.ts'
+import type { ChannelCache, ChannelState } from '../payments/channelCache.ts'
+import { createMeteredInTransit, METERED_GRACE_MS } from '../payments/meteredInTransit.ts'
+import type { VerifierPool } from '../payments/verifierPool.ts'
 
 /** A voucher that does not pay: `status` 402 (pay differently) or 400 (malformed). */
 export class PaymentError extends Error {

@@ -8,29 +8,29 @@ import { join } from 'node:path'
 import type { MycelAddresses } from '@mycel/sdk'
 import type { Logger } from 'pino'
 import { getBlockNumber } from 'viem/actions'
-import { connectChain, redactRpcUrl } from './chain/client.ts'
+import { connectChain, redactRpcUrl } from '../chain/client.ts'
 import {
   addressesOf,
   type DeploymentsFile,
   deploymentsPath,
   readDeployments,
   staleContracts,
-} from './chain/deployments.ts'
-import { createIndexer } from './chain/indexer.ts'
-import { type Common, createCommon, type RoleContext } from './common/common.ts'
-import { NodeError, NotDeployedError } from './common/errors.ts'
-import { type NodeOptions, roleEnabled } from './config/options.ts'
-import { migrations, openDatabase } from './db/database.ts'
-import { type AnvilProcess, startAnvil } from './devnet/anvil.ts'
-import { ensureDevnetContracts } from './devnet/deploy.ts'
-import { devnetPaths, findRunningDevnet, lockDataDir } from './devnet/devnet.ts'
-import { createApp, listen, type NodeState } from './http/server.ts'
-import { type Incentives, startIncentives } from './incentives/startIncentives.ts'
-import { createIncentivesView } from './incentives/view.ts'
-import type { Model } from './inference/backend.ts'
-import { loadModels } from './inference/models.ts'
-import { type Roles, startRoles } from './roles/startRoles.ts'
-import { createContentStore } from './storage/contentStore.ts'
+} from '../chain/deployments.ts'
+import { createIndexer } from '../chain/indexer.ts'
+import { type Common, createCommon, type RoleContext } from '../common/common.ts'
+import { NodeError, NotDeployedError } from '../common/errors.ts'
+import { type NodeOptions, roleEnabled } from '../config/options.ts'
+import { createContentStore } from '../content/contentStore.ts'
+import { migrations, openDatabase } from '../db/database.ts'
+import { type AnvilProcess, startAnvil } from '../devnet/anvil.ts'
+import { ensureDevnetContracts } from '../devnet/deploy.ts'
+import { devnetPaths, findRunningDevnet, lockDataDir } from '../devnet/devnet.ts'
+import { createApp, listen, type NodeState } from '../http/server.ts'
+import type { Model } from '../inference/backend.ts'
+import { loadModels } from '../inference/models.ts'
+import { createIncentivesView } from '../validator/view.ts'
+import { type Incentives, startIncentives } from './startIncentives.ts'
+import { type Roles, startRoles } from './startRoles.ts'
 
 export type MycelNode = {
   common: Common

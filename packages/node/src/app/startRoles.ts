@@ -12,14 +12,14 @@ import { NodeError } from '../common/errors.ts'
 import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
+import { createGateway, type Gateway } from '../gateway/gateway.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
+import { loadSessionKey } from '../keys/sessionKey.ts'
+import { type Miner, startMiner } from '../miner/miner.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
 import { roleAccount, walletFor } from './accounts.ts'
-import { createGateway, type Gateway } from './gateway.ts'
 import type { KeyUse } from './keysInUse.ts'
-import { type Miner, startMiner } from './miner.ts'
-import { loadSessionKey } from './sessionKey.ts'
 
 /** Prices of the built-in models unless configured: digits per image, text per request plus per 1,000 characters. */
 export const DEFAULT_PRICES: Record<string, Price> = {
