@@ -1,5 +1,6 @@
 /**
- * The one context object built at start and passed down: options, logger, metrics and the shutdown registry.
+ * The one context object built at start and passed down: options, logger, metrics, the shutdown registry and the
+ * per-account transaction queue.
  * No module keeps global state of its own.
  */
 import pino, { type Logger } from 'pino'
@@ -7,6 +8,7 @@ import pinoPretty from 'pino-pretty'
 import type { Chain, PublicClient } from 'viem'
 import type { NodeOptions } from '../config/options.ts'
 import type { ContentStore } from '../content/contentStore.ts'
+import { createTxQueue, type TxQueue } from '../chain/txQueue.ts'
 import type { Db } from '../db/database.ts'
 import { Metrics } from './metrics.ts'
 
@@ -18,7 +20,14 @@ export type Shutdown = {
   readonly isShuttingDown: boolean
 }
 
-export type Common = { options: NodeOptions; logger: Logger; metrics: Metrics; shutdown: Shutdown }
+export type Common = {
+  options: NodeOptions
+  logger: Logger
+  metrics: Metrics
+  shutdown: Shutdown
+  /** One transaction sequence per sending account, shared by every role of this node. */
+  txQueue: TxQueue
+}
 
 /** What the role starters (paid inference, incentives) share: the database, the chain, and the content store. */
 export type RoleContext = {
@@ -93,5 +102,5 @@ export function createShutdown(logger: Logger): Shutdown {
 
 export function createCommon(options: NodeOptions, logger?: Logger): Common {
   const log = logger ?? createLogger(options.logLevel, undefined, options.logFormat)
-  return { options, logger: log, metrics: new Metrics(), shutdown: createShutdown(log) }
+  return { options, logger: log, metrics: new Metrics(), shutdown: createShutdown(log), txQueue: createTxQueue() }
 }

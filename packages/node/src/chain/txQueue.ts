@@ -1,0 +1,34 @@
+/**
+ * One transaction sequence per sending account: whatever sends from an account (a gateway opening channels, a miner
+ * claiming, a validator setting weights, the epoch keeper) takes turns with everything else sending from it, so two
+ * sends never race for a nonce or an allowance. A failed send does not stop the ones queued behind it.
+ */
+export type TxQueue = {
+  /** Runs `send` once every send queued before it for `account` has finished (fulfilled or not). */
+  run: <T>(account: string, send: () => Promise<T>) => Promise<T>
+  /** Sends queued or running for `account` (0 when idle). */
+  pending: (account: string) => number
+}
+
+export function createTxQueue(): TxQueue {
+  const tails = new Map<string, { tail: Promise<unknown>; pending: number }>()
+  return {
+    run(account, send) {
+      const key = account.toLowerCase()
+      const entry = tails.get(key) ?? { tail: Promise.resolve(), pending: 0 }
+      const next = entry.tail.then(send, send)
+      entry.pending += 1
+      entry.tail = next.then(
+        () => undefined,
+        () => undefined,
+      )
+      entry.tail.then(() => {
+        entry.pending -= 1
+        if (entry.pending === 0 && tails.get(key) === entry) tails.delete(key)
+      })
+      tails.set(key, entry)
+      return next
+    },
+    pending: (account) => tails.get(account.toLowerCase())?.pending ?? 0,
+  }
+}

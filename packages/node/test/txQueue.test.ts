@@ -1,0 +1,57 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { createTxQueue } from '../src/chain/txQueue.ts'
+
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('per-account transaction queue', () => {
+  it('runs the sends of one account one at a time, in order, whatever fails', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ account: fc.constantFrom('0xA', '0xa', '0xB'), fails: fc.boolean(), ticks: fc.nat(3) }), {
+          maxLength: 20,
+        }),
+        async (sends) => {
+          const queue = createTxQueue()
+          const running = new Map<string, number>()
+          const order: Record<string, number[]> = {}
+          const results = sends.map((send, i) =>
+            queue
+              .run(send.account, async () => {
+                const key = send.account.toLowerCase()
+                running.set(key, (running.get(key) ?? 0) + 1)
+                expect(running.get(key)).toBe(1)
+                ;(order[key] ??= []).push(i)
+                for (let t = 0; t < send.ticks; t++) await tick()
+                running.set(key, (running.get(key) ?? 0) - 1)
+                if (send.fails) throw new Error(`send ${i} failed`)
+                return i
+              })
+              .then(
+                (value) => ({ ok: true, value }),
+                (error: Error) => ({ ok: false, value: error.message }),
+              ),
+          )
+          const settled = await Promise.all(results)
+          sends.forEach((send, i) => {
+            expect(settled[i]).toEqual(send.fails ? { ok: false, value: `send ${i} failed` } : { ok: true, value: i })
+          })
+          for (const indices of Object.values(order)) expect(indices).toEqual([...indices].sort((a, b) => a - b))
+          await tick()
+          expect(queue.pending('0xa') + queue.pending('0xb')).toBe(0)
+        },
+      ),
+    )
+  })
+
+  it('lets different accounts send at the same time', async () => {
+    const queue = createTxQueue()
+    let release: () => void = () => {}
+    const first = queue.run('0xa', () => new Promise<void>((resolve) => (release = resolve)))
+    const other = await queue.run('0xb', async () => 'b')
+    expect(other).toBe('b')
+    expect(queue.pending('0xA')).toBe(1)
+    release()
+    await first
+  })
+})
