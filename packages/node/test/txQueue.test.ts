@@ -21,7 +21,7 @@ describe('per-account transaction queue', () => {
                 const key = send.account.toLowerCase()
                 running.set(key, (running.get(key) ?? 0) + 1)
                 expect(running.get(key)).toBe(1)
-                ;(order[key] ??= []).push(i)
+                order[key] = [...(order[key] ?? []), i]
                 for (let t = 0; t < send.ticks; t++) await tick()
                 running.set(key, (running.get(key) ?? 0) - 1)
                 if (send.fails) throw new Error(`send ${i} failed`)
