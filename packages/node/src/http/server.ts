@@ -12,7 +12,7 @@ import type { Common } from '../common/common.ts'
 import { NodeError, PortInUseError } from '../common/errors.ts'
 import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
-import { readEvents, readNetwork } from './network.ts'
+import { readEvents, readNetwork } from '../db/stores/network.ts'
 
 export type NodeState = {
   ready: boolean
