@@ -6,9 +6,9 @@
 import pino, { type Logger } from 'pino'
 import pinoPretty from 'pino-pretty'
 import type { Chain, PublicClient } from 'viem'
+import { createTxQueue, type TxQueue } from '../chain/txQueue.ts'
 import type { NodeOptions } from '../config/options.ts'
 import type { ContentStore } from '../content/contentStore.ts'
-import { createTxQueue, type TxQueue } from '../chain/txQueue.ts'
 import type { Db } from '../db/database.ts'
 import { Metrics } from './metrics.ts'
 
