@@ -8,9 +8,11 @@ import type { WriteClient } from '@mycel/sdk'
 import { type Chain, createWalletClient, http } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { NodeError } from '../common/errors.ts'
+import type { NodeOptions } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
 import { DEVNET_CHAIN_ID } from '../devnet/anvil.ts'
 import { keystoreDir } from '../keys/keystore.ts'
+import type { IncentiveAccounts } from './startIncentives.ts'
 
 export function roleAccount(
   value: string,
@@ -52,3 +54,26 @@ export const walletFor = (account: LocalAccount, chain: Chain, rpcUrl: string, p
     pollingInterval,
     transport: http(rpcUrl, { timeout: 30_000, retryCount: 1 }),
   }) as WriteClient
+
+/** The options naming a role's key. */
+export type KeySetting = 'minerKey' | 'gatewayKey' | 'validatorKey'
+
+/** Resolves a role's account from its option (see {@link roleAccount}); what the wiring injects into the starters. */
+export type AccountOf = (setting: KeySetting) => LocalAccount
+
+export const accountsFromOptions =
+  (options: Pick<NodeOptions, KeySetting | 'dataDir'>, chainId: number): AccountOf =>
+  (setting) =>
+    roleAccount(options[setting], { chainId, dataDir: options.dataDir, setting })
+
+/**
+ * The incentive roles' accounts: the validator key's (when the validator role is on), then `extraValidators` (the
+ * devnet demo's); the epoch duties send from the first validator, or from the validator key when none runs.
+ */
+export function incentiveAccounts(
+  accountOf: AccountOf,
+  { validator, extraValidators = [] }: { validator: boolean; extraValidators?: LocalAccount[] },
+): IncentiveAccounts {
+  const validators = validator ? [accountOf('validatorKey'), ...extraValidators] : []
+  return { validators, keeper: validators[0] ?? accountOf('validatorKey') }
+}

@@ -23,12 +23,15 @@ import { type NodeOptions, roleEnabled } from '../config/options.ts'
 import { createContentStore } from '../content/contentStore.ts'
 import { migrations, openDatabase } from '../db/database.ts'
 import { type AnvilProcess, startAnvil } from '../devnet/anvil.ts'
+import { demoValidatorAccounts, devnetSelfStake } from '../devnet/demo.ts'
 import { ensureDevnetContracts } from '../devnet/deploy.ts'
 import { devnetPaths, findRunningDevnet, lockDataDir } from '../devnet/devnet.ts'
 import { createApp, listen, type NodeState } from '../http/server.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
 import { createIncentivesView } from '../validator/view.ts'
+import { accountsFromOptions, incentiveAccounts } from './accounts.ts'
+import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
 import { type Roles, startRoles } from './startRoles.ts'
 
@@ -218,7 +221,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     step('starting the miner and the gateway')
     const context: RoleContext = { db, client, chain, rpcUrl, chainId, devnet, store }
     modelsTaken = true
-    const roles = await startRoles(common, { ...context, addresses, minerModels })
+    const accountOf = accountsFromOptions(options, chainId)
+    const roles = await startRoles(common, { ...context, addresses, minerModels, accountOf })
     shutdown.add('roles', () => roles.stop())
     if (roles.gateway) state.gateway = roles.gateway.app
     state.payments = roles.view
@@ -235,7 +239,28 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     }
     signal?.throwIfAborted()
     step('starting the validators and epoch duties')
-    const incentives = await startIncentives(common, { ...context, addresses, url })
+    const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, devnet)
+    const incentivesOn = on(options.validator) || on(options.epochs)
+    // The devnet demo (with subnetDemo, what `npm start` runs): fast epochs, graded miners and a second validator.
+    const demoOn = devnet && options.subnetDemo && incentivesOn
+    const accounts = incentivesOn
+      ? incentiveAccounts(accountOf, {
+          validator: on(options.validator),
+          extraValidators: demoOn ? demoValidatorAccounts() : [],
+        })
+      : undefined
+    const demo = demoOn ? await startDemo(common, { ...context, addresses }) : undefined
+    if (demo) shutdown.add('devnet demo', () => demo.stop())
+    const incentives = await startIncentives(common, {
+      ...context,
+      addresses,
+      url,
+      accounts: () => accounts ?? incentiveAccounts(accountOf, { validator: false }),
+      selfStake: devnet
+        ? devnetSelfStake(client, { addresses, validatorStake: BigInt(options.validatorStake) })
+        : undefined,
+      demoMiners: demo?.miners,
+    })
     shutdown.add('incentives', () => incentives.stop())
     state.incentives = createIncentivesView(db, client, addresses, incentives.validators)
     await indexer.syncOnce()

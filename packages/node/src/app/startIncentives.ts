@@ -1,33 +1,20 @@
 /**
  * Starts the node's incentive roles after the paid-inference ones: validators (scoring and commit-reveal) and the
- * epoch duties. On the devnet, `auto` turns both on: the validator registers in every subnet and stakes on itself
- * so it holds a permit. With `subnetDemo` (what `npm start` runs) the `digits` subnet also gets three graded miners
- * (models trained on 100, 200 and 1,000 samples) and a second validator with half the stake, so epochs pay miners
- * by measured quality from the first minute.
+ * epoch duties. On the devnet, `auto` turns both on: each validator registers in every subnet and (with the
+ * `selfStake` the wiring passes in) stakes on itself so it holds a permit. The accounts are injected by the wiring
+ * (start.ts), the devnet demo's too (devnet/demo.ts, app/startDemo.ts); this starter reads no key itself.
  */
 
-import {
-  getNeurons,
-  getStake,
-  getSubnetParams,
-  getSubnets,
-  type MycelAddresses,
-  registerNeuron,
-  setSubnetParams,
-  stake,
-  type WriteClient,
-} from '@mycel/sdk'
+import { getNeurons, getSubnets, type MycelAddresses, registerNeuron, type WriteClient } from '@mycel/sdk'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common, RoleContext } from '../common/common.ts'
 import { createDutyLoops } from '../common/dutyLoops.ts'
-import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
-import { devnetAccount } from '../devnet/accounts.ts'
+import type { SelfStake } from '../devnet/demo.ts'
 import { createEpochKeeper, type EpochKeeper } from '../epochs/keeper.ts'
-import { loadModels } from '../inference/models.ts'
-import { type Miner, startMiner } from '../miner/miner.ts'
+import type { Miner } from '../miner/miner.ts'
 import { startValidator, type Validator } from '../validator/validator.ts'
-import { roleAccount, walletFor } from './accounts.ts'
+import { walletFor } from './accounts.ts'
 import type { KeyUse } from './keysInUse.ts'
 
 export type Incentives = {
@@ -41,32 +28,13 @@ export type Incentives = {
   stop: () => Promise<void>
 }
 
-/** The demo's graded miners (devnet accounts 4, 5, 6) and its second validator (account 7). */
-export const DEMO_MINERS = [
-  { account: 4, model: 'digits-1000' },
-  { account: 5, model: 'digits-200' },
-  { account: 6, model: 'digits-100' },
-] as const
-export const DEMO_SECOND_VALIDATOR = 7
-
-/**
- * Subnet parameters the devnet's subnets get, so an epoch takes seconds, not hours. Epochs settle one at a time, each
- * waiting out the challenge window after its proposal (20 blocks on the devnet, see devnet/deploy.ts), so settlement
- * keeps up with the chain only if a tempo is longer than that window plus the keeper's latency: a tempo of twice the
- * window leaves 20 blocks for the latency (at ~4 blocks/s with the devnet's transactions, 5 s).
- */
-export const DEVNET_SUBNET_PARAMS = {
-  tempo: 40,
-  commitRevealPeriod: 1,
-  weightsRateLimit: 10,
-  activityCutoff: 200,
-  immunityPeriod: 100,
-  maxValidators: 8,
-  // Yuma3's liquid alpha: bonds follow a validator's early agreement with consensus fast (α 0.7–0.9), so rows that
-  // lag the others (a weight copier's) earn little. The default for new subnets; set here too for devnets whose
-  // subnets were created before it was.
-  liquidAlpha: true,
-} as const
+/** The accounts the incentive roles sign with, resolved by the wiring. */
+export type IncentiveAccounts = {
+  /** The validators, in order (the first is the node's own); empty when the validator role is off. */
+  validators: LocalAccount[]
+  /** Who sends the epoch duties' transactions (the first validator, or the validator key when no validator runs). */
+  keeper: LocalAccount
+}
 
 export async function startIncentives(
   common: Common,
@@ -74,6 +42,12 @@ export async function startIncentives(
     addresses: MycelAddresses
     /** The node's API URL: validators publish it as their endpoint. */
     url: string
+    /** Resolved only when a role here is on (a missing key is then reported). */
+    accounts: () => IncentiveAccounts
+    /** Validators staking on themselves (the devnet's, from devnet/demo.ts); none when undefined. */
+    selfStake?: SelfStake | undefined
+    /** Miners the wiring started for this node's subnets (the devnet demo's): published with the keys, claimed for. */
+    demoMiners?: Miner[] | undefined
   },
 ): Promise<Incentives> {
   const { options, logger } = common
@@ -95,26 +69,13 @@ export async function startIncentives(
   }
   try {
     const subnets = await getSubnets(ctx.client, { registry })
-    const accounts: LocalAccount[] = []
-    if (on(options.validator)) {
-      accounts.push(
-        roleAccount(options.validatorKey, { chainId: ctx.chainId, dataDir: options.dataDir, setting: 'validatorKey' }),
-      )
-      if (ctx.devnet && options.subnetDemo) accounts.push(devnetAccount(DEMO_SECOND_VALIDATOR))
-    }
-    const keeperAccount =
-      accounts[0] ??
-      roleAccount(options.validatorKey, { chainId: ctx.chainId, dataDir: options.dataDir, setting: 'validatorKey' })
+    const { validators: accounts, keeper: keeperAccount } = ctx.accounts()
     keeperWallet = walletFor(keeperAccount, ctx.chain, ctx.rpcUrl, options.pollIntervalMs)
 
     // Who is registered where, read once for every subnet concerned: a restart then only reads, side by side.
     const wanted = (names: string[]) =>
       names.includes('auto') ? subnets : subnets.filter((s) => names.includes(s.name))
-    const demoSubnet = ctx.devnet && options.subnetDemo ? subnets.find((s) => s.name === 'digits') : undefined
-    const concerned = new Set([
-      ...(accounts.length > 0 ? wanted(options.validatorSubnets) : []).map((s) => s.netuid),
-      ...(demoSubnet ? [demoSubnet.netuid] : []),
-    ])
+    const concerned = new Set((accounts.length > 0 ? wanted(options.validatorSubnets) : []).map((s) => s.netuid))
     const neuronsOf = new Map(
       await Promise.all(
         [...concerned].map(async (netuid) => [netuid, await getNeurons(ctx.client, { registry, netuid })] as const),
@@ -123,61 +84,9 @@ export async function startIncentives(
     const neuronOf = (netuid: number, address: string) =>
       neuronsOf.get(netuid)?.find((n) => n.hotkey.toLowerCase() === address.toLowerCase())
 
-    if (ctx.devnet && options.subnetDemo) {
-      // Fast epochs on the devnet's own subnets (the treasury owns them).
-      const owner = walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)
-      const owned = subnets.filter((x) => x.owner === owner.account.address)
-      const params = await Promise.all(
-        owned.map((s) => getSubnetParams(ctx.client, { registry, netuid: BigInt(s.netuid) })),
-      )
-      for (const [i, s] of owned.entries()) {
-        const current = params[i] as (typeof params)[number]
-        const differs = Object.entries(DEVNET_SUBNET_PARAMS).some(
-          ([key, value]) => current[key as keyof typeof current] !== value,
-        )
-        if (differs) {
-          await setSubnetParams(owner, {
-            registry,
-            netuid: BigInt(s.netuid),
-            params: { ...current, ...DEVNET_SUBNET_PARAMS },
-          })
-        }
-      }
-      const digits = demoSubnet
-      const ports = keptPorts(options.dataDir)
-      const startDemoMiner = async (demo: (typeof DEMO_MINERS)[number]) => {
-        const account = devnetAccount(demo.account)
-        const models = await loadModels([demo.model])
-        const miner = await startMiner(common, {
-          db: ctx.db,
-          client: ctx.client,
-          wallet: walletFor(account, ctx.chain, ctx.rpcUrl, options.pollIntervalMs),
-          chainId: ctx.chainId,
-          paymentChannels: ctx.addresses.paymentChannels,
-          registry,
-          token: (options.paymentToken ?? ctx.addresses.testUsd ?? ctx.addresses.mycelToken) as `0x${string}`,
-          models: models.map((model) => ({ model, price: { perRequest: 1_000n, per1kUnits: 0n } })),
-          host: options.host,
-          port: await ports.take(`demo miner ${demo.account}`, options.host),
-          subnets: digits ? ['digits'] : [],
-          store: ctx.store,
-          policy: { threshold: 1_000_000n, maxAgeMs: 3_600_000, safetySeconds: 300n, maxBatch: 100 },
-          tickMs: Math.max(options.pollIntervalMs, 200),
-        })
-        stops.push(() => miner.stop())
-        ports.keep(`demo miner ${demo.account}`, miner.url)
-        return miner
-      }
-      // Registrations go one after another (each raises the next one's cost); miners already registered start
-      // side by side.
-      const registered = DEMO_MINERS.every((d) => digits && neuronOf(digits.netuid, devnetAccount(d.account).address))
-      const miners: Miner[] = []
-      if (registered) miners.push(...(await settleAll(DEMO_MINERS.map(startDemoMiner))))
-      else for (const demo of DEMO_MINERS) miners.push(await startDemoMiner(demo))
-      for (const miner of miners) {
-        result.demoMiners.push(miner)
-        result.keys.push({ role: 'demo miner', address: miner.payee })
-      }
+    for (const miner of ctx.demoMiners ?? []) {
+      result.demoMiners.push(miner)
+      result.keys.push({ role: 'demo miner', address: miner.payee })
     }
 
     // Validators: registered (as validators) and, on the devnet, staked. What is missing is sent one transaction
@@ -190,16 +99,8 @@ export async function startIncentives(
         const steps = await Promise.all(
           wanted(options.validatorSubnets).map(async (subnet) => {
             const netuid = BigInt(subnet.netuid)
-            const stakeTarget = ctx.devnet ? BigInt(options.validatorStake) / BigInt(i + 1) : 0n
-            const { own } = ctx.devnet
-              ? await getStake(ctx.client, {
-                  staking: contracts.staking,
-                  netuid,
-                  hotkey: account.address,
-                  staker: account.address,
-                })
-              : { own: 0n }
-            return { subnet, netuid, mine: neuronOf(subnet.netuid, account.address), missing: stakeTarget - own }
+            const missing = ctx.selfStake ? await ctx.selfStake.missing(account.address, i, netuid) : 0n
+            return { subnet, netuid, mine: neuronOf(subnet.netuid, account.address), missing }
           }),
         )
         return { account, wallet, steps }
@@ -222,9 +123,7 @@ export async function startIncentives(
           log.warn({ msg: 'hotkey is registered as a miner here; not validating', subnet: subnet.name })
           continue
         }
-        if (missing > 0n) {
-          await stake(wallet, { staking: contracts.staking, netuid, hotkey: account.address, amount: missing })
-        }
+        if (missing > 0n && ctx.selfStake) await ctx.selfStake.stake(wallet, account.address, netuid, missing)
         netuids.push(netuid)
       }
       const validator = await startValidator(common, {
@@ -266,16 +165,8 @@ export async function startIncentives(
   }
 
   // The loops: scoring rounds, commit-reveal and epoch duties, each serialized with itself; steps that send
-  // transactions from the same account also take turns (one nonce sequence per account).
-  const turns = new Map<string, Promise<unknown>>()
-  const inTurn = (account: string, step: () => Promise<unknown>) => () => {
-    const next = (turns.get(account) ?? Promise.resolve()).then(step, step)
-    turns.set(
-      account,
-      next.catch(() => {}),
-    )
-    return next
-  }
+  // transactions from the same account also take turns (the node's one transaction queue per account).
+  const inTurn = (account: string, step: () => Promise<unknown>) => () => common.txQueue.run(account, step)
   const duties = createDutyLoops(log)
   stops.push(() => duties.stop())
   result.startDuties = () => {
@@ -298,12 +189,4 @@ export async function startIncentives(
     }
   }
   return result
-}
-
-/** Waits for every start; throws the first failure once all have ended (each registered its own stop). */
-async function settleAll<value>(starts: Promise<value>[]): Promise<value[]> {
-  const results = await Promise.allSettled(starts)
-  const failed = results.find((r) => r.status === 'rejected')
-  if (failed) throw failed.reason
-  return results.map((r) => (r as PromiseFulfilledResult<value>).value)
 }

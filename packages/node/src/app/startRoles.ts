@@ -12,13 +12,14 @@ import { NodeError } from '../common/errors.ts'
 import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
+import { readPaidRequestsByModel, readRecentPaidRequests } from '../db/stores/dashboard.ts'
 import { createGateway, type Gateway } from '../gateway/gateway.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
 import { loadSessionKey } from '../keys/sessionKey.ts'
 import { type Miner, startMiner } from '../miner/miner.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
-import { roleAccount, walletFor } from './accounts.ts'
+import { type AccountOf, walletFor } from './accounts.ts'
 import type { KeyUse } from './keysInUse.ts'
 
 /** Prices of the built-in models unless configured: digits per image, text per request plus per 1,000 characters. */
@@ -48,6 +49,8 @@ export async function startRoles(
     addresses: { paymentChannels: Address; subnetRegistry: Address; testUsd?: Address | undefined }
     /** The miner's models when the node began loading them already (it then owns them). */
     minerModels?: Promise<Model[]> | undefined
+    /** The roles' accounts, resolved by the wiring from their options (asked for only for roles that are on). */
+    accountOf: AccountOf
   },
 ): Promise<Roles> {
   const { options, logger } = common
@@ -77,11 +80,7 @@ export async function startRoles(
   session?.catch(() => {})
   try {
     if (on(options.miner)) {
-      const account = roleAccount(options.minerKey, {
-        chainId: ctx.chainId,
-        dataDir: options.dataDir,
-        setting: 'minerKey',
-      })
+      const account = ctx.accountOf('minerKey')
       roles.keys.push({ role: 'miner', address: account.address })
       const models = await (ctx.minerModels ?? loadModels(options.minerModels))
       const priceOf = (id: string): Price => {
@@ -123,11 +122,7 @@ export async function startRoles(
       if (options.minerPort === 0 && !options.minerPublicUrl) ports.keep('miner', roles.miner.url)
     }
     if (on(options.gateway)) {
-      const payer = roleAccount(options.gatewayKey, {
-        chainId: ctx.chainId,
-        dataDir: options.dataDir,
-        setting: 'gatewayKey',
-      })
+      const payer = ctx.accountOf('gatewayKey')
       roles.keys.push({ role: 'gateway', address: payer.address })
       const gateway = createGateway(common, {
         db: ctx.db,
@@ -177,15 +172,8 @@ export async function startRoles(
 function paymentsView(db: Db, roles: Roles) {
   const miner = roles.miner
   const gateway = roles.gateway
-  const recent = db
-    .prepare(
-      'SELECT channel_id, cumulative_amount, model, price, received_at FROM miner_vouchers ORDER BY received_at DESC LIMIT 20',
-    )
-    .all() as { channel_id: string; cumulative_amount: string; model: string; price: string; received_at: number }[]
-  const paid = db.prepare('SELECT model, COUNT(*) AS n FROM miner_vouchers GROUP BY model').all() as {
-    model: string
-    n: number
-  }[]
+  const recent = readRecentPaidRequests(db, 20)
+  const paid = readPaidRequestsByModel(db)
   return {
     miner: miner && {
       url: miner.url,

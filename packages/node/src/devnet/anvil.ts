@@ -14,6 +14,7 @@ import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { DevnetStartError, DevnetStateCorruptError, PortInUseError } from '../common/errors.ts'
+import { NoFreePortError } from './errors.ts'
 
 export const DEVNET_CHAIN_ID = 31337
 
@@ -92,7 +93,7 @@ export async function freePort(host: string): Promise<number> {
     server.listen(0, host, () => {
       const address = server.address()
       server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+        typeof address === 'object' && address ? resolve(address.port) : reject(new NoFreePortError(host)),
       )
     })
   })

@@ -10,89 +10,20 @@
 import type { SignedVoucher, Voucher } from '@mycel/sdk'
 import type { Address, Hex } from 'viem'
 import type { Db } from '../db/database.ts'
+import { createGatewayStore, type GatewayChannelRecord } from '../db/stores/gateway.ts'
+import { UnknownGatewayChannelError } from './errors.ts'
 
-export type GatewayChannel = {
-  channelId: bigint
-  payee: Address
-  endpoint: string
-  token: Address
-  deposit: bigint
-  sessionSigner: Address
-  committed: bigint
-  /** Highest amount any voucher signed so far carries (what the miner may claim at most). */
-  signed: bigint
-  requests: bigint
-  units: bigint
-  closed: boolean
-}
+export type GatewayChannel = GatewayChannelRecord
 
 export type Payment = { channelId: bigint; voucher: SignedVoucher; price: bigint; done: boolean }
-
-type Row = {
-  channel_id: string
-  payee: string
-  endpoint: string
-  token: string
-  deposit: string
-  session_signer: string
-  committed_amount: string
-  signed_amount: string
-  signed_requests: string
-  units: string
-  closed: number
-}
-
-const fromRow = (r: Row): GatewayChannel => ({
-  channelId: BigInt(r.channel_id),
-  payee: r.payee as Address,
-  endpoint: r.endpoint,
-  token: r.token as Address,
-  deposit: BigInt(r.deposit),
-  sessionSigner: r.session_signer as Address,
-  committed: BigInt(r.committed_amount),
-  signed: BigInt(r.signed_amount),
-  requests: BigInt(r.signed_requests),
-  units: BigInt(r.units),
-  closed: r.closed === 1,
-})
 
 export type GatewayLedger = ReturnType<typeof createGatewayLedger>
 
 export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Voucher) => Hex }) {
+  const store = createGatewayStore(db)
   const channels = new Map<bigint, GatewayChannel>()
-  for (const r of db.prepare('SELECT * FROM gateway_channels WHERE closed = 0').all() as Row[]) {
-    channels.set(BigInt(r.channel_id), fromRow(r))
-  }
-  const upsert = db.prepare(
-    `INSERT INTO gateway_channels (channel_id, payee, endpoint, token, deposit, session_signer, committed_amount, signed_amount, signed_requests, units, closed, opened_at)
-     VALUES (@channelId, @payee, @endpoint, @token, @deposit, @sessionSigner, @committed, @signed, @requests, @units, @closed, @now)
-     ON CONFLICT(channel_id) DO UPDATE SET endpoint = excluded.endpoint, deposit = excluded.deposit,
-       session_signer = excluded.session_signer, committed_amount = excluded.committed_amount,
-       signed_amount = excluded.signed_amount, signed_requests = excluded.signed_requests, units = excluded.units,
-       closed = excluded.closed`,
-  )
-  const insertVoucher = db.prepare(
-    `INSERT INTO gateway_vouchers (channel_id, cumulative_amount, cumulative_requests, cumulative_units, signature, model, status, signed_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'sent', ?)`,
-  )
-  const setStatus = db.prepare(
-    'UPDATE gateway_vouchers SET status = ? WHERE channel_id = ? AND cumulative_requests = ?',
-  )
-  const save = (c: GatewayChannel) =>
-    upsert.run({
-      channelId: c.channelId.toString(),
-      payee: c.payee,
-      endpoint: c.endpoint,
-      token: c.token,
-      deposit: c.deposit.toString(),
-      sessionSigner: c.sessionSigner,
-      committed: c.committed.toString(),
-      signed: c.signed.toString(),
-      requests: c.requests.toString(),
-      units: c.units.toString(),
-      closed: c.closed ? 1 : 0,
-      now: Date.now(),
-    })
+  for (const c of store.openChannels()) channels.set(c.channelId, c)
+  const save = store.saveChannel
 
   return {
     channels: () => [...channels.values()],
@@ -119,7 +50,7 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
      */
     pay(channelId: bigint, price: bigint, model: string): Payment {
       const c = channels.get(channelId)
-      if (!c) throw new Error(`unknown gateway channel ${channelId}`)
+      if (!c) throw new UnknownGatewayChannelError(channelId)
       const amount = c.committed + price
       const requests = c.requests + 1n
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take.
@@ -129,18 +60,7 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
       const signature = sign(voucher)
       const current = channels.get(channelId) ?? reserved
       try {
-        db.transaction(() => {
-          insertVoucher.run(
-            channelId.toString(),
-            amount.toString(),
-            requests.toString(),
-            c.units.toString(),
-            signature,
-            model,
-            Date.now(),
-          )
-          save(current)
-        })()
+        store.recordVoucher({ ...voucher, signature, model }, current)
       } catch (error) {
         // Not recorded, so never sent: undo the reservation (the counter stays, so no voucher repeats).
         channels.set(channelId, { ...current, committed: current.committed - price })
@@ -155,10 +75,7 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
       const c = channels.get(payment.channelId)
       if (!c) return
       const next = { ...c, committed: c.committed + metered, units: c.units + units }
-      db.transaction(() => {
-        setStatus.run('served', payment.channelId.toString(), payment.voucher.cumulativeRequests.toString())
-        save(next)
-      })()
+      store.settleVoucher('served', payment.voucher, next)
       channels.set(payment.channelId, next)
     },
     /** The request was not served: its price is no longer committed. */
@@ -168,10 +85,7 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
       const c = channels.get(payment.channelId)
       if (!c) return
       const next = { ...c, committed: c.committed - payment.price }
-      db.transaction(() => {
-        setStatus.run('failed', payment.channelId.toString(), payment.voucher.cumulativeRequests.toString())
-        save(next)
-      })()
+      store.settleVoucher('failed', payment.voucher, next)
       channels.set(payment.channelId, next)
     },
     /**

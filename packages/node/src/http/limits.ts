@@ -4,7 +4,7 @@
  */
 import type { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { errorBody } from '../inference/openai.ts'
+import { errorBody } from './errors.ts'
 
 /** Largest request body on `/v1` (chat and completions). */
 export const MAX_TEXT_BODY = 1 << 20

@@ -1,7 +1,7 @@
 /**
  * The node's HTTP API (hono): health, readiness, Prometheus metrics, the network as JSON, the content store, and
- * the dashboard's static files. Errors are JSON `{ error: { code, message } }` with the right status; a stack trace
- * never reaches a client.
+ * the dashboard's static files. Errors are the envelope of http/errors.ts (`{ error: { code, message, type } }`) with
+ * the right status; a stack trace never reaches a client.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import type { Server } from 'node:http'
@@ -12,7 +12,8 @@ import type { Common } from '../common/common.ts'
 import { NodeError, PortInUseError } from '../common/errors.ts'
 import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
-import { readEvents, readNetwork } from './network.ts'
+import { readEvents, readNetwork } from '../db/stores/network.ts'
+import { errorResponse, errorBody as jsonError } from './errors.ts'
 
 export type NodeState = {
   ready: boolean
@@ -42,8 +43,6 @@ const mime: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
 }
-
-const jsonError = (code: string, message: string) => ({ error: { code, message } })
 
 export function createApp(common: Common, state: NodeState) {
   const app = new Hono()
@@ -172,7 +171,8 @@ export function createApp(common: Common, state: NodeState) {
   app.notFound((c) => c.json(jsonError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`), 404))
   app.onError((error, c) => {
     common.logger.error({ msg: 'request failed', path: c.req.path, err: error })
-    return c.json(jsonError('INTERNAL', 'The node failed to handle this request; see its log.'), 500)
+    const { status, body } = errorResponse(error, 'node')
+    return c.json(body, status)
   })
   return app
 }

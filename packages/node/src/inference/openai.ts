@@ -251,7 +251,5 @@ export function textCompletion(
   }
 }
 
-/** An OpenAI-style error body; `code` is stable and machine-readable. */
-export const errorBody = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
-  error: { code, message, type: code === 'PAYMENT_REQUIRED' ? 'payment_required' : 'invalid_request_error', ...extra },
-})
+/** The error body moved to http/errors.ts (one envelope for every server); re-exported until the miner imports it there. */
+export { errorBody } from '../http/errors.ts'

@@ -1,5 +1,8 @@
-/** Reads the indexed network (subnets with their neurons, recent events) from SQLite for the API. */
-import type { Db } from '../db/database.ts'
+/**
+ * Reads of the indexed network (tables `subnets`, `neurons`, `events`, written by chain/indexer.ts): the subnets with
+ * their neurons and the recent events for the node API, and the miners that published an offer for the gateway.
+ */
+import type { Db } from '../database.ts'
 
 export type NetworkSubnet = {
   netuid: number
@@ -51,4 +54,14 @@ export function readEvents(db: Db, limit: number): NetworkEvent[] {
     )
     .all(limit) as (Omit<NetworkEvent, 'args'> & { args: string })[]
   return rows.map((r) => ({ ...r, args: JSON.parse(r.args) as unknown }))
+}
+
+/** A miner registered in some subnet with an offer document (its CID) and the endpoint serving it. */
+export type PublishedMiner = { hotkey: string; endpoint: string; metadata_cid: string }
+
+/** Every distinct (hotkey, endpoint, offer CID) registered as a miner with an offer, across subnets. */
+export function readPublishedMiners(db: Db): PublishedMiner[] {
+  return db
+    .prepare("SELECT DISTINCT hotkey, endpoint, metadata_cid FROM neurons WHERE role = 'miner' AND metadata_cid != ''")
+    .all() as PublishedMiner[]
 }
