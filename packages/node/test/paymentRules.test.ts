@@ -17,7 +17,12 @@ import {
   parseOffer,
 } from '../src/inference/offer.ts'
 import { meteredUnits } from '../src/payments/meteredUnits.ts'
-import { isPaymentRefusalCode, PaymentError, paymentRefusalCodes } from '../src/payments/refusals.ts'
+import {
+  isPaymentRefusalCode,
+  PaymentError,
+  paymentRefusalCodes,
+  readPaymentRefusal,
+} from '../src/payments/refusals.ts'
 
 describe('meteredUnits', () => {
   it('bills nothing for a missing, negative, fractional or unsafe count', () => {
@@ -54,6 +59,32 @@ describe('payment refusals', () => {
     expect(paymentRefusalCodes.every(isPaymentRefusalCode)).toBe(true)
     expect(isPaymentRefusalCode('MODEL_NOT_FOUND')).toBe(false)
     expect(isPaymentRefusalCode(undefined)).toBe(false)
+  })
+
+  it("reads a miner's refusal: the code, and the required amount of UNDERPAID only", () => {
+    const underpaid = { error: { code: 'UNDERPAID', message: 'pay more', payment: { requiredAmount: '25000' } } }
+    expect(readPaymentRefusal(underpaid)).toEqual({
+      code: 'UNDERPAID',
+      known: 'UNDERPAID',
+      message: 'pay more',
+      requiredAmount: 25000n,
+    })
+    const closing = { error: { code: 'CHANNEL_CLOSING', payment: { requiredAmount: '1' } } }
+    expect(readPaymentRefusal(closing)).toMatchObject({ known: 'CHANNEL_CLOSING', requiredAmount: undefined })
+    const tooLong = { error: { code: 'UNDERPAID', payment: { requiredAmount: '1'.repeat(31) } } }
+    expect(readPaymentRefusal(tooLong).requiredAmount).toBeUndefined()
+    expect(readPaymentRefusal({ error: { code: 'SOMETHING_NEW' } })).toMatchObject({
+      code: 'SOMETHING_NEW',
+      known: undefined,
+    })
+    for (const junk of [null, undefined, 'x', {}, { error: 5 }, { error: { code: 7, payment: null } }]) {
+      expect(readPaymentRefusal(junk)).toEqual({
+        code: undefined,
+        known: undefined,
+        message: undefined,
+        requiredAmount: undefined,
+      })
+    }
   })
 })
 

@@ -214,6 +214,8 @@ export const MAX_PROMPT_TOKENS = 32_768
 /** Most instances (the first dimension of the first input) one tensor request may carry. */
 export const MAX_INSTANCES = 4096
 
+/** The task an offer states for a model: text generation, or tensors in and out. */
+export const taskOf = (m: Model): OfferedModel['task'] => (m.text ? 'text-generation' : 'tensor')
 /** What a model is metered in: tokens for text models, instances for tensor models. */
 export const unitOf = (m: Model): 'token' | 'instance' => (m.text ? 'token' : 'instance')
 /**
@@ -233,7 +235,7 @@ export const contextLengthOf = (m: Model) =>
 export function offeredModel(model: Model, price: Price, weightsCid?: string): OfferedModel {
   return {
     id: model.id,
-    task: model.text ? 'text-generation' : 'tensor',
+    task: taskOf(model),
     backend: model.backend,
     description: model.description,
     price: priceJson(price),

@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import type { Common } from '../common/common.ts'
 import { limitRequestBodies } from '../http/limits.ts'
-import { contextLengthOf, unitOf } from '../inference/offer.ts'
+import { contextLengthOf, taskOf, unitOf } from '../inference/offer.ts'
 import { errorBody } from '../inference/openai.ts'
 import { priceJson } from '../payments/pricing.ts'
 import type { MinerAdmission } from './admission.ts'
@@ -65,7 +65,7 @@ export function createMinerApp(p: MinerAppParameters): Hono {
         owned_by: payee,
         context_length: contextLengthOf(s.model),
         mycel: {
-          task: s.model.text ? 'text-generation' : 'tensor',
+          task: taskOf(s.model),
           price: priceJson(s.price),
           unit: unitOf(s.model),
           token,

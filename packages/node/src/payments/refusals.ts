@@ -52,3 +52,31 @@ export class PaymentError extends NodeError {
     this.payment = payment
   }
 }
+
+/** A payment refusal as the payer reads it from a miner's JSON answer; anything unexpected reads as undefined. */
+export type PaymentRefusal = {
+  /** The code as the miner sent it (a string), for messages. */
+  code: string | undefined
+  /** The code when it is one of {@link paymentRefusalCodes}: what a payer acts on. */
+  known: PaymentRefusalCode | undefined
+  message: string | undefined
+  /** For `UNDERPAID`: the cumulative amount the miner requires (a decimal of at most 30 digits), else undefined. */
+  requiredAmount: bigint | undefined
+}
+
+/** Reads a miner's refusal body `{ error: { code, message, payment: { requiredAmount } } }`. */
+export function readPaymentRefusal(body: unknown): PaymentRefusal {
+  const error = (body as { error?: unknown } | null | undefined)?.error as
+    | { code?: unknown; message?: unknown; payment?: { requiredAmount?: unknown } }
+    | undefined
+  const code = typeof error?.code === 'string' ? error.code : undefined
+  const known = isPaymentRefusalCode(code) ? code : undefined
+  const raw = error?.payment?.requiredAmount
+  return {
+    code,
+    known,
+    message: typeof error?.message === 'string' ? error.message : undefined,
+    requiredAmount:
+      known === 'UNDERPAID' && typeof raw === 'string' && /^\d{1,30}$/.test(raw) ? BigInt(raw) : undefined,
+  }
+}
