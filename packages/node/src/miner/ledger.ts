@@ -1,9 +1,8 @@
 /**
  * The miner's ledger: decides whether a voucher pays for a request, and records it in SQLite (through
- * db/stores/minerLedger.ts, which holds the SQL), with what the request
- * cost, before the request is answered. Per channel it keeps the best voucher (highest cumulative amount: the one it
- * will claim), what it has served (up-front prices plus metered costs of finished requests) and, in memory, the
- * prices of requests in flight.
+ * db/stores/minerLedger.ts, which holds the SQL), with what the request cost, before the request is answered. Per
+ * channel it keeps the best voucher (highest cumulative amount: the one it will claim), what it has served (up-front
+ * prices plus metered costs of finished requests) and, in memory, the prices of requests in flight.
  *
  * A request is admitted when its voucher
  * - is signed by the channel's payer, or by its session key within the cap (or by a scheduled key within its cap);
