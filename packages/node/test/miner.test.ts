@@ -19,8 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployTestContracts, fundAccounts, startTestChain, type TestChain } from '../../../test/helpers/chain.ts'
 import { startTestMiner, type TestMiner } from '../../../test/helpers/miner.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
+import { MAX_PROMPT_TOKENS } from '../src/inference/offer.ts'
 import { MAX_TEXT_TOKENS } from '../src/inference/onnx.ts'
-import { MAX_PROMPT_TOKENS } from '../src/miner/miner.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../src/payments/voucherHeader.ts'
 
 const USD = 1_000_000n

@@ -10,12 +10,14 @@ import { describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import { openDatabase } from '../src/db/database.ts'
 import { createRandom, sample } from '../src/inference/sampling.ts'
-import { createMinerLedger, type MinerLedgerParameters, PaymentError } from '../src/miner/ledger.ts'
+import { createMinerLedger, type MinerLedgerParameters } from '../src/miner/ledger.ts'
 import type { ChannelCache, ChannelState } from '../src/payments/channelCache.ts'
 import { createMeteredInTransit } from '../src/payments/meteredInTransit.ts'
 import { maxRequestCost, meteredCost, parsePrice } from '../src/payments/pricing.ts'
+import { PaymentError } from '../src/payments/refusals.ts'
 import { encodeVoucherHeader, parseVoucherHeader } from '../src/payments/voucherHeader.ts'
-import { createVoucherSigner, createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
+import { createVoucherSigner } from '../src/payments/voucherSigner.ts'
+import { createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
 
 const u = (bits: number) => fc.bigInt({ min: 0n, max: 2n ** BigInt(bits) - 1n })
 
@@ -292,7 +294,7 @@ describe('miner ledger', () => {
     const refusal = (amount: bigint) =>
       admit(amount).then(
         () => 'admitted',
-        (e: PaymentError) => ({ code: e.code, required: e.details.requiredAmount }),
+        (e: PaymentError) => ({ code: e.code, required: e.payment.requiredAmount }),
       )
 
     // A request served with 40 of metered cost: 140 served, 100 paid.

@@ -5,7 +5,8 @@ import { type Hex, hexToBytes, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { createVerifierPool } from '../src/payments/verifierPool.ts'
-import { createVoucherSigner, createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
+import { createVoucherSigner } from '../src/payments/voucherSigner.ts'
+import { createVoucherVerifier } from '../src/payments/voucherVerifier.ts'
 
 const domain = { chainId: 31337, paymentChannels: '0x5FbDB2315678afecb367f032d93F642f64180aa3' } as const
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n

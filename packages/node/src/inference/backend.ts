@@ -3,6 +3,7 @@
  * node-llama-cpp, or an OpenAI-compatible server upstream). Text models generate (chat and completions, streamed
  * piece by piece); tensor models answer Open Inference Protocol (KServe v2) requests.
  */
+import { NodeError } from '../common/errors.ts'
 
 export type ChatMessage = { role: string; content: string }
 
@@ -58,11 +59,9 @@ export type Model = {
 }
 
 /** A request a model cannot take (wrong tensor shape, unknown input, …): a 400 with this code and message. */
-export class ModelInputError extends Error {
+export class ModelInputError extends NodeError {
   override name = 'ModelInputError'
-  readonly code: string
   constructor(code: string, message: string) {
-    super(message)
-    this.code = code
+    super(code, message)
   }
 }

@@ -6,6 +6,7 @@
  * streams the text pieces, and reports the tokens used.
  */
 import type { GenerateRequest, Generation, Model } from './backend.ts'
+import { ContextExceededError, GgufUnavailableError, ModelLoadError } from './errors.ts'
 import { promptOf } from './onnx.ts'
 
 /** Requests one GGUF model serves at once (sequences of its context). */
@@ -17,7 +18,7 @@ async function loadBinding(): Promise<NodeLlamaCpp> {
   try {
     return await import('node-llama-cpp')
   } catch {
-    throw new Error(
+    throw new GgufUnavailableError(
       'GGUF models need the optional dependency node-llama-cpp 3.21.1, which is not installed here: run `npm install -E node-llama-cpp@3.21.1`, or serve the file through llama.cpp server or Ollama and give that URL.',
     )
   }
@@ -30,7 +31,7 @@ export async function loadGgufModel(file: string, id: string): Promise<Model> {
   try {
     model = await llama.loadModel({ modelPath: file })
   } catch (error) {
-    throw new Error(`${file} is not a loadable GGUF model: ${(error as Error).message.split('\n')[0]}`)
+    throw new ModelLoadError(`${file} is not a loadable GGUF model: ${(error as Error).message.split('\n')[0]}`)
   }
   const contextSize = Math.min(model.trainContextSize, 4096)
   const context = await model.createContext({ contextSize, sequences: SEQUENCES })
@@ -54,7 +55,9 @@ export async function loadGgufModel(file: string, id: string): Promise<Model> {
     const prompt = promptOf(request)
     const promptTokens = model.tokenize(prompt).length
     if (promptTokens + request.maxTokens > contextSize) {
-      throw new Error(`the prompt (${promptTokens} tokens) and max_tokens do not fit the context of ${contextSize}`)
+      throw new ContextExceededError(
+        `the prompt (${promptTokens} tokens) and max_tokens do not fit the context of ${contextSize}`,
+      )
     }
     await acquire()
     const sequence = context.getSequence()

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { ModelInputError, type Tensor, type TensorDatatype, type TensorSpec } from './backend.ts'
+import { InvalidTensorError } from './errors.ts'
 
 const datatypes = ['FP32', 'FP64', 'INT64', 'INT32', 'UINT8', 'BOOL'] as const satisfies TensorDatatype[]
 
@@ -54,21 +55,24 @@ export function tensorsOf(request: InferRequest, maxElements: number): Tensor[] 
   return request.inputs.map((t) => {
     const count = t.shape.reduce((a, b) => a * b, 1)
     total += count
-    if (total > maxElements) throw new Error(`the inputs hold more than ${maxElements} values; send smaller batches`)
+    if (total > maxElements)
+      throw new InvalidTensorError(`the inputs hold more than ${maxElements} values; send smaller batches`)
     const data = flatten(t.data, t.name)
     if (data.length !== count) {
-      throw new Error(`input "${t.name}" has ${data.length} values but shape [${t.shape.join(', ')}] needs ${count}`)
+      throw new InvalidTensorError(
+        `input "${t.name}" has ${data.length} values but shape [${t.shape.join(', ')}] needs ${count}`,
+      )
     }
     const range = ranges[t.datatype]
     const numbers = data.map((x, i) => {
       if (t.datatype === 'BOOL') {
-        if (typeof x !== 'boolean') throw new Error(`input "${t.name}" value ${i} must be true or false`)
+        if (typeof x !== 'boolean') throw new InvalidTensorError(`input "${t.name}" value ${i} must be true or false`)
         return x ? 1 : 0
       }
       if (typeof x !== 'number' || !Number.isFinite(x))
-        throw new Error(`input "${t.name}" value ${i} must be a finite number`)
+        throw new InvalidTensorError(`input "${t.name}" value ${i} must be a finite number`)
       if (range && (!Number.isInteger(x) || x < range[0] || x > range[1])) {
-        throw new Error(`input "${t.name}" value ${i} (${x}) is not a ${t.datatype} integer`)
+        throw new InvalidTensorError(`input "${t.name}" value ${i} (${x}) is not a ${t.datatype} integer`)
       }
       return x
     })
@@ -121,7 +125,8 @@ function flatten(data: unknown[], name: string): unknown[] {
     }
     const item = top.items[top.at++]
     if (Array.isArray(item)) {
-      if (stack.length >= MAX_DEPTH) throw new Error(`input "${name}" data is nested deeper than ${MAX_DEPTH} levels`)
+      if (stack.length >= MAX_DEPTH)
+        throw new InvalidTensorError(`input "${name}" data is nested deeper than ${MAX_DEPTH} levels`)
       stack.push({ items: item, at: 0 })
     } else out.push(item)
   }

@@ -1,12 +1,17 @@
 /**
  * A miner's offer: the JSON document it serves at `/v1/mycel/offer` (models, prices, payee, contract) and whose CID
- * it publishes on chain as its neuron's metadata. The miner writes it; gateways (to route and pay) and validators (to
- * pick the model to score and the weights to re-execute) read it with {@link fetchOffer}, the one place where an
- * offer from the network is fetched, size-capped, checked against its CID and validated. Anyone can register an
- * endpoint, so nothing in an offer is trusted before that.
+ * it publishes on chain as its neuron's metadata. The one home of the offer: its type and zod schema, how a miner
+ * builds it from the models it serves ({@link buildOffer}, with the units and limits it states), how a reader turns
+ * an offered model into terms ({@link offeredTerms}), and {@link fetchOffer}, the one place where an offer from the
+ * network is fetched, size-capped, checked against its CID and validated (gateways to route and pay, validators to
+ * pick the model to score and the weights to re-execute). Anyone can register an endpoint, so nothing in an offer is
+ * trusted before that.
  */
 import { BaseError, cidOfBytes } from '@mycel/sdk'
 import { z } from 'zod'
+import { type Price, priceJson } from '../payments/pricing.ts'
+import type { Model } from './backend.ts'
+import { OwnOfferInvalidError } from './errors.ts'
 
 /** Most bytes read from an offer endpoint. */
 export const MAX_OFFER_BYTES = 1 << 20
@@ -14,7 +19,7 @@ export const MAX_OFFER_BYTES = 1 << 20
 export const OFFER_TIMEOUT_MS = 5_000
 /**
  * Largest `maxUnitsPerRequest` and `contextLength` an offer may state (a million tokens or instances): it bounds
- * deposits and billing. A miner whose model states a longer context states this one (see miner/miner.ts).
+ * deposits and billing. A miner whose model states a longer context states this one (see {@link contextLengthOf}).
  */
 export const MAX_UNITS_PER_REQUEST = 1_000_000
 
@@ -55,6 +60,7 @@ export const minerOfferSchema = z.looseObject({
 })
 
 export type MinerOffer = z.output<typeof minerOfferSchema>
+export type OfferedModel = MinerOffer['models'][number]
 
 export type OfferErrorCode =
   | 'OFFER_INVALID_ENDPOINT'
@@ -200,5 +206,89 @@ async function readCapped(
   } catch (error) {
     await reader?.cancel().catch(() => undefined)
     throw failed(error)
+  }
+}
+
+/** Longest prompt a text request may carry, in tokens (characters for the built-in model; 4 per token elsewhere). */
+export const MAX_PROMPT_TOKENS = 32_768
+/** Most instances (the first dimension of the first input) one tensor request may carry. */
+export const MAX_INSTANCES = 4096
+
+/** The task an offer states for a model: text generation, or tensors in and out. */
+export const taskOf = (m: Model): OfferedModel['task'] => (m.text ? 'text-generation' : 'tensor')
+/** What a model is metered in: tokens for text models, instances for tensor models. */
+export const unitOf = (m: Model): 'token' | 'instance' => (m.text ? 'token' : 'instance')
+/**
+ * The most units one request can be metered for (the offer's `maxUnitsPerRequest`): what bounds both sides'
+ * exposure (see pricing.ts) and what `meteredUnits` (payments/meteredUnits.ts) clamps a request's count to.
+ */
+export const maxUnitsOf = (m: Model) => (m.text ? m.text.maxTokens + MAX_PROMPT_TOKENS : MAX_INSTANCES)
+/**
+ * A text model's context: its own (a GGUF context, an upstream's `context_length`) or what this miner accepts (the
+ * longest prompt and completion), at most what an offer may state (MAX_UNITS_PER_REQUEST): an upstream may state
+ * 1,048,576 or 10M tokens, and an offer above the bound is refused by every gateway and validator.
+ */
+export const contextLengthOf = (m: Model) =>
+  m.text ? Math.min(m.text.contextLength ?? m.text.maxTokens + MAX_PROMPT_TOKENS, MAX_UNITS_PER_REQUEST) : null
+
+/** A model as an offer states it; `weightsCid` when its weights are published. */
+export function offeredModel(model: Model, price: Price, weightsCid?: string): OfferedModel {
+  return {
+    id: model.id,
+    task: taskOf(model),
+    backend: model.backend,
+    description: model.description,
+    price: priceJson(price),
+    unit: unitOf(model),
+    maxUnitsPerRequest: maxUnitsOf(model),
+    ...(model.text ? { contextLength: contextLengthOf(model) as number } : {}),
+    ...(weightsCid ? { weightsCid } : {}),
+  }
+}
+
+export type BuildOfferParameters = {
+  chainId: number
+  paymentChannels: `0x${string}`
+  payee: `0x${string}`
+  token: `0x${string}`
+  endpoint: string
+  models: OfferedModel[]
+}
+
+/**
+ * The offer a miner publishes, checked with the rule its readers apply ({@link parseOffer}): an offer they refuse
+ * would leave the miner up but never paid, so it throws {@link OwnOfferInvalidError} instead.
+ */
+export function buildOffer({
+  chainId,
+  paymentChannels,
+  payee,
+  token,
+  endpoint,
+  models,
+}: BuildOfferParameters): MinerOffer {
+  const offer: MinerOffer = {
+    kind: 'mycel/miner-offer',
+    version: 1,
+    chainId,
+    paymentChannels,
+    payee,
+    token,
+    endpoint,
+    models,
+  }
+  const checked = parseOffer(offer)
+  if (!checked.ok) throw new OwnOfferInvalidError(checked.problem)
+  return offer
+}
+
+/** The bytes a miner serves and publishes the CID of: the offer as indented JSON with a final newline. */
+export const offerBytes = (offer: MinerOffer) => new TextEncoder().encode(`${JSON.stringify(offer, null, 2)}\n`)
+
+/** What an offered model costs and the most units one request may be metered for, as a payer computes with them. */
+export function offeredTerms(model: OfferedModel): { price: Price; maxUnits: bigint } {
+  return {
+    price: { perRequest: BigInt(model.price.perRequest), per1kUnits: BigInt(model.price.per1kUnits) },
+    maxUnits: BigInt(model.maxUnitsPerRequest),
   }
 }

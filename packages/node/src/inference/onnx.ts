@@ -16,6 +16,7 @@ import {
   type TensorDatatype,
   type TensorSpec,
 } from './backend.ts'
+import { ModelLoadError } from './errors.ts'
 import { matchInputs } from './kserve.ts'
 import { createRandom, sample } from './sampling.ts'
 
@@ -57,7 +58,7 @@ export async function loadOnnxModel(file: string, id: string): Promise<Model> {
   try {
     bytes = readFileSync(file)
   } catch (error) {
-    throw new Error(
+    throw new ModelLoadError(
       `Cannot read ONNX model ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     )
   }
@@ -77,7 +78,7 @@ export async function loadOnnxBytes(bytes: Uint8Array, id: string, source: strin
       graphOptimizationLevel: 'all',
     })
   } catch (error) {
-    throw new Error(`${file} is not a loadable ONNX model: ${(error as Error).message.split('\n')[0]}`)
+    throw new ModelLoadError(`${file} is not a loadable ONNX model: ${(error as Error).message.split('\n')[0]}`)
   }
   const inputs = specsOf(session.inputMetadata)
   const outputs = specsOf(session.outputMetadata)
@@ -104,7 +105,9 @@ export async function loadOnnxBytes(bytes: Uint8Array, id: string, source: strin
     const input = inputs[0]
     const output = outputs[0]
     if (!Number.isInteger(context) || context < 1 || !input || !output || input.datatype !== 'INT64') {
-      throw new Error(`${file} has a vocabulary but no usable context length or int64 input; it cannot generate text.`)
+      throw new ModelLoadError(
+        `${file} has a vocabulary but no usable context length or int64 input; it cannot generate text.`,
+      )
     }
     model.description =
       props.description ?? `character-level language model (${vocabulary.length} symbols, context ${context})`
@@ -122,10 +125,10 @@ function parseVocabulary(raw: string, file: string): string[] {
   try {
     parsed = JSON.parse(raw)
   } catch {
-    throw new Error(`${file}: metadata "vocabulary" is not JSON.`)
+    throw new ModelLoadError(`${file}: metadata "vocabulary" is not JSON.`)
   }
   if (typeof parsed !== 'string' || parsed.length === 0)
-    throw new Error(`${file}: metadata "vocabulary" must be a JSON string.`)
+    throw new ModelLoadError(`${file}: metadata "vocabulary" must be a JSON string.`)
   return [...parsed]
 }
 

@@ -6,6 +6,7 @@
  * offer.
  */
 import type { GenerateRequest, Generation, Model } from './backend.ts'
+import { UpstreamError } from './errors.ts'
 import { createSseSplitter, sseData } from './sse.ts'
 
 const TIMEOUT_MS = 10_000
@@ -15,20 +16,21 @@ export async function loadUpstreamModels(baseUrl: string): Promise<Model[]> {
   let listed: unknown
   try {
     const response = await fetch(`${base}/models`, { signal: AbortSignal.timeout(TIMEOUT_MS) })
-    if (!response.ok) throw new Error(`HTTP ${response.status}`)
+    if (!response.ok) throw new UpstreamError(`HTTP ${response.status}`)
     listed = await response.json()
   } catch (error) {
-    throw new Error(
+    throw new UpstreamError(
       `Cannot list the models of the upstream ${base} (${(error as Error).message}). Give the base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1 for Ollama.`,
     )
   }
   const data = (listed as { data?: unknown }).data
-  if (!Array.isArray(data)) throw new Error(`${base}/models did not return an OpenAI model list ({ data: [...] }).`)
+  if (!Array.isArray(data))
+    throw new UpstreamError(`${base}/models did not return an OpenAI model list ({ data: [...] }).`)
   const listedModels = data.filter(
     (m): m is { id: string; context_length?: unknown; max_model_len?: unknown } =>
       typeof (m as { id?: unknown }).id === 'string' && (m as { id: string }).id.length > 0,
   )
-  if (listedModels.length === 0) throw new Error(`The upstream ${base} lists no models.`)
+  if (listedModels.length === 0) throw new UpstreamError(`The upstream ${base} lists no models.`)
   // The context the upstream states, under the names OpenAI-compatible servers use (vLLM: max_model_len).
   const contextOf = (m: { context_length?: unknown; max_model_len?: unknown }) =>
     [m.context_length, m.max_model_len].find((x): x is number => Number.isSafeInteger(x) && (x as number) > 0)
@@ -69,7 +71,7 @@ async function* generateUpstream(base: string, model: string, request: GenerateR
     signal: request.signal,
   })
   if (!response.ok || !response.body) {
-    throw new Error(`the upstream answered HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`)
+    throw new UpstreamError(`the upstream answered HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`)
   }
   let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined
   let text = ''

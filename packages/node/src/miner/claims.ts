@@ -3,12 +3,14 @@
  * transaction. A channel is claimed when what it owes reaches the threshold, when its oldest unclaimed voucher is
  * older than the maximum age, and always before its payer's close window ends or before a scheduled session-key
  * change retires the key that signed it. Claims never pay twice: vouchers are cumulative and the contract pays only
- * the difference to what was claimed.
+ * the difference to what was claimed. Claims take turns with everything else the miner's account sends
+ * (`common.txQueue`), so a second claim waits for the running one, then looks again.
  */
 import { claimVouchers, type WriteClient } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
+import { createMinerLedgerStore } from '../db/stores/minerLedger.ts'
 import type { ChannelCache } from '../payments/channelCache.ts'
 import type { ChannelLedgerRow, MinerLedger } from './ledger.ts'
 
@@ -51,11 +53,8 @@ export function createClaimer(
     policy: ClaimPolicy
   },
 ): Claimer {
-  const { logger, metrics } = common
-  const insertClaim = db.prepare(
-    'INSERT OR REPLACE INTO miner_claims (tx_hash, channels, amount, gas_used, reason, claimed_at) VALUES (?, ?, ?, ?, ?, ?)',
-  )
-  let queue: Promise<unknown> = Promise.resolve()
+  const { logger, metrics, txQueue } = common
+  const store = createMinerLedgerStore(db)
   /** Channels whose claim the contract refused, and when: retried after RETRY_FAILED_MS. */
   const failures = new Map<bigint, number>()
 
@@ -114,7 +113,14 @@ export function createClaimer(
       if (result.paid === 0n) throw error
     }
     await refresh(picked.map((p) => p.row.channelId))
-    insertClaim.run(result.hash, picked.length, result.paid.toString(), result.gasUsed.toString(), reason, Date.now())
+    store.recordClaim({
+      hash: result.hash,
+      channels: picked.length,
+      paid: result.paid,
+      gasUsed: result.gasUsed,
+      reason,
+      at: Date.now(),
+    })
     metrics.inc('mycel_miner_claims_total', 'Claim transactions sent.')
     logger.info({
       msg: 'claimed',
@@ -138,11 +144,7 @@ export function createClaimer(
   }
 
   return {
-    claimDue: ({ all = false } = {}) => {
-      // One claim at a time: a second caller waits for the running one, then looks again.
-      const next = queue.then(() => run(all))
-      queue = next.catch(() => undefined)
-      return next
-    },
+    // One send at a time from the miner's account: a second caller waits for the running one, then looks again.
+    claimDue: ({ all = false } = {}) => txQueue.run(wallet.account.address, () => run(all)),
   }
 }

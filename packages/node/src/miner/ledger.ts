@@ -1,8 +1,8 @@
 /**
- * The miner's ledger: decides whether a voucher pays for a request, and records it in SQLite, with what the request
- * cost, before the request is answered. Per channel it keeps the best voucher (highest cumulative amount: the one it
- * will claim), what it has served (up-front prices plus metered costs of finished requests) and, in memory, the
- * prices of requests in flight.
+ * The miner's ledger: decides whether a voucher pays for a request, and records it in SQLite (through
+ * db/stores/minerLedger.ts, which holds the SQL), with what the request cost, before the request is answered. Per
+ * channel it keeps the best voucher (highest cumulative amount: the one it will claim), what it has served (up-front
+ * prices plus metered costs of finished requests) and, in memory, the prices of requests in flight.
  *
  * A request is admitted when its voucher
  * - is signed by the channel's payer, or by its session key within the cap (or by a scheduled key within its cap);
@@ -19,26 +19,20 @@
 import type { SignedVoucher } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Db } from '../db/database.ts'
-import type { ChannelCache, ChannelState } from '../payments/channelCache.ts'
+import {
+  type ChannelLedgerRow,
+  createMinerLedgerStore,
+  padAmount,
+  type VoucherKey,
+  type VoucherRecord,
+} from '../db/stores/minerLedger.ts'
+import type { ChannelCache } from '../payments/channelCache.ts'
 import { createMeteredInTransit, METERED_GRACE_MS } from '../payments/meteredInTransit.ts'
+import { PaymentError, type PaymentRefusalCode } from '../payments/refusals.ts'
 import type { VerifierPool } from '../payments/verifierPool.ts'
+import { checkSigner } from './signerCheck.ts'
 
-/** A voucher that does not pay: `status` 402 (pay differently) or 400 (malformed). */
-export class PaymentError extends Error {
-  override name = 'PaymentError'
-  readonly status: 400 | 402
-  readonly code: string
-  readonly details: Record<string, string>
-  constructor(status: 400 | 402, code: string, message: string, details: Record<string, string> = {}) {
-    super(message)
-    this.status = status
-    this.code = code
-    this.details = details
-  }
-}
-
-/** A voucher's row in `miner_vouchers`, as the insert takes it. */
-type VoucherRecord = [string, string, string, string, string, string, string, string, number]
+export type { ChannelLedgerRow } from '../db/stores/minerLedger.ts'
 
 export type Admission = {
   channelId: bigint
@@ -47,18 +41,6 @@ export type Admission = {
   settled: boolean
   /** The voucher that paid for it, written with what the request cost (none for a validator's free request). */
   record?: VoucherRecord
-}
-
-export type ChannelLedgerRow = {
-  channelId: bigint
-  payer: Address
-  token: Address
-  best: SignedVoucher
-  served: bigint
-  servedRequests: number
-  claimed: bigint
-  unclaimedSince: number | undefined
-  closed: boolean
 }
 
 export type MinerLedger = {
@@ -103,44 +85,7 @@ export const FLUSH_MS = 200
 /** After a timed flush failed (a full disk), the next try. */
 const RETRY_FLUSH_MS = 5_000
 
-type Row = {
-  channel_id: string
-  payer: string
-  token: string
-  best_amount: string
-  best_requests: string
-  best_units: string
-  best_signature: string
-  served_amount: string
-  served_requests: number
-  claimed_amount: string
-  unclaimed_since: number | null
-  closed: number
-}
-
-const toRow = (r: Row): ChannelLedgerRow => ({
-  channelId: BigInt(r.channel_id),
-  payer: r.payer as Address,
-  token: r.token as Address,
-  best: {
-    channelId: BigInt(r.channel_id),
-    cumulativeAmount: BigInt(r.best_amount),
-    cumulativeRequests: BigInt(r.best_requests),
-    cumulativeUnits: BigInt(r.best_units),
-    signature: r.best_signature as `0x${string}`,
-  },
-  served: BigInt(r.served_amount),
-  servedRequests: r.served_requests,
-  claimed: BigInt(r.claimed_amount),
-  unclaimedSince: r.unclaimed_since ?? undefined,
-  closed: r.closed === 1,
-})
-
 const lower = (a: string) => a.toLowerCase() as Address
-const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
-/** Voucher amounts are stored zero-padded to uint96's 29 digits, so text order is numeric order (for the index). */
-const pad = (amount: bigint) => amount.toString().padStart(29, '0')
-
 export function createMinerLedger({
   db,
   payee,
@@ -153,62 +98,13 @@ export function createMinerLedger({
 }: MinerLedgerParameters): MinerLedger {
   const rows = new Map<bigint, ChannelLedgerRow>()
   const inTransit = createMeteredInTransit({ graceMs: meteredGraceMs, now })
-  const bestVoucher = db.prepare(
-    `SELECT cumulative_amount, cumulative_requests, cumulative_units, signature FROM miner_vouchers
-     WHERE channel_id = ? ORDER BY cumulative_amount DESC, cumulative_requests DESC LIMIT 1`,
-  )
-  for (const r of db.prepare('SELECT * FROM miner_channels').all() as Row[]) {
-    const row = toRow(r)
-    // The channel row is written lazily (FLUSH_MS); the vouchers are written before serving. The best one wins.
-    const top = bestVoucher.get(r.channel_id) as
-      | { cumulative_amount: string; cumulative_requests: string; cumulative_units: string; signature: string }
-      | undefined
-    if (top && BigInt(top.cumulative_amount) > row.best.cumulativeAmount) {
-      row.best = {
-        channelId: row.channelId,
-        cumulativeAmount: BigInt(top.cumulative_amount),
-        cumulativeRequests: BigInt(top.cumulative_requests),
-        cumulativeUnits: BigInt(top.cumulative_units),
-        signature: top.signature as `0x${string}`,
-      }
-    }
-    rows.set(row.channelId, row)
-  }
+  const store = createMinerLedgerStore(db)
+  for (const row of store.loadChannels()) rows.set(row.channelId, row)
   const inFlight = new Map<bigint, bigint>()
   const dirty = new Set<bigint>()
   let flushTimer: NodeJS.Timeout | undefined
 
-  const insertVoucher = db.prepare(
-    `INSERT OR IGNORE INTO miner_vouchers (channel_id, cumulative_amount, cumulative_requests, cumulative_units, signature, signer, model, price, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const findVoucher = db.prepare(
-    'SELECT 1 FROM miner_vouchers WHERE channel_id = ? AND cumulative_amount = ? AND cumulative_requests = ? AND cumulative_units = ?',
-  )
-  const upsertChannel = db.prepare(
-    `INSERT INTO miner_channels (channel_id, payer, token, best_amount, best_requests, best_units, best_signature, served_amount, served_requests, claimed_amount, unclaimed_since, closed, updated_at)
-     VALUES (@channelId, @payer, @token, @bestAmount, @bestRequests, @bestUnits, @bestSignature, @served, @servedRequests, @claimed, @unclaimedSince, @closed, @now)
-     ON CONFLICT(channel_id) DO UPDATE SET best_amount = excluded.best_amount, best_requests = excluded.best_requests,
-       best_units = excluded.best_units, best_signature = excluded.best_signature, served_amount = excluded.served_amount,
-       served_requests = excluded.served_requests, claimed_amount = excluded.claimed_amount,
-       unclaimed_since = excluded.unclaimed_since, closed = excluded.closed, updated_at = excluded.updated_at`,
-  )
-  const save = (row: ChannelLedgerRow) =>
-    upsertChannel.run({
-      channelId: row.channelId.toString(),
-      payer: row.payer,
-      token: row.token,
-      bestAmount: row.best.cumulativeAmount.toString(),
-      bestRequests: row.best.cumulativeRequests.toString(),
-      bestUnits: row.best.cumulativeUnits.toString(),
-      bestSignature: row.best.signature,
-      served: row.served.toString(),
-      servedRequests: row.servedRequests,
-      claimed: row.claimed.toString(),
-      unclaimedSince: row.unclaimedSince ?? null,
-      closed: row.closed ? 1 : 0,
-      now: now(),
-    })
+  const save = (row: ChannelLedgerRow) => store.saveChannel(row, now())
 
   /**
    * Group commit: the requests settled in the same turn of the event loop are written in one transaction (each its
@@ -226,26 +122,23 @@ export function createMinerLedger({
   const unsaved = new Set<bigint>()
   /** Channels whose served amount grew: one small UPDATE each with the next batch. */
   const servedChanged = new Set<bigint>()
-  const updateServed = db.prepare(
-    'UPDATE miner_channels SET served_amount = ?, served_requests = ? WHERE channel_id = ?',
-  )
-  const writeBatch = db.transaction((items: typeof batch) => {
-    const written = new Set<VoucherRecord>()
-    for (const item of items) {
-      if (!item.values) continue
-      insertVoucher.run(...item.values)
-      written.add(item.values)
-    }
-    for (const values of bestUnwritten.values()) if (!written.has(values)) insertVoucher.run(...values)
+  function writeBatch(items: typeof batch) {
+    const vouchers: VoucherRecord[] = []
+    for (const item of items) if (item.values) vouchers.push(item.values)
+    const written = new Set(vouchers)
+    for (const values of bestUnwritten.values()) if (!written.has(values)) vouchers.push(values)
+    const saved: ChannelLedgerRow[] = []
     for (const id of unsaved) {
       const row = rows.get(id)
-      if (row) save(row)
+      if (row) saved.push(row)
     }
+    const served: ChannelLedgerRow[] = []
     for (const id of servedChanged) {
       const row = rows.get(id)
-      if (row && !unsaved.has(id)) updateServed.run(row.served.toString(), row.servedRequests, String(id))
+      if (row && !unsaved.has(id)) served.push(row)
     }
-  })
+    store.writeBatch({ vouchers, saved, served, now: now() })
+  }
   function commit(values: VoucherRecord | undefined): Promise<void> {
     return new Promise((done, fail) => {
       if (batch.length === 0) setImmediate(writeNow)
@@ -297,67 +190,17 @@ export function createMinerLedger({
       servedChanged.clear()
     }
     if (dirty.size === 0) return
-    db.transaction(() => {
-      for (const id of dirty) {
-        const row = rows.get(id)
-        if (row) save(row)
-      }
-    })()
+    const changed: ChannelLedgerRow[] = []
+    for (const id of dirty) {
+      const row = rows.get(id)
+      if (row) changed.push(row)
+    }
+    store.saveChannels(changed, now())
     dirty.clear()
   }
 
-  const refuse = (code: string, message: string, details: Record<string, string> = {}) =>
+  const refuse = (code: PaymentRefusalCode, message: string, details: Record<string, string> = {}) =>
     new PaymentError(402, code, message, details)
-
-  /** Whether `signer` may sign `amount` on `channel` now (and for at least the safety margin). */
-  /**
-   * Whether `signer` may sign `amount` on `channel` now (and for at least the safety margin).
-   *
-   * The contract applies a scheduled session-key change lazily, so the key and cap in force are computed here: a
-   * change past its time is in force. A key that is only scheduled is refused (the payer could still replace or
-   * cancel it before it applies, voiding what it signed), and while a change is scheduled the current key is held
-   * to the lower of both caps and refused within the safety margin before it retires.
-   */
-  function checkSigner(channel: ChannelState, signer: Address, amount: bigint) {
-    const id = channel.channelId
-    if (signer === lower(channel.payer)) return
-    const seconds = BigInt(Math.floor(now() / 1000))
-    let key = lower(channel.sessionSigner)
-    let cap = channel.sessionCap
-    let pending = channel.pending
-    if (pending && pending.effectiveAt <= seconds) {
-      key = lower(pending.signer)
-      cap = pending.cap
-      pending = undefined
-    }
-    if (pending && signer === lower(pending.signer) && signer !== key) {
-      throw refuse(
-        'SESSION_KEY_PENDING',
-        `The session key ${signer} of channel ${id} takes effect only at unix time ${pending.effectiveAt}; sign with the current key or the payer key until then.`,
-      )
-    }
-    if (signer !== key || key === ZERO_ADDRESS) {
-      throw refuse(
-        'UNAUTHORIZED_SIGNER',
-        `The voucher is signed by ${signer}, which is neither the payer nor an authorized session key of channel ${id} (or it was signed for another chain, contract or channel).`,
-      )
-    }
-    if (pending) {
-      if (lower(pending.signer) !== signer && pending.effectiveAt <= seconds + safetySeconds) {
-        throw refuse(
-          'SESSION_KEY_RETIRING',
-          `The session key ${signer} of channel ${id} is being replaced at unix time ${pending.effectiveAt}; sign with the new key or the payer key.`,
-        )
-      }
-      if (lower(pending.signer) === signer && pending.cap < cap) cap = pending.cap
-    }
-    if (amount > cap) {
-      throw refuse(
-        'SESSION_CAP_EXCEEDED',
-        `Voucher amount ${amount} exceeds the session key's cap ${cap} on channel ${id}; the payer must raise the cap.`,
-      )
-    }
-  }
 
   return {
     async admit(voucher, { price, token, model }) {
@@ -397,15 +240,18 @@ export function createMinerLedger({
           { deposit: channel.deposit.toString() },
         )
       }
-      checkSigner(channel, signer, voucher.cumulativeAmount)
+      checkSigner(channel, signer, voucher.cumulativeAmount, {
+        seconds: BigInt(Math.floor(now() / 1000)),
+        safetySeconds,
+      })
 
       // From here on nothing awaits: the checks and the reservation are one step for concurrent requests.
-      const key = [
+      const key: VoucherKey = [
         String(id),
-        pad(voucher.cumulativeAmount),
+        padAmount(voucher.cumulativeAmount),
         String(voucher.cumulativeRequests),
         String(voucher.cumulativeUnits),
-      ] as const
+      ]
       const row = rows.get(id)
       const best = row?.best
       if (best && voucher.cumulativeAmount > best.cumulativeAmount) {
@@ -432,7 +278,7 @@ export function createMinerLedger({
           best.cumulativeRequests === voucher.cumulativeRequests &&
           best.cumulativeUnits === voucher.cumulativeUnits) ||
           unwritten.has(keyText) ||
-          findVoucher.get(...key))
+          store.hasVoucher(key))
       ) {
         throw replayed()
       }

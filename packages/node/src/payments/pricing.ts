@@ -8,6 +8,7 @@
  * cost per request in flight (bounded by the most units a request may use); the payer never pays for anything
  * before it was served except the up-front price of the request it is sending.
  */
+import { InvalidPriceError } from './errors.ts'
 
 export type Price = {
   /** Paid with the request's own voucher. */
@@ -35,7 +36,7 @@ export function parsePrice(value: { perRequest?: unknown; per1kUnits?: unknown }
     const raw = value[name] === undefined ? '0' : value[name]
     const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw
     if (typeof text !== 'string' || !DECIMAL.test(text)) {
-      throw new Error(
+      throw new InvalidPriceError(
         `${where}.${name} must be a whole number of token units (e.g. "1000"), got ${JSON.stringify(raw)}`,
       )
     }

@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { SignedVoucher, VoucherDomain } from '@mycel/sdk'
+import { VerifierWorkerStoppedError } from './errors.ts'
 import { createVoucherVerifier } from './voucherVerifier.ts'
 
 export type VerifierPool = {
@@ -59,7 +60,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       })
     })
     worker.on('error', takeOver)
-    worker.on('exit', (code) => takeOver(new Error(`the verifier worker exited (${code})`)))
+    worker.on('exit', (code) => takeOver(new VerifierWorkerStoppedError(`the verifier worker exited (${code})`)))
   }
   const send = () => {
     const batch = queued
@@ -100,7 +101,7 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
       })
     },
     close: async () => {
-      failed ??= new Error('closed')
+      failed ??= new VerifierWorkerStoppedError('closed')
       await worker?.terminate()
     },
     workerBatches: () => answered,

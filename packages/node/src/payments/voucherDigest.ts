@@ -1,0 +1,100 @@
+/**
+ * The EIP-712 digest of a voucher, computed by hand for the request path (no viem typed-data machinery): the domain
+ * separator once, then two keccak-256 per voucher over a 160-byte struct encoding. The struct's type hash is derived
+ * from the SDK's `voucherTypes` (the one definition of the voucher's EIP-712 type), so the signer, the verifier, the
+ * SDK and the contract's `VOUCHER_TYPEHASH` cannot drift apart (tested in voucherSigner.test.ts).
+ *
+ * keccak-256 and secp256k1 run natively when the `keccak` and `secp256k1` packages' prebuilt bindings load, else in
+ * pure JS (@noble), slower but with the same results.
+ */
+import { createRequire } from 'node:module'
+import { type Voucher, type VoucherDomain, voucherDomain, voucherTypes } from '@mycel/sdk'
+import { keccak_256 } from '@noble/hashes/sha3'
+import { type Hex, hashDomain, hexToBytes, keccak256, stringToBytes } from 'viem'
+
+export type NativeSecp = {
+  ecdsaRecover: (signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean) => Uint8Array
+  ecdsaSign: (message: Uint8Array, privateKey: Uint8Array) => { signature: Uint8Array; recid: number }
+}
+type NativeKeccak = (algorithm: 'keccak256') => { update: (data: Uint8Array) => { digest: () => Uint8Array } }
+
+/**
+ * EIP-712 `encodeType` of the voucher: `Voucher(uint256 channelId,…)`, written from the SDK's field list. The voucher
+ * references no other struct, so this is the whole encoding.
+ */
+export const VOUCHER_TYPE = `Voucher(${voucherTypes.Voucher.map((f) => `${f.type} ${f.name}`).join(',')})`
+/** keccak-256 of {@link VOUCHER_TYPE}: the contract's `VOUCHER_TYPEHASH`. */
+export const VOUCHER_TYPEHASH: Hex = keccak256(stringToBytes(VOUCHER_TYPE))
+const TYPEHASH_BYTES = hexToBytes(VOUCHER_TYPEHASH)
+
+type Native = { secp: NativeSecp; keccak: (data: Uint8Array) => Uint8Array }
+let native: Native | null | undefined
+function loadNative(): Native | null {
+  if (native !== undefined) return native
+  try {
+    const require = createRequire(import.meta.url)
+    const secp = require('secp256k1/bindings') as NativeSecp
+    const createKeccak = require('keccak/bindings') as NativeKeccak
+    native = {
+      secp,
+      // The binding takes Buffers only; a view over the same memory avoids a copy.
+      keccak: (data) =>
+        createKeccak('keccak256')
+          .update(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+          .digest(),
+    }
+  } catch {
+    native = null
+  }
+  return native
+}
+
+/** Writes `value` (0 ≤ value < 2^256) big-endian into the 32-byte word at `offset`. */
+function writeWord(buffer: Uint8Array, offset: number, value: bigint) {
+  // 64 bits at a time from the low end: amounts and counters fill one or two of the four.
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+  buffer.fill(0, offset, offset + 32)
+  let rest = value
+  for (let at = offset + 24; rest > 0n; at -= 8) {
+    view.setBigUint64(at, rest & MASK_64)
+    rest >>= 64n
+  }
+}
+const MASK_64 = (1n << 64n) - 1n
+
+const eip712DomainFields = [
+  { name: 'name', type: 'string' },
+  { name: 'version', type: 'string' },
+  { name: 'chainId', type: 'uint256' },
+  { name: 'verifyingContract', type: 'address' },
+]
+
+/**
+ * The EIP-712 digest of a voucher for one PaymentChannels contract on one chain, with the secp256k1 binding (null
+ * when it did not load) and the keccak-256 in use. Fields must be in range (see the verifier's `recover`).
+ */
+export function createVoucherDigester(domain: VoucherDomain, { backend }: { backend?: 'native' | 'js' } = {}) {
+  const separator = hexToBytes(
+    hashDomain({ domain: voucherDomain(domain), types: { EIP712Domain: eip712DomainFields } }),
+  )
+  const lib = backend === 'js' ? null : loadNative()
+  const keccak = lib ? lib.keccak : keccak_256
+  const encoded = new Uint8Array(160)
+  encoded.set(TYPEHASH_BYTES, 0)
+  const digestInput = new Uint8Array(66)
+  digestInput[0] = 0x19
+  digestInput[1] = 0x01
+  digestInput.set(separator, 2)
+  return {
+    lib,
+    keccak,
+    digest(voucher: Voucher): Uint8Array {
+      writeWord(encoded, 32, voucher.channelId)
+      writeWord(encoded, 64, voucher.cumulativeAmount)
+      writeWord(encoded, 96, voucher.cumulativeRequests)
+      writeWord(encoded, 128, voucher.cumulativeUnits)
+      digestInput.set(keccak(encoded), 34)
+      return keccak(digestInput)
+    },
+  }
+}
