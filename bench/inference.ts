@@ -21,7 +21,7 @@ import { openChannel } from '@mycel/sdk'
 import { toHex } from 'viem'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../packages/node/src/payments/voucherHeader.ts'
-import { createVoucherSigner } from '../packages/node/src/payments/voucherVerifier.ts'
+import { createVoucherSigner } from '../packages/node/src/payments/voucherSigner.ts'
 import { deployTestContracts, fundAccounts, startTestChain, tempDir } from '../test/helpers/chain.ts'
 import { measurePaymentWork } from './paymentWork.ts'
 

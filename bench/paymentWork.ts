@@ -16,7 +16,8 @@ import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
 import { createMinerLedger } from '../packages/node/src/miner/ledger.ts'
 import type { ChannelState } from '../packages/node/src/payments/channelCache.ts'
 import { encodeVoucherHeader, parseVoucherHeader } from '../packages/node/src/payments/voucherHeader.ts'
-import { createVoucherSigner, createVoucherVerifier } from '../packages/node/src/payments/voucherVerifier.ts'
+import { createVoucherSigner } from '../packages/node/src/payments/voucherSigner.ts'
+import { createVoucherVerifier } from '../packages/node/src/payments/voucherVerifier.ts'
 import { tempDir } from '../test/helpers/chain.ts'
 
 const COUNT = 4000

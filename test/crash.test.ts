@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
 import { createRandom } from '../packages/node/src/inference/sampling.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../packages/node/src/payments/voucherHeader.ts'
-import { createVoucherSigner } from '../packages/node/src/payments/voucherVerifier.ts'
+import { createVoucherSigner } from '../packages/node/src/payments/voucherSigner.ts'
 import { deployTestContracts, fundAccounts, startTestChain, type TestChain, tempDir } from './helpers/chain.ts'
 
 const PRICE = 1000n

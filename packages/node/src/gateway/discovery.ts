@@ -7,7 +7,7 @@ import type { Address } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { readPublishedMiners } from '../db/stores/network.ts'
-import { fetchOffer } from '../inference/offer.ts'
+import { fetchOffer, offeredTerms } from '../inference/offer.ts'
 import { meteredCost, type Price } from '../payments/pricing.ts'
 import type { OfferedModel } from './models.ts'
 
@@ -117,8 +117,7 @@ export function createMinerDirectory(
       for (const m of offer.models) {
         models.set(m.id, {
           task: m.task,
-          price: { perRequest: BigInt(m.price.perRequest), per1kUnits: BigInt(m.price.per1kUnits) },
-          maxUnits: BigInt(m.maxUnitsPerRequest),
+          ...offeredTerms(m),
           contextLength: m.contextLength,
         })
       }

@@ -8,7 +8,9 @@ import type { Context } from 'hono'
 import type { Common } from '../common/common.ts'
 import { errorResponse, sendError } from '../http/errors.ts'
 import { createSseSplitter, sseData } from '../inference/sse.ts'
+import { meteredUnits } from '../payments/meteredUnits.ts'
 import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
+import { readPaymentRefusal } from '../payments/refusals.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import type { GatewayChannels } from './channels.ts'
 import type { MinerDirectory } from './discovery.ts'
@@ -113,13 +115,9 @@ export function createForwarder(
         }
         directory.recordLatency(miner, performance.now() - started)
         if (response.status === 402) {
-          const refusal = (await response.json().catch(() => ({}))) as {
-            error?: { code?: string; message?: string; payment?: { requiredAmount?: string } }
-          }
+          const refusal = readPaymentRefusal(await response.json().catch(() => ({})))
           ledger.failed(payment)
-          const raw = refusal.error?.payment?.requiredAmount
-          const required =
-            refusal.error?.code === 'UNDERPAID' && raw && /^\d{1,30}$/.test(raw) ? BigInt(raw) : undefined
+          const required = refusal.requiredAmount
           // The miner counts more served than we do because an answer was lost: pay that up, once per lost answer,
           // at most one request's cost each. Without a lost answer, a miner asking for more is not believed. A
           // refusal that what the gateway commits now covers (a concurrent request paid a lost answer up after this
@@ -133,11 +131,11 @@ export function createForwarder(
             if ((ledger.get(channel.channelId)?.committed ?? -1n) + price.perRequest >= required) continue
           }
           // The channel closed or is closing: forget it; the next request opens a new one.
-          if (refusal.error?.code === 'UNKNOWN_CHANNEL' || refusal.error?.code === 'CHANNEL_CLOSING') {
+          if (refusal.known === 'UNKNOWN_CHANNEL' || refusal.known === 'CHANNEL_CLOSING') {
             ledger.update(channel.channelId, { closed: true })
           }
-          markFailure(miner, refusal.error?.message ?? 'payment refused')
-          lastError = `miner ${miner.payee} refused payment: ${refusal.error?.code ?? 'unknown'}`
+          markFailure(miner, refusal.message ?? 'payment refused')
+          lastError = `miner ${miner.payee} refused payment: ${refusal.code ?? 'unknown'}`
           break
         }
         if (response.status >= 500) {
@@ -194,12 +192,7 @@ export function createForwarder(
 
   function settle(payment: Payment, price: Price, maxUnits: bigint, units: number | undefined) {
     // The miner's unit count, never above what one request may use.
-    const used =
-      units === undefined || !Number.isSafeInteger(units) || units < 0
-        ? 0n
-        : BigInt(units) > maxUnits
-          ? maxUnits
-          : BigInt(units)
+    const used = meteredUnits(units, maxUnits)
     ledger.served(payment, meteredCost(price, used), used)
     paidRequests += 1
     metrics.inc('mycel_gateway_paid_requests_total', 'Requests the gateway paid for.')

@@ -252,4 +252,3 @@ export function textCompletion(
 }
 
 /** The error body moved to http/errors.ts (one envelope for every server); re-exported until the miner imports it there. */
-export { errorBody } from '../http/errors.ts'

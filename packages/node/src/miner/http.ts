@@ -3,14 +3,14 @@
  * signature covers) and the lookup of the model a request names.
  */
 import type { Context } from 'hono'
-import { errorBody } from '../inference/openai.ts'
+import { sendError } from '../http/errors.ts'
 import type { ServedModel } from './served.ts'
 
 export type FailStatus = 400 | 401 | 402 | 403 | 404 | 413 | 502 | 503
 
-/** The JSON error answer: `{ error: { code, message, … } }` with `status`. */
+/** The JSON error answer (the one envelope of http/errors.ts) with one of the statuses a miner answers with. */
 export const fail = (c: Context, status: FailStatus, code: string, message: string, extra = {}) =>
-  c.json(errorBody(code, message, extra), status)
+  sendError(c, status, code, message, extra)
 
 /** The request's JSON body and its raw bytes, or the 400 to answer. */
 export async function readJson(

@@ -5,9 +5,9 @@
  */
 import { Hono } from 'hono'
 import type { Common } from '../common/common.ts'
+import { errorResponse } from '../http/errors.ts'
 import { limitRequestBodies } from '../http/limits.ts'
 import { contextLengthOf, taskOf, unitOf } from '../inference/offer.ts'
-import { errorBody } from '../inference/openai.ts'
 import { priceJson } from '../payments/pricing.ts'
 import type { MinerAdmission } from './admission.ts'
 import { createModelFinder, fail } from './http.ts'
@@ -82,7 +82,8 @@ export function createMinerApp(p: MinerAppParameters): Hono {
   app.notFound((c) => fail(c, 404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path} on this miner.`))
   app.onError((error, c) => {
     log.error({ msg: 'miner request failed', path: c.req.path, err: error })
-    return c.json(errorBody('INTERNAL', 'The miner failed to handle this request; see its log.'), 500)
+    const { status, body } = errorResponse(error, 'miner')
+    return c.json(body, status)
   })
   return app
 }

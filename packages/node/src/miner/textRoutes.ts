@@ -7,6 +7,7 @@
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { Common } from '../common/common.ts'
+import { errorBody } from '../http/errors.ts'
 import type { Generation, Usage } from '../inference/backend.ts'
 import { MAX_PROMPT_TOKENS } from '../inference/offer.ts'
 import {
@@ -15,7 +16,6 @@ import {
   chatCompletionRequest,
   chatMessages,
   completionRequest,
-  errorBody,
   type FinishReason,
   requestProblem,
   stopList,

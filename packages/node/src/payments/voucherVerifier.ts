@@ -15,10 +15,6 @@ import { secp256k1 as nobleSecp } from '@noble/curves/secp256k1'
 import { toHex } from 'viem'
 import { createVoucherDigester } from './voucherDigest.ts'
 
-// Kept for gateway/ and bench/ until they import voucherSigner.ts themselves.
-export { createVoucherDigester } from './voucherDigest.ts'
-export { createVoucherSigner } from './voucherSigner.ts'
-
 const SIGNATURE = /^0x[0-9a-fA-F]{130}$/
 const HALF_N_HEX = '7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0'
 const ZERO_HEX = '0'.repeat(64)
