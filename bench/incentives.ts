@@ -49,6 +49,7 @@ import { getBlockNumber } from 'viem/actions'
 import { walletFor } from '../packages/node/src/app/accounts.ts'
 import { start } from '../packages/node/src/app/start.ts'
 import { connectChain } from '../packages/node/src/chain/client.ts'
+import { createTxQueue } from '../packages/node/src/chain/txQueue.ts'
 import { createLogger } from '../packages/node/src/common/common.ts'
 import { resolveOptions } from '../packages/node/src/config/options.ts'
 import { createContentStore } from '../packages/node/src/content/contentStore.ts'
@@ -241,6 +242,8 @@ try {
   })
   stops.push(() => honestB.close())
   const setterDb = openDatabase(join(dataDir, 'setters.db'))
+  // Each setter sends from an account of its own: a queue of their own suffices.
+  const txQueue = createTxQueue()
   const setterFor = (account: number) =>
     createWeightSetter({
       db: setterDb,
@@ -248,6 +251,7 @@ try {
       weights: node.addresses.weights,
       registry,
       netuid,
+      txQueue,
     })
   const copier = setterFor(11)
   const lazy = setterFor(12)

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { addRound, type MinerScore, newMinerScore, periodWeight } from '../src/validator/scores.ts'
 import { qualityScore, roundScore, SCORE_POWER } from '../src/validator/tasks.ts'
-import { addRound, type MinerScore, newMinerScore, periodWeight } from '../src/validator/validator.ts'
 
 const fresh = (score: number): MinerScore => ({
   ...newMinerScore(1, '0x0000000000000000000000000000000000000001'),

@@ -55,3 +55,24 @@ describe('per-account transaction queue', () => {
     await first
   })
 })
+
+describe('a send queued from inside a turn of the same account', () => {
+  it('runs in that turn instead of waiting behind itself, and others still wait', async () => {
+    const queue = createTxQueue()
+    const order: string[] = []
+    const outer = queue.run('0xA', async () => {
+      order.push('outer start')
+      const inner = await queue.run('0xa', async () => {
+        await tick()
+        order.push('inner')
+        return 'inner done'
+      })
+      order.push('outer end')
+      return inner
+    })
+    const after = queue.run('0xa', async () => order.push('after'))
+    expect(await outer).toBe('inner done')
+    await after
+    expect(order).toEqual(['outer start', 'inner', 'outer end', 'after'])
+  })
+})

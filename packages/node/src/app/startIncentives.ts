@@ -155,6 +155,7 @@ export async function startIncentives(
         propose: true,
         claimFor: ctx.devnet ? 'all' : own,
         metrics: common.metrics,
+        txQueue: common.txQueue,
         netuids: async () =>
           validated.length > 0 ? validated : (await getSubnets(ctx.client, { registry })).map((s) => BigInt(s.netuid)),
       })
@@ -164,28 +165,19 @@ export async function startIncentives(
     throw error
   }
 
-  // The loops: scoring rounds, commit-reveal and epoch duties, each serialized with itself; steps that send
-  // transactions from the same account also take turns (the node's one transaction queue per account).
-  const inTurn = (account: string, step: () => Promise<unknown>) => () => common.txQueue.run(account, step)
+  // The loops: scoring rounds, commit-reveal and epoch duties, each serialized with itself. Each transaction they
+  // send takes its turn in the node's one queue per account (common.txQueue) where it is sent.
   const duties = createDutyLoops(log)
   stops.push(() => duties.stop())
   result.startDuties = () => {
     const loop = duties.loop
     for (const validator of result.validators) {
       loop('validator round', options.validatorIntervalMs, (signal) => validator.round(signal))
-      loop(
-        'commit-reveal',
-        Math.max(options.pollIntervalMs, 500),
-        inTurn(validator.hotkey.toLowerCase(), () => validator.setWeights()),
-      )
+      loop('commit-reveal', Math.max(options.pollIntervalMs, 500), () => validator.setWeights())
     }
     const keeper = result.keeper
     if (keeper) {
-      loop(
-        'epoch duties',
-        Math.max(options.pollIntervalMs, 500),
-        inTurn((keeperWallet as WriteClient).account.address.toLowerCase(), () => keeper.tick()),
-      )
+      loop('epoch duties', Math.max(options.pollIntervalMs, 500), () => keeper.tick())
     }
   }
   return result

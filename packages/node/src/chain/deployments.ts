@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { coreContracts, type DeployMycelReturnType, type MycelAddresses } from '@mycel/sdk'
 import { type Client, isAddress, keccak256 } from 'viem'
 import { getCode } from 'viem/actions'
-import { NodeError } from '../common/errors.ts'
+import { DeploymentsCorruptError, DeploymentsInvalidError } from './errors.ts'
 
 export type DeploymentsFile = {
   chainId: number
@@ -31,17 +31,15 @@ export function readDeployments(dataDir: string, chainId: number): DeploymentsFi
   }
   try {
     const parsed = JSON.parse(text) as DeploymentsFile
-    if (parsed.chainId !== chainId) throw new Error(`it is for chain ${parsed.chainId}`)
-    if (typeof parsed.contracts !== 'object' || parsed.contracts === null) throw new Error('no contracts')
+    if (parsed.chainId !== chainId) throw new DeploymentsInvalidError(`it is for chain ${parsed.chainId}`)
+    if (typeof parsed.contracts !== 'object' || parsed.contracts === null)
+      throw new DeploymentsInvalidError('no contracts')
     for (const [name, contract] of Object.entries(parsed.contracts)) {
-      if (!isAddress(contract?.address ?? '')) throw new Error(`${name} has no valid address`)
+      if (!isAddress(contract?.address ?? '')) throw new DeploymentsInvalidError(`${name} has no valid address`)
     }
     return parsed
   } catch (error) {
-    throw new NodeError(
-      'DEPLOYMENTS_CORRUPT',
-      `The deployments file ${file} is unreadable (${(error as Error).message}). Fix or remove it, then run \`mycel deploy\` again.`,
-    )
+    throw new DeploymentsCorruptError({ file, reason: (error as Error).message, cause: error })
   }
 }
 

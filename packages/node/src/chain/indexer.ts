@@ -11,6 +11,7 @@ import { type Log, type PublicClient, parseEventLogs } from 'viem'
 import { getBlock, getBlockNumber, getLogs } from 'viem/actions'
 import type { Common } from '../common/common.ts'
 import { type Db, getMeta, setMeta } from '../db/database.ts'
+import { clearNetworkIndex, networkIndexWriter } from '../db/stores/network.ts'
 
 const MAX_RANGE = 2000n
 
@@ -39,7 +40,7 @@ export async function createIndexer(
   /** Empties the index; it is rebuilt from the registry's deployment block. */
   const rebuild = (reason: string) => {
     db.transaction(() => {
-      db.exec('DELETE FROM neurons; DELETE FROM subnets; DELETE FROM events;')
+      clearNetworkIndex(db)
       setMeta(db, 'chain_identity', identity)
       setMeta(db, 'indexed_block', (fromBlock - 1n).toString())
       setMeta(db, 'indexed_hash', '')
@@ -57,22 +58,7 @@ export async function createIndexer(
   let running: Promise<unknown> | undefined
   let stopped = false
 
-  const insertSubnet = db.prepare(
-    `INSERT OR REPLACE INTO subnets (netuid, owner, name, task_type, scoring_spec_cid, max_neurons, registration_cost, created_block)
-     VALUES (@netuid, @owner, @name, @taskType, @scoringSpecCid, @maxNeurons, @registrationCost, @block)`,
-  )
-  const insertNeuron = db.prepare(
-    `INSERT OR REPLACE INTO neurons (netuid, uid, hotkey, role, endpoint, metadata_cid, registered_block)
-     VALUES (@netuid, @uid, @hotkey, @role, @endpoint, @metadataCid, @block)`,
-  )
-  const updateEndpoint = db.prepare('UPDATE neurons SET endpoint = @endpoint WHERE netuid = @netuid AND uid = @uid')
-  const updateMetadata = db.prepare(
-    'UPDATE neurons SET metadata_cid = @metadataCid WHERE netuid = @netuid AND uid = @uid',
-  )
-  const deleteNeuron = db.prepare('DELETE FROM neurons WHERE netuid = @netuid AND uid = @uid')
-  const insertEvent = db.prepare(
-    'INSERT OR IGNORE INTO events (block_number, log_index, tx_hash, name, args) VALUES (?, ?, ?, ?, ?)',
-  )
+  const index = networkIndexWriter(db)
 
   const apply = db.transaction((logs: Log[], toBlock: bigint, toHash: `0x${string}` | null) => {
     for (const event of parseEventLogs({ abi: subnetRegistryAbi, logs })) {
@@ -80,7 +66,7 @@ export async function createIndexer(
       const a = event.args as Record<string, unknown>
       switch (event.eventName) {
         case 'SubnetCreated':
-          insertSubnet.run({
+          index.subnetCreated({
             netuid: Number(a.netuid),
             owner: a.owner,
             name: a.name,
@@ -92,7 +78,7 @@ export async function createIndexer(
           })
           break
         case 'NeuronRegistered':
-          insertNeuron.run({
+          index.neuronRegistered({
             netuid: Number(a.netuid),
             uid: Number(a.uid),
             hotkey: a.hotkey,
@@ -103,22 +89,22 @@ export async function createIndexer(
           })
           break
         case 'NeuronEndpointUpdated':
-          updateEndpoint.run({ netuid: Number(a.netuid), uid: Number(a.uid), endpoint: a.endpoint })
+          index.endpointUpdated({ netuid: Number(a.netuid), uid: Number(a.uid), endpoint: a.endpoint })
           break
         case 'NeuronMetadataUpdated':
-          updateMetadata.run({ netuid: Number(a.netuid), uid: Number(a.uid), metadataCid: a.metadataCid })
+          index.metadataUpdated({ netuid: Number(a.netuid), uid: Number(a.uid), metadataCid: a.metadataCid })
           break
         case 'NeuronDeregistered':
-          deleteNeuron.run({ netuid: Number(a.netuid), uid: Number(a.uid) })
+          index.neuronDeregistered({ netuid: Number(a.netuid), uid: Number(a.uid) })
           break
       }
-      insertEvent.run(
+      index.event({
         block,
-        event.logIndex,
-        event.transactionHash,
-        event.eventName,
-        JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
-      )
+        logIndex: event.logIndex,
+        txHash: event.transactionHash,
+        name: event.eventName,
+        args: JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      })
     }
     setMeta(db, 'indexed_block', toBlock.toString())
     setMeta(db, 'indexed_hash', toHash ?? '')

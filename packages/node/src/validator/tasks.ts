@@ -14,6 +14,7 @@
  * is drawn from a seeded PRNG the caller passes in.
  */
 import type { Tensor } from '../inference/backend.ts'
+import { MalformedAnswerError } from './errors.ts'
 
 export type Random = () => number
 
@@ -69,7 +70,7 @@ export function digitsTask(samples: readonly Sample[], model: string, count: num
     quality: ([response]) => {
       const probabilities = outputOf(response)
       if (probabilities.length !== count * 10) {
-        throw new Error(`expected ${count} × 10 probabilities, got ${probabilities.length} values`)
+        throw new MalformedAnswerError(`expected ${count} × 10 probabilities, got ${probabilities.length} values`)
       }
       let correct = 0
       chosen.forEach((s, i) => {
@@ -85,7 +86,7 @@ export function outputOf(response: unknown): number[] {
   const outputs = (response as { outputs?: { data?: unknown }[] } | null)?.outputs
   const data = outputs?.[0]?.data
   if (!Array.isArray(data) || !data.every((x) => typeof x === 'number')) {
-    throw new Error('the response has no numeric outputs[0].data')
+    throw new MalformedAnswerError('the response has no numeric outputs[0].data')
   }
   return data as number[]
 }
@@ -117,7 +118,7 @@ export function textTask(text: string, model: string, count: number, random: Ran
           (cuts[i] as number) + TEXT_PROMPT_CHARS + TEXT_CONTINUATION_CHARS,
         )
         const got = (response as { choices?: { text?: unknown }[] } | null)?.choices?.[0]?.text
-        if (typeof got !== 'string') throw new Error('the response has no choices[0].text')
+        if (typeof got !== 'string') throw new MalformedAnswerError('the response has no choices[0].text')
         for (let k = 0; k < TEXT_CONTINUATION_CHARS; k++) if (got[k] === truth[k]) right += 1
       })
       return right / (responses.length * TEXT_CONTINUATION_CHARS)

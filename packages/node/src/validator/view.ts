@@ -19,6 +19,8 @@ import type { PublicClient } from 'viem'
 import { getBlockNumber } from 'viem/actions'
 import { sharedFor } from '../common/shared.ts'
 import type { Db } from '../db/database.ts'
+import { recentEpochs } from '../db/stores/epochs.ts'
+import { indexedNeurons, indexedSubnets } from '../db/stores/network.ts'
 import type { Validator } from './validator.ts'
 
 const Q = 2 ** 32
@@ -58,18 +60,11 @@ export function createIncentivesView(
   return (options: { epochs?: number } = {}) => shared(options.epochs ?? 30)
 
   async function view(options: { epochs?: number }) {
-    const subnets = db.prepare('SELECT netuid, name, task_type, created_block FROM subnets ORDER BY netuid').all() as {
-      netuid: number
-      name: string
-      task_type: string
-      created_block: number
-    }[]
+    const subnets = indexedSubnets(db)
     const out = []
     for (const subnet of subnets) {
       const netuid = BigInt(subnet.netuid)
-      const neurons = db
-        .prepare('SELECT uid, hotkey, role, endpoint FROM neurons WHERE netuid = ? ORDER BY uid')
-        .all(subnet.netuid) as { uid: number; hotkey: `0x${string}`; role: string; endpoint: string }[]
+      const neurons = indexedNeurons(db, subnet.netuid)
       const withStake = await Promise.all(
         neurons.map(async (n) => {
           const { total } = await getStake(client, { staking: addresses.staking, netuid, hotkey: n.hotkey })
@@ -78,21 +73,7 @@ export function createIncentivesView(
       )
       const params = await getSubnetParams(client, { registry: addresses.subnetRegistry, netuid })
       const latest = await latestRows(subnet.netuid, BigInt(subnet.created_block))
-      const epochs = (
-        db
-          .prepare(
-            'SELECT epoch, snapshot_block, proposer, built, matches, emission, final FROM epochs WHERE netuid = ? ORDER BY epoch DESC LIMIT ?',
-          )
-          .all(subnet.netuid, options.epochs ?? 30) as {
-          epoch: number
-          snapshot_block: number
-          proposer: string
-          built: string
-          matches: number
-          emission: string
-          final: number
-        }[]
-      )
+      const epochs = recentEpochs(db, subnet.netuid, options.epochs ?? 30)
         .reverse()
         .map((e) => {
           const built = builtEpochFromJson(e.built)

@@ -3,7 +3,8 @@
  * pending commit: it reveals once the window opens, drops a commit whose window passed, and commits fresh weights
  * once per tempo period, early in it (within the subnet's rate limit), so honest validators' rows describe the same
  * period. The pending commit's weights and salt are
- * written to SQLite before the commit is sent, so a restart still reveals it.
+ * written to SQLite before the commit is sent, so a restart still reveals it (db/stores/weights.ts). Commits and
+ * reveals take turns with every other send from the same account through the node's transaction queue.
  */
 import {
   commitWeights,
@@ -18,9 +19,19 @@ import {
   type WriteClient,
   weightsCommitHash,
 } from '@mycel/sdk'
-import type { Address, Hex } from 'viem'
+import type { Address } from 'viem'
 import { getBlockNumber, getChainId, readContract } from 'viem/actions'
+import type { TxQueue } from '../chain/txQueue.ts'
 import type { Db } from '../db/database.ts'
+import {
+  clearPendingCommit,
+  getPendingCommit,
+  lastRevealedCommitBlock,
+  type PendingCommit,
+  putPendingCommit,
+  recordRevealedWeights,
+  setPendingCommitBlocks,
+} from '../db/stores/weights.ts'
 
 export type WeightSetterEvent =
   | { kind: 'committed'; netuid: bigint; block: bigint; revealFrom: bigint; revealUntil: bigint }
@@ -36,41 +47,22 @@ export type WeightSetter = {
   lastCommitBlock: () => bigint | null
 }
 
-type Pending = { packed: Hex; salt: Hex; commitBlock: bigint; revealFrom: bigint; revealUntil: bigint }
-
 export function createWeightSetter(parameters: {
   db: Db
   wallet: WriteClient
   weights: Address
   registry: Address
   netuid: bigint
+  /** The node's per-account transaction queue: commits and reveals take turns with the account's other sends. */
+  txQueue: TxQueue
 }): WeightSetter {
   const { db, wallet, netuid } = parameters
-  const hotkey = wallet.account.address.toLowerCase()
-  const read = () =>
-    db
-      .prepare(
-        'SELECT packed, salt, commit_block, reveal_from, reveal_until FROM validator_commits WHERE netuid = ? AND hotkey = ?',
-      )
-      .get(Number(netuid), hotkey) as
-      | { packed: Hex; salt: Hex; commit_block: number; reveal_from: number; reveal_until: number }
-      | undefined
-  const pending = (): Pending | null => {
-    const row = read()
-    return row
-      ? {
-          packed: row.packed,
-          salt: row.salt,
-          commitBlock: BigInt(row.commit_block),
-          revealFrom: BigInt(row.reveal_from),
-          revealUntil: BigInt(row.reveal_until),
-        }
-      : null
-  }
-  const clear = () =>
-    db.prepare('DELETE FROM validator_commits WHERE netuid = ? AND hotkey = ?').run(Number(netuid), hotkey)
+  const hotkey = wallet.account.address
+  const send = <result>(tx: () => Promise<result>) => parameters.txQueue.run(hotkey, tx)
+  const pending = () => getPendingCommit(db, netuid, hotkey)
+  const clear = () => clearPendingCommit(db, netuid, hotkey)
   /** A commit written to SQLite whose transaction's fate is unknown (the process stopped): ask the chain. */
-  async function reconcile(open: Pending): Promise<Pending | null> {
+  async function reconcile(open: PendingCommit): Promise<PendingCommit | null> {
     const onChain = await getWeightsCommit(wallet, {
       weights: parameters.weights,
       netuid,
@@ -97,17 +89,11 @@ export function createWeightSetter(parameters: {
       revealFrom: onChain.revealFrom,
       revealUntil: onChain.revealUntil,
     }
-    db.prepare(
-      'UPDATE validator_commits SET commit_block = ?, reveal_from = ?, reveal_until = ? WHERE netuid = ? AND hotkey = ?',
-    ).run(Number(fixed.commitBlock), Number(fixed.revealFrom), Number(fixed.revealUntil), Number(netuid), hotkey)
+    setPendingCommitBlocks(db, netuid, hotkey, fixed)
     lastCommit = fixed.commitBlock
     return fixed
   }
-  let lastCommit: bigint | null = null
-  const lastRow = db
-    .prepare('SELECT MAX(commit_block) AS b FROM validator_weights WHERE netuid = ? AND hotkey = ?')
-    .get(Number(netuid), hotkey) as { b: number | null }
-  if (lastRow.b !== null) lastCommit = BigInt(lastRow.b)
+  let lastCommit: bigint | null = lastRevealedCommitBlock(db, netuid, hotkey)
   const open0 = pending()
   if (open0 && open0.commitBlock > (lastCommit ?? 0n)) lastCommit = open0.commitBlock
 
@@ -134,16 +120,12 @@ export function createWeightSetter(parameters: {
           clear()
           return null
         }
-        const { revealBlock } = await revealWeights(wallet, {
-          weights: parameters.weights,
-          netuid,
-          packed: open.packed,
-          salt: open.salt,
-        })
+        const { packed, salt } = open
+        const { revealBlock } = await send(() =>
+          revealWeights(wallet, { weights: parameters.weights, netuid, packed, salt }),
+        )
         clear()
-        db.prepare(
-          'INSERT OR REPLACE INTO validator_weights (netuid, hotkey, commit_block, reveal_block, packed) VALUES (?, ?, ?, ?, ?)',
-        ).run(Number(netuid), hotkey, Number(open.commitBlock), Number(revealBlock), open.packed)
+        recordRevealedWeights(db, netuid, hotkey, { commitBlock: open.commitBlock, revealBlock, packed })
         return { kind: 'revealed', netuid, block: revealBlock, weights: decodeWeights(open.packed) }
       }
       const params = await getSubnetParams(wallet, { registry: parameters.registry, netuid })
@@ -166,20 +148,18 @@ export function createWeightSetter(parameters: {
       const chainWeights = toChainWeights(values, values.length)
       const salt = randomSalt()
       // Written first: if the process dies after the commit lands, the next start can still reveal it.
-      db.prepare(
-        'INSERT OR REPLACE INTO validator_commits (netuid, hotkey, packed, salt, commit_block, reveal_from, reveal_until) VALUES (?, ?, ?, ?, 0, 0, 0)',
-      ).run(Number(netuid), hotkey, encodeWeights(chainWeights), salt)
+      putPendingCommit(db, netuid, hotkey, encodeWeights(chainWeights), salt)
       let result: Awaited<ReturnType<typeof commitWeights>>
       try {
-        result = await commitWeights(wallet, { weights: parameters.weights, netuid, values: chainWeights, salt })
+        result = await send(() =>
+          commitWeights(wallet, { weights: parameters.weights, netuid, values: chainWeights, salt }),
+        )
       } catch (error) {
         clear()
         throw error
       }
       const { revealFrom, revealUntil } = result
-      db.prepare(
-        'UPDATE validator_commits SET commit_block = ?, reveal_from = ?, reveal_until = ? WHERE netuid = ? AND hotkey = ?',
-      ).run(Number(result.commitBlock), Number(revealFrom), Number(revealUntil), Number(netuid), hotkey)
+      setPendingCommitBlocks(db, netuid, hotkey, { commitBlock: result.commitBlock, revealFrom, revealUntil })
       lastCommit = result.commitBlock
       return { kind: 'committed', netuid, block: result.commitBlock, revealFrom, revealUntil }
     },
