@@ -5,7 +5,7 @@
  * proposal bytes on every machine.
  */
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
-import type { SubnetParams } from '../actions/staking/staking.ts'
+import type { SubnetParams } from '../subnets/params.ts'
 import { decodeWeights } from '../weights/weights.ts'
 import { type YumaParams, type YumaResult, yumaEpoch } from '../yuma/epoch.ts'
 import { ONE } from '../yuma/fixedPoint.ts'

@@ -7,7 +7,7 @@ import type { Client } from 'viem'
 import { getBalance, getBlock, getContractEvents, readContract } from 'viem/actions'
 import type { MycelAddresses } from '../../contracts.ts'
 import { mycelTokenAbi, paymentChannelsAbi, stakingAbi } from '../../contracts.ts'
-import { getChannel } from '../channels/channels.ts'
+import { getChannel } from '../channels/getChannel.ts'
 import { type ClaimableEmission, getClaimableEmissions } from './getClaimableEmissions.ts'
 
 type Address = `0x${string}`
