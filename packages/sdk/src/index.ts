@@ -48,6 +48,7 @@ export { updateEndpoint } from './actions/neurons/updateEndpoint.ts'
 export { updateMetadata } from './actions/neurons/updateMetadata.ts'
 export { getPendingRewards } from './actions/staking/getPendingRewards.ts'
 export { getStake } from './actions/staking/getStake.ts'
+export { getStakingToken } from './actions/staking/getStakingToken.ts'
 export { stake } from './actions/staking/stake.ts'
 export { unstake } from './actions/staking/unstake.ts'
 export { withdrawStake } from './actions/staking/withdrawStake.ts'
@@ -64,6 +65,7 @@ export type {
   GetClaimableEmissionsParameters,
 } from './actions/wallet/getClaimableEmissions.ts'
 export { getClaimableEmissions } from './actions/wallet/getClaimableEmissions.ts'
+export { getTokenInfo } from './actions/wallet/getTokenInfo.ts'
 export type {
   GetWalletOverviewParameters,
   WalletChannel,

@@ -21,9 +21,11 @@ import {
   getNextEpoch,
   getPendingSessionSigner,
   getProposerBond,
+  getStakingToken,
   getSubnet,
   getSubnetEpochSettings,
   getSubnetParams,
+  getTokenInfo,
   getUid,
   hasValidatorPermit,
   mycelTokenAbi,
@@ -148,6 +150,16 @@ describe('subnets', () => {
     const error = await getSubnet(world.client, { registry: registry(), netuid: 99n }).catch((e) => e)
     expect(error).toBeInstanceOf(ContractRevertError)
     expect(error.errorName).toBe('SubnetRegistryUnknownSubnet')
+  })
+})
+
+describe('tokens', () => {
+  it('getStakingToken is MYC; getTokenInfo reads decimals and symbol of MYC and the 6-decimals test stablecoin', async () => {
+    const { staking, mycelToken, testUsd } = world.addresses
+    expect(await getStakingToken(world.client, { staking })).toBe(mycelToken)
+    expect(await getTokenInfo(world.client, { token: mycelToken })).toEqual({ decimals: 18, symbol: 'MYC' })
+    if (!testUsd) throw new Error('the test deployment has a test stablecoin')
+    expect(await getTokenInfo(world.client, { token: testUsd })).toEqual({ decimals: 6, symbol: 'tUSD' })
   })
 })
 
