@@ -142,23 +142,19 @@ export type {
   PreviousEpoch,
 } from './epochs/buildEpoch.ts'
 export {
-  bigintJson,
   buildEpoch,
-  builtEpochFromJson,
-  builtEpochToJson,
-  emissionSplit,
   epochParams,
   epochStateOf,
   MAX_PRUNE_ORDER,
   maskedRow,
-  minerEmission,
   selectValidators,
-  validatorEmission,
 } from './epochs/buildEpoch.ts'
 export type { SettledProposal } from './epochs/claims.ts'
 export { CLAIM_ROLE, columnProof } from './epochs/claims.ts'
 export type { DisputeCall, SettledEpoch } from './epochs/dispute.ts'
 export { planDisputes, proposalMatches } from './epochs/dispute.ts'
+export { emissionSplit, minerEmission, validatorEmission } from './epochs/emission.ts'
+export { bigintJson, builtEpochFromJson, builtEpochToJson } from './epochs/json.ts'
 export {
   bondsColumnHash,
   columnLeaf,
