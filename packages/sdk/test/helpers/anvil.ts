@@ -111,12 +111,19 @@ export async function startAnvilWorld(): Promise<AnvilWorld> {
       cacheTime: 0,
     }) as WriteClient
   const deployer = wallet(0)
-  const { addresses } = await deployMycel(deployer, {
-    treasury: deployer.account.address,
-    initialSupply: parseEther('1000000'),
-    challengePeriodSeconds: 3600n,
-    testStablecoin: true,
-  })
+  let addresses: MycelAddresses
+  try {
+    ;({ addresses } = await deployMycel(deployer, {
+      treasury: deployer.account.address,
+      initialSupply: parseEther('1000000'),
+      challengePeriodSeconds: 3600n,
+      testStablecoin: true,
+    }))
+  } catch (error) {
+    // No test will stop it: do not leave anvil running.
+    child.kill('SIGKILL')
+    throw error
+  }
   const rpc = (method: string, params: unknown[] = []) => client.request({ method, params } as never)
   return {
     chain,
