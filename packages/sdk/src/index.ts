@@ -3,81 +3,91 @@
  * No I/O beyond the viem client passed in.
  */
 
-export type { Channel, OpenChannelParameters } from './actions/channels/channels.ts'
-export {
-  claimVoucher,
-  claimVouchers,
-  closeChannelByPayee,
-  depositToChannel,
-  getChannel,
-  openChannel,
-  requestClose,
-  setSessionSigner,
-  withdrawChannel,
-} from './actions/channels/channels.ts'
-export type { EpochContracts, EpochRecord, ProposedEpoch, SettledProposal } from './actions/epochs/epochs.ts'
-export {
-  CLAIM_ROLE,
-  claimMinerEmission,
-  claimOwnerEmission,
-  claimValidatorEmission,
-  columnProof,
-  depositProposerBond,
-  finalizeAndProposeEpoch,
-  finalizeEpoch,
-  getEpochEmission,
-  getEpochProposals,
-  getEpochRecord,
-  getEpochSettings,
-  getNextEpoch,
-  getPendingRewards,
-  getProposerBond,
-  isEmissionClaimed,
-  previousOf,
-  proposeEpoch,
-  readEpochState,
-} from './actions/epochs/epochs.ts'
+export { claimVoucher } from './actions/channels/claimVoucher.ts'
+export { claimVouchers } from './actions/channels/claimVouchers.ts'
+export { closeChannelByPayee } from './actions/channels/closeChannelByPayee.ts'
+export { depositToChannel } from './actions/channels/depositToChannel.ts'
+export type { Channel } from './actions/channels/getChannel.ts'
+export { getChannel } from './actions/channels/getChannel.ts'
+export { getChannelCount } from './actions/channels/getChannelCount.ts'
+export { getPendingSessionSigner } from './actions/channels/getPendingSessionSigner.ts'
+export type { OpenChannelParameters } from './actions/channels/openChannel.ts'
+export { openChannel } from './actions/channels/openChannel.ts'
+export { requestClose } from './actions/channels/requestClose.ts'
+export { setSessionSigner } from './actions/channels/setSessionSigner.ts'
+export { withdrawChannel } from './actions/channels/withdrawChannel.ts'
+export { claimMinerEmission } from './actions/epochs/claimMinerEmission.ts'
+export { claimOwnerEmission } from './actions/epochs/claimOwnerEmission.ts'
+export { claimValidatorEmission } from './actions/epochs/claimValidatorEmission.ts'
+export { depositProposerBond } from './actions/epochs/depositProposerBond.ts'
+export { disputeEpoch } from './actions/epochs/disputeEpoch.ts'
+export { finalizeAndProposeEpoch } from './actions/epochs/finalizeAndProposeEpoch.ts'
+export { finalizeEpoch } from './actions/epochs/finalizeEpoch.ts'
+export { getEpochEmission } from './actions/epochs/getEpochEmission.ts'
+export type { ProposedEpoch } from './actions/epochs/getEpochProposals.ts'
+export { getEpochProposals } from './actions/epochs/getEpochProposals.ts'
+export type { EpochRecord } from './actions/epochs/getEpochRecord.ts'
+export { getEpochRecord } from './actions/epochs/getEpochRecord.ts'
+export { getEpochSettings } from './actions/epochs/getEpochSettings.ts'
+export { getNextEpoch } from './actions/epochs/getNextEpoch.ts'
+export { getProposerBond } from './actions/epochs/getProposerBond.ts'
+export { isEmissionClaimed } from './actions/epochs/isEmissionClaimed.ts'
+export { proposeEpoch } from './actions/epochs/proposeEpoch.ts'
+export type { EpochContracts } from './actions/epochs/readEpochState.ts'
+export { readEpochState } from './actions/epochs/readEpochState.ts'
 export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
+export type { GetNeuronAtReturnType } from './actions/neurons/getNeuronAt.ts'
+export { getNeuronAt } from './actions/neurons/getNeuronAt.ts'
 export type { Neuron } from './actions/neurons/getNeurons.ts'
 export { getNeurons } from './actions/neurons/getNeurons.ts'
+export { getUid } from './actions/neurons/getUid.ts'
+export { hasValidatorPermit } from './actions/neurons/hasValidatorPermit.ts'
 export type { RegisterNeuronParameters, RegisterNeuronReturnType } from './actions/neurons/registerNeuron.ts'
 export { registerNeuron } from './actions/neurons/registerNeuron.ts'
 export { updateEndpoint } from './actions/neurons/updateEndpoint.ts'
 export { updateMetadata } from './actions/neurons/updateMetadata.ts'
-export type { SubnetParams } from './actions/staking/staking.ts'
-export {
-  getStake,
-  getSubnetParams,
-  setSubnetParams,
-  stake,
-  unstake,
-  withdrawStake,
-} from './actions/staking/staking.ts'
+export { getPendingRewards } from './actions/staking/getPendingRewards.ts'
+export { getStake } from './actions/staking/getStake.ts'
+export { getStakingToken } from './actions/staking/getStakingToken.ts'
+export { stake } from './actions/staking/stake.ts'
+export { unstake } from './actions/staking/unstake.ts'
+export { withdrawStake } from './actions/staking/withdrawStake.ts'
 export type { CreateSubnetParameters, CreateSubnetReturnType } from './actions/subnets/createSubnet.ts'
 export { createSubnet } from './actions/subnets/createSubnet.ts'
+export { getSubnet } from './actions/subnets/getSubnet.ts'
+export { getSubnetEpochSettings } from './actions/subnets/getSubnetEpochSettings.ts'
+export { getSubnetParams } from './actions/subnets/getSubnetParams.ts'
 export type { Subnet } from './actions/subnets/getSubnets.ts'
 export { getSubnets } from './actions/subnets/getSubnets.ts'
+export { setSubnetParams } from './actions/subnets/setSubnetParams.ts'
 export type {
   ClaimableEmission,
   GetClaimableEmissionsParameters,
 } from './actions/wallet/getClaimableEmissions.ts'
 export { getClaimableEmissions } from './actions/wallet/getClaimableEmissions.ts'
+export { getTokenInfo } from './actions/wallet/getTokenInfo.ts'
 export type {
   GetWalletOverviewParameters,
   WalletChannel,
   WalletOverview,
 } from './actions/wallet/getWalletOverview.ts'
 export { getWalletOverview } from './actions/wallet/getWalletOverview.ts'
-export type { RevealedRow, WeightsCommit } from './actions/weights/weights.ts'
-export {
-  commitWeights,
-  getRevealedRows,
-  getWeightsCommit,
-  randomSalt,
-  revealWeights,
-} from './actions/weights/weights.ts'
+export { commitWeights } from './actions/weights/commitWeights.ts'
+export type { RevealedRow } from './actions/weights/getRevealedRows.ts'
+export { getRevealedRows } from './actions/weights/getRevealedRows.ts'
+export type { WeightsCommit } from './actions/weights/getWeightsCommit.ts'
+export { getWeightsCommit } from './actions/weights/getWeightsCommit.ts'
+export { revealWeights } from './actions/weights/revealWeights.ts'
 export type { WriteClient } from './actions/write.ts'
 export { ensureAllowance, writeContractAndWait } from './actions/write.ts'
+export type {
+  PendingSessionKey,
+  SessionKey,
+  SessionKeyState,
+  SessionKeysInForce,
+  SessionVoucherVerdict,
+} from './channels/sessionKey.ts'
+export { checkSessionVoucher, sessionKeysInForce } from './channels/sessionKey.ts'
 export type { SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
 export { hashVoucher, recoverVoucherSigner, signVoucher, voucherDomain, voucherTypes } from './channels/voucher.ts'
 export { cidOfBytes } from './cid.ts'
@@ -132,21 +142,19 @@ export type {
   PreviousEpoch,
 } from './epochs/buildEpoch.ts'
 export {
-  bigintJson,
   buildEpoch,
-  builtEpochFromJson,
-  builtEpochToJson,
-  emissionSplit,
   epochParams,
   epochStateOf,
   MAX_PRUNE_ORDER,
   maskedRow,
-  minerEmission,
   selectValidators,
-  validatorEmission,
 } from './epochs/buildEpoch.ts'
+export type { SettledProposal } from './epochs/claims.ts'
+export { CLAIM_ROLE, columnProof } from './epochs/claims.ts'
 export type { DisputeCall, SettledEpoch } from './epochs/dispute.ts'
 export { planDisputes, proposalMatches } from './epochs/dispute.ts'
+export { emissionSplit, minerEmission, validatorEmission } from './epochs/emission.ts'
+export { bigintJson, builtEpochFromJson, builtEpochToJson } from './epochs/json.ts'
 export {
   bondsColumnHash,
   columnLeaf,
@@ -160,6 +168,7 @@ export {
   unpackQ,
   unpackUids,
 } from './epochs/packing.ts'
+export { previousOf } from './epochs/previous.ts'
 export { BaseError } from './errors/base.ts'
 export {
   ContractRevertError,
@@ -168,6 +177,7 @@ export {
   MissingEventError,
   TransactionRevertedError,
 } from './errors/contract.ts'
+export type { SubnetParams } from './subnets/params.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'
 export type { ValidatorRequest, ValidatorRequestCode } from './validators/requestAuth.ts'
@@ -183,6 +193,7 @@ export {
   decodeWeights,
   encodeWeights,
   InvalidWeightsError,
+  randomSalt,
   toChainWeights,
   weightsCommitHash,
   weightsRowHash,

@@ -2,12 +2,32 @@
  * The one path every state-changing action takes: simulate (so a revert is decoded before anything is sent), send,
  * wait for the receipt, and turn a contract's custom error into a readable {@link ContractRevertError}.
  */
-import type { Abi, Account, Chain, Client, ContractFunctionArgs, ContractFunctionName, Transport } from 'viem'
+import type {
+  Abi,
+  Account,
+  Chain,
+  Client,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  Hash,
+  TransactionReceipt,
+  Transport,
+  BaseError as ViemBaseError,
+} from 'viem'
 import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { mycelTokenAbi } from '../contracts.ts'
-import { decodeContractError, TransactionRevertedError } from '../errors/contract.ts'
+import { type ContractRevertError, decodeContractError, TransactionRevertedError } from '../errors/contract.ts'
 
 export type WriteClient = Client<Transport, Chain | undefined, Account>
+
+/** What a sent transaction came back with; `result` is the simulated return value. */
+export type WriteContractAndWaitReturnType = { hash: Hash; receipt: TransactionReceipt; result: unknown }
+
+/**
+ * What a write may throw: the contract's custom error decoded ({@link ContractRevertError}), a transaction mined
+ * but reverted, or viem's own error (RPC, signing, a revert that is not one of mycel's errors).
+ */
+export type WriteContractAndWaitErrorType = ContractRevertError | TransactionRevertedError | ViemBaseError
 
 export async function writeContractAndWait<
   const abi extends Abi,
@@ -20,7 +40,7 @@ export async function writeContractAndWait<
     functionName: functionName
     args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>
   },
-) {
+): Promise<WriteContractAndWaitReturnType> {
   try {
     // biome-ignore lint/suspicious/noExplicitAny: viem's generic request type is reconstructed by simulateContract.
     const { request, result } = await simulateContract(client, { ...parameters, account: client.account } as any)

@@ -5,20 +5,12 @@
  * proposal bytes on every machine.
  */
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
-import type { SubnetParams } from '../actions/staking/staking.ts'
+import type { SubnetParams } from '../subnets/params.ts'
 import { decodeWeights } from '../weights/weights.ts'
 import { type YumaParams, type YumaResult, yumaEpoch } from '../yuma/epoch.ts'
 import { ONE } from '../yuma/fixedPoint.ts'
-import {
-  bondsColumnHash,
-  columnLeaf,
-  merkleTree,
-  packColumns,
-  packInputs,
-  packQ,
-  packUids,
-  unpackColumns,
-} from './packing.ts'
+import { emissionSplit } from './emission.ts'
+import { bondsColumnHash, columnLeaf, merkleTree, packColumns, packInputs, packQ, packUids } from './packing.ts'
 
 /** The consensus parameters of an epoch in Q32, as `EpochMath.Params`. */
 export type EpochParams = {
@@ -192,10 +184,6 @@ export type BuiltEpoch = {
 }
 
 export const MAX_PRUNE_ORDER = 16
-const OWNER_BPS = 1800n
-const MINERS_BPS = 4100n
-const VALIDATORS_BPS = 4100n
-export const emissionSplit = { ownerBps: OWNER_BPS, minersBps: MINERS_BPS, validatorsBps: VALIDATORS_BPS }
 
 /** The validator set: the top `max` stakes at the snapshot (ties to the lower uid), in increasing uid order. */
 export function selectValidators(slots: readonly EpochSlot[], max: number): number[] {
@@ -288,7 +276,9 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
     .map((slot, uid) => ({
       uid,
       slot,
-      score: MINERS_BPS * BigInt(result.incentive[uid] as number) + VALIDATORS_BPS * BigInt(dividendOf.get(uid) ?? 0),
+      score:
+        emissionSplit.minersBps * BigInt(result.incentive[uid] as number) +
+        emissionSplit.validatorsBps * BigInt(dividendOf.get(uid) ?? 0),
     }))
     .filter((x) => x.slot.hotkey !== null && x.slot.registeredAt + state.immunityPeriod <= state.snapshotBlock)
     .sort((a, b) =>
@@ -391,35 +381,4 @@ export function buildEpoch(state: EpochState): BuiltEpoch {
     rows: validators.map((uid) => slots[uid]?.row?.packed ?? '0x'),
     proof: (uid) => tree.proof(uid),
   }
-}
-
-/** The miners' share of an epoch's emission for a rank, as `Epochs.claimMiner` pays it. */
-export function minerEmission(emission: bigint, rank: number, rankSum: number): bigint {
-  return rankSum === 0 ? 0n : (((emission * MINERS_BPS) / 10_000n) * BigInt(rank)) / BigInt(rankSum)
-}
-
-/** A validator's dividends in tokens, as `Epochs.claimValidator` pays them. */
-export function validatorEmission(emission: bigint, dividend: number): bigint {
-  return (((emission * VALIDATORS_BPS) / 10_000n) * BigInt(dividend)) >> 32n
-}
-
-/** JSON that keeps bigints, written as `"123n"` strings (what the epoch records use). */
-export const bigintJson = {
-  stringify: (value: unknown): string => JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v)),
-  parse: <T>(text: string): T =>
-    JSON.parse(text, (_key, v) => (typeof v === 'string' && /^\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as T,
-}
-
-/** A built epoch as JSON (bigints as `"123n"`), for storing it; {@link builtEpochFromJson} restores it. */
-export function builtEpochToJson(built: BuiltEpoch): string {
-  const { proof: _proof, ...data } = built
-  return bigintJson.stringify(data)
-}
-
-/** Restores a built epoch stored with {@link builtEpochToJson} (its Merkle proofs are rebuilt from the columns). */
-export function builtEpochFromJson(json: string): BuiltEpoch {
-  const data = bigintJson.parse<Omit<BuiltEpoch, 'proof'>>(json)
-  const columns = unpackColumns(data.proposal.columns)
-  const tree = merkleTree(columns.map((c, uid) => columnLeaf(uid, c.rank, c.bondsHash)))
-  return { ...data, proof: (uid) => tree.proof(uid) }
 }

@@ -4,7 +4,7 @@
  * contract stores by hash, and the commit hash (bound to the chain and the contract, so a commit cannot be replayed
  * elsewhere).
  */
-import { encodeAbiParameters, type Hex, hexToBytes, keccak256 } from 'viem'
+import { encodeAbiParameters, type Hex, hexToBytes, keccak256, toHex } from 'viem'
 import { BaseError } from '../errors/base.ts'
 import { quantizeWeights } from '../yuma/json.ts'
 
@@ -93,4 +93,9 @@ export function weightsCommitHash(parameters: {
       ],
     ),
   )
+}
+
+/** A fresh random 32-byte salt for a weights commit. */
+export function randomSalt(): Hex {
+  return toHex(crypto.getRandomValues(new Uint8Array(32)))
 }

@@ -1,4 +1,5 @@
-import type { Client } from 'viem'
+/** Action: the registered neurons of a subnet, read from the registry page by page. */
+import type { Client, ReadContractErrorType } from 'viem'
 import { readContract } from 'viem/actions'
 import { type NeuronRole, neuronRoles, subnetRegistryAbi } from '../../contracts.ts'
 
@@ -12,6 +13,10 @@ export type Neuron = {
   registeredAtBlock: bigint
 }
 
+export type GetNeuronsParameters = { registry: `0x${string}`; netuid: number | bigint }
+export type GetNeuronsReturnType = Neuron[]
+export type GetNeuronsErrorType = ReadContractErrorType
+
 const PAGE = 512n
 
 /**
@@ -22,8 +27,8 @@ const PAGE = 512n
  */
 export async function getNeurons(
   client: Client,
-  { registry, netuid }: { registry: `0x${string}`; netuid: number | bigint },
-): Promise<Neuron[]> {
+  { registry, netuid }: GetNeuronsParameters,
+): Promise<GetNeuronsReturnType> {
   const id = BigInt(netuid)
   const subnet = await readContract(client, {
     address: registry,

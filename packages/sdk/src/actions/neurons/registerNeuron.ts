@@ -1,8 +1,12 @@
+/**
+ * Action: register the client's account as a neuron of a subnet, paying the registration cost (by EIP-2612 permit
+ * when the allowance is short, so it stays one transaction).
+ */
 import { maxUint256, parseEventLogs, parseSignature } from 'viem'
 import { readContract, signTypedData } from 'viem/actions'
 import { mycelTokenAbi, type NeuronRole, neuronRoles, subnetRegistryAbi } from '../../contracts.ts'
 import { ContractRevertError, decodeContractError, MissingEventError } from '../../errors/contract.ts'
-import { type WriteClient, writeContractAndWait } from '../write.ts'
+import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 
 export type RegisterNeuronParameters = {
   registry: `0x${string}`
@@ -22,6 +26,7 @@ export type RegisterNeuronParameters = {
 }
 
 export type RegisterNeuronReturnType = { uid: number; hash: `0x${string}`; costPaid: bigint }
+export type RegisterNeuronErrorType = WriteContractAndWaitErrorType | MissingEventError
 
 /**
  * Registers the client's account as a neuron (its hotkey) in a subnet. When the subnet charges a registration cost

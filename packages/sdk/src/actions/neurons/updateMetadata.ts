@@ -1,7 +1,10 @@
+/** Action: point the client's neuron in a subnet at a new metadata document (CID). */
 import { subnetRegistryAbi } from '../../contracts.ts'
-import { type WriteClient, writeContractAndWait } from '../write.ts'
+import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 
 export type UpdateMetadataParameters = { registry: `0x${string}`; netuid: number | bigint; metadataCid: string }
+export type UpdateMetadataReturnType = { hash: `0x${string}` }
+export type UpdateMetadataErrorType = WriteContractAndWaitErrorType
 
 /**
  * Publishes a new metadata document CID for the client account's neuron in `netuid` (a miner's models and prices).
@@ -12,7 +15,7 @@ export type UpdateMetadataParameters = { registry: `0x${string}`; netuid: number
 export async function updateMetadata(
   client: WriteClient,
   { registry, netuid, metadataCid }: UpdateMetadataParameters,
-): Promise<{ hash: `0x${string}` }> {
+): Promise<UpdateMetadataReturnType> {
   const { hash } = await writeContractAndWait(client, {
     address: registry,
     abi: subnetRegistryAbi,

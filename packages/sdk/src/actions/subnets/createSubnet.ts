@@ -1,7 +1,8 @@
+/** Action: create a subnet owned by the client's account. */
 import { parseEventLogs } from 'viem'
 import { subnetRegistryAbi } from '../../contracts.ts'
 import { MissingEventError } from '../../errors/contract.ts'
-import { type WriteClient, writeContractAndWait } from '../write.ts'
+import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 
 export type CreateSubnetParameters = {
   registry: `0x${string}`
@@ -15,6 +16,7 @@ export type CreateSubnetParameters = {
 }
 
 export type CreateSubnetReturnType = { netuid: bigint; hash: `0x${string}` }
+export type CreateSubnetErrorType = WriteContractAndWaitErrorType | MissingEventError
 
 /**
  * Creates a subnet owned by the client's account.

@@ -1,6 +1,8 @@
-import type { Client } from 'viem'
+/** Action: every subnet of the registry. */
+import type { Client, ReadContractErrorType } from 'viem'
 import { readContract } from 'viem/actions'
 import { subnetRegistryAbi } from '../../contracts.ts'
+import { type GetSubnetErrorType, getSubnet } from './getSubnet.ts'
 
 export type Subnet = {
   netuid: number
@@ -16,34 +18,19 @@ export type Subnet = {
   createdAtBlock: bigint
 }
 
+export type GetSubnetsParameters = { registry: `0x${string}` }
+export type GetSubnetsReturnType = Subnet[]
+export type GetSubnetsErrorType = ReadContractErrorType | GetSubnetErrorType
+
 /**
  * Reads every subnet straight from the registry (one call per subnet).
  *
  * @example
  * const subnets = await getSubnets(client, { registry })
  */
-export async function getSubnets(client: Client, { registry }: { registry: `0x${string}` }): Promise<Subnet[]> {
+export async function getSubnets(client: Client, { registry }: GetSubnetsParameters): Promise<GetSubnetsReturnType> {
   const count = await readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: 'subnetCount' })
   const subnets: Subnet[] = []
-  for (let netuid = 1n; netuid <= count; netuid++) {
-    const s = await readContract(client, {
-      address: registry,
-      abi: subnetRegistryAbi,
-      functionName: 'getSubnet',
-      args: [netuid],
-    })
-    subnets.push({
-      netuid: Number(netuid),
-      owner: s.owner,
-      name: s.name,
-      taskType: s.taskType,
-      scoringSpecCid: s.scoringSpecCid,
-      maxNeurons: s.maxNeurons,
-      neuronCount: s.neuronCount,
-      nextUid: Number(s.nextUid),
-      registrationCost: s.registrationCost,
-      createdAtBlock: s.createdAtBlock,
-    })
-  }
+  for (let netuid = 1n; netuid <= count; netuid++) subnets.push(await getSubnet(client, { registry, netuid }))
   return subnets
 }

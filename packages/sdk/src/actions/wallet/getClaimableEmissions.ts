@@ -5,7 +5,7 @@
  * they wait, per stake position, until claimed with `Staking.claimRewards(netuid, hotkey)`: the validator's take
  * and its own stake's share on its hotkey's position, a delegator's share on its own. This reads the latter.
  */
-import type { Client } from 'viem'
+import type { Client, GetContractEventsErrorType, ReadContractErrorType } from 'viem'
 import { getContractEvents, readContract } from 'viem/actions'
 import { stakingAbi } from '../../contracts.ts'
 
@@ -19,6 +19,8 @@ export type GetClaimableEmissionsParameters = {
   /** First block to search for the account's positions (default 0: the deployment block is cheaper). */
   fromBlock?: bigint
 }
+export type GetClaimableEmissionsReturnType = ClaimableEmission[]
+export type GetClaimableEmissionsErrorType = GetContractEventsErrorType | ReadContractErrorType
 
 /**
  * Rewards waiting in Staking for `account`, per position with something to claim, largest first.
@@ -30,7 +32,7 @@ export type GetClaimableEmissionsParameters = {
 export async function getClaimableEmissions(
   client: Client,
   { staking, account, fromBlock = 0n }: GetClaimableEmissionsParameters,
-): Promise<ClaimableEmission[]> {
+): Promise<GetClaimableEmissionsReturnType> {
   // Positions: where the account staked, and where it is the hotkey dividends were paid to (its take).
   const [staked, paidTo] = await Promise.all([
     getContractEvents(client, {

@@ -3,11 +3,17 @@
  * stake per subnet and hotkey (and what it unstaked and has not withdrawn), the open payment channels it pays or is
  * paid by, and the emission it can claim ({@link getClaimableEmissions}).
  */
-import type { Client } from 'viem'
+import type {
+  Client,
+  GetBalanceErrorType,
+  GetBlockErrorType,
+  GetContractEventsErrorType,
+  ReadContractErrorType,
+} from 'viem'
 import { getBalance, getBlock, getContractEvents, readContract } from 'viem/actions'
 import type { MycelAddresses } from '../../contracts.ts'
 import { mycelTokenAbi, paymentChannelsAbi, stakingAbi } from '../../contracts.ts'
-import { getChannel } from '../channels/channels.ts'
+import { getChannel } from '../channels/getChannel.ts'
 import { type ClaimableEmission, getClaimableEmissions } from './getClaimableEmissions.ts'
 
 type Address = `0x${string}`
@@ -43,6 +49,12 @@ export type GetWalletOverviewParameters = {
   /** First block to search for the account's stake and channels (default 0: the deployment block is cheaper). */
   fromBlock?: bigint
 }
+export type GetWalletOverviewReturnType = WalletOverview
+export type GetWalletOverviewErrorType =
+  | GetBalanceErrorType
+  | GetBlockErrorType
+  | GetContractEventsErrorType
+  | ReadContractErrorType
 
 /**
  * @example
@@ -52,7 +64,7 @@ export type GetWalletOverviewParameters = {
 export async function getWalletOverview(
   client: Client,
   { addresses, account, fromBlock = 0n }: GetWalletOverviewParameters,
-): Promise<WalletOverview> {
+): Promise<GetWalletOverviewReturnType> {
   const balanceOf = (token: Address) =>
     readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'balanceOf', args: [account] })
   const [eth, myc, testUsd] = await Promise.all([
