@@ -3,14 +3,7 @@
  * wrong and send the first the contract accepts (the proposer is slashed, the epoch reopens). A proposal found
  * right is recorded as pending, with its emission (fixed by the snapshot).
  */
-import {
-  epochsAbi,
-  getEpochEmission,
-  type getEpochProposals,
-  planDisputes,
-  type SettledEpoch,
-  writeContractAndWait,
-} from '@mycel/sdk'
+import { disputeEpoch, getEpochEmission, type getEpochProposals, planDisputes, type SettledEpoch } from '@mycel/sdk'
 import type { EpochKeeperEvent, KeeperContext } from './context.ts'
 
 /** A pending proposal as read from the chain (without `proposal` when it was sent through a contract). */
@@ -49,14 +42,7 @@ export async function checkPending(
   }
   for (const call of plan) {
     try {
-      await k.send(() =>
-        writeContractAndWait(wallet, {
-          address: contracts.epochs,
-          abi: epochsAbi,
-          functionName: call.functionName,
-          args: [netuid, pending.header, ...call.args] as never,
-        }),
-      )
+      await k.send(() => disputeEpoch(wallet, { epochs: contracts.epochs, netuid, header: pending.header, call }))
       log.warn({
         msg: 'wrong epoch proposal disputed; proposer slashed',
         netuid: Number(netuid),

@@ -7,12 +7,12 @@ import {
   claimMinerEmission,
   claimOwnerEmission,
   claimValidatorEmission,
+  getNeuronAt,
+  getSubnet,
   isEmissionClaimed,
   proposalMatches,
   type SettledEpoch,
-  subnetRegistryAbi,
 } from '@mycel/sdk'
-import { readContract } from 'viem/actions'
 import type { EpochKeeperEvent, KeeperContext } from './context.ts'
 
 /** Claim transactions per tick (the account may be a validator's, which must get turns to reveal). */
@@ -36,11 +36,11 @@ export async function claimSome(
   /** Whether this node claims uid's share: every share, or those of its own hotkeys at the snapshot. */
   const claimsUid = async (uid: number) => {
     if (parameters.claimFor === 'all') return true
-    const [hotkey] = await readContract(wallet, {
-      address: contracts.registry,
-      abi: subnetRegistryAbi,
-      functionName: 'neuronAt',
-      args: [netuid, uid, header.snapshotBlock],
+    const { hotkey } = await getNeuronAt(wallet, {
+      registry: contracts.registry,
+      netuid,
+      uid,
+      blockNumber: header.snapshotBlock,
     })
     return mine(hotkey)
   }
@@ -60,14 +60,7 @@ export async function claimSome(
     await k.send(() => claimValidatorEmission(wallet, { ...base, ...settled, uid }))
     claims += 1
   }
-  const owner = (
-    await readContract(wallet, {
-      address: contracts.registry,
-      abi: subnetRegistryAbi,
-      functionName: 'getSubnet',
-      args: [netuid],
-    })
-  ).owner
+  const { owner } = await getSubnet(wallet, { registry: contracts.registry, netuid })
   if (mine(owner) && !(await isEmissionClaimed(wallet, { ...base, role: 'owner', uid: 0 }))) {
     if (claims >= limit) return { claims, done: false }
     await k.send(() => claimOwnerEmission(wallet, { ...base, header }))

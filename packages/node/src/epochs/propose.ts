@@ -6,12 +6,11 @@
 import {
   depositProposerBond,
   getProposerBond,
+  getStakingToken,
+  getSubnetEpochSettings,
   proposeEpoch,
   type SettledEpoch,
-  stakingAbi,
-  subnetRegistryAbi,
 } from '@mycel/sdk'
-import { readContract } from 'viem/actions'
 import type { EpochKeeperEvent, KeeperContext } from './context.ts'
 
 /** Deposits what the free bond lacks for a proposal; `released` is bond the same transaction frees first. */
@@ -21,7 +20,7 @@ export async function ensureBond(k: KeeperContext, released = 0n): Promise<void>
   const free =
     released + (await getProposerBond(wallet, { epochs: contracts.epochs, proposer: wallet.account.address }))
   if (free >= proposerBond) return
-  const token = await readContract(wallet, { address: contracts.staking, abi: stakingAbi, functionName: 'token' })
+  const token = await getStakingToken(wallet, { staking: contracts.staking })
   await k.send(() => depositProposerBond(wallet, { epochs: contracts.epochs, token, amount: proposerBond - free }))
   k.log.info({ msg: 'proposer bond deposited', amount: (proposerBond - free).toString() })
 }
@@ -54,11 +53,10 @@ export async function nextDue(
   head: bigint,
   settled: SettledEpoch,
 ): Promise<{ snapshot: bigint; built: Awaited<ReturnType<KeeperContext['build']>> } | null> {
-  const [nextSnapshot] = await readContract(k.wallet, {
-    address: k.contracts.registry,
-    abi: subnetRegistryAbi,
-    functionName: 'epochSettings',
-    args: [netuid, snapshot],
+  const { snapshot: nextSnapshot } = await getSubnetEpochSettings(k.wallet, {
+    registry: k.contracts.registry,
+    netuid,
+    previousSnapshot: snapshot,
   })
   if (head <= nextSnapshot) return null
   return { snapshot: nextSnapshot, built: await k.build(netuid, nextSnapshot, settled) }

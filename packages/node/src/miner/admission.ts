@@ -7,14 +7,13 @@
  */
 import {
   createNonceMemory,
-  subnetRegistryAbi,
+  hasValidatorPermit,
   VALIDATOR_HEADER,
   ValidatorRequestError,
   verifyValidatorRequest,
 } from '@mycel/sdk'
 import type { Context } from 'hono'
 import type { Address, PublicClient } from 'viem'
-import { readContract } from 'viem/actions'
 import type { Metrics } from '../common/metrics.ts'
 import { maxUnitsOf, unitOf } from '../inference/offer.ts'
 import { meteredUnits } from '../payments/meteredUnits.ts'
@@ -85,18 +84,7 @@ export function createMinerAdmission({
     if (cached && cached.until > Date.now()) return cached.ok
     let ok = false
     try {
-      const uid = await readContract(client, {
-        address: registry,
-        abi: subnetRegistryAbi,
-        functionName: 'uidOf',
-        args: [netuid, hotkey],
-      })
-      ok = await readContract(client, {
-        address: registry,
-        abi: subnetRegistryAbi,
-        functionName: 'hasValidatorPermit',
-        args: [netuid, uid],
-      })
+      ok = await hasValidatorPermit(client, { registry, netuid, hotkey })
     } catch {
       ok = false // not registered in the subnet
     }

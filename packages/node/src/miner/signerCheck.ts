@@ -1,10 +1,11 @@
 /**
  * Who may sign a voucher on a channel: the payer, or the session key in force within its cap. The contract applies
- * a scheduled session-key change lazily, so the key and cap in force are computed here: a change past its time is
- * in force. A key that is only scheduled is refused (the payer could still replace or cancel it before it applies,
+ * a scheduled session-key change lazily, so the key and cap in force are computed by the SDK's `sessionKeysInForce`
+ * (the contract's rule in one place): a change past its time is in force. A key that is only scheduled is refused (the payer could still replace or cancel it before it applies,
  * voiding what it signed), and while a change is scheduled the current key is held to the lower of both caps and
  * refused within the safety margin before it retires.
  */
+import { sessionKeysInForce } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { ChannelState } from '../payments/channelCache.ts'
 import { PaymentError } from '../payments/refusals.ts'
@@ -24,14 +25,11 @@ export function checkSigner(
 ): void {
   const id = channel.channelId
   if (signer === lower(channel.payer)) return
-  let key = lower(channel.sessionSigner)
-  let cap = channel.sessionCap
-  let pending = channel.pending
-  if (pending && pending.effectiveAt <= seconds) {
-    key = lower(pending.signer)
-    cap = pending.cap
-    pending = undefined
-  }
+  // The key in force and the change still scheduled, by the contract's rule (the SDK's one home of it).
+  const inForce = sessionKeysInForce(channel, seconds)
+  const key = lower(inForce.current?.signer ?? ZERO_ADDRESS)
+  let cap = inForce.current?.cap ?? 0n
+  const pending = inForce.pending
   if (pending && signer === lower(pending.signer) && signer !== key) {
     throw new PaymentError(
       402,

@@ -3,9 +3,9 @@
  * PaymentChannels events (deposits, session-key changes, close requests, claims, closes). Vouchers are checked
  * against this cache, so the request path makes no RPC call except for a channel seen for the first time.
  */
-import { type Channel, ContractRevertError, getChannel, paymentChannelsAbi } from '@mycel/sdk'
+import { type Channel, ContractRevertError, getChannel, getPendingSessionSigner, paymentChannelsAbi } from '@mycel/sdk'
 import { type Address, type PublicClient, parseEventLogs } from 'viem'
-import { getBlockNumber, getLogs, readContract } from 'viem/actions'
+import { getBlockNumber, getLogs } from 'viem/actions'
 
 /** A channel as the contract reports it, plus its scheduled session-key change (until `effectiveAt` both keys hold). */
 export type ChannelState = Channel & { pending?: { signer: Address; cap: bigint; effectiveAt: bigint } }
@@ -43,14 +43,8 @@ export async function createChannelCache(client: PublicClient, paymentChannels: 
         sessionSigner: c.sessionSigner,
         sessionCap: c.sessionCap,
       }
-      const pending = await readContract(client, {
-        address: paymentChannels,
-        abi: paymentChannelsAbi,
-        functionName: 'getPendingSessionSigner',
-        args: [channelId],
-      })
-      if (pending.effectiveAt > 0n)
-        state.pending = { signer: pending.signer, cap: pending.cap, effectiveAt: pending.effectiveAt }
+      const pending = await getPendingSessionSigner(client, { paymentChannels, channelId })
+      if (pending) state.pending = { signer: pending.signer, cap: pending.cap, effectiveAt: pending.effectiveAt }
       if (state.sessionSigner === ZERO) state.sessionCap = 0n
       return state
     } catch (error) {

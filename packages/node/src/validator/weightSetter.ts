@@ -10,17 +10,17 @@ import {
   commitWeights,
   decodeWeights,
   encodeWeights,
+  getSubnet,
   getSubnetParams,
   getWeightsCommit,
   randomSalt,
   revealWeights,
-  subnetRegistryAbi,
   toChainWeights,
   type WriteClient,
   weightsCommitHash,
 } from '@mycel/sdk'
 import type { Address } from 'viem'
-import { getBlockNumber, getChainId, readContract } from 'viem/actions'
+import { getBlockNumber, getChainId } from 'viem/actions'
 import type { TxQueue } from '../chain/txQueue.ts'
 import type { Db } from '../db/database.ts'
 import {
@@ -129,12 +129,7 @@ export function createWeightSetter(parameters: {
         return { kind: 'revealed', netuid, block: revealBlock, weights: decodeWeights(open.packed) }
       }
       const params = await getSubnetParams(wallet, { registry: parameters.registry, netuid })
-      const subnet = await readContract(wallet, {
-        address: parameters.registry,
-        abi: subnetRegistryAbi,
-        functionName: 'getSubnet',
-        args: [netuid],
-      })
+      const subnet = await getSubnet(wallet, { registry: parameters.registry, netuid })
       // One commit per tempo period (periods start at the subnet's creation, as epoch snapshots do), as early in the
       // period as allowed: every validator's row then reflects the same period and is revealed in the next one.
       const tempo = BigInt(params.tempo)
