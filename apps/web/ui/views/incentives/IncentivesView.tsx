@@ -21,7 +21,7 @@ import { Scores } from './Scores.tsx'
 /** A titled chart panel; the config is rebuilt only when `inputs` change, so polling keeps the chart as it is. */
 function Panel(props: { name: string; title: string; inputs: unknown; draw: () => Drawn; wide?: boolean }) {
   const json = JSON.stringify(props.inputs)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the inputs' JSON stands for the draw function's inputs.
+  // The inputs' JSON stands for what the draw function reads: rebuilt only when it changes.
   const drawn = useMemo(() => {
     try {
       return props.draw()

@@ -24,9 +24,22 @@ export function Channels({ channels, amount }: { channels: ChannelView[]; amount
             {c.miner?.closed ? <span class="tag">closed</span> : null}
           </h4>
           <p class="muted">
-            {c.payer ? <span title={c.payer}>payer {short(c.payer)}</span> : 'paid by this node’s gateway'} →{' '}
-            {c.payee ? <span title={c.payee}>miner {short(c.payee)}</span> : 'miner'} · deposit{' '}
-            {c.deposit ? amount(c.deposit) : '–'}
+            {c.payer ? (
+              <span class="nowrap" title={c.payer}>
+                payer {short(c.payer)}
+              </span>
+            ) : (
+              'paid by this node’s gateway'
+            )}{' '}
+            →{' '}
+            {c.payee ? (
+              <span class="nowrap" title={c.payee}>
+                miner {short(c.payee)}
+              </span>
+            ) : (
+              'miner'
+            )}{' '}
+            · deposit {c.deposit ? amount(c.deposit) : '–'}
           </p>
           <div class="ends">
             {c.gateway && (

@@ -9,6 +9,10 @@ const contractLabels: Record<string, string> = {
   mycelToken: 'MycelToken (MYC)',
   subnetRegistry: 'SubnetRegistry',
   paymentChannels: 'PaymentChannels',
+  staking: 'Staking',
+  weights: 'Weights',
+  epochReferee: 'EpochReferee',
+  epochs: 'Epochs',
   testUsd: 'TestUSD (tUSD, devnet only)',
 }
 
