@@ -145,7 +145,7 @@ export function usePoll<data>(url: string, everyMs = 2000): Polled<data> {
         if (stopped) return
         if (response.ok) {
           const data = (await response.json()) as data
-          if (!stopped) setState({ data, at: new Date() })
+          if (!stopped) setState({ data, at: new Date() }) // clears `waiting` and `error`
         } else if (response.status === 503) {
           const waiting = await errorMessage(response)
           setState((s) => ({ ...s, waiting, error: undefined }))

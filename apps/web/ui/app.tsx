@@ -8,7 +8,8 @@ import { viewOf, views } from './views/index.ts'
 
 function status(network: ReturnType<typeof usePoll<Network>>): { kind: 'ok' | 'wait' | 'bad'; text: string } {
   if (network.error) return { kind: 'bad', text: network.error }
-  if (!network.data) return { kind: 'wait', text: network.waiting ? `starting: ${network.waiting}` : 'connecting…' }
+  if (network.waiting) return { kind: 'wait', text: `starting: ${network.waiting}` }
+  if (!network.data) return { kind: 'wait', text: 'connecting…' }
   const { status, chain } = network.data
   if (status && !status.ready) return { kind: 'bad', text: `degraded: ${status.reason}` }
   return { kind: 'ok', text: chain.embedded ? 'live · local devnet' : 'live' }
