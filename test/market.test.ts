@@ -89,9 +89,12 @@ describe('the paid inference market after npm start', () => {
 
   it('shows channels, models, prices and paid requests on the dashboard', async () => {
     const page = await browser.newPage()
-    await page.goto(`${node.summary.api}/`)
-    await page.locator('#channels tr[data-side="is paid"]').waitFor()
-    expect(await page.locator('#channels tr[data-side="pays"] td').first().textContent()).toBe('#1')
+    await page.goto(`${node.summary.api}/#/inference`)
+    // The node's own channel, shown once with both ends' books: the gateway's (it pays) and the miner's (it is paid).
+    const channel = page.locator('#channels article[data-channel="1"][data-ends="both"]')
+    await channel.waitFor()
+    expect(await channel.locator('h4').textContent()).toBe('Channel #1')
+    expect(await channel.locator('[data-end="gateway"], [data-end="miner"]').count()).toBe(2)
     expect(await page.locator('#models tr[data-model="digits"] td').nth(4).textContent()).toBe('0.001000 tUSD')
     expect(Number(await page.locator('#paid-requests').textContent())).toBeGreaterThanOrEqual(4)
     expect(await page.locator('#paid li').first().textContent()).toMatch(/on channel #1/)

@@ -44,6 +44,14 @@ const mime: Record<string, string> = {
   '.ico': 'image/x-icon',
 }
 
+/** The page at `/` when the dashboard's bundle is missing (a fresh clone installed with scripts off, or a clean). */
+const dashboardNotBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mycel · dashboard not built</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">
+<h1>The dashboard is not built</h1>
+<p>This node serves the dashboard from <code>apps/web/dist</code>, which is built at install. Build it with</p>
+<pre>npm run build:web</pre><p>and reload this page. The node's API is up meanwhile: <a href="/api/network">/api/network</a>.</p>
+</body></html>`
+
 export function createApp(common: Common, state: NodeState) {
   const app = new Hono()
   const started = Date.now()
@@ -159,6 +167,8 @@ export function createApp(common: Common, state: NodeState) {
     if (!dashboardDir) return c.json(jsonError('NOT_FOUND', 'This node serves no dashboard.'), 404)
     const path = c.req.path === '/' ? '/index.html' : c.req.path
     const file = normalize(join(dashboardDir, path))
+    if (path === '/index.html' && !existsSync(file))
+      return c.html(dashboardNotBuilt, 503, { 'cache-control': 'no-cache' })
     if (!file.startsWith(dashboardDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
       return c.json(jsonError('NOT_FOUND', `No page ${c.req.path}.`), 404)
     }

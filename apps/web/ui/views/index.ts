@@ -1,0 +1,31 @@
+/**
+ * The dashboard's views, one per capability, in the order of the tabs. A new capability adds its folder under
+ * `views/<capability>/` and replaces its `planned` entry here with its component; the route is `#/<id>`.
+ */
+import type { FunctionComponent } from 'preact'
+import type { Network, Polled } from '../api.ts'
+import { IncentivesView } from './incentives/IncentivesView.tsx'
+import { InferenceView } from './inference/InferenceView.tsx'
+import { NetworkView } from './network/NetworkView.tsx'
+import { PlannedView } from './planned/PlannedView.tsx'
+
+/** What every view gets: the network (chain, contracts, subnets), polled once for the whole app. */
+export type ViewProps = { network: Polled<Network>; id: string }
+
+export type View = { id: string; title: string; component: FunctionComponent<ViewProps>; planned?: boolean }
+
+export const views: View[] = [
+  { id: 'network', title: 'Network', component: NetworkView },
+  { id: 'inference', title: 'Inference', component: InferenceView },
+  { id: 'incentives', title: 'Incentives', component: IncentivesView },
+  { id: 'models', title: 'Models', component: PlannedView, planned: true },
+  { id: 'training', title: 'Training', component: PlannedView, planned: true },
+  { id: 'data', title: 'Data', component: PlannedView, planned: true },
+  { id: 'agents', title: 'Agents', component: PlannedView, planned: true },
+]
+
+/** The view a location hash (`#/inference`) names; the network view for anything else. */
+export function viewOf(hash: string): View {
+  const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0]
+  return views.find((v) => v.id === id) ?? (views[0] as View)
+}
