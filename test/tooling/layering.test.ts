@@ -30,29 +30,27 @@ function fixture(files: Record<string, string>): string {
   return dir
 }
 
-/** Cruises `paths` under `cwd` with the real config; the exit code and the violations found. */
+/**
+ * Cruises `paths` under `cwd` with the real config and its default (`err`) output, as `npm run check:layers` does:
+ * the exit code and the violations it printed (`error <rule>: <from> → <to>`; a cycle prints its first step).
+ */
 function cruise(
   cwd: string,
   paths: string[],
   extra: string[] = [],
-): { status: number | null; violations: Violation[]; known: number } {
-  const run = spawnSync(
-    process.execPath,
-    [depcruise, '--config', config, '--output-type', 'json', ...extra, ...paths],
-    {
-      cwd,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 120_000,
-    },
-  )
-  const result = JSON.parse(run.stdout) as {
-    summary: { violations: { rule: { name: string; severity: string }; from: string; to: string }[]; ignore: number }
-  }
-  const violations = result.summary.violations
-    .filter((v) => v.rule.severity !== 'ignore')
-    .map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }))
-  return { status: run.status, violations, known: result.summary.ignore }
+): { status: number | null; violations: Violation[] } {
+  const run = spawnSync(process.execPath, [depcruise, '--config', config, ...extra, ...paths], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    timeout: 120_000,
+  })
+  const violations = [...run.stdout.matchAll(/^\s*error (\S+): (\S+) →\s+(\S+)/gm)].map(([, rule, from, to]) => ({
+    rule: rule as string,
+    from: from as string,
+    to: to as string,
+  }))
+  return { status: run.status, violations }
 }
 
 const value = (name: string) => `export const ${name} = 1\n`
