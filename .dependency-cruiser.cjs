@@ -4,6 +4,7 @@
  *   node     roles (miner/ gateway/ validator/ epochs/ and the roles to come) never import each other nor app/,
  *            the shared folders below the roles never import a role nor app/;
  *   sdk      the pure protocol code (every folder but actions/ and deploy/) never imports actions/;
+ *   cli      commands never import each other (shared helpers live in src/options.ts and its neighbours);
  *   anywhere no import cycles.
  * Paths are relative to the folder depcruise runs in (the repository root), which is what lets the rule tests run
  * this same file on small fixture trees. Type-only imports count: a role that needs another role's types is coupled.
@@ -75,6 +76,15 @@ module.exports = {
       severity: 'error',
       from: { path: `^packages/node/src/(${shared})/` },
       to: { path: `^packages/node/src/(${roles}|app)/` },
+    },
+    {
+      name: 'cli-command-not-command',
+      comment:
+        'CLI commands never import each other: what two commands share (option helpers, printing, the chain ' +
+        'context) lives in packages/cli/src (options.ts, output.ts, context.ts).',
+      severity: 'error',
+      from: { path: '^packages/cli/src/commands/' },
+      to: { path: '^packages/cli/src/commands/' },
     },
     {
       name: 'sdk-pure-not-actions',

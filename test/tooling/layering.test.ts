@@ -56,7 +56,7 @@ function cruise(
 const value = (name: string) => `export const ${name} = 1\n`
 
 describe('layering rules (.dependency-cruiser.cjs)', () => {
-  it('each rule fires on its break: role → role, upward imports, shared → role, sdk math → actions, a cycle', () => {
+  it('each rule fires on its break: role → role, upward imports, shared → role, command → command, sdk math → actions, a cycle', () => {
     const dir = fixture({
       'packages/node/src/miner/routes.ts': `import { pick } from '../gateway/pick.ts'\nexport const routes = pick\n`,
       'packages/node/src/gateway/pick.ts': value('pick'),
@@ -67,6 +67,8 @@ describe('layering rules (.dependency-cruiser.cjs)', () => {
       'packages/node/src/db/b.ts': `import { a } from './a.ts'\nexport const b = () => a\n`,
       'packages/node/src/index.ts': `import { main } from '../../cli/src/main.ts'\nexport const node = main\n`,
       'packages/cli/src/main.ts': value('main'),
+      'packages/cli/src/commands/stake.ts': `import { subnet } from './subnet.ts'\nexport const stake = subnet\n`,
+      'packages/cli/src/commands/subnet.ts': value('subnet'),
       'packages/sdk/src/yuma/epoch.ts': `import { node } from '../../../node/src/index.ts'\nexport const epoch = node\n`,
       'packages/sdk/src/epochs/build.ts': `import { stake } from '../actions/staking/stake.ts'\nexport const build = stake\n`,
       'packages/sdk/src/actions/staking/stake.ts': value('stake'),
@@ -81,6 +83,11 @@ describe('layering rules (.dependency-cruiser.cjs)', () => {
       { rule: 'node-shared-not-role', from: `${node}/payments/ledger.ts`, to: `${node}/miner/routes.ts` },
       { rule: 'no-circular', from: `${node}/db/a.ts`, to: `${node}/db/b.ts` },
       { rule: 'node-not-upward', from: `${node}/index.ts`, to: 'packages/cli/src/main.ts' },
+      {
+        rule: 'cli-command-not-command',
+        from: 'packages/cli/src/commands/stake.ts',
+        to: 'packages/cli/src/commands/subnet.ts',
+      },
       { rule: 'sdk-not-upward', from: 'packages/sdk/src/yuma/epoch.ts', to: `${node}/index.ts` },
       {
         rule: 'sdk-pure-not-actions',
@@ -117,7 +124,11 @@ describe('layering rules (.dependency-cruiser.cjs)', () => {
       'packages/sdk/src/yuma/epoch.ts': value('epoch'),
       'packages/sdk/src/deploy/deploy.ts': `import { stake } from '../actions/staking/stake.ts'\nexport const d = stake\n`,
       'packages/sdk/test/epoch.test.ts': `import { node } from '../../node/src/index.ts'\nexport const t = node\n`,
-      'packages/cli/src/main.ts': `import { node } from '../../node/src/index.ts'\nexport const main = node\n`,
+      'packages/cli/src/main.ts':
+        `import { node } from '../../node/src/index.ts'\nimport { stake } from './commands/stake.ts'\n` +
+        'export const main = [node, stake]\n',
+      'packages/cli/src/commands/stake.ts': `import { collect } from '../options.ts'\nexport const stake = collect\n`,
+      'packages/cli/src/options.ts': value('collect'),
       'apps/web/src/view.ts':
         `import type { Shape } from '../../../packages/node/src/index.ts'\n` + 'export const view: Shape = { a: 1 }\n',
     })
