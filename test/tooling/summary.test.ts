@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 const root = join(import.meta.dirname, '..', '..')
 
 describe('summary reporter', () => {
-  it('counts a failed beforeAll and a file that errors as failed, naming file, suite and error', () => {
+  it('counts a failed beforeAll and a file that errors as failed, naming file, suite and error; a failed test once', () => {
     const run = spawnSync(
       process.execPath,
       [
@@ -23,7 +23,7 @@ describe('summary reporter', () => {
     )
     const lines = run.stdout.trim().split('\n')
     expect(run.status, run.stderr).toBe(1)
-    expect(lines.at(-1)).toBe('tests: 1 passed, 2 failed, 2 skipped')
+    expect(lines.at(-1)).toBe('tests: 1 passed, 3 failed, 2 skipped')
     expect(lines).toContain(
       'failed outside a test: test/tooling/fixtures/summary/beforeAllFails.fixture.ts › dashboard in a browser: ' +
         'Error: fixture: no Chromium found at /usr/bin/chromium',
@@ -31,5 +31,6 @@ describe('summary reporter', () => {
     expect(lines).toContain(
       'failed outside a test: test/tooling/fixtures/summary/importFails.fixture.ts: Error: fixture: cannot load this file',
     )
+    expect(lines.filter((line) => line.startsWith('failed outside a test:'))).toHaveLength(2)
   })
 })
