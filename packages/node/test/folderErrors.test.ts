@@ -11,6 +11,8 @@ import { InvalidConfigFileError } from '../src/config/errors.ts'
 import { resolveOptions } from '../src/config/options.ts'
 import { createContentStore } from '../src/content/contentStore.ts'
 import { ContentCidMismatchError } from '../src/content/errors.ts'
+import { KeystoreError, WrongPasswordError } from '../src/keys/errors.ts'
+import { decryptKeystore, encryptKeystore, LIGHT_SCRYPT, parseKeystore } from '../src/keys/keystore.ts'
 
 const dir = tempDir('mycel-folder-errors-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -60,6 +62,19 @@ describe('content/ errors', () => {
     expect(cid).not.toBe(expectedCid)
     expect(error).toMatchObject({ code: 'CID_MISMATCH', exitCode: 1, expectedCid })
     expect((error as Error).message).toBe(`Content hashes to ${cid}, not the expected ${expectedCid}.`)
+  })
+})
+
+describe('keys/ errors', () => {
+  it('a wrong password is a WrongPasswordError (WRONG_PASSWORD), a bad keystore a KeystoreError (KEYSTORE, exit 2)', () => {
+    const keystore = encryptKeystore(`0x${'11'.repeat(32)}`, 'right', LIGHT_SCRYPT)
+    const wrong = thrown(() => decryptKeystore(keystore, 'wrong', 'hot'))
+    expect(wrong).toBeInstanceOf(WrongPasswordError)
+    expect(wrong).toMatchObject({ code: 'WRONG_PASSWORD', exitCode: 1 })
+    expect((wrong as Error).message).toBe('Wrong password for key "hot" (the keystore MAC does not match).')
+    const bad = thrown(() => parseKeystore({ version: 2 }, 'hot'))
+    expect(bad).toBeInstanceOf(KeystoreError)
+    expect(bad).toMatchObject({ code: 'KEYSTORE', exitCode: 2 })
   })
 })
 
