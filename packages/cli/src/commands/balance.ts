@@ -9,8 +9,8 @@ import type { Command } from 'commander'
 import { formatEther, formatUnits, isAddress } from 'viem'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, keysOf } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { parseIntegerOption } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { parseIntegerOption } from './subnet.ts'
 
 type BalanceFlags = { key?: string; devAccount?: string }
 

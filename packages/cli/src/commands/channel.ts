@@ -18,8 +18,8 @@ import { type Client, formatUnits, isAddress, isHex, parseUnits } from 'viem'
 import { getBlock, readContract } from 'viem/actions'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { parseIntegerOption, signerOptions } from './subnet.ts'
 
 /** `myc`, `tusd` (devnet) or a token address. */
 function tokenAddress(token: string, addresses: MycelAddresses): `0x${string}` {

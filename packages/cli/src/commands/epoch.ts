@@ -26,10 +26,8 @@ import type { Command } from 'commander'
 import { formatEther } from 'viem'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { parseIntegerOption, parseNetuid, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { parseIntegerOption, signerOptions } from './subnet.ts'
-
-const netuidOf = (value: string) => BigInt(parseIntegerOption('--netuid', value, 1, 2 ** 31))
 
 async function subnetOf(ctx: ChainContext, netuid: bigint) {
   const subnet = (await getSubnets(ctx.client, { registry: contractsOn(ctx).subnetRegistry })).find(
@@ -79,7 +77,7 @@ export function weightsCommand(program: Command) {
     .requiredOption('--netuid <n>', 'subnet id')
     .action(async (flags: { netuid: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
-      const netuid = netuidOf(flags.netuid)
+      const netuid = parseNetuid(flags.netuid)
       const ctx = await chainContext(globals)
       const subnet = await subnetOf(ctx, netuid)
       const rows = await getRevealedRows(ctx.client, {
@@ -122,7 +120,7 @@ export function epochCommand(program: Command) {
     .option('--epoch <e>', 'epoch number (default: the last one proposed)')
     .action(async (flags: { netuid: string; epoch?: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
-      const netuid = netuidOf(flags.netuid)
+      const netuid = parseNetuid(flags.netuid)
       const ctx = await chainContext(globals)
       await subnetOf(ctx, netuid)
       const { epochs } = contractsOn(ctx)
@@ -193,7 +191,7 @@ export function epochCommand(program: Command) {
       .option('--all', 'every unclaimed share of the epoch'),
   ).action(async (flags: ClaimFlags, command: Command) => {
     const globals = command.optsWithGlobals<GlobalFlags>()
-    const netuid = netuidOf(flags.netuid)
+    const netuid = parseNetuid(flags.netuid)
     const number = BigInt(parseIntegerOption('--epoch', flags.epoch, 0, 2 ** 40))
     const uid = flags.uid === undefined ? undefined : parseIntegerOption('--uid', flags.uid, 0, 65_535)
     if ([uid !== undefined, flags.owner === true, flags.all === true].filter(Boolean).length !== 1) {

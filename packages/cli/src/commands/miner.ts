@@ -21,8 +21,8 @@ import {
 import type { Command } from 'commander'
 import { type GlobalFlags, nodeOptions } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { collect } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
-import { collect } from './up.ts'
 
 type ServeFlags = {
   model: string[]

@@ -3,8 +3,8 @@ import { deregisterNeuron, getNeurons, getSubnets, neuronRoles, registerNeuron, 
 import type { Command } from 'commander'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { parseIntegerOption, signerOptions } from './subnet.ts'
 
 type RegisterFlags = SignerFlags & { netuid: string; role: string; endpoint: string; metadataCid?: string }
 

@@ -1,10 +1,11 @@
-import { getNeurons, getStake, getSubnetParams, type SubnetParams, setSubnetParams, stake, unstake } from '@mycel/sdk'
+/** `mycel stake add | remove | list`: stake MYC on hotkeys (your own or delegated) and list a subnet's stake. */
+import { getNeurons, getStake, stake, unstake } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { formatEther, isAddress, parseEther } from 'viem'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { parseIntegerOption, parseNetuid, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { parseIntegerOption, signerOptions } from './subnet.ts'
 
 type StakeFlags = SignerFlags & { netuid: string; hotkey?: string; amount: string }
 
@@ -30,7 +31,7 @@ export function stakeCommand(program: Command) {
         .option('--hotkey <address>', 'the hotkey to stake on (default: the signer)'),
     ).action(async (flags: StakeFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>()
-      const netuid = BigInt(parseIntegerOption('--netuid', flags.netuid, 1, 2 ** 31))
+      const netuid = parseNetuid(flags.netuid)
       const amount = parseMyc('--amount', flags.amount)
       if (flags.hotkey !== undefined && !isAddress(flags.hotkey)) {
         throw usageError(
@@ -76,93 +77,4 @@ export function stakeCommand(program: Command) {
         ['uid', 'role', 'stake', 'hotkey'],
       )
     })
-}
-
-const paramKeys = [
-  'tempo',
-  'kappa',
-  'bondsPenalty',
-  'bondsMovingAverage',
-  'yuma3',
-  'liquidAlpha',
-  'alphaLow',
-  'alphaHigh',
-  'alphaSigmoidSteepness',
-  'commitRevealPeriod',
-  'weightsRateLimit',
-  'maxValidators',
-  'immunityPeriod',
-  'activityCutoff',
-] as const
-
-/** Parameters stored as fractions: of 65535 (u16) or per million. `--set` takes them raw, as the contract stores them. */
-const u16Fractions: readonly string[] = ['kappa', 'bondsPenalty', 'alphaLow', 'alphaHigh']
-const units: Partial<Record<(typeof paramKeys)[number], string>> = {
-  tempo: 'blocks',
-  commitRevealPeriod: 'tempo(s)',
-  weightsRateLimit: 'blocks',
-  immunityPeriod: 'blocks',
-  activityCutoff: 'blocks',
-}
-
-/** A parameter for people: fractions as 0.500 (with the raw value `--set` takes), counts with their unit. */
-export function humanParam(key: (typeof paramKeys)[number], value: number | boolean): string {
-  if (typeof value === 'boolean') return String(value)
-  if (u16Fractions.includes(key)) return `${(value / 65_535).toFixed(3)} (${value}/65535)`
-  if (key === 'bondsMovingAverage') return `${(value / 1_000_000).toFixed(3)} (${value} ppm)`
-  return units[key] ? `${value} ${units[key]}` : String(value)
-}
-
-/** `--set key=value` pairs applied to the current parameters; names the bad pair and the keys it may use. */
-export function applyParamChanges(current: SubnetParams, pairs: readonly string[]): SubnetParams {
-  const next: Record<string, number | boolean> = { ...current }
-  for (const pair of pairs) {
-    const match = /^([A-Za-z0-9]+)=(.+)$/.exec(pair)
-    const key = match?.[1] as (typeof paramKeys)[number] | undefined
-    if (!match || key === undefined || !paramKeys.includes(key)) {
-      throw usageError(`--set ${JSON.stringify(pair)}: expected key=value with key one of ${paramKeys.join(', ')}.`)
-    }
-    const value = match[2] as string
-    if (typeof current[key] === 'boolean') {
-      if (value !== 'true' && value !== 'false') throw usageError(`--set ${key} takes true or false, got ${value}.`)
-      next[key] = value === 'true'
-    } else {
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-        throw usageError(`--set ${key} takes a whole number, got ${JSON.stringify(value)}.`)
-      }
-      next[key] = Number(value)
-    }
-  }
-  return next as SubnetParams
-}
-
-export function subnetParamsCommand(subnet: Command) {
-  signerOptions(
-    subnet
-      .command('params')
-      .description('Show a subnet’s consensus parameters; with --set, change them (owner only, within bounds)')
-      .requiredOption('--netuid <n>', 'subnet id')
-      .option(
-        '--set <key=value...>',
-        `change parameters: ${paramKeys.join(', ')}; values are raw, as stored on chain: ${u16Fractions.join(', ')} in 65535ths (32767 = 0.5), bondsMovingAverage in parts per million`,
-      ),
-  ).action(async (flags: SignerFlags & { netuid: string; set?: string[] }, cmd: Command) => {
-    const globals = cmd.optsWithGlobals<GlobalFlags>()
-    const netuid = BigInt(parseIntegerOption('--netuid', flags.netuid, 1, 2 ** 31))
-    const ctx = await chainContext(globals)
-    const { subnetRegistry: registry } = contractsOn(ctx)
-    let params = await getSubnetParams(ctx.client, { registry, netuid })
-    let hash: string | undefined
-    if (flags.set && flags.set.length > 0) {
-      const next = applyParamChanges(params, flags.set)
-      const wallet = await signer(ctx, flags)
-      hash = (await setSubnetParams(wallet, { registry, netuid, params: next })).hash
-      params = await getSubnetParams(ctx.client, { registry, netuid })
-    }
-    if (globals.json) return printJson(hash ? { ...params, transactionHash: hash } : params)
-    printLines([
-      ...paramKeys.map((k): [string, unknown] => [k, humanParam(k, params[k])]),
-      ...(hash ? [['transaction', hash] as [string, unknown]] : []),
-    ])
-  })
 }

@@ -2,6 +2,7 @@ import { installSignalHandlers, NodeError, redactRpcUrl, start } from '@mycel/no
 import { dashboardDir } from '@mycel/web'
 import type { Command } from 'commander'
 import { type GlobalFlags, nodeOptions } from '../context.ts'
+import { collect } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
 
 type UpFlags = {
@@ -15,8 +16,6 @@ type UpFlags = {
   gateway?: boolean
   demo?: boolean
 }
-
-export const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function upCommand(program: Command) {
   program

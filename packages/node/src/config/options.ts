@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { InvalidOptionsError } from '../common/errors.ts'
+import { InvalidConfigFileError } from './errors.ts'
 
 /**
  * Strings become numbers only when they are plain decimal digits ("8080"), so "", "+80", "0x50" or "1e3" are refused
@@ -221,15 +222,16 @@ export function resolveOptions(parameters: ResolveOptionsParameters = {}): NodeO
   const configPath = resolve(cwd, explicitConfig ?? 'mycel.config.json')
   let fileValues: Record<string, unknown> = {}
   if (existsSync(configPath)) {
+    let parsed: unknown
     try {
-      const parsed: unknown = JSON.parse(readFileSync(configPath, 'utf8'))
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object')
-      fileValues = parsed as Record<string, unknown>
+      parsed = JSON.parse(readFileSync(configPath, 'utf8'))
     } catch (error) {
-      throw new InvalidOptionsError(
-        `Invalid config file ${configPath}: ${(error as Error).message}. Fix the JSON or point --config elsewhere.`,
-      )
+      throw new InvalidConfigFileError({ file: configPath, reason: (error as Error).message })
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new InvalidConfigFileError({ file: configPath, reason: 'not a JSON object' })
+    }
+    fileValues = parsed as Record<string, unknown>
   } else if (explicitConfig !== undefined) {
     throw new InvalidOptionsError(`Config file ${configPath} does not exist. Fix --config / MYCEL_CONFIG.`)
   }

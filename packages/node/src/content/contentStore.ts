@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cidOfBytes, parseCid } from '@mycel/sdk'
-import { NodeError } from '../common/errors.ts'
+import { ContentCidMismatchError } from './errors.ts'
 
 export type ContentStore = {
   put: (bytes: Uint8Array, expectedCid?: string) => Promise<string>
@@ -18,7 +18,7 @@ export function createContentStore(dataDir: string): ContentStore {
     async put(bytes, expectedCid) {
       const cid = await cidOfBytes(bytes)
       if (expectedCid !== undefined && parseCid(expectedCid) !== cid) {
-        throw new NodeError('CID_MISMATCH', `Content hashes to ${cid}, not the expected ${expectedCid}.`)
+        throw new ContentCidMismatchError({ cid, expectedCid })
       }
       mkdirSync(dir, { recursive: true })
       const file = join(dir, cid)

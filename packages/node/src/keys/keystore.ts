@@ -19,7 +19,10 @@ import { join } from 'node:path'
 import { bytesToHex, getAddress, type Hex, hexToBytes, keccak256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
-import { NodeError } from '../common/errors.ts'
+import { KeystoreError, WrongPasswordError } from './errors.ts'
+
+/** The keystore's errors, also importable from here as before. */
+export { KeystoreError, WrongPasswordError }
 
 export type KeystoreV3 = {
   version: 3
@@ -40,20 +43,6 @@ export type KeystoreV3 = {
 /** geth's standard scrypt cost (N = 2^18, ~1 s) and its `--lightkdf` cost (N = 2^12) for throwaway keys. */
 export const STANDARD_SCRYPT = { n: 262144, r: 8, p: 1 }
 export const LIGHT_SCRYPT = { n: 4096, r: 8, p: 6 }
-
-export class WrongPasswordError extends NodeError {
-  override name = 'WrongPasswordError'
-  constructor(name: string) {
-    super('WRONG_PASSWORD', `Wrong password for key "${name}" (the keystore MAC does not match).`)
-  }
-}
-
-export class KeystoreError extends NodeError {
-  override name = 'KeystoreError'
-  constructor(message: string) {
-    super('KEYSTORE', message, { exitCode: 2 })
-  }
-}
 
 const hex = z.string().regex(/^(0x)?[0-9a-fA-F]*$/, 'expected hex')
 /** The shape a v3 keystore must have before any crypto runs on it. */

@@ -1,0 +1,31 @@
+/**
+ * Option helpers shared by the commands: the signer flags, integer and subnet-id parsing with a usage error that
+ * names the flag, and the collector for repeatable flags. Commands import these from here, never from each other.
+ */
+import type { Command } from 'commander'
+import { usageError } from './errors.ts'
+
+/** `--key`, `--password-file` and `--dev-account`: how a command that sends transactions picks its signer. */
+export function signerOptions(c: Command): Command {
+  return c
+    .option('--key <name>', 'keystore key that signs (see `mycel keys`)')
+    .option('--password-file <file>', 'file holding the keystore password (else MYCEL_PASSWORD or a prompt)')
+    .option('--dev-account <index>', 'devnet only: sign with anvil test account <index> (default 0)')
+}
+
+/** A whole number in [min, max] written in decimal digits; otherwise a usage error naming the flag and the range. */
+export function parseIntegerOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw usageError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}.`)
+  }
+  return n
+}
+
+/** `--netuid` of an existing subnet (1 to 2^31), as the bigint the sdk takes. */
+export function parseNetuid(value: string): bigint {
+  return BigInt(parseIntegerOption('--netuid', value, 1, 2 ** 31))
+}
+
+/** Commander's argument parser for a repeatable flag: each use appends its value. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value]
