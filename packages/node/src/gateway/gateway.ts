@@ -12,6 +12,8 @@ import type { LocalAccount } from 'viem/accounts'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { limitRequestBodies } from '../http/limits.ts'
+import { gatewayOpenApi } from '../http/openapi/gateway.ts'
+import { serveOpenApi } from '../http/openapi/shared.ts'
 import { fetchOffer } from '../inference/offer.ts'
 import { chatCompletionRequest, completionRequest, errorBody, requestProblem } from '../inference/openai.ts'
 import { createSseSplitter, sseData } from '../inference/sse.ts'
@@ -300,6 +302,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
   const fail = (c: Context, status: 400 | 402 | 404 | 413 | 502 | 503, code: string, message: string) =>
     c.json(errorBody(code, message), status)
   limitRequestBodies(app)
+  serveOpenApi(app, gatewayOpenApi)
 
   app.get('/v1/models', async (c) => {
     if (miners.size === 0) await discover()

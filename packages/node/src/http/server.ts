@@ -13,6 +13,8 @@ import { NodeError, PortInUseError } from '../common/errors.ts'
 import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
 import { readEvents, readNetwork } from './network.ts'
+import { nodeOpenApi } from './openapi/node.ts'
+import { serveOpenApi } from './openapi/shared.ts'
 
 export type NodeState = {
   ready: boolean
@@ -70,6 +72,7 @@ export function createApp(common: Common, state: NodeState) {
   })
 
   app.get('/metrics', (c) => c.text(common.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+  serveOpenApi(app, nodeOpenApi)
 
   app.get('/api/network', (c) => {
     if (!state.ready || !state.chain || !state.db) return c.json(jsonError('NOT_READY', state.reason), 503)

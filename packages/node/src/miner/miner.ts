@@ -36,6 +36,8 @@ import { NodeError } from '../common/errors.ts'
 import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
 import { limitRequestBodies } from '../http/limits.ts'
+import { minerOpenApi } from '../http/openapi/miner.ts'
+import { serveOpenApi } from '../http/openapi/shared.ts'
 import { listen } from '../http/server.ts'
 import type { Generation, Model, Usage } from '../inference/backend.ts'
 import { ModelInputError } from '../inference/backend.ts'
@@ -354,6 +356,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   limitRequestBodies(app)
 
   app.get('/health', (c) => c.json({ status: 'ok', role: 'miner', payee }))
+  serveOpenApi(app, minerOpenApi)
   app.get('/v1/mycel/offer', (c) =>
     offerRef.bytes
       ? c.body(new Uint8Array(offerRef.bytes), 200, { 'content-type': 'application/json' })
