@@ -252,14 +252,17 @@ export const nodeApiRoutes: RouteSpec[] = [
   }),
 ]
 
-/** The gateway's routes as the node serves them: the same, plus 503 while the node runs no gateway. */
-const gatewayOnNode = gatewayRoutes.map((spec) => ({
-  ...spec,
-  responses: {
-    ...spec.responses,
-    ...notReady('before the gateway started, or when the node runs none (the node API error shape)'),
-  },
-}))
+/** Every route on the node's port: its API, and the gateway's routes with a 503 while the node runs no gateway. */
+export const nodeRoutes: RouteSpec[] = [
+  ...nodeApiRoutes,
+  ...gatewayRoutes.map((spec) => ({
+    ...spec,
+    responses: {
+      ...spec.responses,
+      ...notReady('before the gateway started, or when the node runs none (the node API error shape)'),
+    },
+  })),
+]
 
 /** The node's OpenAPI 3.1 document: its API and the gateway routes on its port. */
 export const nodeOpenApi = (): Document =>
@@ -268,11 +271,11 @@ export const nodeOpenApi = (): Document =>
     description:
       'The node API (no authentication, no CORS; loopback by default) and, under `/v1` and `/v2`, the gateway. ' +
       'Unknown `/api/*` routes (any method) answer 404 `NOT_FOUND`. See docs/http-api.md.',
-    routes: [...nodeApiRoutes, ...gatewayOnNode],
+    routes: nodeRoutes,
     fallbacks: [
       {
         method: 'GET',
-        path: '*',
+        path: '/*',
         description:
           'The dashboard: any other GET path is a file of the dashboard folder (`/` is index.html); 404 NOT_FOUND otherwise',
       },
