@@ -223,6 +223,10 @@ describe('answers match the document', () => {
       error: { code: 'UNSUPPORTED_FIELD', param: 'tools' },
     })
     expect(await g('POST', '/v1/completions', tooLarge)).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } })
+    // A miner's own refusal, passed through.
+    expect(await g('POST', '/v1/chat/completions', { ...chat, model: 'digits' })).toMatchObject({
+      error: { code: 'WRONG_TASK' },
+    })
     expect(await g('POST', '/v1/chat/completions', { ...chat, model: 'nope' })).toMatchObject({
       error: { code: 'MODEL_NOT_FOUND' },
     })

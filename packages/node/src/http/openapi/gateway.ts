@@ -16,6 +16,7 @@ import {
   tensorModelMetadata,
   textCompletion,
 } from './inference.ts'
+import { TENSOR_REFUSALS, TEXT_REFUSALS } from './miner.ts'
 import {
   buildDocument,
   type Document,
@@ -56,7 +57,7 @@ const textRoute = (path: string, summary: string, body: z.ZodType, answer: z.Zod
         description: "The miner's completion, with its `mycel` receipt; with `stream: true`, server-sent events",
         content: { ...json(answer), ...eventStream },
       },
-      ...errors(inferenceError, { 400: [...BAD_BODY, 'UNSUPPORTED_FIELD'], ...FORWARDED }),
+      ...errors(inferenceError, { 400: [...BAD_BODY, ...TEXT_REFUSALS], ...FORWARDED }),
     },
   })
 
@@ -108,7 +109,7 @@ export const gatewayRoutes: RouteSpec[] = [
     request: { params: modelName, body: { required: true, content: json(inferRequest) } },
     responses: {
       200: { description: "The miner's outputs, with its `mycel` receipt", content: json(inferResponse) },
-      ...errors(inferenceError, { 400: [...BAD_BODY, 'INVALID_TENSOR', 'WRONG_TASK'], ...FORWARDED }),
+      ...errors(inferenceError, { 400: [...BAD_BODY, ...TENSOR_REFUSALS], ...FORWARDED }),
     },
   }),
   route({

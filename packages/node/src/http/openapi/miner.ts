@@ -47,6 +47,21 @@ const PAYMENT_REFUSALS = [
   'VOUCHER_REPLAYED',
 ]
 const BAD_BODY = ['INVALID_CONTENT_TYPE', 'INVALID_JSON', 'INVALID_REQUEST']
+/** A text request the miner refuses as it stands (a gateway passes these through). */
+export const TEXT_REFUSALS = ['UNSUPPORTED_FIELD', 'WRONG_TASK', 'MAX_TOKENS_TOO_LARGE', 'PROMPT_TOO_LONG']
+/** A tensor request the miner or its model refuses as it stands (a gateway passes these through). */
+export const TENSOR_REFUSALS = [
+  'WRONG_TASK',
+  'INVALID_TENSOR',
+  'BATCH_TOO_LARGE',
+  'UNKNOWN_INPUT',
+  'DUPLICATE_INPUT',
+  'MISSING_INPUT',
+  'WRONG_DATATYPE',
+  'WRONG_SHAPE',
+  'UNKNOWN_OUTPUT',
+  'INFERENCE_FAILED',
+]
 const BAD_VOUCHER = ['INVALID_VOUCHER', 'INVALID_SIGNATURE', 'USAGE_DECREASED']
 const VALIDATOR_REFUSALS = {
   401: [
@@ -82,14 +97,7 @@ const textRoute = (path: string, summary: string, body: z.ZodType, answer: z.Zod
         content: { ...json(answer), ...eventStream },
       },
       ...errors(inferenceError, {
-        400: [
-          ...BAD_BODY,
-          'UNSUPPORTED_FIELD',
-          'WRONG_TASK',
-          'MAX_TOKENS_TOO_LARGE',
-          'PROMPT_TOO_LONG',
-          ...BAD_VOUCHER,
-        ],
+        400: [...BAD_BODY, ...TEXT_REFUSALS, ...BAD_VOUCHER],
         ...VALIDATOR_REFUSALS,
         402: PAYMENT_REFUSALS,
         404: ['MODEL_NOT_FOUND'],
@@ -170,20 +178,7 @@ export const minerRoutes: RouteSpec[] = [
     responses: {
       200: { description: 'The outputs, with the `mycel` receipt', content: json(inferResponse) },
       ...errors(inferenceError, {
-        400: [
-          ...BAD_BODY,
-          'WRONG_TASK',
-          'INVALID_TENSOR',
-          'BATCH_TOO_LARGE',
-          'UNKNOWN_INPUT',
-          'DUPLICATE_INPUT',
-          'MISSING_INPUT',
-          'WRONG_DATATYPE',
-          'WRONG_SHAPE',
-          'UNKNOWN_OUTPUT',
-          'INFERENCE_FAILED',
-          ...BAD_VOUCHER,
-        ],
+        400: [...BAD_BODY, ...TENSOR_REFUSALS, ...BAD_VOUCHER],
         ...VALIDATOR_REFUSALS,
         402: PAYMENT_REFUSALS,
         404: ['MODEL_NOT_FOUND'],

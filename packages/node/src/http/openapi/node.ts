@@ -9,6 +9,7 @@ import { gatewayRoutes } from './gateway.ts'
 import {
   buildDocument,
   type Document,
+  errorResponse,
   errors,
   json,
   nodeError,
@@ -19,9 +20,7 @@ import {
   z,
 } from './shared.ts'
 
-const notReady = (when: string) => ({
-  503: { description: `code: \`NOT_READY\`, ${when}; \`message\` says why`, content: json(nodeError) },
-})
+const notReady = (when: string) => ({ 503: errorResponse(nodeError, ['NOT_READY'], `${when}; \`message\` says why`) })
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
 const decimal = z.string().regex(/^\d+$/)

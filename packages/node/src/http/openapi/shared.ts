@@ -17,10 +17,17 @@ export type RouteSpec = ReturnType<typeof createRoute>
 /** Where every app serves its document. */
 export const OPENAPI_PATH = '/openapi.json'
 
-/** The node API's error (`/api/*`, `/health`, …, and the 503 before the gateway runs): `{ error: { code, message } }`. */
-export const nodeError = z
-  .strictObject({ error: z.strictObject({ code: z.string(), message: z.string() }) })
-  .openapi('NodeError', { description: 'An error of the node API: a stable `code` and a human `message`.' })
+/** One of the stable error codes a route documents for a status. */
+const errorCode = (codes: string[]) => z.enum(codes as [string, ...string[]])
+
+/**
+ * The node API's error (`/api/*`, `/health`, …, and the 503 before the gateway runs) with one of `codes`:
+ * `{ error: { code, message } }`.
+ */
+export const nodeError = (codes: string[]) =>
+  z
+    .strictObject({ error: z.strictObject({ code: errorCode(codes), message: z.string() }) })
+    .openapi({ description: 'An error of the node API: a stable `code` and a human `message`.' })
 
 /** The payment requirements a miner sends with a 402 (and with every payment refusal), under `error.payment`. */
 export const paymentRequirements = z
@@ -44,20 +51,24 @@ export const paymentRequirements = z
       'the refusal details (e.g. `requiredAmount` for `UNDERPAID`), all decimal strings.',
   })
 
-/** The inference APIs' error (miner and gateway), in OpenAI's shape so OpenAI clients read it. */
-export const inferenceError = z
-  .strictObject({
-    error: z.looseObject({
-      code: z.string(),
-      message: z.string(),
-      type: z.enum(['invalid_request_error', 'payment_required']),
-      param: z.string().nullable().optional(),
-      payment: paymentRequirements.optional(),
-    }),
-  })
-  .openapi('InferenceError', {
-    description: 'An error of the OpenAI-compatible and Open Inference Protocol routes (OpenAI error shape).',
-  })
+/** The inference APIs' error (miner and gateway) with one of `codes`, in OpenAI's shape so OpenAI clients read it. */
+export const inferenceError = (codes: string[]) =>
+  z
+    .strictObject({
+      error: z.looseObject({
+        code: errorCode(codes),
+        message: z.string(),
+        type: z.enum(['invalid_request_error', 'payment_required']),
+        param: z.string().nullable().optional(),
+        payment: paymentRequirements.optional(),
+      }),
+    })
+    .openapi({
+      description: 'An error of the OpenAI-compatible and Open Inference Protocol routes (OpenAI error shape).',
+    })
+
+/** An error shape, given the codes it may carry. */
+export type ErrorShape = (codes: string[]) => z.ZodType
 
 /** The payment headers, as OpenAPI security schemes (in `components.securitySchemes`). */
 export const securitySchemes = {
@@ -96,33 +107,29 @@ export const eventStream = {
   },
 }
 
-/** Error responses, keyed by status, each listing the codes it may carry. */
+/** An error response whose `code` is one of `codes` (listed in its description too). */
+export const errorResponse = (shape: ErrorShape, codes: string[], when?: string) => ({
+  description: `code: ${codes.map((c) => `\`${c}\``).join(', ')}${when ? `, ${when}` : ''}`,
+  content: json(shape(codes)),
+})
+
+/** Error responses, keyed by status, each with the codes it may carry; and 500 `INTERNAL`. */
 export function errors(
-  shape: z.ZodType,
+  shape: ErrorShape,
   byStatus: Partial<Record<400 | 401 | 402 | 403 | 404 | 413 | 502 | 503, string[]>>,
 ) {
-  const responses: Record<string, { description: string; content: ReturnType<typeof json> }> = {}
-  for (const [status, codes] of Object.entries(byStatus)) {
-    responses[status] = { description: `code: ${codes.map((c) => `\`${c}\``).join(', ')}`, content: json(shape) }
-  }
-  responses['500'] = {
-    description: 'code: `INTERNAL`, an unexpected failure (details in the log, never a stack trace)',
-    content: json(shape),
-  }
+  const responses: Record<string, ReturnType<typeof errorResponse>> = {}
+  for (const [status, codes] of Object.entries(byStatus)) responses[status] = errorResponse(shape, codes)
+  responses['500'] = errorResponse(
+    shape,
+    ['INTERNAL'],
+    'an unexpected failure (details in the log, never a stack trace)',
+  )
   return responses
 }
 
 /** A route's specification; `path` in OpenAPI form (`/v2/models/{name}`). */
 export const route = createRoute
-
-/** A path parameter (`{name}`) that is one path segment, or more when `slashes` (a model id such as `org/model`). */
-export const pathParams = <name extends string>(name: name, description: string) =>
-  z.object({
-    [name]: z
-      .string()
-      .min(1)
-      .openapi({ param: { name, in: 'path' }, description }),
-  } as Record<name, z.ZodString>)
 
 /** `GET /openapi.json` itself. */
 export const openApiRoute = route({
@@ -145,8 +152,6 @@ export function buildDocument(p: {
   fallbacks?: Fallback[]
 }): Document {
   const doc = new OpenAPIHono()
-  doc.openAPIRegistry.register('NodeError', nodeError)
-  doc.openAPIRegistry.register('InferenceError', inferenceError)
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     doc.openAPIRegistry.registerComponent('securitySchemes', name, scheme)
   }
