@@ -218,6 +218,7 @@ describe('answers match the document', () => {
     expect(await g('GET', '/v1/models/no-such-model')).toMatchObject({ error: { code: 'MODEL_NOT_FOUND' } })
     await g('POST', '/v1/chat/completions', chat)
     await g('POST', '/v1/completions', { model: 'text', prompt: 'Hi', max_tokens: 4 })
+    expect(await g('POST', '/v1/chat/completions', { ...chat, stream: true })).toContain('data: [DONE]')
     expect(await g('POST', '/v1/chat/completions', '{not json')).toMatchObject({ error: { code: 'INVALID_JSON' } })
     expect(await g('POST', '/v1/chat/completions', { ...chat, tools: [{}] })).toMatchObject({
       error: { code: 'UNSUPPORTED_FIELD', param: 'tools' },
