@@ -3,14 +3,16 @@
  * `views/<capability>/` and replaces its `planned` entry here with its component; the route is `#/<id>`.
  */
 import type { FunctionComponent } from 'preact'
-import type { Network, Polled } from '../api.ts'
+import type { ViewProps } from './types.ts'
+
+export type { ViewProps } from './types.ts'
+
 import { IncentivesView } from './incentives/IncentivesView.tsx'
 import { InferenceView } from './inference/InferenceView.tsx'
 import { NetworkView } from './network/NetworkView.tsx'
 import { PlannedView } from './planned/PlannedView.tsx'
 
 /** What every view gets: the network (chain, contracts, subnets), polled once for the whole app. */
-export type ViewProps = { network: Polled<Network>; id: string }
 
 export type View = { id: string; title: string; component: FunctionComponent<ViewProps>; planned?: boolean }
 

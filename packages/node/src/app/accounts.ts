@@ -12,7 +12,6 @@ import type { NodeOptions } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
 import { DEVNET_CHAIN_ID } from '../devnet/anvil.ts'
 import { keystoreDir } from '../keys/keystore.ts'
-import type { IncentiveAccounts } from './startIncentives.ts'
 
 export function roleAccount(
   value: string,
@@ -76,4 +75,11 @@ export function incentiveAccounts(
 ): IncentiveAccounts {
   const validators = validator ? [accountOf('validatorKey'), ...extraValidators] : []
   return { validators, keeper: validators[0] ?? accountOf('validatorKey') }
+}
+
+export type IncentiveAccounts = {
+  /** The validators, in order (the first is the node's own); empty when the validator role is off. */
+  validators: LocalAccount[]
+  /** Who sends the epoch duties' transactions (the first validator, or the validator key when no validator runs). */
+  keeper: LocalAccount
 }

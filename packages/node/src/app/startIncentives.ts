@@ -14,7 +14,10 @@ import type { SelfStake } from '../devnet/demo.ts'
 import { createEpochKeeper, type EpochKeeper } from '../epochs/keeper.ts'
 import type { Miner } from '../miner/miner.ts'
 import { startValidator, type Validator } from '../validator/validator.ts'
-import { walletFor } from './accounts.ts'
+import { type IncentiveAccounts, walletFor } from './accounts.ts'
+
+export type { IncentiveAccounts } from './accounts.ts'
+
 import type { KeyUse } from './keysInUse.ts'
 
 export type Incentives = {
@@ -29,13 +32,6 @@ export type Incentives = {
 }
 
 /** The accounts the incentive roles sign with, resolved by the wiring. */
-export type IncentiveAccounts = {
-  /** The validators, in order (the first is the node's own); empty when the validator role is off. */
-  validators: LocalAccount[]
-  /** Who sends the epoch duties' transactions (the first validator, or the validator key when no validator runs). */
-  keeper: LocalAccount
-}
-
 export async function startIncentives(
   common: Common,
   ctx: RoleContext & {

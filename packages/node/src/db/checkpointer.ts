@@ -12,7 +12,9 @@
  * until it is ready the writer checkpoints as before.
  */
 import { Worker } from 'node:worker_threads'
-import type { Db } from './database.ts'
+import type Database from 'better-sqlite3'
+
+type Db = Database.Database
 
 /** The writer's own autocheckpoint threshold once a checkpointer runs (pages of 4 KiB: 40 MiB of log). */
 export const BACKSTOP_PAGES = 10_000

@@ -7,6 +7,8 @@ import { type Context, Hono } from 'hono'
 import type { Common } from '../common/common.ts'
 import { errorResponse, sendError } from '../http/errors.ts'
 import { limitRequestBodies } from '../http/limits.ts'
+import { gatewayOpenApi } from '../http/openapi/gateway.ts'
+import { serveOpenApi } from '../http/openapi/shared.ts'
 import { chatCompletionRequest, completionRequest, requestProblem } from '../inference/openai.ts'
 import type { MinerDirectory } from './discovery.ts'
 import type { Forwarder } from './forward.ts'
@@ -25,6 +27,7 @@ export function createGatewayRoutes(p: {
   const forward = p.forwarder.forward
   const app = new Hono()
   limitRequestBodies(app)
+  serveOpenApi(app, gatewayOpenApi)
 
   app.get('/v1/models', async (c) => {
     if (miners.size === 0) await directory.discover()

@@ -14,6 +14,8 @@ import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
 import { readEvents, readNetwork } from '../db/stores/network.ts'
 import { errorResponse, errorBody as jsonError } from './errors.ts'
+import { nodeOpenApi } from './openapi/node.ts'
+import { serveOpenApi } from './openapi/shared.ts'
 
 export type NodeState = {
   ready: boolean
@@ -77,6 +79,7 @@ export function createApp(common: Common, state: NodeState) {
   })
 
   app.get('/metrics', (c) => c.text(common.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+  serveOpenApi(app, nodeOpenApi)
 
   app.get('/api/network', (c) => {
     if (!state.ready || !state.chain || !state.db) return c.json(jsonError('NOT_READY', state.reason), 503)

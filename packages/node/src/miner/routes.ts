@@ -7,6 +7,8 @@ import { Hono } from 'hono'
 import type { Common } from '../common/common.ts'
 import { errorResponse } from '../http/errors.ts'
 import { limitRequestBodies } from '../http/limits.ts'
+import { minerOpenApi } from '../http/openapi/miner.ts'
+import { serveOpenApi } from '../http/openapi/shared.ts'
 import { contextLengthOf, taskOf, unitOf } from '../inference/offer.ts'
 import { priceJson } from '../payments/pricing.ts'
 import type { MinerAdmission } from './admission.ts'
@@ -44,6 +46,7 @@ export function createMinerApp(p: MinerAppParameters): Hono {
   limitRequestBodies(app)
 
   app.get('/health', (c) => c.json({ status: 'ok', role: 'miner', payee }))
+  serveOpenApi(app, minerOpenApi)
   app.get('/v1/mycel/offer', (c) => {
     const bytes = p.offerBytes()
     return bytes

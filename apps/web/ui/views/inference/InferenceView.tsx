@@ -5,7 +5,7 @@
 import { type Payments, usePoll } from '../../api.ts'
 import { Card, Table } from '../../components/Table.tsx'
 import { big, short, tokenAmount } from '../../format.ts'
-import type { ViewProps } from '../index.ts'
+import type { ViewProps } from '../types.ts'
 import { Channels } from './Channels.tsx'
 import { mergeChannels } from './channels.ts'
 

@@ -2,7 +2,7 @@
 import type { Subnet } from '../../api.ts'
 import { Card, Table } from '../../components/Table.tsx'
 import { myc, short } from '../../format.ts'
-import type { ViewProps } from '../index.ts'
+import type { ViewProps } from '../types.ts'
 import { Activity } from './Activity.tsx'
 
 const contractLabels: Record<string, string> = {

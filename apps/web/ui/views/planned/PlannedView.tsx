@@ -1,5 +1,5 @@
 /** The page of a capability that has no view yet (models, training, data, agents): what it will show, and when. */
-import type { ViewProps } from '../index.ts'
+import type { ViewProps } from '../types.ts'
 
 const plans: Record<string, string> = {
   models: 'the model market: models listed on chain, their licenses, vaults and shares.',

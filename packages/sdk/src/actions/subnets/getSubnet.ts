@@ -3,7 +3,20 @@ import type { Address, Client, ReadContractErrorType } from 'viem'
 import { readContract } from 'viem/actions'
 import { subnetRegistryAbi } from '../../contracts.ts'
 import { type ContractRevertError, decodeContractError } from '../../errors/contract.ts'
-import type { Subnet } from './getSubnets.ts'
+
+export type Subnet = {
+  netuid: number
+  owner: `0x${string}`
+  name: string
+  taskType: string
+  scoringSpecCid: string
+  maxNeurons: number
+  neuronCount: number
+  /** uids handed out so far (the length of a weights row). */
+  nextUid: number
+  registrationCost: bigint
+  createdAtBlock: bigint
+}
 
 export type GetSubnetParameters = { registry: Address; netuid: number | bigint }
 export type GetSubnetReturnType = Subnet

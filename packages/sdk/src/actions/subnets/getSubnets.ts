@@ -2,21 +2,9 @@
 import type { Client, ReadContractErrorType } from 'viem'
 import { readContract } from 'viem/actions'
 import { subnetRegistryAbi } from '../../contracts.ts'
-import { type GetSubnetErrorType, getSubnet } from './getSubnet.ts'
+import { type GetSubnetErrorType, getSubnet, type Subnet } from './getSubnet.ts'
 
-export type Subnet = {
-  netuid: number
-  owner: `0x${string}`
-  name: string
-  taskType: string
-  scoringSpecCid: string
-  maxNeurons: number
-  neuronCount: number
-  /** uids handed out so far (the length of a weights row). */
-  nextUid: number
-  registrationCost: bigint
-  createdAtBlock: bigint
-}
+export type { Subnet } from './getSubnet.ts'
 
 export type GetSubnetsParameters = { registry: `0x${string}` }
 export type GetSubnetsReturnType = Subnet[]
