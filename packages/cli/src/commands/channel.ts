@@ -4,10 +4,10 @@ import {
   claimVoucher,
   closeChannelByPayee,
   getChannel,
+  getChannelCount,
+  getTokenInfo,
   type MycelAddresses,
-  mycelTokenAbi,
   openChannel,
-  paymentChannelsAbi,
   requestClose,
   type SignedVoucher,
   signVoucher,
@@ -15,7 +15,7 @@ import {
 } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { type Client, formatUnits, isAddress, isHex, parseUnits } from 'viem'
-import { getBlock, readContract } from 'viem/actions'
+import { getBlock } from 'viem/actions'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
 import { parseIntegerOption, signerOptions } from '../options.ts'
@@ -34,10 +34,7 @@ function tokenAddress(token: string, addresses: MycelAddresses): `0x${string}` {
 }
 
 async function tokenInfo(client: Client, token: `0x${string}`) {
-  const [decimals, symbol] = await Promise.all([
-    readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'decimals' }),
-    readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'symbol' }),
-  ])
+  const { decimals, symbol } = await getTokenInfo(client, { token })
   return { decimals, symbol }
 }
 
@@ -132,11 +129,7 @@ export function channelCommand(program: Command) {
       }
       const ctx = await chainContext(globals)
       const { paymentChannels } = contractsOn(ctx)
-      const count = await readContract(ctx.client, {
-        address: paymentChannels,
-        abi: paymentChannelsAbi,
-        functionName: 'channelCount',
-      })
+      const count = await getChannelCount(ctx.client, { paymentChannels })
       const rows = []
       for (let channelId = 1n; channelId <= count; channelId++) {
         const found = await getChannel(ctx.client, { paymentChannels, channelId }).catch(() => undefined) // closed

@@ -11,15 +11,14 @@ import {
   getStake,
   getSubnetParams,
   getSubnets,
+  hasValidatorPermit,
   MAX_NEURONS_LIMIT,
   parseCid,
   type SubnetParams,
   setSubnetParams,
-  subnetRegistryAbi,
 } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { formatEther, parseEther } from 'viem'
-import { readContract } from 'viem/actions'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
 import { parseIntegerOption, parseNetuid, signerOptions } from '../options.ts'
@@ -117,12 +116,7 @@ export function subnetCommand(program: Command) {
       const neurons = []
       for (const n of await getNeurons(ctx.client, { registry, netuid })) {
         const { total } = await getStake(ctx.client, { staking, netuid, hotkey: n.hotkey })
-        const permit = await readContract(ctx.client, {
-          address: registry,
-          abi: subnetRegistryAbi,
-          functionName: 'hasValidatorPermit',
-          args: [netuid, n.uid],
-        })
+        const permit = await hasValidatorPermit(ctx.client, { registry, netuid, uid: n.uid })
         neurons.push({ ...n, stake: total, validatorPermit: permit })
       }
       if (globals.json) return printJson({ ...found, params, nextEpoch: next, neurons })

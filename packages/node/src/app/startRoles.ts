@@ -12,7 +12,7 @@ import { NodeError } from '../common/errors.ts'
 import { keptPorts } from '../common/ports.ts'
 import { roleEnabled } from '../config/options.ts'
 import type { Db } from '../db/database.ts'
-import { readPaidRequestsByModel, readRecentPaidRequests } from '../db/stores/dashboard.ts'
+import { paidRequestsByModel, recentMinerVouchers } from '../db/stores/minerLedger.ts'
 import { createGateway, type Gateway } from '../gateway/gateway.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
@@ -172,8 +172,8 @@ export async function startRoles(
 function paymentsView(db: Db, roles: Roles) {
   const miner = roles.miner
   const gateway = roles.gateway
-  const recent = readRecentPaidRequests(db, 20)
-  const paid = readPaidRequestsByModel(db)
+  const recent = recentMinerVouchers(db, 20)
+  const paid = paidRequestsByModel(db)
   return {
     miner: miner && {
       url: miner.url,

@@ -26,8 +26,18 @@ const errorCode = (codes: string[]) => z.enum(codes as [string, ...string[]])
  */
 export const nodeError = (codes: string[]) =>
   z
-    .strictObject({ error: z.strictObject({ code: errorCode(codes), message: z.string() }) })
-    .openapi({ description: 'An error of the node API: a stable `code` and a human `message`.' })
+    .strictObject({
+      error: z.strictObject({
+        code: errorCode(codes),
+        message: z.string(),
+        type: z.enum(['invalid_request_error', 'payment_required']),
+      }),
+    })
+    .openapi({
+      description:
+        'An error of the node API in the one envelope of every mycel server (http/errors.ts): a stable `code`, a ' +
+        "human `message` and OpenAI's `type`.",
+    })
 
 /** The payment requirements a miner sends with a 402 (and with every payment refusal), under `error.payment`. */
 export const paymentRequirements = z
