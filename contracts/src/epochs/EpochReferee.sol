@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Staking} from "../Staking.sol";
-import {SubnetRegistry} from "../SubnetRegistry.sol";
-import {Weights} from "../Weights.sol";
+import {Staking} from "../staking/Staking.sol";
+import {SubnetRegistry} from "../registry/SubnetRegistry.sol";
+import {Weights} from "../weights/Weights.sol";
 import {YumaMath} from "../yuma/YumaMath.sol";
 import {EpochMath} from "./EpochMath.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {MycelToken} from "../MycelToken.sol";
-import {Staking} from "../Staking.sol";
-import {SubnetRegistry} from "../SubnetRegistry.sol";
+import {MycelToken} from "../token/MycelToken.sol";
+import {Staking} from "../staking/Staking.sol";
+import {SubnetRegistry} from "../registry/SubnetRegistry.sol";
 import {StakeShares} from "../staking/StakeShares.sol";
 import {YumaMath} from "../yuma/YumaMath.sol";
 import {EpochMath} from "./EpochMath.sol";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {SubnetRegistry} from "./SubnetRegistry.sol";
+import {SubnetRegistry} from "../registry/SubnetRegistry.sol";
 
 /**
  * @title Weights

@@ -7,7 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
-import {StakeShares} from "./staking/StakeShares.sol";
+import {StakeShares} from "./StakeShares.sol";
 
 /// @notice What Staking needs from the registry.
 interface ISubnetDirectory {
