@@ -6,8 +6,9 @@
  *   type was declared under, e.g. `struct ISubnetRegistry.SubnetParams`) are listed apart, as they do not change the
  *   encoding;
  * - the storage layout: every variable's slot, offset and type shape (struct and contract names stripped);
- * - the runtime bytecode without its metadata trailer: identical, or its size before and after; and the EIP-170
- *   limit of 24,576 bytes.
+ * - the runtime and creation bytecode without their metadata trailers (which hash the source paths and text, so
+ *   they change with any edit): identical or not, the runtime size before and after, and the EIP-170 limit of
+ *   24,576 bytes. Identical code means identical gas for every call, whatever the figures of a benchmark.
  * Exits 1 on an ABI or storage difference, a missing contract or a contract over the limit.
  *
  * Usage: `node --import tsx contracts/scripts/compare.ts [--base <git-rev>]`
@@ -38,6 +39,7 @@ type Compiled = {
   abi: AbiEntry[]
   storage: string[]
   runtime: string
+  creation: string
 }
 type AbiEntry = { type: string; name?: string; inputs?: AbiParam[]; outputs?: AbiParam[]; [key: string]: unknown }
 type AbiParam = { name: string; type: string; internalType?: string; components?: AbiParam[]; indexed?: boolean }
@@ -84,10 +86,9 @@ function shape(id: string, types: Record<string, StorageType>): string {
   return `${label}[${t.numberOfBytes}]`
 }
 
-/** Runtime code without the CBOR metadata trailer (its last two bytes give the trailer's length). */
+/** Code without its CBOR metadata trailers (`ipfs` hash and solc version), wherever they are embedded. */
 function stripMetadata(hex: string): string {
-  const trailer = Number.parseInt(hex.slice(-4), 16)
-  return hex.slice(0, hex.length - 4 - trailer * 2)
+  return hex.replace(/a264697066735822[0-9a-f]{68}64736f6c6343[0-9a-f]{6}0033/g, '')
 }
 
 function compile(sources: Record<string, string>): Map<string, Compiled> {
@@ -138,6 +139,7 @@ function compile(sources: Record<string, string>): Map<string, Compiled> {
         abi: c.abi,
         storage: c.storageLayout.storage.map((s) => `${s.label}@${s.slot}+${s.offset}:${shape(s.type, types)}`),
         runtime: c.evm.deployedBytecode.object,
+        creation: c.evm.bytecode.object,
       })
     }
   }
@@ -189,12 +191,14 @@ function compareContracts(before: Map<string, Compiled>, after: Map<string, Comp
     const abiEncoding = JSON.stringify(withoutInternalTypes(b.abi)) === JSON.stringify(withoutInternalTypes(a.abi))
     const storage = JSON.stringify(b.storage) === JSON.stringify(a.storage)
     const sameCode = stripMetadata(b.runtime) === stripMetadata(a.runtime)
+    const sameCreation = stripMetadata(b.creation) === stripMetadata(a.creation)
     const sizeBefore = b.runtime.length / 2
     const sizeAfter = a.runtime.length / 2
     console.log(
       `${name}: ABI ${abiStrict ? 'identical' : abiEncoding ? 'same encoding (internalType labels differ)' : 'DIFFERENT'}` +
         `; storage ${storage ? `same (${a.storage.length} variables)` : 'DIFFERENT'}` +
-        `; runtime code ${sameCode ? 'identical but for metadata' : 'differs'}, ${sizeBefore} -> ${sizeAfter} bytes`,
+        `; runtime code ${sameCode ? 'identical but for metadata' : 'differs'}, ${sizeBefore} -> ${sizeAfter} bytes` +
+        `; creation code ${sameCreation ? 'identical but for metadata' : 'differs'}`,
     )
     if (!abiEncoding) {
       ok = false
