@@ -35,7 +35,7 @@ type StorageType = {
   members?: StorageEntry[]
 }
 type StorageEntry = { label: string; slot: string; offset: number; type: string }
-type Compiled = {
+export type Compiled = {
   abi: AbiEntry[]
   storage: string[]
   runtime: string
@@ -91,7 +91,8 @@ function stripMetadata(hex: string): string {
   return hex.replace(/a264697066735822[0-9a-f]{68}64736f6c6343[0-9a-f]{6}0033/g, '')
 }
 
-function compile(sources: Record<string, string>): Map<string, Compiled> {
+/** Compiles `sources` (project-relative path to text) with the build settings plus storage layouts. */
+export function compile(sources: Record<string, string>): Map<string, Compiled> {
   const input = {
     language: 'Solidity',
     sources: Object.fromEntries(Object.entries(sources).map(([k, content]) => [k, { content }])),
@@ -177,14 +178,20 @@ function entryKey(e: AbiEntry): string {
   return `${e.type} ${e.name ?? ''}(${(e.inputs ?? []).map((p) => p.type).join(',')})`
 }
 
-function compareContracts(before: Map<string, Compiled>, after: Map<string, Compiled>): boolean {
+/** Compares two compilations contract by contract; `ok` is false on an ABI or storage change or an oversize. */
+export function compareContracts(
+  before: Map<string, Compiled>,
+  after: Map<string, Compiled>,
+): { ok: boolean; lines: string[] } {
+  const lines: string[] = []
+  const log = (line: string) => lines.push(line)
   let ok = true
   for (const name of new Set([...before.keys(), ...after.keys()])) {
     const b = before.get(name)
     const a = after.get(name)
     if (!b || !a) {
       ok = false
-      console.log(`${name}: ${b ? 'missing after' : 'new'}`)
+      log(`${name}: ${b ? 'missing after' : 'new'}`)
       continue
     }
     const abiStrict = JSON.stringify(b.abi) === JSON.stringify(a.abi)
@@ -194,7 +201,7 @@ function compareContracts(before: Map<string, Compiled>, after: Map<string, Comp
     const sameCreation = stripMetadata(b.creation) === stripMetadata(a.creation)
     const sizeBefore = b.runtime.length / 2
     const sizeAfter = a.runtime.length / 2
-    console.log(
+    log(
       `${name}: ABI ${abiStrict ? 'identical' : abiEncoding ? 'same encoding (internalType labels differ)' : 'DIFFERENT'}` +
         `; storage ${storage ? `same (${a.storage.length} variables)` : 'DIFFERENT'}` +
         `; runtime code ${sameCode ? 'identical but for metadata' : 'differs'}, ${sizeBefore} -> ${sizeAfter} bytes` +
@@ -204,31 +211,34 @@ function compareContracts(before: Map<string, Compiled>, after: Map<string, Comp
       ok = false
       const keys = new Set(b.abi.map(entryKey))
       const keysAfter = new Set(a.abi.map(entryKey))
-      for (const k of keys) if (!keysAfter.has(k)) console.log(`  - ${k}`)
-      for (const k of keysAfter) if (!keys.has(k)) console.log(`  + ${k}`)
+      for (const k of keys) if (!keysAfter.has(k)) log(`  - ${k}`)
+      for (const k of keysAfter) if (!keys.has(k)) log(`  + ${k}`)
     } else if (!abiStrict) {
       const tb = internalTypes(b.abi)
       const ta = internalTypes(a.abi)
-      for (const t of tb) if (!ta.has(t)) console.log(`  internalType - ${t}`)
-      for (const t of ta) if (!tb.has(t)) console.log(`  internalType + ${t}`)
+      for (const t of tb) if (!ta.has(t)) log(`  internalType - ${t}`)
+      for (const t of ta) if (!tb.has(t)) log(`  internalType + ${t}`)
     }
     if (!storage) {
       ok = false
       for (let i = 0; i < Math.max(b.storage.length, a.storage.length); ++i) {
-        if (b.storage[i] !== a.storage[i]) console.log(`  storage[${i}]: ${b.storage[i]}  ->  ${a.storage[i]}`)
+        if (b.storage[i] !== a.storage[i]) log(`  storage[${i}]: ${b.storage[i]}  ->  ${a.storage[i]}`)
       }
     }
     if (sizeAfter > MAX_RUNTIME_BYTES) {
       ok = false
-      console.log(`  over the ${MAX_RUNTIME_BYTES}-byte limit`)
+      log(`  over the ${MAX_RUNTIME_BYTES}-byte limit`)
     }
   }
-  return ok
+  return { ok, lines }
 }
 
-const baseIndex = process.argv.indexOf('--base')
-const base = baseIndex > 0 ? (process.argv[baseIndex + 1] ?? 'HEAD') : 'HEAD'
-console.log(`comparing ${base} with the working tree`)
-const ok = compareContracts(compile(revisionSources(base)), compile(workingTreeSources()))
-console.log(ok ? 'no ABI or storage change' : 'CHANGED')
-process.exit(ok ? 0 : 1)
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const baseIndex = process.argv.indexOf('--base')
+  const base = baseIndex > 0 ? (process.argv[baseIndex + 1] ?? 'HEAD') : 'HEAD'
+  process.stdout.write(`comparing ${base} with the working tree\n`)
+  const { ok, lines } = compareContracts(compile(revisionSources(base)), compile(workingTreeSources()))
+  for (const line of lines) process.stdout.write(`${line}\n`)
+  process.stdout.write(ok ? 'no ABI or storage change\n' : 'CHANGED\n')
+  process.exit(ok ? 0 : 1)
+}
