@@ -33,6 +33,9 @@ import {IStaking} from "../interfaces/IStaking.sol";
  *
  * Accounting invariant (tested): the contract's MYC balance equals total active stake + unlocking stake + unclaimed
  * rewards + rounding dust, and dust only ever grows by less than one unit per staker per payment.
+ *
+ * One file of a little over 400 lines: stake, its checkpoints and dividends are one ledger under that invariant, and
+ * reading it whole is how it is checked.
  */
 contract Staking is ReentrancyGuardTransient, IStaking {
     using SafeERC20 for IERC20;
