@@ -41,14 +41,14 @@ describe('buildContracts', () => {
     const b = buildContracts({ outDir: join(scratch(), 'out'), generatedFile: null, force: true })
     expect(a.compiled && b.compiled).toBe(true)
     expect(a.contracts.map((c) => c.name)).toEqual([
-      'MycelToken',
       'PaymentChannels',
-      'Staking',
-      'SubnetRegistry',
-      'TestUSD',
-      'Weights',
       'EpochReferee',
       'Epochs',
+      'SubnetRegistry',
+      'Staking',
+      'MycelToken',
+      'TestUSD',
+      'Weights',
       'YumaReferee',
     ])
     expect(b.contracts.map((c) => c.bytecode)).toEqual(a.contracts.map((c) => c.bytecode))

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Staking} from "../Staking.sol";
-import {SubnetRegistry} from "../SubnetRegistry.sol";
-import {Weights} from "../Weights.sol";
+import {ISubnetRegistry} from "../interfaces/ISubnetRegistry.sol";
+import {IStaking} from "../interfaces/IStaking.sol";
+import {IWeights} from "../interfaces/IWeights.sol";
 import {YumaMath} from "../yuma/YumaMath.sol";
 import {EpochMath} from "./EpochMath.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
@@ -16,9 +16,9 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
  * view, so anyone can call it to check a proposal before disputing it.
  */
 contract EpochReferee {
-    SubnetRegistry private immutable _registry;
-    Staking private immutable _staking;
-    Weights private immutable _weights;
+    ISubnetRegistry private immutable _registry;
+    IStaking private immutable _staking;
+    IWeights private immutable _weights;
 
     /// @dev Validator `index`'s row is not what it revealed by the snapshot (empty when it revealed nothing).
     error EpochRefereeBadWeightsRow(uint256 index);
@@ -27,7 +27,7 @@ contract EpochReferee {
     /// @dev A restated input does not match the proposal (wrong length or hash).
     error EpochRefereeInputsMismatch();
 
-    constructor(SubnetRegistry subnetRegistry, Staking staking, Weights weights) {
+    constructor(ISubnetRegistry subnetRegistry, IStaking staking, IWeights weights) {
         _registry = subnetRegistry;
         _staking = staking;
         _weights = weights;
@@ -48,7 +48,7 @@ contract EpochReferee {
     {
         (address hotkey,) = _registry.neuronAt(netuid, uid, snapshot);
         if (hotkey == address(0)) return 0;
-        Weights.Row memory row = _weights.rowAt(netuid, hotkey, snapshot);
+        IWeights.Row memory row = _weights.rowAt(netuid, hotkey, snapshot);
         if (row.revealBlock == 0) return 0;
         if (row.revealBlock + activityCutoff < snapshot && row.activeUntil < snapshot) return 0;
         return _staking.stakeAt(netuid, hotkey, snapshot);
@@ -203,8 +203,8 @@ contract EpochReferee {
         returns (uint256)
     {
         (address hotkey,) = _registry.neuronAt(netuid, uid, snapshot);
-        Weights.Row memory stored =
-            hotkey == address(0) ? Weights.Row(0, 0, 0, 0) : _weights.rowAt(netuid, hotkey, snapshot);
+        IWeights.Row memory stored =
+            hotkey == address(0) ? IWeights.Row(0, 0, 0, 0) : _weights.rowAt(netuid, hotkey, snapshot);
         bool matches = stored.hash == bytes32(0) ? row.length == 0 : keccak256(row) == stored.hash;
         if (!matches) revert EpochRefereeBadWeightsRow(index);
         return stored.commitBlock;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {SubnetRegistry} from "./SubnetRegistry.sol";
+import {ISubnetRegistry} from "../interfaces/ISubnetRegistry.sol";
+import {IWeights} from "../interfaces/IWeights.sol";
 
 /**
  * @title Weights
@@ -20,7 +21,7 @@ import {SubnetRegistry} from "./SubnetRegistry.sol";
  * rebuilds the matrix. An epoch reads each validator's latest row revealed by its snapshot block ({rowAt}); weights
  * on a uid that registered after the commit are masked there (they were set before that miner existed).
  */
-contract Weights {
+contract Weights is IWeights {
     /// @notice A pending commit and its reveal window `[revealFrom, revealUntil)`.
     struct Commit {
         bytes32 hash;
@@ -30,17 +31,8 @@ contract Weights {
         uint64 revealUntil;
     }
 
-    /// @notice A revealed row: the hash of its packed weights, when it was committed and revealed, and the last block
-    /// it keeps its validator active by the activity cutoff in force at the reveal (a later, lower cutoff never
-    /// shortens it).
-    struct Row {
-        bytes32 hash;
-        uint48 commitBlock;
-        uint48 revealBlock;
-        uint48 activeUntil;
-    }
 
-    SubnetRegistry private immutable _registry;
+    ISubnetRegistry private immutable _registry;
     mapping(uint256 netuid => mapping(address hotkey => Commit)) private _commits;
     mapping(uint256 netuid => mapping(address hotkey => Row[])) private _rows;
     mapping(uint256 netuid => mapping(address hotkey => uint64)) private _lastCommitBlock;
@@ -80,7 +72,7 @@ contract Weights {
     /// @dev Every weight was zero.
     error WeightsAllZero();
 
-    constructor(SubnetRegistry subnetRegistry) {
+    constructor(ISubnetRegistry subnetRegistry) {
         _registry = subnetRegistry;
     }
 
@@ -106,7 +98,7 @@ contract Weights {
         if (commitHash == bytes32(0)) revert WeightsZeroCommit();
         uint16 uid = _uidOf(netuid, msg.sender);
         if (!_registry.hasValidatorPermit(netuid, uid)) revert WeightsNoValidatorPermit(netuid, uid);
-        SubnetRegistry.SubnetParams memory params = _registry.getSubnetParams(netuid);
+        ISubnetRegistry.SubnetParams memory params = _registry.getSubnetParams(netuid);
         uint64 last = _lastCommitBlock[netuid][msg.sender];
         if (last != 0 && block.number < last + params.weightsRateLimit) {
             revert WeightsRateLimited(netuid, msg.sender, last + params.weightsRateLimit);

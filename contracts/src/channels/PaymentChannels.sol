@@ -22,6 +22,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
  *
  * Usage metering: each claim emits the cumulative requests and units the payer signed for, so the usage paid for
  * is public and derived from signatures, not from the payee's word.
+ *
+ * One file of a little over 400 lines: a channel's life (deposit, voucher rules, claims, close) is one state machine
+ * over one struct, and the voucher checks belong beside the settlement that relies on them.
  */
 contract PaymentChannels is EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;

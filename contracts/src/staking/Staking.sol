@@ -7,14 +7,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
-import {StakeShares} from "./staking/StakeShares.sol";
-
-/// @notice What Staking needs from the registry.
-interface ISubnetDirectory {
-    function isRegistered(uint256 netuid, address hotkey) external view returns (bool);
-    /// @notice The Epochs contract, the only payer of dividends.
-    function epochs() external view returns (address);
-}
+import {StakeShares} from "./StakeShares.sol";
+import {ISubnetRegistry} from "../interfaces/ISubnetRegistry.sol";
+import {IStaking} from "../interfaces/IStaking.sol";
 
 /**
  * @title Staking
@@ -38,8 +33,11 @@ interface ISubnetDirectory {
  *
  * Accounting invariant (tested): the contract's MYC balance equals total active stake + unlocking stake + unclaimed
  * rewards + rounding dust, and dust only ever grows by less than one unit per staker per payment.
+ *
+ * One file of a little over 400 lines: stake, its checkpoints and dividends are one ledger under that invariant, and
+ * reading it whole is how it is checked.
  */
-contract Staking is ReentrancyGuardTransient {
+contract Staking is ReentrancyGuardTransient, IStaking {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
 
@@ -82,7 +80,7 @@ contract Staking is ReentrancyGuardTransient {
     }
 
     IERC20 private immutable _token;
-    ISubnetDirectory private immutable _registry;
+    ISubnetRegistry private immutable _registry;
     uint64 private immutable _cooldownBlocks;
 
     mapping(uint256 netuid => mapping(address hotkey => Pool)) private _pools;
@@ -138,7 +136,7 @@ contract Staking is ReentrancyGuardTransient {
      * @param directory The SubnetRegistry (new stake goes only to registered hotkeys).
      * @param cooldown How many blocks unstaked tokens stay locked.
      */
-    constructor(IERC20 mycelToken, ISubnetDirectory directory, uint64 cooldown) {
+    constructor(IERC20 mycelToken, ISubnetRegistry directory, uint64 cooldown) {
         if (address(mycelToken) == address(0) || address(directory) == address(0)) revert StakingZeroAddress();
         _token = mycelToken;
         _registry = directory;
