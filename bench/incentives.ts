@@ -20,6 +20,8 @@
  * (together below κ of the stake) cannot move consensus: redoing the epoch with both putting all their weight on the
  * random miner leaves its consensus at zero. Prints the table, writes bench/results/incentives.json, exits 1 on a
  * miss. About 4 minutes here.
+ *
+ * Longer than 400 lines on purpose: one scenario (the miners and validators, both phases, the checks) read top to bottom.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -2,6 +2,8 @@
  * Attacks on the incentive and payment contracts, each performed on the real bytecode (in-process EVM) by someone who
  * read the contracts: anyone may call any external function, in any order, within one block. Each test failed on
  * the contracts before its fix (issue #12 says how that was checked) and passes on the fixed ones.
+ *
+ * A little over 400 lines: each attack is one self-contained test; splitting them apart would hide the set.
  */
 import { join } from 'node:path'
 import { packUids, paymentChannelsAbi, paymentChannelsBytecode } from '@mycel/sdk'

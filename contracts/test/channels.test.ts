@@ -1,6 +1,8 @@
 /**
  * PaymentChannels through viem against a real anvil: vouchers (payer and session keys), claims one by one and in
  * batches, the close window, every rejection, and accounting invariants over random action sequences.
+ *
+ * Longer than 400 lines: one anvil and one deployment for every rejection and the property run.
  */
 import {
   ContractRevertError,

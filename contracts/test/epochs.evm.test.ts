@@ -3,6 +3,8 @@
  * the SDK's `buildEpoch` from the contracts' own records, finalization, claims — and disputes. A correct proposal
  * survives every kind of dispute; a proposal wrong in any one part (a stake, a row sum, the validator set, one
  * miner's rank or bonds, the dividends) is caught by the matching dispute and its proposer slashed.
+ *
+ * Longer than 400 lines: every dispute kind runs in one epoch world (contracts, stake, weights), built once.
  */
 import {
   type BuiltEpoch,

@@ -1,4 +1,8 @@
-/** SubnetRegistry and MycelToken through viem against a real anvil: behaviour, errors, events, invariants. */
+/**
+ * SubnetRegistry and MycelToken through viem against a real anvil: behaviour, errors, events, invariants.
+ *
+ * Longer than 400 lines: one anvil and one deployment for the whole registry.
+ */
 import {
   ContractRevertError,
   createSubnet,

@@ -1,4 +1,8 @@
-/** The `mycel` CLI as a user runs it: help everywhere, keys, deploy to an "external" chain, readable errors. */
+/**
+ * The `mycel` CLI as a user runs it: help everywhere, keys, deploy to an "external" chain, readable errors.
+ *
+ * Longer than 400 lines: every command shares one test chain (the "external" one), started once, and one data dir.
+ */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'

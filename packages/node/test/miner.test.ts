@@ -2,6 +2,8 @@
  * The miner role against a real anvil: 402 with payment requirements, paid digits (KServe v2) and text (OpenAI
  * chat, streamed and not) through a real channel, every kind of bad voucher refused with a stable code and nothing
  * recorded, body and model errors, and claims on chain that pay exactly what the best voucher says.
+ *
+ * Longer than 400 lines: one miner and one channel on one anvil serve every case.
  */
 import { createRequire } from 'node:module'
 import {

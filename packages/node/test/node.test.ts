@@ -1,4 +1,8 @@
-/** The node daemon end to end in-process: start, HTTP API, indexing, restart without redeploying, failure modes. */
+/**
+ * The node daemon end to end in-process: start, HTTP API, indexing, restart without redeploying, failure modes.
+ *
+ * Longer than 400 lines: the failure modes each start their own node but share one set of helpers, kept together.
+ */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { createServer } from 'node:net'
