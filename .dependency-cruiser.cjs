@@ -2,7 +2,8 @@
  * The layering rules of mycel, checked by dependency-cruiser in `npm run check` (see docs/architecture.md):
  *   layers   contracts → sdk → node → cli / web; nothing imports a layer above it, and web only talks HTTP;
  *   node     roles (miner/ gateway/ validator/ epochs/ and the roles to come) never import each other nor app/,
- *            the shared folders below the roles never import a role nor app/;
+ *            the shared folders below the roles never import a role nor app/; neither imports the node's
+ *            index.ts (a way round); every folder is listed as a role, a shared folder or app/;
  *   sdk      the pure protocol code (every folder but actions/ and deploy/) never imports actions/;
  *   cli      commands never import each other (shared helpers live in src/options.ts and its neighbours);
  *   anywhere no import cycles.
@@ -76,6 +77,24 @@ module.exports = {
       severity: 'error',
       from: { path: `^packages/node/src/(${shared})/` },
       to: { path: `^packages/node/src/(${roles}|app)/` },
+    },
+    {
+      name: 'node-room-not-index',
+      comment:
+        "A role or shared folder never imports the node's top-level files (index.ts re-exports start(), which " +
+        'imports every role: a way round the rules above). Import the module itself.',
+      severity: 'error',
+      from: { path: `^packages/node/src/(${roles}|${shared})/` },
+      to: { path: '^packages/node/src/[^/]+$' },
+    },
+    {
+      name: 'node-folder-listed',
+      comment:
+        'Every folder of packages/node/src is a role, a shared folder or app/, so the rules above check it: add a ' +
+        'new folder to `roles` or `shared` in .dependency-cruiser.cjs.',
+      severity: 'error',
+      from: { path: '^packages/node/src/[^/]+/', pathNot: `^packages/node/src/(${roles}|${shared}|app)/` },
+      to: {},
     },
     {
       name: 'cli-command-not-command',

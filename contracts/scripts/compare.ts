@@ -9,9 +9,10 @@
  * - the runtime and creation bytecode without their metadata trailers (which hash the source paths and text, so
  *   they change with any edit): identical or not, the runtime size before and after, and the EIP-170 limit of
  *   24,576 bytes. Identical code means identical gas for every call, whatever the figures of a benchmark.
- * Exits 1 on an ABI or storage difference, a missing contract or a contract over the limit.
+ * Exits 1 on an ABI or storage difference, a missing contract or a contract over the limit; with `--strict` also
+ * when any contract's runtime code differs (a refactor that claims no behaviour change runs it so).
  *
- * Usage: `node --import tsx contracts/scripts/compare.ts [--base <git-rev>]`
+ * Usage: `node --import tsx contracts/scripts/compare.ts [--base <git-rev>] [--strict]`
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -178,10 +179,14 @@ function entryKey(e: AbiEntry): string {
   return `${e.type} ${e.name ?? ''}(${(e.inputs ?? []).map((p) => p.type).join(',')})`
 }
 
-/** Compares two compilations contract by contract; `ok` is false on an ABI or storage change or an oversize. */
+/**
+ * Compares two compilations contract by contract; `ok` is false on an ABI or storage change or an oversize, and with
+ * `strict` on any runtime code change.
+ */
 export function compareContracts(
   before: Map<string, Compiled>,
   after: Map<string, Compiled>,
+  { strict = false }: { strict?: boolean } = {},
 ): { ok: boolean; lines: string[] } {
   const lines: string[] = []
   const log = (line: string) => lines.push(line)
@@ -225,6 +230,7 @@ export function compareContracts(
         if (b.storage[i] !== a.storage[i]) log(`  storage[${i}]: ${b.storage[i]}  ->  ${a.storage[i]}`)
       }
     }
+    if (strict && !sameCode) ok = false
     if (sizeAfter > MAX_RUNTIME_BYTES) {
       ok = false
       log(`  over the ${MAX_RUNTIME_BYTES}-byte limit`)
@@ -237,8 +243,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const baseIndex = process.argv.indexOf('--base')
   const base = baseIndex > 0 ? (process.argv[baseIndex + 1] ?? 'HEAD') : 'HEAD'
   process.stdout.write(`comparing ${base} with the working tree\n`)
-  const { ok, lines } = compareContracts(compile(revisionSources(base)), compile(workingTreeSources()))
+  const strict = process.argv.includes('--strict')
+  const { ok, lines } = compareContracts(compile(revisionSources(base)), compile(workingTreeSources()), { strict })
   for (const line of lines) process.stdout.write(`${line}\n`)
-  process.stdout.write(ok ? 'no ABI or storage change\n' : 'CHANGED\n')
+  process.stdout.write(ok ? `no ABI or storage change${strict ? ' and identical runtime code' : ''}\n` : 'CHANGED\n')
   process.exit(ok ? 0 : 1)
 }

@@ -53,6 +53,18 @@ describe('compareContracts', () => {
     expect(lines).toContain('  internalType + struct IBox.Item')
   })
 
+  it('with strict, also fails when the runtime code changes though ABI and storage do not', () => {
+    const changed = {
+      ...restructured,
+      'src/Box.sol': restructured['src/Box.sol'].replace('_count += 1;', '_count += 2;'),
+    }
+    expect(compareContracts(base, compile(restructured), { strict: true }).ok).toBe(true)
+    expect(compareContracts(base, compile(changed)).ok).toBe(true)
+    const { ok, lines } = compareContracts(base, compile(changed), { strict: true })
+    expect(ok).toBe(false)
+    expect(lines[0]).toContain('runtime code differs')
+  })
+
   it('fails when two state variables swap slots', () => {
     const swapped = {
       'src/Box.sol': (before['src/Box.sol'] as string).replace(

@@ -60,6 +60,8 @@ describe('layering rules (.dependency-cruiser.cjs)', () => {
     const dir = fixture({
       'packages/node/src/miner/routes.ts': `import { pick } from '../gateway/pick.ts'\nexport const routes = pick\n`,
       'packages/node/src/gateway/pick.ts': value('pick'),
+      'packages/node/src/gateway/viaIndex.ts': `import { node } from '../index.ts'\nexport const viaIndex = node\n`,
+      'packages/node/src/newroom/thing.ts': `import { ledger } from '../payments/ledger.ts'\nexport const thing = ledger\n`,
       'packages/node/src/validator/loop.ts': `import { start } from '../app/start.ts'\nexport const loop = start\n`,
       'packages/node/src/app/start.ts': `import { routes } from '../miner/routes.ts'\nexport const start = routes\n`,
       'packages/node/src/payments/ledger.ts': `import { routes } from '../miner/routes.ts'\nexport const ledger = routes\n`,
@@ -80,6 +82,8 @@ describe('layering rules (.dependency-cruiser.cjs)', () => {
     const expected: Violation[] = [
       { rule: 'node-role-not-role', from: `${node}/miner/routes.ts`, to: `${node}/gateway/pick.ts` },
       { rule: 'node-role-not-app', from: `${node}/validator/loop.ts`, to: `${node}/app/start.ts` },
+      { rule: 'node-room-not-index', from: `${node}/gateway/viaIndex.ts`, to: `${node}/index.ts` },
+      { rule: 'node-folder-listed', from: `${node}/newroom/thing.ts`, to: `${node}/payments/ledger.ts` },
       { rule: 'node-shared-not-role', from: `${node}/payments/ledger.ts`, to: `${node}/miner/routes.ts` },
       { rule: 'no-circular', from: `${node}/db/a.ts`, to: `${node}/db/b.ts` },
       { rule: 'node-not-upward', from: `${node}/index.ts`, to: 'packages/cli/src/main.ts' },

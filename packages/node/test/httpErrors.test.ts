@@ -22,6 +22,9 @@ describe('http error envelope', () => {
       ),
     })
     expect(errorResponse(new NodeError('BUDGET_EXHAUSTED', 'spent')).status).toBe(402)
+    // A `status` field is not an HTTP status to answer with (here: what a remote miner answered a validator).
+    const remote = Object.assign(new NodeError('VALIDATOR_MINER_REQUEST_FAILED', 'miner said 404'), { status: 404 })
+    expect(errorResponse(remote, 'node').status).toBe(500)
     for (const error of [new UnknownGatewayChannelError(1n), new Error('secret detail at /home/x'), 'thrown text']) {
       expect(errorResponse(error, 'miner')).toEqual({
         status: 500,

@@ -76,3 +76,31 @@ describe('a send queued from inside a turn of the same account', () => {
     expect(order).toEqual(['outer start', 'inner', 'outer end', 'after'])
   })
 })
+
+describe('sends started together inside one turn', () => {
+  it('run one at a time, in order, and nested deeper still never wait behind themselves', async () => {
+    const queue = createTxQueue()
+    let running = 0
+    let most = 0
+    const order: string[] = []
+    const send = (name: string) =>
+      queue.run('0xa', async () => {
+        running += 1
+        most = Math.max(most, running)
+        await tick()
+        order.push(name)
+        running -= 1
+        return name
+      })
+    const result = await queue.run('0xa', async () => {
+      const both = await Promise.all([send('first'), send('second')])
+      const deeper = await queue.run('0xa', () => send('deeper'))
+      return [...both, deeper]
+    })
+    expect(result).toEqual(['first', 'second', 'deeper'])
+    expect(order).toEqual(['first', 'second', 'deeper'])
+    expect(most).toBe(1)
+    await tick()
+    expect(queue.pending('0xa')).toBe(0)
+  })
+})

@@ -21,7 +21,7 @@ const voucherArb = fc.record({
 
 describe('voucher type hash', () => {
   it("equals the PaymentChannels contract's VOUCHER_TYPEHASH", () => {
-    const source = readFileSync(new URL('../../../contracts/src/PaymentChannels.sol', import.meta.url), 'utf8')
+    const source = readFileSync(new URL('../../../contracts/src/channels/PaymentChannels.sol', import.meta.url), 'utf8')
     const declared = /VOUCHER_TYPEHASH\s*=\s*keccak256\(\s*"([^"]+)"/.exec(source)?.[1]
     expect(declared).toBe(VOUCHER_TYPE)
     expect(VOUCHER_TYPEHASH).toBe(keccak256(stringToBytes(declared as string)))

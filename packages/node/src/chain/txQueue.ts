@@ -3,9 +3,11 @@
  * claiming, a validator setting weights, the epoch keeper) takes turns with everything else sending from it, so two
  * sends never race for a nonce or an allowance. A failed send does not stop the ones queued behind it.
  *
- * A send started from inside another send's turn for the same account (a step that holds the turn and sends
- * through a helper that queues too) runs at once, in the turn it is part of, instead of waiting behind itself
- * forever.
+ * Turns nest: a send started from inside another send's turn for the same account (a step that holds the turn and
+ * sends through a helper that queues too) runs within that turn instead of waiting behind itself forever, and the
+ * sends one turn starts take turns among themselves (two started at once inside a turn still run one at a time).
+ * A turn is carried by the async context, so work a turn leaves running on its own (a timer it sets) would count
+ * as part of it: roles do not send from such work.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 
@@ -16,30 +18,39 @@ export type TxQueue = {
   pending: (account: string) => number
 }
 
+type Sequence = { tail: Promise<unknown>; pending: number }
+
+const ignore = () => undefined
+
+/** Appends `step` to `sequence`: it starts when everything appended before it has settled. */
+function append<T>(sequence: Sequence, step: () => Promise<T>): Promise<T> {
+  const next = sequence.tail.then(step, step)
+  sequence.pending += 1
+  sequence.tail = next.then(ignore, ignore)
+  return next
+}
+
 export function createTxQueue(): TxQueue {
-  const tails = new Map<string, { tail: Promise<unknown>; pending: number }>()
-  /** The accounts whose turn the current async context holds. */
-  const holding = new AsyncLocalStorage<ReadonlySet<string>>()
+  const sequences = new Map<string, Sequence>()
+  /** The turns the current async context holds: per account, the sequence of the sends started within it. */
+  const holding = new AsyncLocalStorage<ReadonlyMap<string, Sequence>>()
   return {
     run(account, send) {
       const key = account.toLowerCase()
       const held = holding.getStore()
-      if (held?.has(key)) return send()
-      const inTurn = () => holding.run(new Set([...(held ?? []), key]), send)
-      const entry = tails.get(key) ?? { tail: Promise.resolve(), pending: 0 }
-      const next = entry.tail.then(inTurn, inTurn)
-      entry.pending += 1
-      entry.tail = next.then(
-        () => undefined,
-        () => undefined,
-      )
-      entry.tail.then(() => {
-        entry.pending -= 1
-        if (entry.pending === 0 && tails.get(key) === entry) tails.delete(key)
+      // Inside its turn, a send holds a turn of its own, with a fresh sequence for the sends it starts.
+      const inTurn = () => holding.run(new Map([...(held ?? []), [key, { tail: Promise.resolve(), pending: 0 }]]), send)
+      const within = held?.get(key)
+      if (within) return append(within, inTurn)
+      const sequence = sequences.get(key) ?? { tail: Promise.resolve(), pending: 0 }
+      sequences.set(key, sequence)
+      const next = append(sequence, inTurn)
+      sequence.tail.then(() => {
+        sequence.pending -= 1
+        if (sequence.pending === 0 && sequences.get(key) === sequence) sequences.delete(key)
       })
-      tails.set(key, entry)
       return next
     },
-    pending: (account) => tails.get(account.toLowerCase())?.pending ?? 0,
+    pending: (account) => sequences.get(account.toLowerCase())?.pending ?? 0,
   }
 }

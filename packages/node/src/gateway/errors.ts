@@ -11,6 +11,10 @@ export class GatewayError extends NodeError {
     super(code, message)
     this.status = status
   }
+  /** The status http/errors.ts answers this error with. */
+  get httpStatus(): 402 | 503 {
+    return this.status
+  }
 }
 
 /** The gateway's budget is all deposited in channels: no channel can be opened or topped up. */

@@ -27,7 +27,7 @@ export const statusOfCode: Readonly<Record<string, ContentfulStatusCode>> = {
 export type ErrorSource = 'node' | 'gateway' | 'miner'
 
 /**
- * The status and body answering `error`: a {@link NodeError} whose code has a status (its own `status`, or
+ * The status and body answering `error`: a {@link NodeError} whose code has a status (its own `httpStatus`, or
  * {@link statusOfCode}) gets it with its code and short message; anything else is a 500 `INTERNAL` naming only
  * the server whose log holds the details.
  */
@@ -36,7 +36,9 @@ export function errorResponse(
   source: ErrorSource = 'node',
 ): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof NodeError) {
-    const own = (error as { status?: unknown }).status
+    // Only errors meant for HTTP callers carry `httpStatus` (GatewayError, PaymentError); a `status` field may hold
+    // something else (e.g. the status a remote miner answered a validator with) and is never trusted.
+    const own = (error as { httpStatus?: unknown }).httpStatus
     const status = typeof own === 'number' ? (own as ContentfulStatusCode) : statusOfCode[error.code]
     if (status !== undefined) return { status, body: errorBody(error.code, error.shortMessage) }
   }
