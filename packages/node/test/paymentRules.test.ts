@@ -5,6 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { NodeError } from '../src/common/errors.ts'
+import { errorBody, errorResponse } from '../src/http/errors.ts'
 import type { Model } from '../src/inference/backend.ts'
 import {
   buildOffer,
@@ -146,5 +147,14 @@ describe('the miner offer (build side)', () => {
     expect(() => buildOffer({ ...network, models: [offeredModel(model, { perRequest: 0n, per1kUnits: 0n })] })).toThrow(
       expect.objectContaining({ code: 'OFFER_INVALID', exitCode: 2, message: expect.stringContaining('models.0.id') }),
     )
+  })
+})
+
+describe('PaymentError as an HTTP answer', () => {
+  it('keeps what the refusal adds to the requirements and answers with its own status', () => {
+    const error = new PaymentError(402, 'UNDERPAID', 'pay more', { requiredAmount: '7' })
+    expect(error.payment).toEqual({ requiredAmount: '7' })
+    expect(error.httpStatus).toBe(402)
+    expect(errorResponse(error, 'miner')).toEqual({ status: 402, body: errorBody('UNDERPAID', 'pay more') })
   })
 })

@@ -49,11 +49,11 @@ export class PaymentError extends NodeError {
     super(code, message)
     this.code = code
     this.status = status
+    this.payment = payment
   }
   /** The status http/errors.ts answers this error with. */
   get httpStatus(): 400 | 402 {
     return this.status
-    this.payment = payment
   }
 }
 
