@@ -83,7 +83,8 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }
 
-function listSources(dir: string): string[] {
+/** Every .sol file below `dir`, sorted by path. */
+export function listSources(dir: string): string[] {
   const found: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)

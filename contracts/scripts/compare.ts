@@ -15,12 +15,12 @@
  * Usage: `node --import tsx contracts/scripts/compare.ts [--base <git-rev>] [--strict]`
  */
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import solc from 'solc'
-import { compilerSettings } from './build.ts'
+import { compilerSettings, listSources } from './build.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const requireFromContracts = createRequire(join(root, 'package.json'))
@@ -44,16 +44,6 @@ export type Compiled = {
 }
 type AbiEntry = { type: string; name?: string; inputs?: AbiParam[]; outputs?: AbiParam[]; [key: string]: unknown }
 type AbiParam = { name: string; type: string; internalType?: string; components?: AbiParam[]; indexed?: boolean }
-
-function listSources(dir: string): string[] {
-  const found: string[] = []
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) found.push(...listSources(path))
-    else if (entry.name.endsWith('.sol')) found.push(path)
-  }
-  return found
-}
 
 function workingTreeSources(): Record<string, string> {
   const sources: Record<string, string> = {}

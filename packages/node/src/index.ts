@@ -43,13 +43,6 @@ export {
 } from './devnet/devnet.ts'
 export { builtinSubnets } from './devnet/seed.ts'
 export { createSseSplitter, sseData } from './inference/sse.ts'
+export { KeystoreError, WrongPasswordError } from './keys/errors.ts'
 export type { KeystoreV3 } from './keys/keystore.ts'
-export {
-  decryptKeystore,
-  encryptKeystore,
-  KeystoreError,
-  keystoreDir,
-  LIGHT_SCRYPT,
-  STANDARD_SCRYPT,
-  WrongPasswordError,
-} from './keys/keystore.ts'
+export { decryptKeystore, encryptKeystore, keystoreDir, LIGHT_SCRYPT, STANDARD_SCRYPT } from './keys/keystore.ts'

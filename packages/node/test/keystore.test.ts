@@ -6,15 +6,14 @@ import { bytesToHex, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
+import { KeystoreError, WrongPasswordError } from '../src/keys/errors.ts'
 import {
   decryptKeystore,
   decryptKeystoreAsync,
   encryptKeystore,
-  KeystoreError,
   type KeystoreV3,
   keystoreDir,
   LIGHT_SCRYPT,
-  WrongPasswordError,
 } from '../src/keys/keystore.ts'
 
 const dir = tempDir('mycel-keys-')

@@ -3,14 +3,11 @@
  * `views/<capability>/` and replaces its `planned` entry here with its component; the route is `#/<id>`.
  */
 import type { FunctionComponent } from 'preact'
-import type { ViewProps } from './types.ts'
-
-export type { ViewProps } from './types.ts'
-
 import { IncentivesView } from './incentives/IncentivesView.tsx'
 import { InferenceView } from './inference/InferenceView.tsx'
 import { NetworkView } from './network/NetworkView.tsx'
 import { PlannedView } from './planned/PlannedView.tsx'
+import type { ViewProps } from './types.ts'
 
 /** What every view gets: the network (chain, contracts, subnets), polled once for the whole app. */
 

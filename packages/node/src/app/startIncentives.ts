@@ -16,8 +16,6 @@ import type { Miner } from '../miner/miner.ts'
 import { startValidator, type Validator } from '../validator/validator.ts'
 import { type IncentiveAccounts, walletFor } from './accounts.ts'
 
-export type { IncentiveAccounts } from './accounts.ts'
-
 import type { KeyUse } from './keysInUse.ts'
 
 export type Incentives = {

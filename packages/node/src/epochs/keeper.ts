@@ -24,9 +24,6 @@ import {
 import { finalizeDue } from './finalize.ts'
 import { proposeDue } from './propose.ts'
 
-export type { EpochKeeperEvent, EpochKeeperParameters } from './context.ts'
-export { permitsOfInputs } from './finalize.ts'
-
 export type EpochKeeper = {
   /** One step for every subnet; returns what it did. */
   tick: () => Promise<EpochKeeperEvent[]>

@@ -21,9 +21,6 @@ import { createForwarder } from './forward.ts'
 import { createGatewayLedger, type GatewayChannel, type GatewayLedger } from './ledger.ts'
 import { createGatewayRoutes } from './routes.ts'
 
-export type { MinerEntry } from './discovery.ts'
-export { GatewayError } from './errors.ts'
-
 export type GatewayParameters = {
   db: Db
   client: PublicClient

@@ -21,9 +21,6 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { KeystoreError, WrongPasswordError } from './errors.ts'
 
-/** The keystore's errors, also importable from here as before. */
-export { KeystoreError, WrongPasswordError }
-
 export type KeystoreV3 = {
   version: 3
   id: string

@@ -28,7 +28,6 @@ import { createMinerApp } from './routes.ts'
 import type { ServedModel } from './served.ts'
 
 // Kept for test/openai.test.ts (not this part's file) until it imports them from inference/offer.ts.
-export type { ServedModel } from './served.ts'
 
 export type Miner = {
   url: string
