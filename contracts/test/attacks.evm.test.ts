@@ -3,7 +3,7 @@
  * read the contracts: anyone may call any external function, in any order, within one block. Each test failed on
  * the contracts before its fix (issue #12 says how that was checked) and passes on the fixed ones.
  *
- * A little over 400 lines: each attack is one self-contained test; splitting them apart would hide the set.
+ * About 450 lines: each attack is one self-contained test; splitting them apart would hide the set.
  */
 import { join } from 'node:path'
 import { epochsAbi, mycelTokenAbi, packUids, paymentChannelsAbi, paymentChannelsBytecode } from '@mycel/sdk'
@@ -117,7 +117,11 @@ describe('attacks on epoch settlement', () => {
     const via = (contract: 'token' | 'epochs', fn: string, args: unknown[]) =>
       world.chain.call(attacker, forwarder, fwd.abi as Abi, 'exec', [
         world.addresses[contract].toString(),
-        encodeFunctionData({ abi: (contract === 'token' ? mycelTokenAbi : epochsAbi) as Abi, functionName: fn, args } as never),
+        encodeFunctionData({
+          abi: (contract === 'token' ? mycelTokenAbi : epochsAbi) as Abi,
+          functionName: fn,
+          args,
+        } as never),
       ])
     expect((await via('token', 'approve', [world.addresses.epochs.toString(), BOND])).ok).toBe(true)
     expect((await via('epochs', 'depositBond', [BOND])).ok).toBe(true)
@@ -126,7 +130,10 @@ describe('attacks on epoch settlement', () => {
     const sent = encodeFunctionData({
       abi: fwd.abi as Abi,
       functionName: 'exec',
-      args: [world.addresses.epochs.toString(), encodeFunctionData({ abi: epochsAbi, functionName: 'propose', args: [1n, wrong.proposal] })],
+      args: [
+        world.addresses.epochs.toString(),
+        encodeFunctionData({ abi: epochsAbi, functionName: 'propose', args: [1n, wrong.proposal] }),
+      ],
     })
     expect(() => decodeFunctionData({ abi: epochsAbi, data: sent })).toThrow()
     expect(r.ok).toBe(false)
