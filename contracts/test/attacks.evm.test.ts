@@ -3,15 +3,17 @@
  * read the contracts: anyone may call any external function, in any order, within one block. Each test failed on
  * the contracts before its fix (issue #12 says how that was checked) and passes on the fixed ones.
  *
- * A little over 400 lines: each attack is one self-contained test; splitting them apart would hide the set.
+ * About 450 lines: each attack is one self-contained test; splitting them apart would hide the set.
  */
 import { join } from 'node:path'
-import { packUids, paymentChannelsAbi, paymentChannelsBytecode } from '@mycel/sdk'
+import { epochsAbi, mycelTokenAbi, packUids, paymentChannelsAbi, paymentChannelsBytecode } from '@mycel/sdk'
 import {
   type Abi,
   type Address,
   decodeErrorResult,
+  decodeFunctionData,
   encodeDeployData,
+  encodeFunctionData,
   keccak256,
   maxUint256,
   parseEther,
@@ -92,6 +94,54 @@ async function settleWithWeights(): Promise<Settled> {
 }
 
 describe('attacks on epoch settlement', () => {
+  it('a proposal cannot be sent through a contract, where no node can read what to dispute', async () => {
+    // Honest nodes rebuild every pending proposal and dispute it, but the proposal's inputs, columns and dividends
+    // live only in the transaction's calldata (the contract keeps their hashes, the event only the header). Sent
+    // through a contract, the transaction's calldata is the contract's: nodes cannot decode it (getEpochProposals
+    // returns proposal: null, the checker skips it), and the next epoch cannot be built either.
+    const previous = await settleWithWeights()
+    const { snapshot } = await nextEpochOf(world, 1n)
+    world.chain.block = snapshot + 1n
+    const right = await buildNext(world, 1n, previous)
+    // Every dividend to validator 0.
+    const wrong = tampered(right, { dividends: right.dividends.map((_, i) => (i === 0 ? 2 ** 32 : 0)) })
+    const built = buildContracts({
+      root: join(import.meta.dirname, 'contracts'),
+      outDir: join(import.meta.dirname, '..', '..', '.tmp', 'test-contracts'),
+      generatedFile: null,
+    })
+    const fwd = built.contracts.find((c) => c.name === 'Forwarder')
+    if (!fwd) throw new Error('Forwarder did not compile')
+    const forwarder = await world.chain.deploy(encodeDeployData({ abi: fwd.abi as Abi, bytecode: fwd.bytecode }))
+    await must(treasury, 'token', 'transfer', [forwarder.toString(), BOND])
+    const via = (contract: 'token' | 'epochs', fn: string, args: unknown[]) =>
+      world.chain.call(attacker, forwarder, fwd.abi as Abi, 'exec', [
+        world.addresses[contract].toString(),
+        encodeFunctionData({
+          abi: (contract === 'token' ? mycelTokenAbi : epochsAbi) as Abi,
+          functionName: fn,
+          args,
+        } as never),
+      ])
+    expect((await via('token', 'approve', [world.addresses.epochs.toString(), BOND])).ok).toBe(true)
+    expect((await via('epochs', 'depositBond', [BOND])).ok).toBe(true)
+    const r = await via('epochs', 'propose', [1n, wrong.proposal])
+    // What a node reads: the transaction's calldata is the forwarder's, not a proposal.
+    const sent = encodeFunctionData({
+      abi: fwd.abi as Abi,
+      functionName: 'exec',
+      args: [
+        world.addresses.epochs.toString(),
+        encodeFunctionData({ abi: epochsAbi, functionName: 'propose', args: [1n, wrong.proposal] }),
+      ],
+    })
+    expect(() => decodeFunctionData({ abi: epochsAbi, data: sent })).toThrow()
+    expect(r.ok).toBe(false)
+    expect(errorName(r.revertData)).toBe('EpochsProposalThroughContract')
+    // Sent directly, its calldata is the transaction's: it lands, and every node can read it and dispute it.
+    await must(proposer, 'epochs', 'propose', [1n, wrong.proposal])
+  })
+
   it('a prune order naming a uid that has no column is refused (it could never be disputed)', async () => {
     const previous = await settleWithWeights()
     const { snapshot } = await nextEpochOf(world, 1n)

@@ -65,7 +65,8 @@ abstract contract EpochsProposals is EpochsBase {
      * @notice Proposes the result of the next epoch of `netuid`, locking the caller's bond until it is final.
      * Requirements: the snapshot block has passed; no pending proposal; the caller's free bond covers the proposer
      * bond; the proposal is well formed (validators in strictly increasing uid order, at most `maxValidators`, one
-     * dividend per validator, one column per uid, at most 16 uids in the prune order).
+     * dividend per validator, one column per uid, at most 16 uids in the prune order); the caller is the transaction's
+     * sender and has no code (the proposal is then the transaction's calldata, where nodes read it to check it).
      * Emits {EpochProposed}.
      */
     function propose(uint256 netuid, Proposal calldata p) external {
@@ -89,6 +90,10 @@ abstract contract EpochsProposals is EpochsBase {
     }
 
     function _propose(uint256 netuid, Proposal calldata p) private {
+        // The contract keeps only the proposal's hashes: what a challenger checks and disputes is read from the
+        // transaction's calldata. So the proposer must be the transaction's sender, an account without code (its call
+        // is then the transaction itself); through a contract or a delegated account a wrong proposal goes unchecked.
+        if (msg.sender != tx.origin || msg.sender.code.length != 0) revert EpochsProposalThroughContract(msg.sender);
         (uint256 epoch, uint64 prevSnapshot) = _previous(netuid);
         (uint64 snapshot, uint16 n, ISubnetRegistry.SubnetParams memory sp) =
             _registry.epochSettings(netuid, prevSnapshot);

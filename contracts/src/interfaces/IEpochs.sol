@@ -62,6 +62,9 @@ interface IEpochs {
     error EpochsTooEarly(uint256 netuid, uint256 epoch, uint64 snapshotBlock);
     error EpochsAlreadyProposed(uint256 netuid, uint256 epoch);
     error EpochsInsufficientBond(address proposer, uint256 available, uint256 required);
+    /// @dev A proposal came through a contract (or a delegated account): its data would not be its transaction's
+    /// calldata, where nodes read what to check and dispute.
+    error EpochsProposalThroughContract(address caller);
     error EpochsMalformedProposal(string field);
     /// @dev The proposal was computed for other settings than the chain's now (`expected`); rebuild and propose again.
     error EpochsStaleProposal(bytes32 expected);
