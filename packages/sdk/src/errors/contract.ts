@@ -182,6 +182,8 @@ function describeIncentives(errorName: string, args: readonly unknown[]): string
       return `Epoch ${b} of subnet ${a} was already proposed.`
     case 'EpochsInsufficientBond':
       return `${a} has ${myc(b)} of proposer bond but ${myc(c)} is needed: deposit a bond first.`
+    case 'EpochsProposalThroughContract':
+      return `${a} cannot propose an epoch: a proposal must be sent by the transaction's own sender, an account without code, so that nodes can read it from the transaction to check it.`
     case 'EpochsMalformedProposal':
       return `The epoch proposal is malformed: ${a}.`
     case 'EpochsStaleProposal':
