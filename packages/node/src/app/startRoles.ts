@@ -46,7 +46,7 @@ export type Roles = {
 export async function startRoles(
   common: Common,
   ctx: RoleContext & {
-    addresses: { paymentChannels: Address; subnetRegistry: Address; testUsd?: Address | undefined }
+    addresses: { paymentChannels: Address; subnetRegistry: Address; epochs: Address; testUsd?: Address | undefined }
     /** The miner's models when the node began loading them already (it then owns them). */
     minerModels?: Promise<Model[]> | undefined
     /** The roles' accounts, resolved by the wiring from their options (asked for only for roles that are on). */
@@ -134,6 +134,7 @@ export async function startRoles(
         token,
         budget: BigInt(options.gatewayBudget),
         channelDeposit: BigInt(options.gatewayChannelDeposit),
+        epochs: ctx.addresses.epochs,
       })
       roles.gateway = gateway
       roles.openGateway = async () => {
@@ -219,6 +220,7 @@ function paymentsView(db: Db, roles: Roles) {
         healthy: m.failures === 0,
         models: [...m.models].map(([id, o]) => ({ id, task: o.task, price: priceJson(o.price) })),
       })),
+      ranking: gateway.ranking(),
       channels: gateway.ledger.channels().map((c) => ({
         channelId: c.channelId.toString(),
         payee: c.payee,

@@ -1,15 +1,18 @@
 /**
  * The gateway's miner directory: discovery (the miners in the chain index whose offer documents, committed by CID in
- * the registry, match what their endpoints serve), their health, and selection (who serves a model, cheapest first,
- * then fastest; unhealthy ones last).
+ * the registry, match what their endpoints serve), their health, and selection: who serves a model, in the order to
+ * try them — drawn by the weights of ranking.ts (the validators' measure in the latest final epoch, read by
+ * incentives.ts, with price and latency), unhealthy ones last — and the ranking as `/api/payments` shows it.
  */
 import type { Address } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { readPublishedMiners } from '../db/stores/network.ts'
 import { fetchOffer, offeredTerms } from '../inference/offer.ts'
-import { meteredCost, type Price } from '../payments/pricing.ts'
+import { meteredCost, type Price, priceJson } from '../payments/pricing.ts'
+import type { IncentiveReader, SubnetStanding } from './incentives.ts'
 import type { OfferedModel } from './models.ts'
+import { drawOrder, qualityOf, RANKING, type RankInput, rankWeights, trafficShares } from './ranking.ts'
 
 export type MinerEntry = {
   payee: Address
@@ -21,10 +24,30 @@ export type MinerEntry = {
   failures: number
   lastFailureAt: number
   lastError?: string
+  /** Requests it answered (HTTP 200), by model. */
+  served: Map<string, number>
 }
 
 /** A miner serving the model asked for, at its price and most units per request. */
 export type Candidate = { miner: MinerEntry; price: Price; maxUnits: bigint }
+
+/** One miner of a model as the ranking sees it (`/api/payments`, `gateway.ranking`). */
+export type RankingRow = {
+  model: string
+  payee: Address
+  endpoint: string
+  healthy: boolean
+  price: { perRequest: string; per1kUnits: string }
+  latencyMs: number
+  /** What the validators measured, per subnet serving the model (empty: no final epoch measured it). */
+  standings: Omit<SubnetStanding, 'taskType'>[]
+  /** The quality the weight uses (relative incentive; the prior when not measured). */
+  quality: number
+  weight: number
+  /** Expected share of the model's first attempts. */
+  share: number
+  served: number
+}
 
 export type MinerDirectory = ReturnType<typeof createMinerDirectory>
 
@@ -43,9 +66,14 @@ export function createMinerDirectory(
     paymentChannels: Address
     /** Only models priced in this token are taken from offers. */
     token: Address
+    /** The validators' measure (none: every miner counts as unmeasured, the prior). */
+    incentives?: IncentiveReader | undefined
+    /** The random source of the weighted draw (tests pass a seeded one). */
+    random?: (() => number) | undefined
   },
 ) {
   const { log } = p
+  const random = p.random ?? Math.random
   const { metrics } = common
   const miners = new Map<string, MinerEntry>()
   let failedAttempts = 0
@@ -77,6 +105,10 @@ export function createMinerDirectory(
 
   async function discoverOnce(): Promise<MinerEntry[]> {
     discoveries += 1
+    // The validators' latest measure, beside the offers (a failure keeps the one read before; it logs why).
+    const measuring = p.incentives
+      ?.refresh()
+      .catch((error: Error) => log.warn({ msg: 'validators measure unreadable', err: error.message.split('\n')[0] }))
     const rows = readPublishedMiners(p.db)
     const now = Date.now()
     for (const [key, retryAt] of refused) if (retryAt <= now) refused.delete(key)
@@ -89,7 +121,13 @@ export function createMinerDirectory(
         if (refused.has(offerKey)) return
         try {
           const entry = await readOffer(row.hotkey as Address, row.endpoint, row.metadata_cid)
-          miners.set(key, { ...entry, latencyMs: known?.latencyMs ?? 0, failures: 0, lastFailureAt: 0 })
+          miners.set(key, {
+            ...entry,
+            latencyMs: known?.latencyMs ?? 0,
+            failures: 0,
+            lastFailureAt: 0,
+            served: known?.served ?? new Map(),
+          })
         } catch (error) {
           refused.set(offerKey, Date.now() + RETRY_REFUSED_OFFER_MS)
           log.warn({
@@ -102,6 +140,7 @@ export function createMinerDirectory(
         }
       }),
     )
+    await measuring
     return [...miners.values()]
   }
 
@@ -127,20 +166,74 @@ export function createMinerDirectory(
 
   const healthy = (m: MinerEntry) => m.failures === 0 || Date.now() - m.lastFailureAt > RETRY_AFTER_FAILURE_MS
 
-  /** Miners serving `model`, cheapest first, then fastest; unhealthy ones last. */
-  function candidates(model: string): Candidate[] {
-    const list: Candidate[] = []
+  /** The miners serving `model`, each with its ranking input and weight (in the directory's order). */
+  function ranked(model: string) {
+    const list: (Candidate & { standings: SubnetStanding[]; input: RankInput })[] = []
     for (const miner of miners.values()) {
       const offered = miner.models.get(model)
-      if (offered) list.push({ miner, price: offered.price, maxUnits: offered.maxUnits })
+      if (!offered) continue
+      const standings = p.incentives?.standingsOf(miner.payee, model, offered.task) ?? []
+      const input: RankInput = {
+        cost: offered.price.perRequest + meteredCost(offered.price, 1000n),
+        latencyMs: miner.latencyMs,
+        healthy: healthy(miner),
+        quality: qualityOf(standings),
+      }
+      list.push({ miner, price: offered.price, maxUnits: offered.maxUnits, standings, input })
     }
-    const typical = (x: { price: Price }) => x.price.perRequest + meteredCost(x.price, 1000n)
-    return list.sort(
-      (a, b) =>
-        Number(healthy(b.miner)) - Number(healthy(a.miner)) ||
-        (typical(a) < typical(b) ? -1 : typical(a) > typical(b) ? 1 : 0) ||
-        a.miner.latencyMs - b.miner.latencyMs,
+    return { list, weights: rankWeights(list.map((x) => x.input)) }
+  }
+
+  /**
+   * Miners serving `model` in the order to try them: healthy ones drawn by weight (ranking.ts), so traffic spreads
+   * in proportion to the weights; unhealthy ones last.
+   */
+  function candidates(model: string): Candidate[] {
+    const { list, weights } = ranked(model)
+    const order = drawOrder(
+      weights,
+      list.map((x) => x.input.healthy),
+      random,
     )
+    return order.map((i) => {
+      const { miner, price, maxUnits } = list[i] as Candidate
+      return { miner, price, maxUnits }
+    })
+  }
+
+  /** Every model's miners with what their weight is made of and their expected share of its traffic. */
+  function ranking(): RankingRow[] {
+    const models = new Set<string>()
+    for (const miner of miners.values()) for (const id of miner.models.keys()) models.add(id)
+    const rows: RankingRow[] = []
+    for (const model of [...models].sort()) {
+      const { list, weights } = ranked(model)
+      const shares = trafficShares(
+        weights,
+        list.map((x) => x.input.healthy),
+      )
+      list.forEach((x, i) => {
+        rows.push({
+          model,
+          payee: x.miner.payee,
+          endpoint: x.miner.endpoint,
+          healthy: x.input.healthy,
+          price: priceJson(x.price),
+          latencyMs: Math.round(x.miner.latencyMs * 10) / 10,
+          standings: x.standings.map(({ taskType: _, ...s }) => s),
+          quality: x.input.quality ?? RANKING.prior,
+          weight: weights[i] as number,
+          share: shares[i] as number,
+          served: x.miner.served.get(model) ?? 0,
+        })
+      })
+    }
+    return rows
+  }
+
+  /** `miner` answered a request for `model` (HTTP 200). */
+  function recordServed(miner: MinerEntry, model: string) {
+    miner.served.set(model, (miner.served.get(model) ?? 0) + 1)
   }
 
   /** An attempt at `miner` failed: it goes last for a while (see {@link RETRY_AFTER_FAILURE_MS}). */
@@ -164,6 +257,8 @@ export function createMinerDirectory(
     discover,
     discoverOnDemand,
     candidates,
+    ranking,
+    recordServed,
     markFailure,
     recordLatency,
     failedAttempts: () => failedAttempts,

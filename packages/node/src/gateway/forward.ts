@@ -1,5 +1,6 @@
 /**
- * Paid forwarding: sends a request to the miners serving its model (up to {@link MAX_ATTEMPTS}), each with a voucher
+ * Paid forwarding: sends a request to the miners serving its model (up to {@link MAX_ATTEMPTS}, in the order the
+ * directory draws them by their ranking: discovery.ts, ranking.ts), each with a voucher
  * recorded before it is sent; reads the miner's answer to settle the payment (its metered units, clamped to what one
  * request may use), pays up an answer lost on the way once when the miner says so, and streams SSE through,
  * settling on the usage chunk. A failed attempt's price is released, so nothing is paid twice.
@@ -76,6 +77,7 @@ export function createForwarder(
           lastError = `miner ${miner.payee} failed`
           continue
         }
+        if (response.status === 200) directory.recordServed(miner, model)
         return new Response(response.body, {
           status: response.status,
           headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
@@ -154,6 +156,7 @@ export function createForwarder(
           })
         }
         miner.failures = 0
+        directory.recordServed(miner, model)
         if (!stream) {
           let json: { mycel?: { units?: number } }
           try {

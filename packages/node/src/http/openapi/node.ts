@@ -92,6 +92,41 @@ const payments = z
         deposited: decimal,
         miners: z.array(z.looseObject({ payee: address, endpoint: z.string(), healthy: z.boolean() })),
         channels: z.array(z.looseObject({ channelId: decimal, payee: address, deposit: decimal })),
+        ranking: z
+          .array(
+            z.strictObject({
+              model: z.string(),
+              payee: address,
+              endpoint: z.string(),
+              healthy: z.boolean(),
+              price,
+              latencyMs: z.number().openapi({ description: 'Smoothed time to the response headers; 0 = not measured' }),
+              standings: z
+                .array(
+                  z.strictObject({
+                    netuid: z.number().int(),
+                    subnet: z.string(),
+                    epoch: z.number().int().openapi({ description: "The subnet's latest final epoch" }),
+                    uid: z.number().int(),
+                    incentive: z
+                      .number()
+                      .openapi({ description: "Its share of the epoch's consensus incentive, 0..1" }),
+                    relative: z.number().openapi({ description: "Incentive × the epoch's miners: 1 = average" }),
+                    immune: z.boolean().openapi({ description: 'Inside its immunity period at the snapshot' }),
+                  }),
+                )
+                .openapi({ description: 'What the validators measured, per subnet serving the model' }),
+              quality: z
+                .number()
+                .openapi({ description: 'The relative incentive the weight uses (1 when unmeasured)' }),
+              weight: z.number(),
+              share: z.number().openapi({ description: "Expected share of the model's first attempts, 0..1" }),
+              served: z.number().int().openapi({ description: 'Requests it answered for the model' }),
+            }),
+          )
+          .openapi({
+            description: "Per model, its miners as the gateway ranks them (docs/inference.md, 'Choosing a miner')",
+          }),
       })
       .optional()
       .openapi({ description: 'Absent when this node runs no gateway' }),
