@@ -154,17 +154,17 @@ export function createIncentiveReader(p: { db: Db; client: Client; epochs: Addre
   return { refresh, standingsOf }
 }
 
-/** The keccak of the header as the contract stores it (`keccak256(abi.encode(header))`). */
-function headerHash(header: EpochHeader): `0x${string}` {
-  return keccak256(encodeAbiParameters([HEADER_PARAMETER], [header as never]))
-}
-
+/** The header's ABI type, from the generated Epochs ABI (the `header` argument of `EpochProposed`). */
 const HEADER_PARAMETER = (() => {
   const event = epochsAbi.find((x) => x.type === 'event' && x.name === 'EpochProposed')
-  const input = event && 'inputs' in event ? event.inputs.find((i) => i.name === 'header') : undefined
-  if (!input) throw new Error('the Epochs ABI has no EpochProposed header')
-  return input
+  return event && 'inputs' in event ? event.inputs.find((i) => i.name === 'header') : undefined
 })()
+
+/** The keccak of the header as the contract stores it (`keccak256(abi.encode(header))`). */
+function headerHash(header: EpochHeader): `0x${string}` | undefined {
+  if (!HEADER_PARAMETER) return undefined
+  return keccak256(encodeAbiParameters([HEADER_PARAMETER], [header as never]))
+}
 
 function finalEpoch(epoch: bigint, header: EpochHeader, ranks: readonly number[]): FinalEpoch {
   const rankSum = ranks.reduce((a, b) => a + b, 0)
