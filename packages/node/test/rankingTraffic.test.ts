@@ -230,5 +230,15 @@ describe('the gateway ranks miners by the latest final epoch', () => {
       expect(a1).toHaveLength(1)
       expect(a2[0]?.incentive).toBeCloseTo(a1[0]?.incentive as number, 12)
     }
+
+    // An Epochs address that answers nothing sensible: no standing, nothing thrown (every miner counts as the prior).
+    const broken = createIncentiveReader({
+      db,
+      client,
+      epochs: addresses.paymentChannels,
+      log: createLogger('silent'),
+    })
+    await broken.refresh()
+    expect(broken.standingsOf(HIGH.address, 'digits', 'tensor')).toEqual([])
   }, 300_000)
 })

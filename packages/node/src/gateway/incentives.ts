@@ -43,6 +43,8 @@ export function createIncentiveReader(p: { db: Db; client: Client; epochs: Addre
   /** The miner hotkeys of each subnet, to find the subnets a miner serves in without a final epoch there. */
   let subnetsOf = new Map<string, { name: string; taskType: string }[]>()
   let refreshing: Promise<void> | undefined
+  /** Per subnet, the last failure logged (logged again only when it changes, not every 10 s). */
+  const failures = new Map<number, string>()
 
   /** Reads every indexed subnet's latest final epoch (the epochs that changed only); concurrent calls share one. */
   function refresh(): Promise<void> {
@@ -57,13 +59,14 @@ export function createIncentiveReader(p: { db: Db; client: Client; epochs: Addre
     for (const subnet of subnets) {
       try {
         await refreshSubnet(subnet.netuid)
+        failures.delete(subnet.netuid)
       } catch (error) {
         // Keep what was read before: a ranking a few epochs old beats none.
-        p.log.warn({
-          msg: 'final epoch unreadable for the ranking',
-          netuid: subnet.netuid,
-          err: (error as Error).message.split('\n')[0],
-        })
+        const err = (error as Error).message.split('\n')[0] ?? 'unknown error'
+        if (failures.get(subnet.netuid) !== err) {
+          p.log.warn({ msg: 'final epoch unreadable for the ranking', netuid: subnet.netuid, err })
+        }
+        failures.set(subnet.netuid, err)
       }
     }
     index(subnets)
