@@ -153,10 +153,16 @@ describe('the paid inference market after npm start', () => {
         if (payments.gateway.miners.length === 2 || Date.now() > deadline) break
         await new Promise((r) => setTimeout(r, 250))
       }
+      // Miners are drawn by weight (docs/inference.md#choosing-a-miner): the cheaper one gets most requests, not
+      // all, so a few are sent until one is paid to it (8 all missing it: about 1 in 30,000).
       const sample = join(import.meta.dirname, '..', 'models', 'digits', 'samples', '3.png')
-      const result = await cli('infer', 'digits', sample)
-      expect(result.stdout).toMatch(/^3 /)
-      expect(result.stderr).toMatch(/paid 500 token units on channel 2/)
+      let paidToCheaper = false
+      for (let i = 0; i < 8 && !paidToCheaper; i++) {
+        const result = await cli('infer', 'digits', sample)
+        expect(result.stdout).toMatch(/^3 /)
+        paidToCheaper = /paid 500 token units on channel 2/.test(result.stderr)
+      }
+      expect(paidToCheaper).toBe(true)
     } finally {
       child.kill('SIGINT')
       await new Promise((r) => child.once('exit', r))

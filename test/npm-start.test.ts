@@ -136,10 +136,16 @@ describe('mycel miner serve beside npm start', () => {
       if (payments.gateway.miners.some((m) => m.payee === payee) || Date.now() > deadline) break
       await new Promise((r) => setTimeout(r, 250))
     }
+    // The gateway draws miners by weight (docs/inference.md#choosing-a-miner): the cheaper one gets most requests,
+    // not all, so a few requests are sent until one is paid to it (8 all missing it: about 1 in 30,000).
     const sample = join(import.meta.dirname, '..', 'models', 'digits', 'samples', '3.png')
-    const result = await runCli(['--data-dir', dataDir, 'infer', 'digits', sample])
-    expect(result.stdout).toMatch(/^3 /)
-    expect(result.stderr).toMatch(/paid 500 token units/)
+    let paidToCheaper = false
+    for (let i = 0; i < 8 && !paidToCheaper; i++) {
+      const result = await runCli(['--data-dir', dataDir, 'infer', 'digits', sample])
+      expect(result.stdout).toMatch(/^3 /)
+      paidToCheaper = /paid 500 token units/.test(result.stderr)
+    }
+    expect(paidToCheaper).toBe(true)
   }, 90_000)
 })
 
