@@ -6,7 +6,7 @@
  * unfunded, malformed — is refused with its stable code, nothing served, nothing moved, nothing recorded twice.
  */
 import { createRequire } from 'node:module'
-import { type MycelAddresses, testUsdAbi } from '@mycel/sdk'
+import { type MycelAddresses, testUsdAbi, writeContractAndWait } from '@mycel/sdk'
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http'
 import { parsePaymentRequired } from '@x402/core/schemas'
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402/core/types'
@@ -208,6 +208,96 @@ describe('x402', () => {
     const refusal = await (a.status === 402 ? a : b).json()
     expect(refusal.error.code).toBe('X402_REPLAYED')
     expect(await balanceOf(miner.payee)).toBe(before + 1_000n)
+  })
+
+  it('serves an authorization a front-runner used first (it paid the miner), but not a nonce the payer spent elsewhere or canceled', async () => {
+    const good = exactOf(await required())
+    const domain = { name: 'Test USD', version: '1', chainId: 31337, verifyingContract: usd }
+    const authorizationOf = (p: PaymentPayload) => {
+      const a = p.payload.authorization as Record<string, string>
+      return {
+        from: a.from as Address,
+        to: a.to as Address,
+        value: BigInt(a.value ?? 0),
+        validAfter: BigInt(a.validAfter ?? 0),
+        validBefore: BigInt(a.validBefore ?? 0),
+        nonce: a.nonce as `0x${string}`,
+      }
+    }
+    // A third party submits the client's authorization first: the miner was paid, so it serves, once.
+    const frontRun = await signed(good)
+    const a = authorizationOf(frontRun)
+    const { hash } = await writeContractAndWait(t.wallet(1), {
+      address: usd,
+      abi: testUsdAbi,
+      functionName: 'transferWithAuthorization',
+      args: [a.from, a.to, a.value, a.validAfter, a.validBefore, a.nonce, frontRun.payload.signature as `0x${string}`],
+    })
+    const before = await balanceOf(miner.payee)
+    const served = await paidWith(frontRun)
+    expect(served.status).toBe(200)
+    expect(decodePaymentResponseHeader(served.headers.get('PAYMENT-RESPONSE') ?? '').transaction).toBe(hash)
+    expect(await balanceOf(miner.payee)).toBe(before)
+    expect((await paidWith(frontRun)).status).toBe(402)
+
+    // The payer spends the nonce on a ReceiveWithAuthorization paying an accomplice: same nonce, not a payment to
+    // the miner — refused.
+    const trick = await signed(good)
+    const n = authorizationOf(trick)
+    const accomplice = t.wallet(1)
+    const receive = { ...n, to: accomplice.account.address, value: 1n }
+    const receiveSignature = await payer.signTypedData({
+      domain,
+      types: {
+        ReceiveWithAuthorization: [
+          { name: 'from', type: 'address' },
+          { name: 'to', type: 'address' },
+          { name: 'value', type: 'uint256' },
+          { name: 'validAfter', type: 'uint256' },
+          { name: 'validBefore', type: 'uint256' },
+          { name: 'nonce', type: 'bytes32' },
+        ],
+      },
+      primaryType: 'ReceiveWithAuthorization',
+      message: receive,
+    })
+    await writeContractAndWait(accomplice, {
+      address: usd,
+      abi: testUsdAbi,
+      functionName: 'receiveWithAuthorization',
+      args: [
+        receive.from,
+        receive.to,
+        receive.value,
+        receive.validAfter,
+        receive.validBefore,
+        receive.nonce,
+        receiveSignature,
+      ],
+    })
+    await refused(trick, 'X402_REPLAYED', 1)
+
+    // Canceled before it reached the miner: refused.
+    const canceled = await signed(good)
+    const c = authorizationOf(canceled)
+    const cancelSignature = await payer.signTypedData({
+      domain,
+      types: {
+        CancelAuthorization: [
+          { name: 'authorizer', type: 'address' },
+          { name: 'nonce', type: 'bytes32' },
+        ],
+      },
+      primaryType: 'CancelAuthorization',
+      message: { authorizer: payer.address, nonce: c.nonce },
+    })
+    await writeContractAndWait(accomplice, {
+      address: usd,
+      abi: testUsdAbi,
+      functionName: 'cancelAuthorization',
+      args: [payer.address, c.nonce, cancelSignature],
+    })
+    await refused(canceled, 'X402_REPLAYED', 1)
   })
 
   it('refuses the wrong chain, asset, payee, amount and an expired authorization, each with its code', async () => {

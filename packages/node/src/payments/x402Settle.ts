@@ -9,7 +9,7 @@
  * latency risk is the price of that. On the devnet (automine) settling adds one transaction round trip.
  */
 import { testUsdAbi, type WriteClient, writeContractAndWait } from '@mycel/sdk'
-import type { Address, PublicClient } from 'viem'
+import { type Address, decodeEventLog, isAddressEqual, type PublicClient } from 'viem'
 import type { TxQueue } from '../chain/txQueue.ts'
 import type { Db } from '../db/database.ts'
 import { createX402Store, type X402Store } from '../db/stores/x402.ts'
@@ -52,6 +52,9 @@ export type CreateX402ExactParameters = {
   now?: () => bigint
 }
 
+/** How far back an authorization's use is looked for (its validity window is minutes; blocks are seconds). */
+const USED_LOOKBACK_BLOCKS = 10_000n
+
 /** Contract errors the token reverts a transfer with, as the refusal each one is. */
 const refusalOf: Record<string, 'X402_REPLAYED' | 'X402_EXPIRED' | 'X402_NOT_YET_VALID' | 'X402_INVALID_SIGNATURE'> = {
   TestUSDAuthorizationUsed: 'X402_REPLAYED',
@@ -85,6 +88,38 @@ export async function createX402Exact(p: CreateX402ExactParameters): Promise<X40
   const now = p.now ?? (() => BigInt(Math.floor(Date.now() / 1000)))
   const payTo = p.wallet.account.address
 
+  /**
+   * The transaction that used `a` on chain and paid this miner its value, if any: the token's AuthorizationUsed for
+   * (from, nonce) immediately followed, in the same transaction, by the Transfer of `value` from `from` to the miner.
+   * (The nonce alone is not enough: the payer could have spent it on a ReceiveWithAuthorization paying someone else.)
+   */
+  async function usedOnChain(a: ExactPayment['authorization']): Promise<`0x${string}` | undefined> {
+    try {
+      const head = await p.client.getBlockNumber({ cacheTime: 0 })
+      const logs = await p.client.getContractEvents({
+        address: asset.address,
+        abi: testUsdAbi,
+        eventName: 'AuthorizationUsed',
+        args: { authorizer: a.from, nonce: a.nonce },
+        fromBlock: head > USED_LOOKBACK_BLOCKS ? head - USED_LOOKBACK_BLOCKS : 0n,
+        toBlock: head,
+      })
+      const used = logs[0]
+      if (!used?.transactionHash || used.logIndex === null) return undefined
+      const receipt = await p.client.getTransactionReceipt({ hash: used.transactionHash })
+      const next = receipt.logs.find((l) => l.logIndex === (used.logIndex as number) + 1)
+      if (!next || !isAddressEqual(next.address, asset.address)) return undefined
+      const transfer = decodeEventLog({ abi: testUsdAbi, data: next.data, topics: next.topics })
+      if (transfer.eventName !== 'Transfer') return undefined
+      const { from, to, value } = transfer.args
+      return isAddressEqual(from, a.from) && isAddressEqual(to, payTo) && value === a.value
+        ? used.transactionHash
+        : undefined
+    } catch {
+      return undefined // cannot tell: refuse, as for any failed settlement
+    }
+  }
+
   async function settle(header: string, request: { amount: bigint; model: string }): Promise<X402Settlement> {
     const payment: ExactPayment = parsePaymentSignature(header)
     await checkExactPayment(payment, { chainId: p.chainId, asset, payTo, amount: request.amount }, now())
@@ -97,7 +132,7 @@ export async function createX402Exact(p: CreateX402ExactParameters): Promise<X40
         `Authorization ${a.nonce} of ${a.from} was already presented to this miner; sign a new one.`,
       )
     }
-    let hash: `0x${string}`
+    let hash: `0x${string}` | undefined
     try {
       ;({ hash } = await p.txQueue.run(payTo, () =>
         writeContractAndWait(p.wallet, {
@@ -109,7 +144,13 @@ export async function createX402Exact(p: CreateX402ExactParameters): Promise<X40
       ))
     } catch (error) {
       const reason = (error as { errorName?: string }).errorName ?? (error as Error).message.split('\n')[0] ?? 'failed'
-      store.failed(key, reason)
+      // Used on chain by someone else first (a front-runner, or the client itself): the authorization fixes `to`
+      // and `value`, so its use paid this miner exactly the price, and the request is served.
+      hash = await usedOnChain(a)
+      if (hash === undefined) store.failed(key, reason)
+    }
+    if (hash === undefined) {
+      const reason = store.get(key)?.reason ?? 'failed'
       const code = refusalOf[reason] ?? (reason === 'ERC20InsufficientBalance' ? 'X402_INSUFFICIENT_FUNDS' : undefined)
       throw new X402PaymentError(
         code ?? 'X402_SETTLEMENT_FAILED',
