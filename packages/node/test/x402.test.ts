@@ -187,6 +187,16 @@ describe('x402', () => {
     const answer = await chat.json()
     expect(answer.choices[0].message.content.length).toBeGreaterThan(0)
     expect(await balanceOf(miner.payee)).toBe(before + BigInt(answer.mycel.cost))
+    // Streamed: the settlement header comes with the event stream.
+    const streamed = await pay(`${miner.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'text', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, stream: true }),
+    })
+    expect(streamed.status).toBe(200)
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream')
+    expect(decodePaymentResponseHeader(streamed.headers.get('PAYMENT-RESPONSE') ?? '').success).toBe(true)
+    expect((await streamed.text()).trim().endsWith('data: [DONE]')).toBe(true)
 
     // Replaying an authorization that paid: refused with X402_REPLAYED, nothing recorded twice, nothing moved.
     const first = sent[0]
