@@ -20,6 +20,7 @@ const ALL = [
   'disputes',
   'settlement',
   'incentives',
+  'x402',
 ] as const
 
 const asked = process.argv.slice(2)

@@ -185,6 +185,27 @@ export const migrations: Migration[] = [
       ALTER TABLE validator_scores ADD COLUMN last_period_score REAL NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    name: 'x402: exact payments (EIP-3009 authorizations) a miner accepted',
+    up: `
+      -- One row per authorization, keyed as the token keys it (asset, payer, nonce): a replay is never recorded twice.
+      CREATE TABLE x402_payments (
+        asset TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        pay_to TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        model TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'settled', 'failed')),
+        tx_hash TEXT,
+        reason TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (asset, payer, nonce)
+      );
+      CREATE INDEX x402_payments_created ON x402_payments (created_at);
+    `,
+  },
 ]
 
 /**

@@ -4,6 +4,10 @@
  * payment requirements; a request signed by a validator of a subnet the miner is registered in
  * (`x-mycel-validator`, docs/validators.md) is served free once the signature, its time window, its nonce and the
  * signer's validator permit (on chain) check out. After the answer, {@link Admission.settle} records what it cost.
+ *
+ * x402 (docs/x402.md): the 402 is also an x402 v2 `PaymentRequired` (the `PAYMENT-REQUIRED` header, and
+ * `x402Version`/`resource`/`accepts` beside `error` in the body) offering `mycel-channel` and, when the token has
+ * EIP-3009, `exact`; a `PAYMENT-SIGNATURE` header pays one request with `exact`, settled on chain before serving.
  */
 import {
   createNonceMemory,
@@ -15,11 +19,22 @@ import {
 import type { Context } from 'hono'
 import type { Address, PublicClient } from 'viem'
 import type { Metrics } from '../common/metrics.ts'
+import { errorBody } from '../http/errors.ts'
 import { maxUnitsOf, unitOf } from '../inference/offer.ts'
 import { meteredUnits } from '../payments/meteredUnits.ts'
-import { isFree, meteredCost, priceJson } from '../payments/pricing.ts'
+import { isFree, maxRequestCost, meteredCost, priceJson } from '../payments/pricing.ts'
 import { PaymentError } from '../payments/refusals.ts'
 import { parseVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
+import {
+  buildPaymentRequired,
+  PAYMENT_REQUIRED_HEADER,
+  PAYMENT_RESPONSE_HEADER,
+  PAYMENT_SIGNATURE_HEADER,
+  paymentRequiredHeader,
+  paymentResponseHeader,
+  X402PaymentError,
+} from '../payments/x402.ts'
+import type { X402Exact } from '../payments/x402Settle.ts'
 import { fail } from './http.ts'
 import type { Admission, MinerLedger } from './ledger.ts'
 import type { ServedModel } from './served.ts'
@@ -47,6 +62,8 @@ export type MinerAdmissionParameters = {
   token: Address
   ledger: MinerLedger
   metrics: Metrics
+  /** x402 `exact` settlement, when the token has EIP-3009 (payments/x402Settle.ts). */
+  x402?: X402Exact | undefined
 }
 
 export function createMinerAdmission({
@@ -58,6 +75,7 @@ export function createMinerAdmission({
   token,
   ledger,
   metrics,
+  x402,
 }: MinerAdmissionParameters): MinerAdmission {
   const nonces = createNonceMemory()
   const netuids: bigint[] = []
@@ -76,6 +94,58 @@ export function createMinerAdmission({
     maxUnitsPerRequest: maxUnitsOf(served.model),
     header: VOUCHER_HEADER,
   })
+
+  /** What `exact` charges: a fixed amount, so the most a request can cost (its price and its maximal metered cost). */
+  const exactAmount = (served: ServedModel) => maxRequestCost(served.price, BigInt(maxUnitsOf(served.model)))
+
+  /**
+   * A 402 that is also x402's `PaymentRequired`: today's `error.payment` for mycel clients, the `PAYMENT-REQUIRED`
+   * header (and `x402Version`/`resource`/`accepts` in the body) for x402 clients.
+   */
+  function paymentRequired(
+    c: Context,
+    served: ServedModel,
+    code: string,
+    message: string,
+    payment: Record<string, unknown>,
+    status: 400 | 402 = 402,
+  ): Response {
+    const required = buildPaymentRequired({
+      url: c.req.url,
+      description: `Model ${served.model.id} on a mycel miner`,
+      error: message,
+      chainId,
+      payTo: payee,
+      channel: { amount: served.price.perRequest, asset: token, requirements: requirements(served) },
+      exact: x402 ? { amount: exactAmount(served), asset: x402.asset } : undefined,
+    })
+    if (status === 402) c.header(PAYMENT_REQUIRED_HEADER, paymentRequiredHeader(required))
+    // x402 v2 fields beside today's error envelope (whose `error.payment` mycel clients read).
+    const { error } = errorBody(code, message, { payment })
+    const { x402Version, resource, accepts } = required
+    return c.json({ error, x402Version, resource, accepts }, status)
+  }
+
+  /** A request paid with x402 `exact`: settled on chain and recorded before it is served, or the 4xx to send. */
+  async function exactAdmission(c: Context, served: ServedModel, header: string): Promise<Admission | Response> {
+    const amount = exactAmount(served)
+    try {
+      if (!x402) {
+        throw new X402PaymentError(
+          'X402_UNSUPPORTED_SCHEME',
+          `This miner's token ${token} has no EIP-3009: pay with a mycel-channel voucher in ${VOUCHER_HEADER}.`,
+        )
+      }
+      const settlement = await x402.settle(header, { amount, model: served.model.id })
+      c.header(PAYMENT_RESPONSE_HEADER, paymentResponseHeader(settlement))
+      metrics.inc('mycel_miner_x402_payments_total', 'Requests paid with x402 exact.', { model: served.model.id })
+      return { channelId: 0n, price: amount, model: served.model.id, settled: true }
+    } catch (error) {
+      if (!(error instanceof X402PaymentError)) throw error
+      metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: error.code })
+      return paymentRequired(c, served, error.code, error.shortMessage, requirements(served), error.httpStatus)
+    }
+  }
 
   /** Whether `hotkey` holds a validator permit in `netuid` (cached for a few seconds). */
   async function hasPermit(netuid: bigint, hotkey: Address): Promise<boolean> {
@@ -140,15 +210,15 @@ export function createMinerAdmission({
     if (isFree(served.price)) return { channelId: 0n, price: 0n, model: served.model.id, settled: true }
     const header = c.req.header(VOUCHER_HEADER)
     if (header === undefined) {
+      const exact = c.req.header(PAYMENT_SIGNATURE_HEADER)
+      if (exact !== undefined) return exactAdmission(c, served, exact)
       metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: 'PAYMENT_REQUIRED' })
-      return fail(
+      return paymentRequired(
         c,
-        402,
+        served,
         'PAYMENT_REQUIRED',
-        `Model ${served.model.id} is paid per request: send a voucher in the ${VOUCHER_HEADER} header (see "payment").`,
-        {
-          payment: requirements(served),
-        },
+        `Model ${served.model.id} is paid per request: send a voucher in the ${VOUCHER_HEADER} header (see "payment"), or pay with x402 (see "accepts").`,
+        requirements(served),
       )
     }
     const parsed = parseVoucherHeader(header)
@@ -162,9 +232,14 @@ export function createMinerAdmission({
     } catch (error) {
       if (!(error instanceof PaymentError)) throw error
       metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: error.code })
-      return fail(c, error.status, error.code, error.message, {
-        payment: { ...requirements(served), ...error.payment, channelId: parsed.voucher.channelId.toString() },
-      })
+      return paymentRequired(
+        c,
+        served,
+        error.code,
+        error.message,
+        { ...requirements(served), ...error.payment, channelId: parsed.voucher.channelId.toString() },
+        error.status,
+      )
     }
   }
 
@@ -172,7 +247,8 @@ export function createMinerAdmission({
     // Never metered above what the offer promises as the most one request can use.
     const counted = meteredUnits(units, BigInt(maxUnitsOf(served.model)))
     if (isFree(served.price) || admission.channelId === 0n)
-      return { channelId: null, cost: '0', units: Number(counted), served: '0' }
+      // Free, or paid in full up front with x402 exact (its price is what it paid).
+      return { channelId: null, cost: admission.price.toString(), units: Number(counted), served: '0' }
     const metered = meteredCost(served.price, counted)
     await ledger.settle(admission, metered)
     metrics.inc('mycel_miner_paid_requests_total', 'Paid requests served.', { model: served.model.id })

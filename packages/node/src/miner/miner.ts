@@ -20,6 +20,7 @@ import { listen } from '../http/server.ts'
 import type { MinerOffer } from '../inference/offer.ts'
 import { type ChannelCache, createChannelCache } from '../payments/channelCache.ts'
 import { createVerifierPool } from '../payments/verifierPool.ts'
+import { createX402Exact } from '../payments/x402Settle.ts'
 import { createMinerAdmission } from './admission.ts'
 import { type Claimer, type ClaimPolicy, createClaimer } from './claims.ts'
 import { createMinerLedger, type MinerLedger } from './ledger.ts'
@@ -107,6 +108,15 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     token: p.token,
     ledger,
     metrics,
+    // x402 `exact`, settled by the miner itself when its token has EIP-3009 (docs/x402.md).
+    x402: await createX402Exact({
+      client: p.client,
+      wallet: p.wallet,
+      db: p.db,
+      txQueue: common.txQueue,
+      chainId: p.chainId,
+      token: p.token,
+    }),
   })
   let published: PreparedOffer | undefined
   const weightCids = new Map<string, Uint8Array>()

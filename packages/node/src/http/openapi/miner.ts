@@ -45,6 +45,20 @@ const PAYMENT_REFUSALS = [
   'SESSION_KEY_PENDING',
   'SESSION_KEY_RETIRING',
   'VOUCHER_REPLAYED',
+  // x402 exact (payments/x402.ts; X402_INVALID_PAYLOAD is a 400).
+  'X402_UNSUPPORTED_VERSION',
+  'X402_UNSUPPORTED_SCHEME',
+  'X402_WRONG_NETWORK',
+  'X402_WRONG_ASSET',
+  'X402_WRONG_PAY_TO',
+  'X402_AMOUNT_TOO_LOW',
+  'X402_AMOUNT_MISMATCH',
+  'X402_EXPIRED',
+  'X402_NOT_YET_VALID',
+  'X402_INVALID_SIGNATURE',
+  'X402_REPLAYED',
+  'X402_INSUFFICIENT_FUNDS',
+  'X402_SETTLEMENT_FAILED',
 ]
 const BAD_BODY = ['INVALID_CONTENT_TYPE', 'INVALID_JSON', 'INVALID_REQUEST']
 /** A text request the miner refuses as it stands (a gateway passes these through). */
@@ -62,7 +76,7 @@ export const TENSOR_REFUSALS = [
   'UNKNOWN_OUTPUT',
   'INFERENCE_FAILED',
 ]
-const BAD_VOUCHER = ['INVALID_VOUCHER', 'INVALID_SIGNATURE', 'USAGE_DECREASED']
+const BAD_VOUCHER = ['INVALID_VOUCHER', 'INVALID_SIGNATURE', 'USAGE_DECREASED', 'X402_INVALID_PAYLOAD']
 const VALIDATOR_REFUSALS = {
   401: [
     'VALIDATOR_MALFORMED',
@@ -75,7 +89,7 @@ const VALIDATOR_REFUSALS = {
 }
 
 /** A paid route: a voucher, a validator's signature, or nothing for a free model. */
-const paid = [{ voucher: [] }, { validator: [] }, {}]
+const paid = [{ voucher: [] }, { x402: [] }, { validator: [] }, {}]
 
 const modelName = z.object({
   name: z

@@ -61,6 +61,21 @@ export const paymentRequirements = z
       'the refusal details (e.g. `requiredAmount` for `UNDERPAID`), all decimal strings.',
   })
 
+/** One x402 v2 `PaymentRequirements` of a 402's `accepts` (docs/x402.md): `mycel-channel` or `exact`. */
+export const x402Requirements = z
+  .looseObject({
+    scheme: z.string(),
+    network: z.string(),
+    amount: z.string(),
+    asset: z.string(),
+    payTo: z.string(),
+    maxTimeoutSeconds: z.number().int(),
+    extra: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('X402PaymentRequirements', {
+    description: 'An x402 v2 payment option: `mycel-channel` (extra: the voucher requirements) or `exact` (EIP-3009).',
+  })
+
 /** The inference APIs' error (miner and gateway) with one of `codes`, in OpenAI's shape so OpenAI clients read it. */
 export const inferenceError = (codes: string[]) =>
   z
@@ -72,6 +87,10 @@ export const inferenceError = (codes: string[]) =>
         param: z.string().nullable().optional(),
         payment: paymentRequirements.optional(),
       }),
+      // A miner's payment refusal is also an x402 v2 PaymentRequired (also in the PAYMENT-REQUIRED header).
+      x402Version: z.literal(2).optional(),
+      resource: z.looseObject({ url: z.string() }).optional(),
+      accepts: z.array(x402Requirements).optional(),
     })
     .openapi({
       description: 'An error of the OpenAI-compatible and Open Inference Protocol routes (OpenAI error shape).',
@@ -89,6 +108,14 @@ export const securitySchemes = {
     description:
       'A payment-channel voucher (EIP-712, cumulative amount) signed by the channel payer or its session key, as ' +
       'base64url JSON (see docs/inference.md). Without it a paid model answers 402 with the payment requirements.',
+  },
+  x402: {
+    type: 'apiKey' as const,
+    in: 'header' as const,
+    name: 'PAYMENT-SIGNATURE',
+    description:
+      "An x402 v2 PaymentPayload (base64 JSON) for the `exact` scheme: an EIP-3009 authorization of the 402's " +
+      'amount to the miner, settled on chain before the request is served (docs/x402.md).',
   },
   validator: {
     type: 'apiKey' as const,
