@@ -1,6 +1,6 @@
 /** Action: vote on a model-governance proposal with the client's delegated shares. */
 import type { Address } from 'viem'
-import { modelGovernorAbi } from '../../contracts.ts'
+import { governorCallAbi } from '../../governance/abi.ts'
 import { type VoteChoice, voteSupport } from '../../governance/proposal.ts'
 import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 
@@ -21,13 +21,13 @@ export async function castVote(client: WriteClient, parameters: CastVoteParamete
     parameters.reason === undefined
       ? await writeContractAndWait(client, {
           address: parameters.governor,
-          abi: modelGovernorAbi,
+          abi: governorCallAbi,
           functionName: 'castVote',
           args: [parameters.proposalId, support],
         })
       : await writeContractAndWait(client, {
           address: parameters.governor,
-          abi: modelGovernorAbi,
+          abi: governorCallAbi,
           functionName: 'castVoteWithReason',
           args: [parameters.proposalId, support, parameters.reason],
         })

@@ -3,7 +3,7 @@
  * anyone executes, deployer's admin renounced), then verify the result with {@link getModelGovernance}. The first
  * half of `fractionalizeModel`, usable alone (and tested alone) before the registry hands the model over.
  */
-import type { Address, Hash, TransactionReceipt } from 'viem'
+import { type Address, getAddress, type Hash, type TransactionReceipt } from 'viem'
 import { deployContract, getBlockNumber, waitForTransactionReceipt } from 'viem/actions'
 import {
   modelGovernorAbi,
@@ -126,7 +126,7 @@ export async function deployModelGovernance(
     if (receipt.status !== 'success' || !receipt.contractAddress)
       throw new GovernanceDeploymentError({ contract, hash })
     note(hash, receipt)
-    return receipt.contractAddress
+    return getAddress(receipt.contractAddress)
   }
   const base = { account: client.account, chain: client.chain } as const
 

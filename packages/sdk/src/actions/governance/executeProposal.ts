@@ -1,6 +1,6 @@
 /** Action: execute a model-governance proposal whose timelock delay has passed, making its calls. */
 import type { Address } from 'viem'
-import { modelGovernorAbi } from '../../contracts.ts'
+import { governorCallAbi } from '../../governance/abi.ts'
 import { hashDescription, type ProposalAction, proposalArrays } from '../../governance/proposal.ts'
 import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 
@@ -23,7 +23,7 @@ export async function executeProposal(
   const { targets, values, calldatas } = proposalArrays(parameters.actions)
   const { hash, receipt, result } = await writeContractAndWait(client, {
     address: parameters.governor,
-    abi: modelGovernorAbi,
+    abi: governorCallAbi,
     functionName: 'execute',
     args: [targets, values, calldatas, hashDescription(parameters.description)],
   })

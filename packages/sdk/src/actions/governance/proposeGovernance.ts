@@ -1,6 +1,6 @@
 /** Action: propose calls for a model's timelock to make (e.g. a change of the model's terms) to its governor. */
 import type { Address } from 'viem'
-import { modelGovernorAbi } from '../../contracts.ts'
+import { governorCallAbi } from '../../governance/abi.ts'
 import { type ProposalAction, proposalArrays } from '../../governance/proposal.ts'
 import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 
@@ -32,7 +32,7 @@ export async function proposeGovernance(
   const { targets, values, calldatas } = proposalArrays(parameters.actions)
   const { hash, result } = await writeContractAndWait(client, {
     address: parameters.governor,
-    abi: modelGovernorAbi,
+    abi: governorCallAbi,
     functionName: 'propose',
     args: [targets, values, calldatas, parameters.description],
   })

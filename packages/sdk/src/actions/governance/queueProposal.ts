@@ -1,6 +1,6 @@
 /** Action: queue a model-governance proposal that passed, starting the timelock delay. */
 import type { Address } from 'viem'
-import { modelGovernorAbi } from '../../contracts.ts'
+import { governorCallAbi } from '../../governance/abi.ts'
 import { hashDescription, type ProposalAction, proposalArrays } from '../../governance/proposal.ts'
 import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 
@@ -23,7 +23,7 @@ export async function queueProposal(
   const { targets, values, calldatas } = proposalArrays(parameters.actions)
   const { hash, receipt, result } = await writeContractAndWait(client, {
     address: parameters.governor,
-    abi: modelGovernorAbi,
+    abi: governorCallAbi,
     functionName: 'queue',
     args: [targets, values, calldatas, hashDescription(parameters.description)],
   })
