@@ -235,6 +235,26 @@ describe('RoyaltyVault distribution', () => {
     expect(await w.read('getPastVotes', [holders[0], t0 + 10n])).toBe((SUPPLY * 3n) / 4n)
   })
 
+  it('a hostile token re-entering withdraw while being paid is refused; it is paid once', async () => {
+    const w = await world()
+    const hostile = testContract('ReentrantRoyaltyToken')
+    const token = await w.chain.deploy(
+      encodeDeployData({ abi: hostile.abi, bytecode: hostile.bytecode, args: [owner, 10n ** 24n] }),
+    )
+    // The NFT owner (the timelock, after a careless vote) tracks it; the token holds half the shares.
+    expect((await w.call(owner, 'trackToken', [token.toString()])).ok).toBe(true)
+    await w.must(holders[0], w.vault, royaltyVaultAbi, 'transfer', [token.toString(), SUPPLY / 2n])
+    await w.must(owner, token, hostile.abi, 'transfer', [w.vault.toString(), 1000n])
+    expect((await w.call(owner, 'collect', [token.toString()])).result).toBe(1000n)
+    await w.must(owner, token, hostile.abi, 'attack', [w.vault.toString()])
+    expect(await w.must(owner, token, hostile.abi, 'reentered', [])).toBe(false)
+    const reason = (await w.must(owner, token, hostile.abi, 'reentryError', [])) as `0x${string}`
+    expect(errorName(reason)).toBe('ReentrancyGuardReentrantCall')
+    expect(await w.must(owner, token, hostile.abi, 'balanceOf', [token.toString()])).toBe(500n)
+    expect(await w.must(owner, token, hostile.abi, 'balanceOf', [w.vault.toString()])).toBe(500n)
+    expect(await w.read('withdrawable', [token.toString(), token.toString()])).toBe(0n)
+  })
+
   it('a failing royalty source does not block the collect (nothing lost, plain transfers still count)', async () => {
     // An EOA as a source: releaseRoyalties on it reverts (no code to answer), and collect goes on.
     const w = await world({ sources: ['0x0000000000000000000000000000000000000bad'] })
