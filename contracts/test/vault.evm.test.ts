@@ -255,6 +255,27 @@ describe('RoyaltyVault distribution', () => {
     expect(await w.read('withdrawable', [token.toString(), token.toString()])).toBe(0n)
   })
 
+  it('shares borrowed for one transaction cannot be counted at a collect (flash-loan capture refused)', async () => {
+    const w = await world()
+    const usd = (w.usd[0] as EvmAddress).toString()
+    const borrower = testContract('ShareFlashBorrower')
+    const flash = await w.chain.deploy(encodeDeployData({ abi: borrower.abi, bytecode: borrower.bytecode }))
+    await w.must(holders[0], w.vault, royaltyVaultAbi, 'approve', [flash.toString(), SUPPLY])
+    await pay(w, 1000n)
+    const r = await w.chain.call(holders[1], flash, borrower.abi, 'borrowAndCollect', [
+      w.vault.toString(),
+      holders[0],
+      SUPPLY / 2n,
+      usd,
+    ])
+    expect(r.ok).toBe(false)
+    expect(errorName(r.revertData)).toBe('RoyaltyVaultSharesMovedInTransaction')
+    // In its own transaction the collect pays the real holder.
+    expect((await w.call(holders[1], 'collect', [usd])).result).toBe(1000n)
+    expect(await withdrawable(w, holders[0])).toBe(1000n)
+    expect(await w.read('withdrawable', [usd, flash.toString()])).toBe(0n)
+  })
+
   it('a failing royalty source does not block the collect (nothing lost, plain transfers still count)', async () => {
     // An EOA as a source: releaseRoyalties on it reverts (no code to answer), and collect goes on.
     const w = await world({ sources: ['0x0000000000000000000000000000000000000bad'] })

@@ -29,6 +29,10 @@ import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
  * exactly `floor(sum over collects of arrived * balance at that collect / supply)`: one rounding per account, so the
  * sum of what holders can withdraw never exceeds what arrived and the dust left is below one unit per holder.
  *
+ * Flash loans: shares held for a single transaction must not be counted at a collect (borrow, collect, return, keep
+ * the royalties). Every share movement sets a transient flag and {collect} refuses to run after one in the same
+ * transaction; holding shares across transactions is ownership, whatever its cost.
+ *
  * Clock: timestamps (ERC-6372 `mode=timestamp`), not block numbers: block numbers differ in meaning between L2s (on
  * Arbitrum `block.number` is an L1 estimate) while seconds mean the same everywhere; the Governor reads this clock.
  *
@@ -46,6 +50,8 @@ contract RoyaltyVault is ERC20, ERC20Permit, ERC20Votes, ReentrancyGuardTransien
     uint256 public constant MAX_TRACKED_TOKENS = 8;
     /// @notice At most this many royalty sources are released from at each collect.
     uint256 public constant MAX_SOURCES = 4;
+    /// @dev Transient flag: shares moved in this transaction (keccak256("mycel.RoyaltyVault.sharesMoved") - 1).
+    bytes32 private constant _SHARES_MOVED_SLOT = 0x8751cd1e22db9f6c1a07fac29ef013c815944b10b33c2114a21779a2c16ccf78;
 
     /// @dev Per tracked token: everything collected (the dividend per share times the supply) and what is held.
     struct Distribution {
@@ -81,6 +87,7 @@ contract RoyaltyVault is ERC20, ERC20Permit, ERC20Votes, ReentrancyGuardTransien
     error RoyaltyVaultNothingToWithdraw(address token, address account);
     error RoyaltyVaultArrivalTooLarge(address token, uint256 amount, uint256 max);
     error RoyaltyVaultSharesToVault();
+    error RoyaltyVaultSharesMovedInTransaction();
 
     /**
      * @param name_ Share token name (also the EIP-712 domain name of permits).
@@ -121,13 +128,20 @@ contract RoyaltyVault is ERC20, ERC20Permit, ERC20Votes, ReentrancyGuardTransien
      * @notice Releases `token` royalties of the model from every source, then distributes everything of `token` that
      * reached the vault since the last collect (released or sent by plain transfer) to the current holders.
      * A source that has nothing, or reverts, is skipped: nothing it holds is lost, a later collect takes it.
-     * Requirements: `token` is tracked; all ever collected of it stays below 2^255 / totalSupply.
+     * Requirements: `token` is tracked; all ever collected of it stays below 2^255 / totalSupply; no share moved
+     * earlier in this transaction (else shares borrowed for one transaction — a flash loan — could be counted at the
+     * collect and returned with the royalties they earned kept).
      * Emits {RoyaltiesCollected} when anything arrived.
      * @return arrived The amount distributed.
      */
     function collect(address token) external nonReentrant returns (uint256 arrived) {
         Distribution storage d = _distributions[token];
         if (!d.tracked) revert RoyaltyVaultTokenNotTracked(token);
+        bool moved;
+        assembly ("memory-safe") {
+            moved := tload(_SHARES_MOVED_SLOT)
+        }
+        if (moved) revert RoyaltyVaultSharesMovedInTransaction();
         uint256 count = _sources.length;
         bytes memory release = abi.encodeCall(IRoyaltySource.releaseRoyalties, (_modelId, token));
         for (uint256 i; i < count; ++i) {
@@ -257,6 +271,9 @@ contract RoyaltyVault is ERC20, ERC20Permit, ERC20Votes, ReentrancyGuardTransien
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Votes) {
         // Shares held by the vault would earn royalties nobody can withdraw.
         if (to == address(this)) revert RoyaltyVaultSharesToVault();
+        assembly ("memory-safe") {
+            tstore(_SHARES_MOVED_SLOT, 1)
+        }
         super._update(from, to, value);
         uint256 count = _tokens.length;
         for (uint256 i; i < count; ++i) {
