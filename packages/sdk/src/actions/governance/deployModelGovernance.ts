@@ -56,6 +56,8 @@ export type DeployModelGovernanceReturnType = {
   gasUsed: bigint
   /** The verified wiring. */
   governance: ModelGovernance
+  /** The block before the first deployment: where to read the timelock's role events from. */
+  fromBlock: bigint
 }
 
 export type DeployModelGovernanceErrorType =
@@ -197,5 +199,5 @@ export async function deployModelGovernance(
 
   const governance = await getModelGovernance(client, { governor, fromBlock, modelId: parameters.modelId })
   if (!governance.sound) throw new ModelGovernanceUnsoundError({ governor, problems: governance.problems })
-  return { vault, timelock, governor, hashes, gasUsed, governance }
+  return { vault, timelock, governor, hashes, gasUsed, governance, fromBlock }
 }

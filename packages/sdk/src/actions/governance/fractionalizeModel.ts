@@ -77,7 +77,11 @@ export async function fractionalizeModel(
     functionName: 'fractionalize',
     args: [parameters.modelId, deployed.vault, deployed.timelock],
   })
-  const governance = await getModelGovernance(client, { governor: deployed.governor, modelId: parameters.modelId })
+  const governance = await getModelGovernance(client, {
+    governor: deployed.governor,
+    modelId: parameters.modelId,
+    fromBlock: deployed.fromBlock,
+  })
   return {
     ...deployed,
     governance,
