@@ -35,6 +35,32 @@ export { isEmissionClaimed } from './actions/epochs/isEmissionClaimed.ts'
 export { proposeEpoch } from './actions/epochs/proposeEpoch.ts'
 export type { EpochContracts } from './actions/epochs/readEpochState.ts'
 export { readEpochState } from './actions/epochs/readEpochState.ts'
+export type { CastVoteParameters, CastVoteReturnType } from './actions/governance/castVote.ts'
+export { castVote } from './actions/governance/castVote.ts'
+export type { CollectRoyaltiesParameters, CollectRoyaltiesReturnType } from './actions/governance/collectRoyalties.ts'
+export { collectRoyalties } from './actions/governance/collectRoyalties.ts'
+export type { DelegateVotesParameters } from './actions/governance/delegateVotes.ts'
+export { delegateVotes } from './actions/governance/delegateVotes.ts'
+export type {
+  DeployModelGovernanceParameters,
+  DeployModelGovernanceReturnType,
+} from './actions/governance/deployModelGovernance.ts'
+export { deployModelGovernance } from './actions/governance/deployModelGovernance.ts'
+export { executeProposal } from './actions/governance/executeProposal.ts'
+export type {
+  FractionalizeModelParameters,
+  FractionalizeModelReturnType,
+} from './actions/governance/fractionalizeModel.ts'
+export { fractionalizeModel, fractionalizeRegistryAbi } from './actions/governance/fractionalizeModel.ts'
+export type { GetModelGovernanceParameters, ModelGovernance } from './actions/governance/getModelGovernance.ts'
+export { getModelGovernance } from './actions/governance/getModelGovernance.ts'
+export type { GetProposalParameters, Proposal } from './actions/governance/getProposal.ts'
+export { getProposal } from './actions/governance/getProposal.ts'
+export { getWithdrawable } from './actions/governance/getWithdrawable.ts'
+export type { ProposeGovernanceParameters } from './actions/governance/proposeGovernance.ts'
+export { proposeGovernance } from './actions/governance/proposeGovernance.ts'
+export { queueProposal } from './actions/governance/queueProposal.ts'
+export { withdrawRoyalties } from './actions/governance/withdrawRoyalties.ts'
 export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
 export type { GetNeuronAtReturnType } from './actions/neurons/getNeuronAt.ts'
 export { getNeuronAt } from './actions/neurons/getNeuronAt.ts'
@@ -99,11 +125,17 @@ export {
   epochsAbi,
   epochsBytecode,
   MAX_NEURONS_LIMIT,
+  modelGovernorAbi,
+  modelGovernorBytecode,
+  modelGovernorTimelockAbi,
+  modelGovernorTimelockBytecode,
   mycelTokenAbi,
   mycelTokenBytecode,
   neuronRoles,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  royaltyVaultAbi,
+  royaltyVaultBytecode,
   stakingAbi,
   stakingBytecode,
   subnetRegistryAbi,
@@ -177,6 +209,35 @@ export {
   MissingEventError,
   TransactionRevertedError,
 } from './errors/contract.ts'
+export { deployedBytecodes, runtimeOfInitCode } from './governance/artifacts.ts'
+export type { GovernanceSettings } from './governance/defaults.ts'
+export { DEVNET_GOVERNANCE, PRODUCTION_GOVERNANCE } from './governance/defaults.ts'
+export {
+  GovernanceDeploymentError,
+  InvalidGovernanceParameterError,
+  ModelGovernanceUnsoundError,
+  ModelNotOwnedError,
+} from './governance/errors.ts'
+export type { ProposalAction, ProposalState, VoteChoice } from './governance/proposal.ts'
+export {
+  hashDescription,
+  hashProposal,
+  proposalArrays,
+  proposalStates,
+  timelockOperationId,
+  timelockSalt,
+  voteSupport,
+} from './governance/proposal.ts'
+export type { GovernanceFacts, RoleEvent } from './governance/verify.ts'
+export {
+  CANCELLER_ROLE,
+  DEFAULT_ADMIN_ROLE,
+  EXECUTOR_ROLE,
+  governanceProblems,
+  matchesArtifactCode,
+  PROPOSER_ROLE,
+  roleMembers,
+} from './governance/verify.ts'
 export type { SubnetParams } from './subnets/params.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'
