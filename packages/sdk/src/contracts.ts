@@ -4,6 +4,10 @@ export {
   epochRefereeBytecode,
   epochsAbi,
   epochsBytecode,
+  licensesAbi,
+  licensesBytecode,
+  modelRegistryAbi,
+  modelRegistryBytecode,
   mycelTokenAbi,
   mycelTokenBytecode,
   paymentChannelsAbi,
@@ -29,6 +33,8 @@ export const coreContracts = [
   'weights',
   'epochReferee',
   'epochs',
+  'modelRegistry',
+  'licenses',
 ] as const
 export type CoreContractName = (typeof coreContracts)[number]
 

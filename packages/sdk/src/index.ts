@@ -88,8 +88,16 @@ export type {
   SessionVoucherVerdict,
 } from './channels/sessionKey.ts'
 export { checkSessionVoucher, sessionKeysInForce } from './channels/sessionKey.ts'
-export type { SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
-export { hashVoucher, recoverVoucherSigner, signVoucher, voucherDomain, voucherTypes } from './channels/voucher.ts'
+export type { ModelAmount, RoyaltyVoucher, SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
+export {
+  hashVoucher,
+  recoverVoucherSigner,
+  royaltyVoucherTypes,
+  signVoucher,
+  voucherDomain,
+  voucherTypedData,
+  voucherTypes,
+} from './channels/voucher.ts'
 export { cidOfBytes } from './cid.ts'
 export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } from './contracts.ts'
 export {
@@ -98,7 +106,11 @@ export {
   epochRefereeBytecode,
   epochsAbi,
   epochsBytecode,
+  licensesAbi,
+  licensesBytecode,
   MAX_NEURONS_LIMIT,
+  modelRegistryAbi,
+  modelRegistryBytecode,
   mycelTokenAbi,
   mycelTokenBytecode,
   neuronRoles,
