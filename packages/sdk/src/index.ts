@@ -99,6 +99,19 @@ export {
   voucherTypes,
 } from './channels/voucher.ts'
 export { cidOfBytes } from './cid.ts'
+export type { ContractTerms, LicenseTerms } from './models/terms.ts'
+export { InvalidTermsError, MAX_ROYALTY_BPS, parseLicenseTerms, toContractTerms } from './models/terms.ts'
+export type { RouteEntry } from './models/split.ts'
+export {
+  buildModelSplit,
+  ModelAmountDecreasedError,
+  ModelSplitAmountError,
+  ModelSplitNotSortedError,
+  ModelSplitOverAmountError,
+  royaltyShares,
+  splitIncreases,
+  validateModelSplit,
+} from './models/split.ts'
 export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } from './contracts.ts'
 export {
   coreContracts,
