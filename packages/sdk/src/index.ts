@@ -35,6 +35,22 @@ export { isEmissionClaimed } from './actions/epochs/isEmissionClaimed.ts'
 export { proposeEpoch } from './actions/epochs/proposeEpoch.ts'
 export type { EpochContracts } from './actions/epochs/readEpochState.ts'
 export { readEpochState } from './actions/epochs/readEpochState.ts'
+export type { BuyLicenseParameters, BuyLicenseReturnType } from './actions/models/buyLicense.ts'
+export { buyLicense } from './actions/models/buyLicense.ts'
+export type { License } from './actions/models/getLicense.ts'
+export { getLicense } from './actions/models/getLicense.ts'
+export type { Model } from './actions/models/getModel.ts'
+export { getModel } from './actions/models/getModel.ts'
+export type { RoyaltyRoute } from './actions/models/getRoyaltyRoute.ts'
+export { getRoyaltyRoute } from './actions/models/getRoyaltyRoute.ts'
+export { hasValidLicense } from './actions/models/hasValidLicense.ts'
+export { listModels } from './actions/models/listModels.ts'
+export type { RegisterModelParameters, RegisterModelReturnType } from './actions/models/registerModel.ts'
+export { registerModel } from './actions/models/registerModel.ts'
+export { releaseRoyalties } from './actions/models/releaseRoyalties.ts'
+export { revokeLicense } from './actions/models/revokeLicense.ts'
+export { royaltiesOf, royaltySourceAbi } from './actions/models/royaltiesOf.ts'
+export { setModelTerms } from './actions/models/setModelTerms.ts'
 export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
 export type { GetNeuronAtReturnType } from './actions/neurons/getNeuronAt.ts'
 export { getNeuronAt } from './actions/neurons/getNeuronAt.ts'
@@ -99,19 +115,6 @@ export {
   voucherTypes,
 } from './channels/voucher.ts'
 export { cidOfBytes } from './cid.ts'
-export type { ContractTerms, LicenseTerms } from './models/terms.ts'
-export { InvalidTermsError, MAX_ROYALTY_BPS, parseLicenseTerms, toContractTerms } from './models/terms.ts'
-export type { RouteEntry } from './models/split.ts'
-export {
-  buildModelSplit,
-  ModelAmountDecreasedError,
-  ModelSplitAmountError,
-  ModelSplitNotSortedError,
-  ModelSplitOverAmountError,
-  royaltyShares,
-  splitIncreases,
-  validateModelSplit,
-} from './models/split.ts'
 export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } from './contracts.ts'
 export {
   coreContracts,
@@ -202,6 +205,19 @@ export {
   MissingEventError,
   TransactionRevertedError,
 } from './errors/contract.ts'
+export type { RouteEntry } from './models/split.ts'
+export {
+  buildModelSplit,
+  ModelAmountDecreasedError,
+  ModelSplitAmountError,
+  ModelSplitNotSortedError,
+  ModelSplitOverAmountError,
+  royaltyShares,
+  splitIncreases,
+  validateModelSplit,
+} from './models/split.ts'
+export type { ContractTerms, LicenseTerms } from './models/terms.ts'
+export { InvalidTermsError, MAX_ROYALTY_BPS, parseLicenseTerms, toContractTerms } from './models/terms.ts'
 export type { SubnetParams } from './subnets/params.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'
