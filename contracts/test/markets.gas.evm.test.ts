@@ -8,7 +8,7 @@
  * channel inside a claimBatch of 100 channels, for no split, one model, and a derivative two levels deep.
  */
 import { paymentChannelsAbi } from '@mycel/sdk'
-import { type Address, encodeFunctionData, getAddress, hexToBytes } from 'viem'
+import { encodeFunctionData, getAddress, hexToBytes } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { type Claim, deployMarket } from './helpers/market.ts'
 
@@ -36,7 +36,7 @@ describe('gas of the model split', () => {
       return r.gasUsed + 21_000n + calldataGas(data)
     }
     const kinds = {
-      'no split': (amount: bigint) => [] as Claim['models'],
+      'no split': (_amount: bigint) => [] as Claim['models'],
       'one model': (amount: bigint) => [{ modelId: root, cumulativeAmount: amount }],
       'derivative, 2 levels': (amount: bigint) => [{ modelId: leaf, cumulativeAmount: amount }],
     }
