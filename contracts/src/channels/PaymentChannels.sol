@@ -29,7 +29,7 @@ import {PaymentChannelsRoyalties} from "./PaymentChannelsRoyalties.sol";
  * the claim then credits each model's royalty route and pays the payee the rest. A claim with an empty split checks
  * today's `Voucher` signature and moves money exactly as before.
  *
- * One file of about 430 lines: a channel's life (deposit, voucher rules, claims, close) is one state machine over
+ * One file of about 450 lines: a channel's life (deposit, voucher rules, claims, close) is one state machine over
  * one struct, and the voucher checks belong beside the settlement that relies on them; the model split lives in the
  * base contract.
  */
