@@ -44,6 +44,8 @@ import {
 } from './helpers/settle.ts'
 
 const TEMPO = 20n
+/** PaymentChannels needs a model registry and licenses; these plain-voucher tests never reach them. */
+const noMarket = '0x000000000000000000000000000000000000dEaD'
 const CHALLENGE = 5n
 const BOND = parseEther('100')
 const E = parseEther('1')
@@ -438,7 +440,11 @@ describe('attacks on stake and deposits', () => {
       encodeDeployData({ abi: fee.abi as Abi, bytecode: fee.bytecode, args: [attacker, parseEther('1000')] }),
     )
     const channels = await world.chain.deploy(
-      encodeDeployData({ abi: paymentChannelsAbi, bytecode: paymentChannelsBytecode, args: [3600n] }),
+      encodeDeployData({
+        abi: paymentChannelsAbi,
+        bytecode: paymentChannelsBytecode,
+        args: [3600n, noMarket, noMarket],
+      }),
     )
     const tokenCall = (fn: string, args: unknown[]) => world.chain.call(attacker, token, fee.abi as Abi, fn, args)
     expect((await tokenCall('approve', [channels.toString(), maxUint256])).ok).toBe(true)

@@ -19,6 +19,8 @@ import { createInProcessChain, type InProcessChain } from './helpers/evm.ts'
 
 const RUNS = Number(process.env.EVM_PROPERTY_RUNS ?? 2000)
 const WINDOW = 3600n
+/** PaymentChannels needs a model registry and licenses; these plain-voucher tests never reach them. */
+const noMarket = '0x000000000000000000000000000000000000dEaD'
 const owner = '0x00000000000000000000000000000000000000aa' as const
 const payee = '0x00000000000000000000000000000000000000bb' as const
 const payerKeys = [
@@ -32,7 +34,11 @@ async function deploy(): Promise<{ chain: InProcessChain; usd: EvmAddress; pc: E
   const create = (data: `0x${string}`) => chain.deploy(data, owner)
   const usd = await create(encodeDeployData({ abi: testUsdAbi, bytecode: testUsdBytecode, args: [owner] }))
   const pc = await create(
-    encodeDeployData({ abi: paymentChannelsAbi, bytecode: paymentChannelsBytecode, args: [WINDOW] }),
+    encodeDeployData({
+      abi: paymentChannelsAbi,
+      bytecode: paymentChannelsBytecode,
+      args: [WINDOW, noMarket, noMarket],
+    }),
   )
   for (const p of payers) {
     expect((await chain.call(owner, usd, testUsdAbi, 'mint', [p.address, 10n ** 15n])).ok).toBe(true)
@@ -103,6 +109,7 @@ type Voucher = {
   cumulativeAmount: bigint
   cumulativeRequests: bigint
   cumulativeUnits: bigint
+  models: [] // plain vouchers: the claim's model split is empty
   signature: `0x${string}`
 }
 
@@ -156,7 +163,7 @@ describe('PaymentChannels invariants (in-process EVM)', () => {
                 cumulativeRequests: BigInt(c.vouchers.length + 1),
                 cumulativeUnits: 0n,
               }
-              c.vouchers.push({ ...v, signature: await signVoucher(payers[c.payer] as never, domain, v) })
+              c.vouchers.push({ ...v, models: [], signature: await signVoucher(payers[c.payer] as never, domain, v) })
             } else if (a.kind === 'claim') {
               const c = pick(a.channel)
               const v = c && (a.stale ? c.vouchers[0] : c.vouchers.at(-1))

@@ -5,7 +5,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ILicenses} from "../interfaces/ILicenses.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {PaymentChannelsRoyalties} from "./PaymentChannelsRoyalties.sol";
 
 /**
  * @title PaymentChannels
@@ -23,10 +25,15 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
  * Usage metering: each claim emits the cumulative requests and units the payer signed for, so the usage paid for
  * is public and derived from signatures, not from the payee's word.
  *
- * One file of a little over 400 lines: a channel's life (deposit, voucher rules, claims, close) is one state machine
- * over one struct, and the voucher checks belong beside the settlement that relies on them.
+ * Royalties (issue #14): a voucher may carry a model split (`RoyaltyVoucher`, see {PaymentChannelsRoyalties});
+ * the claim then credits each model's royalty route and pays the payee the rest. A claim with an empty split checks
+ * today's `Voucher` signature and moves money exactly as before.
+ *
+ * One file of about 450 lines: a channel's life (deposit, voucher rules, claims, close) is one state machine over
+ * one struct, and the voucher checks belong beside the settlement that relies on them; the model split lives in the
+ * base contract.
  */
-contract PaymentChannels is EIP712, ReentrancyGuardTransient {
+contract PaymentChannels is PaymentChannelsRoyalties {
     using SafeERC20 for IERC20;
 
     /// @notice One channel. Packed into four storage slots.
@@ -49,12 +56,13 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
         uint64 effectiveAt;
     }
 
-    /// @notice A voucher redeemed by {claim} or {claimBatch}.
+    /// @notice A voucher redeemed by {claim} or {claimBatch}; `models` empty for a plain `Voucher`.
     struct Claim {
         uint256 channelId;
         uint96 cumulativeAmount;
         uint64 cumulativeRequests;
         uint64 cumulativeUnits;
+        ModelAmount[] models;
         bytes signature;
     }
 
@@ -111,7 +119,13 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
     error PaymentChannelsInvalidChallengePeriod(uint64 period);
     error PaymentChannelsEmptyBatch();
 
-    constructor(uint64 challengePeriod_) EIP712("MycelPaymentChannels", "1") {
+    /// @param registry_ The ModelRegistry (models, terms, routes, royalty recipients).
+    /// @param licenses_ The Licenses contract (the payee's license of each model in a split).
+    constructor(uint64 challengePeriod_, IModelRegistry registry_, ILicenses licenses_)
+        EIP712("MycelPaymentChannels", "1")
+        PaymentChannelsRoyalties(registry_, licenses_)
+    {
+        if (address(registry_) == address(0) || address(licenses_) == address(0)) revert PaymentChannelsZeroAddress();
         if (challengePeriod_ < MIN_CHALLENGE_PERIOD || challengePeriod_ > MAX_CHALLENGE_PERIOD) {
             revert PaymentChannelsInvalidChallengePeriod(challengePeriod_);
         }
@@ -226,15 +240,19 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------------
 
     /**
-     * @notice Redeems a voucher: pays the payee the difference between its cumulative amount and what was claimed.
-     * Anyone may submit it; the money always goes to the payee.
-     * Requirements: a valid signature by the payer, or by the session signer within its cap; the amount exceeds
-     * what was claimed and is covered by the deposit; the challenge window (if any) is not over.
-     * Emits {ChannelClaimed}.
+     * @notice Redeems a voucher: pays the payee the difference between its cumulative amount and what was claimed,
+     * less the royalties of its model split (credited to the models' routes). Anyone may submit it; the money always
+     * goes to the payee.
+     * Requirements: a valid signature by the payer, or by the session signer within its cap, over the `Voucher`
+     * (empty split) or the `RoyaltyVoucher`; the amount exceeds what was claimed and is covered by the deposit; the
+     * challenge window (if any) is not over; a split as {PaymentChannelsRoyalties} requires (sorted, each > 0, sum
+     * ≤ the amount, no model lower than claimed, the payee holding a valid commercial license of each model whose
+     * amount grows).
+     * Emits {ChannelClaimed}, and {ChannelModelClaimed} per model whose amount grows.
      */
     function claim(Claim calldata voucher) external nonReentrant {
-        (Channel storage channel, uint96 amount) = _claim(voucher);
-        IERC20(channel.token).safeTransfer(channel.payee, amount);
+        (Channel storage channel, uint256 amount) = _claim(voucher);
+        if (amount > 0) IERC20(channel.token).safeTransfer(channel.payee, amount);
     }
 
     /**
@@ -254,7 +272,7 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
             Claim calldata voucher = vouchers[i];
             Channel storage entry = _channels[voucher.channelId];
             if (entry.payer == address(0) || voucher.cumulativeAmount <= entry.claimed) continue; // already settled
-            (Channel storage channel, uint96 amount) = _claim(voucher);
+            (Channel storage channel, uint256 amount) = _claim(voucher);
             if (channel.payee != msg.sender) revert PaymentChannelsNotPayee(voucher.channelId, msg.sender);
             address token = channel.token;
             if (token != pendingToken) {
@@ -313,8 +331,9 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
     // Internal
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @dev Checks a voucher and records the claim; the caller transfers `amount`.
-    function _claim(Claim calldata voucher) private returns (Channel storage channel, uint96 amount) {
+    /// @dev Checks a voucher, records the claim and credits its royalties; the caller transfers `amount` (the
+    /// payee's part).
+    function _claim(Claim calldata voucher) private returns (Channel storage channel, uint256 amount) {
         uint256 channelId = voucher.channelId;
         channel = _channel(channelId);
         uint64 closesAt = channel.closesAt;
@@ -324,17 +343,36 @@ contract PaymentChannels is EIP712, ReentrancyGuardTransient {
         if (cumulative <= claimed) revert PaymentChannelsVoucherTooLow(channelId, cumulative, claimed);
         if (cumulative > channel.deposit) revert PaymentChannelsVoucherOverDeposit(channelId, cumulative, channel.deposit);
 
-        bytes32 digest = voucherDigest(channelId, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits);
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, voucher.signature);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(_digest(voucher), voucher.signature);
         if (err != ECDSA.RecoverError.NoError) revert PaymentChannelsInvalidSigner(channelId, address(0));
         if (signer != channel.payer) _checkSessionSigner(channelId, channel, signer, cumulative);
+        uint96 paid;
         // Cannot underflow: cumulative > claimed was checked above.
         unchecked {
-            amount = cumulative - claimed;
+            paid = cumulative - claimed;
         }
         channel.claimed = cumulative;
-        emit ChannelClaimed(
-            channelId, channel.payee, amount, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits
+        emit ChannelClaimed(channelId, channel.payee, paid, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits);
+        amount = paid;
+        if (voucher.models.length > 0) {
+            // Cannot underflow: the royalties are at most the models' increases, checked to be at most `paid`.
+            amount -= _creditSplit(channelId, channel.payee, channel.token, cumulative, paid, voucher.models);
+        }
+    }
+
+    /// @dev What the voucher's signer signed: a `Voucher` for an empty split, else a `RoyaltyVoucher`.
+    function _digest(Claim calldata voucher) private view returns (bytes32) {
+        if (voucher.models.length == 0) {
+            return voucherDigest(
+                voucher.channelId, voucher.cumulativeAmount, voucher.cumulativeRequests, voucher.cumulativeUnits
+            );
+        }
+        return royaltyVoucherDigest(
+            voucher.channelId,
+            voucher.cumulativeAmount,
+            voucher.cumulativeRequests,
+            voucher.cumulativeUnits,
+            voucher.models
         );
     }
 

@@ -3,17 +3,22 @@ pragma solidity ^0.8.24;
 
 /**
  * @title IRoyaltySource
- * @notice A contract that holds royalties owed to models (per model and token) and pays them to the model's royalty
- * recipient on request: PaymentChannels (royalties split off claims) and Licenses (license mint fees).
+ * @notice A contract that holds royalties for models of the ModelRegistry, per model and per ERC-20 token, and pays
+ * them out to the model's royalty recipient (`IModelRegistry.royaltyRecipient`: the model NFT's owner, or its
+ * RoyaltyVault once fractionalized). Implemented by `PaymentChannels` (royalty shares of claims) and `Licenses`
+ * (license mint fees). Only the recipient may release, so a vault can account for every arrival atomically.
  */
 interface IRoyaltySource {
-    /// @notice Royalties of `modelId` in `token` held here and not yet released.
+    /// @notice `amount` of `token` held for `modelId` was paid to `recipient`.
+    event RoyaltiesReleased(uint256 indexed modelId, address indexed token, address indexed recipient, uint256 amount);
+
+    /// @notice What this source holds for `modelId` in `token`, not yet released.
     function royaltiesOf(uint256 modelId, address token) external view returns (uint256);
 
     /**
-     * @notice Pays every royalty of `modelId` in `token` held here to the model's royalty recipient.
-     * Requirements: the caller is the model's royalty recipient (its owner, or its RoyaltyVault once fractionalized).
-     * @return released The amount paid.
+     * @notice Pays everything held for `modelId` in `token` to the caller, who must be the model's royalty recipient.
+     * Returns the amount paid (zero is not an error).
+     * Emits {RoyaltiesReleased}.
      */
-    function releaseRoyalties(uint256 modelId, address token) external returns (uint256 released);
+    function releaseRoyalties(uint256 modelId, address token) external returns (uint256 amount);
 }

@@ -4,10 +4,14 @@ export {
   epochRefereeBytecode,
   epochsAbi,
   epochsBytecode,
+  licensesAbi,
+  licensesBytecode,
   modelGovernorAbi,
   modelGovernorBytecode,
   modelGovernorTimelockAbi,
   modelGovernorTimelockBytecode,
+  modelRegistryAbi,
+  modelRegistryBytecode,
   mycelTokenAbi,
   mycelTokenBytecode,
   paymentChannelsAbi,
@@ -35,6 +39,8 @@ export const coreContracts = [
   'weights',
   'epochReferee',
   'epochs',
+  'modelRegistry',
+  'licenses',
 ] as const
 export type CoreContractName = (typeof coreContracts)[number]
 

@@ -61,6 +61,22 @@ export type { ProposeGovernanceParameters } from './actions/governance/proposeGo
 export { proposeGovernance } from './actions/governance/proposeGovernance.ts'
 export { queueProposal } from './actions/governance/queueProposal.ts'
 export { withdrawRoyalties } from './actions/governance/withdrawRoyalties.ts'
+export type { BuyLicenseParameters, BuyLicenseReturnType } from './actions/models/buyLicense.ts'
+export { buyLicense } from './actions/models/buyLicense.ts'
+export type { License } from './actions/models/getLicense.ts'
+export { getLicense } from './actions/models/getLicense.ts'
+export type { Model } from './actions/models/getModel.ts'
+export { getModel } from './actions/models/getModel.ts'
+export type { RoyaltyRoute } from './actions/models/getRoyaltyRoute.ts'
+export { getRoyaltyRoute } from './actions/models/getRoyaltyRoute.ts'
+export { hasValidLicense } from './actions/models/hasValidLicense.ts'
+export { listModels } from './actions/models/listModels.ts'
+export type { RegisterModelParameters, RegisterModelReturnType } from './actions/models/registerModel.ts'
+export { registerModel } from './actions/models/registerModel.ts'
+export { releaseRoyalties } from './actions/models/releaseRoyalties.ts'
+export { revokeLicense } from './actions/models/revokeLicense.ts'
+export { royaltiesOf, royaltySourceAbi } from './actions/models/royaltiesOf.ts'
+export { setModelTerms } from './actions/models/setModelTerms.ts'
 export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
 export type { GetNeuronAtReturnType } from './actions/neurons/getNeuronAt.ts'
 export { getNeuronAt } from './actions/neurons/getNeuronAt.ts'
@@ -114,8 +130,16 @@ export type {
   SessionVoucherVerdict,
 } from './channels/sessionKey.ts'
 export { checkSessionVoucher, sessionKeysInForce } from './channels/sessionKey.ts'
-export type { SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
-export { hashVoucher, recoverVoucherSigner, signVoucher, voucherDomain, voucherTypes } from './channels/voucher.ts'
+export type { ModelAmount, RoyaltyVoucher, SignedVoucher, Voucher, VoucherDomain } from './channels/voucher.ts'
+export {
+  hashVoucher,
+  recoverVoucherSigner,
+  royaltyVoucherTypes,
+  signVoucher,
+  voucherDomain,
+  voucherTypedData,
+  voucherTypes,
+} from './channels/voucher.ts'
 export { cidOfBytes } from './cid.ts'
 export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } from './contracts.ts'
 export {
@@ -124,11 +148,15 @@ export {
   epochRefereeBytecode,
   epochsAbi,
   epochsBytecode,
+  licensesAbi,
+  licensesBytecode,
   MAX_NEURONS_LIMIT,
   modelGovernorAbi,
   modelGovernorBytecode,
   modelGovernorTimelockAbi,
   modelGovernorTimelockBytecode,
+  modelRegistryAbi,
+  modelRegistryBytecode,
   mycelTokenAbi,
   mycelTokenBytecode,
   neuronRoles,
@@ -238,6 +266,19 @@ export {
   PROPOSER_ROLE,
   roleMembers,
 } from './governance/verify.ts'
+export type { RouteEntry } from './models/split.ts'
+export {
+  buildModelSplit,
+  ModelAmountDecreasedError,
+  ModelSplitAmountError,
+  ModelSplitNotSortedError,
+  ModelSplitOverAmountError,
+  royaltyShares,
+  splitIncreases,
+  validateModelSplit,
+} from './models/split.ts'
+export type { ContractTerms, LicenseTerms } from './models/terms.ts'
+export { InvalidTermsError, MAX_ROYALTY_BPS, parseLicenseTerms, toContractTerms } from './models/terms.ts'
 export type { SubnetParams } from './subnets/params.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'

@@ -120,6 +120,7 @@ describe('the session key in force', () => {
 
   it('differential: on the compiled PaymentChannels, a claim succeeds or reverts exactly as checkSessionVoucher predicts', async () => {
     const WINDOW = 3600n
+    const noMarket = '0x000000000000000000000000000000000000dEaD' // plain vouchers never reach the model market
     const owner = '0x00000000000000000000000000000000000000aa' as const
     const payer = '0x00000000000000000000000000000000000000cc' as const
     const payee = '0x00000000000000000000000000000000000000bb' as const
@@ -129,7 +130,11 @@ describe('the session key in force', () => {
       owner,
     )
     const pc = await chain.deploy(
-      encodeDeployData({ abi: paymentChannelsAbi, bytecode: paymentChannelsBytecode, args: [WINDOW] }),
+      encodeDeployData({
+        abi: paymentChannelsAbi,
+        bytecode: paymentChannelsBytecode,
+        args: [WINDOW, noMarket, noMarket],
+      }),
       owner,
     )
     expect((await chain.call(owner, usd, testUsdAbi, 'mint', [payer, 10n ** 15n])).ok).toBe(true)
@@ -188,7 +193,9 @@ describe('the session key in force', () => {
             )
             const voucher = { channelId, cumulativeAmount: amount, cumulativeRequests: 1n, cumulativeUnits: 1n }
             const signature = await signVoucher(signer, domain, voucher)
-            const claim = await chain.call(payee, pc, paymentChannelsAbi, 'claim', [{ ...voucher, signature }])
+            const claim = await chain.call(payee, pc, paymentChannelsAbi, 'claim', [
+              { ...voucher, models: [], signature },
+            ])
             const actual = claim.ok
               ? 'ok'
               : decodeErrorResult({ abi: paymentChannelsAbi, data: claim.revertData }).errorName

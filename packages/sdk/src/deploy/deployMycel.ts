@@ -1,5 +1,6 @@
 /**
- * Deterministic, idempotent deployment of the mycel contracts.
+ * Deterministic, idempotent deployment of the mycel contracts. The model market (ModelRegistry, Licenses) comes
+ * before PaymentChannels, whose constructor takes both addresses (royalties are split inside its claims).
  *
  * Each contract is created through the widely deployed CREATE2 factory (present on anvil by default and on most
  * EVM chains), so its address depends only on its init code and a salt: the same on every fresh devnet and on every
@@ -31,8 +32,12 @@ import {
   epochRefereeBytecode,
   epochsAbi,
   epochsBytecode,
+  licensesAbi,
+  licensesBytecode,
   type MycelAddresses,
   type MycelContractName,
+  modelRegistryAbi,
+  modelRegistryBytecode,
   mycelTokenAbi,
   mycelTokenBytecode,
   paymentChannelsAbi,
@@ -182,12 +187,26 @@ export async function deployMycel(
       args: [mycelToken.address, client.account.address],
     }),
   )
+  const modelRegistry = await place(
+    'modelRegistry',
+    encodeDeployData({
+      abi: modelRegistryAbi,
+      bytecode: modelRegistryBytecode,
+      // The deploying account wires Licenses into the registry once; it has no other power.
+      args: [client.account.address],
+    }),
+  )
+  const licenses = await place(
+    'licenses',
+    encodeDeployData({ abi: licensesAbi, bytecode: licensesBytecode, args: [modelRegistry.address] }),
+  )
+  await wireLicenses(client, modelRegistry.address, licenses.address)
   const paymentChannels = await place(
     'paymentChannels',
     encodeDeployData({
       abi: paymentChannelsAbi,
       bytecode: paymentChannelsBytecode,
-      args: [parameters.challengePeriodSeconds ?? DEFAULT_CHALLENGE_PERIOD],
+      args: [parameters.challengePeriodSeconds ?? DEFAULT_CHALLENGE_PERIOD, modelRegistry.address, licenses.address],
     }),
   )
   const staking = await place(
@@ -239,6 +258,8 @@ export async function deployMycel(
     weights,
     epochReferee,
     epochs,
+    modelRegistry,
+    licenses,
   }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
@@ -254,9 +275,23 @@ export async function deployMycel(
     weights: weights.address,
     epochReferee: epochReferee.address,
     epochs: epochs.address,
+    modelRegistry: modelRegistry.address,
+    licenses: licenses.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }
+}
+
+/** Wires Licenses into the ModelRegistry (asked for parents' licenses when a derivative registers), once. */
+async function wireLicenses(client: WriteClient, registry: `0x${string}`, licenses: `0x${string}`): Promise<void> {
+  const wired = await readContract(client, { address: registry, abi: modelRegistryAbi, functionName: 'licenses' })
+  if (wired.toLowerCase() === licenses.toLowerCase()) return
+  await writeContractAndWait(client, {
+    address: registry,
+    abi: modelRegistryAbi,
+    functionName: 'setLicenses',
+    args: [licenses],
+  })
 }
 
 const MINTER_ROLE = keccak256(stringToHex('MINTER_ROLE'))

@@ -5,12 +5,15 @@
 import { ContractFunctionRevertedError, decodeErrorResult, formatUnits, BaseError as ViemBaseError } from 'viem'
 import {
   epochsAbi,
+  licensesAbi,
+  modelRegistryAbi,
   mycelTokenAbi,
   paymentChannelsAbi,
   stakingAbi,
   subnetRegistryAbi,
   weightsAbi,
 } from '../contracts.ts'
+import { describeMarketRevert } from '../models/describeRevert.ts'
 import { BaseError } from './base.ts'
 
 /** Every custom error of the mycel contracts, so a revert bubbling up from another contract (e.g. the token during a
@@ -22,6 +25,8 @@ const allErrorsAbi = [
   ...stakingAbi,
   ...weightsAbi,
   ...epochsAbi,
+  ...modelRegistryAbi,
+  ...licensesAbi,
 ].filter((item) => item.type === 'error')
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
@@ -46,6 +51,7 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
   return (
     describeRegistryOrChannels(errorName, args) ??
     describeIncentives(errorName, args) ??
+    describeMarketRevert(errorName, args) ??
     `The contract rejected the call with ${errorName}(${args.map(String).join(', ')}).`
   )
 }

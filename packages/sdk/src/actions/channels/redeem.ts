@@ -4,17 +4,26 @@ import type { SignedVoucher } from '../../channels/voucher.ts'
 import { paymentChannelsAbi } from '../../contracts.ts'
 import { type WriteClient, writeContractAndWait } from '../write.ts'
 
-export type RedeemReturnType = { hash: Hash; paid: bigint; gasUsed: bigint }
+export type RedeemReturnType = {
+  hash: Hash
+  /** What left the channels now (the payee received `paid - royalties`). */
+  paid: bigint
+  /** The part of `paid` credited to models' royalty routes by the vouchers' model splits. */
+  royalties: bigint
+  gasUsed: bigint
+}
 
+/** The contract's `Claim`: a plain voucher has an empty `models`. */
 export const toClaim = (v: SignedVoucher) => ({
   channelId: v.channelId,
   cumulativeAmount: v.cumulativeAmount,
   cumulativeRequests: v.cumulativeRequests,
   cumulativeUnits: v.cumulativeUnits,
+  models: (v.models ?? []).map(({ modelId, cumulativeAmount }) => ({ modelId, cumulativeAmount })),
   signature: v.signature,
 })
 
-/** Sends `claim` or `claimBatch` and adds up what the claims paid now. */
+/** Sends `claim` or `claimBatch` and adds up what the claims paid now and the royalties in it. */
 export async function redeem(
   client: WriteClient,
   paymentChannels: Address,
@@ -31,5 +40,10 @@ export async function redeem(
     (sum, e) => sum + e.args.amount,
     0n,
   )
-  return { hash, paid, gasUsed: receipt.gasUsed }
+  const royalties = parseEventLogs({
+    abi: paymentChannelsAbi,
+    eventName: 'ChannelModelClaimed',
+    logs: receipt.logs,
+  }).reduce((sum, e) => sum + e.args.royalties, 0n)
+  return { hash, paid, royalties, gasUsed: receipt.gasUsed }
 }

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ILicenses} from "../interfaces/ILicenses.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
+
+/**
+ * @title Licenses
+ * @notice License tokens (ERC-721) for models of the ModelRegistry. `buy(modelId)` pays the model's mint fee in its
+ * terms' currency and mints a license that snapshots the terms (the royalty above all) and expires after the terms'
+ * license duration (never for 0). The model's owner (its timelock once fractionalized) can revoke a license. Mint
+ * fees are held per model and token and released to the model's royalty recipient, by the recipient only.
+ *
+ * Active license (the one lookup a claim makes, one storage slot): each holder has at most one *active* license per
+ * model. Receiving a license (buying or a transfer in) makes it active when the holder has none, or the active one
+ * has expired or expires sooner (perpetual counts as latest). Sending the active license away or its revocation
+ * clears it; the holder can then {activate} another it holds. Revoked licenses are never active.
+ *
+ * The model's ancestor route (immutable in the registry) is copied here on the first sale, so a claim reads it
+ * without a second contract call.
+ */
+contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource {
+    using SafeERC20 for IERC20;
+
+    /// @notice One license: the model, when it ends, whether it was revoked, and the terms it was bought under.
+    struct License {
+        uint256 modelId;
+        uint64 expiresAt; // type(uint64).max for a perpetual license
+        bool revoked;
+        IModelRegistry.Terms terms;
+    }
+
+    /// @notice The active license of a holder for a model, packed in one slot for the claim path.
+    struct Active {
+        uint64 licenseId;
+        uint64 expiresAt;
+        uint16 royaltyBps;
+        uint8 ancestors;
+        bool commercialUse;
+    }
+
+    uint64 private constant PERPETUAL = type(uint64).max;
+    uint256 private constant ROUTE_CACHED = 1 << 255;
+
+    IModelRegistry public immutable registry;
+    uint256 private _licenseCount;
+    mapping(uint256 licenseId => License) private _licenses;
+    mapping(address holder => mapping(uint256 modelId => Active)) private _active;
+    mapping(uint256 modelId => uint256[2]) private _routes;
+    mapping(uint256 modelId => mapping(address token => uint256)) private _fees;
+
+    event LicenseBought(
+        uint256 indexed licenseId, uint256 indexed modelId, address indexed buyer, uint64 expiresAt, uint96 fee
+    );
+    event LicenseRevoked(uint256 indexed licenseId, uint256 indexed modelId, address indexed holder);
+    /// @notice `licenseId` became (or stopped being, with `active` false) `holder`'s active license for `modelId`.
+    event LicenseActivated(uint256 indexed licenseId, uint256 indexed modelId, address indexed holder, bool active);
+
+    error LicensesModelWithoutTerms(uint256 modelId);
+    error LicensesUnknownLicense(uint256 licenseId);
+    error LicensesNotModelOwner(uint256 licenseId, address caller);
+    error LicensesNotHolder(uint256 licenseId, address caller);
+    error LicensesRevoked(uint256 licenseId);
+    error LicensesExpired(uint256 licenseId, uint64 expiresAt);
+    error LicensesNotRoyaltyRecipient(uint256 modelId, address caller, address recipient);
+    /// @dev `token` delivered `received` of the `expected` fee (a fee-on-transfer token): such currencies are refused.
+    error LicensesTransferShort(address token, uint256 expected, uint256 received);
+
+    constructor(IModelRegistry registry_) ERC721("mycel model license", "MYCEL-LICENSE") {
+        registry = registry_;
+    }
+
+    /**
+     * @notice Buys a license of `modelId` for the caller: pulls the terms' mint fee (approve first) and mints a
+     * license snapshotting the current terms. Returns its id.
+     * Requirements: the model exists and has terms; the currency delivers the whole fee.
+     * Emits {LicenseBought} and {LicenseActivated} when it becomes the caller's active license.
+     */
+    function buy(uint256 modelId) external nonReentrant returns (uint256 licenseId) {
+        IModelRegistry.Terms memory terms = registry.termsOf(modelId); // reverts for an unknown model
+        if (!terms.hasTerms) revert LicensesModelWithoutTerms(modelId);
+        if (_routes[modelId][0] & ROUTE_CACHED == 0) {
+            (uint256 word0, uint256 word1) = registry.routeOf(modelId);
+            _routes[modelId] = [word0 | ROUTE_CACHED, word1];
+        }
+        licenseId = ++_licenseCount;
+        uint64 expiresAt = terms.licenseDuration == 0 ? PERPETUAL : uint64(block.timestamp) + terms.licenseDuration;
+        License storage license = _licenses[licenseId];
+        license.modelId = modelId;
+        license.expiresAt = expiresAt;
+        license.terms = terms;
+        uint96 fee = terms.mintFee;
+        if (fee > 0) _fees[modelId][terms.currency] += fee;
+        emit LicenseBought(licenseId, modelId, msg.sender, expiresAt, fee);
+        _mint(msg.sender, licenseId); // no receiver callback: nothing runs before the fee is pulled
+        if (fee > 0) _pull(terms.currency, fee);
+    }
+
+    /**
+     * @notice Revokes `licenseId`: it stops being valid at once (claims paying its model revert for its holder).
+     * Requirements: the caller owns the model NFT (its timelock once fractionalized); not revoked before.
+     * Emits {LicenseRevoked} and, when it was active, {LicenseActivated} with `active` false.
+     */
+    function revoke(uint256 licenseId) external {
+        License storage license = _license(licenseId);
+        uint256 modelId = license.modelId;
+        if (msg.sender != registry.ownerOf(modelId)) revert LicensesNotModelOwner(licenseId, msg.sender);
+        if (license.revoked) revert LicensesRevoked(licenseId);
+        license.revoked = true;
+        address holder = _ownerOf(licenseId);
+        emit LicenseRevoked(licenseId, modelId, holder);
+        _deactivate(holder, modelId, licenseId);
+    }
+
+    /**
+     * @notice Makes `licenseId`, held by the caller, its active license for the model (e.g. after the active one
+     * was sent away).
+     * Requirements: the caller holds it; not revoked; not expired.
+     * Emits {LicenseActivated}.
+     */
+    function activate(uint256 licenseId) external {
+        License storage license = _license(licenseId);
+        if (_ownerOf(licenseId) != msg.sender) revert LicensesNotHolder(licenseId, msg.sender);
+        if (license.revoked) revert LicensesRevoked(licenseId);
+        if (license.expiresAt <= block.timestamp) revert LicensesExpired(licenseId, license.expiresAt);
+        _setActive(msg.sender, licenseId, license);
+    }
+
+    /// @inheritdoc IRoyaltySource
+    function releaseRoyalties(uint256 modelId, address token) external nonReentrant returns (uint256 amount) {
+        address recipient = registry.royaltyRecipient(modelId);
+        if (msg.sender != recipient) revert LicensesNotRoyaltyRecipient(modelId, msg.sender, recipient);
+        amount = _fees[modelId][token];
+        delete _fees[modelId][token];
+        emit RoyaltiesReleased(modelId, token, recipient, amount);
+        if (amount > 0) IERC20(token).safeTransfer(recipient, amount);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice The license `licenseId` (reverts if unknown).
+    function getLicense(uint256 licenseId) external view returns (License memory) {
+        return _license(licenseId);
+    }
+
+    /// @notice Whether `licenseId` is valid now: minted, not revoked, not expired.
+    function isValid(uint256 licenseId) public view returns (bool) {
+        License storage license = _licenses[licenseId];
+        return license.modelId != 0 && !license.revoked && license.expiresAt > block.timestamp;
+    }
+
+    /// @notice Whether `holder` has a valid active license for `modelId`.
+    function hasValidLicense(address holder, uint256 modelId) external view returns (bool) {
+        (uint256 licenseId,) = validLicense(holder, modelId);
+        return licenseId != 0;
+    }
+
+    /// @inheritdoc ILicenses
+    function validLicense(address holder, uint256 modelId) public view returns (uint256 licenseId, uint16 royaltyBps) {
+        Active memory active = _active[holder][modelId];
+        if (active.licenseId == 0 || active.expiresAt <= block.timestamp) return (0, 0);
+        return (active.licenseId, active.royaltyBps);
+    }
+
+    /// @notice The active license of `holder` for `modelId`, valid or not (all zero when none).
+    function activeLicense(address holder, uint256 modelId) external view returns (Active memory) {
+        return _active[holder][modelId];
+    }
+
+    /// @inheritdoc ILicenses
+    function claimRoute(address holder, uint256 modelId)
+        external
+        view
+        returns (
+            uint256 licenseId,
+            uint64 expiresAt,
+            uint16 royaltyBps,
+            bool commercialUse,
+            uint256 route0,
+            uint256 route1
+        )
+    {
+        Active memory active = _active[holder][modelId];
+        licenseId = active.licenseId;
+        expiresAt = active.expiresAt;
+        royaltyBps = active.royaltyBps;
+        commercialUse = active.commercialUse;
+        if (active.ancestors > 0) {
+            uint256[2] storage route = _routes[modelId];
+            route0 = route[0] & ~ROUTE_CACHED;
+            if (active.ancestors > 5) route1 = route[1];
+        }
+    }
+
+    /// @inheritdoc IRoyaltySource
+    function royaltiesOf(uint256 modelId, address token) external view returns (uint256) {
+        return _fees[modelId][token];
+    }
+
+    /// @notice Number of licenses ever sold; ids run from 1.
+    function licenseCount() external view returns (uint256) {
+        return _licenseCount;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @dev Keeps the active-license lookup right on every mint and transfer (the rule is in the contract header).
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        from = super._update(to, tokenId, auth);
+        License storage license = _licenses[tokenId];
+        uint256 modelId = license.modelId;
+        if (from != address(0)) _deactivate(from, modelId, tokenId);
+        if (to != address(0) && !license.revoked && license.expiresAt > block.timestamp) {
+            Active memory current = _active[to][modelId];
+            if (
+                current.licenseId == 0 || current.expiresAt <= block.timestamp
+                    || current.expiresAt < license.expiresAt
+            ) _setActive(to, tokenId, license);
+        }
+    }
+
+    function _setActive(address holder, uint256 licenseId, License storage license) private {
+        uint256 modelId = license.modelId;
+        uint256 ancestors = _routes[modelId][0] & 0xff;
+        _active[holder][modelId] = Active({
+            licenseId: uint64(licenseId),
+            expiresAt: license.expiresAt,
+            royaltyBps: license.terms.royaltyBps,
+            ancestors: uint8(ancestors),
+            commercialUse: license.terms.commercialUse
+        });
+        emit LicenseActivated(licenseId, modelId, holder, true);
+    }
+
+    function _deactivate(address holder, uint256 modelId, uint256 licenseId) private {
+        if (_active[holder][modelId].licenseId != licenseId) return;
+        delete _active[holder][modelId];
+        emit LicenseActivated(licenseId, modelId, holder, false);
+    }
+
+    function _license(uint256 licenseId) private view returns (License storage license) {
+        license = _licenses[licenseId];
+        if (license.modelId == 0) revert LicensesUnknownLicense(licenseId);
+    }
+
+    /// @dev Pulls `amount` of `token` from the caller and checks all of it arrived.
+    function _pull(address token, uint256 amount) private {
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert LicensesTransferShort(token, amount, received);
+    }
+}

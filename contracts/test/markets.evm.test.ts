@@ -1,0 +1,419 @@
+/**
+ * The model market on the real compiled contracts (in-process EVM): ModelRegistry (registration, lineage, cycles,
+ * the bound of 8, royalty totals, terms by the owner only, fractionalization), Licenses (mint fee, snapshot,
+ * expiry, revocation, the active-license rule on transfer, release by the recipient only) and PaymentChannels'
+ * model split (exact credits up a two-level route, every named error, a forged split, the batch skip rule).
+ *
+ * Longer than 400 lines: every rule of the issue for the three contracts, over one deployment per block.
+ */
+import { licensesAbi, modelRegistryAbi, paymentChannelsAbi, toContractTerms } from '@mycel/sdk'
+import { type Address, getAddress } from 'viem'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { defaultTerms, deployMarket, type Market } from './helpers/market.ts'
+
+const alice = getAddress('0x000000000000000000000000000000000000a11c') // model owner
+const bob = getAddress('0x0000000000000000000000000000000000000b0b') // derivative author
+const miner = getAddress('0x00000000000000000000000000000000000000f1') // payee
+const stranger = getAddress('0x00000000000000000000000000000000000000e5')
+const vault = getAddress('0x000000000000000000000000000000000000fa17')
+const timelock = getAddress('0x0000000000000000000000000000000000007104')
+const same = (a: unknown, b: string) => expect(String(a).toLowerCase()).toBe(b.toLowerCase())
+
+async function setup(): Promise<Market> {
+  const m = await deployMarket()
+  for (const who of [alice, bob, miner, stranger]) await m.mint(who, 10n ** 12n)
+  return m
+}
+
+const route = async (m: Market, id: bigint) => {
+  const [ids, bps] = (await m.must(alice, m.registry, modelRegistryAbi, 'royaltyRoute', [id])) as [bigint[], bigint[]]
+  return ids.map((modelId, i) => [modelId, bps[i]])
+}
+
+describe('ModelRegistry', () => {
+  let m: Market
+  beforeAll(async () => {
+    m = await setup()
+  })
+
+  it('registers a model with its CIDs, format and terms; the owner receives its royalties', async () => {
+    const id = await m.register(alice, [], { royaltyBps: 500 })
+    const model = (await m.must(alice, m.registry, modelRegistryAbi, 'getModel', [id])) as Record<string, unknown>
+    expect(model).toMatchObject({ weightsCid: 'bafkreiweights', cardCid: 'bafkreicard', format: 'onnx', parents: [] })
+    same(await m.must(alice, m.registry, modelRegistryAbi, 'ownerOf', [id]), alice)
+    const terms = (await m.must(alice, m.registry, modelRegistryAbi, 'termsOf', [id])) as Record<string, unknown>
+    expect(terms).toMatchObject({ royaltyBps: 500, hasTerms: true, commercialUse: true })
+    same(await m.must(alice, m.registry, modelRegistryAbi, 'royaltyRecipient', [id]), alice)
+  })
+
+  it('refuses bad strings, too many or duplicate parents, unknown parents (so no cycle can form), no currency', async () => {
+    const none = toContractTerms(undefined)
+    const reg = (w: string, parents: bigint[] = [], format = 'gguf', terms = none) =>
+      m.fails(alice, m.registry, modelRegistryAbi, 'register', [w, 'card', format, parents, terms])
+    expect((await reg('')).args).toEqual(['weightsCid', 0n, 128n])
+    expect((await reg('x'.repeat(129))).args).toEqual(['weightsCid', 129n, 128n])
+    expect((await reg('w', [], 'f'.repeat(33))).args).toEqual(['format', 33n, 32n])
+    const root = await m.register(alice, [], null)
+    expect((await reg('w', [root, root])).errorName).toBe('ModelRegistryDuplicateParent')
+    expect((await reg('w', [root, root, root, root, root])).args).toEqual([5n, 4n])
+    const count = (await m.must(alice, m.registry, modelRegistryAbi, 'modelCount')) as bigint
+    // The id this registration would get is not an existing model: a model can never be its own ancestor, and
+    // parents never change, so the lineage graph stays acyclic.
+    expect(await reg('w', [count + 1n])).toEqual({ errorName: 'ModelRegistryUnknownModel', args: [count + 1n] })
+    expect((await reg('w', [0n])).errorName).toBe('ModelRegistryUnknownModel')
+    const noCurrency = { ...defaultTerms(m.usd.toString()), currency: '0x0000000000000000000000000000000000000000' }
+    expect((await reg('w', [], 'onnx', noCurrency as never)).errorName).toBe('ModelRegistryNoCurrency')
+  })
+
+  it('registers a derivative only with a valid license of each parent whose terms allow derivatives', async () => {
+    const open = await m.register(alice, [], { royaltyBps: 800 })
+    const closed = await m.register(alice, [], { derivativesAllowed: false })
+    const free = await m.register(alice, [], null)
+    const reg = (parents: bigint[]) =>
+      m.fails(bob, m.registry, modelRegistryAbi, 'register', ['w', 'c', 'onnx', parents, toContractTerms(undefined)])
+    expect(await reg([open])).toEqual({ errorName: 'ModelRegistryParentLicenseRequired', args: [open, bob] })
+    await m.buy(bob, closed)
+    expect(await reg([closed])).toEqual({ errorName: 'ModelRegistryDerivativesNotAllowed', args: [closed] })
+    await m.buy(bob, open)
+    // A parent without terms needs no license and takes no royalty.
+    const child = await m.register(bob, [open, free], { royaltyBps: 200 })
+    expect(await route(m, child)).toEqual([
+      [open, 800n],
+      [free, 0n],
+    ])
+    const grandchild = await m.register(bob, [child], null).catch((e: Error) => e.message)
+    expect(grandchild).toMatch(/ModelRegistryParentLicenseRequired/)
+    await m.buy(bob, child)
+    const g = await m.register(bob, [child], null)
+    // The parent at the bps of the registrant's license, then the parent's own route.
+    expect(await route(m, g)).toEqual([
+      [child, 200n],
+      [open, 800n],
+      [free, 0n],
+    ])
+  })
+
+  it('deduplicates the lineage and bounds it at 8 models (ModelRegistryLineageTooDeep)', async () => {
+    const a = await m.register(alice, [], null)
+    const b = await m.register(alice, [a], null)
+    const c = await m.register(alice, [a], null)
+    const d = await m.register(alice, [b, c], null)
+    expect((await route(m, d)).map(([id]) => id)).toEqual([b, a, c])
+    let tip = a
+    for (let depth = 2; depth <= 8; depth++) tip = await m.register(alice, [tip], null)
+    expect((await route(m, tip)).length).toBe(7)
+    const deeper = await m.fails(alice, m.registry, modelRegistryAbi, 'register', [
+      'w',
+      'c',
+      'onnx',
+      [tip],
+      toContractTerms(undefined),
+    ])
+    expect(deeper).toEqual({ errorName: 'ModelRegistryLineageTooDeep', args: [9n, 8n] })
+  })
+
+  it('keeps the route total within 10,000 bps, at registration and on every change of terms', async () => {
+    const root = await m.register(alice, [], { royaltyBps: 6_000 })
+    await m.buy(bob, root)
+    const over = defaultTerms(m.usd.toString(), { royaltyBps: 4_001 })
+    expect(await m.fails(bob, m.registry, modelRegistryAbi, 'register', ['w', 'c', 'onnx', [root], over])).toEqual({
+      errorName: 'ModelRegistryRoyaltyTooHigh',
+      args: [10_001n, 10_000n],
+    })
+    const child = await m.register(bob, [root], { royaltyBps: 4_000 })
+    expect((await m.fails(bob, m.registry, modelRegistryAbi, 'setTerms', [child, over])).errorName).toBe(
+      'ModelRegistryRoyaltyTooHigh',
+    )
+  })
+
+  it('lets only the owner change terms; licenses keep the terms they were bought under', async () => {
+    const id = await m.register(alice, [], { royaltyBps: 1_000 })
+    const license = await m.buy(miner, id)
+    const next = defaultTerms(m.usd.toString(), { royaltyBps: 2_500 })
+    expect(await m.fails(stranger, m.registry, modelRegistryAbi, 'setTerms', [id, next])).toEqual({
+      errorName: 'ModelRegistryNotOwner',
+      args: [id, stranger],
+    })
+    await m.must(alice, m.registry, modelRegistryAbi, 'setTerms', [id, next])
+    expect(
+      ((await m.must(alice, m.registry, modelRegistryAbi, 'termsOf', [id])) as { royaltyBps: number }).royaltyBps,
+    ).toBe(2_500)
+    const held = (await m.must(miner, m.licenses, licensesAbi, 'getLicense', [license])) as {
+      terms: { royaltyBps: number }
+    }
+    expect(held.terms.royaltyBps).toBe(1_000)
+    expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [miner, id])).toEqual([license, 1_000])
+  })
+
+  it('fractionalizes: the vault receives royalties, the NFT and so the terms move to the timelock', async () => {
+    const id = await m.register(alice, [], {})
+    expect(
+      (await m.fails(stranger, m.registry, modelRegistryAbi, 'fractionalize', [id, vault, timelock])).errorName,
+    ).toBe('ModelRegistryNotOwner')
+    await m.must(alice, m.registry, modelRegistryAbi, 'fractionalize', [id, vault, timelock])
+    same(await m.must(alice, m.registry, modelRegistryAbi, 'ownerOf', [id]), timelock)
+    same(await m.must(alice, m.registry, modelRegistryAbi, 'royaltyRecipient', [id]), vault)
+    same(await m.must(alice, m.registry, modelRegistryAbi, 'vaultOf', [id]), vault)
+    const terms = defaultTerms(m.usd.toString(), { royaltyBps: 42 })
+    expect((await m.fails(alice, m.registry, modelRegistryAbi, 'setTerms', [id, terms])).errorName).toBe(
+      'ModelRegistryNotOwner',
+    )
+    await m.must(timelock, m.registry, modelRegistryAbi, 'setTerms', [id, terms])
+    expect(await m.fails(timelock, m.registry, modelRegistryAbi, 'fractionalize', [id, vault, timelock])).toEqual({
+      errorName: 'ModelRegistryAlreadyFractionalized',
+      args: [id, expect.stringMatching(/fa17$/i)],
+    })
+  })
+})
+
+describe('Licenses', () => {
+  let m: Market
+  beforeAll(async () => {
+    m = await setup()
+  })
+
+  it('refuses a model without terms or an unknown model, with named errors', async () => {
+    const bare = await m.register(alice, [], null)
+    expect(await m.fails(miner, m.licenses, licensesAbi, 'buy', [bare])).toEqual({
+      errorName: 'LicensesModelWithoutTerms',
+      args: [bare],
+    })
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'buy', [9_999n])).errorName).toBe('ModelRegistryUnknownModel')
+  })
+
+  it('holds the mint fee per model and token and releases it to the royalty recipient only', async () => {
+    const id = await m.register(alice, [], { mintFee: 25_000n })
+    const before = await m.balance(miner)
+    await m.buy(miner, id)
+    expect(before - (await m.balance(miner))).toBe(25_000n)
+    expect(await m.must(alice, m.licenses, licensesAbi, 'royaltiesOf', [id, m.usd.toString()])).toBe(25_000n)
+    expect(
+      (await m.fails(stranger, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])).errorName,
+    ).toBe('LicensesNotRoyaltyRecipient')
+    const aliceBefore = await m.balance(alice)
+    await m.must(alice, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])
+    expect((await m.balance(alice)) - aliceBefore).toBe(25_000n)
+    expect(await m.must(alice, m.licenses, licensesAbi, 'royaltiesOf', [id, m.usd.toString()])).toBe(0n)
+    await m.buy(stranger, id)
+    await m.must(alice, m.registry, modelRegistryAbi, 'fractionalize', [id, vault, timelock])
+    expect((await m.fails(alice, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])).errorName).toBe(
+      'LicensesNotRoyaltyRecipient',
+    )
+    await m.must(vault, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])
+    expect(await m.balance(vault)).toBe(25_000n)
+  })
+
+  it('expires after the license duration and can be revoked by the model owner only', async () => {
+    const id = await m.register(alice, [], { licenseDuration: 100n })
+    const license = await m.buy(miner, id)
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(true)
+    m.chain.now += 100n
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(false)
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'activate', [license])).errorName).toBe('LicensesExpired')
+    const fresh = await m.buy(miner, id)
+    expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [miner, id])).toEqual([fresh, 1_000])
+    expect(await m.fails(stranger, m.licenses, licensesAbi, 'revoke', [fresh])).toEqual({
+      errorName: 'LicensesNotModelOwner',
+      args: [fresh, stranger],
+    })
+    await m.must(alice, m.licenses, licensesAbi, 'revoke', [fresh])
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(false)
+    expect((await m.fails(alice, m.licenses, licensesAbi, 'revoke', [fresh])).errorName).toBe('LicensesRevoked')
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'activate', [fresh])).errorName).toBe('LicensesRevoked')
+  })
+
+  it('keeps the active-license lookup right on transfers (the documented rule)', async () => {
+    const id = await m.register(alice, [], {})
+    const first = await m.buy(miner, id)
+    await m.must(miner, m.licenses, licensesAbi, 'transferFrom', [miner, stranger, first])
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(false)
+    expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [stranger, id])).toEqual([first, 1_000])
+    const second = await m.buy(miner, id)
+    // Receiving a license that does not outlast the active one leaves the active one in place.
+    await m.must(stranger, m.licenses, licensesAbi, 'transferFrom', [stranger, miner, first])
+    expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [miner, id])).toEqual([second, 1_000])
+    await m.must(miner, m.licenses, licensesAbi, 'transferFrom', [miner, stranger, second])
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(false)
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'activate', [second])).errorName).toBe('LicensesNotHolder')
+    await m.must(miner, m.licenses, licensesAbi, 'activate', [first])
+    expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [miner, id])).toEqual([first, 1_000])
+  })
+})
+
+describe('PaymentChannels with a model split', () => {
+  let m: Market
+  let root: bigint // alice's, 10 %
+  let parent: bigint // bob's derivative of root, 5 %
+  let leaf: bigint // bob's derivative of parent, 3 %
+  const usd = () => m.usd.toString()
+  const royalties = async (id: bigint) =>
+    (await m.must(alice, m.pc, paymentChannelsAbi, 'royaltiesOf', [id, usd()])) as bigint
+  const claim = (c: unknown) => m.call(miner, m.pc, paymentChannelsAbi, 'claim', [c])
+  const fail = (c: unknown) => m.fails(miner, m.pc, paymentChannelsAbi, 'claim', [c])
+
+  beforeAll(async () => {
+    m = await setup()
+    root = await m.register(alice, [], { royaltyBps: 1_000 })
+    await m.buy(bob, root)
+    parent = await m.register(bob, [root], { royaltyBps: 500 })
+    await m.buy(bob, parent)
+    leaf = await m.register(bob, [parent], { royaltyBps: 300 })
+    for (const id of [root, leaf]) await m.buy(miner, id)
+  })
+
+  it('credits one model its license royalty and pays the payee the rest, exactly', async () => {
+    const channel = await m.open(miner, 1_000_000n)
+    const before = await m.balance(miner)
+    const r = await claim(await m.voucher(channel, 10_007n, [{ modelId: root, cumulativeAmount: 6_007n }]))
+    expect(r.ok).toBe(true)
+    expect(await royalties(root)).toBe(600n) // floor(6007 · 1000 / 10000)
+    expect((await m.balance(miner)) - before).toBe(10_007n - 600n)
+    expect(await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [channel, root])).toBe(6_007n)
+    // The next voucher pays only the increase of each model.
+    await claim(await m.voucher(channel, 20_000n, [{ modelId: root, cumulativeAmount: 9_007n }]))
+    expect(await royalties(root)).toBe(900n)
+    expect((await m.balance(miner)) - before).toBe(20_000n - 900n)
+  })
+
+  it('credits a derivative two levels deep up its whole route', async () => {
+    const channel = await m.open(miner, 1_000_000n)
+    const start = await Promise.all([leaf, parent, root].map(royalties))
+    const before = await m.balance(miner)
+    const r = await claim(await m.voucher(channel, 50_000n, [{ modelId: leaf, cumulativeAmount: 40_000n }]))
+    expect(r.ok).toBe(true)
+    const after = await Promise.all([leaf, parent, root].map(royalties))
+    // leaf at the miner's license (3 %), parent at bob's license of it (5 %), root at bob's license of it (10 %).
+    expect(after.map((a, i) => a - (start[i] ?? 0n))).toEqual([1_200n, 2_000n, 4_000n])
+    expect((await m.balance(miner)) - before).toBe(50_000n - 7_200n)
+  })
+
+  it('still takes plain vouchers (the Voucher digest, unchanged) and refuses forged splits', async () => {
+    const channel = await m.open(miner, 1_000_000n)
+    expect((await claim(await m.voucher(channel, 1_000n))).ok).toBe(true)
+    const signed = await m.voucher(channel, 5_000n, [{ modelId: root, cumulativeAmount: 4_000n }])
+    // The miner cannot under-report: another split, or none, does not match the payer's signature.
+    for (const models of [
+      [{ modelId: root, cumulativeAmount: 1n }],
+      [],
+      [{ modelId: leaf, cumulativeAmount: 4_000n }],
+    ]) {
+      const forged = await fail({ ...signed, models })
+      expect(forged.errorName).toBe('PaymentChannelsInvalidSigner')
+    }
+    expect((await claim(signed)).ok).toBe(true)
+  })
+
+  it('refuses each broken split with its own named error', async () => {
+    const channel = await m.open(miner, 1_000_000n)
+    const bare = await m.register(alice, [], null)
+    const unlicensed = await m.register(alice, [], {})
+    const noCommerce = await m.register(alice, [], { commercialUse: false })
+    await m.buy(miner, noCommerce)
+    const v = (amount: bigint, models: { modelId: bigint; cumulativeAmount: bigint }[]) =>
+      m.voucher(channel, amount, models)
+    expect(
+      await fail(
+        await v(100n, [
+          { modelId: leaf, cumulativeAmount: 1n },
+          { modelId: root, cumulativeAmount: 1n },
+        ]),
+      ),
+    ).toEqual({
+      errorName: 'PaymentChannelsSplitNotSorted',
+      args: [channel, 1n],
+    })
+    expect((await fail(await v(100n, [{ modelId: root, cumulativeAmount: 0n }]))).errorName).toBe(
+      'PaymentChannelsSplitZeroAmount',
+    )
+    expect(
+      await fail(
+        await v(100n, [
+          { modelId: root, cumulativeAmount: 60n },
+          { modelId: leaf, cumulativeAmount: 41n },
+        ]),
+      ),
+    ).toEqual({ errorName: 'PaymentChannelsSplitOverAmount', args: [channel, 101n, 100n] })
+    expect((await fail(await v(100n, [{ modelId: 9_999n, cumulativeAmount: 1n }]))).errorName).toBe(
+      'PaymentChannelsUnknownModel',
+    )
+    expect((await fail(await v(100n, [{ modelId: bare, cumulativeAmount: 1n }]))).errorName).toBe(
+      'PaymentChannelsModelWithoutTerms',
+    )
+    expect(await fail(await v(100n, [{ modelId: unlicensed, cumulativeAmount: 1n }]))).toEqual({
+      errorName: 'PaymentChannelsNoValidLicense',
+      args: [channel, unlicensed, expect.stringMatching(/f1$/i)],
+    })
+    expect((await fail(await v(100n, [{ modelId: noCommerce, cumulativeAmount: 1n }]))).errorName).toBe(
+      'PaymentChannelsLicenseNotCommercial',
+    )
+    expect((await claim(await v(100n, [{ modelId: root, cumulativeAmount: 50n }]))).ok).toBe(true)
+    expect(await fail(await v(200n, [{ modelId: root, cumulativeAmount: 49n }]))).toEqual({
+      errorName: 'PaymentChannelsModelAmountTooLow',
+      args: [channel, root, 49n, 50n],
+    })
+    // A plain voucher in between, then a split whose increase exceeds what the claim pays.
+    expect((await claim(await v(150n, []))).ok).toBe(true)
+    expect(await fail(await v(160n, [{ modelId: root, cumulativeAmount: 100n }]))).toEqual({
+      errorName: 'PaymentChannelsSplitOverClaim',
+      args: [channel, 50n, 10n],
+    })
+  })
+
+  it('reverts a claim for a model whose license expired or was revoked; an unchanged model needs no license', async () => {
+    const timed = await m.register(alice, [], { licenseDuration: 1_000n })
+    const revocable = await m.register(alice, [], {})
+    const timedLicense = await m.buy(miner, timed)
+    const revLicense = await m.buy(miner, revocable)
+    const channel = await m.open(miner, 1_000_000n)
+    const split = (a: bigint, b: bigint) => [
+      { modelId: timed, cumulativeAmount: a },
+      { modelId: revocable, cumulativeAmount: b },
+    ]
+    expect((await claim(await m.voucher(channel, 100n, split(10n, 10n)))).ok).toBe(true)
+    await m.must(alice, m.licenses, licensesAbi, 'revoke', [revLicense])
+    expect(await fail(await m.voucher(channel, 200n, split(20n, 20n)))).toMatchObject({
+      errorName: 'PaymentChannelsNoValidLicense',
+    })
+    // The payee's way out: a voucher that pays no more for the revoked model still settles.
+    expect((await claim(await m.voucher(channel, 200n, split(20n, 10n)))).ok).toBe(true)
+    m.chain.now += 1_000n
+    expect(await fail(await m.voucher(channel, 300n, split(30n, 10n)))).toMatchObject({
+      errorName: 'PaymentChannelsLicenseExpired',
+      args: [channel, timed, timedLicense, expect.any(BigInt)],
+    })
+  })
+
+  it('keeps the batch skip rule and credits royalties for the entries it pays', async () => {
+    const a = await m.open(miner, 1_000_000n)
+    const b = await m.open(miner, 1_000_000n)
+    const va = await m.voucher(a, 1_000n, [{ modelId: root, cumulativeAmount: 1_000n }])
+    expect((await claim(va)).ok).toBe(true)
+    const start = await royalties(root)
+    const before = await m.balance(miner)
+    const vb = await m.voucher(b, 2_000n, [{ modelId: root, cumulativeAmount: 2_000n }])
+    const r = await m.call(miner, m.pc, paymentChannelsAbi, 'claimBatch', [[va, vb]])
+    expect(r.ok).toBe(true)
+    expect((await royalties(root)) - start).toBe(200n)
+    expect((await m.balance(miner)) - before).toBe(1_800n)
+  })
+
+  it('releases royalties only to the royalty recipient, then to the vault once fractionalized', async () => {
+    const owed = await royalties(root)
+    expect(owed).toBeGreaterThan(0n)
+    expect(await m.fails(stranger, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])).toMatchObject({
+      errorName: 'PaymentChannelsNotRoyaltyRecipient',
+    })
+    const before = await m.balance(alice)
+    await m.must(alice, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])
+    expect((await m.balance(alice)) - before).toBe(owed)
+    expect(await royalties(root)).toBe(0n)
+    const channel = await m.open(miner, 1_000_000n)
+    await claim(await m.voucher(channel, 1_000n, [{ modelId: root, cumulativeAmount: 1_000n }]))
+    await m.must(alice, m.registry, modelRegistryAbi, 'fractionalize', [root, vault, timelock])
+    expect((await m.fails(alice, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])).errorName).toBe(
+      'PaymentChannelsNotRoyaltyRecipient',
+    )
+    await m.must(vault, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])
+    expect(await m.balance(vault as Address)).toBe(100n)
+  })
+})

@@ -1,0 +1,308 @@
+/**
+ * Royalty accounting over random action sequences on the real contracts (in-process EVM): open, pay (sign a voucher
+ * whose split grows random models), claim (latest or stale), batch claim, revoke and rebuy a license, release
+ * royalties from both sources, wait, close and withdraw. A TypeScript model predicts every claim's outcome (pays or
+ * reverts) and every credit (`royaltyShares`, the SDK's arithmetic); after each action every token is conserved:
+ * deposits = payees' receipts + royalty credits still held + released + refunds + deposits still held, and the
+ * contracts hold exactly what the model says they owe. 200 sequences here (MARKET_PROPERTY_RUNS for more).
+ */
+import { licensesAbi, paymentChannelsAbi, royaltyShares } from '@mycel/sdk'
+import fc from 'fast-check'
+import { type Address, getAddress } from 'viem'
+import { describe, expect, it } from 'vitest'
+import { type Claim, deployMarket, type Market, payer, WINDOW } from './helpers/market.ts'
+
+const RUNS = Number(process.env.MARKET_PROPERTY_RUNS ?? 200)
+const alice = getAddress('0x000000000000000000000000000000000000a11c')
+const bob = getAddress('0x0000000000000000000000000000000000000b0b')
+const payees = [
+  getAddress('0x00000000000000000000000000000000000000f1'),
+  getAddress('0x00000000000000000000000000000000000000f2'),
+]
+
+type World = {
+  m: Market
+  models: bigint[] // root (alice, 10 %), parent (bob, 5 %), leaf (bob, 3 %)
+  routes: Map<bigint, { modelId: bigint; bps: number }[]>
+  recipients: Map<bigint, Address>
+}
+
+async function world(): Promise<World> {
+  const m = await deployMarket()
+  for (const who of [alice, bob, ...payees]) await m.mint(who, 10n ** 12n)
+  const root = await m.register(alice, [], { royaltyBps: 1_000, mintFee: 1_000n })
+  await m.buy(bob, root)
+  const parent = await m.register(bob, [root], { royaltyBps: 500 })
+  await m.buy(bob, parent)
+  const leaf = await m.register(bob, [parent], { royaltyBps: 300 })
+  // Payee 0 is licensed for every model, payee 1 for the root only.
+  for (const id of [root, parent, leaf]) await m.buy(payees[0] as Address, id)
+  await m.buy(payees[1] as Address, root)
+  const routes = new Map([
+    [root, [{ modelId: root, bps: 1_000 }]],
+    [
+      parent,
+      [
+        { modelId: parent, bps: 500 },
+        { modelId: root, bps: 1_000 },
+      ],
+    ],
+    [
+      leaf,
+      [
+        { modelId: leaf, bps: 300 },
+        { modelId: parent, bps: 500 },
+        { modelId: root, bps: 1_000 },
+      ],
+    ],
+  ])
+  const recipients = new Map<bigint, Address>([
+    [root, alice],
+    [parent, bob],
+    [leaf, bob],
+  ])
+  return { m, models: [root, parent, leaf], routes, recipients }
+}
+
+type Channel = {
+  id: bigint
+  payee: number
+  deposit: bigint
+  owed: bigint
+  split: bigint[] // signed cumulative per model (index as World.models)
+  vouchers: Claim[]
+  claimed: bigint
+  modelClaimed: bigint[]
+  closesAt: bigint // 0 while open
+  open: boolean
+}
+
+const amount = fc.bigInt({ min: 1n, max: 100_000n })
+const action = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('open' as const), payee: fc.nat(1), amount }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('pay' as const),
+      channel: fc.nat(3),
+      amount,
+      shares: fc.array(fc.nat(40), { minLength: 3, maxLength: 3 }),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('claim' as const), channel: fc.nat(3), stale: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('batch' as const),
+      payee: fc.nat(1),
+      channels: fc.array(fc.nat(3), { maxLength: 4 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebuy' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), model: fc.nat(2), fees: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), channel: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), long: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), channel: fc.nat(3) }) },
+)
+const sequence = fc.array(action, { minLength: 4, maxLength: 20 })
+
+describe('royalty accounting (in-process EVM)', () => {
+  it(`property: over ${RUNS} random claim / license / release sequences every token is conserved and every credit is exact`, async () => {
+    const { m, models, routes, recipients } = await world()
+    const usd = m.usd.toString()
+    const actors = [payer, alice, bob, ...payees]
+    const balanceAll = async () => {
+      const list = await Promise.all(
+        [...actors, m.pc.toString(), m.licenses.toString()].map((a) => m.balance(a as Address)),
+      )
+      return list.reduce((a, b) => a + b, 0n)
+    }
+    const total = await balanceAll()
+    const rootLicense = async () =>
+      ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [payees[0], models[0]])) as [bigint, number])[0]
+    const stats = { paid: 0, reverted: 0, batches: 0, released: 0 }
+
+    await fc.assert(
+      fc.asyncProperty(sequence, async (actions) => {
+        await m.chain.evm.stateManager.checkpoint()
+        const start = m.chain.now
+        try {
+          const channels: Channel[] = []
+          const credits = new Map<bigint, bigint>(models.map((id) => [id, 0n])) // held by PaymentChannels
+          let fees = (await m.must(alice, m.licenses, licensesAbi, 'royaltiesOf', [models[0], usd])) as bigint
+          let licensed0 = (await rootLicense()) !== 0n // payee 0's root license is valid
+          const pick = (i: number) => channels[i % Math.max(channels.length, 1)]
+
+          /** What claiming `v` would do now: the payee's share and each credit, or undefined if it must revert. */
+          const predict = (c: Channel, v: Claim) => {
+            if (!c.open || (c.closesAt !== 0n && m.chain.now > c.closesAt)) return undefined
+            if (v.cumulativeAmount <= c.claimed || v.cumulativeAmount > c.deposit) return undefined
+            // The split's own rules: its sum within the voucher, its increases within what the claim pays.
+            const splitTotal = v.models.reduce((sum, x) => sum + x.cumulativeAmount, 0n)
+            if (splitTotal > v.cumulativeAmount) return undefined
+            const increases = v.models.reduce(
+              (sum, x) => sum + x.cumulativeAmount - (c.modelClaimed[models.indexOf(x.modelId)] ?? 0n),
+              0n,
+            )
+            if (increases > v.cumulativeAmount - c.claimed) return undefined
+            const added = new Map<bigint, bigint>()
+            let royalty = 0n
+            for (const { modelId, cumulativeAmount } of v.models) {
+              const index = models.indexOf(modelId)
+              const delta = cumulativeAmount - (c.modelClaimed[index] ?? 0n)
+              if (delta < 0n) return undefined
+              if (delta === 0n) continue
+              const licensed = c.payee === 0 ? modelId !== models[0] || licensed0 : modelId === models[0]
+              if (!licensed) return undefined
+              const route = routes.get(modelId) ?? []
+              const { credits: shares } = royaltyShares(delta, route)
+              route.forEach((entry, i) => {
+                added.set(entry.modelId, (added.get(entry.modelId) ?? 0n) + (shares[i] ?? 0n))
+                royalty += shares[i] ?? 0n
+              })
+            }
+            return { payee: v.cumulativeAmount - c.claimed - royalty, added }
+          }
+          const apply = (c: Channel, v: Claim, outcome: NonNullable<ReturnType<typeof predict>>) => {
+            c.claimed = v.cumulativeAmount
+            for (const { modelId, cumulativeAmount } of v.models)
+              c.modelClaimed[models.indexOf(modelId)] = cumulativeAmount
+            for (const [id, add] of outcome.added) credits.set(id, (credits.get(id) ?? 0n) + add)
+          }
+
+          for (const a of actions) {
+            if (a.kind === 'open') {
+              const id = await m.open(payees[a.payee] as Address, a.amount)
+              channels.push({
+                id,
+                payee: a.payee,
+                deposit: a.amount,
+                owed: 0n,
+                split: [0n, 0n, 0n],
+                vouchers: [],
+                claimed: 0n,
+                modelClaimed: [0n, 0n, 0n],
+                closesAt: 0n,
+                open: true,
+              })
+            } else if (a.kind === 'pay') {
+              const c = pick(a.channel)
+              if (!c) continue
+              // Mostly within the deposit; one in eight overdraws it (the contract must refuse those).
+              const room = c.deposit - c.owed
+              const step = room > 0n && a.amount % 8n !== 0n ? 1n + (a.amount % room) : a.amount
+              c.owed += step
+              // Payee 1 serves the root only (it holds no other license), so its splits name the root alone.
+              a.shares.forEach((share, i) => {
+                if (c.payee === 1 && i > 0) return
+                c.split[i] = (c.split[i] ?? 0n) + (step * BigInt(share)) / 100n
+              })
+              const split = models
+                .map((modelId, i) => ({ modelId, cumulativeAmount: c.split[i] ?? 0n }))
+                .filter((x) => x.cumulativeAmount > 0n)
+              c.vouchers.push(await m.voucher(c.id, c.owed, split, BigInt(c.vouchers.length + 1)))
+            } else if (a.kind === 'claim') {
+              const c = pick(a.channel)
+              const v = c && (a.stale ? c.vouchers[0] : c.vouchers.at(-1))
+              if (!c || !v) continue
+              const expected = predict(c, v)
+              const payee = payees[c.payee] as Address
+              const before = await m.balance(payee)
+              const r = await m.call(payee, m.pc, paymentChannelsAbi, 'claim', [v])
+              expect(r.ok).toBe(expected !== undefined)
+              if (r.ok && expected) {
+                expect((await m.balance(payee)) - before).toBe(expected.payee)
+                apply(c, v, expected)
+                stats.paid += 1
+              } else stats.reverted += 1
+            } else if (a.kind === 'batch') {
+              const payee = payees[a.payee] as Address
+              const list = [...new Set(a.channels.map(pick))].filter(
+                (c): c is Channel => c !== undefined && c.payee === a.payee && c.vouchers.length > 0,
+              )
+              if (list.length === 0) continue
+              const entries = list.map((c) => ({ c, v: c.vouchers.at(-1) as Claim }))
+              // Settled entries (closed, or no higher than claimed) are skipped; any other failing entry reverts all.
+              const live = entries.filter(({ c, v }) => c.open && v.cumulativeAmount > c.claimed)
+              const outcomes = live.map(({ c, v }) => predict(c, v))
+              const before = await m.balance(payee)
+              const r = await m.call(payee, m.pc, paymentChannelsAbi, 'claimBatch', [entries.map((e) => e.v)])
+              expect(r.ok).toBe(outcomes.every((o) => o !== undefined))
+              if (r.ok) {
+                let paid = 0n
+                live.forEach(({ c, v }, i) => {
+                  const o = outcomes[i]
+                  if (!o) return
+                  paid += o.payee
+                  apply(c, v, o)
+                })
+                expect((await m.balance(payee)) - before).toBe(paid)
+                stats.batches += 1
+              }
+            } else if (a.kind === 'revoke') {
+              const license = await rootLicense()
+              if (license === 0n) continue
+              await m.must(alice, m.licenses, licensesAbi, 'revoke', [license])
+              licensed0 = false
+            } else if (a.kind === 'rebuy') {
+              if (licensed0) continue
+              await m.buy(payees[0] as Address, models[0] as bigint)
+              fees += 1_000n
+              licensed0 = true
+            } else if (a.kind === 'release') {
+              const id = models[a.model] as bigint
+              const to = recipients.get(id) as Address
+              const source = a.fees ? m.licenses : m.pc
+              const abi = a.fees ? licensesAbi : paymentChannelsAbi
+              const owed = a.fees ? (a.model === 0 ? fees : 0n) : (credits.get(id) ?? 0n)
+              const before = await m.balance(to)
+              expect((await m.fails(payer, source, abi, 'releaseRoyalties', [id, usd])).errorName).toMatch(
+                /NotRoyaltyRecipient$/,
+              )
+              await m.must(to, source, abi, 'releaseRoyalties', [id, usd])
+              expect((await m.balance(to)) - before).toBe(owed)
+              if (a.fees && a.model === 0) fees = 0n
+              if (!a.fees) credits.set(id, 0n)
+              stats.released += 1
+            } else if (a.kind === 'close') {
+              const c = pick(a.channel)
+              if (!c?.open || c.closesAt !== 0n) continue
+              await m.must(payer, m.pc, paymentChannelsAbi, 'requestClose', [c.id])
+              c.closesAt = m.chain.now + WINDOW
+            } else if (a.kind === 'wait') {
+              m.chain.now += a.long ? WINDOW + 1n : 60n
+            } else if (a.kind === 'withdraw') {
+              const c = pick(a.channel)
+              if (!c?.open || c.closesAt === 0n || m.chain.now <= c.closesAt) continue
+              const before = await m.balance(payer)
+              await m.must(payer, m.pc, paymentChannelsAbi, 'withdraw', [c.id])
+              expect((await m.balance(payer)) - before).toBe(c.deposit - c.claimed)
+              c.open = false
+            }
+
+            // Conservation, after every action.
+            expect(await balanceAll()).toBe(total)
+            const held = channels.filter((c) => c.open).reduce((sum, c) => sum + c.deposit - c.claimed, 0n)
+            const owed = [...credits.values()].reduce((a, b) => a + b, 0n)
+            expect(await m.balance(m.pc.toString() as Address)).toBe(held + owed)
+            for (const id of models) {
+              expect(await m.must(alice, m.pc, paymentChannelsAbi, 'royaltiesOf', [id, usd])).toBe(credits.get(id))
+            }
+            expect(await m.balance(m.licenses.toString() as Address)).toBe(fees)
+          }
+        } finally {
+          m.chain.now = start
+          await m.chain.evm.stateManager.revert()
+        }
+      }),
+      { numRuns: RUNS },
+    )
+    // The sequences exercised what they claim to.
+    console.log(`royalty property: ${JSON.stringify(stats)}`)
+    expect(stats.paid).toBeGreaterThan(RUNS / 8)
+    expect(stats.reverted).toBeGreaterThan(0)
+    expect(stats.batches).toBeGreaterThan(0)
+    expect(stats.released).toBeGreaterThan(0)
+  }, 600_000)
+})
