@@ -149,13 +149,20 @@ export class VerifiedBlockstore {
 
   /** The block, verified, from disk or else from peers (unless `offline`); throws {@link BlockMissingError}. */
   async getBlock(cid: CID, options: GetOptions = {}): Promise<Uint8Array> {
-    const local = await this.read(cid)
-    if (local) return local
+    let corrupt: ContentBlockCorruptError | undefined
+    try {
+      const local = await this.read(cid)
+      if (local) return local
+    } catch (error) {
+      // The corrupt copy is deleted already: a peer may still give the true block.
+      if (!(error instanceof ContentBlockCorruptError)) throw error
+      corrupt = error
+    }
     if (!options.offline && this.onMissing) {
       const fetched = await this.onMissing(cid, options)
       if (fetched) return fetched
     }
-    throw new BlockMissingError(cid)
+    throw corrupt ?? new BlockMissingError(cid)
   }
 
   /** interface-blockstore's `get` (a generator of chunks), as the UnixFS exporter reads blocks. */

@@ -43,6 +43,10 @@ export class ContentBlockCorruptError extends NodeError {
     this.cid = cid
     this.source = source
   }
+  /** A gateway answers 502: what its storage (or a peer) holds is bad, and nothing of it is served. */
+  get httpStatus(): 502 {
+    return 502
+  }
 }
 
 /** Neither this store nor any peer tried has the content. */

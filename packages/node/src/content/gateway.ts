@@ -84,7 +84,7 @@ export function addIpfsRoutes(
   store: () => ContentStore | undefined,
   log: (error: unknown) => void = () => {},
 ): Hono {
-  app.on(['GET', 'HEAD'], '/ipfs/*', async (c) => {
+  app.on(['GET', 'HEAD'], ['/ipfs/:cid', '/ipfs/:cid/:path{.+}'], async (c) => {
     const current = store()
     if (!current)
       return c.json(
