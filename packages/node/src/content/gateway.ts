@@ -144,7 +144,8 @@ async function answer(c: Context, store: ContentStore): Promise<Response> {
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag })
     return c.body(head ? null : (new Uint8Array(bytes) as never), 200, {
       'content-type': 'application/vnd.ipld.raw',
-      'content-length': String(bytes.length),
+      // The server sets it for a body; HEAD states it here.
+      ...(head ? { 'content-length': String(bytes.length) } : {}),
       'content-disposition': `attachment; filename="${root}.bin"`,
       'x-content-type-options': 'nosniff',
       etag,
