@@ -25,9 +25,8 @@ export function parseContentCid(value: string): CID {
   let cid: CID
   try {
     cid = CID.parse(value)
-  } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? 'unparseable') : 'unparseable'
-    throw new InvalidContentCidError({ value, reason: `not a CID (${reason})` })
+  } catch {
+    throw new InvalidContentCidError({ value, reason: 'not a CID (expected a CIDv0 Qm… or a CIDv1 baf…)' })
   }
   checkSupported(cid, value)
   return cid
