@@ -20,6 +20,7 @@ const ALL = [
   'disputes',
   'settlement',
   'incentives',
+  'content',
 ] as const
 
 const asked = process.argv.slice(2)
