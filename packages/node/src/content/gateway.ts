@@ -13,7 +13,7 @@ import type { CID } from 'multiformats/cid'
 import { errorResponse } from '../http/errors.ts'
 import { parseContentCid } from './blocks.ts'
 import type { ContentStore } from './contentStore.ts'
-import { carStream, type DagScope } from './dag.ts'
+import { carStream, type DagScope, fileBytes } from './dag.ts'
 import { ContentNotFoundError, ContentRequestError } from './errors.ts'
 
 const IMMUTABLE = 'public, max-age=29030400, immutable'
@@ -251,21 +251,28 @@ async function file(
   if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${size}`
   const status = range ? 206 : 200
   if (head || length === 0) return c.body(null, status, headers)
-  const content = entry.content({ offset: start, length, signal: options.signal } as never)
+  const content =
+    entry.type === 'identity'
+      ? entry.content({ offset: start, length })
+      : fileBytes((cid) => store.block(cid, options), entry.cid as unknown as CID, start, length)
   return c.body(streamOf(content), status, headers)
 }
 
 /** A web stream over an async iterable of chunks, pulled as the client reads (backpressure), ended on cancel. */
 function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next()
-      if (done) controller.close()
-      else controller.enqueue(value)
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { value, done } = await iterator.next()
+        if (done) controller.close()
+        else controller.enqueue(value)
+      },
+      async cancel() {
+        await iterator.return?.()
+      },
+      // Read (and verify) a few blocks ahead of the socket, so disk, hashing and sending overlap.
     },
-    async cancel() {
-      await iterator.return?.()
-    },
-  })
+    new CountQueuingStrategy({ highWaterMark: 8 }),
+  )
 }
