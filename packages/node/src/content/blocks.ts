@@ -5,7 +5,7 @@
  * store accepts (dag-pb or raw, sha2-256 or identity) and the links of a block, for DAG walks.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs'
 import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
@@ -103,6 +103,11 @@ export class VerifiedBlockstore {
 
   /** Stores a block whose hash the caller computed (the importer) or verified (a peer fetch). */
   async put(cid: CID, bytes: Uint8Array): Promise<CID> {
+    return this.putParts(cid, [bytes])
+  }
+
+  /** Stores a block given as consecutive parts (written with one writev, never concatenated in memory). */
+  putParts(cid: CID, parts: Uint8Array[]): CID {
     if (cid.multihash.code === IDENTITY) return cid
     const key = keyOf(cid)
     const shard = key.slice(-2)
@@ -112,7 +117,12 @@ export class VerifiedBlockstore {
       this.shards.add(shard)
     } else if (existsSync(file)) return cid
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-    writeFileSync(temp, bytes)
+    const fd = openSync(temp, 'w')
+    try {
+      writevSync(fd, parts)
+    } finally {
+      closeSync(fd)
+    }
     renameSync(temp, file)
     return cid
   }

@@ -6,6 +6,7 @@
  * leaves and CIDv1 in base32 (bafk…/bafy…). Hidden files (names starting with `.`) are skipped, as Kubo does by
  * default.
  */
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
@@ -23,8 +24,9 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
+import * as Digest from 'multiformats/hashes/digest'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { keyOf, linksOf, type VerifiedBlockstore } from './blocks.ts'
+import { keyOf, linksOf, SHA2_256, type VerifiedBlockstore } from './blocks.ts'
 import { ContentSourceError } from './errors.ts'
 
 export type CidVersion = 0 | 1
@@ -50,30 +52,30 @@ const writeVarint = (target: Uint8Array, at: number, n: number) => {
 }
 
 /**
- * A CIDv0 file leaf (dag-pb `PBNode{Data: UnixFS{Type: File, Data: chunk, filesize}}`), encoded with one copy of the
- * chunk: byte for byte what `dagPb.encode({ Data: new UnixFS({ type: 'file', data }).marshal() })` gives (a test
- * checks it), which copies the chunk three times — most of the cost of adding with CIDv0.
+ * A CIDv0 file leaf (dag-pb `PBNode{Data: UnixFS{Type: File, Data: chunk, filesize}}`) as three parts — a header, the
+ * chunk itself, a trailer — so it is hashed and written without copying the chunk: byte for byte what
+ * `dagPb.encode({ Data: new UnixFS({ type: 'file', data }).marshal() })` gives (a test checks it), which copies the
+ * chunk three times, most of the cost of adding with CIDv0 here (fresh memory is slow to fault in on this machine).
  */
-export function encodeFileLeaf(chunk: Uint8Array): Uint8Array {
+export function fileLeafParts(chunk: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
   const n = chunk.length
   const unixfsLength = 2 + 1 + varintLength(n) + n + 1 + varintLength(n)
-  const block = Buffer.allocUnsafe(1 + varintLength(unixfsLength) + unixfsLength)
+  const header = new Uint8Array(1 + varintLength(unixfsLength) + 3 + varintLength(n))
   let at = 0
-  block[at++] = 0x0a // PBNode.Data
-  at = writeVarint(block, at, unixfsLength)
-  block[at++] = 0x08 // UnixFS.Type
-  block[at++] = 0x02 // File
-  block[at++] = 0x12 // UnixFS.Data
-  at = writeVarint(block, at, n)
-  block.set(chunk, at)
-  at += n
-  block[at++] = 0x18 // UnixFS.filesize
-  writeVarint(block, at, n)
-  return block
+  header[at++] = 0x0a // PBNode.Data
+  at = writeVarint(header, at, unixfsLength)
+  header[at++] = 0x08 // UnixFS.Type
+  header[at++] = 0x02 // File
+  header[at++] = 0x12 // UnixFS.Data
+  writeVarint(header, at, n)
+  const trailer = new Uint8Array(1 + varintLength(n))
+  trailer[0] = 0x18 // UnixFS.filesize
+  writeVarint(trailer, 1, n)
+  return [header, chunk, trailer]
 }
 
-/** The importer's leaf builder with {@link encodeFileLeaf} for CIDv0 leaves (the library's own for raw leaves). */
-function leafImporter(cidVersion: CidVersion): BufferImporter {
+/** The importer's leaf builder: {@link fileLeafParts} for CIDv0 leaves, the chunk itself for raw leaves. */
+function leafImporter(cidVersion: CidVersion, blocks: VerifiedBlockstore): BufferImporter {
   return async function* (file, blockstore) {
     for await (const chunk of file.content) {
       yield async () => {
@@ -91,14 +93,17 @@ function leafImporter(cidVersion: CidVersion): BufferImporter {
             block,
           }
         }
-        const block = encodeFileLeaf(chunk)
-        const cid = CID.createV0(await sha256.digest(block))
-        await blockstore.put(cid as never, block)
+        const parts = fileLeafParts(chunk)
+        const hash = createHash('sha256')
+        for (const part of parts) hash.update(part)
+        const cid = CID.createV0(Digest.create(SHA2_256, hash.digest()))
+        blocks.putParts(cid, parts)
         return {
           cid: cid as never,
           unixfs: new UnixFS({ type: 'file', data: chunk }),
-          size: BigInt(block.length),
-          block,
+          size: BigInt(parts[0].length + parts[1].length + parts[2].length),
+          // Read back only to add an mtime or a mode, which `ipfs add` does not store by default.
+          block: chunk,
         }
       }
     }
@@ -106,7 +111,7 @@ function leafImporter(cidVersion: CidVersion): BufferImporter {
 }
 
 /** The importer options of `ipfs add` (Kubo's defaults) for a CID version. */
-export function addProfile(cidVersion: CidVersion): ImporterOptions {
+export function addProfile(cidVersion: CidVersion, blocks: VerifiedBlockstore): ImporterOptions {
   return {
     cidVersion,
     rawLeaves: cidVersion === 1,
@@ -117,7 +122,7 @@ export function addProfile(cidVersion: CidVersion): ImporterOptions {
     fieldOrder: 'links-first',
     shardSplitStrategy: 'links-bytes',
     wrapWithDirectory: false,
-    bufferImporter: leafImporter(cidVersion),
+    bufferImporter: leafImporter(cidVersion, blocks),
   }
 }
 
@@ -166,7 +171,7 @@ function counting(blocks: VerifiedBlockstore) {
 /** Adds `bytes` as one file. */
 export async function addBytes(blocks: VerifiedBlockstore, bytes: Uint8Array, options: AddOptions = {}) {
   const { blocksUnder, store } = counting(blocks)
-  const result = await importBytes(bytes, store as never, addProfile(options.cidVersion ?? 1))
+  const result = await importBytes(bytes, store as never, addProfile(options.cidVersion ?? 1, blocks))
   const cid = result.cid as unknown as CID
   return { cid, size: bytes.length, blocks: blocksUnder(cid) }
 }
@@ -213,7 +218,11 @@ export async function addPath(blocks: VerifiedBlockstore, path: string, options:
   const root = basename(path) || 'root'
   let top: ImportResult | undefined
   try {
-    const entries = importer(candidatesOf(path, root, count), store as never, addProfile(options.cidVersion ?? 0))
+    const entries = importer(
+      candidatesOf(path, root, count),
+      store as never,
+      addProfile(options.cidVersion ?? 0, blocks),
+    )
     for await (const entry of entries) if (entry.path === root) top = entry
   } catch (error) {
     if (error instanceof ContentSourceError) throw error
