@@ -5,7 +5,7 @@
  * store accepts (dag-pb or raw, sha2-256 or identity) and the links of a block, for DAG walks.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
@@ -106,7 +106,7 @@ export class VerifiedBlockstore {
     return this.putParts(cid, [bytes])
   }
 
-  /** Stores a block given as consecutive parts (written with one writev, never concatenated in memory). */
+  /** Stores a block given as consecutive parts (written part by part, never concatenated in memory). */
   putParts(cid: CID, parts: Uint8Array[]): CID {
     if (cid.multihash.code === IDENTITY) return cid
     const key = keyOf(cid)
@@ -119,7 +119,8 @@ export class VerifiedBlockstore {
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
     const fd = openSync(temp, 'w')
     try {
-      writevSync(fd, parts)
+      // One write per part: writev measured several times slower here for a 256 KiB part.
+      for (const part of parts) writeSync(fd, part)
     } finally {
       closeSync(fd)
     }
