@@ -13,6 +13,8 @@ import { blockMatches, DAG_PB, type GetOptions, keyOf, linksOf, type VerifiedBlo
 import { ContentBlockCorruptError, ContentTooLargeError } from './errors.ts'
 
 export type Block = { cid: CID; bytes: Uint8Array }
+/** The largest block accepted from a peer (Kubo exchanges blocks of at most 2 MiB; ours are 256 KiB and a little). */
+export const MAX_BLOCK_BYTES = 2 * 1024 * 1024
 export type DagScope = 'all' | 'entity' | 'block'
 
 /**
@@ -99,7 +101,9 @@ export async function importCar(
     const key = keyOf(cid)
     if (!wanted.has(key) || got.has(key)) continue
     total += block.bytes.length
-    if (total > maxBytes) throw new ContentTooLargeError({ cid: root.toString(), limit: maxBytes })
+    if (total > maxBytes || block.bytes.length > MAX_BLOCK_BYTES) {
+      throw new ContentTooLargeError({ cid: root.toString(), limit: Math.min(maxBytes, MAX_BLOCK_BYTES) })
+    }
     if (!blockMatches(cid, block.bytes)) throw new ContentBlockCorruptError({ cid: cid.toString(), source })
     got.add(key)
     for (const link of linksOf(cid, block.bytes)) {

@@ -7,7 +7,7 @@
  */
 import type { CID } from 'multiformats/cid'
 import { blockMatches, type VerifiedBlockstore } from './blocks.ts'
-import { importCar } from './dag.ts'
+import { importCar, MAX_BLOCK_BYTES } from './dag.ts'
 import { ContentBlockCorruptError, ContentNotFoundError, ContentTooLargeError } from './errors.ts'
 
 export type PeerOptions = {
@@ -24,8 +24,6 @@ export type PeerOptions = {
 }
 
 export const PEER_DEFAULTS = { timeoutMs: 30_000, maxBytes: 4 * 1024 ** 3, maxPeers: 8 }
-/** A block larger than this from a peer is refused (Kubo's own limit for blocks exchanged is 2 MiB). */
-const MAX_BLOCK_BYTES = 2 * 1024 * 1024
 
 async function candidates(options: PeerOptions): Promise<string[]> {
   const list = [...new Set(await options.peers())].filter((p) => /^https?:\/\//.test(p))
