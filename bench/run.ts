@@ -21,6 +21,7 @@ const ALL = [
   'settlement',
   'incentives',
   'x402',
+  'content',
 ] as const
 
 const asked = process.argv.slice(2)

@@ -7,6 +7,7 @@ import { BaseError, decodeContractError } from '@mycel/sdk'
 import { Command, CommanderError, Help, type Option } from 'commander'
 import { balanceCommand } from './commands/balance.ts'
 import { channelCommand } from './commands/channel.ts'
+import { contentCommand } from './commands/content.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
 import { epochCommand, weightsCommand } from './commands/epoch.ts'
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   chatCommand(program)
   inferCommand(program)
   yumaCommand(program)
+  contentCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
     for (const sub of command.commands) sub.exitOverride()

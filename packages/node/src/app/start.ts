@@ -22,6 +22,7 @@ import { NodeError, NotDeployedError } from '../common/errors.ts'
 import { type NodeOptions, roleEnabled } from '../config/options.ts'
 import { createContentStore } from '../content/contentStore.ts'
 import { migrations, openDatabase } from '../db/database.ts'
+import { readPublishedMiners } from '../db/stores/network.ts'
 import { type AnvilProcess, startAnvil } from '../devnet/anvil.ts'
 import { demoValidatorAccounts, devnetSelfStake } from '../devnet/demo.ts'
 import { ensureDevnetContracts } from '../devnet/deploy.ts'
@@ -99,6 +100,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       db.close()
     })
     const store = createContentStore(options.dataDir)
+    shutdown.add('content store', () => store.close())
     state.db = db
     state.store = store
 
@@ -196,6 +198,11 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     signal?.throwIfAborted()
     indexer.start()
     shutdown.add('indexer', () => indexer.stop())
+    // Content missing here is fetched from the other nodes whose endpoints are registered on chain.
+    store.setPeers({
+      peers: () => [...new Set(readPublishedMiners(db).map((m) => m.endpoint))].filter((e) => e !== url),
+      onPeerFailed: (peer, reason) => log.warn({ msg: 'content peer failed', peer, reason }),
+    })
     let head = indexer.indexedBlock
     const headTimer = setInterval(() => {
       getBlockNumber(client, { cacheTime: 0 }).then(

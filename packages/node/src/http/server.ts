@@ -1,5 +1,6 @@
 /**
- * The node's HTTP API (hono): health, readiness, Prometheus metrics, the network as JSON, the content store, and
+ * The node's HTTP API (hono): health, readiness, Prometheus metrics, the network as JSON, the content store (and its
+ * IPFS gateway, `/ipfs/<cid>`), and
  * the dashboard's static files. Errors are the envelope of http/errors.ts (`{ error: { code, message, type } }`) with
  * the right status; a stack trace never reaches a client.
  */
@@ -11,6 +12,8 @@ import { type Context, Hono } from 'hono'
 import type { Common } from '../common/common.ts'
 import { NodeError, PortInUseError } from '../common/errors.ts'
 import type { ContentStore } from '../content/contentStore.ts'
+import { InvalidContentCidError } from '../content/errors.ts'
+import { addIpfsRoutes } from '../content/gateway.ts'
 import type { Db } from '../db/database.ts'
 import { readEvents, readNetwork } from '../db/stores/network.ts'
 import { errorResponse, errorBody as jsonError } from './errors.ts'
@@ -110,17 +113,24 @@ export function createApp(common: Common, state: NodeState) {
     return c.json({ events: readEvents(state.db, limit) })
   })
 
-  app.get('/api/content/:cid', (c) => {
+  app.get('/api/content/:cid', async (c) => {
     if (!state.store) return c.json(jsonError('NOT_READY', state.reason), 503)
     let bytes: Uint8Array | undefined
     try {
-      bytes = state.store.get(c.req.param('cid'))
+      bytes = await state.store.get(c.req.param('cid'))
     } catch (error) {
-      return c.json(jsonError('INVALID_CID', (error as Error).message.split('\n')[0] ?? 'invalid CID'), 400)
+      if (!(error instanceof InvalidContentCidError)) throw error
+      return c.json(jsonError('INVALID_CID', error.shortMessage), 400)
     }
     if (!bytes) return c.json(jsonError('NOT_FOUND', `No content ${c.req.param('cid')} in this node's store.`), 404)
     return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/octet-stream' })
   })
+  // The IPFS trustless gateway (content/gateway.ts): blocks, CARs and files by CID.
+  addIpfsRoutes(
+    app,
+    () => state.store,
+    (error) => common.logger.error({ msg: 'ipfs request failed', err: error }),
+  )
 
   app.get('/api/payments', (c) => {
     if (!state.payments)

@@ -5,6 +5,7 @@
  * the query schemas here are written to match those checks; the answers are described here from what the routes
  * build (http/network.ts, app/startRoles.ts `paymentsView`, validator/view.ts).
  */
+import { contentRoutes } from './content.ts'
 import { gatewayRoutes } from './gateway.ts'
 import {
   buildDocument,
@@ -289,6 +290,7 @@ export const nodeApiRoutes: RouteSpec[] = [
 /** Every route on the node's port: its API, and the gateway's routes with a 503 while the node runs no gateway. */
 export const nodeRoutes: RouteSpec[] = [
   ...nodeApiRoutes,
+  ...contentRoutes,
   ...gatewayRoutes.map((spec) => ({
     ...spec,
     responses: {
