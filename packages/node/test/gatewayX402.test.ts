@@ -18,6 +18,7 @@ import { parsePaymentRequired } from '@x402/core/schemas'
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from '@x402/core/types'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
 import { wrapFetchWithPaymentFromConfig } from '@x402/fetch'
+import fc from 'fast-check'
 import { type Address, createPublicClient, http, type PublicClient } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -85,6 +86,29 @@ const helpers = (w: () => World) => {
     })
   return { balanceOf, post, channel, pay }
 }
+
+describe('chargeFor: what a client pays the gateway', () => {
+  it('is the cost plus the markup rounded up: never below the cost, the markup never lost nor more than one unit over', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 128n }), fc.integer({ min: 0, max: 100_000 }), (cost, bps) => {
+        const amount = chargeFor(cost, bps)
+        const markup = amount - cost
+        // markup = ceil(cost × bps / 10,000)
+        expect(markup * 10_000n >= cost * BigInt(bps)).toBe(true)
+        expect(markup === 0n || (markup - 1n) * 10_000n < cost * BigInt(bps)).toBe(true)
+        expect(chargeFor(cost, 0)).toBe(cost)
+        expect(chargeFor(cost + 1n, bps)).toBeGreaterThan(amount)
+        expect(chargeFor(cost, bps + 1)).toBeGreaterThanOrEqual(amount)
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+  it('refuses a negative cost or a fractional or negative markup by name', () => {
+    expect(() => chargeFor(-1n, 0)).toThrow('cost must not be negative, got -1')
+    expect(() => chargeFor(1n, 1.5)).toThrow('markupBps must be a whole number')
+    expect(() => chargeFor(1n, -1)).toThrow('markupBps must be a whole number')
+  })
+})
 
 describe("gatewayCharge 'x402': every paid request carries an x402 payment", () => {
   const dataDir = tempDir('mycel-gateway-x402-')

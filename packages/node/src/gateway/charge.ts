@@ -38,6 +38,7 @@ import {
 } from '../payments/x402.ts'
 import type { X402Exact } from '../payments/x402Settle.ts'
 import type { MinerDirectory } from './discovery.ts'
+import { InvalidChargeError } from './errors.ts'
 
 export type GatewayChargeMode = 'free' | 'x402'
 
@@ -51,8 +52,9 @@ const MAX_QUOTES_PER_MODEL = 16
  * rounded up (so the markup is never lost to rounding, and a markup of 0 charges exactly the cost).
  */
 export function chargeFor(cost: bigint, markupBps: number): bigint {
-  if (cost < 0n) throw new RangeError(`cost must not be negative, got ${cost}`)
-  if (!Number.isInteger(markupBps) || markupBps < 0) throw new RangeError(`markupBps must be a whole number ≥ 0`)
+  if (cost < 0n) throw new InvalidChargeError(`cost must not be negative, got ${cost}`)
+  if (!Number.isInteger(markupBps) || markupBps < 0)
+    throw new InvalidChargeError(`markupBps must be a whole number ≥ 0, got ${markupBps}`)
   const markup = cost * BigInt(markupBps)
   return cost + (markup + BPS - 1n) / BPS
 }
