@@ -27,6 +27,7 @@ import type { MycelNode } from '../src/app/start.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { chargeFor } from '../src/gateway/charge.ts'
 import type { Gateway } from '../src/gateway/gateway.ts'
+import { gatewayRoutes } from '../src/http/openapi/gateway.ts'
 import { maxUnitsOf } from '../src/inference/offer.ts'
 import type { Miner } from '../src/miner/miner.ts'
 import { maxRequestCost } from '../src/payments/pricing.ts'
@@ -60,6 +61,21 @@ async function world(dataDir: string, options: Parameters<typeof startTestNode>[
   await gateway.charge.ready()
   const client = createPublicClient({ transport: http(node.rpcUrl) })
   return { node, gateway, miner, usd: node.addresses.testUsd as Address, client }
+}
+
+/** Checks a gateway answer against its OpenAPI document (gatewayRoutes): status, body schema and code documented. */
+function documented(method: 'post', path: string, status: number, body: unknown) {
+  const spec = gatewayRoutes.find((r) => r.method === method && r.path === path)
+  const response = (
+    (spec?.responses ?? {}) as Record<
+      string,
+      { description: string; content: Record<string, { schema: { safeParse: (v: unknown) => { success: boolean } } }> }
+    >
+  )[String(status)]
+  expect(response, `${path} ${status} is not documented`).toBeDefined()
+  expect(response?.content['application/json']?.schema.safeParse(body).success).toBe(true)
+  const code = (body as { error?: { code?: string } }).error?.code
+  if (code) expect(response?.description).toContain(`\`${code}\``)
 }
 
 const helpers = (w: () => World) => {
@@ -159,6 +175,7 @@ describe("gatewayCharge 'x402': every paid request carries an x402 payment", () 
     ])
     const body = await response.json()
     expect(body.error.code).toBe('PAYMENT_REQUIRED')
+    documented('post', '/v2/models/{name}/infer', 402, body)
     expect({ x402Version: body.x402Version, resource: body.resource, accepts: body.accepts }).toEqual({
       x402Version: 2,
       resource: header.resource,
@@ -247,6 +264,7 @@ describe("gatewayCharge 'x402': every paid request carries an x402 payment", () 
     expect(response.status).toBe(402)
     const body = await response.json()
     expect(body.error.code).toBe(code)
+    documented('post', '/v2/models/{name}/infer', 402, body)
     expect(body.outputs).toBeUndefined()
     expect(body.accepts[0].payTo).toBe(GATEWAY.address)
     expect(response.headers.get('PAYMENT-REQUIRED')).toBeTruthy()
@@ -267,7 +285,9 @@ describe("gatewayCharge 'x402': every paid request carries an x402 payment", () 
     await refused(await signed({ ...exact, amount: (BigInt(exact.amount) - 1n).toString() }), 'X402_AMOUNT_TOO_LOW')
     const garbage = await post('/v2/models/digits/infer', digit(1), { 'PAYMENT-SIGNATURE': 'not base64 json' })
     expect(garbage.status).toBe(400)
-    expect((await garbage.json()).error.code).toBe('X402_INVALID_PAYLOAD')
+    const unreadable = await garbage.json()
+    expect(unreadable.error.code).toBe('X402_INVALID_PAYLOAD')
+    documented('post', '/v2/models/{name}/infer', 400, unreadable)
     // A paid request whose body is no inference request is refused before its payment is settled.
     const bad = await post('/v2/models/digits/infer', [1], {
       'PAYMENT-SIGNATURE': encodePaymentSignatureHeader(await signed(exact)),
@@ -302,6 +322,7 @@ describe("gatewayCharge 'free': a spent budget asks for x402, and a paid retry i
     expect(spent.status).toBe(402)
     const body = await spent.json()
     expect(body.error.code).toBe('BUDGET_EXHAUSTED')
+    documented('post', '/v2/models/{name}/infer', 402, body)
     const header = decodePaymentRequiredHeader(spent.headers.get('PAYMENT-REQUIRED') ?? '')
     const parsed = parsePaymentRequired(header)
     expect(parsed.success).toBe(true)
