@@ -283,6 +283,12 @@ describe("gatewayCharge 'x402': every paid request carries an x402 payment", () 
     await refused(await signed({ ...exact, asset: w.node.addresses.mycelToken }), 'X402_WRONG_ASSET')
     await refused(await signed({ ...exact, network: 'eip155:1' }), 'X402_WRONG_NETWORK')
     await refused(await signed({ ...exact, amount: (BigInt(exact.amount) - 1n).toString() }), 'X402_AMOUNT_TOO_LOW')
+    await refused(await signed({ ...exact, amount: (BigInt(exact.amount) + 1n).toString() }), 'X402_AMOUNT_MISMATCH')
+    // An amount the gateway offered, but for another model, is not taken for this one.
+    const textAmount = (
+      await required('/v1/chat/completions', { model: 'text', messages: [{ role: 'user', content: 'Hi' }] })
+    ).accepts[0]?.amount as string
+    await refused(await signed({ ...exact, amount: textAmount }), 'X402_AMOUNT_MISMATCH')
     const garbage = await post('/v2/models/digits/infer', digit(1), { 'PAYMENT-SIGNATURE': 'not base64 json' })
     expect(garbage.status).toBe(400)
     const unreadable = await garbage.json()
