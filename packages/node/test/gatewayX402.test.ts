@@ -356,4 +356,16 @@ describe("gatewayCharge 'free': a spent budget asks for x402, and a paid retry i
     // Unpaid again: spent again.
     expect((await post('/v2/models/digits/infer', digit(6))).status).toBe(402)
   })
+
+  it('after a restart, what clients paid still counts toward the budget (read back from x402_payments)', async () => {
+    await w.node.stop()
+    w = await world(dataDir, {
+      minerModels: ['digits'],
+      gatewayBudget: BUDGET.toString(),
+      gatewayChannelDeposit: '2000',
+    })
+    expect(w.gateway.charge.received()).toBe(1_000n)
+    expect(w.gateway.stats().deposited).toBe(BUDGET + 1_000n)
+    expect((await post('/v2/models/digits/infer', digit(7))).status).toBe(402)
+  }, 120_000)
 })
