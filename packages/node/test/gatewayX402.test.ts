@@ -24,6 +24,7 @@ import type { LocalAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import type { MycelNode } from '../src/app/start.ts'
+import { resolveOptions } from '../src/config/options.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { chargeFor } from '../src/gateway/charge.ts'
 import type { Gateway } from '../src/gateway/gateway.ts'
@@ -123,6 +124,19 @@ describe('chargeFor: what a client pays the gateway', () => {
     expect(() => chargeFor(-1n, 0)).toThrow('cost must not be negative, got -1')
     expect(() => chargeFor(1n, 1.5)).toThrow('markupBps must be a whole number')
     expect(() => chargeFor(1n, -1)).toThrow('markupBps must be a whole number')
+  })
+})
+
+describe('the two settings', () => {
+  it('default to free and no markup; come from flags or environment; refuse bad values naming the setting', () => {
+    expect(resolveOptions({ env: {} })).toMatchObject({ gatewayCharge: 'free', gatewayMarkupBps: 0 })
+    expect(resolveOptions({ env: { MYCEL_GATEWAY_CHARGE: 'x402', MYCEL_GATEWAY_MARKUP_BPS: '250' } })).toMatchObject({
+      gatewayCharge: 'x402',
+      gatewayMarkupBps: 250,
+    })
+    expect(resolveOptions({ env: {}, flags: { gatewayCharge: 'x402' } }).gatewayCharge).toBe('x402')
+    expect(() => resolveOptions({ env: {}, flags: { gatewayCharge: 'paid' } })).toThrow(/--gateway-charge/)
+    expect(() => resolveOptions({ env: { MYCEL_GATEWAY_MARKUP_BPS: '-1' } })).toThrow(/gatewayMarkupBps/)
   })
 })
 
