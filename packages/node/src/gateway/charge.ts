@@ -85,17 +85,22 @@ export function createGatewayCharge(
   const offered = new Map<string, Map<bigint, number>>()
   let received = 0n
   let exact: X402Exact | undefined
-  const ready = p.exact.then((x) => {
-    exact = x
-    if (!x) {
-      const level = p.mode === 'x402' ? 'error' : 'info'
-      log[level]({ msg: "the gateway's token has no EIP-3009: no x402 exact payments", charge: p.mode })
-      return
-    }
-    // What earlier runs took counts toward the budget again (rows settled to this payer wallet).
-    for (const row of x.store.recent(1_000_000_000))
-      if (row.status === 'settled' && isAddressEqual(row.payTo as Address, p.payTo)) received += row.amount
-  })
+  const counted = p.exact
+    .then((x) => {
+      exact = x
+      if (!x) {
+        const level = p.mode === 'x402' ? 'error' : 'info'
+        log[level]({ msg: "the gateway's token has no EIP-3009: no x402 exact payments", charge: p.mode })
+        return
+      }
+      // What earlier runs took counts toward the budget again (rows settled to this payer wallet).
+      for (const row of x.store.recent(1_000_000_000))
+        if (row.status === 'settled' && isAddressEqual(row.payTo as Address, p.payTo)) received += row.amount
+    })
+    .catch((error: Error) => {
+      exact = undefined
+      log.error({ msg: 'x402 exact unavailable', err: error.message.split('\n')[0] })
+    })
 
   /** The model's best-ranked miner (highest weight among the healthy) and what a request there costs at most. */
   async function quote(model: string): Promise<Quote | undefined> {
@@ -197,7 +202,7 @@ export function createGatewayCharge(
       .json()
       .catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined
     if (body?.error?.code !== 'BUDGET_EXHAUSTED') return answer
-    await ready
+    await counted
     const q = exact && (await quote(model))
     if (!exact || !q || q.amount === 0n) return answer
     const message = `${body.error.message ?? 'The gateway budget is spent.'} Pay this request yourself with x402 (see "accepts").`
@@ -217,7 +222,7 @@ export function createGatewayCharge(
     const q = await quote(model)
     // No miner serves it (forward answers MODEL_NOT_FOUND, paying no one), or its best-ranked miner is free.
     if (!q || q.amount === 0n) return forward()
-    await ready
+    await counted
     if (!exact) {
       if (header === undefined)
         return sendError(
@@ -289,6 +294,6 @@ export function createGatewayCharge(
         .filter((r) => isAddressEqual(r.payTo as Address, p.payTo))
         .slice(0, limit),
     /** Resolves once the token's EIP-3009 support is known and earlier payments are counted. */
-    ready: () => ready,
+    ready: () => counted,
   }
 }
