@@ -14,6 +14,8 @@ type UpFlags = {
   model?: string[]
   miner?: boolean
   gateway?: boolean
+  gatewayCharge?: string
+  gatewayMarkupBps?: string
   demo?: boolean
 }
 
@@ -29,6 +31,11 @@ export function upCommand(program: Command) {
     .option('--model <spec>', 'model the miner serves (repeatable; default: digits and text)', collect)
     .option('--no-miner', 'run no miner')
     .option('--no-gateway', 'run no gateway')
+    .option(
+      '--gateway-charge <mode>',
+      'free: the gateway pays miners from its budget (default); x402: each paid request carries an x402 payment',
+    )
+    .option('--gateway-markup-bps <bps>', "the gateway's markup on x402 charges, in basis points (default 0)")
     .option('--no-demo', 'no demo incentive subnet (graded miners and a second validator) on the devnet')
     .action(async (flags: UpFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
@@ -41,6 +48,8 @@ export function upCommand(program: Command) {
         minerModels: flags.model,
         miner: flags.miner === false ? 'off' : undefined,
         gateway: flags.gateway === false ? 'off' : undefined,
+        gatewayCharge: flags.gatewayCharge,
+        gatewayMarkupBps: flags.gatewayMarkupBps,
         // `npm start` runs the whole economy: the demo subnet is on unless turned off here or in the environment.
         subnetDemo: flags.demo === false ? false : (process.env.MYCEL_SUBNET_DEMO ?? true),
       })

@@ -141,6 +141,14 @@ export const optionsSchema = z.strictObject({
   gatewayBudget: tokenAmount.default('100000000'),
   /** Deposit of each channel the gateway opens, and of each top-up (token units). */
   gatewayChannelDeposit: tokenAmount.default('10000000'),
+  /**
+   * What the gateway asks of its clients (docs/x402.md, "The gateway"): `free` (it pays miners from its budget; a
+   * client may still pay a request itself with x402 `exact`, which it must once the budget is spent) or `x402`
+   * (every request for a paid model carries an x402 `exact` payment to the gateway).
+   */
+  gatewayCharge: z.enum(['free', 'x402']).default('free'),
+  /** The gateway's markup on what a request can cost at its best-ranked miner, in basis points (x402 charges). */
+  gatewayMarkupBps: z.coerce.number().int().min(0).max(100_000).default(0),
 })
 
 export type NodeOptions = z.output<typeof optionsSchema>
@@ -182,6 +190,8 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   devnetBlockSeconds: 'MYCEL_DEVNET_BLOCK_SECONDS',
   gatewayBudget: 'MYCEL_GATEWAY_BUDGET',
   gatewayChannelDeposit: 'MYCEL_GATEWAY_CHANNEL_DEPOSIT',
+  gatewayCharge: 'MYCEL_GATEWAY_CHARGE',
+  gatewayMarkupBps: 'MYCEL_GATEWAY_MARKUP_BPS',
 }
 
 /** The CLI flag for each option that has one (others are set by environment or config file only). */
@@ -201,6 +211,8 @@ export const optionFlag: Partial<Record<keyof NodeOptions, string>> = {
   gateway: '--gateway',
   gatewayKey: '--gateway-key',
   paymentToken: '--payment-token',
+  gatewayCharge: '--gateway-charge',
+  gatewayMarkupBps: '--gateway-markup-bps',
 }
 
 const flagOf = (key: string) => optionFlag[key as keyof NodeOptions] ?? key

@@ -17,7 +17,10 @@ export class GatewayError extends NodeError {
   }
 }
 
-/** The gateway's budget is all deposited in channels: no channel can be opened or topped up. */
+/**
+ * The gateway's budget (`gatewayBudget` plus what clients paid it with x402) is all deposited in channels: no channel
+ * can be opened or topped up. The route answering it adds x402's `exact` when the token has EIP-3009 (charge.ts).
+ */
 export class BudgetExhaustedError extends GatewayError {
   override name = 'BudgetExhaustedError'
   readonly budget: bigint
@@ -46,5 +49,13 @@ export class MinerAnswerTimeoutError extends NodeError {
   override name = 'MinerAnswerTimeoutError'
   constructor() {
     super('MINER_ANSWER_TIMEOUT', 'no answer in time')
+  }
+}
+
+/** A charge computed from a negative cost or a markup that is not a whole number of basis points ≥ 0. */
+export class InvalidChargeError extends NodeError {
+  override name = 'InvalidChargeError'
+  constructor(message: string) {
+    super('INVALID_CHARGE', message)
   }
 }

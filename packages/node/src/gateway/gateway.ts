@@ -7,7 +7,13 @@
  * before answering (the failed attempt's price is released, so nothing is paid twice), and streams through.
  *
  * This file composes the parts: discovery.ts (miners, health, selection by ranking.ts over incentives.ts), channels.ts (open, top-up, session cap),
- * forward.ts (payment, settlement, streaming), routes.ts (HTTP), ledger.ts (what is committed and signed).
+ * forward.ts (payment, settlement, streaming), routes.ts (HTTP), ledger.ts (what is committed and signed), charge.ts
+ * (what clients pay the gateway: nothing, or x402 `exact` per request; docs/x402.md).
+ *
+ * The channels' budget is `budget` plus what clients paid with x402 (a getter, read at each open or top-up). Inside a
+ * request its client paid for, a channel that the budget cannot top up by `channelDeposit` is topped up by just what
+ * the request needs instead (a second channels instance with no minimum deposit), so a paid request is served even
+ * when the budget is spent.
  */
 import type { WriteClient } from '@mycel/sdk'
 import type { Hono } from 'hono'
@@ -16,8 +22,11 @@ import type { LocalAccount } from 'viem/accounts'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { createVoucherSigner } from '../payments/voucherSigner.ts'
-import { createGatewayChannels } from './channels.ts'
+import { createX402Exact } from '../payments/x402Settle.ts'
+import { createGatewayChannels, type GatewayChannels } from './channels.ts'
+import { createGatewayCharge, type GatewayCharge, type GatewayChargeMode } from './charge.ts'
 import { createMinerDirectory, type MinerEntry, type RankingRow } from './discovery.ts'
+import { BudgetExhaustedError } from './errors.ts'
 import { createForwarder } from './forward.ts'
 import { createIncentiveReader } from './incentives.ts'
 import { createGatewayLedger, type GatewayChannel, type GatewayLedger } from './ledger.ts'
@@ -41,6 +50,10 @@ export type GatewayParameters = {
   epochs?: Address | undefined
   /** The random source of the weighted choice of miners (tests pass a seeded one; default Math.random). */
   random?: (() => number) | undefined
+  /** What clients pay (charge.ts); default the node's `gatewayCharge` option. */
+  charge?: GatewayChargeMode | undefined
+  /** Markup on x402 charges in basis points; default the node's `gatewayMarkupBps` option. */
+  markupBps?: number | undefined
 }
 
 export type Gateway = {
@@ -52,6 +65,8 @@ export type Gateway = {
   /** Every model's miners with their incentive, latency, weight and expected share of traffic. */
   ranking: () => RankingRow[]
   ledger: GatewayLedger
+  /** What clients pay the gateway (x402), and what they paid. */
+  charge: GatewayCharge
   /** `discoveries`: how many times the index's miners were gone through (shared calls count once). */
   stats: () => { paidRequests: number; failedAttempts: number; deposited: bigint; discoveries: number }
 }
@@ -71,18 +86,48 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     incentives: p.epochs && createIncentiveReader({ db: p.db, client: p.client, epochs: p.epochs, log }),
     random: p.random,
   })
-  const channels = createGatewayChannels(common, {
+  const charge = createGatewayCharge(common, {
     log,
-    ledger,
-    wallet: p.wallet,
-    session: p.session,
-    paymentChannels: p.paymentChannels,
-    token: p.token,
-    budget: p.budget,
-    channelDeposit: p.channelDeposit,
+    mode: p.charge ?? common.options.gatewayCharge,
+    markupBps: p.markupBps ?? common.options.gatewayMarkupBps,
+    directory,
+    chainId: p.chainId,
+    payTo: p.wallet.account.address,
+    exact: createX402Exact({
+      client: p.client,
+      wallet: p.wallet,
+      db: p.db,
+      txQueue: common.txQueue,
+      chainId: p.chainId,
+      token: p.token,
+    }),
   })
-  const forwarder = createForwarder(common, { ledger, directory, channels, token: p.token })
-  const app = createGatewayRoutes({ log, directory, forwarder, token: p.token })
+  const channelsWith = (channelDeposit: bigint) =>
+    createGatewayChannels(common, {
+      log,
+      ledger,
+      wallet: p.wallet,
+      session: p.session,
+      paymentChannels: p.paymentChannels,
+      token: p.token,
+      // The budget rule of docs/x402.md: deposits ≤ gatewayBudget + what clients paid with x402.
+      get budget() {
+        return p.budget + charge.received()
+      },
+      channelDeposit,
+    })
+  const channels = channelsWith(p.channelDeposit)
+  const paidTopUps = channelsWith(0n)
+  const routed: GatewayChannels = {
+    ...channels,
+    channelFor: (miner, need) =>
+      channels.channelFor(miner, need).catch((error: unknown) => {
+        if (error instanceof BudgetExhaustedError && charge.paying()) return paidTopUps.channelFor(miner, need)
+        throw error
+      }),
+  }
+  const forwarder = createForwarder(common, { ledger, directory, channels: routed, token: p.token })
+  const app = createGatewayRoutes({ log, directory, forwarder, charge, token: p.token })
 
   return {
     app,
@@ -91,6 +136,7 @@ export function createGateway(common: Common, p: GatewayParameters): Gateway {
     miners: () => [...directory.entries.values()],
     ranking: directory.ranking,
     ledger,
+    charge,
     stats: () => ({
       paidRequests: forwarder.paidRequests(),
       failedAttempts: directory.failedAttempts(),

@@ -1,7 +1,8 @@
 /**
  * The gateway's HTTP routes: the OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`, `/v1/completions`)
  * and the Open Inference Protocol (`/v2/...`). Requests are checked here, before any miner is paid; paid ones go to
- * the forwarder. Errors use the one envelope of http/errors.ts.
+ * the forwarder, through charge.ts (the client's x402 payment, when it pays the gateway). Errors use the one envelope
+ * of http/errors.ts.
  */
 import { type Context, Hono } from 'hono'
 import type { Common } from '../common/common.ts'
@@ -9,7 +10,10 @@ import { errorResponse, sendError } from '../http/errors.ts'
 import { limitRequestBodies } from '../http/limits.ts'
 import { gatewayOpenApi } from '../http/openapi/gateway.ts'
 import { serveOpenApi } from '../http/openapi/shared.ts'
+import { inferRequest } from '../inference/kserve.ts'
 import { chatCompletionRequest, completionRequest, requestProblem } from '../inference/openai.ts'
+import { PAYMENT_SIGNATURE_HEADER } from '../payments/x402.ts'
+import type { GatewayCharge } from './charge.ts'
 import type { MinerDirectory } from './discovery.ts'
 import type { Forwarder } from './forward.ts'
 import { listModels } from './models.ts'
@@ -20,6 +24,7 @@ export function createGatewayRoutes(p: {
   log: Common['logger']
   directory: MinerDirectory
   forwarder: Forwarder
+  charge: GatewayCharge
   token: string
 }): Hono {
   const { log, directory } = p
@@ -75,7 +80,8 @@ export function createGatewayRoutes(p: {
     const forwarded = stream
       ? { ...body, stream_options: { ...((body.stream_options as object) ?? {}), include_usage: true } }
       : body
-    return forward(c, path, body.model, forwarded, stream, wantsUsage)
+    const model = body.model
+    return p.charge.handle(c, model, () => forward(c, path, model, forwarded, stream, wantsUsage))
   }
   app.post('/v1/chat/completions', textRoute('/v1/chat/completions'))
   app.post('/v1/completions', textRoute('/v1/completions'))
@@ -83,7 +89,12 @@ export function createGatewayRoutes(p: {
     const body = await readBody(c)
     if (body instanceof Response) return body
     const name = c.req.param('name')
-    return forward(c, `/v2/models/${encodeURIComponent(name)}/infer`, name, body, false, false)
+    // A request its client pays for is checked before the payment is settled (the miner checks the rest).
+    if (c.req.header(PAYMENT_SIGNATURE_HEADER) !== undefined && !inferRequest.safeParse(body).success)
+      return sendError(c, 400, 'INVALID_REQUEST', 'The body is not an Open Inference Protocol inference request.')
+    return p.charge.handle(c, name, () =>
+      forward(c, `/v2/models/${encodeURIComponent(name)}/infer`, name, body, false, false),
+    )
   })
   app.get('/v2/models/:name', async (c) => {
     const [first] = directory.candidates(c.req.param('name'))

@@ -1,11 +1,13 @@
 /**
  * The gateway's HTTP API (gateway/gateway.ts) as OpenAPI 3.1: the miners' OpenAI-compatible and Open Inference
- * Protocol routes without a voucher (the gateway pays), plus the gateway's own refusals. The node serves these
+ * Protocol routes without a voucher (the gateway pays the miners), plus the gateway's own refusals, and what its
+ * clients pay it with x402 `exact` (`PAYMENT-SIGNATURE`; gateway/charge.ts, docs/x402.md). The node serves these
  * routes under `/v1` and `/v2` on its port (see ./node.ts). Request bodies are the schemas the routes (or, for
  * tensors, the miners they forward to) validate with.
  */
 import { inferRequest } from '../../inference/kserve.ts'
 import { chatCompletionRequest, completionRequest } from '../../inference/openai.ts'
+import { x402RefusalCodes } from '../../payments/x402.ts'
 import {
   chatCompletion,
   gatewayModel,
@@ -31,13 +33,26 @@ import {
 } from './shared.ts'
 
 /** What the gateway refuses before paying anyone; a miner's own 400 / 404 / 413 is passed through as it is. */
-const BAD_BODY = ['INVALID_JSON', 'INVALID_REQUEST']
+const BAD_BODY = ['INVALID_JSON', 'INVALID_REQUEST', 'X402_INVALID_PAYLOAD']
+/**
+ * 402s: the budget is spent (free mode), no payment (x402 mode), or the client's x402 payment refused; each is also
+ * an x402 v2 PaymentRequired offering `exact` to the gateway (`PAYMENT-REQUIRED` header, `accepts` in the body).
+ */
+const PAYMENT_REFUSALS = [
+  'BUDGET_EXHAUSTED',
+  'PAYMENT_REQUIRED',
+  ...x402RefusalCodes.filter((code) => code !== 'X402_INVALID_PAYLOAD'),
+]
 const FORWARDED = {
-  402: ['BUDGET_EXHAUSTED'],
+  402: PAYMENT_REFUSALS,
   404: ['MODEL_NOT_FOUND'],
   413: ['BODY_TOO_LARGE'],
   502: ['NO_MINER_AVAILABLE'],
+  // gatewayCharge x402 on a token without EIP-3009: nothing to pay with.
+  503: ['X402_UNAVAILABLE'],
 }
+/** Paid by the gateway (nothing sent), or by the client with x402 `exact`. */
+const security = [{}, { x402: [] }]
 
 const modelName = z.object({
   name: z
@@ -51,6 +66,7 @@ const textRoute = (path: string, summary: string, body: z.ZodType, answer: z.Zod
     method: 'post',
     path,
     summary,
+    security,
     request: { body: { required: true, content: json(body) } },
     responses: {
       200: {
@@ -87,11 +103,16 @@ export const gatewayRoutes: RouteSpec[] = [
   }),
   textRoute(
     '/v1/chat/completions',
-    'OpenAI chat completion, paid by the gateway',
+    'OpenAI chat completion, paid by the gateway or with x402',
     chatCompletionRequest,
     chatCompletion,
   ),
-  textRoute('/v1/completions', 'OpenAI text completion, paid by the gateway', completionRequest, textCompletion),
+  textRoute(
+    '/v1/completions',
+    'OpenAI text completion, paid by the gateway or with x402',
+    completionRequest,
+    textCompletion,
+  ),
   route({
     method: 'get',
     path: '/v2/models/{name}',
@@ -105,7 +126,8 @@ export const gatewayRoutes: RouteSpec[] = [
   route({
     method: 'post',
     path: '/v2/models/{name}/infer',
-    summary: 'Open Inference Protocol inference, paid by the gateway',
+    summary: 'Open Inference Protocol inference, paid by the gateway or with x402',
+    security,
     request: { params: modelName, body: { required: true, content: json(inferRequest) } },
     responses: {
       200: { description: "The miner's outputs, with its `mycel` receipt", content: json(inferResponse) },
@@ -132,6 +154,8 @@ export const gatewayOpenApi = (): Document =>
     title: 'mycel gateway',
     description:
       "OpenAI-compatible and Open Inference Protocol routes backed by the network's miners; the gateway pays them " +
-      'with vouchers from its channels, so a client sends none. Unknown `/v1` and `/v2` routes answer 404 `NOT_FOUND`.',
+      'with vouchers from its channels, so a client sends none. A gateway that charges (`gatewayCharge: x402`, or ' +
+      'its budget spent) answers 402 with an x402 v2 PaymentRequired; the client pays it per request with x402 ' +
+      '`exact` in `PAYMENT-SIGNATURE` (docs/x402.md). Unknown `/v1` and `/v2` routes answer 404 `NOT_FOUND`.',
     routes: [openApiRoute, ...gatewayRoutes],
   })
