@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
-import { freePort } from '@mycel/node'
+import { createContentStore, freePort } from '@mycel/node'
 import { runYumaJson } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -249,7 +249,13 @@ describe('keys and deploying to an external chain', () => {
     expect(created.code).toBe(0)
     const { netuid, scoringSpecCid } = JSON.parse(created.stdout) as { netuid: number; scoringSpecCid: string }
     expect(scoringSpecCid).toMatch(/^bafkrei/)
-    expect(existsSync(join(dataDir, 'content', scoringSpecCid))).toBe(true)
+    // The scoring spec is in the node's content store under that CID, readable back.
+    const store = createContentStore(dataDir)
+    try {
+      expect(new TextDecoder().decode(await store.get(scoringSpecCid))).toBe(readFileSync(spec, 'utf8'))
+    } finally {
+      store.close()
+    }
 
     const tooMany = await cli([
       'subnet',
