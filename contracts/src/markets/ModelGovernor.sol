@@ -20,6 +20,12 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
  * Units follow the share token's clock, which is timestamps (seconds): `votingDelay` and `votingPeriod` are seconds.
  * Devnet: delay 1 s, period 300 s, timelock 60 s. Production suggestion: delay 1 day (86,400 s), period 7 days
  * (604,800 s), timelock 2 days, quorum 4 %, proposal threshold 1 % of the supply.
+ *
+ * One change to OpenZeppelin's behaviour: a proposer cannot cancel its own pending proposal. A proposal's id is the
+ * hash of its actions and description, not of its proposer, so anyone above the threshold who sees a proposal in the
+ * mempool can propose the identical one first (the original then reverts) and, as its proposer, cancel it before
+ * the vote: a 1 % holder could so keep any proposal from ever being voted on. Without the cancel, the copy goes to
+ * the vote exactly as the original would have. A proposal that should not pass is voted down.
  */
 contract ModelGovernor is
     Governor,
@@ -116,5 +122,10 @@ contract ModelGovernor is
 
     function _executor() internal view override(Governor, GovernorTimelockControl) returns (address) {
         return super._executor();
+    }
+
+    /// @dev No caller may cancel a proposal through {cancel} (see the contract's header: front-run-and-cancel).
+    function _validateCancel(uint256, address) internal pure override returns (bool) {
+        return false;
     }
 }

@@ -6,6 +6,19 @@ import {ILicenses} from "../interfaces/ILicenses.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ModelRegistryRoute} from "./ModelRegistryRoute.sol";
 
+/// @dev The one more lookup on Licenses a derivative's registration makes: the terms a license was bought under
+/// (ABI-identical to `Licenses.getLicense`).
+interface ILicenseTerms {
+    struct LicenseSnapshot {
+        uint256 modelId;
+        uint64 expiresAt;
+        bool revoked;
+        IModelRegistry.Terms terms;
+    }
+
+    function getLicense(uint256 licenseId) external view returns (LicenseSnapshot memory);
+}
+
 /**
  * @title ModelRegistry
  * @notice One ERC-721 token per model (ids from 1): the content ids of its weights and model card, its format, its
@@ -14,10 +27,13 @@ import {ModelRegistryRoute} from "./ModelRegistryRoute.sol";
  *
  * Lineage: parents are existing models (ids below the new one) and never change, so a cycle cannot exist. A
  * derivative of a parent with terms needs the parent's terms to allow derivatives and the registrant to hold a valid
- * license of it. The model and its ancestors (deduplicated) are the royalty route, at most 8 models; each ancestor's
- * royalty is fixed here when the derivative registers (a parent's at the bps of the registrant's license, the
- * parent's own ancestors at theirs; an ancestor reached twice keeps the higher). The model's own share is the bps of
- * the license its server holds. The route's total, own terms included, never exceeds 10,000 bps.
+ * license of it bought under terms that allowed derivatives too. The model and its ancestors (deduplicated) are the
+ * royalty route, at most 8 models; each ancestor's royalty is fixed here when the derivative registers (a parent's
+ * at the bps of the registrant's license, the parent's own ancestors at theirs; an ancestor reached twice keeps the
+ * higher). The model's own share is the bps of
+ * the license its server holds. The route's total, own terms included, never exceeds 10,000 bps. A model whose
+ * ancestors take any royalty always has terms (at registration and after every change): a model without terms is
+ * served with plain vouchers, which pay no route, so dropping them would cut its ancestors off.
  *
  * Terms change only by the NFT's owner: after {fractionalize} that is the model's timelock, so only its Governor.
  */
@@ -62,12 +78,17 @@ contract ModelRegistry is ERC721, IModelRegistry {
     error ModelRegistryDuplicateParent(uint256 parentId);
     error ModelRegistryDerivativesNotAllowed(uint256 parentId);
     error ModelRegistryParentLicenseRequired(uint256 parentId, address registrant);
+    /// @dev The registrant's license of `parentId` was bought under terms that did not allow derivatives.
+    error ModelRegistryLicenseForbidsDerivatives(uint256 parentId, uint256 licenseId);
     error ModelRegistryLineageTooDeep(uint256 depth, uint256 max);
     error ModelRegistryRoyaltyTooHigh(uint256 totalBps, uint256 max);
     error ModelRegistryNoCurrency(uint256 modelId);
     error ModelRegistryTooManyModels();
     error ModelRegistryAlreadyFractionalized(uint256 modelId, address vault);
     error ModelRegistryZeroAddress();
+    /// @dev A model whose ancestors take royalties must have terms: without them it would be served with plain
+    /// vouchers (no license, no split) and its ancestors would never be paid.
+    error ModelRegistryDerivativeNeedsTerms(uint256 modelId, uint256 ancestorsBps);
 
     /// @param admin The account that wires the Licenses contract once ({setLicenses}); it has no other power.
     constructor(address admin) ERC721("mycel model", "MYCEL-MODEL") {
@@ -92,8 +113,9 @@ contract ModelRegistry is ERC721, IModelRegistry {
      * @param parents Up to 4 distinct existing models this one derives from (empty for an original model).
      * @param terms Its license terms (`hasTerms` false for none).
      * Requirements: CIDs non-empty and ≤ 128 bytes, format non-empty and ≤ 32 bytes; for each parent with terms, the
-     * terms allow derivatives and the caller holds a valid license of it; at most 8 models in the lineage; the
-     * route's royalty, own terms included, ≤ 10,000 bps; terms with a currency.
+     * terms allow derivatives and the caller holds a valid license of it, bought under terms allowing them; at most 8
+     * models in the lineage; the route's royalty, own terms included, ≤ 10,000 bps; terms with a currency; terms
+     * when the ancestors take any royalty ({ModelRegistryDerivativeNeedsTerms}).
      * Emits {ModelRegistered} and, with terms, {TermsSet}.
      */
     function register(
@@ -127,7 +149,7 @@ contract ModelRegistry is ERC721, IModelRegistry {
     /**
      * @notice Replaces the terms of `modelId` (licenses already sold keep the terms they snapshot).
      * Requirements: the caller owns the model NFT (its timelock once fractionalized); own royalty plus the
-     * ancestors' ≤ 10,000 bps; terms with a currency.
+     * ancestors' ≤ 10,000 bps; terms with a currency; terms kept when the ancestors take any royalty.
      * Emits {TermsSet}.
      */
     function setTerms(uint256 modelId, Terms calldata terms) external {
@@ -281,6 +303,12 @@ contract ModelRegistry is ERC721, IModelRegistry {
         if (address(_licenses) == address(0)) revert ModelRegistryLicensesNotSet();
         (uint256 licenseId, uint16 royaltyBps) = _licenses.validLicense(msg.sender, parentId);
         if (licenseId == 0) revert ModelRegistryParentLicenseRequired(parentId, msg.sender);
+        // The royalty comes from the license's snapshot, so its snapshot must allow derivatives too: else a cheap
+        // serve-only license (bought under no-derivatives terms, often at a lower royalty) would found a derivative
+        // at that royalty after the owner opened derivatives at a higher one.
+        if (!ILicenseTerms(address(_licenses)).getLicense(licenseId).terms.derivativesAllowed) {
+            revert ModelRegistryLicenseForbidsDerivatives(parentId, licenseId);
+        }
         return royaltyBps;
     }
 
@@ -304,6 +332,7 @@ contract ModelRegistry is ERC721, IModelRegistry {
     function _checkTerms(uint256 modelId, Terms calldata terms, uint256 ancestorsBps) private pure {
         if (!terms.hasTerms) {
             if (ancestorsBps > MAX_BPS) revert ModelRegistryRoyaltyTooHigh(ancestorsBps, MAX_BPS);
+            if (ancestorsBps > 0) revert ModelRegistryDerivativeNeedsTerms(modelId, ancestorsBps);
             return;
         }
         if (terms.currency == address(0)) revert ModelRegistryNoCurrency(modelId);
