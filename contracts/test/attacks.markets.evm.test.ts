@@ -90,6 +90,47 @@ describe('ModelRegistry: a derivative cannot drop the terms that pay its ancesto
   })
 })
 
+describe('Licenses: a license stays with the server that bought it (audit P1-P3)', () => {
+  it('the model owner cannot push a 90 % license onto a payee right before its claim', async () => {
+    const id = await m.register(alice, [], { royaltyBps: 500, licenseDuration: 1_000n })
+    await m.buy(miner, id) // the miner's own license, 5 %
+    // alice mints herself a perpetual 90 % license, then puts the terms back.
+    await m.must(alice, m.registry, modelRegistryAbi, 'setTerms', [
+      id,
+      defaultTerms(m.usd.toString(), { royaltyBps: 9_000, licenseDuration: 0n }),
+    ])
+    const evil = await m.buy(alice, id)
+    await m.must(alice, m.registry, modelRegistryAbi, 'setTerms', [
+      id,
+      defaultTerms(m.usd.toString(), { royaltyBps: 500, licenseDuration: 1_000n }),
+    ])
+    // Before the fix the transfer made `evil` the miner's active license: its claim then credited 9,000 of 10,000
+    // to alice's model instead of 500.
+    expect(await m.fails(alice, m.licenses, licensesAbi, 'transferFrom', [alice, miner, evil])).toEqual({
+      errorName: 'LicensesNonTransferable',
+      args: [evil],
+    })
+    const channel = await m.open(miner, 1_000_000n)
+    const voucher = await m.voucher(channel, 10_000n, [{ modelId: id, cumulativeAmount: 10_000n }])
+    await m.must(miner, m.pc, paymentChannelsAbi, 'claim', [voucher])
+    expect(await royaltiesOf(id)).toBe(500n)
+  })
+
+  it('one license cannot serve two payees by moving between their claims', async () => {
+    const id = await m.register(alice, [], { royaltyBps: 500, mintFee: 1_000n })
+    const license = await m.buy(miner, id)
+    // Before the fix the miner handed it to a second server after claiming; both claims passed on one mint fee.
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'transferFrom', [miner, griefer, license])).errorName).toBe(
+      'LicensesNonTransferable',
+    )
+    const channel = await m.open(griefer, 1_000_000n)
+    const voucher = await m.voucher(channel, 10_000n, [{ modelId: id, cumulativeAmount: 10_000n }])
+    expect((await m.fails(griefer, m.pc, paymentChannelsAbi, 'claim', [voucher])).errorName).toBe(
+      'PaymentChannelsNoValidLicense',
+    )
+  })
+})
+
 describe('ModelRegistry: a serve-only license cannot found a derivative', () => {
   it('a license bought under no-derivatives terms is refused as the parent license, whatever the terms now say', async () => {
     // Alice first sells cheap serve-only licenses (no derivatives, no royalty), then opens derivatives at 30 %.

@@ -223,19 +223,30 @@ describe('Licenses', () => {
     expect((await m.fails(miner, m.licenses, licensesAbi, 'activate', [fresh])).errorName).toBe('LicensesRevoked')
   })
 
-  it('keeps the active-license lookup right on transfers (the documented rule)', async () => {
-    const id = await m.register(alice, [], {})
+  it('binds a license to its buyer: no transfer, ERC-5192 locked; the active one follows buys and revocations', async () => {
+    const id = await m.register(alice, [], { licenseDuration: 1_000n })
     const first = await m.buy(miner, id)
-    await m.must(miner, m.licenses, licensesAbi, 'transferFrom', [miner, stranger, first])
-    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(false)
-    expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [stranger, id])).toEqual([first, 1_000])
+    for (const [fn, args] of [
+      ['transferFrom', [miner, stranger, first]],
+      ['safeTransferFrom', [miner, stranger, first]],
+    ] as const) {
+      expect(await m.fails(miner, m.licenses, licensesAbi, fn, args)).toEqual({
+        errorName: 'LicensesNonTransferable',
+        args: [first],
+      })
+    }
+    expect(await m.must(miner, m.licenses, licensesAbi, 'ownerOf', [first])).toBe(miner)
+    expect(await m.must(miner, m.licenses, licensesAbi, 'locked', [first])).toBe(true)
+    expect(await m.must(miner, m.licenses, licensesAbi, 'supportsInterface', ['0xb45a3c0e'])).toBe(true)
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'locked', [99n])).errorName).toBe('LicensesUnknownLicense')
+    // A later purchase that outlasts the active license replaces it; revoking the active one leaves none active
+    // until the holder activates another it holds.
+    m.chain.now += 10n
     const second = await m.buy(miner, id)
-    // Receiving a license that does not outlast the active one leaves the active one in place.
-    await m.must(stranger, m.licenses, licensesAbi, 'transferFrom', [stranger, miner, first])
     expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [miner, id])).toEqual([second, 1_000])
-    await m.must(miner, m.licenses, licensesAbi, 'transferFrom', [miner, stranger, second])
+    await m.must(alice, m.licenses, licensesAbi, 'revoke', [second])
     expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(false)
-    expect((await m.fails(miner, m.licenses, licensesAbi, 'activate', [second])).errorName).toBe('LicensesNotHolder')
+    expect((await m.fails(stranger, m.licenses, licensesAbi, 'activate', [first])).errorName).toBe('LicensesNotHolder')
     await m.must(miner, m.licenses, licensesAbi, 'activate', [first])
     expect(await m.must(miner, m.licenses, licensesAbi, 'validLicense', [miner, id])).toEqual([first, 1_000])
   })

@@ -16,10 +16,15 @@ import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
  * license duration (never for 0). The model's owner (its timelock once fractionalized) can revoke a license. Mint
  * fees are held per model and token and released to the model's royalty recipient, by the recipient only.
  *
+ * Licenses cannot be transferred (ERC-5192 "locked" from mint): a license is a grant to the server that bought it.
+ * A transferable one could be pushed onto a payee to replace its own license right before a claim (a higher royalty,
+ * or a non-commercial one that makes the claim revert), or passed from server to server between their claims so that
+ * one purchase serves them all (the audit's findings P1-P3, contracts/test/attacks.markets.evm.test.ts).
+ *
  * Active license (the one lookup a claim makes, one storage slot): each holder has at most one *active* license per
- * model. Receiving a license (buying or a transfer in) makes it active when the holder has none, or the active one
- * has expired or expires sooner (perpetual counts as latest). Sending the active license away or its revocation
- * clears it; the holder can then {activate} another it holds. Revoked licenses are never active.
+ * model. Buying a license makes it active when the holder has none, or the active one has expired or expires sooner
+ * (perpetual counts as latest). Its revocation clears it; the holder can then {activate} another it holds. Revoked
+ * licenses are never active.
  *
  * The model's ancestor route (immutable in the registry) is copied here on the first sale, so a claim reads it
  * without a second contract call.
@@ -61,7 +66,12 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     /// @notice `licenseId` became (or stopped being, with `active` false) `holder`'s active license for `modelId`.
     event LicenseActivated(uint256 indexed licenseId, uint256 indexed modelId, address indexed holder, bool active);
 
+    /// @notice ERC-5192: `tokenId` is bound to its holder (every license, from its mint).
+    event Locked(uint256 tokenId);
+
     error LicensesModelWithoutTerms(uint256 modelId);
+    /// @dev A license stays with the server that bought it: buy one for each server.
+    error LicensesNonTransferable(uint256 licenseId);
     error LicensesUnknownLicense(uint256 licenseId);
     error LicensesNotModelOwner(uint256 licenseId, address caller);
     error LicensesNotHolder(uint256 licenseId, address caller);
@@ -205,6 +215,17 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     }
 
     /// @notice Number of licenses ever sold; ids run from 1.
+    /// @notice ERC-5192: every license is locked to its holder (reverts for an unknown license).
+    function locked(uint256 licenseId) external view returns (bool) {
+        _license(licenseId);
+        return true;
+    }
+
+    /// @inheritdoc ERC721
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == 0xb45a3c0e || super.supportsInterface(interfaceId); // ERC-5192
+    }
+
     function licenseCount() external view returns (uint256) {
         return _licenseCount;
     }
@@ -213,12 +234,13 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     // Internal
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// @dev Keeps the active-license lookup right on every mint and transfer (the rule is in the contract header).
+    /// @dev Licenses are minted and never move (see the contract header); a mint may make the new license active.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
         from = super._update(to, tokenId, auth);
+        if (from != address(0)) revert LicensesNonTransferable(tokenId);
+        emit Locked(tokenId);
         License storage license = _licenses[tokenId];
         uint256 modelId = license.modelId;
-        if (from != address(0)) _deactivate(from, modelId, tokenId);
         if (to != address(0) && !license.revoked && license.expiresAt > block.timestamp) {
             Active memory current = _active[to][modelId];
             if (
