@@ -14,6 +14,7 @@ import { epochCommand, weightsCommand } from './commands/epoch.ts'
 import { chatCommand, inferCommand } from './commands/inference.ts'
 import { keysCommand } from './commands/keys.ts'
 import { minerCommand } from './commands/miner.ts'
+import { modelCommand } from './commands/model.ts'
 import { neuronCommand } from './commands/neuron.ts'
 import { stakeCommand } from './commands/stake.ts'
 import { statusCommand } from './commands/status.ts'
@@ -60,9 +61,13 @@ export function buildProgram(): Command {
   inferCommand(program)
   yumaCommand(program)
   contentCommand(program)
+  modelCommand(program)
   for (const command of program.commands) {
     command.exitOverride()
-    for (const sub of command.commands) sub.exitOverride()
+    for (const sub of command.commands) {
+      sub.exitOverride()
+      for (const leaf of sub.commands) leaf.exitOverride()
+    }
   }
   return program
 }
