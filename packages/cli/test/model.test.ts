@@ -124,6 +124,53 @@ describe('mycel model', () => {
     expect(bought.code, bought.stderr).toBe(0)
     expect(json<{ licenseId: string; fee: string }>(bought.stdout)).toMatchObject({ licenseId: '1', fee: '5000000' })
 
+    // A derivative registered by CID (no file): needs a valid license of the parent, which account 2 now holds.
+    const noLicense = await cli(
+      'model',
+      'register',
+      reg.weightsCid,
+      '--parent',
+      '1',
+      '--format',
+      'gguf',
+      '--dev-account',
+      '3',
+    )
+    expect(noLicense.code).toBe(1)
+    expect(noLicense.stderr).toContain('holds no valid license of parent model 1')
+    const derived = await cli(
+      'model',
+      'register',
+      reg.weightsCid,
+      '--parent',
+      '1',
+      '--format',
+      'gguf',
+      '--license',
+      termsFile,
+      '--dev-account',
+      '2',
+      '--json',
+    )
+    expect(derived.code, derived.stderr).toBe(0)
+    expect(json<{ modelId: string; parents: string[] }>(derived.stdout)).toMatchObject({ modelId: '2', parents: ['1'] })
+    const derivedShown = json<{ ancestors: { modelId: string; bps: number }[] }>(
+      (await cli('model', 'show', '2', '--json')).stdout,
+    )
+    expect(derivedShown.ancestors).toEqual([{ modelId: '1', bps: 1000 }])
+
+    // A license of model 2 bought by account 3, shown, then revoked by model 2's owner.
+    expect((await cli('model', 'license', 'buy', '2', '--dev-account', '3')).code).toBe(1) // no tUSD to pay the fee
+    expect((await cli('model', 'license', 'buy', '2', '--dev-account', '2', '--json')).code).toBe(0)
+    const shownLicense = json<{ modelId: string; valid: boolean }>(
+      (await cli('model', 'license', 'show', '2', '--json')).stdout,
+    )
+    expect(shownLicense).toMatchObject({ modelId: '2', valid: true })
+    expect((await cli('model', 'license', 'revoke', '2', '--dev-account', '2', '--json')).code).toBe(0)
+    expect(
+      json<{ valid: boolean; revoked: boolean }>((await cli('model', 'license', 'show', '2', '--json')).stdout),
+    ).toMatchObject({ valid: false, revoked: true })
+
     const frac = await cli(
       'model',
       'fractionalize',
@@ -143,8 +190,9 @@ describe('mycel model', () => {
     const listed = json<{ total: string; models: { fractionalized: boolean; owner: string }[] }>(
       (await cli('model', 'list', '--json')).stdout,
     )
-    expect(listed.total).toBe('1')
+    expect(listed.total).toBe('2')
     expect(listed.models[0]).toMatchObject({ fractionalized: true, owner: f.timelock })
+    expect(listed.models[1]).toMatchObject({ fractionalized: false })
 
     // The mint fee waits in Licenses; collect pulls it into the vault, the sole holder withdraws it.
     const collected = await cli('model', 'royalties', 'collect', '1', '--dev-account', '3', '--json')

@@ -6,12 +6,14 @@
  */
 import {
   buyLicense,
+  decodeContractError,
   getLicense,
   getTokenInfo,
   type License,
   licensesAbi,
   listModels,
   type Model,
+  type ModelGovernance,
   type MycelAddresses,
   registerModel,
   revokeLicense,
@@ -19,7 +21,7 @@ import {
   setModelTerms,
 } from '@mycel/sdk'
 import type { Command } from 'commander'
-import { formatUnits } from 'viem'
+import { type Address, formatUnits } from 'viem'
 import { getLogs } from 'viem/actions'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
@@ -38,6 +40,13 @@ import {
 } from './modelSupport.ts'
 
 const PERPETUAL = 2n ** 64n - 1n
+
+/** One readable line for an error (a revert becomes its sentence). */
+function messageOf(error: unknown): string {
+  const decoded = decodeContractError(error)
+  if (decoded instanceof Error) return 'shortMessage' in decoded ? String(decoded.shortMessage) : decoded.message
+  return String(decoded)
+}
 const licenseIdOf = (value: string) => BigInt(parseIntegerOption('license id', value, 1, Number.MAX_SAFE_INTEGER))
 
 async function describeTerms(ctx: ChainContext, terms: Model['terms']) {
@@ -80,10 +89,14 @@ async function describeModel(ctx: ChainContext, addresses: MycelAddresses, model
     ])
     pending.push({ token, symbol: terms.symbol, paymentChannels: channels, licenses: fees })
   }
-  const fractional =
-    model.royaltyRecipient !== model.owner
-      ? await governanceOf(ctx, addresses, model).catch(() => undefined)
-      : undefined
+  // A fractionalized model whose governance cannot be read or verified is shown with the reason, not hidden.
+  let fractional: ModelGovernance | { vault: Address; error: string } | undefined
+  if (model.royaltyRecipient !== model.owner) {
+    fractional = await governanceOf(ctx, addresses, model).catch((error: unknown) => ({
+      vault: model.royaltyRecipient,
+      error: messageOf(error),
+    }))
+  }
   return {
     modelId: model.modelId,
     weightsCid: model.weightsCid,
@@ -104,22 +117,24 @@ async function describeModel(ctx: ChainContext, addresses: MycelAddresses, model
       royaltyBps: l.terms.royaltyBps,
     })),
     royaltiesPending: pending,
-    fractional: fractional
-      ? {
-          vault: fractional.vault,
-          governor: fractional.governor,
-          timelock: fractional.timelock,
-          name: fractional.shares.name,
-          symbol: fractional.shares.symbol,
-          supply: formatUnits(fractional.shares.totalSupply, 18),
-          sound: fractional.sound,
-          problems: fractional.problems,
-          votingDelay: fractional.settings.votingDelay,
-          votingPeriod: fractional.settings.votingPeriod,
-          quorumPercent: fractional.settings.quorumPercent,
-          timelockDelay: fractional.settings.timelockDelay,
-        }
-      : null,
+    fractional: !fractional
+      ? null
+      : 'error' in fractional
+        ? { vault: fractional.vault, sound: false, problems: [fractional.error] }
+        : {
+            vault: fractional.vault,
+            governor: fractional.governor,
+            timelock: fractional.timelock,
+            name: fractional.shares.name,
+            symbol: fractional.shares.symbol,
+            supply: formatUnits(fractional.shares.totalSupply, 18),
+            sound: fractional.sound,
+            problems: fractional.problems,
+            votingDelay: fractional.settings.votingDelay,
+            votingPeriod: fractional.settings.votingPeriod,
+            quorumPercent: fractional.settings.quorumPercent,
+            timelockDelay: fractional.settings.timelockDelay,
+          },
   }
 }
 
@@ -158,8 +173,10 @@ function printModel(m: Awaited<ReturnType<typeof describeModel>>) {
       ? m.licenses.map((l) => `${l.licenseId}${l.valid ? '' : ' (invalid)'} → ${l.holder}`).join('; ')
       : 'none',
   ])
-  if (m.fractional) {
-    const f = m.fractional
+  const f = m.fractional
+  if (f && !('governor' in f))
+    lines.push(['shares', `vault ${f.vault}; governance unreadable: ${f.problems.join('; ')}`])
+  else if (f) {
     lines.push(
       ['shares', `${f.supply} ${f.symbol} (${f.name}), vault ${f.vault}`],
       ['governor', `${f.governor}${f.sound ? '' : ` (UNSOUND: ${f.problems.join('; ')})`}`],

@@ -17,6 +17,7 @@ import {
   type MycelAddresses,
   modelGovernorAbi,
   modelGovernorTimelockAbi,
+  modelRegistryAbi,
   PROPOSER_ROLE,
   type ProposalAction,
   parseLicenseTerms,
@@ -24,8 +25,7 @@ import {
 } from '@mycel/sdk'
 import { type Address, type Client, type Hex, isAddress, zeroAddress } from 'viem'
 import { getLogs } from 'viem/actions'
-import type { ChainContext, GlobalFlags } from '../context.ts'
-import { nodeOptions } from '../context.ts'
+import { type ChainContext, contractsOn, type GlobalFlags, nodeOptions } from '../context.ts'
 import { usageError } from '../errors.ts'
 import { parseIntegerOption } from '../options.ts'
 
@@ -142,15 +142,7 @@ export async function governanceOf(
 ): Promise<ModelGovernance> {
   const vault = await ctx.client.readContract({
     address: addresses.modelRegistry,
-    abi: [
-      {
-        type: 'function',
-        name: 'vaultOf',
-        stateMutability: 'view',
-        inputs: [{ name: 'modelId', type: 'uint256' }],
-        outputs: [{ name: '', type: 'address' }],
-      },
-    ] as const,
+    abi: modelRegistryAbi,
     functionName: 'vaultOf',
     args: [model.modelId],
   })
@@ -237,4 +229,15 @@ export async function proposalOf(
     )
   }
   return found
+}
+
+/** The model and its verified governance, refusing an unsound one (a buyer of shares must not vote into a trap). */
+export async function governed(ctx: ChainContext, id: string) {
+  const addresses = contractsOn(ctx)
+  const model = await readModel(ctx, addresses, modelIdOf(id))
+  const governance = await governanceOf(ctx, addresses, model)
+  if (!governance.sound) {
+    throw usageError(`Model ${model.modelId}'s governance fails verification: ${governance.problems.join('; ')}`)
+  }
+  return { addresses, model, governance }
 }
