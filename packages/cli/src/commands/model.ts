@@ -2,7 +2,8 @@
  * `mycel model register | list | show | terms set | license buy|show|revoke` — the model market on chain
  * (ModelRegistry, Licenses; docs/models-market.md): weights and cards go into this data dir's content store (CIDv1,
  * as the node stores them), terms come from a JSON file checked field by field. Fractional ownership and governance
- * (`fractionalize`, `royalties`, `govern`) live in modelGovern.ts and are registered on the same `model` command.
+ * (`fractionalize`, `royalties`: modelGovern.ts; `govern`: modelVote.ts) are added to the same `model` command by
+ * main.ts, since commands never import each other (helpers shared by the three: src/modelSupport.ts).
  */
 import {
   buyLicense,
@@ -25,9 +26,6 @@ import { type Address, formatUnits } from 'viem'
 import { getLogs } from 'viem/actions'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
-import { collect, parseIntegerOption, signerOptions } from '../options.ts'
-import { printJson, printLines, printTable } from '../output.ts'
-import { governModelCommands } from './modelGovern.ts'
 import {
   cidOf,
   defaultCard,
@@ -37,7 +35,9 @@ import {
   nameOf,
   readModel,
   readTermsFile,
-} from './modelSupport.ts'
+} from '../modelSupport.ts'
+import { collect, parseIntegerOption, signerOptions } from '../options.ts'
+import { printJson, printLines, printTable } from '../output.ts'
 
 const PERPETUAL = 2n ** 64n - 1n
 
@@ -198,7 +198,8 @@ type RegisterFlags = SignerFlags & {
   name?: string
 }
 
-export function modelCommand(program: Command) {
+/** Registers `mycel model` and its market subcommands; returns it for modelGovern.ts and modelVote.ts to extend. */
+export function modelCommand(program: Command): Command {
   const model = program
     .command('model')
     .description('The model market: register models with license terms, buy licenses, fractionalize and govern')
@@ -399,5 +400,5 @@ export function modelCommand(program: Command) {
     printLines([`revoked license ${licenseId}`, ['transaction', hash]])
   })
 
-  governModelCommands(model)
+  return model
 }

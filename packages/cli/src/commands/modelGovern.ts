@@ -1,8 +1,7 @@
 /**
- * `mycel model fractionalize | royalties collect|withdraw | govern propose|vote|queue|execute|show|delegate`:
- * fractional ownership of a model (docs/models-market.md, "Fractional ownership and governance"). A model and a
- * proposal are named by id; the vault, governor and timelock are found on chain (modelSupport.ts), and queue/execute
- * read a proposal's calls back from its ProposalCreated event, so nobody retypes calldata.
+ * `mycel model fractionalize | royalties collect|withdraw`: fractional ownership of a model (docs/models-market.md,
+ * "Fractional ownership and governance"). A model is named by id; its vault, governor and timelock are found on chain
+ * and verified (src/modelSupport.ts). Voting is in modelVote.ts.
  */
 
 import { DEVNET_CHAIN_ID } from '@mycel/node'
@@ -19,10 +18,9 @@ import type { Command } from 'commander'
 import { type Address, formatUnits, parseEther } from 'viem'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { governed, modelIdOf, readModel, tokenAddress } from '../modelSupport.ts'
 import { signerOptions } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
-import { governed, modelIdOf, readModel, tokenAddress } from './modelSupport.ts'
-import { governCommands } from './modelVote.ts'
 
 /** Governance parameters by chain: short ones on the devnet (a vote takes minutes), production ones elsewhere. */
 export const settingsFor = (chainId: number): GovernanceSettings =>
@@ -41,7 +39,8 @@ async function royaltyToken(ctx: ChainContext, token: string | undefined, curren
   return { address, decimals, symbol }
 }
 
-export function governModelCommands(model: Command) {
+/** Adds `fractionalize` and `royalties collect|withdraw` to the `model` command. */
+export function fractionalCommands(model: Command): void {
   signerOptions(
     model
       .command('fractionalize')
@@ -141,6 +140,4 @@ export function governModelCommands(model: Command) {
     if (globals.json) return printJson({ modelId: model.modelId, token: token.address, amount, transactionHash: hash })
     printLines([`withdrew ${formatUnits(amount, token.decimals)} ${token.symbol}`, ['transaction', hash]])
   })
-
-  governCommands(model)
 }

@@ -20,15 +20,16 @@ import { type Address, encodeFunctionData, formatUnits, isAddress, isHex } from 
 import { getBlock } from 'viem/actions'
 import { chainContext, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
+import { governed, proposalIdOf, proposalOf, proposalsOf } from '../modelSupport.ts'
 import { signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { governed, proposalIdOf, proposalOf, proposalsOf } from './modelSupport.ts'
 
 const VOTES = ['for', 'against', 'abstain'] as const
 
 type ProposeFlags = SignerFlags & { minPrice?: string; target?: string; calldata?: string; description?: string }
 
-export function governCommands(model: Command) {
+/** Adds `govern propose|vote|queue|execute|show|delegate` to the `model` command. */
+export function governCommands(model: Command): void {
   const govern = model
     .command('govern')
     .description("Vote on a fractionalized model's terms: propose, vote, queue, execute")

@@ -1,6 +1,6 @@
 /**
- * What the `mycel model …` commands share (model.ts: register, list, show, terms, licenses; modelGovern.ts:
- * fractionalize, royalties, govern): parsing ids and the terms file, the content store for weights and cards, the
+ * What the `mycel model …` commands share (commands/model.ts: register, list, show, terms, licenses;
+ * commands/modelGovern.ts: fractionalize, royalties; commands/modelVote.ts: govern): parsing ids and the terms file, the content store for weights and cards, the
  * token aliases, and finding a fractionalized model's governor and its proposals from chain events — so a user names
  * a model and a proposal by id, never by contract address or calldata.
  */
@@ -25,9 +25,9 @@ import {
 } from '@mycel/sdk'
 import { type Address, type Client, type Hex, isAddress, zeroAddress } from 'viem'
 import { getLogs } from 'viem/actions'
-import { type ChainContext, contractsOn, type GlobalFlags, nodeOptions } from '../context.ts'
-import { usageError } from '../errors.ts'
-import { parseIntegerOption } from '../options.ts'
+import { type ChainContext, contractsOn, type GlobalFlags, nodeOptions } from './context.ts'
+import { usageError } from './errors.ts'
+import { parseIntegerOption } from './options.ts'
 
 /** A model or proposal id argument: a positive whole number. */
 export const modelIdOf = (value: string) => BigInt(parseIntegerOption('model id', value, 1, Number.MAX_SAFE_INTEGER))
