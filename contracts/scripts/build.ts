@@ -1,7 +1,7 @@
 /**
  * The contract pipeline: compiles `contracts/src/**\/*.sol` with the npm `solc` package (no compiler download) and
  * OpenZeppelin from npm, writes one JSON artifact per contract to `contracts/out/`, and generates typed `as const`
- * ABIs and bytecode for viem in `packages/sdk/src/generated/contracts.ts`.
+ * ABIs, init code and runtime code (`<name>DeployedBytecode`) for viem in `packages/sdk/src/generated/contracts.ts`.
  *
  * Reproducible: sources are keyed by project-relative paths, so two builds give the same bytecode byte for byte.
  * Incremental: a manifest records the compiler, settings and the hash of every file the last build read; when none
@@ -134,6 +134,9 @@ type SolcOutput = {
   >
 }
 
+/** Version of the generated module's layout (2: `<name>DeployedBytecode` added). */
+const GENERATED_LAYOUT = 2
+
 function toCamel(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1)
 }
@@ -148,6 +151,9 @@ function renderGenerated(contracts: CompiledContract[]): string {
     lines.push(`export const ${id}Abi = ${JSON.stringify(c.abi, null, 2)} as const`)
     lines.push('')
     lines.push(`export const ${id}Bytecode = '${c.bytecode}' as const`)
+    lines.push('')
+    // The runtime code (immutables left as zeros), which verifiers compare with what a chain holds.
+    lines.push(`export const ${id}DeployedBytecode = '${c.deployedBytecode}' as const`)
     lines.push('')
   }
   return lines.join('\n')
@@ -165,7 +171,8 @@ export function buildContracts(options: BuildContractsOptions = {}): BuildContra
   const sourceFiles = listSources(join(root, 'src')).map((p) => relative(root, p).split(sep).join('/'))
   const manifestPath = join(outDir, 'manifest.json')
   const compilerVersion = solc.version()
-  const settingsKey = JSON.stringify(compilerSettings)
+  // The generated module's layout is part of the key: a checkout built before a layout change rebuilds it.
+  const settingsKey = JSON.stringify({ ...compilerSettings, generatedLayout: GENERATED_LAYOUT })
 
   if (!options.force && existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest

@@ -1,5 +1,5 @@
 /**
- * The pure checks behind getModelGovernance, without a chain: the runtime code cut out of the SDK's init code equals
+ * The pure checks behind getModelGovernance, without a chain: the SDK's runtime code (emitted by the build) equals
  * solc's deployedBytecode artifacts; the code comparison tolerates immutable values only (PUSH32 placeholders) and
  * fails on any other byte; timelock role members are rebuilt from grant/revoke events in order.
  */
@@ -38,7 +38,7 @@ function placeholders(code: Hex): number[] {
 }
 
 describe('governance code verification', () => {
-  it('cuts the exact runtime code out of the init code of the three contracts', () => {
+  it('carries the exact runtime code of the three contracts', () => {
     expect(deployedBytecodes.royaltyVault).toBe(artifact('RoyaltyVault'))
     expect(deployedBytecodes.modelGovernor).toBe(artifact('ModelGovernor'))
     expect(deployedBytecodes.modelGovernorTimelock).toBe(artifact('ModelGovernorTimelock'))

@@ -8,10 +8,18 @@
  * payment collected before it held shares.
  */
 import type { Address as EvmAddress } from '@ethereumjs/util'
-import { royaltyVaultAbi, royaltyVaultBytecode, testUsdAbi, testUsdBytecode } from '@mycel/sdk'
+import {
+  modelRegistryAbi,
+  modelRegistryBytecode,
+  royaltyVaultAbi,
+  royaltyVaultBytecode,
+  testUsdAbi,
+  testUsdBytecode,
+  toContractTerms,
+} from '@mycel/sdk'
 import fc from 'fast-check'
 import { type Abi, type Address, decodeErrorResult, encodeDeployData, parseEther } from 'viem'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createInProcessChain, type InProcessChain } from './helpers/evm.ts'
 import { testContract } from './helpers/testContracts.ts'
 
@@ -26,13 +34,8 @@ const holders = [
 ] as const
 const zero = '0x0000000000000000000000000000000000000000' as const
 
-let nftAbi: Abi
-let nftBytecode: `0x${string}`
-beforeAll(() => {
-  const nft = testContract('TestModelNft')
-  nftAbi = nft.abi
-  nftBytecode = nft.bytecode
-})
+// The real ModelRegistry: model 1 (no terms, no parents, so no Licenses needed) is registered by `owner`.
+const nftAbi = modelRegistryAbi as Abi
 
 type World = {
   chain: InProcessChain
@@ -52,7 +55,9 @@ async function world(options: { tokens?: number; tracked?: number; sources?: Add
   for (let i = 0; i < (options.tokens ?? 1); i++) {
     usd.push(await chain.deploy(encodeDeployData({ abi: testUsdAbi, bytecode: testUsdBytecode, args: [owner] })))
   }
-  const nft = await chain.deploy(encodeDeployData({ abi: nftAbi, bytecode: nftBytecode }))
+  const nft = await chain.deploy(
+    encodeDeployData({ abi: modelRegistryAbi, bytecode: modelRegistryBytecode, args: [owner] }),
+  )
   const vault = await chain.deploy(
     encodeDeployData({
       abi: royaltyVaultAbi,
@@ -74,7 +79,7 @@ async function world(options: { tokens?: number; tracked?: number; sources?: Add
     if (!r.ok) throw new Error(`${fn} reverted: ${r.revertData} ${r.error ?? ''}`)
     return r.result
   }
-  await must(owner, nft, nftAbi, 'mint', [owner, 1n])
+  await must(owner, nft, nftAbi, 'register', ['bafkreiweights', 'bafkreicard', 'onnx', [], toContractTerms(undefined)])
   return {
     chain,
     vault,

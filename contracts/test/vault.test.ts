@@ -12,6 +12,9 @@ import {
   fractionalizeModel,
   getWithdrawable,
   ModelNotOwnedError,
+  modelRegistryAbi,
+  modelRegistryBytecode,
+  registerModel,
   royaltyVaultAbi,
   testUsdAbi,
   testUsdBytecode,
@@ -22,7 +25,6 @@ import { type Address, getAddress, parseEther } from 'viem'
 import { deployContract, getTransactionReceipt, readContract, waitForTransactionReceipt } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestChain, type TestChain } from '../../test/helpers/chain.ts'
-import { testContract } from './helpers/testContracts.ts'
 
 const SUPPLY = parseEther('1000000')
 const USD = 1_000_000n
@@ -46,14 +48,15 @@ beforeAll(async () => {
     })
     return getAddress((await waitForTransactionReceipt(t.publicClient, { hash })).contractAddress as Address)
   }
-  const model = testContract('TestModelNft')
-  nft = await deploy(model.abi as never, model.bytecode, [])
-  await writeContractAndWait(wallet, {
-    address: nft,
-    abi: model.abi,
-    functionName: 'mint',
-    args: [wallet.account.address, 1n],
-  } as never)
+  // The real ModelRegistry (no Licenses needed: model 1 has no terms and no parents), owned by the creator.
+  nft = await deploy(modelRegistryAbi as never, modelRegistryBytecode, [wallet.account.address])
+  const { modelId } = await registerModel(wallet, {
+    modelRegistry: nft,
+    weightsCid: 'bafkreiweights',
+    cardCid: 'bafkreicard',
+    format: 'onnx',
+  })
+  expect(modelId).toBe(1n)
   usds = []
   for (let i = 0; i < 8; i++) usds.push(await deploy(testUsdAbi as never, testUsdBytecode, [wallet.account.address]))
 })

@@ -14,6 +14,9 @@ import { epochCommand, weightsCommand } from './commands/epoch.ts'
 import { chatCommand, inferCommand } from './commands/inference.ts'
 import { keysCommand } from './commands/keys.ts'
 import { minerCommand } from './commands/miner.ts'
+import { modelCommand } from './commands/model.ts'
+import { fractionalCommands } from './commands/modelGovern.ts'
+import { governCommands } from './commands/modelVote.ts'
 import { neuronCommand } from './commands/neuron.ts'
 import { stakeCommand } from './commands/stake.ts'
 import { statusCommand } from './commands/status.ts'
@@ -60,9 +63,15 @@ export function buildProgram(): Command {
   inferCommand(program)
   yumaCommand(program)
   contentCommand(program)
+  const model = modelCommand(program)
+  fractionalCommands(model)
+  governCommands(model)
   for (const command of program.commands) {
     command.exitOverride()
-    for (const sub of command.commands) sub.exitOverride()
+    for (const sub of command.commands) {
+      sub.exitOverride()
+      for (const leaf of sub.commands) leaf.exitOverride()
+    }
   }
   return program
 }

@@ -51,7 +51,7 @@ export type {
   FractionalizeModelParameters,
   FractionalizeModelReturnType,
 } from './actions/governance/fractionalizeModel.ts'
-export { fractionalizeModel, fractionalizeRegistryAbi } from './actions/governance/fractionalizeModel.ts'
+export { fractionalizeModel } from './actions/governance/fractionalizeModel.ts'
 export type { GetModelGovernanceParameters, ModelGovernance } from './actions/governance/getModelGovernance.ts'
 export { getModelGovernance } from './actions/governance/getModelGovernance.ts'
 export type { GetProposalParameters, Proposal } from './actions/governance/getProposal.ts'
@@ -237,7 +237,7 @@ export {
   MissingEventError,
   TransactionRevertedError,
 } from './errors/contract.ts'
-export { deployedBytecodes, runtimeOfInitCode } from './governance/artifacts.ts'
+export { deployedBytecodes } from './governance/artifacts.ts'
 export type { GovernanceSettings } from './governance/defaults.ts'
 export { DEVNET_GOVERNANCE, PRODUCTION_GOVERNANCE } from './governance/defaults.ts'
 export {

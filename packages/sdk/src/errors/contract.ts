@@ -6,13 +6,17 @@ import { ContractFunctionRevertedError, decodeErrorResult, formatUnits, BaseErro
 import {
   epochsAbi,
   licensesAbi,
+  modelGovernorAbi,
+  modelGovernorTimelockAbi,
   modelRegistryAbi,
   mycelTokenAbi,
   paymentChannelsAbi,
+  royaltyVaultAbi,
   stakingAbi,
   subnetRegistryAbi,
   weightsAbi,
 } from '../contracts.ts'
+import { describeGovernanceRevert } from '../governance/describeRevert.ts'
 import { describeMarketRevert } from '../models/describeRevert.ts'
 import { BaseError } from './base.ts'
 
@@ -27,6 +31,9 @@ const allErrorsAbi = [
   ...epochsAbi,
   ...modelRegistryAbi,
   ...licensesAbi,
+  ...royaltyVaultAbi,
+  ...modelGovernorAbi,
+  ...modelGovernorTimelockAbi,
 ].filter((item) => item.type === 'error')
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
@@ -52,6 +59,7 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
     describeRegistryOrChannels(errorName, args) ??
     describeIncentives(errorName, args) ??
     describeMarketRevert(errorName, args) ??
+    describeGovernanceRevert(errorName, args) ??
     `The contract rejected the call with ${errorName}(${args.map(String).join(', ')}).`
   )
 }

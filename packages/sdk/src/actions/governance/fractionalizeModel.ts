@@ -6,6 +6,8 @@
  */
 import type { Address, Hash, ReadContractErrorType } from 'viem'
 import { readContract } from 'viem/actions'
+import { modelRegistryAbi } from '../../contracts.ts'
+import { decodeContractError } from '../../errors/contract.ts'
 import { ModelNotOwnedError } from '../../governance/errors.ts'
 import { type WriteClient, writeContractAndWait } from '../write.ts'
 import {
@@ -15,31 +17,6 @@ import {
   deployModelGovernance,
 } from './deployModelGovernance.ts'
 import { getModelGovernance } from './getModelGovernance.ts'
-
-/**
- * The two ModelRegistry functions this action calls, declared here while the registry is built in parallel.
- * TODO(lead): replace with the generated `modelRegistryAbi` at merge.
- */
-export const fractionalizeRegistryAbi = [
-  {
-    type: 'function',
-    name: 'ownerOf',
-    stateMutability: 'view',
-    inputs: [{ name: 'tokenId', type: 'uint256' }],
-    outputs: [{ name: '', type: 'address' }],
-  },
-  {
-    type: 'function',
-    name: 'fractionalize',
-    stateMutability: 'nonpayable',
-    inputs: [
-      { name: 'modelId', type: 'uint256' },
-      { name: 'vault', type: 'address' },
-      { name: 'timelock', type: 'address' },
-    ],
-    outputs: [],
-  },
-] as const
 
 export type FractionalizeModelParameters = DeployModelGovernanceParameters
 export type FractionalizeModelReturnType = DeployModelGovernanceReturnType & { fractionalizeHash: Hash }
@@ -60,11 +37,14 @@ export async function fractionalizeModel(
   client: WriteClient,
   parameters: FractionalizeModelParameters,
 ): Promise<FractionalizeModelReturnType> {
+  // An unknown model reverts with ModelRegistryUnknownModel (ERC721NonexistentToken): decoded into a sentence.
   const owner = await readContract(client, {
     address: parameters.registry,
-    abi: fractionalizeRegistryAbi,
+    abi: modelRegistryAbi,
     functionName: 'ownerOf',
     args: [parameters.modelId],
+  }).catch((error: unknown) => {
+    throw decodeContractError(error)
   })
   const caller: Address = client.account.address
   if (owner.toLowerCase() !== caller.toLowerCase()) {
@@ -73,7 +53,7 @@ export async function fractionalizeModel(
   const deployed = await deployModelGovernance(client, parameters)
   const { hash, receipt } = await writeContractAndWait(client, {
     address: parameters.registry,
-    abi: fractionalizeRegistryAbi,
+    abi: modelRegistryAbi,
     functionName: 'fractionalize',
     args: [parameters.modelId, deployed.vault, deployed.timelock],
   })

@@ -1,0 +1,143 @@
+/**
+ * `mycel model fractionalize | royalties collect|withdraw`: fractional ownership of a model (docs/models-market.md,
+ * "Fractional ownership and governance"). A model is named by id; its vault, governor and timelock are found on chain
+ * and verified (src/modelSupport.ts). Voting is in modelVote.ts.
+ */
+
+import { DEVNET_CHAIN_ID } from '@mycel/node'
+import {
+  collectRoyalties,
+  DEVNET_GOVERNANCE,
+  fractionalizeModel,
+  type GovernanceSettings,
+  getTokenInfo,
+  PRODUCTION_GOVERNANCE,
+  withdrawRoyalties,
+} from '@mycel/sdk'
+import type { Command } from 'commander'
+import { type Address, formatUnits, parseEther } from 'viem'
+import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
+import { usageError } from '../errors.ts'
+import { governed, modelIdOf, readModel, tokenAddress } from '../modelSupport.ts'
+import { signerOptions } from '../options.ts'
+import { printJson, printLines } from '../output.ts'
+
+/** Governance parameters by chain: short ones on the devnet (a vote takes minutes), production ones elsewhere. */
+export const settingsFor = (chainId: number): GovernanceSettings =>
+  chainId === DEVNET_CHAIN_ID ? DEVNET_GOVERNANCE : PRODUCTION_GOVERNANCE
+
+/** `--token` or the model's currency. */
+async function royaltyToken(ctx: ChainContext, token: string | undefined, currency: Address | undefined) {
+  const addresses = contractsOn(ctx)
+  const address = token
+    ? tokenAddress('--token', token, addresses)
+    : (currency ??
+      (() => {
+        throw usageError('The model has no terms (no currency): give --token.')
+      })())
+  const { decimals, symbol } = await getTokenInfo(ctx.client, { token: address })
+  return { address, decimals, symbol }
+}
+
+/** Adds `fractionalize` and `royalties collect|withdraw` to the `model` command. */
+export function fractionalCommands(model: Command): void {
+  signerOptions(
+    model
+      .command('fractionalize')
+      .description(
+        'Split a model you own into shares: deploy its vault, timelock and governor; the NFT goes to the timelock',
+      )
+      .argument('<id>', 'model id')
+      .requiredOption('--supply <n>', 'number of shares (whole shares, 18 decimals), all minted to you')
+      .requiredOption('--symbol <S>', 'share token symbol, e.g. TXT')
+      .option('--name <name>', 'share token name (default: "model <id> shares")'),
+  ).action(
+    async (id: string, flags: SignerFlags & { supply: string; symbol: string; name?: string }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalFlags>()
+      const modelId = modelIdOf(id)
+      if (!/^\d{1,30}$/.test(flags.supply) || BigInt(flags.supply) === 0n) {
+        throw usageError(`--supply must be a positive whole number of shares, got ${JSON.stringify(flags.supply)}.`)
+      }
+      if (!/^[\x21-\x7e]{1,11}$/.test(flags.symbol)) {
+        throw usageError(`--symbol must be 1 to 11 visible ASCII characters, got ${JSON.stringify(flags.symbol)}.`)
+      }
+      const ctx = await chainContext(globals)
+      const addresses = contractsOn(ctx)
+      const current = await readModel(ctx, addresses, modelId)
+      const wallet = await signer(ctx, flags)
+      const name = flags.name ?? `model ${modelId} shares`
+      const settings = settingsFor(ctx.chainId)
+      const supply = parseEther(flags.supply)
+      const result = await fractionalizeModel(wallet, {
+        registry: addresses.modelRegistry,
+        modelId,
+        name,
+        symbol: flags.symbol,
+        supply,
+        tokens: current.terms.hasTerms ? [current.terms.currency] : [],
+        sources: [addresses.paymentChannels, addresses.licenses],
+        // Production: proposing needs 1 % of the supply; the devnet lets any holder propose.
+        settings: settings === PRODUCTION_GOVERNANCE ? { ...settings, proposalThreshold: supply / 100n } : settings,
+      })
+      const out = {
+        modelId,
+        vault: result.vault,
+        timelock: result.timelock,
+        governor: result.governor,
+        supply: flags.supply,
+        symbol: flags.symbol,
+        sound: result.governance.sound,
+        gasUsed: result.gasUsed,
+        transactionHashes: result.hashes,
+      }
+      if (globals.json) return printJson(out)
+      printLines([
+        `fractionalized model ${modelId} into ${flags.supply} ${flags.symbol} (votes delegated to you)`,
+        ['vault (shares)', result.vault],
+        ['governor', result.governor],
+        ['timelock (owner)', result.timelock],
+        ['gas', result.gasUsed],
+      ])
+    },
+  )
+
+  const royalties = model
+    .command('royalties')
+    .description("A fractionalized model's royalties: collect into its vault, withdraw your share")
+  signerOptions(
+    royalties
+      .command('collect')
+      .description('Release the royalties PaymentChannels and Licenses hold for the model into its vault (anyone may)')
+      .argument('<id>', 'model id')
+      .option('--token <token>', "myc, tusd or an address (default: the model's currency)"),
+  ).action(async (id: string, flags: SignerFlags & { token?: string }, command: Command) => {
+    const globals = command.optsWithGlobals<GlobalFlags>()
+    const ctx = await chainContext(globals)
+    const { model, governance } = await governed(ctx, id)
+    const token = await royaltyToken(ctx, flags.token, model.terms.hasTerms ? model.terms.currency : undefined)
+    const wallet = await signer(ctx, flags)
+    const { arrived, hash } = await collectRoyalties(wallet, { vault: governance.vault, token: token.address })
+    if (globals.json) return printJson({ modelId: model.modelId, token: token.address, arrived, transactionHash: hash })
+    printLines([
+      `collected ${formatUnits(arrived, token.decimals)} ${token.symbol} for model ${model.modelId}'s share holders`,
+      ['transaction', hash],
+    ])
+  })
+
+  signerOptions(
+    royalties
+      .command('withdraw')
+      .description("Withdraw your share of a fractionalized model's collected royalties")
+      .argument('<id>', 'model id')
+      .option('--token <token>', "myc, tusd or an address (default: the model's currency)"),
+  ).action(async (id: string, flags: SignerFlags & { token?: string }, command: Command) => {
+    const globals = command.optsWithGlobals<GlobalFlags>()
+    const ctx = await chainContext(globals)
+    const { model, governance } = await governed(ctx, id)
+    const token = await royaltyToken(ctx, flags.token, model.terms.hasTerms ? model.terms.currency : undefined)
+    const wallet = await signer(ctx, flags)
+    const { amount, hash } = await withdrawRoyalties(wallet, { vault: governance.vault, token: token.address })
+    if (globals.json) return printJson({ modelId: model.modelId, token: token.address, amount, transactionHash: hash })
+    printLines([`withdrew ${formatUnits(amount, token.decimals)} ${token.symbol}`, ['transaction', hash]])
+  })
+}
