@@ -63,9 +63,7 @@ export const minerOfferSchema = z.looseObject({
         royalty: z
           .object({
             totalBps: z.number().int().min(0).max(10_000),
-            route: z
-              .array(z.object({ modelId: decimal, bps: z.number().int().min(0).max(10_000) }))
-              .max(8),
+            route: z.array(z.object({ modelId: decimal, bps: z.number().int().min(0).max(10_000) })).max(8),
           })
           .optional(),
       }),

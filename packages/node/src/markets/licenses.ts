@@ -8,7 +8,7 @@
 import { licensesAbi, paymentChannelsAbi } from '@mycel/sdk'
 import type { Address, Client } from 'viem'
 import { readContract } from 'viem/actions'
-import { createModelIds, MODEL_IDS_TTL_MS, type MarketModel, type ModelIds } from './modelIds.ts'
+import { createModelIds, type MarketModel, MODEL_IDS_TTL_MS, type ModelIds } from './modelIds.ts'
 
 export type { MarketModel } from './modelIds.ts'
 

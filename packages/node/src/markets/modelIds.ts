@@ -7,7 +7,7 @@
  * Anyone may register a model with any weights CID; when several share one, the lowest id (the first registered)
  * is the model: a copy registered later never takes over an original's route.
  */
-import { type RoyaltyRoute, getModel, modelRegistryAbi } from '@mycel/sdk'
+import { getModel, modelRegistryAbi, type RoyaltyRoute } from '@mycel/sdk'
 import type { Address, Client } from 'viem'
 import { readContract } from 'viem/actions'
 
@@ -56,7 +56,11 @@ export function createModelIds({
   let running: Promise<void> | undefined
 
   async function refreshNow() {
-    const count = await readContract(client, { address: modelRegistry, abi: modelRegistryAbi, functionName: 'modelCount' })
+    const count = await readContract(client, {
+      address: modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: 'modelCount',
+    })
     for (let id = scanned + 1n; id <= count; id++) {
       const m = await getModel(client, { modelRegistry, modelId: id })
       models.set(id, {

@@ -16,24 +16,25 @@
  * few seconds), so the paid path does not wait on the chain.
  */
 import {
-  type SignedVoucher,
-  validateModelSplit,
   createNonceMemory,
   hasValidatorPermit,
+  type SignedVoucher,
   VALIDATOR_HEADER,
   ValidatorRequestError,
+  validateModelSplit,
   verifyValidatorRequest,
 } from '@mycel/sdk'
 import type { Context } from 'hono'
 import type { Address, PublicClient } from 'viem'
 import type { Metrics } from '../common/metrics.ts'
-import { createMarket, type Market, type MarketModel } from '../markets/licenses.ts'
 import { errorBody } from '../http/errors.ts'
 import { maxUnitsOf, unitOf } from '../inference/offer.ts'
+import { createMarket, type Market, type MarketModel } from '../markets/licenses.ts'
 import { meteredUnits } from '../payments/meteredUnits.ts'
 import { isFree, maxRequestCost, meteredCost, priceJson } from '../payments/pricing.ts'
 import { PaymentError, type PaymentRefusalCode } from '../payments/refusals.ts'
 import { parseVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
+import type { ChannelRoyalties } from '../payments/x402.ts'
 import {
   buildPaymentRequired,
   PAYMENT_REQUIRED_HEADER,
@@ -43,7 +44,6 @@ import {
   paymentResponseHeader,
   X402PaymentError,
 } from '../payments/x402.ts'
-import type { ChannelRoyalties } from '../payments/x402.ts'
 import type { X402Exact } from '../payments/x402Settle.ts'
 import { fail } from './http.ts'
 import type { Admission, MinerLedger } from './ledger.ts'

@@ -11,8 +11,8 @@ import { getNeurons, getSubnets, registerNeuron, updateEndpoint, updateMetadata,
 import type { Address, PublicClient } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { ContentStore } from '../content/contentStore.ts'
-import type { Market } from '../markets/licenses.ts'
 import { buildOffer, type MinerOffer, type OfferedModel, offerBytes, offeredModel } from '../inference/offer.ts'
+import type { Market } from '../markets/licenses.ts'
 import { MinerKeyInUseError } from './errors.ts'
 import type { ServedModel } from './served.ts'
 

@@ -63,7 +63,12 @@ export class PaymentError extends NodeError {
   override readonly code: PaymentRefusalCode
   readonly status: PaymentRefusalStatus
   readonly payment: Record<string, string>
-  constructor(status: PaymentRefusalStatus, code: PaymentRefusalCode, message: string, payment: Record<string, string> = {}) {
+  constructor(
+    status: PaymentRefusalStatus,
+    code: PaymentRefusalCode,
+    message: string,
+    payment: Record<string, string> = {},
+  ) {
     super(code, message)
     this.code = code
     this.status = status

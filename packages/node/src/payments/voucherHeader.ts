@@ -125,8 +125,7 @@ function parseSplit(raw: unknown): ModelAmount[] | string {
   if (raw.length > MAX_SPLIT_ENTRIES) return `models has ${raw.length} entries, more than ${MAX_SPLIT_ENTRIES}`
   const split: ModelAmount[] = []
   for (const [index, entry] of raw.entries()) {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-      return `models[${index}] must be an object`
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `models[${index}] must be an object`
     const e = entry as Record<string, unknown>
     const extra = Object.keys(e).find((k) => k !== 'modelId' && k !== 'cumulativeAmount')
     if (extra !== undefined) return `models[${index}] has an unknown field ${JSON.stringify(extra)}`
