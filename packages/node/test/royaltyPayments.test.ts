@@ -20,6 +20,7 @@ import {
   revokeLicense,
   royaltiesOf,
   type SignedVoucher,
+  setModelTerms,
   signVoucher,
   testUsdAbi,
   type Voucher,
@@ -271,6 +272,17 @@ describe('royalties through the miner and the gateway', () => {
       totalBps: 1500,
     })
     expect(required.accepts[0].extra.royalties.route).toHaveLength(2)
+    // The offer states the registry id and the royalty route (the miner found it by the weights CID).
+    expect(miner.offer.models.find((m) => m.id === 'digits')).toMatchObject({
+      registryId: digitsId.toString(),
+      royalty: {
+        totalBps: 1500,
+        route: [
+          { modelId: digitsId.toString(), bps: 1000 },
+          { modelId: parentId.toString(), bps: 500 },
+        ],
+      },
+    })
 
     const N = 7
     for (let i = 0; i < N; i++) {
@@ -409,5 +421,21 @@ describe('royalties through the miner and the gateway', () => {
     const plain = miner.ledger.channel(plainChannel)
     expect(plain?.claimed).toBe(plain?.best.cumulativeAmount)
     expect(miner.ledger.channel(modelChannel)?.claimed).toBe(modelClaimed)
+  })
+
+  it("takes a governance change of the terms' min price within a refresh", async () => {
+    await setModelTerms(t.wallet(CREATOR), {
+      modelRegistry: a.modelRegistry,
+      modelId: digitsId,
+      terms: terms(1_000, 2_500n, 2n * USD),
+    })
+    let price: string | undefined
+    for (let i = 0; i < 40 && price !== '2500'; i++) {
+      await new Promise((r) => setTimeout(r, 250))
+      const body = await (await post('/v2/models/digits/infer', image())).json()
+      price = body.error.payment.price.perRequest
+    }
+    expect(price).toBe('2500')
+    expect(miner.models.find((m) => m.model.id === 'digits')?.price.perRequest).toBe(2_500n)
   })
 })

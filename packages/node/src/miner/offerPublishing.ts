@@ -12,7 +12,7 @@ import type { Address, PublicClient } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { ContentStore } from '../content/contentStore.ts'
 import { buildOffer, type MinerOffer, type OfferedModel, offerBytes, offeredModel } from '../inference/offer.ts'
-import type { Market } from '../markets/licenses.ts'
+import { createMarket, type Market } from '../markets/licenses.ts'
 import { MinerKeyInUseError } from './errors.ts'
 import type { ServedModel } from './served.ts'
 
@@ -36,19 +36,22 @@ export async function prepareOffer(
     token: Address
     models: ServedModel[]
     store: ContentStore
-    /** The model market (none: offered without registry ids). */
+    /** The model market (default: one over `client` when given; neither: offered without registry ids). */
     market?: Market | undefined
+    client?: PublicClient | undefined
   },
   endpoint: string,
   publishWeights: (cid: string, bytes: Uint8Array) => void,
 ): Promise<PreparedOffer> {
   const models: OfferedModel[] = []
+  const market =
+    p.market ?? (p.client ? createMarket({ client: p.client, paymentChannels: p.paymentChannels }) : undefined)
   for (const s of p.models) {
     const weights = s.model.weights
     const weightsCid = weights ? await p.store.put(weights) : undefined
     if (weights && weightsCid) publishWeights(weightsCid, weights)
     s.weightsCid = weightsCid
-    const terms = await p.market?.modelOf(weightsCid).catch(() => undefined)
+    const terms = await market?.modelOf(weightsCid).catch(() => undefined)
     if (terms?.hasTerms && s.price.perRequest < terms.minPricePerRequest)
       s.price = { ...s.price, perRequest: terms.minPricePerRequest }
     const royalty = terms?.hasTerms
