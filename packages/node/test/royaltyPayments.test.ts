@@ -8,7 +8,7 @@
  * - every MODEL_* refusal with nothing persisted; a revoked license: 503 LICENSE_INVALID, the gateway stops routing
  *   to the miner, and the claim of the miner's other channel still goes through.
  *
- * Longer than 400 lines would be a reason to split; one chain and one miner serve every case here.
+ * Longer than 400 lines: one chain, one miner and one gateway serve every case (each case builds on the last).
  */
 import { join } from 'node:path'
 import {
