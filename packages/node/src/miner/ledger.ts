@@ -18,6 +18,8 @@
  * A voucher below the best one is still accepted if the best one already covers the request, so concurrent requests
  * on one channel may arrive in any order. All checks and the reservation run without awaiting, so they are atomic in
  * the event loop; only a first-seen channel costs an RPC read before them.
+ *
+ * Just over 400 lines: the admission rules (model channels included) are one atomic step and stay in one place.
  */
 import type { SignedVoucher } from '@mycel/sdk'
 import type { Address } from 'viem'
