@@ -206,6 +206,16 @@ export const migrations: Migration[] = [
       CREATE INDEX x402_payments_created ON x402_payments (created_at);
     `,
   },
+  {
+    version: 6,
+    name: 'model channels: the model (ModelRegistry id) a payment channel pays, on both sides',
+    up: `
+      -- NULL: a plain channel (models without terms). A decimal id: a model channel, every voucher of which pays
+      -- that one model its whole amount (docs/models-market.md, "The node's protocol").
+      ALTER TABLE miner_channels ADD COLUMN model_id TEXT;
+      ALTER TABLE gateway_channels ADD COLUMN model_id TEXT;
+    `,
+  },
 ]
 
 /**

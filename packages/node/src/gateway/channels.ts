@@ -2,11 +2,16 @@
  * The gateway's channels: one per miner, opened with a deposit (or topped up) within the gateway's budget, each
  * with the session key as signer and its cap raised to the deposit. Transactions go through the node's per-account
  * queue (common.txQueue) for the payer; per payee one open or top-up runs at a time.
+ *
+ * Per miner, one plain channel for models without license terms and one model channel per model with terms
+ * (keyed by its ModelRegistry id; docs/models-market-node.md). `market` is the model market's reader the gateway
+ * routes with (markets/licenses.ts).
  */
 import { depositToChannel, openChannel, setSessionSigner, type WriteClient } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common } from '../common/common.ts'
+import { createMarket, type Market } from '../markets/licenses.ts'
 import type { MinerEntry } from './discovery.ts'
 import { BudgetExhaustedError } from './errors.ts'
 import type { GatewayChannel, GatewayLedger } from './ledger.ts'
@@ -26,9 +31,12 @@ export function createGatewayChannels(
     token: Address
     budget: bigint
     channelDeposit: bigint
+    /** The model market's reader (default: one of its own over `wallet`). */
+    market?: Market | undefined
   },
 ) {
   const { log, ledger } = p
+  const market = p.market ?? createMarket({ client: p.wallet, paymentChannels: p.paymentChannels })
   /** One payer transaction at a time (nonces, allowances), shared with whatever else sends from the payer. */
   const inTx = <value>(send: () => Promise<value>): Promise<value> => common.txQueue.run(p.wallet.account.address, send)
   const opening = new Map<string, Promise<GatewayChannel>>()
@@ -38,9 +46,16 @@ export function createGatewayChannels(
   /** What all open channels hold together. */
   const deposited = () => ledger.channels().reduce((sum, c) => sum + (c.closed ? 0n : c.deposit), 0n)
 
-  /** The channel to `miner`, opened (or topped up) so that it can pay `need` more. */
-  function channelFor(miner: MinerEntry, need: bigint): Promise<GatewayChannel> {
-    const existing = ledger.forPayee(miner.payee, p.token)
+  /**
+   * The channel to `miner` (for `modelId`: its model channel; else its plain one), opened (or topped up) so that it
+   * can pay `need` more.
+   */
+  function channelFor(
+    miner: MinerEntry & { modelId?: bigint | undefined },
+    need: bigint,
+    modelId: bigint | undefined = miner.modelId,
+  ): Promise<GatewayChannel> {
+    const existing = ledger.forPayee(miner.payee, p.token, modelId)
     if (existing && capBehind.has(existing.channelId)) {
       // A top-up went through but raising the session cap did not: raise it now.
       return inTx(async () => {
@@ -58,15 +73,15 @@ export function createGatewayChannels(
       if (existing.endpoint !== miner.endpoint) ledger.update(existing.channelId, { endpoint: miner.endpoint })
       return Promise.resolve(existing)
     }
-    const key = miner.payee.toLowerCase()
+    const key = `${miner.payee.toLowerCase()}:${modelId ?? ''}`
     const running = opening.get(key)
-    if (running) return running.then((c) => (c.committed + need <= c.deposit ? c : channelFor(miner, need)))
+    if (running) return running.then((c) => (c.committed + need <= c.deposit ? c : channelFor(miner, need, modelId)))
     const work = inTx(async () => {
-      const current = ledger.forPayee(miner.payee, p.token)
+      const current = ledger.forPayee(miner.payee, p.token, modelId)
       const amount = p.channelDeposit > need ? p.channelDeposit : need
       if (deposited() + amount > p.budget) throw new BudgetExhaustedError(p.budget)
       if (current) return topUp(miner, current, amount)
-      return open(miner, amount)
+      return open(miner, amount, modelId)
     })
     opening.set(key, work)
     return work.finally(() => opening.delete(key))
@@ -94,7 +109,7 @@ export function createGatewayChannels(
     return ledger.get(current.channelId) as GatewayChannel
   }
 
-  async function open(miner: MinerEntry, amount: bigint): Promise<GatewayChannel> {
+  async function open(miner: MinerEntry, amount: bigint, modelId: bigint | undefined): Promise<GatewayChannel> {
     const { channelId } = await openChannel(p.wallet, {
       paymentChannels: p.paymentChannels,
       payee: miner.payee,
@@ -115,12 +130,14 @@ export function createGatewayChannels(
       requests: 0n,
       units: 0n,
       closed: false,
+      modelId,
     }
     ledger.add(channel)
     log.info({
       msg: 'channel opened',
       channelId: channelId.toString(),
       miner: miner.payee,
+      ...(modelId === undefined ? {} : { modelId: modelId.toString() }),
       deposit: amount.toString(),
     })
     return channel
@@ -140,5 +157,5 @@ export function createGatewayChannels(
     return opened
   }
 
-  return { channelFor, ensureChannels, deposited }
+  return { channelFor, ensureChannels, deposited, market }
 }

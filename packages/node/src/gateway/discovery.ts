@@ -9,6 +9,7 @@ import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { readPublishedMiners } from '../db/stores/network.ts'
 import { fetchOffer, offeredTerms } from '../inference/offer.ts'
+import type { Market } from '../markets/licenses.ts'
 import { meteredCost, type Price, priceJson } from '../payments/pricing.ts'
 import type { IncentiveReader, SubnetStanding } from './incentives.ts'
 import type { OfferedModel } from './models.ts'
@@ -26,10 +27,41 @@ export type MinerEntry = {
   lastError?: string
   /** Requests it answered (HTTP 200), by model. */
   served: Map<string, number>
+  /** The weights CID its offer states per model (how the model market finds a model's registry id). */
+  weightsCids?: Map<string, string>
 }
 
-/** A miner serving the model asked for, at its price and most units per request. */
-export type Candidate = { miner: MinerEntry; price: Price; maxUnits: bigint }
+/**
+ * A miner serving the model asked for, at its price and most units per request; for a model registered with license
+ * terms, its registry id (filled by {@link licensedCandidates}).
+ */
+export type Candidate = { miner: MinerEntry; price: Price; maxUnits: bigint; modelId?: bigint | undefined }
+
+/**
+ * The license filter: of `list`, the miners that may be paid for `model` — those serving it outside the market
+ * (no registered weights CID, or registered without terms) and those holding a valid license of its registry model
+ * (read through markets/licenses.ts, cached a few seconds) — each with the registry id to pay on a model channel.
+ * `refused` lists the others with the reason.
+ */
+export async function licensedCandidates(
+  list: Candidate[],
+  model: string,
+  market: Market,
+): Promise<{ licensed: Candidate[]; refused: { miner: MinerEntry; reason: string }[] }> {
+  const licensed: Candidate[] = []
+  const refused: { miner: MinerEntry; reason: string }[] = []
+  for (const candidate of list) {
+    const terms = await market.modelOf(candidate.miner.weightsCids?.get(model)).catch(() => undefined)
+    if (!terms?.hasTerms) {
+      licensed.push(candidate)
+      continue
+    }
+    const license = await market.license(candidate.miner.payee, terms.modelId)
+    if (license.valid) licensed.push({ ...candidate, modelId: terms.modelId })
+    else refused.push({ miner: candidate.miner, reason: license.reason })
+  }
+  return { licensed, refused }
+}
 
 /** One miner of a model as the ranking sees it (`/api/payments`, `gateway.ranking`). */
 export type RankingRow = {
@@ -152,8 +184,10 @@ export function createMinerDirectory(
       payee,
     })
     const models = new Map<string, OfferedModel>()
+    const weightsCids = new Map<string, string>()
     if (offer.token.toLowerCase() === p.token.toLowerCase()) {
       for (const m of offer.models) {
+        if (m.weightsCid) weightsCids.set(m.id, m.weightsCid)
         models.set(m.id, {
           task: m.task,
           ...offeredTerms(m),
@@ -161,7 +195,7 @@ export function createMinerDirectory(
         })
       }
     }
-    return { payee, endpoint: endpoint.replace(/\/+$/, ''), offerCid: cid, models }
+    return { payee, endpoint: endpoint.replace(/\/+$/, ''), offerCid: cid, models, weightsCids }
   }
 
   const healthy = (m: MinerEntry) => m.failures === 0 || Date.now() - m.lastFailureAt > RETRY_AFTER_FAILURE_MS

@@ -4,6 +4,10 @@
  * recorded before it is sent; reads the miner's answer to settle the payment (its metered units, clamped to what one
  * request may use), pays up an answer lost on the way once when the miner says so, and streams SSE through,
  * settling on the usage chunk. A failed attempt's price is released, so nothing is paid twice.
+ *
+ * A model with license terms is routed only to miners holding a valid license of it (discovery.ts'
+ * {@link licensedCandidates}) and paid on that miner's model channel with split vouchers; when no miner holds one,
+ * the answer is 503 NO_LICENSED_MINER naming why.
  */
 import type { Context } from 'hono'
 import type { Common } from '../common/common.ts'
@@ -14,7 +18,7 @@ import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pri
 import { readPaymentRefusal } from '../payments/refusals.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
 import type { GatewayChannels } from './channels.ts'
-import type { MinerDirectory } from './discovery.ts'
+import { licensedCandidates, type MinerDirectory } from './discovery.ts'
 import { GatewayError, MinerAnswerTimeoutError } from './errors.ts'
 import type { GatewayChannel, GatewayLedger, Payment } from './ledger.ts'
 
@@ -62,9 +66,21 @@ export function createForwarder(
         'MODEL_NOT_FOUND',
         `No miner on this network serves model "${model}" in token ${p.token}. See GET /v1/models.`,
       )
+    const { licensed, refused } = await licensedCandidates(list, model, channels.market)
+    if (licensed.length === 0) {
+      return sendError(
+        c,
+        503,
+        'NO_LICENSED_MINER',
+        `No miner serving "${model}" holds a valid license for it (${refused
+          .slice(0, 3)
+          .map((r) => `${r.miner.payee}: ${r.reason}`)
+          .join('; ')}). Nothing was charged.`,
+      )
+    }
     let lastError = 'no miner answered'
     let budgetRefusal: GatewayError | undefined
-    for (const { miner, price, maxUnits } of list.slice(0, MAX_ATTEMPTS)) {
+    for (const { miner, price, maxUnits, modelId } of licensed.slice(0, MAX_ATTEMPTS)) {
       if (isFree(price)) {
         const response = await fetch(`${miner.endpoint}${path}`, {
           method: 'POST',
@@ -85,7 +101,8 @@ export function createForwarder(
       }
       let channel: GatewayChannel
       try {
-        channel = await channels.channelFor(miner, maxRequestCost(price, maxUnits))
+        // The model rides on the miner argument (gateway.ts' budget wrapper passes two arguments through).
+        channel = await channels.channelFor({ ...miner, modelId }, maxRequestCost(price, maxUnits))
       } catch (error) {
         // A miner whose requests could cost more than the budget left: try the next one.
         if (error instanceof GatewayError) budgetRefusal = error

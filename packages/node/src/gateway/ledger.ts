@@ -6,6 +6,10 @@
  * Per channel: `committed` = up-front prices of requests sent (in flight or served) + metered costs of finished
  * requests. A new request's voucher carries `committed + price`, the next request counter (so every voucher is
  * distinct, even when a failed request's price is released and the amount repeats) and the units used so far.
+ *
+ * Channels are keyed by (payee, token, model): a *model channel* pays one model with license terms (its ModelRegistry
+ * id in `modelId`), and every voucher on it carries the split [{modelId, cumulativeAmount: the voucher's amount}];
+ * a plain channel (no `modelId`) pays models without terms with plain vouchers (docs/models-market-node.md).
  */
 import type { SignedVoucher, Voucher } from '@mycel/sdk'
 import type { Address, Hex } from 'viem'
@@ -27,10 +31,14 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
 
   return {
     channels: () => [...channels.values()],
-    forPayee: (payee: Address, token: Address) =>
+    /** The open channel to `payee` in `token` for `modelId` (a model channel), or the plain one when undefined. */
+    forPayee: (payee: Address, token: Address, modelId?: bigint) =>
       [...channels.values()].find(
         (c) =>
-          !c.closed && c.payee.toLowerCase() === payee.toLowerCase() && c.token.toLowerCase() === token.toLowerCase(),
+          !c.closed &&
+          c.modelId === modelId &&
+          c.payee.toLowerCase() === payee.toLowerCase() &&
+          c.token.toLowerCase() === token.toLowerCase(),
       ),
     get: (channelId: bigint) => channels.get(channelId),
     add(channel: GatewayChannel) {
@@ -56,7 +64,13 @@ export function createGatewayLedger({ db, sign }: { db: Db; sign: (voucher: Vouc
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take.
       const reserved = { ...c, committed: amount, requests, signed: amount > c.signed ? amount : c.signed }
       channels.set(channelId, reserved)
-      const voucher = { channelId, cumulativeAmount: amount, cumulativeRequests: requests, cumulativeUnits: c.units }
+      const voucher: Voucher = {
+        channelId,
+        cumulativeAmount: amount,
+        cumulativeRequests: requests,
+        cumulativeUnits: c.units,
+        ...(c.modelId === undefined ? {} : { models: [{ modelId: c.modelId, cumulativeAmount: amount }] }),
+      }
       const signature = sign(voucher)
       const current = channels.get(channelId) ?? reserved
       try {

@@ -54,6 +54,18 @@ export const minerOfferSchema = z.looseObject({
           .string()
           .regex(/^b[a-z2-7]{20,200}$/, { error: 'expected a CIDv1 in base32' })
           .optional(),
+        /** Its ModelRegistry id when registered with license terms (docs/models-market-node.md). */
+        registryId: z
+          .string()
+          .regex(/^[1-9]\d{0,77}$/, { error: 'expected a model id as a decimal string, e.g. "1"' })
+          .optional(),
+        /** The royalty a request for it pays: the route (model, then ancestors) and its total, in basis points. */
+        royalty: z
+          .object({
+            totalBps: z.number().int().min(0).max(10_000),
+            route: z.array(z.object({ modelId: decimal, bps: z.number().int().min(0).max(10_000) })).max(8),
+          })
+          .optional(),
       }),
     )
     .max(1000),
@@ -232,7 +244,10 @@ export const contextLengthOf = (m: Model) =>
   m.text ? Math.min(m.text.contextLength ?? m.text.maxTokens + MAX_PROMPT_TOKENS, MAX_UNITS_PER_REQUEST) : null
 
 /** A model as an offer states it; `weightsCid` when its weights are published. */
-export function offeredModel(model: Model, price: Price, weightsCid?: string): OfferedModel {
+/** A model's place in the model market, as its offer states it. */
+export type OfferedRoyalty = { registryId: bigint; route: { modelId: bigint; bps: number }[] }
+
+export function offeredModel(model: Model, price: Price, weightsCid?: string, market?: OfferedRoyalty): OfferedModel {
   return {
     id: model.id,
     task: taskOf(model),
@@ -243,6 +258,15 @@ export function offeredModel(model: Model, price: Price, weightsCid?: string): O
     maxUnitsPerRequest: maxUnitsOf(model),
     ...(model.text ? { contextLength: contextLengthOf(model) as number } : {}),
     ...(weightsCid ? { weightsCid } : {}),
+    ...(market
+      ? {
+          registryId: market.registryId.toString(),
+          royalty: {
+            totalBps: market.route.reduce((sum, r) => sum + r.bps, 0),
+            route: market.route.map((r) => ({ modelId: r.modelId.toString(), bps: r.bps })),
+          },
+        }
+      : {}),
   }
 }
 

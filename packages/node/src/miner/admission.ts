@@ -8,12 +8,20 @@
  * x402 (docs/x402.md): the 402 is also an x402 v2 `PaymentRequired` (the `PAYMENT-REQUIRED` header, and
  * `x402Version`/`resource`/`accepts` beside `error` in the body) offering `mycel-channel` and, when the token has
  * EIP-3009, `exact`; a `PAYMENT-SIGNATURE` header pays one request with `exact`, settled on chain before serving.
+ *
+ * Models with license terms (docs/models-market-node.md): a served model whose weights CID is registered with terms
+ * is paid only on a model channel (a split voucher, MODEL_SPLIT_* / MODEL_CHANNEL_MISMATCH refusals), only while
+ * this miner holds a valid license (else 503 LICENSE_INVALID with the reason), at least at the terms' min price;
+ * the 402 shows the royalty route. Terms and licenses are read from memory (markets/licenses.ts, refreshed every
+ * few seconds), so the paid path does not wait on the chain.
  */
 import {
   createNonceMemory,
   hasValidatorPermit,
+  type SignedVoucher,
   VALIDATOR_HEADER,
   ValidatorRequestError,
+  validateModelSplit,
   verifyValidatorRequest,
 } from '@mycel/sdk'
 import type { Context } from 'hono'
@@ -21,10 +29,12 @@ import type { Address, PublicClient } from 'viem'
 import type { Metrics } from '../common/metrics.ts'
 import { errorBody } from '../http/errors.ts'
 import { maxUnitsOf, unitOf } from '../inference/offer.ts'
+import { createMarket, type Market, type MarketModel } from '../markets/licenses.ts'
 import { meteredUnits } from '../payments/meteredUnits.ts'
 import { isFree, maxRequestCost, meteredCost, priceJson } from '../payments/pricing.ts'
-import { PaymentError } from '../payments/refusals.ts'
+import { PaymentError, type PaymentRefusalCode } from '../payments/refusals.ts'
 import { parseVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
+import type { ChannelRoyalties } from '../payments/x402.ts'
 import {
   buildPaymentRequired,
   PAYMENT_REQUIRED_HEADER,
@@ -64,6 +74,8 @@ export type MinerAdmissionParameters = {
   metrics: Metrics
   /** x402 `exact` settlement, when the token has EIP-3009 (payments/x402Settle.ts). */
   x402?: X402Exact | undefined
+  /** The model market's reader (default: one of its own over `client`, found through `paymentChannels`). */
+  market?: Market | undefined
 }
 
 export function createMinerAdmission({
@@ -76,12 +88,14 @@ export function createMinerAdmission({
   ledger,
   metrics,
   x402,
+  market = createMarket({ client, paymentChannels }),
 }: MinerAdmissionParameters): MinerAdmission {
   const nonces = createNonceMemory()
   const netuids: bigint[] = []
   const permits = new Map<string, { ok: boolean; until: number }>()
 
-  const requirements = (served: ServedModel) => ({
+  const requirements = (served: ServedModel, terms?: MarketModel, bps?: number) => ({
+    ...(terms ? { royalties: royaltiesOf(terms, bps ?? terms.royaltyBps) } : {}),
     scheme: 'mycel-channel',
     version: 1,
     chainId,
@@ -94,6 +108,33 @@ export function createMinerAdmission({
     maxUnitsPerRequest: maxUnitsOf(served.model),
     header: VOUCHER_HEADER,
   })
+
+  /** The royalty route a request for `terms`' model pays: the model at `bps` (its license's), then its ancestors. */
+  function royaltiesOf(terms: MarketModel, bps: number): ChannelRoyalties & { totalBps: number } {
+    const route = [
+      { modelId: terms.modelId.toString(), royaltyBps: bps },
+      ...terms.ancestors.map((a) => ({ modelId: a.modelId.toString(), royaltyBps: a.bps })),
+    ]
+    return {
+      modelId: terms.modelId.toString(),
+      royaltyBps: bps,
+      route,
+      totalBps: route.reduce((sum, r) => sum + r.royaltyBps, 0),
+    }
+  }
+
+  /**
+   * The market's view of `served`: its terms when it is registered with terms (undefined otherwise), and the price
+   * raised to the terms' min price when it was below (the offer states it from the next publication).
+   */
+  async function termsOf(served: ServedModel): Promise<MarketModel | undefined> {
+    if (served.weightsCid === undefined) return undefined
+    const model = await market.modelOf(served.weightsCid)
+    if (!model?.hasTerms) return undefined
+    if (served.price.perRequest < model.minPricePerRequest)
+      served.price = { ...served.price, perRequest: model.minPricePerRequest }
+    return model
+  }
 
   /** What `exact` charges: a fixed amount, so the most a request can cost (its price and its maximal metered cost). */
   const exactAmount = (served: ServedModel) => maxRequestCost(served.price, BigInt(maxUnitsOf(served.model)))
@@ -108,7 +149,7 @@ export function createMinerAdmission({
     code: string,
     message: string,
     payment: Record<string, unknown>,
-    status: 400 | 402 = 402,
+    status: 400 | 402 | 503 = 402,
   ): Response {
     const required = buildPaymentRequired({
       url: c.req.url,
@@ -116,7 +157,12 @@ export function createMinerAdmission({
       error: message,
       chainId,
       payTo: payee,
-      channel: { amount: served.price.perRequest, asset: token, requirements: requirements(served) },
+      channel: {
+        amount: served.price.perRequest,
+        asset: token,
+        requirements: requirements(served),
+        ...(payment.royalties ? { royalties: payment.royalties as ChannelRoyalties } : {}),
+      },
       exact: x402 ? { amount: exactAmount(served), asset: x402.asset } : undefined,
     })
     if (status === 402) c.header(PAYMENT_REQUIRED_HEADER, paymentRequiredHeader(required))
@@ -207,7 +253,24 @@ export function createMinerAdmission({
 
   async function pay(c: Context, served: ServedModel, raw: Uint8Array): Promise<Admission | Response> {
     if (c.req.header(VALIDATOR_HEADER) !== undefined) return validatorAdmission(c, served, raw)
+    const terms = await termsOf(served)
     if (isFree(served.price)) return { channelId: 0n, price: 0n, model: served.model.id, settled: true }
+    let bps = terms?.royaltyBps
+    if (terms) {
+      const license = await market.license(payee, terms.modelId)
+      if (!license.valid) {
+        metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: 'LICENSE_INVALID' })
+        return paymentRequired(
+          c,
+          served,
+          'LICENSE_INVALID',
+          `This miner holds no valid license for model ${served.model.id} (registry id ${terms.modelId}): ${license.reason}. It does not serve it for money until it holds one; try another miner.`,
+          { ...requirements(served, terms), reason: license.reason },
+          503,
+        )
+      }
+      bps = license.royaltyBps
+    }
     const header = c.req.header(VOUCHER_HEADER)
     if (header === undefined) {
       const exact = c.req.header(PAYMENT_SIGNATURE_HEADER)
@@ -218,16 +281,18 @@ export function createMinerAdmission({
         served,
         'PAYMENT_REQUIRED',
         `Model ${served.model.id} is paid per request: send a voucher in the ${VOUCHER_HEADER} header (see "payment"), or pay with x402 (see "accepts").`,
-        requirements(served),
+        requirements(served, terms, bps),
       )
     }
     const parsed = parseVoucherHeader(header)
     if (!parsed.ok) return fail(c, 400, 'INVALID_VOUCHER', `The ${VOUCHER_HEADER} header is invalid: ${parsed.reason}.`)
     try {
+      await checkSplit(parsed.voucher, served, terms)
       return await ledger.admit(parsed.voucher, {
         price: served.price.perRequest,
         token,
         model: served.model.id,
+        modelId: terms?.modelId,
       })
     } catch (error) {
       if (!(error instanceof PaymentError)) throw error
@@ -237,8 +302,45 @@ export function createMinerAdmission({
         served,
         error.code,
         error.message,
-        { ...requirements(served), ...error.payment, channelId: parsed.voucher.channelId.toString() },
+        { ...requirements(served, terms, bps), ...error.payment, channelId: parsed.voucher.channelId.toString() },
         error.status,
+      )
+    }
+  }
+
+  /**
+   * The split's shape against the request, before the ledger (which checks the channel's binding and the amounts):
+   * a model with terms needs one; it must be sorted, of positive amounts adding up to at most the voucher's; every
+   * model it names must be registered with terms; and it must pay exactly the requested model.
+   */
+  async function checkSplit(voucher: SignedVoucher, served: ServedModel, terms: MarketModel | undefined) {
+    const split = voucher.models ?? []
+    const refuse = (code: PaymentRefusalCode, message: string) => new PaymentError(402, code, message)
+    if (terms && split.length === 0) {
+      throw refuse(
+        'MODEL_SPLIT_REQUIRED',
+        `Model ${served.model.id} (registry id ${terms.modelId}) has license terms: pay it on a channel of its own with vouchers whose "models" split is [{"modelId":"${terms.modelId}","cumulativeAmount":<the voucher's amount>}].`,
+      )
+    }
+    if (split.length === 0) return
+    try {
+      validateModelSplit(split, voucher.cumulativeAmount)
+    } catch (error) {
+      throw refuse('MODEL_SPLIT_INVALID', `The voucher's model split is invalid: ${(error as Error).message}`)
+    }
+    for (const entry of split) {
+      const known = await market.modelById(entry.modelId)
+      if (!known?.hasTerms) {
+        throw refuse(
+          'MODEL_SPLIT_UNKNOWN_MODEL',
+          `The split names model ${entry.modelId}, which ${known ? 'has no license terms (pay it with plain vouchers)' : 'the ModelRegistry does not know'}.`,
+        )
+      }
+    }
+    if (!terms || split.length !== 1 || split[0]?.modelId !== terms.modelId) {
+      throw refuse(
+        'MODEL_CHANNEL_MISMATCH',
+        `The split pays model${split.length > 1 ? 's' : ''} ${split.map((m) => m.modelId).join(', ')}, but this request is for ${terms ? `model ${terms.modelId}` : `${served.model.id}, which has no license terms`}: a voucher pays exactly the requested model on its own channel.`,
       )
     }
   }

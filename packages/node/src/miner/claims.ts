@@ -5,12 +5,18 @@
  * change retires the key that signed it. Claims never pay twice: vouchers are cumulative and the contract pays only
  * the difference to what was claimed. Claims take turns with everything else the miner's account sends
  * (`common.txQueue`), so a second claim waits for the running one, then looks again.
+ *
+ * A model channel's best voucher carries its split (the channel's model, the whole amount): the contract pays the
+ * model's royalty route from it. A claim paying a model more reverts when the miner's license of it is no longer
+ * valid, so such channels are left out of the batch (logged with the reason, retried later: a new license makes
+ * them claimable again), and the rest is claimed without them.
  */
 import { claimVouchers, type WriteClient } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { Db } from '../db/database.ts'
 import { createMinerLedgerStore } from '../db/stores/minerLedger.ts'
+import { createMarket, type Market } from '../markets/licenses.ts'
 import type { ChannelCache } from '../payments/channelCache.ts'
 import type { ChannelLedgerRow, MinerLedger } from './ledger.ts'
 
@@ -44,6 +50,7 @@ export function createClaimer(
     wallet,
     paymentChannels,
     policy,
+    market = createMarket({ client: wallet, paymentChannels }),
   }: {
     db: Db
     ledger: MinerLedger
@@ -51,6 +58,8 @@ export function createClaimer(
     wallet: WriteClient
     paymentChannels: Address
     policy: ClaimPolicy
+    /** The model market's reader (default: one of its own over `wallet`). */
+    market?: Market | undefined
   },
 ): Claimer {
   const { logger, metrics, txQueue } = common
@@ -81,6 +90,8 @@ export function createClaimer(
       if (reason) picked.push({ row, reason })
       if (picked.length >= policy.maxBatch) break
     }
+    if (picked.length === 0) return undefined
+    await excludeUnlicensed(picked)
     if (picked.length === 0) return undefined
     // One transfer per token run: sort by token.
     picked.sort((a, b) => (a.row.token < b.row.token ? -1 : a.row.token > b.row.token ? 1 : 0))
@@ -131,6 +142,31 @@ export function createClaimer(
       tx: result.hash,
     })
     return { ...result, channels: picked.length, reason }
+  }
+
+  /**
+   * Removes from `picked` the model channels whose claim would revert for want of a valid license (read fresh from
+   * the chain), so they do not fail the batch; each is logged with the reason and retried after RETRY_FAILED_MS.
+   */
+  async function excludeUnlicensed(picked: { row: ChannelLedgerRow; reason: string }[]) {
+    if (!picked.some((p) => p.row.modelId !== undefined)) return
+    market.invalidate()
+    const payee = wallet.account.address
+    for (let i = picked.length - 1; i >= 0; i--) {
+      const row = picked[i]?.row
+      if (row?.modelId === undefined) continue
+      const license = await market.license(payee, row.modelId)
+      if (license.valid) continue
+      picked.splice(i, 1)
+      failures.set(row.channelId, Date.now())
+      metrics.inc('mycel_miner_claims_unlicensed_total', 'Channels left out of a claim for want of a valid license.')
+      logger.warn({
+        msg: 'channel not claimed: no valid license for its model; retrying later',
+        channelId: row.channelId.toString(),
+        modelId: row.modelId.toString(),
+        reason: license.reason,
+      })
+    }
   }
 
   async function refresh(ids: bigint[]) {

@@ -12,9 +12,14 @@
  * - leaves the best voucher covering everything served, everything in flight, and this request's price, except the
  *   metered costs of answers sent in the last few seconds, which the payer may not have received yet
  *   (see meteredInTransit.ts).
+ * - on a model channel (a model with license terms, docs/models-market-node.md): carries the split
+ *   [{modelId: the channel's model, cumulativeAmount: its own amount}], never lower than the best one's; the
+ *   channel is bound to its model (or to none) by the first voucher accepted on it.
  * A voucher below the best one is still accepted if the best one already covers the request, so concurrent requests
  * on one channel may arrive in any order. All checks and the reservation run without awaiting, so they are atomic in
  * the event loop; only a first-seen channel costs an RPC read before them.
+ *
+ * Just over 400 lines: the admission rules (model channels included) are one atomic step and stay in one place.
  */
 import type { SignedVoucher } from '@mycel/sdk'
 import type { Address } from 'viem'
@@ -25,6 +30,7 @@ import {
   padAmount,
   type VoucherKey,
   type VoucherRecord,
+  withSplit,
 } from '../db/stores/minerLedger.ts'
 import type { ChannelCache } from '../payments/channelCache.ts'
 import { createMeteredInTransit, METERED_GRACE_MS } from '../payments/meteredInTransit.ts'
@@ -44,8 +50,15 @@ export type Admission = {
 }
 
 export type MinerLedger = {
-  /** Checks `voucher` for a request costing `price` up front in `token` and reserves it; throws {@link PaymentError}. */
-  admit: (voucher: SignedVoucher, request: { price: bigint; token: Address; model: string }) => Promise<Admission>
+  /**
+   * Checks `voucher` for a request costing `price` up front in `token` and reserves it; throws {@link PaymentError}.
+   * `modelId`: the ModelRegistry id of the requested model when it has license terms (its split was checked for
+   * shape and known models by the admission already; the channel binding and amounts are checked here).
+   */
+  admit: (
+    voucher: SignedVoucher,
+    request: { price: bigint; token: Address; model: string; modelId?: bigint | undefined },
+  ) => Promise<Admission>
   /**
    * The request was served: adds its price and `metered` cost to what the channel owes. Resolves once that and its
    * voucher are written (with the other writes of this turn of the event loop); answer the client only then.
@@ -202,8 +215,39 @@ export function createMinerLedger({
   const refuse = (code: PaymentRefusalCode, message: string, details: Record<string, string> = {}) =>
     new PaymentError(402, code, message, details)
 
+  /** A channel pays the model it was bound to by its first voucher, or (plain) models without terms only. */
+  function checkBinding(row: ChannelLedgerRow, modelId: bigint | undefined) {
+    if (row.modelId === modelId) return
+    const bound = row.modelId === undefined ? 'models without terms (plain vouchers)' : `model ${row.modelId}`
+    const asked = modelId === undefined ? 'a model without terms' : `model ${modelId}`
+    throw refuse(
+      'MODEL_CHANNEL_MISMATCH',
+      `Channel ${row.channelId} pays ${bound}; this request is for ${asked}. Open one channel per model with terms (and one for the rest).`,
+      { channelModelId: row.modelId === undefined ? '' : row.modelId.toString() },
+    )
+  }
+
+  /** The split of a voucher on a model channel: never lower than the best one's, and exactly its own amount. */
+  function checkModelAmount(voucher: SignedVoucher, modelId: bigint, best: SignedVoucher | undefined) {
+    const paid = voucher.models?.[0]?.cumulativeAmount ?? 0n
+    const before = best?.models?.[0]?.cumulativeAmount ?? 0n
+    if (best && voucher.cumulativeAmount > best.cumulativeAmount && paid < before) {
+      throw refuse(
+        'MODEL_SPLIT_DECREASED',
+        `The split pays model ${modelId} a cumulative ${paid} on channel ${voucher.channelId}, lower than the ${before} of the best voucher accepted before.`,
+        { previous: before.toString() },
+      )
+    }
+    if (paid !== voucher.cumulativeAmount) {
+      throw refuse(
+        'MODEL_SPLIT_INVALID',
+        `The split pays model ${modelId} ${paid} of the voucher's ${voucher.cumulativeAmount} on channel ${voucher.channelId}: on a model channel it must pay the whole amount.`,
+      )
+    }
+  }
+
   return {
-    async admit(voucher, { price, token, model }) {
+    async admit(voucher, { price, token, model, modelId }) {
       const id = voucher.channelId
       const signer = await verifier.recover(voucher)
       if (signer === undefined) {
@@ -254,6 +298,8 @@ export function createMinerLedger({
       ]
       const row = rows.get(id)
       const best = row?.best
+      if (row) checkBinding(row, modelId)
+      if (modelId !== undefined) checkModelAmount(voucher, modelId, best)
       if (best && voucher.cumulativeAmount > best.cumulativeAmount) {
         if (voucher.cumulativeRequests < best.cumulativeRequests || voucher.cumulativeUnits < best.cumulativeUnits) {
           throw new PaymentError(
@@ -299,7 +345,9 @@ export function createMinerLedger({
             channelId: id,
             payer: channel.payer,
             token: channel.token,
-            best: voucher,
+            // Bound by this first voucher: a model channel for a model with terms, else a plain one.
+            modelId,
+            best: withSplit(voucher, modelId),
             // What was claimed before this ledger knew the channel (another database, a lost one) was served then.
             served: channel.claimed,
             servedRequests: 0,
@@ -309,7 +357,7 @@ export function createMinerLedger({
           }
       const record: VoucherRecord = [...key, voucher.signature, signer, model, price.toString(), now()]
       if (!best || voucher.cumulativeAmount > best.cumulativeAmount) {
-        next.best = voucher
+        next.best = withSplit(voucher, modelId)
         bestUnwritten.set(id, record)
         if (next.unclaimedSince === undefined && voucher.cumulativeAmount > next.claimed) next.unclaimedSince = now()
       }

@@ -2,12 +2,17 @@
  * Offer publishing: the miner's offer built from the models it serves (open weights stored by CID first), its bytes
  * stored by CID, and the miner registered in its subnets with that CID as its neuron's metadata and its URL as the
  * endpoint (or both moved there), so gateways and validators can find it and check what it serves.
+ *
+ * A model whose weights CID is registered with license terms (markets/) is offered with its registry id and royalty
+ * route, at no less than the terms' min price; {@link marketPriceChanged} tells when a governance change of the min
+ * price needs the offer published again.
  */
 import { getNeurons, getSubnets, registerNeuron, updateEndpoint, updateMetadata, type WriteClient } from '@mycel/sdk'
 import type { Address, PublicClient } from 'viem'
 import type { Common } from '../common/common.ts'
 import type { ContentStore } from '../content/contentStore.ts'
 import { buildOffer, type MinerOffer, type OfferedModel, offerBytes, offeredModel } from '../inference/offer.ts'
+import { createMarket, type Market } from '../markets/licenses.ts'
 import { MinerKeyInUseError } from './errors.ts'
 import type { ServedModel } from './served.ts'
 
@@ -31,16 +36,31 @@ export async function prepareOffer(
     token: Address
     models: ServedModel[]
     store: ContentStore
+    /** The model market (default: one over `client` when given; neither: offered without registry ids). */
+    market?: Market | undefined
+    client?: PublicClient | undefined
   },
   endpoint: string,
   publishWeights: (cid: string, bytes: Uint8Array) => void,
 ): Promise<PreparedOffer> {
   const models: OfferedModel[] = []
+  const market =
+    p.market ?? (p.client ? createMarket({ client: p.client, paymentChannels: p.paymentChannels }) : undefined)
   for (const s of p.models) {
     const weights = s.model.weights
     const weightsCid = weights ? await p.store.put(weights) : undefined
     if (weights && weightsCid) publishWeights(weightsCid, weights)
-    models.push(offeredModel(s.model, s.price, weightsCid))
+    s.weightsCid = weightsCid
+    const terms = await market?.modelOf(weightsCid).catch(() => undefined)
+    if (terms?.hasTerms && s.price.perRequest < terms.minPricePerRequest)
+      s.price = { ...s.price, perRequest: terms.minPricePerRequest }
+    const royalty = terms?.hasTerms
+      ? {
+          registryId: terms.modelId,
+          route: [{ modelId: terms.modelId, bps: terms.royaltyBps }, ...terms.ancestors],
+        }
+      : undefined
+    models.push(offeredModel(s.model, s.price, weightsCid, royalty))
   }
   const offer = buildOffer({
     chainId: p.chainId,
@@ -53,6 +73,22 @@ export async function prepareOffer(
   const bytes = offerBytes(offer)
   const cid = await p.store.put(bytes)
   return { offer, bytes, cid }
+}
+
+/**
+ * Raises each served model's price to its terms' current min price (re-read by the market every few seconds);
+ * true when one changed, and the offer must then be prepared and published again.
+ */
+export async function marketPriceChanged(models: ServedModel[], market: Market): Promise<boolean> {
+  let changed = false
+  for (const s of models) {
+    const terms = await market.modelOf(s.weightsCid).catch(() => undefined)
+    if (terms?.hasTerms && s.price.perRequest < terms.minPricePerRequest) {
+      s.price = { ...s.price, perRequest: terms.minPricePerRequest }
+      changed = true
+    }
+  }
+  return changed
 }
 
 export type RegisterParameters = {

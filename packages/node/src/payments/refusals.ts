@@ -28,6 +28,20 @@ export const paymentRefusalCodes = [
   'VOUCHER_REPLAYED',
   /** The voucher does not cover what the channel owes with this request (`payment.requiredAmount` says what does). */
   'UNDERPAID',
+  // Models with license terms (docs/models-market-node.md): a model channel pays exactly one model, and every
+  // voucher on it carries the split [{modelId, cumulativeAmount = the voucher's amount}].
+  /** A request for a model with terms came with a plain voucher. */
+  'MODEL_SPLIT_REQUIRED',
+  /** The split does not add up: ids not ascending, an amount of 0, or not equal to the voucher's amount. */
+  'MODEL_SPLIT_INVALID',
+  /** The split names a model the registry does not know, or one without terms. */
+  'MODEL_SPLIT_UNKNOWN_MODEL',
+  /** The split pays the channel's model less than the best voucher accepted before. */
+  'MODEL_SPLIT_DECREASED',
+  /** The channel is bound to another model (or to none), or the split names another model than the request's. */
+  'MODEL_CHANNEL_MISMATCH',
+  /** The miner holds no valid license for the model (503: it is not serving it for money; `reason` says why). */
+  'LICENSE_INVALID',
 ] as const
 
 export type PaymentRefusalCode = (typeof paymentRefusalCodes)[number]
@@ -36,23 +50,32 @@ export type PaymentRefusalCode = (typeof paymentRefusalCodes)[number]
 export const isPaymentRefusalCode = (code: unknown): code is PaymentRefusalCode =>
   typeof code === 'string' && (paymentRefusalCodes as readonly string[]).includes(code)
 
+/** The statuses a payment refusal is answered with. */
+export type PaymentRefusalStatus = 400 | 402 | 503
+
 /**
- * A voucher that does not pay: `status` 402 (pay differently) or 400 (malformed). `payment` holds what the refusal
+ * A voucher that does not pay: `status` 402 (pay differently), 400 (malformed) or 503 (the miner cannot take money
+ * for this model now: no valid license). `payment` holds what the refusal
  * adds to the answer's payment requirements (e.g. `requiredAmount`, `deposit`).
  */
 export class PaymentError extends NodeError {
   override name = 'PaymentError'
   override readonly code: PaymentRefusalCode
-  readonly status: 400 | 402
+  readonly status: PaymentRefusalStatus
   readonly payment: Record<string, string>
-  constructor(status: 400 | 402, code: PaymentRefusalCode, message: string, payment: Record<string, string> = {}) {
+  constructor(
+    status: PaymentRefusalStatus,
+    code: PaymentRefusalCode,
+    message: string,
+    payment: Record<string, string> = {},
+  ) {
     super(code, message)
     this.code = code
     this.status = status
     this.payment = payment
   }
   /** The status http/errors.ts answers this error with. */
-  get httpStatus(): 400 | 402 {
+  get httpStatus(): PaymentRefusalStatus {
     return this.status
   }
 }

@@ -84,7 +84,13 @@ export function createVerifierPool(domain: VoucherDomain): VerifierPool {
     recover(voucher) {
       if (!worker && failed === undefined) startWorker()
       // Values the contract cannot take never reach the worker (they would not survive BigInt(String(x)) intact).
-      if (!ready || failed !== undefined || typeof voucher.signature !== 'string') {
+      // A voucher with a model split is recovered here: the worker's message carries the four plain fields only.
+      if (
+        !ready ||
+        failed !== undefined ||
+        typeof voucher.signature !== 'string' ||
+        (voucher.models?.length ?? 0) > 0
+      ) {
         return Promise.resolve(local.recover(voucher))
       }
       for (const x of [

@@ -4,11 +4,16 @@
  * from the SDK's `voucherTypes` (the one definition of the voucher's EIP-712 type), so the signer, the verifier, the
  * SDK and the contract's `VOUCHER_TYPEHASH` cannot drift apart (tested in voucherSigner.test.ts).
  *
+ * A voucher with a model split is a `RoyaltyVoucher` (docs/models-market.md): the same four words, then the keccak of
+ * the concatenated `ModelAmount` struct hashes; its type string is derived from the SDK's `royaltyVoucherTypes` too
+ * (tested equal to the SDK's `hashVoucher` and the contract's `royaltyVoucherDigest` in royaltyPayments.test.ts). A
+ * plain voucher takes the same path as before: one length check more.
+ *
  * keccak-256 and secp256k1 run natively when the `keccak` and `secp256k1` packages' prebuilt bindings load, else in
  * pure JS (@noble), slower but with the same results.
  */
 import { createRequire } from 'node:module'
-import { type Voucher, type VoucherDomain, voucherDomain, voucherTypes } from '@mycel/sdk'
+import { royaltyVoucherTypes, type Voucher, type VoucherDomain, voucherDomain, voucherTypes } from '@mycel/sdk'
 import { keccak_256 } from '@noble/hashes/sha3'
 import { type Hex, hashDomain, hexToBytes, keccak256, stringToBytes } from 'viem'
 
@@ -26,6 +31,16 @@ export const VOUCHER_TYPE = `Voucher(${voucherTypes.Voucher.map((f) => `${f.type
 /** keccak-256 of {@link VOUCHER_TYPE}: the contract's `VOUCHER_TYPEHASH`. */
 export const VOUCHER_TYPEHASH: Hex = keccak256(stringToBytes(VOUCHER_TYPE))
 const TYPEHASH_BYTES = hexToBytes(VOUCHER_TYPEHASH)
+
+const fieldsOf = (list: readonly { name: string; type: string }[]) => list.map((f) => `${f.type} ${f.name}`).join(',')
+/** `ModelAmount(uint256 modelId,uint96 cumulativeAmount)`, from the SDK's types. */
+export const MODEL_AMOUNT_TYPE = `ModelAmount(${fieldsOf(royaltyVoucherTypes.ModelAmount)})`
+/** EIP-712 `encodeType` of the split voucher: its own fields, then the referenced `ModelAmount`. */
+export const ROYALTY_VOUCHER_TYPE = `RoyaltyVoucher(${fieldsOf(royaltyVoucherTypes.RoyaltyVoucher)})${MODEL_AMOUNT_TYPE}`
+export const ROYALTY_VOUCHER_TYPEHASH: Hex = keccak256(stringToBytes(ROYALTY_VOUCHER_TYPE))
+export const MODEL_AMOUNT_TYPEHASH: Hex = keccak256(stringToBytes(MODEL_AMOUNT_TYPE))
+const ROYALTY_TYPEHASH_BYTES = hexToBytes(ROYALTY_VOUCHER_TYPEHASH)
+const MODEL_AMOUNT_TYPEHASH_BYTES = hexToBytes(MODEL_AMOUNT_TYPEHASH)
 
 type Native = { secp: NativeSecp; keccak: (data: Uint8Array) => Uint8Array }
 let native: Native | null | undefined
@@ -89,6 +104,11 @@ export function createVoucherDigester(domain: VoucherDomain, { backend }: { back
     lib,
     keccak,
     digest(voucher: Voucher): Uint8Array {
+      const models = voucher.models
+      if (models !== undefined && models.length > 0) {
+        digestInput.set(royaltyStructHash(voucher, models), 34)
+        return keccak(digestInput)
+      }
       writeWord(encoded, 32, voucher.channelId)
       writeWord(encoded, 64, voucher.cumulativeAmount)
       writeWord(encoded, 96, voucher.cumulativeRequests)
@@ -96,5 +116,25 @@ export function createVoucherDigester(domain: VoucherDomain, { backend }: { back
       digestInput.set(keccak(encoded), 34)
       return keccak(digestInput)
     },
+  }
+
+  /** hashStruct of a `RoyaltyVoucher`: the four words, then keccak of each `ModelAmount`'s hashStruct, concatenated. */
+  function royaltyStructHash(voucher: Voucher, models: NonNullable<Voucher['models']>): Uint8Array {
+    const entry = new Uint8Array(96)
+    entry.set(MODEL_AMOUNT_TYPEHASH_BYTES, 0)
+    const hashes = new Uint8Array(32 * models.length)
+    models.forEach((m, i) => {
+      writeWord(entry, 32, m.modelId)
+      writeWord(entry, 64, m.cumulativeAmount)
+      hashes.set(keccak(entry), 32 * i)
+    })
+    const struct = new Uint8Array(192)
+    struct.set(ROYALTY_TYPEHASH_BYTES, 0)
+    writeWord(struct, 32, voucher.channelId)
+    writeWord(struct, 64, voucher.cumulativeAmount)
+    writeWord(struct, 96, voucher.cumulativeRequests)
+    writeWord(struct, 128, voucher.cumulativeUnits)
+    struct.set(keccak(hashes), 160)
+    return keccak(struct)
   }
 }

@@ -49,6 +49,10 @@ export function createVoucherVerifier(
       const recid = v - 27
       if (!inRange(voucher.channelId, 256) || !inRange(voucher.cumulativeAmount, 96)) return undefined
       if (!inRange(voucher.cumulativeRequests, 64) || !inRange(voucher.cumulativeUnits, 64)) return undefined
+      if (voucher.models !== undefined) {
+        for (const m of voucher.models)
+          if (!inRange(m.modelId, 256) || !inRange(m.cumulativeAmount, 96)) return undefined
+      }
       // Low-s rule without BigInt: equal-length lower-case hex compares like the numbers it writes.
       const s = signature.slice(66, 130).toLowerCase()
       if (s > HALF_N_HEX || s === ZERO_HEX) return undefined

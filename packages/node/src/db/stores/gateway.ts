@@ -18,6 +18,8 @@ export type GatewayChannelRecord = {
   requests: bigint
   units: bigint
   closed: boolean
+  /** The model (ModelRegistry id) this channel pays: a model channel; undefined for a plain channel. */
+  modelId?: bigint | undefined
 }
 
 /** One voucher the gateway signed, recorded before it is sent. */
@@ -42,6 +44,7 @@ type Row = {
   signed_requests: string
   units: string
   closed: number
+  model_id: string | null
 }
 
 const fromRow = (r: Row): GatewayChannelRecord => ({
@@ -56,14 +59,15 @@ const fromRow = (r: Row): GatewayChannelRecord => ({
   requests: BigInt(r.signed_requests),
   units: BigInt(r.units),
   closed: r.closed === 1,
+  modelId: r.model_id === null ? undefined : BigInt(r.model_id),
 })
 
 export type GatewayStore = ReturnType<typeof createGatewayStore>
 
 export function createGatewayStore(db: Db) {
   const upsert = db.prepare(
-    `INSERT INTO gateway_channels (channel_id, payee, endpoint, token, deposit, session_signer, committed_amount, signed_amount, signed_requests, units, closed, opened_at)
-     VALUES (@channelId, @payee, @endpoint, @token, @deposit, @sessionSigner, @committed, @signed, @requests, @units, @closed, @now)
+    `INSERT INTO gateway_channels (channel_id, payee, endpoint, token, deposit, session_signer, committed_amount, signed_amount, signed_requests, units, closed, opened_at, model_id)
+     VALUES (@channelId, @payee, @endpoint, @token, @deposit, @sessionSigner, @committed, @signed, @requests, @units, @closed, @now, @modelId)
      ON CONFLICT(channel_id) DO UPDATE SET endpoint = excluded.endpoint, deposit = excluded.deposit,
        session_signer = excluded.session_signer, committed_amount = excluded.committed_amount,
        signed_amount = excluded.signed_amount, signed_requests = excluded.signed_requests, units = excluded.units,
@@ -90,6 +94,7 @@ export function createGatewayStore(db: Db) {
       units: c.units.toString(),
       closed: c.closed ? 1 : 0,
       now: Date.now(),
+      modelId: c.modelId === undefined ? null : c.modelId.toString(),
     })
 
   return {

@@ -20,6 +20,12 @@ export type ChannelLedgerRow = {
   channelId: bigint
   payer: Address
   token: Address
+  /**
+   * The model (ModelRegistry id) this channel pays, bound by the first voucher accepted on it; undefined for a plain
+   * channel. Every voucher of a model channel carries the split [{modelId, cumulativeAmount: its amount}], so the
+   * best voucher's split is derived from it, not stored.
+   */
+  modelId: bigint | undefined
   best: SignedVoucher
   served: bigint
   servedRequests: number
@@ -44,19 +50,30 @@ type Row = {
   claimed_amount: string
   unclaimed_since: number | null
   closed: number
+  model_id: string | null
+}
+
+/** A voucher of a channel bound to `modelId` (or plain) with its split, which the protocol fixes to the amount. */
+export function withSplit(voucher: SignedVoucher, modelId: bigint | undefined): SignedVoucher {
+  if (modelId === undefined) return voucher
+  return { ...voucher, models: [{ modelId, cumulativeAmount: voucher.cumulativeAmount }] }
 }
 
 const toRow = (r: Row): ChannelLedgerRow => ({
   channelId: BigInt(r.channel_id),
   payer: r.payer as Address,
   token: r.token as Address,
-  best: {
-    channelId: BigInt(r.channel_id),
-    cumulativeAmount: BigInt(r.best_amount),
-    cumulativeRequests: BigInt(r.best_requests),
-    cumulativeUnits: BigInt(r.best_units),
-    signature: r.best_signature as `0x${string}`,
-  },
+  modelId: r.model_id === null ? undefined : BigInt(r.model_id),
+  best: withSplit(
+    {
+      channelId: BigInt(r.channel_id),
+      cumulativeAmount: BigInt(r.best_amount),
+      cumulativeRequests: BigInt(r.best_requests),
+      cumulativeUnits: BigInt(r.best_units),
+      signature: r.best_signature as `0x${string}`,
+    },
+    r.model_id === null ? undefined : BigInt(r.model_id),
+  ),
   served: BigInt(r.served_amount),
   servedRequests: r.served_requests,
   claimed: BigInt(r.claimed_amount),
@@ -112,8 +129,8 @@ export function createMinerLedgerStore(db: Db): MinerLedgerStore {
     'SELECT 1 FROM miner_vouchers WHERE channel_id = ? AND cumulative_amount = ? AND cumulative_requests = ? AND cumulative_units = ?',
   )
   const upsertChannel = db.prepare(
-    `INSERT INTO miner_channels (channel_id, payer, token, best_amount, best_requests, best_units, best_signature, served_amount, served_requests, claimed_amount, unclaimed_since, closed, updated_at)
-     VALUES (@channelId, @payer, @token, @bestAmount, @bestRequests, @bestUnits, @bestSignature, @served, @servedRequests, @claimed, @unclaimedSince, @closed, @now)
+    `INSERT INTO miner_channels (channel_id, payer, token, best_amount, best_requests, best_units, best_signature, served_amount, served_requests, claimed_amount, unclaimed_since, closed, updated_at, model_id)
+     VALUES (@channelId, @payer, @token, @bestAmount, @bestRequests, @bestUnits, @bestSignature, @served, @servedRequests, @claimed, @unclaimedSince, @closed, @now, @modelId)
      ON CONFLICT(channel_id) DO UPDATE SET best_amount = excluded.best_amount, best_requests = excluded.best_requests,
        best_units = excluded.best_units, best_signature = excluded.best_signature, served_amount = excluded.served_amount,
        served_requests = excluded.served_requests, claimed_amount = excluded.claimed_amount,
@@ -141,6 +158,7 @@ export function createMinerLedgerStore(db: Db): MinerLedgerStore {
       unclaimedSince: row.unclaimedSince ?? null,
       closed: row.closed ? 1 : 0,
       now,
+      modelId: row.modelId === undefined ? null : row.modelId.toString(),
     })
   }
   const saveChannels = db.transaction((rows: Iterable<ChannelLedgerRow>, now: number) => {
@@ -162,13 +180,16 @@ export function createMinerLedgerStore(db: Db): MinerLedgerStore {
           | { cumulative_amount: string; cumulative_requests: string; cumulative_units: string; signature: string }
           | undefined
         if (top && BigInt(top.cumulative_amount) > row.best.cumulativeAmount) {
-          row.best = {
-            channelId: row.channelId,
-            cumulativeAmount: BigInt(top.cumulative_amount),
-            cumulativeRequests: BigInt(top.cumulative_requests),
-            cumulativeUnits: BigInt(top.cumulative_units),
-            signature: top.signature as `0x${string}`,
-          }
+          row.best = withSplit(
+            {
+              channelId: row.channelId,
+              cumulativeAmount: BigInt(top.cumulative_amount),
+              cumulativeRequests: BigInt(top.cumulative_requests),
+              cumulativeUnits: BigInt(top.cumulative_units),
+              signature: top.signature as `0x${string}`,
+            },
+            row.modelId,
+          )
         }
         rows.push(row)
       }
