@@ -410,6 +410,8 @@ describe('PaymentChannels with a model split', () => {
     // A plain voucher leaves the fast path: the leaf keeps what the binding implied.
     expect((await claim(await m.voucher(channel, 35_000n))).ok).toBe(true)
     expect(await claimedOf(leaf)).toBe(30_001n)
+    // Model 0 never matches the "unbound" marker: the general rules name it.
+    expect((await fail(await whole(36_000n, 0n))).errorName).toBe('PaymentChannelsUnknownModel')
     // A whole-amount voucher now follows the general rules: the leaf's increase exceeds what the claim pays.
     expect(await fail(await whole(36_000n))).toEqual({
       errorName: 'PaymentChannelsSplitOverClaim',

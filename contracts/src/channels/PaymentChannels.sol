@@ -378,7 +378,7 @@ contract PaymentChannels is PaymentChannelsRoyalties {
             uint256 modelId = only.modelId;
             if (
                 only.cumulativeAmount == voucher.cumulativeAmount
-                    && (modelId == bound || (bound == 0 && claimed == 0 && modelId != 0 && modelId <= MAX_BOUND_MODEL))
+                    && (bound == 0 ? claimed == 0 && modelId != 0 && modelId <= MAX_BOUND_MODEL : modelId == bound)
             ) {
                 // The split's rules hold by construction: one entry, equal to the amount, which exceeds `claimed`.
                 if (bound == 0) _bindModel(channel, modelId);

@@ -22,9 +22,10 @@ import {ModelRegistryRoute} from "../markets/ModelRegistryRoute.sol";
  * rest. Credits stay here until the model's royalty recipient releases them. Tokens are conserved exactly: this
  * contract holds the unclaimed deposits plus the unreleased credits, to the unit.
  *
- * Storage per claim and model: one slot per (channel, model) for the cumulative amount, one per (model, token) per
- * route entry for the credit; the license and the route are one call to Licenses reading one slot (two for a
- * derivative).
+ * Storage per claim and model: one slot per (channel, model) for the cumulative amount — none for a *model channel*
+ * (every voucher pays one model the whole amount; PaymentChannels binds the model in the channel's first slot) — and
+ * one per (model, token) per route entry for the credit; the license and the route are one staticcall to Licenses
+ * reading one slot (two for a route of more than two ancestors).
  */
 abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, IRoyaltySource {
     using SafeERC20 for IERC20;
