@@ -101,6 +101,15 @@ export function fractionalCommands(model: Command): void {
     },
   )
 
+  /** What `royalties collect` and `withdraw` both need: the governed model, the token (default its currency), a signer. */
+  async function royaltyContext(id: string, flags: SignerFlags & { token?: string }, command: Command) {
+    const globals = command.optsWithGlobals<GlobalFlags>()
+    const ctx = await chainContext(globals)
+    const { model, governance } = await governed(ctx, id)
+    const token = await royaltyToken(ctx, flags.token, model.terms.hasTerms ? model.terms.currency : undefined)
+    return { globals, model, governance, token, wallet: await signer(ctx, flags) }
+  }
+
   const royalties = model
     .command('royalties')
     .description("A fractionalized model's royalties: collect into its vault, withdraw your share")
@@ -111,11 +120,7 @@ export function fractionalCommands(model: Command): void {
       .argument('<id>', 'model id')
       .option('--token <token>', "myc, tusd or an address (default: the model's currency)"),
   ).action(async (id: string, flags: SignerFlags & { token?: string }, command: Command) => {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const ctx = await chainContext(globals)
-    const { model, governance } = await governed(ctx, id)
-    const token = await royaltyToken(ctx, flags.token, model.terms.hasTerms ? model.terms.currency : undefined)
-    const wallet = await signer(ctx, flags)
+    const { globals, model, governance, token, wallet } = await royaltyContext(id, flags, command)
     const { arrived, hash } = await collectRoyalties(wallet, { vault: governance.vault, token: token.address })
     if (globals.json) return printJson({ modelId: model.modelId, token: token.address, arrived, transactionHash: hash })
     printLines([
@@ -131,11 +136,7 @@ export function fractionalCommands(model: Command): void {
       .argument('<id>', 'model id')
       .option('--token <token>', "myc, tusd or an address (default: the model's currency)"),
   ).action(async (id: string, flags: SignerFlags & { token?: string }, command: Command) => {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const ctx = await chainContext(globals)
-    const { model, governance } = await governed(ctx, id)
-    const token = await royaltyToken(ctx, flags.token, model.terms.hasTerms ? model.terms.currency : undefined)
-    const wallet = await signer(ctx, flags)
+    const { globals, model, governance, token, wallet } = await royaltyContext(id, flags, command)
     const { amount, hash } = await withdrawRoyalties(wallet, { vault: governance.vault, token: token.address })
     if (globals.json) return printJson({ modelId: model.modelId, token: token.address, amount, transactionHash: hash })
     printLines([`withdrew ${formatUnits(amount, token.decimals)} ${token.symbol}`, ['transaction', hash]])
