@@ -83,6 +83,24 @@ async function open(view: string, width: number): Promise<Page> {
   return page
 }
 
+/** Moves the devnet's clock to `seconds` (if it is not past it) and mines a block there: anvil's time travel. */
+async function warpTo(seconds: number) {
+  const rpc = async (method: string, params: unknown[] = []) => {
+    const response = await fetch(node.summary.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    })
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } }
+    if (body.error) throw new Error(`${method}: ${body.error.message}`)
+    return body.result
+  }
+  const latest = (await rpc('eth_getBlockByNumber', ['latest', false])) as { timestamp: string }
+  if (Number(latest.timestamp) >= seconds) return
+  await rpc('evm_setNextBlockTimestamp', [seconds])
+  await rpc('evm_mine')
+}
+
 /** How far the page is wider than the window (0 when nothing overflows sideways). */
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
 
@@ -242,6 +260,18 @@ describe('the dashboard, a view per capability', () => {
       (e) => e.startsWith('models@1280: Failed to load resource') && /status of 4\d\d/.test(e),
     )
     if (refused >= 0) errors.splice(refused, 1) // the browser logs the refused POST; it is the expected answer
+    // The rest of the way, with the devnet's clock moved past the voting period, then the timelock's delay: queue
+    // and execute from the form, and the new price is the model's.
+    const state = () => proposal.locator('[data-field="state"]').textContent()
+    const voteEnd = Number(await proposal.getAttribute('data-vote-end'))
+    await warpTo(voteEnd + 2)
+    await expect.poll(state, { timeout: 30_000 }).toBe('Succeeded')
+    await proposal.locator('[data-step="queue"]').click()
+    await expect.poll(state, { timeout: 30_000 }).toBe('Queued')
+    await warpTo(Number(await proposal.getAttribute('data-eta')) + 2)
+    await proposal.locator('[data-step="execute"]').click()
+    await expect.poll(state, { timeout: 30_000 }).toBe('Executed')
+    await expect.poll(() => cell('2', 5), { timeout: 10_000 }).toBe('0.002 tUSD')
     expect(errors.filter((e) => e.startsWith('models@'))).toEqual([])
     await page.screenshot({ path: join(shots, 'dashboard-models-1280.png'), fullPage: true })
     await page.close()

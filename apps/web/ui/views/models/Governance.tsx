@@ -92,7 +92,7 @@ export function Governance({
           {fractional.proposals.map((p) => {
             const steps = allowedSteps(p, now)
             return (
-              <li key={p.id} class="proposal" data-proposal={p.id}>
+              <li key={p.id} class="proposal" data-proposal={p.id} data-vote-end={p.voteEnd} data-eta={p.eta}>
                 <p>
                   <span class={`tag state state-${p.state.toLowerCase()}`} data-field="state">
                     {p.state}
