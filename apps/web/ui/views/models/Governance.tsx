@@ -60,7 +60,8 @@ export function Governance({
 
   const run = async (step: Step, body: Record<string, unknown>, what: string) => {
     setOutcome({ kind: 'busy', text: `${what}…` })
-    const result = await sendStep(model.id, step, { account, ...body })
+    // Off the devnet the node signs with its own key only: the body names no account.
+    const result = await sendStep(model.id, step, embedded ? { account, ...body } : body)
     setOutcome(
       result.ok
         ? { kind: 'ok', text: `${what}: done. ${JSON.stringify(result.body)}` }
@@ -118,53 +119,60 @@ export function Governance({
                     ))}
                   </ul>
                 )}
-                {embedded && (
-                  <div class="steps">
-                    {steps.vote &&
-                      (['for', 'against', 'abstain'] as const).map((support) => (
-                        <button
-                          key={support}
-                          type="button"
-                          disabled={busy}
-                          data-step={`vote-${support}`}
-                          onClick={() => run('vote', { proposalId: p.id, support }, `Vote ${support} as #${account}`)}
-                        >
-                          Vote {support}
-                        </button>
-                      ))}
-                    {steps.queue && (
+                <div class="steps">
+                  {steps.vote &&
+                    (['for', 'against', 'abstain'] as const).map((support) => (
                       <button
+                        key={support}
                         type="button"
                         disabled={busy}
-                        data-step="queue"
-                        onClick={() => run('queue', { proposalId: p.id }, 'Queue')}
+                        data-step={`vote-${support}`}
+                        onClick={() =>
+                          run(
+                            'vote',
+                            { proposalId: p.id, support },
+                            embedded ? `Vote ${support} as #${account}` : `Vote ${support}`,
+                          )
+                        }
                       >
-                        Queue
+                        Vote {support}
                       </button>
-                    )}
-                    {steps.execute && (
-                      <button
-                        type="button"
-                        disabled={busy}
-                        data-step="execute"
-                        onClick={() => run('execute', { proposalId: p.id }, 'Execute')}
-                      >
-                        Execute{steps.wait ? ` (timelock: ${steps.wait} s left)` : ''}
-                      </button>
-                    )}
-                  </div>
-                )}
+                    ))}
+                  {steps.queue && (
+                    <button
+                      type="button"
+                      disabled={busy}
+                      data-step="queue"
+                      onClick={() => run('queue', { proposalId: p.id }, 'Queue')}
+                    >
+                      Queue
+                    </button>
+                  )}
+                  {steps.execute && (
+                    <button
+                      type="button"
+                      disabled={busy}
+                      data-step="execute"
+                      onClick={() => run('execute', { proposalId: p.id }, 'Execute')}
+                    >
+                      Execute{steps.wait ? ` (timelock: ${steps.wait} s left)` : ''}
+                    </button>
+                  )}
+                </div>
               </li>
             )
           })}
         </ol>
       )}
-      {embedded ? (
-        <form class="governance" id="governance-form" onSubmit={propose} aria-describedby="governance-help">
-          <p id="governance-help" class="muted small">
-            On the devnet the node signs for its test accounts: pick who acts. Shares vote only once delegated; the
-            proposal changes the model's minimum price through its Governor and timelock.
-          </p>
+      <form class="governance" id="governance-form" onSubmit={propose} aria-describedby="governance-help">
+        <p id="governance-help" class="muted small">
+          {embedded
+            ? 'On the devnet the node signs for its test accounts: pick who acts.'
+            : 'Off the devnet the node signs with its own key (its miner’s, else its gateway’s): it acts with that key’s shares.'}{' '}
+          Shares vote only once delegated; the proposal changes the model's minimum price through its Governor and
+          timelock.
+        </p>
+        {embedded && (
           <label>
             Sign as
             <select
@@ -183,35 +191,33 @@ export function Governance({
               })}
             </select>
           </label>
-          <button type="button" disabled={busy} data-step="delegate" onClick={() => run('delegate', {}, 'Delegate')}>
-            Delegate votes to self
-          </button>
-          <label>
-            New minimum price per request ({symbol ?? 'units'})
-            <input
-              id="governance-price"
-              inputMode="decimal"
-              required
-              value={price}
-              placeholder={model.terms ? `now ${fixed(big(model.terms.minPricePerRequest), decimals)}` : ''}
-              onInput={(e) => setPrice((e.currentTarget as HTMLInputElement).value)}
-            />
-          </label>
-          <label>
-            Description (optional)
-            <input
-              id="governance-description"
-              value={description}
-              onInput={(e) => setDescription((e.currentTarget as HTMLInputElement).value)}
-            />
-          </label>
-          <button type="submit" disabled={busy} data-step="propose">
-            Propose
-          </button>
-        </form>
-      ) : (
-        <p class="muted">Governance actions from the dashboard need the node's devnet (its test accounts sign).</p>
-      )}
+        )}
+        <button type="button" disabled={busy} data-step="delegate" onClick={() => run('delegate', {}, 'Delegate')}>
+          Delegate votes to self
+        </button>
+        <label>
+          New minimum price per request ({symbol ?? 'units'})
+          <input
+            id="governance-price"
+            inputMode="decimal"
+            required
+            value={price}
+            placeholder={model.terms ? `now ${fixed(big(model.terms.minPricePerRequest), decimals)}` : ''}
+            onInput={(e) => setPrice((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <label>
+          Description (optional)
+          <input
+            id="governance-description"
+            value={description}
+            onInput={(e) => setDescription((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <button type="submit" disabled={busy} data-step="propose">
+          Propose
+        </button>
+      </form>
       <p
         id="governance-outcome"
         class={outcome?.kind === 'error' ? 'error' : 'muted'}

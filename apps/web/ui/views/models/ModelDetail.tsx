@@ -6,7 +6,7 @@
 import { Table } from '../../components/Table.tsx'
 import { short } from '../../format.ts'
 import { Governance } from './Governance.tsx'
-import { bps, type Model, money, percentOf, shares, sumByToken, type TokenAmount } from './models.ts'
+import { bps, devnetIndex, type Model, money, percentOf, shares, sumByToken, type TokenAmount } from './models.ts'
 
 type Props = { model: Model; models: Model[]; embedded: boolean; testUsd?: string | undefined }
 
@@ -142,6 +142,7 @@ export function ModelDetail({ model, models, embedded, testUsd }: Props) {
                   <td class="mono" title={h.address}>
                     {short(h.address)}
                     {h.address.toLowerCase() === f.timelock.toLowerCase() ? ' (treasury)' : ''}
+                    {embedded && devnetIndex(h.address) !== undefined ? ` · devnet #${devnetIndex(h.address)}` : ''}
                   </td>
                   <td>{shares(h.shares)}</td>
                   <td data-field="share">{percentOf(h.shares, f.totalSupply)}</td>
