@@ -20,6 +20,7 @@ export function ModelsView({ network }: ViewProps) {
   const embedded = network.data?.chain.embedded ?? false
   // A node without the model market (an older node, or a chain without the registry) answers 404: an empty catalog.
   const absent = polled.status === 404 && !polled.data
+  const known = polled.data !== undefined || absent
   const models = polled.data?.models ?? []
   const wanted = selectedId()
   const selected = models.find((m) => m.id === wanted) ?? models[0]
@@ -39,13 +40,13 @@ export function ModelsView({ network }: ViewProps) {
         </p>
         <div class="cards">
           <Card title="Models" id="model-count">
-            {polled.data ? models.length : absent ? 0 : '–'}
+            {known ? models.length : '–'}
           </Card>
           <Card title="Valid licenses" id="license-count">
-            {polled.data ? models.reduce((n, m) => n + m.licenses.filter((l) => l.valid).length, 0) : '–'}
+            {known ? models.reduce((n, m) => n + m.licenses.filter((l) => l.valid).length, 0) : '–'}
           </Card>
           <Card title="Fractionalized" id="fractional-count">
-            {polled.data ? models.filter((m) => m.fractional).length : '–'}
+            {known ? models.filter((m) => m.fractional).length : '–'}
           </Card>
           <Card title="Royalties earned" id="royalties-total">
             {total.length ? total.map((t) => money(t.amount, t.symbol, t.token, testUsd)).join(' · ') : '–'}
