@@ -232,10 +232,15 @@ describe('the dashboard, a view per capability', () => {
     ] as const)
       expect(holders.find(([address]) => address !== undefined && devnetIndex(address) === index)?.[1]).toBe(share)
 
-    // Propose a new minimum price as devnet account 1 (20 % of TXT, self-delegated) through the form.
-    const description = `text: minimum price 0.002 tUSD (dashboard test ${Date.now()})`
+    // Propose doubling text's minimum price, as devnet account 1 (20 % of TXT, self-delegated), through the form.
+    const catalog = (await (await fetch(`${node.summary.api}/api/models`)).json()) as {
+      models: { name: string; terms: { minPricePerRequest: string } | null }[]
+    }
+    const price = 2n * BigInt(catalog.models.find((m) => m.name === 'text')?.terms?.minPricePerRequest ?? '0')
+    expect(price).toBeGreaterThan(0n)
+    const description = `text: minimum price ${money(price, 'tUSD')} (dashboard test ${Date.now()})`
     await page.locator('#governance-account').selectOption('1')
-    await page.locator('#governance-price').fill('0.002')
+    await page.locator('#governance-price').fill(fixed(price, 6))
     await page.locator('#governance-description').fill(description)
     await page.locator('#governance-form button[type="submit"]').click()
     const outcome = page.locator('#governance-outcome')
@@ -271,7 +276,7 @@ describe('the dashboard, a view per capability', () => {
     await warpTo(Number(await proposal.getAttribute('data-eta')) + 2)
     await proposal.locator('[data-step="execute"]').click()
     await expect.poll(state, { timeout: 30_000 }).toBe('Executed')
-    await expect.poll(() => cell('2', 5), { timeout: 10_000 }).toBe('0.002 tUSD')
+    await expect.poll(() => cell('2', 5), { timeout: 10_000 }).toBe(money(price, 'tUSD'))
     expect(errors.filter((e) => e.startsWith('models@'))).toEqual([])
     await page.screenshot({ path: join(shots, 'dashboard-models-1280.png'), fullPage: true })
     await page.close()

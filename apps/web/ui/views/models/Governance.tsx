@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks'
 import { big, short } from '../../format.ts'
-import { type Step, sendStep } from './actions.ts'
+import { type Step, sendStep, summary } from './actions.ts'
 import {
   allowedSteps,
   decimalsOf,
@@ -64,7 +64,7 @@ export function Governance({
     const result = await sendStep(model.id, step, embedded ? { account, ...body } : body)
     setOutcome(
       result.ok
-        ? { kind: 'ok', text: `${what}: done. ${JSON.stringify(result.body)}` }
+        ? { kind: 'ok', text: `${what}: done. ${summary(result.body)}` }
         : { kind: 'error', text: `${what} failed: ${result.error}` },
     )
   }

@@ -14,6 +14,11 @@ const duration = (seconds: number) =>
   seconds === 0 ? 'perpetual' : seconds % 86_400 === 0 ? `${seconds / 86_400} days` : `${seconds} s`
 const when = (seconds: number) => (seconds === 0 ? 'never' : new Date(seconds * 1000).toLocaleString())
 const yes = (value: boolean) => (value ? 'yes' : 'no')
+/**
+ * `registeredAt` is documented as a block number, while ModelRegistry stores the registration's timestamp: a value
+ * past 10^9 (no chain is near that block; every Unix time since 2001 is) is shown as a date, any other as a block.
+ */
+const registered = (value: number) => (value >= 1e9 ? new Date(value * 1000).toLocaleString() : `at block ${value}`)
 
 function Terms({ model, testUsd }: { model: Model; testUsd?: string | undefined }) {
   const t = model.terms
@@ -61,8 +66,8 @@ export function ModelDetail({ model, models, embedded, testUsd }: Props) {
         <span class="mono" title={model.owner}>
           {short(model.owner)}
         </span>
-        {f ? ' (the model’s timelock: only its Governor changes the terms)' : ''} · registered at block{' '}
-        {model.registeredAt} · weights <span class="mono">{model.weightsCid}</span>
+        {f ? ' (the model’s timelock: only its Governor changes the terms)' : ''} · registered{' '}
+        {registered(model.registeredAt)} · weights <span class="mono">{model.weightsCid}</span>
         {model.parents.length > 0 ? ` · derivative of ${model.parents.map(nameOf).join(', ')}` : ''}
         {model.children.length > 0 ? ` · derivatives: ${model.children.map(nameOf).join(', ')}` : ''}
       </p>

@@ -28,3 +28,15 @@ export async function sendStep(modelId: string, step: Step, body: Record<string,
   const code = failure?.code ?? `HTTP ${response.status}`
   return { ok: false, error: failure?.message ? `${code}: ${failure.message}` : code }
 }
+
+/** A step's answer in one line: its fields except the action, long hex values and ids shortened (`0x1234…abcd`). */
+export function summary(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return ''
+  return Object.entries(body as Record<string, unknown>)
+    .filter(([key]) => key !== 'action' && key !== 'description')
+    .map(([key, value]) => {
+      const text = String(value)
+      return `${key} ${text.length > 14 ? `${text.slice(0, 6)}…${text.slice(-4)}` : text}`
+    })
+    .join(', ')
+}
