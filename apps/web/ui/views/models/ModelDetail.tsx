@@ -166,7 +166,7 @@ export function ModelDetail({ model, models, embedded, testUsd }: Props) {
             </p>
           </section>
         )}
-        {f && <Governance model={model} embedded={embedded} testUsd={testUsd} />}
+        {f && <Governance key={model.id} model={model} embedded={embedded} testUsd={testUsd} />}
       </div>
     </article>
   )
