@@ -19,7 +19,7 @@ import {
   royaltiesOf,
   royaltyVaultAbi,
 } from '@mycel/sdk'
-import { type Address, erc20Abi, type PublicClient } from 'viem'
+import { type Address, erc20Abi, getAddress, type PublicClient } from 'viem'
 import { readContract } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
 import { parseContentCid } from '../content/contentStore.ts'
@@ -152,7 +152,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
     Promise.all(
       entries
         .filter(([, v]) => v > 0n)
-        .map(async ([token, v]) => ({ token, symbol: await symbolOf(token), amount: `${v}` })),
+        .map(async ([token, v]) => ({ token: getAddress(token), symbol: await symbolOf(token), amount: `${v}` })),
     )
 
   const royalties = async (m: Model) => {
@@ -231,7 +231,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
             })),
           ),
         ])
-        return { address, shares: `${shares}`, votes: `${votes}`, withdrawable }
+        return { address: getAddress(address), shares: `${shares}`, votes: `${votes}`, withdrawable }
       }),
     )
     const indexed = logs.proposals(governor).slice(-MAX_PROPOSALS)
@@ -252,9 +252,9 @@ export function createCatalog(options: CatalogOptions): Catalog {
       }),
     )
     return {
-      vault,
-      governor,
-      timelock: g.timelock,
+      vault: getAddress(vault),
+      governor: getAddress(governor),
+      timelock: getAddress(g.timelock),
       symbol: w.shares.symbol,
       totalSupply: `${w.shares.totalSupply}`,
       wiringOk: w.sound,
@@ -300,7 +300,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
           format: m.format,
           parents: m.parents.map((p) => `${p}`),
           children: models.filter((c) => c.parents.includes(m.modelId)).map((c) => `${c.modelId}`),
-          registeredAt: Number(m.registeredAt),
+          registeredAt: Number(logs.registeredBlock(m.modelId) ?? 0n),
           terms,
           route: [
             ...(m.terms.hasTerms ? [{ modelId: `${m.modelId}`, bps: Number(m.terms.royaltyBps) }] : []),

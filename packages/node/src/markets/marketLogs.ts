@@ -20,7 +20,7 @@ import {
   paymentChannelsAbi,
   royaltyVaultAbi,
 } from '@mycel/sdk'
-import { type Address, type Hex, type Log, type PublicClient, parseEventLogs } from 'viem'
+import { type Abi, type Address, type Hex, type Log, type PublicClient, parseEventLogs } from 'viem'
 import { getBlockNumber, getLogs } from 'viem/actions'
 
 export const RANGE = 2000n
@@ -49,6 +49,8 @@ export type MarketLogs = {
   released: (source: Address, modelId: bigint, token: Address) => bigint
   /** Tokens any source released for `modelId`. */
   releasedTokens: (modelId: bigint) => Address[]
+  /** The block `modelId` was registered in (the registry stores its time). */
+  registeredBlock: (modelId: bigint) => bigint | undefined
   governance: (modelId: bigint) => GovernanceContracts | undefined
   /** Everyone who ever held shares of `vault` (balances are read, not indexed). */
   holders: (vault: Address) => Address[]
@@ -56,18 +58,10 @@ export type MarketLogs = {
 }
 
 const lower = (a: string) => a.toLowerCase() as Address
-const abi = [
-  ...modelRegistryAbi,
-  ...licensesAbi,
-  ...paymentChannelsAbi,
-  ...royaltyVaultAbi,
-  ...modelGovernorAbi,
-  ...modelGovernorTimelockAbi,
-]
-
 export function createMarketLogs(client: PublicClient, addresses: MarketAddresses, fromBlock: bigint): MarketLogs {
   let cursor = fromBlock - 1n
   const licenses = new Map<bigint, bigint[]>()
+  const registeredBlocks = new Map<bigint, bigint>()
   const released = new Map<string, bigint>()
   const releasedTokens = new Map<bigint, Set<Address>>()
   const governance = new Map<bigint, GovernanceContracts>()
@@ -78,17 +72,39 @@ export function createMarketLogs(client: PublicClient, addresses: MarketAddresse
   const core = [addresses.modelRegistry, addresses.licenses, addresses.paymentChannels].map(lower)
   let running: Promise<bigint> | undefined
 
-  const apply = (logs: Log[]) => {
-    const events = parseEventLogs({ abi, logs, strict: false }) as unknown as {
+  /** The ABI of the contract at `address` (parsed per contract: the ERC-721s' and the shares' Transfer share a topic). */
+  const abiOf = (address: Address): Abi | undefined => {
+    if (address === core[0]) return modelRegistryAbi as Abi
+    if (address === core[1]) return licensesAbi as Abi
+    if (address === core[2]) return paymentChannelsAbi as Abi
+    const g = owners.has(address) ? governance.get(owners.get(address) as bigint) : undefined
+    if (!g) return undefined
+    if (address === g.vault) return royaltyVaultAbi as Abi
+    if (address === g.timelock) return modelGovernorTimelockAbi as Abi
+    return modelGovernorAbi as Abi
+  }
+
+  const apply = (all: Log[]) => {
+    for (const log of all) {
+      const abi = abiOf(lower(log.address))
+      if (abi) applyEvents(parseEventLogs({ abi, logs: [log] }) as never)
+    }
+  }
+
+  const applyEvents = (
+    events: {
       eventName: string
       address: Address
       args: Record<string, unknown>
       blockNumber: bigint
-    }[]
+    }[],
+  ) => {
     for (const e of events) {
       const at = lower(e.address)
       const a = e.args
-      if (at === core[0] && e.eventName === 'Fractionalized') {
+      if (at === core[0] && e.eventName === 'ModelRegistered') {
+        registeredBlocks.set(a.modelId as bigint, e.blockNumber)
+      } else if (at === core[0] && e.eventName === 'Fractionalized') {
         const g = { vault: lower(a.vault as string), timelock: lower(a.timelock as string), block: e.blockNumber }
         governance.set(a.modelId as bigint, g)
         owners.set(g.vault, a.modelId as bigint)
@@ -188,6 +204,7 @@ export function createMarketLogs(client: PublicClient, addresses: MarketAddresse
     licenseIds: (modelId) => [...(licenses.get(modelId) ?? [])],
     released: (source, modelId, token) => released.get(`${lower(source)}:${modelId}:${lower(token)}`) ?? 0n,
     releasedTokens: (modelId) => [...(releasedTokens.get(modelId) ?? [])],
+    registeredBlock: (modelId) => registeredBlocks.get(modelId),
     governance: (modelId) => governance.get(modelId),
     holders: (vault) => [...(holders.get(lower(vault)) ?? [])],
     proposals: (governor) => [...(proposals.get(lower(governor))?.values() ?? [])],
