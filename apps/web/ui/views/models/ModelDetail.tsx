@@ -51,8 +51,8 @@ export function ModelDetail({ model, models, embedded, testUsd }: Props) {
   const amount = (a: TokenAmount) => money(a.amount, a.symbol, a.token, testUsd)
   const r = model.royalties
   const tokens = sumByToken([r.credited, r.mintFees, r.pending])
-  const pick = (list: TokenAmount[], token: string) =>
-    list.find((x) => x.token.toLowerCase() === token.toLowerCase()) ?? { token, symbol: '', amount: '0' }
+  const pick = (list: TokenAmount[], t: TokenAmount) =>
+    list.find((x) => x.token.toLowerCase() === t.token.toLowerCase()) ?? { ...t, amount: '0' }
   const f = model.fractional
   const symbolOf = (token: string) => tokens.find((t) => t.token.toLowerCase() === token.toLowerCase())?.symbol
   return (
@@ -104,9 +104,9 @@ export function ModelDetail({ model, models, embedded, testUsd }: Props) {
             rows={tokens.map((t) => (
               <tr key={t.token}>
                 <td>{t.symbol || short(t.token)}</td>
-                <td>{amount(pick(r.credited, t.token))}</td>
-                <td>{amount(pick(r.mintFees, t.token))}</td>
-                <td>{amount(pick(r.pending, t.token))}</td>
+                <td>{amount(pick(r.credited, t))}</td>
+                <td>{amount(pick(r.mintFees, t))}</td>
+                <td>{amount(pick(r.pending, t))}</td>
               </tr>
             ))}
           />
