@@ -15,8 +15,8 @@ const duration = (seconds: number) =>
 const when = (seconds: number) => (seconds === 0 ? 'never' : new Date(seconds * 1000).toLocaleString())
 const yes = (value: boolean) => (value ? 'yes' : 'no')
 /**
- * `registeredAt` is documented as a block number, while ModelRegistry stores the registration's timestamp: a value
- * past 10^9 (no chain is near that block; every Unix time since 2001 is) is shown as a date, any other as a block.
+ * `registeredAt` is a block number in the API, while ModelRegistry stores the registration's timestamp: should a
+ * timestamp come through, a value past 10^9 (no chain is near that block; every Unix time since 2001 is) is a date.
  */
 const registered = (value: number) => (value >= 1e9 ? new Date(value * 1000).toLocaleString() : `at block ${value}`)
 
