@@ -34,6 +34,7 @@ import { createIncentivesView } from '../validator/view.ts'
 import { accountsFromOptions, incentiveAccounts } from './accounts.ts'
 import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
+import { startModels } from './startModels.ts'
 import { type Roles, startRoles } from './startRoles.ts'
 
 export type MycelNode = {
@@ -235,6 +236,20 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     state.payments = roles.view
     const miner = roles.miner
     if (miner) state.claim = () => miner.claimer.claimDue({ all: true })
+    // The model market's catalog and governance (`/api/models`).
+    const models = startModels({
+      ...context,
+      addresses,
+      fromBlock: BigInt(record.contracts.modelRegistry?.blockNumber ?? registryBlock),
+      roles,
+      ownAccount: () => {
+        const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, devnet)
+        if (on(options.miner)) return accountOf('minerKey')
+        return on(options.gateway) ? accountOf('gatewayKey') : undefined
+      },
+      pollIntervalMs: options.pollIntervalMs,
+    })
+    if (models) state.models = models
 
     if (devnet && options.devnetBlockSeconds > 0) {
       // Epochs, reveal windows and cooldowns count blocks: on the devnet, blocks come with time, not only with
