@@ -1,7 +1,8 @@
 /**
  * Serving a model of the market by its weights' CID (markets/modelByCid.ts) against a real node with the seeded
  * market: found by weights CID and served under its card name, fetched (verified) from a peer when the local store
- * lacks it (the node's /ipfs routes), its registered format enforced, and an unregistered CID refused by name.
+ * lacks it (the node's /ipfs routes), its registered format enforced, and an unregistered CID refused by name; and
+ * a validator's reference weights fetched through the content store's verified peer fetch.
  */
 import { rmSync } from 'node:fs'
 import { registerModel } from '@mycel/sdk'
@@ -14,6 +15,7 @@ import { devnetAccount } from '../src/devnet/accounts.ts'
 import type { CatalogAnswer } from '../src/markets/catalog.ts'
 import { ModelByCidError } from '../src/markets/errors.ts'
 import { isModelCid, loadModelByCid } from '../src/markets/modelByCid.ts'
+import { createMinerClient } from '../src/validator/minerClient.ts'
 import { startTestNode } from './testNode.ts'
 
 const dataDir = tempDir('mycel-model-cid-')
@@ -92,6 +94,29 @@ describe('--model <cid>', () => {
         }),
       ).rejects.toThrow(/registered as "safetensors"; a miner serves onnx or gguf/)
     } finally {
+      store.close()
+    }
+  })
+})
+
+describe("the validator's reference weights (validator/minerClient.ts)", () => {
+  it("come through the content store's verified peer fetch, not only the miner's content route", async () => {
+    const digits = catalog.models.find((m) => m.name === 'digits')
+    const store = createContentStore(tempDir('mycel-model-cid-validator-'), { peers: { peers: () => [node.url] } })
+    const client = createMinerClient({
+      account: devnetAccount(7),
+      chainId: node.chainId,
+      registry: node.addresses.subnetRegistry,
+      timeoutMs: 10_000,
+      store,
+    })
+    try {
+      // An endpoint that answers nothing: only the store's peers can provide the weights.
+      const model = await client.reference(digits?.weightsCid as string, 'http://127.0.0.1:9/')
+      expect(model.backend).toBe('onnx')
+      expect(store.ls().map((p) => p.cid)).toContain(digits?.weightsCid)
+    } finally {
+      await client.close()
       store.close()
     }
   })
