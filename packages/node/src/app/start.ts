@@ -30,6 +30,7 @@ import { devnetPaths, findRunningDevnet, lockDataDir } from '../devnet/devnet.ts
 import { createApp, listen, type NodeState } from '../http/server.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
+import { isModelCid } from '../markets/modelByCid.ts'
 import { createIncentivesView } from '../validator/view.ts'
 import { accountsFromOptions, incentiveAccounts } from './accounts.ts'
 import { startDemo } from './startDemo.ts'
@@ -135,7 +136,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
           // The miner's models load (onnxruntime's start-up included) while anvil loads its state.
           whileStarting: () => {
             if (!roleEnabled(options.miner, true)) return
-            minerModels = loadModels(options.minerModels)
+            // Models named by CID load once the chain and the content store's peers are known (startRoles).
+            minerModels = loadModels(options.minerModels.filter((spec) => !isModelCid(spec)))
             minerModels.catch(() => {}) // reported by the miner's start
           },
         })

@@ -157,8 +157,15 @@ export async function ensureLicenses(
   addresses: MycelAddresses,
   wanted: readonly { account: number; modelId: bigint }[],
 ) {
-  const { licenses, testUsd } = addresses
-  if (!licenses || !testUsd) return
+  const { licenses, testUsd, modelRegistry } = addresses
+  if (!licenses || !testUsd || !modelRegistry) return
+  // Only models that exist (a devnet started without seeding has none): buying another would revert.
+  const count = await readContract(treasury, {
+    address: modelRegistry,
+    abi: modelRegistryAbi,
+    functionName: 'modelCount',
+  })
+  wanted = wanted.filter((w) => w.modelId >= 1n && w.modelId <= count)
   const valid = await Promise.all(
     wanted.map(
       (w) =>
