@@ -244,11 +244,6 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       addresses,
       fromBlock: BigInt(record.contracts.modelRegistry?.blockNumber ?? registryBlock),
       roles,
-      ownAccount: () => {
-        const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, devnet)
-        if (on(options.miner)) return accountOf('minerKey')
-        return on(options.gateway) ? accountOf('gatewayKey') : undefined
-      },
       pollIntervalMs: options.pollIntervalMs,
     })
     if (models) state.models = models

@@ -1,11 +1,12 @@
 /**
  * Wires the model market's node API (markets/catalog.ts, markets/governance.ts) into the node: the catalog reads
  * the chain the node is on; the miners serving a model are those the gateway discovered offering it (and this node's
- * own miner); governance is signed, on the devnet, by the devnet account the request names (0–9, default 0) and
- * elsewhere only by the node's own key (its miner's, else its gateway's).
+ * own miner); governance is signed only on the devnet, by the devnet account the request names (0–9, default 0).
+ * Off the devnet the API signs nothing: it has no authentication, so anyone who reaches it could vote with the node's
+ * key; holders govern with `mycel model govern … --key <name>` (their keystore) instead.
  */
 import type { MycelAddresses } from '@mycel/sdk'
-import type { Address, LocalAccount } from 'viem'
+import type { Address } from 'viem'
 import type { RoleContext } from '../common/common.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
 import type { ModelsApi } from '../http/modelsRoutes.ts'
@@ -20,8 +21,6 @@ export function startModels(
     addresses: MycelAddresses
     fromBlock: bigint
     roles: Roles
-    /** The node's own key, when it runs a role with one. */
-    ownAccount: () => LocalAccount | undefined
     pollIntervalMs: number
   },
 ): ModelsApi | undefined {
@@ -47,14 +46,9 @@ export function startModels(
   })
   const walletOf = (account: number | undefined) => {
     if (ctx.devnet) return walletFor(devnetAccount(account ?? 0), ctx.chain, ctx.rpcUrl, ctx.pollIntervalMs)
-    if (account !== undefined) {
-      throw new SignerNotAllowedError(
-        'Off the devnet this node signs governance only with its own key: leave `account` out of the body.',
-      )
-    }
-    const own = ctx.ownAccount()
-    if (!own) throw new SignerNotAllowedError('This node runs no role with a key to sign governance with.')
-    return walletFor(own, ctx.chain, ctx.rpcUrl, ctx.pollIntervalMs)
+    throw new SignerNotAllowedError(
+      'Off the devnet the node API signs no governance (it has no authentication, so anyone reaching it could vote with the node’s key): use `mycel model govern … --key <name>`.',
+    )
   }
   const governance = createGovernanceWriter(catalog, { modelRegistry: addresses.modelRegistry, walletOf })
   return { catalog, governance }
