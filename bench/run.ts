@@ -22,6 +22,7 @@ const ALL = [
   'incentives',
   'x402',
   'content',
+  'markets',
 ] as const
 
 const asked = process.argv.slice(2)

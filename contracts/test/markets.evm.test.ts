@@ -392,6 +392,64 @@ describe('PaymentChannels with a model split', () => {
     })
   })
 
+  it('binds a model channel at its first claim and leaves the fast path on any other voucher, crediting the same', async () => {
+    const channel = await m.open(miner, 1_000_000n)
+    const whole = (amount: bigint, modelId = leaf) =>
+      m.voucher(channel, amount, [{ modelId, cumulativeAmount: amount }])
+    const claimedOf = async (id: bigint) =>
+      (await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [channel, id])) as bigint
+    const start = await Promise.all([leaf, parent, root].map(royalties))
+    const gained = async () =>
+      (await Promise.all([leaf, parent, root].map(royalties))).map((a, i) => a - (start[i] ?? 0n))
+    const before = await m.balance(miner)
+    // Model channel: the whole amount pays the leaf, so the leaf's amount is the channel's claimed.
+    expect((await claim(await whole(10_001n))).ok).toBe(true)
+    expect((await claim(await whole(30_001n))).ok).toBe(true)
+    expect([await claimedOf(leaf), await claimedOf(root)]).toEqual([30_001n, 0n])
+    // Per claim, floor(delta · bps / 10,000) per route entry: 10,001 then 20,000 at 3 %, 5 %, 10 %.
+    expect(await gained()).toEqual([300n + 600n, 500n + 1_000n, 1_000n + 2_000n])
+    // The leaf's license revoked: the fast path checks it like the general one.
+    const license = ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [miner, leaf])) as [bigint])[0]
+    await m.must(bob, m.licenses, licensesAbi, 'revoke', [license])
+    expect(await fail(await whole(40_000n))).toMatchObject({
+      errorName: 'PaymentChannelsNoValidLicense',
+      args: [channel, leaf, expect.stringMatching(/f1$/i)],
+    })
+    await m.buy(miner, leaf)
+    // A plain voucher leaves the fast path: the leaf keeps what the binding implied.
+    expect((await claim(await m.voucher(channel, 35_000n))).ok).toBe(true)
+    expect(await claimedOf(leaf)).toBe(30_001n)
+    // Model 0 never matches the "unbound" marker: the general rules name it.
+    expect((await fail(await whole(36_000n, 0n))).errorName).toBe('PaymentChannelsUnknownModel')
+    // A whole-amount voucher now follows the general rules: the leaf's increase exceeds what the claim pays.
+    expect(await fail(await whole(36_000n))).toEqual({
+      errorName: 'PaymentChannelsSplitOverClaim',
+      args: [channel, 5_999n, 1_000n],
+    })
+    expect((await claim(await m.voucher(channel, 40_000n, [{ modelId: leaf, cumulativeAmount: 31_001n }]))).ok).toBe(
+      true,
+    )
+    expect(await claimedOf(leaf)).toBe(31_001n)
+    expect(await gained()).toEqual([900n + 30n, 1_500n + 50n, 3_000n + 100n])
+    expect((await m.balance(miner)) - before).toBe(40_000n - 930n - 1_550n - 3_100n)
+    // A second model channel bound to another model; closing it clears its whole first slot.
+    const other = await m.open(miner, 1_000_000n)
+    expect((await claim(await m.voucher(other, 500n, [{ modelId: root, cumulativeAmount: 500n }]))).ok).toBe(true)
+    expect(await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [other, root])).toBe(500n)
+    expect(await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [other, leaf])).toBe(0n)
+    // Another model on a bound channel is the general path: each model from its own recorded amount.
+    const mixed = [
+      { modelId: root, cumulativeAmount: 600n },
+      { modelId: leaf, cumulativeAmount: 100n },
+    ]
+    expect((await claim(await m.voucher(other, 700n, mixed))).ok).toBe(true)
+    expect(await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [other, root])).toBe(600n)
+    await m.must(miner, m.pc, paymentChannelsAbi, 'closeByPayee', [other])
+    expect((await m.fails(alice, m.pc, paymentChannelsAbi, 'getChannel', [other])).errorName).toBe(
+      'PaymentChannelsUnknownChannel',
+    )
+  })
+
   it('keeps the batch skip rule and credits royalties for the entries it pays', async () => {
     const a = await m.open(miner, 1_000_000n)
     const b = await m.open(miner, 1_000_000n)

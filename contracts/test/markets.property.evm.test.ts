@@ -1,7 +1,8 @@
 /**
  * Royalty accounting over random action sequences on the real contracts (in-process EVM): open, pay (sign a voucher
  * whose split grows random models), claim (latest or stale), batch claim, revoke and rebuy a license, release
- * royalties from both sources, wait, close and withdraw. A TypeScript model predicts every claim's outcome (pays or
+ * royalties from both sources, wait, close and withdraw; model-channel vouchers (one model paid the whole amount,
+ * the contract's fast path) mixed with general splits and plain vouchers on the same channels. A TypeScript model predicts every claim's outcome (pays or
  * reverts) and every credit (`royaltyShares`, the SDK's arithmetic); after each action every token is conserved:
  * deposits = payees' receipts + royalty credits still held + released + refunds + deposits still held, and the
  * contracts hold exactly what the model says they owe. 200 sequences here (MARKET_PROPERTY_RUNS for more).
@@ -89,6 +90,12 @@ const action = fc.oneof(
       shares: fc.array(fc.nat(40), { minLength: 3, maxLength: 3 }),
     }),
   },
+  // A model channel's voucher (the node's protocol): the whole amount pays one model, so the claim takes the
+  // contract's fast path while the channel only ever saw such vouchers, and the general path after any other.
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('payModel' as const), channel: fc.nat(3), amount, model: fc.nat(2) }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('claim' as const), channel: fc.nat(3), stale: fc.boolean() }) },
   {
     weight: 1,
@@ -121,7 +128,7 @@ describe('royalty accounting (in-process EVM)', () => {
     const total = await balanceAll()
     const rootLicense = async () =>
       ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [payees[0], models[0]])) as [bigint, number])[0]
-    const stats = { paid: 0, reverted: 0, batches: 0, released: 0 }
+    const stats = { paid: 0, reverted: 0, batches: 0, released: 0, wholeModel: 0 }
 
     await fc.assert(
       fc.asyncProperty(sequence, async (actions) => {
@@ -202,6 +209,15 @@ describe('royalty accounting (in-process EVM)', () => {
                 .map((modelId, i) => ({ modelId, cumulativeAmount: c.split[i] ?? 0n }))
                 .filter((x) => x.cumulativeAmount > 0n)
               c.vouchers.push(await m.voucher(c.id, c.owed, split, BigInt(c.vouchers.length + 1)))
+            } else if (a.kind === 'payModel') {
+              const c = pick(a.channel)
+              if (!c) continue
+              const room = c.deposit - c.owed
+              c.owed += room > 0n && a.amount % 8n !== 0n ? 1n + (a.amount % room) : a.amount
+              const index = c.payee === 1 ? 0 : a.model // payee 1 holds the root's license only
+              c.split = c.split.map((_, i) => (i === index ? c.owed : 0n))
+              const split = [{ modelId: models[index] as bigint, cumulativeAmount: c.owed }]
+              c.vouchers.push(await m.voucher(c.id, c.owed, split, BigInt(c.vouchers.length + 1)))
             } else if (a.kind === 'claim') {
               const c = pick(a.channel)
               const v = c && (a.stale ? c.vouchers[0] : c.vouchers.at(-1))
@@ -215,6 +231,7 @@ describe('royalty accounting (in-process EVM)', () => {
                 expect((await m.balance(payee)) - before).toBe(expected.payee)
                 apply(c, v, expected)
                 stats.paid += 1
+                if (v.models.length === 1 && v.models[0]?.cumulativeAmount === v.cumulativeAmount) stats.wholeModel += 1
               } else stats.reverted += 1
             } else if (a.kind === 'batch') {
               const payee = payees[a.payee] as Address
@@ -290,6 +307,13 @@ describe('royalty accounting (in-process EVM)', () => {
               expect(await m.must(alice, m.pc, paymentChannelsAbi, 'royaltiesOf', [id, usd])).toBe(credits.get(id))
             }
             expect(await m.balance(m.licenses.toString() as Address)).toBe(fees)
+            // Each open channel's per-model amounts, whether a model channel's binding or the stored ones answer.
+            for (const c of channels.filter((x) => x.open)) {
+              const onChain = await Promise.all(
+                models.map((id) => m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [c.id, id])),
+              )
+              expect(onChain).toEqual(c.modelClaimed)
+            }
           }
         } finally {
           m.chain.now = start
@@ -304,5 +328,6 @@ describe('royalty accounting (in-process EVM)', () => {
     expect(stats.reverted).toBeGreaterThan(0)
     expect(stats.batches).toBeGreaterThan(0)
     expect(stats.released).toBeGreaterThan(0)
+    expect(stats.wholeModel).toBeGreaterThan(RUNS / 16)
   }, 600_000)
 })

@@ -76,6 +76,11 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     /// @notice Challenge window applied by {requestClose}.
     uint64 public immutable challengePeriod;
 
+    /// @dev A model channel's bound model lives in bits 232–255 of the channel's first slot (payer, closesAt and
+    /// hasPendingSigner fill bits 0–231), so ids up to 2^24 − 1 bind; larger ones take the general path.
+    uint256 private constant BOUND_MODEL_SHIFT = 232;
+    uint256 private constant MAX_BOUND_MODEL = (1 << 24) - 1;
+
     uint256 private _channelCount;
     mapping(uint256 channelId => Channel) private _channels;
     mapping(uint256 channelId => PendingSigner) private _pendingSigners;
@@ -335,17 +340,14 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     /// payee's part).
     function _claim(Claim calldata voucher) private returns (Channel storage channel, uint256 amount) {
         uint256 channelId = voucher.channelId;
-        channel = _channel(channelId);
-        uint64 closesAt = channel.closesAt;
-        if (closesAt != 0 && block.timestamp > closesAt) revert PaymentChannelsChallengeWindowOver(channelId, closesAt);
+        channel = _channels[channelId];
+        uint256 word0 = _openWord(channel, channelId);
         uint96 cumulative = voucher.cumulativeAmount;
         uint96 claimed = channel.claimed;
         if (cumulative <= claimed) revert PaymentChannelsVoucherTooLow(channelId, cumulative, claimed);
         if (cumulative > channel.deposit) revert PaymentChannelsVoucherOverDeposit(channelId, cumulative, channel.deposit);
 
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(_digest(voucher), voucher.signature);
-        if (err != ECDSA.RecoverError.NoError) revert PaymentChannelsInvalidSigner(channelId, address(0));
-        if (signer != channel.payer) _checkSessionSigner(channelId, channel, signer, cumulative);
+        _checkSignature(voucher, channel, address(uint160(word0)), cumulative);
         uint96 paid;
         // Cannot underflow: cumulative > claimed was checked above.
         unchecked {
@@ -353,11 +355,85 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         }
         channel.claimed = cumulative;
         emit ChannelClaimed(channelId, channel.payee, paid, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits);
-        amount = paid;
-        if (voucher.models.length > 0) {
-            // Cannot underflow: the royalties are at most the models' increases, checked to be at most `paid`.
-            amount -= _creditSplit(channelId, channel.payee, channel.token, cumulative, paid, voucher.models);
+        // Cannot underflow: the royalties are at most the models' increases, checked to be at most `paid`.
+        amount = paid - _royalties(channel, voucher, word0 >> BOUND_MODEL_SHIFT, claimed, paid);
+    }
+
+    /**
+     * @dev Credits the royalties of a claim paying `paid` more on a channel that had `claimed`; returns their total.
+     * A *model channel* takes the fast path: its every voucher pays one model the whole amount (`models` is
+     * `[{modelId: m, cumulativeAmount: cumulativeAmount}]`), so the model's cumulative amount is the channel's
+     * `claimed` and needs no slot of its own; the channel is bound to `m` at its first claim. Any other claim on it
+     * records what the binding implied and unbinds it, then the general rules ({_creditSplit}) apply, so both paths
+     * credit exactly the same amounts.
+     */
+    function _royalties(Channel storage channel, Claim calldata voucher, uint256 bound, uint96 claimed, uint96 paid)
+        private
+        returns (uint256)
+    {
+        uint256 n = voucher.models.length;
+        if (n == 0 && bound == 0) return 0; // a plain voucher on a plain channel: today's claim
+        if (n == 1) {
+            ModelAmount calldata only = voucher.models[0];
+            uint256 modelId = only.modelId;
+            if (
+                only.cumulativeAmount == voucher.cumulativeAmount
+                    && (bound == 0 ? claimed == 0 && modelId != 0 && modelId <= MAX_BOUND_MODEL : modelId == bound)
+            ) {
+                // The split's rules hold by construction: one entry, equal to the amount, which exceeds `claimed`.
+                if (bound == 0) _bindModel(channel, modelId);
+                return _creditModel(voucher.channelId, channel.payee, channel.token, modelId, paid);
+            }
         }
+        if (bound != 0) {
+            _recordModelClaimed(voucher.channelId, bound, claimed);
+            _bindModel(channel, 0);
+        }
+        if (n == 0) return 0;
+        return _creditSplit(
+            voucher.channelId, channel.payee, channel.token, voucher.cumulativeAmount, paid, voucher.models
+        );
+    }
+
+    /// @dev The model a channel is bound to (0 for none): the top 24 bits of its first slot, free in the struct.
+    function _boundModel(Channel storage channel) private view returns (uint256 modelId) {
+        assembly ("memory-safe") {
+            modelId := shr(BOUND_MODEL_SHIFT, sload(channel.slot))
+        }
+    }
+
+    function _bindModel(Channel storage channel, uint256 modelId) private {
+        assembly ("memory-safe") {
+            let word := sload(channel.slot)
+            sstore(channel.slot, or(and(word, sub(shl(BOUND_MODEL_SHIFT, 1), 1)), shl(BOUND_MODEL_SHIFT, modelId)))
+        }
+    }
+
+    /// @inheritdoc PaymentChannelsRoyalties
+    function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view override returns (bool, uint96) {
+        Channel storage channel = _channels[channelId];
+        if (channel.payer == address(0) || modelId != _boundModel(channel)) return (false, 0);
+        return (true, channel.claimed);
+    }
+
+    /// @dev The first slot of an existing channel whose challenge window (if any) is not over: payer (bits 0–159),
+    /// closesAt (160–223), hasPendingSigner (224–231) and the bound model (232–255), read once for the claim.
+    function _openWord(Channel storage channel, uint256 channelId) private view returns (uint256 word0) {
+        assembly ("memory-safe") {
+            word0 := sload(channel.slot)
+        }
+        if (uint160(word0) == 0) revert PaymentChannelsUnknownChannel(channelId);
+        uint64 closesAt = uint64(word0 >> 160);
+        if (closesAt != 0 && block.timestamp > closesAt) revert PaymentChannelsChallengeWindowOver(channelId, closesAt);
+    }
+
+    /// @dev Accepts the voucher's signature by the payer, or by a session signer within its cap.
+    function _checkSignature(Claim calldata voucher, Channel storage channel, address payer, uint96 cumulative)
+        private
+    {
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(_digest(voucher), voucher.signature);
+        if (err != ECDSA.RecoverError.NoError) revert PaymentChannelsInvalidSigner(voucher.channelId, address(0));
+        if (signer != payer) _checkSessionSigner(voucher.channelId, channel, signer, cumulative);
     }
 
     /// @dev What the voucher's signer signed: a `Voucher` for an empty split, else a `RoyaltyVoucher`.
@@ -409,10 +485,11 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         }
         bool hadSessionSigner = channel.sessionSigner != address(0);
         bool hadPendingSigner = channel.hasPendingSigner;
-        // Only slots that hold data are cleared: clearing an empty slot costs gas and refunds nothing.
-        delete channel.payer;
-        delete channel.closesAt;
-        delete channel.hasPendingSigner;
+        // Only slots that hold data are cleared: clearing an empty slot costs gas and refunds nothing. The first
+        // slot is zeroed whole: it also holds the bound model (see {_boundModel}).
+        assembly ("memory-safe") {
+            sstore(channel.slot, 0)
+        }
         delete channel.payee;
         delete channel.deposit;
         delete channel.token;

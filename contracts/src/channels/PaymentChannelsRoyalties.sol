@@ -22,9 +22,10 @@ import {ModelRegistryRoute} from "../markets/ModelRegistryRoute.sol";
  * rest. Credits stay here until the model's royalty recipient releases them. Tokens are conserved exactly: this
  * contract holds the unclaimed deposits plus the unreleased credits, to the unit.
  *
- * Storage per claim and model: one slot per (channel, model) for the cumulative amount, one per (model, token) per
- * route entry for the credit; the license and the route are one call to Licenses reading one slot (two for a
- * derivative).
+ * Storage per claim and model: one slot per (channel, model) for the cumulative amount — none for a *model channel*
+ * (every voucher pays one model the whole amount; PaymentChannels binds the model in the channel's first slot) — and
+ * one per (model, token) per route entry for the credit; the license and the route are one staticcall to Licenses
+ * reading one slot (two for a route of more than two ancestors).
  */
 abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, IRoyaltySource {
     using SafeERC20 for IERC20;
@@ -93,9 +94,11 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         return _store().royalties[modelId][token];
     }
 
-    /// @notice The cumulative amount claimed for `modelId` on `channelId`.
+    /// @notice The cumulative amount claimed for `modelId` on `channelId` while the channel is open (a closed
+    /// model channel, see {PaymentChannels}, answers 0: its amount lived in the deleted channel's own slot).
     function modelClaimed(uint256 channelId, uint256 modelId) external view returns (uint96) {
-        return _store().modelClaimed[channelId][modelId];
+        (bool bound, uint96 claimed) = _boundModelClaimed(channelId, modelId);
+        return bound ? claimed : _store().modelClaimed[channelId][modelId];
     }
 
     /// @notice The EIP-712 digest a voucher with a model split signs (domain: this contract on this chain).
@@ -175,21 +178,27 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         credited = _creditModel(channelId, payee, token, modelId, uint96(delta));
     }
 
+    /// @dev Whether `channelId` is an open model channel bound to `modelId`, and then its (the model's) claimed
+    /// amount. Implemented by {PaymentChannels}, which keeps the binding in the channel's first slot.
+    function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view virtual returns (bool, uint96);
+
+    /// @dev Records `claimed` as `modelId`'s cumulative amount on `channelId`: a model channel leaving the fast
+    /// path writes down what its binding implied, so the general rules go on from the same state.
+    function _recordModelClaimed(uint256 channelId, uint256 modelId, uint96 claimed) internal {
+        _store().modelClaimed[channelId][modelId] = claimed;
+    }
+
     /// @dev Credits `delta` paid for `modelId` along its route, as the payee's license says; returns the total.
     function _creditModel(uint256 channelId, address payee, address token, uint256 modelId, uint96 delta)
-        private
+        internal
         returns (uint256 royalties)
     {
-        (
-            uint256 licenseId,
-            uint64 expiresAt,
-            uint16 royaltyBps,
-            bool commercialUse,
-            uint256 route0,
-            uint256 route1
-        ) = licenses.claimRoute(payee, modelId);
+        (uint256 licenseId, uint256 expiresAt, uint256 royaltyBps, bool commercialUse, uint256 route0, uint256 route1) =
+            _claimRoute(payee, modelId);
         if (licenseId == 0) _revertWithoutLicense(channelId, modelId, payee);
-        if (expiresAt <= block.timestamp) revert PaymentChannelsLicenseExpired(channelId, modelId, licenseId, expiresAt);
+        if (expiresAt <= block.timestamp) {
+            revert PaymentChannelsLicenseExpired(channelId, modelId, licenseId, uint64(expiresAt));
+        }
         if (!commercialUse) revert PaymentChannelsLicenseNotCommercial(channelId, modelId, licenseId);
         royalties = _credit(modelId, token, delta, royaltyBps);
         uint256 n = ModelRegistryRoute.count(route0);
@@ -199,6 +208,44 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         }
         // Cannot exceed delta (< 2^96): the route's bps add up to at most 10,000 (ModelRegistry checks it).
         emit ChannelModelClaimed(channelId, modelId, delta, uint96(royalties));
+    }
+
+    /**
+     * @dev `Licenses.claimRoute(holder, modelId)` as a plain staticcall into scratch memory with a fixed-size
+     * return, decoded by masks (the claim path's one external read: no extcodesize check, no ABI decoder). Licenses
+     * is this contract's immutable, trusted peer; a failed call or a short answer reverts with its reason.
+     */
+    function _claimRoute(address holder, uint256 modelId)
+        private
+        view
+        returns (
+            uint256 licenseId,
+            uint256 expiresAt,
+            uint256 royaltyBps,
+            bool commercialUse,
+            uint256 route0,
+            uint256 route1
+        )
+    {
+        address target = address(licenses);
+        bytes4 selector = ILicenses.claimRoute.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), holder)
+            mstore(add(ptr, 0x24), modelId)
+            let ok := staticcall(gas(), target, ptr, 0x44, ptr, 0xc0)
+            if iszero(and(ok, eq(returndatasize(), 0xc0))) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            licenseId := mload(ptr)
+            expiresAt := and(mload(add(ptr, 0x20)), 0xffffffffffffffff)
+            royaltyBps := and(mload(add(ptr, 0x40)), 0xffff)
+            commercialUse := iszero(iszero(mload(add(ptr, 0x60))))
+            route0 := mload(add(ptr, 0x80))
+            route1 := mload(add(ptr, 0xa0))
+        }
     }
 
     function _credit(uint256 modelId, address token, uint96 delta, uint256 bps) private returns (uint256 share) {
@@ -219,12 +266,28 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         }
     }
 
-    /// @dev EIP-712 `hashStruct` of a `ModelAmount[]`: the keccak of the concatenated hashes of its members.
-    function _hashModels(ModelAmount[] calldata models) internal pure returns (bytes32) {
-        bytes32[] memory hashes = new bytes32[](models.length);
-        for (uint256 i; i < models.length; ++i) {
-            hashes[i] = keccak256(abi.encode(MODEL_AMOUNT_TYPEHASH, models[i].modelId, models[i].cumulativeAmount));
+    /// @dev EIP-712 `hashStruct` of a `ModelAmount[]`: the keccak of the concatenated hashes of its members,
+    /// built in free memory without allocating (the members are read through the ABI decoder, which checks them).
+    function _hashModels(ModelAmount[] calldata models) internal pure returns (bytes32 result) {
+        uint256 n = models.length;
+        bytes32 typehash = MODEL_AMOUNT_TYPEHASH;
+        uint256 hashes;
+        assembly ("memory-safe") {
+            hashes := mload(0x40)
         }
-        return keccak256(abi.encodePacked(hashes));
+        uint256 scratch = hashes + 32 * n;
+        for (uint256 i; i < n; ++i) {
+            uint256 modelId = models[i].modelId;
+            uint96 cumulative = models[i].cumulativeAmount;
+            assembly ("memory-safe") {
+                mstore(scratch, typehash)
+                mstore(add(scratch, 0x20), modelId)
+                mstore(add(scratch, 0x40), cumulative)
+                mstore(add(hashes, mul(i, 0x20)), keccak256(scratch, 0x60))
+            }
+        }
+        assembly ("memory-safe") {
+            result := keccak256(hashes, mul(n, 0x20))
+        }
     }
 }

@@ -27,7 +27,8 @@ import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
  * licenses are never active.
  *
  * The model's ancestor route (immutable in the registry) is copied here on the first sale, so a claim reads it
- * without a second contract call.
+ * without a second contract call; a route of one or two ancestors is also copied into each active-license slot, so
+ * the claim's lookup is one storage read.
  */
 contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource {
     using SafeERC20 for IERC20;
@@ -51,6 +52,8 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
 
     uint64 private constant PERPETUAL = type(uint64).max;
     uint256 private constant ROUTE_CACHED = 1 << 255;
+    /// @dev Routes of at most this many ancestors are copied into the active-license slot.
+    uint256 private constant ROUTE_IN_ACTIVE = 2;
 
     IModelRegistry public immutable registry;
     uint256 private _licenseCount;
@@ -185,6 +188,8 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     }
 
     /// @inheritdoc ILicenses
+    /// @dev The claim path: one read of the active slot, which also carries the route of a model with at most two
+    /// ancestors (bits 160–255, see {_setActive}); a deeper route adds the cached route's slot(s).
     function claimRoute(address holder, uint256 modelId)
         external
         view
@@ -197,15 +202,23 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
             uint256 route1
         )
     {
-        Active memory active = _active[holder][modelId];
-        licenseId = active.licenseId;
-        expiresAt = active.expiresAt;
-        royaltyBps = active.royaltyBps;
-        commercialUse = active.commercialUse;
-        if (active.ancestors > 0) {
+        Active storage active = _active[holder][modelId];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(active.slot)
+        }
+        licenseId = uint64(word);
+        expiresAt = uint64(word >> 64);
+        royaltyBps = uint16(word >> 128);
+        uint256 ancestors = uint8(word >> 144);
+        commercialUse = uint8(word >> 152) != 0;
+        if (ancestors == 0) return (licenseId, expiresAt, royaltyBps, commercialUse, 0, 0);
+        if (ancestors <= ROUTE_IN_ACTIVE) {
+            route0 = ancestors | ((word >> 160) << 8);
+        } else {
             uint256[2] storage route = _routes[modelId];
             route0 = route[0] & ~ROUTE_CACHED;
-            if (active.ancestors > 5) route1 = route[1];
+            if (ancestors > 5) route1 = route[1];
         }
     }
 
@@ -252,7 +265,9 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
 
     function _setActive(address holder, uint256 licenseId, License storage license) private {
         uint256 modelId = license.modelId;
-        uint256 ancestors = _routes[modelId][0] & 0xff;
+        uint256 route0 = _routes[modelId][0];
+        uint256 ancestors = route0 & 0xff;
+        Active storage active = _active[holder][modelId];
         _active[holder][modelId] = Active({
             licenseId: uint64(licenseId),
             expiresAt: license.expiresAt,
@@ -260,6 +275,13 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
             ancestors: uint8(ancestors),
             commercialUse: license.terms.commercialUse
         });
+        if (ancestors > 0 && ancestors <= ROUTE_IN_ACTIVE) {
+            // The route's first two entries (48 bits each) ride in the slot's free top 96 bits (see {claimRoute}).
+            uint256 entries = (route0 >> 8) & ((1 << 96) - 1);
+            assembly ("memory-safe") {
+                sstore(active.slot, or(sload(active.slot), shl(160, entries)))
+            }
+        }
         emit LicenseActivated(licenseId, modelId, holder, true);
     }
 
