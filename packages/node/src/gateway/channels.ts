@@ -149,12 +149,26 @@ export function createGatewayChannels(
     for (const miner of miners) {
       if (miner.models.size === 0 || !accept(miner)) continue
       try {
-        opened.push(await channelFor(miner, 0n))
+        for (const modelId of await channelKinds(miner)) opened.push(await channelFor(miner, 0n, modelId))
       } catch (error) {
         log.warn({ msg: 'cannot open a channel', miner: miner.payee, err: (error as Error).message.split('\n')[0] })
       }
     }
     return opened
+  }
+
+  /**
+   * The channels `miner`'s offer needs: a model channel per offered model with terms (by registry id), and a plain
+   * one (undefined) only when it offers a model without terms — so no deposit sits in a channel nothing can use.
+   */
+  async function channelKinds(miner: MinerEntry): Promise<(bigint | undefined)[]> {
+    const kinds = new Map<string, bigint | undefined>()
+    for (const name of miner.models.keys()) {
+      const terms = await market.modelOf(miner.weightsCids?.get(name)).catch(() => undefined)
+      const modelId = terms?.hasTerms ? terms.modelId : undefined
+      kinds.set(modelId === undefined ? '' : modelId.toString(), modelId)
+    }
+    return [...kinds.values()]
   }
 
   return { channelFor, ensureChannels, deposited, market }
