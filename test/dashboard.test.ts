@@ -2,15 +2,31 @@
  * The dashboard in a real headless Chromium against `mycel up` as `npm start` runs it (demo subnet, validators,
  * epochs, gateway and miner, with paid requests from the CLI): each capability's view renders the node's data
  * (tables filled, every chart drawn by Chart.js with data), a channel is shown once with both ends' books, routine
- * events are folded, nothing logs an error, and nothing overflows at 400 px. Screenshots at desktop width and at
+ * events are folded, the models view shows the seeded catalog, lineage and holders and a proposal made and voted
+ * through its form, nothing logs an error, and nothing overflows at 400 px. Screenshots at desktop width and at
  * 400 px go to `.tmp/dashboard-*.png` to be looked at. Also: the page the node serves when the bundle is missing,
- * and the dashboard's pure grouping rules.
+ * and the dashboard's pure rules (grouping, the Models view's layout, amounts and vote bars, with properties).
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mergeChannels } from '../apps/web/ui/views/inference/channels.ts'
+import {
+  allowedSteps,
+  bps,
+  devnetIndex,
+  fixed,
+  lineageLayout,
+  money,
+  type ProposalState,
+  parseAmount,
+  percentOf,
+  shares,
+  sumByToken,
+  voteShares,
+} from '../apps/web/ui/views/models/models.ts'
 import { groupActivity } from '../apps/web/ui/views/network/events.ts'
 import { createCommon, createLogger } from '../packages/node/src/common/common.ts'
 import { resolveOptions } from '../packages/node/src/config/options.ts'
@@ -65,6 +81,24 @@ async function open(view: string, width: number): Promise<Page> {
   await page.goto(`${node.summary.api}/#/${view}`)
   await page.getByText('live · local devnet').waitFor()
   return page
+}
+
+/** Moves the devnet's clock to `seconds` (if it is not past it) and mines a block there: anvil's time travel. */
+async function warpTo(seconds: number) {
+  const rpc = async (method: string, params: unknown[] = []) => {
+    const response = await fetch(node.summary.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    })
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } }
+    if (body.error) throw new Error(`${method}: ${body.error.message}`)
+    return body.result
+  }
+  const latest = (await rpc('eth_getBlockByNumber', ['latest', false])) as { timestamp: string }
+  if (Number(latest.timestamp) >= seconds) return
+  await rpc('evm_setNextBlockTimestamp', [seconds])
+  await rpc('evm_mine')
 }
 
 /** How far the page is wider than the window (0 when nothing overflows sideways). */
@@ -156,11 +190,105 @@ describe('the dashboard, a view per capability', () => {
     await page.close()
   })
 
+  it('models: the catalog, digits → digits-1000, text’s holders, and a price proposal voted through the form', async () => {
+    const page = await open('models', 1280)
+    await page.locator('#model-list tr[data-model-id="3"]').waitFor()
+    const cell = (id: string, column: number) =>
+      page.locator(`#model-list tr[data-model-id="${id}"] td`).nth(column).textContent()
+    expect(await page.locator('#model-list tbody tr td:first-child').allTextContents()).toEqual([
+      'digits',
+      'text',
+      'digits-1000',
+    ])
+    expect([await cell('1', 4), await cell('1', 5), await cell('2', 4), await cell('3', 4)]).toEqual([
+      '10 %',
+      '0.001 tUSD',
+      '5 %',
+      '3 %',
+    ])
+    expect(await cell('2', 3)).toBe('fractional · TXT')
+    // The lineage draws exactly the one derivative edge, parent → child.
+    expect(await page.locator('#lineage path[data-edge]').evaluateAll((es) => es.map((e) => e.dataset.edge))).toEqual([
+      '1-3',
+    ])
+    // text's detail, reached by keyboard from its box in the graph.
+    await page.locator('#lineage a[data-node="2"]').focus()
+    await page.keyboard.press('Enter')
+    const detail = page.locator('#model-detail[data-model-id="2"]')
+    await detail.waitFor()
+    const holders = await page
+      .locator('#holders tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [
+          (r as HTMLElement).dataset.holder?.toLowerCase(),
+          r.querySelector('[data-field="share"]')?.textContent,
+        ]),
+      )
+    expect(holders.map(([, share]) => share).sort()).toEqual(['10.0 %', '20.0 %', '20.0 %', '50.0 %'])
+    for (const [index, share] of [
+      [1, '20.0 %'],
+      [2, '20.0 %'],
+      [3, '10.0 %'],
+    ] as const)
+      expect(holders.find(([address]) => address !== undefined && devnetIndex(address) === index)?.[1]).toBe(share)
+
+    // Propose doubling text's minimum price, as devnet account 1 (20 % of TXT, self-delegated), through the form.
+    const catalog = (await (await fetch(`${node.summary.api}/api/models`)).json()) as {
+      models: { name: string; terms: { minPricePerRequest: string } | null }[]
+    }
+    const price = 2n * BigInt(catalog.models.find((m) => m.name === 'text')?.terms?.minPricePerRequest ?? '0')
+    expect(price).toBeGreaterThan(0n)
+    const description = `text: minimum price ${money(price, 'tUSD')} (dashboard test ${Date.now()})`
+    await page.locator('#governance-account').selectOption('1')
+    await page.locator('#governance-price').fill(fixed(price, 6))
+    await page.locator('#governance-description').fill(description)
+    await page.locator('#governance-form button[type="submit"]').click()
+    const outcome = page.locator('#governance-outcome')
+    await expect.poll(() => outcome.textContent(), { timeout: 30_000 }).toMatch(/^Propose: done\./)
+    const proposal = page.locator('[data-proposal]', { hasText: description })
+    await proposal.waitFor({ timeout: 10_000 })
+    expect(await proposal.locator('[data-field="state"]').textContent()).toMatch(/^(Pending|Active)$/)
+    // Once Active (voting delay 1 s), vote for it; the vote and the bar appear with the next poll.
+    await proposal.locator('[data-step="vote-for"]').click({ timeout: 30_000 })
+    await expect.poll(() => outcome.textContent(), { timeout: 30_000 }).toMatch(/^Vote for as #1: done\./)
+    await expect.poll(() => proposal.locator('.votes').textContent(), { timeout: 10_000 }).toContain('voted for')
+    expect(await proposal.locator('.vote-for').evaluate((e) => Number.parseFloat((e as HTMLElement).style.width))).toBe(
+      100,
+    )
+    // A step the chain refuses (a second vote) shows the node's JSON error, as an alert, and changes nothing.
+    await proposal.locator('[data-step="vote-against"]').click()
+    await expect
+      .poll(() => outcome.textContent(), { timeout: 30_000 })
+      .toMatch(/^Vote against as #1 failed: [A-Z_]+: ./)
+    expect(await outcome.getAttribute('role')).toBe('alert')
+    const refused = errors.findIndex(
+      (e) => e.startsWith('models@1280: Failed to load resource') && /status of 4\d\d/.test(e),
+    )
+    if (refused >= 0) errors.splice(refused, 1) // the browser logs the refused POST; it is the expected answer
+    // The rest of the way, with the devnet's clock moved past the voting period, then the timelock's delay: queue
+    // and execute from the form, and the new price is the model's.
+    const state = () => proposal.locator('[data-field="state"]').textContent()
+    const voteEnd = Number(await proposal.getAttribute('data-vote-end'))
+    await warpTo(voteEnd + 2)
+    await expect.poll(state, { timeout: 30_000 }).toBe('Succeeded')
+    await proposal.locator('[data-step="queue"]').click()
+    await expect.poll(state, { timeout: 30_000 }).toBe('Queued')
+    await warpTo(Number(await proposal.getAttribute('data-eta')) + 2)
+    await proposal.locator('[data-step="execute"]').click()
+    await expect.poll(state, { timeout: 30_000 }).toBe('Executed')
+    await expect.poll(() => cell('2', 5), { timeout: 10_000 }).toBe(money(price, 'tUSD'))
+    expect(errors.filter((e) => e.startsWith('models@'))).toEqual([])
+    await page.screenshot({ path: join(shots, 'dashboard-models-1280.png'), fullPage: true })
+    await page.close()
+  })
+
   it('is usable at 400 px: nothing overflows sideways, charts fit, tables scroll inside their box', async () => {
-    for (const view of ['network', 'inference', 'incentives']) {
-      const page = await open(view, 400)
+    // What shows that a view has its data; models opens text's detail, its widest (holders, governance form).
+    const ready: Record<string, string> = { incentives: 'canvas[data-chart]', models: '#holders' }
+    for (const view of ['network', 'inference', 'incentives', 'models']) {
+      const page = await open(view === 'models' ? 'models/2' : view, 400)
       await page
-        .locator(view === 'incentives' ? 'canvas[data-chart]' : 'main table')
+        .locator(ready[view] ?? 'main table')
         .first()
         .waitFor()
       await page.waitForTimeout(300) // a poll's render
@@ -250,5 +378,91 @@ describe('the dashboard’s bundle and rules', () => {
       '1x 60-60',
     ])
     expect(items[0]?.kind === 'routine' && items[0].subnets).toEqual(['#1', '#2'])
+  })
+})
+
+describe('the Models view’s rules', () => {
+  const model = (id: string, parents: string[] = []) => ({ id, name: `m${id}`, parents })
+
+  it('lays lineage out by generation, one edge per parent → derivative, and ends on a malformed cycle', () => {
+    const layout = lineageLayout([model('3', ['1']), model('1'), model('2'), model('4', ['3', '2', '99'])])
+    expect(layout.nodes.map((n) => [n.id, n.column, n.row])).toEqual([
+      ['1', 0, 0],
+      ['2', 0, 1],
+      ['3', 1, 0],
+      ['4', 2, 0],
+    ])
+    // A parent outside the catalog (99) draws no edge; ids ascending, parents in their listed order.
+    expect(layout.edges).toEqual([
+      { from: '1', to: '3' },
+      { from: '3', to: '4' },
+      { from: '2', to: '4' },
+    ])
+    expect([layout.columns, layout.rows]).toEqual([3, 2])
+    const cycle = lineageLayout([model('1', ['2']), model('2', ['1'])])
+    expect(cycle.nodes).toHaveLength(2)
+    expect(cycle.columns).toBeLessThanOrEqual(2)
+  })
+
+  it('reads back every amount it writes, at any decimals (property), and names what is wrong with bad input', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 128n }), fc.integer({ min: 0, max: 18 }), (units, decimals) => {
+        expect(parseAmount(fixed(units, decimals), decimals)).toEqual({ units })
+      }),
+      { numRuns: 2000 },
+    )
+    expect(parseAmount('0.0025', 6)).toEqual({ units: 2500n })
+    expect(parseAmount(' 1,000 ', 6)).toEqual({ units: 1_000_000_000n })
+    expect(parseAmount('', 6)).toEqual({ error: 'Enter an amount.' })
+    expect(parseAmount('-1', 6)).toEqual({
+      error: '“-1” is not an amount: use digits and at most one point, like 0.002.',
+    })
+    expect(parseAmount('1.2.3', 6)).toEqual({
+      error: '“1.2.3” is not an amount: use digits and at most one point, like 0.002.',
+    })
+    expect(parseAmount('0.0000001', 6)).toEqual({
+      error: "At most 6 decimals: the token's smallest unit is 10^-6.",
+    })
+  })
+
+  it('splits a vote bar in proportion, never past 100 % (property), and allows the steps the state allows', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        (f, a, x) => {
+          const s = voteShares({ forVotes: f.toString(), againstVotes: a.toString(), abstainVotes: x.toString() })
+          const sum = s.for + s.against + s.abstain
+          expect(s.total).toBe(f + a + x)
+          if (s.total === 0n) expect(sum).toBe(0)
+          else {
+            expect(sum).toBeLessThanOrEqual(100)
+            expect(sum).toBeGreaterThan(99.96)
+            if (f > a) expect(s.for).toBeGreaterThanOrEqual(s.against)
+          }
+        },
+      ),
+    )
+    const steps = (state: ProposalState, eta = 0) => allowedSteps({ state, eta }, 1000)
+    expect(steps('Pending')).toEqual({ vote: false, queue: false, execute: false, wait: 0 })
+    expect(steps('Active')).toEqual({ vote: true, queue: false, execute: false, wait: 0 })
+    expect(steps('Succeeded')).toEqual({ vote: false, queue: true, execute: false, wait: 0 })
+    expect(steps('Queued', 1060)).toEqual({ vote: false, queue: false, execute: true, wait: 60 })
+    for (const state of ['Defeated', 'Executed', 'Canceled', 'Expired'] as const)
+      expect(steps(state)).toEqual({ vote: false, queue: false, execute: false, wait: 0 })
+  })
+
+  it('writes amounts, shares and percentages exactly, and sums royalties per token whatever the address case', () => {
+    expect(money('15000300', 'tUSD')).toBe('15.0003 tUSD')
+    expect(money('1000', 'DAI')).toBe('1000 DAI units')
+    expect(shares((200_000n * 10n ** 18n).toString())).toBe('200,000')
+    expect(percentOf('1', '3')).toBe('33.3 %')
+    expect(percentOf('5', '0')).toBe('0 %')
+    expect(bps(1000)).toBe('10 %')
+    expect(bps(250)).toBe('2.5 %')
+    expect(devnetIndex('0x70997970c51812dc3a010c7d01b50e0d17dc79c8')).toBe(1)
+    const t = (token: string, amount: string) => ({ token, symbol: 'tUSD', amount })
+    expect(sumByToken([[t('0xAB', '1'), t('0xcd', '5')], [t('0xab', '2')]])).toEqual([t('0xAB', '3'), t('0xcd', '5')])
   })
 })

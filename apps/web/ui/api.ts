@@ -118,8 +118,11 @@ export type IncentiveSubnet = {
 }
 export type Incentives = { subnets: IncentiveSubnet[] }
 
-/** What a poll of one route shows: its data, or why there is none (still starting: `waiting`; failed: `error`). */
-export type Polled<data> = { data?: data; error?: string | undefined; waiting?: string; at?: Date }
+/**
+ * What a poll of one route shows: its data, or why there is none (still starting: `waiting`; failed: `error`, with
+ * the HTTP `status` when the node answered, so a view can tell a route this node lacks (404) from a failure).
+ */
+export type Polled<data> = { data?: data; error?: string | undefined; status?: number; waiting?: string; at?: Date }
 
 /** The message of the API's error envelope `{ error: { code, message } }`, or the HTTP status. */
 async function errorMessage(response: Response): Promise<string> {
@@ -148,10 +151,10 @@ export function usePoll<data>(url: string, everyMs = 2000): Polled<data> {
           if (!stopped) setState({ data, at: new Date() }) // clears `waiting` and `error`
         } else if (response.status === 503) {
           const waiting = await errorMessage(response)
-          setState((s) => ({ ...s, waiting, error: undefined }))
+          setState((s) => ({ ...s, waiting, error: undefined, status: response.status }))
         } else {
           const error = await errorMessage(response)
-          setState((s) => ({ ...s, error }))
+          setState((s) => ({ ...s, error, status: response.status }))
         }
       } catch (error) {
         if (!stopped) setState((s) => ({ ...s, error: `node unreachable (${(error as Error).message})` }))

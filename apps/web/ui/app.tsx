@@ -56,8 +56,8 @@ export function App() {
       <footer>
         <p class="muted">
           Updated {network.at ? network.at.toLocaleTimeString() : 'never'} · data from this node’s{' '}
-          <a href="/api/network">/api/network</a>, <a href="/api/payments">/api/payments</a> and{' '}
-          <a href="/api/incentives">/api/incentives</a>
+          <a href="/api/network">/api/network</a>, <a href="/api/payments">/api/payments</a>,{' '}
+          <a href="/api/incentives">/api/incentives</a> and <a href="/api/models">/api/models</a>
         </p>
       </footer>
     </>

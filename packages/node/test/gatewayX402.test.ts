@@ -34,6 +34,8 @@ import type { Miner } from '../src/miner/miner.ts'
 import { maxRequestCost } from '../src/payments/pricing.ts'
 import { startTestNode } from './testNode.ts'
 
+/** The devnet's model id of `digits` (devnet/models.ts registers digits, text, digits-1000 in that order). */
+const DIGITS_MODEL_ID = 1n
 const mnist = createRequire(import.meta.url)('mnist') as Record<
   number,
   { length: number; get: (i: number) => number[] }
@@ -90,8 +92,9 @@ const helpers = (w: () => World) => {
     })
   /** The gateway's channel to the node's miner: what the gateway committed to pay, and what the miner served. */
   const channel = () => {
-    const c = w().gateway.ledger.forPayee(MINER.address, w().usd)
-    if (!c) throw new Error('no channel to the miner')
+    // digits has terms on the devnet (registered first: model id 1), so it is paid on its own model channel.
+    const c = w().gateway.ledger.forPayee(MINER.address, w().usd, DIGITS_MODEL_ID)
+    if (!c) throw new Error('no digits channel to the miner')
     return { id: c.channelId, committed: c.committed, served: w().miner.ledger.channel(c.channelId)?.served ?? 0n }
   }
   const pay = () =>
@@ -356,7 +359,7 @@ describe("gatewayCharge 'free': a spent budget asks for x402, and a paid retry i
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(digit(5)),
     })
-    expect(paid.status).toBe(200)
+    expect(paid.status, await paid.clone().text()).toBe(200)
     const answer = await paid.json()
     const probabilities = answer.outputs[0].data as number[]
     expect(probabilities.indexOf(Math.max(...probabilities))).toBe(5)

@@ -5,6 +5,7 @@
 import type { FunctionComponent } from 'preact'
 import { IncentivesView } from './incentives/IncentivesView.tsx'
 import { InferenceView } from './inference/InferenceView.tsx'
+import { ModelsView } from './models/ModelsView.tsx'
 import { NetworkView } from './network/NetworkView.tsx'
 import { PlannedView } from './planned/PlannedView.tsx'
 import type { ViewProps } from './types.ts'
@@ -17,7 +18,7 @@ export const views: View[] = [
   { id: 'network', title: 'Network', component: NetworkView },
   { id: 'inference', title: 'Inference', component: InferenceView },
   { id: 'incentives', title: 'Incentives', component: IncentivesView },
-  { id: 'models', title: 'Models', component: PlannedView, planned: true },
+  { id: 'models', title: 'Models', component: ModelsView },
   { id: 'training', title: 'Training', component: PlannedView, planned: true },
   { id: 'data', title: 'Data', component: PlannedView, planned: true },
   { id: 'agents', title: 'Agents', component: PlannedView, planned: true },

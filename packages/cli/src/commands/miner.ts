@@ -80,7 +80,7 @@ export function minerCommand(program: Command) {
     .description('Serve models on the network of the running node (or --rpc), paid through payment channels')
     .requiredOption(
       '--model <spec>',
-      'built-in id (digits, text), file.onnx or file.gguf (name=file to choose the id), or an OpenAI-compatible upstream URL (repeatable)',
+      'built-in id (digits, text), file.onnx or file.gguf (name=file to choose the id), an OpenAI-compatible upstream URL, or the weights CID of a model registered in the ModelRegistry (fetched from the content store or its peers, served under its card name) (repeatable)',
       collect,
     )
     .option('--price <units>', 'price per request, in token units (e.g. 1000 = 0.001 tUSD)')

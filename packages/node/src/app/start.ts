@@ -30,10 +30,12 @@ import { devnetPaths, findRunningDevnet, lockDataDir } from '../devnet/devnet.ts
 import { createApp, listen, type NodeState } from '../http/server.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
+import { isModelCid } from '../markets/modelByCid.ts'
 import { createIncentivesView } from '../validator/view.ts'
 import { accountsFromOptions, incentiveAccounts } from './accounts.ts'
 import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
+import { startModels } from './startModels.ts'
 import { type Roles, startRoles } from './startRoles.ts'
 
 export type MycelNode = {
@@ -134,7 +136,8 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
           // The miner's models load (onnxruntime's start-up included) while anvil loads its state.
           whileStarting: () => {
             if (!roleEnabled(options.miner, true)) return
-            minerModels = loadModels(options.minerModels)
+            // Models named by CID load once the chain and the content store's peers are known (startRoles).
+            minerModels = loadModels(options.minerModels.filter((spec) => !isModelCid(spec)))
             minerModels.catch(() => {}) // reported by the miner's start
           },
         })
@@ -235,6 +238,15 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     state.payments = roles.view
     const miner = roles.miner
     if (miner) state.claim = () => miner.claimer.claimDue({ all: true })
+    // The model market's catalog and governance (`/api/models`).
+    const models = startModels({
+      ...context,
+      addresses,
+      fromBlock: BigInt(record.contracts.modelRegistry?.blockNumber ?? registryBlock),
+      roles,
+      pollIntervalMs: options.pollIntervalMs,
+    })
+    if (models) state.models = models
 
     if (devnet && options.devnetBlockSeconds > 0) {
       // Epochs, reveal windows and cooldowns count blocks: on the devnet, blocks come with time, not only with

@@ -1,12 +1,13 @@
 /**
  * Wires the devnet demo (devnet/demo.ts) into the node: fast epochs on the devnet's subnets and the `digits` subnet's
- * graded miners, started with the miner role's own starter. Runs only on the devnet with `subnetDemo`, before the
+ * graded miners (holding licenses of the market's models they serve), started with the miner role's own starter. Runs only on the devnet with `subnetDemo`, before the
  * validators start (see start.ts).
  */
 import { getNeurons, getSubnets, type MycelAddresses } from '@mycel/sdk'
 import type { Common, RoleContext } from '../common/common.ts'
 import { keptPorts } from '../common/ports.ts'
-import { demoOwnerAccount, setDemoSubnetParams, startDemoMiners } from '../devnet/demo.ts'
+import { DEMO_MINERS, demoOwnerAccount, setDemoSubnetParams, startDemoMiners } from '../devnet/demo.ts'
+import { demoMinerLicenses, ensureLicenses } from '../devnet/models.ts'
 import { loadModels } from '../inference/models.ts'
 import { type Miner, startMiner } from '../miner/miner.ts'
 import { walletFor } from './accounts.ts'
@@ -27,11 +28,10 @@ export async function startDemo(common: Common, ctx: RoleContext & { addresses: 
     const subnets = await getSubnets(ctx.client, { registry })
     const digits = subnets.find((s) => s.name === 'digits')
     const neurons = digits ? await getNeurons(ctx.client, { registry, netuid: digits.netuid }) : []
-    await setDemoSubnetParams(walletFor(demoOwnerAccount(), ctx.chain, ctx.rpcUrl), {
-      client: ctx.client,
-      registry,
-      subnets,
-    })
+    const owner = walletFor(demoOwnerAccount(), ctx.chain, ctx.rpcUrl, options.pollIntervalMs)
+    await setDemoSubnetParams(owner, { client: ctx.client, registry, subnets })
+    // Each graded miner serving a model of the market holds its license (bought once; a restart only reads).
+    await ensureLicenses(owner, ctx.addresses, demoMinerLicenses(DEMO_MINERS))
     const ports = keptPorts(options.dataDir)
     demo.miners = await startDemoMiners(
       async (d, account) => {

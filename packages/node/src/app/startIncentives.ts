@@ -127,6 +127,7 @@ export async function startIncentives(
         registry,
         weights: contracts.weights,
         netuids,
+        store: ctx.store,
       })
       result.validators.push(validator)
       result.keys.push({ role: 'validator', address: account.address })

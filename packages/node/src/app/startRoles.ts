@@ -17,6 +17,8 @@ import { createGateway, type Gateway } from '../gateway/gateway.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
 import { loadSessionKey } from '../keys/sessionKey.ts'
+import { ModelByCidError } from '../markets/errors.ts'
+import { isModelCid, loadModelsByCid } from '../markets/modelByCid.ts'
 import { type Miner, startMiner } from '../miner/miner.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
 import { type AccountOf, walletFor } from './accounts.ts'
@@ -46,7 +48,13 @@ export type Roles = {
 export async function startRoles(
   common: Common,
   ctx: RoleContext & {
-    addresses: { paymentChannels: Address; subnetRegistry: Address; epochs: Address; testUsd?: Address | undefined }
+    addresses: {
+      paymentChannels: Address
+      subnetRegistry: Address
+      epochs: Address
+      testUsd?: Address | undefined
+      modelRegistry?: Address | undefined
+    }
     /** The miner's models when the node began loading them already (it then owns them). */
     minerModels?: Promise<Model[]> | undefined
     /** The roles' accounts, resolved by the wiring from their options (asked for only for roles that are on). */
@@ -82,7 +90,19 @@ export async function startRoles(
     if (on(options.miner)) {
       const account = ctx.accountOf('minerKey')
       roles.keys.push({ role: 'miner', address: account.address })
-      const models = await (ctx.minerModels ?? loadModels(options.minerModels))
+      const local = await (ctx.minerModels ?? loadModels(options.minerModels.filter((spec) => !isModelCid(spec))))
+      const cids = options.minerModels.filter(isModelCid)
+      let models = local
+      if (cids.length > 0) {
+        const modelRegistry = ctx.addresses.modelRegistry
+        try {
+          if (!modelRegistry) throw new ModelByCidError(cids[0] as string, 'this chain has no ModelRegistry')
+          models = [...local, ...(await loadModelsByCid(cids, { client: ctx.client, store: ctx.store, modelRegistry }))]
+        } catch (error) {
+          await Promise.all(local.map((m) => m.close()))
+          throw error
+        }
+      }
       const priceOf = (id: string): Price => {
         const configured = options.minerPrices[id] ?? options.minerPrices['*']
         if (configured) return parsePrice(configured, `minerPrices.${id}`)

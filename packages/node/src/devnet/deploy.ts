@@ -1,8 +1,9 @@
 /**
  * Makes sure the mycel contracts are on the devnet: reuses the deployments file when its code is still on chain,
- * otherwise deploys (deterministically, from devnet account 0) and, on a fresh chain, seeds the built-in subnets.
+ * otherwise deploys (deterministically, from devnet account 0) and, on a fresh chain, seeds the built-in subnets and
+ * the model market (devnet/models.ts).
  */
-import { deployMycel } from '@mycel/sdk'
+import { deployMycel, type WriteClient } from '@mycel/sdk'
 import type { Logger } from 'pino'
 import { type Chain, createWalletClient, http, type PublicClient, parseEther } from 'viem'
 import {
@@ -14,6 +15,7 @@ import {
 } from '../chain/deployments.ts'
 import type { ContentStore } from '../content/contentStore.ts'
 import { devnetAccount } from './accounts.ts'
+import { seedModels } from './models.ts'
 import { seedDevnet } from './seed.ts'
 
 export const DEVNET_INITIAL_SUPPLY = parseEther('100000000')
@@ -63,6 +65,9 @@ export async function ensureDevnetContracts(parameters: {
     if (funded.length || created.length) {
       logger.info({ msg: 'devnet seeded', funded: funded.length, subnets: created.map((s) => s.name) })
     }
+    // The model market (devnet/models.ts): after the faucet, which pays the mint fees.
+    const { registered } = await seedModels(wallet as WriteClient, addressesOf(record), parameters.store)
+    if (registered.length) logger.info({ msg: 'devnet models seeded', models: registered.map(String) })
   }
   return { record, deployed }
 }

@@ -1,6 +1,6 @@
 /**
  * The node's HTTP API (hono): health, readiness, Prometheus metrics, the network as JSON, the content store (and its
- * IPFS gateway, `/ipfs/<cid>`), and
+ * IPFS gateway, `/ipfs/<cid>`), the model market (`/api/models`, http/modelsRoutes.ts), and
  * the dashboard's static files. Errors are the envelope of http/errors.ts (`{ error: { code, message, type } }`) with
  * the right status; a stack trace never reaches a client.
  */
@@ -17,6 +17,7 @@ import { addIpfsRoutes } from '../content/gateway.ts'
 import type { Db } from '../db/database.ts'
 import { readEvents, readNetwork } from '../db/stores/network.ts'
 import { errorResponse, errorBody as jsonError } from './errors.ts'
+import { addModelsRoutes, type ModelsApi } from './modelsRoutes.ts'
 import { nodeOpenApi } from './openapi/node.ts'
 import { serveOpenApi } from './openapi/shared.ts'
 
@@ -35,6 +36,8 @@ export type NodeState = {
   payments?: () => unknown
   /** Subnets' stake, weights, scores and epochs, for `/api/incentives` and the dashboard. */
   incentives?: (options: { epochs?: number }) => Promise<unknown>
+  /** The model market's catalog and governance (`/api/models`), once the chain is known. */
+  models?: ModelsApi
   /** Claims every channel that owes the miner now (`POST /api/miner/claim`). */
   claim?: () => Promise<{ hash: string; channels: number; paid: bigint; gasUsed: bigint } | undefined>
 }
@@ -146,6 +149,12 @@ export function createApp(common: Common, state: NodeState) {
     }
     return c.json(await state.incentives(raw === undefined ? {} : { epochs: Number(raw) }))
   })
+
+  addModelsRoutes(
+    app,
+    () => state.models,
+    () => state.reason,
+  )
 
   app.post('/api/miner/claim', async (c) => {
     if (!state.claim) return c.json(jsonError('NOT_READY', 'This node runs no miner.'), 503)

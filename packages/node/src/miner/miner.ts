@@ -121,6 +121,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   let published: PreparedOffer | undefined
   const weightCids = new Map<string, Uint8Array>()
   const app = createMinerApp({
+    store: p.store,
     payee,
     token: p.token,
     models: p.models,

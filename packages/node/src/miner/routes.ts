@@ -5,6 +5,8 @@
  */
 import { Hono } from 'hono'
 import type { Common } from '../common/common.ts'
+import type { ContentStore } from '../content/contentStore.ts'
+import { addIpfsRoutes } from '../content/gateway.ts'
 import { errorResponse } from '../http/errors.ts'
 import { limitRequestBodies } from '../http/limits.ts'
 import { minerOpenApi } from '../http/openapi/miner.ts'
@@ -32,6 +34,8 @@ export type MinerAppParameters = {
   offerBytes: () => Uint8Array | undefined
   /** Open weights this miner publishes, by CID. */
   content: (cid: string) => Uint8Array | undefined
+  /** The node's content store, served at `/ipfs/<cid>` so peers fetch weights from the miner's registered endpoint. */
+  store?: ContentStore | undefined
 }
 
 export function createMinerApp(p: MinerAppParameters): Hono {
@@ -53,6 +57,11 @@ export function createMinerApp(p: MinerAppParameters): Hono {
       ? c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/json' })
       : fail(c, 503, 'NOT_READY', 'The offer is not published yet.')
   })
+  addIpfsRoutes(
+    app,
+    () => p.store,
+    (error) => log.error({ msg: 'ipfs request failed', err: error }),
+  )
   app.get('/v1/mycel/content/:cid', (c) => {
     const bytes = p.content(c.req.param('cid'))
     if (!bytes) return fail(c, 404, 'NOT_FOUND', `This miner publishes no content ${c.req.param('cid')}.`)

@@ -7,6 +7,7 @@
 import { cidOfBytes, type Neuron, signValidatorRequest, VALIDATOR_HEADER } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
+import type { ContentStore } from '../content/contentStore.ts'
 import type { Model } from '../inference/backend.ts'
 import { fetchOffer, type MinerOffer, OFFER_TIMEOUT_MS } from '../inference/offer.ts'
 import { loadOnnxBytes } from '../inference/onnx.ts'
@@ -30,6 +31,12 @@ export function createMinerClient(p: {
   chainId: number
   registry: Address
   timeoutMs: number
+  /**
+   * The node's content store: weights come from it, else from peers (the miners' `/ipfs` routes, each block verified
+   * against its CID, so weights over one 256 KiB block work); without it, or when that fails, the miner's
+   * `/v1/mycel/content/<cid>` (single-block CIDs only, checked with cidOfBytes).
+   */
+  store?: ContentStore | undefined
 }): MinerClient {
   const offers = new Map<string, MinerOffer>()
   const references = new Map<string, Promise<Model>>()
@@ -82,6 +89,8 @@ export function createMinerClient(p: {
       let loading = references.get(cid)
       if (!loading) {
         loading = (async () => {
+          const stored = await fromStore(p.store, cid, timeoutSignal())
+          if (stored) return loadOnnxBytes(stored, cid, `weights ${cid}`)
           const response = await fetch(new URL(`/v1/mycel/content/${cid}`, endpoint), {
             signal: timeoutSignal(),
           })
@@ -98,5 +107,18 @@ export function createMinerClient(p: {
     async close() {
       for (const loading of references.values()) await loading.then((m) => m.close()).catch(() => {})
     },
+  }
+}
+
+/** `cid`'s bytes from the content store, fetched (verified, pinned) from its peers when missing; undefined if not. */
+async function fromStore(store: ContentStore | undefined, cid: string, signal: AbortSignal) {
+  if (!store) return undefined
+  try {
+    const local = await store.get(cid)
+    if (local) return local
+    await store.pin(cid, { name: `reference weights ${cid}`, signal })
+    return await store.get(cid)
+  } catch {
+    return undefined // not reachable through the store: the miner's own content route is tried next
   }
 }

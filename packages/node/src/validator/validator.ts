@@ -9,6 +9,7 @@ import type { WriteClient } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common } from '../common/common.ts'
+import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
 import { loadMinerScores } from '../db/stores/scores.ts'
 import { createMinerClient } from './minerClient.ts'
@@ -41,6 +42,8 @@ export async function startValidator(
     /** Seed of the task PRNG; random by default (miners must not predict tasks). */
     seed?: number
     requestTimeoutMs?: number
+    /** Where reference weights come from (else each miner's content route); see minerClient.ts. */
+    store?: ContentStore | undefined
   },
 ): Promise<Validator> {
   const log = common.logger.child({ role: 'validator', hotkey: p.wallet.account.address })
@@ -52,6 +55,7 @@ export async function startValidator(
     chainId: p.chainId,
     registry: p.registry,
     timeoutMs: p.requestTimeoutMs ?? 10_000,
+    store: p.store,
   })
   const setWeights = createWeightsDuty({
     db: p.db,

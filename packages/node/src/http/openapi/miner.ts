@@ -1,12 +1,13 @@
 /**
  * The miner's HTTP API (miner/miner.ts) as OpenAPI 3.1: the OpenAI-compatible text routes and the Open Inference
  * Protocol tensor routes, paid by a voucher header (or free for a validator's signed request), its offer and its
- * open weights. Request bodies are the schemas the routes validate with; answers are described in ./inference.ts.
+ * open weights, and the content store's `/ipfs` routes (./content.ts). Request bodies are the schemas the routes validate with; answers are described in ./inference.ts.
  */
 
 import { inferRequest } from '../../inference/kserve.ts'
 import { minerOfferSchema } from '../../inference/offer.ts'
 import { chatCompletionRequest, completionRequest } from '../../inference/openai.ts'
+import { contentRoutes } from './content.ts'
 import {
   chatCompletion,
   inferResponse,
@@ -201,6 +202,8 @@ export const minerRoutes: RouteSpec[] = [
       }),
     },
   }),
+  // The content store's IPFS trustless gateway, so peers fetch weights (and cards) from miners' registered endpoints.
+  ...contentRoutes,
 ]
 
 /** The miner's OpenAPI 3.1 document. */

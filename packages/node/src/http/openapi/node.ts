@@ -7,6 +7,7 @@
  */
 import { contentRoutes } from './content.ts'
 import { gatewayRoutes } from './gateway.ts'
+import { modelsRoutes } from './models.ts'
 import {
   buildDocument,
   type Document,
@@ -290,6 +291,7 @@ export const nodeApiRoutes: RouteSpec[] = [
 /** Every route on the node's port: its API, and the gateway's routes with a 503 while the node runs no gateway. */
 export const nodeRoutes: RouteSpec[] = [
   ...nodeApiRoutes,
+  ...modelsRoutes,
   ...contentRoutes,
   ...gatewayRoutes.map((spec) => ({
     ...spec,
