@@ -1,12 +1,14 @@
 /**
  * The paid inference market end to end, as an app developer meets it after `npm start`: the official `openai`
  * client gets a streamed chat completion through the gateway, the `digits` model classifies a real MNIST digit
- * from the CLI, both paid through a payment channel, visible on the dashboard and claimed on chain.
+ * from the CLI, both paid through payment channels, visible on the dashboard and claimed on chain. The devnet
+ * registers both models with license terms (devnet/models.ts), so each is paid on a model channel of its own and
+ * the claim pays each model's royalty to its owners in the same transaction.
  */
 import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { getChannel } from '@mycel/sdk'
+import { getChannel, royaltiesOf } from '@mycel/sdk'
 import OpenAI from 'openai'
 import { type Browser, chromium } from 'playwright-core'
 import { createPublicClient, http } from 'viem'
@@ -33,12 +35,14 @@ afterAll(async () => {
 })
 
 const cli = (...args: string[]) => runCli(['--data-dir', dataDir, ...args])
+/** The node's model channel for `digits` (found by the CLI test). */
+let digitsChannel = ''
 
 describe('the paid inference market after npm start', () => {
-  it('starts a gateway and a miner with a channel already open', () => {
+  it('starts a gateway and a miner with a model channel per served model already open', () => {
     expect(node.summary.gateway).toBe(`${node.summary.api}/v1`)
     expect(node.summary.miner?.models).toEqual(['digits', 'text'])
-    expect(node.summary.channels).toBe(1)
+    expect(node.summary.channels).toBe(2)
   })
 
   it('serves the official openai client: models, a streamed chat completion, a completion', async () => {
@@ -81,7 +85,10 @@ describe('the paid inference market after npm start', () => {
     const result = await cli('infer', 'digits', sample)
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^7 {2}\(p = 0\.\d{3}\)/)
-    expect(result.stderr).toContain('paid 1000 token units on channel 1')
+    // digits' terms: 10 % royalty (devnet/models.ts), stated in the receipt.
+    const paid = /paid 1000 token units on channel (\d+) · royalty 100 to model 1 \(10 %\)/.exec(result.stderr)
+    expect(paid, result.stderr).not.toBeNull()
+    digitsChannel = paid?.[1] ?? ''
     const chat = await cli('chat', 'Hello', '--max-tokens', '20', '--seed', '5')
     expect(chat.code).toBe(0)
     expect(chat.stdout.trim().length).toBeGreaterThan(0)
@@ -91,13 +98,13 @@ describe('the paid inference market after npm start', () => {
     const page = await browser.newPage()
     await page.goto(`${node.summary.api}/#/inference`)
     // The node's own channel, shown once with both ends' books: the gateway's (it pays) and the miner's (it is paid).
-    const channel = page.locator('#channels article[data-channel="1"][data-ends="both"]')
+    const channel = page.locator(`#channels article[data-channel="${digitsChannel}"][data-ends="both"]`)
     await channel.waitFor()
-    expect(await channel.locator('h4').textContent()).toBe('Channel #1')
+    expect(await channel.locator('h4').textContent()).toBe(`Channel #${digitsChannel}`)
     expect(await channel.locator('[data-end="gateway"], [data-end="miner"]').count()).toBe(2)
     expect(await page.locator('#models tr[data-model="digits"] td').nth(4).textContent()).toBe('0.001000 tUSD')
     expect(Number(await page.locator('#paid-requests').textContent())).toBeGreaterThanOrEqual(4)
-    expect(await page.locator('#paid li').first().textContent()).toMatch(/on channel #1/)
+    expect(await page.locator('#paid li').first().textContent()).toMatch(/(text|digits) on channel #\d+/)
     await page.close()
   })
 
@@ -121,7 +128,12 @@ describe('the paid inference market after npm start', () => {
       { env: { ...process.env, MYCEL_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
     )
     try {
-      const summary = await new Promise<{ url: string; payee: string; models: { id: string }[] }>((resolve, reject) => {
+      const summary = await new Promise<{
+        url: string
+        payee: string
+        models: { id: string }[]
+        licenses: { model: string; modelId: string; valid: boolean }[]
+      }>((resolve, reject) => {
         let out = ''
         child.stdout?.on('data', (d) => {
           out += d
@@ -132,6 +144,7 @@ describe('the paid inference market after npm start', () => {
         child.once('exit', (code) => reject(new Error(`miner serve exited with ${code}`)))
       })
       expect(summary.models.map((m) => m.id)).toEqual(['digits'])
+      expect(summary.licenses).toMatchObject([{ model: 'digits', modelId: '1', valid: true }])
       // It registered in the digits subnet only (what it serves); the node's index follows within a poll or two.
       const holds = async (name: string) => {
         const network = (await (await fetch(`${node.summary.api}/api/network`)).json()) as {
@@ -160,7 +173,8 @@ describe('the paid inference market after npm start', () => {
       for (let i = 0; i < 8 && !paidToCheaper; i++) {
         const result = await cli('infer', 'digits', sample)
         expect(result.stdout).toMatch(/^3 /)
-        paidToCheaper = /paid 500 token units on channel 2/.test(result.stderr)
+        // Its own channel (a new one) and digits' royalty; it bought its license on start (a devnet test account).
+        paidToCheaper = /paid 500 token units on channel \d+ · royalty 50 to model 1 /.test(result.stderr)
       }
       expect(paidToCheaper).toBe(true)
     } finally {
@@ -169,20 +183,33 @@ describe('the paid inference market after npm start', () => {
     }
   }, 60_000)
 
-  it('claims what the miner was paid on chain, exactly once', async () => {
+  it('claims what the miner was paid on chain, exactly once, paying the models their royalties in the same claim', async () => {
     const payments = (await (await fetch(`${node.summary.api}/api/payments`)).json()) as {
-      miner: { channels: { channelId: string; voucher: string }[] }
+      miner: { channels: { channelId: string; modelId: string | null; voucher: string; pending: string }[] }
     }
-    const owed = BigInt(payments.miner.channels[0]?.voucher ?? '0')
+    const channels = payments.miner.channels
+    expect(channels.map((c) => c.modelId).sort()).toEqual(['1', '2'])
+    const owed = channels.reduce((sum, c) => sum + BigInt(c.pending), 0n)
     expect(owed).toBeGreaterThan(0n)
+    const client = createPublicClient({ transport: http(node.summary.rpcUrl) })
+    const contracts = node.summary.contracts as Record<string, `0x${string}`>
+    const source = contracts.paymentChannels as `0x${string}`
+    const token = contracts.testUsd as `0x${string}`
+    const credited = () => Promise.all([1n, 2n].map((modelId) => royaltiesOf(client, { source, modelId, token })))
+    const before = await credited()
     const claimed = JSON.parse((await cli('miner', 'claim', '--json')).stdout) as { claimed: boolean; paid: string }
     expect(claimed).toMatchObject({ claimed: true, paid: owed.toString() })
-    const client = createPublicClient({ transport: http(node.summary.rpcUrl) })
-    const channel = await getChannel(client, {
-      paymentChannels: node.summary.contracts.paymentChannels as `0x${string}`,
-      channelId: 1n,
-    })
-    expect(channel.claimed).toBe(owed)
+    for (const c of channels) {
+      const onChain = await getChannel(client, { paymentChannels: source, channelId: BigInt(c.channelId) })
+      expect(onChain.claimed).toBe(BigInt(c.voucher))
+    }
+    // Each model's royalty (digits 10 %, text 5 %) on what its channel paid, credited by that claim.
+    const bps: Record<string, bigint> = { '1': 1000n, '2': 500n }
+    const after = await credited()
+    for (const [i, modelId] of ['1', '2'].entries()) {
+      const pending = channels.filter((c) => c.modelId === modelId).reduce((sum, c) => sum + BigInt(c.pending), 0n)
+      expect((after[i] ?? 0n) - (before[i] ?? 0n)).toBe((pending * (bps[modelId] ?? 0n)) / 10_000n)
+    }
     expect(JSON.parse((await cli('miner', 'claim', '--json')).stdout)).toMatchObject({ claimed: false })
   })
 })

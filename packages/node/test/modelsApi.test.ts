@@ -64,7 +64,7 @@ describe('GET /api/models', () => {
       ['3', 'digits-1000', 'onnx'],
     ])
     const [digits, text, derivative] = answer.models as [CatalogModel, CatalogModel, CatalogModel]
-    expect(digits.terms).toMatchObject({ royaltyBps: 1000, minPricePerRequest: '1000', mintFee: '5000000' })
+    expect(digits.terms).toMatchObject({ royaltyBps: 1000, minPricePerRequest: '500', mintFee: '5000000' })
     expect(digits.terms?.currencySymbol).toBe('tUSD')
     expect(digits.children).toEqual(['3'])
     expect(digits.registeredAt).toBeGreaterThan(0)

@@ -80,6 +80,21 @@ const intOption = (name: string, value: string | undefined, min: number, max: nu
   return Number(value)
 }
 
+/** The `mycel` receipt of a paid answer (miner/admission.ts MinerReceipt). */
+type PaymentReceipt = {
+  cost?: string
+  channelId?: string
+  royalty?: { modelId: string; totalBps: number; amount: string }
+}
+
+/** "paid 1000 token units on channel 1 · royalty 100 to model 1 (10 %)" */
+function paidLine(r: PaymentReceipt): string {
+  const paid = `paid ${r.cost} token units on channel ${r.channelId}`
+  return r.royalty
+    ? `${paid} · royalty ${r.royalty.amount} to model ${r.royalty.modelId} (${r.royalty.totalBps / 100} %)`
+    : paid
+}
+
 export function chatCommand(program: Command) {
   program
     .command('chat')
@@ -121,7 +136,7 @@ export function chatCommand(program: Command) {
           return
         }
         const events = createSseSplitter()
-        let receipt: { usage?: { total_tokens?: number }; mycel?: { cost?: string; channelId?: string } } | undefined
+        let receipt: { usage?: { total_tokens?: number }; mycel?: PaymentReceipt } | undefined
         const reader = (response.body as ReadableStream<Uint8Array>).getReader()
         for (;;) {
           const { done, value } = await reader.read()
@@ -143,7 +158,7 @@ export function chatCommand(program: Command) {
         process.stdout.write('\n')
         if (receipt?.mycel) {
           process.stderr.write(
-            `(${receipt.usage?.total_tokens ?? '?'} tokens · paid ${receipt.mycel.cost} token units on channel ${receipt.mycel.channelId})\n`,
+            `(${receipt.usage?.total_tokens ?? '?'} tokens · ${paidLine(receipt.mycel)})\n`,
           )
         }
       },
@@ -235,7 +250,7 @@ export function inferCommand(program: Command) {
       }
       const result = (await response.json()) as {
         outputs: { name: string; shape: number[]; data: number[] }[]
-        mycel?: { cost?: string; channelId?: string }
+        mycel?: PaymentReceipt
       }
       if (globals.json) {
         printJson(result)
@@ -252,6 +267,6 @@ export function inferCommand(program: Command) {
           )
       }
       if (result.mycel)
-        process.stderr.write(`(paid ${result.mycel.cost} token units on channel ${result.mycel.channelId})\n`)
+        process.stderr.write(`(${paidLine(result.mycel)})\n`)
     })
 }

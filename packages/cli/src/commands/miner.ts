@@ -162,6 +162,7 @@ export function minerCommand(program: Command) {
           perRequest: m.price.perRequest,
           per1kUnits: m.price.per1kUnits,
         })),
+        licenses: served.licenses,
         dataDir,
       }
       if (globals.json) printJson(summary)
@@ -171,6 +172,15 @@ export function minerCommand(program: Command) {
           ['paid to', served.payee],
           ...summary.models.map(
             (m) => [m.id, `${m.perRequest} per request + ${m.per1kUnits} per 1k units`] as [string, string],
+          ),
+          ...served.licenses.map(
+            (l) =>
+              [
+                `license ${l.model}`,
+                l.valid
+                  ? `model ${l.modelId}${l.bought === undefined ? '' : `, bought now: license ${l.bought}`}`
+                  : `NONE (${l.reason}); buy one: mycel model license buy ${l.modelId} --key <this miner's key>`,
+              ] as [string, string],
           ),
           ['offer', served.offerCid],
           ['data dir', dataDir],

@@ -137,6 +137,8 @@ export async function startRoles(
           maxBatch: 100,
         },
         tickMs: Math.max(options.pollIntervalMs, 200),
+        // A devnet test account (only accepted on the devnet) buys the licenses it lacks with test money.
+        buyLicenses: options.minerKey.startsWith('dev:'),
       })
       stops.push(() => (roles.miner as Miner).stop())
       if (options.minerPort === 0 && !options.minerPublicUrl) ports.keep('miner', roles.miner.url)
@@ -211,6 +213,7 @@ function paymentsView(db: Db, roles: Roles) {
       channels: miner.ledger.channels().map((c) => ({
         channelId: c.channelId.toString(),
         payer: c.payer,
+        modelId: c.modelId?.toString() ?? null,
         deposit: miner.cache.get(c.channelId)?.deposit.toString() ?? null,
         served: c.served.toString(),
         servedRequests: c.servedRequests,
@@ -244,6 +247,7 @@ function paymentsView(db: Db, roles: Roles) {
       channels: gateway.ledger.channels().map((c) => ({
         channelId: c.channelId.toString(),
         payee: c.payee,
+        modelId: c.modelId?.toString() ?? null,
         deposit: c.deposit.toString(),
         committed: c.committed.toString(),
         requests: c.requests.toString(),

@@ -65,7 +65,7 @@ export const DEVNET_MODELS: (SeedModel & { terms: (currency: Address) => License
     bytes: async () => readFileSync(builtinModels.digits),
     parents: [],
     owner: 0,
-    terms: (currency) => terms(currency, { royaltyBps: 1000, minPricePerRequest: 1_000n, mintFee: 5n * TUSD }),
+    terms: (currency) => terms(currency, { royaltyBps: 1000, minPricePerRequest: 500n, mintFee: 5n * TUSD }),
   },
   {
     card: {

@@ -47,12 +47,23 @@ import {
 import type { X402Exact } from '../payments/x402Settle.ts'
 import { fail } from './http.ts'
 import type { Admission, MinerLedger } from './ledger.ts'
-import type { ServedModel } from './served.ts'
+import { applyMinPrice, type ServedModel } from './served.ts'
 
 /** How long a validator permit read from the chain is trusted (ms). */
 const PERMIT_CACHE_MS = 5_000
 
-export type MinerReceipt = { channelId: string | null; cost: string; units: number; served: string }
+/**
+ * What the answer's `mycel` says about the payment. `royalty` (a model with license terms): its registry id, the
+ * route's total share in basis points and this request's part of what the claim pays to the model's owners (its
+ * cost × totalBps / 10,000, rounded down; the contract computes each level on the claimed total).
+ */
+export type MinerReceipt = {
+  channelId: string | null
+  cost: string
+  units: number
+  served: string
+  royalty?: { modelId: string; totalBps: number; amount: string }
+}
 
 export type MinerAdmission = {
   /** Admits the request's voucher (or a validator's signature), or returns the 4xx response to send. */
@@ -131,8 +142,7 @@ export function createMinerAdmission({
     if (served.weightsCid === undefined) return undefined
     const model = await market.modelOf(served.weightsCid)
     if (!model?.hasTerms) return undefined
-    if (served.price.perRequest < model.minPricePerRequest)
-      served.price = { ...served.price, perRequest: model.minPricePerRequest }
+    applyMinPrice(served, model.minPricePerRequest)
     return model
   }
 
@@ -288,12 +298,14 @@ export function createMinerAdmission({
     if (!parsed.ok) return fail(c, 400, 'INVALID_VOUCHER', `The ${VOUCHER_HEADER} header is invalid: ${parsed.reason}.`)
     try {
       await checkSplit(parsed.voucher, served, terms)
-      return await ledger.admit(parsed.voucher, {
+      const admitted = await ledger.admit(parsed.voucher, {
         price: served.price.perRequest,
         token,
         model: served.model.id,
         modelId: terms?.modelId,
       })
+      if (!terms) return admitted
+      return { ...admitted, royalty: { modelId: terms.modelId, totalBps: royaltiesOf(terms, bps ?? 0).totalBps } }
     } catch (error) {
       if (!(error instanceof PaymentError)) throw error
       metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: error.code })
@@ -355,11 +367,22 @@ export function createMinerAdmission({
     await ledger.settle(admission, metered)
     metrics.inc('mycel_miner_paid_requests_total', 'Paid requests served.', { model: served.model.id })
     const row = ledger.channel(admission.channelId)
+    const cost = admission.price + metered
+    const royalty = admission.royalty
     return {
       channelId: admission.channelId.toString(),
-      cost: (admission.price + metered).toString(),
+      cost: cost.toString(),
       units: Number(counted),
       served: (row?.served ?? 0n).toString(),
+      ...(royalty
+        ? {
+            royalty: {
+              modelId: royalty.modelId.toString(),
+              totalBps: royalty.totalBps,
+              amount: ((cost * BigInt(royalty.totalBps)) / 10_000n).toString(),
+            },
+          }
+        : {}),
     }
   }
 

@@ -47,6 +47,8 @@ export type Admission = {
   settled: boolean
   /** The voucher that paid for it, written with what the request cost (none for a validator's free request). */
   record?: VoucherRecord
+  /** A model with license terms: its registry id and the royalty route's total share the claim pays out of it. */
+  royalty?: { modelId: bigint; totalBps: number }
 }
 
 export type MinerLedger = {

@@ -18,13 +18,15 @@ import type { ContentStore } from '../content/contentStore.ts'
 import type { Db } from '../db/database.ts'
 import { listen } from '../http/server.ts'
 import type { MinerOffer } from '../inference/offer.ts'
+import { createMarket, type Market } from '../markets/licenses.ts'
 import { type ChannelCache, createChannelCache } from '../payments/channelCache.ts'
 import { createVerifierPool } from '../payments/verifierPool.ts'
 import { createX402Exact } from '../payments/x402Settle.ts'
 import { createMinerAdmission } from './admission.ts'
 import { type Claimer, type ClaimPolicy, createClaimer } from './claims.ts'
 import { createMinerLedger, type MinerLedger } from './ledger.ts'
-import { type PreparedOffer, prepareOffer, registerInSubnets } from './offerPublishing.ts'
+import { ensureLicenses, type LicenseCheck } from './licensing.ts'
+import { marketPriceChanged, type PreparedOffer, prepareOffer, registerInSubnets } from './offerPublishing.ts'
 import { createMinerApp } from './routes.ts'
 import type { ServedModel } from './served.ts'
 
@@ -41,6 +43,8 @@ export type Miner = {
   models: ServedModel[]
   /** The subnets it is registered in. */
   netuids: bigint[]
+  /** Its licenses of the served models with license terms, as checked (or bought) at start. */
+  licenses: LicenseCheck[]
   stop: () => Promise<void>
 }
 
@@ -65,6 +69,8 @@ export type StartMinerParameters = {
   tickMs: number
   /** How long after an answer its metered cost may be missing from vouchers (default METERED_GRACE_MS). */
   meteredGraceMs?: number
+  /** Buy the licenses it lacks at start (a devnet test account); otherwise it logs which to buy (miner/licensing.ts). */
+  buyLicenses?: boolean
 }
 
 export async function startMiner(common: Common, p: StartMinerParameters): Promise<Miner> {
@@ -73,6 +79,8 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   const payee = p.wallet.account.address
   const verifier = createVerifierPool({ chainId: p.chainId, paymentChannels: p.paymentChannels })
   const cache = await createChannelCache(p.client, p.paymentChannels)
+  // One reader of the model market (terms, licenses) for admission, claims and the offer.
+  const market: Market = createMarket({ client: p.client, paymentChannels: p.paymentChannels })
   const ledger = createMinerLedger({
     db: p.db,
     payee,
@@ -89,6 +97,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     wallet: p.wallet,
     paymentChannels: p.paymentChannels,
     policy: p.policy,
+    market,
   })
   // Watch every channel that still owes something from before a restart: a close request or a key change there
   // must be seen even if no new voucher arrives.
@@ -108,6 +117,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     token: p.token,
     ledger,
     metrics,
+    market,
     // x402 `exact`, settled by the miner itself when its token has EIP-3009 (docs/x402.md).
     x402: await createX402Exact({
       client: p.client,
@@ -146,16 +156,34 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     })
 
   let offerCid: string
+  let licenses: LicenseCheck[]
+  const publishWeights = (cid: string, bytes: Uint8Array) => weightCids.set(cid, bytes)
   try {
-    const prepared = await prepareOffer({ ...p, payee }, url, (cid, bytes) => weightCids.set(cid, bytes))
+    const prepared = await prepareOffer({ ...p, payee, market }, url, publishWeights)
     // Served from here on: a gateway reading the offer while the miner registers finds it.
     published = prepared
     offerCid = await cidOfBytes(prepared.bytes)
+    const buy = p.buyLicenses ?? false
+    licenses = await ensureLicenses({ offer: prepared.offer, market, wallet: p.wallet, buy }, log)
     admission.netuids.push(...(await registerInSubnets(p, url, prepared.cid, log)))
   } catch (error) {
     await closeServer()
     await verifier.close()
     throw error
+  }
+
+  /** A governance vote moved a served model's min price: the offer states the new price, on chain too. */
+  async function republishOnPriceChange() {
+    if (!published || !(await marketPriceChanged(p.models, market, published.offer))) return
+    const prepared = await prepareOffer({ ...p, payee, market }, url, publishWeights)
+    published = prepared
+    offerCid = await cidOfBytes(prepared.bytes)
+    await registerInSubnets(p, url, prepared.cid, log)
+    log.info({
+      msg: 'offer republished: a model market price changed',
+      offer: offerCid,
+      prices: p.models.map((m) => ({ model: m.model.id, perRequest: m.price.perRequest.toString() })),
+    })
   }
 
   let stopped = false
@@ -164,6 +192,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     try {
       await cache.poll()
       await claimer.claimDue()
+      await republishOnPriceChange()
     } catch (error) {
       log.warn({ msg: 'miner tick failed', err: (error as Error).message.split('\n')[0] })
     } finally {
@@ -176,13 +205,18 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
   return {
     url,
     payee,
-    offer: published.offer,
-    offerCid,
+    get offer() {
+      return (published as PreparedOffer).offer
+    },
+    get offerCid() {
+      return offerCid
+    },
     ledger,
     claimer,
     cache,
     models: p.models,
     netuids: admission.netuids,
+    licenses,
     stop: async () => {
       stopped = true
       stopping.abort()

@@ -5,7 +5,7 @@
  *
  * A model whose weights CID is registered with license terms (markets/) is offered with its registry id and royalty
  * route, at no less than the terms' min price; {@link marketPriceChanged} tells when a governance change of the min
- * price needs the offer published again.
+ * price needs the offer published again (the miner's tick does so).
  */
 import { getNeurons, getSubnets, registerNeuron, updateEndpoint, updateMetadata, type WriteClient } from '@mycel/sdk'
 import type { Address, PublicClient } from 'viem'
@@ -14,7 +14,7 @@ import type { ContentStore } from '../content/contentStore.ts'
 import { buildOffer, type MinerOffer, type OfferedModel, offerBytes, offeredModel } from '../inference/offer.ts'
 import { createMarket, type Market } from '../markets/licenses.ts'
 import { MinerKeyInUseError } from './errors.ts'
-import type { ServedModel } from './served.ts'
+import { applyMinPrice, type ServedModel } from './served.ts'
 
 export type PreparedOffer = {
   offer: MinerOffer
@@ -52,8 +52,7 @@ export async function prepareOffer(
     if (weights && weightsCid) publishWeights(weightsCid, weights)
     s.weightsCid = weightsCid
     const terms = await market?.modelOf(weightsCid).catch(() => undefined)
-    if (terms?.hasTerms && s.price.perRequest < terms.minPricePerRequest)
-      s.price = { ...s.price, perRequest: terms.minPricePerRequest }
+    applyMinPrice(s, terms?.hasTerms ? terms.minPricePerRequest : undefined)
     const royalty = terms?.hasTerms
       ? {
           registryId: terms.modelId,
@@ -76,17 +75,22 @@ export async function prepareOffer(
 }
 
 /**
- * Raises each served model's price to its terms' current min price (re-read by the market every few seconds);
- * true when one changed, and the offer must then be prepared and published again.
+ * Moves each served model's price with its terms' current min price (re-read by the market every few seconds; never
+ * below the configured price); true when a price now differs from what `offer` states, and the offer must then be
+ * prepared and published again. A market that cannot be read changes nothing.
  */
-export async function marketPriceChanged(models: ServedModel[], market: Market): Promise<boolean> {
+export async function marketPriceChanged(models: ServedModel[], market: Market, offer: MinerOffer): Promise<boolean> {
   let changed = false
   for (const s of models) {
-    const terms = await market.modelOf(s.weightsCid).catch(() => undefined)
-    if (terms?.hasTerms && s.price.perRequest < terms.minPricePerRequest) {
-      s.price = { ...s.price, perRequest: terms.minPricePerRequest }
-      changed = true
+    let terms: Awaited<ReturnType<Market['modelOf']>>
+    try {
+      terms = await market.modelOf(s.weightsCid)
+    } catch {
+      continue
     }
+    applyMinPrice(s, terms?.hasTerms ? terms.minPricePerRequest : undefined)
+    const stated = offer.models.find((m) => m.id === s.model.id)?.price.perRequest
+    if (stated !== s.price.perRequest.toString()) changed = true
   }
   return changed
 }

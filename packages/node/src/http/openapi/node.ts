@@ -82,7 +82,20 @@ const payments = z
         offerCid: z.string(),
         token: address,
         models: z.array(z.looseObject({ id: z.string(), task: z.string(), price, paidRequests: z.number().int() })),
-        channels: z.array(z.looseObject({ channelId: decimal, payer: address, served: decimal, pending: z.string() })),
+        channels: z.array(
+          z.looseObject({
+            channelId: decimal,
+            payer: address,
+            served: decimal,
+            pending: z.string(),
+            modelId: decimal
+              .nullable()
+              .openapi({
+                description:
+                  'The ModelRegistry id a model channel pays (royalties split in every voucher); null: a plain channel',
+              }),
+          }),
+        ),
         recentRequests: z.array(z.looseObject({ channelId: decimal, model: z.string(), price: decimal })),
       })
       .optional()
@@ -93,7 +106,19 @@ const payments = z
         failedAttempts: z.number().int(),
         deposited: decimal,
         miners: z.array(z.looseObject({ payee: address, endpoint: z.string(), healthy: z.boolean() })),
-        channels: z.array(z.looseObject({ channelId: decimal, payee: address, deposit: decimal })),
+        channels: z.array(
+          z.looseObject({
+            channelId: decimal,
+            payee: address,
+            deposit: decimal,
+            modelId: decimal
+              .nullable()
+              .openapi({
+                description:
+                  'The ModelRegistry id a model channel pays (royalties split in every voucher); null: a plain channel',
+              }),
+          }),
+        ),
         ranking: z
           .array(
             z.strictObject({
