@@ -157,9 +157,7 @@ export function chatCommand(program: Command) {
         }
         process.stdout.write('\n')
         if (receipt?.mycel) {
-          process.stderr.write(
-            `(${receipt.usage?.total_tokens ?? '?'} tokens · ${paidLine(receipt.mycel)})\n`,
-          )
+          process.stderr.write(`(${receipt.usage?.total_tokens ?? '?'} tokens · ${paidLine(receipt.mycel)})\n`)
         }
       },
     )
@@ -266,7 +264,6 @@ export function inferCommand(program: Command) {
             `${o.name} [${o.shape.join(', ')}]: ${o.data.slice(0, 20).join(', ')}${o.data.length > 20 ? ', …' : ''}\n`,
           )
       }
-      if (result.mycel)
-        process.stderr.write(`(${paidLine(result.mycel)})\n`)
+      if (result.mycel) process.stderr.write(`(${paidLine(result.mycel)})\n`)
     })
 }

@@ -88,12 +88,10 @@ const payments = z
             payer: address,
             served: decimal,
             pending: z.string(),
-            modelId: decimal
-              .nullable()
-              .openapi({
-                description:
-                  'The ModelRegistry id a model channel pays (royalties split in every voucher); null: a plain channel',
-              }),
+            modelId: decimal.nullable().openapi({
+              description:
+                'The ModelRegistry id a model channel pays (royalties split in every voucher); null: a plain channel',
+            }),
           }),
         ),
         recentRequests: z.array(z.looseObject({ channelId: decimal, model: z.string(), price: decimal })),
@@ -111,12 +109,10 @@ const payments = z
             channelId: decimal,
             payee: address,
             deposit: decimal,
-            modelId: decimal
-              .nullable()
-              .openapi({
-                description:
-                  'The ModelRegistry id a model channel pays (royalties split in every voucher); null: a plain channel',
-              }),
+            modelId: decimal.nullable().openapi({
+              description:
+                'The ModelRegistry id a model channel pays (royalties split in every voucher); null: a plain channel',
+            }),
           }),
         ),
         ranking: z
