@@ -1,5 +1,5 @@
 /**
- * Paid requests overlapping on one channel, through the gateway of a real node (embedded devnet, its own miner):
+ * Paid requests overlapping on one channel per model, through the gateway of a real node (embedded devnet, its own miner):
  * every one is served while the channel has budget, for metered prices (text: per request plus per token, streamed
  * and not) and per-request prices (digits), and the money agrees afterwards: what the miner served = what the gateway
  * committed = what the miner claims on chain. A client leaving a stream midway does not stop the channel either.
@@ -72,29 +72,46 @@ describe('paid requests overlapping on one channel', () => {
     expect(result).toEqual({ statuses: { 200: 600 }, firstRefusal: undefined })
   })
 
-  it('agrees on the money: served = committed = claimed on chain', async () => {
+  it('agrees on the money, per model channel: served = committed = claimed on chain', async () => {
     const miner = node.roles.miner
     const gateway = node.roles.gateway
     if (!miner || !gateway) throw new Error('the node runs no miner or gateway')
-    // The last answers' metered costs are paid by the next voucher: one more (per-request) request pays them.
+    // The devnet registers both models with terms: each is paid on a model channel of its own. A request's metered
+    // cost is paid by the next voucher on its channel: one more digits request (per-request price, nothing metered)
+    // leaves digits' channel square; text's last answer leaves its metered cost (read from its receipt) unsigned.
     const image = mnist[1]?.get(900)
     const last = await post('/v2/models/digits/infer', {
       inputs: [{ name: 'input', shape: [1, 784], datatype: 'FP32', data: image }],
     })
     expect(last.status).toBe(200)
-    const [channel] = gateway.ledger.channels()
-    if (!channel) throw new Error('the gateway has no channel')
-    const row = miner.ledger.channel(channel.channelId)
-    expect(row?.servedRequests).toBe(1201)
-    expect(row?.served).toBe(channel.committed)
-    expect(row?.best.cumulativeAmount).toBe(channel.committed)
+    const lastText = await post('/v1/chat/completions', {
+      model: 'text',
+      messages: [{ role: 'user', content: 'The last one' }],
+      max_tokens: 8,
+    })
+    expect(lastText.status).toBe(200)
+    const receipt = ((await lastText.json()) as { mycel: { cost: string } }).mycel
+    const textPrice = miner.models.find((m) => m.model.id === 'text')?.price.perRequest ?? 0n
+    const tail = BigInt(receipt.cost) - textPrice
+    const channels = gateway.ledger.channels()
+    expect(channels.map((c) => c.modelId).sort()).toEqual([1n, 2n])
+    const requests = { 1: 601, 2: 601 } as Record<string, number>
+    for (const channel of channels) {
+      const row = miner.ledger.channel(channel.channelId)
+      expect(row?.modelId).toBe(channel.modelId)
+      expect(row?.servedRequests).toBe(requests[String(channel.modelId)])
+      expect(row?.served).toBe(channel.committed)
+      expect(row?.best.cumulativeAmount).toBe(channel.committed - (channel.modelId === 2n ? tail : 0n))
+    }
     await miner.claimer.claimDue({ all: true })
     const client = createPublicClient({ transport: http(node.rpcUrl) })
-    const onChain = await getChannel(client, {
-      paymentChannels: node.addresses.paymentChannels,
-      channelId: channel.channelId,
-    })
-    expect(onChain.claimed).toBe(channel.committed)
+    for (const channel of channels) {
+      const onChain = await getChannel(client, {
+        paymentChannels: node.addresses.paymentChannels,
+        channelId: channel.channelId,
+      })
+      expect(onChain.claimed).toBe(miner.ledger.channel(channel.channelId)?.best.cumulativeAmount)
+    }
   })
 
   it('keeps serving after a client leaves a stream midway (the miner billed tokens the gateway never saw)', async () => {
