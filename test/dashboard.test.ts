@@ -202,7 +202,7 @@ describe('the dashboard, a view per capability', () => {
     ])
     expect([await cell('1', 4), await cell('1', 5), await cell('2', 4), await cell('3', 4)]).toEqual([
       '10 %',
-      '0.001 tUSD',
+      '0.0005 tUSD',
       '5 %',
       '3 %',
     ])

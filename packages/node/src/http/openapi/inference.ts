@@ -16,6 +16,16 @@ export const receipt = z
     cost: decimal,
     units: z.number().int().min(0),
     served: decimal.openapi({ description: 'Everything the channel has been served so far' }),
+    royalty: z
+      .strictObject({
+        modelId: decimal.openapi({ description: 'The ModelRegistry id of the model with license terms' }),
+        totalBps: z.number().int().min(0).max(10_000).openapi({ description: 'The royalty route, in basis points' }),
+        amount: decimal.openapi({
+          description: "This request's part of what the claim pays the model's owners: cost × totalBps / 10,000",
+        }),
+      })
+      .optional()
+      .openapi({ description: 'Present when the model has license terms (paid on a model channel)' }),
   })
   .openapi('Receipt')
 
