@@ -9,7 +9,7 @@
 import { licensesAbi, modelRegistryAbi, paymentChannelsAbi, toContractTerms } from '@mycel/sdk'
 import { type Address, getAddress } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { defaultTerms, deployMarket, type Market } from './helpers/market.ts'
+import { defaultTerms, deployMarket, type Market, WINDOW } from './helpers/market.ts'
 
 const alice = getAddress('0x000000000000000000000000000000000000a11c') // model owner
 const bob = getAddress('0x0000000000000000000000000000000000000b0b') // derivative author
@@ -368,7 +368,7 @@ describe('PaymentChannels with a model split', () => {
     })
   })
 
-  it('reverts a claim for a model whose license expired or was revoked; an unchanged model needs no license', async () => {
+  it('accepts a license that ended (expired or revoked) for one challenge period, then reverts; an unchanged model needs no license', async () => {
     const timed = await m.register(alice, [], { licenseDuration: 1_000n })
     const revocable = await m.register(alice, [], {})
     const timedLicense = await m.buy(miner, timed)
@@ -380,15 +380,29 @@ describe('PaymentChannels with a model split', () => {
     ]
     expect((await claim(await m.voucher(channel, 100n, split(10n, 10n)))).ok).toBe(true)
     await m.must(alice, m.licenses, licensesAbi, 'revoke', [revLicense])
-    expect(await fail(await m.voucher(channel, 200n, split(20n, 20n)))).toMatchObject({
-      errorName: 'PaymentChannelsNoValidLicense',
-    })
-    // The payee's way out: a voucher that pays no more for the revoked model still settles.
-    expect((await claim(await m.voucher(channel, 200n, split(20n, 10n)))).ok).toBe(true)
-    m.chain.now += 1_000n
-    expect(await fail(await m.voucher(channel, 300n, split(30n, 10n)))).toMatchObject({
+    const revokedAt = m.chain.now
+    // Ended for serving at once; what was served before stays claimable for one challenge period (audit P4).
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, revocable])).toBe(false)
+    expect((await claim(await m.voucher(channel, 200n, split(20n, 20n)))).ok).toBe(true)
+    m.chain.now = revokedAt + WINDOW - 1n
+    expect((await claim(await m.voucher(channel, 300n, split(30n, 30n)))).ok).toBe(true)
+    m.chain.now = revokedAt + WINDOW
+    expect(await fail(await m.voucher(channel, 400n, split(40n, 40n)))).toEqual({
       errorName: 'PaymentChannelsLicenseExpired',
-      args: [channel, timed, timedLicense, expect.any(BigInt)],
+      args: [channel, revocable, revLicense, revokedAt],
+    })
+    // The payee's way out after the grace: a voucher that pays no more for the ended model still settles.
+    expect((await claim(await m.voucher(channel, 400n, split(40n, 30n)))).ok).toBe(true)
+    // The timed license ends 1,000 s after its purchase; claims accept it until one window after that.
+    const expiresAt = ((await m.must(miner, m.licenses, licensesAbi, 'activeLicense', [miner, timed])) as {
+      expiresAt: bigint
+    }).expiresAt
+    m.chain.now = expiresAt + WINDOW - 1n
+    expect((await claim(await m.voucher(channel, 500n, split(50n, 30n)))).ok).toBe(true)
+    m.chain.now = expiresAt + WINDOW
+    expect(await fail(await m.voucher(channel, 600n, split(60n, 30n)))).toEqual({
+      errorName: 'PaymentChannelsLicenseExpired',
+      args: [channel, timed, timedLicense, expiresAt],
     })
   })
 
@@ -408,12 +422,14 @@ describe('PaymentChannels with a model split', () => {
     expect([await claimedOf(leaf), await claimedOf(root)]).toEqual([30_001n, 0n])
     // Per claim, floor(delta · bps / 10,000) per route entry: 10,001 then 20,000 at 3 %, 5 %, 10 %.
     expect(await gained()).toEqual([300n + 600n, 500n + 1_000n, 1_000n + 2_000n])
-    // The leaf's license revoked: the fast path checks it like the general one.
+    // The leaf's license revoked, one challenge period ago: the fast path checks it like the general one.
     const license = ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [miner, leaf])) as [bigint])[0]
     await m.must(bob, m.licenses, licensesAbi, 'revoke', [license])
-    expect(await fail(await whole(40_000n))).toMatchObject({
-      errorName: 'PaymentChannelsNoValidLicense',
-      args: [channel, leaf, expect.stringMatching(/f1$/i)],
+    const revokedAt = m.chain.now
+    m.chain.now += WINDOW
+    expect(await fail(await whole(40_000n))).toEqual({
+      errorName: 'PaymentChannelsLicenseExpired',
+      args: [channel, leaf, license, revokedAt],
     })
     await m.buy(miner, leaf)
     // A plain voucher leaves the fast path: the leaf keeps what the binding implied.

@@ -139,6 +139,8 @@ describe('royalty accounting (in-process EVM)', () => {
           const credits = new Map<bigint, bigint>(models.map((id) => [id, 0n])) // held by PaymentChannels
           let fees = (await m.must(alice, m.licenses, licensesAbi, 'royaltiesOf', [models[0], usd])) as bigint
           let licensed0 = (await rootLicense()) !== 0n // payee 0's root license is valid
+          // When it was revoked: claims still accept it for one challenge period (audit P4).
+          let revokedAt0: bigint | undefined
           const pick = (i: number) => channels[i % Math.max(channels.length, 1)]
 
           /** What claiming `v` would do now: the payee's share and each credit, or undefined if it must revert. */
@@ -160,7 +162,8 @@ describe('royalty accounting (in-process EVM)', () => {
               const delta = cumulativeAmount - (c.modelClaimed[index] ?? 0n)
               if (delta < 0n) return undefined
               if (delta === 0n) continue
-              const licensed = c.payee === 0 ? modelId !== models[0] || licensed0 : modelId === models[0]
+              const inGrace = revokedAt0 !== undefined && m.chain.now < revokedAt0 + WINDOW
+              const licensed = c.payee === 0 ? modelId !== models[0] || licensed0 || inGrace : modelId === models[0]
               if (!licensed) return undefined
               const route = routes.get(modelId) ?? []
               const { credits: shares } = royaltyShares(delta, route)
@@ -262,11 +265,13 @@ describe('royalty accounting (in-process EVM)', () => {
               if (license === 0n) continue
               await m.must(alice, m.licenses, licensesAbi, 'revoke', [license])
               licensed0 = false
+              revokedAt0 = m.chain.now
             } else if (a.kind === 'rebuy') {
               if (licensed0) continue
               await m.buy(payees[0] as Address, models[0] as bigint)
               fees += 1_000n
               licensed0 = true
+              revokedAt0 = undefined
             } else if (a.kind === 'release') {
               const id = models[a.model] as bigint
               const to = recipients.get(id) as Address

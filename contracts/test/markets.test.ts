@@ -168,11 +168,25 @@ describe('model market through the SDK', () => {
     await revokeLicense(author(), { licenses: a.licenses, licenseId })
     const more = { ...v, cumulativeAmount: 5n * USD, models: [{ modelId: child, cumulativeAmount: 4n * USD }] }
     const moreSig = await signVoucher(devnetAccount(4), { chainId: 31337, paymentChannels: a.paymentChannels }, more)
-    const refused = await claimVoucher(miner(), {
+    // Served before the revocation: claimable for one challenge period more (audit P4), then refused.
+    const inGrace = await claimVoucher(miner(), {
       paymentChannels: a.paymentChannels,
       voucher: { ...more, signature: moreSig },
+    })
+    expect(inGrace.paid).toBe(more.cumulativeAmount - v.cumulativeAmount)
+    const grace = await readContract(t.publicClient, {
+      address: a.paymentChannels,
+      abi: paymentChannelsAbi,
+      functionName: 'challengePeriod',
+    })
+    await t.increaseTime(Number(grace))
+    const later = { ...v, cumulativeAmount: 6n * USD, models: [{ modelId: child, cumulativeAmount: 5n * USD }] }
+    const laterSig = await signVoucher(devnetAccount(4), { chainId: 31337, paymentChannels: a.paymentChannels }, later)
+    const refused = await claimVoucher(miner(), {
+      paymentChannels: a.paymentChannels,
+      voucher: { ...later, signature: laterSig },
     }).catch((e) => e)
-    expect((refused as ContractRevertError).errorName).toBe('PaymentChannelsNoValidLicense')
-    expect((refused as Error).message).toMatch(/holds no valid license of model/)
+    expect((refused as ContractRevertError).errorName).toBe('PaymentChannelsLicenseExpired')
+    expect((refused as Error).message).toMatch(/ended \(expired or revoked\)/)
   })
 })

@@ -70,6 +70,8 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     error PaymentChannelsUnknownModel(uint256 channelId, uint256 modelId);
     error PaymentChannelsModelWithoutTerms(uint256 channelId, uint256 modelId);
     error PaymentChannelsNoValidLicense(uint256 channelId, uint256 modelId, address payee);
+    /// @dev The payee's license ended (expired, or was revoked: its end is then the revocation's time) at least one
+    /// {_licenseGrace} ago.
     error PaymentChannelsLicenseExpired(uint256 channelId, uint256 modelId, uint256 licenseId, uint64 expiresAt);
     error PaymentChannelsLicenseNotCommercial(uint256 channelId, uint256 modelId, uint256 licenseId);
     error PaymentChannelsNotRoyaltyRecipient(uint256 modelId, address caller, address recipient);
@@ -182,6 +184,15 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     /// amount. Implemented by {PaymentChannels}, which keeps the binding in the channel's first slot.
     function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view virtual returns (bool, uint96);
 
+    /**
+     * @dev How long after a license ends (it expires, or its model's owner revokes it) claims still accept it:
+     * {PaymentChannels}' challenge period. Vouchers are signed for requests served while the license was valid;
+     * without this grace a model owner who is also (or colludes with) the payer could let a miner serve, revoke, wait
+     * out a close window and withdraw everything (audit P4). Serving stops at once off chain (`validLicense` is false
+     * from the end on; miners answer 503 and gateways route elsewhere); only claiming what was served goes on.
+     */
+    function _licenseGrace() internal view virtual returns (uint256);
+
     /// @dev Records `claimed` as `modelId`'s cumulative amount on `channelId`: a model channel leaving the fast
     /// path writes down what its binding implied, so the general rules go on from the same state.
     function _recordModelClaimed(uint256 channelId, uint256 modelId, uint96 claimed) internal {
@@ -196,7 +207,9 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         (uint256 licenseId, uint256 expiresAt, uint256 royaltyBps, bool commercialUse, uint256 route0, uint256 route1) =
             _claimRoute(payee, modelId);
         if (licenseId == 0) _revertWithoutLicense(channelId, modelId, payee);
-        if (expiresAt <= block.timestamp) {
+        // A license that ended less than one grace ago still pays for what was served while it was valid (no
+        // overflow: expiresAt < 2^64, the grace is at most the challenge period's 30 days).
+        if (expiresAt + _licenseGrace() <= block.timestamp) {
             revert PaymentChannelsLicenseExpired(channelId, modelId, licenseId, uint64(expiresAt));
         }
         if (!commercialUse) revert PaymentChannelsLicenseNotCommercial(channelId, modelId, licenseId);

@@ -23,8 +23,11 @@ import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
  *
  * Active license (the one lookup a claim makes, one storage slot): each holder has at most one *active* license per
  * model. Buying a license makes it active when the holder has none, or the active one has expired or expires sooner
- * (perpetual counts as latest). Its revocation clears it; the holder can then {activate} another it holds. Revoked
- * licenses are never active.
+ * (perpetual counts as latest). Its revocation ends it at once: the slot keeps the license with `expiresAt` set to
+ * the revocation's time, so `validLicense` and routing stop at once, while a claim still accepts it for one channel
+ * challenge period (what was served before the revocation stays payable, audit P4, see PaymentChannelsRoyalties);
+ * the holder can {activate} another it holds, or buy one, which then takes the slot. A revoked license can never be
+ * activated again.
  *
  * The model's ancestor route (immutable in the registry) is copied here on the first sale, so a claim reads it
  * without a second contract call; a route of one or two ancestors is also copied into each active-license slot, so
@@ -115,7 +118,8 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     }
 
     /**
-     * @notice Revokes `licenseId`: it stops being valid at once (claims paying its model revert for its holder).
+     * @notice Revokes `licenseId`: it stops being valid at once; claims paying its model for its holder accept it for
+     * one challenge period more (requests served before the revocation stay payable), then revert.
      * Requirements: the caller owns the model NFT (its timelock once fractionalized); not revoked before.
      * Emits {LicenseRevoked} and, when it was active, {LicenseActivated} with `active` false.
      */
@@ -127,7 +131,12 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
         license.revoked = true;
         address holder = _ownerOf(licenseId);
         emit LicenseRevoked(licenseId, modelId, holder);
-        _deactivate(holder, modelId, licenseId);
+        Active storage active = _active[holder][modelId];
+        if (active.licenseId == licenseId && active.expiresAt > block.timestamp) {
+            // Ends now; the slot's other fields (and the route bits above them) stay for claims within the grace.
+            active.expiresAt = uint64(block.timestamp);
+            emit LicenseActivated(licenseId, modelId, holder, false);
+        }
     }
 
     /**
@@ -283,12 +292,6 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
             }
         }
         emit LicenseActivated(licenseId, modelId, holder, true);
-    }
-
-    function _deactivate(address holder, uint256 modelId, uint256 licenseId) private {
-        if (_active[holder][modelId].licenseId != licenseId) return;
-        delete _active[holder][modelId];
-        emit LicenseActivated(licenseId, modelId, holder, false);
     }
 
     function _license(uint256 licenseId) private view returns (License storage license) {
