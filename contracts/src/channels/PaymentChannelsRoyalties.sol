@@ -19,8 +19,8 @@ import {ModelRegistryRoute} from "../markets/ModelRegistryRoute.sol";
  * ascending, each > 0, sum ≤ the voucher's cumulative amount). On a claim, each model's increase since the last
  * claim on the channel is split along the model's royalty route: the model at the bps of the payee's license, then
  * its ancestors at the bps fixed when it registered, each credited `delta · bps / 10,000` (floor); the payee gets the
- * rest. Credits stay here until the model's royalty recipient releases them. Tokens are conserved exactly: this
- * contract holds the unclaimed deposits plus the unreleased credits, to the unit.
+ * rest. Credits stay here until someone releases them to the model's royalty recipient. Tokens are conserved
+ * exactly: this contract holds the unclaimed deposits plus the unreleased credits, to the unit.
  *
  * Storage per claim and model: one slot per (channel, model) for the cumulative amount — none for a *model channel*
  * (every voucher pays one model the whole amount; PaymentChannels binds the model in the channel's first slot) — and
@@ -74,7 +74,6 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     /// {_licenseGrace} ago.
     error PaymentChannelsLicenseExpired(uint256 channelId, uint256 modelId, uint256 licenseId, uint64 expiresAt);
     error PaymentChannelsLicenseNotCommercial(uint256 channelId, uint256 modelId, uint256 licenseId);
-    error PaymentChannelsNotRoyaltyRecipient(uint256 modelId, address caller, address recipient);
 
     constructor(IModelRegistry registry_, ILicenses licenses_) {
         modelRegistry = registry_;
@@ -84,7 +83,6 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     /// @inheritdoc IRoyaltySource
     function releaseRoyalties(uint256 modelId, address token) external nonReentrant returns (uint256 amount) {
         address recipient = modelRegistry.royaltyRecipient(modelId);
-        if (msg.sender != recipient) revert PaymentChannelsNotRoyaltyRecipient(modelId, msg.sender, recipient);
         amount = _store().royalties[modelId][token];
         delete _store().royalties[modelId][token];
         emit RoyaltiesReleased(modelId, token, recipient, amount);

@@ -52,7 +52,9 @@ export function createMarket({
   ttlMs?: number
   now?: () => number
 }): Market {
-  let wired: Promise<{ modelRegistry: Address; licenses: Address; grace: bigint; ids: ModelIds } | undefined> | undefined
+  let wired:
+    | Promise<{ modelRegistry: Address; licenses: Address; grace: bigint; ids: ModelIds } | undefined>
+    | undefined
   const licenses = new Map<string, { status: LicenseStatus; until: number }>()
 
   function wire() {
@@ -124,7 +126,13 @@ export function createMarket({
       if (cached && cached.until > now()) return cached.status
       const w = await wire()
       if (!w)
-        return { valid: false, licenseId: 0n, royaltyBps: 0, reason: 'this chain has no model market', claimableUntil: 0n }
+        return {
+          valid: false,
+          licenseId: 0n,
+          royaltyBps: 0,
+          reason: 'this chain has no model market',
+          claimableUntil: 0n,
+        }
       const read = readLicense(w, holder, modelId).then(
         (status) => {
           licenses.set(key, { status, until: now() + ttlMs })

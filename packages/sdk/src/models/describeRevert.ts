@@ -41,9 +41,8 @@ export function describeMarketRevert(errorName: string, args: readonly unknown[]
       return `License ${a} was revoked.`
     case 'LicensesExpired':
       return `License ${a} expired at unix time ${b}.`
-    case 'LicensesNotRoyaltyRecipient':
-    case 'PaymentChannelsNotRoyaltyRecipient':
-      return `${b} is not the royalty recipient of model ${a} (${c}): only it may release the model's royalties.`
+    case 'LicensesTermsChanged':
+      return `The terms of model ${a} changed after they were read (agreed ${b}, now ${c}): read them again, then buy.`
     case 'LicensesTransferShort':
       return `Token ${a} delivered ${c} of a ${b} fee (it charges a fee on transfer): licenses need a plain ERC-20.`
     case 'PaymentChannelsSplitNotSorted':
