@@ -3,7 +3,7 @@
  * model with terms in ModelRegistry, a miner buys a license (the mint fee is held by Licenses for the model), a paid
  * split claim in PaymentChannels credits the model's royalty, the creator fractionalizes (the NFT moves to the
  * timelock, the vault becomes the royalty recipient), `vault.collect` pulls from PaymentChannels and Licenses (the
- * IRoyaltySource release path, callable only by the recipient), holders withdraw pro rata, and a holder who bought
+ * IRoyaltySource release path, paying the recipient whoever calls), holders withdraw pro rata, and a holder who bought
  * after a collect gets none of it. A Governor proposal changes the model's minimum price through propose → vote →
  * queue → execute; only the timelock may set terms; a proposal that misses quorum is Defeated and never executes.
  */
@@ -29,8 +29,8 @@ import {
   proposeGovernance,
   queueProposal,
   registerModel,
+  releaseRoyalties,
   royaltiesOf,
-  royaltySourceAbi,
   royaltyVaultAbi,
   setModelTerms,
   signVoucher,
@@ -154,17 +154,11 @@ describe('fractional ownership on the real registry', () => {
     expect(model.royaltyRecipient).toBe(g.vault)
     expect(g.governance.sound).toBe(true)
     expect(g.governance.fractionalized).toBe(true)
-    // Nobody but the vault may release the royalties now, the creator included.
-    expect(
-      await revertName(
-        writeContractAndWait(creator(), {
-          address: a.paymentChannels,
-          abi: royaltySourceAbi,
-          functionName: 'releaseRoyalties',
-          args: [1n, usd],
-        }),
-      ),
-    ).toBe('PaymentChannelsNotRoyaltyRecipient')
+    // The creator can no longer take the royalties: a release it sends pays the vault.
+    const creatorBefore = await balanceOf(creator().account.address)
+    const released = await releaseRoyalties(creator(), { source: a.paymentChannels, modelId: 1n, token: usd })
+    expect(released.recipient).toBe(g.vault)
+    expect(await balanceOf(creator().account.address)).toBe(creatorBefore)
   })
 
   it('collect pulls from PaymentChannels and Licenses; holders withdraw pro rata; a later buyer gets none of it', async () => {

@@ -1,7 +1,7 @@
 /**
  * The model market on the real compiled contracts (in-process EVM): ModelRegistry (registration, lineage, cycles,
  * the bound of 8, royalty totals, terms by the owner only, fractionalization), Licenses (mint fee, snapshot,
- * expiry, revocation, the active-license rule on transfer, release by the recipient only) and PaymentChannels'
+ * expiry, revocation, the active-license rule on transfer, release to the recipient by anyone) and PaymentChannels'
  * model split (exact credits up a two-level route, every named error, a forged split, the batch skip rule).
  *
  * Longer than 400 lines: every rule of the issue for the three contracts, over one deployment per block.
@@ -9,7 +9,7 @@
 import { licensesAbi, modelRegistryAbi, paymentChannelsAbi, toContractTerms } from '@mycel/sdk'
 import { type Address, getAddress } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { defaultTerms, deployMarket, type Market } from './helpers/market.ts'
+import { defaultTerms, deployMarket, type Market, WINDOW } from './helpers/market.ts'
 
 const alice = getAddress('0x000000000000000000000000000000000000a11c') // model owner
 const bob = getAddress('0x0000000000000000000000000000000000000b0b') // derivative author
@@ -175,33 +175,55 @@ describe('Licenses', () => {
 
   it('refuses a model without terms or an unknown model, with named errors', async () => {
     const bare = await m.register(alice, [], null)
-    expect(await m.fails(miner, m.licenses, licensesAbi, 'buy', [bare])).toEqual({
+    const none = `0x${'00'.repeat(32)}`
+    expect(await m.fails(miner, m.licenses, licensesAbi, 'buy', [bare, none])).toEqual({
       errorName: 'LicensesModelWithoutTerms',
       args: [bare],
     })
-    expect((await m.fails(miner, m.licenses, licensesAbi, 'buy', [9_999n])).errorName).toBe('ModelRegistryUnknownModel')
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'buy', [9_999n, none])).errorName).toBe(
+      'ModelRegistryUnknownModel',
+    )
   })
 
-  it('holds the mint fee per model and token and releases it to the royalty recipient only', async () => {
+  it('sells only under the terms the buyer agreed to: terms changed in front of a purchase revert it (audit A1)', async () => {
+    const id = await m.register(alice, [], { royaltyBps: 500, mintFee: 1_000n })
+    const agreed = (await m.must(miner, m.licenses, licensesAbi, 'termsHash', [id])) as string
+    // The owner raises the royalty and the fee right before the miner's purchase is mined.
+    await m.must(alice, m.registry, modelRegistryAbi, 'setTerms', [
+      id,
+      defaultTerms(m.usd.toString(), { royaltyBps: 10_000, mintFee: 10n ** 9n }),
+    ])
+    const current = await m.must(miner, m.licenses, licensesAbi, 'termsHash', [id])
+    const before = await m.balance(miner)
+    expect(await m.fails(miner, m.licenses, licensesAbi, 'buy', [id, agreed])).toEqual({
+      errorName: 'LicensesTermsChanged',
+      args: [id, agreed, current],
+    })
+    expect(await m.balance(miner)).toBe(before)
+    // Agreeing to the new terms (read again) buys under them.
+    expect(await m.call(miner, m.licenses, licensesAbi, 'buy', [id, current])).toMatchObject({ ok: true })
+  })
+
+  it('holds the mint fee per model and token and releases it to the royalty recipient, whoever asks', async () => {
     const id = await m.register(alice, [], { mintFee: 25_000n })
     const before = await m.balance(miner)
     await m.buy(miner, id)
     expect(before - (await m.balance(miner))).toBe(25_000n)
     expect(await m.must(alice, m.licenses, licensesAbi, 'royaltiesOf', [id, m.usd.toString()])).toBe(25_000n)
-    expect(
-      (await m.fails(stranger, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])).errorName,
-    ).toBe('LicensesNotRoyaltyRecipient')
+    // Anyone may trigger the release (audit A2): the money goes to the recipient, never to the caller.
     const aliceBefore = await m.balance(alice)
-    await m.must(alice, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])
+    const strangerBefore = await m.balance(stranger)
+    await m.must(stranger, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])
     expect((await m.balance(alice)) - aliceBefore).toBe(25_000n)
+    expect(await m.balance(stranger)).toBe(strangerBefore)
     expect(await m.must(alice, m.licenses, licensesAbi, 'royaltiesOf', [id, m.usd.toString()])).toBe(0n)
     await m.buy(stranger, id)
     await m.must(alice, m.registry, modelRegistryAbi, 'fractionalize', [id, vault, timelock])
-    expect((await m.fails(alice, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])).errorName).toBe(
-      'LicensesNotRoyaltyRecipient',
-    )
-    await m.must(vault, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])
+    // Fractionalized: the vault is the recipient, whoever calls (the former owner too).
+    const aliceAfter = await m.balance(alice)
+    await m.must(alice, m.licenses, licensesAbi, 'releaseRoyalties', [id, m.usd.toString()])
     expect(await m.balance(vault)).toBe(25_000n)
+    expect(await m.balance(alice)).toBe(aliceAfter)
   })
 
   it('expires after the license duration and can be revoked by the model owner only', async () => {
@@ -368,7 +390,7 @@ describe('PaymentChannels with a model split', () => {
     })
   })
 
-  it('reverts a claim for a model whose license expired or was revoked; an unchanged model needs no license', async () => {
+  it('accepts a license that ended (expired or revoked) for one challenge period, then reverts; an unchanged model needs no license', async () => {
     const timed = await m.register(alice, [], { licenseDuration: 1_000n })
     const revocable = await m.register(alice, [], {})
     const timedLicense = await m.buy(miner, timed)
@@ -380,15 +402,31 @@ describe('PaymentChannels with a model split', () => {
     ]
     expect((await claim(await m.voucher(channel, 100n, split(10n, 10n)))).ok).toBe(true)
     await m.must(alice, m.licenses, licensesAbi, 'revoke', [revLicense])
-    expect(await fail(await m.voucher(channel, 200n, split(20n, 20n)))).toMatchObject({
-      errorName: 'PaymentChannelsNoValidLicense',
-    })
-    // The payee's way out: a voucher that pays no more for the revoked model still settles.
-    expect((await claim(await m.voucher(channel, 200n, split(20n, 10n)))).ok).toBe(true)
-    m.chain.now += 1_000n
-    expect(await fail(await m.voucher(channel, 300n, split(30n, 10n)))).toMatchObject({
+    const revokedAt = m.chain.now
+    // Ended for serving at once; what was served before stays claimable for one challenge period (audit P4).
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, revocable])).toBe(false)
+    expect((await claim(await m.voucher(channel, 200n, split(20n, 20n)))).ok).toBe(true)
+    m.chain.now = revokedAt + WINDOW - 1n
+    expect((await claim(await m.voucher(channel, 300n, split(30n, 30n)))).ok).toBe(true)
+    m.chain.now = revokedAt + WINDOW
+    expect(await fail(await m.voucher(channel, 400n, split(40n, 40n)))).toEqual({
       errorName: 'PaymentChannelsLicenseExpired',
-      args: [channel, timed, timedLicense, expect.any(BigInt)],
+      args: [channel, revocable, revLicense, revokedAt],
+    })
+    // The payee's way out after the grace: a voucher that pays no more for the ended model still settles.
+    expect((await claim(await m.voucher(channel, 400n, split(40n, 30n)))).ok).toBe(true)
+    // The timed license ends 1,000 s after its purchase; claims accept it until one window after that.
+    const expiresAt = (
+      (await m.must(miner, m.licenses, licensesAbi, 'activeLicense', [miner, timed])) as {
+        expiresAt: bigint
+      }
+    ).expiresAt
+    m.chain.now = expiresAt + WINDOW - 1n
+    expect((await claim(await m.voucher(channel, 500n, split(50n, 30n)))).ok).toBe(true)
+    m.chain.now = expiresAt + WINDOW
+    expect(await fail(await m.voucher(channel, 600n, split(60n, 30n)))).toEqual({
+      errorName: 'PaymentChannelsLicenseExpired',
+      args: [channel, timed, timedLicense, expiresAt],
     })
   })
 
@@ -408,12 +446,14 @@ describe('PaymentChannels with a model split', () => {
     expect([await claimedOf(leaf), await claimedOf(root)]).toEqual([30_001n, 0n])
     // Per claim, floor(delta · bps / 10,000) per route entry: 10,001 then 20,000 at 3 %, 5 %, 10 %.
     expect(await gained()).toEqual([300n + 600n, 500n + 1_000n, 1_000n + 2_000n])
-    // The leaf's license revoked: the fast path checks it like the general one.
+    // The leaf's license revoked, one challenge period ago: the fast path checks it like the general one.
     const license = ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [miner, leaf])) as [bigint])[0]
     await m.must(bob, m.licenses, licensesAbi, 'revoke', [license])
-    expect(await fail(await whole(40_000n))).toMatchObject({
-      errorName: 'PaymentChannelsNoValidLicense',
-      args: [channel, leaf, expect.stringMatching(/f1$/i)],
+    const revokedAt = m.chain.now
+    m.chain.now += WINDOW
+    expect(await fail(await whole(40_000n))).toEqual({
+      errorName: 'PaymentChannelsLicenseExpired',
+      args: [channel, leaf, license, revokedAt],
     })
     await m.buy(miner, leaf)
     // A plain voucher leaves the fast path: the leaf keeps what the binding implied.
@@ -464,23 +504,22 @@ describe('PaymentChannels with a model split', () => {
     expect((await m.balance(miner)) - before).toBe(1_800n)
   })
 
-  it('releases royalties only to the royalty recipient, then to the vault once fractionalized', async () => {
+  it('releases royalties to the royalty recipient whoever asks, then to the vault once fractionalized', async () => {
     const owed = await royalties(root)
     expect(owed).toBeGreaterThan(0n)
-    expect(await m.fails(stranger, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])).toMatchObject({
-      errorName: 'PaymentChannelsNotRoyaltyRecipient',
-    })
+    // Anyone may trigger it (audit A2): the money goes to the recipient, never to the caller.
     const before = await m.balance(alice)
-    await m.must(alice, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])
+    const strangerBefore = await m.balance(stranger)
+    await m.must(stranger, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])
     expect((await m.balance(alice)) - before).toBe(owed)
+    expect(await m.balance(stranger)).toBe(strangerBefore)
     expect(await royalties(root)).toBe(0n)
     const channel = await m.open(miner, 1_000_000n)
     await claim(await m.voucher(channel, 1_000n, [{ modelId: root, cumulativeAmount: 1_000n }]))
     await m.must(alice, m.registry, modelRegistryAbi, 'fractionalize', [root, vault, timelock])
-    expect((await m.fails(alice, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])).errorName).toBe(
-      'PaymentChannelsNotRoyaltyRecipient',
-    )
-    await m.must(vault, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])
+    const aliceAfter = await m.balance(alice)
+    await m.must(alice, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])
     expect(await m.balance(vault as Address)).toBe(100n)
+    expect(await m.balance(alice)).toBe(aliceAfter)
   })
 })

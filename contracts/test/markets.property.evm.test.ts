@@ -139,6 +139,8 @@ describe('royalty accounting (in-process EVM)', () => {
           const credits = new Map<bigint, bigint>(models.map((id) => [id, 0n])) // held by PaymentChannels
           let fees = (await m.must(alice, m.licenses, licensesAbi, 'royaltiesOf', [models[0], usd])) as bigint
           let licensed0 = (await rootLicense()) !== 0n // payee 0's root license is valid
+          // When it was revoked: claims still accept it for one challenge period (audit P4).
+          let revokedAt0: bigint | undefined
           const pick = (i: number) => channels[i % Math.max(channels.length, 1)]
 
           /** What claiming `v` would do now: the payee's share and each credit, or undefined if it must revert. */
@@ -160,7 +162,8 @@ describe('royalty accounting (in-process EVM)', () => {
               const delta = cumulativeAmount - (c.modelClaimed[index] ?? 0n)
               if (delta < 0n) return undefined
               if (delta === 0n) continue
-              const licensed = c.payee === 0 ? modelId !== models[0] || licensed0 : modelId === models[0]
+              const inGrace = revokedAt0 !== undefined && m.chain.now < revokedAt0 + WINDOW
+              const licensed = c.payee === 0 ? modelId !== models[0] || licensed0 || inGrace : modelId === models[0]
               if (!licensed) return undefined
               const route = routes.get(modelId) ?? []
               const { credits: shares } = royaltyShares(delta, route)
@@ -262,11 +265,13 @@ describe('royalty accounting (in-process EVM)', () => {
               if (license === 0n) continue
               await m.must(alice, m.licenses, licensesAbi, 'revoke', [license])
               licensed0 = false
+              revokedAt0 = m.chain.now
             } else if (a.kind === 'rebuy') {
               if (licensed0) continue
               await m.buy(payees[0] as Address, models[0] as bigint)
               fees += 1_000n
               licensed0 = true
+              revokedAt0 = undefined
             } else if (a.kind === 'release') {
               const id = models[a.model] as bigint
               const to = recipients.get(id) as Address
@@ -274,11 +279,11 @@ describe('royalty accounting (in-process EVM)', () => {
               const abi = a.fees ? licensesAbi : paymentChannelsAbi
               const owed = a.fees ? (a.model === 0 ? fees : 0n) : (credits.get(id) ?? 0n)
               const before = await m.balance(to)
-              expect((await m.fails(payer, source, abi, 'releaseRoyalties', [id, usd])).errorName).toMatch(
-                /NotRoyaltyRecipient$/,
-              )
-              await m.must(to, source, abi, 'releaseRoyalties', [id, usd])
+              const payerBefore = await m.balance(payer)
+              // Anyone may release (here the payer): the recipient is paid, the caller gets nothing.
+              await m.must(payer, source, abi, 'releaseRoyalties', [id, usd])
               expect((await m.balance(to)) - before).toBe(owed)
+              expect(await m.balance(payer)).toBe(payerBefore)
               if (a.fees && a.model === 0) fees = 0n
               if (!a.fees) credits.set(id, 0n)
               stats.released += 1
@@ -324,10 +329,12 @@ describe('royalty accounting (in-process EVM)', () => {
     )
     // The sequences exercised what they claim to.
     console.log(`royalty property: ${JSON.stringify(stats)}`)
-    expect(stats.paid).toBeGreaterThan(RUNS / 8)
+    // The generator reaches every kind of outcome (measured over 200 runs: 31–46 paid, 11–18 whole-model claims;
+    // the bars sit well below so that a fresh seed never fails them, and far above what a broken generator gives: 0).
+    expect(stats.paid).toBeGreaterThan(RUNS / 16)
     expect(stats.reverted).toBeGreaterThan(0)
     expect(stats.batches).toBeGreaterThan(0)
     expect(stats.released).toBeGreaterThan(0)
-    expect(stats.wholeModel).toBeGreaterThan(RUNS / 16)
+    expect(stats.wholeModel).toBeGreaterThan(RUNS / 50)
   }, 600_000)
 })

@@ -6,7 +6,7 @@
  */
 import {
   buyLicense,
-  ContractRevertError,
+  type ContractRevertError,
   claimVoucher,
   getLicense,
   getModel,
@@ -157,22 +157,34 @@ describe('model market through the SDK', () => {
     const released = await releaseRoyalties(owner(), { source: a.paymentChannels, modelId: root, token: usd })
     expect(released.amount).toBe(300_000n)
     expect((await releaseRoyalties(owner(), { source: a.licenses, modelId: root, token: usd })).amount).toBe(2n * USD)
-    const stranger = await releaseRoyalties(miner(), { source: a.paymentChannels, modelId: child, token: usd }).catch(
-      (e) => e,
-    )
-    expect(stranger).toBeInstanceOf(ContractRevertError)
-    expect((stranger as ContractRevertError).errorName).toBe('PaymentChannelsNotRoyaltyRecipient')
-    expect((stranger as Error).message).toMatch(/only it may release/)
+    // Anyone may release (audit A2); the child's credits go to its owner, not to the miner who asked.
+    const owedChild = await royaltiesOf(t.publicClient, { source: a.paymentChannels, modelId: child, token: usd })
+    const byStranger = await releaseRoyalties(miner(), { source: a.paymentChannels, modelId: child, token: usd })
+    expect(byStranger).toMatchObject({ amount: owedChild, recipient: author().account.address })
 
     await setModelTerms(author(), { modelRegistry: a.modelRegistry, modelId: child, terms: terms({ royaltyBps: 900 }) })
     await revokeLicense(author(), { licenses: a.licenses, licenseId })
     const more = { ...v, cumulativeAmount: 5n * USD, models: [{ modelId: child, cumulativeAmount: 4n * USD }] }
     const moreSig = await signVoucher(devnetAccount(4), { chainId: 31337, paymentChannels: a.paymentChannels }, more)
-    const refused = await claimVoucher(miner(), {
+    // Served before the revocation: claimable for one challenge period more (audit P4), then refused.
+    const inGrace = await claimVoucher(miner(), {
       paymentChannels: a.paymentChannels,
       voucher: { ...more, signature: moreSig },
+    })
+    expect(inGrace.paid).toBe(more.cumulativeAmount - v.cumulativeAmount)
+    const grace = await readContract(t.publicClient, {
+      address: a.paymentChannels,
+      abi: paymentChannelsAbi,
+      functionName: 'challengePeriod',
+    })
+    await t.increaseTime(Number(grace))
+    const later = { ...v, cumulativeAmount: 6n * USD, models: [{ modelId: child, cumulativeAmount: 5n * USD }] }
+    const laterSig = await signVoucher(devnetAccount(4), { chainId: 31337, paymentChannels: a.paymentChannels }, later)
+    const refused = await claimVoucher(miner(), {
+      paymentChannels: a.paymentChannels,
+      voucher: { ...later, signature: laterSig },
     }).catch((e) => e)
-    expect((refused as ContractRevertError).errorName).toBe('PaymentChannelsNoValidLicense')
-    expect((refused as Error).message).toMatch(/holds no valid license of model/)
+    expect((refused as ContractRevertError).errorName).toBe('PaymentChannelsLicenseExpired')
+    expect((refused as Error).message).toMatch(/ended \(expired or revoked\)/)
   })
 })

@@ -19,8 +19,8 @@ import {ModelRegistryRoute} from "../markets/ModelRegistryRoute.sol";
  * ascending, each > 0, sum ≤ the voucher's cumulative amount). On a claim, each model's increase since the last
  * claim on the channel is split along the model's royalty route: the model at the bps of the payee's license, then
  * its ancestors at the bps fixed when it registered, each credited `delta · bps / 10,000` (floor); the payee gets the
- * rest. Credits stay here until the model's royalty recipient releases them. Tokens are conserved exactly: this
- * contract holds the unclaimed deposits plus the unreleased credits, to the unit.
+ * rest. Credits stay here until someone releases them to the model's royalty recipient. Tokens are conserved
+ * exactly: this contract holds the unclaimed deposits plus the unreleased credits, to the unit.
  *
  * Storage per claim and model: one slot per (channel, model) for the cumulative amount — none for a *model channel*
  * (every voucher pays one model the whole amount; PaymentChannels binds the model in the channel's first slot) — and
@@ -70,9 +70,10 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     error PaymentChannelsUnknownModel(uint256 channelId, uint256 modelId);
     error PaymentChannelsModelWithoutTerms(uint256 channelId, uint256 modelId);
     error PaymentChannelsNoValidLicense(uint256 channelId, uint256 modelId, address payee);
+    /// @dev The payee's license ended (expired, or was revoked: its end is then the revocation's time) at least one
+    /// {_licenseGrace} ago.
     error PaymentChannelsLicenseExpired(uint256 channelId, uint256 modelId, uint256 licenseId, uint64 expiresAt);
     error PaymentChannelsLicenseNotCommercial(uint256 channelId, uint256 modelId, uint256 licenseId);
-    error PaymentChannelsNotRoyaltyRecipient(uint256 modelId, address caller, address recipient);
 
     constructor(IModelRegistry registry_, ILicenses licenses_) {
         modelRegistry = registry_;
@@ -82,7 +83,6 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     /// @inheritdoc IRoyaltySource
     function releaseRoyalties(uint256 modelId, address token) external nonReentrant returns (uint256 amount) {
         address recipient = modelRegistry.royaltyRecipient(modelId);
-        if (msg.sender != recipient) revert PaymentChannelsNotRoyaltyRecipient(modelId, msg.sender, recipient);
         amount = _store().royalties[modelId][token];
         delete _store().royalties[modelId][token];
         emit RoyaltiesReleased(modelId, token, recipient, amount);
@@ -182,6 +182,15 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     /// amount. Implemented by {PaymentChannels}, which keeps the binding in the channel's first slot.
     function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view virtual returns (bool, uint96);
 
+    /**
+     * @dev How long after a license ends (it expires, or its model's owner revokes it) claims still accept it:
+     * {PaymentChannels}' challenge period. Vouchers are signed for requests served while the license was valid;
+     * without this grace a model owner who is also (or colludes with) the payer could let a miner serve, revoke, wait
+     * out a close window and withdraw everything (audit P4). Serving stops at once off chain (`validLicense` is false
+     * from the end on; miners answer 503 and gateways route elsewhere); only claiming what was served goes on.
+     */
+    function _licenseGrace() internal view virtual returns (uint256);
+
     /// @dev Records `claimed` as `modelId`'s cumulative amount on `channelId`: a model channel leaving the fast
     /// path writes down what its binding implied, so the general rules go on from the same state.
     function _recordModelClaimed(uint256 channelId, uint256 modelId, uint96 claimed) internal {
@@ -196,7 +205,9 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         (uint256 licenseId, uint256 expiresAt, uint256 royaltyBps, bool commercialUse, uint256 route0, uint256 route1) =
             _claimRoute(payee, modelId);
         if (licenseId == 0) _revertWithoutLicense(channelId, modelId, payee);
-        if (expiresAt <= block.timestamp) {
+        // A license that ended less than one grace ago still pays for what was served while it was valid (no
+        // overflow: expiresAt < 2^64, the grace is at most the challenge period's 30 days).
+        if (expiresAt + _licenseGrace() <= block.timestamp) {
             revert PaymentChannelsLicenseExpired(channelId, modelId, licenseId, uint64(expiresAt));
         }
         if (!commercialUse) revert PaymentChannelsLicenseNotCommercial(channelId, modelId, licenseId);

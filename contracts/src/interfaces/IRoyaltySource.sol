@@ -6,7 +6,9 @@ pragma solidity ^0.8.24;
  * @notice A contract that holds royalties for models of the ModelRegistry, per model and per ERC-20 token, and pays
  * them out to the model's royalty recipient (`IModelRegistry.royaltyRecipient`: the model NFT's owner, or its
  * RoyaltyVault once fractionalized). Implemented by `PaymentChannels` (royalty shares of claims) and `Licenses`
- * (license mint fees). Only the recipient may release, so a vault can account for every arrival atomically.
+ * (license mint fees). Anyone may release: the money always goes to the recipient, so credits never wait on it (a
+ * vault whose sources list misses this contract still gets them: audit A2), and a RoyaltyVault counts whatever has
+ * arrived at its next collect, exactly as if its collect had released it.
  */
 interface IRoyaltySource {
     /// @notice `amount` of `token` held for `modelId` was paid to `recipient`.
@@ -16,7 +18,7 @@ interface IRoyaltySource {
     function royaltiesOf(uint256 modelId, address token) external view returns (uint256);
 
     /**
-     * @notice Pays everything held for `modelId` in `token` to the caller, who must be the model's royalty recipient.
+     * @notice Pays everything held for `modelId` in `token` to the model's royalty recipient (anyone may call).
      * Returns the amount paid (zero is not an error).
      * Emits {RoyaltiesReleased}.
      */

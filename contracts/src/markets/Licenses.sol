@@ -14,7 +14,11 @@ import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
  * @notice License tokens (ERC-721) for models of the ModelRegistry. `buy(modelId)` pays the model's mint fee in its
  * terms' currency and mints a license that snapshots the terms (the royalty above all) and expires after the terms'
  * license duration (never for 0). The model's owner (its timelock once fractionalized) can revoke a license. Mint
- * fees are held per model and token and released to the model's royalty recipient, by the recipient only.
+ * fees are held per model and token and released to the model's royalty recipient (anyone may trigger it).
+ *
+ * A purchase names the terms it agreed to (`buy(modelId, termsHash)`, see {termsHash}) and reverts if the model's
+ * terms changed since the buyer read them: otherwise a model owner seeing a purchase waiting to be mined could raise
+ * the fee (taken in full under a standing allowance) or the royalty (up to 100 %, perpetual) in front of it (audit A1).
  *
  * Licenses cannot be transferred (ERC-5192 "locked" from mint): a license is a grant to the server that bought it.
  * A transferable one could be pushed onto a payee to replace its own license right before a claim (a higher royalty,
@@ -23,8 +27,11 @@ import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
  *
  * Active license (the one lookup a claim makes, one storage slot): each holder has at most one *active* license per
  * model. Buying a license makes it active when the holder has none, or the active one has expired or expires sooner
- * (perpetual counts as latest). Its revocation clears it; the holder can then {activate} another it holds. Revoked
- * licenses are never active.
+ * (perpetual counts as latest). Its revocation ends it at once: the slot keeps the license with `expiresAt` set to
+ * the revocation's time, so `validLicense` and routing stop at once, while a claim still accepts it for one channel
+ * challenge period (what was served before the revocation stays payable, audit P4, see PaymentChannelsRoyalties);
+ * the holder can {activate} another it holds, or buy one, which then takes the slot. A revoked license can never be
+ * activated again.
  *
  * The model's ancestor route (immutable in the registry) is copied here on the first sale, so a claim reads it
  * without a second contract call; a route of one or two ancestors is also copied into each active-license slot, so
@@ -80,7 +87,8 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     error LicensesNotHolder(uint256 licenseId, address caller);
     error LicensesRevoked(uint256 licenseId);
     error LicensesExpired(uint256 licenseId, uint64 expiresAt);
-    error LicensesNotRoyaltyRecipient(uint256 modelId, address caller, address recipient);
+    /// @dev The model's terms are not the ones the buyer agreed to (they changed after it read them).
+    error LicensesTermsChanged(uint256 modelId, bytes32 agreed, bytes32 current);
     /// @dev `token` delivered `received` of the `expected` fee (a fee-on-transfer token): such currencies are refused.
     error LicensesTransferShort(address token, uint256 expected, uint256 received);
 
@@ -91,12 +99,15 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     /**
      * @notice Buys a license of `modelId` for the caller: pulls the terms' mint fee (approve first) and mints a
      * license snapshotting the current terms. Returns its id.
-     * Requirements: the model exists and has terms; the currency delivers the whole fee.
+     * Requirements: the model exists and has terms; they hash to `agreedTerms` (the {termsHash} the buyer read);
+     * the currency delivers the whole fee.
      * Emits {LicenseBought} and {LicenseActivated} when it becomes the caller's active license.
      */
-    function buy(uint256 modelId) external nonReentrant returns (uint256 licenseId) {
+    function buy(uint256 modelId, bytes32 agreedTerms) external nonReentrant returns (uint256 licenseId) {
         IModelRegistry.Terms memory terms = registry.termsOf(modelId); // reverts for an unknown model
         if (!terms.hasTerms) revert LicensesModelWithoutTerms(modelId);
+        bytes32 current = keccak256(abi.encode(terms));
+        if (current != agreedTerms) revert LicensesTermsChanged(modelId, agreedTerms, current);
         if (_routes[modelId][0] & ROUTE_CACHED == 0) {
             (uint256 word0, uint256 word1) = registry.routeOf(modelId);
             _routes[modelId] = [word0 | ROUTE_CACHED, word1];
@@ -115,7 +126,8 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     }
 
     /**
-     * @notice Revokes `licenseId`: it stops being valid at once (claims paying its model revert for its holder).
+     * @notice Revokes `licenseId`: it stops being valid at once; claims paying its model for its holder accept it for
+     * one challenge period more (requests served before the revocation stay payable), then revert.
      * Requirements: the caller owns the model NFT (its timelock once fractionalized); not revoked before.
      * Emits {LicenseRevoked} and, when it was active, {LicenseActivated} with `active` false.
      */
@@ -127,7 +139,12 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
         license.revoked = true;
         address holder = _ownerOf(licenseId);
         emit LicenseRevoked(licenseId, modelId, holder);
-        _deactivate(holder, modelId, licenseId);
+        Active storage active = _active[holder][modelId];
+        if (active.licenseId == licenseId && active.expiresAt > block.timestamp) {
+            // Ends now; the slot's other fields (and the route bits above them) stay for claims within the grace.
+            active.expiresAt = uint64(block.timestamp);
+            emit LicenseActivated(licenseId, modelId, holder, false);
+        }
     }
 
     /**
@@ -147,7 +164,6 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     /// @inheritdoc IRoyaltySource
     function releaseRoyalties(uint256 modelId, address token) external nonReentrant returns (uint256 amount) {
         address recipient = registry.royaltyRecipient(modelId);
-        if (msg.sender != recipient) revert LicensesNotRoyaltyRecipient(modelId, msg.sender, recipient);
         amount = _fees[modelId][token];
         delete _fees[modelId][token];
         emit RoyaltiesReleased(modelId, token, recipient, amount);
@@ -161,6 +177,11 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
     /// @notice The license `licenseId` (reverts if unknown).
     function getLicense(uint256 licenseId) external view returns (License memory) {
         return _license(licenseId);
+    }
+
+    /// @notice What {buy} checks: `keccak256(abi.encode(registry.termsOf(modelId)))`, the model's current terms.
+    function termsHash(uint256 modelId) external view returns (bytes32) {
+        return keccak256(abi.encode(registry.termsOf(modelId)));
     }
 
     /// @notice Whether `licenseId` is valid now: minted, not revoked, not expired.
@@ -283,12 +304,6 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
             }
         }
         emit LicenseActivated(licenseId, modelId, holder, true);
-    }
-
-    function _deactivate(address holder, uint256 modelId, uint256 licenseId) private {
-        if (_active[holder][modelId].licenseId != licenseId) return;
-        delete _active[holder][modelId];
-        emit LicenseActivated(licenseId, modelId, holder, false);
     }
 
     function _license(uint256 licenseId) private view returns (License storage license) {

@@ -135,7 +135,11 @@ export async function deployMarket(): Promise<Market> {
         parents,
         terms === null ? toContractTerms(undefined) : defaultTerms(usd.toString(), terms),
       ])) as bigint,
-    buy: async (holder, modelId) => (await must(holder, licenses, licensesAbi, 'buy', [modelId])) as bigint,
+    // Agrees to the model's current terms (Licenses.termsHash), as a buyer who just read them.
+    buy: async (holder, modelId) => {
+      const agreed = await must(holder, licenses, licensesAbi, 'termsHash', [modelId])
+      return (await must(holder, licenses, licensesAbi, 'buy', [modelId, agreed])) as bigint
+    },
     open: async (payee, amount) =>
       (await must(payer, pc, paymentChannelsAbi, 'open', [
         payee,

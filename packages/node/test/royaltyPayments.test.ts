@@ -6,7 +6,7 @@
  *   signs split vouchers; the miner serves N requests and claims; the payee gets amount − royalties, each route
  *   model floor(amount·bps/10,000), tokens conserved;
  * - every MODEL_* refusal with nothing persisted; a revoked license: 503 LICENSE_INVALID, the gateway stops routing
- *   to the miner, and the claim of the miner's other channel still goes through.
+ *   to the miner, and what it served before is claimed at once, within the grace claims give an ended license.
  *
  * Longer than 400 lines: one chain, one miner and one gateway serve every case (each case builds on the last).
  */
@@ -380,7 +380,7 @@ describe('royalties through the miner and the gateway', () => {
     }
   })
 
-  it('a revoked license: 503 LICENSE_INVALID, no routing to the miner, and its other channel is still claimed', async () => {
+  it('a revoked license: 503 LICENSE_INVALID and no routing at once; what was served before is claimed within the grace', async () => {
     // Unclaimed on both channels.
     await paid(modelChannel, 'digits', 1_000n)
     await paid(plainChannel, 'text', 100n)
@@ -398,7 +398,7 @@ describe('royalties through the miner and the gateway', () => {
     }
     expect(refusal?.status).toBe(503)
     expect(refusal?.body.error.code).toBe('LICENSE_INVALID')
-    expect(refusal?.body.error.payment.reason).toMatch(/no active license of model/)
+    expect(refusal?.body.error.payment.reason).toMatch(/ended \(expired or revoked\) at unix time/)
     const countBefore = voucherCount()
     const v = gatewayLedger.pay(modelChannel, 1_000n, 'digits')
     const paidRefused = await post('/v2/models/digits/infer', image(), v.voucher)
@@ -413,14 +413,23 @@ describe('royalties through the miner and the gateway', () => {
       routed = await licensedCandidates(candidates(), 'digits', channels.market)
     }
     expect(routed.licensed).toEqual([])
-    expect(routed.refused[0]?.reason).toMatch(/no active license/)
+    expect(routed.refused[0]?.reason).toMatch(/ended \(expired or revoked\)/)
 
-    // The claim leaves the model channel out and claims the plain one.
-    const result = await miner.claimer.claimDue({ all: true })
-    expect(result?.channels).toBe(1)
+    // Claims accept the ended license for one challenge period (audit P4): the miner claims the model channel at
+    // once (its tick), not waiting for its threshold or age; the plain channel is not due yet.
+    const settled = () => {
+      const row = miner.ledger.channel(modelChannel)
+      return row !== undefined && row.claimed === row.best.cumulativeAmount
+    }
+    for (let i = 0; i < 40 && !settled(); i++) await new Promise((r) => setTimeout(r, 250))
+    expect(settled()).toBe(true)
+    expect(miner.ledger.channel(modelChannel)?.claimed).toBeGreaterThan(modelClaimed ?? 0n)
+    const unclaimed = miner.ledger.channel(plainChannel)
+    expect(unclaimed?.claimed).toBeLessThan(unclaimed?.best.cumulativeAmount ?? 0n)
+    const rest = await miner.claimer.claimDue({ all: true })
+    expect(rest?.channels).toBe(1)
     const plain = miner.ledger.channel(plainChannel)
     expect(plain?.claimed).toBe(plain?.best.cumulativeAmount)
-    expect(miner.ledger.channel(modelChannel)?.claimed).toBe(modelClaimed)
   })
 
   it("takes a governance change of the terms' min price within a refresh", async () => {

@@ -191,7 +191,13 @@ export async function ensureLicenses(
       calls.push({ address: testUsd, abi: testUsdAbi as Abi, functionName: 'approve', args: [licenses, maxUint256] })
     }
     for (const m of missing.filter((x) => x.account === account)) {
-      calls.push({ address: licenses, abi: licensesAbi as Abi, functionName: 'buy', args: [m.modelId] })
+      const agreed = await readContract(treasury, {
+        address: licenses,
+        abi: licensesAbi,
+        functionName: 'termsHash',
+        args: [m.modelId],
+      })
+      calls.push({ address: licenses, abi: licensesAbi as Abi, functionName: 'buy', args: [m.modelId, agreed] })
     }
     await send(walletLike(treasury, account), calls)
   }

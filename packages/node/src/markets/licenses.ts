@@ -20,6 +20,11 @@ export type LicenseStatus = {
   royaltyBps: number
   /** Why it is not valid (empty when valid). */
   reason: string
+  /**
+   * Until when (unix seconds, exclusive) a claim still accepts it: one channel challenge period after it ended
+   * (expired or revoked, audit P4), so what was served while it was valid stays payable; 0 when none is active.
+   */
+  claimableUntil: bigint
 }
 
 export type Market = {
@@ -47,7 +52,9 @@ export function createMarket({
   ttlMs?: number
   now?: () => number
 }): Market {
-  let wired: Promise<{ modelRegistry: Address; licenses: Address; ids: ModelIds } | undefined> | undefined
+  let wired:
+    | Promise<{ modelRegistry: Address; licenses: Address; grace: bigint; ids: ModelIds } | undefined>
+    | undefined
   const licenses = new Map<string, { status: LicenseStatus; until: number }>()
 
   function wire() {
@@ -57,7 +64,17 @@ export function createMarket({
           readContract(client, { address: paymentChannels, abi: paymentChannelsAbi, functionName }) as Promise<Address>
         const [modelRegistry, lic] = await Promise.all([read('modelRegistry'), read('licenses')])
         if (modelRegistry === ZERO || lic === ZERO) return undefined
-        return { modelRegistry, licenses: lic, ids: createModelIds({ client, modelRegistry, ttlMs, now }) }
+        const grace = await readContract(client, {
+          address: paymentChannels,
+          abi: paymentChannelsAbi,
+          functionName: 'challengePeriod',
+        })
+        return {
+          modelRegistry,
+          licenses: lic,
+          grace: BigInt(grace),
+          ids: createModelIds({ client, modelRegistry, ttlMs, now }),
+        }
       } catch {
         return undefined // a PaymentChannels from before the market
       }
@@ -65,7 +82,11 @@ export function createMarket({
     return wired
   }
 
-  async function readLicense(licensesAddress: Address, holder: Address, modelId: bigint): Promise<LicenseStatus> {
+  async function readLicense(
+    { licenses: licensesAddress, grace }: { licenses: Address; grace: bigint },
+    holder: Address,
+    modelId: bigint,
+  ): Promise<LicenseStatus> {
     const active = await readContract(client, {
       address: licensesAddress,
       abi: licensesAbi,
@@ -77,9 +98,10 @@ export function createMarket({
     let reason = ''
     if (licenseId === 0n) reason = `${holder} holds no active license of model ${modelId} (none bought, or revoked)`
     else if (BigInt(active.expiresAt) <= seconds)
-      reason = `license ${licenseId} of model ${modelId} expired at unix time ${active.expiresAt}`
+      reason = `license ${licenseId} of model ${modelId} ended (expired or revoked) at unix time ${active.expiresAt}`
     else if (!active.commercialUse) reason = `license ${licenseId} of model ${modelId} does not allow commercial use`
-    return { valid: reason === '', licenseId, royaltyBps: Number(active.royaltyBps), reason }
+    const claimableUntil = licenseId !== 0n && active.commercialUse ? BigInt(active.expiresAt) + grace : 0n
+    return { valid: reason === '', licenseId, royaltyBps: Number(active.royaltyBps), reason, claimableUntil }
   }
 
   return {
@@ -103,8 +125,15 @@ export function createMarket({
       const cached = licenses.get(key)
       if (cached && cached.until > now()) return cached.status
       const w = await wire()
-      if (!w) return { valid: false, licenseId: 0n, royaltyBps: 0, reason: 'this chain has no model market' }
-      const read = readLicense(w.licenses, holder, modelId).then(
+      if (!w)
+        return {
+          valid: false,
+          licenseId: 0n,
+          royaltyBps: 0,
+          reason: 'this chain has no model market',
+          claimableUntil: 0n,
+        }
+      const read = readLicense(w, holder, modelId).then(
         (status) => {
           licenses.set(key, { status, until: now() + ttlMs })
           return status
@@ -114,6 +143,7 @@ export function createMarket({
           licenseId: 0n,
           royaltyBps: 0,
           reason: `its license could not be read from the chain (${error.message.split('\n')[0]})`,
+          claimableUntil: 0n,
         }),
       )
       // Stale: answer with what was read last and refresh in the background (a revocation shows within ttlMs

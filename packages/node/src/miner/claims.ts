@@ -7,9 +7,10 @@
  * (`common.txQueue`), so a second claim waits for the running one, then looks again.
  *
  * A model channel's best voucher carries its split (the channel's model, the whole amount): the contract pays the
- * model's royalty route from it. A claim paying a model more reverts when the miner's license of it is no longer
- * valid, so such channels are left out of the batch (logged with the reason, retried later: a new license makes
- * them claimable again), and the rest is claimed without them.
+ * model's royalty route from it. When the miner's license of it ends (expires or is revoked), the contract still
+ * accepts it for one challenge period (audit P4): such channels are claimed at once ('license ended'). Past that, a
+ * claim paying the model more reverts, so those channels are left out of the batch (logged with the reason, retried
+ * later: a new license makes them claimable again), and the rest is claimed without them.
  */
 import { claimVouchers, type WriteClient } from '@mycel/sdk'
 import type { Address } from 'viem'
@@ -85,8 +86,9 @@ export function createClaimer(
 
   async function run(all: boolean): Promise<ClaimResult | undefined> {
     const picked: { row: ChannelLedgerRow; reason: string }[] = []
+    const ended = await licenseEnded()
     for (const row of ledger.channels()) {
-      const reason = due(row, all)
+      const reason = due(row, all) ?? (ended.has(row.channelId) ? 'license ended' : undefined)
       if (reason) picked.push({ row, reason })
       if (picked.length >= policy.maxBatch) break
     }
@@ -145,8 +147,26 @@ export function createClaimer(
   }
 
   /**
-   * Removes from `picked` the model channels whose claim would revert for want of a valid license (read fresh from
-   * the chain), so they do not fail the batch; each is logged with the reason and retried after RETRY_FAILED_MS.
+   * The model channels owing something whose license ended but is still accepted by claims (the grace): claimed now,
+   * before the grace runs out. Licenses are read from the market's cache (refreshed every few seconds).
+   */
+  async function licenseEnded(): Promise<Set<bigint>> {
+    const ended = new Set<bigint>()
+    const seconds = BigInt(Math.floor(Date.now() / 1000))
+    for (const row of ledger.channels()) {
+      if (row.modelId === undefined || row.closed || row.best.cumulativeAmount <= row.claimed) continue
+      const failedAt = failures.get(row.channelId)
+      if (failedAt !== undefined && Date.now() - failedAt < RETRY_FAILED_MS) continue
+      const license = await market.license(wallet.account.address, row.modelId)
+      if (!license.valid && seconds < license.claimableUntil) ended.add(row.channelId)
+    }
+    return ended
+  }
+
+  /**
+   * Removes from `picked` the model channels whose claim would revert for want of a license the contract accepts
+   * (valid, or ended less than a challenge period ago; read fresh from the chain), so they do not fail the batch;
+   * each is logged with the reason and retried after RETRY_FAILED_MS.
    */
   async function excludeUnlicensed(picked: { row: ChannelLedgerRow; reason: string }[]) {
     if (!picked.some((p) => p.row.modelId !== undefined)) return
@@ -156,7 +176,7 @@ export function createClaimer(
       const row = picked[i]?.row
       if (row?.modelId === undefined) continue
       const license = await market.license(payee, row.modelId)
-      if (license.valid) continue
+      if (license.valid || BigInt(Math.floor(Date.now() / 1000)) < license.claimableUntil) continue
       picked.splice(i, 1)
       failures.set(row.channelId, Date.now())
       metrics.inc('mycel_miner_claims_unlicensed_total', 'Channels left out of a claim for want of a valid license.')

@@ -41,9 +41,8 @@ export function describeMarketRevert(errorName: string, args: readonly unknown[]
       return `License ${a} was revoked.`
     case 'LicensesExpired':
       return `License ${a} expired at unix time ${b}.`
-    case 'LicensesNotRoyaltyRecipient':
-    case 'PaymentChannelsNotRoyaltyRecipient':
-      return `${b} is not the royalty recipient of model ${a} (${c}): only it may release the model's royalties.`
+    case 'LicensesTermsChanged':
+      return `The terms of model ${a} changed after they were read (agreed ${b}, now ${c}): read them again, then buy.`
     case 'LicensesTransferShort':
       return `Token ${a} delivered ${c} of a ${b} fee (it charges a fee on transfer): licenses need a plain ERC-20.`
     case 'PaymentChannelsSplitNotSorted':
@@ -63,7 +62,7 @@ export function describeMarketRevert(errorName: string, args: readonly unknown[]
     case 'PaymentChannelsNoValidLicense':
       return `Payee ${c} holds no valid license of model ${b} (channel ${a}): buy one, or claim an earlier voucher.`
     case 'PaymentChannelsLicenseExpired':
-      return `The payee's license ${c} of model ${b} expired at unix time ${d} (channel ${a}): buy a new one, then claim.`
+      return `The payee's license ${c} of model ${b} ended (expired or revoked) at unix time ${d}, more than one challenge period ago (channel ${a}): buy a new one, then claim.`
     case 'PaymentChannelsLicenseNotCommercial':
       return `The payee's license ${c} of model ${b} does not allow commercial use (channel ${a}).`
     default:

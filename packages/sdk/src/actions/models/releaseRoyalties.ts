@@ -1,4 +1,4 @@
-/** Action: release a model's royalties from a royalty source to its recipient (who must be the caller). */
+/** Action: release a model's royalties from a royalty source to its recipient (anyone may call). */
 import { type Address, parseEventLogs } from 'viem'
 import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
 import { royaltySourceAbi } from './royaltiesOf.ts'
@@ -9,12 +9,17 @@ export type ReleaseRoyaltiesParameters = {
   modelId: bigint
   token: Address
 }
-export type ReleaseRoyaltiesReturnType = { amount: bigint; hash: `0x${string}` }
+export type ReleaseRoyaltiesReturnType = {
+  amount: bigint
+  /** Who was paid: the model's royalty recipient (undefined when the source emitted no release). */
+  recipient: `0x${string}` | undefined
+  hash: `0x${string}`
+}
 export type ReleaseRoyaltiesErrorType = WriteContractAndWaitErrorType
 
 /**
- * Pays everything `source` holds for `modelId` in `token` to the caller, which must be the model's royalty
- * recipient (the NFT's owner, or its vault once fractionalized); `...NotRoyaltyRecipient` otherwise.
+ * Pays everything `source` holds for `modelId` in `token` to the model's royalty recipient (the NFT's owner, or its
+ * vault once fractionalized), whoever sends it: the caller never receives anything it is not the recipient of.
  *
  * @example
  * const { amount } = await releaseRoyalties(owner, { source: addresses.paymentChannels, modelId: 1n, token: usd })
@@ -29,9 +34,7 @@ export async function releaseRoyalties(
     functionName: 'releaseRoyalties',
     args: [modelId, token],
   })
-  const amount = parseEventLogs({ abi: royaltySourceAbi, eventName: 'RoyaltiesReleased', logs: receipt.logs }).reduce(
-    (sum, e) => sum + e.args.amount,
-    0n,
-  )
-  return { amount, hash }
+  const events = parseEventLogs({ abi: royaltySourceAbi, eventName: 'RoyaltiesReleased', logs: receipt.logs })
+  const amount = events.reduce((sum, e) => sum + e.args.amount, 0n)
+  return { amount, recipient: events[0]?.args.recipient, hash }
 }
