@@ -23,11 +23,10 @@ import {
   withdrawChannel,
   writeContractAndWait,
 } from '@mycel/sdk'
-import { encodeDeployData, type Hex, parseSignature, toHex } from 'viem'
-import { sendTransaction } from 'viem/actions'
-import { buildContracts } from '../contracts/scripts/build.ts'
+import { parseSignature, toHex } from 'viem'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
 import { deployTestContracts, startTestChain } from '../test/helpers/chain.ts'
+import { chainGas } from './chainGas.ts'
 
 const USD = 1_000_000n
 const PRICE = 1_000n // $0.001 per request, in tUSD units
@@ -49,27 +48,9 @@ try {
       args: [chain.wallet(i).account.address, 100_000n * USD],
     })
   }
-  const gasOf = async (hash: Hex) => (await chain.publicClient.getTransactionReceipt({ hash })).gasUsed
+  const { gasOf, during } = chainGas(chain.publicClient)
 
-  // Baseline: one EIP-3009 transfer per request.
-  const bench = buildContracts({
-    root: join(import.meta.dirname, 'contracts'),
-    outDir: join(import.meta.dirname, 'results', 'contracts'),
-    generatedFile: null,
-  })
-  const eip3009 = bench.contracts.find((c) => c.name === 'Eip3009Token')
-  if (!eip3009) throw new Error('Eip3009Token did not compile')
-  const deployHash = await sendTransaction(treasury, {
-    account: treasury.account,
-    chain: chain.chain,
-    data: encodeDeployData({
-      abi: eip3009.abi,
-      bytecode: eip3009.bytecode,
-      args: [payer.account.address, 1_000_000n * USD],
-    }),
-  })
-  const baselineToken = (await chain.publicClient.waitForTransactionReceipt({ hash: deployHash }))
-    .contractAddress as `0x${string}`
+  // Baseline: one EIP-3009 transfer per request, on the market's own token (TestUSD has EIP-3009: x402's `exact`).
   const baselineSamples: bigint[] = []
   for (let i = 0; i < 20; i++) {
     const nonce = toHex(crypto.getRandomValues(new Uint8Array(32)))
@@ -82,7 +63,7 @@ try {
       nonce,
     }
     const signature = await devnetAccount(1).signTypedData({
-      domain: { name: 'Baseline USD', version: '2', chainId: 31337, verifyingContract: baselineToken },
+      domain: { name: 'Test USD', version: '1', chainId: 31337, verifyingContract: usd },
       types: {
         TransferWithAuthorization: [
           { name: 'from', type: 'address' },
@@ -98,10 +79,10 @@ try {
     })
     const { v, r, s } = parseSignature(signature)
     const { receipt } = await writeContractAndWait(payee, {
-      address: baselineToken,
-      abi: eip3009.abi as never,
-      functionName: 'transferWithAuthorization' as never,
-      args: [message.from, message.to, message.value, 0n, message.validBefore, nonce, Number(v), r, s] as never,
+      address: usd,
+      abi: testUsdAbi,
+      functionName: 'transferWithAuthorization',
+      args: [message.from, message.to, message.value, 0n, message.validBefore, nonce, Number(v), r, s],
     })
     baselineSamples.push(receipt.gasUsed)
   }
@@ -111,26 +92,14 @@ try {
   // close request and, after the window, withdrawal.
   async function channelLife(requests: bigint, claimEvery: bigint | undefined, payerCloses = false) {
     let gas = 0n
-    const openGas = await (async () => {
-      const before = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
-      const { channelId } = await openChannel(payer, {
-        paymentChannels: pc,
-        payee: payee.account.address,
-        token: usd,
-        amount: requests * PRICE,
-      })
-      const after = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
-      let used = 0n
-      for (let b = before + 1n; b <= after; b++) {
-        const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true })
-        for (const tx of block.transactions) used += await gasOf(tx.hash)
-      }
-      return { channelId, used }
-    })()
-    gas += openGas.used
+    const opened = await during(() =>
+      openChannel(payer, { paymentChannels: pc, payee: payee.account.address, token: usd, amount: requests * PRICE }),
+    )
+    const { channelId } = opened.result
+    gas += opened.gas
     const sign = async (n: bigint): Promise<SignedVoucher> => {
       const voucher = {
-        channelId: openGas.channelId,
+        channelId,
         cumulativeAmount: n * PRICE,
         cumulativeRequests: n,
         cumulativeUnits: 0n,
@@ -143,11 +112,11 @@ try {
     }
     gas += (await claimVoucher(payee, { paymentChannels: pc, voucher: await sign(requests) })).gasUsed
     if (payerCloses) {
-      gas += await gasOf((await requestClose(payer, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+      gas += await gasOf((await requestClose(payer, { paymentChannels: pc, channelId })).hash)
       await chain.increaseTime(3601)
-      gas += await gasOf((await withdrawChannel(payer, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+      gas += await gasOf((await withdrawChannel(payer, { paymentChannels: pc, channelId })).hash)
     } else {
-      gas += await gasOf((await closeChannelByPayee(payee, { paymentChannels: pc, channelId: openGas.channelId })).hash)
+      gas += await gasOf((await closeChannelByPayee(payee, { paymentChannels: pc, channelId })).hash)
     }
     return gas
   }

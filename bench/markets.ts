@@ -8,6 +8,8 @@
  * - gas per paid request over a channel's whole life (approve, open, one claim, close; by the payee, or by the payer's
  *   close request and withdrawal — the dearer counts) at 1,000 and 10,000 requests, royalties (model channel of a
  *   root model, and of the derivative) against today's plain channel measured here. Target: ≤ 2×.
+ * - the paid-request overhead of license checks on the miner (bench/marketsLatency.ts): p50 latency of paid requests
+ *   on a model channel against plain ones, end to end over loopback. Target: ≤ 0.2 ms added.
  * Transaction gas is the receipt's `gasUsed` (execution + 21,000 + calldata). Prints a table, writes
  * bench/results/markets.json, exits 1 when a target is missed (figures are still written).
  */
@@ -29,9 +31,11 @@ import {
   withdrawChannel,
   writeContractAndWait,
 } from '@mycel/sdk'
-import type { Address, Hex } from 'viem'
+import type { Address } from 'viem'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
 import { deployTestContracts, startTestChain } from '../test/helpers/chain.ts'
+import { chainGas } from './chainGas.ts'
+import { measureLicenseOverhead } from './marketsLatency.ts'
 
 const USD = 1_000_000n
 const PRICE = 1_000n // $0.001 per request, in tUSD units, as bench/gas.ts
@@ -56,7 +60,7 @@ try {
     functionName: 'mint',
     args: [payer.account.address, 1_000_000n * USD],
   })
-  const gasOf = async (hash: Hex) => (await chain.publicClient.getTransactionReceipt({ hash })).gasUsed
+  const { gasOf, during } = chainGas(chain.publicClient)
 
   // The lineage: root (alice, 10 %) ← parent (bob, 5 %) ← leaf (bob, 3 %); the miner serves root and leaf.
   const terms = (royaltyBps: number): LicenseTerms => ({
@@ -147,14 +151,9 @@ try {
 
   // 2. Gas per paid request over a channel's life, by how it ends.
   async function channelLife(kind: Kind, requests: bigint, payerCloses: boolean) {
-    const before = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
-    const { channelId } = await open(requests * PRICE)
-    const after = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
-    let gas = 0n
-    for (let b = before + 1n; b <= after; b++) {
-      const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true })
-      for (const tx of block.transactions) gas += await gasOf(tx.hash)
-    }
+    const opened = await during(() => open(requests * PRICE))
+    const { channelId } = opened.result
+    let gas = opened.gas
     gas += (await claimVoucher(miner, { paymentChannels: pc, voucher: await voucherOf(kind, channelId, requests) }))
       .gasUsed
     if (payerCloses) {
@@ -181,6 +180,9 @@ try {
       })
     }
   }
+
+  // 3. The license checks' latency on the miner's paid path.
+  const latency = await measureLicenseOverhead(chain, addresses, { price: PRICE })
 
   const row = (kind: Kind) => overhead.find((o) => o.kind === kind) as (typeof overhead)[number]
   const ratio = (kind: Kind, n: number) =>
@@ -213,6 +215,11 @@ try {
         limit: 2,
       })),
     ),
+    {
+      name: `paid-request p50 added by license checks on the miner <= 0.2 ms (${latency.requests} requests each)`,
+      value: latency.addedP50Ms,
+      limit: 0.2,
+    },
   ].map((t) => ({ ...t, met: t.value <= t.limit }))
 
   process.stdout.write(
@@ -229,6 +236,9 @@ try {
       `${String(r.requests).padEnd(10)}${r.kind.padEnd(24)}${r.gasPerRequest.toFixed(1).padEnd(13)}${r.ratioToPlain.toFixed(3)}\n`,
     )
   }
+  process.stdout.write(
+    `\npaid request p50 over loopback: plain ${latency.plainP50Ms.toFixed(3)} ms, model channel ${latency.marketP50Ms.toFixed(3)} ms\n`,
+  )
   for (const t of targets) {
     process.stdout.write(
       `target: ${t.name}: ${Number.isInteger(t.value) ? t.value : t.value.toFixed(3)} ${t.met ? 'met' : 'MISSED'}\n`,
@@ -238,7 +248,7 @@ try {
   mkdirSync(out, { recursive: true })
   writeFileSync(
     join(out, 'markets.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), price: Number(PRICE), overhead, perRequest, targets }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), price: Number(PRICE), overhead, perRequest, latency, targets }, null, 2)}\n`,
   )
   process.exitCode = targets.every((t) => t.met) ? 0 : 1
 } finally {

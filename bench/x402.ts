@@ -28,6 +28,7 @@ import type { Hex } from 'viem'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
 import { deployTestContracts, startTestChain } from '../test/helpers/chain.ts'
 import { startTestMiner } from '../test/helpers/miner.ts'
+import { chainGas } from './chainGas.ts'
 
 const USD = 1_000_000n
 const EXACT_REQUESTS = 20
@@ -46,7 +47,7 @@ try {
       args: [chain.wallet(i).account.address, 100_000n * USD],
     })
   }
-  const gasOf = async (hash: Hex) => (await chain.publicClient.getTransactionReceipt({ hash })).gasUsed
+  const { gasOf, during } = chainGas(chain.publicClient)
 
   // x402 exact through a real miner (payee: account 2), the client knowing only x402.
   const miner = await startTestMiner(chain, addresses, { models: ['digits'] })
@@ -81,19 +82,11 @@ try {
   const payer = chain.wallet(1)
   const payee = chain.wallet(2)
   async function channelLife(requests: bigint): Promise<number> {
-    const before = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
-    const { channelId } = await openChannel(payer, {
-      paymentChannels: pc,
-      payee: payee.account.address,
-      token: usd,
-      amount: requests * price,
-    })
-    const after = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
-    let gas = 0n
-    for (let b = before + 1n; b <= after; b++) {
-      const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true })
-      for (const tx of block.transactions) gas += await gasOf(tx.hash)
-    }
+    const opened = await during(() =>
+      openChannel(payer, { paymentChannels: pc, payee: payee.account.address, token: usd, amount: requests * price }),
+    )
+    const { channelId } = opened.result
+    let gas = opened.gas
     const voucher = { channelId, cumulativeAmount: requests * price, cumulativeRequests: requests, cumulativeUnits: 0n }
     const signature = await signVoucher(devnetAccount(1), { chainId: 31337, paymentChannels: pc }, voucher)
     gas += (await claimVoucher(payee, { paymentChannels: pc, voucher: { ...voucher, signature } })).gasUsed

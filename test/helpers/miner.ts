@@ -53,13 +53,14 @@ export async function startTestMiner(
     tickMs,
     meteredGraceMs,
   })
-  return {
-    ...miner,
+  // The same object (its offer and offerCid are live getters: a republished offer shows), with the test's extras.
+  const stopMiner = miner.stop
+  return Object.assign(miner, {
     dataDir,
     db,
     stop: async () => {
-      await miner.stop()
+      await stopMiner()
       db.close()
     },
-  }
+  })
 }

@@ -433,6 +433,7 @@ describe('royalties through the miner and the gateway', () => {
   })
 
   it("takes a governance change of the terms' min price within a refresh", async () => {
+    const offerCid = miner.offerCid
     await setModelTerms(t.wallet(CREATOR), {
       modelRegistry: a.modelRegistry,
       modelId: digitsId,
@@ -446,5 +447,16 @@ describe('royalties through the miner and the gateway', () => {
     }
     expect(price).toBe('2500')
     expect(miner.models.find((m) => m.model.id === 'digits')?.price.perRequest).toBe(2_500n)
+    // The offer gateways read (its CID is the neuron's metadata) states the new price within a tick: republished.
+    type Offer = { models: { id: string; price: { perRequest: string } }[] }
+    let offered: string | undefined
+    for (let i = 0; i < 40 && offered !== '2500'; i++) {
+      const offer = (await (await fetch(`${miner.url}/v1/mycel/offer`)).json()) as Offer
+      offered = offer.models.find((m) => m.id === 'digits')?.price.perRequest
+      if (offered !== '2500') await new Promise((r) => setTimeout(r, 250))
+    }
+    expect(offered).toBe('2500')
+    expect(miner.offerCid).not.toBe(offerCid)
+    expect(miner.offer.models.find((m) => m.id === 'digits')?.price.perRequest).toBe('2500')
   })
 })

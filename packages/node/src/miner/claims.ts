@@ -86,8 +86,9 @@ export function createClaimer(
 
   async function run(all: boolean): Promise<ClaimResult | undefined> {
     const picked: { row: ChannelLedgerRow; reason: string }[] = []
-    const ended = await licenseEnded()
-    for (const row of ledger.channels()) {
+    const rows = ledger.channels()
+    const ended = await licenseEnded(rows)
+    for (const row of rows) {
       const reason = due(row, all) ?? (ended.has(row.channelId) ? 'license ended' : undefined)
       if (reason) picked.push({ row, reason })
       if (picked.length >= policy.maxBatch) break
@@ -150,10 +151,10 @@ export function createClaimer(
    * The model channels owing something whose license ended but is still accepted by claims (the grace): claimed now,
    * before the grace runs out. Licenses are read from the market's cache (refreshed every few seconds).
    */
-  async function licenseEnded(): Promise<Set<bigint>> {
+  async function licenseEnded(rows: ChannelLedgerRow[]): Promise<Set<bigint>> {
     const ended = new Set<bigint>()
     const seconds = BigInt(Math.floor(Date.now() / 1000))
-    for (const row of ledger.channels()) {
+    for (const row of rows) {
       if (row.modelId === undefined || row.closed || row.best.cumulativeAmount <= row.claimed) continue
       const failedAt = failures.get(row.channelId)
       if (failedAt !== undefined && Date.now() - failedAt < RETRY_FAILED_MS) continue

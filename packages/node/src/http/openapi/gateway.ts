@@ -48,8 +48,8 @@ const FORWARDED = {
   404: ['MODEL_NOT_FOUND'],
   413: ['BODY_TOO_LARGE'],
   502: ['NO_MINER_AVAILABLE'],
-  // gatewayCharge x402 on a token without EIP-3009: nothing to pay with.
-  503: ['X402_UNAVAILABLE'],
+  // gatewayCharge x402 on a token without EIP-3009: nothing to pay with; a model with terms no miner is licensed for.
+  503: ['X402_UNAVAILABLE', 'NO_LICENSED_MINER'],
 }
 /** Paid by the gateway (nothing sent), or by the client with x402 `exact`. */
 const security = [{}, { x402: [] }]

@@ -7,6 +7,7 @@
 import { inferRequest } from '../../inference/kserve.ts'
 import { minerOfferSchema } from '../../inference/offer.ts'
 import { chatCompletionRequest, completionRequest } from '../../inference/openai.ts'
+import { x402RefusalCodes } from '../../payments/x402.ts'
 import { contentRoutes } from './content.ts'
 import {
   chatCompletion,
@@ -46,20 +47,14 @@ const PAYMENT_REFUSALS = [
   'SESSION_KEY_PENDING',
   'SESSION_KEY_RETIRING',
   'VOUCHER_REPLAYED',
+  // The model market (docs/models-market-node.md): a model with terms is paid on its own channel with a split.
+  'MODEL_SPLIT_REQUIRED',
+  'MODEL_SPLIT_INVALID',
+  'MODEL_SPLIT_UNKNOWN_MODEL',
+  'MODEL_SPLIT_DECREASED',
+  'MODEL_CHANNEL_MISMATCH',
   // x402 exact (payments/x402.ts; X402_INVALID_PAYLOAD is a 400).
-  'X402_UNSUPPORTED_VERSION',
-  'X402_UNSUPPORTED_SCHEME',
-  'X402_WRONG_NETWORK',
-  'X402_WRONG_ASSET',
-  'X402_WRONG_PAY_TO',
-  'X402_AMOUNT_TOO_LOW',
-  'X402_AMOUNT_MISMATCH',
-  'X402_EXPIRED',
-  'X402_NOT_YET_VALID',
-  'X402_INVALID_SIGNATURE',
-  'X402_REPLAYED',
-  'X402_INSUFFICIENT_FUNDS',
-  'X402_SETTLEMENT_FAILED',
+  ...x402RefusalCodes.filter((code) => code !== 'X402_INVALID_PAYLOAD'),
 ]
 const BAD_BODY = ['INVALID_CONTENT_TYPE', 'INVALID_JSON', 'INVALID_REQUEST']
 /** A text request the miner refuses as it stands (a gateway passes these through). */
@@ -118,6 +113,8 @@ const textRoute = (path: string, summary: string, body: z.ZodType, answer: z.Zod
         404: ['MODEL_NOT_FOUND'],
         413: ['BODY_TOO_LARGE'],
         502: ['BACKEND_FAILED'],
+        // A model with terms this miner holds no valid license of: no voucher can fix it (error.payment.reason).
+        503: ['LICENSE_INVALID'],
       }),
     },
   })
@@ -199,6 +196,8 @@ export const minerRoutes: RouteSpec[] = [
         404: ['MODEL_NOT_FOUND'],
         413: ['BODY_TOO_LARGE'],
         502: ['BACKEND_FAILED'],
+        // A model with terms this miner holds no valid license of: no voucher can fix it (error.payment.reason).
+        503: ['LICENSE_INVALID'],
       }),
     },
   }),
