@@ -1,10 +1,11 @@
 /**
  * The paid-request overhead of the model market on the miner (issue #14: added p50 latency ≤ 0.2 ms against today's
  * paid path), end to end over loopback HTTP on a real miner (in process, as test/helpers/miner.ts starts it) of a real
- * chain. The miner serves two digits classifiers of the same shape (784-64-10): `digits`, registered with license
- * terms (a model channel: the voucher's split, the cached terms and license lookups, the `RoyaltyVoucher` digest) and
- * `plain`, a graded digits model the registry does not know (today's plain voucher). The vouchers are signed before
- * the clock starts; requests alternate between the two, one at a time, so both see the same machine.
+ * chain. The miner serves two graded digits classifiers of the same shape (784-16-10, models/digits/graded.ts):
+ * `market`, registered with license terms (a model channel: the voucher's split, the cached terms and license
+ * lookups, the `RoyaltyVoucher` digest), and `plain`, which the registry does not know (today's plain voucher). The
+ * vouchers are signed before the clock starts; requests alternate between the two, one at a time, the first of each
+ * pair switching every time, so both see the same machine and neither always goes first.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -48,10 +49,12 @@ export async function measureLicenseOverhead(
   const domain = { chainId: 31337, paymentChannels: pc }
   const dir = mkdtempSync(join(tmpdir(), 'mycel-bench-license-'))
   const plainFile = join(dir, 'plain.onnx')
-  writeFileSync(plainFile, gradedDigitsOnnx('digits-1000'))
-  const [digits] = await loadModels(['digits'])
-  const weightsCid = await createContentStore(dir).put(digits?.weights as Uint8Array)
-  await digits?.close()
+  const marketFile = join(dir, 'market.onnx')
+  writeFileSync(plainFile, gradedDigitsOnnx('digits-200'))
+  writeFileSync(marketFile, gradedDigitsOnnx('digits-1000'))
+  const [market] = await loadModels([`market=${marketFile}`])
+  const weightsCid = await createContentStore(dir).put(market?.weights as Uint8Array)
+  await market?.close()
   const { modelId } = await registerModel(chain.wallet(ownerIndex), {
     modelRegistry: addresses.modelRegistry,
     weightsCid,
@@ -71,7 +74,7 @@ export async function measureLicenseOverhead(
   await buyLicense(chain.wallet(minerIndex), { licenses: addresses.licenses, modelId })
   const miner = await startTestMiner(chain, addresses, {
     payeeIndex: minerIndex,
-    models: ['digits', `plain=${plainFile}`],
+    models: [`market=${marketFile}`, `plain=${plainFile}`],
   })
   try {
     const payer = chain.wallet(1)
@@ -97,11 +100,11 @@ export async function measureLicenseOverhead(
       const signed: SignedVoucher = { ...voucher, signature: await signVoucher(devnetAccount(1), domain, voucher) }
       return encodeVoucherHeader(signed)
     }
-    const plain: string[] = []
-    const market: string[] = []
+    const plainVouchers: string[] = []
+    const marketVouchers: string[] = []
     for (let i = 1; i <= requests; i++) {
-      plain.push(await sign(plainChannel, BigInt(i), false))
-      market.push(await sign(modelChannel, BigInt(i), true))
+      plainVouchers.push(await sign(plainChannel, BigInt(i), false))
+      marketVouchers.push(await sign(modelChannel, BigInt(i), true))
     }
     const mnist = createRequire(import.meta.url)('mnist') as Record<number, { get: (i: number) => number[] }>
     const body = JSON.stringify({
@@ -124,8 +127,10 @@ export async function measureLicenseOverhead(
     const plainMs: number[] = []
     const marketMs: number[] = []
     for (let i = 0; i < requests; i++) {
-      const p = await send('plain', plain[i] as string)
-      const m = await send('digits', market[i] as string)
+      const plainFirst = i % 2 === 0
+      const p0 = plainFirst ? await send('plain', plainVouchers[i] as string) : 0
+      const m = await send('market', marketVouchers[i] as string)
+      const p = plainFirst ? p0 : await send('plain', plainVouchers[i] as string)
       if (i >= warm) {
         plainMs.push(p)
         marketMs.push(m)
