@@ -86,7 +86,7 @@ describe('the paid inference market after npm start', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^7 {2}\(p = 0\.\d{3}\)/)
     // digits' terms: 10 % royalty (devnet/models.ts), stated in the receipt.
-    const paid = /paid 1000 token units on channel (\d+) · royalty 100 to model 1 \(10 %\)/.exec(result.stderr)
+    const paid = /paid 1000 token units on channel (\d+) · royalty 100 \(10 %\): model 1 100/.exec(result.stderr)
     expect(paid, result.stderr).not.toBeNull()
     digitsChannel = paid?.[1] ?? ''
     const chat = await cli('chat', 'Hello', '--max-tokens', '20', '--seed', '5')
@@ -174,7 +174,7 @@ describe('the paid inference market after npm start', () => {
         const result = await cli('infer', 'digits', sample)
         expect(result.stdout).toMatch(/^3 /)
         // Its own channel (a new one) and digits' royalty; it bought its license on start (a devnet test account).
-        paidToCheaper = /paid 500 token units on channel \d+ · royalty 50 to model 1 /.test(result.stderr)
+        paidToCheaper = /paid 500 token units on channel \d+ · royalty 50 \(10 %\): model 1 50/.test(result.stderr)
       }
       expect(paidToCheaper).toBe(true)
     } finally {

@@ -248,6 +248,19 @@ describe('royalties through the miner and the gateway', () => {
     const body = await response.json()
     expect(response.status, JSON.stringify(body)).toBe(200)
     gatewayLedger.served(payment, BigInt(body.mycel?.cost ?? price) - price, BigInt(body.mycel?.units ?? 0))
+    if (model === 'digits') {
+      // The receipt names the route: digits at its license's 10 %, then its parent at the 5 % fixed at registration.
+      const cost = BigInt(body.mycel.cost)
+      expect(body.mycel.royalty).toEqual({
+        modelId: digitsId.toString(),
+        totalBps: 1_500,
+        amount: ((cost * 1_000n) / 10_000n + (cost * 500n) / 10_000n).toString(),
+        route: [
+          { modelId: digitsId.toString(), bps: 1_000, amount: ((cost * 1_000n) / 10_000n).toString() },
+          { modelId: parentId.toString(), bps: 500, amount: ((cost * 500n) / 10_000n).toString() },
+        ],
+      })
+    } else expect(body.mycel.royalty).toBeUndefined()
     return payment
   }
 

@@ -84,15 +84,16 @@ const intOption = (name: string, value: string | undefined, min: number, max: nu
 type PaymentReceipt = {
   cost?: string
   channelId?: string
-  royalty?: { modelId: string; totalBps: number; amount: string }
+  royalty?: { modelId: string; totalBps: number; amount: string; route?: { modelId: string; amount: string }[] }
 }
 
-/** "paid 1000 token units on channel 1 · royalty 100 to model 1 (10 %)" */
+/** "paid 1000 token units on channel 3 · royalty 130 (13 %): model 3 30, model 1 100" */
 function paidLine(r: PaymentReceipt): string {
   const paid = `paid ${r.cost} token units on channel ${r.channelId}`
-  return r.royalty
-    ? `${paid} · royalty ${r.royalty.amount} to model ${r.royalty.modelId} (${r.royalty.totalBps / 100} %)`
-    : paid
+  if (!r.royalty) return paid
+  const route = r.royalty.route ?? [{ modelId: r.royalty.modelId, amount: r.royalty.amount }]
+  const parts = route.map((e) => `model ${e.modelId} ${e.amount}`).join(', ')
+  return `${paid} · royalty ${r.royalty.amount} (${r.royalty.totalBps / 100} %): ${parts}`
 }
 
 export function chatCommand(program: Command) {

@@ -55,7 +55,7 @@ export function minerCommand(program: Command) {
   const miner = program.command('miner').description('Run a miner: serve models and be paid per request')
   miner
     .command('claim')
-    .description("Claim now, in one transaction, every channel that owes the running node's miner")
+    .description("Claim now every channel that owes one of the running node's miners (one transaction per miner)")
     .action(async (_flags: unknown, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
       const options = nodeOptions(globals)
@@ -67,13 +67,18 @@ export function minerCommand(program: Command) {
       if (!response.ok)
         throw new NodeError(body.error?.code ?? 'CLAIM_FAILED', body.error?.message ?? `HTTP ${response.status}`)
       if (globals.json) printJson(body)
-      else if (body.claimed)
+      else if (body.claimed) {
+        const claims = (body.claims ?? []) as { payee: string; tx: string; paid: string; channels: number }[]
         printLines([
           `claimed ${body.paid} token units from ${body.channels} channel(s)`,
-          ['tx', body.tx],
+          ...(claims.length > 1
+            ? claims.map(
+                (c) => [`  ${c.payee}`, `${c.paid} from ${c.channels} channel(s), tx ${c.tx}`] as [string, string],
+              )
+            : [['tx', body.tx] as [string, string]]),
           ['gas', body.gasUsed],
         ])
-      else printLines(['nothing to claim: no channel owes anything unclaimed'])
+      } else printLines(['nothing to claim: no channel owes anything unclaimed'])
     })
   miner
     .command('serve')

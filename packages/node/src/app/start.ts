@@ -31,6 +31,7 @@ import { createApp, listen, type NodeState } from '../http/server.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
 import { isModelCid } from '../markets/modelByCid.ts'
+import type { Miner } from '../miner/miner.ts'
 import { createIncentivesView } from '../validator/view.ts'
 import { accountsFromOptions, incentiveAccounts } from './accounts.ts'
 import { startDemo } from './startDemo.ts'
@@ -237,7 +238,9 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     if (roles.gateway) state.gateway = roles.gateway.app
     state.payments = roles.view
     const miner = roles.miner
-    if (miner) state.claim = () => miner.claimer.claimDue({ all: true })
+    /** The miners `POST /api/miner/claim` claims for: the node's own, then (on the devnet demo) the graded ones. */
+    const claimers = miner ? [miner] : []
+    if (miner) state.claim = () => claimAll(claimers)
     // The model market's catalog and governance (`/api/models`).
     const models = startModels({
       ...context,
@@ -270,6 +273,10 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
       : undefined
     const demo = demoOn ? await startDemo(common, { ...context, addresses }) : undefined
     if (demo) shutdown.add('devnet demo', () => demo.stop())
+    if (demo) {
+      claimers.push(...demo.miners)
+      state.claim ??= () => claimAll(claimers)
+    }
     const incentives = await startIncentives(common, {
       ...context,
       addresses,
@@ -336,4 +343,14 @@ export function installSignalHandlers(node: Pick<MycelNode, 'stop'>, onStopped: 
   }
   process.on('SIGINT', handler)
   process.on('SIGTERM', handler)
+}
+
+/** Claims every channel owing each of `miners` (one transaction per miner with something to claim). */
+async function claimAll(miners: Miner[]) {
+  const results = []
+  for (const m of miners) {
+    const r = await m.claimer.claimDue({ all: true })
+    if (r) results.push({ payee: m.payee, ...r })
+  }
+  return results
 }

@@ -39,7 +39,11 @@ export type NodeState = {
   /** The model market's catalog and governance (`/api/models`), once the chain is known. */
   models?: ModelsApi
   /** Claims every channel that owes the miner now (`POST /api/miner/claim`). */
-  claim?: () => Promise<{ hash: string; channels: number; paid: bigint; gasUsed: bigint } | undefined>
+  /**
+   * Claims every channel that owes one of the node's miners (its own and, on the devnet demo, the graded ones): one
+   * transaction per miner with something to claim, in order; empty when none had.
+   */
+  claim?: () => Promise<{ payee: string; hash: string; channels: number; paid: bigint; gasUsed: bigint }[]>
 }
 
 const mime: Record<string, string> = {
@@ -158,18 +162,25 @@ export function createApp(common: Common, state: NodeState) {
 
   app.post('/api/miner/claim', async (c) => {
     if (!state.claim) return c.json(jsonError('NOT_READY', 'This node runs no miner.'), 503)
-    const result = await state.claim()
-    return c.json(
-      result
-        ? {
-            claimed: true,
-            tx: result.hash,
-            channels: result.channels,
-            paid: result.paid.toString(),
-            gasUsed: result.gasUsed.toString(),
-          }
-        : { claimed: false, reason: 'no channel owes anything unclaimed' },
-    )
+    const results = await state.claim()
+    const [first] = results
+    if (!first) return c.json({ claimed: false, reason: 'no channel owes anything unclaimed' })
+    const sum = (f: (r: (typeof results)[number]) => bigint | number) =>
+      results.reduce((total, r) => total + BigInt(f(r)), 0n)
+    return c.json({
+      claimed: true,
+      tx: first.hash,
+      channels: Number(sum((r) => r.channels)),
+      paid: sum((r) => r.paid).toString(),
+      gasUsed: sum((r) => r.gasUsed).toString(),
+      claims: results.map((r) => ({
+        payee: r.payee,
+        tx: r.hash,
+        channels: r.channels,
+        paid: r.paid.toString(),
+        gasUsed: r.gasUsed.toString(),
+      })),
+    })
   })
 
   const gateway = (c: Context) =>

@@ -54,15 +54,21 @@ const PERMIT_CACHE_MS = 5_000
 
 /**
  * What the answer's `mycel` says about the payment. `royalty` (a model with license terms): its registry id, the
- * route's total share in basis points and this request's part of what the claim pays to the model's owners (its
- * cost × totalBps / 10,000, rounded down; the contract computes each level on the claimed total).
+ * route's total share in basis points and this request's part of what the claim pays to the owners of each model of
+ * the route (cost × bps / 10,000 per model, rounded down; the contract computes each on the claimed total).
  */
 export type MinerReceipt = {
   channelId: string | null
   cost: string
   units: number
   served: string
-  royalty?: { modelId: string; totalBps: number; amount: string }
+  royalty?: {
+    modelId: string
+    totalBps: number
+    amount: string
+    /** Each model of the route (the model, then its ancestors): its bps and its part of `amount`. */
+    route: { modelId: string; bps: number; amount: string }[]
+  }
 }
 
 export type MinerAdmission = {
@@ -305,7 +311,9 @@ export function createMinerAdmission({
         modelId: terms?.modelId,
       })
       if (!terms) return admitted
-      return { ...admitted, royalty: { modelId: terms.modelId, totalBps: royaltiesOf(terms, bps ?? 0).totalBps } }
+      const { route, totalBps } = royaltiesOf(terms, bps ?? 0)
+      const entries = route.map((r) => ({ modelId: BigInt(r.modelId), bps: r.royaltyBps }))
+      return { ...admitted, royalty: { modelId: terms.modelId, totalBps, route: entries } }
     } catch (error) {
       if (!(error instanceof PaymentError)) throw error
       metrics.inc('mycel_miner_payment_refusals_total', 'Requests refused for payment.', { code: error.code })
@@ -379,7 +387,12 @@ export function createMinerAdmission({
             royalty: {
               modelId: royalty.modelId.toString(),
               totalBps: royalty.totalBps,
-              amount: ((cost * BigInt(royalty.totalBps)) / 10_000n).toString(),
+              amount: royalty.route.reduce((sum, r) => sum + (cost * BigInt(r.bps)) / 10_000n, 0n).toString(),
+              route: royalty.route.map((r) => ({
+                modelId: r.modelId.toString(),
+                bps: r.bps,
+                amount: ((cost * BigInt(r.bps)) / 10_000n).toString(),
+              })),
             },
           }
         : {}),

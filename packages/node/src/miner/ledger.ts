@@ -48,7 +48,7 @@ export type Admission = {
   /** The voucher that paid for it, written with what the request cost (none for a validator's free request). */
   record?: VoucherRecord
   /** A model with license terms: its registry id and the royalty route's total share the claim pays out of it. */
-  royalty?: { modelId: bigint; totalBps: number }
+  royalty?: { modelId: bigint; totalBps: number; route: { modelId: bigint; bps: number }[] }
 }
 
 export type MinerLedger = {

@@ -21,8 +21,11 @@ export const receipt = z
         modelId: decimal.openapi({ description: 'The ModelRegistry id of the model with license terms' }),
         totalBps: z.number().int().min(0).max(10_000).openapi({ description: 'The royalty route, in basis points' }),
         amount: decimal.openapi({
-          description: "This request's part of what the claim pays the model's owners: cost × totalBps / 10,000",
+          description: "This request's part of what the claim pays the route's owners: Σ cost × bps / 10,000",
         }),
+        route: z
+          .array(z.strictObject({ modelId: decimal, bps: z.number().int().min(0).max(10_000), amount: decimal }))
+          .openapi({ description: 'The model, then its ancestors: each one’s share and its part of `amount`' }),
       })
       .optional()
       .openapi({ description: 'Present when the model has license terms (paid on a model channel)' }),

@@ -286,7 +286,8 @@ export const nodeApiRoutes: RouteSpec[] = [
   route({
     method: 'post',
     path: '/api/miner/claim',
-    summary: "Claims, in one transaction, every channel that owes this node's miner",
+    summary:
+      "Claims every channel that owes one of this node's miners (its own, and the devnet demo's): one transaction per miner",
     responses: {
       200: {
         description: 'What was claimed, or why nothing was',
@@ -294,10 +295,19 @@ export const nodeApiRoutes: RouteSpec[] = [
           z.union([
             z.strictObject({
               claimed: z.literal(true),
-              tx: z.string(),
+              tx: z.string().openapi({ description: 'The first claim transaction (see `claims` for each)' }),
               channels: z.number().int(),
               paid: decimal,
               gasUsed: decimal,
+              claims: z.array(
+                z.strictObject({
+                  payee: address,
+                  tx: z.string(),
+                  channels: z.number().int(),
+                  paid: decimal,
+                  gasUsed: decimal,
+                }),
+              ),
             }),
             z.strictObject({ claimed: z.literal(false), reason: z.string() }),
           ]),
