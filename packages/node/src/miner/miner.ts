@@ -30,8 +30,6 @@ import { marketPriceChanged, type PreparedOffer, prepareOffer, registerInSubnets
 import { createMinerApp } from './routes.ts'
 import type { ServedModel } from './served.ts'
 
-// Kept for test/openai.test.ts (not this part's file) until it imports them from inference/offer.ts.
-
 export type Miner = {
   url: string
   payee: Address
@@ -72,6 +70,9 @@ export type StartMinerParameters = {
   /** Buy the licenses it lacks at start (a devnet test account); otherwise it logs which to buy (miner/licensing.ts). */
   buyLicenses?: boolean
 }
+
+/** How long a failed publication of a republished offer waits before the next try. */
+const RETRY_PUBLISH_MS = 30_000
 
 export async function startMiner(common: Common, p: StartMinerParameters): Promise<Miner> {
   const { logger, metrics } = common
@@ -172,13 +173,28 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     throw error
   }
 
-  /** A governance vote moved a served model's min price: the offer states the new price, on chain too. */
+  /**
+   * A governance vote moved a served model's min price: the offer states the new price (served at once: admission
+   * already charges it), then its CID goes on chain. A failed registration is retried from the prepared offer (no
+   * second hashing of the weights) after RETRY_PUBLISH_MS.
+   */
+  let unpublished: { prepared: PreparedOffer; retryAt: number } | undefined
   async function republishOnPriceChange() {
-    if (!published || !(await marketPriceChanged(p.models, market, published.offer))) return
-    const prepared = await prepareOffer({ ...p, payee, market }, url, publishWeights)
-    published = prepared
-    offerCid = await cidOfBytes(prepared.bytes)
-    await registerInSubnets(p, url, prepared.cid, log)
+    if (!unpublished) {
+      if (!published || !(await marketPriceChanged(p.models, market, published.offer))) return
+      const prepared = await prepareOffer({ ...p, payee, market }, url, publishWeights)
+      published = prepared
+      offerCid = await cidOfBytes(prepared.bytes)
+      unpublished = { prepared, retryAt: 0 }
+    }
+    if (Date.now() < unpublished.retryAt) return
+    try {
+      await registerInSubnets(p, url, unpublished.prepared.cid, log)
+    } catch (error) {
+      unpublished.retryAt = Date.now() + RETRY_PUBLISH_MS
+      throw error
+    }
+    unpublished = undefined
     log.info({
       msg: 'offer republished: a model market price changed',
       offer: offerCid,
