@@ -409,12 +409,12 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         }
     }
 
-    /// @inheritdoc PaymentChannelsRoyalties
     /// @dev Claims accept a license up to one challenge period after it ended (see {PaymentChannelsRoyalties}).
     function _licenseGrace() internal view override returns (uint256) {
         return challengePeriod;
     }
 
+    /// @inheritdoc PaymentChannelsRoyalties
     function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view override returns (bool, uint96) {
         Channel storage channel = _channels[channelId];
         if (channel.payer == address(0) || modelId != _boundModel(channel)) return (false, 0);

@@ -11,7 +11,7 @@ import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
 
 /**
  * @title Licenses
- * @notice License tokens (ERC-721) for models of the ModelRegistry. `buy(modelId)` pays the model's mint fee in its
+ * @notice License tokens (ERC-721) for models of the ModelRegistry. `buy(modelId, …)` pays the model's mint fee in its
  * terms' currency and mints a license that snapshots the terms (the royalty above all) and expires after the terms'
  * license duration (never for 0). The model's owner (its timelock once fractionalized) can revoke a license. Mint
  * fees are held per model and token and released to the model's royalty recipient (anyone may trigger it).

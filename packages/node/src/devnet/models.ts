@@ -26,6 +26,7 @@ import {
 } from '@mycel/sdk'
 import { type Abi, type Address, createWalletClient, http, maxUint256, parseEther, zeroAddress } from 'viem'
 import {
+  estimateContractGas,
   estimateFeesPerGas,
   getTransactionCount,
   readContract,
@@ -276,7 +277,8 @@ function walletLike(treasury: WriteClient, index: number): WriteClient {
 
 /**
  * Sends `calls` from `wallet` back to back, numbering the nonces itself (anvil mines each as it arrives, so a call
- * may depend on the one before), then waits for every receipt; a revert fails the seeding naming the call.
+ * may depend on the one before) with a gas margin over each estimate, then waits for every receipt; a revert fails
+ * the seeding naming the call.
  */
 async function send(wallet: WriteClient, calls: Call[]) {
   if (calls.length === 0) return
@@ -287,11 +289,16 @@ async function send(wallet: WriteClient, calls: Call[]) {
   ])
   const hashes: `0x${string}`[] = []
   for (const [i, call] of calls.entries()) {
+    // Estimated on the latest block, mined in a later one: a share transfer or delegation writes a new votes
+    // checkpoint when the second changed since (ERC-6372 timestamps), ~20k gas more than the estimate saw. The
+    // margin keeps that from running out of gas (test money; unused gas is refunded).
+    const gas = await estimateContractGas(wallet, { ...call, account } as never)
     hashes.push(
       await writeContract(wallet, {
         ...call,
         account,
         chain: wallet.chain,
+        gas: gas + gas / 2n + 50_000n,
         nonce: nonce + i,
         maxFeePerGas: fees.maxFeePerGas,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
