@@ -25,18 +25,11 @@ import {
   type WriteClient,
 } from '@mycel/sdk'
 import { type Abi, type Address, createWalletClient, http, maxUint256, parseEther, zeroAddress } from 'viem'
-import {
-  estimateContractGas,
-  estimateFeesPerGas,
-  getTransactionCount,
-  readContract,
-  waitForTransactionReceipt,
-  writeContract,
-} from 'viem/actions'
-import { NodeError } from '../common/errors.ts'
+import { readContract } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
 import { encodeModelCard, type ModelCard } from '../markets/cards.ts'
 import { devnetAccount } from './accounts.ts'
+import { type Call, sendInSequence } from './send.ts'
 
 const TUSD = 1_000_000n // 6 decimals
 export const TEXT_SHARES = parseEther('1000000')
@@ -107,8 +100,6 @@ export const DEVNET_LICENSES = [
   { account: DEFAULT_MINER_ACCOUNT, modelId: 2n },
 ] as const
 
-type Call = { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }
-
 /** Seeds the model market; returns the model ids it registered (empty on a restart). */
 export async function seedModels(treasury: WriteClient, addresses: MycelAddresses, store: ContentStore) {
   const { modelRegistry, licenses, testUsd } = addresses
@@ -133,7 +124,7 @@ export async function seedModels(treasury: WriteClient, addresses: MycelAddresse
           model.parents.map((modelId) => ({ account: model.owner, modelId })),
         )
       }
-      await send(owner, [
+      await sendInSequence(owner, [
         {
           address: modelRegistry,
           abi: modelRegistryAbi as Abi,
@@ -200,7 +191,7 @@ export async function ensureLicenses(
       })
       calls.push({ address: licenses, abi: licensesAbi as Abi, functionName: 'buy', args: [m.modelId, agreed] })
     }
-    await send(walletLike(treasury, account), calls)
+    await sendInSequence(walletLike(treasury, account), calls)
   }
 }
 
@@ -229,7 +220,7 @@ async function fractionalizeText(treasury: WriteClient, addresses: MycelAddresse
   const balance = (who: Address) =>
     readContract(treasury, { address: vault, abi: royaltyVaultAbi, functionName: 'balanceOf', args: [who] })
   if ((await balance(treasury.account.address)) === TEXT_SHARES) {
-    await send(
+    await sendInSequence(
       treasury,
       TEXT_HOLDERS.map((h) => ({
         address: vault,
@@ -253,7 +244,7 @@ async function fractionalizeText(treasury: WriteClient, addresses: MycelAddresse
   const undelegated = holders.filter((_, k) => delegates[k] === zeroAddress)
   await Promise.all(
     undelegated.map((i) =>
-      send(wallet(i), [
+      sendInSequence(wallet(i), [
         {
           address: vault,
           abi: royaltyVaultAbi as Abi,
@@ -273,48 +264,6 @@ function walletLike(treasury: WriteClient, index: number): WriteClient {
     chain: treasury.chain,
     transport: http(url),
   }) as WriteClient
-}
-
-/**
- * Sends `calls` from `wallet` back to back, numbering the nonces itself (anvil mines each as it arrives, so a call
- * may depend on the one before) with a gas margin over each estimate, then waits for every receipt; a revert fails
- * the seeding naming the call.
- */
-async function send(wallet: WriteClient, calls: Call[]) {
-  if (calls.length === 0) return
-  const account = wallet.account
-  const [nonce, fees] = await Promise.all([
-    getTransactionCount(wallet, { address: account.address, blockTag: 'pending' }),
-    estimateFeesPerGas(wallet),
-  ])
-  const hashes: `0x${string}`[] = []
-  for (const [i, call] of calls.entries()) {
-    // Estimated on the latest block, mined in a later one: a share transfer or delegation writes a new votes
-    // checkpoint when the second changed since (ERC-6372 timestamps), ~20k gas more than the estimate saw. The
-    // margin keeps that from running out of gas (test money; unused gas is refunded).
-    const gas = await estimateContractGas(wallet, { ...call, account } as never)
-    hashes.push(
-      await writeContract(wallet, {
-        ...call,
-        account,
-        chain: wallet.chain,
-        gas: gas + gas / 2n + 50_000n,
-        nonce: nonce + i,
-        maxFeePerGas: fees.maxFeePerGas,
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-      } as never),
-    )
-  }
-  const receipts = await Promise.all(hashes.map((hash) => waitForTransactionReceipt(wallet, { hash })))
-  receipts.forEach((receipt, i) => {
-    if (receipt.status !== 'success') {
-      const call = calls[i] as Call
-      throw new NodeError(
-        'DEVNET_SEED_FAILED',
-        `Seeding the devnet's model market failed: ${call.functionName}(${call.args.map(String).join(', ')}) from ${account.address} reverted (${hashes[i]}). Run \`mycel devnet reset\` to start a fresh chain.`,
-      )
-    }
-  })
 }
 
 /** The licenses the demo's graded miners need: each of a seeded model it serves (account 4: `digits-1000`). */

@@ -14,16 +14,10 @@ import {
   type WriteClient,
 } from '@mycel/sdk'
 import { parseEther } from 'viem'
-import {
-  estimateFeesPerGas,
-  getTransactionCount,
-  readContract,
-  waitForTransactionReceipt,
-  writeContract,
-} from 'viem/actions'
-import { NodeError } from '../common/errors.ts'
+import { readContract } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
 import { devnetAccount } from './accounts.ts'
+import { type Call, sendInSequence } from './send.ts'
 
 export const builtinSubnets = [
   {
@@ -88,7 +82,7 @@ export async function seedDevnet(client: WriteClient, addresses: MycelAddresses,
       faucet.push({ address: testUsd, abi: testUsdAbi, functionName: 'mint', args: [to, DEVNET_TEST_USD_AMOUNT] })
     }
   }
-  await sendInSequence(client, faucet)
+  await sendInSequence(client, faucet as Call[])
   const created: { netuid: bigint; name: string }[] = []
   for (const subnet of builtinSubnets) {
     const bytes = new TextEncoder().encode(`${JSON.stringify(subnet.spec, null, 2)}\n`)
@@ -122,41 +116,4 @@ function balancesOf(client: WriteClient, token: `0x${string}`, holders: `0x${str
       readContract(client, { address: token, abi: mycelTokenAbi, functionName: 'balanceOf', args: [holder] }),
     ),
   )
-}
-
-/**
- * Sends `transfers` from the treasury back to back, numbering the nonces itself, then waits for every receipt:
- * one request per transaction instead of a simulation, fee and nonce look-ups and a receipt wait each. A transfer
- * that reverts fails the seeding with the transfer it was.
- */
-async function sendInSequence(client: WriteClient, transfers: Transfer[]) {
-  if (transfers.length === 0) return
-  const account = client.account
-  const [nonce, fees] = await Promise.all([
-    getTransactionCount(client, { address: account.address, blockTag: 'pending' }),
-    estimateFeesPerGas(client),
-  ])
-  const hashes: `0x${string}`[] = []
-  for (const [i, transfer] of transfers.entries()) {
-    // viem's overloads do not narrow a union of ABIs; the calls are checked by the Transfer type above.
-    const request = {
-      ...transfer,
-      account,
-      chain: client.chain,
-      nonce: nonce + i,
-      maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-    }
-    hashes.push(await writeContract(client, request as never))
-  }
-  const receipts = await Promise.all(hashes.map((hash) => waitForTransactionReceipt(client, { hash })))
-  receipts.forEach((receipt, i) => {
-    const t = transfers[i] as Transfer
-    if (receipt.status !== 'success') {
-      throw new NodeError(
-        'DEVNET_SEED_FAILED',
-        `Seeding the devnet failed: ${t.functionName} of ${t.args[1]} to ${t.args[0]} reverted (${hashes[i]}). Run \`mycel devnet reset\` to start a fresh chain.`,
-      )
-    }
-  })
 }
