@@ -2,18 +2,16 @@
  * Sends calls from one devnet account back to back, numbering the nonces itself, then waits for every receipt: one
  * request per transaction instead of a simulation, fee and nonce look-ups and a receipt wait each (seeding's
  * transfers, the model market's registrations, licenses and shares). Anvil mines each transaction as it arrives, so a
- * call may depend on the one before. A call that reverts fails the seeding naming the call.
+ * call may depend on the one before; each has a fixed, ample gas limit (no estimate). A call that reverts fails the
+ * seeding naming the call.
  */
 import type { WriteClient } from '@mycel/sdk'
 import type { Abi, Address } from 'viem'
-import {
-  estimateContractGas,
-  estimateFeesPerGas,
-  getTransactionCount,
-  waitForTransactionReceipt,
-  writeContract,
-} from 'viem/actions'
+import { estimateFeesPerGas, getTransactionCount, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { NodeError } from '../common/errors.ts'
+
+/** The gas limit of every seeding call: far above the dearest (a model registration, ~400k). */
+const SEED_GAS = 3_000_000n
 
 export type Call = { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }
 
@@ -26,16 +24,15 @@ export async function sendInSequence(wallet: WriteClient, calls: readonly Call[]
   ])
   const hashes: `0x${string}`[] = []
   for (const [i, call] of calls.entries()) {
-    // Estimated on the latest block, mined in a later one: a share transfer or delegation writes a new votes
-    // checkpoint when the second changed since (ERC-6372 timestamps), ~20k gas more than the estimate saw. The
-    // margin keeps that from running out of gas (test money; unused gas is refunded).
-    const gas = await estimateContractGas(wallet, { ...call, account } as never)
+    // A fixed, ample gas limit instead of an estimate: an estimate made while the calls before it are still pending
+    // sees the wrong state (a share transfer then writes a new votes checkpoint, ERC-6372 timestamps, ~20k gas more,
+    // and ran out of gas under load). Test money; unused gas is refunded.
     hashes.push(
       await writeContract(wallet, {
         ...call,
         account,
         chain: wallet.chain,
-        gas: gas + gas / 2n + 50_000n,
+        gas: SEED_GAS,
         nonce: nonce + i,
         maxFeePerGas: fees.maxFeePerGas,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
