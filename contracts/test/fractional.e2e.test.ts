@@ -43,6 +43,7 @@ import { type Address, encodeFunctionData, parseEther } from 'viem'
 import { readContract } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { deployTestContracts, startTestChain, type TestChain } from '../../test/helpers/chain.ts'
+import { licenseTerms } from './helpers/market.ts'
 
 const USD = 1_000_000n // tUSD has 6 decimals
 const SUPPLY = parseEther('1000')
@@ -63,17 +64,7 @@ const alice = () => t.wallet(4)
 const bob = () => t.wallet(5)
 const dave = () => t.wallet(6)
 
-const terms = (over: Partial<LicenseTerms> = {}): LicenseTerms => ({
-  commercialUse: true,
-  derivativesAllowed: true,
-  attribution: true,
-  royaltyBps: 1_000,
-  minPricePerRequest: 1_000n,
-  currency: usd,
-  licenseDuration: 0n,
-  mintFee: MINT_FEE,
-  ...over,
-})
+const terms = (over: Partial<LicenseTerms> = {}) => licenseTerms(usd, { mintFee: MINT_FEE, ...over })
 
 const balanceOf = (who: Address) =>
   readContract(t.publicClient, { address: usd, abi: testUsdAbi, functionName: 'balanceOf', args: [who] })

@@ -32,6 +32,7 @@ import { readContract } from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devnetAccount } from '../../packages/node/src/devnet/accounts.ts'
 import { deployTestContracts, fundAccounts, startTestChain, type TestChain } from '../../test/helpers/chain.ts'
+import { licenseTerms } from './helpers/market.ts'
 
 let t: TestChain
 let a: MycelAddresses
@@ -40,17 +41,7 @@ const owner = () => t.wallet(1)
 const author = () => t.wallet(2)
 const miner = () => t.wallet(3)
 const payer = () => t.wallet(4)
-const terms = (over: Partial<LicenseTerms> = {}): LicenseTerms => ({
-  commercialUse: true,
-  derivativesAllowed: true,
-  attribution: true,
-  royaltyBps: 1_000,
-  minPricePerRequest: 1_000n,
-  currency: a.testUsd as `0x${string}`,
-  licenseDuration: 0n,
-  mintFee: 2n * USD,
-  ...over,
-})
+const terms = (over: Partial<LicenseTerms> = {}) => licenseTerms(a.testUsd as string, { mintFee: 2n * USD, ...over })
 
 beforeAll(async () => {
   t = await startTestChain()

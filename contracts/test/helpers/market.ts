@@ -67,18 +67,22 @@ export type Claim = {
   signature: `0x${string}`
 }
 
+/** The tests' license terms in `currency`: commercial, derivatives, 10 %, 1,000 per request, perpetual, no fee. */
+export const licenseTerms = (currency: string, over: Partial<LicenseTerms> = {}): LicenseTerms => ({
+  commercialUse: true,
+  derivativesAllowed: true,
+  attribution: true,
+  royaltyBps: 1_000,
+  minPricePerRequest: 1_000n,
+  currency: currency as Address,
+  licenseDuration: 0n,
+  mintFee: 0n,
+  ...over,
+})
+
+/** {@link licenseTerms} as the contracts take them. */
 export const defaultTerms = (usd: string, over: Partial<LicenseTerms> = {}): ContractTerms =>
-  toContractTerms({
-    commercialUse: true,
-    derivativesAllowed: true,
-    attribution: true,
-    royaltyBps: 1_000,
-    minPricePerRequest: 1_000n,
-    currency: usd as Address,
-    licenseDuration: 0n,
-    mintFee: 0n,
-    ...over,
-  })
+  toContractTerms(licenseTerms(usd, over))
 
 export async function deployMarket(): Promise<Market> {
   const chain = await createInProcessChain()
