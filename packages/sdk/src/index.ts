@@ -121,7 +121,7 @@ export type { WeightsCommit } from './actions/weights/getWeightsCommit.ts'
 export { getWeightsCommit } from './actions/weights/getWeightsCommit.ts'
 export { revealWeights } from './actions/weights/revealWeights.ts'
 export type { WriteClient } from './actions/write.ts'
-export { ensureAllowance, writeContractAndWait } from './actions/write.ts'
+export { ensureAllowance, gasWithMargin, MAX_TRANSACTION_GAS, writeContractAndWait } from './actions/write.ts'
 export type {
   PendingSessionKey,
   SessionKey,

@@ -4,7 +4,7 @@
  * scheduled session-key change and the channel count, and disputing a wrong epoch proposal (slashed) or a right
  * one (refused with the contract's error). Each test reverts to the same deployed world.
  */
-import { getAddress, type Hex, parseEther, parseEventLogs } from 'viem'
+import { createWalletClient, custom, getAddress, type Hex, parseEther, parseEventLogs, toHex } from 'viem'
 import { getBlock, getBlockNumber } from 'viem/actions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -200,6 +200,48 @@ describe('channels', () => {
       { signer: hot2, cap: 500n },
     ])
     expect(sessionKeysInForce(state, timestamp + 3600n).accepted).toEqual([{ signer: hot2, cap: 500n }])
+  })
+  it('writeContractAndWait leaves gas room: a change whose cost depends on the block time still lands when mined later', async () => {
+    // Replacing a scheduled session-key change rewrites its effectiveAt. Estimated in the second that scheduled it,
+    // that store costs nothing new; mined in a later second it does (about 2,800 gas more), so an exact estimate
+    // runs out of gas. A busy machine saw this in CI; here the clock ticks between the estimate and the block.
+    const { paymentChannels, testUsd } = world.addresses
+    if (!testUsd) throw new Error('the test deployment has a test stablecoin')
+    const payer = world.wallet(3)
+    await writeContractAndWait(world.wallet(0), {
+      address: testUsd,
+      abi: testUsdAbi,
+      functionName: 'mint',
+      args: [address(3), 10_000_000n],
+    })
+    const { channelId } = await openChannel(payer, {
+      paymentChannels,
+      payee: address(2),
+      token: testUsd,
+      amount: 1_000_000n,
+      sessionSigner: hot,
+      sessionCap: 1_000n,
+    })
+    const head = await getBlock(world.client)
+    const scheduledAt = head.timestamp + 1_000n // ahead of the wall clock, so the estimate below sees this second
+    await world.client.request({ method: 'evm_setNextBlockTimestamp', params: [toHex(scheduledAt)] } as never)
+    await setSessionSigner(payer, { paymentChannels, channelId, signer: hot2, cap: 500n })
+    const slowClock = createWalletClient({
+      account: payer.account,
+      chain: world.chain,
+      transport: custom({
+        async request(args) {
+          const result = await world.client.request(args as never)
+          if (args.method === 'eth_estimateGas')
+            await world.client.request({ method: 'evm_increaseTime', params: [30] } as never)
+          return result
+        },
+      }),
+    })
+    await setSessionSigner(slowClock, { paymentChannels, channelId, signer: hot, cap: 0n })
+    const pending = await getPendingSessionSigner(world.client, { paymentChannels, channelId })
+    expect(pending?.signer).toBe(hot)
+    expect(pending?.effectiveAt).toBeGreaterThanOrEqual(scheduledAt + 30n + 3600n)
   })
 })
 

@@ -1,6 +1,7 @@
 /**
- * The one path every state-changing action takes: simulate (so a revert is decoded before anything is sent), send,
- * wait for the receipt, and turn a contract's custom error into a readable {@link ContractRevertError}.
+ * The one path every state-changing action takes: simulate (so a revert is decoded before anything is sent), estimate
+ * with room to spare, send, wait for the receipt, and turn a contract's custom error into a readable
+ * {@link ContractRevertError}.
  */
 import type {
   Abi,
@@ -14,11 +15,33 @@ import type {
   Transport,
   BaseError as ViemBaseError,
 } from 'viem'
-import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
+import { type EncodeFunctionDataParameters, encodeFunctionData } from 'viem'
+import {
+  prepareTransactionRequest,
+  readContract,
+  sendTransaction,
+  simulateContract,
+  waitForTransactionReceipt,
+} from 'viem/actions'
 import { mycelTokenAbi } from '../contracts.ts'
 import { type ContractRevertError, decodeContractError, TransactionRevertedError } from '../errors/contract.ts'
 
 export type WriteClient = Client<Transport, Chain | undefined, Account>
+
+/** The most gas one transaction may use on Ethereum since Fusaka (EIP-7825); L2s allow at least as much. */
+export const MAX_TRANSACTION_GAS = 16_777_216n
+
+/**
+ * The gas limit sent for an estimate: a fifth more, never past {@link MAX_TRANSACTION_GAS} (unless the estimate
+ * itself is). An estimate is exact for the block it was made on, and the block the transaction lands in can differ:
+ * a later timestamp, or another transaction first, changes which storage writes are new (a rewritten time costs
+ * 2,900 gas where the same time cost 100). Unused gas is not charged.
+ */
+export function gasWithMargin(estimate: bigint): bigint {
+  const padded = estimate + estimate / 5n
+  if (padded <= MAX_TRANSACTION_GAS) return padded
+  return estimate > MAX_TRANSACTION_GAS ? estimate : MAX_TRANSACTION_GAS
+}
 
 /** What a sent transaction came back with; `result` is the simulated return value. */
 export type WriteContractAndWaitReturnType = { hash: Hash; receipt: TransactionReceipt; result: unknown }
@@ -44,7 +67,17 @@ export async function writeContractAndWait<
   try {
     // biome-ignore lint/suspicious/noExplicitAny: viem's generic request type is reconstructed by simulateContract.
     const { request, result } = await simulateContract(client, { ...parameters, account: client.account } as any)
-    const hash = await writeContract(client, request)
+    // One prepare (nonce, fees, the estimate), then the estimate widened: viem's own estimate for a local account
+    // would prepare a second time and estimate twice.
+    const prepared = await prepareTransactionRequest(client, {
+      account: client.account,
+      chain: client.chain,
+      to: parameters.address,
+      data: encodeFunctionData(request as EncodeFunctionDataParameters),
+      value: request.value,
+    })
+    // `as never`: viem's prepared type does not narrow back into sendTransaction's parameter union.
+    const hash = await sendTransaction(client, { ...prepared, gas: gasWithMargin(prepared.gas) } as never)
     const receipt = await waitForTransactionReceipt(client, { hash })
     if (receipt.status !== 'success') throw new TransactionRevertedError({ hash })
     return { hash, receipt, result: result as unknown }
