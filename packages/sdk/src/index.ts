@@ -120,8 +120,14 @@ export { getRevealedRows } from './actions/weights/getRevealedRows.ts'
 export type { WeightsCommit } from './actions/weights/getWeightsCommit.ts'
 export { getWeightsCommit } from './actions/weights/getWeightsCommit.ts'
 export { revealWeights } from './actions/weights/revealWeights.ts'
-export type { WriteClient } from './actions/write.ts'
-export { ensureAllowance, gasWithMargin, MAX_TRANSACTION_GAS, writeContractAndWait } from './actions/write.ts'
+export type { WriteCall, WriteClient } from './actions/write.ts'
+export {
+  ensureAllowance,
+  gasWithMargin,
+  MAX_TRANSACTION_GAS,
+  writeContractAndWait,
+  writeContractsAndWait,
+} from './actions/write.ts'
 export type {
   PendingSessionKey,
   SessionKey,

@@ -4,7 +4,7 @@
  * scheduled session-key change and the channel count, and disputing a wrong epoch proposal (slashed) or a right
  * one (refused with the contract's error). Each test reverts to the same deployed world.
  */
-import { createWalletClient, custom, getAddress, type Hex, parseEther, parseEventLogs, toHex } from 'viem'
+import { type Abi, createWalletClient, custom, getAddress, type Hex, parseEther, parseEventLogs, toHex } from 'viem'
 import { getBlock, getBlockNumber } from 'viem/actions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -39,6 +39,7 @@ import {
   stake,
   testUsdAbi,
   writeContractAndWait,
+  writeContractsAndWait,
 } from '../src/index.ts'
 import { type AnvilWorld, startAnvilWorld } from './helpers/anvil.ts'
 
@@ -242,6 +243,33 @@ describe('channels', () => {
     const pending = await getPendingSessionSigner(world.client, { paymentChannels, channelId })
     expect(pending?.signer).toBe(hot)
     expect(pending?.effectiveAt).toBeGreaterThanOrEqual(scheduledAt + 30n + 3600n)
+  })
+})
+
+describe('writeContractsAndWait', () => {
+  it('sends independent calls back to back with consecutive nonces, and decodes a refused one before sending any', async () => {
+    const { testUsd } = world.addresses
+    if (!testUsd) throw new Error('the test deployment has a test stablecoin')
+    const owner = world.wallet(0)
+    const mint = (to: `0x${string}`, amount: bigint) => ({
+      address: testUsd,
+      abi: testUsdAbi as Abi,
+      functionName: 'mint',
+      args: [to, amount],
+    })
+    const sent = await writeContractsAndWait(owner, [mint(hot, 1n), mint(hot2, 2n), mint(hot, 3n)])
+    const nonces = await Promise.all(sent.map(({ hash }) => world.client.getTransaction({ hash })))
+    expect(nonces.map((tx) => tx.nonce - (nonces[0]?.nonce ?? 0))).toEqual([0, 1, 2])
+    expect(sent.every(({ receipt }) => receipt.status === 'success')).toBe(true)
+    const balance = (who: `0x${string}`) =>
+      world.client.readContract({ address: testUsd, abi: testUsdAbi, functionName: 'balanceOf', args: [who] })
+    expect(await balance(hot)).toBe(4n)
+    expect(await balance(hot2)).toBe(2n)
+    const before = await world.client.getTransactionCount({ address: address(1) })
+    const transfer = { address: testUsd, abi: testUsdAbi as Abi, functionName: 'transfer', args: [hot, 10n ** 30n] }
+    const refused = await writeContractsAndWait(world.wallet(1), [mint(hot, 1n), transfer]).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(ContractRevertError)
+    expect(await world.client.getTransactionCount({ address: address(1) })).toBe(before)
   })
 })
 

@@ -100,54 +100,67 @@ export const DEVNET_LICENSES = [
   { account: DEFAULT_MINER_ACCOUNT, modelId: 2n },
 ] as const
 
-/** Seeds the model market; returns the model ids it registered (empty on a restart). */
+/**
+ * Seeds the model market; returns the model ids it registered (empty on a restart). The treasury's models go first
+ * (back to back); then, at the same time, each derivative's registrant buys its parents' licenses and registers it,
+ * the node's miner buys its licenses, and the treasury fractionalizes `text`.
+ */
 export async function seedModels(treasury: WriteClient, addresses: MycelAddresses, store: ContentStore) {
   const { modelRegistry, licenses, testUsd } = addresses
   if (!modelRegistry || !licenses || !testUsd) return { registered: [] as bigint[] }
-  const wallet = (i: number) => (i === 0 ? treasury : walletLike(treasury, i))
-  const read = <value>(address: Address, abi: Abi, functionName: string, args: readonly unknown[] = []) =>
-    readContract(treasury, { address, abi, functionName, args } as never) as Promise<value>
-  const count = await read<bigint>(modelRegistry, modelRegistryAbi as Abi, 'modelCount')
-  const registered: bigint[] = []
-  if (count < BigInt(DEVNET_MODELS.length)) {
-    for (const [i, model] of DEVNET_MODELS.entries()) {
-      const id = BigInt(i + 1)
-      if (id <= count) continue
-      const weights = await store.addBytes(await model.bytes())
-      const card = await store.addBytes(encodeModelCard(model.card))
-      const owner = wallet(model.owner)
-      if (model.parents.length > 0) {
-        // A derivative's registrant holds a license of each parent (the contract checks).
-        await ensureLicenses(
-          treasury,
-          addresses,
-          model.parents.map((modelId) => ({ account: model.owner, modelId })),
-        )
-      }
-      await sendInSequence(owner, [
-        {
-          address: modelRegistry,
-          abi: modelRegistryAbi as Abi,
-          functionName: 'register',
-          args: [weights.cid, card.cid, 'onnx', model.parents, toContractTerms(model.terms(testUsd))],
-        },
+  const count = await readContract(treasury, {
+    address: modelRegistry,
+    abi: modelRegistryAbi,
+    functionName: 'modelCount',
+  })
+  const missing = DEVNET_MODELS.map((model, i) => ({ model, id: BigInt(i + 1) })).filter(({ id }) => id > count)
+  const registrations = await Promise.all(
+    missing.map(async ({ model, id }) => {
+      const [weights, card] = await Promise.all([
+        model.bytes().then((bytes) => store.addBytes(bytes)),
+        store.addBytes(encodeModelCard(model.card)),
       ])
-      registered.push(id)
-    }
-  }
-  await ensureLicenses(treasury, addresses, DEVNET_LICENSES)
-  await fractionalizeText(treasury, addresses, wallet)
-  return { registered }
+      const call: Call = {
+        address: modelRegistry,
+        abi: modelRegistryAbi as Abi,
+        functionName: 'register',
+        args: [weights.cid, card.cid, 'onnx', model.parents, toContractTerms(model.terms(testUsd))],
+      }
+      return { model, id, call }
+    }),
+  )
+  // Ids follow registration order: the treasury's models (no parents) are registered before any derivative.
+  await sendInSequence(
+    treasury,
+    registrations.filter((r) => r.model.owner === 0).map((r) => r.call),
+  )
+  const derivatives = registrations.filter((r) => r.model.owner !== 0)
+  await Promise.all([
+    ensureLicenses(
+      treasury,
+      addresses,
+      [
+        ...DEVNET_LICENSES,
+        // A derivative's registrant holds a license of each parent (the contract checks).
+        ...derivatives.flatMap((r) => r.model.parents.map((modelId) => ({ account: r.model.owner, modelId }))),
+      ],
+      derivatives.map((r) => ({ account: r.model.owner, call: r.call })),
+    ),
+    fractionalizeText(treasury, addresses),
+  ])
+  return { registered: registrations.map((r) => r.id) }
 }
 
 /**
  * Makes sure each `account` holds a valid license of `modelId`: approves tUSD to Licenses once (unlimited; test
- * money) and buys what is missing, one account's transactions back to back.
+ * money) and buys what is missing, one account's transactions back to back, accounts at the same time. `then` are
+ * calls an account sends after its licenses, in the same sequence (a derivative's registration).
  */
 export async function ensureLicenses(
   treasury: WriteClient,
   addresses: MycelAddresses,
   wanted: readonly { account: number; modelId: bigint }[],
+  then: readonly { account: number; call: Call }[] = [],
 ) {
   const { licenses, testUsd, modelRegistry } = addresses
   if (!licenses || !testUsd || !modelRegistry) return
@@ -170,33 +183,37 @@ export async function ensureLicenses(
     ),
   )
   const missing = wanted.filter((_, i) => (valid[i]?.[0] ?? 0n) === 0n)
-  for (const account of new Set(missing.map((m) => m.account))) {
-    const holder = devnetAccount(account).address
-    const allowance = await readContract(treasury, {
-      address: testUsd,
-      abi: testUsdAbi,
-      functionName: 'allowance',
-      args: [holder, licenses],
-    })
-    const calls: Call[] = []
-    if (allowance < 1_000n * TUSD) {
-      calls.push({ address: testUsd, abi: testUsdAbi as Abi, functionName: 'approve', args: [licenses, maxUint256] })
-    }
-    for (const m of missing.filter((x) => x.account === account)) {
-      const agreed = await readContract(treasury, {
-        address: licenses,
-        abi: licensesAbi,
-        functionName: 'termsHash',
-        args: [m.modelId],
+  const accounts = new Set([...missing.map((m) => m.account), ...then.map((t) => t.account)])
+  await Promise.all(
+    [...accounts].map(async (account) => {
+      const holder = devnetAccount(account).address
+      const buys = [...new Set(missing.filter((x) => x.account === account).map((x) => x.modelId))]
+      const [allowance, ...agreed] = await Promise.all([
+        readContract(treasury, {
+          address: testUsd,
+          abi: testUsdAbi,
+          functionName: 'allowance',
+          args: [holder, licenses],
+        }),
+        ...buys.map((modelId) =>
+          readContract(treasury, { address: licenses, abi: licensesAbi, functionName: 'termsHash', args: [modelId] }),
+        ),
+      ])
+      const calls: Call[] = []
+      if (buys.length > 0 && (allowance as bigint) < 1_000n * TUSD) {
+        calls.push({ address: testUsd, abi: testUsdAbi as Abi, functionName: 'approve', args: [licenses, maxUint256] })
+      }
+      buys.forEach((modelId, i) => {
+        calls.push({ address: licenses, abi: licensesAbi as Abi, functionName: 'buy', args: [modelId, agreed[i]] })
       })
-      calls.push({ address: licenses, abi: licensesAbi as Abi, functionName: 'buy', args: [m.modelId, agreed] })
-    }
-    await sendInSequence(walletLike(treasury, account), calls)
-  }
+      calls.push(...then.filter((t) => t.account === account).map((t) => t.call))
+      await sendInSequence(walletLike(treasury, account), calls)
+    }),
+  )
 }
 
 /** Fractionalizes `text` (id 2) once, then hands out the holders' shares and self-delegates every holder. */
-async function fractionalizeText(treasury: WriteClient, addresses: MycelAddresses, wallet: (i: number) => WriteClient) {
+async function fractionalizeText(treasury: WriteClient, addresses: MycelAddresses) {
   const { modelRegistry, licenses, testUsd, paymentChannels } = addresses
   if (!modelRegistry || !licenses || !testUsd) return
   let vault = (await readContract(treasury, {
@@ -244,7 +261,7 @@ async function fractionalizeText(treasury: WriteClient, addresses: MycelAddresse
   const undelegated = holders.filter((_, k) => delegates[k] === zeroAddress)
   await Promise.all(
     undelegated.map((i) =>
-      sendInSequence(wallet(i), [
+      sendInSequence(i === 0 ? treasury : walletLike(treasury, i), [
         {
           address: vault,
           abi: royaltyVaultAbi as Abi,

@@ -17,6 +17,7 @@ import type {
 } from 'viem'
 import { type EncodeFunctionDataParameters, encodeFunctionData } from 'viem'
 import {
+  getTransactionCount,
   prepareTransactionRequest,
   readContract,
   sendTransaction,
@@ -64,23 +65,57 @@ export async function writeContractAndWait<
     args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>
   },
 ): Promise<WriteContractAndWaitReturnType> {
+  const [written] = await writeContractsAndWait(client, [parameters as WriteCall])
+  return written as WriteContractAndWaitReturnType
+}
+
+/** One call of {@link writeContractsAndWait} (untyped: the calls of a batch may be on different ABIs). */
+export type WriteCall = { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] }
+
+/**
+ * Sends calls that do not depend on each other back to back (nonces numbered here), then waits for every receipt:
+ * on a chain with blocks every few seconds, n calls land in one or two blocks instead of n. Each is simulated and
+ * estimated against the current state first, so a call whose outcome depends on an earlier one of the same batch
+ * does not belong in it. Throws the first failure; calls after a failed one may still have been sent.
+ */
+export async function writeContractsAndWait(
+  client: WriteClient,
+  calls: readonly WriteCall[],
+): Promise<WriteContractAndWaitReturnType[]> {
   try {
-    // biome-ignore lint/suspicious/noExplicitAny: viem's generic request type is reconstructed by simulateContract.
-    const { request, result } = await simulateContract(client, { ...parameters, account: client.account } as any)
-    // One prepare (nonce, fees, the estimate), then the estimate widened: viem's own estimate for a local account
-    // would prepare a second time and estimate twice.
-    const prepared = await prepareTransactionRequest(client, {
-      account: client.account,
-      chain: client.chain,
-      to: parameters.address,
-      data: encodeFunctionData(request as EncodeFunctionDataParameters),
-      value: request.value,
+    const simulated = await Promise.all(
+      // biome-ignore lint/suspicious/noExplicitAny: viem's generic request type is reconstructed by simulateContract.
+      calls.map((call) => simulateContract(client, { ...call, account: client.account } as any)),
+    )
+    const nonce =
+      calls.length > 1
+        ? await getTransactionCount(client, { address: client.account.address, blockTag: 'pending' })
+        : undefined
+    // One prepare each (fees, the estimate, the nonce unless numbered here), then the estimate widened: viem's own
+    // estimate for a local account would prepare a second time and estimate twice.
+    const prepared = await Promise.all(
+      simulated.map(({ request }, i) =>
+        prepareTransactionRequest(client, {
+          account: client.account,
+          chain: client.chain,
+          to: request.address,
+          data: encodeFunctionData(request as EncodeFunctionDataParameters),
+          value: request.value,
+          ...(nonce === undefined ? {} : { nonce: nonce + i }),
+        }),
+      ),
+    )
+    const hashes: Hash[] = []
+    for (const request of prepared) {
+      // `as never`: viem's prepared type does not narrow back into sendTransaction's parameter union.
+      hashes.push(await sendTransaction(client, { ...request, gas: gasWithMargin(request.gas) } as never))
+    }
+    const receipts = await Promise.all(hashes.map((hash) => waitForTransactionReceipt(client, { hash })))
+    return receipts.map((receipt, i) => {
+      const hash = hashes[i] as Hash
+      if (receipt.status !== 'success') throw new TransactionRevertedError({ hash })
+      return { hash, receipt, result: simulated[i]?.result as unknown }
     })
-    // `as never`: viem's prepared type does not narrow back into sendTransaction's parameter union.
-    const hash = await sendTransaction(client, { ...prepared, gas: gasWithMargin(prepared.gas) } as never)
-    const receipt = await waitForTransactionReceipt(client, { hash })
-    if (receipt.status !== 'success') throw new TransactionRevertedError({ hash })
-    return { hash, receipt, result: result as unknown }
   } catch (error) {
     throw decodeContractError(error)
   }

@@ -3,8 +3,8 @@
  * anyone executes, deployer's admin renounced), then verify the result with {@link getModelGovernance}. The first
  * half of `fractionalizeModel`, usable alone (and tested alone) before the registry hands the model over.
  */
-import { type Address, getAddress, type Hash, type TransactionReceipt } from 'viem'
-import { deployContract, getBlockNumber, waitForTransactionReceipt } from 'viem/actions'
+import { type Abi, type Address, getAddress, type Hash, type TransactionReceipt } from 'viem'
+import { deployContract, getBlockNumber, getTransactionCount, waitForTransactionReceipt } from 'viem/actions'
 import {
   modelGovernorAbi,
   modelGovernorBytecode,
@@ -21,7 +21,12 @@ import {
   ModelGovernanceUnsoundError,
 } from '../../governance/errors.ts'
 import { CANCELLER_ROLE, DEFAULT_ADMIN_ROLE, PROPOSER_ROLE } from '../../governance/verify.ts'
-import { type WriteClient, type WriteContractAndWaitErrorType, writeContractAndWait } from '../write.ts'
+import {
+  type WriteCall,
+  type WriteClient,
+  type WriteContractAndWaitErrorType,
+  writeContractsAndWait,
+} from '../write.ts'
 import { getModelGovernance, type ModelGovernance } from './getModelGovernance.ts'
 
 export type DeployModelGovernanceParameters = {
@@ -117,7 +122,8 @@ export async function deployModelGovernance(
   }
   const fromBlock = await getBlockNumber(client, { cacheTime: 0 })
 
-  const deploy = async (contract: string, send: () => Promise<Hash>): Promise<Address> => {
+  // Sends, waits, checks; `note` is left to the caller so `hashes` keep the sending order.
+  const deploy = async (contract: string, send: () => Promise<Hash>) => {
     let hash: Hash
     try {
       hash = await send()
@@ -127,39 +133,46 @@ export async function deployModelGovernance(
     const receipt = await waitForTransactionReceipt(client, { hash })
     if (receipt.status !== 'success' || !receipt.contractAddress)
       throw new GovernanceDeploymentError({ contract, hash })
-    note(hash, receipt)
-    return getAddress(receipt.contractAddress)
+    return { address: getAddress(receipt.contractAddress), hash, receipt }
   }
   const base = { account: client.account, chain: client.chain } as const
 
-  const vault = await deploy('RoyaltyVault', () =>
-    deployContract(client, {
-      ...base,
-      abi: royaltyVaultAbi,
-      bytecode: royaltyVaultBytecode,
-      args: [
-        parameters.name,
-        parameters.symbol,
-        parameters.registry,
-        parameters.modelId,
-        [...(parameters.sources ?? [])],
-        [...parameters.tokens],
-        holder,
-        parameters.supply,
-      ],
-    }),
-  )
-  // The deployer is a temporary admin so the governor (deployed next, it needs the timelock's address) can be made
-  // proposer; the admin role is renounced below and getModelGovernance checks that it was.
-  const timelock = await deploy('ModelGovernorTimelock', () =>
-    deployContract(client, {
-      ...base,
-      abi: modelGovernorTimelockAbi,
-      bytecode: modelGovernorTimelockBytecode,
-      args: [BigInt(settings.timelockDelay), [], ['0x0000000000000000000000000000000000000000'], me],
-    }),
-  )
-  const governor = await deploy('ModelGovernor', () =>
+  // The vault and the timelock do not need each other: sent back to back (numbered nonces), one wait for both.
+  const nonce = await getTransactionCount(client, { address: me, blockTag: 'pending' })
+  const [vaultDeployed, timelockDeployed] = await Promise.all([
+    deploy('RoyaltyVault', () =>
+      deployContract(client, {
+        ...base,
+        nonce,
+        abi: royaltyVaultAbi,
+        bytecode: royaltyVaultBytecode,
+        args: [
+          parameters.name,
+          parameters.symbol,
+          parameters.registry,
+          parameters.modelId,
+          [...(parameters.sources ?? [])],
+          [...parameters.tokens],
+          holder,
+          parameters.supply,
+        ],
+      }),
+    ),
+    // The deployer is a temporary admin so the governor (deployed next, it needs the timelock's address) can be
+    // made proposer; the admin role is renounced below and getModelGovernance checks that it was.
+    deploy('ModelGovernorTimelock', () =>
+      deployContract(client, {
+        ...base,
+        nonce: nonce + 1,
+        abi: modelGovernorTimelockAbi,
+        bytecode: modelGovernorTimelockBytecode,
+        args: [BigInt(settings.timelockDelay), [], ['0x0000000000000000000000000000000000000000'], me],
+      }),
+    ),
+  ])
+  const vault = vaultDeployed.address
+  const timelock = timelockDeployed.address
+  const governorDeployed = await deploy('ModelGovernor', () =>
     deployContract(client, {
       ...base,
       abi: modelGovernorAbi,
@@ -175,27 +188,25 @@ export async function deployModelGovernance(
       ],
     }),
   )
-  const timelockCall = async (functionName: 'grantRole' | 'renounceRole', role: `0x${string}`, account: Address) => {
-    const { hash, receipt } = await writeContractAndWait(client, {
-      address: timelock,
-      abi: modelGovernorTimelockAbi,
-      functionName,
-      args: [role, account],
-    })
-    note(hash, receipt)
-  }
-  await timelockCall('grantRole', PROPOSER_ROLE, governor)
-  await timelockCall('grantRole', CANCELLER_ROLE, governor)
-  await timelockCall('renounceRole', DEFAULT_ADMIN_ROLE, me)
+  const governor = governorDeployed.address
+  for (const { hash, receipt } of [vaultDeployed, timelockDeployed, governorDeployed]) note(hash, receipt)
+  // The wiring, back to back: granting and renouncing do not depend on each other's outcome (the admin renounces
+  // in the last of them, after the grants it made).
+  const timelockCall = (functionName: string, role: `0x${string}`, account: Address): WriteCall => ({
+    address: timelock,
+    abi: modelGovernorTimelockAbi as Abi,
+    functionName,
+    args: [role, account],
+  })
+  const wiring = [
+    timelockCall('grantRole', PROPOSER_ROLE, governor),
+    timelockCall('grantRole', CANCELLER_ROLE, governor),
+    timelockCall('renounceRole', DEFAULT_ADMIN_ROLE, me),
+  ]
   if ((parameters.selfDelegate ?? true) && holder.toLowerCase() === me.toLowerCase()) {
-    const { hash, receipt } = await writeContractAndWait(client, {
-      address: vault,
-      abi: royaltyVaultAbi,
-      functionName: 'delegate',
-      args: [me],
-    })
-    note(hash, receipt)
+    wiring.push({ address: vault, abi: royaltyVaultAbi as Abi, functionName: 'delegate', args: [me] })
   }
+  for (const { hash, receipt } of await writeContractsAndWait(client, wiring)) note(hash, receipt)
 
   const governance = await getModelGovernance(client, { governor, fromBlock, modelId: parameters.modelId })
   if (!governance.sound) throw new ModelGovernanceUnsoundError({ governor, problems: governance.problems })
