@@ -165,7 +165,8 @@ describe('tokens', () => {
 })
 
 describe('channels', () => {
-  it('getPendingSessionSigner: null until a narrowing change, then the change and its time; the count of channels', async () => {
+  /** Account 3 opens a 1 tUSD channel to account 2 with session key `hot` capped at 1,000. */
+  async function openHotChannel() {
     const { paymentChannels, testUsd } = world.addresses
     if (!testUsd) throw new Error('the test deployment has a test stablecoin')
     const payer = world.wallet(3)
@@ -175,7 +176,6 @@ describe('channels', () => {
       functionName: 'mint',
       args: [address(3), 10_000_000n],
     })
-    expect(await getChannelCount(world.client, { paymentChannels })).toBe(0n)
     const { channelId } = await openChannel(payer, {
       paymentChannels,
       payee: address(2),
@@ -184,6 +184,13 @@ describe('channels', () => {
       sessionSigner: hot,
       sessionCap: 1_000n,
     })
+    return { payer, channelId }
+  }
+
+  it('getPendingSessionSigner: null until a narrowing change, then the change and its time; the count of channels', async () => {
+    const { paymentChannels } = world.addresses
+    expect(await getChannelCount(world.client, { paymentChannels })).toBe(0n)
+    const { payer, channelId } = await openHotChannel()
     expect(await getChannelCount(world.client, { paymentChannels })).toBe(1n)
     expect(await getPendingSessionSigner(world.client, { paymentChannels, channelId })).toBeNull()
     // A higher cap for the same key widens: in force at once, nothing scheduled.
@@ -206,23 +213,8 @@ describe('channels', () => {
     // Replacing a scheduled session-key change rewrites its effectiveAt. Estimated in the second that scheduled it,
     // that store costs nothing new; mined in a later second it does (about 2,800 gas more), so an exact estimate
     // runs out of gas. A busy machine saw this in CI; here the clock ticks between the estimate and the block.
-    const { paymentChannels, testUsd } = world.addresses
-    if (!testUsd) throw new Error('the test deployment has a test stablecoin')
-    const payer = world.wallet(3)
-    await writeContractAndWait(world.wallet(0), {
-      address: testUsd,
-      abi: testUsdAbi,
-      functionName: 'mint',
-      args: [address(3), 10_000_000n],
-    })
-    const { channelId } = await openChannel(payer, {
-      paymentChannels,
-      payee: address(2),
-      token: testUsd,
-      amount: 1_000_000n,
-      sessionSigner: hot,
-      sessionCap: 1_000n,
-    })
+    const { paymentChannels } = world.addresses
+    const { payer, channelId } = await openHotChannel()
     const head = await getBlock(world.client)
     const scheduledAt = head.timestamp + 1_000n // ahead of the wall clock, so the estimate below sees this second
     await world.client.request({ method: 'evm_setNextBlockTimestamp', params: [toHex(scheduledAt)] } as never)
