@@ -25,30 +25,12 @@ import {
 } from '@mycel/sdk'
 import { parseSignature, toHex } from 'viem'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
-import { deployTestContracts, startTestChain } from '../test/helpers/chain.ts'
-import { chainGas } from './chainGas.ts'
+import { PRICE, startGasBench, USD } from './chainGas.ts'
 
-const USD = 1_000_000n
-const PRICE = 1_000n // $0.001 per request, in tUSD units
-
-const chain = await startTestChain()
+const { chain, usd, pc, domain, gasOf, during } = await startGasBench([1, 2, 3, 4, 5, 6, 7, 8, 9], 100_000n)
 try {
-  const addresses = await deployTestContracts(chain)
-  const usd = addresses.testUsd as `0x${string}`
-  const pc = addresses.paymentChannels
-  const treasury = chain.wallet(0)
   const payer = chain.wallet(1)
   const payee = chain.wallet(2)
-  const domain = { chainId: 31337, paymentChannels: pc }
-  for (let i = 1; i <= 9; i++) {
-    await writeContractAndWait(treasury, {
-      address: usd,
-      abi: testUsdAbi,
-      functionName: 'mint',
-      args: [chain.wallet(i).account.address, 100_000n * USD],
-    })
-  }
-  const { gasOf, during } = chainGas(chain.publicClient)
 
   // Baseline: one EIP-3009 transfer per request, on the market's own token (TestUSD has EIP-3009: x402's `exact`).
   const baselineSamples: bigint[] = []

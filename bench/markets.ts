@@ -27,40 +27,22 @@ import {
   requestClose,
   type SignedVoucher,
   signVoucher,
-  testUsdAbi,
   withdrawChannel,
-  writeContractAndWait,
 } from '@mycel/sdk'
-import type { Address } from 'viem'
 import { devnetAccount } from '../packages/node/src/devnet/accounts.ts'
-import { deployTestContracts, startTestChain } from '../test/helpers/chain.ts'
-import { chainGas } from './chainGas.ts'
+import { PRICE, startGasBench, USD } from './chainGas.ts'
 import { measureLicenseOverhead } from './marketsLatency.ts'
 
-const USD = 1_000_000n
-const PRICE = 1_000n // $0.001 per request, in tUSD units, as bench/gas.ts
 const BATCH = 100
 
-const chain = await startTestChain()
+const { chain, addresses, usd, pc, domain, gasOf, during } = await startGasBench([1], 1_000_000n)
 try {
-  const addresses = await deployTestContracts(chain)
-  const usd = addresses.testUsd as Address
-  const pc = addresses.paymentChannels
-  const domain = { chainId: 31337, paymentChannels: pc }
-  const [treasury, payer, miner, alice, bob] = [0, 1, 2, 3, 4].map((i) => chain.wallet(i)) as [
-    ReturnType<typeof chain.wallet>,
+  const [payer, miner, alice, bob] = [1, 2, 3, 4].map((i) => chain.wallet(i)) as [
     ReturnType<typeof chain.wallet>,
     ReturnType<typeof chain.wallet>,
     ReturnType<typeof chain.wallet>,
     ReturnType<typeof chain.wallet>,
   ]
-  await writeContractAndWait(treasury, {
-    address: usd,
-    abi: testUsdAbi,
-    functionName: 'mint',
-    args: [payer.account.address, 1_000_000n * USD],
-  })
-  const { gasOf, during } = chainGas(chain.publicClient)
 
   // The lineage: root (alice, 10 %) ← parent (bob, 5 %) ← leaf (bob, 3 %); the miner serves root and leaf.
   const terms = (royaltyBps: number): LicenseTerms => ({

@@ -79,6 +79,18 @@ async function payAndClaim(cumulative: bigint) {
   return claimVoucher(miner(), { paymentChannels: a.paymentChannels, voucher: { ...voucher, models, signature } })
 }
 
+/** A proposal's one action: the registry's setTerms of model 1. */
+const setTermsOf = (newTerms: LicenseTerms): ProposalAction[] => [
+  {
+    target: a.modelRegistry,
+    data: encodeFunctionData({
+      abi: modelRegistryAbi,
+      functionName: 'setTerms',
+      args: [1n, toContractTerms(newTerms)],
+    }),
+  },
+]
+
 async function revertName(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
     () => undefined,
@@ -200,16 +212,7 @@ describe('fractional ownership on the real registry', () => {
     await shares(creator(), alice().account.address, (SUPPLY * 30n) / 100n)
     await delegateVotes(alice(), { vault: g.vault, delegatee: alice().account.address })
     await t.increaseTime(1)
-    const actions: ProposalAction[] = [
-      {
-        target: a.modelRegistry,
-        data: encodeFunctionData({
-          abi: modelRegistryAbi,
-          functionName: 'setTerms',
-          args: [1n, toContractTerms(newTerms)],
-        }),
-      },
-    ]
+    const actions = setTermsOf(newTerms)
     const description = 'Raise the minimum price of model 1 to 2,000 per request'
     const { proposalId } = await proposeGovernance(alice(), { governor: g.governor, actions, description })
     await t.increaseTime(DEVNET_GOVERNANCE.votingDelay + 1)
@@ -252,16 +255,7 @@ describe('fractional ownership on the real registry', () => {
     await shares(creator(), dave().account.address, parseEther('1'))
     await delegateVotes(dave(), { vault: g.vault, delegatee: dave().account.address })
     await t.increaseTime(1)
-    const actions: ProposalAction[] = [
-      {
-        target: a.modelRegistry,
-        data: encodeFunctionData({
-          abi: modelRegistryAbi,
-          functionName: 'setTerms',
-          args: [1n, toContractTerms(terms({ minPricePerRequest: 1n }))],
-        }),
-      },
-    ]
+    const actions = setTermsOf(terms({ minPricePerRequest: 1n }))
     const description = 'Price model 1 at 1 unit'
     const { proposalId } = await proposeGovernance(dave(), { governor: g.governor, actions, description })
     await t.increaseTime(DEVNET_GOVERNANCE.votingDelay + 1)

@@ -138,25 +138,25 @@ export function Governance({
                         Vote {support}
                       </button>
                     ))}
-                  {steps.queue && (
-                    <button
-                      type="button"
-                      disabled={busy}
-                      data-step="queue"
-                      onClick={() => run('queue', { proposalId: p.id }, 'Queue')}
-                    >
-                      Queue
-                    </button>
-                  )}
-                  {steps.execute && (
-                    <button
-                      type="button"
-                      disabled={busy}
-                      data-step="execute"
-                      onClick={() => run('execute', { proposalId: p.id }, 'Execute')}
-                    >
-                      Execute{steps.wait ? ` (timelock: ${steps.wait} s left)` : ''}
-                    </button>
+                  {(
+                    [
+                      ['queue', steps.queue, 'Queue', ''],
+                      ['execute', steps.execute, 'Execute', steps.wait ? ` (timelock: ${steps.wait} s left)` : ''],
+                    ] as const
+                  ).map(
+                    ([step, allowed, label, note]) =>
+                      allowed && (
+                        <button
+                          key={step}
+                          type="button"
+                          disabled={busy}
+                          data-step={step}
+                          onClick={() => run(step, { proposalId: p.id }, label)}
+                        >
+                          {label}
+                          {note}
+                        </button>
+                      ),
                   )}
                 </div>
               </li>
