@@ -26,6 +26,8 @@ export type LicenseStatus = {
    * expiry (audit B1); 0 when none is active.
    */
   claimableUntil: bigint
+  /** When the active license ends or ended (unix seconds; 2^64 − 1 perpetual; 0 when none is active). */
+  endsAt: bigint
 }
 
 export type Market = {
@@ -126,7 +128,8 @@ export function createMarket({
         ).expiresAt
     const ended = end + (revokedEarly || grace < expiryGrace ? grace : expiryGrace)
     const claimableUntil = licenseId !== 0n && active.commercialUse ? ended : 0n
-    return { valid: reason === '', licenseId, royaltyBps: Number(active.royaltyBps), reason, claimableUntil }
+    const status = { valid: reason === '', licenseId, royaltyBps: Number(active.royaltyBps), reason, claimableUntil }
+    return { ...status, endsAt: end }
   }
 
   return {
@@ -157,6 +160,7 @@ export function createMarket({
           royaltyBps: 0,
           reason: 'this chain has no model market',
           claimableUntil: 0n,
+          endsAt: 0n,
         }
       const read = readLicense(w, holder, modelId).then(
         (status) => {
@@ -169,6 +173,7 @@ export function createMarket({
           royaltyBps: 0,
           reason: `its license could not be read from the chain (${error.message.split('\n')[0]})`,
           claimableUntil: 0n,
+          endsAt: 0n,
         }),
       )
       // Stale: answer with what was read last and refresh in the background (a revocation shows within ttlMs
