@@ -18,7 +18,7 @@ import {
 } from '@mycel/sdk'
 import { type Address, encodeDeployData, encodeFunctionData, getAddress, maxUint256, size } from 'viem'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { admin, deployMarket, type Market, payer, payerAccount } from './helpers/market.ts'
+import { admin, defaultTerms, deployMarket, type Market, payer, payerAccount } from './helpers/market.ts'
 
 const alice = getAddress('0x000000000000000000000000000000000000a11c') // model owner
 const miner = getAddress('0x00000000000000000000000000000000000000f1') // payee, license buyer (attacker in B1)
@@ -119,6 +119,44 @@ describe('B1 the claim grace stretches every time-limited license by a whole cha
     expect(
       await m.fails(miner2, pc, paymentChannelsAbi, 'claim', [await modelVoucher(pc, channel, 6_000n, id)]),
     ).toEqual({ errorName: 'PaymentChannelsLicenseExpired', args: [channel, id, license, revokedAt] })
+  })
+})
+
+describe('B1 edges and the revoked slot (checked, no finding)', () => {
+  it('a license revoked after it expired gets no more than the expiry grace', async () => {
+    const pc = await channelsWithPeriod(7n * DAY)
+    const id = await m.register(alice, [], { licenseDuration: DAY })
+    const license = await m.buy(miner, id)
+    const expiresAt = await activeEnd(miner, id)
+    const channel = await open(pc, miner, 1_000_000n)
+    m.chain.now = expiresAt + HOUR / 2n
+    await m.must(alice, m.licenses, licensesAbi, 'revoke', [license]) // after the end: the slot keeps its end
+    expect(await activeEnd(miner, id)).toBe(expiresAt)
+    m.chain.now = expiresAt + HOUR
+    expect(
+      await m.fails(miner, pc, paymentChannelsAbi, 'claim', [await modelVoucher(pc, channel, 1_000n, id)]),
+    ).toEqual({ errorName: 'PaymentChannelsLicenseExpired', args: [channel, id, license, expiresAt] })
+  })
+
+  it('a revoked license in its grace founds no derivative, cannot be re-activated, and a new purchase takes its slot', async () => {
+    const id = await m.register(alice, [], { royaltyBps: 1_000 })
+    const license = await m.buy(miner, id)
+    await m.must(alice, m.licenses, licensesAbi, 'revoke', [license])
+    expect(await m.must(miner, m.licenses, licensesAbi, 'hasValidLicense', [miner, id])).toBe(false)
+    expect(
+      (
+        await m.fails(miner, m.registry, modelRegistryAbi, 'register', [
+          'bafkreiweights',
+          'bafkreicard',
+          'onnx',
+          [id],
+          defaultTerms(m.usd.toString()),
+        ])
+      ).errorName,
+    ).toBe('ModelRegistryParentLicenseRequired')
+    expect((await m.fails(miner, m.licenses, licensesAbi, 'activate', [license])).errorName).toBe('LicensesRevoked')
+    const fresh = await m.buy(miner, id) // same second as the revocation
+    expect(((await m.must(miner, m.licenses, licensesAbi, 'validLicense', [miner, id])) as [bigint])[0]).toBe(fresh)
   })
 })
 
