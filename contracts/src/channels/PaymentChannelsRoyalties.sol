@@ -192,10 +192,11 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
 
     /**
      * @dev How long after its model's owner revokes a license claims still accept it: {PaymentChannels}' challenge
-     * period (an expired license gets {LICENSE_EXPIRY_GRACE}, at most this). Vouchers are signed for requests served while the license was valid;
-     * without this grace a model owner who is also (or colludes with) the payer could let a miner serve, revoke, wait
-     * out a close window and withdraw everything (audit P4). Serving stops at once off chain (`validLicense` is false
-     * from the end on; miners answer 503 and gateways route elsewhere); only claiming what was served goes on.
+     * period (an expired license gets {LICENSE_EXPIRY_GRACE}, at most this). Vouchers are signed for requests served
+     * while the license was valid; without this grace a model owner who is also (or colludes with) the payer could
+     * let a miner serve, revoke, wait out a close window and withdraw everything (audit P4). Serving stops at once
+     * off chain (`validLicense` is false from the end on; miners answer 503 and gateways route elsewhere); only
+     * claiming what was served goes on.
      */
     function _licenseGrace() internal view virtual returns (uint256);
 
