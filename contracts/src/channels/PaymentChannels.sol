@@ -409,7 +409,8 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         }
     }
 
-    /// @dev Claims accept a license up to one challenge period after it ended (see {PaymentChannelsRoyalties}).
+    /// @dev Claims accept a license up to one challenge period after its revocation (see {PaymentChannelsRoyalties};
+    /// an expired one for {LICENSE_EXPIRY_GRACE}).
     function _licenseGrace() internal view override returns (uint256) {
         return challengePeriod;
     }

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ILicenseTerms} from "../interfaces/ILicenseTerms.sol";
 import {ILicenses} from "../interfaces/ILicenses.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRoyaltySource} from "../interfaces/IRoyaltySource.sol";
@@ -42,6 +43,13 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         "RoyaltyVoucher(uint256 channelId,uint96 cumulativeAmount,uint64 cumulativeRequests,uint64 cumulativeUnits,ModelAmount[] models)ModelAmount(uint256 modelId,uint96 cumulativeAmount)"
     );
     uint256 private constant MAX_BPS = 10_000;
+    /**
+     * @notice How long claims accept a license after it *expired* (see {_licenseGrace} for one ended by a
+     * revocation). An expiry is known from the purchase on: the payee claims what it served before it, or at once
+     * after; a whole challenge period here would stretch every time-limited license by that period for a payee who
+     * keeps serving unlicensed (audit B1). A payee late past it renews, and the vouchers pay again.
+     */
+    uint64 public constant LICENSE_EXPIRY_GRACE = 1 hours;
 
     /// @notice Where models, their terms and routes live, and who receives their royalties.
     IModelRegistry public immutable modelRegistry;
@@ -70,8 +78,8 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     error PaymentChannelsUnknownModel(uint256 channelId, uint256 modelId);
     error PaymentChannelsModelWithoutTerms(uint256 channelId, uint256 modelId);
     error PaymentChannelsNoValidLicense(uint256 channelId, uint256 modelId, address payee);
-    /// @dev The payee's license ended (expired, or was revoked: its end is then the revocation's time) at least one
-    /// {_licenseGrace} ago.
+    /// @dev The payee's license ended at least one grace ago: {LICENSE_EXPIRY_GRACE} after it expired, the
+    /// challenge period ({_licenseGrace}) after it was revoked (its end is then the revocation's time).
     error PaymentChannelsLicenseExpired(uint256 channelId, uint256 modelId, uint256 licenseId, uint64 expiresAt);
     error PaymentChannelsLicenseNotCommercial(uint256 channelId, uint256 modelId, uint256 licenseId);
 
@@ -183,11 +191,12 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view virtual returns (bool, uint96);
 
     /**
-     * @dev How long after a license ends (it expires, or its model's owner revokes it) claims still accept it:
-     * {PaymentChannels}' challenge period. Vouchers are signed for requests served while the license was valid;
-     * without this grace a model owner who is also (or colludes with) the payer could let a miner serve, revoke, wait
-     * out a close window and withdraw everything (audit P4). Serving stops at once off chain (`validLicense` is false
-     * from the end on; miners answer 503 and gateways route elsewhere); only claiming what was served goes on.
+     * @dev How long after its model's owner revokes a license claims still accept it: {PaymentChannels}' challenge
+     * period (an expired license gets {LICENSE_EXPIRY_GRACE}, at most this). Vouchers are signed for requests served
+     * while the license was valid; without this grace a model owner who is also (or colludes with) the payer could
+     * let a miner serve, revoke, wait out a close window and withdraw everything (audit P4). Serving stops at once
+     * off chain (`validLicense` is false from the end on; miners answer 503 and gateways route elsewhere); only
+     * claiming what was served goes on.
      */
     function _licenseGrace() internal view virtual returns (uint256);
 
@@ -205,11 +214,8 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         (uint256 licenseId, uint256 expiresAt, uint256 royaltyBps, bool commercialUse, uint256 route0, uint256 route1) =
             _claimRoute(payee, modelId);
         if (licenseId == 0) _revertWithoutLicense(channelId, modelId, payee);
-        // A license that ended less than one grace ago still pays for what was served while it was valid (no
-        // overflow: expiresAt < 2^64, the grace is at most the challenge period's 30 days).
-        if (expiresAt + _licenseGrace() <= block.timestamp) {
-            revert PaymentChannelsLicenseExpired(channelId, modelId, licenseId, uint64(expiresAt));
-        }
+        // A license that ended a little ago still pays for what was served while it was valid (cold path).
+        if (expiresAt <= block.timestamp) _checkEndedLicense(channelId, modelId, licenseId, expiresAt);
         if (!commercialUse) revert PaymentChannelsLicenseNotCommercial(channelId, modelId, licenseId);
         royalties = _credit(modelId, token, delta, royaltyBps);
         uint256 n = ModelRegistryRoute.count(route0);
@@ -262,6 +268,22 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     function _credit(uint256 modelId, address token, uint96 delta, uint256 bps) private returns (uint256 share) {
         share = (uint256(delta) * bps) / MAX_BPS;
         if (share > 0) _store().royalties[modelId][token] += share;
+    }
+
+    /**
+     * @dev The payee's active license ended at `expiresAt`: accepted for {_licenseGrace} after a revocation (the
+     * active end is then before the license's own: revoking cut it short), for {LICENSE_EXPIRY_GRACE} after an
+     * expiry; reverts past that. No overflow: expiresAt < 2^64, the grace at most the challenge period's 30 days.
+     */
+    function _checkEndedLicense(uint256 channelId, uint256 modelId, uint256 licenseId, uint256 expiresAt) private view {
+        uint256 grace = _licenseGrace();
+        if (grace > LICENSE_EXPIRY_GRACE) {
+            uint256 ownEnd = ILicenseTerms(address(licenses)).getLicense(licenseId).expiresAt;
+            if (expiresAt >= ownEnd) grace = LICENSE_EXPIRY_GRACE; // it expired: nobody cut it short
+        }
+        if (expiresAt + grace <= block.timestamp) {
+            revert PaymentChannelsLicenseExpired(channelId, modelId, licenseId, uint64(expiresAt));
+        }
     }
 
     /// @dev The payee has no active license for `modelId`: name why (cold path, so the registry is asked only here).

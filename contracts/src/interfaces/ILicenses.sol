@@ -15,7 +15,7 @@ interface ILicenses {
 
     /**
      * @notice What a claim needs, in as few storage reads as possible: the active license of `holder` for `modelId`
-     * (0 if none; revoked licenses are never active, expired ones are returned with their `expiresAt`), the royalty
+     * (0 if none; an ended one is returned with its `expiresAt`: its expiry, or the time it was revoked), the royalty
      * and commercial-use flag it snapshots, and the model's packed ancestor route (zero words for a root model).
      */
     function claimRoute(address holder, uint256 modelId)

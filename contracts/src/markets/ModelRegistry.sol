@@ -2,22 +2,10 @@
 pragma solidity ^0.8.24;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {ILicenseTerms} from "../interfaces/ILicenseTerms.sol";
 import {ILicenses} from "../interfaces/ILicenses.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ModelRegistryRoute} from "./ModelRegistryRoute.sol";
-
-/// @dev The one more lookup on Licenses a derivative's registration makes: the terms a license was bought under
-/// (ABI-identical to `Licenses.getLicense`).
-interface ILicenseTerms {
-    struct LicenseSnapshot {
-        uint256 modelId;
-        uint64 expiresAt;
-        bool revoked;
-        IModelRegistry.Terms terms;
-    }
-
-    function getLicense(uint256 licenseId) external view returns (LicenseSnapshot memory);
-}
 
 /**
  * @title ModelRegistry

@@ -21,10 +21,13 @@ export type LicenseStatus = {
   /** Why it is not valid (empty when valid). */
   reason: string
   /**
-   * Until when (unix seconds, exclusive) a claim still accepts it: one channel challenge period after it ended
-   * (expired or revoked, audit P4), so what was served while it was valid stays payable; 0 when none is active.
+   * Until when (unix seconds, exclusive) a claim still accepts it, so what was served while it was valid stays
+   * payable: one channel challenge period after a revocation (audit P4), `LICENSE_EXPIRY_GRACE` (1 h) after an
+   * expiry (audit B1); 0 when none is active.
    */
   claimableUntil: bigint
+  /** When the active license ends or ended (unix seconds; 2^64 − 1 perpetual; 0 when none is active). */
+  endsAt: bigint
 }
 
 export type Market = {
@@ -53,7 +56,9 @@ export function createMarket({
   now?: () => number
 }): Market {
   let wired:
-    | Promise<{ modelRegistry: Address; licenses: Address; grace: bigint; ids: ModelIds } | undefined>
+    | Promise<
+        { modelRegistry: Address; licenses: Address; grace: bigint; expiryGrace: bigint; ids: ModelIds } | undefined
+      >
     | undefined
   const licenses = new Map<string, { status: LicenseStatus; until: number }>()
 
@@ -69,10 +74,17 @@ export function createMarket({
           abi: paymentChannelsAbi,
           functionName: 'challengePeriod',
         })
+        // A PaymentChannels from before audit B1 accepts an expired license for the whole challenge period.
+        const expiryGrace = await readContract(client, {
+          address: paymentChannels,
+          abi: paymentChannelsAbi,
+          functionName: 'LICENSE_EXPIRY_GRACE',
+        }).catch(() => grace)
         return {
           modelRegistry,
           licenses: lic,
           grace: BigInt(grace),
+          expiryGrace: BigInt(expiryGrace),
           ids: createModelIds({ client, modelRegistry, ttlMs, now }),
         }
       } catch {
@@ -83,7 +95,7 @@ export function createMarket({
   }
 
   async function readLicense(
-    { licenses: licensesAddress, grace }: { licenses: Address; grace: bigint },
+    { licenses: licensesAddress, grace, expiryGrace }: { licenses: Address; grace: bigint; expiryGrace: bigint },
     holder: Address,
     modelId: bigint,
   ): Promise<LicenseStatus> {
@@ -100,8 +112,24 @@ export function createMarket({
     else if (BigInt(active.expiresAt) <= seconds)
       reason = `license ${licenseId} of model ${modelId} ended (expired or revoked) at unix time ${active.expiresAt}`
     else if (!active.commercialUse) reason = `license ${licenseId} of model ${modelId} does not allow commercial use`
-    const claimableUntil = licenseId !== 0n && active.commercialUse ? BigInt(active.expiresAt) + grace : 0n
-    return { valid: reason === '', licenseId, royaltyBps: Number(active.royaltyBps), reason, claimableUntil }
+    const end = BigInt(active.expiresAt)
+    // Ended: the whole grace only when a revocation cut it short (its active end before the license's own).
+    const revokedEarly =
+      licenseId !== 0n &&
+      end <= seconds &&
+      end <
+        (
+          await readContract(client, {
+            address: licensesAddress,
+            abi: licensesAbi,
+            functionName: 'getLicense',
+            args: [licenseId],
+          })
+        ).expiresAt
+    const ended = end + (revokedEarly || grace < expiryGrace ? grace : expiryGrace)
+    const claimableUntil = licenseId !== 0n && active.commercialUse ? ended : 0n
+    const status = { valid: reason === '', licenseId, royaltyBps: Number(active.royaltyBps), reason, claimableUntil }
+    return { ...status, endsAt: end }
   }
 
   return {
@@ -132,6 +160,7 @@ export function createMarket({
           royaltyBps: 0,
           reason: 'this chain has no model market',
           claimableUntil: 0n,
+          endsAt: 0n,
         }
       const read = readLicense(w, holder, modelId).then(
         (status) => {
@@ -144,6 +173,7 @@ export function createMarket({
           royaltyBps: 0,
           reason: `its license could not be read from the chain (${error.message.split('\n')[0]})`,
           claimableUntil: 0n,
+          endsAt: 0n,
         }),
       )
       // Stale: answer with what was read last and refresh in the background (a revocation shows within ttlMs

@@ -8,9 +8,10 @@
  *
  * A model channel's best voucher carries its split (the channel's model, the whole amount): the contract pays the
  * model's royalty route from it. When the miner's license of it ends (expires or is revoked), the contract still
- * accepts it for one challenge period (audit P4): such channels are claimed at once ('license ended'). Past that, a
- * claim paying the model more reverts, so those channels are left out of the batch (logged with the reason, retried
- * later: a new license makes them claimable again), and the rest is claimed without them.
+ * accepts it for a while (one challenge period after a revocation, audit P4; one hour after an expiry, audit B1):
+ * such channels are claimed at once ('license ended'), and so are those whose license expires soon ('license
+ * ending'). Past that, a claim paying the model more reverts, so those channels are left out of the batch (logged
+ * with the reason, retried later: a new license makes them claimable again), and the rest is claimed without them.
  */
 import { claimVouchers, type WriteClient } from '@mycel/sdk'
 import type { Address } from 'viem'
@@ -89,7 +90,7 @@ export function createClaimer(
     const rows = ledger.channels()
     const ended = await licenseEnded(rows)
     for (const row of rows) {
-      const reason = due(row, all) ?? (ended.has(row.channelId) ? 'license ended' : undefined)
+      const reason = due(row, all) ?? ended.get(row.channelId)
       if (reason) picked.push({ row, reason })
       if (picked.length >= policy.maxBatch) break
     }
@@ -148,18 +149,21 @@ export function createClaimer(
   }
 
   /**
-   * The model channels owing something whose license ended but is still accepted by claims (the grace): claimed now,
-   * before the grace runs out. Licenses are read from the market's cache (refreshed every few seconds).
+   * The model channels owing something whose license ended but is still accepted by claims (the grace), or ends
+   * within the safety margin: claimed now, before the grace runs out (an expiry's is one hour, audit B1). Licenses
+   * are read from the market's cache (refreshed every few seconds). Maps each to the claim's reason.
    */
-  async function licenseEnded(rows: ChannelLedgerRow[]): Promise<Set<bigint>> {
-    const ended = new Set<bigint>()
+  async function licenseEnded(rows: ChannelLedgerRow[]): Promise<Map<bigint, string>> {
+    const ended = new Map<bigint, string>()
     const seconds = BigInt(Math.floor(Date.now() / 1000))
     for (const row of rows) {
       if (row.modelId === undefined || row.closed || row.best.cumulativeAmount <= row.claimed) continue
       const failedAt = failures.get(row.channelId)
       if (failedAt !== undefined && Date.now() - failedAt < RETRY_FAILED_MS) continue
       const license = await market.license(wallet.account.address, row.modelId)
-      if (!license.valid && seconds < license.claimableUntil) ended.add(row.channelId)
+      if (!license.valid && seconds < license.claimableUntil) ended.set(row.channelId, 'license ended')
+      else if (license.valid && license.endsAt <= seconds + policy.safetySeconds)
+        ended.set(row.channelId, 'license ending')
     }
     return ended
   }

@@ -62,7 +62,7 @@ export function describeMarketRevert(errorName: string, args: readonly unknown[]
     case 'PaymentChannelsNoValidLicense':
       return `Payee ${c} holds no valid license of model ${b} (channel ${a}): buy one, or claim an earlier voucher.`
     case 'PaymentChannelsLicenseExpired':
-      return `The payee's license ${c} of model ${b} ended (expired or revoked) at unix time ${d}, more than one challenge period ago (channel ${a}): buy a new one, then claim.`
+      return `The payee's license ${c} of model ${b} ended (expired or revoked) at unix time ${d}, longer ago than claims accept it (one hour after an expiry, one challenge period after a revocation; channel ${a}): buy a new one, then claim.`
     case 'PaymentChannelsLicenseNotCommercial':
       return `The payee's license ${c} of model ${b} does not allow commercial use (channel ${a}).`
     default:
