@@ -16,6 +16,7 @@ import { keysCommand } from './commands/keys.ts'
 import { minerCommand } from './commands/miner.ts'
 import { modelCommand } from './commands/model.ts'
 import { fractionalCommands } from './commands/modelGovern.ts'
+import { licenseCommands } from './commands/modelLicense.ts'
 import { governCommands } from './commands/modelVote.ts'
 import { neuronCommand } from './commands/neuron.ts'
 import { stakeCommand } from './commands/stake.ts'
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   yumaCommand(program)
   contentCommand(program)
   const model = modelCommand(program)
+  licenseCommands(model)
   fractionalCommands(model)
   governCommands(model)
   for (const command of program.commands) {

@@ -29,6 +29,14 @@ import { type ChainContext, contractsOn, type GlobalFlags, nodeOptions } from '.
 import { usageError } from './errors.ts'
 import { parseIntegerOption } from './options.ts'
 
+/** A license id argument: a positive whole number. */
+export const licenseIdOf = (value: string) =>
+  BigInt(parseIntegerOption('license id', value, 1, Number.MAX_SAFE_INTEGER))
+
+/** When a license ends, for people and JSON: an ISO time, or null for a perpetual one (expiresAt 2^64 − 1). */
+export const expiryOf = (expiresAt: bigint) =>
+  expiresAt === 2n ** 64n - 1n ? null : new Date(Number(expiresAt) * 1000).toISOString()
+
 /** A model or proposal id argument: a positive whole number. */
 export const modelIdOf = (value: string) => BigInt(parseIntegerOption('model id', value, 1, Number.MAX_SAFE_INTEGER))
 export function proposalIdOf(value: string): bigint {

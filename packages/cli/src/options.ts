@@ -22,6 +22,14 @@ export function parseIntegerOption(name: string, value: string, min: number, max
   return n
 }
 
+/** A token amount in its smallest units (0 to 2^96 − 1, what the contracts hold), written in decimal digits. */
+export function parseUnitsOption(name: string, value: string): bigint {
+  if (!/^\d{1,29}$/.test(value) || BigInt(value) >= 2n ** 96n) {
+    throw usageError(`${name} must be a whole number of token units (0 to 2^96 - 1), got ${JSON.stringify(value)}.`)
+  }
+  return BigInt(value)
+}
+
 /** `--netuid` of an existing subnet (1 to 2^31), as the bigint the sdk takes. */
 export function parseNetuid(value: string): bigint {
   return BigInt(parseIntegerOption('--netuid', value, 1, 2 ** 31))

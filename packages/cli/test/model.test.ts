@@ -120,9 +120,18 @@ describe('mycel model', () => {
     expect(reg.format).toBe('onnx')
     expect(reg.weightsCid).toMatch(/^bafk/) // CIDv1, raw leaves, as the node stores models
 
-    const bought = await cli('model', 'license', 'buy', '1', '--dev-account', '2', '--json')
+    // A bound on the fee: above it nothing is bought; a bound that is not a number is a usage error.
+    const tooDear = await cli('model', 'license', 'buy', '1', '--max-fee', '4999999', '--dev-account', '2')
+    expect(tooDear.code).toBe(1)
+    expect(tooDear.stderr).toContain("Model 1's mint fee is 5000000 units, above --max-fee 4999999")
+    expect((await cli('model', 'license', 'buy', '1', '--max-fee', '5 tUSD', '--dev-account', '2')).code).toBe(2)
+    const bought = await cli('model', 'license', 'buy', '1', '--max-fee', '5000000', '--dev-account', '2', '--json')
     expect(bought.code, bought.stderr).toBe(0)
-    expect(json<{ licenseId: string; fee: string }>(bought.stdout)).toMatchObject({ licenseId: '1', fee: '5000000' })
+    expect(json<{ licenseId: string; fee: string; royaltyBps: number }>(bought.stdout)).toMatchObject({
+      licenseId: '1',
+      fee: '5000000',
+      royaltyBps: 1000,
+    })
 
     // A derivative registered by CID (no file): needs a valid license of the parent, which account 2 now holds.
     const noLicense = await cli(

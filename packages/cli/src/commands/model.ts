@@ -1,12 +1,4 @@
-/**
- * `mycel model register | list | show | terms set | license buy|show|revoke` — the model market on chain
- * (ModelRegistry, Licenses; docs/models-market.md): weights and cards go into this data dir's content store (CIDv1,
- * as the node stores them), terms come from a JSON file checked field by field. Fractional ownership and governance
- * (`fractionalize`, `royalties`: modelGovern.ts; `govern`: modelVote.ts) are added to the same `model` command by
- * main.ts, since commands never import each other (helpers shared by the three: src/modelSupport.ts).
- */
 import {
-  buyLicense,
   decodeContractError,
   getLicense,
   getTokenInfo,
@@ -17,7 +9,6 @@ import {
   type ModelGovernance,
   type MycelAddresses,
   registerModel,
-  revokeLicense,
   royaltiesOf,
   setModelTerms,
 } from '@mycel/sdk'
@@ -29,6 +20,7 @@ import { usageError } from '../errors.ts'
 import {
   cidOf,
   defaultCard,
+  expiryOf,
   formatOfFile,
   governanceOf,
   modelIdOf,
@@ -39,15 +31,12 @@ import {
 import { collect, parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
 
-const PERPETUAL = 2n ** 64n - 1n
-
 /** One readable line for an error (a revert becomes its sentence). */
 function messageOf(error: unknown): string {
   const decoded = decodeContractError(error)
   if (decoded instanceof Error) return 'shortMessage' in decoded ? String(decoded.shortMessage) : decoded.message
   return String(decoded)
 }
-const licenseIdOf = (value: string) => BigInt(parseIntegerOption('license id', value, 1, Number.MAX_SAFE_INTEGER))
 
 async function describeTerms(ctx: ChainContext, terms: Model['terms']) {
   if (!terms.hasTerms) return null
@@ -113,7 +102,7 @@ async function describeModel(ctx: ChainContext, addresses: MycelAddresses, model
       holder: l.holder,
       valid: l.valid,
       revoked: l.revoked,
-      expiresAt: l.expiresAt === PERPETUAL ? null : new Date(Number(l.expiresAt) * 1000).toISOString(),
+      expiresAt: expiryOf(l.expiresAt),
       royaltyBps: l.terms.royaltyBps,
     })),
     royaltiesPending: pending,
@@ -336,68 +325,6 @@ export function modelCommand(program: Command): Command {
     const { hash } = await setModelTerms(wallet, { modelRegistry: addresses.modelRegistry, modelId, terms: newTerms })
     if (globals.json) return printJson({ modelId, terms: newTerms, transactionHash: hash })
     printLines([`set the terms of model ${modelId}`, ['transaction', hash]])
-  })
-
-  const license = model.command('license').description('Buy, inspect and revoke licenses of models')
-  signerOptions(
-    license
-      .command('buy')
-      .description("Buy a license of a model (approves and pays the model's mint fee)")
-      .argument('<id>', 'model id'),
-  ).action(async (id: string, flags: SignerFlags, command: Command) => {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const modelId = modelIdOf(id)
-    const ctx = await chainContext(globals)
-    const addresses = contractsOn(ctx)
-    await readModel(ctx, addresses, modelId) // an unknown model fails here with its own sentence
-    const wallet = await signer(ctx, flags)
-    const bought = await buyLicense(wallet, { licenses: addresses.licenses, modelId })
-    const expiresAt = bought.expiresAt === PERPETUAL ? null : new Date(Number(bought.expiresAt) * 1000).toISOString()
-    if (globals.json) return printJson({ modelId, ...bought, expiresAt, transactionHash: bought.hash })
-    printLines([
-      `bought license ${bought.licenseId} of model ${modelId}`,
-      ['holder', wallet.account.address],
-      ['fee', `${bought.fee} units`],
-      ['expires', expiresAt ?? 'never'],
-      ['transaction', bought.hash],
-    ])
-  })
-
-  license
-    .command('show')
-    .description('A license: its model, holder, validity and the terms it was bought under')
-    .argument('<licenseId>', 'license id')
-    .action(async (id: string, _flags: unknown, command: Command) => {
-      const globals = command.optsWithGlobals<GlobalFlags>()
-      const licenseId = licenseIdOf(id)
-      const ctx = await chainContext(globals)
-      const addresses = contractsOn(ctx)
-      const l = await getLicense(ctx.client, { licenses: addresses.licenses, licenseId })
-      const expiresAt = l.expiresAt === PERPETUAL ? null : new Date(Number(l.expiresAt) * 1000).toISOString()
-      if (globals.json) return printJson({ ...l, expiresAt })
-      printLines([
-        `license ${licenseId} of model ${l.modelId}: ${l.valid ? 'valid' : l.revoked ? 'revoked' : 'expired'}`,
-        ['holder', l.holder],
-        ['expires', expiresAt ?? 'never'],
-        ['royalty', `${l.terms.royaltyBps} bps`],
-        ['commercial use', l.terms.commercialUse],
-      ])
-    })
-
-  signerOptions(
-    license
-      .command('revoke')
-      .description("Revoke a license at once (the model's owner only; a fractionalized model's by vote)")
-      .argument('<licenseId>', 'license id'),
-  ).action(async (id: string, flags: SignerFlags, command: Command) => {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const licenseId = licenseIdOf(id)
-    const ctx = await chainContext(globals)
-    const addresses = contractsOn(ctx)
-    const wallet = await signer(ctx, flags)
-    const { hash } = await revokeLicense(wallet, { licenses: addresses.licenses, licenseId })
-    if (globals.json) return printJson({ licenseId, revoked: true, transactionHash: hash })
-    printLines([`revoked license ${licenseId}`, ['transaction', hash]])
   })
 
   return model
