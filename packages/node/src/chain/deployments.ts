@@ -17,6 +17,8 @@ export type DeploymentsFile = {
   treasury: `0x${string}`
   deployedAt: string
   contracts: DeployMycelReturnType['contracts']
+  /** Devnet only: seeding of this version completed by this block (a decimal string; devnet/deploy.ts). */
+  seeded?: { version: number; block: string }
 }
 
 export const deploymentsPath = (dataDir: string, chainId: number) => join(dataDir, 'deployments', `${chainId}.json`)

@@ -6,6 +6,7 @@
 import { deployMycel, type WriteClient } from '@mycel/sdk'
 import type { Logger } from 'pino'
 import { type Chain, createWalletClient, http, type PublicClient, parseEther } from 'viem'
+import { getBlockNumber } from 'viem/actions'
 import {
   addressesOf,
   type DeploymentsFile,
@@ -20,6 +21,26 @@ import { seedDevnet } from './seed.ts'
 
 export const DEVNET_INITIAL_SUPPLY = parseEther('100000000')
 export const DEVNET_CHALLENGE_PERIOD = 3600n
+
+/**
+ * What seeding makes (devnet/seed.ts, devnet/models.ts): a new version when it makes more, so data dirs seeded by an
+ * older node are completed on their next start.
+ */
+export const SEED_VERSION = 1
+
+/**
+ * Whether this chain holds a completed seeding of the current version: the deployments record says so and the chain
+ * has reached the block seeding finished in (a chain state saved before that point, by a node killed meanwhile, is
+ * checked and completed again). Spares a restart the ~30 reads of the seeding checks.
+ */
+export async function seedingDone(client: PublicClient, record: DeploymentsFile): Promise<boolean> {
+  const seeded = record.seeded
+  // A hand-edited or foreign record is not trusted: seeding then checks the chain itself.
+  if (seeded?.version !== SEED_VERSION || typeof seeded.block !== 'string' || !/^\d{1,20}$/.test(seeded.block)) {
+    return false
+  }
+  return (await getBlockNumber(client, { cacheTime: 0 })) >= BigInt(seeded.block)
+}
 
 export async function ensureDevnetContracts(parameters: {
   dataDir: string
@@ -59,8 +80,8 @@ export async function ensureDevnetContracts(parameters: {
     }
     writeDeployments(dataDir, record)
   }
-  if (parameters.seed) {
-    // Checked against chain state every start, so a first start interrupted halfway is completed now.
+  if (parameters.seed && !(await seedingDone(client, record))) {
+    // Checked against chain state, so a first start interrupted halfway is completed now.
     const { funded, created } = await seedDevnet(wallet, addressesOf(record), parameters.store)
     if (funded.length || created.length) {
       logger.info({ msg: 'devnet seeded', funded: funded.length, subnets: created.map((s) => s.name) })
@@ -68,6 +89,11 @@ export async function ensureDevnetContracts(parameters: {
     // The model market (devnet/models.ts): after the faucet, which pays the mint fees.
     const { registered } = await seedModels(wallet as WriteClient, addressesOf(record), parameters.store)
     if (registered.length) logger.info({ msg: 'devnet models seeded', models: registered.map(String) })
+    record = {
+      ...record,
+      seeded: { version: SEED_VERSION, block: (await getBlockNumber(client, { cacheTime: 0 })).toString() },
+    }
+    writeDeployments(dataDir, record)
   }
   return { record, deployed }
 }
