@@ -1,6 +1,7 @@
 /**
  * The layering rules of mycel, checked by dependency-cruiser in `npm run check` (see docs/architecture.md):
  *   layers   contracts → sdk → node → cli / web; nothing imports a layer above it, and web only talks HTTP;
+ *            the training engine (packages/training) imports no other mycel package;
  *   node     roles (miner/ gateway/ validator/ epochs/ and the roles to come) never import each other nor app/,
  *            the shared folders below the roles never import a role nor app/; neither imports the node's
  *            index.ts (a way round); every folder is listed as a role, a shared folder or app/;
@@ -40,6 +41,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/sdk/', pathNot: tests },
       to: { path: '^(packages/(node|cli)|apps)/' },
+    },
+    {
+      name: 'training-pure',
+      comment:
+        'The training engine (@mycel/training) is pure computation beside the sdk: it imports no other mycel ' +
+        'package, so the node, the cli and any verifier can run exactly the same code.',
+      severity: 'error',
+      from: { path: '^packages/training/', pathNot: tests },
+      to: { path: '^(packages/(sdk|node|cli)|apps|models|contracts)/' },
     },
     {
       name: 'node-not-upward',

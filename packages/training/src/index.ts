@@ -1,0 +1,35 @@
+/**
+ * @mycel/training — the deterministic training engine (docs/training.md): IEEE-754 binary32 arithmetic with one
+ * fixed order for every reduction, its own exp and log, a seeded PRNG, dense layers, ReLU, softmax cross-entropy,
+ * SGD with momentum and Adam. Pure TypeScript, no I/O: the same job gives the same bits in any process.
+ */
+export { add32, bitsOf32, div32, exp32, fromBits32, log32, mul32, sqrt32, sub32 } from './f32.ts'
+export {
+  accuracy,
+  createMlpTrainer,
+  type Dataset,
+  initialParams,
+  type MlpSpec,
+  type MlpTrainer,
+  tensorsHash,
+  validateSpec,
+} from './mlp.ts'
+export {
+  addBias,
+  columnSums,
+  matmul,
+  matmulTransA,
+  matmulTransB,
+  relu,
+  reluBackward,
+  softmaxCrossEntropy,
+} from './ops.ts'
+export {
+  type Adam,
+  createOptimizerState,
+  type OptimizerSpec,
+  type OptimizerState,
+  optimizerStep,
+  type Sgd,
+} from './optim.ts'
+export { createRandom, type Random, randomFromState, shuffle } from './random.ts'

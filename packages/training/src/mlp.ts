@@ -1,0 +1,208 @@
+/**
+ * A multilayer perceptron trained by the engine's rules: dense layers with ReLU between them, softmax cross-entropy,
+ * mini-batches drawn in a seeded order. `createMlpTrainer` owns every buffer (allocated once) and advances one step
+ * at a time, so a caller can commit to the state between steps; the same spec and data give the same bits.
+ */
+import { keccak256 } from 'viem'
+import { sqrt32 } from './f32.ts'
+import {
+  addBias,
+  columnSums,
+  matmul,
+  matmulTransA,
+  matmulTransB,
+  relu,
+  reluBackward,
+  softmaxCrossEntropy,
+} from './ops.ts'
+import { createOptimizerState, type OptimizerSpec, type OptimizerState, optimizerStep } from './optim.ts'
+import { createRandom, shuffle } from './random.ts'
+
+const f = Math.fround
+
+export type MlpSpec = {
+  /** Layer widths, input first and classes last, e.g. [784, 128, 10]. */
+  layers: number[]
+  optimizer: OptimizerSpec
+  batchSize: number
+  /** Seeds the initial weights (this seed) and the order of examples (seed + 1). */
+  seed: number
+}
+
+/** Examples as rows of binary32 features and their class labels. */
+export type Dataset = { inputs: Float32Array; labels: ArrayLike<number>; count: number }
+
+export type MlpTrainer = {
+  /** Weights and biases per layer, in order: W1, b1, W2, b2, … (W is fan-in × fan-out, row-major). */
+  readonly params: Float32Array[]
+  readonly optimizer: OptimizerState
+  /** Steps taken so far. */
+  readonly steps: number
+  /** One mini-batch step; returns its mean loss. */
+  step: () => number
+}
+
+export function validateSpec(spec: MlpSpec, data?: Dataset): void {
+  const bad = (what: string) => {
+    throw new RangeError(`training spec: ${what}`)
+  }
+  if (!Array.isArray(spec.layers) || spec.layers.length < 2) bad('layers must list at least an input and an output')
+  for (const w of spec.layers) if (!Number.isInteger(w) || w < 1 || w > 65_536) bad(`layer width ${w} is not 1..65536`)
+  if (!Number.isInteger(spec.batchSize) || spec.batchSize < 1) bad('batchSize must be a positive integer')
+  if (!Number.isInteger(spec.seed) || spec.seed < 0 || spec.seed >= 2 ** 32 - 1) bad('seed must be 0..2^32 − 2')
+  if (!(spec.optimizer.learningRate > 0)) bad('learningRate must be positive')
+  if (data) {
+    const inputs = spec.layers[0] as number
+    const classes = spec.layers[spec.layers.length - 1] as number
+    if (data.inputs.length !== data.count * inputs)
+      bad(`the data has ${data.inputs.length} inputs, not ${data.count}×${inputs}`)
+    if (data.count < spec.batchSize) bad(`the data has ${data.count} examples, fewer than one batch`)
+    for (let i = 0; i < data.count; i++) {
+      const label = data.labels[i] as number
+      if (!Number.isInteger(label) || label < 0 || label >= classes) bad(`example ${i} has label ${label}`)
+    }
+  }
+}
+
+/** He-uniform initial weights (U(−a, a), a = √(6 / fan-in)) and zero biases, from `seed`. */
+export function initialParams(spec: MlpSpec): Float32Array[] {
+  const random = createRandom(spec.seed)
+  const params: Float32Array[] = []
+  for (let l = 1; l < spec.layers.length; l++) {
+    const fanIn = spec.layers[l - 1] as number
+    const fanOut = spec.layers[l] as number
+    const a = sqrt32(f(6 / fanIn))
+    const w = new Float32Array(fanIn * fanOut)
+    for (let i = 0; i < w.length; i++) w[i] = f(f(f(2 * random.float32()) - 1) * a)
+    params.push(w, new Float32Array(fanOut))
+  }
+  return params
+}
+
+export function createMlpTrainer(spec: MlpSpec, data: Dataset): MlpTrainer {
+  validateSpec(spec, data)
+  const { layers, batchSize: batch } = spec
+  const depth = layers.length - 1
+  const params = initialParams(spec)
+  const optimizer = createOptimizerState(
+    spec.optimizer,
+    params.map((p) => p.length),
+  )
+  const grads = params.map((p) => new Float32Array(p.length))
+  // activations[0] is the batch's input; activations[l] the output of layer l (after ReLU except the last).
+  const activations = layers.map((width) => new Float32Array(batch * width))
+  const deltas = layers.map((width) => new Float32Array(batch * width))
+  const labels = new Uint8Array(batch)
+  const order = new Uint32Array(data.count).map((_, i) => i)
+  const orderRandom = createRandom(spec.seed + 1)
+  let cursor = data.count // forces a shuffle before the first batch
+  let steps = 0
+  const inputWidth = layers[0] as number
+
+  const nextBatch = () => {
+    const input = activations[0] as Float32Array
+    for (let b = 0; b < batch; b++) {
+      if (cursor >= data.count) {
+        shuffle(order, orderRandom)
+        cursor = 0
+      }
+      const example = order[cursor++] as number
+      input.set(data.inputs.subarray(example * inputWidth, (example + 1) * inputWidth), b * inputWidth)
+      labels[b] = data.labels[example] as number
+    }
+  }
+
+  return {
+    params,
+    optimizer,
+    get steps() {
+      return steps
+    },
+    step() {
+      nextBatch()
+      forward(params, layers, activations, batch)
+      const out = layers[depth] as number
+      const loss = softmaxCrossEntropy(
+        activations[depth] as Float32Array,
+        labels,
+        batch,
+        out,
+        deltas[depth] as Float32Array,
+      )
+      for (let l = depth; l >= 1; l--) {
+        const fanIn = layers[l - 1] as number
+        const fanOut = layers[l] as number
+        const delta = deltas[l] as Float32Array
+        matmulTransA(
+          activations[l - 1] as Float32Array,
+          delta,
+          batch,
+          fanIn,
+          fanOut,
+          grads[2 * (l - 1)] as Float32Array,
+        )
+        columnSums(delta, batch, fanOut, grads[2 * (l - 1) + 1] as Float32Array)
+        if (l > 1) {
+          const below = deltas[l - 1] as Float32Array
+          matmulTransB(delta, params[2 * (l - 1)] as Float32Array, batch, fanOut, fanIn, below)
+          reluBackward(below, activations[l - 1] as Float32Array, batch * fanIn)
+        }
+      }
+      optimizerStep(spec.optimizer, optimizer, params, grads)
+      steps += 1
+      return loss
+    },
+  }
+}
+
+/** Runs the layers over `activations[0]` (rows) into `activations[1..]`. */
+function forward(params: Float32Array[], layers: number[], activations: Float32Array[], rows: number): void {
+  const depth = layers.length - 1
+  for (let l = 1; l <= depth; l++) {
+    const fanIn = layers[l - 1] as number
+    const fanOut = layers[l] as number
+    const out = activations[l] as Float32Array
+    matmul(activations[l - 1] as Float32Array, params[2 * (l - 1)] as Float32Array, rows, fanIn, fanOut, out)
+    addBias(out, params[2 * (l - 1) + 1] as Float32Array, rows, fanOut)
+    if (l < depth) relu(out, rows * fanOut)
+  }
+}
+
+/** The share of `data` the model classifies right (argmax, the first maximum in ascending class order). */
+export function accuracy(spec: MlpSpec, params: Float32Array[], data: Dataset, chunk = 256): number {
+  const { layers } = spec
+  const depth = layers.length - 1
+  const classes = layers[depth] as number
+  const inputWidth = layers[0] as number
+  const activations = layers.map((width) => new Float32Array(chunk * width))
+  let right = 0
+  for (let start = 0; start < data.count; start += chunk) {
+    const rows = Math.min(chunk, data.count - start)
+    ;(activations[0] as Float32Array).set(data.inputs.subarray(start * inputWidth, (start + rows) * inputWidth))
+    forward(params, layers, activations, rows)
+    const logits = activations[depth] as Float32Array
+    for (let r = 0; r < rows; r++) {
+      let best = 0
+      for (let c = 1; c < classes; c++)
+        if ((logits[r * classes + c] as number) > (logits[r * classes + best] as number)) best = c
+      if (best === data.labels[start + r]) right++
+    }
+  }
+  return right / data.count
+}
+
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** keccak256 of the tensors' binary32 values, little-endian, concatenated in order. */
+export function tensorsHash(tensors: readonly Float32Array[]): `0x${string}` {
+  const total = tensors.reduce((n, t) => n + t.length, 0)
+  const bytes = new Uint8Array(total * 4)
+  const view = new DataView(bytes.buffer)
+  let offset = 0
+  for (const t of tensors) {
+    if (littleEndian) bytes.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), offset)
+    else for (let i = 0; i < t.length; i++) view.setFloat32(offset + i * 4, t[i] as number, true)
+    offset += t.byteLength
+  }
+  return keccak256(bytes)
+}
