@@ -8,9 +8,11 @@ export {
   accuracy,
   createMlpTrainer,
   type Dataset,
+  denseLayers,
   initialParams,
   type MlpSpec,
   type MlpTrainer,
+  probabilities,
   tensorsHash,
   validateSpec,
 } from './mlp.ts'

@@ -4,7 +4,7 @@
  * at a time, so a caller can commit to the state between steps; the same spec and data give the same bits.
  */
 import { keccak256 } from 'viem'
-import { sqrt32 } from './f32.ts'
+import { exp32, sqrt32 } from './f32.ts'
 import {
   addBias,
   columnSums,
@@ -168,27 +168,75 @@ function forward(params: Float32Array[], layers: number[], activations: Float32A
   }
 }
 
-/** The share of `data` the model classifies right (argmax, the first maximum in ascending class order). */
-export function accuracy(spec: MlpSpec, params: Float32Array[], data: Dataset, chunk = 256): number {
+/** Runs the model over `data` in chunks of rows; `each` receives every chunk's logits (rows × classes) and offset. */
+function forEachLogits(
+  spec: MlpSpec,
+  params: Float32Array[],
+  data: Pick<Dataset, 'inputs' | 'count'>,
+  each: (logits: Float32Array, start: number, rows: number) => void,
+  chunk = 256,
+): void {
   const { layers } = spec
   const depth = layers.length - 1
-  const classes = layers[depth] as number
   const inputWidth = layers[0] as number
   const activations = layers.map((width) => new Float32Array(chunk * width))
-  let right = 0
   for (let start = 0; start < data.count; start += chunk) {
     const rows = Math.min(chunk, data.count - start)
     ;(activations[0] as Float32Array).set(data.inputs.subarray(start * inputWidth, (start + rows) * inputWidth))
     forward(params, layers, activations, rows)
-    const logits = activations[depth] as Float32Array
+    each(activations[depth] as Float32Array, start, rows)
+  }
+}
+
+/** The share of `data` the model classifies right (argmax, the first maximum in ascending class order). */
+export function accuracy(spec: MlpSpec, params: Float32Array[], data: Dataset): number {
+  const classes = spec.layers[spec.layers.length - 1] as number
+  let right = 0
+  forEachLogits(spec, params, data, (logits, start, rows) => {
     for (let r = 0; r < rows; r++) {
       let best = 0
       for (let c = 1; c < classes; c++)
         if ((logits[r * classes + c] as number) > (logits[r * classes + best] as number)) best = c
       if (best === data.labels[start + r]) right++
     }
-  }
+  })
   return right / data.count
+}
+
+/** Class probabilities (softmax of the logits, by the engine's rules) for every row of `data`. */
+export function probabilities(spec: MlpSpec, params: Float32Array[], data: Pick<Dataset, 'inputs' | 'count'>) {
+  const classes = spec.layers[spec.layers.length - 1] as number
+  const out = new Float32Array(data.count * classes)
+  forEachLogits(spec, params, data, (logits, start, rows) => {
+    for (let r = 0; r < rows; r++) {
+      const row = r * classes
+      let max = logits[row] as number
+      for (let c = 1; c < classes; c++) if ((logits[row + c] as number) > max) max = logits[row + c] as number
+      let sum = 0
+      for (let c = 0; c < classes; c++) {
+        const e = exp32(f((logits[row + c] as number) - max))
+        out[(start + r) * classes + c] = e
+        sum = f(sum + e)
+      }
+      for (let c = 0; c < classes; c++)
+        out[(start + r) * classes + c] = f((out[(start + r) * classes + c] as number) / sum)
+    }
+  })
+  return out
+}
+
+/**
+ * The trained layers in the shape ONNX writers take (`models/src/onnx.ts` `mlpToOnnx`: row-major fan-in × fan-out
+ * weights, bias, ReLU between layers), so the existing miners serve what the engine trained.
+ */
+export function denseLayers(spec: MlpSpec, params: Float32Array[]) {
+  return spec.layers.slice(1).map((outputs, l) => ({
+    weights: params[2 * l] as Float32Array,
+    bias: params[2 * l + 1] as Float32Array,
+    inputs: spec.layers[l] as number,
+    outputs,
+    activation: (l < spec.layers.length - 2 ? 'relu' : 'none') as 'relu' | 'none',
+  }))
 }
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
