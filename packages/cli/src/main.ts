@@ -22,6 +22,7 @@ import { neuronCommand } from './commands/neuron.ts'
 import { stakeCommand } from './commands/stake.ts'
 import { statusCommand } from './commands/status.ts'
 import { subnetCommand } from './commands/subnet.ts'
+import { trainCommand } from './commands/train.ts'
 import { upCommand } from './commands/up.ts'
 import { yumaCommand } from './commands/yuma.ts'
 
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   minerCommand(program)
   chatCommand(program)
   inferCommand(program)
+  trainCommand(program)
   yumaCommand(program)
   contentCommand(program)
   const model = modelCommand(program)

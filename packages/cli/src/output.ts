@@ -25,3 +25,34 @@ export function printLines(lines: (string | [string, unknown])[]): void {
     process.stdout.write(Array.isArray(l) ? `  ${`${l[0]}:`.padEnd(width + 2)}${String(l[1])}\n` : `${l}\n`)
   }
 }
+
+/**
+ * A one-line progress bar on stderr, drawn at most every 100 ms, with `describe(done)` after the percentage; nothing
+ * when stderr is not a terminal (so `--json` output and logs stay clean).
+ */
+export function terminalProgress(
+  total: number,
+  describe: (done: number) => string,
+): { update: (done: number) => void; end: () => void } {
+  if (!process.stderr.isTTY) return { update: () => {}, end: () => {} }
+  let last = 0
+  const draw = (done: number) => {
+    const fraction = total > 0 ? Math.min(1, done / total) : 1
+    const width = 30
+    const filled = Math.round(fraction * width)
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${describe(done)}`,
+    )
+  }
+  return {
+    update(done) {
+      if (Date.now() - last < 100) return
+      last = Date.now()
+      draw(done)
+    },
+    end() {
+      draw(total)
+      process.stderr.write('\n')
+    },
+  }
+}

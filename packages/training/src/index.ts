@@ -35,3 +35,4 @@ export {
   type Sgd,
 } from './optim.ts'
 export { createRandom, type Random, randomFromState, shuffle } from './random.ts'
+export { mlpSpecOf, parseTrainingSpec, type TrainingSpec, TrainingSpecError } from './spec.ts'

@@ -12,7 +12,7 @@ import { type ContentStore, createContentStore, findRunningNode, parseContentCid
 import type { Command } from 'commander'
 import { type GlobalFlags, nodeOptions } from '../context.ts'
 import { usageError } from '../errors.ts'
-import { printJson, printLines, printTable } from '../output.ts'
+import { printJson, printLines, printTable, terminalProgress } from '../output.ts'
 
 function openStore(globals: GlobalFlags): ContentStore {
   return createContentStore(nodeOptions(globals).dataDir)
@@ -51,31 +51,14 @@ const human = (bytes: number) =>
         ? `${(bytes / 1024).toFixed(1)} KiB`
         : `${bytes} B`
 
-/** A one-line progress bar on stderr, drawn at most every 100 ms; nothing when stderr is not a terminal. */
-function progressBar(total: number): { update: (done: number) => void; end: () => void } {
-  if (!process.stderr.isTTY || total < 16 * 1024 * 1024) return { update: () => {}, end: () => {} }
+/** Progress of reading `total` bytes: a bar on a terminal, for 16 MiB or more. */
+function progressBar(total: number) {
+  if (total < 16 * 1024 * 1024) return { update: () => {}, end: () => {} }
   const started = Date.now()
-  let last = 0
-  const draw = (done: number) => {
-    const fraction = Math.min(1, done / total)
-    const width = 30
-    const filled = Math.round(fraction * width)
+  return terminalProgress(total, (done) => {
     const rate = done / 1024 ** 2 / Math.max(0.001, (Date.now() - started) / 1000)
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${human(done)} / ${human(total)} ${rate.toFixed(0)} MiB/s`,
-    )
-  }
-  return {
-    update(done) {
-      if (Date.now() - last < 100) return
-      last = Date.now()
-      draw(done)
-    },
-    end() {
-      draw(total)
-      process.stderr.write('\n')
-    },
-  }
+    return `${human(done)} / ${human(total)} ${rate.toFixed(0)} MiB/s`
+  })
 }
 
 type AddFlags = { cidVersion: string; pin: boolean }
