@@ -19,6 +19,7 @@ export {
 export {
   addBias,
   columnSums,
+  expRow,
   matmul,
   matmulTransA,
   matmulTransB,

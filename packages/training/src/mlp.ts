@@ -4,10 +4,11 @@
  * at a time, so a caller can commit to the state between steps; the same spec and data give the same bits.
  */
 import { keccak256 } from 'viem'
-import { exp32, sqrt32 } from './f32.ts'
+import { sqrt32 } from './f32.ts'
 import {
   addBias,
   columnSums,
+  expRow,
   matmul,
   matmulTransA,
   matmulTransB,
@@ -209,17 +210,9 @@ export function probabilities(spec: MlpSpec, params: Float32Array[], data: Pick<
   const out = new Float32Array(data.count * classes)
   forEachLogits(spec, params, data, (logits, start, rows) => {
     for (let r = 0; r < rows; r++) {
-      const row = r * classes
-      let max = logits[row] as number
-      for (let c = 1; c < classes; c++) if ((logits[row + c] as number) > max) max = logits[row + c] as number
-      let sum = 0
-      for (let c = 0; c < classes; c++) {
-        const e = exp32(f((logits[row + c] as number) - max))
-        out[(start + r) * classes + c] = e
-        sum = f(sum + e)
-      }
-      for (let c = 0; c < classes; c++)
-        out[(start + r) * classes + c] = f((out[(start + r) * classes + c] as number) / sum)
+      const at = (start + r) * classes
+      const { sum } = expRow(logits, r * classes, classes, out, at)
+      for (let c = 0; c < classes; c++) out[at + c] = f((out[at + c] as number) / sum)
     }
   })
   return out

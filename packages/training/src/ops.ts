@@ -68,6 +68,22 @@ export function reluBackward(grad: Float32Array, output: Float32Array, length = 
 }
 
 /**
+ * One row's softmax numerators: out[j] = exp(z_j − max z) for the n logits at `offset` (the maximum first, so
+ * nothing overflows), written at `outOffset`; returns the maximum and their sum (ascending index).
+ */
+export function expRow(logits: Float32Array, offset: number, n: number, out: Float32Array, outOffset: number) {
+  let max = logits[offset] as number
+  for (let j = 1; j < n; j++) if ((logits[offset + j] as number) > max) max = logits[offset + j] as number
+  let sum = 0
+  for (let j = 0; j < n; j++) {
+    const e = exp32(f((logits[offset + j] as number) - max))
+    out[outOffset + j] = e
+    sum = f(sum + e)
+  }
+  return { max, sum }
+}
+
+/**
  * Softmax cross-entropy over logits[m×n] with integer labels: returns the mean loss and writes the gradient with
  * respect to the logits, (softmax − one-hot) / m, into `grad`. Each row subtracts its maximum first (no overflow);
  * sums run in ascending index; the mean over rows too.
@@ -83,14 +99,7 @@ export function softmaxCrossEntropy(
   const inverseM = f(1 / m)
   for (let i = 0; i < m; i++) {
     const row = i * n
-    let max = logits[row] as number
-    for (let j = 1; j < n; j++) if ((logits[row + j] as number) > max) max = logits[row + j] as number
-    let sum = 0
-    for (let j = 0; j < n; j++) {
-      const e = exp32(f((logits[row + j] as number) - max))
-      grad[row + j] = e
-      sum = f(sum + e)
-    }
+    const { max, sum } = expRow(logits, row, n, grad, row)
     const label = labels[i] as number
     // −log softmax[label] = log(sum) − (z_label − max)
     total = f(total + f(log32(sum) - f((logits[row + label] as number) - max)))
