@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { getChannel, royaltiesOf } from '@mycel/sdk'
+import { findUnsettledChannels, getChannel, royaltiesOf } from '@mycel/sdk'
 import OpenAI from 'openai'
 import { type Browser, chromium } from 'playwright-core'
 import { createPublicClient, http } from 'viem'
@@ -195,21 +195,45 @@ describe('the paid inference market after npm start', () => {
     const contracts = node.summary.contracts as Record<string, `0x${string}`>
     const source = contracts.paymentChannels as `0x${string}`
     const token = contracts.testUsd as `0x${string}`
-    const credited = () => Promise.all([1n, 2n].map((modelId) => royaltiesOf(client, { source, modelId, token })))
-    const before = await credited()
+    // Model channels retain each model's royalty at the claim; settling (anyone may) credits it.
+    const unsettled = async () => {
+      const due = await findUnsettledChannels(client, { paymentChannels: source, token, fromBlock: 0n })
+      return [1n, 2n].map((modelId) =>
+        due.flatMap((c) => c.royalties).reduce((sum, r) => sum + (r.modelId === modelId ? r.amount : 0n), 0n),
+      )
+    }
+    const before = await unsettled()
     const claimed = JSON.parse((await cli('miner', 'claim', '--json')).stdout) as { claimed: boolean; paid: string }
     expect(claimed).toMatchObject({ claimed: true, paid: owed.toString() })
     for (const c of channels) {
       const onChain = await getChannel(client, { paymentChannels: source, channelId: BigInt(c.channelId) })
       expect(onChain.claimed).toBe(BigInt(c.voucher))
     }
-    // Each model's royalty (digits 10 %, text 5 %) on what its channel paid, credited by that claim.
+    // Each model's royalty (digits 10 %, text 5 %) on what its channel paid, retained by that claim.
     const bps: Record<string, bigint> = { '1': 1000n, '2': 500n }
-    const after = await credited()
+    const after = await unsettled()
     for (const [i, modelId] of ['1', '2'].entries()) {
       const pending = channels.filter((c) => c.modelId === modelId).reduce((sum, c) => sum + BigInt(c.pending), 0n)
       expect((after[i] ?? 0n) - (before[i] ?? 0n)).toBe((pending * (bps[modelId] ?? 0n)) / 10_000n)
     }
+    // The dashboard's catalog counts them as earned and not yet settled.
+    const catalog = (await (await fetch(`${node.summary.api}/api/models`)).json()) as {
+      models: { id: string; royalties: { unsettled: { amount: string }[] } }[]
+    }
+    for (const [i, modelId] of ['1', '2'].entries()) {
+      const shown = catalog.models.find((m) => m.id === modelId)?.royalties.unsettled[0]?.amount
+      expect(BigInt(shown ?? '0')).toBe(after[i])
+    }
+    // `mycel model royalties collect` settles them (anyone may), then pays the owner what is credited.
+    const credited = await royaltiesOf(client, { source, modelId: 1n, token })
+    const collected = JSON.parse((await cli('model', 'royalties', 'collect', '1', '--json')).stdout) as {
+      settled: { royalties: string }
+      arrived: string
+    }
+    expect(BigInt(collected.settled.royalties)).toBe(after[0])
+    expect(BigInt(collected.arrived)).toBeGreaterThanOrEqual(credited + (after[0] ?? 0n))
+    expect((await unsettled())[0]).toBe(0n)
+    expect(await royaltiesOf(client, { source, modelId: 1n, token })).toBe(0n)
     expect(JSON.parse((await cli('miner', 'claim', '--json')).stdout)).toMatchObject({ claimed: false })
   })
 })

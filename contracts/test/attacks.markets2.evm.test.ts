@@ -84,6 +84,7 @@ describe('A2 ModelRegistry.fractionalize: a vault that cannot release the modelâ
     const channel = await m.open(miner, 1_000_000n)
     const voucher = await m.voucher(channel, 10_000n, [{ modelId: id, cumulativeAmount: 10_000n }])
     await m.must(miner, m.pc, paymentChannelsAbi, 'claim', [voucher])
+    await m.settle(channel)
     expect(await royaltiesOf(id)).toBe(1_000n)
     // A RoyaltyVault deployed with no sources â€” `deployModelGovernance`'s default when `sources` is omitted, and
     // getModelGovernance does not flag it. The registry accepts any vault, once, for good.

@@ -17,6 +17,7 @@ import {
   delegateVotes,
   executeProposal,
   type FractionalizeModelReturnType,
+  findUnsettledChannels,
   fractionalizeModel,
   getModel,
   getProposal,
@@ -33,6 +34,7 @@ import {
   royaltiesOf,
   royaltyVaultAbi,
   setModelTerms,
+  settleRoyalties,
   signVoucher,
   testUsdAbi,
   toContractTerms,
@@ -130,6 +132,19 @@ beforeAll(async () => {
   const minerBefore = await balanceOf(miner().account.address)
   await payAndClaim(PAID)
   expect((await balanceOf(miner().account.address)) - minerBefore).toBe(PAID - PAID / 10n)
+  // A model channel retains the royalty at the claim and credits it when settled (here by the creator).
+  expect(await royaltiesOf(t.publicClient, { source: a.paymentChannels, modelId, token: usd })).toBe(0n)
+  const due = await findUnsettledChannels(t.publicClient, {
+    paymentChannels: a.paymentChannels,
+    modelId,
+    fromBlock: 0n,
+  })
+  expect(due.map((c) => [c.channelId, c.royalties])).toEqual([[channelId, [{ modelId, amount: PAID / 10n }]]])
+  const { settled } = await settleRoyalties(creator(), {
+    paymentChannels: a.paymentChannels,
+    channelIds: due.map((c) => c.channelId),
+  })
+  expect(settled).toEqual([{ channelId, modelId, amount: PAID, royalties: PAID / 10n }])
   expect(await royaltiesOf(t.publicClient, { source: a.paymentChannels, modelId, token: usd })).toBe(PAID / 10n)
   expect(await royaltiesOf(t.publicClient, { source: a.licenses, modelId, token: usd })).toBe(MINT_FEE)
 
@@ -188,6 +203,8 @@ describe('fractional ownership on the real registry', () => {
 
     // A second paid claim: now creator 50 %, alice 40 %, bob 10 %.
     await payAndClaim(PAID * 2n)
+    // Its royalty is retained in the channel until settled (anyone may), then the vault collects it.
+    await settleRoyalties(alice(), { paymentChannels: a.paymentChannels, channelIds: [channelId] })
     const second = await collectRoyalties(alice(), { vault: g.vault, token: usd })
     expect(second.arrived).toBe(PAID / 10n)
     for (const [wallet, expected] of [

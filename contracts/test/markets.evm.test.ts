@@ -9,7 +9,7 @@
 import { licensesAbi, modelRegistryAbi, paymentChannelsAbi, toContractTerms } from '@mycel/sdk'
 import { type Address, getAddress } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { defaultTerms, deployMarket, type Market, WINDOW } from './helpers/market.ts'
+import { defaultTerms, deployMarket, type Market, payer, WINDOW } from './helpers/market.ts'
 
 const alice = getAddress('0x000000000000000000000000000000000000a11c') // model owner
 const bob = getAddress('0x0000000000000000000000000000000000000b0b') // derivative author
@@ -430,7 +430,7 @@ describe('PaymentChannels with a model split', () => {
     })
   })
 
-  it('binds a model channel at its first claim and leaves the fast path on any other voucher, crediting the same', async () => {
+  it('binds a model channel to the license at its first claim, settles its royalties later, and leaves the fast path on any other voucher', async () => {
     const channel = await m.open(miner, 1_000_000n)
     const whole = (amount: bigint, modelId = leaf) =>
       m.voucher(channel, amount, [{ modelId, cumulativeAmount: amount }])
@@ -440,14 +440,27 @@ describe('PaymentChannels with a model split', () => {
     const gained = async () =>
       (await Promise.all([leaf, parent, root].map(royalties))).map((a, i) => a - (start[i] ?? 0n))
     const before = await m.balance(miner)
+    const license = ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [miner, leaf])) as [bigint])[0]
     // Model channel: the whole amount pays the leaf, so the leaf's amount is the channel's claimed.
     expect((await claim(await whole(10_001n))).ok).toBe(true)
     expect((await claim(await whole(30_001n))).ok).toBe(true)
     expect([await claimedOf(leaf), await claimedOf(root)]).toEqual([30_001n, 0n])
-    // Per claim, floor(delta · bps / 10,000) per route entry: 10,001 then 20,000 at 3 %, 5 %, 10 %.
-    expect(await gained()).toEqual([300n + 600n, 500n + 1_000n, 1_000n + 2_000n])
+    // The route's royalties are retained (the miner got the rest) but not credited until settled:
+    // floor(30,001 · bps / 10,000) at 3 %, 5 %, 10 %.
+    expect((await m.balance(miner)) - before).toBe(30_001n - 900n - 1_500n - 3_000n)
+    expect(await gained()).toEqual([0n, 0n, 0n])
+    expect(await m.unsettled(channel)).toEqual({
+      licenseId: license,
+      amount: 30_001n,
+      modelIds: [leaf, parent, root],
+      royalties: [900n, 1_500n, 3_000n],
+    })
+    // Anyone settles; twice is a no-op.
+    await m.settle(channel)
+    await m.settle(channel)
+    expect(await gained()).toEqual([900n, 1_500n, 3_000n])
+    expect((await m.unsettled(channel)).amount).toBe(0n)
     // The leaf's license revoked, one challenge period ago: the fast path checks it like the general one.
-    const license = ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [miner, leaf])) as [bigint])[0]
     await m.must(bob, m.licenses, licensesAbi, 'revoke', [license])
     const revokedAt = m.chain.now
     m.chain.now += WINDOW
@@ -455,42 +468,81 @@ describe('PaymentChannels with a model split', () => {
       errorName: 'PaymentChannelsLicenseExpired',
       args: [channel, leaf, license, revokedAt],
     })
-    await m.buy(miner, leaf)
-    // A plain voucher leaves the fast path: the leaf keeps what the binding implied.
+    // A new license: the next claim binds it (what the old one retained was settled, here already).
+    const renewed = await m.buy(miner, leaf)
+    expect((await claim(await whole(32_001n))).ok).toBe(true)
+    expect(await m.unsettled(channel)).toEqual({
+      licenseId: renewed,
+      amount: 2_000n,
+      modelIds: [leaf, parent, root],
+      royalties: [960n - 900n, 1_600n - 1_500n, 3_200n - 3_000n],
+    })
+    // A plain voucher leaves the fast path: it settles, and the leaf keeps what the binding implied.
     expect((await claim(await m.voucher(channel, 35_000n))).ok).toBe(true)
-    expect(await claimedOf(leaf)).toBe(30_001n)
-    // Model 0 never matches the "unbound" marker: the general rules name it.
+    expect(await gained()).toEqual([960n, 1_600n, 3_200n])
+    expect(await claimedOf(leaf)).toBe(32_001n)
+    expect((await m.unsettled(channel)).licenseId).toBe(0n)
+    // Model 0 never binds: the general rules name it.
     expect((await fail(await whole(36_000n, 0n))).errorName).toBe('PaymentChannelsUnknownModel')
     // A whole-amount voucher now follows the general rules: the leaf's increase exceeds what the claim pays.
     expect(await fail(await whole(36_000n))).toEqual({
       errorName: 'PaymentChannelsSplitOverClaim',
-      args: [channel, 5_999n, 1_000n],
+      args: [channel, 3_999n, 1_000n],
     })
-    expect((await claim(await m.voucher(channel, 40_000n, [{ modelId: leaf, cumulativeAmount: 31_001n }]))).ok).toBe(
+    expect((await claim(await m.voucher(channel, 40_000n, [{ modelId: leaf, cumulativeAmount: 33_001n }]))).ok).toBe(
       true,
     )
-    expect(await claimedOf(leaf)).toBe(31_001n)
-    expect(await gained()).toEqual([900n + 30n, 1_500n + 50n, 3_000n + 100n])
-    expect((await m.balance(miner)) - before).toBe(40_000n - 930n - 1_550n - 3_100n)
-    // A second model channel bound to another model; closing it clears its whole first slot.
+    expect(await claimedOf(leaf)).toBe(33_001n)
+    // Credited at the claim, by the same rule: floor(33,001 · bps / 10,000).
+    expect(await gained()).toEqual([990n, 1_650n, 3_300n])
+    expect((await m.balance(miner)) - before).toBe(40_000n - 990n - 1_650n - 3_300n)
+    // A second model channel bound to another model; another model on it is the general path.
     const other = await m.open(miner, 1_000_000n)
     expect((await claim(await m.voucher(other, 500n, [{ modelId: root, cumulativeAmount: 500n }]))).ok).toBe(true)
     expect(await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [other, root])).toBe(500n)
     expect(await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [other, leaf])).toBe(0n)
-    // Another model on a bound channel is the general path: each model from its own recorded amount.
     const mixed = [
       { modelId: root, cumulativeAmount: 600n },
       { modelId: leaf, cumulativeAmount: 100n },
     ]
     expect((await claim(await m.voucher(other, 700n, mixed))).ok).toBe(true)
     expect(await m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [other, root])).toBe(600n)
+    // root: 50 settled on leaving the fast path, 60 − 50 more, 10 from the leaf; the leaf 3, its parent 5.
+    expect(await gained()).toEqual([993n, 1_655n, 3_300n + 60n + 10n])
     await m.must(miner, m.pc, paymentChannelsAbi, 'closeByPayee', [other])
     expect((await m.fails(alice, m.pc, paymentChannelsAbi, 'getChannel', [other])).errorName).toBe(
       'PaymentChannelsUnknownChannel',
     )
   })
 
-  it('keeps the batch skip rule and credits royalties for the entries it pays', async () => {
+  it('settles a model channel when it closes, by the payee at once or by the payer after the window', async () => {
+    const start = await royalties(root)
+    const a = await m.open(miner, 1_000_000n)
+    const b = await m.open(miner, 1_000_000n)
+    for (const [channel, amount] of [
+      [a, 1_234n],
+      [b, 5_678n],
+    ] as const) {
+      expect((await claim(await m.voucher(channel, amount, [{ modelId: root, cumulativeAmount: amount }]))).ok).toBe(
+        true,
+      )
+    }
+    expect(await royalties(root)).toBe(start)
+    await m.must(miner, m.pc, paymentChannelsAbi, 'closeByPayee', [a])
+    expect((await royalties(root)) - start).toBe(123n)
+    await m.must(payer, m.pc, paymentChannelsAbi, 'requestClose', [b])
+    m.chain.now += WINDOW + 1n
+    const refund = await m.balance(payer)
+    await m.must(payer, m.pc, paymentChannelsAbi, 'withdraw', [b])
+    expect((await m.balance(payer)) - refund).toBe(1_000_000n - 5_678n)
+    expect((await royalties(root)) - start).toBe(123n + 567n)
+    // A closed channel has nothing to settle, and settling it is skipped, not refused.
+    expect((await m.unsettled(a)).licenseId).toBe(0n)
+    await m.settle(a, b, 10n ** 9n)
+    expect((await royalties(root)) - start).toBe(690n)
+  })
+
+  it('keeps the batch skip rule and retains royalties for the entries it pays', async () => {
     const a = await m.open(miner, 1_000_000n)
     const b = await m.open(miner, 1_000_000n)
     const va = await m.voucher(a, 1_000n, [{ modelId: root, cumulativeAmount: 1_000n }])
@@ -500,8 +552,10 @@ describe('PaymentChannels with a model split', () => {
     const vb = await m.voucher(b, 2_000n, [{ modelId: root, cumulativeAmount: 2_000n }])
     const r = await m.call(miner, m.pc, paymentChannelsAbi, 'claimBatch', [[va, vb]])
     expect(r.ok).toBe(true)
-    expect((await royalties(root)) - start).toBe(200n)
     expect((await m.balance(miner)) - before).toBe(1_800n)
+    await m.settle(a, b)
+    // a's 100 (its claim before the batch) and b's 200.
+    expect((await royalties(root)) - start).toBe(300n)
   })
 
   it('releases royalties to the royalty recipient whoever asks, then to the vault once fractionalized', async () => {
@@ -516,6 +570,7 @@ describe('PaymentChannels with a model split', () => {
     expect(await royalties(root)).toBe(0n)
     const channel = await m.open(miner, 1_000_000n)
     await claim(await m.voucher(channel, 1_000n, [{ modelId: root, cumulativeAmount: 1_000n }]))
+    await m.settle(channel)
     await m.must(alice, m.registry, modelRegistryAbi, 'fractionalize', [root, vault, timelock])
     const aliceAfter = await m.balance(alice)
     await m.must(alice, m.pc, paymentChannelsAbi, 'releaseRoyalties', [root, usd()])

@@ -1,11 +1,14 @@
 /**
  * Royalty accounting over random action sequences on the real contracts (in-process EVM): open, pay (sign a voucher
  * whose split grows random models), claim (latest or stale), batch claim, revoke and rebuy a license, release
- * royalties from both sources, wait, close and withdraw; model-channel vouchers (one model paid the whole amount,
- * the contract's fast path) mixed with general splits and plain vouchers on the same channels. A TypeScript model predicts every claim's outcome (pays or
- * reverts) and every credit (`royaltyShares`, the SDK's arithmetic); after each action every token is conserved:
- * deposits = payees' receipts + royalty credits still held + released + refunds + deposits still held, and the
- * contracts hold exactly what the model says they owe. 200 sequences here (MARKET_PROPERTY_RUNS for more).
+ * royalties from both sources, wait, close, withdraw and settle; model-channel vouchers (one model paid the whole
+ * amount, the contract's fast path) mixed with general splits and plain vouchers on the same channels. A TypeScript
+ * model predicts every claim's outcome (pays or reverts), every royalty it retains (`royaltyShares`, the SDK's
+ * arithmetic) and where that goes: credited at once (a general split) or held for the channel's bound license until
+ * settled (a model channel: at a close, a license change, leaving the fast path, or `settleRoyalties`, also a random
+ * action). After each action every token is conserved: deposits = payees' receipts + royalty credits still held +
+ * royalties not yet settled + released + refunds + deposits still held, and the contracts hold exactly what the
+ * model says they owe, channel by channel. 200 sequences here (MARKET_PROPERTY_RUNS for more).
  */
 import { licensesAbi, paymentChannelsAbi, royaltyShares } from '@mycel/sdk'
 import fc from 'fast-check'
@@ -76,6 +79,21 @@ type Channel = {
   modelClaimed: bigint[]
   closesAt: bigint // 0 while open
   open: boolean
+  /** A model channel's binding: the payee's license and the model (index as World.models). */
+  bound?: { license: bigint; model: number } | undefined
+  /** Royalties the bound channel retained and has not settled, per model of the route. */
+  unsettled: Map<bigint, bigint>
+}
+
+/** What a claim does: the payee's part, credits made now, royalties retained for the binding, binding changes. */
+type Plan = {
+  payee: bigint
+  credit: Map<bigint, bigint>
+  retain: Map<bigint, bigint>
+  /** Settle what the old binding retained before anything else. */
+  settle: boolean
+  /** The binding after the claim: unchanged when undefined, none when null. */
+  bind?: { license: bigint; model: number } | null
 }
 
 const amount = fc.bigInt({ min: 1n, max: 100_000n })
@@ -93,7 +111,7 @@ const action = fc.oneof(
   // A model channel's voucher (the node's protocol): the whole amount pays one model, so the claim takes the
   // contract's fast path while the channel only ever saw such vouchers, and the general path after any other.
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc.record({ kind: fc.constant('payModel' as const), channel: fc.nat(3), amount, model: fc.nat(2) }),
   },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('claim' as const), channel: fc.nat(3), stale: fc.boolean() }) },
@@ -111,6 +129,10 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), channel: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), long: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), channel: fc.nat(3) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('settle' as const), channels: fc.array(fc.nat(3), { maxLength: 3 }) }),
+  },
 )
 const sequence = fc.array(action, { minLength: 4, maxLength: 20 })
 
@@ -128,7 +150,14 @@ describe('royalty accounting (in-process EVM)', () => {
     const total = await balanceAll()
     const rootLicense = async () =>
       ((await m.must(alice, m.licenses, licensesAbi, 'validLicense', [payees[0], models[0]])) as [bigint, number])[0]
-    const stats = { paid: 0, reverted: 0, batches: 0, released: 0, wholeModel: 0 }
+    const stats = { paid: 0, reverted: 0, batches: 0, released: 0, wholeModel: 0, settled: 0, settledOnChain: 0 }
+    /** The payee's active license of a model (what a claim's lookup returns, ended or not). */
+    const activeOf = async (payee: number, modelId: bigint) =>
+      (
+        (await m.must(alice, m.licenses, licensesAbi, 'activeLicense', [payees[payee], modelId])) as {
+          licenseId: bigint
+        }
+      ).licenseId
 
     await fc.assert(
       fc.asyncProperty(sequence, async (actions) => {
@@ -143,10 +172,49 @@ describe('royalty accounting (in-process EVM)', () => {
           let revokedAt0: bigint | undefined
           const pick = (i: number) => channels[i % Math.max(channels.length, 1)]
 
-          /** What claiming `v` would do now: the payee's share and each credit, or undefined if it must revert. */
-          const predict = (c: Channel, v: Claim) => {
+          const licensed = (c: Channel, modelId: bigint) => {
+            const inGrace = revokedAt0 !== undefined && m.chain.now < revokedAt0 + WINDOW
+            return c.payee === 0 ? modelId !== models[0] || licensed0 || inGrace : modelId === models[0]
+          }
+          const addTo = (map: Map<bigint, bigint>, id: bigint, amount: bigint) => {
+            if (amount > 0n) map.set(id, (map.get(id) ?? 0n) + amount)
+          }
+
+          /** What claiming `v` would do now (`active`: the payee's active license of each model), or undefined if it
+           * must revert. */
+          const predict = (c: Channel, v: Claim, active: Map<bigint, bigint>): Plan | undefined => {
             if (!c.open || (c.closesAt !== 0n && m.chain.now > c.closesAt)) return undefined
             if (v.cumulativeAmount <= c.claimed || v.cumulativeAmount > c.deposit) return undefined
+            const only = v.models[0]
+            // A model channel's voucher (one model, the whole amount) on a channel bound or never claimed.
+            if (
+              v.models.length === 1 &&
+              only?.cumulativeAmount === v.cumulativeAmount &&
+              (c.bound || c.claimed === 0n)
+            ) {
+              if (!licensed(c, only.modelId)) return undefined
+              const model = models.indexOf(only.modelId)
+              const license = active.get(only.modelId) ?? 0n
+              const sameModel = !c.bound || c.bound.model === model
+              if (sameModel && license < 2n ** 24n) {
+                const retain = new Map<bigint, bigint>()
+                const route = routes.get(only.modelId) ?? []
+                const { credits } = royaltyShares(v.cumulativeAmount - c.claimed, route, c.claimed)
+                route.forEach((entry, i) => {
+                  addTo(retain, entry.modelId, credits[i] ?? 0n)
+                })
+                const royalty = credits.reduce((a, b) => a + b, 0n)
+                const rebind = c.bound?.license !== license
+                return {
+                  payee: v.cumulativeAmount - c.claimed - royalty,
+                  credit: new Map(),
+                  retain,
+                  settle: rebind,
+                  ...(rebind ? { bind: { license, model } } : {}),
+                }
+              }
+            }
+            // The general rules; a bound channel first settles and unbinds (the binding's amount is c.modelClaimed).
             // The split's own rules: its sum within the voucher, its increases within what the claim pays.
             const splitTotal = v.models.reduce((sum, x) => sum + x.cumulativeAmount, 0n)
             if (splitTotal > v.cumulativeAmount) return undefined
@@ -155,31 +223,49 @@ describe('royalty accounting (in-process EVM)', () => {
               0n,
             )
             if (increases > v.cumulativeAmount - c.claimed) return undefined
-            const added = new Map<bigint, bigint>()
+            const credit = new Map<bigint, bigint>()
             let royalty = 0n
             for (const { modelId, cumulativeAmount } of v.models) {
-              const index = models.indexOf(modelId)
-              const delta = cumulativeAmount - (c.modelClaimed[index] ?? 0n)
+              const before = c.modelClaimed[models.indexOf(modelId)] ?? 0n
+              const delta = cumulativeAmount - before
               if (delta < 0n) return undefined
               if (delta === 0n) continue
-              const inGrace = revokedAt0 !== undefined && m.chain.now < revokedAt0 + WINDOW
-              const licensed = c.payee === 0 ? modelId !== models[0] || licensed0 || inGrace : modelId === models[0]
-              if (!licensed) return undefined
+              if (!licensed(c, modelId)) return undefined
               const route = routes.get(modelId) ?? []
-              const { credits: shares } = royaltyShares(delta, route)
+              const { credits: shares } = royaltyShares(delta, route, before)
               route.forEach((entry, i) => {
-                added.set(entry.modelId, (added.get(entry.modelId) ?? 0n) + (shares[i] ?? 0n))
+                addTo(credit, entry.modelId, shares[i] ?? 0n)
                 royalty += shares[i] ?? 0n
               })
             }
-            return { payee: v.cumulativeAmount - c.claimed - royalty, added }
+            return {
+              payee: v.cumulativeAmount - c.claimed - royalty,
+              credit,
+              retain: new Map(),
+              settle: c.bound !== undefined,
+              ...(c.bound ? { bind: null } : {}),
+            }
           }
-          const apply = (c: Channel, v: Claim, outcome: NonNullable<ReturnType<typeof predict>>) => {
+          /** Credits what channel `c` retained and has not settled. */
+          const settle = (c: Channel) => {
+            if (c.unsettled.size > 0) stats.settled += 1
+            for (const [id, amount] of c.unsettled) addTo(credits, id, amount)
+            c.unsettled = new Map()
+          }
+          const apply = (c: Channel, v: Claim, plan: Plan) => {
+            if (plan.settle) settle(c)
+            if (plan.bind === null) c.bound = undefined
+            else if (plan.bind) c.bound = plan.bind
             c.claimed = v.cumulativeAmount
             for (const { modelId, cumulativeAmount } of v.models)
               c.modelClaimed[models.indexOf(modelId)] = cumulativeAmount
-            for (const [id, add] of outcome.added) credits.set(id, (credits.get(id) ?? 0n) + add)
+            for (const [id, add] of plan.credit) addTo(credits, id, add)
+            for (const [id, add] of plan.retain) addTo(c.unsettled, id, add)
           }
+          const activeFor = async (c: Channel, v: Claim) =>
+            new Map(
+              await Promise.all(v.models.map(async (x) => [x.modelId, await activeOf(c.payee, x.modelId)] as const)),
+            )
 
           for (const a of actions) {
             if (a.kind === 'open') {
@@ -195,6 +281,7 @@ describe('royalty accounting (in-process EVM)', () => {
                 modelClaimed: [0n, 0n, 0n],
                 closesAt: 0n,
                 open: true,
+                unsettled: new Map(),
               })
             } else if (a.kind === 'pay') {
               const c = pick(a.channel)
@@ -225,7 +312,7 @@ describe('royalty accounting (in-process EVM)', () => {
               const c = pick(a.channel)
               const v = c && (a.stale ? c.vouchers[0] : c.vouchers.at(-1))
               if (!c || !v) continue
-              const expected = predict(c, v)
+              const expected = predict(c, v, await activeFor(c, v))
               const payee = payees[c.payee] as Address
               const before = await m.balance(payee)
               const r = await m.call(payee, m.pc, paymentChannelsAbi, 'claim', [v])
@@ -245,7 +332,7 @@ describe('royalty accounting (in-process EVM)', () => {
               const entries = list.map((c) => ({ c, v: c.vouchers.at(-1) as Claim }))
               // Settled entries (closed, or no higher than claimed) are skipped; any other failing entry reverts all.
               const live = entries.filter(({ c, v }) => c.open && v.cumulativeAmount > c.claimed)
-              const outcomes = live.map(({ c, v }) => predict(c, v))
+              const outcomes = await Promise.all(live.map(async ({ c, v }) => predict(c, v, await activeFor(c, v))))
               const before = await m.balance(payee)
               const r = await m.call(payee, m.pc, paymentChannelsAbi, 'claimBatch', [entries.map((e) => e.v)])
               expect(r.ok).toBe(outcomes.every((o) => o !== undefined))
@@ -300,14 +387,29 @@ describe('royalty accounting (in-process EVM)', () => {
               const before = await m.balance(payer)
               await m.must(payer, m.pc, paymentChannelsAbi, 'withdraw', [c.id])
               expect((await m.balance(payer)) - before).toBe(c.deposit - c.claimed)
+              settle(c) // a close settles the model channel's royalties
               c.open = false
+            } else if (a.kind === 'settle') {
+              const list = [...new Set(a.channels.map(pick))].filter((c): c is Channel => c !== undefined)
+              if (list.length === 0) continue
+              const before = await m.balance(payer)
+              // Anyone may settle (here the payer); it moves no tokens, closed channels are skipped.
+              await m.must(payer, m.pc, paymentChannelsAbi, 'settleRoyalties', [list.map((c) => c.id)])
+              expect(await m.balance(payer)).toBe(before)
+              for (const c of list) {
+                if (c.open && c.unsettled.size > 0) stats.settledOnChain += 1
+                if (c.open) settle(c)
+              }
             }
 
             // Conservation, after every action.
             expect(await balanceAll()).toBe(total)
             const held = channels.filter((c) => c.open).reduce((sum, c) => sum + c.deposit - c.claimed, 0n)
             const owed = [...credits.values()].reduce((a, b) => a + b, 0n)
-            expect(await m.balance(m.pc.toString() as Address)).toBe(held + owed)
+            const unsettled = channels
+              .filter((c) => c.open)
+              .reduce((sum, c) => sum + [...c.unsettled.values()].reduce((a, b) => a + b, 0n), 0n)
+            expect(await m.balance(m.pc.toString() as Address)).toBe(held + owed + unsettled)
             for (const id of models) {
               expect(await m.must(alice, m.pc, paymentChannelsAbi, 'royaltiesOf', [id, usd])).toBe(credits.get(id))
             }
@@ -318,6 +420,14 @@ describe('royalty accounting (in-process EVM)', () => {
                 models.map((id) => m.must(alice, m.pc, paymentChannelsAbi, 'modelClaimed', [c.id, id])),
               )
               expect(onChain).toEqual(c.modelClaimed)
+              // What its binding retained, model by model, as the contract reports it.
+              const due = await m.unsettled(c.id)
+              expect(due.licenseId).toBe(c.bound?.license ?? 0n)
+              const reported = new Map<bigint, bigint>()
+              due.modelIds.forEach((id, i) => {
+                addTo(reported, id, due.royalties[i] ?? 0n)
+              })
+              expect(reported).toEqual(c.unsettled)
             }
           }
         } finally {
@@ -336,5 +446,6 @@ describe('royalty accounting (in-process EVM)', () => {
     expect(stats.batches).toBeGreaterThan(0)
     expect(stats.released).toBeGreaterThan(0)
     expect(stats.wholeModel).toBeGreaterThan(RUNS / 50)
+    expect(stats.settledOnChain).toBeGreaterThan(0)
   }, 600_000)
 })

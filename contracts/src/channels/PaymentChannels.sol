@@ -26,8 +26,10 @@ import {PaymentChannelsRoyalties} from "./PaymentChannelsRoyalties.sol";
  * is public and derived from signatures, not from the payee's word.
  *
  * Royalties (issue #14): a voucher may carry a model split (`RoyaltyVoucher`, see {PaymentChannelsRoyalties});
- * the claim then credits each model's royalty route and pays the payee the rest. A claim with an empty split checks
- * today's `Voucher` signature and moves money exactly as before.
+ * the claim then retains each model's royalty for its route and pays the payee the rest. A *model channel* (every
+ * voucher pays one model the whole amount) is bound to the payee's license at its first claim and settles its
+ * route's credits later, in one go (at the close, or by {settleRoyalties}); other splits are credited at the claim.
+ * A claim with an empty split checks today's `Voucher` signature and moves money exactly as before.
  *
  * One file of about 450 lines: a channel's life (deposit, voucher rules, claims, close) is one state machine over
  * one struct, and the voucher checks belong beside the settlement that relies on them; the model split lives in the
@@ -76,10 +78,10 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     /// @notice Challenge window applied by {requestClose}.
     uint64 public immutable challengePeriod;
 
-    /// @dev A model channel's bound model lives in bits 232–255 of the channel's first slot (payer, closesAt and
-    /// hasPendingSigner fill bits 0–231), so ids up to 2^24 − 1 bind; larger ones take the general path.
-    uint256 private constant BOUND_MODEL_SHIFT = 232;
-    uint256 private constant MAX_BOUND_MODEL = (1 << 24) - 1;
+    /// @dev A model channel's bound license lives in bits 232–255 of the channel's first slot (payer, closesAt and
+    /// hasPendingSigner fill bits 0–231), so license ids up to 2^24 − 1 bind; larger ones take the general path.
+    uint256 private constant BOUND_LICENSE_SHIFT = 232;
+    uint256 private constant MAX_BOUND_LICENSE = (1 << 24) - 1;
 
     uint256 private _channelCount;
     mapping(uint256 channelId => Channel) private _channels;
@@ -92,11 +94,13 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     event SessionSignerSet(uint256 indexed channelId, address indexed signer, uint96 cap);
     /// @notice A narrowing change was scheduled: until `effectiveAt` both the current and the new key are honoured.
     event SessionSignerScheduled(uint256 indexed channelId, address indexed signer, uint96 cap, uint64 effectiveAt);
-    /// @notice `amount` was paid now; `claimed` is the channel's total; usage counters are cumulative, as signed.
+    /// @notice `amount` was paid now, of which `royalties` stayed for the models' routes (the payee got the rest);
+    /// `claimed` is the channel's total; usage counters are cumulative, as signed.
     event ChannelClaimed(
         uint256 indexed channelId,
         address indexed payee,
         uint96 amount,
+        uint96 royalties,
         uint96 claimed,
         uint64 cumulativeRequests,
         uint64 cumulativeUnits
@@ -253,7 +257,9 @@ contract PaymentChannels is PaymentChannelsRoyalties {
      * challenge window (if any) is not over; a split as {PaymentChannelsRoyalties} requires (sorted, each > 0, sum
      * ≤ the amount, no model lower than claimed, the payee holding a valid commercial license of each model whose
      * amount grows).
-     * Emits {ChannelClaimed}, and {ChannelModelClaimed} per model whose amount grows.
+     * Emits {ChannelClaimed}; for a general split {ChannelModelClaimed} per model whose amount grows; for a model
+     * channel's first claim under a license {ChannelLicenseBound} (and {ChannelRoyaltiesSettled} for the license it
+     * replaces).
      */
     function claim(Claim calldata voucher) external nonReentrant {
         (Channel storage channel, uint256 amount) = _claim(voucher);
@@ -288,6 +294,20 @@ contract PaymentChannels is PaymentChannelsRoyalties {
             pending += amount;
         }
         if (pending > 0) IERC20(pendingToken).safeTransfer(msg.sender, pending);
+    }
+
+    /**
+     * @notice Settles the royalties model channels retained since their last settlement: credits each model of the
+     * route of the license a channel is bound to (see {PaymentChannelsRoyalties}), ready for {releaseRoyalties}.
+     * Anyone may call it (a model's owner, before collecting); it moves no tokens. Channels that are closed, not
+     * model channels, or settled already are skipped.
+     * Emits {ChannelRoyaltiesSettled} per channel that had something to settle.
+     */
+    function settleRoyalties(uint256[] calldata channelIds) external nonReentrant {
+        for (uint256 i; i < channelIds.length; ++i) {
+            (uint256 licenseId, address token, uint96 claimed) = _boundLicense(channelIds[i]);
+            if (licenseId != 0) _settleBound(channelIds[i], token, licenseId, claimed);
+        }
     }
 
     /**
@@ -354,18 +374,29 @@ contract PaymentChannels is PaymentChannelsRoyalties {
             paid = cumulative - claimed;
         }
         channel.claimed = cumulative;
-        emit ChannelClaimed(channelId, channel.payee, paid, cumulative, voucher.cumulativeRequests, voucher.cumulativeUnits);
-        // Cannot underflow: the royalties are at most the models' increases, checked to be at most `paid`.
-        amount = paid - _royalties(channel, voucher, word0 >> BOUND_MODEL_SHIFT, claimed, paid);
+        uint256 royalties = _royalties(channel, voucher, word0 >> BOUND_LICENSE_SHIFT, claimed, paid);
+        // Cannot underflow, nor exceed 2^96: the royalties are at most the models' increases, at most `paid`.
+        amount = paid - royalties;
+        emit ChannelClaimed(
+            channelId,
+            channel.payee,
+            paid,
+            uint96(royalties),
+            cumulative,
+            voucher.cumulativeRequests,
+            voucher.cumulativeUnits
+        );
     }
 
     /**
-     * @dev Credits the royalties of a claim paying `paid` more on a channel that had `claimed`; returns their total.
-     * A *model channel* takes the fast path: its every voucher pays one model the whole amount (`models` is
-     * `[{modelId: m, cumulativeAmount: cumulativeAmount}]`), so the model's cumulative amount is the channel's
-     * `claimed` and needs no slot of its own; the channel is bound to `m` at its first claim. Any other claim on it
-     * records what the binding implied and unbinds it, then the general rules ({_creditSplit}) apply, so both paths
-     * credit exactly the same amounts.
+     * @dev The royalties of a claim paying `paid` more on a channel that had `claimed`, bound to license `bound` (0
+     * for none); returns their total. A *model channel* takes the fast path: its every voucher pays one model the
+     * whole amount (`models` is `[{modelId: m, cumulativeAmount: cumulativeAmount}]`), so the model's cumulative
+     * amount is the channel's `claimed`. The channel is bound to the payee's license of `m` at its first claim; a
+     * claim under the same license only checks it and retains the route's royalty (credited when settled). A
+     * claim under another license of `m` (the payee renewed) settles the old one and binds the new one. Any other
+     * claim settles, records what the binding implied and unbinds, then the general rules ({_creditSplit}) apply:
+     * both paths retain exactly the same amounts.
      */
     function _royalties(Channel storage channel, Claim calldata voucher, uint256 bound, uint96 claimed, uint96 paid)
         private
@@ -373,39 +404,68 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     {
         uint256 n = voucher.models.length;
         if (n == 0 && bound == 0) return 0; // a plain voucher on a plain channel: today's claim
-        if (n == 1) {
-            ModelAmount calldata only = voucher.models[0];
-            uint256 modelId = only.modelId;
-            if (
-                only.cumulativeAmount == voucher.cumulativeAmount
-                    && (bound == 0 ? claimed == 0 && modelId != 0 && modelId <= MAX_BOUND_MODEL : modelId == bound)
-            ) {
-                // The split's rules hold by construction: one entry, equal to the amount, which exceeds `claimed`.
-                if (bound == 0) _bindModel(channel, modelId);
-                return _creditModel(voucher.channelId, channel.payee, channel.token, modelId, paid);
-            }
+        uint256 channelId = voucher.channelId;
+        uint96 cumulative = voucher.cumulativeAmount;
+        if (n == 1 && voucher.models[0].cumulativeAmount == cumulative && (bound != 0 || claimed == 0)) {
+            // The split's rules hold by construction: one entry, equal to the amount, which exceeds `claimed`.
+            (bool fast, uint256 royalties) =
+                _modelChannelRoyalties(channel, channelId, voucher.models[0].modelId, bound, claimed, cumulative);
+            if (fast) return royalties;
         }
         if (bound != 0) {
-            _recordModelClaimed(voucher.channelId, bound, claimed);
-            _bindModel(channel, 0);
+            _recordModelClaimed(channelId, _settleBound(channelId, channel.token, bound, claimed), claimed);
+            _clearSettled(channelId);
+            _bindLicense(channel, 0);
         }
         if (n == 0) return 0;
-        return _creditSplit(
-            voucher.channelId, channel.payee, channel.token, voucher.cumulativeAmount, paid, voucher.models
-        );
+        return _creditSplit(channelId, channel.payee, channel.token, cumulative, paid, voucher.models);
     }
 
-    /// @dev The model a channel is bound to (0 for none): the top 24 bits of its first slot, free in the struct.
-    function _boundModel(Channel storage channel) private view returns (uint256 modelId) {
+    /// @dev The fast path of {_royalties}: false when the claim must take the general path instead.
+    function _modelChannelRoyalties(
+        Channel storage channel,
+        uint256 channelId,
+        uint256 modelId,
+        uint256 bound,
+        uint96 claimed,
+        uint96 cumulative
+    ) private returns (bool, uint256) {
+        (uint256 licenseId, uint256 bps, uint256 route0, uint256 route1) =
+            _licensedRoute(channelId, channel.payee, modelId);
+        if (licenseId != bound && !_rebind(channel, channelId, modelId, bound, claimed, licenseId)) return (false, 0);
+        return (true, _routeIncrease(claimed, cumulative, bps, route0, route1));
+    }
+
+    /// @dev Binds a model channel to the payee's license `licenseId` of `modelId`, settling the license it was bound
+    /// to (if any) up to `claimed`; false when it cannot stay a model channel (an id too large for the slot, or
+    /// the old binding was for another model).
+    function _rebind(
+        Channel storage channel,
+        uint256 channelId,
+        uint256 modelId,
+        uint256 bound,
+        uint96 claimed,
+        uint256 licenseId
+    ) private returns (bool) {
+        if (licenseId > MAX_BOUND_LICENSE) return false;
+        // Settled up to `claimed` under the old license (the new one starts there).
+        if (bound != 0 && _settleBound(channelId, channel.token, bound, claimed) != modelId) return false;
+        _bindLicense(channel, licenseId);
+        emit ChannelLicenseBound(channelId, modelId, licenseId);
+        return true;
+    }
+
+    /// @dev The license a channel is bound to (0 for none): the top 24 bits of its first slot, free in the struct.
+    function _boundLicenseOf(Channel storage channel) private view returns (uint256 licenseId) {
         assembly ("memory-safe") {
-            modelId := shr(BOUND_MODEL_SHIFT, sload(channel.slot))
+            licenseId := shr(BOUND_LICENSE_SHIFT, sload(channel.slot))
         }
     }
 
-    function _bindModel(Channel storage channel, uint256 modelId) private {
+    function _bindLicense(Channel storage channel, uint256 licenseId) private {
         assembly ("memory-safe") {
             let word := sload(channel.slot)
-            sstore(channel.slot, or(and(word, sub(shl(BOUND_MODEL_SHIFT, 1), 1)), shl(BOUND_MODEL_SHIFT, modelId)))
+            sstore(channel.slot, or(and(word, sub(shl(BOUND_LICENSE_SHIFT, 1), 1)), shl(BOUND_LICENSE_SHIFT, licenseId)))
         }
     }
 
@@ -416,10 +476,9 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     }
 
     /// @inheritdoc PaymentChannelsRoyalties
-    function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view override returns (bool, uint96) {
+    function _boundLicense(uint256 channelId) internal view override returns (uint256, address, uint96) {
         Channel storage channel = _channels[channelId];
-        if (channel.payer == address(0) || modelId != _boundModel(channel)) return (false, 0);
-        return (true, channel.claimed);
+        return (_boundLicenseOf(channel), channel.token, channel.claimed); // all zero for a closed channel
     }
 
     /// @dev The first slot of an existing channel whose challenge window (if any) is not over: payer (bits 0–159),
@@ -480,10 +539,16 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         }
     }
 
-    /// @dev Refunds the unclaimed deposit to the payer and deletes the channel (effects before the transfer).
+    /// @dev Settles a model channel's royalties, refunds the unclaimed deposit to the payer and deletes the channel
+    /// (effects before the transfer).
     function _settle(uint256 channelId, Channel storage channel) private {
         address payer = channel.payer;
         address token = channel.token;
+        uint256 bound = _boundLicenseOf(channel);
+        if (bound != 0) {
+            _settleBound(channelId, token, bound, channel.claimed);
+            _clearSettled(channelId);
+        }
         // Cannot underflow: claims never exceed the deposit.
         uint96 refund;
         unchecked {
@@ -492,7 +557,7 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         bool hadSessionSigner = channel.sessionSigner != address(0);
         bool hadPendingSigner = channel.hasPendingSigner;
         // Only slots that hold data are cleared: clearing an empty slot costs gas and refunds nothing. The first
-        // slot is zeroed whole: it also holds the bound model (see {_boundModel}).
+        // slot is zeroed whole: it also holds the bound license (see {_boundLicenseOf}).
         assembly ("memory-safe") {
             sstore(channel.slot, 0)
         }

@@ -17,16 +17,22 @@ import {ModelRegistryRoute} from "../markets/ModelRegistryRoute.sol";
  * `RoyaltyVoucher` type, the split's rules, the royalty credits per model and token, and their release.
  *
  * A voucher may name, for models with license terms, the cumulative amount it pays for each (ids strictly
- * ascending, each > 0, sum ≤ the voucher's cumulative amount). On a claim, each model's increase since the last
- * claim on the channel is split along the model's royalty route: the model at the bps of the payee's license, then
- * its ancestors at the bps fixed when it registered, each credited `delta · bps / 10,000` (floor); the payee gets the
- * rest. Credits stay here until someone releases them to the model's royalty recipient. Tokens are conserved
- * exactly: this contract holds the unclaimed deposits plus the unreleased credits, to the unit.
+ * ascending, each > 0, sum ≤ the voucher's cumulative amount). A model's cumulative amount `c` on a channel owes each
+ * entry of the model's royalty route — the model at the bps of the payee's license, then its ancestors at the bps
+ * fixed when it registered — `floor(c · bps / 10,000)`; a claim raising `c` from `a` to `b` retains the increase of
+ * that sum for the route and pays the payee the rest. Tokens are conserved exactly: this contract holds the unclaimed
+ * deposits, the royalties retained but not yet settled, and the settled credits not yet released, to the unit.
  *
- * Storage per claim and model: one slot per (channel, model) for the cumulative amount — none for a *model channel*
- * (every voucher pays one model the whole amount; PaymentChannels binds the model in the channel's first slot) — and
- * one per (model, token) per route entry for the credit; the license and the route are one staticcall to Licenses
- * reading one slot (two for a route of more than two ancestors).
+ * Two ways to the same amounts:
+ * - A *model channel* (every voucher pays one model the whole amount: the node's protocol) is bound to the payee's
+ *   license at its first claim, in the channel's first slot (see PaymentChannels). Its claims check the license and
+ *   retain the route's royalty, but write nothing for it: the route's credits are settled once — when the channel
+ *   closes, when its license changes, or whenever anyone calls {settleRoyalties} — from the channel's claimed amount
+ *   and the amount settled before (one slot, written only then). A lone claim thus costs one staticcall to Licenses
+ *   reading one slot (two for a route of more than two ancestors) over a plain claim.
+ * - Any other split is credited at the claim: one slot per (channel, model) for the cumulative amount, one per
+ *   (model, token) per route entry for the credit.
+ * Credits stay here until someone releases them to the model's royalty recipient.
  */
 abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, IRoyaltySource {
     using SafeERC20 for IERC20;
@@ -35,6 +41,14 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     struct ModelAmount {
         uint256 modelId;
         uint96 cumulativeAmount;
+    }
+
+    /// @dev A license's route for a settlement: its model, the royalty it snapshots, the model's ancestors.
+    struct Route {
+        uint256 modelId;
+        uint256 bps;
+        uint256 route0;
+        uint256 route1;
     }
 
     /// @notice EIP-712 types of a voucher with a model split.
@@ -60,14 +74,20 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     struct RoyaltyStorage {
         mapping(uint256 channelId => mapping(uint256 modelId => uint96)) modelClaimed;
         mapping(uint256 modelId => mapping(address token => uint256)) royalties;
+        mapping(uint256 channelId => uint96) settled;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("mycel.storage.PaymentChannelsRoyalties")) - 1)) & ~bytes32(0xff):
     /// namespaced (ERC-7201) so PaymentChannels' own storage layout is the same as before the split existed.
     bytes32 private constant ROYALTY_STORAGE = 0x79aae91541dfbdab364de229651cbc7b2b3c14ccc48ff7bc6071e12073092200;
 
-    /// @notice `amount` more was paid for `modelId` on `channelId`, of which `royalties` went to its route.
+    /// @notice `amount` more was paid for `modelId` on `channelId`, of which `royalties` went to its route (a
+    /// general split; a model channel's claims are settled by {ChannelRoyaltiesSettled}).
     event ChannelModelClaimed(uint256 indexed channelId, uint256 indexed modelId, uint96 amount, uint96 royalties);
+    /// @notice Model channel `channelId` pays `modelId` under the payee's license `licenseId` from now on.
+    event ChannelLicenseBound(uint256 indexed channelId, uint256 indexed modelId, uint256 indexed licenseId);
+    /// @notice `amount` paid for `modelId` on model channel `channelId` was settled: `royalties` credited to its route.
+    event ChannelRoyaltiesSettled(uint256 indexed channelId, uint256 indexed modelId, uint96 amount, uint96 royalties);
 
     error PaymentChannelsSplitNotSorted(uint256 channelId, uint256 index);
     error PaymentChannelsSplitZeroAmount(uint256 channelId, uint256 modelId);
@@ -105,8 +125,44 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     /// @notice The cumulative amount claimed for `modelId` on `channelId` while the channel is open (a closed
     /// model channel, see {PaymentChannels}, answers 0: its amount lived in the deleted channel's own slot).
     function modelClaimed(uint256 channelId, uint256 modelId) external view returns (uint96) {
-        (bool bound, uint96 claimed) = _boundModelClaimed(channelId, modelId);
-        return bound ? claimed : _store().modelClaimed[channelId][modelId];
+        (uint256 licenseId,, uint96 claimed) = _boundLicense(channelId);
+        if (licenseId != 0 && _licenseRoute(licenseId).modelId == modelId) return claimed;
+        return _store().modelClaimed[channelId][modelId];
+    }
+
+    /**
+     * @notice What model channel `channelId` retained for royalties and has not settled yet: the license it is
+     * bound to (0 for none: a plain channel, a general split, or closed), the channel's token, the amount paid for
+     * the model since the last settlement, and what {settleRoyalties} would credit each model of the route
+     * (`modelIds[0]` the model, then its ancestors).
+     */
+    function unsettledRoyalties(uint256 channelId)
+        external
+        view
+        returns (
+            uint256 licenseId,
+            address token,
+            uint96 amount,
+            uint256[] memory modelIds,
+            uint256[] memory royalties
+        )
+    {
+        uint96 claimed;
+        (licenseId, token, claimed) = _boundLicense(channelId);
+        if (licenseId == 0) return (0, address(0), 0, modelIds, royalties);
+        Route memory route = _licenseRoute(licenseId);
+        uint96 from = _store().settled[channelId];
+        amount = claimed - from;
+        uint256 n = ModelRegistryRoute.count(route.route0);
+        modelIds = new uint256[](n + 1);
+        royalties = new uint256[](n + 1);
+        modelIds[0] = route.modelId;
+        royalties[0] = _owed(claimed, route.bps) - _owed(from, route.bps);
+        for (uint256 i; i < n; ++i) {
+            (uint256 ancestorId, uint256 bps) = ModelRegistryRoute.entry(route.route0, route.route1, i);
+            modelIds[i + 1] = ancestorId;
+            royalties[i + 1] = _owed(claimed, bps) - _owed(from, bps);
+        }
     }
 
     /// @notice The EIP-712 digest a voucher with a model split signs (domain: this contract on this chain).
@@ -183,12 +239,15 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
             delta = cumulative - claimed;
         }
         _store().modelClaimed[channelId][modelId] = cumulative;
-        credited = _creditModel(channelId, payee, token, modelId, uint96(delta));
+        (, uint256 bps, uint256 route0, uint256 route1) = _licensedRoute(channelId, payee, modelId);
+        credited = _creditRoute(token, modelId, claimed, cumulative, bps, route0, route1);
+        // Cannot exceed delta (< 2^96): the route's bps add up to at most 10,000 (ModelRegistry checks it).
+        emit ChannelModelClaimed(channelId, modelId, uint96(delta), uint96(credited));
     }
 
-    /// @dev Whether `channelId` is an open model channel bound to `modelId`, and then its (the model's) claimed
-    /// amount. Implemented by {PaymentChannels}, which keeps the binding in the channel's first slot.
-    function _boundModelClaimed(uint256 channelId, uint256 modelId) internal view virtual returns (bool, uint96);
+    /// @dev The license open model channel `channelId` is bound to (0 for none), its token and claimed amount.
+    /// Implemented by {PaymentChannels}, which keeps the binding in the channel's first slot.
+    function _boundLicense(uint256 channelId) internal view virtual returns (uint256 licenseId, address token, uint96);
 
     /**
      * @dev How long after its model's owner revokes a license claims still accept it: {PaymentChannels}' challenge
@@ -206,25 +265,88 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         _store().modelClaimed[channelId][modelId] = claimed;
     }
 
-    /// @dev Credits `delta` paid for `modelId` along its route, as the payee's license says; returns the total.
-    function _creditModel(uint256 channelId, address payee, address token, uint256 modelId, uint96 delta)
+    /**
+     * @dev The payee's license of `modelId` as a claim accepts it — active, commercial, and not ended longer than
+     * its grace ago — with the royalty it snapshots and the model's packed ancestor route; reverts with the reason.
+     */
+    function _licensedRoute(uint256 channelId, address payee, uint256 modelId)
         internal
-        returns (uint256 royalties)
+        view
+        returns (uint256 licenseId, uint256 royaltyBps, uint256 route0, uint256 route1)
     {
-        (uint256 licenseId, uint256 expiresAt, uint256 royaltyBps, bool commercialUse, uint256 route0, uint256 route1) =
-            _claimRoute(payee, modelId);
+        uint256 expiresAt;
+        bool commercialUse;
+        (licenseId, expiresAt, royaltyBps, commercialUse, route0, route1) = _claimRoute(payee, modelId);
         if (licenseId == 0) _revertWithoutLicense(channelId, modelId, payee);
         // A license that ended a little ago still pays for what was served while it was valid (cold path).
         if (expiresAt <= block.timestamp) _checkEndedLicense(channelId, modelId, licenseId, expiresAt);
         if (!commercialUse) revert PaymentChannelsLicenseNotCommercial(channelId, modelId, licenseId);
-        royalties = _credit(modelId, token, delta, royaltyBps);
+    }
+
+    /// @dev What raising a model's cumulative amount from `from` to `to` owes its route (the model at `royaltyBps`,
+    /// then the ancestors of `route0`/`route1`): what a model channel's claim retains, without crediting it.
+    function _routeIncrease(uint256 from, uint256 to, uint256 royaltyBps, uint256 route0, uint256 route1)
+        internal
+        pure
+        returns (uint256 royalties)
+    {
+        royalties = _owed(to, royaltyBps) - _owed(from, royaltyBps);
+        uint256 n = ModelRegistryRoute.count(route0);
+        for (uint256 i; i < n; ++i) {
+            (, uint256 bps) = ModelRegistryRoute.entry(route0, route1, i);
+            royalties += _owed(to, bps) - _owed(from, bps);
+        }
+    }
+
+    /// @dev As {_routeIncrease}, crediting each entry's share to its model.
+    function _creditRoute(
+        address token,
+        uint256 modelId,
+        uint256 from,
+        uint256 to,
+        uint256 royaltyBps,
+        uint256 route0,
+        uint256 route1
+    ) private returns (uint256 royalties) {
+        royalties = _credit(modelId, token, _owed(to, royaltyBps) - _owed(from, royaltyBps));
         uint256 n = ModelRegistryRoute.count(route0);
         for (uint256 i; i < n; ++i) {
             (uint256 ancestorId, uint256 bps) = ModelRegistryRoute.entry(route0, route1, i);
-            royalties += _credit(ancestorId, token, delta, bps);
+            royalties += _credit(ancestorId, token, _owed(to, bps) - _owed(from, bps));
         }
-        // Cannot exceed delta (< 2^96): the route's bps add up to at most 10,000 (ModelRegistry checks it).
-        emit ChannelModelClaimed(channelId, modelId, delta, uint96(royalties));
+    }
+
+    /**
+     * @dev Settles model channel `channelId`, bound to `licenseId`, up to its claimed amount `upTo`: credits the
+     * route of the license (the same route its claims retained for: a license's royalty and a model's ancestors
+     * never change) with what the amount since the last settlement owes. Returns the license's model. Reads two
+     * views of trusted immutable peers; never reverts for a license a channel was bound to (licenses are never
+     * burned), so a close always goes through.
+     */
+    function _settleBound(uint256 channelId, address token, uint256 licenseId, uint96 upTo)
+        internal
+        returns (uint256 modelId)
+    {
+        Route memory route = _licenseRoute(licenseId);
+        modelId = route.modelId;
+        uint96 from = _store().settled[channelId];
+        if (upTo <= from) return modelId;
+        _store().settled[channelId] = upTo;
+        uint256 royalties = _creditRoute(token, modelId, from, upTo, route.bps, route.route0, route.route1);
+        // Cannot exceed upTo - from (< 2^96): the route's bps add up to at most 10,000.
+        emit ChannelRoyaltiesSettled(channelId, modelId, upTo - from, uint96(royalties));
+    }
+
+    /// @dev Forgets model channel `channelId`'s settled amount (it closes, or leaves the fast path).
+    function _clearSettled(uint256 channelId) internal {
+        delete _store().settled[channelId];
+    }
+
+    function _licenseRoute(uint256 licenseId) private view returns (Route memory route) {
+        ILicenseTerms.LicenseSnapshot memory license = ILicenseTerms(address(licenses)).getLicense(licenseId);
+        route.modelId = license.modelId;
+        route.bps = license.terms.royaltyBps;
+        (route.route0, route.route1) = modelRegistry.routeOf(license.modelId);
     }
 
     /**
@@ -265,9 +387,14 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         }
     }
 
-    function _credit(uint256 modelId, address token, uint96 delta, uint256 bps) private returns (uint256 share) {
-        share = (uint256(delta) * bps) / MAX_BPS;
+    /// @dev What a cumulative `amount` owes a route entry of `bps`: floor(amount · bps / 10,000).
+    function _owed(uint256 amount, uint256 bps) private pure returns (uint256) {
+        return (amount * bps) / MAX_BPS;
+    }
+
+    function _credit(uint256 modelId, address token, uint256 share) private returns (uint256) {
         if (share > 0) _store().royalties[modelId][token] += share;
+        return share;
     }
 
     /**

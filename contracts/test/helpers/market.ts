@@ -26,6 +26,7 @@ import { type CallResult, createInProcessChain, type InProcessChain } from './ev
 
 export const admin = '0x00000000000000000000000000000000000000aa' as const
 export const WINDOW = 3600n
+const SETTLER = '0x00000000000000000000000000000000000005e7' as const
 export const payerAccount = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
 export const payer = payerAccount.address
 
@@ -56,6 +57,12 @@ export type Market = {
   buy: (holder: Address, modelId: bigint) => Promise<bigint>
   open: (payee: Address, amount: bigint) => Promise<bigint>
   voucher: (channelId: bigint, cumulativeAmount: bigint, models?: ModelAmount[], requests?: bigint) => Promise<Claim>
+  /** `settleRoyalties(channelIds)`, sent by an address that is party to nothing (anyone may settle). */
+  settle: (...channelIds: bigint[]) => Promise<void>
+  /** `unsettledRoyalties(channelId)`: the bound license, the amount since the last settlement, each model's due. */
+  unsettled: (
+    channelId: bigint,
+  ) => Promise<{ licenseId: bigint; amount: bigint; modelIds: readonly bigint[]; royalties: readonly bigint[] }>
 }
 
 export type Claim = {
@@ -156,6 +163,19 @@ export async function deployMarket(): Promise<Market> {
       const v = { channelId, cumulativeAmount, cumulativeRequests: requests, cumulativeUnits: 0n, models }
       const domain = { chainId: Number(chain.evm.common.chainId()), paymentChannels: pc.toString() as Address }
       return { ...v, signature: await signVoucher(payerAccount, domain, v) }
+    },
+    settle: async (...channelIds) => {
+      await must(SETTLER, pc, paymentChannelsAbi, 'settleRoyalties', [channelIds])
+    },
+    unsettled: async (channelId) => {
+      const [licenseId, , amount, modelIds, royalties] = (await must(
+        SETTLER,
+        pc,
+        paymentChannelsAbi,
+        'unsettledRoyalties',
+        [channelId],
+      )) as [bigint, Address, bigint, readonly bigint[], readonly bigint[]]
+      return { licenseId, amount, modelIds, royalties }
     },
   }
   await market.mint(payer, 10n ** 15n)

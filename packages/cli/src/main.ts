@@ -17,6 +17,7 @@ import { minerCommand } from './commands/miner.ts'
 import { modelCommand } from './commands/model.ts'
 import { fractionalCommands } from './commands/modelGovern.ts'
 import { licenseCommands } from './commands/modelLicense.ts'
+import { royaltyCommands } from './commands/modelRoyalties.ts'
 import { governCommands } from './commands/modelVote.ts'
 import { neuronCommand } from './commands/neuron.ts'
 import { stakeCommand } from './commands/stake.ts'
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
   const model = modelCommand(program)
   licenseCommands(model)
   fractionalCommands(model)
+  royaltyCommands(model)
   governCommands(model)
   for (const command of program.commands) {
     command.exitOverride()

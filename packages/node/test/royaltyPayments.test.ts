@@ -13,6 +13,7 @@
 import { join } from 'node:path'
 import {
   buyLicense,
+  getUnsettledRoyalties,
   hashVoucher,
   type MycelAddresses,
   paymentChannelsAbi,
@@ -21,6 +22,7 @@ import {
   royaltiesOf,
   type SignedVoucher,
   setModelTerms,
+  settleRoyalties,
   signVoucher,
   testUsdAbi,
   type Voucher,
@@ -313,14 +315,24 @@ describe('royalties through the miner and the gateway', () => {
     expect(result?.channels).toBe(1)
     const own = (amount * 1000n) / 10_000n
     const parent = (amount * 500n) / 10_000n
-    const source = { source: a.paymentChannels, token: usd }
-    expect(await royaltiesOf(t.publicClient, { ...source, modelId: digitsId })).toBe(own)
-    expect(await royaltiesOf(t.publicClient, { ...source, modelId: parentId })).toBe(parent)
     const payeeGain = (await balance(miner.payee)) - payeeBefore
     expect(payeeGain).toBe(amount - own - parent)
-    // Conserved: what left the contract went to the payee; the royalties stay in it as credits.
+    // Conserved: what left the contract went to the payee; the royalties stay in it.
     expect(channelsBefore - (await balance(a.paymentChannels))).toBe(payeeGain)
     expect(payeeGain + own + parent).toBe(amount)
+    // A model channel retains them at the claim and credits the route when settled (by anyone: here the payer).
+    const source = { source: a.paymentChannels, token: usd }
+    const creditedBefore = await royaltiesOf(t.publicClient, { ...source, modelId: digitsId })
+    expect(await getUnsettledRoyalties(t.publicClient, { paymentChannels: a.paymentChannels, channelId: modelChannel })).toMatchObject({
+      amount,
+      royalties: [
+        { modelId: digitsId, amount: own },
+        { modelId: parentId, amount: parent },
+      ],
+    })
+    await settleRoyalties(t.wallet(1), { paymentChannels: a.paymentChannels, channelIds: [modelChannel] })
+    expect((await royaltiesOf(t.publicClient, { ...source, modelId: digitsId })) - creditedBefore).toBe(own)
+    expect(await balance(a.paymentChannels)).toBe(channelsBefore - payeeGain)
   })
 
   it('refuses every bad split with its code (402) and persists nothing', async () => {

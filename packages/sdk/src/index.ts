@@ -77,6 +77,12 @@ export { releaseRoyalties } from './actions/models/releaseRoyalties.ts'
 export { revokeLicense } from './actions/models/revokeLicense.ts'
 export { royaltiesOf, royaltySourceAbi } from './actions/models/royaltiesOf.ts'
 export { setModelTerms } from './actions/models/setModelTerms.ts'
+export type {
+  FindUnsettledChannelsParameters,
+  SettleRoyaltiesReturnType,
+  UnsettledRoyalties,
+} from './actions/models/settleRoyalties.ts'
+export { findUnsettledChannels, getUnsettledRoyalties, settleRoyalties } from './actions/models/settleRoyalties.ts'
 export { deregisterNeuron } from './actions/neurons/deregisterNeuron.ts'
 export type { GetNeuronAtReturnType } from './actions/neurons/getNeuronAt.ts'
 export { getNeuronAt } from './actions/neurons/getNeuronAt.ts'

@@ -115,20 +115,30 @@ describe('model splits', () => {
     expect(() => splitIncreases(before, [])).toThrow(/lower than the 5/)
   })
 
-  it('property: royalty shares are floors of delta·bps/10,000 and add up with the payee part to delta', () => {
+  it('property: royalty shares are the increase of floor(cumulative·bps/10,000); over many claims they add up to the shares of the total', () => {
     fc.assert(
       fc.property(
-        fc.bigInt({ min: 0n, max: 2n ** 96n - 1n }),
+        fc.array(fc.bigInt({ min: 0n, max: 2n ** 80n }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.nat(10_000), { maxLength: 8 }).filter((bps) => bps.reduce((a, b) => a + b, 0) <= 10_000),
-        (delta, bps) => {
-          const { credits, payee } = royaltyShares(
-            delta,
-            bps.map((b, i) => ({ modelId: BigInt(i + 1), bps: b })),
-          )
-          expect(credits.reduce((a, b) => a + b, 0n) + payee).toBe(delta)
-          expect(payee).toBeGreaterThanOrEqual(0n)
-          credits.forEach((c, i) => {
-            const exact = delta * BigInt(bps[i] ?? 0)
+        (deltas, bps) => {
+          const route = bps.map((b, i) => ({ modelId: BigInt(i + 1), bps: b }))
+          let before = 0n
+          const summed = route.map(() => 0n)
+          for (const delta of deltas) {
+            const { credits, payee } = royaltyShares(delta, route, before)
+            expect(credits.reduce((a, b) => a + b, 0n) + payee).toBe(delta)
+            expect(payee).toBeGreaterThanOrEqual(0n)
+            credits.forEach((c, i) => {
+              expect(c).toBeGreaterThanOrEqual(0n)
+              summed[i] = (summed[i] ?? 0n) + c
+            })
+            before += delta
+          }
+          // Claims in any steps credit exactly what one claim of the total would: floor(total · bps / 10,000).
+          const { credits: whole } = royaltyShares(before, route)
+          expect(summed).toEqual(whole)
+          whole.forEach((c, i) => {
+            const exact = before * BigInt(bps[i] ?? 0)
             expect(c * 10_000n).toBeLessThanOrEqual(exact)
             expect((c + 1n) * 10_000n).toBeGreaterThan(exact)
           })

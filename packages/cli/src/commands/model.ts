@@ -1,5 +1,6 @@
 import {
   decodeContractError,
+  findUnsettledChannels,
   getLicense,
   getTokenInfo,
   type License,
@@ -72,11 +73,21 @@ async function describeModel(ctx: ChainContext, addresses: MycelAddresses, model
   const pending = []
   if (terms) {
     const token = terms.currency
-    const [channels, fees] = await Promise.all([
+    const [channels, fees, due] = await Promise.all([
       royaltiesOf(ctx.client, { source: addresses.paymentChannels, modelId: model.modelId, token }),
       royaltiesOf(ctx.client, { source: addresses.licenses, modelId: model.modelId, token }),
+      findUnsettledChannels(ctx.client, {
+        paymentChannels: addresses.paymentChannels,
+        modelId: model.modelId,
+        token,
+        fromBlock: 0n,
+      }),
     ])
-    pending.push({ token, symbol: terms.symbol, paymentChannels: channels, licenses: fees })
+    const unsettled = due
+      .flatMap((c) => c.royalties)
+      .filter((r) => r.modelId === model.modelId)
+      .reduce((sum, r) => sum + r.amount, 0n)
+    pending.push({ token, symbol: terms.symbol, paymentChannels: channels, unsettled, licenses: fees })
   }
   // A fractionalized model whose governance cannot be read or verified is shown with the reason, not hidden.
   let fractional: ModelGovernance | { vault: Address; error: string } | undefined
@@ -154,7 +165,10 @@ function printModel(m: Awaited<ReturnType<typeof describeModel>>) {
     )
   }
   for (const p of m.royaltiesPending) {
-    lines.push(['pending', `${p.paymentChannels} (channels) + ${p.licenses} (license fees) units of ${p.symbol}`])
+    lines.push([
+      'pending',
+      `${p.paymentChannels} (channels) + ${p.unsettled} (not yet settled) + ${p.licenses} (license fees) units of ${p.symbol}`,
+    ])
   }
   lines.push([
     'licenses',

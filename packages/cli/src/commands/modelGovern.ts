@@ -1,18 +1,16 @@
 /**
- * `mycel model fractionalize | royalties collect|withdraw`: fractional ownership of a model (docs/models-market.md,
- * "Fractional ownership and governance"). A model is named by id; its vault, governor and timelock are found on chain
- * and verified (src/modelSupport.ts). Voting is in modelVote.ts.
+ * `mycel model fractionalize`: fractional ownership of a model (docs/models-market.md, "Fractional ownership and
+ * governance"). A model is named by id; its vault, governor and timelock are found on chain and verified
+ * (src/modelSupport.ts). Voting is in modelVote.ts, royalties in modelRoyalties.ts.
  */
 
 import { DEVNET_CHAIN_ID } from '@mycel/node'
 import {
-  collectRoyalties,
   DEVNET_GOVERNANCE,
   fractionalizeModel,
   type GovernanceSettings,
   getTokenInfo,
   PRODUCTION_GOVERNANCE,
-  withdrawRoyalties,
 } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { type Address, formatUnits, parseEther } from 'viem'
@@ -27,7 +25,7 @@ export const settingsFor = (chainId: number): GovernanceSettings =>
   chainId === DEVNET_CHAIN_ID ? DEVNET_GOVERNANCE : PRODUCTION_GOVERNANCE
 
 /** `--token` or the model's currency. */
-async function royaltyToken(ctx: ChainContext, token: string | undefined, currency: Address | undefined) {
+export async function royaltyToken(ctx: ChainContext, token: string | undefined, currency: Address | undefined) {
   const addresses = contractsOn(ctx)
   const address = token
     ? tokenAddress('--token', token, addresses)
@@ -39,7 +37,7 @@ async function royaltyToken(ctx: ChainContext, token: string | undefined, curren
   return { address, decimals, symbol }
 }
 
-/** Adds `fractionalize` and `royalties collect|withdraw` to the `model` command. */
+/** Adds `fractionalize` to the `model` command. */
 export function fractionalCommands(model: Command): void {
   signerOptions(
     model
@@ -100,45 +98,4 @@ export function fractionalCommands(model: Command): void {
       ])
     },
   )
-
-  /** What `royalties collect` and `withdraw` both need: the governed model, the token (default its currency), a signer. */
-  async function royaltyContext(id: string, flags: SignerFlags & { token?: string }, command: Command) {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const ctx = await chainContext(globals)
-    const { model, governance } = await governed(ctx, id)
-    const token = await royaltyToken(ctx, flags.token, model.terms.hasTerms ? model.terms.currency : undefined)
-    return { globals, model, governance, token, wallet: await signer(ctx, flags) }
-  }
-
-  const royalties = model
-    .command('royalties')
-    .description("A fractionalized model's royalties: collect into its vault, withdraw your share")
-  signerOptions(
-    royalties
-      .command('collect')
-      .description('Release the royalties PaymentChannels and Licenses hold for the model into its vault (anyone may)')
-      .argument('<id>', 'model id')
-      .option('--token <token>', "myc, tusd or an address (default: the model's currency)"),
-  ).action(async (id: string, flags: SignerFlags & { token?: string }, command: Command) => {
-    const { globals, model, governance, token, wallet } = await royaltyContext(id, flags, command)
-    const { arrived, hash } = await collectRoyalties(wallet, { vault: governance.vault, token: token.address })
-    if (globals.json) return printJson({ modelId: model.modelId, token: token.address, arrived, transactionHash: hash })
-    printLines([
-      `collected ${formatUnits(arrived, token.decimals)} ${token.symbol} for model ${model.modelId}'s share holders`,
-      ['transaction', hash],
-    ])
-  })
-
-  signerOptions(
-    royalties
-      .command('withdraw')
-      .description("Withdraw your share of a fractionalized model's collected royalties")
-      .argument('<id>', 'model id')
-      .option('--token <token>', "myc, tusd or an address (default: the model's currency)"),
-  ).action(async (id: string, flags: SignerFlags & { token?: string }, command: Command) => {
-    const { globals, model, governance, token, wallet } = await royaltyContext(id, flags, command)
-    const { amount, hash } = await withdrawRoyalties(wallet, { vault: governance.vault, token: token.address })
-    if (globals.json) return printJson({ modelId: model.modelId, token: token.address, amount, transactionHash: hash })
-    printLines([`withdrew ${formatUnits(amount, token.decimals)} ${token.symbol}`, ['transaction', hash]])
-  })
 }

@@ -13,6 +13,7 @@ import {
   getLicense,
   getModelGovernance,
   getProposal,
+  getUnsettledRoyalties,
   listModels,
   type Model,
   type ModelGovernance,
@@ -30,6 +31,8 @@ import { createMarketLogs, type IndexedProposal, type MarketAddresses, type Mark
 export const MAX_MODELS = 100
 export const MAX_LICENSES = 100
 export const MAX_PROPOSALS = 20
+/** Open model channels whose unsettled royalties a build reads (the newest). */
+export const MAX_UNSETTLED_CHANNELS = 200
 
 type Amount = { token: Address; symbol: string; amount: string }
 export type CatalogModel = {
@@ -54,7 +57,7 @@ export type CatalogModel = {
     mintFee: string
   }
   route: { modelId: string; bps: number }[]
-  royalties: { credited: Amount[]; mintFees: Amount[]; pending: Amount[] }
+  royalties: { credited: Amount[]; mintFees: Amount[]; unsettled: Amount[]; pending: Amount[] }
   licenses: { id: string; holder: Address; expiresAt: number; revoked: boolean; valid: boolean; royaltyBps: number }[]
   servedBy: Address[]
   fractional: null | {
@@ -155,12 +158,33 @@ export function createCatalog(options: CatalogOptions): Catalog {
         .map(async ([token, v]) => ({ token: getAddress(token), symbol: await symbolOf(token), amount: `${v}` })),
     )
 
-  const royalties = async (m: Model) => {
+  /** What open model channels retained for each model and token and have not settled: `${modelId}:${token}`. */
+  const unsettledRoyalties = async (): Promise<Map<string, bigint>> => {
+    const ids = logs.modelChannels().slice(-MAX_UNSETTLED_CHANNELS)
+    const read = await Promise.all(
+      ids.map((channelId) =>
+        getUnsettledRoyalties(client, { paymentChannels: addresses.paymentChannels, channelId }).catch(() => undefined),
+      ),
+    )
+    const due = new Map<string, bigint>()
+    for (const channel of read) {
+      if (!channel || channel.licenseId === 0n) continue
+      for (const r of channel.royalties) {
+        const key = `${r.modelId}:${channel.token.toLowerCase()}`
+        due.set(key, (due.get(key) ?? 0n) + r.amount)
+      }
+    }
+    return due
+  }
+
+  const royalties = async (m: Model, unsettled: Map<string, bigint>) => {
     const tokens = [
       ...new Set(
-        [...(m.terms.hasTerms ? [m.terms.currency] : []), ...logs.releasedTokens(m.modelId)].map(
-          (t) => t.toLowerCase() as Address,
-        ),
+        [
+          ...(m.terms.hasTerms ? [m.terms.currency] : []),
+          ...logs.releasedTokens(m.modelId),
+          ...[...unsettled.keys()].filter((k) => k.startsWith(`${m.modelId}:`)).map((k) => k.split(':')[1] as Address),
+        ].map((t) => t.toLowerCase() as Address),
       ),
     ]
     const rows = await Promise.all(
@@ -172,17 +196,21 @@ export function createCatalog(options: CatalogOptions): Catalog {
         )
         const c = claims as bigint
         const f = fees as bigint
+        const u = unsettled.get(`${m.modelId}:${token}`) ?? 0n
         return {
           token,
-          credited: c + logs.released(addresses.paymentChannels, m.modelId, token),
+          // Earned from claims all time: credited now, released before, and retained by model channels unsettled.
+          credited: c + logs.released(addresses.paymentChannels, m.modelId, token) + u,
           mintFees: f + logs.released(addresses.licenses, m.modelId, token),
-          pending: c + f,
+          unsettled: u,
+          pending: c + f + u,
         }
       }),
     )
     return {
       credited: await amounts(rows.map((r) => [r.token, r.credited])),
       mintFees: await amounts(rows.map((r) => [r.token, r.mintFees])),
+      unsettled: await amounts(rows.map((r) => [r.token, r.unsettled])),
       pending: await amounts(rows.map((r) => [r.token, r.pending])),
     }
   }
@@ -280,13 +308,16 @@ export function createCatalog(options: CatalogOptions): Catalog {
 
   const build = async (): Promise<CatalogAnswer> => {
     await logs.sync()
-    const { models } = await listModels(client, { modelRegistry: addresses.modelRegistry, limit: MAX_MODELS })
+    const [{ models }, unsettled] = await Promise.all([
+      listModels(client, { modelRegistry: addresses.modelRegistry, limit: MAX_MODELS }),
+      unsettledRoyalties(),
+    ])
     const entries = await Promise.all(
       models.map(async (m): Promise<CatalogModel> => {
         const [card, terms, roy, licenses, frac] = await Promise.all([
           cardOf(m.cardCid),
           termsJson(m.terms),
-          royalties(m),
+          royalties(m, unsettled),
           licensesOf(m.modelId),
           fractional(m.modelId),
         ])

@@ -1,6 +1,6 @@
 /**
  * The model market's events, indexed in memory for the catalog (markets/catalog.ts): which licenses each model sold,
- * what each royalty source released, each fractionalized model's vault, timelock and governor, its share holders,
+ * what each royalty source released, which model channels are open (their royalties wait to be settled), each fractionalized model's vault, timelock and governor, its share holders,
  * its proposals (with the actions and description `queue` and `execute` need) and their votes.
  *
  * Incremental: a cursor follows the chain; a sync reads at most {@link MAX_RANGES_PER_SYNC} ranges of
@@ -47,6 +47,8 @@ export type MarketLogs = {
   licenseIds: (modelId: bigint) => bigint[]
   /** All-time amount `source` released for `modelId` in `token`. */
   released: (source: Address, modelId: bigint, token: Address) => bigint
+  /** Open model channels (bound to a license by a claim, not closed since), oldest first. */
+  modelChannels: () => bigint[]
   /** Tokens any source released for `modelId`. */
   releasedTokens: (modelId: bigint) => Address[]
   /** The block `modelId` was registered in (the registry stores its time). */
@@ -64,6 +66,7 @@ export function createMarketLogs(client: PublicClient, addresses: MarketAddresse
   const registeredBlocks = new Map<bigint, bigint>()
   const released = new Map<string, bigint>()
   const releasedTokens = new Map<bigint, Set<Address>>()
+  const modelChannels = new Set<bigint>()
   const governance = new Map<bigint, GovernanceContracts>()
   /** vault, timelock or governor → the model it governs. */
   const owners = new Map<Address, bigint>()
@@ -119,6 +122,10 @@ export function createMarketLogs(client: PublicClient, addresses: MarketAddresse
         const set = releasedTokens.get(a.modelId as bigint) ?? new Set()
         set.add(lower(a.token as string))
         releasedTokens.set(a.modelId as bigint, set)
+      } else if (at === core[2] && e.eventName === 'ChannelLicenseBound') {
+        modelChannels.add(a.channelId as bigint)
+      } else if (at === core[2] && e.eventName === 'ChannelClosed') {
+        modelChannels.delete(a.channelId as bigint)
       } else if (owners.has(at)) {
         const g = governance.get(owners.get(at) as bigint) as GovernanceContracts
         if (at === g.vault && e.eventName === 'Transfer') {
@@ -203,6 +210,7 @@ export function createMarketLogs(client: PublicClient, addresses: MarketAddresse
     },
     licenseIds: (modelId) => [...(licenses.get(modelId) ?? [])],
     released: (source, modelId, token) => released.get(`${lower(source)}:${modelId}:${lower(token)}`) ?? 0n,
+    modelChannels: () => [...modelChannels],
     releasedTokens: (modelId) => [...(releasedTokens.get(modelId) ?? [])],
     registeredBlock: (modelId) => registeredBlocks.get(modelId),
     governance: (modelId) => governance.get(modelId),

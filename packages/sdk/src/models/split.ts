@@ -1,9 +1,9 @@
 /**
  * Model splits of vouchers, as PaymentChannels checks them: building one from per-model totals, validating it
  * (ids strictly ascending, each amount > 0, sum ≤ the voucher's cumulative amount), checking a newer split against
- * the last accepted one, and the royalty arithmetic of a claim (floor of `delta · bps / 10,000` per route entry,
- * the payee keeps the rest). A payee's node runs these before serving, so it never accepts a voucher its claim
- * would revert on.
+ * the last accepted one, and the royalty arithmetic of a claim (each route entry owed `floor(cumulative · bps /
+ * 10,000)` of a model's cumulative amount, the payee keeps the rest). A payee's node runs these before serving, so
+ * it never accepts a voucher its claim would revert on.
  */
 import type { ModelAmount } from '../channels/voucher.ts'
 import { BaseError } from '../errors/base.ts'
@@ -108,10 +108,17 @@ export function splitIncreases(previous: readonly ModelAmount[], next: readonly 
 export type RouteEntry = { modelId: bigint; bps: number }
 
 /**
- * What a claim credits for `delta` paid for a model whose route is `route` (the model at its license's bps, then its
- * ancestors): `floor(delta · bps / 10,000)` each, as the contract computes; `payee` is the rest.
+ * What a claim owes the route of a model whose cumulative amount on the channel rises by `delta` from `before` (0
+ * for a first claim): each entry (the model at its license's bps, then its ancestors) is owed
+ * `floor(cumulative · bps / 10,000)` of the cumulative amount, so a claim owes the increase of that; `payee` is the
+ * rest. The contract computes the same, whether it credits at the claim or retains until a model channel settles.
  */
-export function royaltyShares(delta: bigint, route: readonly RouteEntry[]): { credits: bigint[]; payee: bigint } {
-  const credits = route.map((entry) => (delta * BigInt(entry.bps)) / 10_000n)
+export function royaltyShares(
+  delta: bigint,
+  route: readonly RouteEntry[],
+  before = 0n,
+): { credits: bigint[]; payee: bigint } {
+  const owed = (amount: bigint, bps: number) => (amount * BigInt(bps)) / 10_000n
+  const credits = route.map((entry) => owed(before + delta, entry.bps) - owed(before, entry.bps))
   return { credits, payee: delta - credits.reduce((sum, c) => sum + c, 0n) }
 }

@@ -1,6 +1,6 @@
 /**
- * One model in full: its terms, royalty route (itself and its ancestors), royalties per token (credited from claims,
- * license mint fees, pending release), licenses, the miners serving it, and — when fractionalized — its vault's
+ * One model in full: its terms, royalty route (itself and its ancestors), royalties per token (earned from claims,
+ * license mint fees, retained by model channels and not yet settled, pending release), licenses, the miners serving it, and — when fractionalized — its vault's
  * holders (shares, votes, withdrawable royalties) and its governance (proposals, votes, the form).
  */
 import { Table } from '../../components/Table.tsx'
@@ -99,13 +99,14 @@ export function ModelDetail({ model, models, embedded, testUsd }: Props) {
           <Table
             id="royalties"
             label={`Royalties of ${model.name}`}
-            head={['Token', 'From claims', 'License fees', 'Pending release']}
+            head={['Token', 'From claims', 'License fees', 'Not yet settled', 'Pending release']}
             empty="Nothing earned yet."
             rows={tokens.map((t) => (
               <tr key={t.token}>
                 <td>{t.symbol || short(t.token)}</td>
                 <td>{amount(pick(r.credited, t))}</td>
                 <td>{amount(pick(r.mintFees, t))}</td>
+                <td>{amount(pick(r.unsettled ?? [], t))}</td>
                 <td>{amount(pick(r.pending, t))}</td>
               </tr>
             ))}

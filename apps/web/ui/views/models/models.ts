@@ -73,7 +73,7 @@ export type Model = {
   registeredAt: number
   terms: Terms | null
   route: { modelId: string; bps: number }[]
-  royalties: { credited: TokenAmount[]; mintFees: TokenAmount[]; pending: TokenAmount[] }
+  royalties: { credited: TokenAmount[]; mintFees: TokenAmount[]; unsettled: TokenAmount[]; pending: TokenAmount[] }
   licenses: License[]
   servedBy: string[]
   fractional: Fractional | null

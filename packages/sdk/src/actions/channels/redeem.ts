@@ -8,7 +8,8 @@ export type RedeemReturnType = {
   hash: Hash
   /** What left the channels now (the payee received `paid - royalties`). */
   paid: bigint
-  /** The part of `paid` credited to models' royalty routes by the vouchers' model splits. */
+  /** The part of `paid` retained for models' royalty routes by the vouchers' model splits (credited at once for a
+   * general split, when settled for a model channel: see `settleRoyalties`). */
   royalties: bigint
   gasUsed: bigint
 }
@@ -36,14 +37,8 @@ export async function redeem(
     abi: paymentChannelsAbi,
     ...call,
   })
-  const paid = parseEventLogs({ abi: paymentChannelsAbi, eventName: 'ChannelClaimed', logs: receipt.logs }).reduce(
-    (sum, e) => sum + e.args.amount,
-    0n,
-  )
-  const royalties = parseEventLogs({
-    abi: paymentChannelsAbi,
-    eventName: 'ChannelModelClaimed',
-    logs: receipt.logs,
-  }).reduce((sum, e) => sum + e.args.royalties, 0n)
+  const claimed = parseEventLogs({ abi: paymentChannelsAbi, eventName: 'ChannelClaimed', logs: receipt.logs })
+  const paid = claimed.reduce((sum, e) => sum + e.args.amount, 0n)
+  const royalties = claimed.reduce((sum, e) => sum + e.args.royalties, 0n)
   return { hash, paid, royalties, gasUsed: receipt.gasUsed }
 }
