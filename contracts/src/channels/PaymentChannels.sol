@@ -306,7 +306,7 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     function settleRoyalties(uint256[] calldata channelIds) external nonReentrant {
         for (uint256 i; i < channelIds.length; ++i) {
             (uint256 licenseId, address token, uint96 claimed) = _boundLicense(channelIds[i]);
-            if (licenseId != 0) _settleBound(channelIds[i], token, licenseId, claimed);
+            if (licenseId != 0) _settleBound(channelIds[i], token, licenseId, claimed, false);
         }
     }
 
@@ -413,8 +413,7 @@ contract PaymentChannels is PaymentChannelsRoyalties {
             if (fast) return royalties;
         }
         if (bound != 0) {
-            _recordModelClaimed(channelId, _settleBound(channelId, channel.token, bound, claimed), claimed);
-            _clearSettled(channelId);
+            _recordModelClaimed(channelId, _settleBound(channelId, channel.token, bound, claimed, true), claimed);
             _bindLicense(channel, 0);
         }
         if (n == 0) return 0;
@@ -449,7 +448,7 @@ contract PaymentChannels is PaymentChannelsRoyalties {
     ) private returns (bool) {
         if (licenseId > MAX_BOUND_LICENSE) return false;
         // Settled up to `claimed` under the old license (the new one starts there).
-        if (bound != 0 && _settleBound(channelId, channel.token, bound, claimed) != modelId) return false;
+        if (bound != 0 && _settleBound(channelId, channel.token, bound, claimed, false) != modelId) return false;
         _bindLicense(channel, licenseId);
         emit ChannelLicenseBound(channelId, modelId, licenseId);
         return true;
@@ -545,10 +544,7 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         address payer = channel.payer;
         address token = channel.token;
         uint256 bound = _boundLicenseOf(channel);
-        if (bound != 0) {
-            _settleBound(channelId, token, bound, channel.claimed);
-            _clearSettled(channelId);
-        }
+        if (bound != 0) _settleBound(channelId, token, bound, channel.claimed, true);
         // Cannot underflow: claims never exceed the deposit.
         uint96 refund;
         unchecked {

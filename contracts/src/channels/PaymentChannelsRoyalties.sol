@@ -319,34 +319,31 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     /**
      * @dev Settles model channel `channelId`, bound to `licenseId`, up to its claimed amount `upTo`: credits the
      * route of the license (the same route its claims retained for: a license's royalty and a model's ancestors
-     * never change) with what the amount since the last settlement owes. Returns the license's model. Reads two
-     * views of trusted immutable peers; never reverts for a license a channel was bound to (licenses are never
-     * burned), so a close always goes through.
+     * never change) with what the amount since the last settlement owes. Returns the license's model. `closing`:
+     * the binding ends (the channel closes or leaves the fast path), so its settled amount is cleared, not written. Reads one view of the
+     * trusted immutable Licenses; never reverts for a license a channel was bound to (licenses are never burned),
+     * so a close always goes through.
      */
-    function _settleBound(uint256 channelId, address token, uint256 licenseId, uint96 upTo)
+    function _settleBound(uint256 channelId, address token, uint256 licenseId, uint96 upTo, bool closing)
         internal
         returns (uint256 modelId)
     {
         Route memory route = _licenseRoute(licenseId);
         modelId = route.modelId;
         uint96 from = _store().settled[channelId];
+        if (closing) {
+            if (from != 0) delete _store().settled[channelId]; // the binding ends: nothing to keep
+        } else if (upTo > from) {
+            _store().settled[channelId] = upTo;
+        }
         if (upTo <= from) return modelId;
-        _store().settled[channelId] = upTo;
         uint256 royalties = _creditRoute(token, modelId, from, upTo, route.bps, route.route0, route.route1);
         // Cannot exceed upTo - from (< 2^96): the route's bps add up to at most 10,000.
         emit ChannelRoyaltiesSettled(channelId, modelId, upTo - from, uint96(royalties));
     }
 
-    /// @dev Forgets model channel `channelId`'s settled amount (it closes, or leaves the fast path).
-    function _clearSettled(uint256 channelId) internal {
-        delete _store().settled[channelId];
-    }
-
     function _licenseRoute(uint256 licenseId) private view returns (Route memory route) {
-        ILicenseTerms.LicenseSnapshot memory license = ILicenseTerms(address(licenses)).getLicense(licenseId);
-        route.modelId = license.modelId;
-        route.bps = license.terms.royaltyBps;
-        (route.route0, route.route1) = modelRegistry.routeOf(license.modelId);
+        (route.modelId, route.bps, route.route0, route.route1) = licenses.licenseRoute(licenseId);
     }
 
     /**

@@ -243,6 +243,23 @@ contract Licenses is ERC721, ReentrancyGuardTransient, ILicenses, IRoyaltySource
         }
     }
 
+    /// @inheritdoc ILicenses
+    /// @dev Three storage reads (four for a route of more than five ancestors): the model, the terms' word with the
+    /// royalty, the route cached at the model's first sale (a license exists, so it was sold).
+    function licenseRoute(uint256 licenseId)
+        external
+        view
+        returns (uint256 modelId, uint16 royaltyBps, uint256 route0, uint256 route1)
+    {
+        License storage license = _licenses[licenseId];
+        modelId = license.modelId;
+        if (modelId == 0) revert LicensesUnknownLicense(licenseId);
+        royaltyBps = license.terms.royaltyBps;
+        uint256[2] storage route = _routes[modelId];
+        route0 = route[0] & ~ROUTE_CACHED;
+        if (route0 & 0xff > 5) route1 = route[1];
+    }
+
     /// @inheritdoc IRoyaltySource
     function royaltiesOf(uint256 modelId, address token) external view returns (uint256) {
         return _fees[modelId][token];

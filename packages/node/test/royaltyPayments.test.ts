@@ -323,7 +323,9 @@ describe('royalties through the miner and the gateway', () => {
     // A model channel retains them at the claim and credits the route when settled (by anyone: here the payer).
     const source = { source: a.paymentChannels, token: usd }
     const creditedBefore = await royaltiesOf(t.publicClient, { ...source, modelId: digitsId })
-    expect(await getUnsettledRoyalties(t.publicClient, { paymentChannels: a.paymentChannels, channelId: modelChannel })).toMatchObject({
+    expect(
+      await getUnsettledRoyalties(t.publicClient, { paymentChannels: a.paymentChannels, channelId: modelChannel }),
+    ).toMatchObject({
       amount,
       royalties: [
         { modelId: digitsId, amount: own },

@@ -9,7 +9,7 @@
  * anvil (`mycel devnet start`) runs in its own session until `mycel devnet stop`.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -62,12 +62,25 @@ export function anvilBinary(): string {
   return join(dir, 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil')
 }
 
-/** Fails with {@link DevnetStateCorruptError} when the state file exists but is not a JSON object. Never deletes it. */
-export function checkStateFile(file: string): void {
+/**
+ * Fails with {@link DevnetStateCorruptError} when the state file exists but is not a JSON object. Never deletes it.
+ * `quick` only looks at its size and first byte (a restart must not parse megabytes before anvil starts: anvil
+ * parses it anyway, and a failure then runs the full check to name the reason).
+ */
+export function checkStateFile(file: string, { quick = false }: { quick?: boolean } = {}): void {
   if (!existsSync(file)) return
   let reason: string | undefined
   if (statSync(file).size === 0) reason = 'the file is empty'
-  else {
+  else if (quick) {
+    const head = Buffer.alloc(64)
+    const fd = openSync(file, 'r')
+    try {
+      const read = readSync(fd, head, 0, head.length, 0)
+      if (!head.subarray(0, read).toString('utf8').trimStart().startsWith('{')) reason = 'not a JSON object'
+    } finally {
+      closeSync(fd)
+    }
+  } else {
     try {
       const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'))
       if (typeof parsed !== 'object' || parsed === null || !('accounts' in parsed)) reason = 'not an anvil state dump'
@@ -132,7 +145,7 @@ function tail(file: string, lines = 5): string {
 
 export async function startAnvil(parameters: StartAnvilParameters): Promise<AnvilProcess> {
   const host = parameters.host ?? '127.0.0.1'
-  checkStateFile(parameters.stateFile)
+  checkStateFile(parameters.stateFile, { quick: true })
   let port = parameters.port ?? 0
   if (port === 0) port = await freePort(host)
   else if (!(await isPortFree(host, port)))
@@ -190,6 +203,7 @@ export async function startAnvil(parameters: StartAnvilParameters): Promise<Anvi
   })
   while ((await probeChainId(rpcUrl, 500)) === undefined) {
     if (exitCode !== undefined) {
+      checkStateFile(parameters.stateFile) // the full check names what is wrong with a state anvil could not load
       const output = tail(parameters.logFile)
       if (/failed to parse|invalid value .* for '--state/i.test(output)) {
         throw new DevnetStateCorruptError({ file: parameters.stateFile, reason: 'anvil could not load it' })
@@ -200,7 +214,8 @@ export async function startAnvil(parameters: StartAnvilParameters): Promise<Anvi
       child.kill('SIGKILL')
       throw new DevnetStartError(`anvil did not answer on ${rpcUrl} within ${parameters.readyTimeoutMs ?? 15_000} ms.`)
     }
-    await new Promise((r) => setTimeout(r, 50))
+    // Anvil answers ~120 ms after its spawn with a restart's state: a short poll wastes little of that.
+    await new Promise((r) => setTimeout(r, 10))
   }
 
   return {
