@@ -10,7 +10,7 @@
 
 import type { Address as EvmAddress } from '@ethereumjs/util'
 import { licensesAbi, modelRegistryAbi, paymentChannelsAbi } from '@mycel/sdk'
-import { getAddress, hexToBytes, numberToHex } from 'viem'
+import { encodeFunctionData, getAddress, hexToBytes, numberToHex, size } from 'viem'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { type Claim, deployMarket, type Market, payer, WINDOW } from './helpers/market.ts'
 
@@ -19,6 +19,8 @@ const bob = getAddress('0x0000000000000000000000000000000000000b0b') // derivati
 const miner = getAddress('0x00000000000000000000000000000000000000f1') // payee, license buyer
 
 const DAY = 86_400n
+/** The EIP-7825 cap on one transaction's gas. */
+const TX_GAS_CAP = 16_777_216n
 /** Licenses' `_licenseCount` (after ERC721's six slots: name, symbol, owners, balances, approvals, operators). */
 const LICENSE_COUNT_SLOT = 6n
 
@@ -112,6 +114,46 @@ describe('C1 the cumulative floors of a route can rise by more than a claim pays
   })
 })
 
+describe('EIP-7825: the heaviest lazy-settlement transactions fit one transaction', () => {
+  it('claimBatch of 100 model channels that all rebind (8-model route), then settleRoyalties of 100', async () => {
+    let parent = await m.register(alice, [], { royaltyBps: 500 })
+    for (let depth = 1; depth < 8; depth++) {
+      await m.buy(alice, parent)
+      parent = await m.register(alice, [parent], { royaltyBps: 500 })
+    }
+    const leaf = parent
+    await m.buy(miner, leaf)
+    const ids: bigint[] = []
+    for (let i = 0; i < 100; i++) {
+      const channel = await open(100_000n)
+      ids.push(channel)
+      await mustClaim(await whole(channel, 10_000n, leaf)) // bound to the first license
+    }
+    const renewed = await m.buy(miner, leaf)
+    await m.must(miner, m.licenses, licensesAbi, 'activate', [renewed])
+    const vouchers = await Promise.all(ids.map((channel, i) => whole(channel, 20_000n + BigInt(i), leaf)))
+    const batch = await m.chain.call(miner, m.pc, paymentChannelsAbi, 'claimBatch', [vouchers], {
+      gasLimit: 30_000_000n,
+    })
+    expect(batch.ok).toBe(true)
+    const bytes = BigInt(
+      size(encodeFunctionData({ abi: paymentChannelsAbi, functionName: 'claimBatch', args: [vouchers] })),
+    )
+    // 21,000 + EIP-7623's 40 gas per calldata byte (an upper bound) + execution.
+    expect(21_000n + 40n * bytes + batch.gasUsed).toBeLessThan(TX_GAS_CAP)
+    const settle = await m.chain.call(alice, m.pc, paymentChannelsAbi, 'settleRoyalties', [ids], {
+      gasLimit: 30_000_000n,
+    })
+    expect(settle.ok).toBe(true)
+    expect(settle.gasUsed).toBeLessThan(TX_GAS_CAP / 2n)
+    console.info(
+      `GAS claimBatch of 100 rebinding model channels (8-model route): ${batch.gasUsed} execution, ${bytes} bytes`,
+    )
+    console.info(`GAS settleRoyalties of 100 model channels (8-model route): ${settle.gasUsed}`)
+    expect((await m.unsettled(ids[0] ?? 0n)).amount).toBe(0n)
+  })
+})
+
 describe('verified safe: lazy settlement credits exactly what the claims retained', () => {
   it('rebinding between licenses of different royalty, back again, then leaving the fast path and closing: exact credits, conservation to the unit', async () => {
     const root = await m.register(alice, [], { royaltyBps: 1_000 })
@@ -194,6 +236,7 @@ describe('verified safe: lazy settlement credits exactly what the claims retaine
     const r = await m.chain.call(payer, m.pc as EvmAddress, paymentChannelsAbi, 'withdraw', [channel])
     expect(r.ok).toBe(true)
     expect(r.gasUsed).toBeLessThan(400_000n) // 8 cold credit slots, two views: far below any cap
+    console.info(`GAS withdraw settling a route of 8 models (cold credits): ${r.gasUsed}`)
     expect((await m.balance(payer)) - payerBefore).toBe(1_000_000n - 100_003n)
     for (const id of lineage) expect(await royaltiesOf(id)).toBe(5_000n) // floor(100,003·0.05) each
     await m.settle(channel) // closed: nothing
