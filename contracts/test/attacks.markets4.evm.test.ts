@@ -10,6 +10,7 @@
 
 import type { Address as EvmAddress } from '@ethereumjs/util'
 import { licensesAbi, modelRegistryAbi, paymentChannelsAbi } from '@mycel/sdk'
+import fc from 'fast-check'
 import { encodeFunctionData, getAddress, hexToBytes, numberToHex, size } from 'viem'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { type Claim, deployMarket, type Market, payer, WINDOW } from './helpers/market.ts'
@@ -111,6 +112,71 @@ describe('C1 the cumulative floors of a route can rise by more than a claim pays
       ]),
     ).toEqual({ errorName: 'PaymentChannelsRoyaltiesOverClaim', args: [channel, 2n, 1n] })
     await expectConserved([leaf, root])
+  })
+})
+
+describe('C1 property: a claim pays the payee its increase less the route floors, or reverts by name', () => {
+  it('property: over random routes and claim pairs the payee never gets a negative share and credits equal the floors of the end', async () => {
+    // Three routes: 40 % + 50 %, three entries at 33.33 %, two at 50 % (a 100 % route: the overshoot at any size).
+    const routes: { leaf: bigint; models: bigint[]; bps: bigint[] }[] = []
+    for (const levels of [
+      [5_000, 4_000],
+      [3_333, 3_333, 3_333],
+      [5_000, 5_000],
+    ]) {
+      const owner = levels.length === 3 ? bob : alice
+      let id = await m.register(owner, [], { royaltyBps: levels[0] ?? 0 })
+      const models = [id]
+      for (const bps of levels.slice(1)) {
+        await m.buy(owner, id)
+        id = await m.register(owner, [id], { royaltyBps: bps })
+        models.unshift(id) // the leaf first, as the route is read
+      }
+      await m.buy(miner, id)
+      routes.push({ leaf: id, models, bps: [...levels].reverse().map(BigInt) })
+    }
+    const owedBy = (amount: bigint, bps: bigint[]) => bps.map((b) => (amount * b) / 10_000n)
+    const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n)
+    let overshoots = 0
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 2 }),
+        fc.bigInt({ min: 1n, max: 2_000n }),
+        fc.bigInt({ min: 1n, max: 60n }),
+        async (which, a, d) => {
+          const route = routes[which]
+          if (!route) throw new Error('no route')
+          await m.chain.evm.stateManager.checkpoint()
+          try {
+            const channel = await m.open(miner, 1_000_000n)
+            const before = await Promise.all(route.models.map(royaltiesOf))
+            await mustClaim(await whole(channel, a, route.leaf))
+            const paidBefore = await m.balance(miner)
+            const b = a + d
+            const due = sum(owedBy(b, route.bps)) - sum(owedBy(a, route.bps))
+            const r = await claim(await whole(channel, b, route.leaf))
+            if (due > d) {
+              overshoots++
+              expect(r.ok).toBe(false)
+              expect(
+                await m.fails(miner, m.pc, paymentChannelsAbi, 'claim', [await whole(channel, b, route.leaf)]),
+              ).toEqual({ errorName: 'PaymentChannelsRoyaltiesOverClaim', args: [channel, due, d] })
+            } else {
+              expect(r.ok).toBe(true)
+              expect((await m.balance(miner)) - paidBefore).toBe(d - due)
+            }
+            await m.settle(channel)
+            const end = due > d ? a : b
+            const credited = (await Promise.all(route.models.map(royaltiesOf))).map((x, i) => x - (before[i] ?? 0n))
+            expect(credited).toEqual(owedBy(end, route.bps))
+          } finally {
+            await m.chain.evm.stateManager.revert()
+          }
+        },
+      ),
+      { numRuns: 120 },
+    )
+    expect(overshoots).toBeGreaterThan(0) // the generator reaches the case
   })
 })
 
