@@ -375,8 +375,13 @@ contract PaymentChannels is PaymentChannelsRoyalties {
         }
         channel.claimed = cumulative;
         uint256 royalties = _royalties(channel, voucher, word0 >> BOUND_LICENSE_SHIFT, claimed, paid);
-        // Cannot underflow, nor exceed 2^96: the royalties are at most the models' increases, at most `paid`.
-        amount = paid - royalties;
+        // Each route entry's floor(cumulative · bps / 10,000) can tick at the same unit, so a small increase can owe
+        // the route more than it pays (audit C1): refused by name, the payee claims a later, larger voucher.
+        if (royalties > paid) revert PaymentChannelsRoyaltiesOverClaim(channelId, royalties, paid);
+        // Cannot underflow (checked just above), nor exceed 2^96 (at most `paid`).
+        unchecked {
+            amount = paid - royalties;
+        }
         emit ChannelClaimed(
             channelId,
             channel.payee,

@@ -22,6 +22,8 @@ import {ModelRegistryRoute} from "../markets/ModelRegistryRoute.sol";
  * fixed when it registered — `floor(c · bps / 10,000)`; a claim raising `c` from `a` to `b` retains the increase of
  * that sum for the route and pays the payee the rest. Tokens are conserved exactly: this contract holds the unclaimed
  * deposits, the royalties retained but not yet settled, and the settled credits not yet released, to the unit.
+ * The sum of floors can rise by more than `b − a` (several entries tick at the same unit; below k/(1 − Σbps/10,000)
+ * units for k entries): such a claim reverts `PaymentChannelsRoyaltiesOverClaim` and a later voucher pays (audit C1).
  *
  * Two ways to the same amounts:
  * - A *model channel* (every voucher pays one model the whole amount: the node's protocol) is bound to the payee's
@@ -94,6 +96,9 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
     error PaymentChannelsSplitOverAmount(uint256 channelId, uint256 splitTotal, uint96 cumulativeAmount);
     /// @dev The models' increases exceed what the claim pays (a split that dropped a model and re-added it higher).
     error PaymentChannelsSplitOverClaim(uint256 channelId, uint256 increases, uint96 amount);
+    /// @dev The claim pays `amount` more but its models' routes owe `royalties` > `amount` for it: the floors of
+    /// several route entries ticked at once (a rise of a few units). A later voucher, larger by a few units, pays.
+    error PaymentChannelsRoyaltiesOverClaim(uint256 channelId, uint256 royalties, uint96 amount);
     error PaymentChannelsModelAmountTooLow(uint256 channelId, uint256 modelId, uint96 cumulativeAmount, uint96 claimed);
     error PaymentChannelsUnknownModel(uint256 channelId, uint256 modelId);
     error PaymentChannelsModelWithoutTerms(uint256 channelId, uint256 modelId);
@@ -241,7 +246,8 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         _store().modelClaimed[channelId][modelId] = cumulative;
         (, uint256 bps, uint256 route0, uint256 route1) = _licensedRoute(channelId, payee, modelId);
         credited = _creditRoute(token, modelId, claimed, cumulative, bps, route0, route1);
-        // Cannot exceed delta (< 2^96): the route's bps add up to at most 10,000 (ModelRegistry checks it).
+        // Below 2^96: at most owed(cumulative) summed over the route, ≤ cumulative (the route's bps add up to at most
+        // 10,000, ModelRegistry checks it); it may exceed delta by a few units of rounding (see PaymentChannels' C1).
         emit ChannelModelClaimed(channelId, modelId, uint96(delta), uint96(credited));
     }
 
@@ -338,7 +344,7 @@ abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, 
         }
         if (upTo <= from) return modelId;
         uint256 royalties = _creditRoute(token, modelId, from, upTo, route.bps, route.route0, route.route1);
-        // Cannot exceed upTo - from (< 2^96): the route's bps add up to at most 10,000.
+        // Below 2^96: at most the route's owed(upTo) ≤ upTo (the route's bps add up to at most 10,000).
         emit ChannelRoyaltiesSettled(channelId, modelId, upTo - from, uint96(royalties));
     }
 

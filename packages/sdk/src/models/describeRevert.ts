@@ -53,6 +53,8 @@ export function describeMarketRevert(errorName: string, args: readonly unknown[]
       return `The model split of the voucher for channel ${a} adds up to ${b}, more than its cumulative amount ${c}.`
     case 'PaymentChannelsSplitOverClaim':
       return `The models' increases on channel ${a} add up to ${b}, more than the ${c} this claim pays.`
+    case 'PaymentChannelsRoyaltiesOverClaim':
+      return `This claim on channel ${a} pays ${c} more, but the royalty routes' rounded shares rise by ${b}: claim a later, larger voucher.`
     case 'PaymentChannelsModelAmountTooLow':
       return `The voucher for channel ${a} pays model ${b} a cumulative ${c}, lower than the ${d} already claimed.`
     case 'PaymentChannelsUnknownModel':
