@@ -112,6 +112,8 @@ export type RouteEntry = { modelId: bigint; bps: number }
  * for a first claim): each entry (the model at its license's bps, then its ancestors) is owed
  * `floor(cumulative · bps / 10,000)` of the cumulative amount, so a claim owes the increase of that; `payee` is the
  * rest. The contract computes the same, whether it credits at the claim or retains until a model channel settles.
+ * A negative `payee` (several entries' floors ticking at once on a rise of a few units) is a claim the contract
+ * refuses (`PaymentChannelsRoyaltiesOverClaim`): wait for a larger voucher.
  */
 export function royaltyShares(
   delta: bigint,
