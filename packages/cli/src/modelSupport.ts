@@ -10,6 +10,7 @@ import { createContentStore, parseContentCid } from '@mycel/node'
 import {
   getModel,
   getModelGovernance,
+  getTokenInfo,
   InvalidTermsError,
   type LicenseTerms,
   type Model,
@@ -248,4 +249,17 @@ export async function governed(ctx: ChainContext, id: string) {
     throw usageError(`Model ${model.modelId}'s governance fails verification: ${governance.problems.join('; ')}`)
   }
   return { addresses, model, governance }
+}
+
+/** `--token` or the model's currency. */
+export async function royaltyToken(ctx: ChainContext, token: string | undefined, currency: Address | undefined) {
+  const addresses = contractsOn(ctx)
+  const address = token
+    ? tokenAddress('--token', token, addresses)
+    : (currency ??
+      (() => {
+        throw usageError('The model has no terms (no currency): give --token.')
+      })())
+  const { decimals, symbol } = await getTokenInfo(ctx.client, { token: address })
+  return { address, decimals, symbol }
 }

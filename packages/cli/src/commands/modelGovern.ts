@@ -5,37 +5,18 @@
  */
 
 import { DEVNET_CHAIN_ID } from '@mycel/node'
-import {
-  DEVNET_GOVERNANCE,
-  fractionalizeModel,
-  type GovernanceSettings,
-  getTokenInfo,
-  PRODUCTION_GOVERNANCE,
-} from '@mycel/sdk'
+import { DEVNET_GOVERNANCE, fractionalizeModel, type GovernanceSettings, PRODUCTION_GOVERNANCE } from '@mycel/sdk'
 import type { Command } from 'commander'
-import { type Address, formatUnits, parseEther } from 'viem'
-import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
+import { parseEther } from 'viem'
+import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
-import { governed, modelIdOf, readModel, tokenAddress } from '../modelSupport.ts'
+import { modelIdOf, readModel } from '../modelSupport.ts'
 import { signerOptions } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
 
 /** Governance parameters by chain: short ones on the devnet (a vote takes minutes), production ones elsewhere. */
 export const settingsFor = (chainId: number): GovernanceSettings =>
   chainId === DEVNET_CHAIN_ID ? DEVNET_GOVERNANCE : PRODUCTION_GOVERNANCE
-
-/** `--token` or the model's currency. */
-export async function royaltyToken(ctx: ChainContext, token: string | undefined, currency: Address | undefined) {
-  const addresses = contractsOn(ctx)
-  const address = token
-    ? tokenAddress('--token', token, addresses)
-    : (currency ??
-      (() => {
-        throw usageError('The model has no terms (no currency): give --token.')
-      })())
-  const { decimals, symbol } = await getTokenInfo(ctx.client, { token: address })
-  return { address, decimals, symbol }
-}
 
 /** Adds `fractionalize` to the `model` command. */
 export function fractionalCommands(model: Command): void {

@@ -18,10 +18,9 @@ import {
 import type { Command } from 'commander'
 import { type Address, formatUnits, type Hash } from 'viem'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
-import { governed, modelIdOf, readModel } from '../modelSupport.ts'
+import { governed, modelIdOf, readModel, royaltyToken } from '../modelSupport.ts'
 import { signerOptions } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
-import { royaltyToken } from './modelGovern.ts'
 
 type Settled = { channels: bigint[]; royalties: bigint; transactionHash?: Hash }
 
