@@ -106,11 +106,13 @@ export type Bias = 'uniform' | 'close' | 'cancel' | 'subnormal'
  * - close: exponents at most 3 apart, random signs (additions that cancel, products near each other);
  * - cancel: b is a with its low fraction bits changed and often its sign flipped (catastrophic cancellation);
  * - subnormal: exponents 0..2, so operands and results straddle the subnormal range.
+ * For sqrt, three in four `a` are non-negative.
  */
 export function biasedCase(op: Op, bias: Bias, next: () => number): Case {
-  const a = next()
   const r = next()
   const r2 = next()
+  // sqrt of a negative is always NaN: keep three in four sqrt operands non-negative.
+  const a = op === 4 && r2 >>> 30 !== 0 ? next() & 0x7fffffff : next()
   if (bias === 'uniform') return { op, a, b: r }
   if (bias === 'close') {
     const ea = (a >>> 23) & 0xff
@@ -135,6 +137,7 @@ export async function deployHarness() {
   return {
     chain,
     address,
+    from,
     /** `applyMany` over ABI arrays; throws with the revert data if the call reverts. */
     async applyMany(cases: readonly Case[]): Promise<number[]> {
       const r = await chain.call(
