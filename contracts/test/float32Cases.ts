@@ -132,7 +132,7 @@ export function biasedCase(op: Op, bias: Bias, next: () => number): Case {
 export async function deployHarness() {
   const chain = await createInProcessChain()
   const address = await chain.deploy(encodeDeployData({ abi: float32HarnessAbi, bytecode: float32HarnessBytecode }))
-  const from = '0x00000000000000000000000000000000000000cc'
+  const from = '0x00000000000000000000000000000000000000cc' as const
   const gasLimit = 4_000_000_000n
   return {
     chain,
