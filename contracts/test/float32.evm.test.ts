@@ -179,6 +179,13 @@ describe('Float32 entry points', () => {
     expect(error.errorName).toBe('Float32HarnessLengthMismatch')
     expect(error.args).toEqual([2n, 2n, 1n])
   })
+  it('the packed batch reverts Float32HarnessBadPacking on a partial record', async () => {
+    const r = await harness.chain.call(harness.from, harness.address, float32HarnessAbi, 'applyPacked', ['0x0001'])
+    expect(r.ok).toBe(false)
+    const error = decodeErrorResult({ abi: float32HarnessAbi, data: r.revertData })
+    expect(error.errorName).toBe('Float32HarnessBadPacking')
+    expect(error.args).toEqual([2n])
+  })
 })
 
 describe('Float32 gas', () => {
