@@ -180,7 +180,7 @@ library Float32 {
      * The result's last place is 2^q with q = max(top − 23, −149) for top the exponent of m's leading bit; the
      * packed pattern is ((q + 149) << 23) + kept, which is right for subnormals (q = −149), for normals (the
      * implicit bit adds one to the exponent field), and when rounding carries into the next binade or to ∞.
-     * Every caller keeps −317 ≤ e ≤ 190 and m < 2^89, so shifts stay below 256 and nothing overflows.
+     * Every caller keeps −317 ≤ e ≤ 208 and m < 2^89, so shifts stay below 256 and nothing overflows.
      */
     function _round(uint256 sign, uint256 m, int256 e, bool sticky) private pure returns (uint32) {
         unchecked {
