@@ -23,6 +23,7 @@ const ALL = [
   'x402',
   'content',
   'markets',
+  'float32',
 ] as const
 
 const asked = process.argv.slice(2)
