@@ -12,7 +12,9 @@ export {
   initialParams,
   type MlpSpec,
   type MlpTrainer,
+  type MlpTrainerOptions,
   probabilities,
+  type RunKernel,
   tensorsHash,
   validateSpec,
 } from './mlp.ts'
@@ -35,5 +37,15 @@ export {
   optimizerStep,
   type Sgd,
 } from './optim.ts'
+export { KERNELS, type KernelName, outputRows, runKernel, share } from './parallel/kernels.ts'
+export {
+  CALL_TIMEOUT_MS,
+  createKernelPool,
+  type KernelPool,
+  KernelPoolError,
+  MAX_WORKERS,
+  sharedFloat32,
+} from './parallel/pool.ts'
+export { createParallelMlpTrainer, type ParallelMlpTrainer } from './parallel/trainer.ts'
 export { createRandom, type Random, randomFromState, shuffle } from './random.ts'
 export { mlpSpecOf, parseTrainingSpec, type TrainingSpec, TrainingSpecError } from './spec.ts'
