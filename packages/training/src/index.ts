@@ -3,6 +3,19 @@
  * fixed order for every reduction, its own exp and log, a seeded PRNG, dense layers, ReLU, softmax cross-entropy,
  * SGD with momentum and Adam. Pure TypeScript, no I/O: the same job gives the same bits in any process.
  */
+export {
+  CHECKPOINT_LEAF,
+  type CheckpointTree,
+  checkpointTree,
+  type DatasetTree,
+  datasetTree,
+  EXAMPLE_LEAF,
+  exampleHash,
+  stateHash,
+  stateParts,
+  verifyCheckpoint,
+  verifyExample,
+} from './commit.ts'
 export { add32, bitsOf32, div32, exp32, fromBits32, log32, mul32, sqrt32, sub32 } from './f32.ts'
 export {
   accuracy,
@@ -15,6 +28,7 @@ export {
   type MlpTrainerOptions,
   probabilities,
   type RunKernel,
+  type TrainerState,
   tensorsHash,
   validateSpec,
 } from './mlp.ts'

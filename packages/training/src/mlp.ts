@@ -8,7 +8,7 @@ import { sqrt32 } from './f32.ts'
 import { addBias, columnSums, expRow, relu, reluBackward, softmaxCrossEntropy } from './ops.ts'
 import { createOptimizerState, type OptimizerSpec, type OptimizerState, optimizerStep } from './optim.ts'
 import { type KernelName, outputRows, runKernel } from './parallel/kernels.ts'
-import { createRandom, shuffle } from './random.ts'
+import { createRandom, randomFromState, shuffle } from './random.ts'
 
 const f = Math.fround
 
@@ -34,6 +34,22 @@ export type MlpTrainer = {
   step: () => number
   /** Every tensor the step's matrix products touch (for a worker pool to share, see parallel/trainer.ts). */
   readonly tensors: readonly Float32Array[]
+  /** A copy of everything the next steps depend on (commit.ts hashes it; `resume` continues from it). */
+  snapshot: () => TrainerState
+}
+
+/**
+ * A trainer's whole state between steps: the parameters, the optimizer's state, and where the data order stands
+ * (the current permutation, the position in it, the shuffling generator's state). Resuming from it and stepping
+ * gives the same bits as never having stopped.
+ */
+export type TrainerState = {
+  steps: number
+  params: Float32Array[]
+  optimizer: OptimizerState
+  order: Uint32Array
+  cursor: number
+  random: [number, number, number, number]
 }
 
 /** Runs a matrix product; by default on this thread, with a pool split among worker threads (same bits). */
@@ -51,6 +67,8 @@ export type MlpTrainerOptions = {
   /** Allocates every tensor (shared memory for a worker pool). */
   allocate?: (length: number) => Float32Array
   run?: RunKernel
+  /** Continue from a snapshot of a trainer of the same spec and data instead of the spec's initial state. */
+  resume?: TrainerState
 }
 
 const onThisThread: RunKernel = (kernel, a, b, out, d1, d2, d3) =>
@@ -107,15 +125,17 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
     spec.optimizer,
     params.map((p) => p.length),
   )
+  const resume = options.resume
+  if (resume) restore(resume, params, optimizer, data.count)
   const grads = params.map((p) => allocate(p.length))
   // activations[0] is the batch's input; activations[l] the output of layer l (after ReLU except the last).
   const activations = layers.map((width) => allocate(batch * width))
   const deltas = layers.map((width) => allocate(batch * width))
   const labels = new Uint8Array(batch)
-  const order = new Uint32Array(data.count).map((_, i) => i)
-  const orderRandom = createRandom(spec.seed + 1)
-  let cursor = data.count // forces a shuffle before the first batch
-  let steps = 0
+  const order = resume ? Uint32Array.from(resume.order) : new Uint32Array(data.count).map((_, i) => i)
+  const orderRandom = resume ? randomFromState(resume.random) : createRandom(spec.seed + 1)
+  let cursor = resume ? resume.cursor : data.count // data.count forces a shuffle before the first batch
+  let steps = resume ? resume.steps : 0
   const inputWidth = layers[0] as number
 
   const nextBatch = () => {
@@ -135,6 +155,17 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
     params,
     optimizer,
     tensors: [...params, ...grads, ...activations, ...deltas],
+    snapshot: () => ({
+      steps,
+      params: params.map((p) => Float32Array.from(p)),
+      optimizer: {
+        ...optimizer,
+        slots: optimizer.slots.map((per) => per.map((slot) => Float32Array.from(slot))),
+      },
+      order: Uint32Array.from(order),
+      cursor,
+      random: orderRandom.state(),
+    }),
     get steps() {
       return steps
     },
@@ -174,6 +205,42 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
       return loss
     },
   }
+}
+
+/** Copies a snapshot into a fresh trainer's tensors, checking it fits the spec and the data. */
+function restore(state: TrainerState, params: Float32Array[], optimizer: OptimizerState, count: number): void {
+  const bad = (what: string) => {
+    throw new RangeError(`resume: ${what}`)
+  }
+  if (!Number.isInteger(state.steps) || state.steps < 0) bad(`steps ${state.steps} is not a step count`)
+  if (state.params.length !== params.length || state.params.some((p, i) => p.length !== params[i]?.length))
+    bad('the parameters do not have the shapes of the spec')
+  const slots = optimizer.slots
+  if (
+    state.optimizer.slots.length !== slots.length ||
+    state.optimizer.slots.some(
+      (per, i) => per.length !== slots[i]?.length || per.some((s, j) => s.length !== slots[i]?.[j]?.length),
+    )
+  )
+    bad("the optimizer's state does not fit the spec's optimizer")
+  if (state.order.length !== count) bad(`the data order has ${state.order.length} entries for ${count} examples`)
+  const seen = new Uint8Array(count)
+  for (const i of state.order) {
+    if (i >= count || seen[i] === 1) bad('the data order is not a permutation of the examples')
+    seen[i] = 1
+  }
+  if (!Number.isInteger(state.cursor) || state.cursor < 0 || state.cursor > count) bad(`cursor ${state.cursor}`)
+  state.params.forEach((p, i) => {
+    params[i]?.set(p)
+  })
+  state.optimizer.slots.forEach((per, i) => {
+    per.forEach((s, j) => {
+      slots[i]?.[j]?.set(s)
+    })
+  })
+  optimizer.step = state.optimizer.step
+  optimizer.beta1Power = state.optimizer.beta1Power
+  optimizer.beta2Power = state.optimizer.beta2Power
 }
 
 /** Runs the layers over `activations[0]` (rows) into `activations[1..]`. */
