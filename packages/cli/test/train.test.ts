@@ -35,8 +35,11 @@ describe('mycel train local', () => {
     expect(a.steps).toBe(80)
     expect(a.accuracy).toBeGreaterThan(0.6)
     expect(a.testExamples).toBeGreaterThan(1000)
-    const second = await cli('train', 'local', '--spec', specFile, '--json')
-    expect((JSON.parse(second.stdout) as { weightsHash: string }).weightsHash).toBe(a.weightsHash)
+    // On 3 worker threads: the same bits.
+    const second = await cli('train', 'local', '--spec', specFile, '--workers', '3', '--json')
+    expect(second.code, second.stderr).toBe(0)
+    const b = JSON.parse(second.stdout) as { weightsHash: string; workers: number }
+    expect(b).toMatchObject({ weightsHash: a.weightsHash, workers: 3 })
     const shorter = await cli('train', 'local', '--spec', specFile, '--steps', '79', '--json')
     expect((JSON.parse(shorter.stdout) as { weightsHash: string }).weightsHash).not.toBe(a.weightsHash)
     const session = await InferenceSession.create(new Uint8Array(readFileSync(out)))
@@ -59,6 +62,9 @@ describe('mycel train local', () => {
     const steps = await cli('train', 'local', '--spec', specFile, '--steps', 'many')
     expect(steps.code).toBe(2)
     expect(steps.stderr).toContain('--steps must be an integer')
+    const workers = await cli('train', 'local', '--spec', specFile, '--workers', '0')
+    expect(workers.code).toBe(2)
+    expect(workers.stderr).toContain('--workers')
   })
 
   it('mycel train local --help', async () => {
@@ -66,5 +72,6 @@ describe('mycel train local', () => {
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('--spec <file>')
     expect(help.stdout).toContain('--out <file>')
+    expect(help.stdout).toContain('--workers <k>')
   })
 })

@@ -3,6 +3,19 @@
  * fixed order for every reduction, its own exp and log, a seeded PRNG, dense layers, ReLU, softmax cross-entropy,
  * SGD with momentum and Adam. Pure TypeScript, no I/O: the same job gives the same bits in any process.
  */
+export {
+  CHECKPOINT_LEAF,
+  type CheckpointTree,
+  checkpointTree,
+  type DatasetTree,
+  datasetTree,
+  EXAMPLE_LEAF,
+  exampleHash,
+  stateHash,
+  stateParts,
+  verifyCheckpoint,
+  verifyExample,
+} from './commit.ts'
 export { add32, bitsOf32, div32, exp32, fromBits32, log32, mul32, sqrt32, sub32 } from './f32.ts'
 export {
   accuracy,
@@ -12,7 +25,10 @@ export {
   initialParams,
   type MlpSpec,
   type MlpTrainer,
+  type MlpTrainerOptions,
   probabilities,
+  type RunKernel,
+  type TrainerState,
   tensorsHash,
   validateSpec,
 } from './mlp.ts'
@@ -35,5 +51,15 @@ export {
   optimizerStep,
   type Sgd,
 } from './optim.ts'
+export { KERNELS, type KernelName, outputRows, runKernel, share } from './parallel/kernels.ts'
+export {
+  CALL_TIMEOUT_MS,
+  createKernelPool,
+  type KernelPool,
+  KernelPoolError,
+  MAX_WORKERS,
+  sharedFloat32,
+} from './parallel/pool.ts'
+export { createParallelMlpTrainer, type ParallelMlpTrainer } from './parallel/trainer.ts'
 export { createRandom, type Random, randomFromState, shuffle } from './random.ts'
 export { mlpSpecOf, parseTrainingSpec, type TrainingSpec, TrainingSpecError } from './spec.ts'

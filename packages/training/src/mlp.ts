@@ -5,19 +5,10 @@
  */
 import { keccak256 } from 'viem'
 import { sqrt32 } from './f32.ts'
-import {
-  addBias,
-  columnSums,
-  expRow,
-  matmul,
-  matmulTransA,
-  matmulTransB,
-  relu,
-  reluBackward,
-  softmaxCrossEntropy,
-} from './ops.ts'
+import { addBias, columnSums, expRow, relu, reluBackward, softmaxCrossEntropy } from './ops.ts'
 import { createOptimizerState, type OptimizerSpec, type OptimizerState, optimizerStep } from './optim.ts'
-import { createRandom, shuffle } from './random.ts'
+import { type KernelName, outputRows, runKernel } from './parallel/kernels.ts'
+import { createRandom, randomFromState, shuffle } from './random.ts'
 
 const f = Math.fround
 
@@ -41,7 +32,47 @@ export type MlpTrainer = {
   readonly steps: number
   /** One mini-batch step; returns its mean loss. */
   step: () => number
+  /** Every tensor the step's matrix products touch (for a worker pool to share, see parallel/trainer.ts). */
+  readonly tensors: readonly Float32Array[]
+  /** A copy of everything the next steps depend on (commit.ts hashes it; `resume` continues from it). */
+  snapshot: () => TrainerState
 }
+
+/**
+ * A trainer's whole state between steps: the parameters, the optimizer's state, and where the data order stands
+ * (the current permutation, the position in it, the shuffling generator's state). Resuming from it and stepping
+ * gives the same bits as never having stopped.
+ */
+export type TrainerState = {
+  steps: number
+  params: Float32Array[]
+  optimizer: OptimizerState
+  order: Uint32Array
+  cursor: number
+  random: [number, number, number, number]
+}
+
+/** Runs a matrix product; by default on this thread, with a pool split among worker threads (same bits). */
+export type RunKernel = (
+  kernel: KernelName,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  d1: number,
+  d2: number,
+  d3: number,
+) => void
+
+export type MlpTrainerOptions = {
+  /** Allocates every tensor (shared memory for a worker pool). */
+  allocate?: (length: number) => Float32Array
+  run?: RunKernel
+  /** Continue from a snapshot of a trainer of the same spec and data instead of the spec's initial state. */
+  resume?: TrainerState
+}
+
+const onThisThread: RunKernel = (kernel, a, b, out, d1, d2, d3) =>
+  runKernel(kernel, a, b, out, d1, d2, d3, 0, outputRows(kernel, d1, d2))
 
 export function validateSpec(spec: MlpSpec, data?: Dataset): void {
   const bad = (what: string) => {
@@ -66,38 +97,45 @@ export function validateSpec(spec: MlpSpec, data?: Dataset): void {
 }
 
 /** He-uniform initial weights (U(−a, a), a = √(6 / fan-in)) and zero biases, from `seed`. */
-export function initialParams(spec: MlpSpec): Float32Array[] {
+export function initialParams(
+  spec: MlpSpec,
+  allocate: (length: number) => Float32Array = (n) => new Float32Array(n),
+): Float32Array[] {
   const random = createRandom(spec.seed)
   const params: Float32Array[] = []
   for (let l = 1; l < spec.layers.length; l++) {
     const fanIn = spec.layers[l - 1] as number
     const fanOut = spec.layers[l] as number
     const a = sqrt32(f(6 / fanIn))
-    const w = new Float32Array(fanIn * fanOut)
+    const w = allocate(fanIn * fanOut)
     for (let i = 0; i < w.length; i++) w[i] = f(f(f(2 * random.float32()) - 1) * a)
-    params.push(w, new Float32Array(fanOut))
+    params.push(w, allocate(fanOut))
   }
   return params
 }
 
-export function createMlpTrainer(spec: MlpSpec, data: Dataset): MlpTrainer {
+export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrainerOptions = {}): MlpTrainer {
   validateSpec(spec, data)
   const { layers, batchSize: batch } = spec
   const depth = layers.length - 1
-  const params = initialParams(spec)
+  const allocate = options.allocate ?? ((n: number) => new Float32Array(n))
+  const run = options.run ?? onThisThread
+  const params = initialParams(spec, allocate)
   const optimizer = createOptimizerState(
     spec.optimizer,
     params.map((p) => p.length),
   )
-  const grads = params.map((p) => new Float32Array(p.length))
+  const resume = options.resume
+  if (resume) restore(resume, params, optimizer, data.count)
+  const grads = params.map((p) => allocate(p.length))
   // activations[0] is the batch's input; activations[l] the output of layer l (after ReLU except the last).
-  const activations = layers.map((width) => new Float32Array(batch * width))
-  const deltas = layers.map((width) => new Float32Array(batch * width))
+  const activations = layers.map((width) => allocate(batch * width))
+  const deltas = layers.map((width) => allocate(batch * width))
   const labels = new Uint8Array(batch)
-  const order = new Uint32Array(data.count).map((_, i) => i)
-  const orderRandom = createRandom(spec.seed + 1)
-  let cursor = data.count // forces a shuffle before the first batch
-  let steps = 0
+  const order = resume ? Uint32Array.from(resume.order) : new Uint32Array(data.count).map((_, i) => i)
+  const orderRandom = resume ? randomFromState(resume.random) : createRandom(spec.seed + 1)
+  let cursor = resume ? resume.cursor : data.count // data.count forces a shuffle before the first batch
+  let steps = resume ? resume.steps : 0
   const inputWidth = layers[0] as number
 
   const nextBatch = () => {
@@ -116,12 +154,24 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset): MlpTrainer {
   return {
     params,
     optimizer,
+    tensors: [...params, ...grads, ...activations, ...deltas],
+    snapshot: () => ({
+      steps,
+      params: params.map((p) => Float32Array.from(p)),
+      optimizer: {
+        ...optimizer,
+        slots: optimizer.slots.map((per) => per.map((slot) => Float32Array.from(slot))),
+      },
+      order: Uint32Array.from(order),
+      cursor,
+      random: orderRandom.state(),
+    }),
     get steps() {
       return steps
     },
     step() {
       nextBatch()
-      forward(params, layers, activations, batch)
+      forward(params, layers, activations, batch, run)
       const out = layers[depth] as number
       const loss = softmaxCrossEntropy(
         activations[depth] as Float32Array,
@@ -134,18 +184,19 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset): MlpTrainer {
         const fanIn = layers[l - 1] as number
         const fanOut = layers[l] as number
         const delta = deltas[l] as Float32Array
-        matmulTransA(
+        run(
+          'matmulTransA',
           activations[l - 1] as Float32Array,
           delta,
+          grads[2 * (l - 1)] as Float32Array,
           batch,
           fanIn,
           fanOut,
-          grads[2 * (l - 1)] as Float32Array,
         )
         columnSums(delta, batch, fanOut, grads[2 * (l - 1) + 1] as Float32Array)
         if (l > 1) {
           const below = deltas[l - 1] as Float32Array
-          matmulTransB(delta, params[2 * (l - 1)] as Float32Array, batch, fanOut, fanIn, below)
+          run('matmulTransB', delta, params[2 * (l - 1)] as Float32Array, below, batch, fanOut, fanIn)
           reluBackward(below, activations[l - 1] as Float32Array, batch * fanIn)
         }
       }
@@ -156,14 +207,56 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset): MlpTrainer {
   }
 }
 
+/** Copies a snapshot into a fresh trainer's tensors, checking it fits the spec and the data. */
+function restore(state: TrainerState, params: Float32Array[], optimizer: OptimizerState, count: number): void {
+  const bad = (what: string) => {
+    throw new RangeError(`resume: ${what}`)
+  }
+  if (!Number.isInteger(state.steps) || state.steps < 0) bad(`steps ${state.steps} is not a step count`)
+  if (state.params.length !== params.length || state.params.some((p, i) => p.length !== params[i]?.length))
+    bad('the parameters do not have the shapes of the spec')
+  const slots = optimizer.slots
+  if (
+    state.optimizer.slots.length !== slots.length ||
+    state.optimizer.slots.some(
+      (per, i) => per.length !== slots[i]?.length || per.some((s, j) => s.length !== slots[i]?.[j]?.length),
+    )
+  )
+    bad("the optimizer's state does not fit the spec's optimizer")
+  if (state.order.length !== count) bad(`the data order has ${state.order.length} entries for ${count} examples`)
+  const seen = new Uint8Array(count)
+  for (const i of state.order) {
+    if (i >= count || seen[i] === 1) bad('the data order is not a permutation of the examples')
+    seen[i] = 1
+  }
+  if (!Number.isInteger(state.cursor) || state.cursor < 0 || state.cursor > count) bad(`cursor ${state.cursor}`)
+  state.params.forEach((p, i) => {
+    params[i]?.set(p)
+  })
+  state.optimizer.slots.forEach((per, i) => {
+    per.forEach((s, j) => {
+      slots[i]?.[j]?.set(s)
+    })
+  })
+  optimizer.step = state.optimizer.step
+  optimizer.beta1Power = state.optimizer.beta1Power
+  optimizer.beta2Power = state.optimizer.beta2Power
+}
+
 /** Runs the layers over `activations[0]` (rows) into `activations[1..]`. */
-function forward(params: Float32Array[], layers: number[], activations: Float32Array[], rows: number): void {
+function forward(
+  params: Float32Array[],
+  layers: number[],
+  activations: Float32Array[],
+  rows: number,
+  run: RunKernel = onThisThread,
+): void {
   const depth = layers.length - 1
   for (let l = 1; l <= depth; l++) {
     const fanIn = layers[l - 1] as number
     const fanOut = layers[l] as number
     const out = activations[l] as Float32Array
-    matmul(activations[l - 1] as Float32Array, params[2 * (l - 1)] as Float32Array, rows, fanIn, fanOut, out)
+    run('matmul', activations[l - 1] as Float32Array, params[2 * (l - 1)] as Float32Array, out, rows, fanIn, fanOut)
     addBias(out, params[2 * (l - 1) + 1] as Float32Array, rows, fanOut)
     if (l < depth) relu(out, rows * fanOut)
   }

@@ -8,11 +8,24 @@ import { exp32, log32 } from './f32.ts'
 
 const f = Math.fround
 
-/** out[m×n] = a[m×k] · b[k×n]; out[i][j] = (((a[i][0]·b[0][j]) + a[i][1]·b[1][j]) + …), each step rounded. */
-export function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void {
-  out.fill(0, 0, m * n)
+/**
+ * out[m×n] = a[m×k] · b[k×n]; out[i][j] = (((a[i][0]·b[0][j]) + a[i][1]·b[1][j]) + …), each step rounded.
+ * `from`/`to` restrict it to output rows [from, to) — how workers share it (parallel/pool.ts): each output element is
+ * still computed whole, by one thread, in the same order.
+ */
+export function matmul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  out: Float32Array,
+  from = 0,
+  to = m,
+): void {
+  out.fill(0, from * n, to * n)
   // i-k-j order: each out[i][j] still receives its k terms in ascending k; the inner loop runs along rows.
-  for (let i = 0; i < m; i++) {
+  for (let i = from; i < to; i++) {
     const row = i * n
     for (let kk = 0; kk < k; kk++) {
       const x = a[i * k + kk] as number
@@ -22,12 +35,24 @@ export function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n
   }
 }
 
-/** out[k×n] = aᵀ · b for a[m×k], b[m×n] (a weight gradient: the batch reduced in ascending row order). */
-export function matmulTransA(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array) {
-  out.fill(0, 0, k * n)
+/**
+ * out[k×n] = aᵀ · b for a[m×k], b[m×n] (a weight gradient: the batch reduced in ascending row order); `from`/`to`
+ * restrict it to output rows [from, to) of the k.
+ */
+export function matmulTransA(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  out: Float32Array,
+  from = 0,
+  to = k,
+) {
+  out.fill(0, from * n, to * n)
   for (let i = 0; i < m; i++) {
     const brow = i * n
-    for (let kk = 0; kk < k; kk++) {
+    for (let kk = from; kk < to; kk++) {
       const x = a[i * k + kk] as number
       const row = kk * n
       for (let j = 0; j < n; j++) out[row + j] = (out[row + j] as number) + f(x * (b[brow + j] as number))
@@ -35,9 +60,21 @@ export function matmulTransA(a: Float32Array, b: Float32Array, m: number, k: num
   }
 }
 
-/** out[m×k] = a · bᵀ for a[m×n], b[k×n] (an input gradient: each dot product in ascending index). */
-export function matmulTransB(a: Float32Array, b: Float32Array, m: number, n: number, k: number, out: Float32Array) {
-  for (let i = 0; i < m; i++) {
+/**
+ * out[m×k] = a · bᵀ for a[m×n], b[k×n] (an input gradient: each dot product in ascending index); `from`/`to`
+ * restrict it to output rows [from, to).
+ */
+export function matmulTransB(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  out: Float32Array,
+  from = 0,
+  to = m,
+) {
+  for (let i = from; i < to; i++) {
     for (let kk = 0; kk < k; kk++) {
       let acc = 0
       for (let j = 0; j < n; j++) acc = f(acc + f((a[i * n + j] as number) * (b[kk * n + j] as number)))

@@ -11,6 +11,8 @@ export type Random = {
   float32: () => number
   /** An integer in [0, n), without modulo bias (n from 1 to 2^32). */
   below: (n: number) => number
+  /** The four state words: `randomFromState(r.state())` continues the same sequence. */
+  state: () => [number, number, number, number]
 }
 
 function splitmix32(state: number): () => number {
@@ -54,6 +56,7 @@ export function randomFromState(state: readonly [number, number, number, number]
   }
   return {
     u32,
+    state: () => [a >>> 0, b >>> 0, c >>> 0, d >>> 0],
     float32: () => (u32() >>> 8) * 2 ** -24,
     below(n) {
       if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`n must be from 1 to 2^32, got ${n}`)

@@ -9,8 +9,10 @@ import { heldOutSplit } from '@mycel/models/held-out'
 import {
   accuracy,
   createMlpTrainer,
+  createParallelMlpTrainer,
   type Dataset,
   denseLayers,
+  MAX_WORKERS,
   mlpSpecOf,
   parseTrainingSpec,
   TrainingSpecError,
@@ -61,10 +63,12 @@ export function trainCommand(program: Command) {
     .requiredOption('--spec <file>', 'a training spec JSON file (see examples/training/)')
     .option('--steps <n>', "train this many steps instead of the spec's")
     .option('--out <file>', 'write the trained model as ONNX (serve it with `mycel miner serve --model <file>`)')
-    .action(async (flags: { spec: string; steps?: string; out?: string }, command: Command) => {
+    .option('--workers <k>', 'threads for the matrix products (the same bits with any number)', '1')
+    .action(async (flags: { spec: string; steps?: string; out?: string; workers: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
       const spec = readSpec(flags.spec)
       const steps = flags.steps === undefined ? spec.steps : parseIntegerOption('--steps', flags.steps, 1, 10_000_000)
+      const workers = parseIntegerOption('--workers', flags.workers, 1, MAX_WORKERS)
       const mlp = mlpSpecOf(spec)
       const inputs = mlp.layers[0] as number
       if (inputs !== 784)
@@ -73,19 +77,24 @@ export function trainCommand(program: Command) {
       const data = datasetOf(split.train, inputs)
       const test = datasetOf(split.test, inputs)
       const started = performance.now()
-      const trainer = createMlpTrainer(mlp, data)
+      const parallel = workers > 1 ? await createParallelMlpTrainer(mlp, data, workers) : undefined
+      const trainer = parallel ?? createMlpTrainer(mlp, data)
       let loss = 0
       let recent = 0
       const window = Math.min(100, steps)
       const bar = terminalProgress(steps, (done) => `step ${done} / ${steps}, loss ${loss.toFixed(4)}`)
-      for (let i = 0; i < steps; i++) {
-        loss = trainer.step()
-        if (i >= steps - window) recent += loss
-        bar.update(i + 1)
-        // Let Ctrl-C and the progress bar through on long runs.
-        if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve))
+      try {
+        for (let i = 0; i < steps; i++) {
+          loss = trainer.step()
+          if (i >= steps - window) recent += loss
+          bar.update(i + 1)
+          // Let Ctrl-C and the progress bar through on long runs.
+          if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve))
+        }
+      } finally {
+        bar.end()
+        await parallel?.close()
       }
-      bar.end()
       const seconds = (performance.now() - started) / 1000
       const result = {
         weightsHash: tensorsHash(trainer.params),
@@ -93,6 +102,7 @@ export function trainCommand(program: Command) {
         meanLoss: recent / window,
         accuracy: accuracy(mlp, trainer.params, test),
         steps,
+        workers,
         seconds: Number(seconds.toFixed(2)),
         layers: mlp.layers,
         trainExamples: data.count,
@@ -105,7 +115,7 @@ export function trainCommand(program: Command) {
       }
       if (globals.json) return printJson(result)
       printLines([
-        `trained ${mlp.layers.join('-')} for ${steps} steps in ${result.seconds} s`,
+        `trained ${mlp.layers.join('-')} for ${steps} steps in ${result.seconds} s${workers > 1 ? ` on ${workers} threads` : ''}`,
         ['weights hash', result.weightsHash],
         ['loss', `${loss.toFixed(4)} (mean of the last ${window}: ${result.meanLoss.toFixed(4)})`],
         ['accuracy', `${(result.accuracy * 100).toFixed(2)} % on ${test.count} held-out digits`],

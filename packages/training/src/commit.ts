@@ -1,0 +1,132 @@
+/**
+ * What a training job commits to (issue #15, part 2; docs/training.md "Commitments"):
+ * - a **state hash** per step: keccak256 over the step count and the hashes of the parameters, the optimizer's state
+ *   and the data order (permutation, position, generator) — everything the next step depends on;
+ * - a **checkpoint root**: a Merkle root over the state hashes every C steps, so one checkpoint can be proven to a
+ *   contract with log₂ proof;
+ * - a **dataset root**: a Merkle root over the examples (index, keccak256 of the binary32 features, label), so one
+ *   example can be proven on chain.
+ * The Merkle trees are OpenZeppelin's standard trees (`@openzeppelin/merkle-tree`: double-hashed ABI-encoded leaves,
+ * sorted pairs), which OpenZeppelin's `MerkleProof` verifies in Solidity.
+ */
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
+import { bitsOf32 } from './f32.ts'
+import { type Dataset, type TrainerState, tensorsHash } from './mlp.ts'
+
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** keccak256 of 32-bit words, little-endian (the data order). */
+function wordsHash(words: Uint32Array): Hex {
+  if (littleEndian) return keccak256(new Uint8Array(words.buffer, words.byteOffset, words.byteLength))
+  const bytes = new Uint8Array(words.length * 4)
+  const view = new DataView(bytes.buffer)
+  words.forEach((w, i) => {
+    view.setUint32(i * 4, w, true)
+  })
+  return keccak256(bytes)
+}
+
+/** The parts of a state hash, each a keccak256 (see {@link stateHash}). */
+export function stateParts(state: TrainerState): { params: Hex; optimizer: Hex; data: Hex } {
+  const o = state.optimizer
+  return {
+    params: tensorsHash(state.params),
+    optimizer: keccak256(
+      encodeAbiParameters(
+        [{ type: 'uint64' }, { type: 'uint32' }, { type: 'uint32' }, { type: 'bytes32' }],
+        [BigInt(o.step), bitsOf32(o.beta1Power), bitsOf32(o.beta2Power), tensorsHash(o.slots.flat())],
+      ),
+    ),
+    data: keccak256(
+      encodeAbiParameters(
+        [{ type: 'uint32' }, { type: 'uint32[4]' }, { type: 'bytes32' }],
+        [state.cursor, state.random, wordsHash(state.order)],
+      ),
+    ),
+  }
+}
+
+/**
+ * keccak256(abi.encode(uint64 steps, bytes32 params, bytes32 optimizer, bytes32 data)): the parameters as
+ * `tensorsHash` (little-endian binary32 in order), the optimizer as keccak256(abi.encode(uint64 step, uint32 β₁^t
+ * bits, uint32 β₂^t bits, bytes32 tensorsHash(slots))), the data order as keccak256(abi.encode(uint32 cursor,
+ * uint32[4] generator, bytes32 keccak256(permutation as little-endian uint32))).
+ */
+export function stateHash(state: TrainerState): Hex {
+  const parts = stateParts(state)
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'uint64' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }],
+      [BigInt(state.steps), parts.params, parts.optimizer, parts.data],
+    ),
+  )
+}
+
+/** A checkpoint leaf: (index, state hash); checkpoint i is the state after i · every steps. */
+export const CHECKPOINT_LEAF = ['uint256', 'bytes32'] as const
+
+export type CheckpointTree = {
+  root: Hex
+  /** How many checkpoints (the state before step 1 is checkpoint 0). */
+  count: number
+  /** The Merkle proof of checkpoint `index`. */
+  proof: (index: number) => Hex[]
+}
+
+/** The Merkle tree over checkpoint state hashes, in order (`hashes[i]` is checkpoint i). */
+export function checkpointTree(hashes: readonly Hex[]): CheckpointTree {
+  if (hashes.length === 0) throw new RangeError('a checkpoint tree needs at least one checkpoint')
+  const tree = StandardMerkleTree.of(
+    hashes.map((h, i) => [BigInt(i), h] as [bigint, Hex]),
+    [...CHECKPOINT_LEAF],
+  )
+  return {
+    root: tree.root as Hex,
+    count: hashes.length,
+    proof: (index) => {
+      if (!Number.isInteger(index) || index < 0 || index >= hashes.length)
+        throw new RangeError(`no checkpoint ${index} (0..${hashes.length - 1})`)
+      return tree.getProof(index) as Hex[]
+    },
+  }
+}
+
+/** Whether `proof` shows checkpoint `index` has `hash` under `root` (what the contract's MerkleProof checks). */
+export function verifyCheckpoint(root: Hex, index: number, hash: Hex, proof: readonly Hex[]): boolean {
+  return StandardMerkleTree.verify(root, [...CHECKPOINT_LEAF], [BigInt(index), hash], [...proof])
+}
+
+/** A dataset leaf: (index, keccak256 of the example's binary32 features little-endian, label). */
+export const EXAMPLE_LEAF = ['uint256', 'bytes32', 'uint256'] as const
+
+/** keccak256 of example `index`'s features (width = inputs per example). */
+export function exampleHash(data: Dataset, index: number, width: number): Hex {
+  return tensorsHash([data.inputs.subarray(index * width, (index + 1) * width)])
+}
+
+export type DatasetTree = { root: Hex; count: number; proof: (index: number) => Hex[] }
+
+/** The Merkle tree over a dataset's examples (rows of `width` features), in order. */
+export function datasetTree(data: Dataset, width: number): DatasetTree {
+  if (data.count < 1 || data.inputs.length !== data.count * width)
+    throw new RangeError(`the data has ${data.inputs.length} features, not ${data.count}×${width}`)
+  const tree = StandardMerkleTree.of(
+    Array.from({ length: data.count }, (_, i) => [BigInt(i), exampleHash(data, i, width), BigInt(data.labels[i] ?? 0)]),
+    [...EXAMPLE_LEAF],
+  )
+  return {
+    root: tree.root as Hex,
+    count: data.count,
+    proof: (index) => {
+      if (!Number.isInteger(index) || index < 0 || index >= data.count)
+        throw new RangeError(`no example ${index} (0..${data.count - 1})`)
+      return tree.getProof(index) as Hex[]
+    },
+  }
+}
+
+/** Whether `proof` shows example `index` (its features' hash and label) under the dataset `root`. */
+export function verifyExample(root: Hex, index: number, features: Hex, label: number, proof: readonly Hex[]): boolean {
+  return StandardMerkleTree.verify(root, [...EXAMPLE_LEAF], [BigInt(index), features, BigInt(label)], [...proof])
+}

@@ -1,0 +1,160 @@
+/**
+ * Commitments of a training job: a trainer resumed from a snapshot continues with the same bits (what lets a
+ * verifier re-execute any segment from a checkpoint); the state hash covers every part of the state (a flipped bit
+ * anywhere changes it) and is the same for the same state; checkpoint and dataset Merkle proofs verify for the right
+ * leaf and fail for any other, on the real MNIST digits.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loadDigits } from '../../../models/digits/train.ts'
+import {
+  checkpointTree,
+  createMlpTrainer,
+  type Dataset,
+  datasetTree,
+  exampleHash,
+  type MlpSpec,
+  stateHash,
+  type TrainerState,
+  tensorsHash,
+  verifyCheckpoint,
+  verifyExample,
+} from '../src/index.ts'
+
+let train: Dataset
+beforeAll(() => {
+  const { train: samples } = loadDigits()
+  const inputs = new Float32Array(samples.length * 784)
+  samples.forEach((s, i) => {
+    inputs.set(s.pixels, i * 784)
+  })
+  train = { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
+})
+
+const adam: MlpSpec = {
+  layers: [784, 16, 10],
+  optimizer: { kind: 'adam', learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  batchSize: 64,
+  seed: 3,
+}
+
+describe('snapshots and state hashes', () => {
+  it('a trainer resumed from any snapshot ends on the same bits, across an epoch boundary', () => {
+    // 7,996 examples / 64: 125 steps per epoch (the last batch wraps): 140 steps cross a reshuffle.
+    const whole = createMlpTrainer(adam, train)
+    const hashes: string[] = []
+    for (let i = 0; i < 140; i++) {
+      hashes.push(stateHash(whole.snapshot()))
+      whole.step()
+    }
+    for (const at of [0, 70, 125, 126]) {
+      const first = createMlpTrainer(adam, train)
+      for (let i = 0; i < at; i++) first.step()
+      const snapshot = first.snapshot()
+      expect(stateHash(snapshot)).toBe(hashes[at])
+      const resumed = createMlpTrainer(adam, train, { resume: snapshot })
+      for (let i = at; i < 140; i++) resumed.step()
+      expect(resumed.steps).toBe(140)
+      expect(tensorsHash(resumed.params)).toBe(tensorsHash(whole.params))
+      expect(stateHash(resumed.snapshot())).toBe(stateHash(whole.snapshot()))
+    }
+    // Every step's state differs from every other.
+    expect(new Set(hashes).size).toBe(hashes.length)
+  })
+
+  it('the state hash changes with any one bit of any part of the state, and a snapshot is a copy', () => {
+    const trainer = createMlpTrainer(adam, train)
+    for (let i = 0; i < 3; i++) trainer.step()
+    const base = trainer.snapshot()
+    const h = stateHash(base)
+    const copy = (): TrainerState => ({
+      ...base,
+      params: base.params.map((p) => Float32Array.from(p)),
+      optimizer: { ...base.optimizer, slots: base.optimizer.slots.map((per) => per.map((s) => Float32Array.from(s))) },
+      order: Uint32Array.from(base.order),
+      random: [...base.random],
+    })
+    const flip = (t: Float32Array, i: number) => {
+      const bits = new Uint32Array(t.buffer, t.byteOffset, t.length)
+      bits[i] = (bits[i] as number) ^ 1
+    }
+    const variants: ((s: TrainerState) => void)[] = [
+      (s) => {
+        s.steps += 1
+      },
+      (s) => flip(s.params[0] as Float32Array, 1234),
+      (s) => flip(s.params[3] as Float32Array, 9),
+      (s) => flip(s.optimizer.slots[1]?.[1] as Float32Array, 0),
+      (s) => {
+        s.optimizer.step += 1
+      },
+      (s) => {
+        s.optimizer.beta2Power = Math.fround(s.optimizer.beta2Power * 0.999)
+      },
+      (s) => {
+        ;[s.order[0], s.order[1]] = [s.order[1] as number, s.order[0] as number]
+      },
+      (s) => {
+        s.cursor += 1
+      },
+      (s) => {
+        s.random[2] = (s.random[2] ^ 1) >>> 0
+      },
+    ]
+    for (const change of variants) {
+      const s = copy()
+      change(s)
+      expect(stateHash(s)).not.toBe(h)
+    }
+    trainer.step() // the snapshot does not move with the trainer
+    expect(stateHash(base)).toBe(h)
+  })
+
+  it('refuses to resume from a state that does not fit the spec or the data', () => {
+    const state = createMlpTrainer(adam, train).snapshot()
+    expect(() => createMlpTrainer({ ...adam, layers: [784, 8, 10] }, train, { resume: state })).toThrow(/shapes/)
+    expect(() => createMlpTrainer(adam, train, { resume: { ...state, order: state.order.subarray(1) } })).toThrow(
+      /entries for 7996/,
+    )
+    const twice = Uint32Array.from(state.order)
+    twice[1] = twice[0] as number
+    expect(() => createMlpTrainer(adam, train, { resume: { ...state, order: twice } })).toThrow(/not a permutation/)
+    const sgd = { ...adam, optimizer: { kind: 'sgd' as const, learningRate: 0.1, momentum: 0.9 } }
+    expect(() => createMlpTrainer(sgd, train, { resume: state })).toThrow(/optimizer/)
+  })
+})
+
+describe('Merkle commitments', () => {
+  it('proves each checkpoint under the root, and nothing else', () => {
+    const hashes = Array.from({ length: 37 }, (_, i) => tensorsHash([new Float32Array([i])]))
+    const tree = checkpointTree(hashes)
+    for (const i of [0, 1, 17, 36]) {
+      const proof = tree.proof(i)
+      expect(proof.length).toBeLessThanOrEqual(6)
+      expect(verifyCheckpoint(tree.root, i, hashes[i] as `0x${string}`, proof)).toBe(true)
+      expect(verifyCheckpoint(tree.root, i + 1, hashes[i] as `0x${string}`, proof)).toBe(false)
+      expect(verifyCheckpoint(tree.root, i, hashes[(i + 1) % 37] as `0x${string}`, proof)).toBe(false)
+    }
+    expect(checkpointTree(hashes).root).toBe(tree.root)
+    expect(checkpointTree(hashes.slice(0, 36)).root).not.toBe(tree.root)
+    expect(() => tree.proof(37)).toThrow(/no checkpoint 37/)
+    expect(() => checkpointTree([])).toThrow(/at least one/)
+  })
+
+  it('proves any MNIST example (features and label) under the dataset root, and not a changed one', () => {
+    const started = performance.now()
+    const tree = datasetTree(train, 784)
+    const ms = performance.now() - started
+    expect(tree.count).toBe(train.count)
+    for (const i of [0, 4321, train.count - 1]) {
+      const proof = tree.proof(i)
+      const features = exampleHash(train, i, 784)
+      const label = train.labels[i] as number
+      expect(verifyExample(tree.root, i, features, label, proof)).toBe(true)
+      expect(verifyExample(tree.root, i, features, (label + 1) % 10, proof)).toBe(false)
+      const changed = Float32Array.from(train.inputs.subarray(i * 784, (i + 1) * 784))
+      changed[400] = Math.fround((changed[400] as number) + 2 ** -10)
+      expect(verifyExample(tree.root, i, tensorsHash([changed]), label, proof)).toBe(false)
+    }
+    console.log(`dataset tree of ${train.count} MNIST examples: ${ms.toFixed(0)} ms`)
+  }, 60_000)
+})
