@@ -53,6 +53,7 @@ describe('buildContracts', () => {
       'Staking',
       'MycelToken',
       'TestUSD',
+      'Float32Harness',
       'Weights',
       'YumaReferee',
     ])
