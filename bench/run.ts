@@ -24,6 +24,7 @@ const ALL = [
   'content',
   'markets',
   'float32',
+  'training',
 ] as const
 
 const asked = process.argv.slice(2)

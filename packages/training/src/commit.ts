@@ -1,7 +1,8 @@
 /**
  * What a training job commits to (issue #15, part 2; docs/training.md "Commitments"):
- * - a **state hash** per step: keccak256 over the step count and the hashes of the parameters, the optimizer's state
- *   and the data order (permutation, position, generator) — everything the next step depends on;
+ * - a **state hash** per step: keccak256 over the step count, the Merkle roots of the parameter tensors and of the
+ *   optimizer's slots (merkle.ts: one element provable under them), the optimizer's scalars and a hash of the data
+ *   order (permutation, position, generator) — everything the next step depends on;
  * - a **checkpoint root**: a Merkle root over the state hashes every C steps, so one checkpoint can be proven to a
  *   contract with log₂ proof;
  * - a **dataset root**: a Merkle root over the examples (index, keccak256 of the binary32 features, label), so one
@@ -12,6 +13,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
 import { bitsOf32 } from './f32.ts'
+import { tensorRoot } from './merkle.ts'
 import { type Dataset, type TrainerState, tensorsHash } from './mlp.ts'
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
@@ -31,11 +33,11 @@ function wordsHash(words: Uint32Array): Hex {
 export function stateParts(state: TrainerState): { params: Hex; optimizer: Hex; data: Hex } {
   const o = state.optimizer
   return {
-    params: tensorsHash(state.params),
+    params: keccak256(encodeAbiParameters([{ type: 'bytes32[]' }], [state.params.map(tensorRoot)])),
     optimizer: keccak256(
       encodeAbiParameters(
-        [{ type: 'uint64' }, { type: 'uint32' }, { type: 'uint32' }, { type: 'bytes32' }],
-        [BigInt(o.step), bitsOf32(o.beta1Power), bitsOf32(o.beta2Power), tensorsHash(o.slots.flat())],
+        [{ type: 'uint64' }, { type: 'uint32' }, { type: 'uint32' }, { type: 'bytes32[]' }],
+        [BigInt(o.step), bitsOf32(o.beta1Power), bitsOf32(o.beta2Power), o.slots.flat().map(tensorRoot)],
       ),
     ),
     data: keccak256(
@@ -49,9 +51,9 @@ export function stateParts(state: TrainerState): { params: Hex; optimizer: Hex; 
 
 /**
  * keccak256(abi.encode(uint64 steps, bytes32 params, bytes32 optimizer, bytes32 data)): the parameters as
- * `tensorsHash` (little-endian binary32 in order), the optimizer as keccak256(abi.encode(uint64 step, uint32 β₁^t
- * bits, uint32 β₂^t bits, bytes32 tensorsHash(slots))), the data order as keccak256(abi.encode(uint32 cursor,
- * uint32[4] generator, bytes32 keccak256(permutation as little-endian uint32))).
+ * keccak256(abi.encode(bytes32[] tensor roots)), the optimizer as keccak256(abi.encode(uint64 step, uint32 β₁^t bits,
+ * uint32 β₂^t bits, bytes32[] slot roots)) — tensor roots as merkle.ts builds them — and the data order as
+ * keccak256(abi.encode(uint32 cursor, uint32[4] generator, bytes32 keccak256(permutation as little-endian uint32))).
  */
 export function stateHash(state: TrainerState): Hex {
   const parts = stateParts(state)

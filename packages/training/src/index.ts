@@ -18,6 +18,15 @@ export {
 } from './commit.ts'
 export { add32, bitsOf32, div32, exp32, fromBits32, log32, mul32, sqrt32, sub32 } from './f32.ts'
 export {
+  chunkLeaf,
+  chunkOf,
+  type TensorTree,
+  tensorRoot,
+  tensorTree,
+  VALUES_PER_CHUNK,
+  verifyChunk,
+} from './merkle.ts'
+export {
   accuracy,
   createMlpTrainer,
   type Dataset,

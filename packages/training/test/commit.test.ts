@@ -43,7 +43,8 @@ describe('snapshots and state hashes', () => {
     const whole = createMlpTrainer(adam, train)
     const hashes: string[] = []
     for (let i = 0; i < 140; i++) {
-      hashes.push(stateHash(whole.snapshot()))
+      // The states the resumed runs start from, and a few others (each hash commits every tensor).
+      hashes.push(i % 10 === 0 || [125, 126].includes(i) ? stateHash(whole.snapshot()) : `step ${i}`)
       whole.step()
     }
     for (const at of [0, 70, 125, 126]) {

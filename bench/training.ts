@@ -1,0 +1,167 @@
+/**
+ * The deterministic training engine's cost (issue #15), in one run on this machine:
+ * - **binary32 rules against plain binary64**: the engine's matmul (every product and sum rounded with Math.fround,
+ *   fixed order) against the same i-k-j loop in Float64Array without rounding, on a step's forward product
+ *   (64 × 784 · 784 × 128). Target: the engine at ≥ 80 % of the binary64 loop's speed.
+ * - **worker threads**: steps per second of 784-128-10, batch 64, on 1 and 2 threads (the same bits: checked).
+ * - **commitments**: the same run with a state hash every C steps (C = 100, as a trainer commits its checkpoints)
+ *   against none. Target: ≤ 10 % overhead.
+ * - **MNIST to ≥ 95 %**: examples/training/mnist.spec.json trained for its steps (on 2 threads), accuracy on the
+ *   2,004 held-out digits. Target: ≥ 95 %.
+ * Prints a table, writes bench/results/training.json, exits 1 when a target is missed.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { heldOutSplit } from '@mycel/models/held-out'
+import {
+  accuracy,
+  createMlpTrainer,
+  createParallelMlpTrainer,
+  type Dataset,
+  type MlpSpec,
+  matmul,
+  mlpSpecOf,
+  parseTrainingSpec,
+  stateHash,
+  tensorsHash,
+} from '@mycel/training'
+
+const split = heldOutSplit()
+const dataset = (samples: { pixels: Float32Array; label: number }[]): Dataset => {
+  const inputs = new Float32Array(samples.length * 784)
+  samples.forEach((s, i) => {
+    inputs.set(s.pixels, i * 784)
+  })
+  return { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
+}
+const train = dataset(split.train)
+const test = dataset(split.test)
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+
+// 1. binary32 matmul against the same loop in binary64.
+function matmul64(a: Float64Array, b: Float64Array, m: number, k: number, n: number, out: Float64Array) {
+  out.fill(0, 0, m * n)
+  for (let i = 0; i < m; i++) {
+    const row = i * n
+    for (let kk = 0; kk < k; kk++) {
+      const x = a[i * k + kk] as number
+      const brow = kk * n
+      for (let j = 0; j < n; j++) out[row + j] = (out[row + j] as number) + x * (b[brow + j] as number)
+    }
+  }
+}
+const [M, K, N] = [64, 784, 128]
+const a32 = train.inputs.subarray(0, M * K)
+const b32 = new Float32Array(K * N).map((_, i) => Math.fround(Math.sin(i) * 0.05))
+const o32 = new Float32Array(M * N)
+const a64 = Float64Array.from(a32)
+const b64 = Float64Array.from(b32)
+const o64 = new Float64Array(M * N)
+const time = (fn: () => void, runs = 15) => {
+  fn()
+  const ms: number[] = []
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now()
+    fn()
+    ms.push(performance.now() - t)
+  }
+  return median(ms)
+}
+// Interleaved so that load from elsewhere hits both alike.
+const ms32: number[] = []
+const ms64: number[] = []
+for (let round = 0; round < 5; round++) {
+  ms32.push(time(() => matmul(a32, b32, M, K, N, o32)))
+  ms64.push(time(() => matmul64(a64, b64, M, K, N, o64)))
+}
+const matmulRatio = median(ms64) / median(ms32)
+
+// 2 and 3. Steps per second: 1 and 2 threads, and with a state hash every 100 steps.
+const spec: MlpSpec = {
+  layers: [784, 128, 10],
+  optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
+  batchSize: 64,
+  seed: 1,
+}
+const STEPS = 300
+const EVERY = 100
+async function stepsPerSecond(workers: number, commit: boolean) {
+  const parallel = workers > 1 ? await createParallelMlpTrainer(spec, train, workers) : undefined
+  const trainer = parallel ?? createMlpTrainer(spec, train)
+  const started = performance.now()
+  for (let i = 0; i < STEPS; i++) {
+    if (commit && i % EVERY === 0) stateHash(trainer.snapshot())
+    trainer.step()
+  }
+  const seconds = (performance.now() - started) / 1000
+  const hash = tensorsHash(trainer.params)
+  await parallel?.close()
+  return { perSecond: STEPS / seconds, hash }
+}
+const runs: Record<string, number[]> = { one: [], two: [], committed: [] }
+const hashes = new Set<string>()
+for (let round = 0; round < 3; round++) {
+  const one = await stepsPerSecond(1, false)
+  const two = await stepsPerSecond(2, false)
+  const committed = await stepsPerSecond(1, true)
+  runs.one?.push(one.perSecond)
+  runs.two?.push(two.perSecond)
+  runs.committed?.push(committed.perSecond)
+  for (const h of [one.hash, two.hash, committed.hash]) hashes.add(h)
+}
+const one = median(runs.one as number[])
+const two = median(runs.two as number[])
+const committed = median(runs.committed as number[])
+const overhead = one / committed - 1
+
+// 4. The example MNIST job to its accuracy.
+const mnist = parseTrainingSpec(
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'examples', 'training', 'mnist.spec.json'), 'utf8')),
+)
+const mnistStarted = performance.now()
+const job = await createParallelMlpTrainer(mlpSpecOf(mnist), train, 2)
+for (let i = 0; i < mnist.steps; i++) job.step()
+const mnistSeconds = (performance.now() - mnistStarted) / 1000
+const mnistAccuracy = accuracy(mlpSpecOf(mnist), job.params, test)
+await job.close()
+
+const rows = [
+  { measure: `matmul ${M}×${K}·${K}×${N}, binary64 loop (baseline)`, value: `${median(ms64).toFixed(2)} ms`, ratio: 1 },
+  {
+    measure: 'matmul, engine (binary32, each op rounded)',
+    value: `${median(ms32).toFixed(2)} ms`,
+    ratio: matmulRatio,
+  },
+  { measure: '784-128-10 batch 64, 1 thread (baseline)', value: `${one.toFixed(1)} steps/s`, ratio: 1 },
+  { measure: '784-128-10 batch 64, 2 threads', value: `${two.toFixed(1)} steps/s`, ratio: two / one },
+  {
+    measure: `1 thread, state hash every ${EVERY} steps`,
+    value: `${committed.toFixed(1)} steps/s`,
+    ratio: committed / one,
+  },
+  {
+    measure: `examples/training/mnist.spec.json, ${mnist.steps} steps on 2 threads`,
+    value: `${(mnistAccuracy * 100).toFixed(2)} % in ${mnistSeconds.toFixed(1)} s`,
+    ratio: Number.NaN,
+  },
+]
+const targets = [
+  { name: 'engine matmul >= 80% of the binary64 loop', value: matmulRatio.toFixed(3), met: matmulRatio >= 0.8 },
+  { name: `commitment overhead <= 10%`, value: `${(overhead * 100).toFixed(1)}%`, met: overhead <= 0.1 },
+  { name: '1, 2 threads and commitments give the same bits', value: hashes.size, met: hashes.size === 1 },
+  { name: 'MNIST held-out accuracy >= 95%', value: `${(mnistAccuracy * 100).toFixed(2)}%`, met: mnistAccuracy >= 0.95 },
+]
+process.stdout.write('\nmeasure                                                        value                 ratio\n')
+for (const r of rows) {
+  process.stdout.write(
+    `${r.measure.padEnd(63)}${r.value.padEnd(22)}${Number.isNaN(r.ratio) ? '' : `${r.ratio.toFixed(2)}x`}\n`,
+  )
+}
+for (const t of targets) process.stdout.write(`target: ${t.name}: ${t.value} ${t.met ? 'met' : 'MISSED'}\n`)
+const out = join(import.meta.dirname, 'results')
+mkdirSync(out, { recursive: true })
+writeFileSync(
+  join(out, 'training.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), rows, targets }, null, 2)}\n`,
+)
+process.exitCode = targets.every((t) => t.met) ? 0 : 1

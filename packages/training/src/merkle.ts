@@ -1,0 +1,109 @@
+/**
+ * Merkle trees over tensors, for proving one element of a committed tensor to a contract (the dispute game's last
+ * step, docs/training.md). A tensor is cut into 32-byte chunks of eight binary32 values, little-endian (the last
+ * chunk zero-padded); leaf i = sha256(uint32 i big-endian ‖ chunk i), so a proof binds the element's position; a node
+ * is sha256 of its two children in ascending order (commutative), so a proof needs no left/right bits and
+ * OpenZeppelin's `MerkleProof.processProof(proof, leaf, hasher)` verifies it with a sha256 hasher. SHA-256, not
+ * keccak256: committing a state hashes every element at every checkpoint, and SHA-256 is native in Node (~2 µs per
+ * node) and a precompile on chain (72 gas per node), where keccak256 in JavaScript is ~5× slower.
+ *
+ * The tree is built level by level; a level's odd last node moves up unchanged.
+ */
+import { hash } from 'node:crypto'
+import type { Hex } from 'viem'
+
+export const VALUES_PER_CHUNK = 8
+
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'buffer') as unknown as Uint8Array
+const hex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString('hex')}`
+
+/** sha256 of the two 32-byte nodes in ascending byte order. */
+function nodeHash(a: Uint8Array, b: Uint8Array, scratch: Uint8Array): Uint8Array {
+  const aFirst = Buffer.compare(a, b) <= 0
+  scratch.set(aFirst ? a : b, 0)
+  scratch.set(aFirst ? b : a, 32)
+  return sha256(scratch)
+}
+
+/** The chunk of eight values that holds `values[8i … 8i+7]`, little-endian, zero-padded. */
+export function chunkOf(values: Float32Array, chunk: number): Uint8Array {
+  const out = new Uint8Array(32)
+  const view = new DataView(out.buffer)
+  for (let j = 0; j < VALUES_PER_CHUNK; j++) {
+    const at = chunk * VALUES_PER_CHUNK + j
+    if (at < values.length) view.setFloat32(j * 4, values[at] as number, true)
+  }
+  return out
+}
+
+/** Leaf `index`: sha256(uint32 index big-endian ‖ chunk). */
+export function chunkLeaf(index: number, chunk: Uint8Array): Uint8Array {
+  const data = new Uint8Array(36)
+  new DataView(data.buffer).setUint32(0, index)
+  data.set(chunk, 4)
+  return sha256(data)
+}
+
+export type TensorTree = {
+  root: Hex
+  /** Number of chunks (leaves). */
+  chunks: number
+  /** The Merkle proof of chunk `index` (siblings from the leaf up). */
+  proof: (index: number) => Hex[]
+}
+
+/** The Merkle tree of one tensor (a tensor of no values has one zero chunk). */
+export function tensorTree(values: Float32Array): TensorTree {
+  const chunks = Math.max(1, Math.ceil(values.length / VALUES_PER_CHUNK))
+  // Leaves from one reused buffer: the index, then the chunk's values written little-endian in place.
+  const data = new Uint8Array(36)
+  const index = new DataView(data.buffer)
+  const chunkValues = new Float32Array(data.buffer, 4, VALUES_PER_CHUNK)
+  const leaves: Uint8Array[] = []
+  for (let c = 0; c < chunks; c++) {
+    index.setUint32(0, c)
+    if (littleEndian && (c + 1) * VALUES_PER_CHUNK <= values.length) {
+      chunkValues.set(values.subarray(c * VALUES_PER_CHUNK, (c + 1) * VALUES_PER_CHUNK))
+    } else data.set(chunkOf(values, c), 4)
+    leaves.push(sha256(data))
+  }
+  const levels: Uint8Array[][] = [leaves]
+  const scratch = new Uint8Array(64)
+  for (let level = levels[0] as Uint8Array[]; level.length > 1; ) {
+    const up: Uint8Array[] = []
+    for (let i = 0; i < level.length; i += 2) {
+      const right = level[i + 1]
+      up.push(right ? nodeHash(level[i] as Uint8Array, right, scratch) : (level[i] as Uint8Array))
+    }
+    levels.push(up)
+    level = up
+  }
+  return {
+    root: hex((levels.at(-1) as Uint8Array[])[0] as Uint8Array),
+    chunks,
+    proof(index) {
+      if (!Number.isInteger(index) || index < 0 || index >= chunks)
+        throw new RangeError(`no chunk ${index} (0..${chunks - 1})`)
+      const proof: Hex[] = []
+      for (let l = 0, i = index; l < levels.length - 1; l++, i >>= 1) {
+        const sibling = (levels[l] as Uint8Array[])[i ^ 1]
+        if (sibling) proof.push(hex(sibling))
+      }
+      return proof
+    },
+  }
+}
+
+/** The root of one tensor's tree (no proofs kept). */
+export function tensorRoot(values: Float32Array): Hex {
+  return tensorTree(values).root
+}
+
+/** Whether `proof` shows `chunk` at `index` under `root` (what a contract checks with a sha256 hasher). */
+export function verifyChunk(root: Hex, index: number, chunk: Uint8Array, proof: readonly Hex[]): boolean {
+  const scratch = new Uint8Array(64)
+  let node = chunkLeaf(index, chunk)
+  for (const sibling of proof) node = nodeHash(node, Buffer.from(sibling.slice(2), 'hex'), scratch)
+  return hex(node) === root.toLowerCase()
+}
