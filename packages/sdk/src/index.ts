@@ -131,6 +131,7 @@ export {
   ensureAllowance,
   gasWithMargin,
   MAX_TRANSACTION_GAS,
+  MIN_GAS_MARGIN,
   writeContractAndWait,
   writeContractsAndWait,
 } from './actions/write.ts'

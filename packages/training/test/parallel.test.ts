@@ -115,6 +115,8 @@ describe('an MLP trained on worker threads', () => {
     const golden = tensorsHash(plain.params)
     // The same golden hash as mlp.test.ts: the split touches nothing of the engine's arithmetic.
     expect(golden).toBe('0x2ff02ec63ce93bac83ed9771d6220ff158ae1fc7e4bc025828f6e4e32e101eec')
+    // Four threads on two busy cores wait on each other at every product: a few seconds here, far more when the
+    // test runner's other files load both cores, hence the long timeout.
     for (const workers of [1, 2, 4]) {
       const trainer = await createParallelMlpTrainer(spec, train, workers)
       try {
@@ -126,5 +128,5 @@ describe('an MLP trained on worker threads', () => {
         await trainer.close()
       }
     }
-  }, 60_000)
+  }, 300_000)
 })

@@ -32,14 +32,20 @@ export type WriteClient = Client<Transport, Chain | undefined, Account>
 /** The most gas one transaction may use on Ethereum since Fusaka (EIP-7825); L2s allow at least as much. */
 export const MAX_TRANSACTION_GAS = 16_777_216n
 
+/** The least margin added to an estimate: two storage slots written fresh (22,100 each) and some. */
+export const MIN_GAS_MARGIN = 50_000n
+
 /**
- * The gas limit sent for an estimate: a fifth more, never past {@link MAX_TRANSACTION_GAS} (unless the estimate
- * itself is). An estimate is exact for the block it was made on, and the block the transaction lands in can differ:
- * a later timestamp, or another transaction first, changes which storage writes are new (a rewritten time costs
- * 2,900 gas where the same time cost 100). Unused gas is not charged.
+ * The gas limit sent for an estimate: a fifth more, and at least {@link MIN_GAS_MARGIN} more, never past
+ * {@link MAX_TRANSACTION_GAS} (unless the estimate itself is). An estimate is exact for the block it was made on, and
+ * the block the transaction lands in can differ: a later timestamp, or another transaction first, changes which
+ * storage writes are new (a rewritten time costs 2,900 gas where the same time cost 100; a vote checkpoint pushed at a
+ * new time writes a fresh slot, 22,100, where the same time rewrote one) — for a small transaction more than a fifth.
+ * Unused gas is not charged.
  */
 export function gasWithMargin(estimate: bigint): bigint {
-  const padded = estimate + estimate / 5n
+  const margin = estimate / 5n > MIN_GAS_MARGIN ? estimate / 5n : MIN_GAS_MARGIN
+  const padded = estimate + margin
   if (padded <= MAX_TRANSACTION_GAS) return padded
   return estimate > MAX_TRANSACTION_GAS ? estimate : MAX_TRANSACTION_GAS
 }
