@@ -16,19 +16,6 @@ import { bitsOf32 } from './f32.ts'
 import { tensorRoot } from './merkle.ts'
 import { type Dataset, type TrainerState, tensorsHash } from './mlp.ts'
 
-const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
-
-/** keccak256 of 32-bit words, little-endian (the data order). */
-function wordsHash(words: Uint32Array): Hex {
-  if (littleEndian) return keccak256(new Uint8Array(words.buffer, words.byteOffset, words.byteLength))
-  const bytes = new Uint8Array(words.length * 4)
-  const view = new DataView(bytes.buffer)
-  words.forEach((w, i) => {
-    view.setUint32(i * 4, w, true)
-  })
-  return keccak256(bytes)
-}
-
 /** The parts of a state hash, each a keccak256 (see {@link stateHash}). */
 export function stateParts(state: TrainerState): { params: Hex; optimizer: Hex; data: Hex } {
   const o = state.optimizer
@@ -43,7 +30,7 @@ export function stateParts(state: TrainerState): { params: Hex; optimizer: Hex; 
     data: keccak256(
       encodeAbiParameters(
         [{ type: 'uint32' }, { type: 'uint32[4]' }, { type: 'bytes32' }],
-        [state.cursor, state.random, wordsHash(state.order)],
+        [state.cursor, state.random, tensorRoot(state.order)],
       ),
     ),
   }
@@ -53,7 +40,8 @@ export function stateParts(state: TrainerState): { params: Hex; optimizer: Hex; 
  * keccak256(abi.encode(uint64 steps, bytes32 params, bytes32 optimizer, bytes32 data)): the parameters as
  * keccak256(abi.encode(bytes32[] tensor roots)), the optimizer as keccak256(abi.encode(uint64 step, uint32 β₁^t bits,
  * uint32 β₂^t bits, bytes32[] slot roots)) — tensor roots as merkle.ts builds them — and the data order as
- * keccak256(abi.encode(uint32 cursor, uint32[4] generator, bytes32 keccak256(permutation as little-endian uint32))).
+ * keccak256(abi.encode(uint32 cursor, uint32[4] generator, bytes32 tensor root of the permutation)), so one batch
+ * row's example index can be proven.
  */
 export function stateHash(state: TrainerState): Hex {
   const parts = stateParts(state)

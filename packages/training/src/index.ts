@@ -35,6 +35,8 @@ export {
   type MlpSpec,
   type MlpTrainer,
   type MlpTrainerOptions,
+  type OnOp,
+  type OpName,
   probabilities,
   type RunKernel,
   type TrainerState,
@@ -72,3 +74,13 @@ export {
 export { createParallelMlpTrainer, type ParallelMlpTrainer } from './parallel/trainer.ts'
 export { createRandom, type Random, randomFromState, shuffle } from './random.ts'
 export { mlpSpecOf, parseTrainingSpec, type TrainingSpec, TrainingSpecError } from './spec.ts'
+export {
+  firstDifference,
+  OP_CODES,
+  outputsHash,
+  type StepTrace,
+  TRACE_LEAF,
+  type TraceEntry,
+  traceStep,
+  verifyTraceEntry,
+} from './trace.ts'

@@ -1,7 +1,7 @@
 /**
  * Merkle trees over tensors, for proving one element of a committed tensor to a contract (the dispute game's last
- * step, docs/training.md). A tensor is cut into 32-byte chunks of eight binary32 values, little-endian (the last
- * chunk zero-padded); leaf i = sha256(uint32 i big-endian ‖ chunk i), so a proof binds the element's position; a node
+ * step, docs/training.md). A tensor (binary32, or uint32 such as the data order) is cut into 32-byte chunks of eight
+ * 32-bit values, little-endian (the last chunk zero-padded); leaf i = sha256(uint32 i big-endian ‖ chunk i), so a proof binds the element's position; a node
  * is sha256 of its two children in ascending order (commutative), so a proof needs no left/right bits and
  * OpenZeppelin's `MerkleProof.processProof(proof, leaf, hasher)` verifies it with a sha256 hasher. SHA-256, not
  * keccak256: committing a state hashes every element at every checkpoint, and SHA-256 is native in Node (~2 µs per
@@ -26,13 +26,19 @@ function nodeHash(a: Uint8Array, b: Uint8Array, scratch: Uint8Array): Uint8Array
   return sha256(scratch)
 }
 
-/** The chunk of eight values that holds `values[8i … 8i+7]`, little-endian, zero-padded. */
-export function chunkOf(values: Float32Array, chunk: number): Uint8Array {
+/** 32-bit values a tree can hold: binary32 tensors, and uint32 arrays such as the data order. */
+export type Words = Float32Array | Uint32Array
+
+const wordsOf = (values: Words) => new Uint32Array(values.buffer, values.byteOffset, values.length)
+
+/** The chunk of eight values that holds `values[8i … 8i+7]`, each 32-bit word little-endian, zero-padded. */
+export function chunkOf(values: Words, chunk: number): Uint8Array {
+  const words = wordsOf(values)
   const out = new Uint8Array(32)
   const view = new DataView(out.buffer)
   for (let j = 0; j < VALUES_PER_CHUNK; j++) {
     const at = chunk * VALUES_PER_CHUNK + j
-    if (at < values.length) view.setFloat32(j * 4, values[at] as number, true)
+    if (at < words.length) view.setUint32(j * 4, words[at] as number, true)
   }
   return out
 }
@@ -54,17 +60,18 @@ export type TensorTree = {
 }
 
 /** The Merkle tree of one tensor (a tensor of no values has one zero chunk). */
-export function tensorTree(values: Float32Array): TensorTree {
+export function tensorTree(values: Words): TensorTree {
+  const words = wordsOf(values)
   const chunks = Math.max(1, Math.ceil(values.length / VALUES_PER_CHUNK))
   // Leaves from one reused buffer: the index, then the chunk's values written little-endian in place.
   const data = new Uint8Array(36)
   const index = new DataView(data.buffer)
-  const chunkValues = new Float32Array(data.buffer, 4, VALUES_PER_CHUNK)
+  const chunkWords = new Uint32Array(data.buffer, 4, VALUES_PER_CHUNK)
   const leaves: Uint8Array[] = []
   for (let c = 0; c < chunks; c++) {
     index.setUint32(0, c)
     if (littleEndian && (c + 1) * VALUES_PER_CHUNK <= values.length) {
-      chunkValues.set(values.subarray(c * VALUES_PER_CHUNK, (c + 1) * VALUES_PER_CHUNK))
+      chunkWords.set(words.subarray(c * VALUES_PER_CHUNK, (c + 1) * VALUES_PER_CHUNK))
     } else data.set(chunkOf(values, c), 4)
     leaves.push(sha256(data))
   }
@@ -96,7 +103,7 @@ export function tensorTree(values: Float32Array): TensorTree {
 }
 
 /** The root of one tensor's tree (no proofs kept). */
-export function tensorRoot(values: Float32Array): Hex {
+export function tensorRoot(values: Words): Hex {
   return tensorTree(values).root
 }
 

@@ -69,7 +69,31 @@ export type MlpTrainerOptions = {
   run?: RunKernel
   /** Continue from a snapshot of a trainer of the same spec and data instead of the spec's initial state. */
   resume?: TrainerState
+  /** Called after each operation of a step with the tensors it wrote (trace.ts builds a step's trace from it). */
+  onOp?: OnOp
 }
+
+/** The operations of a step, in order (see {@link OnOp}). */
+export type OpName =
+  | 'batch'
+  | 'matmul'
+  | 'addBias'
+  | 'relu'
+  | 'softmaxCrossEntropy'
+  | 'matmulTransA'
+  | 'columnSums'
+  | 'matmulTransB'
+  | 'reluBackward'
+  | 'update'
+
+/**
+ * One operation of a step has run: `layer` is the layer it belongs to (1-based; 0 for the batch; for `update`, the
+ * index of the parameter tensor), `outputs` the tensors it wrote — live buffers, valid until the next operation.
+ * A step is: batch; per layer 1..D matmul, addBias, relu (not on the last); softmaxCrossEntropy; per layer D..1
+ * matmulTransA, columnSums, and below the top matmulTransB, reluBackward; then update per parameter tensor (the
+ * tensor, then its optimizer slots).
+ */
+export type OnOp = (name: OpName, layer: number, outputs: readonly Float32Array[]) => void
 
 const onThisThread: RunKernel = (kernel, a, b, out, d1, d2, d3) =>
   runKernel(kernel, a, b, out, d1, d2, d3, 0, outputRows(kernel, d1, d2))
@@ -170,8 +194,10 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
       return steps
     },
     step() {
+      const onOp = options.onOp
       nextBatch()
-      forward(params, layers, activations, batch, run)
+      onOp?.('batch', 0, [activations[0] as Float32Array, Float32Array.from(labels)])
+      forward(params, layers, activations, batch, run, onOp)
       const out = layers[depth] as number
       const loss = softmaxCrossEntropy(
         activations[depth] as Float32Array,
@@ -180,6 +206,7 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
         out,
         deltas[depth] as Float32Array,
       )
+      onOp?.('softmaxCrossEntropy', depth, [deltas[depth] as Float32Array, new Float32Array([loss])])
       for (let l = depth; l >= 1; l--) {
         const fanIn = layers[l - 1] as number
         const fanOut = layers[l] as number
@@ -193,14 +220,20 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
           fanIn,
           fanOut,
         )
+        onOp?.('matmulTransA', l, [grads[2 * (l - 1)] as Float32Array])
         columnSums(delta, batch, fanOut, grads[2 * (l - 1) + 1] as Float32Array)
+        onOp?.('columnSums', l, [grads[2 * (l - 1) + 1] as Float32Array])
         if (l > 1) {
           const below = deltas[l - 1] as Float32Array
           run('matmulTransB', delta, params[2 * (l - 1)] as Float32Array, below, batch, fanOut, fanIn)
+          onOp?.('matmulTransB', l, [below])
           reluBackward(below, activations[l - 1] as Float32Array, batch * fanIn)
+          onOp?.('reluBackward', l, [below])
         }
       }
       optimizerStep(spec.optimizer, optimizer, params, grads)
+      // Elementwise and independent per tensor: one traced operation per parameter tensor.
+      if (onOp) params.forEach((p, t) => onOp('update', t, [p, ...(optimizer.slots[t] ?? [])]))
       steps += 1
       return loss
     },
@@ -250,6 +283,7 @@ function forward(
   activations: Float32Array[],
   rows: number,
   run: RunKernel = onThisThread,
+  onOp?: OnOp,
 ): void {
   const depth = layers.length - 1
   for (let l = 1; l <= depth; l++) {
@@ -257,8 +291,13 @@ function forward(
     const fanOut = layers[l] as number
     const out = activations[l] as Float32Array
     run('matmul', activations[l - 1] as Float32Array, params[2 * (l - 1)] as Float32Array, out, rows, fanIn, fanOut)
+    onOp?.('matmul', l, [out])
     addBias(out, params[2 * (l - 1) + 1] as Float32Array, rows, fanOut)
-    if (l < depth) relu(out, rows * fanOut)
+    onOp?.('addBias', l, [out])
+    if (l < depth) {
+      relu(out, rows * fanOut)
+      onOp?.('relu', l, [out])
+    }
   }
 }
 
