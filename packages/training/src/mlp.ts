@@ -233,7 +233,7 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
       }
       optimizerStep(spec.optimizer, optimizer, params, grads)
       // Elementwise and independent per tensor: one traced operation per parameter tensor.
-      if (onOp) params.forEach((p, t) => onOp('update', t, [p, ...(optimizer.slots[t] ?? [])]))
+      if (onOp) for (const [t, p] of params.entries()) onOp('update', t, [p, ...(optimizer.slots[t] ?? [])])
       steps += 1
       return loss
     },
