@@ -31,9 +31,9 @@ import {PaymentChannelsRoyalties} from "./PaymentChannelsRoyalties.sol";
  * route's credits later, in one go (at the close, or by {settleRoyalties}); other splits are credited at the claim.
  * A claim with an empty split checks today's `Voucher` signature and moves money exactly as before.
  *
- * One file of about 450 lines: a channel's life (deposit, voucher rules, claims, close) is one state machine over
- * one struct, and the voucher checks belong beside the settlement that relies on them; the model split lives in the
- * base contract.
+ * One file of about 600 lines, half of them NatSpec: a channel's life (deposit, voucher rules, claims, a model
+ * channel's binding, close) is one state machine over one struct, and the voucher checks belong beside the settlement
+ * that relies on them; the model split's rules and credits live in the base contract.
  */
 contract PaymentChannels is PaymentChannelsRoyalties {
     using SafeERC20 for IERC20;

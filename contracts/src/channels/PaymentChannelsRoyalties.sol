@@ -35,6 +35,9 @@ import {ModelRegistryRoute} from "../markets/ModelRegistryRoute.sol";
  * - Any other split is credited at the claim: one slot per (channel, model) for the cumulative amount, one per
  *   (model, token) per route entry for the credit.
  * Credits stay here until someone releases them to the model's royalty recipient.
+ *
+ * About 450 lines, half of them NatSpec: the split's rules, the credits and the lazy settlement share one storage
+ * namespace and one arithmetic (`_owed`), which must not drift apart.
  */
 abstract contract PaymentChannelsRoyalties is EIP712, ReentrancyGuardTransient, IRoyaltySource {
     using SafeERC20 for IERC20;
