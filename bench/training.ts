@@ -17,7 +17,7 @@ import {
   accuracy,
   createMlpTrainer,
   createParallelMlpTrainer,
-  type Dataset,
+  datasetOf,
   type MlpSpec,
   matmul,
   mlpSpecOf,
@@ -27,15 +27,8 @@ import {
 } from '@mycel/training'
 
 const split = heldOutSplit()
-const dataset = (samples: { pixels: Float32Array; label: number }[]): Dataset => {
-  const inputs = new Float32Array(samples.length * 784)
-  samples.forEach((s, i) => {
-    inputs.set(s.pixels, i * 784)
-  })
-  return { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
-}
-const train = dataset(split.train)
-const test = dataset(split.test)
+const train = datasetOf(split.train, 784)
+const test = datasetOf(split.test, 784)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
 // 1. binary32 matmul against the same loop in binary64.

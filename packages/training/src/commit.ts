@@ -13,7 +13,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
 import { bitsOf32 } from './f32.ts'
-import { tensorRoot } from './merkle.ts'
+import { type IndexedTree, indexedTree, tensorRoot } from './merkle.ts'
 import { type Dataset, type TrainerState, tensorsHash } from './mlp.ts'
 
 /** The parts of a state hash, each a keccak256 (see {@link stateHash}). */
@@ -56,30 +56,16 @@ export function stateHash(state: TrainerState): Hex {
 /** A checkpoint leaf: (index, state hash); checkpoint i is the state after i · every steps. */
 export const CHECKPOINT_LEAF = ['uint256', 'bytes32'] as const
 
-export type CheckpointTree = {
-  root: Hex
-  /** How many checkpoints (the state before step 1 is checkpoint 0). */
-  count: number
-  /** The Merkle proof of checkpoint `index`. */
-  proof: (index: number) => Hex[]
-}
+/** `count` checkpoints (the state before step 1 is checkpoint 0) and the proof of each. */
+export type CheckpointTree = IndexedTree
 
 /** The Merkle tree over checkpoint state hashes, in order (`hashes[i]` is checkpoint i). */
 export function checkpointTree(hashes: readonly Hex[]): CheckpointTree {
-  if (hashes.length === 0) throw new RangeError('a checkpoint tree needs at least one checkpoint')
-  const tree = StandardMerkleTree.of(
-    hashes.map((h, i) => [BigInt(i), h] as [bigint, Hex]),
-    [...CHECKPOINT_LEAF],
+  return indexedTree(
+    hashes.map((h, i) => [BigInt(i), h]),
+    CHECKPOINT_LEAF,
+    'checkpoint',
   )
-  return {
-    root: tree.root as Hex,
-    count: hashes.length,
-    proof: (index) => {
-      if (!Number.isInteger(index) || index < 0 || index >= hashes.length)
-        throw new RangeError(`no checkpoint ${index} (0..${hashes.length - 1})`)
-      return tree.getProof(index) as Hex[]
-    },
-  }
 }
 
 /** Whether `proof` shows checkpoint `index` has `hash` under `root` (what the contract's MerkleProof checks). */
@@ -95,25 +81,17 @@ export function exampleHash(data: Dataset, index: number, width: number): Hex {
   return tensorsHash([data.inputs.subarray(index * width, (index + 1) * width)])
 }
 
-export type DatasetTree = { root: Hex; count: number; proof: (index: number) => Hex[] }
+export type DatasetTree = IndexedTree
 
 /** The Merkle tree over a dataset's examples (rows of `width` features), in order. */
 export function datasetTree(data: Dataset, width: number): DatasetTree {
   if (data.count < 1 || data.inputs.length !== data.count * width)
     throw new RangeError(`the data has ${data.inputs.length} features, not ${data.count}×${width}`)
-  const tree = StandardMerkleTree.of(
+  return indexedTree(
     Array.from({ length: data.count }, (_, i) => [BigInt(i), exampleHash(data, i, width), BigInt(data.labels[i] ?? 0)]),
-    [...EXAMPLE_LEAF],
+    EXAMPLE_LEAF,
+    'example',
   )
-  return {
-    root: tree.root as Hex,
-    count: data.count,
-    proof: (index) => {
-      if (!Number.isInteger(index) || index < 0 || index >= data.count)
-        throw new RangeError(`no example ${index} (0..${data.count - 1})`)
-      return tree.getProof(index) as Hex[]
-    },
-  }
 }
 
 /** Whether `proof` shows example `index` (its features' hash and label) under the dataset `root`. */

@@ -16,6 +16,7 @@ export {
   verifyCheckpoint,
   verifyExample,
 } from './commit.ts'
+export { datasetOf } from './data.ts'
 export { add32, bitsOf32, div32, exp32, fromBits32, log32, mul32, sqrt32, sub32 } from './f32.ts'
 export {
   chunkLeaf,
@@ -38,7 +39,6 @@ export {
   type OnOp,
   type OpName,
   probabilities,
-  type RunKernel,
   type TrainerState,
   tensorsHash,
   validateSpec,
@@ -62,7 +62,7 @@ export {
   optimizerStep,
   type Sgd,
 } from './optim.ts'
-export { KERNELS, type KernelName, outputRows, runKernel, share } from './parallel/kernels.ts'
+export { KERNELS, type KernelName, outputRows, type RunKernel, runKernel, share } from './parallel/kernels.ts'
 export {
   CALL_TIMEOUT_MS,
   createKernelPool,

@@ -10,6 +10,7 @@
  * The tree is built level by level; a level's odd last node moves up unchanged.
  */
 import { hash } from 'node:crypto'
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import type { Hex } from 'viem'
 
 export const VALUES_PER_CHUNK = 8
@@ -113,4 +114,25 @@ export function verifyChunk(root: Hex, index: number, chunk: Uint8Array, proof: 
   let node = chunkLeaf(index, chunk)
   for (const sibling of proof) node = nodeHash(node, Buffer.from(sibling.slice(2), 'hex'), scratch)
   return hex(node) === root.toLowerCase()
+}
+
+/** An OpenZeppelin standard Merkle tree over indexed leaves: its root, size and range-checked proofs. */
+export type IndexedTree = { root: Hex; count: number; proof: (index: number) => Hex[] }
+
+/**
+ * OpenZeppelin's standard tree (double-hashed ABI-encoded leaves, sorted pairs: `MerkleProof.sol` verifies it) over
+ * `leaves`, each of which carries its own index as its first field; `what` names a leaf in errors.
+ */
+export function indexedTree(leaves: readonly unknown[][], encoding: readonly string[], what: string): IndexedTree {
+  if (leaves.length === 0) throw new RangeError(`a tree of ${what}s needs at least one ${what}`)
+  const tree = StandardMerkleTree.of(leaves as unknown[][], [...encoding])
+  return {
+    root: tree.root as Hex,
+    count: leaves.length,
+    proof: (index) => {
+      if (!Number.isInteger(index) || index < 0 || index >= leaves.length)
+        throw new RangeError(`no ${what} ${index} (0..${leaves.length - 1})`)
+      return tree.getProof(index) as Hex[]
+    },
+  }
 }

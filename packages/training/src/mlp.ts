@@ -7,7 +7,7 @@ import { keccak256 } from 'viem'
 import { sqrt32 } from './f32.ts'
 import { addBias, columnSums, expRow, relu, reluBackward, softmaxCrossEntropy } from './ops.ts'
 import { createOptimizerState, type OptimizerSpec, type OptimizerState, optimizerStep } from './optim.ts'
-import { type KernelName, outputRows, runKernel } from './parallel/kernels.ts'
+import { outputRows, type RunKernel, runKernel } from './parallel/kernels.ts'
 import { createRandom, randomFromState, shuffle } from './random.ts'
 
 const f = Math.fround
@@ -51,17 +51,6 @@ export type TrainerState = {
   cursor: number
   random: [number, number, number, number]
 }
-
-/** Runs a matrix product; by default on this thread, with a pool split among worker threads (same bits). */
-export type RunKernel = (
-  kernel: KernelName,
-  a: Float32Array,
-  b: Float32Array,
-  out: Float32Array,
-  d1: number,
-  d2: number,
-  d3: number,
-) => void
 
 export type MlpTrainerOptions = {
   /** Allocates every tensor (shared memory for a worker pool). */

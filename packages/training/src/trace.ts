@@ -7,7 +7,7 @@
  */
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
-import { tensorRoot } from './merkle.ts'
+import { indexedTree, tensorRoot } from './merkle.ts'
 import { createMlpTrainer, type Dataset, type MlpSpec, type OpName, type TrainerState } from './mlp.ts'
 
 /** Operation codes in trace leaves (stable: committed traces depend on them). */
@@ -53,20 +53,12 @@ export function traceStep(spec: MlpSpec, data: Dataset, state: TrainerState): St
     },
   })
   trainer.step()
-  const tree = StandardMerkleTree.of(
-    entries.map((e) => [BigInt(e.index), OP_CODES[e.name], e.layer, outputsHash(e.roots)] as const),
-    [...TRACE_LEAF],
+  const tree = indexedTree(
+    entries.map((e) => [BigInt(e.index), OP_CODES[e.name], e.layer, outputsHash(e.roots)]),
+    TRACE_LEAF,
+    'trace entry',
   )
-  return {
-    entries,
-    root: tree.root as Hex,
-    next: trainer.snapshot(),
-    proof: (index) => {
-      if (!Number.isInteger(index) || index < 0 || index >= entries.length)
-        throw new RangeError(`no trace entry ${index} (0..${entries.length - 1})`)
-      return tree.getProof(index) as Hex[]
-    },
-  }
+  return { entries, root: tree.root, next: trainer.snapshot(), proof: tree.proof }
 }
 
 /** The first entry where two traces of the same step differ (undefined when they agree throughout). */

@@ -7,18 +7,12 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadDigits } from '../../../models/digits/train.ts'
-import { accuracy, createMlpTrainer, type Dataset, type MlpSpec, tensorsHash } from '../src/index.ts'
+import { accuracy, createMlpTrainer, type Dataset, datasetOf, type MlpSpec, tensorsHash } from '../src/index.ts'
 
 let train: Dataset
 let test: Dataset
 
-function dataset(samples: { pixels: Float32Array; label: number }[]): Dataset {
-  const inputs = new Float32Array(samples.length * 784)
-  samples.forEach((s, i) => {
-    inputs.set(s.pixels, i * 784)
-  })
-  return { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
-}
+const dataset = (samples: { pixels: Float32Array; label: number }[]): Dataset => datasetOf(samples, 784)
 
 beforeAll(() => {
   const split = loadDigits()

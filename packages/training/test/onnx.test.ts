@@ -7,15 +7,9 @@ import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { loadDigits } from '../../../models/digits/train.ts'
 import { mlpToOnnx } from '../../../models/src/onnx.ts'
-import { createMlpTrainer, type Dataset, denseLayers, type MlpSpec, probabilities } from '../src/index.ts'
+import { createMlpTrainer, type Dataset, datasetOf, denseLayers, type MlpSpec, probabilities } from '../src/index.ts'
 
-function dataset(samples: { pixels: Float32Array; label: number }[]): Dataset {
-  const inputs = new Float32Array(samples.length * 784)
-  samples.forEach((s, i) => {
-    inputs.set(s.pixels, i * 784)
-  })
-  return { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
-}
+const dataset = (samples: { pixels: Float32Array; label: number }[]): Dataset => datasetOf(samples, 784)
 
 describe('ONNX export', () => {
   it('onnxruntime gives the engine’s probabilities within 1e-5 (784-64-32-10, two hidden layers)', async () => {

@@ -5,7 +5,6 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadDigits } from '../../../models/digits/train.ts'
 import {
   createKernelPool,
   createMlpTrainer,
@@ -21,6 +20,7 @@ import {
   sharedFloat32,
   tensorsHash,
 } from '../src/index.ts'
+import { digits } from './helpers/digits.ts'
 
 describe('the row split', () => {
   it('property: the parts are contiguous, cover every row once, and differ in size by at most one', () => {
@@ -95,12 +95,7 @@ describe('a kernel pool', () => {
 describe('an MLP trained on worker threads', () => {
   let train: Dataset
   beforeAll(() => {
-    const { train: samples } = loadDigits()
-    const inputs = new Float32Array(samples.length * 784)
-    samples.forEach((s, i) => {
-      inputs.set(s.pixels, i * 784)
-    })
-    train = { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
+    train = digits().train
   })
   const spec: MlpSpec = {
     layers: [784, 32, 10],

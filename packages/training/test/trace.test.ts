@@ -5,7 +5,6 @@
  * game narrows to.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { loadDigits } from '../../../models/digits/train.ts'
 import {
   createMlpTrainer,
   type Dataset,
@@ -17,15 +16,11 @@ import {
   traceStep,
   verifyTraceEntry,
 } from '../src/index.ts'
+import { digits } from './helpers/digits.ts'
 
 let train: Dataset
 beforeAll(() => {
-  const { train: samples } = loadDigits()
-  const inputs = new Float32Array(samples.length * 784)
-  samples.forEach((s, i) => {
-    inputs.set(s.pixels, i * 784)
-  })
-  train = { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
+  train = digits().train
 })
 
 const spec: MlpSpec = {

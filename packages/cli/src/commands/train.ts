@@ -10,7 +10,7 @@ import {
   accuracy,
   createMlpTrainer,
   createParallelMlpTrainer,
-  type Dataset,
+  datasetOf,
   denseLayers,
   MAX_WORKERS,
   mlpSpecOf,
@@ -43,14 +43,6 @@ function readSpec(path: string) {
     if (error instanceof TrainingSpecError) throw usageError(`--spec ${path}: ${error.message}`)
     throw error
   }
-}
-
-function datasetOf(samples: { pixels: Float32Array; label: number }[], width: number): Dataset {
-  const inputs = new Float32Array(samples.length * width)
-  samples.forEach((s, i) => {
-    inputs.set(s.pixels, i * width)
-  })
-  return { inputs, labels: Uint8Array.from(samples.map((s) => s.label)), count: samples.length }
 }
 
 export function trainCommand(program: Command) {

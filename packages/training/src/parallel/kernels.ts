@@ -8,6 +8,17 @@ import { matmul, matmulTransA, matmulTransB } from '../ops.ts'
 export const KERNELS = ['matmul', 'matmulTransA', 'matmulTransB'] as const
 export type KernelName = (typeof KERNELS)[number]
 
+/** Runs a matrix product: on this thread, or with a pool split among worker threads (same bits). */
+export type RunKernel = (
+  kernel: KernelName,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  d1: number,
+  d2: number,
+  d3: number,
+) => void
+
 /** The output rows of a kernel call, which the threads split. */
 export function outputRows(kernel: KernelName, m: number, k: number): number {
   return kernel === 'matmulTransA' ? k : m

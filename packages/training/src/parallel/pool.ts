@@ -12,7 +12,7 @@
  */
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import { KERNELS, type KernelName, outputRows, runKernel, share } from './kernels.ts'
+import { KERNELS, outputRows, type RunKernel, runKernel, share } from './kernels.ts'
 
 /** Longest a call may take before the pool names the hang (a 4096×4096 product takes seconds, not minutes). */
 export const CALL_TIMEOUT_MS = 120_000
@@ -25,15 +25,7 @@ const CONTROL_WORDS = 16
 export type KernelPool = {
   readonly workers: number
   /** Runs `kernel` on registered tensors, split among all threads; returns when it is done. */
-  run: (
-    kernel: KernelName,
-    a: Float32Array,
-    b: Float32Array,
-    out: Float32Array,
-    d1: number,
-    d2: number,
-    d3: number,
-  ) => void
+  run: RunKernel
   /** Ends the worker threads. */
   close: () => Promise<void>
 }
