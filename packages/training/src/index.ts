@@ -1,16 +1,20 @@
 /**
  * @mycel/training — the deterministic training engine (docs/training.md): IEEE-754 binary32 arithmetic with one
- * fixed order for every reduction, its own exp and log, a seeded PRNG, dense layers, ReLU, softmax cross-entropy,
+ * fixed order for every reduction, its own exp and log, a counter-based seeded PRNG, dense layers, ReLU, softmax cross-entropy,
  * SGD with momentum and Adam. Pure TypeScript, no I/O: the same job gives the same bits in any process.
  */
 export {
-  CHECKPOINT_LEAF,
   type CheckpointTree,
   checkpointTree,
   type DatasetTree,
   datasetTree,
-  EXAMPLE_LEAF,
+  exampleFeatures,
   exampleHash,
+  float32Bytes,
+  openingHash,
+  openingParts,
+  openState,
+  type StateOpening,
   stateHash,
   stateParts,
   verifyCheckpoint,
@@ -21,18 +25,22 @@ export { add32, bitsOf32, div32, exp32, fromBits32, log32, mul32, sqrt32, sub32 
 export {
   chunkLeaf,
   chunkOf,
+  itemTree,
   type TensorTree,
   tensorRoot,
   tensorTree,
   VALUES_PER_CHUNK,
   verifyChunk,
+  verifyItem,
 } from './merkle.ts'
 export {
   accuracy,
   createMlpTrainer,
   type Dataset,
   denseLayers,
+  initBound,
   initialParams,
+  initialValue,
   type MlpSpec,
   type MlpTrainer,
   type MlpTrainerOptions,
@@ -72,14 +80,22 @@ export {
   sharedFloat32,
 } from './parallel/pool.ts'
 export { createParallelMlpTrainer, type ParallelMlpTrainer } from './parallel/trainer.ts'
-export { createRandom, type Random, randomFromState, shuffle } from './random.ts'
+export {
+  createRandom,
+  exampleAt,
+  hash32,
+  permute,
+  type Random,
+  randomWord,
+  STREAMS,
+  streamKey,
+  unitFloat32,
+} from './random.ts'
 export { mlpSpecOf, parseTrainingSpec, type TrainingSpec, TrainingSpecError } from './spec.ts'
 export {
   firstDifference,
   OP_CODES,
-  outputsHash,
   type StepTrace,
-  TRACE_LEAF,
   type TraceEntry,
   traceStep,
   verifyTraceEntry,

@@ -7,10 +7,11 @@
  * keccak256: committing a state hashes every element at every checkpoint, and SHA-256 is native in Node (~2 µs per
  * node) and a precompile on chain (72 gas per node), where keccak256 in JavaScript is ~5× slower.
  *
- * The tree is built level by level; a level's odd last node moves up unchanged.
+ * The tree is built level by level; a level's odd last node moves up unchanged. `itemTree` builds the same tree over
+ * 32-byte items (checkpoint state hashes, trace entries, examples), so everything the dispute game proves uses one
+ * proof format.
  */
 import { hash } from 'node:crypto'
-import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import type { Hex } from 'viem'
 
 export const VALUES_PER_CHUNK = 8
@@ -76,6 +77,31 @@ export function tensorTree(values: Words): TensorTree {
     } else data.set(chunkOf(values, c), 4)
     leaves.push(sha256(data))
   }
+  return treeOf(leaves)
+}
+
+/**
+ * The same tree over 32-byte items (state hashes, trace entries, examples' hashes): leaf i = sha256(uint32 i ‖ item),
+ * exactly a tensor tree whose chunk i is item i, so one proof format — and one Solidity check — serves them all.
+ */
+export function itemTree(items: readonly Hex[]): TensorTree {
+  if (items.length === 0) throw new RangeError('a tree needs at least one item')
+  return treeOf(
+    items.map((item, i) => {
+      const bytes = Buffer.from(item.slice(2), 'hex')
+      if (bytes.length !== 32) throw new RangeError(`item ${i} is not 32 bytes: ${item}`)
+      return chunkLeaf(i, bytes)
+    }),
+  )
+}
+
+/** Whether `proof` shows `item` at `index` under `root`. */
+export const verifyItem = (root: Hex, index: number, item: Hex, proof: readonly Hex[]) =>
+  verifyChunk(root, index, Buffer.from(item.slice(2), 'hex'), proof)
+
+/** Levels up from the leaves (a level's odd last node moves up unchanged), with range-checked proofs. */
+function treeOf(leaves: Uint8Array[]): TensorTree {
+  const chunks = leaves.length
   const levels: Uint8Array[][] = [leaves]
   const scratch = new Uint8Array(64)
   for (let level = levels[0] as Uint8Array[]; level.length > 1; ) {
@@ -114,25 +140,4 @@ export function verifyChunk(root: Hex, index: number, chunk: Uint8Array, proof: 
   let node = chunkLeaf(index, chunk)
   for (const sibling of proof) node = nodeHash(node, Buffer.from(sibling.slice(2), 'hex'), scratch)
   return hex(node) === root.toLowerCase()
-}
-
-/** An OpenZeppelin standard Merkle tree over indexed leaves: its root, size and range-checked proofs. */
-export type IndexedTree = { root: Hex; count: number; proof: (index: number) => Hex[] }
-
-/**
- * OpenZeppelin's standard tree (double-hashed ABI-encoded leaves, sorted pairs: `MerkleProof.sol` verifies it) over
- * `leaves`, each of which carries its own index as its first field; `what` names a leaf in errors.
- */
-export function indexedTree(leaves: readonly unknown[][], encoding: readonly string[], what: string): IndexedTree {
-  if (leaves.length === 0) throw new RangeError(`a tree of ${what}s needs at least one ${what}`)
-  const tree = StandardMerkleTree.of(leaves as unknown[][], [...encoding])
-  return {
-    root: tree.root as Hex,
-    count: leaves.length,
-    proof: (index) => {
-      if (!Number.isInteger(index) || index < 0 || index >= leaves.length)
-        throw new RangeError(`no ${what} ${index} (0..${leaves.length - 1})`)
-      return tree.getProof(index) as Hex[]
-    },
-  }
 }

@@ -8,7 +8,7 @@ import { sqrt32 } from './f32.ts'
 import { addBias, columnSums, expRow, relu, reluBackward, softmaxCrossEntropy } from './ops.ts'
 import { createOptimizerState, type OptimizerSpec, type OptimizerState, optimizerStep } from './optim.ts'
 import { outputRows, type RunKernel, runKernel } from './parallel/kernels.ts'
-import { createRandom, randomFromState, shuffle } from './random.ts'
+import { exampleAt, randomWord, STREAMS, streamKey, unitFloat32 } from './random.ts'
 
 const f = Math.fround
 
@@ -17,7 +17,7 @@ export type MlpSpec = {
   layers: number[]
   optimizer: OptimizerSpec
   batchSize: number
-  /** Seeds the initial weights (this seed) and the order of examples (seed + 1). */
+  /** Seeds the initial weights and the order of examples (random.ts: separate streams of one seed). */
   seed: number
 }
 
@@ -39,17 +39,14 @@ export type MlpTrainer = {
 }
 
 /**
- * A trainer's whole state between steps: the parameters, the optimizer's state, and where the data order stands
- * (the current permutation, the position in it, the shuffling generator's state). Resuming from it and stepping
- * gives the same bits as never having stopped.
+ * A trainer's whole state between steps: the step count, the parameters and the optimizer's state. The data order
+ * is a function of the seed and the position (random.ts `exampleAt`), so it needs no state. Resuming from it and
+ * stepping gives the same bits as never having stopped.
  */
 export type TrainerState = {
   steps: number
   params: Float32Array[]
   optimizer: OptimizerState
-  order: Uint32Array
-  cursor: number
-  random: [number, number, number, number]
 }
 
 export type MlpTrainerOptions = {
@@ -94,7 +91,7 @@ export function validateSpec(spec: MlpSpec, data?: Dataset): void {
   if (!Array.isArray(spec.layers) || spec.layers.length < 2) bad('layers must list at least an input and an output')
   for (const w of spec.layers) if (!Number.isInteger(w) || w < 1 || w > 65_536) bad(`layer width ${w} is not 1..65536`)
   if (!Number.isInteger(spec.batchSize) || spec.batchSize < 1) bad('batchSize must be a positive integer')
-  if (!Number.isInteger(spec.seed) || spec.seed < 0 || spec.seed >= 2 ** 32 - 1) bad('seed must be 0..2^32 − 2')
+  if (!Number.isInteger(spec.seed) || spec.seed < 0 || spec.seed > 2 ** 32 - 1) bad('seed must be 0..2^32 − 1')
   if (!(spec.optimizer.learningRate > 0)) bad('learningRate must be positive')
   if (data) {
     const inputs = spec.layers[0] as number
@@ -109,19 +106,32 @@ export function validateSpec(spec: MlpSpec, data?: Dataset): void {
   }
 }
 
-/** He-uniform initial weights (U(−a, a), a = √(6 / fan-in)) and zero biases, from `seed`. */
+/** The He-uniform bound of layer l's weights (1-based): a = √(6 / fan-in). */
+export const initBound = (spec: MlpSpec, layer: number) => sqrt32(f(6 / (spec.layers[layer - 1] as number)))
+
+/**
+ * Element `index` of parameter tensor `t` at initialisation: weights (even t) are He-uniform,
+ * ((2u − 1)·a) with u = word `index` of stream INIT + t as a float in [0, 1), every step rounded; biases are 0.
+ */
+export function initialValue(spec: MlpSpec, t: number, index: number, bound = initBound(spec, (t >> 1) + 1)): number {
+  if (t % 2 === 1) return 0
+  const u = unitFloat32(randomWord(streamKey(spec.seed, STREAMS.INIT + t), index))
+  return f(f(f(2 * u) - 1) * bound)
+}
+
+/** The initial parameters (see {@link initialValue}): W1, b1, W2, b2, … */
 export function initialParams(
   spec: MlpSpec,
   allocate: (length: number) => Float32Array = (n) => new Float32Array(n),
 ): Float32Array[] {
-  const random = createRandom(spec.seed)
   const params: Float32Array[] = []
   for (let l = 1; l < spec.layers.length; l++) {
     const fanIn = spec.layers[l - 1] as number
     const fanOut = spec.layers[l] as number
-    const a = sqrt32(f(6 / fanIn))
+    const t = 2 * (l - 1)
+    const bound = initBound(spec, l)
     const w = allocate(fanIn * fanOut)
-    for (let i = 0; i < w.length; i++) w[i] = f(f(f(2 * random.float32()) - 1) * a)
+    for (let i = 0; i < w.length; i++) w[i] = initialValue(spec, t, i, bound)
     params.push(w, allocate(fanOut))
   }
   return params
@@ -139,26 +149,19 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
     params.map((p) => p.length),
   )
   const resume = options.resume
-  if (resume) restore(resume, params, optimizer, data.count)
+  if (resume) restore(resume, params, optimizer)
   const grads = params.map((p) => allocate(p.length))
   // activations[0] is the batch's input; activations[l] the output of layer l (after ReLU except the last).
   const activations = layers.map((width) => allocate(batch * width))
   const deltas = layers.map((width) => allocate(batch * width))
   const labels = new Uint8Array(batch)
-  const order = resume ? Uint32Array.from(resume.order) : new Uint32Array(data.count).map((_, i) => i)
-  const orderRandom = resume ? randomFromState(resume.random) : createRandom(spec.seed + 1)
-  let cursor = resume ? resume.cursor : data.count // data.count forces a shuffle before the first batch
   let steps = resume ? resume.steps : 0
   const inputWidth = layers[0] as number
 
   const nextBatch = () => {
     const input = activations[0] as Float32Array
     for (let b = 0; b < batch; b++) {
-      if (cursor >= data.count) {
-        shuffle(order, orderRandom)
-        cursor = 0
-      }
-      const example = order[cursor++] as number
+      const example = exampleAt(spec.seed, data.count, steps * batch + b)
       input.set(data.inputs.subarray(example * inputWidth, (example + 1) * inputWidth), b * inputWidth)
       labels[b] = data.labels[example] as number
     }
@@ -175,9 +178,6 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
         ...optimizer,
         slots: optimizer.slots.map((per) => per.map((slot) => Float32Array.from(slot))),
       },
-      order: Uint32Array.from(order),
-      cursor,
-      random: orderRandom.state(),
     }),
     get steps() {
       return steps
@@ -195,7 +195,7 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
         out,
         deltas[depth] as Float32Array,
       )
-      onOp?.('softmaxCrossEntropy', depth, [deltas[depth] as Float32Array, new Float32Array([loss])])
+      onOp?.('softmaxCrossEntropy', depth, [deltas[depth] as Float32Array]) // the loss is reported, not traced
       for (let l = depth; l >= 1; l--) {
         const fanIn = layers[l - 1] as number
         const fanOut = layers[l] as number
@@ -230,7 +230,7 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
 }
 
 /** Copies a snapshot into a fresh trainer's tensors, checking it fits the spec and the data. */
-function restore(state: TrainerState, params: Float32Array[], optimizer: OptimizerState, count: number): void {
+function restore(state: TrainerState, params: Float32Array[], optimizer: OptimizerState): void {
   const bad = (what: string) => {
     throw new RangeError(`resume: ${what}`)
   }
@@ -245,13 +245,6 @@ function restore(state: TrainerState, params: Float32Array[], optimizer: Optimiz
     )
   )
     bad("the optimizer's state does not fit the spec's optimizer")
-  if (state.order.length !== count) bad(`the data order has ${state.order.length} entries for ${count} examples`)
-  const seen = new Uint8Array(count)
-  for (const i of state.order) {
-    if (i >= count || seen[i] === 1) bad('the data order is not a permutation of the examples')
-    seen[i] = 1
-  }
-  if (!Number.isInteger(state.cursor) || state.cursor < 0 || state.cursor > count) bad(`cursor ${state.cursor}`)
   state.params.forEach((p, i) => {
     params[i]?.set(p)
   })

@@ -1,12 +1,49 @@
-/** The seeded generator: the reference xoshiro128** sequence, ranges, unbiased bounds and permutations. */
+/**
+ * The counter-based generator: pinned words (the Solidity referee must give the same, contracts/test), ranges,
+ * unbiased bounds, and the data order — a permutation of the examples in every epoch, another one in the next epoch,
+ * the same for the same seed.
+ */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRandom, randomFromState, shuffle } from '../src/index.ts'
+import { createRandom, exampleAt, hash32, permute, randomWord, streamKey } from '../src/index.ts'
 
 describe('random', () => {
-  it('is xoshiro128**: the reference outputs from the state {1, 2, 3, 4}', () => {
-    const r = randomFromState([1, 2, 3, 4])
-    expect([r.u32(), r.u32(), r.u32()]).toEqual([11520, 0, 5927040])
+  it('lowbias32 and the stream words are pinned (committed jobs depend on them)', () => {
+    expect([0, 1, 2, 0xffffffff].map(hash32)).toMatchInlineSnapshot(`
+      [
+        0,
+        1753845952,
+        3507691905,
+        1734902346,
+      ]
+    `)
+    expect([0, 1, 2].map((i) => randomWord(streamKey(7, 0), i))).toMatchInlineSnapshot(`
+      [
+        3090825056,
+        3756685623,
+        864676221,
+      ]
+    `)
+    expect(Array.from({ length: 10 }, (_, p) => exampleAt(7, 10, p))).toMatchInlineSnapshot(`
+      [
+        3,
+        7,
+        0,
+        1,
+        6,
+        4,
+        9,
+        5,
+        8,
+        2,
+      ]
+    `)
+  })
+
+  it('hash32 is a bijection on a sample (no two of 200,000 consecutive words collide)', () => {
+    const seen = new Set<number>()
+    for (let i = 0; i < 200_000; i++) seen.add(hash32(0x7fff0000 + i))
+    expect(seen.size).toBe(200_000)
   })
 
   it('the same seed gives the same sequence; another seed another one; bad seeds are refused', () => {
@@ -35,20 +72,22 @@ describe('random', () => {
     )
   })
 
-  it('property: shuffle gives a permutation, the same for the same seed', () => {
+  it('property: every epoch of the data order is a permutation of the examples, a different one each epoch', () => {
     fc.assert(
-      fc.property(fc.nat(), fc.integer({ min: 0, max: 200 }), (seed, n) => {
-        const a = new Uint32Array(n).map((_, i) => i)
-        const b = new Uint32Array(n).map((_, i) => i)
-        shuffle(a, createRandom(seed))
-        shuffle(b, createRandom(seed))
-        expect(a).toEqual(b)
-        expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i))
+      fc.property(fc.nat({ max: 2 ** 32 - 1 }), fc.integer({ min: 1, max: 3000 }), (seed, count) => {
+        const epoch = (e: number) => Array.from({ length: count }, (_, i) => exampleAt(seed, count, e * count + i))
+        const first = epoch(0)
+        expect([...first].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i))
+        if (count >= 8) expect(epoch(1)).not.toEqual(first)
+        expect(first[count - 1]).toBe(permute(seed, 0, count, count - 1))
       }),
+      { numRuns: 60 },
     )
+    expect(() => exampleAt(1, 0, 0)).toThrow(/count must be/)
+    expect(() => exampleAt(1, 10, -1)).toThrow(/not an index/)
   })
 
-  it('below(3) is close to uniform over 30,000 draws (no modulo bias)', () => {
+  it('below(3) and the first example of an epoch are close to uniform (no bias)', () => {
     const r = createRandom(7)
     const counts = [0, 0, 0]
     for (let i = 0; i < 30_000; i++) {
@@ -56,5 +95,8 @@ describe('random', () => {
       counts[k] = (counts[k] as number) + 1
     }
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400) // ~5 standard deviations
+    const firsts = new Array(10).fill(0)
+    for (let e = 0; e < 20_000; e++) firsts[exampleAt(3, 10, e * 10)]++
+    for (const c of firsts) expect(Math.abs(c - 2_000)).toBeLessThan(250) // ~6 standard deviations
   })
 })
