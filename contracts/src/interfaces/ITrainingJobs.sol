@@ -50,10 +50,17 @@ interface ITrainingJobs {
     }
 
     /// @notice The job as the dispute game reads it.
-    function disputeInfo(uint256 jobId)
-        external
-        view
-        returns (address provider, bytes32 specHash, bytes32 checkpointRoot, bytes32 modelRoot, uint32 clock);
+    struct DisputeInfo {
+        address provider;
+        bytes32 specHash;
+        bytes32 checkpointRoot;
+        bytes32 finalState;
+        bytes32 modelRoot;
+        uint32 clock; // each side's chess clock, in seconds
+    }
+
+    /// @notice The job as the dispute game reads it (the result's commitments and the clock).
+    function disputeInfo(uint256 jobId) external view returns (DisputeInfo memory info);
 
     /// @notice Locks `challenger`'s bond and pauses the job's challenge window; called by the dispute game only.
     function beginDispute(uint256 jobId, address challenger) external;
