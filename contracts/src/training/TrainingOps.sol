@@ -86,9 +86,9 @@ library TrainingOps {
     {
         slotsAfter = new uint32[](slots.length);
         if (h.optimizer == SGD) {
-            uint32 v = Float32.add(Float32.mul(h.beta1, slots[0]), g);
-            slotsAfter[0] = v;
-            return (Float32.sub(w, Float32.mul(h.learningRate, v)), slotsAfter);
+            uint32 velocity = Float32.add(Float32.mul(h.beta1, slots[0]), g);
+            slotsAfter[0] = velocity;
+            return (Float32.sub(w, Float32.mul(h.learningRate, velocity)), slotsAfter);
         }
         uint32 one = Float32Math.ONE;
         uint32 m = Float32.add(Float32.mul(h.beta1, slots[0]), Float32.mul(Float32.sub(one, h.beta1), g));

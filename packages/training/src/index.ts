@@ -21,7 +21,38 @@ export {
   verifyExample,
 } from './commit.ts'
 export { datasetOf } from './data.ts'
+export {
+  CHAIN_SPEC_ABI,
+  type ChainSpec,
+  chainSpec,
+  chunkHex,
+  DESCENT,
+  descendNodes,
+  disputedTensor,
+  type Evidence,
+  encodeOpening,
+  evidence,
+  FANOUT,
+  firstLane,
+  initOpening,
+  innerPoints,
+  type Named,
+  namedSize,
+  namedTensor,
+  type Proven,
+  partialSums,
+  pickNode,
+  pickSegment,
+  prove,
+  recordStep,
+  type StepRecord,
+  segmentPoints,
+  stateDifference,
+  sumWord,
+  TARGET,
+} from './dispute.ts'
 export { add32, bitsOf32, div32, exp32, fromBits32, log32, mul32, sqrt32, sub32 } from './f32.ts'
+export * as layout from './layout.ts'
 export {
   chunkLeaf,
   chunkOf,

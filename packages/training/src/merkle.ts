@@ -59,6 +59,10 @@ export type TensorTree = {
   chunks: number
   /** The Merkle proof of chunk `index` (siblings from the leaf up). */
   proof: (index: number) => Hex[]
+  /** The root's level (0 for one chunk). */
+  height: number
+  /** Nodes `first` … `first + count − 1` of `level` (0: the leaves), clipped to those that exist. */
+  nodes: (level: number, first: number, count: number) => Hex[]
 }
 
 /** The Merkle tree of one tensor (a tensor of no values has one zero chunk). */
@@ -116,6 +120,12 @@ function treeOf(leaves: Uint8Array[]): TensorTree {
   return {
     root: hex((levels.at(-1) as Uint8Array[])[0] as Uint8Array),
     chunks,
+    height: levels.length - 1,
+    nodes(level, first, count) {
+      const at = levels[level]
+      if (!at) throw new RangeError(`no level ${level} (0..${levels.length - 1})`)
+      return at.slice(first, first + count).map(hex)
+    },
     proof(index) {
       if (!Number.isInteger(index) || index < 0 || index >= chunks)
         throw new RangeError(`no chunk ${index} (0..${chunks - 1})`)

@@ -9,7 +9,7 @@
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem'
 import { stateHash } from './commit.ts'
 import { itemTree, tensorRoot, verifyItem } from './merkle.ts'
-import { createMlpTrainer, type Dataset, type MlpSpec, type OpName, type TrainerState } from './mlp.ts'
+import { createMlpTrainer, type Dataset, type MlpSpec, type OnOp, type OpName, type TrainerState } from './mlp.ts'
 
 /** Operation codes in trace entries (stable: committed traces depend on them). */
 export const OP_CODES: Record<OpName, number> = {
@@ -36,6 +36,8 @@ export type StepTrace = {
   next: TrainerState
   /** The Merkle proof of entry `index`. */
   proof: (index: number) => Hex[]
+  /** With `keep`: a copy of every output, by root index (layout.ts: the batch's two first, then one per entry). */
+  tensors: Float32Array[]
 }
 
 /** keccak256(abi.encode(uint8 code, uint32 layer, bytes32[] roots)): one entry as an item of the trace tree. */
@@ -49,17 +51,28 @@ export function entryItem(entry: Pick<TraceEntry, 'name' | 'layer' | 'roots'>): 
 }
 
 /** Re-runs the step after `state` and records every operation before the update. */
-export function traceStep(spec: MlpSpec, data: Dataset, state: TrainerState): StepTrace {
+export type TraceOptions = {
+  /** Keep a copy of every output (`StepTrace.tensors`). */
+  keep?: boolean
+  /** Called on each operation's live outputs before they are recorded (tests inject a faulty provider's errors). */
+  tamper?: OnOp | undefined
+}
+
+export function traceStep(spec: MlpSpec, data: Dataset, state: TrainerState, options: TraceOptions = {}): StepTrace {
   const entries: TraceEntry[] = []
+  const tensors: Float32Array[] = []
   const trainer = createMlpTrainer(spec, data, {
     resume: state,
     onOp: (name, layer, outputs) => {
-      if (name !== 'update') entries.push({ index: entries.length, name, layer, roots: outputs.map(tensorRoot) })
+      options.tamper?.(name, layer, outputs)
+      if (name === 'update') return
+      entries.push({ index: entries.length, name, layer, roots: outputs.map(tensorRoot) })
+      if (options.keep) for (const t of outputs) tensors.push(Float32Array.from(t))
     },
   })
   trainer.step()
   const tree = itemTree(entries.map(entryItem))
-  return { entries, root: tree.root, next: trainer.snapshot(), proof: tree.proof }
+  return { entries, root: tree.root, next: trainer.snapshot(), proof: tree.proof, tensors }
 }
 
 /**
