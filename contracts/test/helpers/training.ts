@@ -8,32 +8,22 @@
 import type { Address as EvmAddress } from '@ethereumjs/util'
 import {
   type ChainSpec,
+  challengerMove,
   checkpointTree,
-  chunkHex,
   type Dataset,
   type DatasetTree,
-  descendNodes,
-  disputedTensor,
-  evidence,
-  firstLane,
-  initOpening,
-  innerPoints,
-  layout,
+  type Memory,
   type MlpSpec,
-  type Named,
-  namedTensor,
   type OnOp,
   openingParts,
   openState,
-  partialSums,
-  pickNode,
-  pickSegment,
-  recordStep,
-  type StepRecord,
-  stateDifference,
+  type Party,
+  PHASE,
+  type DisputeView as PlayView,
+  providerMove,
+  providerMoves,
+  type Seen,
   stateHash,
-  sumWord,
-  TARGET,
   type TrainerState,
 } from '@mycel/training'
 import {
@@ -219,38 +209,9 @@ export async function deployTraining() {
   return t
 }
 
-export type DisputeView = {
-  jobId: bigint
-  phase: number
-  target: number
-  output: number
-  entry: number
-  step: bigint
-  lo: bigint
-  hi: bigint
-  loValue: Hex
-  hiValue: Hex
-  level: number
-  index: number
-  element: number
-  claimed: number
-}
+export type DisputeView = PlayView & { jobId: bigint; loValue: Hex; claimed: number }
 
-export const PHASE = {
-  None: 0,
-  Bisect: 1,
-  Pick: 2,
-  Open: 3,
-  OpenInit: 4,
-  Name: 5,
-  Descend: 6,
-  PickNode: 7,
-  Chunk: 8,
-  Lane: 9,
-  Resolve: 10,
-  Model: 11,
-  Done: 12,
-} as const
+export { PHASE }
 
 /**
  * A party's view of a job: its state after every step (what it trains or claims it trained), the data it reads and
@@ -314,7 +275,14 @@ export async function playDispute(
   },
 ): Promise<DisputeOutcome> {
   const { jobId, spec, provider, challenger, theirs, mine, dataset } = args
-  const mlp = theirs.spec
+  const party = (run: ProviderRun): Party => ({
+    spec: run.spec,
+    chain: spec,
+    data: run.data,
+    dataset,
+    state: run.state,
+    ...(run.tamper ? { tamper: run.tamper } : {}),
+  })
   let rounds = 0
   let gas = 0n
   let maxGas = 0n
@@ -357,110 +325,26 @@ export async function playDispute(
     if (!r.ok) throw new Error(`challenge reverted ${r.revertData}`)
     id = (await t.must(challenger, t.disputes, trainingDisputesAbi, 'disputeCount', [])).result as bigint
   }
-  let their: StepRecord | undefined
-  let own: StepRecord | undefined
-  let opening: Hex = '0x'
-  let named: Named | undefined
-  let posted: Hex[] = []
-  let sums: { theirs: Float32Array; mine: Float32Array } | undefined
-  const tensorOf = (record: StepRecord, n: Named) => namedTensor(record, n)
+  const providerSide: Party = { ...party(theirs), data: args.data, readData: theirs.data }
+  const challengerSide: Party = party(mine)
+  const memories: [Memory, Memory] = [{}, {}]
+  const seen: Seen = {}
   for (let guard = 0; guard < 200; guard++) {
     const d = await t.dispute(id)
     if (d.phase === PHASE.Done) break
-    const providerMoves = ![PHASE.Pick, PHASE.Name, PHASE.PickNode, PHASE.Lane].includes(d.phase as 2)
-    if (args.silent === (providerMoves ? 'provider' : 'challenger')) break
-    const lo = Number(d.lo)
-    const hi = Number(d.hi)
-    const summing = opening !== '0x'
-    let r: CallResult
-    switch (d.phase) {
-      case PHASE.Bisect:
-        posted = summing
-          ? innerPoints(lo, hi).map((p) => sumWord(sums?.theirs[p] ?? 0))
-          : innerPoints(lo, hi).map((p) => stateHash(theirs.state(p)))
-        r = await send(provider, 'bisect', [id, posted])
-        break
-      case PHASE.Pick: {
-        const j = summing
-          ? pickSegment(lo, hi, posted, d.hiValue, (p) => sumWord(sums?.mine[p] ?? 0))
-          : pickSegment(lo, hi, posted, d.hiValue, (p) => stateHash(mine.state(p)))
-        r = await send(challenger, 'pick', [id, posted, BigInt(j)])
-        break
-      }
-      case PHASE.Open: {
-        const s = Number(d.step)
-        their = recordStep(mlp, theirs.data, theirs.state(s), theirs.state(s + 1), theirs.tamper?.(s))
-        own = recordStep(mlp, mine.data, mine.state(s), undefined, mine.tamper?.(s))
-        opening = their.opening
-        r = await send(provider, 'openStep', [id, spec, opening])
-        break
-      }
-      case PHASE.OpenInit: {
-        const s0 = theirs.state(0)
-        opening = initOpening(s0)
-        their = { step: 0, start: s0, end: s0, tensors: [], roots: [], opening }
-        own = { step: 0, start: mine.state(0), end: mine.state(0), tensors: [], roots: [], opening: '0x' }
-        r = await send(provider, 'openInit', [id, spec, opening])
-        break
-      }
-      case PHASE.Name: {
-        const mineRecord = own as StepRecord
-        const theirRecord = their as StepRecord
-        named =
-          Number(d.target) === TARGET.init
-            ? stateDifference(openState(mineRecord.start), openState(theirRecord.start), TARGET.init)
-            : disputedTensor(mineRecord, { roots: theirRecord.roots, end: openState(theirRecord.end) })
-        if (!named) named = { target: TARGET.update, entry: 0, output: 0 } // it agrees: a false challenge goes on
-        r = await send(challenger, 'name', [id, spec, opening, named.target, named.entry, named.output])
-        break
-      }
-      case PHASE.Descend:
-        r = await send(provider, 'descend', [
-          id,
-          spec,
-          opening,
-          descendNodes(tensorOf(their as StepRecord, named as Named), d.level, d.index),
-        ])
-        posted = descendNodes(tensorOf(their as StepRecord, named as Named), d.level, d.index)
-        break
-      case PHASE.PickNode: {
-        const j = pickNode(tensorOf(own as StepRecord, named as Named), d.level, d.index, posted)
-        r = await send(challenger, 'pickNode', [id, posted, BigInt(j)])
-        break
-      }
-      case PHASE.Chunk:
-        r = await send(provider, 'revealChunk', [id, chunkHex(tensorOf(their as StepRecord, named as Named), d.index)])
-        break
-      case PHASE.Lane: {
-        const chunk = chunkHex(tensorOf(their as StepRecord, named as Named), d.index)
-        const lane = firstLane(tensorOf(own as StepRecord, named as Named), d.index, chunk)
-        r = await send(challenger, 'nameLane', [id, spec, opening, BigInt(lane)])
-        const after = await t.dispute(id)
-        if (after.phase === PHASE.Bisect || after.phase === PHASE.Resolve) {
-          const n = named as Named
-          if (n.target === TARGET.entry && layout.reductionTerms(mlp, n.entry) > 0) {
-            sums = {
-              theirs: partialSums(mlp, their as StepRecord, n.entry, after.element),
-              mine: partialSums(mlp, own as StepRecord, n.entry, after.element),
-            }
-          }
-        }
-        break
-      }
-      case PHASE.Resolve: {
-        const e = evidence(mlp, args.data, dataset, their as StepRecord, named as Named, d.element, lo)
-        r = await send(provider, 'resolve', [id, spec, opening, e])
-        break
-      }
-      case PHASE.Model: {
-        const final = theirs.state(spec.steps)
-        r = await send(provider, 'answerModel', [id, spec, openingParts(openState(final)).optimizer])
-        break
-      }
-      default:
-        throw new Error(`unexpected phase ${d.phase}`)
-    }
+    const byProvider = providerMoves(d.phase)
+    if (args.silent === (byProvider ? 'provider' : 'challenger')) break
+    const move = byProvider
+      ? providerMove(d, providerSide, memories[0])
+      : challengerMove(d, challengerSide, seen, memories[1])
+    if (!move) throw new Error(`no move in phase ${d.phase}`)
+    const r = await send(byProvider ? provider : challenger, move.fn, [id, ...move.args])
     if (!r.ok) break // the mover cannot move: its clock will run out
+    // What the challenger reads from the provider's events.
+    if (move.fn === 'bisect') seen.values = move.args[0] as Hex[]
+    if (move.fn === 'openStep' || move.fn === 'openInit') seen.opening = move.args[1] as Hex
+    if (move.fn === 'descend') seen.nodes = move.args[2] as Hex[]
+    if (move.fn === 'revealChunk') seen.chunk = move.args[0] as Hex
   }
   let d = await t.dispute(id)
   if (d.phase !== PHASE.Done) {

@@ -112,6 +112,19 @@ export {
 } from './parallel/pool.ts'
 export { createParallelMlpTrainer, type ParallelMlpTrainer } from './parallel/trainer.ts'
 export {
+  challengerMove,
+  type DisputeView,
+  decodeOpening,
+  isReduction,
+  type Memory,
+  type Move,
+  type Party,
+  PHASE,
+  providerMove,
+  providerMoves,
+  type Seen,
+} from './play.ts'
+export {
   createRandom,
   exampleAt,
   hash32,
