@@ -217,13 +217,12 @@ export function challengerMove(d: DisputeView, me: Party, seen: Seen, memory: Me
       const theirs = decodeOpening(opening)
       const init = d.target === TARGET.init
       const mine = recordOf(me, d, memory, false)
-      const n = (init
-        ? stateDifference(openState(mine.start), theirs.start, TARGET.init)
-        : disputedTensor(mine, {
-            roots: theirs.roots,
-            end: theirs.end,
-          })) ?? // No difference: this side's own records agree with the provider's; a well-run verifier never gets here.
-      { target: init ? TARGET.init : TARGET.update, entry: 0, output: 0 }
+      // No difference means this side's records agree with the provider's (a verifier challenges only on one).
+      const fallback: Named = { target: init ? TARGET.init : TARGET.update, entry: 0, output: 0 }
+      const n =
+        (init
+          ? stateDifference(openState(mine.start), theirs.start, TARGET.init)
+          : disputedTensor(mine, { roots: theirs.roots, end: theirs.end })) ?? fallback
       memory.named = n
       return { fn: 'name', args: [chain, opening, n.target, n.entry, n.output] }
     }
