@@ -24,6 +24,12 @@ export {
   subnetRegistryBytecode,
   testUSDAbi as testUsdAbi,
   testUSDBytecode as testUsdBytecode,
+  trainingDisputesAbi,
+  trainingDisputesBytecode,
+  trainingJobsAbi,
+  trainingJobsBytecode,
+  trainingRefereeAbi,
+  trainingRefereeBytecode,
   weightsAbi,
   weightsBytecode,
   yumaRefereeAbi,
@@ -41,6 +47,9 @@ export const coreContracts = [
   'epochs',
   'modelRegistry',
   'licenses',
+  'trainingJobs',
+  'trainingReferee',
+  'trainingDisputes',
 ] as const
 export type CoreContractName = (typeof coreContracts)[number]
 

@@ -48,6 +48,12 @@ import {
   subnetRegistryBytecode,
   testUsdAbi,
   testUsdBytecode,
+  trainingDisputesAbi,
+  trainingDisputesBytecode,
+  trainingJobsAbi,
+  trainingJobsBytecode,
+  trainingRefereeAbi,
+  trainingRefereeBytecode,
   weightsAbi,
   weightsBytecode,
 } from '../contracts.ts'
@@ -250,6 +256,28 @@ export async function deployMycel(
     }),
   )
   await wireEpochs(client, parameters.treasury, mycelToken.address, subnetRegistry.address, epochs.address)
+  const trainingJobs = await place(
+    'trainingJobs',
+    encodeDeployData({
+      abi: trainingJobsAbi,
+      bytecode: trainingJobsBytecode,
+      // The deploying account wires the dispute game in once; it has no other power.
+      args: [mycelToken.address, modelRegistry.address, client.account.address],
+    }),
+  )
+  const trainingReferee = await place(
+    'trainingReferee',
+    encodeDeployData({ abi: trainingRefereeAbi, bytecode: trainingRefereeBytecode }),
+  )
+  const trainingDisputes = await place(
+    'trainingDisputes',
+    encodeDeployData({
+      abi: trainingDisputesAbi,
+      bytecode: trainingDisputesBytecode,
+      args: [trainingJobs.address, trainingReferee.address],
+    }),
+  )
+  await wireTrainingDisputes(client, trainingJobs.address, trainingDisputes.address)
   const contracts: DeployedContracts = {
     mycelToken,
     subnetRegistry,
@@ -260,6 +288,9 @@ export async function deployMycel(
     epochs,
     modelRegistry,
     licenses,
+    trainingJobs,
+    trainingReferee,
+    trainingDisputes,
   }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
@@ -277,9 +308,24 @@ export async function deployMycel(
     epochs: epochs.address,
     modelRegistry: modelRegistry.address,
     licenses: licenses.address,
+    trainingJobs: trainingJobs.address,
+    trainingReferee: trainingReferee.address,
+    trainingDisputes: trainingDisputes.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }
+}
+
+/** Wires the dispute game into TrainingJobs (the only caller of its dispute hooks), once. */
+async function wireTrainingDisputes(client: WriteClient, jobs: `0x${string}`, disputes: `0x${string}`): Promise<void> {
+  const wired = await readContract(client, { address: jobs, abi: trainingJobsAbi, functionName: 'disputes' })
+  if (wired.toLowerCase() === disputes.toLowerCase()) return
+  await writeContractAndWait(client, {
+    address: jobs,
+    abi: trainingJobsAbi,
+    functionName: 'setDisputes',
+    args: [disputes],
+  })
 }
 
 /** Wires Licenses into the ModelRegistry (asked for parents' licenses when a derivative registers), once. */

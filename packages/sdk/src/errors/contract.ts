@@ -14,10 +14,14 @@ import {
   royaltyVaultAbi,
   stakingAbi,
   subnetRegistryAbi,
+  trainingDisputesAbi,
+  trainingJobsAbi,
+  trainingRefereeAbi,
   weightsAbi,
 } from '../contracts.ts'
 import { describeGovernanceRevert } from '../governance/describeRevert.ts'
 import { describeMarketRevert } from '../models/describeRevert.ts'
+import { describeTrainingRevert } from '../training/describeRevert.ts'
 import { BaseError } from './base.ts'
 
 /** Every custom error of the mycel contracts, so a revert bubbling up from another contract (e.g. the token during a
@@ -34,6 +38,9 @@ const allErrorsAbi = [
   ...royaltyVaultAbi,
   ...modelGovernorAbi,
   ...modelGovernorTimelockAbi,
+  ...trainingJobsAbi,
+  ...trainingDisputesAbi,
+  ...trainingRefereeAbi,
 ].filter((item) => item.type === 'error')
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
@@ -60,6 +67,7 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
     describeIncentives(errorName, args) ??
     describeMarketRevert(errorName, args) ??
     describeGovernanceRevert(errorName, args) ??
+    describeTrainingRevert(errorName, args) ??
     `The contract rejected the call with ${errorName}(${args.map(String).join(', ')}).`
   )
 }
