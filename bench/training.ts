@@ -8,6 +8,9 @@
  *   against none. Target: ≤ 10 % overhead.
  * - **MNIST to ≥ 95 %**: examples/training/mnist.spec.json trained for its steps (on 2 threads), accuracy on the
  *   2,004 held-out digits. Target: ≥ 95 %.
+ * - **disputes at full size** (bench/trainingDispute.ts): one dispute per fault on the MNIST job, played to the end
+ *   on anvil. Targets: every fault caught, ≤ 40 rounds and ≤ 5,000,000 gas over both parties per dispute, no
+ *   transaction over 16,777,216 gas.
  * Prints a table, writes bench/results/training.json, exits 1 when a target is missed.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -23,8 +26,10 @@ import {
   mlpSpecOf,
   parseTrainingSpec,
   stateHash,
+  type TrainerState,
   tensorsHash,
 } from '@mycel/training'
+import { disputesOnChain } from './trainingDispute.ts'
 
 const split = heldOutSplit()
 const train = datasetOf(split.train, 784)
@@ -120,10 +125,30 @@ const mnist = parseTrainingSpec(
 )
 const mnistStarted = performance.now()
 const job = await createParallelMlpTrainer(mlpSpecOf(mnist), train, 2)
-for (let i = 0; i < mnist.steps; i++) job.step()
+// Checkpoints as a provider keeps them (the state every C steps), for the disputes below.
+const checkpoints: TrainerState[] = [job.snapshot()]
+for (let i = 0; i < mnist.steps; i++) {
+  job.step()
+  if ((i + 1) % EVERY === 0) checkpoints.push(job.snapshot())
+}
 const mnistSeconds = (performance.now() - mnistStarted) / 1000
 const mnistAccuracy = accuracy(mlpSpecOf(mnist), job.params, test)
 await job.close()
+
+// 5. Full disputes on the MNIST job, one per fault, on anvil.
+const disputesStarted = performance.now()
+const faults = await disputesOnChain({
+  spec: mlpSpecOf(mnist),
+  data: train,
+  steps: mnist.steps,
+  every: EVERY,
+  checkpoints,
+})
+const disputesSeconds = (performance.now() - disputesStarted) / 1000
+const disputeRounds = Math.max(...faults.map((f) => f.rounds))
+const disputeGasTotal = faults.reduce((m, f) => (f.gas > m ? f.gas : m), 0n)
+const maxTxGas = faults.reduce((m, f) => (f.maxGas > m ? f.maxGas : m), 0n)
+const faultsCaught = faults.filter((f) => f.caught).length
 
 const rows = [
   { measure: `matmul ${M}×${K}·${K}×${N}, binary64 loop (baseline)`, value: `${median(ms64).toFixed(2)} ms`, ratio: 1 },
@@ -144,12 +169,25 @@ const rows = [
     value: `${(mnistAccuracy * 100).toFixed(2)} % in ${mnistSeconds.toFixed(1)} s`,
     ratio: Number.NaN,
   },
+  ...faults.map((f) => ({
+    measure: `dispute: ${f.fault}`,
+    value: `${f.caught ? 'caught' : 'MISSED'}, ${f.rounds} rounds, ${f.gas.toLocaleString('en')} gas`,
+    ratio: Number.NaN,
+  })),
 ]
 const targets = [
   { name: 'engine matmul >= 80% of the binary64 loop', value: matmulRatio.toFixed(3), met: matmulRatio >= 0.8 },
   { name: 'commitment overhead <= 10%', value: `${(overhead * 100).toFixed(1)}%`, met: overhead <= 0.1 },
   { name: '1, 2 threads and commitments give the same bits', value: hashes.size, met: hashes.size === 1 },
   { name: 'MNIST held-out accuracy >= 95%', value: `${(mnistAccuracy * 100).toFixed(2)}%`, met: mnistAccuracy >= 0.95 },
+  { name: 'every fault caught', value: `${faultsCaught}/${faults.length}`, met: faultsCaught === faults.length },
+  { name: 'a full dispute <= 40 rounds', value: disputeRounds, met: disputeRounds <= 40 },
+  {
+    name: 'a full dispute <= 5,000,000 gas',
+    value: disputeGasTotal.toLocaleString('en'),
+    met: disputeGasTotal <= 5_000_000n,
+  },
+  { name: 'no transaction over 16,777,216 gas', value: maxTxGas.toLocaleString('en'), met: maxTxGas <= 16_777_216n },
 ]
 process.stdout.write('\nmeasure                                                        value                 ratio\n')
 for (const r of rows) {
@@ -162,6 +200,25 @@ const out = join(import.meta.dirname, 'results')
 mkdirSync(out, { recursive: true })
 writeFileSync(
   join(out, 'training.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), rows, targets }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      accuracy: mnistAccuracy,
+      overheadRatio: committed / one,
+      engineVsFloat64: matmulRatio,
+      disputeRounds,
+      disputeGasTotal: Number(disputeGasTotal),
+      maxTxGas: Number(maxTxGas),
+      faultsCaught,
+      faultsTried: faults.length,
+      mnistSeconds,
+      disputesSeconds,
+      faults: faults.map((f) => ({ ...f, gas: Number(f.gas), maxGas: Number(f.maxGas) })),
+      rows,
+      targets,
+    },
+    null,
+    2,
+  )}\n`,
 )
 process.exitCode = targets.every((t) => t.met) ? 0 : 1
