@@ -12,6 +12,7 @@ import {
   type Dataset,
   type DatasetTree,
   datasetTree,
+  exp32,
   type MlpSpec,
   type OnOp,
   type TrainerState,
@@ -227,12 +228,44 @@ describe('faults caught on chain', () => {
     expect(outcome.phases).toContain('resolve')
   })
 
-  it('breaks the rules in softmax (an engine exp): one gradient element is recomputed from its row', async () => {
+  it('breaks the rules in a softmax sum (an engine’s own exp): the row’s sum is bisected to one exponential', async () => {
+    // A provider whose exp differs in the last bits for one row: that row's sum and gradient differ, consistently.
+    const tamper = (step: number): OnOp | undefined => {
+      if (step !== 1) return undefined
+      let logits = new Float32Array(0)
+      let labels = new Float32Array(0)
+      return (name, layer, outputs) => {
+        if (name === 'batch') labels = Float32Array.from(outputs[1] as Float32Array)
+        if (name === 'addBias' && layer === 2) logits = Float32Array.from(outputs[0] as Float32Array)
+        if (name !== 'softmaxCrossEntropy') return
+        const [maxes, sums, grad] = outputs as [Float32Array, Float32Array, Float32Array]
+        const f = Math.fround
+        const n = 10
+        const row = 3
+        const exps = Array.from({ length: n }, (_, j) =>
+          f(exp32(f((logits[row * n + j] as number) - (maxes[row] as number))) * (1 + 2 ** -21)),
+        )
+        let sum = 0
+        for (const e of exps) sum = f(sum + e)
+        sums[row] = sum
+        exps.forEach((e, j) => {
+          const p = f(e / sum)
+          grad[row * n + j] = f(f(j === labels[row] ? p - 1 : p) * f(1 / 8))
+        })
+      }
+    }
+    const { outcome } = await caught(sgd, runOf(sgd, data, train(sgd, data, { tamper }), { tamper }))
+    // One round bisects the steps, one the row's sum of ten exponentials.
+    expect(outcome.phases.filter((p) => p === 'bisect')).toHaveLength(2)
+    expect(outcome.phases.at(-1)).toBe('resolve')
+  })
+
+  it('breaks the rules in softmax (an engine exp): one gradient element is recomputed from four values', async () => {
     const tamper = (step: number): OnOp | undefined =>
       step === 6
         ? (name, _layer, outputs) => {
             if (name === 'softmaxCrossEntropy') {
-              const g = outputs[0] as Float32Array
+              const g = outputs[2] as Float32Array // the gradient (after each row's maximum and sum)
               g[21] = Math.fround((g[21] as number) + 2 ** -18)
             }
           }
@@ -276,13 +309,19 @@ describe('honest providers, false challenges and clocks', () => {
     expect(outcome.providerLost, outcome.phases.join(' → ')).toBe(false)
     expect(outcome.refused).toEqual([])
     expect(outcome.phases.at(-1)).toBe('resolve') // the referee recomputed the provider's value
-    expect((await t.provider(verifier)).stake).toBe(1_000n * MYC - BOND)
-    expect(await t.mycBalance(cheater)).toBe(before + BOND / 10n)
-    // The window resumes; after it the job is accepted: paid, refunded, the model registered for the buyer.
+    // The challenger locked a tenth of the job's bond and lost it; a tenth of that went to the provider.
+    expect((await t.provider(verifier)).stake).toBe(1_000n * MYC - BOND / 10n)
+    expect(await t.mycBalance(cheater)).toBe(before + BOND / 100n)
+    // The window resumes, with at least one dispute clock left for other verifiers (audit F10); after it the job is
+    // accepted: paid, refunded, the model registered for the buyer.
+    const resumed = (await t.must(buyer, t.jobs, trainingJobsAbi, 'getJob', [jobId])).result as { windowEnd: number }
+    expect(BigInt(resumed.windowEnd)).toBeGreaterThanOrEqual(t.chain.now + BigInt(TIMES.disputeClock))
     const usdBefore = await t.usdBalance(cheater)
     expect((await t.fails(honest, t.jobs, trainingJobsAbi, 'accept', [jobId])).errorName).toBe('TrainingJobsWindowOpen')
     t.wait(TIMES.challengeWindow + 1)
     await t.must(honest, t.jobs, trainingJobsAbi, 'accept', [jobId])
+    expect(await t.withdraw(cheater)).toBe(500_000n)
+    expect(await t.withdraw(buyer)).toBe(BUDGET - 500_000n)
     expect(await t.usdBalance(cheater)).toBe(usdBefore + 500_000n)
     expect(await t.usdBalance(buyer)).toBe(BUDGET - 500_000n)
     const job = await t.job(jobId)
@@ -303,6 +342,7 @@ describe('honest providers, false challenges and clocks', () => {
     await t.must(buyer, t.jobs, trainingJobsAbi, 'accept', [jobId])
     const job = await t.job(jobId)
     expect(job.state).toBe(4)
+    expect(await t.withdraw(honest)).toBe(700_000n)
     expect(await t.usdBalance(honest)).toBe(700_000n)
     expect(await ownerOfModel(t, job.modelId)).toBe(buyer)
   })

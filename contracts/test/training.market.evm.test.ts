@@ -124,7 +124,9 @@ describe('the auction', () => {
     expect(await fails(stranger, 'cancel', [jobId])).toBe('TrainingJobsNotBuyer')
     const before = await t.usdBalance(buyer)
     await jobs(buyer, 'cancel', [jobId])
+    expect(await t.withdraw(buyer)).toBe(BUDGET) // owed, then withdrawn
     expect(await t.usdBalance(buyer)).toBe(before + BUDGET)
+    expect(await fails(buyer, 'withdraw', [t.m.usd.toString()])).toBe('TrainingJobsNothingOwed')
     expect((await t.job(jobId)).state).toBe(5)
     expect(await fails(buyer, 'cancel', [jobId])).toBe('TrainingJobsWrongState')
   })
@@ -174,10 +176,16 @@ describe('results, acceptance, deadlines', () => {
     t.wait(TIMES.challengeWindow)
     await jobs(stranger, 'accept', [jobId])
     expect(await fails(stranger, 'accept', [jobId])).toBe('TrainingJobsWrongState')
+    await t.withdraw(alice)
+    await t.withdraw(buyer)
     expect(await t.usdBalance(alice)).toBe(500_000n)
     expect(await t.usdBalance(buyer)).toBe(BUDGET - 500_000n)
     expect(await t.usdBalance(t.jobs.toString() as `0x${string}`)).toBe(0n)
     expect((await t.provider(alice)).locked).toBe(0n)
+    // The model was registered at acceptance: registering again is refused, as for a job not accepted.
+    expect(await fails(stranger, 'registerTrainedModel', [jobId])).toBe('TrainingJobsAlreadyRegisteredModel')
+    const other = await t.postJob(buyer, spec, BUDGET, BOND)
+    expect(await fails(stranger, 'registerTrainedModel', [other])).toBe('TrainingJobsWrongState')
   })
 
   it('bad jobs are refused by name and nothing is taken', async () => {
@@ -209,6 +217,13 @@ describe('results, acceptance, deadlines', () => {
     expect(await post(bad({ steps: 9 }))).toBe('TrainingJobsBadSpec')
     expect(await post(bad({ optimizer: 2 }))).toBe('TrainingJobsBadSpec')
     expect(await post(bad({ datasetCount: 4 }))).toBe('TrainingJobsBadSpec')
+    expect(await post(bad({ batchSize: 65_537, datasetCount: 70_000 }))).toBe('TrainingJobsBadSpec')
+    expect(await post(bad({ learningRate: 0 }))).toBe('TrainingJobsBadSpec')
+    expect(await post(bad({ learningRate: 0x7f800000 }))).toBe('TrainingJobsBadSpec') // +∞
+    expect(await post(bad({ beta1: 0x3f800000 }))).toBe('TrainingJobsBadSpec') // 1.0
+    expect(await post(bad({ optimizer: 1, beta2: 0x3f7fbe77, epsilon: 0 }))).toBe('TrainingJobsBadSpec')
+    expect(await post(spec, { biddingTime: 366 * 86_400 })).toBe('TrainingJobsBadMarket')
+    expect(await post(spec, { disputeClock: 59 })).toBe('TrainingJobsBadMarket')
     expect(await t.usdBalance(buyer)).toBe(BUDGET)
     expect(await fails(stranger, 'getJob', [99n])).toBe('TrainingJobsUnknownJob')
   })

@@ -147,7 +147,7 @@ describe('TrainingShapes against layout.ts', () => {
         const spec = chainSpecOf(s)
         const entries = layout.traceEntries(s)
         for (let k = 0; k < entries; k++) {
-          for (let o = 0; o < (k === 0 ? 2 : 1); o++) {
+          for (let o = 0; o < layout.outputsOf(s, k); o++) {
             const [op, at, size, terms] = (await ref('entry', spec, BigInt(k), BigInt(o))) as readonly [
               number,
               bigint,
@@ -155,10 +155,10 @@ describe('TrainingShapes against layout.ts', () => {
               bigint,
             ]
             const e = layout.entryOf(s, k)
-            expect(layout.OPS[op]).toBe(e.op)
-            expect(Number(at)).toBe(layout.rootIndex(k, o))
+            expect(op).toBe(layout.outputOp(s, k, o))
+            expect(Number(at)).toBe(layout.rootIndex(s, k, o))
             expect(Number(size)).toBe(layout.entrySize(s, k, o))
-            expect(Number(terms)).toBe(layout.reductionTerms(s, k))
+            expect(Number(terms)).toBe(layout.reductionTerms(s, k, o))
             const element = pick % Number(size)
             if (Number(terms) > 0) {
               const t = pick % Number(terms)
@@ -166,10 +166,11 @@ describe('TrainingShapes against layout.ts', () => {
                 'termInputs',
                 spec,
                 BigInt(k),
+                BigInt(o),
                 BigInt(element),
                 BigInt(t),
               )) as readonly ReadView[]
-              expect(plain(reads)).toEqual(layout.termInputs(s, k, element, t))
+              expect(plain(reads)).toEqual(layout.termInputs(s, k, o, element, t))
             } else if (e.op !== 'batch') {
               const reads = (await ref('elementInputs', spec, BigInt(k), BigInt(element))) as readonly ReadView[]
               expect(plain(reads)).toEqual(layout.elementInputs(s, k, element))
@@ -182,6 +183,15 @@ describe('TrainingShapes against layout.ts', () => {
         }
         const beyond = await chain.call(from, referee, trainingRefereeAbi as Abi, 'entry', [spec, BigInt(entries), 0n])
         expect(beyond.ok).toBe(false)
+        const noOutput = await chain.call(from, referee, trainingRefereeAbi as Abi, 'entry', [spec, 1n, 1n])
+        expect(noOutput.ok).toBe(false)
+        // Every root is some entry's output, once.
+        const roots = Array.from({ length: entries }, (_, k) =>
+          Array.from({ length: layout.outputsOf(s, k) }, (_, o) => layout.rootIndex(s, k, o)),
+        ).flat()
+        expect(roots).toEqual(Array.from({ length: layout.traceRoots(s) }, (_, r) => r))
+        for (const r of roots)
+          expect(layout.rootIndex(s, layout.rootEntry(s, r).entry, layout.rootEntry(s, r).output)).toBe(r)
       }),
       { numRuns: 25 },
     )
@@ -189,9 +199,11 @@ describe('TrainingShapes against layout.ts', () => {
 })
 
 const OP_SOFTMAX = 4
+const OP_MAX = 9
+const OP_SUM = 10
 
 describe('the operations the referee recomputes', () => {
-  it('softmax cross-entropy gradients from their rows, labels included', async () => {
+  it('softmax cross-entropy: each row’s maximum and sum term by term, and each gradient element', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 4 }),
@@ -202,21 +214,27 @@ describe('the operations the referee recomputes', () => {
           const logits = Float32Array.from(values.slice(0, m * n))
           const labels = Array.from({ length: m }, (_, i) => (pick + i) % n)
           const grad = new Float32Array(m * n)
-          softmaxCrossEntropy(logits, labels, m, n, grad)
+          const rowMax = new Float32Array(m)
+          const rowSum = new Float32Array(m)
+          softmaxCrossEntropy(logits, labels, m, n, grad, rowMax, rowSum)
           const element = pick % (m * n)
           const row = Math.floor(element / n)
-          const v = [...logits.subarray(row * n, row * n + n)].map(bitsOf32)
-          const got = await ref(
-            'elementwise',
-            OP_SOFTMAX,
-            [...v, bitsOf32(labels[row] as number)],
-            BigInt(element),
-            BigInt(m),
-          )
+          const z = [...logits.subarray(row * n, row * n + n)].map(bitsOf32)
+          // The maximum and the sum, term by term from +0: the last partial result is the engine's.
+          let max = 0
+          let sum = 0
+          for (let t = 0; t < n; t++) {
+            max = (await ref('term', OP_MAX, BigInt(t), max, z[t], 0)) as number
+            sum = (await ref('term', OP_SUM, BigInt(t), sum, z[t], bitsOf32(rowMax[row] as number))) as number
+          }
+          expect(max).toBe(bitsOf32(rowMax[row] as number))
+          expect(sum).toBe(bitsOf32(rowSum[row] as number))
+          const v = [z[element % n], max, sum, bitsOf32(labels[row] as number)]
+          const got = await ref('elementwise', OP_SOFTMAX, v, BigInt(element % n), BigInt(m))
           expect(got).toBe(bitsOf32(grad[element] as number))
         },
       ),
-      { numRuns: RUNS / 4 },
+      { numRuns: RUNS / 8 },
     )
   })
 

@@ -266,7 +266,7 @@ contract TrainingDisputes is ReentrancyGuard {
         if (o.trace.length != roots) revert TrainingDisputesBadCount("trace roots", o.trace.length, roots);
         if (o.end.optimizerStep != o.start.optimizerStep + 1) revert TrainingDisputesBadScalars("optimizer step");
         (uint32 b1, uint32 b2) = spec.optimizer == TrainingOps.ADAM
-            ? (_referee.term(0, 0, o.start.beta1Power, spec.beta1), _referee.term(0, 0, o.start.beta2Power, spec.beta2))
+            ? (_referee.mul(o.start.beta1Power, spec.beta1), _referee.mul(o.start.beta2Power, spec.beta2))
             : (o.start.beta1Power, o.start.beta2Power);
         if (o.end.beta1Power != b1 || o.end.beta2Power != b2) revert TrainingDisputesBadScalars("beta powers");
         d.opening = keccak256(opening);
@@ -371,8 +371,9 @@ contract TrainingDisputes is ReentrancyGuard {
     }
 
     /**
-     * @notice The challenger names value `lane` of the chunk. For the initial state the contract decides at once;
-     * for a reduction the partial sums are bisected next; otherwise the provider proves the inputs.
+     * @notice The challenger names value `lane` of the chunk. A lane past the tensor's end must hold +0 (padding);
+     * for padding and for the initial state the contract decides at once; for a reduction the partial sums are
+     * bisected next; otherwise the provider proves the inputs.
      */
     function nameLane(uint256 id, ITrainingJobs.Spec calldata spec, bytes calldata opening, uint256 lane)
         external
@@ -380,17 +381,21 @@ contract TrainingDisputes is ReentrancyGuard {
     {
         Dispute storage d = _move(id, Phase.Lane, false);
         StepOpening memory o = _opening(d, spec, opening);
-        (, uint256 size) = _tensor(d, spec, o);
+        (uint256 size, uint256 terms) = _tensorSize(d, spec, o);
+        if (lane >= 8) revert TrainingDisputesBadIndex("lane", lane, 8);
         uint256 element = uint256(d.index) * 8 + lane;
-        if (lane >= 8 || element >= size) revert TrainingDisputesBadIndex("element", element, size);
         d.element = uint32(element);
         d.claimed = TrainingMerkle.wordOf(d.node, lane);
-        uint256 terms;
-        if (d.target == TARGET_ENTRY) (,,, terms) = _referee.entry(spec, d.entry, d.output);
         emit ElementNamed(id, d.element, d.claimed, uint32(terms));
+        if (element >= size) {
+            // Padding past the tensor's end is +0 in every honest commitment (audit F3).
+            bool padded = d.claimed != 0;
+            _end(id, d, padded, padded ? "padding is not zero" : "padding is zero");
+            return;
+        }
         if (d.target == TARGET_INIT) {
             uint32 expected = _initialValue(spec, d.entry, d.output, element);
-            bool wrong = !_referee.eq(expected, d.claimed);
+            bool wrong = expected != d.claimed;
             _end(id, d, wrong, wrong ? "initial value differs" : "initial value is right");
             return;
         }
@@ -433,7 +438,8 @@ contract TrainingDisputes is ReentrancyGuard {
                 expected = _elementwise(d, spec, o, op, evidence.inputs);
             }
         }
-        bool wrong = !_referee.eq(expected, claimed);
+        // Bit equality: the referee's NaN is the canonical one, and so is every NaN the engine commits.
+        bool wrong = expected != claimed;
         _end(id, d, wrong, wrong ? "recomputed value differs" : "recomputed value matches");
     }
 
@@ -559,6 +565,19 @@ contract TrainingDisputes is ReentrancyGuard {
         return keccak256(abi.encode(steps, params, optimizer));
     }
 
+    /// @dev The named tensor's size and, for a trace output, its reduction's terms per element.
+    function _tensorSize(Dispute storage d, ITrainingJobs.Spec calldata spec, StepOpening memory o)
+        private
+        view
+        returns (uint256 size, uint256 terms)
+    {
+        if (d.target != TARGET_ENTRY) {
+            (, size) = _tensor(d, spec, o);
+            return (size, 0);
+        }
+        (,, size, terms) = _referee.entry(spec, d.entry, d.output);
+    }
+
     /// @dev The root and size of the named tensor.
     function _tensor(Dispute storage d, ITrainingJobs.Spec calldata spec, StepOpening memory o)
         private
@@ -624,12 +643,12 @@ contract TrainingDisputes is ReentrancyGuard {
         uint8 op,
         Proven[] calldata inputs
     ) private view returns (uint32) {
-        TrainingShapes.Read[] memory reads = _referee.termInputs(spec, d.entry, d.element, d.lo);
+        TrainingShapes.Read[] memory reads = _referee.termInputs(spec, d.entry, d.output, d.element, d.lo);
         if (inputs.length != reads.length) revert TrainingDisputesBadCount("inputs", inputs.length, reads.length);
         uint32 s = uint32(uint256(d.loValue));
         uint32 a = _read(_rootOf(o, reads[0]), reads[0].element, inputs[0], "term input a");
         uint32 b = reads.length > 1 ? _read(_rootOf(o, reads[1]), reads[1].element, inputs[1], "term input b") : 0;
-        return _referee.term(op, s, a, b);
+        return _referee.term(op, d.lo, s, a, b);
     }
 
     /// @dev Bias, ReLU, the ReLU gradient and the softmax cross-entropy gradient.
@@ -646,7 +665,8 @@ contract TrainingDisputes is ReentrancyGuard {
         for (uint256 i = 0; i < reads.length; ++i) {
             v[i] = _read(_rootOf(o, reads[i]), reads[i].element, inputs[i], "input");
         }
-        return _referee.elementwise(op, v, d.element, spec.batchSize);
+        uint256 classes = spec.layers[spec.layers.length - 1];
+        return _referee.elementwise(op, v, d.element % classes, spec.batchSize);
     }
 
     /// @dev One parameter's update; inputs: the parameter, its slots (agreed state), its gradient (trace).

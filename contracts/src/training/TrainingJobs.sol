@@ -29,9 +29,11 @@ interface IModelRegistration {
  * reveal: the lowest qualifying bid wins, reputation breaking ties and disqualifying providers slashed too often);
  * the winner trains and posts its checkpoints and model; anyone staked may challenge within the window
  * ({TrainingDisputes} plays the game); unchallenged, the job is accepted: the provider is paid its bid, the rest of
- * the budget returns to the buyer, and the model is registered in the ModelRegistry for the buyer with the job's
- * terms. A provider that misses its deadline or loses a dispute loses its bond (a tenth to the buyer or the
- * challenger, the rest burned) and the job reopens for bids with its escrow intact.
+ * the budget returns to the buyer (both withdrawn with {withdraw}), and the model is registered in the ModelRegistry
+ * for the buyer with the job's terms. A provider that misses its deadline or loses a dispute loses its bond (a tenth to
+ * the buyer or the challenger, the rest burned) and the job reopens for bids with its escrow intact. A challenger
+ * locks a tenth of the job's bond. Reputation weighs bonds: a provider whose lost bonds exceed a quarter of the bonds
+ * of its accepted jobs cannot bid.
  *
  * Longer than 400 lines: one contract holds the stake, the auction and the escrow so that value moves in one place.
  */
@@ -52,6 +54,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         uint128 locked; // of which bonds of jobs held and disputes open
         uint32 accepted; // jobs accepted
         uint32 slashed; // bonds lost (missed deadlines and lost disputes)
+        uint128 acceptedBond; // the bonds of the jobs accepted, summed: reputation weighs what was at stake
+        uint128 slashedBond; // the bonds lost, summed
         uint16 cores;
         uint32 memoryMiB;
         uint96 pricePerStep; // informational: what the provider usually asks, in the smallest unit of any token
@@ -86,6 +90,13 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     uint256 public constant MAX_CLASSES = 256;
     uint256 public constant MAX_CHECKPOINTS = 1_025;
     uint256 public constant MAX_CID_LENGTH = 128;
+    /// @notice The largest batch: keeps 1/batch exact in binary32 and every tensor below 2^32 values (audit F2, F7).
+    uint256 public constant MAX_BATCH = 65_536;
+    /// @notice The longest any phase may last (so no sum of times overflows; audit F4), and the shortest dispute clock.
+    uint256 public constant MAX_PHASE = 365 days;
+    uint256 public constant MIN_DISPUTE_CLOCK = 60;
+    /// @notice A challenger locks the job's bond divided by this (audit F14: a bond no verifier can match is no check).
+    uint256 public constant CHALLENGE_BOND_DIVISOR = 10;
 
     IERC20 private immutable _myc;
     address private immutable _registry;
@@ -96,6 +107,9 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     mapping(uint256 => Job) private _jobs;
     /// @dev commitment per job, round and provider
     mapping(uint256 => mapping(uint32 => mapping(address => bytes32))) private _commitments;
+    /// @dev payments owed, per token and account, withdrawn with {withdraw} (a token that refuses one transfer can
+    /// never block an acceptance; audit F5)
+    mapping(address => mapping(address => uint256)) private _owed;
 
     event DisputesSet(address disputes);
     event ProviderRegistered(address indexed provider, uint16 cores, uint32 memoryMiB, uint96 pricePerStep, string endpoint);
@@ -117,7 +131,11 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         uint256 indexed jobId, address indexed provider, bytes32 checkpointRoot, bytes32 modelRoot, bytes32[] checkpoints
     );
     event JobAccepted(uint256 indexed jobId, address indexed provider, uint96 price, uint256 modelId);
-    event TrainedModelRegistered(uint256 indexed jobId, uint256 indexed modelId, string datasetCid, string weightsCid);
+    event TrainedModelRegistered(
+        uint256 indexed jobId, uint256 indexed modelId, string datasetCid, string weightsCid, bytes32 modelRoot
+    );
+    event Owed(address indexed token, address indexed account, uint256 amount);
+    event Withdrawn(address indexed token, address indexed account, uint256 amount);
     event ModelRegistrationFailed(uint256 indexed jobId, bytes reason);
     event JobCancelled(uint256 indexed jobId);
     event DeadlineMissed(uint256 indexed jobId, address indexed provider);
@@ -157,6 +175,9 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     error TrainingJobsWindowClosed(uint256 jobId, uint32 windowEnd);
     error TrainingJobsDisputeActive(uint256 jobId, address challenger);
     error TrainingJobsSelfChallenge(uint256 jobId);
+    error TrainingJobsBudgetNotReceived(uint256 expected, uint256 received);
+    error TrainingJobsNothingOwed(address token, address account);
+    error TrainingJobsAlreadyRegisteredModel(uint256 jobId, uint256 modelId);
 
     /**
      * @param myc The MYC token providers and challengers stake and bond in (burnable: lost bonds are burned).
@@ -224,6 +245,20 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         _myc.safeTransfer(msg.sender, amount);
     }
 
+    /// @notice Withdraws what the caller is owed in `token` (bids paid, budgets refunded).
+    function withdraw(address token) external nonReentrant {
+        uint256 amount = _owed[token][msg.sender];
+        if (amount == 0) revert TrainingJobsNothingOwed(token, msg.sender);
+        _owed[token][msg.sender] = 0;
+        emit Withdrawn(token, msg.sender, amount);
+        IERC20(token).safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice What `account` is owed in `token`.
+    function owed(address token, address account) external view returns (uint256) {
+        return _owed[token][account];
+    }
+
     // ---------------------------------------------------------------- jobs
 
     /**
@@ -253,7 +288,12 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         job.datasetCid = datasetCid;
         emit JobPosted(jobId, msg.sender, job.specHash, spec, market, specCid, datasetCid);
         _openBidding(jobId, job);
-        IERC20(market.token).safeTransferFrom(msg.sender, address(this), market.budget);
+        // Exactly the budget must arrive: fee-on-transfer tokens and non-fungible tokens are refused (audit F5).
+        IERC20 token = IERC20(market.token);
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), market.budget);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != market.budget) revert TrainingJobsBudgetNotReceived(market.budget, received);
     }
 
     /**
@@ -273,8 +313,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     /**
      * @notice Reveals the caller's bid. A qualifying bid lower than the best so far (equal: the provider with more
      * accepted jobs) becomes the best and locks the job's bond from the caller's stake; the bid it beats unlocks.
-     * Requirements: the reveal period; a matching commitment; 0 < price ≤ budget; the caller qualifies (no more than
-     * one slash per four accepted jobs) and has the bond free when its bid becomes the best.
+     * Requirements: the reveal period; a matching commitment; 0 < price ≤ budget; the caller qualifies (the bonds it
+     * lost are at most a quarter of the bonds of its accepted jobs) and has the bond free when its bid becomes the best.
      */
     function revealBid(uint256 jobId, uint96 price, bytes32 salt) external {
         Job storage job = _job(jobId);
@@ -291,12 +331,12 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (price == 0) revert TrainingJobsZeroPrice();
         if (price > job.market.budget) revert TrainingJobsPriceOverBudget(price, job.market.budget);
         Provider storage p = _providers[msg.sender];
-        if (p.slashed != 0 && p.accepted < 4 * uint256(p.slashed)) {
+        if (p.slashedBond != 0 && p.acceptedBond < 4 * uint256(p.slashedBond)) {
             revert TrainingJobsPoorReputation(msg.sender, p.accepted, p.slashed);
         }
         address best = job.provider;
         bool better = best == address(0) || price < job.price
-            || (price == job.price && p.accepted > _providers[best].accepted);
+            || (price == job.price && p.acceptedBond > _providers[best].acceptedBond);
         if (better) {
             _lock(msg.sender, job.market.bond);
             if (best != address(0)) _unlock(best, job.market.bond);
@@ -332,7 +372,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (job.provider != address(0)) _unlock(job.provider, job.market.bond);
         job.provider = address(0);
         emit JobCancelled(jobId);
-        IERC20(job.market.token).safeTransfer(job.buyer, job.market.budget);
+        _credit(job.market.token, job.buyer, job.market.budget);
     }
 
     /**
@@ -392,12 +432,24 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         uint96 price = job.price;
         Provider storage p = _providers[provider];
         p.accepted += 1;
+        p.acceptedBond += job.market.bond;
         _unlock(provider, job.market.bond);
-        IERC20 token = IERC20(job.market.token);
-        token.safeTransfer(provider, price);
-        if (job.market.budget > price) token.safeTransfer(job.buyer, job.market.budget - price);
+        _credit(job.market.token, provider, price);
+        if (job.market.budget > price) _credit(job.market.token, job.buyer, job.market.budget - price);
         job.modelId = _registerModel(jobId, job);
         emit JobAccepted(jobId, provider, price, job.modelId);
+    }
+
+    /**
+     * @notice Registers an accepted job's model again when its registration failed at acceptance (anyone; the model
+     * goes to the buyer). Requirements: accepted, and no model registered for it yet.
+     */
+    function registerTrainedModel(uint256 jobId) external nonReentrant returns (uint256 modelId) {
+        Job storage job = _job(jobId);
+        if (job.state != State.Accepted) revert TrainingJobsWrongState(jobId, job.state);
+        if (job.modelId != 0) revert TrainingJobsAlreadyRegisteredModel(jobId, job.modelId);
+        modelId = _registerModel(jobId, job);
+        job.modelId = modelId;
     }
 
     /// @notice After a missed deadline (anyone): the provider loses its bond (a tenth to the buyer) and bidding reopens.
@@ -408,6 +460,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         address provider = job.provider;
         emit DeadlineMissed(jobId, provider);
         _providers[provider].slashed += 1;
+        _providers[provider].slashedBond += job.market.bond;
         _openBidding(jobId, job);
         _slash(provider, job.market.bond, job.buyer);
     }
@@ -440,7 +493,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (block.timestamp >= job.windowEnd) revert TrainingJobsWindowClosed(jobId, job.windowEnd);
         if (challenger == job.provider) revert TrainingJobsSelfChallenge(jobId);
         _registered(challenger);
-        _lock(challenger, job.market.bond);
+        _lock(challenger, _challengeBond(job));
         job.challenger = challenger;
         job.pausedAt = uint32(block.timestamp);
         emit DisputeBegun(jobId, challenger);
@@ -452,18 +505,23 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         Job storage job = _job(jobId);
         if (job.challenger != challenger || challenger == address(0)) revert TrainingJobsWrongState(jobId, job.state);
         uint96 bond = job.market.bond;
+        uint96 challengeBond = _challengeBond(job);
         address provider = job.provider;
         job.challenger = address(0);
         emit DisputeEnded(jobId, challenger, providerLost);
         if (providerLost) {
-            _unlock(challenger, bond);
+            _unlock(challenger, challengeBond);
             _providers[provider].slashed += 1;
+            _providers[provider].slashedBond += bond;
             _openBidding(jobId, job);
             _slash(provider, bond, challenger);
         } else {
-            job.windowEnd += uint32(block.timestamp) - job.pausedAt;
+            // The window resumes; whatever remained, others get at least one dispute clock to challenge (audit F10).
+            uint32 resumed = job.windowEnd + (uint32(block.timestamp) - job.pausedAt);
+            uint32 least = uint32(block.timestamp) + job.market.disputeClock;
+            job.windowEnd = resumed > least ? resumed : least;
             job.pausedAt = 0;
-            _slash(challenger, bond, provider);
+            _slash(challenger, challengeBond, provider);
         }
     }
 
@@ -536,6 +594,17 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         emit StakeChanged(account, p.stake, p.locked);
     }
 
+    /// @dev What a challenger of `job` locks: a tenth of its bond, at least 1.
+    function _challengeBond(Job storage job) private view returns (uint96) {
+        uint96 b = uint96(job.market.bond / CHALLENGE_BOND_DIVISOR);
+        return b == 0 ? 1 : b;
+    }
+
+    function _credit(address token, address account, uint256 amount) private {
+        _owed[token][account] += amount;
+        emit Owed(token, account, amount);
+    }
+
     /// @dev Takes a locked bond: REWARD_BPS of it to `rewarded`, the rest burned.
     function _slash(address who, uint96 bond, address rewarded) private {
         Provider storage p = _providers[who];
@@ -568,7 +637,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
             job.result.weightsCid, job.result.cardCid, "onnx", new uint256[](0), job.terms
         ) returns (uint256 id) {
             IERC721(_registry).transferFrom(address(this), job.buyer, id);
-            emit TrainedModelRegistered(jobId, id, job.datasetCid, job.result.weightsCid);
+            emit TrainedModelRegistered(jobId, id, job.datasetCid, job.result.weightsCid, job.result.modelRoot);
             return id;
         } catch (bytes memory reason) {
             emit ModelRegistrationFailed(jobId, reason);
@@ -583,12 +652,20 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
             if (spec.layers[i] == 0 || spec.layers[i] > MAX_WIDTH) revert TrainingJobsBadSpec("a width is not 1..4096");
         }
         if (spec.layers[n - 1] > MAX_CLASSES) revert TrainingJobsBadSpec("more than 256 classes");
-        if (spec.batchSize == 0) revert TrainingJobsBadSpec("batch size 0");
+        if (spec.batchSize == 0 || spec.batchSize > MAX_BATCH) revert TrainingJobsBadSpec("batch size is 1..65536");
         if (spec.steps == 0 || spec.checkpointEvery == 0 || spec.steps % spec.checkpointEvery != 0) {
             revert TrainingJobsBadSpec("steps must be a positive multiple of checkpointEvery");
         }
         if (spec.steps / spec.checkpointEvery + 1 > MAX_CHECKPOINTS) revert TrainingJobsBadSpec("over 1024 checkpoints");
         if (spec.optimizer > 1) revert TrainingJobsBadSpec("optimizer is 0 (SGD) or 1 (Adam)");
+        // binary32 bits (audit F9): a positive finite learning rate, β in [0, 1), a positive finite ε for Adam.
+        if (spec.learningRate == 0 || spec.learningRate >= 0x7F800000) {
+            revert TrainingJobsBadSpec("learning rate must be positive and finite");
+        }
+        if (spec.beta1 >= 0x3F800000 || spec.beta2 >= 0x3F800000) revert TrainingJobsBadSpec("betas must be in [0, 1)");
+        if (spec.optimizer == 1 && (spec.epsilon == 0 || spec.epsilon >= 0x7F800000)) {
+            revert TrainingJobsBadSpec("epsilon must be positive and finite");
+        }
         if (spec.datasetCount < spec.batchSize || spec.datasetCount > 2 ** 31) {
             revert TrainingJobsBadSpec("the dataset must hold at least one batch");
         }
@@ -599,10 +676,14 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (m.token == address(0)) revert TrainingJobsZeroAddress();
         if (m.budget == 0) revert TrainingJobsZeroBudget();
         if (m.bond == 0) revert TrainingJobsZeroBond();
+        if (m.biddingTime == 0 || m.revealTime == 0 || m.trainingTime == 0 || m.challengeWindow == 0) {
+            revert TrainingJobsBadMarket("every phase needs at least one second");
+        }
         if (
-            m.biddingTime == 0 || m.revealTime == 0 || m.trainingTime == 0 || m.challengeWindow == 0
-                || m.disputeClock == 0
-        ) revert TrainingJobsBadMarket("every phase needs at least one second");
+            m.biddingTime > MAX_PHASE || m.revealTime > MAX_PHASE || m.trainingTime > MAX_PHASE
+                || m.challengeWindow > MAX_PHASE || m.disputeClock > MAX_PHASE
+        ) revert TrainingJobsBadMarket("no phase may last over 365 days");
+        if (m.disputeClock < MIN_DISPUTE_CLOCK) revert TrainingJobsBadMarket("the dispute clock must be at least 60 s");
     }
 
     function _checkString(string memory field, uint256 length, bool required) private pure {

@@ -9,8 +9,7 @@ import {TrainingRandom} from "./TrainingRandom.sol";
  * @title TrainingOps
  * @notice The engine's scalar operations, as the referee recomputes them once a dispute is narrowed to one output
  * element (`packages/training/src/ops.ts`, `optim.ts`, `mlp.ts`), on binary32 bit patterns and in the engine's exact
- * order: one term of a fixed-order reduction, bias, ReLU and its gradient, one softmax cross-entropy gradient from its
- * row of logits, one optimizer update, and one initial weight. The tests compare every function with the engine
+ * order: one term of a fixed-order reduction, bias, ReLU and its gradient, one softmax cross-entropy gradient, one optimizer update, and one initial weight. The tests compare every function with the engine
  * (`contracts/test/trainingOps.evm.test.ts`).
  */
 library TrainingOps {
@@ -40,28 +39,17 @@ library TrainingOps {
     }
 
     /**
-     * @notice Element j of one row's softmax cross-entropy gradient, (softmax_j − [j = label]) / batch, from the row's
-     * logits: the first maximum, e^(z − max) for every logit, their sum in ascending order, then the quotient.
+     * @notice One softmax cross-entropy gradient element, (e^(z − max) / sum − [its class is the label]) / batch,
+     * from its logit and its row's maximum and sum of exponentials (each a reduction of its own in the trace).
      */
-    function softmaxGradient(uint32[] memory row, uint256 label, uint256 j, uint256 batch)
+    function softmaxGradient(uint32 z, uint32 max, uint32 sum, bool isLabel, uint256 batch)
         internal
         pure
         returns (uint32)
     {
-        uint32 max = row[0];
-        for (uint256 c = 1; c < row.length; ++c) {
-            if (Float32Math.lt(max, row[c])) max = row[c];
-        }
-        uint32 sum = 0;
-        uint32 ej;
-        for (uint256 c = 0; c < row.length; ++c) {
-            uint32 e = Float32Math.exp(Float32.sub(row[c], max));
-            if (c == j) ej = e;
-            sum = Float32.add(sum, e);
-        }
-        uint32 p = Float32.div(ej, sum);
+        uint32 p = Float32.div(Float32Math.exp(Float32.sub(z, max)), sum);
         uint32 inverseBatch = Float32.div(Float32Math.ONE, Float32Math.fromInt(int256(batch)));
-        return Float32.mul(j == label ? Float32.sub(p, Float32Math.ONE) : p, inverseBatch);
+        return Float32.mul(isLabel ? Float32.sub(p, Float32Math.ONE) : p, inverseBatch);
     }
 
     /// @notice The optimizer's hyperparameters and the step's β powers (Adam: β₁^t and β₂^t after this step).

@@ -25,18 +25,17 @@ contract TrainingReferee {
         pure
         returns (uint8 op, uint256 at, uint256 size, uint256 terms)
     {
-        op = TrainingShapes.opOf(spec, k);
-        (at, size) = TrainingShapes.entryOutput(spec, k, o);
-        terms = TrainingShapes.reductionTerms(spec, k);
+        (op, at, size) = TrainingShapes.entryOutput(spec, k, o);
+        terms = TrainingShapes.reductionTerms(spec, k, o);
     }
 
-    /// @notice What term t of element `element` of entry k's reduction reads.
-    function termInputs(ITrainingJobs.Spec calldata spec, uint256 k, uint256 element, uint256 t)
+    /// @notice What term t of element `element` of entry k's output o's reduction reads.
+    function termInputs(ITrainingJobs.Spec calldata spec, uint256 k, uint256 o, uint256 element, uint256 t)
         external
         pure
         returns (TrainingShapes.Read[] memory)
     {
-        return TrainingShapes.termInputs(spec, k, element, t);
+        return TrainingShapes.termInputs(spec, k, o, element, t);
     }
 
     /// @notice What element `element` of elementwise entry k reads.
@@ -53,29 +52,33 @@ contract TrainingReferee {
         return (TrainingShapes.paramSize(spec, t), TrainingShapes.gradientRoot(spec, t));
     }
 
-    /// @notice A reduction's term: s + a·b for the products, s + a for column sums.
-    function term(uint8 op, uint32 s, uint32 a, uint32 b) external pure returns (uint32) {
+    /**
+     * @notice Term t of a reduction from the partial result s: s + a·b for the products, s + a for column sums, the
+     * larger of s and a for a softmax row's maximum (a itself for t = 0), s + e^(a − b) for its sum (b: the maximum).
+     */
+    function term(uint8 op, uint256 t, uint32 s, uint32 a, uint32 b) external pure returns (uint32) {
         if (op == TrainingShapes.OP_COLUMN_SUMS) return Float32.add(s, a);
+        if (op == TrainingShapes.OP_SOFTMAX_MAX) return t == 0 || Float32Math.lt(s, a) ? a : s;
+        if (op == TrainingShapes.OP_SOFTMAX_SUM) return Float32.add(s, Float32Math.exp(Float32.sub(a, b)));
         return TrainingOps.productTerm(s, a, b);
+    }
+
+    /// @notice a · b, rounded (the β powers' step).
+    function mul(uint32 a, uint32 b) external pure returns (uint32) {
+        return Float32.mul(a, b);
     }
 
     /**
      * @notice An elementwise operation's output element from the values it reads (TrainingShapes.elementInputs):
-     * bias (x, bias), ReLU (z), its gradient (g, output), softmax cross-entropy (the row's logits, then the label).
+     * bias (x, bias), ReLU (z), its gradient (g, output), the softmax cross-entropy gradient of class `j` (the logit,
+     * the row's maximum, its sum, its label) over a batch of `batch` rows.
      */
-    function elementwise(uint8 op, uint32[] calldata v, uint256 element, uint256 batch)
-        external
-        pure
-        returns (uint32)
-    {
+    function elementwise(uint8 op, uint32[] calldata v, uint256 j, uint256 batch) external pure returns (uint32) {
         if (op == TrainingShapes.OP_ADD_BIAS) return TrainingOps.addBias(v[0], v[1]);
         if (op == TrainingShapes.OP_RELU) return TrainingOps.relu(v[0]);
         if (op == TrainingShapes.OP_RELU_BACKWARD) return TrainingOps.reluBackward(v[0], v[1]);
-        uint256 classes = v.length - 1;
-        uint32[] memory row = new uint32[](classes);
-        for (uint256 c = 0; c < classes; ++c) row[c] = v[c];
-        uint256 label = uint256(Float32Math.floorToInt(v[classes]));
-        return TrainingOps.softmaxGradient(row, label, element % classes, batch);
+        uint256 label = uint256(Float32Math.floorToInt(v[3]));
+        return TrainingOps.softmaxGradient(v[0], v[1], v[2], j == label, batch);
     }
 
     /// @notice One parameter's update (TrainingOps.update): the new value and slots.
@@ -102,8 +105,5 @@ contract TrainingReferee {
         return Float32Math.fromInt(int256(k));
     }
 
-    /// @notice Float32.eq: bit equality with every NaN equal.
-    function eq(uint32 a, uint32 b) external pure returns (bool) {
-        return Float32.eq(a, b);
-    }
+
 }

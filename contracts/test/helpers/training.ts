@@ -31,6 +31,7 @@ import {
   type Address,
   decodeErrorResult,
   encodeDeployData,
+  encodeFunctionData,
   encodePacked,
   type Hex,
   keccak256,
@@ -51,6 +52,7 @@ import {
 } from '../../../packages/sdk/src/generated/contracts.ts'
 import type { CallResult } from './evm.ts'
 import { admin, deployMarket, type Market } from './market.ts'
+import { intrinsicGas } from './trainingSynthetic.ts'
 
 const allErrors = [...trainingJobsAbi, ...trainingDisputesAbi, ...trainingRefereeAbi, ...mycelTokenAbi, ...testUsdAbi]
   .filter((item) => item.type === 'error')
@@ -130,6 +132,12 @@ export async function deployTraining() {
     },
     mycBalance: async (who: Address) => (await must(admin, myc, mycelTokenAbi, 'balanceOf', [who])).result as bigint,
     usdBalance: (who: Address) => m.balance(who),
+    /** tUSD `who` is owed by TrainingJobs (bids paid, budgets refunded), withdrawn: returns the amount. */
+    async withdraw(who: Address) {
+      const owed = (await must(who, jobs, trainingJobsAbi, 'owed', [m.usd.toString(), who])).result as bigint
+      if (owed > 0n) await must(who, jobs, trainingJobsAbi, 'withdraw', [m.usd.toString()])
+      return owed
+    },
     /** Gives `who` MYC and registers it as a provider with `stake`. */
     async stake(who: Address, stake: bigint, endpoint = 'http://127.0.0.1:1') {
       await must(admin, myc, mycelTokenAbi, 'transfer', [who, stake])
@@ -290,6 +298,11 @@ export async function playDispute(
   const refused: string[] = []
   const send = async (who: Address, fn: string, fnArgs: unknown[]) => {
     const r = await t.call(who, t.disputes, trainingDisputesAbi, fn, fnArgs)
+    // A transaction's gas as a receipt counts it: execution, 21,000 and calldata (or EIP-7623's floor).
+    const intrinsic = intrinsicGas(
+      encodeFunctionData({ abi: trainingDisputesAbi, functionName: fn, args: fnArgs } as never),
+    )
+    r.gasUsed = BigInt(Math.max(intrinsic.standard + Number(r.gasUsed), intrinsic.floor))
     if (!r.ok) {
       refused.push(
         `${fn}: ${r.revertData === '0x' ? r.error : decodeErrorResult({ abi: allErrors, data: r.revertData }).errorName}`,

@@ -13,17 +13,21 @@
  */
 import { encodeAbiParameters, type Hex } from 'viem'
 import { type DatasetTree, exampleFeatures, openState, type StateOpening } from './commit.ts'
-import { bitsOf32 } from './f32.ts'
+import { bitsOf32, exp32 } from './f32.ts'
 import {
   elementInputs,
   entryOf,
   entrySize,
   gradientRoot,
+  OPS,
+  outputOp,
   paramSize,
   type Read,
   reductionTerms,
   rootEntry,
   rootIndex,
+  SOFTMAX_MAX,
+  SOFTMAX_SUM,
   termInputs,
 } from './layout.ts'
 import { chunkOf, tensorTree, VALUES_PER_CHUNK } from './merkle.ts'
@@ -165,8 +169,8 @@ export const TARGET = { entry: 0, update: 1, init: 2 } as const
 export type Named = { target: number; entry: number; output: number }
 
 /** The tensor a name refers to in a record (init: the record's start state). */
-export function namedTensor(record: Pick<StepRecord, 'start' | 'end' | 'tensors'>, n: Named) {
-  if (n.target === TARGET.entry) return record.tensors[rootIndex(n.entry, n.output)] as Float32Array
+export function namedTensor(spec: MlpSpec, record: Pick<StepRecord, 'start' | 'end' | 'tensors'>, n: Named) {
+  if (n.target === TARGET.entry) return record.tensors[rootIndex(spec, n.entry, n.output)] as Float32Array
   const s = n.target === TARGET.init ? record.start : record.end
   const t = s.params[n.entry]
   if (!t) throw new RangeError(`no parameter tensor ${n.entry}`)
@@ -182,11 +186,12 @@ export function namedTensor(record: Pick<StepRecord, 'start' | 'end' | 'tensors'
  * when they agree.
  */
 export function disputedTensor(
+  spec: MlpSpec,
   mine: Pick<StepRecord, 'roots' | 'end'>,
   theirs: { roots: readonly Hex[]; end: StateOpening },
 ): Named | undefined {
   for (let r = 0; r < mine.roots.length; r++) {
-    if (mine.roots[r] !== theirs.roots[r]) return { target: TARGET.entry, ...rootEntry(r) }
+    if (mine.roots[r] !== theirs.roots[r]) return { target: TARGET.entry, ...rootEntry(spec, r) }
   }
   return stateDifference(openState(mine.end), theirs.end, TARGET.update)
 }
@@ -276,15 +281,30 @@ export const chunkHex = (values: Float32Array | Uint32Array, chunk: number): Hex
 const readTensor = (record: Pick<StepRecord, 'start' | 'tensors'>, r: Read) =>
   (r.fromParams ? record.start.params[r.at] : record.tensors[r.at]) as Float32Array
 
-/** s₀ = +0, …, s_K: element `element` of entry k's reduction, term by term in the engine's order. */
-export function partialSums(spec: MlpSpec, record: Pick<StepRecord, 'start' | 'tensors'>, k: number, element: number) {
-  const terms = reductionTerms(spec, k)
+/**
+ * s₀ = +0, …, s_K: element `element` of entry k's output o's reduction, term by term in the engine's order — a sum
+ * of products or of values, or a softmax row's maximum (s₁ = z₀, then the larger) or sum of e^(z − max).
+ */
+export function partialSums(
+  spec: MlpSpec,
+  record: Pick<StepRecord, 'start' | 'tensors'>,
+  k: number,
+  o: number,
+  element: number,
+) {
+  const terms = reductionTerms(spec, k, o)
   const sums = new Float32Array(terms + 1)
-  const { op } = entryOf(spec, k)
+  const op = outputOp(spec, k, o)
   for (let t = 0; t < terms; t++) {
-    const [a, b] = termInputs(spec, k, element, t).map((r) => readTensor(record, r)[r.element] as number)
+    const [a, b] = termInputs(spec, k, o, element, t).map((r) => readTensor(record, r)[r.element] as number) as [
+      number,
+      number,
+    ]
     const s = sums[t] as number
-    sums[t + 1] = op === 'columnSums' ? f(s + (a as number)) : f(s + f((a as number) * (b as number)))
+    if (op === SOFTMAX_MAX) sums[t + 1] = t === 0 || a > s ? a : s
+    else if (op === SOFTMAX_SUM) sums[t + 1] = f(s + exp32(f(a - b)))
+    else if (op === OPS.indexOf('columnSums')) sums[t + 1] = f(s + a)
+    else sums[t + 1] = f(s + f(a * b))
   }
   return sums
 }
@@ -332,6 +352,8 @@ export function evidence(
     return { inputs: [], example: `0x${example.toString('hex')}`, exampleProof: dataset.proof(index) }
   }
   const reads =
-    reductionTerms(spec, n.entry) > 0 ? termInputs(spec, n.entry, element, lo) : elementInputs(spec, n.entry, element)
+    reductionTerms(spec, n.entry, n.output) > 0
+      ? termInputs(spec, n.entry, n.output, element, lo)
+      : elementInputs(spec, n.entry, element)
   return { ...none, inputs: reads.map((r) => prove(readTensor(record, r), r.element)) }
 }

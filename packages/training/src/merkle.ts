@@ -31,17 +31,38 @@ function nodeHash(a: Uint8Array, b: Uint8Array, scratch: Uint8Array): Uint8Array
 /** 32-bit values a tree can hold: binary32 tensors, and uint32 arrays such as the data order. */
 export type Words = Float32Array | Uint32Array
 
-const wordsOf = (values: Words) => new Uint32Array(values.buffer, values.byteOffset, values.length)
+/** The canonical quiet NaN, what every NaN of a binary32 tensor is committed as (the referee's NaN). */
+export const CANONICAL_NAN = 0x7fc00000
+
+/**
+ * A tensor's 32-bit words as committed: a binary32 tensor's NaNs (whatever their sign and payload, which JavaScript
+ * engines do not pin down) become the canonical NaN, so the commitment of a value is the same on every engine and the
+ * referee compares bits.
+ */
+function wordsOf(values: Words): Uint32Array {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length)
+  if (!(values instanceof Float32Array)) return words
+  let nan = -1
+  for (let i = 0; i < words.length; i++) {
+    if (((words[i] as number) & 0x7fffffff) > 0x7f800000) {
+      nan = i
+      break
+    }
+  }
+  if (nan < 0) return words
+  const canonical = Uint32Array.from(words)
+  for (let i = nan; i < canonical.length; i++) {
+    if (((canonical[i] as number) & 0x7fffffff) > 0x7f800000) canonical[i] = CANONICAL_NAN
+  }
+  return canonical
+}
 
 /** The chunk of eight values that holds `values[8i … 8i+7]`, each 32-bit word little-endian, zero-padded. */
 export function chunkOf(values: Words, chunk: number): Uint8Array {
-  const words = wordsOf(values)
+  const words = wordsOf(values.subarray(chunk * VALUES_PER_CHUNK, (chunk + 1) * VALUES_PER_CHUNK) as Words)
   const out = new Uint8Array(32)
   const view = new DataView(out.buffer)
-  for (let j = 0; j < VALUES_PER_CHUNK; j++) {
-    const at = chunk * VALUES_PER_CHUNK + j
-    if (at < words.length) view.setUint32(j * 4, words[at] as number, true)
-  }
+  for (let j = 0; j < words.length; j++) view.setUint32(j * 4, words[j] as number, true)
   return out
 }
 

@@ -75,7 +75,8 @@ export type OpName =
 /**
  * One operation of a step has run: `layer` is the layer it belongs to (1-based; 0 for the batch; for `update`, the
  * index of the parameter tensor), `outputs` the tensors it wrote — live buffers, valid until the next operation.
- * A step is: batch; per layer 1..D matmul, addBias, relu (not on the last); softmaxCrossEntropy; per layer D..1
+ * A step is: batch; per layer 1..D matmul, addBias, relu (not on the last); softmaxCrossEntropy (each row's maximum,
+ * each row's sum of exponentials, the gradient); per layer D..1
  * matmulTransA, columnSums, and below the top matmulTransB, reluBackward; then update per parameter tensor (the
  * tensor, then its optimizer slots).
  */
@@ -155,6 +156,8 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
   const activations = layers.map((width) => allocate(batch * width))
   const deltas = layers.map((width) => allocate(batch * width))
   const labels = new Uint8Array(batch)
+  const rowMax = new Float32Array(batch)
+  const rowSum = new Float32Array(batch)
   let steps = resume ? resume.steps : 0
   const inputWidth = layers[0] as number
 
@@ -194,8 +197,11 @@ export function createMlpTrainer(spec: MlpSpec, data: Dataset, options: MlpTrain
         batch,
         out,
         deltas[depth] as Float32Array,
+        rowMax,
+        rowSum,
       )
-      onOp?.('softmaxCrossEntropy', depth, [deltas[depth] as Float32Array]) // the loss is reported, not traced
+      // The rows' maxima and sums, then the gradient; the loss is reported, not traced.
+      onOp?.('softmaxCrossEntropy', depth, [rowMax, rowSum, deltas[depth] as Float32Array])
       for (let l = depth; l >= 1; l--) {
         const fanIn = layers[l - 1] as number
         const fanOut = layers[l] as number

@@ -123,7 +123,8 @@ export function expRow(logits: Float32Array, offset: number, n: number, out: Flo
 /**
  * Softmax cross-entropy over logits[m×n] with integer labels: returns the mean loss and writes the gradient with
  * respect to the logits, (softmax − one-hot) / m, into `grad`. Each row subtracts its maximum first (no overflow);
- * sums run in ascending index; the mean over rows too.
+ * sums run in ascending index; the mean over rows too. Each row's maximum and sum of exponentials go to `rowMax` and
+ * `rowSum` when given (the step's trace commits them, so a disputed gradient element reads four values).
  */
 export function softmaxCrossEntropy(
   logits: Float32Array,
@@ -131,12 +132,16 @@ export function softmaxCrossEntropy(
   m: number,
   n: number,
   grad: Float32Array,
+  rowMax?: Float32Array,
+  rowSum?: Float32Array,
 ): number {
   let total = 0
   const inverseM = f(1 / m)
   for (let i = 0; i < m; i++) {
     const row = i * n
     const { max, sum } = expRow(logits, row, n, grad, row)
+    if (rowMax) rowMax[i] = max
+    if (rowSum) rowSum[i] = sum
     const label = labels[i] as number
     // −log softmax[label] = log(sum) − (z_label − max)
     total = f(total + f(log32(sum) - f((logits[row + label] as number) - max)))

@@ -148,9 +148,9 @@ const named = (d: DisputeView): Named => ({ target: d.target, entry: d.entry, ou
 
 /** Partial sums of the named element, once per element. */
 function sumsOf(me: Party, d: DisputeView, memory: Memory, record: StepRecord): Float32Array {
-  const key = `${d.step}:${d.entry}:${d.element}`
+  const key = `${d.step}:${d.entry}:${d.output}:${d.element}`
   if (!memory.sums || memory.sumsFor !== key) {
-    memory.sums = partialSums(me.spec, record, d.entry, d.element)
+    memory.sums = partialSums(me.spec, record, d.entry, d.output, d.element)
     memory.sumsFor = key
   }
   return memory.sums
@@ -177,11 +177,14 @@ export function providerMove(d: DisputeView, me: Party, memory: Memory = {}): Mo
       const record = recordOf(me, d, memory, true)
       return {
         fn: 'descend',
-        args: [chain, record.opening, descendNodes(namedTensor(record, named(d)), d.level, d.index)],
+        args: [chain, record.opening, descendNodes(namedTensor(me.spec, record, named(d)), d.level, d.index)],
       }
     }
     case PHASE.Chunk:
-      return { fn: 'revealChunk', args: [chunkHex(namedTensor(recordOf(me, d, memory, true), named(d)), d.index)] }
+      return {
+        fn: 'revealChunk',
+        args: [chunkHex(namedTensor(me.spec, recordOf(me, d, memory, true), named(d)), d.index)],
+      }
     case PHASE.Resolve: {
       const record = recordOf(me, d, memory, true)
       const e = evidence(me.spec, me.data, me.dataset, record, named(d), d.element, lo)
@@ -222,17 +225,17 @@ export function challengerMove(d: DisputeView, me: Party, seen: Seen, memory: Me
       const n =
         (init
           ? stateDifference(openState(mine.start), theirs.start, TARGET.init)
-          : disputedTensor(mine, { roots: theirs.roots, end: theirs.end })) ?? fallback
+          : disputedTensor(me.spec, mine, { roots: theirs.roots, end: theirs.end })) ?? fallback
       memory.named = n
       return { fn: 'name', args: [chain, opening, n.target, n.entry, n.output] }
     }
     case PHASE.PickNode: {
       const nodes = seen.nodes ?? []
-      const mine = namedTensor(recordOf(me, d, memory, false), named(d))
+      const mine = namedTensor(me.spec, recordOf(me, d, memory, false), named(d))
       return { fn: 'pickNode', args: [nodes, BigInt(pickNode(mine, d.level, d.index, nodes))] }
     }
     case PHASE.Lane: {
-      const mine = namedTensor(recordOf(me, d, memory, false), named(d))
+      const mine = namedTensor(me.spec, recordOf(me, d, memory, false), named(d))
       return { fn: 'nameLane', args: [chain, seen.opening, BigInt(firstLane(mine, d.index, seen.chunk as Hex))] }
     }
     default:
@@ -241,4 +244,5 @@ export function challengerMove(d: DisputeView, me: Party, seen: Seen, memory: Me
 }
 
 /** Whether the named element is a reduction's (its partial sums are bisected next). */
-export const isReduction = (spec: MlpSpec, n: Named) => n.target === TARGET.entry && reductionTerms(spec, n.entry) > 0
+export const isReduction = (spec: MlpSpec, n: Named) =>
+  n.target === TARGET.entry && reductionTerms(spec, n.entry, n.output) > 0

@@ -41,6 +41,25 @@ describe('tensor Merkle trees', () => {
     expect(() => tensorTree(new Float32Array(9)).proof(2)).toThrow(/no chunk 2/)
   })
 
+  it('commits every NaN as the canonical NaN (sign and payload are not pinned by JavaScript engines)', () => {
+    const words = new Uint32Array([
+      0x3f800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xffffffff, 0x7f800000, 0, 0x80000000,
+    ])
+    const values = new Float32Array(words.buffer)
+    const canonical = new Uint32Array([
+      0x3f800000, 0x7fc00000, 0x7fc00000, 0x7fc00000, 0x7fc00000, 0x7f800000, 0, 0x80000000,
+    ])
+    expect(tensorRoot(values)).toBe(tensorRoot(new Float32Array(canonical.buffer)))
+    expect(Buffer.from(chunkOf(values, 0))).toEqual(Buffer.from(canonical.buffer))
+    // Infinities and signed zeros are values, not NaNs: they stay as they are.
+    expect(tensorRoot(new Float32Array([Number.POSITIVE_INFINITY]))).not.toBe(
+      tensorRoot(new Float32Array([Number.NaN])),
+    )
+    expect(tensorRoot(new Float32Array([-0]))).not.toBe(tensorRoot(new Float32Array([0])))
+    // A Uint32Array is words, not binary32: no canonicalization.
+    expect(tensorRoot(new Uint32Array([0xffc00000]))).not.toBe(tensorRoot(new Uint32Array([0x7fc00000])))
+  })
+
   it('commits a 784×128 weight matrix in well under a second', () => {
     const w = new Float32Array(784 * 128).map((_, i) => Math.fround(Math.cos(i)))
     const started = performance.now()

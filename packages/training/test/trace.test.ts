@@ -75,9 +75,10 @@ describe('the trace of a step', () => {
     const plain = createMlpTrainer(spec, train, { resume: state })
     plain.step()
     expect(stateHash(trace.next)).toBe(stateHash(plain.snapshot()))
-    // 7·depth − 1 entries; the batch writes the inputs and the labels, every other operation one tensor.
+    // 7·depth − 1 entries; the batch writes the inputs and the labels, softmax each row's maximum and sum and the
+    // gradient, every other operation one tensor.
     expect(trace.entries).toHaveLength(7 * 3 - 1)
-    expect(trace.entries.map((e) => e.roots.length)).toEqual([2, ...Array(19).fill(1)])
+    expect(trace.entries.map((e) => e.roots.length)).toEqual([2, ...Array(8).fill(1), 3, ...Array(10).fill(1)])
     // The update reads the last entry's output: the first layer's bias gradient (a column sum of its deltas).
     expect(trace.entries.at(-1)?.roots[0]).not.toBe(tensorRoot(new Float32Array(24)))
     const again = traceStep(spec, train, state)
