@@ -110,6 +110,7 @@ export {
   MAX_WORKERS,
   sharedFloat32,
 } from './parallel/pool.ts'
+export { type RunMessage, type RunOptions, runOnWorker } from './parallel/runner.ts'
 export { createParallelMlpTrainer, type ParallelMlpTrainer } from './parallel/trainer.ts'
 export {
   challengerMove,
@@ -135,6 +136,7 @@ export {
   streamKey,
   unitFloat32,
 } from './random.ts'
+export { type Replayer, replayer } from './replay.ts'
 export { mlpSpecOf, parseTrainingSpec, type TrainingSpec, TrainingSpecError } from './spec.ts'
 export {
   firstDifference,
