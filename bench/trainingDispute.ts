@@ -135,9 +135,11 @@ export async function disputesOnChain(p: {
   const chain = await startTestChain()
   try {
     const addresses = await deployTestContracts(chain)
-    const [buyer, provider, verifier] = [chain.wallet(1), chain.wallet(2), chain.wallet(3)]
-    for (const i of [2, 3]) await fund(chain, addresses, i, parseEther('10000'))
-    for (const w of [provider, verifier]) {
+    const [buyer, verifier] = [chain.wallet(1), chain.wallet(3)]
+    // A provider per fault: one that lost a dispute may not bid again (its reputation).
+    const providers = [4, 5, 6, 7, 8].map((i) => chain.wallet(i))
+    for (const i of [3, 4, 5, 6, 7, 8]) await fund(chain, addresses, i, parseEther('10000'))
+    for (const w of [...providers, verifier]) {
       await registerTrainingProvider(w, {
         trainingJobs: addresses.trainingJobs,
         mycelToken: addresses.mycelToken,
@@ -190,7 +192,8 @@ export async function disputesOnChain(p: {
       { name: 'a wrong model root', at: steps, modelRoot: keccak256(toHex('another model')) },
     ]
     const results: FaultResult[] = []
-    for (const fault of faults) {
+    for (const [f, fault] of faults.entries()) {
+      const provider = providers[f] as WriteClient
       const state = faultyStates(spec, data, honest, fault)
       // Its checkpoints: honest before the fault, its own at the segment's end, then (never examined) others.
       const segment = Math.floor(fault.at / every) + 1

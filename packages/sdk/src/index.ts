@@ -142,6 +142,7 @@ export {
   type TrainingJobMarket,
   type TrainingJobSpec,
   type TrainingJobTerms,
+  withdrawTrainingPayment,
 } from './actions/training/jobs.ts'
 export type {
   ClaimableEmission,

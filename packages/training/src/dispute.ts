@@ -13,7 +13,7 @@
  */
 import { encodeAbiParameters, type Hex } from 'viem'
 import { type DatasetTree, exampleFeatures, openState, type StateOpening } from './commit.ts'
-import { bitsOf32, exp32 } from './f32.ts'
+import { bitsOf32, exp32, fromBits32 } from './f32.ts'
 import {
   elementInputs,
   entryOf,
@@ -90,6 +90,28 @@ export function chainSpec(
     epsilon: o.kind === 'sgd' ? 0 : bitsOf32(o.epsilon),
     datasetRoot: job.datasetRoot,
     datasetCount: job.datasetCount,
+  }
+}
+
+/** The engine's spec of a job's chain spec (binary32 bits back to numbers; the inverse of {@link chainSpec}). */
+export function mlpSpecOfChain(
+  c: Pick<ChainSpec, 'layers' | 'batchSize' | 'seed' | 'optimizer' | 'learningRate' | 'beta1' | 'beta2' | 'epsilon'>,
+): MlpSpec {
+  const lr = fromBits32(c.learningRate)
+  return {
+    layers: [...c.layers],
+    batchSize: c.batchSize,
+    seed: c.seed,
+    optimizer:
+      c.optimizer === 0
+        ? { kind: 'sgd', learningRate: lr, momentum: fromBits32(c.beta1) }
+        : {
+            kind: 'adam',
+            learningRate: lr,
+            beta1: fromBits32(c.beta1),
+            beta2: fromBits32(c.beta2),
+            epsilon: fromBits32(c.epsilon),
+          },
   }
 }
 

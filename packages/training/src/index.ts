@@ -36,6 +36,7 @@ export {
   firstLane,
   initOpening,
   innerPoints,
+  mlpSpecOfChain,
   type Named,
   namedSize,
   namedTensor,

@@ -17,6 +17,7 @@ type UpFlags = {
   gatewayCharge?: string
   gatewayMarkupBps?: string
   demo?: boolean
+  training?: boolean
 }
 
 export function upCommand(program: Command) {
@@ -37,6 +38,7 @@ export function upCommand(program: Command) {
     )
     .option('--gateway-markup-bps <bps>', "the gateway's markup on x402 charges, in basis points (default 0)")
     .option('--no-demo', 'no demo incentive subnet (graded miners and a second validator) on the devnet')
+    .option('--no-training', 'no training market on the devnet (trainer, verifier and the example MNIST job)')
     .action(async (flags: UpFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
       const options = nodeOptions(globals, {
@@ -52,6 +54,10 @@ export function upCommand(program: Command) {
         gatewayMarkupBps: flags.gatewayMarkupBps,
         // `npm start` runs the whole economy: the demo subnet is on unless turned off here or in the environment.
         subnetDemo: flags.demo === false ? false : (process.env.MYCEL_SUBNET_DEMO ?? true),
+        // And the training market: a trainer, a verifier and the example MNIST job on the devnet.
+        trainer: flags.training === false ? 'off' : (process.env.MYCEL_TRAINER ?? 'auto'),
+        verifier: flags.training === false ? 'off' : (process.env.MYCEL_VERIFIER ?? 'auto'),
+        trainingDemo: flags.training === false ? false : (process.env.MYCEL_TRAINING_DEMO ?? true),
       })
       // The bundled dashboard, unless MYCEL_DASHBOARD_DIR or the config file points elsewhere.
       options.dashboardDir ??= dashboardDir

@@ -55,7 +55,7 @@ export const walletFor = (account: LocalAccount, chain: Chain, rpcUrl: string, p
   }) as WriteClient
 
 /** The options naming a role's key. */
-export type KeySetting = 'minerKey' | 'gatewayKey' | 'validatorKey'
+export type KeySetting = 'minerKey' | 'gatewayKey' | 'validatorKey' | 'trainerKey' | 'verifierKey'
 
 /** Resolves a role's account from its option (see {@link roleAccount}); what the wiring injects into the starters. */
 export type AccountOf = (setting: KeySetting) => LocalAccount

@@ -38,6 +38,7 @@ import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
 import { startModels } from './startModels.ts'
 import { type Roles, startRoles } from './startRoles.ts'
+import { startTraining } from './startTraining.ts'
 
 export type MycelNode = {
   common: Common
@@ -289,6 +290,11 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     })
     shutdown.add('incentives', () => incentives.stop())
     state.incentives = createIncentivesView(db, client, addresses, incentives.validators)
+    // The training market: its API always, the trainer and verifier roles when on (`npm start`).
+    step('starting the training roles')
+    const training = await startTraining(common, { ...context, addresses, accountOf, url })
+    shutdown.add('training', () => training.stop())
+    state.training = training.api
     await indexer.syncOnce()
     // Every miner this node runs listens at its published endpoint now: the gateway's first discovery finds them all.
     signal?.throwIfAborted()
@@ -300,12 +306,13 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     state.degraded = () => (indexer.lastError ? `the chain is not answering (${indexer.lastError})` : undefined)
     // The duties (scoring, commit-reveal, epochs) send transactions: they start once start-up sent its own.
     incentives.startDuties()
+    training.startDuties()
     state.ready = true
     state.reason = 'ready'
 
     const nodeInfo = devnetPaths(options.dataDir).nodeInfo
     // 0600: an external rpcUrl may carry an API key.
-    const keys = [...roles.keys, ...incentives.keys]
+    const keys = [...roles.keys, ...incentives.keys, ...training.keys]
     writeFileSync(nodeInfo, `${JSON.stringify({ pid: process.pid, apiUrl: url, rpcUrl, chainId, keys }, null, 2)}\n`, {
       mode: 0o600,
     })

@@ -137,6 +137,26 @@ export const optionsSchema = z.strictObject({
   subnetDemo: z.stringbool().or(z.boolean()).default(false),
   /** Seconds between empty blocks on a devnet this node runs (epochs count blocks); 0 mines only on transactions. */
   devnetBlockSeconds: z.coerce.number().min(0).max(3600).default(1),
+  /** Run a training provider (docs/training.md): bid on jobs, train them, answer disputes. `npm start` turns it on. */
+  trainer: role.default('off'),
+  /** The trainer's account: `dev:N` or a keystore name. */
+  trainerKey: z.string().min(1).default('dev:8'),
+  /** MYC (wei) the trainer stakes when it registers. */
+  trainerStake: tokenAmount.default('1000000000000000000000'),
+  /** What the trainer asks per training step, in the job's payment token units. */
+  trainerPricePerStep: tokenAmount.default('100'),
+  /** The largest model the trainer takes, in parameters. */
+  trainerMaxParameters: z.coerce.number().int().min(1).max(1e9).default(5_000_000),
+  /** Run a training verifier: re-execute segments of others' results and challenge on a mismatch. */
+  verifier: role.default('off'),
+  /** The verifier's account: `dev:N` or a keystore name. */
+  verifierKey: z.string().min(1).default('dev:9'),
+  /** MYC (wei) the verifier stakes when it registers (a challenge locks a tenth of a job's bond from it). */
+  verifierStake: tokenAmount.default('1000000000000000000000'),
+  /** Segments of each result the verifier re-executes, besides the initial state and the model root. */
+  verifierSegments: z.coerce.number().int().min(1).max(1024).default(2),
+  /** On a fresh devnet, the buyer (the treasury) posts the example MNIST training job (`npm start`). */
+  trainingDemo: z.stringbool().or(z.boolean()).default(false),
   /** Most the gateway deposits in all its channels together (token units). */
   gatewayBudget: tokenAmount.default('100000000'),
   /** Deposit of each channel the gateway opens, and of each top-up (token units). */
@@ -188,6 +208,16 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   epochs: 'MYCEL_EPOCHS',
   subnetDemo: 'MYCEL_SUBNET_DEMO',
   devnetBlockSeconds: 'MYCEL_DEVNET_BLOCK_SECONDS',
+  trainer: 'MYCEL_TRAINER',
+  trainerKey: 'MYCEL_TRAINER_KEY',
+  trainerStake: 'MYCEL_TRAINER_STAKE',
+  trainerPricePerStep: 'MYCEL_TRAINER_PRICE_PER_STEP',
+  trainerMaxParameters: 'MYCEL_TRAINER_MAX_PARAMETERS',
+  verifier: 'MYCEL_VERIFIER',
+  verifierKey: 'MYCEL_VERIFIER_KEY',
+  verifierStake: 'MYCEL_VERIFIER_STAKE',
+  verifierSegments: 'MYCEL_VERIFIER_SEGMENTS',
+  trainingDemo: 'MYCEL_TRAINING_DEMO',
   gatewayBudget: 'MYCEL_GATEWAY_BUDGET',
   gatewayChannelDeposit: 'MYCEL_GATEWAY_CHANNEL_DEPOSIT',
   gatewayCharge: 'MYCEL_GATEWAY_CHARGE',

@@ -20,6 +20,7 @@ import { errorResponse, errorBody as jsonError } from './errors.ts'
 import { addModelsRoutes, type ModelsApi } from './modelsRoutes.ts'
 import { nodeOpenApi } from './openapi/node.ts'
 import { serveOpenApi } from './openapi/shared.ts'
+import { addTrainingRoutes, type TrainingApi } from './trainingRoutes.ts'
 
 export type NodeState = {
   ready: boolean
@@ -38,6 +39,8 @@ export type NodeState = {
   incentives?: (options: { epochs?: number }) => Promise<unknown>
   /** The model market's catalog and governance (`/api/models`), once the chain is known. */
   models?: ModelsApi
+  /** The training market (`/api/training`): jobs, bids, progress, disputes, and the trainer's checkpoints. */
+  training?: TrainingApi
   /** Claims every channel that owes the miner now (`POST /api/miner/claim`). */
   /**
    * Claims every channel that owes one of the node's miners (its own and, on the devnet demo, the graded ones): one
@@ -157,6 +160,11 @@ export function createApp(common: Common, state: NodeState) {
   addModelsRoutes(
     app,
     () => state.models,
+    () => state.reason,
+  )
+  addTrainingRoutes(
+    app,
+    () => state.training,
     () => state.reason,
   )
 

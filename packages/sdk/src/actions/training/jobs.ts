@@ -147,6 +147,24 @@ export async function getTrainingCheckpoints(client: ReadClient, p: { trainingJo
   return posted ? { checkpoints: [...posted.args.checkpoints], provider: posted.args.provider } : undefined
 }
 
+/** What `account` is owed in `token` (bids paid, budgets refunded), and withdraws it when `withdraw` and non-zero. */
+export async function withdrawTrainingPayment(client: WriteClient, p: { trainingJobs: Address; token: Address }) {
+  const owed = await readContract(client, {
+    address: p.trainingJobs,
+    abi: trainingJobsAbi,
+    functionName: 'owed',
+    args: [p.token, client.account.address],
+  })
+  if (owed === 0n) return { amount: 0n }
+  const { hash } = await writeContractAndWait(client, {
+    address: p.trainingJobs,
+    abi: trainingJobsAbi,
+    functionName: 'withdraw',
+    args: [p.token],
+  })
+  return { amount: owed, hash }
+}
+
 /** The commitment of a sealed bid: keccak256(abi.encode(chainid, contract, job, round, bidder, price, salt)). */
 export function bidCommitment(p: {
   chainId: number

@@ -1,0 +1,151 @@
+/**
+ * Wires the training market into the node (docs/training.md): the trainer and verifier roles when they are on (`npm
+ * start` turns both on, with the example MNIST job posted on a fresh devnet), their duty loops, and the read side the
+ * API and the dashboard show (`GET /api/training`: jobs, bids, progress, checkpoints, disputes). On the devnet the
+ * roles' accounts get their stake from the treasury.
+ */
+import {
+  getTrainingCheckpoints,
+  listTrainingDisputes,
+  listTrainingJobs,
+  type MycelAddresses,
+  mycelTokenAbi,
+  writeContractAndWait,
+} from '@mycel/sdk'
+import type { Address } from 'viem'
+import type { LocalAccount } from 'viem/accounts'
+import type { Common, RoleContext } from '../common/common.ts'
+import { createDutyLoops } from '../common/dutyLoops.ts'
+import { roleEnabled } from '../config/options.ts'
+import { devnetAccount } from '../devnet/accounts.ts'
+import { postDemoTrainingJob } from '../devnet/trainingDemo.ts'
+import type { TrainingApi } from '../http/trainingRoutes.ts'
+import { createTrainer, type Trainer } from '../trainer/trainer.ts'
+import { createVerifier, type Verifier } from '../verifier/verifier.ts'
+import { type AccountOf, walletFor } from './accounts.ts'
+
+export type Training = {
+  api: TrainingApi
+  keys: { role: string; address: Address }[]
+  /** Starts the roles' loops (and the devnet's demo job) once start-up sent its own transactions. */
+  startDuties: () => void
+  stop: () => Promise<void>
+}
+
+export async function startTraining(
+  common: Common,
+  ctx: RoleContext & { addresses: MycelAddresses; accountOf: AccountOf; url: string },
+): Promise<Training> {
+  const { options } = common
+  const log = common.logger
+  const on = (value: 'auto' | 'on' | 'off') => roleEnabled(value, ctx.devnet)
+  const loops = createDutyLoops(log)
+  const keys: Training['keys'] = []
+  const wallet = (account: LocalAccount) => walletFor(account, ctx.chain, ctx.rpcUrl, options.pollIntervalMs)
+  const inTxFor =
+    (account: LocalAccount) =>
+    <value>(send: () => Promise<value>) =>
+      common.txQueue.run(account.address, send)
+  let trainer: Trainer | undefined
+  let verifier: Verifier | undefined
+  if (on(options.trainer)) {
+    const account = ctx.accountOf('trainerKey')
+    if (ctx.devnet) await fundFromTreasury(ctx, account.address, BigInt(options.trainerStake))
+    trainer = createTrainer({
+      wallet: wallet(account),
+      client: ctx.client,
+      addresses: ctx.addresses,
+      store: ctx.store,
+      logger: log.child({ role: 'trainer' }),
+      inTx: inTxFor(account),
+      options: {
+        dataDir: options.dataDir,
+        stake: BigInt(options.trainerStake),
+        pricePerStep: BigInt(options.trainerPricePerStep),
+        maxParameters: options.trainerMaxParameters,
+        endpoint: ctx.url,
+        cores: 2,
+        memoryMiB: 4096,
+      },
+    })
+    keys.push({ role: 'trainer', address: account.address })
+  }
+  if (on(options.verifier)) {
+    const account = ctx.accountOf('verifierKey')
+    if (ctx.devnet) await fundFromTreasury(ctx, account.address, BigInt(options.verifierStake))
+    verifier = createVerifier({
+      wallet: wallet(account),
+      client: ctx.client,
+      addresses: ctx.addresses,
+      store: ctx.store,
+      logger: log.child({ role: 'verifier' }),
+      inTx: inTxFor(account),
+      options: { stake: BigInt(options.verifierStake), segments: options.verifierSegments, endpoint: ctx.url },
+    })
+    keys.push({ role: 'verifier', address: account.address })
+  }
+  const api: TrainingApi = {
+    overview: () => overview(ctx, trainer, verifier),
+    checkpoint: (jobId, round, index) => trainer?.checkpoint(jobId, round, index),
+  }
+  return {
+    api,
+    keys,
+    startDuties() {
+      if (trainer) loops.loop('trainer', options.pollIntervalMs, () => (trainer as Trainer).tick())
+      if (verifier) loops.loop('verifier', options.pollIntervalMs, () => (verifier as Verifier).tick())
+      if (ctx.devnet && options.trainingDemo) {
+        postDemoTrainingJob({ ...ctx, logger: log }).catch((error: Error) =>
+          log.warn({ msg: 'the demo training job was not posted', err: error.message }),
+        )
+      }
+    },
+    async stop() {
+      await loops.stop()
+    },
+  }
+}
+
+/** Gives `to` MYC from the devnet treasury up to `amount` (what a role stakes). */
+async function fundFromTreasury(ctx: RoleContext & { addresses: MycelAddresses }, to: Address, amount: bigint) {
+  const balance = await ctx.client.readContract({
+    address: ctx.addresses.mycelToken,
+    abi: mycelTokenAbi,
+    functionName: 'balanceOf',
+    args: [to],
+  })
+  if (balance >= amount) return
+  await writeContractAndWait(walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl), {
+    address: ctx.addresses.mycelToken,
+    abi: mycelTokenAbi,
+    functionName: 'transfer',
+    args: [to, amount - balance],
+  })
+}
+
+const plain = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))
+
+async function overview(
+  ctx: RoleContext & { addresses: MycelAddresses },
+  trainer: Trainer | undefined,
+  verifier: Verifier | undefined,
+) {
+  const jobs = await listTrainingJobs(ctx.client, { trainingJobs: ctx.addresses.trainingJobs, limit: 20 })
+  const disputes = await listTrainingDisputes(ctx.client, { trainingDisputes: ctx.addresses.trainingDisputes })
+  const withCheckpoints = await Promise.all(
+    jobs.map(async (job) => {
+      const posted =
+        job.status === 'bidding'
+          ? undefined
+          : await getTrainingCheckpoints(ctx.client, { trainingJobs: ctx.addresses.trainingJobs, jobId: job.id })
+      return { ...job, checkpoints: posted?.checkpoints.length ?? 0 }
+    }),
+  )
+  return plain({
+    jobs: withCheckpoints,
+    disputes,
+    trainer: trainer?.status(),
+    verifier: verifier?.status(),
+  })
+}
