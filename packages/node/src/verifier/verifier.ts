@@ -9,47 +9,23 @@
  * (@mycel/training `challengerMove`).
  */
 import {
-  challengeTraining,
-  challengeTrainingModel,
-  getDisputeSeen,
-  getTrainingCheckpoints,
-  getTrainingDispute,
-  getTrainingJobSpec,
   getTrainingProvider,
   listTrainingDisputes,
   listTrainingJobs,
   type MycelAddresses,
   registerTrainingProvider,
-  sendDisputeMove,
   type TrainingJob,
   timeoutTrainingDispute,
   trainingDisputesAbi,
   trainingJobsAbi,
   type WriteClient,
 } from '@mycel/sdk'
-import {
-  type ChainSpec,
-  challengerMove,
-  checkpointTree,
-  createMlpTrainer,
-  type Memory,
-  mlpSpecOfChain,
-  openingParts,
-  openState,
-  type Party,
-  PHASE,
-  providerMoves,
-  replayer,
-  runOnWorker,
-  stateHash,
-  type TrainerState,
-} from '@mycel/training'
+import { type Memory, type Party, PHASE } from '@mycel/training'
 import type { Logger } from 'pino'
 import { type Address, encodePacked, type Hex, keccak256, type PublicClient, parseEventLogs } from 'viem'
 import { getBlock, getLogs } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
-import { decodeState } from '../training/checkpoints.ts'
-import { loadDataset } from '../training/dataset.ts'
+import { challengeFinding, challengerStep, checkResult } from '../training/verify.ts'
 
 export type VerifierOptions = {
   stake: bigint
@@ -108,88 +84,33 @@ export function createVerifier(p: {
     registered = true
   }
 
-  /** The provider's checkpoint `index` from its endpoint, checked against its posted hash (undefined if it fails). */
-  async function fetchCheckpoint(job: TrainingJob, index: number, expected: Hex): Promise<TrainerState | undefined> {
-    const provider = await getTrainingProvider(client, { trainingJobs: jobs, account: job.provider })
-    try {
-      const response = await fetch(
-        `${provider.endpoint}/api/training/jobs/${job.id}/checkpoints/${index}?round=${job.round}`,
-        {
-          signal: AbortSignal.timeout(30_000),
-        },
-      )
-      if (!response.ok) return undefined
-      const state = decodeState(new Uint8Array(await response.arrayBuffer()))
-      return stateHash(state) === expected ? state : undefined
-    } catch {
-      return undefined
-    }
-  }
-
   async function check(job: TrainingJob) {
     const k = `${job.id}-${job.round}`
     if (checked.has(k)) return
-    const posted = await getTrainingCheckpoints(client, { trainingJobs: jobs, jobId: job.id })
-    if (!posted) return
     const record = { jobId: job.id.toString(), round: job.round, segments: [] as number[], verdict: 'checking' }
     checked.set(k, record)
-    const { spec: specArgs, datasetCid } = await getTrainingJobSpec(client, { trainingJobs: jobs, jobId: job.id })
-    const spec = specArgs as ChainSpec
-    const mlp = mlpSpecOfChain(spec)
-    const dataset = await loadDataset(store, {
-      cid: datasetCid,
-      width: spec.layers[0] as number,
-      count: spec.datasetCount,
-      root: spec.datasetRoot,
-    })
-    const cps = posted.checkpoints as Hex[]
-    const every = spec.checkpointEvery
-    const party = (held: Map<number, TrainerState>): Party => ({
-      spec: mlp,
-      chain: spec,
-      data: dataset.data,
-      dataset: dataset.tree,
-      state: replayer(mlp, dataset.data, (i) => held.get(i), every),
-    })
-    const initial = createMlpTrainer(mlp, dataset.data).snapshot()
-    // 1. The initial state, from the seed.
-    if (stateHash(initial) !== cps[0]) {
-      record.verdict = 'the initial state differs'
-      return dispute(job, spec, cps, 0, party(new Map([[0, initial]])))
-    }
-    // 2. Segments chosen from the hash of the block that holds the result.
     const seed = await resultBlockHash(job)
-    const n = cps.length - 1
-    const chosen = new Set<number>()
-    for (let i = 0; chosen.size < Math.min(options.segments, n); i++) {
-      chosen.add(
-        1 +
-          Number(BigInt(keccak256(encodePacked(['bytes32', 'address', 'uint256'], [seed, me, BigInt(i)]))) % BigInt(n)),
-      )
-    }
-    for (const segment of [...chosen].sort((a, b) => a - b)) {
-      record.segments.push(segment)
-      const start = segment === 1 ? initial : await fetchCheckpoint(job, segment - 1, cps[segment - 1] as Hex)
-      if (!start) {
-        log.warn({ msg: 'verifier could not fetch a checkpoint', jobId: record.jobId, index: segment - 1 })
-        continue
+    // Segments chosen from the hash of the block that holds the result: unknown to the provider when it posted.
+    const choose = (n: number) => {
+      const chosen = new Set<number>()
+      for (let i = 0; chosen.size < Math.min(options.segments, n); i++) {
+        const word = keccak256(encodePacked(['bytes32', 'address', 'uint256'], [seed, me, BigInt(i)]))
+        chosen.add(1 + Number(BigInt(word) % BigInt(n)))
       }
-      const { hash } = await runOnWorker({ spec: mlp, data: dataset.data, from: start, to: segment * every, every })
-      if (hash !== cps[segment]) {
-        record.verdict = `segment ${segment} differs`
-        return dispute(job, spec, cps, segment, party(new Map([[segment - 1, start]])))
-      }
+      return [...chosen].sort((a, b) => a - b)
     }
-    // 3. The model root is the final state's parameters.
-    const final = await fetchCheckpoint(job, n, cps[n] as Hex)
-    if (final && openingParts(openState(final)).params !== job.result.modelRoot) {
-      record.verdict = 'the model root is not the final state'
-      const opened = await inTx(() => challengeTrainingModel(wallet, { trainingDisputes, jobId: job.id }))
-      disputed.set(opened.disputeId, { party: party(new Map([[n, final]])), memory: {} })
+    const finding = await checkResult({ client, addresses, store, job, segments: choose })
+    record.segments = finding.segments
+    if (finding.kind === 'agrees') {
+      record.verdict = 'agrees'
+      log.info({ msg: 'verifier agrees', jobId: record.jobId, segments: record.segments })
       return
     }
-    record.verdict = 'agrees'
-    log.info({ msg: 'verifier agrees', jobId: record.jobId, segments: record.segments })
+    record.verdict =
+      finding.kind === 'model' ? 'the model root is not the final state' : `checkpoint ${finding.index} differs`
+    log.warn({ msg: 'verifier challenges', jobId: record.jobId, verdict: record.verdict })
+    const id = await inTx(() => challengeFinding(wallet, client, addresses, job, finding))
+    disputed.set(id, { party: finding.party, memory: {} })
   }
 
   async function resultBlockHash(job: TrainingJob): Promise<Hex> {
@@ -201,24 +122,6 @@ export function createVerifier(p: {
     })
     const last = parseEventLogs({ abi: trainingJobsAbi, eventName: 'ResultPosted', logs }).at(-1)
     return (last?.blockHash ?? (await getBlock(client)).hash) as Hex
-  }
-
-  async function dispute(job: TrainingJob, spec: ChainSpec, cps: Hex[], index: number, party: Party) {
-    const tree = checkpointTree(cps)
-    log.warn({ msg: 'verifier challenges', jobId: job.id.toString(), checkpoint: index })
-    const opened = await inTx(() =>
-      challengeTraining(wallet, {
-        trainingDisputes,
-        jobId: job.id,
-        spec,
-        index: BigInt(index),
-        agreed: index > 0 ? (cps[index - 1] as Hex) : `0x${'00'.repeat(32)}`,
-        agreedProof: index > 0 ? tree.proof(index - 1) : [],
-        disputed: cps[index] as Hex,
-        disputedProof: tree.proof(index),
-      }),
-    )
-    disputed.set(opened.disputeId, { party, memory: {} })
   }
 
   /** Plays this verifier's open disputes: its moves, and timeouts of a provider whose clock ran out. */
@@ -242,13 +145,8 @@ export function createVerifier(p: {
       }
       const held = disputed.get(d.id)
       if (!held) continue // opened before a restart: its records are gone; its clock decides
-      const view = await getTrainingDispute(client, { trainingDisputes, disputeId: d.id })
-      if (providerMoves(view.phase)) continue
-      const seen = await getDisputeSeen(client, { trainingDisputes, disputeId: d.id })
-      const move = challengerMove(view, held.party, seen, held.memory)
-      if (!move) continue
-      await inTx(() => sendDisputeMove(wallet, { trainingDisputes, disputeId: d.id, ...move }))
-      log.info({ msg: 'verifier moved', disputeId: d.id.toString(), move: move.fn })
+      const moved = await inTx(() => challengerStep(wallet, client, addresses, d.id, held.party, held.memory))
+      if (moved) log.info({ msg: 'verifier moved', disputeId: d.id.toString(), move: moved })
     }
   }
 
