@@ -14,6 +14,7 @@ import {
 } from '@mycel/sdk'
 import type { Address } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
+import { sendTransaction } from 'viem/actions'
 import type { Common, RoleContext } from '../common/common.ts'
 import { createDutyLoops } from '../common/dutyLoops.ts'
 import { roleEnabled } from '../config/options.ts'
@@ -106,8 +107,21 @@ export async function startTraining(
   }
 }
 
-/** Gives `to` MYC from the devnet treasury up to `amount` (what a role stakes). */
+/**
+ * Gives `to` MYC from the devnet treasury up to `amount` (what a role stakes), and 10 ETH for gas when it has less
+ * than 1 (the roles' default accounts, 10 and 11, are past the ten anvil funds).
+ */
 async function fundFromTreasury(ctx: RoleContext & { addresses: MycelAddresses }, to: Address, amount: bigint) {
+  const treasury = walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)
+  if ((await ctx.client.getBalance({ address: to })) < 10n ** 18n) {
+    const hash = await sendTransaction(treasury, {
+      to,
+      value: 10n * 10n ** 18n,
+      account: treasury.account,
+      chain: ctx.chain,
+    })
+    await ctx.client.waitForTransactionReceipt({ hash })
+  }
   const balance = await ctx.client.readContract({
     address: ctx.addresses.mycelToken,
     abi: mycelTokenAbi,
@@ -115,7 +129,7 @@ async function fundFromTreasury(ctx: RoleContext & { addresses: MycelAddresses }
     args: [to],
   })
   if (balance >= amount) return
-  await writeContractAndWait(walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl), {
+  await writeContractAndWait(treasury, {
     address: ctx.addresses.mycelToken,
     abi: mycelTokenAbi,
     functionName: 'transfer',

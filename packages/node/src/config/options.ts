@@ -139,8 +139,8 @@ export const optionsSchema = z.strictObject({
   devnetBlockSeconds: z.coerce.number().min(0).max(3600).default(1),
   /** Run a training provider (docs/training.md): bid on jobs, train them, answer disputes. `npm start` turns it on. */
   trainer: role.default('off'),
-  /** The trainer's account: `dev:N` or a keystore name. */
-  trainerKey: z.string().min(1).default('dev:8'),
+  /** The trainer's account: `dev:N` or a keystore name (on the devnet the node gives it ETH and its stake). */
+  trainerKey: z.string().min(1).default('dev:10'),
   /** MYC (wei) the trainer stakes when it registers. */
   trainerStake: tokenAmount.default('1000000000000000000000'),
   /** What the trainer asks per training step, in the job's payment token units. */
@@ -150,7 +150,7 @@ export const optionsSchema = z.strictObject({
   /** Run a training verifier: re-execute segments of others' results and challenge on a mismatch. */
   verifier: role.default('off'),
   /** The verifier's account: `dev:N` or a keystore name. */
-  verifierKey: z.string().min(1).default('dev:9'),
+  verifierKey: z.string().min(1).default('dev:11'),
   /** MYC (wei) the verifier stakes when it registers (a challenge locks a tenth of a job's bond from it). */
   verifierStake: tokenAmount.default('1000000000000000000000'),
   /** Segments of each result the verifier re-executes, besides the initial state and the model root. */
