@@ -27,7 +27,7 @@ import {
   trainingRefereeAbi,
 } from '../../packages/sdk/src/generated/contracts.ts'
 import { digits } from '../../packages/training/test/helpers/digits.ts'
-import { deployTraining, type MarketTimes, MYC, playDispute, runOf, TIMES, type Training } from './helpers/training.ts'
+import { deployTraining, MYC, playDispute, runOf, TIMES, type Training } from './helpers/training.ts'
 import { descentPath, filler, intrinsicGas, sparseTree } from './helpers/trainingSynthetic.ts'
 
 const buyer = getAddress('0x00000000000000000000000000000000000b0e01')

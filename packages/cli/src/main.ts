@@ -12,6 +12,7 @@ import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
 import { epochCommand, weightsCommand } from './commands/epoch.ts'
 import { chatCommand, inferCommand } from './commands/inference.ts'
+import { jobCommand } from './commands/job.ts'
 import { keysCommand } from './commands/keys.ts'
 import { minerCommand } from './commands/miner.ts'
 import { modelCommand } from './commands/model.ts'
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   chatCommand(program)
   inferCommand(program)
   trainCommand(program)
+  jobCommand(program)
   yumaCommand(program)
   contentCommand(program)
   const model = modelCommand(program)

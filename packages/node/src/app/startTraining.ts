@@ -96,8 +96,8 @@ export async function startTraining(
       if (trainer) loops.loop('trainer', options.pollIntervalMs, () => (trainer as Trainer).tick())
       if (verifier) loops.loop('verifier', options.pollIntervalMs, () => (verifier as Verifier).tick())
       if (ctx.devnet && options.trainingDemo) {
-        postDemoTrainingJob({ ...ctx, logger: log }).catch((error: Error) =>
-          log.warn({ msg: 'the demo training job was not posted', err: error.message }),
+        postDemoTrainingJob({ ...ctx, logger: log }, walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)).catch(
+          (error: Error) => log.warn({ msg: 'the demo training job was not posted', err: error.message }),
         )
       }
     },

@@ -11,14 +11,13 @@ import {
   postTrainingJob,
   testUsdAbi,
   trainingJobsAbi,
+  type WriteClient,
   writeContractAndWait,
 } from '@mycel/sdk'
 import { chainSpec, datasetTree, type MlpSpec } from '@mycel/training'
 import type { Logger } from 'pino'
-import { walletFor } from '../app/accounts.ts'
 import type { RoleContext } from '../common/common.ts'
 import { encodeDataset, mnistTrainingDigits } from '../training/dataset.ts'
-import { devnetAccount } from './accounts.ts'
 
 export const DEMO_TRAINING_SPEC: MlpSpec = {
   layers: [784, 128, 10],
@@ -39,7 +38,11 @@ export const DEMO_TRAINING_MARKET = {
   disputeClock: 600,
 }
 
-export async function postDemoTrainingJob(ctx: RoleContext & { addresses: MycelAddresses; logger: Logger }) {
+/** Posts the example job with `buyer` (the wiring passes the treasury's wallet). */
+export async function postDemoTrainingJob(
+  ctx: RoleContext & { addresses: MycelAddresses; logger: Logger },
+  buyer: WriteClient,
+) {
   const { addresses, client } = ctx
   const count = await client.readContract({
     address: addresses.trainingJobs,
@@ -47,7 +50,6 @@ export async function postDemoTrainingJob(ctx: RoleContext & { addresses: MycelA
     functionName: 'jobCount',
   })
   if (count > 0n || !addresses.testUsd) return
-  const buyer = walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)
   const data = mnistTrainingDigits()
   const added = await ctx.store.addBytes(encodeDataset(data, 784))
   const root = datasetTree(data, 784).root
