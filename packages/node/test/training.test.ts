@@ -1,0 +1,165 @@
+/**
+ * The training market on a node: a buyer posts a small job on real MNIST digits (the dataset in the node's content
+ * store), the node's trainer bids, wins, trains on a worker thread and posts its result, the node's verifier checks
+ * it and agrees, the trainer accepts after the window and withdraws its pay, and the model is registered for the
+ * buyer. The API shows it all; a verifier fetches checkpoint states from the trainer's endpoint, and bad requests for
+ * them get a JSON 4xx.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { heldOutSplit } from '@mycel/models/held-out'
+import {
+  getTrainingJob,
+  modelRegistryAbi,
+  postTrainingJob,
+  testUsdAbi,
+  type WriteClient,
+  writeContractAndWait,
+} from '@mycel/sdk'
+import { chainSpec, datasetOf, datasetTree, type MlpSpec, stateHash } from '@mycel/training'
+import { createPublicClient, createWalletClient, http } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { MycelNode } from '../src/app/start.ts'
+import { createContentStore } from '../src/content/contentStore.ts'
+import { devnetAccount } from '../src/devnet/accounts.ts'
+import { decodeState } from '../src/training/checkpoints.ts'
+import { encodeDataset } from '../src/training/dataset.ts'
+import { startTestNode } from './testNode.ts'
+
+let dataDir: string
+let node: MycelNode
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'mycel-training-'))
+  node = await startTestNode(dataDir, {
+    miner: 'off',
+    gateway: 'off',
+    validator: 'off',
+    epochs: 'off',
+    trainer: 'on',
+    verifier: 'on',
+    pollIntervalMs: 200,
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await node?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+const spec: MlpSpec = {
+  layers: [784, 8, 10],
+  optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
+  batchSize: 8,
+  seed: 3,
+}
+
+type Overview = {
+  jobs: { id: string; status: string; modelId: string; result: { weightsCid: string }; checkpoints: number }[]
+  trainer: { registered: boolean }
+  verifier: { checked: { jobId: string; verdict: string; segments: number[] }[] }
+}
+
+describe('the training market on a node', () => {
+  it('a job is bid on, trained, verified, accepted, paid and registered for its buyer', async () => {
+    const split = heldOutSplit()
+    const data = datasetOf(split.train.slice(0, 512), 784)
+    // The dataset file goes into the node's content store, as `mycel job submit` puts it there.
+    const store = createContentStore(dataDir)
+    const dataset = (await store.addBytes(encodeDataset(data, 784))).cid
+    store.close()
+    const client = createPublicClient({ transport: http(node.rpcUrl) })
+    const buyer = createWalletClient({
+      account: devnetAccount(0),
+      chain: undefined,
+      transport: http(node.rpcUrl),
+    }) as unknown as WriteClient
+    const { addresses } = node
+    await writeContractAndWait(buyer, {
+      address: addresses.testUsd as `0x${string}`,
+      abi: testUsdAbi,
+      functionName: 'mint',
+      args: [buyer.account.address, 1_000_000n],
+    })
+    const { jobId } = await postTrainingJob(buyer, {
+      trainingJobs: addresses.trainingJobs,
+      spec: chainSpec(spec, {
+        steps: 40,
+        checkpointEvery: 10,
+        datasetRoot: datasetTree(data, 784).root,
+        datasetCount: data.count,
+      }),
+      market: {
+        token: addresses.testUsd as `0x${string}`,
+        budget: 1_000_000n,
+        bond: 10n ** 19n,
+        biddingTime: 3,
+        revealTime: 3,
+        trainingTime: 600,
+        challengeWindow: 8,
+        disputeClock: 60,
+      },
+      terms: {
+        currency: addresses.testUsd as `0x${string}`,
+        minPricePerRequest: 1000n,
+        mintFee: 0n,
+        licenseDuration: 0n,
+        royaltyBps: 1000,
+        commercialUse: true,
+        derivativesAllowed: true,
+        attribution: true,
+        hasTerms: true,
+      },
+      specCid: dataset,
+      datasetCid: dataset,
+    })
+    const overview = async () => (await (await fetch(`${node.url}/api/training`)).json()) as Overview
+    // Posted → bid → won → trained → posted → verified → accepted: within two minutes on this machine.
+    let last: Overview | undefined
+    for (let i = 0; i < 240; i++) {
+      last = await overview()
+      if (last.jobs[0]?.status === 'accepted') break
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    const job = last?.jobs.find((j) => j.id === jobId.toString())
+    expect(job?.status, JSON.stringify(last)).toBe('accepted')
+    expect(job?.checkpoints).toBe(5)
+    expect(last?.verifier.checked).toEqual([
+      expect.objectContaining({ jobId: jobId.toString(), verdict: 'agrees', segments: expect.any(Array) }),
+    ])
+    const onChain = await getTrainingJob(client, { trainingJobs: addresses.trainingJobs, jobId })
+    expect(onChain.modelId).toBeGreaterThan(0n)
+    expect(BigInt(job?.modelId ?? 0)).toBe(onChain.modelId)
+    const owner = await client.readContract({
+      address: addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: 'ownerOf',
+      args: [onChain.modelId],
+    })
+    expect(owner).toBe(buyer.account.address)
+    // The trainer withdrew its pay: nothing is owed to it any more, and the escrow paid exactly the bid.
+    const paid = await client.readContract({
+      address: addresses.testUsd as `0x${string}`,
+      abi: testUsdAbi,
+      functionName: 'balanceOf',
+      args: [onChain.provider],
+    })
+    expect(paid).toBe(onChain.price)
+    // The trainer's checkpoint states: served, and they hash to what it posted.
+    const state = await fetch(`${node.url}/api/training/jobs/${jobId}/checkpoints/2?round=1`)
+    expect(state.status).toBe(200)
+    const decoded = decodeState(new Uint8Array(await state.arrayBuffer()))
+    expect(decoded.steps).toBe(20)
+    expect(stateHash(decoded)).toMatch(/^0x[0-9a-f]{64}$/)
+    for (const [path, status] of [
+      [`/api/training/jobs/${jobId}/checkpoints/99?round=1`, 404],
+      ['/api/training/jobs/x/checkpoints/1', 400],
+      [`/api/training/jobs/${jobId}/checkpoints/1?round=0`, 400],
+    ] as const) {
+      const r = await fetch(`${node.url}${path}`)
+      expect(r.status, path).toBe(status)
+      expect(((await r.json()) as { error: { code: string } }).error.code).toMatch(/^[A-Z_]+$/)
+    }
+  }, 180_000)
+})
