@@ -8,6 +8,7 @@ import { InferenceView } from './inference/InferenceView.tsx'
 import { ModelsView } from './models/ModelsView.tsx'
 import { NetworkView } from './network/NetworkView.tsx'
 import { PlannedView } from './planned/PlannedView.tsx'
+import { TrainingView } from './training/TrainingView.tsx'
 import type { ViewProps } from './types.ts'
 
 /** What every view gets: the network (chain, contracts, subnets), polled once for the whole app. */
@@ -19,7 +20,7 @@ export const views: View[] = [
   { id: 'inference', title: 'Inference', component: InferenceView },
   { id: 'incentives', title: 'Incentives', component: IncentivesView },
   { id: 'models', title: 'Models', component: ModelsView },
-  { id: 'training', title: 'Training', component: PlannedView, planned: true },
+  { id: 'training', title: 'Training', component: TrainingView },
   { id: 'data', title: 'Data', component: PlannedView, planned: true },
   { id: 'agents', title: 'Agents', component: PlannedView, planned: true },
 ]

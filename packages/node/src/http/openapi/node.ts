@@ -21,6 +21,7 @@ import {
   route,
   z,
 } from './shared.ts'
+import { trainingRoutes } from './training.ts'
 
 const notReady = (when: string) => ({ 503: errorResponse(nodeError, ['NOT_READY'], `${when}; \`message\` says why`) })
 
@@ -323,6 +324,7 @@ export const nodeApiRoutes: RouteSpec[] = [
 export const nodeRoutes: RouteSpec[] = [
   ...nodeApiRoutes,
   ...modelsRoutes,
+  ...trainingRoutes,
   ...contentRoutes,
   ...gatewayRoutes.map((spec) => ({
     ...spec,

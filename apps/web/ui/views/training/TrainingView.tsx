@@ -1,0 +1,167 @@
+/**
+ * The Training view (verifiable training, docs/training.md): the compute market's jobs with their auction, the
+ * trainer's progress, the checkpoints posted and the model registered; the disputes as they happen (phase, segment,
+ * the element reached); and the node's trainer and verifier — its bids and the verifier's checks. Reads
+ * `/api/training` every two seconds.
+ */
+import { usePoll } from '../../api.ts'
+import { Card, Table } from '../../components/Table.tsx'
+import { short } from '../../format.ts'
+import type { ViewProps } from '../types.ts'
+
+type Job = {
+  id: string
+  status: string
+  round: number
+  provider: string
+  price: string
+  buyer: string
+  market: { budget: string; bond: string; token: string }
+  result: { weightsCid: string; modelRoot: string; postedAt: number }
+  checkpoints: number
+  modelId: string
+  windowEnd: number
+}
+type Dispute = {
+  id: string
+  jobId: string
+  challenger: string
+  phaseName: string
+  step: string
+  lo: string
+  hi: string
+  level: number
+  element: number
+}
+type Overview = {
+  jobs: Job[]
+  disputes: Dispute[]
+  trainer?: {
+    account: string
+    training: { jobId: string; step: number; steps: number; loss: number }[]
+    bids: { jobId: string; round: number; price: string; revealed: boolean }[]
+  }
+  verifier?: { account: string; checked: { jobId: string; round: number; segments: number[]; verdict: string }[] }
+}
+
+const none = '0x0000000000000000000000000000000000000000'
+
+export function TrainingView(_props: ViewProps) {
+  const polled = usePoll<Overview>('/api/training')
+  const data = polled.data
+  const jobs = data?.jobs ?? []
+  const progress = new Map((data?.trainer?.training ?? []).map((t) => [t.jobId, t]))
+  return (
+    <>
+      <section aria-labelledby="training-title">
+        <h2 id="training-title">Compute market</h2>
+        <p class={polled.error ? 'error' : 'muted'}>
+          {data
+            ? 'Jobs bought at a sealed-bid auction, trained by the engine bit for bit, checked by verifiers; a dispute narrows down to one operation the contract recomputes.'
+            : (polled.waiting ?? polled.error ?? 'Loading…')}
+        </p>
+        <div class="cards">
+          <Card title="Jobs" id="job-count">
+            {data ? jobs.length : '–'}
+          </Card>
+          <Card title="Accepted" id="accepted-count">
+            {data ? jobs.filter((j) => j.status === 'accepted').length : '–'}
+          </Card>
+          <Card title="Disputes" id="dispute-count">
+            {data ? data.disputes.length : '–'}
+          </Card>
+          <Card title="Training now" id="training-now">
+            {data ? (data.trainer?.training.length ?? 0) : '–'}
+          </Card>
+        </div>
+      </section>
+      <section aria-labelledby="jobs-title">
+        <h2 id="jobs-title">Jobs</h2>
+        <Table
+          id="job-list"
+          label="Training jobs"
+          head={['Job', 'Status', 'Round', 'Provider', 'Price / budget', 'Progress', 'Checkpoints', 'Model']}
+          empty={data ? 'No training job yet. Post one with `mycel job submit --spec <file>`.' : undefined}
+          rows={jobs.map((j) => {
+            const p = progress.get(j.id)
+            return (
+              <tr key={j.id} data-job-id={j.id}>
+                <td>{j.id}</td>
+                <td>
+                  <span class={`tag tag-${j.status}`}>{j.status}</span>
+                </td>
+                <td>{j.round}</td>
+                <td class="mono" title={j.provider}>
+                  {j.provider === none ? '–' : short(j.provider)}
+                </td>
+                <td>
+                  {j.price} / {j.market.budget}
+                </td>
+                <td data-field="progress">
+                  {p ? `${p.step} / ${p.steps} steps · loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : '–'}` : '–'}
+                </td>
+                <td>{j.checkpoints || '–'}</td>
+                <td>{j.modelId !== '0' ? <a href={`#/models/${j.modelId}`}>model {j.modelId}</a> : '–'}</td>
+              </tr>
+            )
+          })}
+        />
+      </section>
+      <section aria-labelledby="disputes-title">
+        <h2 id="disputes-title">Disputes</h2>
+        <Table
+          id="dispute-list"
+          label="Training disputes"
+          head={['Dispute', 'Job', 'Challenger', 'Phase', 'Step', 'Segment', 'Element']}
+          empty={data ? 'No dispute: every result so far was accepted or is in its window unchallenged.' : undefined}
+          rows={(data?.disputes ?? []).map((d) => (
+            <tr key={d.id} data-dispute-id={d.id}>
+              <td>{d.id}</td>
+              <td>{d.jobId}</td>
+              <td class="mono" title={d.challenger}>
+                {short(d.challenger)}
+              </td>
+              <td>{d.phaseName}</td>
+              <td>{d.step}</td>
+              <td>
+                {d.lo}…{d.hi}
+              </td>
+              <td>{d.element}</td>
+            </tr>
+          ))}
+        />
+      </section>
+      <section aria-labelledby="roles-title">
+        <h2 id="roles-title">This node’s trainer and verifier</h2>
+        <Table
+          id="checks"
+          label="The verifier's checks"
+          head={['Job', 'Round', 'Segments re-executed', 'Verdict']}
+          empty={data?.verifier ? 'No result checked yet.' : 'This node runs no verifier.'}
+          rows={(data?.verifier?.checked ?? []).map((c) => (
+            <tr key={`${c.jobId}-${c.round}`}>
+              <td>{c.jobId}</td>
+              <td>{c.round}</td>
+              <td>{c.segments.join(', ') || '–'}</td>
+              <td>{c.verdict}</td>
+            </tr>
+          ))}
+        />
+        <Table
+          id="bids"
+          label="The trainer's bids"
+          head={['Job', 'Round', 'Price', 'Revealed']}
+          empty={data?.trainer ? 'No bid yet.' : 'This node runs no trainer.'}
+          rows={(data?.trainer?.bids ?? []).map((b) => (
+            <tr key={`${b.jobId}-${b.round}`}>
+              <td>{b.jobId}</td>
+              <td>{b.round}</td>
+              <td>{b.price}</td>
+              <td>{b.revealed ? 'yes' : 'sealed'}</td>
+            </tr>
+          ))}
+        />
+      </section>
+    </>
+  )
+}
