@@ -54,6 +54,7 @@ describe('buildContracts', () => {
       'MycelToken',
       'TestUSD',
       'Float32Harness',
+      'ResearchRounds',
       'TrainingDisputes',
       'TrainingHarness',
       'TrainingJobs',

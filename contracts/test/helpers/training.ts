@@ -42,6 +42,7 @@ import {
   modelRegistryAbi,
   mycelTokenAbi,
   mycelTokenBytecode,
+  researchRoundsAbi,
   testUSDAbi as testUsdAbi,
   trainingDisputesAbi,
   trainingDisputesBytecode,
@@ -54,7 +55,14 @@ import type { CallResult } from './evm.ts'
 import { admin, deployMarket, type Market } from './market.ts'
 import { intrinsicGas } from './trainingSynthetic.ts'
 
-const allErrors = [...trainingJobsAbi, ...trainingDisputesAbi, ...trainingRefereeAbi, ...mycelTokenAbi, ...testUsdAbi]
+const allErrors = [
+  ...trainingJobsAbi,
+  ...trainingDisputesAbi,
+  ...trainingRefereeAbi,
+  ...researchRoundsAbi,
+  ...mycelTokenAbi,
+  ...testUsdAbi,
+]
   .filter((item) => item.type === 'error')
   .filter((item, i, all) => all.findIndex((x) => JSON.stringify(x) === JSON.stringify(item)) === i) as Abi
 

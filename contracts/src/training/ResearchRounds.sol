@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {ITrainingJobs} from "../interfaces/ITrainingJobs.sol";
+import {TrainingJobs} from "./TrainingJobs.sol";
+
+/**
+ * @title ResearchRounds
+ * @notice Quadratic funding of training jobs (issue #15, part 7; docs/training.md, "Research funding"). A sponsor opens
+ * a round with a matching pool; anyone proposes a training job (its spec, market and terms committed by hash);
+ * anyone contributes to proposals until the round's end; then the pool is split by the quadratic-funding rule — a
+ * proposal's share is proportional to (Σ √cᵢ)² − Σ cᵢ over its contributions cᵢ, so many small contributors weigh
+ * more than one large one — and each funded proposal is posted to TrainingJobs with its contributions plus its match
+ * as the budget, this contract as the buyer. A trained model goes to its proposer ({claimModel}), and what the job did
+ * not spend of its budget too ({claimRefund}). A round nobody contributed to returns the pool to its sponsor.
+ *
+ * Quadratic funding rewards breadth, so it rewards splitting one contribution across many addresses: a round trusts
+ * that its contributors are distinct people (the sponsor may restrict proposals and rely on off-chain identity), as
+ * every QF deployment does.
+ */
+contract ResearchRounds is ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    struct Round {
+        address sponsor;
+        address token;
+        uint96 pool;
+        uint32 contributeEnd;
+        bool finalized;
+        uint256 totalScore; // Σ over proposals of their QF score, set at finalization
+        uint256[] proposals;
+    }
+
+    struct Proposal {
+        uint256 round;
+        address proposer;
+        bytes32 paramsHash; // keccak256(abi.encode(spec, market, terms, specCid, datasetCid)), budget field 0
+        uint128 raised; // Σ cᵢ
+        uint256 sumSqrt; // Σ √(cᵢ · 10^18)
+        uint128 matched; // set at finalization
+        uint256 jobId; // once launched
+        bool refundClaimed;
+    }
+
+    /// @notice Proposals one round may hold (finalization walks them all).
+    uint256 public constant MAX_PROPOSALS = 64;
+    uint256 private constant SCALE = 1e18;
+
+    TrainingJobs private immutable _jobs;
+    address private immutable _registry;
+    uint256 private _roundCount;
+    uint256 private _proposalCount;
+    mapping(uint256 => Round) private _rounds;
+    mapping(uint256 => Proposal) private _proposals;
+    /// @dev √(contribution · 10^18) per proposal and contributor, so a top-up replaces its term exactly
+    mapping(uint256 => mapping(address => uint256)) private _sqrtOf;
+    mapping(uint256 => mapping(address => uint256)) private _contributed;
+
+    event RoundOpened(uint256 indexed roundId, address indexed sponsor, address token, uint96 pool, uint32 contributeEnd);
+    event Proposed(uint256 indexed roundId, uint256 indexed proposalId, address indexed proposer, bytes32 paramsHash);
+    event Contributed(uint256 indexed proposalId, address indexed contributor, uint256 amount, uint256 total);
+    event RoundFinalized(uint256 indexed roundId, uint256 totalScore, uint256 matchedTotal);
+    event Matched(uint256 indexed proposalId, uint256 raised, uint256 matched);
+    event Launched(uint256 indexed proposalId, uint256 indexed jobId, uint256 budget);
+    event ModelClaimed(uint256 indexed proposalId, uint256 indexed modelId, address proposer);
+    event RefundClaimed(uint256 indexed proposalId, address proposer, uint256 amount);
+
+    error ResearchRoundsUnknownRound(uint256 roundId);
+    error ResearchRoundsUnknownProposal(uint256 proposalId);
+    error ResearchRoundsZeroAmount();
+    error ResearchRoundsBadEnd(uint32 contributeEnd);
+    error ResearchRoundsClosed(uint256 roundId, uint32 contributeEnd);
+    error ResearchRoundsOpen(uint256 roundId, uint32 contributeEnd);
+    error ResearchRoundsFinalized(uint256 roundId);
+    error ResearchRoundsNotFinalized(uint256 roundId);
+    error ResearchRoundsFull(uint256 roundId, uint256 max);
+    error ResearchRoundsParamsMismatch(uint256 proposalId);
+    error ResearchRoundsBudgetNotZero();
+    error ResearchRoundsAlreadyLaunched(uint256 proposalId, uint256 jobId);
+    error ResearchRoundsNotLaunched(uint256 proposalId);
+    error ResearchRoundsNothingRaised(uint256 proposalId);
+    error ResearchRoundsNotProposer(uint256 proposalId, address caller);
+    error ResearchRoundsNoModel(uint256 proposalId, uint256 jobId);
+    error ResearchRoundsNothingToRefund(uint256 proposalId);
+    error ResearchRoundsTokenMismatch(address expected, address given);
+    error ResearchRoundsBudgetNotReceived(uint256 expected, uint256 received);
+
+    constructor(TrainingJobs jobs_, address registry_) {
+        _jobs = jobs_;
+        _registry = registry_;
+    }
+
+    /// @notice Opens a round paying in `token` with a matching pool of `pool` (pulled from the caller; approve first).
+    function openRound(address token, uint96 pool, uint32 contributeEnd) external nonReentrant returns (uint256 id) {
+        if (contributeEnd <= block.timestamp) revert ResearchRoundsBadEnd(contributeEnd);
+        id = ++_roundCount;
+        Round storage r = _rounds[id];
+        r.sponsor = msg.sender;
+        r.token = token;
+        r.pool = pool;
+        r.contributeEnd = contributeEnd;
+        emit RoundOpened(id, msg.sender, token, pool, contributeEnd);
+        _pull(token, pool);
+    }
+
+    /**
+     * @notice Proposes a training job in round `roundId` (before its end); the job's parameters are committed by hash
+     * (`market.budget` must be 0: the budget is what the round raises) and given again at {launch}.
+     */
+    function propose(
+        uint256 roundId,
+        ITrainingJobs.Spec calldata spec,
+        ITrainingJobs.Market calldata market,
+        IModelRegistry.Terms calldata terms,
+        string calldata specCid,
+        string calldata datasetCid
+    ) external returns (uint256 id) {
+        Round storage r = _open(roundId);
+        if (r.proposals.length >= MAX_PROPOSALS) revert ResearchRoundsFull(roundId, MAX_PROPOSALS);
+        if (market.budget != 0) revert ResearchRoundsBudgetNotZero();
+        if (market.token != r.token) revert ResearchRoundsTokenMismatch(r.token, market.token);
+        id = ++_proposalCount;
+        Proposal storage p = _proposals[id];
+        p.round = roundId;
+        p.proposer = msg.sender;
+        p.paramsHash = keccak256(abi.encode(spec, market, terms, specCid, datasetCid));
+        r.proposals.push(id);
+        emit Proposed(roundId, id, msg.sender, p.paramsHash);
+    }
+
+    /// @notice Contributes `amount` of the round's token to proposal `proposalId` (before the round's end).
+    function contribute(uint256 proposalId, uint128 amount) external nonReentrant {
+        if (amount == 0) revert ResearchRoundsZeroAmount();
+        Proposal storage p = _proposal(proposalId);
+        Round storage r = _open(p.round);
+        uint256 total = _contributed[proposalId][msg.sender] + amount;
+        uint256 root = Math.sqrt(total * SCALE);
+        p.sumSqrt = p.sumSqrt - _sqrtOf[proposalId][msg.sender] + root;
+        _sqrtOf[proposalId][msg.sender] = root;
+        _contributed[proposalId][msg.sender] = total;
+        p.raised += amount;
+        emit Contributed(proposalId, msg.sender, amount, total);
+        _pull(r.token, amount);
+    }
+
+    /**
+     * @notice After the round's end (anyone): splits the pool by the QF rule; the rounding dust, or the whole pool
+     * when nothing was contributed, returns to the sponsor.
+     */
+    function finalize(uint256 roundId) external nonReentrant {
+        Round storage r = _round(roundId);
+        if (block.timestamp < r.contributeEnd) revert ResearchRoundsOpen(roundId, r.contributeEnd);
+        if (r.finalized) revert ResearchRoundsFinalized(roundId);
+        r.finalized = true;
+        uint256 n = r.proposals.length;
+        uint256 total;
+        for (uint256 i = 0; i < n; ++i) total += score(r.proposals[i]);
+        r.totalScore = total;
+        uint256 matchedTotal;
+        if (total > 0) {
+            for (uint256 i = 0; i < n; ++i) {
+                Proposal storage p = _proposals[r.proposals[i]];
+                uint256 m = Math.mulDiv(r.pool, score(r.proposals[i]), total);
+                p.matched = uint128(m);
+                matchedTotal += m;
+                emit Matched(r.proposals[i], p.raised, m);
+            }
+        }
+        emit RoundFinalized(roundId, total, matchedTotal);
+        uint256 dust = r.pool - matchedTotal;
+        if (dust > 0) IERC20(r.token).safeTransfer(r.sponsor, dust);
+    }
+
+    /**
+     * @notice Posts a funded proposal to TrainingJobs (anyone, after finalization): the parameters committed at
+     * {propose}, the budget its contributions plus its match, this contract the buyer.
+     */
+    function launch(
+        uint256 proposalId,
+        ITrainingJobs.Spec calldata spec,
+        ITrainingJobs.Market calldata market,
+        IModelRegistry.Terms calldata terms,
+        string calldata specCid,
+        string calldata datasetCid
+    ) external nonReentrant returns (uint256 jobId) {
+        Proposal storage p = _proposal(proposalId);
+        Round storage r = _rounds[p.round];
+        if (!r.finalized) revert ResearchRoundsNotFinalized(p.round);
+        if (p.jobId != 0) revert ResearchRoundsAlreadyLaunched(proposalId, p.jobId);
+        if (keccak256(abi.encode(spec, market, terms, specCid, datasetCid)) != p.paramsHash) {
+            revert ResearchRoundsParamsMismatch(proposalId);
+        }
+        uint256 budget = uint256(p.raised) + p.matched;
+        if (budget == 0) revert ResearchRoundsNothingRaised(proposalId);
+        ITrainingJobs.Market memory funded = market;
+        funded.budget = uint96(budget);
+        p.jobId = type(uint256).max; // set before the external call (no re-entry into a second launch)
+        IERC20(r.token).forceApprove(address(_jobs), budget);
+        jobId = _jobs.postJob(spec, funded, terms, specCid, datasetCid);
+        p.jobId = jobId;
+        emit Launched(proposalId, jobId, budget);
+    }
+
+    /// @notice Gives the model of a launched proposal's accepted job to its proposer.
+    function claimModel(uint256 proposalId) external nonReentrant returns (uint256 modelId) {
+        Proposal storage p = _launched(proposalId);
+        modelId = _jobs.getJob(p.jobId).modelId;
+        if (modelId == 0) revert ResearchRoundsNoModel(proposalId, p.jobId);
+        emit ModelClaimed(proposalId, modelId, p.proposer);
+        IERC721(_registry).transferFrom(address(this), p.proposer, modelId);
+    }
+
+    /**
+     * @notice Pays a launched proposal's proposer what its accepted job did not spend (its budget minus the winning
+     * bid, which TrainingJobs owes this contract from the acceptance on), once.
+     */
+    function claimRefund(uint256 proposalId) external nonReentrant returns (uint256 amount) {
+        Proposal storage p = _launched(proposalId);
+        if (msg.sender != p.proposer) revert ResearchRoundsNotProposer(proposalId, msg.sender);
+        TrainingJobs.Job memory job = _jobs.getJob(p.jobId);
+        amount = uint256(job.market.budget) - job.price;
+        if (p.refundClaimed || job.state != TrainingJobs.State.Accepted || amount == 0) {
+            revert ResearchRoundsNothingToRefund(proposalId);
+        }
+        p.refundClaimed = true;
+        address token = _rounds[p.round].token;
+        // Everything TrainingJobs owes this contract comes in; each proposal takes out exactly its own refund.
+        if (_jobs.owed(token, address(this)) > 0) _jobs.withdraw(token);
+        emit RefundClaimed(proposalId, p.proposer, amount);
+        IERC20(token).safeTransfer(p.proposer, amount);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice A proposal's QF score: (Σ √cᵢ)² − Σ cᵢ, in token units.
+    function score(uint256 proposalId) public view returns (uint256) {
+        Proposal storage p = _proposals[proposalId];
+        uint256 squared = Math.mulDiv(p.sumSqrt, p.sumSqrt, SCALE);
+        return squared > p.raised ? squared - p.raised : 0;
+    }
+
+    function getRound(uint256 roundId) external view returns (Round memory) {
+        return _round(roundId);
+    }
+
+    function getProposal(uint256 proposalId) external view returns (Proposal memory) {
+        return _proposal(proposalId);
+    }
+
+    function contributionOf(uint256 proposalId, address contributor) external view returns (uint256) {
+        return _contributed[proposalId][contributor];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _pull(address token, uint256 amount) private {
+        if (amount == 0) revert ResearchRoundsZeroAmount();
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert ResearchRoundsBudgetNotReceived(amount, received);
+    }
+
+    function _round(uint256 roundId) private view returns (Round storage r) {
+        r = _rounds[roundId];
+        if (r.sponsor == address(0)) revert ResearchRoundsUnknownRound(roundId);
+    }
+
+    function _open(uint256 roundId) private view returns (Round storage r) {
+        r = _round(roundId);
+        if (block.timestamp >= r.contributeEnd) revert ResearchRoundsClosed(roundId, r.contributeEnd);
+    }
+
+    function _proposal(uint256 proposalId) private view returns (Proposal storage p) {
+        p = _proposals[proposalId];
+        if (p.proposer == address(0)) revert ResearchRoundsUnknownProposal(proposalId);
+    }
+
+    function _launched(uint256 proposalId) private view returns (Proposal storage p) {
+        p = _proposal(proposalId);
+        if (p.jobId == 0 || p.jobId == type(uint256).max) revert ResearchRoundsNotLaunched(proposalId);
+    }
+}

@@ -1,0 +1,208 @@
+/**
+ * ResearchRounds, quadratic funding of training jobs, on the compiled contracts: the pool split by (Σ √cᵢ)² − Σ cᵢ
+ * (checked against the same integer arithmetic for random rounds; never more than the pool, the dust back to the
+ * sponsor), breadth over depth, a funded proposal posted to TrainingJobs with its contributions plus its match as the
+ * budget, the trained model and the unspent budget to its proposer, and every bad input refused by name.
+ */
+import { chainSpec, type MlpSpec } from '@mycel/training'
+import fc from 'fast-check'
+import { encodeDeployData, getAddress, type Hex, maxUint256 } from 'viem'
+import { describe, expect, it } from 'vitest'
+import {
+  modelRegistryAbi,
+  researchRoundsAbi,
+  researchRoundsBytecode,
+  testUSDAbi,
+  trainingJobsAbi,
+} from '../../packages/sdk/src/generated/contracts.ts'
+import { admin } from './helpers/market.ts'
+import { deployTraining, MYC, TIMES, type Training } from './helpers/training.ts'
+
+const sponsor = getAddress('0x000000000000000000000000000000000000500f')
+const proposer = getAddress('0x0000000000000000000000000000000000000a0e')
+const provider = getAddress('0x000000000000000000000000000000000000b0b0')
+const contributors = Array.from({ length: 12 }, (_, i) =>
+  getAddress(`0x${(0xc000 + i).toString(16).padStart(40, '0')}`),
+)
+
+const mlp: MlpSpec = {
+  layers: [784, 6, 10],
+  optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
+  batchSize: 8,
+  seed: 5,
+}
+const spec = chainSpec(mlp, { steps: 8, checkpointEvery: 4, datasetRoot: `0x${'ab'.repeat(32)}`, datasetCount: 256 })
+const END = 3600
+
+async function setup() {
+  const t = await deployTraining()
+  const rounds = await t.chain.deploy(
+    encodeDeployData({
+      abi: researchRoundsAbi,
+      bytecode: researchRoundsBytecode,
+      args: [t.jobs.toString() as Hex, t.m.registry.toString() as Hex],
+    }),
+    admin,
+  )
+  const usd = t.m.usd.toString() as Hex
+  for (const who of [sponsor, proposer, ...contributors]) {
+    await t.m.mint(who, 10n ** 12n)
+    await t.must(who, t.m.usd, testUSDAbi, 'approve', [rounds.toString(), maxUint256])
+  }
+  const market = { token: usd, budget: 0n, bond: 100n * MYC, ...TIMES }
+  const terms = {
+    currency: usd,
+    minPricePerRequest: 100n,
+    mintFee: 0n,
+    licenseDuration: 0n,
+    royaltyBps: 500,
+    commercialUse: true,
+    derivativesAllowed: true,
+    attribution: true,
+    hasTerms: true,
+  }
+  const params = [spec, market, terms, 'bafyspec', 'bafydata'] as const
+  const r = (from: Hex, fn: string, args: unknown[] = []) => t.must(from, rounds, researchRoundsAbi, fn, args)
+  const fails = async (from: Hex, fn: string, args: unknown[] = []) =>
+    (await t.fails(from, rounds, researchRoundsAbi, fn, args)).errorName
+  const open = async (pool: bigint) =>
+    (await r(sponsor, 'openRound', [usd, pool, Number(t.chain.now) + END])).result as bigint
+  const propose = async (round: bigint) => (await r(proposer, 'propose', [round, ...params])).result as bigint
+  return { t, rounds, usd, params, market, r, fails, open, propose }
+}
+
+/** The contract's QF score in the same integer arithmetic: (Σ √(cᵢ·10¹⁸))² / 10¹⁸ − Σ cᵢ. */
+function score(contributions: bigint[]): bigint {
+  const sqrt = (x: bigint) => {
+    if (x < 2n) return x
+    let r = BigInt(Math.floor(Math.sqrt(Number(x))))
+    while (r * r > x) r--
+    while ((r + 1n) * (r + 1n) <= x) r++
+    return r
+  }
+  const sum = contributions.reduce((a, c) => a + sqrt(c * 10n ** 18n), 0n)
+  const raised = contributions.reduce((a, c) => a + c, 0n)
+  const squared = (sum * sum) / 10n ** 18n
+  return squared > raised ? squared - raised : 0n
+}
+
+describe('quadratic funding', () => {
+  it('property: matches are pool × score / Σ scores, never more than the pool, the dust back to the sponsor', async () => {
+    const { t, r, open, propose, usd } = await setup()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.bigInt({ min: 1n, max: 10n ** 9n }), { minLength: 0, maxLength: 5 }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.bigInt({ min: 0n, max: 10n ** 10n }),
+        async (rows, poolMinus) => {
+          const pool = poolMinus + 1n
+          const round = await open(pool)
+          const ids: bigint[] = []
+          for (const row of rows) {
+            const id = await propose(round)
+            ids.push(id)
+            for (const [i, c] of row.entries()) await r(contributors[i] as Hex, 'contribute', [id, c])
+          }
+          const sponsorBefore = await t.usdBalance(sponsor)
+          t.wait(END)
+          await r(provider, 'finalize', [round])
+          const scores = rows.map(score)
+          const total = scores.reduce((a, s) => a + s, 0n)
+          let matched = 0n
+          for (const [i, id] of ids.entries()) {
+            const p = (await r(provider, 'getProposal', [id])).result as { matched: bigint; raised: bigint }
+            const expected = total === 0n ? 0n : (pool * (scores[i] as bigint)) / total
+            expect(p.matched).toBe(expected)
+            expect(p.raised).toBe((rows[i] as bigint[]).reduce((a, c) => a + c, 0n))
+            matched += p.matched
+          }
+          expect(matched).toBeLessThanOrEqual(pool)
+          expect(await t.usdBalance(sponsor)).toBe(sponsorBefore + pool - matched)
+          void usd
+        },
+      ),
+      { numRuns: 12 },
+    )
+  })
+
+  it('breadth over depth: ten contributors of 10 outweigh one of 100; a lone contributor gets no match', async () => {
+    const { t, r, open, propose } = await setup()
+    const round = await open(1_000_000n)
+    const broad = await propose(round)
+    const deep = await propose(round)
+    for (const who of contributors.slice(0, 10)) await r(who, 'contribute', [broad, 10n])
+    await r(contributors[11] as Hex, 'contribute', [deep, 100n])
+    // A top-up replaces its term: 10 then 10 more from one address counts as one contribution of 20.
+    await r(contributors[0] as Hex, 'contribute', [broad, 10n])
+    expect((await r(provider, 'contributionOf', [broad, contributors[0]])).result).toBe(20n)
+    t.wait(END)
+    await r(provider, 'finalize', [round])
+    const get = async (id: bigint) => (await r(provider, 'getProposal', [id])).result as { matched: bigint }
+    expect((await get(deep)).matched).toBe(0n)
+    expect((await get(broad)).matched).toBe(1_000_000n)
+  })
+
+  it('a funded proposal becomes a job with raised + match; its model and unspent budget go to the proposer', async () => {
+    const { t, r, open, propose, params, rounds } = await setup()
+    await t.stake(provider, 1_000n * MYC)
+    const round = await open(500_000n)
+    const id = await propose(round)
+    for (const who of contributors.slice(0, 4)) await r(who, 'contribute', [id, 250_000n])
+    t.wait(END)
+    await r(provider, 'finalize', [round])
+    const jobId = (await r(provider, 'launch', [id, ...params])).result as bigint
+    const onChain = (await t.must(admin, t.jobs, trainingJobsAbi, 'getJob', [jobId])).result as {
+      market: { budget: bigint }
+      buyer: Hex
+    }
+    expect(onChain.market.budget).toBe(1_500_000n) // 1,000,000 raised + the whole pool (the only proposal)
+    expect(onChain.buyer.toLowerCase()).toBe(rounds.toString().toLowerCase())
+    await t.auction(jobId, [[provider, 600_000n]])
+    const cps = [1, 2, 3].map((i) => `0x${i.toString(16).padStart(64, '0')}` as Hex)
+    await t.must(provider, t.jobs, trainingJobsAbi, 'submitResult', [jobId, spec, cps, cps[2], 0, 'bafyw', 'bafyc'])
+    t.wait(TIMES.challengeWindow)
+    await t.must(provider, t.jobs, trainingJobsAbi, 'accept', [jobId])
+    const modelId = (await r(provider, 'claimModel', [id])).result as bigint
+    expect(await t.must(admin, t.m.registry, modelRegistryAbi, 'ownerOf', [modelId]).then((x) => x.result)).toBe(
+      proposer,
+    )
+    const before = await t.usdBalance(proposer)
+    expect(await r(proposer, 'claimRefund', [id]).then((x) => x.result)).toBe(900_000n)
+    expect(await t.usdBalance(proposer)).toBe(before + 900_000n)
+  })
+
+  it('refuses bad inputs by name and takes nothing', async () => {
+    const { t, r, fails, open, propose, params, market, usd } = await setup()
+    expect(await fails(sponsor, 'openRound', [usd, 1n, Number(t.chain.now)])).toBe('ResearchRoundsBadEnd')
+    expect(await fails(sponsor, 'openRound', [usd, 0n, Number(t.chain.now) + 10])).toBe('ResearchRoundsZeroAmount')
+    const round = await open(1000n)
+    const id = await propose(round)
+    expect(await fails(proposer, 'propose', [round, spec, { ...market, budget: 5n }, params[2], 'a', 'b'])).toBe(
+      'ResearchRoundsBudgetNotZero',
+    )
+    expect(
+      await fails(proposer, 'propose', [round, spec, { ...market, token: t.myc.toString() }, params[2], 'a', 'b']),
+    ).toBe('ResearchRoundsTokenMismatch')
+    expect(await fails(contributors[0] as Hex, 'contribute', [id, 0n])).toBe('ResearchRoundsZeroAmount')
+    expect(await fails(contributors[0] as Hex, 'contribute', [99n, 5n])).toBe('ResearchRoundsUnknownProposal')
+    expect(await fails(provider, 'finalize', [round])).toBe('ResearchRoundsOpen')
+    expect(await fails(provider, 'finalize', [77n])).toBe('ResearchRoundsUnknownRound')
+    expect(await fails(provider, 'launch', [id, ...params])).toBe('ResearchRoundsNotFinalized')
+    await r(contributors[0] as Hex, 'contribute', [id, 5n])
+    await r(contributors[1] as Hex, 'contribute', [id, 5n])
+    t.wait(END)
+    expect(await fails(contributors[2] as Hex, 'contribute', [id, 5n])).toBe('ResearchRoundsClosed')
+    await r(provider, 'finalize', [round])
+    expect(await fails(provider, 'finalize', [round])).toBe('ResearchRoundsFinalized')
+    expect(await fails(provider, 'launch', [id, spec, market, params[2], 'another', 'b'])).toBe(
+      'ResearchRoundsParamsMismatch',
+    )
+    await r(provider, 'launch', [id, ...params])
+    expect(await fails(provider, 'launch', [id, ...params])).toBe('ResearchRoundsAlreadyLaunched')
+    expect(await fails(provider, 'claimRefund', [id])).toBe('ResearchRoundsNotProposer')
+    expect(await fails(proposer, 'claimRefund', [id])).toBe('ResearchRoundsNothingToRefund') // not accepted yet
+    expect(await fails(proposer, 'claimModel', [id])).toBe('ResearchRoundsNoModel')
+  })
+})
