@@ -97,7 +97,7 @@ describe('the training market on a node', () => {
         biddingTime: 3,
         revealTime: 3,
         trainingTime: 600,
-        challengeWindow: 8,
+        challengeWindow: 15,
         disputeClock: 60,
       },
       terms: {
@@ -138,13 +138,19 @@ describe('the training market on a node', () => {
       args: [onChain.modelId],
     })
     expect(owner).toBe(buyer.account.address)
-    // The trainer withdrew its pay: nothing is owed to it any more, and the escrow paid exactly the bid.
-    const paid = await client.readContract({
-      address: addresses.testUsd as `0x${string}`,
-      abi: testUsdAbi,
-      functionName: 'balanceOf',
-      args: [onChain.provider],
-    })
+    // The trainer withdraws its pay on its next round of duties after the acceptance: the escrow paid exactly the bid.
+    const balance = () =>
+      client.readContract({
+        address: addresses.testUsd as `0x${string}`,
+        abi: testUsdAbi,
+        functionName: 'balanceOf',
+        args: [onChain.provider],
+      })
+    let paid = await balance()
+    for (let i = 0; i < 100 && paid === 0n; i++) {
+      await new Promise((r) => setTimeout(r, 200))
+      paid = await balance()
+    }
     expect(paid).toBe(onChain.price)
     // The trainer's checkpoint states: served, and they hash to what it posted.
     const state = await fetch(`${node.url}/api/training/jobs/${jobId}/checkpoints/2?round=1`)
