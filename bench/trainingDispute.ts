@@ -44,6 +44,7 @@ import {
   PHASE,
   providerMove,
   providerMoves,
+  replayer,
   stateHash,
   type TrainerState,
 } from '@mycel/training'
@@ -60,23 +61,6 @@ export type FaultResult = {
 }
 
 const TIMES = { biddingTime: 60, revealTime: 60, trainingTime: 86_400, challengeWindow: 86_400, disputeClock: 3600 }
-
-/** An honest run from its checkpoint snapshots: any step's state, recomputed from the checkpoint below it. */
-function honestStates(spec: MlpSpec, data: Dataset, checkpoints: TrainerState[], every: number) {
-  let cached: TrainerState | undefined
-  return (step: number): TrainerState => {
-    if (cached?.steps === step) return cached
-    const from = cached && cached.steps <= step && cached.steps >= Math.floor(step / every) * every ? cached : undefined
-    let s = from ?? (checkpoints[Math.floor(step / every)] as TrainerState)
-    while (s.steps < step) {
-      const t = createMlpTrainer(spec, data, { resume: s })
-      t.step()
-      s = t.snapshot()
-    }
-    cached = s
-    return s
-  }
-}
 
 type Fault = {
   name: string
@@ -162,7 +146,7 @@ export async function disputesOnChain(p: {
       datasetRoot: dataset.root,
       datasetCount: data.count,
     })
-    const honest = honestStates(spec, data, p.checkpoints, every)
+    const honest = replayer(spec, data, (i) => p.checkpoints[i], every)
     const honestCheckpoints = p.checkpoints.map(stateHash)
     const w1 = 1000
     const other = createMlpTrainer({ ...spec, seed: spec.seed + 1 }, data).snapshot()

@@ -16,7 +16,7 @@ import {
   trainingJobsAbi,
 } from '../../packages/sdk/src/generated/contracts.ts'
 import { admin } from './helpers/market.ts'
-import { deployTraining, MYC, TIMES, type Training } from './helpers/training.ts'
+import { deployTraining, MYC, TIMES } from './helpers/training.ts'
 
 const sponsor = getAddress('0x000000000000000000000000000000000000500f')
 const proposer = getAddress('0x0000000000000000000000000000000000000a0e')

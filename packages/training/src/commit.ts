@@ -50,9 +50,6 @@ export function openingParts(o: StateOpening): { params: Hex; optimizer: Hex } {
   }
 }
 
-/** The parts of a state's hash (see {@link stateHash}). */
-export const stateParts = (state: TrainerState) => openingParts(openState(state))
-
 /** keccak256(abi.encode(uint64 steps, bytes32 params, bytes32 optimizer)) of an opened state. */
 export function openingHash(o: StateOpening): Hex {
   const parts = openingParts(o)

@@ -17,11 +17,9 @@ import { bitsOf32, exp32, fromBits32 } from './f32.ts'
 import {
   elementInputs,
   entryOf,
-  entrySize,
   gradientRoot,
   OPS,
   outputOp,
-  paramSize,
   type Read,
   reductionTerms,
   rootEntry,
@@ -126,6 +124,18 @@ const STATE_ABI = {
   ],
 } as const
 
+/** `TrainingDisputes.StepOpening` as viem encodes it: the state before, the state after, the trace's roots. */
+export const OPENING_ABI = [
+  {
+    type: 'tuple',
+    components: [
+      { ...STATE_ABI, name: 'start' },
+      { ...STATE_ABI, name: 'end' },
+      { name: 'trace', type: 'bytes32[]' },
+    ],
+  },
+] as const
+
 const state = (o: StateOpening | undefined) => ({
   params: o?.paramRoots ?? [],
   slots: o?.slotRoots ?? [],
@@ -136,19 +146,7 @@ const state = (o: StateOpening | undefined) => ({
 
 /** abi.encode(StepOpening): what `openStep`/`openInit` take and every later move repeats. */
 export function encodeOpening(start: StateOpening, end?: StateOpening, trace: readonly Hex[] = []): Hex {
-  return encodeAbiParameters(
-    [
-      {
-        type: 'tuple',
-        components: [
-          { ...STATE_ABI, name: 'start' },
-          { ...STATE_ABI, name: 'end' },
-          { name: 'trace', type: 'bytes32[]' },
-        ],
-      },
-    ],
-    [{ start: state(start), end: state(end), trace: [...trace] }],
-  )
+  return encodeAbiParameters(OPENING_ABI, [{ start: state(start), end: state(end), trace: [...trace] }])
 }
 
 /** One step re-run from `start` with every tensor kept; `end` is the state the party claims after it. */
@@ -228,11 +226,6 @@ export function stateDifference(mine: StateOpening, theirs: StateOpening, target
     }
   }
   return undefined
-}
-
-/** Values in a named tensor. */
-export function namedSize(spec: MlpSpec, n: Named): number {
-  return n.target === TARGET.entry ? entrySize(spec, n.entry, n.output) : paramSize(spec, n.entry)
 }
 
 // ---------------------------------------------------------------- k-ary bisection

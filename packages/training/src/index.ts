@@ -16,7 +16,6 @@ export {
   openState,
   type StateOpening,
   stateHash,
-  stateParts,
   verifyCheckpoint,
   verifyExample,
 } from './commit.ts'
@@ -38,7 +37,6 @@ export {
   innerPoints,
   mlpSpecOfChain,
   type Named,
-  namedSize,
   namedTensor,
   type Proven,
   partialSums,
@@ -117,7 +115,6 @@ export {
   challengerMove,
   type DisputeView,
   decodeOpening,
-  isReduction,
   type Memory,
   type Move,
   type Party,

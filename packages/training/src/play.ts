@@ -17,6 +17,7 @@ import {
   innerPoints,
   type Named,
   namedTensor,
+  OPENING_ABI,
   partialSums,
   pickNode,
   pickSegment,
@@ -26,7 +27,6 @@ import {
   sumWord,
   TARGET,
 } from './dispute.ts'
-import { reductionTerms } from './layout.ts'
 import type { Dataset, MlpSpec, OnOp, TrainerState } from './mlp.ts'
 
 /** Phases of `TrainingDisputes.Phase`, by number. */
@@ -89,32 +89,9 @@ export type Move = { fn: string; args: unknown[] }
 /** A side's memory of the step under dispute (re-computing a step record costs one step and its trees). */
 export type Memory = { step?: number; record?: StepRecord; named?: Named; sums?: Float32Array; sumsFor?: string }
 
-const STATE_ABI = {
-  type: 'tuple',
-  components: [
-    { name: 'params', type: 'bytes32[]' },
-    { name: 'slots', type: 'bytes32[]' },
-    { name: 'optimizerStep', type: 'uint64' },
-    { name: 'beta1Power', type: 'uint32' },
-    { name: 'beta2Power', type: 'uint32' },
-  ],
-} as const
-
 /** The provider's opening as the challenger reads it from the `StepOpened` event. */
 export function decodeOpening(opening: Hex): { start: StateOpening; end: StateOpening; roots: Hex[] } {
-  const [o] = decodeAbiParameters(
-    [
-      {
-        type: 'tuple',
-        components: [
-          { ...STATE_ABI, name: 'start' },
-          { ...STATE_ABI, name: 'end' },
-          { name: 'trace', type: 'bytes32[]' },
-        ],
-      },
-    ],
-    opening,
-  )
+  const [o] = decodeAbiParameters(OPENING_ABI, opening)
   const state = (s: (typeof o)['start'], steps: bigint): StateOpening => ({
     steps,
     paramRoots: [...s.params],
@@ -242,7 +219,3 @@ export function challengerMove(d: DisputeView, me: Party, seen: Seen, memory: Me
       return undefined
   }
 }
-
-/** Whether the named element is a reduction's (its partial sums are bisected next). */
-export const isReduction = (spec: MlpSpec, n: Named) =>
-  n.target === TARGET.entry && reductionTerms(spec, n.entry, n.output) > 0
