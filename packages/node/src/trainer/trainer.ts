@@ -111,6 +111,7 @@ export function createTrainer(p: {
   const training = new Map<string, TrainerStatus['training'][number]>()
   const memories = new Map<bigint, Memory>()
   const skipped = new Set<string>()
+  const specs = new Map<bigint, Awaited<ReturnType<typeof getTrainingJobSpec>>>()
   /** Tokens already withdrawn this run (a new acceptance clears its token). */
   const paid = new Set<string>()
   let registered = false
@@ -140,7 +141,12 @@ export function createTrainer(p: {
 
   /** The job's spec and dataset when this trainer can take it, else undefined (and the reason logged once). */
   async function fit(job: TrainingJob) {
-    const posted = await getTrainingJobSpec(client, { trainingJobs: jobs, jobId: job.id })
+    // A job's spec never changes: read its JobPosted event once, not at every round of duties.
+    let posted = specs.get(job.id)
+    if (!posted) {
+      posted = await getTrainingJobSpec(client, { trainingJobs: jobs, jobId: job.id })
+      specs.set(job.id, posted)
+    }
     const spec = posted.spec as ChainSpec
     const mlp = mlpSpecOfChain(spec)
     const parameters = mlp.layers.slice(1).reduce((n, w, l) => n + ((mlp.layers[l] as number) + 1) * w, 0)
