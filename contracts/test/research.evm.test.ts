@@ -16,7 +16,7 @@ import {
   trainingJobsAbi,
 } from '../../packages/sdk/src/generated/contracts.ts'
 import { admin } from './helpers/market.ts'
-import { deployTraining, MYC, TIMES } from './helpers/training.ts'
+import { deployTraining, MYC, TIMES, termsIn } from './helpers/training.ts'
 
 const sponsor = getAddress('0x000000000000000000000000000000000000500f')
 const proposer = getAddress('0x0000000000000000000000000000000000000a0e')
@@ -40,7 +40,7 @@ async function setup() {
     encodeDeployData({
       abi: researchRoundsAbi,
       bytecode: researchRoundsBytecode,
-      args: [t.jobs.toString() as Hex, t.m.registry.toString() as Hex],
+      args: [t.jobs.toString() as Hex, t.m.registry.toString() as Hex, t.myc.toString() as Hex],
     }),
     admin,
   )
@@ -50,25 +50,36 @@ async function setup() {
     await t.must(who, t.m.usd, testUSDAbi, 'approve', [rounds.toString(), maxUint256])
   }
   const market = { token: usd, budget: 0n, bond: 100n * MYC, ...TIMES }
-  const terms = {
-    currency: usd,
-    minPricePerRequest: 100n,
-    mintFee: 0n,
-    licenseDuration: 0n,
-    royaltyBps: 500,
-    commercialUse: true,
-    derivativesAllowed: true,
-    attribution: true,
-    hasTerms: true,
-  }
-  const params = [spec, market, terms, 'bafyspec', 'bafydata'] as const
+  const params = [spec, market, termsIn(usd), 'bafyspec', 'bafydata'] as const
   const r = (from: Hex, fn: string, args: unknown[] = []) => t.must(from, rounds, researchRoundsAbi, fn, args)
   const fails = async (from: Hex, fn: string, args: unknown[] = []) =>
     (await t.fails(from, rounds, researchRoundsAbi, fn, args)).errorName
   const open = async (pool: bigint) =>
     (await r(sponsor, 'openRound', [usd, pool, Number(t.chain.now) + END])).result as bigint
   const propose = async (round: bigint) => (await r(proposer, 'propose', [round, ...params])).result as bigint
-  return { t, rounds, usd, params, market, r, fails, open, propose }
+  /** A round with one proposal funded by four contributors of 250,000 and a pool of 500,000, finalized. */
+  const funded = async () => {
+    const round = await open(500_000n)
+    const id = await propose(round)
+    for (const who of contributors.slice(0, 4)) await r(who, 'contribute', [id, 250_000n])
+    t.wait(END)
+    await r(provider, 'finalize', [round])
+    return id
+  }
+  /** Every contributor of a withdrawn proposal and its sponsor take back exactly what they put in. */
+  const reclaimAll = async (id: bigint) => {
+    for (const who of contributors.slice(0, 4)) {
+      const before = await t.usdBalance(who)
+      expect((await r(who, 'reclaim', [id])).result).toBe(250_000n)
+      expect(await t.usdBalance(who)).toBe(before + 250_000n)
+      expect(await fails(who, 'reclaim', [id])).toBe('ResearchRoundsNothingToReclaim')
+    }
+    expect((await r(sponsor, 'reclaim', [id])).result).toBe(500_000n)
+    expect(await fails(sponsor, 'reclaim', [id])).toBe('ResearchRoundsNothingToReclaim')
+    expect(await fails(provider, 'reclaim', [id])).toBe('ResearchRoundsNothingToReclaim')
+    expect(await t.usdBalance(rounds.toString() as Hex)).toBe(0n)
+  }
+  return { t, rounds, usd, params, market, r, fails, open, propose, funded, reclaimAll }
 }
 
 /** The contract's QF score in the same integer arithmetic: (Σ √(cᵢ·10¹⁸))² / 10¹⁸ − Σ cᵢ. */
@@ -169,8 +180,64 @@ describe('quadratic funding', () => {
       proposer,
     )
     const before = await t.usdBalance(proposer)
-    expect(await r(proposer, 'claimRefund', [id]).then((x) => x.result)).toBe(900_000n)
+    expect(await r(proposer, 'claimRefund', [id]).then((x) => x.result)).toEqual([900_000n, 0n])
     expect(await t.usdBalance(proposer)).toBe(before + 900_000n)
+  })
+
+  it('a job that never finds a provider is withdrawn (by anyone after 8 auctions); all funds go back', async () => {
+    const { t, r, fails, funded, reclaimAll, params } = await setup()
+    const id = await funded()
+    const jobId = (await r(provider, 'launch', [id, ...params])).result as bigint
+    expect(await fails(provider, 'reclaim', [id])).toBe('ResearchRoundsNotWithdrawn')
+    for (let i = 0; i < 7; i++) {
+      expect(await fails(provider, 'withdrawProposal', [id])).toBe('ResearchRoundsNotAllowed')
+      t.wait(TIMES.biddingTime + TIMES.revealTime)
+      await t.must(provider, t.jobs, trainingJobsAbi, 'assign', [jobId]) // no bid: bidding reopens
+    }
+    expect((await t.job(jobId)).round).toBe(8)
+    expect(await fails(provider, 'withdrawProposal', [id])).toBe('ResearchRoundsNotAllowed')
+    t.wait(TIMES.biddingTime + TIMES.revealTime)
+    await t.must(provider, t.jobs, trainingJobsAbi, 'assign', [jobId])
+    await r(provider, 'withdrawProposal', [id]) // a ninth auction: stale, anyone may
+    expect((await t.job(jobId)).state).toBe(5) // cancelled
+    expect(await fails(proposer, 'withdrawProposal', [id])).toBe('ResearchRoundsWithdrawn')
+    await reclaimAll(id)
+  })
+
+  it('a proposal withdrawn before its launch returns everything and can no longer launch', async () => {
+    const { r, fails, funded, reclaimAll, params } = await setup()
+    const id = await funded()
+    expect(await fails(provider, 'withdrawProposal', [id])).toBe('ResearchRoundsNotAllowed')
+    await r(sponsor, 'withdrawProposal', [id])
+    expect(await fails(provider, 'launch', [id, ...params])).toBe('ResearchRoundsWithdrawn')
+    await reclaimAll(id)
+  })
+
+  it("a provider that misses the deadline compensates the proposer in MYC; a job in training can't be withdrawn", async () => {
+    const { t, r, fails, funded, params, rounds } = await setup()
+    await t.stake(provider, 1_000n * MYC)
+    const id = await funded()
+    const jobId = (await r(provider, 'launch', [id, ...params])).result as bigint
+    await t.auction(jobId, [[provider, 600_000n]])
+    expect(await fails(proposer, 'withdrawProposal', [id])).toBe('TrainingJobsWrongState')
+    expect(await fails(proposer, 'claimRefund', [id])).toBe('ResearchRoundsNothingToRefund')
+    t.wait(TIMES.trainingTime + 1)
+    await t.must(provider, t.jobs, trainingJobsAbi, 'expire', [jobId])
+    const before = await t.mycBalance(proposer)
+    expect((await r(proposer, 'claimRefund', [id])).result).toEqual([0n, 10n * MYC]) // a tenth of the 100 MYC bond
+    expect(await t.mycBalance(proposer)).toBe(before + 10n * MYC)
+    expect(await fails(proposer, 'claimRefund', [id])).toBe('ResearchRoundsNothingToRefund')
+    expect(await t.mycBalance(rounds.toString() as Hex)).toBe(0n)
+  })
+
+  it("a proposal's budget always fits the market's (2^96 − 1)", async () => {
+    const { t, r, fails, usd, params } = await setup()
+    const pool = 2n ** 96n - 100n
+    await t.m.mint(sponsor, pool)
+    const round = (await r(sponsor, 'openRound', [usd, pool, Number(t.chain.now) + END])).result as bigint
+    const id = (await r(proposer, 'propose', [round, ...params])).result as bigint
+    await r(contributors[0] as Hex, 'contribute', [id, 99n])
+    expect(await fails(contributors[1] as Hex, 'contribute', [id, 1n])).toBe('ResearchRoundsBudgetTooLarge')
   })
 
   it('refuses bad inputs by name and takes nothing', async () => {

@@ -18,7 +18,11 @@ import {TrainingJobs} from "./TrainingJobs.sol";
  * proposal's share is proportional to (Σ √cᵢ)² − Σ cᵢ over its contributions cᵢ, so many small contributors weigh
  * more than one large one — and each funded proposal is posted to TrainingJobs with its contributions plus its match
  * as the budget, this contract as the buyer. A trained model goes to its proposer ({claimModel}), and what the job did
- * not spend of its budget too ({claimRefund}). A round nobody contributed to returns the pool to its sponsor.
+ * not spend of its budget too, with any compensation from providers that missed its deadline ({claimRefund}). A
+ * round nobody contributed to returns the pool to its sponsor. A proposal that cannot or should not run — its job
+ * never assigned, its parameters refused by the market — is withdrawn ({withdrawProposal}: by its proposer or the
+ * round's sponsor, or by anyone once its job has gone through {STALE_ROUNDS} auctions unassigned); then every
+ * contributor takes back exactly what they gave and the sponsor the match ({reclaim}).
  *
  * Quadratic funding rewards breadth, so it rewards splitting one contribution across many addresses: a round trusts
  * that its contributors are distinct people (the sponsor may restrict proposals and rely on off-chain identity), as
@@ -46,14 +50,20 @@ contract ResearchRounds is ReentrancyGuard {
         uint128 matched; // set at finalization
         uint256 jobId; // once launched
         bool refundClaimed;
+        bool withdrawn; // contributions and match returnable with {reclaim}
+        bool matchReclaimed;
+        uint96 compensationPaid; // of the job's compensation, what the proposer has taken
     }
 
     /// @notice Proposals one round may hold (finalization walks them all).
     uint256 public constant MAX_PROPOSALS = 64;
+    /// @notice Auctions after which anyone may withdraw a launched proposal whose job is still unassigned.
+    uint32 public constant STALE_ROUNDS = 8;
     uint256 private constant SCALE = 1e18;
 
     TrainingJobs private immutable _jobs;
     address private immutable _registry;
+    IERC20 private immutable _myc;
     uint256 private _roundCount;
     uint256 private _proposalCount;
     mapping(uint256 => Round) private _rounds;
@@ -69,7 +79,9 @@ contract ResearchRounds is ReentrancyGuard {
     event Matched(uint256 indexed proposalId, uint256 raised, uint256 matched);
     event Launched(uint256 indexed proposalId, uint256 indexed jobId, uint256 budget);
     event ModelClaimed(uint256 indexed proposalId, uint256 indexed modelId, address proposer);
-    event RefundClaimed(uint256 indexed proposalId, address proposer, uint256 amount);
+    event RefundClaimed(uint256 indexed proposalId, address proposer, uint256 amount, uint256 compensation);
+    event ProposalWithdrawn(uint256 indexed proposalId, address indexed by);
+    event Reclaimed(uint256 indexed proposalId, address indexed account, uint256 amount);
 
     error ResearchRoundsUnknownRound(uint256 roundId);
     error ResearchRoundsUnknownProposal(uint256 proposalId);
@@ -90,10 +102,16 @@ contract ResearchRounds is ReentrancyGuard {
     error ResearchRoundsNothingToRefund(uint256 proposalId);
     error ResearchRoundsTokenMismatch(address expected, address given);
     error ResearchRoundsBudgetNotReceived(uint256 expected, uint256 received);
+    error ResearchRoundsBudgetTooLarge(uint256 proposalId, uint256 budget);
+    error ResearchRoundsWithdrawn(uint256 proposalId);
+    error ResearchRoundsNotWithdrawn(uint256 proposalId);
+    error ResearchRoundsNotAllowed(uint256 proposalId, address caller);
+    error ResearchRoundsNothingToReclaim(uint256 proposalId, address account);
 
-    constructor(TrainingJobs jobs_, address registry_) {
+    constructor(TrainingJobs jobs_, address registry_, IERC20 myc_) {
         _jobs = jobs_;
         _registry = registry_;
+        _myc = myc_;
     }
 
     /// @notice Opens a round paying in `token` with a matching pool of `pool` (pulled from the caller; approve first).
@@ -134,11 +152,16 @@ contract ResearchRounds is ReentrancyGuard {
         emit Proposed(roundId, id, msg.sender, p.paramsHash);
     }
 
-    /// @notice Contributes `amount` of the round's token to proposal `proposalId` (before the round's end).
+    /**
+     * @notice Contributes `amount` of the round's token to proposal `proposalId` (before the round's end). A proposal
+     * raises at most 2^96 − 1 minus the round's pool, so its budget always fits the market's.
+     */
     function contribute(uint256 proposalId, uint128 amount) external nonReentrant {
         if (amount == 0) revert ResearchRoundsZeroAmount();
         Proposal storage p = _proposal(proposalId);
         Round storage r = _open(p.round);
+        uint256 most = uint256(p.raised) + amount + r.pool;
+        if (most > type(uint96).max) revert ResearchRoundsBudgetTooLarge(proposalId, most);
         uint256 total = _contributed[proposalId][msg.sender] + amount;
         uint256 root = Math.sqrt(total * SCALE);
         p.sumSqrt = p.sumSqrt - _sqrtOf[proposalId][msg.sender] + root;
@@ -193,6 +216,7 @@ contract ResearchRounds is ReentrancyGuard {
         Round storage r = _rounds[p.round];
         if (!r.finalized) revert ResearchRoundsNotFinalized(p.round);
         if (p.jobId != 0) revert ResearchRoundsAlreadyLaunched(proposalId, p.jobId);
+        if (p.withdrawn) revert ResearchRoundsWithdrawn(proposalId);
         if (keccak256(abi.encode(spec, market, terms, specCid, datasetCid)) != p.paramsHash) {
             revert ResearchRoundsParamsMismatch(proposalId);
         }
@@ -217,23 +241,67 @@ contract ResearchRounds is ReentrancyGuard {
     }
 
     /**
-     * @notice Pays a launched proposal's proposer what its accepted job did not spend (its budget minus the winning
-     * bid, which TrainingJobs owes this contract from the acceptance on), once.
+     * @notice Pays a launched proposal's proposer what its job returned: once accepted, the budget minus the winning
+     * bid (which TrainingJobs owes this contract from the acceptance on), once; and the MYC compensation of every
+     * provider that missed the job's deadline, as it accrues.
      */
-    function claimRefund(uint256 proposalId) external nonReentrant returns (uint256 amount) {
+    function claimRefund(uint256 proposalId) external nonReentrant returns (uint256 amount, uint256 compensation) {
         Proposal storage p = _launched(proposalId);
         if (msg.sender != p.proposer) revert ResearchRoundsNotProposer(proposalId, msg.sender);
         TrainingJobs.Job memory job = _jobs.getJob(p.jobId);
-        amount = uint256(job.market.budget) - job.price;
-        if (p.refundClaimed || job.state != TrainingJobs.State.Accepted || amount == 0) {
-            revert ResearchRoundsNothingToRefund(proposalId);
+        if (job.state == TrainingJobs.State.Accepted && !p.refundClaimed) {
+            p.refundClaimed = true;
+            amount = uint256(job.market.budget) - job.price;
         }
-        p.refundClaimed = true;
+        compensation = job.compensation - p.compensationPaid;
+        p.compensationPaid = job.compensation;
+        if (amount == 0 && compensation == 0) revert ResearchRoundsNothingToRefund(proposalId);
         address token = _rounds[p.round].token;
-        // Everything TrainingJobs owes this contract comes in; each proposal takes out exactly its own refund.
-        if (_jobs.owed(token, address(this)) > 0) _jobs.withdraw(token);
-        emit RefundClaimed(proposalId, p.proposer, amount);
-        IERC20(token).safeTransfer(p.proposer, amount);
+        emit RefundClaimed(proposalId, p.proposer, amount, compensation);
+        if (amount > 0) _pay(token, p.proposer, amount);
+        // The compensation came to this contract at the slash (TrainingJobs pays it directly, not as a debt).
+        if (compensation > 0) _myc.safeTransfer(p.proposer, compensation);
+    }
+
+    /**
+     * @notice Withdraws a finalized proposal that will not run: before its launch, or while its job is still at
+     * auction (the job is cancelled and its escrow returns here). Its proposer or the round's sponsor may, at any
+     * time; anyone may once the job has gone through {STALE_ROUNDS} auctions without being assigned. Then its
+     * contributors and sponsor {reclaim} what they put in.
+     */
+    function withdrawProposal(uint256 proposalId) external nonReentrant {
+        Proposal storage p = _proposal(proposalId);
+        Round storage r = _rounds[p.round];
+        if (!r.finalized) revert ResearchRoundsNotFinalized(p.round);
+        if (p.withdrawn) revert ResearchRoundsWithdrawn(proposalId);
+        if (p.jobId == type(uint256).max) revert ResearchRoundsNotLaunched(proposalId);
+        bool launched = p.jobId != 0;
+        bool stale = launched && _jobs.getJob(p.jobId).round > STALE_ROUNDS;
+        if (msg.sender != p.proposer && msg.sender != r.sponsor && !stale) {
+            revert ResearchRoundsNotAllowed(proposalId, msg.sender);
+        }
+        p.withdrawn = true;
+        emit ProposalWithdrawn(proposalId, msg.sender);
+        if (launched) _jobs.cancel(p.jobId); // reverts unless the job is still at auction
+    }
+
+    /**
+     * @notice After {withdrawProposal}: the caller takes back its contribution to the proposal, and the sponsor the
+     * proposal's match, each once.
+     */
+    function reclaim(uint256 proposalId) external nonReentrant returns (uint256 amount) {
+        Proposal storage p = _proposal(proposalId);
+        if (!p.withdrawn) revert ResearchRoundsNotWithdrawn(proposalId);
+        Round storage r = _rounds[p.round];
+        amount = _contributed[proposalId][msg.sender];
+        _contributed[proposalId][msg.sender] = 0;
+        if (msg.sender == r.sponsor && !p.matchReclaimed) {
+            p.matchReclaimed = true;
+            amount += p.matched;
+        }
+        if (amount == 0) revert ResearchRoundsNothingToReclaim(proposalId, msg.sender);
+        emit Reclaimed(proposalId, msg.sender, amount);
+        _pay(r.token, msg.sender, amount);
     }
 
     // ---------------------------------------------------------------- views
@@ -258,6 +326,13 @@ contract ResearchRounds is ReentrancyGuard {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Pays `amount` of `token`, first collecting whatever TrainingJobs owes this contract in it (refunds of
+    /// accepted and cancelled jobs arrive there as debts; each proposal and contributor then takes out exactly its own).
+    function _pay(address token, address to, uint256 amount) private {
+        if (_jobs.owed(token, address(this)) > 0) _jobs.withdraw(token);
+        IERC20(token).safeTransfer(to, amount);
+    }
 
     function _pull(address token, uint256 amount) private {
         if (amount == 0) revert ResearchRoundsZeroAmount();

@@ -75,6 +75,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         address provider; // the best bid while bidding; the assignee after
         uint96 price;
         address challenger; // non-zero while a dispute runs
+        uint96 compensation; // MYC paid to the buyer from the bonds of providers that missed the deadline
         bytes32 specHash;
         Market market;
         IModelRegistry.Terms terms;
@@ -452,7 +453,10 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         job.modelId = modelId;
     }
 
-    /// @notice After a missed deadline (anyone): the provider loses its bond (a tenth to the buyer) and bidding reopens.
+    /**
+     * @notice After a missed deadline (anyone): the provider loses its bond (a tenth to the buyer, summed in the job's
+     * `compensation`) and bidding reopens.
+     */
     function expire(uint256 jobId) external nonReentrant {
         Job storage job = _job(jobId);
         if (job.state != State.Training) revert TrainingJobsWrongState(jobId, job.state);
@@ -461,6 +465,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         emit DeadlineMissed(jobId, provider);
         _providers[provider].slashed += 1;
         _providers[provider].slashedBond += job.market.bond;
+        job.compensation += uint96(uint256(job.market.bond) * REWARD_BPS / 10_000);
         _openBidding(jobId, job);
         _slash(provider, job.market.bond, job.buyer);
     }

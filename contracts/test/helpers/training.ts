@@ -83,6 +83,19 @@ export const TIMES: MarketTimes = {
   disputeClock: 1800,
 }
 
+/** The license terms the tests' trained models are registered with, paid in `currency`. */
+export const termsIn = (currency: Address) => ({
+  currency,
+  minPricePerRequest: 100n,
+  mintFee: 0n,
+  licenseDuration: 0n,
+  royaltyBps: 500,
+  commercialUse: true,
+  derivativesAllowed: true,
+  attribution: true,
+  hasTerms: true,
+})
+
 export type Training = Awaited<ReturnType<typeof deployTraining>>
 
 export async function deployTraining() {
@@ -156,18 +169,13 @@ export async function deployTraining() {
       await m.mint(buyer, budget)
       await must(buyer, m.usd, testUsdAbi, 'approve', [jobs.toString(), maxUint256])
       const market = { token: m.usd.toString(), budget, bond, ...times }
-      const terms = {
-        currency: m.usd.toString(),
-        minPricePerRequest: 100n,
-        mintFee: 0n,
-        licenseDuration: 0n,
-        royaltyBps: 500,
-        commercialUse: true,
-        derivativesAllowed: true,
-        attribution: true,
-        hasTerms: true,
-      }
-      const r = await must(buyer, jobs, trainingJobsAbi, 'postJob', [spec, market, terms, 'bafyspec', 'bafydata'])
+      const r = await must(buyer, jobs, trainingJobsAbi, 'postJob', [
+        spec,
+        market,
+        termsIn(m.usd.toString() as Address),
+        'bafyspec',
+        'bafydata',
+      ])
       return r.result as bigint
     },
     async job(jobId: bigint) {
