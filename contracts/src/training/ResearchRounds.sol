@@ -73,7 +73,18 @@ contract ResearchRounds is ReentrancyGuard {
     mapping(uint256 => mapping(address => uint256)) private _contributed;
 
     event RoundOpened(uint256 indexed roundId, address indexed sponsor, address token, uint96 pool, uint32 contributeEnd);
-    event Proposed(uint256 indexed roundId, uint256 indexed proposalId, address indexed proposer, bytes32 paramsHash);
+    /// @dev Carries the parameters in full: anyone can {launch} a funded proposal from the chain's record alone.
+    event Proposed(
+        uint256 indexed roundId,
+        uint256 indexed proposalId,
+        address indexed proposer,
+        bytes32 paramsHash,
+        ITrainingJobs.Spec spec,
+        ITrainingJobs.Market market,
+        IModelRegistry.Terms terms,
+        string specCid,
+        string datasetCid
+    );
     event Contributed(uint256 indexed proposalId, address indexed contributor, uint256 amount, uint256 total);
     event RoundFinalized(uint256 indexed roundId, uint256 totalScore, uint256 matchedTotal);
     event Matched(uint256 indexed proposalId, uint256 raised, uint256 matched);
@@ -149,7 +160,7 @@ contract ResearchRounds is ReentrancyGuard {
         p.proposer = msg.sender;
         p.paramsHash = keccak256(abi.encode(spec, market, terms, specCid, datasetCid));
         r.proposals.push(id);
-        emit Proposed(roundId, id, msg.sender, p.paramsHash);
+        emit Proposed(roundId, id, msg.sender, p.paramsHash, spec, market, terms, specCid, datasetCid);
     }
 
     /**

@@ -3,6 +3,7 @@
  * names the flag, and the collector for repeatable flags. Commands import these from here, never from each other.
  */
 import type { Command } from 'commander'
+import { parseUnits } from 'viem'
 import { usageError } from './errors.ts'
 
 /** `--key`, `--password-file` and `--dev-account`: how a command that sends transactions picks its signer. */
@@ -37,3 +38,19 @@ export function parseNetuid(value: string): bigint {
 
 /** Commander's argument parser for a repeatable flag: each use appends its value. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+/**
+ * A positive amount of tokens written in decimal (`1.5`), with at most `decimals` decimals, in smallest units, at most
+ * `max` of them (what the contract's field holds).
+ */
+export function parseAmountOption(flag: string, value: string, decimals: number, max = 2n ** 256n - 1n): bigint {
+  if (!/^\d{1,30}(\.\d+)?$/.test(value) || (value.split('.')[1]?.length ?? 0) > decimals) {
+    throw usageError(
+      `${flag} must be a number of tokens with at most ${decimals} decimals, got ${JSON.stringify(value)}.`,
+    )
+  }
+  const amount = parseUnits(value, decimals)
+  if (amount === 0n) throw usageError(`${flag} must be greater than zero.`)
+  if (amount > max) throw usageError(`${flag} is more than the contract holds (${max} units at most).`)
+  return amount
+}

@@ -16,6 +16,8 @@ export {
   mycelTokenBytecode,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  researchRoundsAbi,
+  researchRoundsBytecode,
   royaltyVaultAbi,
   royaltyVaultBytecode,
   stakingAbi,
@@ -50,6 +52,7 @@ export const coreContracts = [
   'trainingJobs',
   'trainingReferee',
   'trainingDisputes',
+  'researchRounds',
 ] as const
 export type CoreContractName = (typeof coreContracts)[number]
 

@@ -144,6 +144,24 @@ export {
   type TrainingJobTerms,
   withdrawTrainingPayment,
 } from './actions/training/jobs.ts'
+export {
+  claimResearchModel,
+  claimResearchRefund,
+  contributeToProposal,
+  finalizeResearchRound,
+  getResearchProposal,
+  getResearchProposalParams,
+  getResearchRound,
+  launchResearchProposal,
+  listResearchRounds,
+  openResearchRound,
+  proposeResearchJob,
+  type ResearchProposal,
+  type ResearchProposalParams,
+  type ResearchRound,
+  reclaimResearchFunds,
+  withdrawResearchProposal,
+} from './actions/training/rounds.ts'
 export type {
   ClaimableEmission,
   GetClaimableEmissionsParameters,
@@ -211,6 +229,8 @@ export {
   neuronRoles,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  researchRoundsAbi,
+  researchRoundsBytecode,
   royaltyVaultAbi,
   royaltyVaultBytecode,
   stakingAbi,

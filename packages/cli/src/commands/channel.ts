@@ -14,11 +14,11 @@ import {
   withdrawChannel,
 } from '@mycel/sdk'
 import type { Command } from 'commander'
-import { type Client, formatUnits, isAddress, isHex, parseUnits } from 'viem'
+import { type Client, formatUnits, isAddress, isHex } from 'viem'
 import { getBlock } from 'viem/actions'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { usageError } from '../errors.ts'
-import { parseIntegerOption, signerOptions } from '../options.ts'
+import { parseAmountOption, parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
 
 /** `myc`, `tusd` (devnet) or a token address. */
@@ -36,17 +36,6 @@ function tokenAddress(token: string, addresses: MycelAddresses): `0x${string}` {
 async function tokenInfo(client: Client, token: `0x${string}`) {
   const { decimals, symbol } = await getTokenInfo(client, { token })
   return { decimals, symbol }
-}
-
-function parseAmount(flag: string, value: string, decimals: number): bigint {
-  if (!/^\d+(\.\d+)?$/.test(value) || (value.split('.')[1]?.length ?? 0) > decimals) {
-    throw usageError(
-      `${flag} must be a number of tokens with at most ${decimals} decimals, got ${JSON.stringify(value)}.`,
-    )
-  }
-  const amount = parseUnits(value, decimals)
-  if (amount === 0n) throw usageError(`${flag} must be greater than zero.`)
-  return amount
 }
 
 const channelIdOf = (value: string) => BigInt(parseIntegerOption('channel id', value, 1, Number.MAX_SAFE_INTEGER))
@@ -101,8 +90,8 @@ export function channelCommand(program: Command) {
     const addresses = contractsOn(ctx)
     const token = tokenAddress(flags.token, addresses)
     const { decimals, symbol } = await tokenInfo(ctx.client, token)
-    const amount = parseAmount('--amount', flags.amount, decimals)
-    const cap = flags.sessionCap === undefined ? amount : parseAmount('--session-cap', flags.sessionCap, decimals)
+    const amount = parseAmountOption('--amount', flags.amount, decimals)
+    const cap = flags.sessionCap === undefined ? amount : parseAmountOption('--session-cap', flags.sessionCap, decimals)
     const wallet = await signer(ctx, flags)
     const { channelId, hash } = await openChannel(wallet, {
       paymentChannels: addresses.paymentChannels,
@@ -179,7 +168,7 @@ export function channelCommand(program: Command) {
       const wallet = await signer(ctx, flags)
       const voucher = {
         channelId,
-        cumulativeAmount: parseAmount('--amount', flags.amount, decimals),
+        cumulativeAmount: parseAmountOption('--amount', flags.amount, decimals),
         cumulativeRequests: requests,
         cumulativeUnits: units,
       }

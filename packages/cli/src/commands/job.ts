@@ -1,60 +1,31 @@
 /**
- * `mycel job submit|list|show|dispute|accept`: training jobs for buyers (docs/training.md, "The market"). `submit`
+ * `mycel job submit|list|show|dispute|accept` (and `mycel job round …`, commands/jobRound.ts): training jobs for buyers (docs/training.md, "The market"). `submit`
  * posts a job from a training spec file (the dataset added to the content store and committed by its Merkle root),
  * `list` and `show` read the market, `dispute` re-executes a result (all of it, or one segment) and, on a mismatch,
  * challenges it and plays the dispute to its end in the foreground, `accept` accepts a result and withdraws what the
  * caller is owed. Every subcommand takes `--json`.
  */
-import { readFileSync } from 'node:fs'
-import {
-  challengeFinding,
-  challengerStep,
-  checkResult,
-  createContentStore,
-  encodeDataset,
-  mnistTrainingDigits,
-  NodeError,
-} from '@mycel/node'
+import { challengeFinding, challengerStep, checkResult, createContentStore, NodeError } from '@mycel/node'
 import {
   acceptTrainingJob,
   getTrainingDispute,
   getTrainingJob,
   listTrainingDisputes,
   listTrainingJobs,
-  type MycelAddresses,
   postTrainingJob,
   type TrainingJob,
   timeoutTrainingDispute,
   trainingDisputesAbi,
-  trainingJobsAbi,
   withdrawTrainingPayment,
 } from '@mycel/sdk'
-import { chainSpec, datasetTree, type Memory, mlpSpecOf, PHASE, parseTrainingSpec } from '@mycel/training'
+import { type Memory, PHASE } from '@mycel/training'
 import type { Command } from 'commander'
-import { type Address, formatUnits, parseUnits } from 'viem'
-import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
-import { usageError } from '../errors.ts'
+import { type Address, formatUnits } from 'viem'
+import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
+import { type JobParamFlags, jobIdOf, jobOrFail, jobParamOptions, jobParams } from '../jobSupport.ts'
 import { parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-
-const jobIdOf = (value: string) => {
-  if (!/^[1-9]\d{0,18}$/.test(value)) throw usageError(`Job id ${JSON.stringify(value)} is not a whole number from 1.`)
-  return BigInt(value)
-}
-
-async function jobOrFail(ctx: ChainContext, addresses: MycelAddresses, id: bigint): Promise<TrainingJob> {
-  const count = await ctx.client.readContract({
-    address: addresses.trainingJobs,
-    abi: trainingJobsAbi,
-    functionName: 'jobCount',
-  })
-  if (id > count)
-    throw new NodeError(
-      'UNKNOWN_JOB',
-      `Training job ${id} does not exist (there are ${count}). See \`mycel job list\`.`,
-    )
-  return getTrainingJob(ctx.client, { trainingJobs: addresses.trainingJobs, jobId: id })
-}
+import { jobRoundCommand } from './jobRound.ts'
 
 const summary = (j: TrainingJob) => ({
   id: j.id,
@@ -68,88 +39,32 @@ const summary = (j: TrainingJob) => ({
 
 export function jobCommand(program: Command): void {
   const job = program.command('job').description('Training jobs: submit one, follow it, dispute or accept its result')
+  jobRoundCommand(job)
 
   signerOptions(
-    job
-      .command('submit')
-      .description(
-        'Post a training job from a spec file (examples/training/mnist.spec.json); its dataset goes to the content store',
-      )
-      .requiredOption('--spec <file>', 'training spec (JSON, see docs/training.md)')
-      .option('--budget <amount>', 'most you pay, in the payment token (e.g. 2 = 2 tUSD)', '2')
-      .option('--bond <myc>', "the provider's bond in MYC (a challenger locks a tenth of it)", '100')
-      .option('--checkpoint-every <steps>', 'a checkpoint every this many steps (divides the steps)', '100')
-      .option('--royalty-bps <bps>', "the trained model's royalty, in basis points", '1000')
-      .option('--min-price <units>', "the trained model's minimum price per request, in token units", '1000')
-      .option('--window <seconds>', 'challenge window', '120')
-      .option('--bidding <seconds>', 'sealed bids are taken this long, then revealed as long', '15'),
-  ).action(async (flags: SignerFlags & Record<string, string>, command: Command) => {
+    jobParamOptions(
+      job
+        .command('submit')
+        .description(
+          'Post a training job from a spec file (examples/training/mnist.spec.json); its dataset goes to the content store',
+        ),
+      true,
+    ),
+  ).action(async (flags: SignerFlags & JobParamFlags, command: Command) => {
     const globals = command.optsWithGlobals<GlobalFlags>()
-    let spec: ReturnType<typeof parseTrainingSpec>
-    try {
-      spec = parseTrainingSpec(JSON.parse(readFileSync(flags.spec as string, 'utf8')))
-    } catch (error) {
-      throw usageError(`--spec ${flags.spec}: ${(error as Error).message}`)
-    }
-    const every = parseIntegerOption('--checkpoint-every', flags.checkpointEvery as string, 1, 1_000_000)
-    if (spec.steps % every !== 0)
-      throw usageError(`--checkpoint-every ${every} must divide the spec's ${spec.steps} steps.`)
     const ctx = await chainContext(globals)
     const addresses = contractsOn(ctx)
-    if (!addresses.testUsd)
-      throw new NodeError('NO_TOKEN', 'This chain has no tUSD: jobs are paid in it on the devnet.')
+    const params = await jobParams(ctx, addresses, flags)
     const wallet = await signer(ctx, flags)
-    const mlp = mlpSpecOf(spec)
-    const width = mlp.layers[0] as number
-    const data = mnistTrainingDigits()
-    const store = createContentStore(ctx.options.dataDir)
-    try {
-      const dataset = await store.addBytes(encodeDataset(data, width))
-      const specFile = await store.addBytes(Buffer.from(JSON.stringify(spec)))
-      const root = datasetTree(data, width).root
-      const days = (s: string) => parseIntegerOption('seconds', s, 1, 365 * 86_400)
-      const { jobId, hash } = await postTrainingJob(wallet, {
-        trainingJobs: addresses.trainingJobs,
-        spec: chainSpec(mlp, {
-          steps: spec.steps,
-          checkpointEvery: every,
-          datasetRoot: root,
-          datasetCount: data.count,
-        }),
-        market: {
-          token: addresses.testUsd,
-          budget: parseUnits(flags.budget as string, 6),
-          bond: parseUnits(flags.bond as string, 18),
-          biddingTime: days(flags.bidding as string),
-          revealTime: days(flags.bidding as string),
-          trainingTime: 3600,
-          challengeWindow: days(flags.window as string),
-          disputeClock: 600,
-        },
-        terms: {
-          currency: addresses.testUsd,
-          minPricePerRequest: BigInt(flags.minPrice as string),
-          mintFee: 0n,
-          licenseDuration: 0n,
-          royaltyBps: parseIntegerOption('--royalty-bps', flags.royaltyBps as string, 0, 10_000),
-          commercialUse: true,
-          derivativesAllowed: true,
-          attribution: true,
-          hasTerms: true,
-        },
-        specCid: specFile.cid,
-        datasetCid: dataset.cid,
-      })
-      if (globals.json) return printJson({ jobId, transactionHash: hash, datasetCid: dataset.cid, datasetRoot: root })
-      printLines([
-        `job ${jobId} posted`,
-        ['dataset', `${dataset.cid} (${data.count} examples, root ${root})`],
-        ['budget', `${flags.budget} tUSD, bond ${flags.bond} MYC`],
-        ['next', `mycel job show ${jobId}`],
-      ])
-    } finally {
-      store.close()
-    }
+    const { jobId, hash } = await postTrainingJob(wallet, { trainingJobs: addresses.trainingJobs, ...params })
+    const { datasetCid, datasetRoot } = params
+    if (globals.json) return printJson({ jobId, transactionHash: hash, datasetCid, datasetRoot })
+    printLines([
+      `job ${jobId} posted`,
+      ['dataset', `${datasetCid} (${params.datasetCount} examples, root ${datasetRoot})`],
+      ['budget', `${flags.budget} tUSD, bond ${flags.bond} MYC`],
+      ['next', `mycel job show ${jobId}`],
+    ])
   })
 
   job

@@ -42,6 +42,8 @@ import {
   mycelTokenBytecode,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  researchRoundsAbi,
+  researchRoundsBytecode,
   stakingAbi,
   stakingBytecode,
   subnetRegistryAbi,
@@ -278,6 +280,14 @@ export async function deployMycel(
     }),
   )
   await wireTrainingDisputes(client, trainingJobs.address, trainingDisputes.address)
+  const researchRounds = await place(
+    'researchRounds',
+    encodeDeployData({
+      abi: researchRoundsAbi,
+      bytecode: researchRoundsBytecode,
+      args: [trainingJobs.address, modelRegistry.address, mycelToken.address],
+    }),
+  )
   const contracts: DeployedContracts = {
     mycelToken,
     subnetRegistry,
@@ -291,6 +301,7 @@ export async function deployMycel(
     trainingJobs,
     trainingReferee,
     trainingDisputes,
+    researchRounds,
   }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
@@ -311,6 +322,7 @@ export async function deployMycel(
     trainingJobs: trainingJobs.address,
     trainingReferee: trainingReferee.address,
     trainingDisputes: trainingDisputes.address,
+    researchRounds: researchRounds.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }

@@ -1,4 +1,7 @@
-/** Sentences for the compute market's and the training dispute game's custom errors (docs/training.md). */
+/**
+ * Sentences for the custom errors of the compute market, the training dispute game and research funding
+ * (docs/training.md).
+ */
 import { formatUnits } from 'viem'
 
 const myc = (value: unknown) => `${formatUnits(BigInt(value as bigint), 18)} MYC`
@@ -91,6 +94,54 @@ export function describeTrainingRevert(errorName: string, args: readonly unknown
       return `The opened state does not hash to the ${a} state hash.`
     case 'TrainingDisputesBadScalars':
       return `The opened states' ${a} do not follow from one step.`
+    case 'ResearchRoundsUnknownRound':
+      return `Research round ${a} does not exist. See \`mycel job round list\`.`
+    case 'ResearchRoundsUnknownProposal':
+      return `Proposal ${a} does not exist. See \`mycel job round list\`.`
+    case 'ResearchRoundsZeroAmount':
+      return 'The amount must be greater than zero.'
+    case 'ResearchRoundsBadEnd':
+      return `A round must end in the future (got ${when(a)}).`
+    case 'ResearchRoundsClosed':
+      return `Round ${a} took proposals and contributions until ${when(b)}.`
+    case 'ResearchRoundsOpen':
+      return `Round ${a} takes contributions until ${when(b)}: finalize it after that.`
+    case 'ResearchRoundsFinalized':
+      return `Round ${a} is finalized already.`
+    case 'ResearchRoundsNotFinalized':
+      return `Round ${a} is not finalized yet: \`mycel job round finalize ${a}\` after its end.`
+    case 'ResearchRoundsFull':
+      return `Round ${a} holds its most proposals (${b}).`
+    case 'ResearchRoundsParamsMismatch':
+      return `These are not the parameters proposal ${a} was made with.`
+    case 'ResearchRoundsBudgetNotZero':
+      return "A proposal's budget must be 0: the round raises it."
+    case 'ResearchRoundsAlreadyLaunched':
+      return `Proposal ${a} is launched already, as job ${b}.`
+    case 'ResearchRoundsNotLaunched':
+      return `Proposal ${a} has no job yet: \`mycel job round launch ${a}\`.`
+    case 'ResearchRoundsNothingRaised':
+      return `Proposal ${a} raised nothing and got no match: there is no budget to launch it with.`
+    case 'ResearchRoundsNotProposer':
+      return `Only proposal ${a}'s proposer may claim its refund (not ${b}).`
+    case 'ResearchRoundsNoModel':
+      return `Proposal ${a}'s job ${b} has no model yet: it is registered when the job is accepted.`
+    case 'ResearchRoundsNothingToRefund':
+      return `Proposal ${a} has nothing to refund now (its job is not accepted, or the refund was taken).`
+    case 'ResearchRoundsTokenMismatch':
+      return `The round pays in ${a}; the job names ${b}.`
+    case 'ResearchRoundsBudgetNotReceived':
+      return `The token moved ${b} instead of ${a}: fee-on-transfer tokens cannot fund a round.`
+    case 'ResearchRoundsBudgetTooLarge':
+      return `Proposal ${a}'s budget would reach ${b}, above what a job holds (2^96 − 1).`
+    case 'ResearchRoundsWithdrawn':
+      return `Proposal ${a} is withdrawn: its contributors reclaim with \`mycel job round reclaim ${a}\`.`
+    case 'ResearchRoundsNotWithdrawn':
+      return `Proposal ${a} is not withdrawn: contributions return only from a withdrawn proposal.`
+    case 'ResearchRoundsNotAllowed':
+      return `Only proposal ${a}'s proposer or its round's sponsor may withdraw it before its job has gone through 8 auctions unassigned (not ${b}).`
+    case 'ResearchRoundsNothingToReclaim':
+      return `${b} has nothing to reclaim from proposal ${a} (nothing contributed, or taken already).`
     case 'TrainingShapesUnknownEntry':
       return `The step has no trace entry ${a} with output ${b}.`
     default:

@@ -12,7 +12,7 @@ import {
   type PublicClient,
   parseEventLogs,
 } from 'viem'
-import { getLogs, readContract } from 'viem/actions'
+import { getContractEvents, readContract } from 'viem/actions'
 import { trainingJobsAbi } from '../../contracts.ts'
 import { MissingEventError } from '../../errors/contract.ts'
 import { ensureAllowance, type WriteClient, writeContractAndWait } from '../write.ts'
@@ -124,28 +124,29 @@ export async function listTrainingJobs(client: ReadClient, p: { trainingJobs: Ad
 
 /** The spec a job was posted with (from its `JobPosted` event). */
 export async function getTrainingJobSpec(client: ReadClient, p: { trainingJobs: Address; jobId: bigint }) {
-  const logs = await getLogs(client as PublicClient, {
-    address: p.trainingJobs,
-    event: trainingJobsAbi.find((x) => x.type === 'event' && x.name === 'JobPosted') as never,
-    args: { jobId: p.jobId } as never,
-    fromBlock: 0n,
+  const [posted] = await getContractEvents(client as PublicClient, {
+    ...at(p),
+    eventName: 'JobPosted',
+    args: { jobId: p.jobId },
+    strict: true,
   })
-  const [posted] = parseEventLogs({ abi: trainingJobsAbi, eventName: 'JobPosted', logs })
   if (!posted) throw new MissingEventError({ eventName: 'JobPosted', hash: '0x' })
   return posted.args
 }
 
 /** The checkpoint hashes of a job's current result (from its latest `ResultPosted` event). */
 export async function getTrainingCheckpoints(client: ReadClient, p: { trainingJobs: Address; jobId: bigint }) {
-  const logs = await getLogs(client as PublicClient, {
-    address: p.trainingJobs,
-    event: trainingJobsAbi.find((x) => x.type === 'event' && x.name === 'ResultPosted') as never,
-    args: { jobId: p.jobId } as never,
-    fromBlock: 0n,
+  const events = await getContractEvents(client as PublicClient, {
+    ...at(p),
+    eventName: 'ResultPosted',
+    args: { jobId: p.jobId },
+    strict: true,
   })
-  const posted = parseEventLogs({ abi: trainingJobsAbi, eventName: 'ResultPosted', logs }).at(-1)
+  const posted = events.at(-1)
   return posted ? { checkpoints: [...posted.args.checkpoints], provider: posted.args.provider } : undefined
 }
+
+const at = (p: { trainingJobs: Address }) => ({ address: p.trainingJobs, abi: trainingJobsAbi, fromBlock: 0n }) as const
 
 /** What `account` is owed in `token` (bids paid, budgets refunded), and withdraws it when `withdraw` and non-zero. */
 export async function withdrawTrainingPayment(client: WriteClient, p: { trainingJobs: Address; token: Address }) {
