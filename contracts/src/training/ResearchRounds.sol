@@ -19,14 +19,19 @@ import {TrainingJobs} from "./TrainingJobs.sol";
  * more than one large one — and each funded proposal is posted to TrainingJobs with its contributions plus its match
  * as the budget, this contract as the buyer. A trained model goes to its proposer ({claimModel}), and what the job did
  * not spend of its budget too, with any compensation from providers that missed its deadline ({claimRefund}). A
- * round nobody contributed to returns the pool to its sponsor. A proposal that cannot or should not run — its job
- * never assigned, its parameters refused by the market — is withdrawn ({withdrawProposal}: by its proposer or the
- * round's sponsor, or by anyone once its job has gone through {STALE_ROUNDS} auctions unassigned); then every
- * contributor takes back exactly what they gave and the sponsor the match ({reclaim}).
+ * round in which no proposal scored returns the pool to its sponsor ({reclaimPool}). A proposal that cannot or should
+ * not run — its job never assigned, its parameters refused by the market — is withdrawn ({withdrawProposal}: by its
+ * proposer or the round's sponsor, or by anyone once it has gone {LAUNCH_PERIOD} past the round's end unlaunched, or
+ * its job through {STALE_ROUNDS} auctions with no bid pending); then every contributor takes back exactly what they
+ * gave and the sponsor the match ({reclaim}).
+ *
+ * The round's total score is kept as contributions arrive, so finalization walks nothing and a round holds any number
+ * of proposals (an attacker cannot fill it); a proposal's match, pool × score / total, is fixed at the end and
+ * recorded when it launches or is withdrawn. The rounding dust (under one unit per scored proposal) stays here.
  *
  * Quadratic funding rewards breadth, so it rewards splitting one contribution across many addresses: a round trusts
- * that its contributors are distinct people (the sponsor may restrict proposals and rely on off-chain identity), as
- * every QF deployment does.
+ * that its contributors are distinct people, as every QF deployment does (nothing on chain restricts who proposes or
+ * contributes; a sponsor relies on off-chain identity, or withdraws a proposal it finds gamed).
  */
 contract ResearchRounds is ReentrancyGuard {
     using SafeERC20 for IERC20;
@@ -37,7 +42,7 @@ contract ResearchRounds is ReentrancyGuard {
         uint96 pool;
         uint32 contributeEnd;
         bool finalized;
-        uint256 totalScore; // Σ over proposals of their QF score, set at finalization
+        uint256 totalScore; // Σ over proposals of their QF score, kept as contributions arrive
         uint256[] proposals;
     }
 
@@ -47,7 +52,7 @@ contract ResearchRounds is ReentrancyGuard {
         bytes32 paramsHash; // keccak256(abi.encode(spec, market, terms, specCid, datasetCid)), budget field 0
         uint128 raised; // Σ cᵢ
         uint256 sumSqrt; // Σ √(cᵢ · 10^18)
-        uint128 matched; // set at finalization
+        uint128 matched; // pool × score / total, recorded at launch or withdrawal ({getProposal} shows it before)
         uint256 jobId; // once launched
         bool refundClaimed;
         bool withdrawn; // contributions and match returnable with {reclaim}
@@ -55,10 +60,10 @@ contract ResearchRounds is ReentrancyGuard {
         uint96 compensationPaid; // of the job's compensation, what the proposer has taken
     }
 
-    /// @notice Proposals one round may hold (finalization walks them all).
-    uint256 public constant MAX_PROPOSALS = 64;
     /// @notice Auctions after which anyone may withdraw a launched proposal whose job is still unassigned.
     uint32 public constant STALE_ROUNDS = 8;
+    /// @notice Time after the round's end after which anyone may withdraw a proposal never launched.
+    uint256 public constant LAUNCH_PERIOD = 30 days;
     uint256 private constant SCALE = 1e18;
 
     TrainingJobs private immutable _jobs;
@@ -86,7 +91,8 @@ contract ResearchRounds is ReentrancyGuard {
         string datasetCid
     );
     event Contributed(uint256 indexed proposalId, address indexed contributor, uint256 amount, uint256 total);
-    event RoundFinalized(uint256 indexed roundId, uint256 totalScore, uint256 matchedTotal);
+    event RoundFinalized(uint256 indexed roundId, uint256 totalScore);
+    event PoolReclaimed(uint256 indexed roundId, address indexed sponsor, uint256 amount);
     event Matched(uint256 indexed proposalId, uint256 raised, uint256 matched);
     event Launched(uint256 indexed proposalId, uint256 indexed jobId, uint256 budget);
     event ModelClaimed(uint256 indexed proposalId, uint256 indexed modelId, address proposer);
@@ -102,7 +108,7 @@ contract ResearchRounds is ReentrancyGuard {
     error ResearchRoundsOpen(uint256 roundId, uint32 contributeEnd);
     error ResearchRoundsFinalized(uint256 roundId);
     error ResearchRoundsNotFinalized(uint256 roundId);
-    error ResearchRoundsFull(uint256 roundId, uint256 max);
+    error ResearchRoundsPoolMatched(uint256 roundId);
     error ResearchRoundsParamsMismatch(uint256 proposalId);
     error ResearchRoundsBudgetNotZero();
     error ResearchRoundsAlreadyLaunched(uint256 proposalId, uint256 jobId);
@@ -151,7 +157,6 @@ contract ResearchRounds is ReentrancyGuard {
         string calldata datasetCid
     ) external returns (uint256 id) {
         Round storage r = _open(roundId);
-        if (r.proposals.length >= MAX_PROPOSALS) revert ResearchRoundsFull(roundId, MAX_PROPOSALS);
         if (market.budget != 0) revert ResearchRoundsBudgetNotZero();
         if (market.token != r.token) revert ResearchRoundsTokenMismatch(r.token, market.token);
         id = ++_proposalCount;
@@ -175,40 +180,39 @@ contract ResearchRounds is ReentrancyGuard {
         if (most > type(uint96).max) revert ResearchRoundsBudgetTooLarge(proposalId, most);
         uint256 total = _contributed[proposalId][msg.sender] + amount;
         uint256 root = Math.sqrt(total * SCALE);
+        uint256 before = score(proposalId);
         p.sumSqrt = p.sumSqrt - _sqrtOf[proposalId][msg.sender] + root;
         _sqrtOf[proposalId][msg.sender] = root;
         _contributed[proposalId][msg.sender] = total;
         p.raised += amount;
+        r.totalScore = r.totalScore - before + score(proposalId);
         emit Contributed(proposalId, msg.sender, amount, total);
         _pull(r.token, amount);
     }
 
     /**
-     * @notice After the round's end (anyone): splits the pool by the QF rule; the rounding dust, or the whole pool
-     * when nothing was contributed, returns to the sponsor.
+     * @notice After the round's end (anyone): fixes the split of the pool by the QF rule (each proposal's match is
+     * pool × score / total score). It moves no tokens, so no account can block it; a pool no proposal scored for
+     * returns to the sponsor with {reclaimPool}.
      */
     function finalize(uint256 roundId) external nonReentrant {
         Round storage r = _round(roundId);
         if (block.timestamp < r.contributeEnd) revert ResearchRoundsOpen(roundId, r.contributeEnd);
         if (r.finalized) revert ResearchRoundsFinalized(roundId);
         r.finalized = true;
-        uint256 n = r.proposals.length;
-        uint256 total;
-        for (uint256 i = 0; i < n; ++i) total += score(r.proposals[i]);
-        r.totalScore = total;
-        uint256 matchedTotal;
-        if (total > 0) {
-            for (uint256 i = 0; i < n; ++i) {
-                Proposal storage p = _proposals[r.proposals[i]];
-                uint256 m = Math.mulDiv(r.pool, score(r.proposals[i]), total);
-                p.matched = uint128(m);
-                matchedTotal += m;
-                emit Matched(r.proposals[i], p.raised, m);
-            }
-        }
-        emit RoundFinalized(roundId, total, matchedTotal);
-        uint256 dust = r.pool - matchedTotal;
-        if (dust > 0) IERC20(r.token).safeTransfer(r.sponsor, dust);
+        emit RoundFinalized(roundId, r.totalScore);
+    }
+
+    /// @notice After finalization (anyone): a pool no proposal scored for (total score 0) returns to the sponsor, once.
+    function reclaimPool(uint256 roundId) external nonReentrant returns (uint256 amount) {
+        Round storage r = _round(roundId);
+        if (!r.finalized) revert ResearchRoundsNotFinalized(roundId);
+        if (r.totalScore != 0) revert ResearchRoundsPoolMatched(roundId);
+        amount = r.pool;
+        if (amount == 0) revert ResearchRoundsNothingToReclaim(0, r.sponsor);
+        r.pool = 0;
+        emit PoolReclaimed(roundId, r.sponsor, amount);
+        _pay(r.token, r.sponsor, amount);
     }
 
     /**
@@ -231,7 +235,7 @@ contract ResearchRounds is ReentrancyGuard {
         if (keccak256(abi.encode(spec, market, terms, specCid, datasetCid)) != p.paramsHash) {
             revert ResearchRoundsParamsMismatch(proposalId);
         }
-        uint256 budget = uint256(p.raised) + p.matched;
+        uint256 budget = uint256(p.raised) + _settleMatch(proposalId, p, r);
         if (budget == 0) revert ResearchRoundsNothingRaised(proposalId);
         ITrainingJobs.Market memory funded = market;
         funded.budget = uint96(budget);
@@ -277,8 +281,9 @@ contract ResearchRounds is ReentrancyGuard {
     /**
      * @notice Withdraws a finalized proposal that will not run: before its launch, or while its job is still at
      * auction (the job is cancelled and its escrow returns here). Its proposer or the round's sponsor may, at any
-     * time; anyone may once the job has gone through {STALE_ROUNDS} auctions without being assigned. Then its
-     * contributors and sponsor {reclaim} what they put in.
+     * time; anyone may once it is still unlaunched {LAUNCH_PERIOD} after the round's end (its parameters may be ones
+     * the market refuses), or once its job has gone through {STALE_ROUNDS} auctions and no bid is pending in the
+     * current one. Then its contributors and sponsor {reclaim} what they put in.
      */
     function withdrawProposal(uint256 proposalId) external nonReentrant {
         Proposal storage p = _proposal(proposalId);
@@ -287,11 +292,18 @@ contract ResearchRounds is ReentrancyGuard {
         if (p.withdrawn) revert ResearchRoundsWithdrawn(proposalId);
         if (p.jobId == type(uint256).max) revert ResearchRoundsNotLaunched(proposalId);
         bool launched = p.jobId != 0;
-        bool stale = launched && _jobs.getJob(p.jobId).round > STALE_ROUNDS;
+        bool stale;
+        if (launched) {
+            TrainingJobs.Job memory job = _jobs.getJob(p.jobId);
+            stale = job.round > STALE_ROUNDS && job.provider == address(0);
+        } else {
+            stale = block.timestamp >= uint256(r.contributeEnd) + LAUNCH_PERIOD;
+        }
         if (msg.sender != p.proposer && msg.sender != r.sponsor && !stale) {
             revert ResearchRoundsNotAllowed(proposalId, msg.sender);
         }
         p.withdrawn = true;
+        _settleMatch(proposalId, p, r);
         emit ProposalWithdrawn(proposalId, msg.sender);
         if (launched) _jobs.cancel(p.jobId); // reverts unless the job is still at auction
     }
@@ -317,6 +329,13 @@ contract ResearchRounds is ReentrancyGuard {
 
     // ---------------------------------------------------------------- views
 
+    /// @notice A proposal's match once its round is finalized: pool × score / total score (0 when nothing scored).
+    function matchOf(uint256 proposalId) public view returns (uint256) {
+        Round storage r = _rounds[_proposals[proposalId].round];
+        if (!r.finalized || r.totalScore == 0) return 0;
+        return Math.mulDiv(r.pool, score(proposalId), r.totalScore);
+    }
+
     /// @notice A proposal's QF score: (Σ √cᵢ)² − Σ cᵢ, in token units.
     function score(uint256 proposalId) public view returns (uint256) {
         Proposal storage p = _proposals[proposalId];
@@ -328,8 +347,10 @@ contract ResearchRounds is ReentrancyGuard {
         return _round(roundId);
     }
 
-    function getProposal(uint256 proposalId) external view returns (Proposal memory) {
-        return _proposal(proposalId);
+    /// @notice A proposal; `matched` is its match from finalization on (recorded at launch or withdrawal).
+    function getProposal(uint256 proposalId) external view returns (Proposal memory p) {
+        p = _proposal(proposalId);
+        p.matched = uint128(matchOf(proposalId));
     }
 
     function contributionOf(uint256 proposalId, address contributor) external view returns (uint256) {
@@ -343,6 +364,16 @@ contract ResearchRounds is ReentrancyGuard {
     function _pay(address token, address to, uint256 amount) private {
         if (_jobs.owed(token, address(this)) > 0) _jobs.withdraw(token);
         IERC20(token).safeTransfer(to, amount);
+    }
+
+    /// @dev Records a finalized proposal's match (pool × score / total; fixed, contributions are closed) and returns it.
+    function _settleMatch(uint256 proposalId, Proposal storage p, Round storage r) private returns (uint256 m) {
+        if (r.totalScore == 0) return 0;
+        m = Math.mulDiv(r.pool, score(proposalId), r.totalScore);
+        if (p.matched != m) {
+            p.matched = uint128(m);
+            emit Matched(proposalId, p.raised, m);
+        }
     }
 
     function _pull(address token, uint256 amount) private {
