@@ -3,7 +3,8 @@
  * the mycel contracts recorded in a fresh data dir. A job is submitted from a spec file and listed; a research round
  * is opened, a job proposed, funded by three contributors, finalized (the QF match goes to the only proposal with
  * more than one contributor), launched into the market with raised + match as its budget, then withdrawn while still
- * at auction — every contributor and the sponsor reclaim exactly what they put in. Bad input is refused by name.
+ * at auction — every contributor and the sponsor reclaim exactly what they put in; a round nobody funded returns its
+ * pool. Bad input is refused by name.
  */
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -177,5 +178,25 @@ describe('mycel job', () => {
       (await cli('job', 'round', 'show', roundId, '--json')).stdout,
     )
     expect(shown).toMatchObject({ status: 'finalized', proposals: [{ withdrawn: true }] })
+  })
+
+  it('a round no proposal scored in returns its pool to the sponsor', async () => {
+    const opened = json<{ roundId: string }>(
+      (await cli('job', 'round', 'open', '--pool', '3', '--duration', '60', '--json')).stdout,
+    )
+    const early = await cli('job', 'round', 'reclaim-pool', opened.roundId)
+    expect(early.stderr).toContain(`Round ${opened.roundId} is not finalized yet`)
+    await t.increaseTime(61)
+    expect((await cli('job', 'round', 'finalize', opened.roundId, '--dev-account', '3')).code).toBe(0)
+    const before = await balance(0)
+    const back = await cli('job', 'round', 'reclaim-pool', opened.roundId, '--dev-account', '2', '--json')
+    expect(back.code, back.stderr).toBe(0)
+    expect(json<{ amount: string }>(back.stdout).amount).toBe('3000000')
+    expect(await balance(0)).toBe(before + 3_000_000n)
+    const listed = json<{ id: string; status: string }[]>((await cli('job', 'round', 'list', '--json')).stdout)
+    expect(listed.map((r) => [r.id, r.status])).toEqual([
+      [opened.roundId, 'finalized'],
+      ['1', 'finalized'],
+    ])
   })
 })

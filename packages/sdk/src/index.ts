@@ -160,6 +160,7 @@ export {
   type ResearchProposalParams,
   type ResearchRound,
   reclaimResearchFunds,
+  reclaimResearchPool,
   withdrawResearchProposal,
 } from './actions/training/rounds.ts'
 export type {

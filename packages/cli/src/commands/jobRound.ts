@@ -1,9 +1,11 @@
 /**
- * `mycel job round open|propose|contribute|finalize|launch|claim|withdraw|reclaim|list|show`: research funding
+ * `mycel job round open|propose|contribute|finalize|launch|claim|withdraw|reclaim|reclaim-pool|list|show`: research
+ * funding
  * (docs/training.md, "Research funding"). A sponsor opens a quadratic-funding round with a matching pool, anyone
  * proposes a training job and contributes to proposals; after the round's end `finalize` splits the pool by the QF
  * rule, `launch` posts a funded proposal to the market (anyone), `claim` gives its proposer the model and the unspent
- * budget; a proposal that will not run is withdrawn and its contributors and sponsor reclaim what they put in.
+ * budget; a proposal that will not run is withdrawn and its contributors and sponsor reclaim what they put in; a pool
+ * no proposal scored for returns to its sponsor (`reclaim-pool`).
  * Every subcommand takes `--json`.
  */
 import { NodeError } from '@mycel/node'
@@ -24,6 +26,7 @@ import {
   type ResearchProposal,
   type ResearchRound,
   reclaimResearchFunds,
+  reclaimResearchPool,
   withdrawResearchProposal,
 } from '@mycel/sdk'
 import type { Command } from 'commander'
@@ -319,6 +322,25 @@ export function jobRoundCommand(job: Command): void {
       })
       if (json) return printJson({ proposalId, amount, transactionHash: hash })
       printLines([`reclaimed ${tusd(amount)} from proposal ${proposalId}`])
+    }),
+  )
+
+  signerOptions(
+    round
+      .command('reclaim-pool')
+      .description("Return a finalized round's pool to its sponsor when no proposal scored (anyone)")
+      .argument('<round>', 'round id'),
+  ).action(
+    action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
+      const roundId = roundIdOf(id)
+      await roundOrFail(ctx, addresses, roundId)
+      const wallet = await signer(ctx, flags)
+      const { amount, sponsor, hash } = await reclaimResearchPool(wallet, {
+        researchRounds: addresses.researchRounds,
+        roundId,
+      })
+      if (json) return printJson({ roundId, amount, sponsor, transactionHash: hash })
+      printLines([`round ${roundId}'s pool of ${tusd(amount)} returned to ${sponsor}`])
     }),
   )
 

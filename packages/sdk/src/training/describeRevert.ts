@@ -110,8 +110,8 @@ export function describeTrainingRevert(errorName: string, args: readonly unknown
       return `Round ${a} is finalized already.`
     case 'ResearchRoundsNotFinalized':
       return `Round ${a} is not finalized yet: \`mycel job round finalize ${a}\` after its end.`
-    case 'ResearchRoundsFull':
-      return `Round ${a} holds its most proposals (${b}).`
+    case 'ResearchRoundsPoolMatched':
+      return `Round ${a}'s pool went to its proposals as matches: it returns to the sponsor only when no proposal scored.`
     case 'ResearchRoundsParamsMismatch':
       return `These are not the parameters proposal ${a} was made with.`
     case 'ResearchRoundsBudgetNotZero':
@@ -139,7 +139,7 @@ export function describeTrainingRevert(errorName: string, args: readonly unknown
     case 'ResearchRoundsNotWithdrawn':
       return `Proposal ${a} is not withdrawn: contributions return only from a withdrawn proposal.`
     case 'ResearchRoundsNotAllowed':
-      return `Only proposal ${a}'s proposer or its round's sponsor may withdraw it before its job has gone through 8 auctions unassigned (not ${b}).`
+      return `Only proposal ${a}'s proposer or its round's sponsor may withdraw it now (not ${b}); anyone may 30 days after the round's end if it is still unlaunched, or once its job has gone through 8 auctions with no bid pending.`
     case 'ResearchRoundsNothingToReclaim':
       return `${b} has nothing to reclaim from proposal ${a} (nothing contributed, or taken already).`
     case 'TrainingShapesUnknownEntry':

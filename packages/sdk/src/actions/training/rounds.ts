@@ -111,6 +111,19 @@ export async function reclaimResearchFunds(client: WriteClient, p: { researchRou
   return { amount: reclaimed.args.amount, hash }
 }
 
+/** A pool no proposal scored for returns to the round's sponsor (anyone, after finalization). */
+export async function reclaimResearchPool(client: WriteClient, p: { researchRounds: Address; roundId: bigint }) {
+  const { hash, receipt } = await writeContractAndWait(client, {
+    address: p.researchRounds,
+    abi: researchRoundsAbi,
+    functionName: 'reclaimPool',
+    args: [p.roundId],
+  })
+  const [reclaimed] = parseEventLogs({ abi: researchRoundsAbi, eventName: 'PoolReclaimed', logs: receipt.logs })
+  if (!reclaimed) throw new MissingEventError({ eventName: 'PoolReclaimed', hash })
+  return { amount: reclaimed.args.amount, sponsor: reclaimed.args.sponsor, hash }
+}
+
 const write =
   <const F extends 'finalize' | 'claimModel' | 'withdrawProposal'>(fn: F) =>
   (
