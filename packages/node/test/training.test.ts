@@ -3,16 +3,24 @@
  * store), the node's trainer bids, wins, trains on a worker thread and posts its result, the node's verifier checks
  * it and agrees, the trainer accepts after the window and withdraws its pay, and the model is registered for the
  * buyer. The API shows it all; a verifier fetches checkpoint states from the trainer's endpoint, and bad requests for
- * them get a JSON 4xx.
+ * them get a JSON 4xx. Then a job funded by a research round (quadratic funding) goes through the same market: its
+ * model and the budget it did not spend go to its proposer.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { heldOutSplit } from '@mycel/models/held-out'
 import {
+  claimResearchModel,
+  claimResearchRefund,
+  contributeToProposal,
+  finalizeResearchRound,
   getTrainingJob,
+  launchResearchProposal,
   modelRegistryAbi,
+  openResearchRound,
   postTrainingJob,
+  proposeResearchJob,
   testUsdAbi,
   type WriteClient,
   writeContractAndWait,
@@ -59,6 +67,36 @@ type Overview = {
   jobs: { id: string; status: string; modelId: string; result: { weightsCid: string }; checkpoints: number }[]
   trainer: { registered: boolean }
   verifier: { checked: { jobId: string; verdict: string; segments: number[] }[] }
+  rounds: { id: string; finalized: boolean; proposals: { id: string; matched: string; jobId: string }[] }[]
+}
+
+const walletOf = (index: number) =>
+  createWalletClient({
+    account: devnetAccount(index),
+    chain: undefined,
+    transport: http(node.rpcUrl),
+  }) as unknown as WriteClient
+
+async function mint(to: WriteClient, amount: bigint) {
+  await writeContractAndWait(walletOf(0), {
+    address: node.addresses.testUsd as `0x${string}`,
+    abi: testUsdAbi,
+    functionName: 'mint',
+    args: [to.account.address, amount],
+  })
+}
+
+const overviewOf = async () => (await (await fetch(`${node.url}/api/training`)).json()) as Overview
+
+/** Polls the API until job `jobId` is accepted (two minutes at most). */
+async function untilAccepted(jobId: bigint) {
+  let last: Overview | undefined
+  for (let i = 0; i < 240; i++) {
+    last = await overviewOf()
+    if (last.jobs.find((j) => j.id === jobId.toString())?.status === 'accepted') return last
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  throw new Error(`job ${jobId} was not accepted: ${JSON.stringify(last)}`)
 }
 
 describe('the training market on a node', () => {
@@ -70,18 +108,9 @@ describe('the training market on a node', () => {
     const dataset = (await store.addBytes(encodeDataset(data, 784))).cid
     store.close()
     const client = createPublicClient({ transport: http(node.rpcUrl) })
-    const buyer = createWalletClient({
-      account: devnetAccount(0),
-      chain: undefined,
-      transport: http(node.rpcUrl),
-    }) as unknown as WriteClient
+    const buyer = walletOf(0)
     const { addresses } = node
-    await writeContractAndWait(buyer, {
-      address: addresses.testUsd as `0x${string}`,
-      abi: testUsdAbi,
-      functionName: 'mint',
-      args: [buyer.account.address, 1_000_000n],
-    })
+    await mint(buyer, 1_000_000n)
     const { jobId } = await postTrainingJob(buyer, {
       trainingJobs: addresses.trainingJobs,
       spec: chainSpec(spec, {
@@ -114,14 +143,8 @@ describe('the training market on a node', () => {
       specCid: dataset,
       datasetCid: dataset,
     })
-    const overview = async () => (await (await fetch(`${node.url}/api/training`)).json()) as Overview
     // Posted → bid → won → trained → posted → verified → accepted: within two minutes on this machine.
-    let last: Overview | undefined
-    for (let i = 0; i < 240; i++) {
-      last = await overview()
-      if (last.jobs[0]?.status === 'accepted') break
-      await new Promise((r) => setTimeout(r, 500))
-    }
+    const last = await untilAccepted(jobId)
     const job = last?.jobs.find((j) => j.id === jobId.toString())
     expect(job?.status, JSON.stringify(last)).toBe('accepted')
     expect(job?.checkpoints).toBe(5)
@@ -167,5 +190,89 @@ describe('the training market on a node', () => {
       expect(r.status, path).toBe(status)
       expect(((await r.json()) as { error: { code: string } }).error.code).toMatch(/^[A-Z_]+$/)
     }
+  }, 180_000)
+
+  it('a job funded by a research round is trained through the market; its model and unspent budget go to its proposer', async () => {
+    const split = heldOutSplit()
+    const data = datasetOf(split.train.slice(0, 256), 784)
+    const store = createContentStore(dataDir)
+    const dataset = (await store.addBytes(encodeDataset(data, 784))).cid
+    store.close()
+    const { addresses } = node
+    const client = createPublicClient({ transport: http(node.rpcUrl) })
+    const [sponsor, proposer, ...contributors] = [0, 4, 5, 6, 7].map(walletOf) as [WriteClient, ...WriteClient[]]
+    for (const who of [sponsor, ...contributors]) await mint(who, 1_000_000n)
+    const token = addresses.testUsd as `0x${string}`
+    const researchRounds = addresses.researchRounds
+    const now = (await client.getBlock()).timestamp
+    const { roundId } = await openResearchRound(sponsor, {
+      researchRounds,
+      token,
+      pool: 300_000n,
+      contributeEnd: Number(now) + 60,
+    })
+    const { proposalId } = await proposeResearchJob(proposer as WriteClient, {
+      researchRounds,
+      roundId,
+      spec: chainSpec(
+        { ...spec, seed: 4 },
+        {
+          steps: 20,
+          checkpointEvery: 10,
+          datasetRoot: datasetTree(data, 784).root,
+          datasetCount: data.count,
+        },
+      ),
+      market: {
+        token,
+        budget: 0n,
+        bond: 10n ** 19n,
+        biddingTime: 3,
+        revealTime: 3,
+        trainingTime: 600,
+        challengeWindow: 15,
+        disputeClock: 60,
+      },
+      terms: {
+        currency: token,
+        minPricePerRequest: 1000n,
+        mintFee: 0n,
+        licenseDuration: 0n,
+        royaltyBps: 500,
+        commercialUse: true,
+        derivativesAllowed: true,
+        attribution: true,
+        hasTerms: true,
+      },
+      specCid: dataset,
+      datasetCid: dataset,
+    })
+    for (const who of contributors) await contributeToProposal(who, { researchRounds, proposalId, amount: 100_000n })
+    // The round's end: the chain's clock moves on a minute (nothing else runs on it now).
+    await client.request({ method: 'evm_increaseTime', params: [61] } as never)
+    await client.request({ method: 'evm_mine', params: [] } as never)
+    await finalizeResearchRound(sponsor, researchRounds, [roundId])
+    const { jobId, budget } = await launchResearchProposal(contributors[0] as WriteClient, {
+      researchRounds,
+      proposalId,
+    })
+    expect(budget).toBe(600_000n) // 300,000 raised + the whole pool of 300,000 (the only proposal)
+    const last = await untilAccepted(jobId)
+    expect(last.rounds.find((r) => r.id === roundId.toString())).toMatchObject({
+      finalized: true,
+      proposals: [{ id: proposalId.toString(), matched: '300000', jobId: jobId.toString() }],
+    })
+    const onChain = await getTrainingJob(client, { trainingJobs: addresses.trainingJobs, jobId })
+    await claimResearchModel(sponsor, researchRounds, [proposalId])
+    const owner = await client.readContract({
+      address: addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: 'ownerOf',
+      args: [onChain.modelId],
+    })
+    expect(owner).toBe((proposer as WriteClient).account.address)
+    const refund = await claimResearchRefund(proposer as WriteClient, { researchRounds, proposalId })
+    expect(refund.amount).toBe(budget - onChain.price)
+    expect(refund.amount).toBeGreaterThan(0n)
   }, 180_000)
 })

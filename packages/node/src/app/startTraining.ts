@@ -1,11 +1,13 @@
 /**
  * Wires the training market into the node (docs/training.md): the trainer and verifier roles when they are on (`npm
  * start` turns both on, with the example MNIST job posted on a fresh devnet), their duty loops, and the read side the
- * API and the dashboard show (`GET /api/training`: jobs, bids, progress, checkpoints, disputes). On the devnet the
+ * API and the dashboard show (`GET /api/training`: jobs, bids, progress, checkpoints, disputes, research rounds;
+ * one read a second shared by every caller). On the devnet the
  * roles' accounts get their stake from the treasury.
  */
 import {
   getTrainingCheckpoints,
+  listResearchRounds,
   listTrainingDisputes,
   listTrainingJobs,
   type MycelAddresses,
@@ -17,6 +19,7 @@ import type { LocalAccount } from 'viem/accounts'
 import { sendTransaction } from 'viem/actions'
 import type { Common, RoleContext } from '../common/common.ts'
 import { createDutyLoops } from '../common/dutyLoops.ts'
+import { sharedFor } from '../common/shared.ts'
 import { roleEnabled } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
 import { postDemoTrainingJob } from '../devnet/trainingDemo.ts'
@@ -85,8 +88,10 @@ export async function startTraining(
     })
     keys.push({ role: 'verifier', address: account.address })
   }
+  // One walk of the chain a second, whatever the number of dashboards polling (common/shared.ts).
+  const sharedOverview = sharedFor(1000, () => overview(ctx, trainer, verifier))
   const api: TrainingApi = {
-    overview: () => overview(ctx, trainer, verifier),
+    overview: () => sharedOverview(undefined),
     checkpoint: (jobId, round, index) => trainer?.checkpoint(jobId, round, index),
   }
   return {
@@ -147,6 +152,7 @@ async function overview(
 ) {
   const jobs = await listTrainingJobs(ctx.client, { trainingJobs: ctx.addresses.trainingJobs, limit: 20 })
   const disputes = await listTrainingDisputes(ctx.client, { trainingDisputes: ctx.addresses.trainingDisputes })
+  const rounds = await listResearchRounds(ctx.client, { researchRounds: ctx.addresses.researchRounds, limit: 10 })
   const withCheckpoints = await Promise.all(
     jobs.map(async (job) => {
       const posted =
@@ -159,6 +165,7 @@ async function overview(
   return plain({
     jobs: withCheckpoints,
     disputes,
+    rounds,
     trainer: trainer?.status(),
     verifier: verifier?.status(),
   })

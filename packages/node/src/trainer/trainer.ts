@@ -18,11 +18,9 @@ import {
   commitTrainingBid,
   getTrainingDispute,
   getTrainingJobSpec,
-  getTrainingProvider,
   listTrainingDisputes,
   listTrainingJobs,
   type MycelAddresses,
-  registerTrainingProvider,
   revealTrainingBid,
   sendDisputeMove,
   submitTrainingResult,
@@ -54,6 +52,7 @@ import { getBlock } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
 import { type CheckpointStore, createCheckpointStore } from '../training/checkpoints.ts'
 import { loadDataset } from '../training/dataset.ts'
+import { trainingRegistration } from '../training/registration.ts'
 
 export type TrainerOptions = {
   dataDir: string
@@ -114,30 +113,25 @@ export function createTrainer(p: {
   const specs = new Map<bigint, Awaited<ReturnType<typeof getTrainingJobSpec>>>()
   /** Tokens already withdrawn this run (a new acceptance clears its token). */
   const paid = new Set<string>()
-  let registered = false
   let lastError: string | undefined
   const key = (job: TrainingJob) => `${job.id}-${job.round}`
   const jobs = addresses.trainingJobs
 
-  async function ensureRegistered() {
-    if (registered) return
-    const provider = await getTrainingProvider(client, { trainingJobs: jobs, account: me })
-    if (!provider.registered) {
-      await inTx(() =>
-        registerTrainingProvider(wallet, {
-          trainingJobs: jobs,
-          mycelToken: addresses.mycelToken,
-          stake: options.stake,
-          cores: options.cores,
-          memoryMiB: options.memoryMiB,
-          pricePerStep: options.pricePerStep,
-          endpoint: options.endpoint,
-        }),
-      )
-      log.info({ msg: 'trainer registered', account: me, stake: options.stake.toString() })
-    }
-    registered = true
-  }
+  const registration = trainingRegistration({
+    wallet,
+    client,
+    addresses,
+    inTx,
+    logger: log,
+    role: 'trainer',
+    offer: {
+      stake: options.stake,
+      cores: options.cores,
+      memoryMiB: options.memoryMiB,
+      pricePerStep: options.pricePerStep,
+      endpoint: options.endpoint,
+    },
+  })
 
   /** The job's spec and dataset when this trainer can take it, else undefined (and the reason logged once). */
   async function fit(job: TrainingJob) {
@@ -324,7 +318,7 @@ export function createTrainer(p: {
   return {
     status: () => ({
       account: me,
-      registered,
+      registered: registration.registered,
       training: [...training.values()],
       bids: Object.entries(bids).map(([k, b]) => {
         const [jobId, round] = k.split('-') as [string, string]
@@ -334,7 +328,7 @@ export function createTrainer(p: {
     }),
     checkpoint: (jobId, round, index) => checkpoints.bytes(jobId, round, index),
     async tick() {
-      await ensureRegistered()
+      await registration.ensure()
       const now = (await getBlock(client, { blockTag: 'latest' })).timestamp
       for (const job of await listTrainingJobs(client, { trainingJobs: jobs, limit: 20 })) {
         const mine = job.provider.toLowerCase() === me.toLowerCase()

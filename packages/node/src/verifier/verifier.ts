@@ -9,11 +9,9 @@
  * (@mycel/training `challengerMove`).
  */
 import {
-  getTrainingProvider,
   listTrainingDisputes,
   listTrainingJobs,
   type MycelAddresses,
-  registerTrainingProvider,
   type TrainingJob,
   timeoutTrainingDispute,
   trainingDisputesAbi,
@@ -25,6 +23,7 @@ import type { Logger } from 'pino'
 import { type Address, encodePacked, type Hex, keccak256, type PublicClient, parseEventLogs } from 'viem'
 import { getBlock, getLogs } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
+import { trainingRegistration } from '../training/registration.ts'
 import { challengeFinding, challengerStep, checkResult } from '../training/verify.ts'
 
 export type VerifierOptions = {
@@ -61,28 +60,17 @@ export function createVerifier(p: {
   const trainingDisputes = addresses.trainingDisputes
   const checked = new Map<string, VerifierStatus['checked'][number]>()
   const disputed = new Map<bigint, Disputed>()
-  let registered = false
   let lastError: string | undefined
 
-  async function ensureRegistered() {
-    if (registered) return
-    const provider = await getTrainingProvider(client, { trainingJobs: jobs, account: me })
-    if (!provider.registered) {
-      await inTx(() =>
-        registerTrainingProvider(wallet, {
-          trainingJobs: jobs,
-          mycelToken: addresses.mycelToken,
-          stake: options.stake,
-          cores: 0,
-          memoryMiB: 0,
-          pricePerStep: 0n,
-          endpoint: options.endpoint,
-        }),
-      )
-      log.info({ msg: 'verifier registered', account: me })
-    }
-    registered = true
-  }
+  const registration = trainingRegistration({
+    wallet,
+    client,
+    addresses,
+    inTx,
+    logger: log,
+    role: 'verifier',
+    offer: { stake: options.stake, cores: 0, memoryMiB: 0, pricePerStep: 0n, endpoint: options.endpoint },
+  })
 
   async function check(job: TrainingJob) {
     const k = `${job.id}-${job.round}`
@@ -151,10 +139,15 @@ export function createVerifier(p: {
   }
 
   return {
-    status: () => ({ account: me, registered, checked: [...checked.values()], ...(lastError ? { lastError } : {}) }),
+    status: () => ({
+      account: me,
+      registered: registration.registered,
+      checked: [...checked.values()],
+      ...(lastError ? { lastError } : {}),
+    }),
     async tick() {
       try {
-        await ensureRegistered()
+        await registration.ensure()
         await play()
         const now = (await getBlock(client, { blockTag: 'latest' })).timestamp
         for (const job of await listTrainingJobs(client, { trainingJobs: jobs, limit: 20 })) {

@@ -1,7 +1,8 @@
 /**
  * The Training view (verifiable training, docs/training.md): the compute market's jobs with their auction, the
  * trainer's progress, the checkpoints posted and the model registered; the disputes as they happen (phase, segment,
- * the element reached); and the node's trainer and verifier — its bids and the verifier's checks. Reads
+ * the element reached); research rounds (quadratic funding: each proposal's contributions, QF score, match and the
+ * job it became); and the node's trainer and verifier — its bids and the verifier's checks. Reads
  * `/api/training` every two seconds.
  */
 import { usePoll } from '../../api.ts'
@@ -33,9 +34,27 @@ type Dispute = {
   level: number
   element: number
 }
+type Proposal = {
+  id: string
+  proposer: string
+  raised: string
+  score: string
+  matched: string
+  jobId: string
+  withdrawn: boolean
+}
+type Round = {
+  id: string
+  sponsor: string
+  pool: string
+  contributeEnd: number
+  finalized: boolean
+  proposals: Proposal[]
+}
 type Overview = {
   jobs: Job[]
   disputes: Dispute[]
+  rounds?: Round[]
   trainer?: {
     account: string
     training: { jobId: string; step: number; steps: number; loss: number }[]
@@ -129,6 +148,33 @@ export function TrainingView(_props: ViewProps) {
               <td>{d.element}</td>
             </tr>
           ))}
+        />
+      </section>
+      <section aria-labelledby="rounds-title">
+        <h2 id="rounds-title">Research rounds</h2>
+        <Table
+          id="round-list"
+          label="Research rounds and their proposals"
+          head={['Round', 'Status', 'Pool', 'Proposal', 'Raised', 'QF score', 'Match', 'Job']}
+          empty={data ? 'No research round yet. Open one with `mycel job round open --pool <tUSD>`.' : undefined}
+          rows={(data?.rounds ?? []).flatMap((r) => {
+            const status = r.finalized ? 'finalized' : r.contributeEnd * 1000 > Date.now() ? 'open' : 'ended'
+            const lines = r.proposals.length > 0 ? r.proposals : [undefined]
+            return lines.map((p) => (
+              <tr key={`${r.id}-${p?.id ?? 'none'}`} data-round-id={r.id}>
+                <td>{r.id}</td>
+                <td>
+                  <span class={`tag tag-${status}`}>{status}</span>
+                </td>
+                <td>{r.pool}</td>
+                <td>{p ? p.id : '–'}</td>
+                <td>{p?.raised ?? '–'}</td>
+                <td>{p?.score ?? '–'}</td>
+                <td>{p && r.finalized ? p.matched : '–'}</td>
+                <td>{p?.withdrawn ? 'withdrawn' : p && p.jobId !== '0' ? `job ${p.jobId}` : '–'}</td>
+              </tr>
+            ))
+          })}
         />
       </section>
       <section aria-labelledby="roles-title">

@@ -12,6 +12,23 @@ const overview = z.looseObject({
     z.looseObject({ id: z.string(), status: z.string(), round: z.number().int(), checkpoints: z.number() }),
   ),
   disputes: z.array(z.looseObject({ id: z.string(), jobId: z.string(), phaseName: z.string() })),
+  rounds: z.array(
+    z.looseObject({
+      id: z.string(),
+      pool: z.string(),
+      contributeEnd: z.number().int(),
+      finalized: z.boolean(),
+      proposals: z.array(
+        z.looseObject({
+          id: z.string(),
+          raised: z.string(),
+          score: z.string(),
+          matched: z.string(),
+          jobId: z.string(),
+        }),
+      ),
+    }),
+  ),
   trainer: z.looseObject({ account: z.string(), training: z.array(z.looseObject({})) }).optional(),
   verifier: z.looseObject({ account: z.string(), checked: z.array(z.looseObject({})) }).optional(),
 })
@@ -21,7 +38,7 @@ export const trainingRoutes: RouteSpec[] = [
     method: 'get',
     path: '/api/training',
     summary:
-      'The training market: jobs, bids, the trainer’s progress, checkpoints posted, disputes, the verifier’s checks',
+      'The training market: jobs, bids, the trainer’s progress, checkpoints posted, disputes, the verifier’s checks, research rounds',
     responses: {
       200: { description: 'Amounts are decimal strings of token units', content: json(overview) },
       ...notReady,
