@@ -3,7 +3,8 @@
  * epochs, gateway and miner, with paid requests from the CLI): each capability's view renders the node's data
  * (tables filled, every chart drawn by Chart.js with data), a channel is shown once with both ends' books, routine
  * events are folded, the models view shows the seeded catalog, lineage and holders and a proposal made and voted
- * through its form, nothing logs an error, and nothing overflows at 400 px. Screenshots at desktop width and at
+ * through its form, the training view shows the demo job and a research round opened from the CLI, nothing logs an
+ * error, and nothing overflows at 400 px. Screenshots at desktop width and at
  * 400 px go to `.tmp/dashboard-*.png` to be looked at. Also: the page the node serves when the bundle is missing,
  * and the dashboard's pure rules (grouping, the Models view's layout, amounts and vote bars, with properties).
  */
@@ -282,10 +283,29 @@ describe('the dashboard, a view per capability', () => {
     await page.close()
   })
 
+  it('training: the demo job in the market, and a research round opened from the CLI with its proposal', async () => {
+    const cli = (...args: string[]) => runCli(['--data-dir', dataDir, ...args, '--json'])
+    const opened = await cli('job', 'round', 'open', '--pool', '1', '--duration', '600')
+    expect(opened.code, opened.stderr).toBe(0)
+    const { roundId } = JSON.parse(opened.stdout) as { roundId: string }
+    const spec = join(import.meta.dirname, '..', 'examples', 'training', 'mnist.spec.json')
+    const proposed = await cli('job', 'round', 'propose', roundId, '--spec', spec, '--dev-account', '3')
+    expect(proposed.code, proposed.stderr).toBe(0)
+    const { proposalId } = JSON.parse(proposed.stdout) as { proposalId: string }
+    const page = await open('training', 1280)
+    await page.locator('#job-list tr[data-job-id="1"]').waitFor()
+    const row = page.locator(`#round-list tr[data-round-id="${roundId}"]`)
+    await row.waitFor()
+    const cells = await row.locator('td').allInnerTexts()
+    expect(cells.slice(0, 4)).toEqual([roundId, 'open', '1000000', proposalId])
+    await page.screenshot({ path: join(shots, 'dashboard-training.png'), fullPage: true })
+    await page.close()
+  })
+
   it('is usable at 400 px: nothing overflows sideways, charts fit, tables scroll inside their box', async () => {
     // What shows that a view has its data; models opens text's detail, its widest (holders, governance form).
     const ready: Record<string, string> = { incentives: 'canvas[data-chart]', models: '#holders' }
-    for (const view of ['network', 'inference', 'incentives', 'models']) {
+    for (const view of ['network', 'inference', 'incentives', 'models', 'training']) {
       const page = await open(view === 'models' ? 'models/2' : view, 400)
       await page
         .locator(ready[view] ?? 'main table')

@@ -57,7 +57,8 @@ export function App() {
         <p class="muted">
           Updated {network.at ? network.at.toLocaleTimeString() : 'never'} · data from this node’s{' '}
           <a href="/api/network">/api/network</a>, <a href="/api/payments">/api/payments</a>,{' '}
-          <a href="/api/incentives">/api/incentives</a> and <a href="/api/models">/api/models</a>
+          <a href="/api/incentives">/api/incentives</a>, <a href="/api/models">/api/models</a> and{' '}
+          <a href="/api/training">/api/training</a>
         </p>
       </footer>
     </>

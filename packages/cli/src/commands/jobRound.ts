@@ -357,12 +357,16 @@ export function jobRoundCommand(job: Command): void {
         const now = (await getBlock(ctx.client)).timestamp
         if (json)
           return printJson(
-            rounds.map((r) => ({ ...roundSummary(r, now), proposals: r.proposals.map(proposalSummary) })),
+            rounds.map((r) => ({
+              ...roundSummary(r, now),
+              proposalCount: r.proposalCount,
+              proposals: r.proposals.map(proposalSummary),
+            })),
           )
         if (rounds.length === 0)
           return printLines(['no research round yet: open one with `mycel job round open --pool <tUSD>`'])
         printTable(
-          rounds.map((r) => roundSummary(r, now)),
+          rounds.map((r) => ({ ...roundSummary(r, now), proposals: r.proposalCount })),
           ['id', 'status', 'pool', 'endsAt', 'proposals'],
         )
       }),

@@ -184,10 +184,13 @@ export async function getResearchProposalParams(
   return { spec, market, terms, specCid, datasetCid, roundId, proposer }
 }
 
-/** Every round, newest first (at most `limit`), each with its proposals. */
+/**
+ * Every round, newest first (at most `limit`), each with its first `proposalLimit` proposals (64 by default: anyone
+ * may propose, so a round's list is unbounded) and `proposalCount`, how many it has.
+ */
 export async function listResearchRounds(
   client: ReadClient,
-  p: { researchRounds: Address; limit?: number; fromBlock?: bigint },
+  p: { researchRounds: Address; limit?: number; proposalLimit?: number; fromBlock?: bigint },
 ) {
   const opened = await getContractEvents(client as PublicClient, {
     address: p.researchRounds,
@@ -204,11 +207,11 @@ export async function listResearchRounds(
     ids.map(async (roundId) => {
       const round = await getResearchRound(client, { researchRounds: p.researchRounds, roundId })
       const proposals = await Promise.all(
-        round.proposals.map((proposalId) =>
-          getResearchProposal(client, { researchRounds: p.researchRounds, proposalId }),
-        ),
+        round.proposals
+          .slice(0, p.proposalLimit ?? 64)
+          .map((proposalId) => getResearchProposal(client, { researchRounds: p.researchRounds, proposalId })),
       )
-      return { ...round, proposals }
+      return { ...round, proposals, proposalCount: round.proposals.length }
     }),
   )
 }
