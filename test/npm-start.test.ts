@@ -113,20 +113,6 @@ describe('mycel miner serve beside npm start', () => {
       endpoint: served.summary?.url,
     })
 
-    // A second miner on the same default account is refused: the first one signs with it.
-    const second = await serve([
-      '--data-dir',
-      dataDir,
-      '--model',
-      'digits',
-      '--port',
-      '0',
-      '--miner-data-dir',
-      join(dataDir, 'miners', 'second'),
-    ])
-    expect(second.code).toBe(2)
-    expect(second.stderr).toContain(`Key ${payee} is already used by the miner of the mycel node`)
-
     // The gateway rediscovers every 10 s; then the cheaper miner gets the request.
     const deadline = Date.now() + 25_000
     for (;;) {
@@ -146,6 +132,17 @@ describe('mycel miner serve beside npm start', () => {
       paidToCheaper = /paid 500 token units/.test(result.stderr)
     }
     expect(paidToCheaper).toBe(true)
+
+    // A second miner started while the first serves (the README's trained-model step, from another terminal) takes
+    // the other free account, 9; a third finds both in use and is refused, naming the key and the flag.
+    const args = (name: string) => ['--data-dir', dataDir, '--model', 'digits', '--port', '0', '--miner-data-dir', name]
+    const second = await serve(args(join(dataDir, 'miners', 'second')))
+    expect(second.stderr).toBe('')
+    expect(second.summary?.payee).toBe(devnetAccount(9).address)
+    const third = await serve(args(join(dataDir, 'miners', 'third')))
+    expect(third.code).toBe(2)
+    expect(third.stderr).toContain(`Key ${payee} is already used by the miner of the mycel node`)
+    expect(third.stderr).toContain('--dev-account N')
   }, 90_000)
 })
 

@@ -127,8 +127,9 @@ export function jobCommand(program: Command): void {
     const ctx = await chainContext(globals)
     const addresses = contractsOn(ctx)
     const j = await jobOrFail(ctx, addresses, jobIdOf(id))
-    if (j.status !== 'submitted')
-      throw new NodeError('NOT_SUBMITTED', `Job ${j.id} is ${j.status}: only a posted result can be disputed.`)
+    // An accepted result is re-executed too (anyone may check a model's training), but it can no longer be challenged.
+    if (j.status !== 'submitted' && j.status !== 'accepted')
+      throw new NodeError('NOT_SUBMITTED', `Job ${j.id} is ${j.status}: it has no posted result to check.`)
     const wallet = await signer(ctx, flags)
     const store = createContentStore(ctx.options.dataDir)
     const say = (line: string) => {
@@ -147,10 +148,18 @@ export function jobCommand(program: Command): void {
         onSegment: (i) => say(`re-executing the segment ending at checkpoint ${i}…`),
       })
       if (finding.kind === 'agrees') {
-        if (globals.json) return printJson({ disputed: false, segments: finding.segments })
+        if (globals.json) return printJson({ disputed: false, agrees: true, segments: finding.segments })
         return printLines([
-          `job ${j.id}'s result agrees with this re-execution (${finding.segments.length} segments): nothing to dispute`,
+          `job ${j.id}'s result agrees with this re-execution (${finding.segments.length} segment${finding.segments.length === 1 ? '' : 's'}): nothing to dispute`,
         ])
+      }
+      if (j.status === 'accepted') {
+        const where = finding.kind === 'model' ? 'the model root' : `checkpoint ${finding.index}`
+        if (globals.json) return printJson({ disputed: false, agrees: false, differs: where })
+        throw new NodeError(
+          'ALREADY_ACCEPTED',
+          `Job ${j.id}'s ${where} differs from this re-execution, but the job was accepted when its window closed: it can no longer be challenged.`,
+        )
       }
       say(
         finding.kind === 'model'

@@ -91,6 +91,14 @@ const proposalSummary = (p: ResearchProposal) => ({
   withdrawn: p.withdrawn,
 })
 
+/** A proposal's row for people: amounts in tUSD. */
+const proposalRow = (p: ResearchProposal) => ({
+  ...proposalSummary(p),
+  raised: formatUnits(p.raised, 6),
+  score: formatUnits(p.score, 6),
+  matched: formatUnits(p.matched, 6),
+})
+
 export function jobRoundCommand(job: Command): void {
   const round = job
     .command('round')
@@ -207,7 +215,7 @@ export function jobRoundCommand(job: Command): void {
       const proposals = await Promise.all(r.proposals.map((p) => proposalOrFail(ctx, addresses, p)))
       if (json) return printJson({ roundId, proposals: proposals.map(proposalSummary), transactionHash: hash })
       printLines([`round ${roundId} finalized`])
-      printTable(proposals.map(proposalSummary), ['id', 'raised', 'score', 'matched'])
+      printTable(proposals.map(proposalRow), ['id', 'raised', 'score', 'matched'])
     }),
   )
 
@@ -366,7 +374,7 @@ export function jobRoundCommand(job: Command): void {
         if (rounds.length === 0)
           return printLines(['no research round yet: open one with `mycel job round open --pool <tUSD>`'])
         printTable(
-          rounds.map((r) => ({ ...roundSummary(r, now), proposals: r.proposalCount })),
+          rounds.map((r) => ({ ...roundSummary(r, now), pool: formatUnits(r.pool, 6), proposals: r.proposalCount })),
           ['id', 'status', 'pool', 'endsAt', 'proposals'],
         )
       }),
@@ -389,7 +397,7 @@ export function jobRoundCommand(job: Command): void {
           ['pool', tusd(r.pool)],
           ['ends', summary.endsAt],
         ])
-        printTable(proposals.map(proposalSummary), ['id', 'proposer', 'raised', 'score', 'matched', 'job', 'withdrawn'])
+        printTable(proposals.map(proposalRow), ['id', 'proposer', 'raised', 'score', 'matched', 'job', 'withdrawn'])
       }),
     )
 }

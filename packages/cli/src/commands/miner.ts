@@ -51,6 +51,22 @@ function keystoreAddress(dir: string, name: string): `0x${string}` | undefined {
   }
 }
 
+/** The first port from `from` (20 tried) that `free` accepts; else `from` (starting there says what is wrong). */
+function firstFree(from: number, free: (port: number) => boolean): number {
+  for (let port = from; port < from + 20; port++) if (free(port)) return port
+  return from
+}
+
+/** Whether no running node of `dataDirs` signs with `address`. */
+function keyFree(address: `0x${string}`, dataDirs: string[]): boolean {
+  try {
+    assertKeyFree(address, dataDirs, '')
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function minerCommand(program: Command) {
   const miner = program.command('miner').description('Run a miner: serve models and be paid per request')
   miner
@@ -90,12 +106,12 @@ export function minerCommand(program: Command) {
     )
     .option('--price <units>', 'price per request, in token units (e.g. 1000 = 0.001 tUSD)')
     .option('--price-per-1k <units>', 'price per 1,000 units (tokens or instances), in token units')
-    .option('--port <port>', 'HTTP port of the miner', '8082')
+    .option('--port <port>', 'HTTP port of the miner (default: the first from 8082 no miner of this data dir uses)')
     .option('--public-url <url>', 'URL to publish on chain (default http://host:port)')
     .option('--key <name>', 'keystore key the miner is paid to (password in MYCEL_PASSWORD / MYCEL_PASSWORD_FILE)')
     .option(
       '--dev-account <n>',
-      `devnet test account the miner is paid to (default ${SERVE_DEV_ACCOUNT}, which \`npm start\` leaves free)`,
+      `devnet test account the miner is paid to (default ${SERVE_DEV_ACCOUNT}, or 9 when another miner uses it: \`npm start\` leaves both free)`,
     )
     .option('--subnet <name>', 'subnet to register in (repeatable; default: the subnets for what it serves)', collect)
     .option('--miner-data-dir <dir>', "this miner's own data dir (default <data-dir>/miners/<port>)")
@@ -113,22 +129,38 @@ export function minerCommand(program: Command) {
       if (flags.devAccount !== undefined && !/^\d{1,3}$/.test(flags.devAccount))
         throw usageError(`--dev-account must be an integer from 0 to 999, got ${flags.devAccount}.`)
       const price = { perRequest: flags.price ?? '0', per1kUnits: flags.pricePer1k ?? '0' }
-      const dataDir = flags.minerDataDir ?? join(main.dataDir, 'miners', flags.port ?? '8082')
+      // Another miner of this data dir (a terminal still serving) keeps its port and key: this one takes the next.
+      const minerDir = (port: number | string) => join(main.dataDir, 'miners', String(port))
+      const port = flags.port ?? String(firstFree(8082, (p) => !findRunningNode(minerDir(p))))
+      const dataDir = flags.minerDataDir ?? minerDir(port)
+      const running = findRunningNode(dataDir)
+      if (running)
+        throw new NodeError(
+          'MINER_RUNNING',
+          `A miner already runs for ${dataDir} (pid ${running.pid}): stop it, or give this one another --port.`,
+        )
       // The chain's deployment record comes from the main node's data dir.
       const { chainId } = await connectChain(rpcUrl)
-      const minerKey = flags.key ?? `dev:${flags.devAccount ?? SERVE_DEV_ACCOUNT}`
+      const related = relatedDataDirs(main.dataDir).filter((d) => resolve(d) !== resolve(dataDir))
+      const devAccount =
+        flags.devAccount ??
+        String(
+          chainId === DEVNET_CHAIN_ID
+            ? ([SERVE_DEV_ACCOUNT, 9].find((n) => keyFree(devnetAccount(n).address, related)) ?? SERVE_DEV_ACCOUNT)
+            : SERVE_DEV_ACCOUNT,
+        )
+      const minerKey = flags.key ?? `dev:${devAccount}`
       // Never a key the running node or another miner of it signs with (the keystore gives a key's address without
       // its password).
       const address = flags.key
         ? keystoreAddress(join(dataDir, 'keystore'), flags.key)
         : chainId === DEVNET_CHAIN_ID
-          ? devnetAccount(Number(flags.devAccount ?? SERVE_DEV_ACCOUNT)).address
+          ? devnetAccount(Number(devAccount)).address
           : undefined
       if (address) {
-        const others = relatedDataDirs(main.dataDir).filter((d) => resolve(d) !== resolve(dataDir))
         assertKeyFree(
           address,
-          others,
+          related,
           `Pick another key for this miner with --dev-account N (on the devnet, ${SERVE_DEV_ACCOUNT} and 9 are free under \`npm start\`) or --key NAME.`,
         )
       }
@@ -147,7 +179,7 @@ export function minerCommand(program: Command) {
           miner: 'on',
           gateway: 'off',
           minerModels: flags.model,
-          minerPort: flags.port,
+          minerPort: port,
           minerPublicUrl: flags.publicUrl,
           minerKey,
           minerSubnets: flags.subnet,
