@@ -13,6 +13,7 @@ import { devnetCommand } from './commands/devnet.ts'
 import { epochCommand, weightsCommand } from './commands/epoch.ts'
 import { chatCommand, inferCommand } from './commands/inference.ts'
 import { jobCommand } from './commands/job.ts'
+import { jobRoundCommand } from './commands/jobRound.ts'
 import { keysCommand } from './commands/keys.ts'
 import { minerCommand } from './commands/miner.ts'
 import { modelCommand } from './commands/model.ts'
@@ -66,7 +67,7 @@ export function buildProgram(): Command {
   chatCommand(program)
   inferCommand(program)
   trainCommand(program)
-  jobCommand(program)
+  jobRoundCommand(jobCommand(program))
   yumaCommand(program)
   contentCommand(program)
   const model = modelCommand(program)

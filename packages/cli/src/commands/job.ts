@@ -25,7 +25,6 @@ import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer }
 import { type JobParamFlags, jobIdOf, jobOrFail, jobParamOptions, jobParams } from '../jobSupport.ts'
 import { parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
-import { jobRoundCommand } from './jobRound.ts'
 
 const summary = (j: TrainingJob) => ({
   id: j.id,
@@ -37,9 +36,9 @@ const summary = (j: TrainingJob) => ({
   model: j.modelId === 0n ? '' : j.modelId,
 })
 
-export function jobCommand(program: Command): void {
+/** Adds `mycel job`; returns it, so main.ts adds `mycel job round` (commands/jobRound.ts) under it. */
+export function jobCommand(program: Command): Command {
   const job = program.command('job').description('Training jobs: submit one, follow it, dispute or accept its result')
-  jobRoundCommand(job)
 
   signerOptions(
     jobParamOptions(
@@ -234,4 +233,5 @@ export function jobCommand(program: Command): void {
       ['withdrawn', `${formatUnits(paid.amount, 6)} tUSD`],
     ])
   })
+  return job
 }

@@ -26,6 +26,9 @@ import type { ContentStore } from '../content/contentStore.ts'
 import { trainingRegistration } from '../training/registration.ts'
 import { challengeFinding, challengerStep, checkResult } from '../training/verify.ts'
 
+/** How many times the verifier tries one result's check before it shows why it could not make it. */
+export const CHECK_ATTEMPTS = 3
+
 export type VerifierOptions = {
   stake: bigint
   /** Segments re-executed per result (besides the initial state and the model root). */
@@ -60,6 +63,7 @@ export function createVerifier(p: {
   const trainingDisputes = addresses.trainingDisputes
   const checked = new Map<string, VerifierStatus['checked'][number]>()
   const disputed = new Map<bigint, Disputed>()
+  const attempts = new Map<string, number>()
   let lastError: string | undefined
 
   const registration = trainingRegistration({
@@ -72,11 +76,29 @@ export function createVerifier(p: {
     offer: { stake: options.stake, cores: 0, memoryMiB: 0, pricePerStep: 0n, endpoint: options.endpoint },
   })
 
+  /**
+   * Checks a result once; a check that fails (the RPC, the dataset, a worker) is tried again on the next rounds of
+   * duties, up to {@link CHECK_ATTEMPTS} times, and then shows why it could not be made.
+   */
   async function check(job: TrainingJob) {
     const k = `${job.id}-${job.round}`
-    if (checked.has(k)) return
-    const record = { jobId: job.id.toString(), round: job.round, segments: [] as number[], verdict: 'checking' }
+    const seen = checked.get(k)
+    if (seen && !seen.verdict.startsWith('retrying')) return
+    const record = seen ?? { jobId: job.id.toString(), round: job.round, segments: [] as number[], verdict: 'checking' }
+    record.verdict = 'checking'
     checked.set(k, record)
+    try {
+      await checkOnce(job, record)
+    } catch (error) {
+      const tries = (attempts.get(k) ?? 0) + 1
+      attempts.set(k, tries)
+      const reason = (error as Error).message
+      record.verdict = tries < CHECK_ATTEMPTS ? `retrying (${reason})` : `could not check: ${reason}`
+      log.warn({ msg: 'verifier check failed', jobId: record.jobId, attempt: tries, err: reason })
+    }
+  }
+
+  async function checkOnce(job: TrainingJob, record: VerifierStatus['checked'][number]) {
     const seed = await resultBlockHash(job)
     // Segments chosen from the hash of the block that holds the result: unknown to the provider when it posted.
     const choose = (n: number) => {
