@@ -435,7 +435,24 @@ describe('royalty accounting (in-process EVM)', () => {
           await m.chain.evm.stateManager.revert()
         }
       }),
-      { numRuns: RUNS },
+      {
+        numRuns: RUNS,
+        // The random sequences settle a model channel on chain in about 3 of 200 runs (0 in one run of twenty): this
+        // one, run first every time, always does — a model channel paid, claimed (its royalty retained), paid and
+        // claimed again, then settled by anyone.
+        examples: [
+          [
+            [
+              { kind: 'open', payee: 0, amount: 100_000n },
+              { kind: 'payModel', channel: 0, amount: 50_001n, model: 0 },
+              { kind: 'claim', channel: 0, stale: false },
+              { kind: 'payModel', channel: 0, amount: 20_001n, model: 0 },
+              { kind: 'claim', channel: 0, stale: false },
+              { kind: 'settle', channels: [0] },
+            ],
+          ],
+        ],
+      },
     )
     // The sequences exercised what they claim to.
     console.log(`royalty property: ${JSON.stringify(stats)}`)
