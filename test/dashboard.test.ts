@@ -289,7 +289,8 @@ describe('the dashboard, a view per capability', () => {
     expect(opened.code, opened.stderr).toBe(0)
     const { roundId } = JSON.parse(opened.stdout) as { roundId: string }
     const spec = join(import.meta.dirname, '..', 'examples', 'training', 'mnist.spec.json')
-    const proposed = await cli('job', 'round', 'propose', roundId, '--spec', spec, '--dev-account', '3')
+    // Account 9: `npm start` signs with 1 to 7 (a validator's account here raced the node for its nonce).
+    const proposed = await cli('job', 'round', 'propose', roundId, '--spec', spec, '--dev-account', '9')
     expect(proposed.code, proposed.stderr).toBe(0)
     const { proposalId } = JSON.parse(proposed.stdout) as { proposalId: string }
     const page = await open('training', 1280)
