@@ -1,6 +1,7 @@
 /**
- * Option helpers shared by the commands: the signer flags, integer and subnet-id parsing with a usage error that
- * names the flag, and the collector for repeatable flags. Commands import these from here, never from each other.
+ * Option helpers shared by the commands: the signer flags, integer, token-amount and subnet-id parsing with a usage
+ * error that names the flag, and the collector for repeatable flags. Commands import these from here, never from each
+ * other.
  */
 import type { Command } from 'commander'
 import { parseUnits } from 'viem'
