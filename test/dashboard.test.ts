@@ -298,7 +298,7 @@ describe('the dashboard, a view per capability', () => {
     const row = page.locator(`#round-list tr[data-round-id="${roundId}"]`)
     await row.waitFor()
     const cells = await row.locator('td').allInnerTexts()
-    expect(cells.slice(0, 4)).toEqual([roundId, 'open', '1000000', proposalId])
+    expect(cells.slice(0, 4)).toEqual([roundId, 'open', '1.000000 tUSD', proposalId])
     await page.screenshot({ path: join(shots, 'dashboard-training.png'), fullPage: true })
     await page.close()
   })

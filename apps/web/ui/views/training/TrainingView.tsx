@@ -7,7 +7,7 @@
  */
 import { usePoll } from '../../api.ts'
 import { Card, Table } from '../../components/Table.tsx'
-import { short } from '../../format.ts'
+import { short, tokenAmount } from '../../format.ts'
 import type { ViewProps } from '../types.ts'
 
 type Job = {
@@ -46,6 +46,7 @@ type Proposal = {
 type Round = {
   id: string
   sponsor: string
+  token: string
   pool: string
   contributeEnd: number
   finalized: boolean
@@ -65,7 +66,8 @@ type Overview = {
 
 const none = '0x0000000000000000000000000000000000000000'
 
-export function TrainingView(_props: ViewProps) {
+export function TrainingView({ network }: ViewProps) {
+  const testUsd = network.data?.contracts.testUsd
   const polled = usePoll<Overview>('/api/training')
   const data = polled.data
   const jobs = data?.jobs ?? []
@@ -114,7 +116,8 @@ export function TrainingView(_props: ViewProps) {
                   {j.provider === none ? '–' : short(j.provider)}
                 </td>
                 <td>
-                  {j.price} / {j.market.budget}
+                  {tokenAmount(j.price, j.market.token, testUsd)} /{' '}
+                  {tokenAmount(j.market.budget, j.market.token, testUsd)}
                 </td>
                 <td data-field="progress">
                   {p ? `${p.step} / ${p.steps} steps · loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : '–'}` : '–'}
@@ -166,11 +169,11 @@ export function TrainingView(_props: ViewProps) {
                 <td>
                   <span class={`tag tag-${status}`}>{status}</span>
                 </td>
-                <td>{r.pool}</td>
+                <td>{tokenAmount(r.pool, r.token, testUsd)}</td>
                 <td>{p ? p.id : '–'}</td>
-                <td>{p?.raised ?? '–'}</td>
-                <td>{p?.score ?? '–'}</td>
-                <td>{p && r.finalized ? p.matched : '–'}</td>
+                <td>{p ? tokenAmount(p.raised, r.token, testUsd) : '–'}</td>
+                <td>{p ? tokenAmount(p.score, r.token, testUsd) : '–'}</td>
+                <td>{p && r.finalized ? tokenAmount(p.matched, r.token, testUsd) : '–'}</td>
                 <td>{p?.withdrawn ? 'withdrawn' : p && p.jobId !== '0' ? `job ${p.jobId}` : '–'}</td>
               </tr>
             ))
@@ -202,7 +205,7 @@ export function TrainingView(_props: ViewProps) {
             <tr key={`${b.jobId}-${b.round}`}>
               <td>{b.jobId}</td>
               <td>{b.round}</td>
-              <td>{b.price}</td>
+              <td>{tokenAmount(b.price, jobs.find((j) => j.id === b.jobId)?.market.token, testUsd)}</td>
               <td>{b.revealed ? 'yes' : 'sealed'}</td>
             </tr>
           ))}
