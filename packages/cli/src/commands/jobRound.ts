@@ -9,6 +9,7 @@
  * Every subcommand takes `--json`.
  */
 import { NodeError } from '@mycel/node'
+import type { WriteClient } from '@mycel/sdk'
 import {
   claimResearchModel,
   claimResearchRefund,
@@ -173,18 +174,43 @@ export function jobRoundCommand(job: Command): void {
     }),
   )
 
-  signerOptions(
-    round
-      .command('contribute')
-      .description('Fund a proposal (many small contributions draw more of the match than one large one)')
-      .argument('<proposal>', 'proposal id')
-      .requiredOption('--amount <amount>', 'in tUSD (e.g. 1.5)'),
-  ).action(
-    action(async (ctx, addresses, json, id: string, flags: SignerFlags & { amount: string }) => {
-      const proposalId = proposalIdOf(id)
-      const amount = parseAmountOption('--amount', flags.amount, 6, 2n ** 128n - 1n)
-      await proposalOrFail(ctx, addresses, proposalId)
-      const wallet = await signer(ctx, flags)
+  type Ctx = { ctx: ChainContext; addresses: MycelAddresses; json: boolean; wallet: WriteClient }
+  /**
+   * A subcommand that sends a transaction about one proposal (`<proposal>`) or round (`<round>`): the id parsed, the
+   * proposal or round read (an unknown one named) before the signer is unlocked, then `run`.
+   */
+  const onProposal = (
+    name: string,
+    description: string,
+    run: (c: Ctx & { proposalId: bigint; proposal: ResearchProposal; amount: bigint }) => Promise<void>,
+    amount?: { flag: string; help: string },
+  ) =>
+    signerOptions(
+      ((c: Command) => (amount ? c.requiredOption(`${amount.flag} <amount>`, amount.help) : c))(
+        round.command(name).description(description).argument('<proposal>', 'proposal id'),
+      ),
+    ).action(
+      action(async (ctx, addresses, json, id: string, flags: SignerFlags & { amount?: string }) => {
+        const proposalId = proposalIdOf(id)
+        const value = amount ? parseAmountOption(amount.flag, flags.amount as string, 6, 2n ** 128n - 1n) : 0n
+        const proposal = await proposalOrFail(ctx, addresses, proposalId)
+        const wallet = await signer(ctx, flags)
+        await run({ ctx, addresses, json, wallet, proposalId, proposal, amount: value })
+      }),
+    )
+  const onRound = (name: string, description: string, run: (c: Ctx & { roundId: bigint }) => Promise<void>) =>
+    signerOptions(round.command(name).description(description).argument('<round>', 'round id')).action(
+      action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
+        const roundId = roundIdOf(id)
+        await roundOrFail(ctx, addresses, roundId)
+        await run({ ctx, addresses, json, wallet: await signer(ctx, flags), roundId })
+      }),
+    )
+
+  onProposal(
+    'contribute',
+    'Fund a proposal (many small contributions draw more of the match than one large one)',
+    async ({ ctx, addresses, json, wallet, proposalId, amount }) => {
       const { hash } = await contributeToProposal(wallet, {
         researchRounds: addresses.researchRounds,
         proposalId,
@@ -197,38 +223,27 @@ export function jobRoundCommand(job: Command): void {
         ['raised', tusd(p.raised)],
         ['QF score', tusd(p.score)],
       ])
-    }),
+    },
+    { flag: '--amount', help: 'in tUSD (e.g. 1.5)' },
   )
 
-  signerOptions(
-    round
-      .command('finalize')
-      .description("Split a round's matching pool by the QF rule, after its end (anyone)")
-      .argument('<round>', 'round id'),
-  ).action(
-    action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
-      const roundId = roundIdOf(id)
-      await roundOrFail(ctx, addresses, roundId)
-      const wallet = await signer(ctx, flags)
+  onRound(
+    'finalize',
+    "Split a round's matching pool by the QF rule, after its end (anyone)",
+    async ({ ctx, addresses, json, wallet, roundId }) => {
       const { hash } = await finalizeResearchRound(wallet, addresses.researchRounds, [roundId])
       const r = await roundOrFail(ctx, addresses, roundId)
       const proposals = await Promise.all(r.proposals.map((p) => proposalOrFail(ctx, addresses, p)))
       if (json) return printJson({ roundId, proposals: proposals.map(proposalSummary), transactionHash: hash })
       printLines([`round ${roundId} finalized`])
       printTable(proposals.map(proposalRow), ['id', 'raised', 'score', 'matched'])
-    }),
+    },
   )
 
-  signerOptions(
-    round
-      .command('launch')
-      .description('Post a funded proposal to the training market, its contributions plus match as the budget (anyone)')
-      .argument('<proposal>', 'proposal id'),
-  ).action(
-    action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
-      const proposalId = proposalIdOf(id)
-      await proposalOrFail(ctx, addresses, proposalId)
-      const wallet = await signer(ctx, flags)
+  onProposal(
+    'launch',
+    'Post a funded proposal to the training market, its contributions plus match as the budget (anyone)',
+    async ({ addresses, json, wallet, proposalId }) => {
       const { jobId, budget, hash } = await launchResearchProposal(wallet, {
         researchRounds: addresses.researchRounds,
         proposalId,
@@ -239,21 +254,18 @@ export function jobRoundCommand(job: Command): void {
         ['budget', tusd(budget)],
         ['next', `mycel job show ${jobId}`],
       ])
-    }),
+    },
   )
 
-  signerOptions(
-    round
-      .command('claim')
-      .description("Give an accepted job's model to its proposer, and pay the proposer what the job did not spend")
-      .argument('<proposal>', 'proposal id'),
-  ).action(
-    action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
-      const proposalId = proposalIdOf(id)
-      const p = await proposalOrFail(ctx, addresses, proposalId)
+  onProposal(
+    'claim',
+    "Give an accepted job's model to its proposer, and pay the proposer what the job did not spend",
+    async ({ ctx, addresses, json, wallet, proposalId, proposal: p }) => {
       if (p.jobId === 0n)
-        throw new NodeError('NOT_LAUNCHED', `Proposal ${proposalId} has no job yet: \`mycel job round launch ${id}\`.`)
-      const wallet = await signer(ctx, flags)
+        throw new NodeError(
+          'NOT_LAUNCHED',
+          `Proposal ${proposalId} has no job yet: \`mycel job round launch ${proposalId}\`.`,
+        )
       const j = await getTrainingJob(ctx.client, { trainingJobs: addresses.trainingJobs, jobId: p.jobId })
       let modelId: bigint | undefined
       if (j.modelId !== 0n) {
@@ -267,10 +279,8 @@ export function jobRoundCommand(job: Command): void {
           await claimResearchModel(wallet, addresses.researchRounds, [proposalId])
         modelId = j.modelId
       }
-      const me = wallet.account.address.toLowerCase()
-      const due =
-        me === p.proposer.toLowerCase() &&
-        ((j.status === 'accepted' && !p.refundClaimed) || j.compensation > p.compensationPaid)
+      const isProposer = wallet.account.address.toLowerCase() === p.proposer.toLowerCase()
+      const due = isProposer && ((j.status === 'accepted' && !p.refundClaimed) || j.compensation > p.compensationPaid)
       const refund = due
         ? await claimResearchRefund(wallet, { researchRounds: addresses.researchRounds, proposalId })
         : { amount: 0n, compensation: 0n }
@@ -278,7 +288,7 @@ export function jobRoundCommand(job: Command): void {
         throw new NodeError(
           'NOTHING_TO_CLAIM',
           `Proposal ${proposalId}'s job ${p.jobId} is ${j.status}: no model yet${
-            me === p.proposer.toLowerCase() ? ' and nothing to refund' : ` (refunds go to its proposer ${p.proposer})`
+            isProposer ? ' and nothing to refund' : ` (refunds go to its proposer ${p.proposer})`
           }.`,
         )
       if (json) return printJson({ proposalId, jobId: p.jobId, modelId: modelId ?? null, ...refund })
@@ -290,66 +300,46 @@ export function jobRoundCommand(job: Command): void {
           ? ([['compensation', `${formatUnits(refund.compensation, 18)} MYC`]] as [string, unknown][])
           : []),
       ])
-    }),
+    },
   )
 
-  signerOptions(
-    round
-      .command('withdraw')
-      .description(
-        "Withdraw a proposal that will not run (its proposer or the round's sponsor; anyone after 8 empty auctions)",
-      )
-      .argument('<proposal>', 'proposal id'),
-  ).action(
-    action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
-      const proposalId = proposalIdOf(id)
-      await proposalOrFail(ctx, addresses, proposalId)
-      const wallet = await signer(ctx, flags)
+  onProposal(
+    'withdraw',
+    "Withdraw a proposal that will not run (its proposer or the round's sponsor; anyone after 8 empty auctions)",
+    async ({ addresses, json, wallet, proposalId }) => {
       const { hash } = await withdrawResearchProposal(wallet, addresses.researchRounds, [proposalId])
       if (json) return printJson({ proposalId, withdrawn: true, transactionHash: hash })
       printLines([
         `proposal ${proposalId} withdrawn`,
         ['next', `each contributor and the sponsor: mycel job round reclaim ${proposalId}`],
       ])
-    }),
+    },
   )
 
-  signerOptions(
-    round
-      .command('reclaim')
-      .description('Take back your contribution to a withdrawn proposal (the sponsor: its match)')
-      .argument('<proposal>', 'proposal id'),
-  ).action(
-    action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
-      const proposalId = proposalIdOf(id)
-      await proposalOrFail(ctx, addresses, proposalId)
-      const wallet = await signer(ctx, flags)
+  onProposal(
+    'reclaim',
+    'Take back your contribution to a withdrawn proposal (the sponsor: its match)',
+    async ({ addresses, json, wallet, proposalId }) => {
       const { amount, hash } = await reclaimResearchFunds(wallet, {
         researchRounds: addresses.researchRounds,
         proposalId,
       })
       if (json) return printJson({ proposalId, amount, transactionHash: hash })
       printLines([`reclaimed ${tusd(amount)} from proposal ${proposalId}`])
-    }),
+    },
   )
 
-  signerOptions(
-    round
-      .command('reclaim-pool')
-      .description("Return a finalized round's pool to its sponsor when no proposal scored (anyone)")
-      .argument('<round>', 'round id'),
-  ).action(
-    action(async (ctx, addresses, json, id: string, flags: SignerFlags) => {
-      const roundId = roundIdOf(id)
-      await roundOrFail(ctx, addresses, roundId)
-      const wallet = await signer(ctx, flags)
+  onRound(
+    'reclaim-pool',
+    "Return a finalized round's pool to its sponsor when no proposal scored (anyone)",
+    async ({ addresses, json, wallet, roundId }) => {
       const { amount, sponsor, hash } = await reclaimResearchPool(wallet, {
         researchRounds: addresses.researchRounds,
         roundId,
       })
       if (json) return printJson({ roundId, amount, sponsor, transactionHash: hash })
       printLines([`round ${roundId}'s pool of ${tusd(amount)} returned to ${sponsor}`])
-    }),
+    },
   )
 
   round
