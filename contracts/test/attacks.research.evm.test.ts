@@ -2,18 +2,13 @@
  * Audit of ResearchRounds (contracts/test/attacks.research.md): each test states the safe behaviour an attacker must
  * not be able to break. R1–R4 failed on the contract as audited.
  */
-import { chainSpec, type MlpSpec } from '@mycel/training'
 import { type Abi, encodeDeployData, encodePacked, getAddress, type Hex, keccak256, maxUint256 } from 'viem'
 import { describe, expect, it } from 'vitest'
-import {
-  researchRoundsAbi,
-  researchRoundsBytecode,
-  testUSDAbi,
-  trainingJobsAbi,
-} from '../../packages/sdk/src/generated/contracts.ts'
+import { researchRoundsAbi, trainingJobsAbi } from '../../packages/sdk/src/generated/contracts.ts'
 import { admin } from './helpers/market.ts'
+import { deployResearch, researchSpec } from './helpers/research.ts'
 import { testContract } from './helpers/testContracts.ts'
-import { deployTraining, MYC, TIMES, termsIn } from './helpers/training.ts'
+import { MYC, TIMES, termsIn } from './helpers/training.ts'
 
 const sponsor = getAddress('0x000000000000000000000000000000000000500f')
 const proposer = getAddress('0x0000000000000000000000000000000000000a0e')
@@ -21,36 +16,17 @@ const provider = getAddress('0x000000000000000000000000000000000000b0b0')
 const attacker = getAddress('0x000000000000000000000000000000000000bad0')
 const contributors = Array.from({ length: 4 }, (_, i) => getAddress(`0x${(0xc000 + i).toString(16).padStart(40, '0')}`))
 
-const mlp: MlpSpec = {
-  layers: [784, 6, 10],
-  optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
-  batchSize: 8,
-  seed: 5,
-}
-const spec = chainSpec(mlp, { steps: 8, checkpointEvery: 4, datasetRoot: `0x${'ab'.repeat(32)}`, datasetCount: 256 })
+const spec = researchSpec
 const END = 3600
 const DAY = 86_400
 
 async function setup() {
-  const t = await deployTraining()
-  const rounds = await t.chain.deploy(
-    encodeDeployData({
-      abi: researchRoundsAbi,
-      bytecode: researchRoundsBytecode,
-      args: [t.jobs.toString() as Hex, t.m.registry.toString() as Hex, t.myc.toString() as Hex],
-    }),
-    admin,
-  )
-  const usd = t.m.usd.toString() as Hex
-  for (const who of [sponsor, proposer, attacker, ...contributors]) {
-    await t.m.mint(who, 10n ** 12n)
-    await t.must(who, t.m.usd, testUSDAbi, 'approve', [rounds.toString(), maxUint256])
-  }
-  const market = { token: usd, budget: 0n, bond: 100n * MYC, ...TIMES }
-  const params = [spec, market, termsIn(usd), 'bafyspec', 'bafydata'] as const
-  const r = (from: Hex, fn: string, args: unknown[] = []) => t.must(from, rounds, researchRoundsAbi, fn, args)
-  const fails = async (from: Hex, fn: string, args: unknown[] = []) =>
-    (await t.fails(from, rounds, researchRoundsAbi, fn, args)).errorName
+  const { t, rounds, usd, market, params, r, fails } = await deployResearch([
+    sponsor,
+    proposer,
+    attacker,
+    ...contributors,
+  ] as Hex[])
   const open = async (pool: bigint, token: Hex = usd) =>
     (await r(sponsor, 'openRound', [token, pool, Number(t.chain.now) + END])).result as bigint
   const proposal = async (id: bigint) =>
