@@ -86,6 +86,30 @@ async function mint(to: WriteClient, amount: bigint) {
   })
 }
 
+/** A small job's market: 3 s to bid and reveal, a 15 s window, a 10 MYC bond. */
+const marketIn = (token: `0x${string}`, budget: bigint) => ({
+  token,
+  budget,
+  bond: 10n ** 19n,
+  biddingTime: 3,
+  revealTime: 3,
+  trainingTime: 600,
+  challengeWindow: 15,
+  disputeClock: 60,
+})
+
+const termsIn = (currency: `0x${string}`, royaltyBps: number) => ({
+  currency,
+  minPricePerRequest: 1000n,
+  mintFee: 0n,
+  licenseDuration: 0n,
+  royaltyBps,
+  commercialUse: true,
+  derivativesAllowed: true,
+  attribution: true,
+  hasTerms: true,
+})
+
 const overviewOf = async () => (await (await fetch(`${node.url}/api/training`)).json()) as Overview
 
 /** Polls the API until job `jobId` is accepted (two minutes at most). */
@@ -119,27 +143,8 @@ describe('the training market on a node', () => {
         datasetRoot: datasetTree(data, 784).root,
         datasetCount: data.count,
       }),
-      market: {
-        token: addresses.testUsd as `0x${string}`,
-        budget: 1_000_000n,
-        bond: 10n ** 19n,
-        biddingTime: 3,
-        revealTime: 3,
-        trainingTime: 600,
-        challengeWindow: 15,
-        disputeClock: 60,
-      },
-      terms: {
-        currency: addresses.testUsd as `0x${string}`,
-        minPricePerRequest: 1000n,
-        mintFee: 0n,
-        licenseDuration: 0n,
-        royaltyBps: 1000,
-        commercialUse: true,
-        derivativesAllowed: true,
-        attribution: true,
-        hasTerms: true,
-      },
+      market: marketIn(addresses.testUsd as `0x${string}`, 1_000_000n),
+      terms: termsIn(addresses.testUsd as `0x${string}`, 1000),
       specCid: dataset,
       datasetCid: dataset,
     })
@@ -223,27 +228,8 @@ describe('the training market on a node', () => {
           datasetCount: data.count,
         },
       ),
-      market: {
-        token,
-        budget: 0n,
-        bond: 10n ** 19n,
-        biddingTime: 3,
-        revealTime: 3,
-        trainingTime: 600,
-        challengeWindow: 15,
-        disputeClock: 60,
-      },
-      terms: {
-        currency: token,
-        minPricePerRequest: 1000n,
-        mintFee: 0n,
-        licenseDuration: 0n,
-        royaltyBps: 500,
-        commercialUse: true,
-        derivativesAllowed: true,
-        attribution: true,
-        hasTerms: true,
-      },
+      market: marketIn(token, 0n),
+      terms: termsIn(token, 500),
       specCid: dataset,
       datasetCid: dataset,
     })
