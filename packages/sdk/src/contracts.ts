@@ -1,5 +1,9 @@
 /** Typed ABIs and bytecode of the mycel contracts, generated from the solc output by `npm run build:contracts`. */
 export {
+  accessGrantsAbi,
+  accessGrantsBytecode,
+  datasetRegistryAbi,
+  datasetRegistryBytecode,
   epochRefereeAbi,
   epochRefereeBytecode,
   epochsAbi,
@@ -53,6 +57,8 @@ export const coreContracts = [
   'trainingReferee',
   'trainingDisputes',
   'researchRounds',
+  'datasetRegistry',
+  'accessGrants',
 ] as const
 export type CoreContractName = (typeof coreContracts)[number]
 

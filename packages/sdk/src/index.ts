@@ -16,6 +16,28 @@ export { openChannel } from './actions/channels/openChannel.ts'
 export { requestClose } from './actions/channels/requestClose.ts'
 export { setSessionSigner } from './actions/channels/setSessionSigner.ts'
 export { withdrawChannel } from './actions/channels/withdrawChannel.ts'
+export {
+  type Dataset,
+  type DatasetListing,
+  getDataset,
+  getDatasetTermsHash,
+  listDatasets,
+  registerDataset,
+  setDatasetProvider,
+  setDatasetTerms,
+} from './actions/data/datasets.ts'
+export {
+  buyGrant,
+  FOREVER,
+  type Grant,
+  getDataOwed,
+  getGrant,
+  getGrantRecords,
+  issueGrant,
+  listGrants,
+  revokeGrant,
+  withdrawDataPayments,
+} from './actions/data/grants.ts'
 export { claimMinerEmission } from './actions/epochs/claimMinerEmission.ts'
 export { claimOwnerEmission } from './actions/epochs/claimOwnerEmission.ts'
 export { claimValidatorEmission } from './actions/epochs/claimValidatorEmission.ts'
@@ -211,7 +233,11 @@ export {
 export { cidOfBytes } from './cid.ts'
 export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } from './contracts.ts'
 export {
+  accessGrantsAbi,
+  accessGrantsBytecode,
   coreContracts,
+  datasetRegistryAbi,
+  datasetRegistryBytecode,
   epochRefereeAbi,
   epochRefereeBytecode,
   epochsAbi,
@@ -251,6 +277,30 @@ export {
   yumaRefereeAbi,
   yumaRefereeBytecode,
 } from './contracts.ts'
+export {
+  DATA_ACTIONS,
+  DATA_REQUEST_MAX_AGE,
+  type DataAction,
+  type DataRequest,
+  dataRequestBody,
+  dataRequestDomain,
+  dataRequestTypes,
+  recoverDataRequester,
+  signDataRequest,
+} from './data/request.ts'
+export {
+  type ContractDatasetTerms,
+  type DatasetTerms,
+  fromContractDatasetTerms,
+  GRANT_KINDS,
+  type GrantKind,
+  grantKindIndex,
+  grantKindOf,
+  grantPrice,
+  SOLD_KINDS,
+  splitDataPayment,
+  toContractDatasetTerms,
+} from './data/terms.ts'
 export type {
   DeployedContract,
   DeployedContracts,

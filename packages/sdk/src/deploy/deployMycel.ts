@@ -28,6 +28,10 @@ import {
 } from 'viem/actions'
 import { type WriteClient, writeContractAndWait } from '../actions/write.ts'
 import {
+  accessGrantsAbi,
+  accessGrantsBytecode,
+  datasetRegistryAbi,
+  datasetRegistryBytecode,
   epochRefereeAbi,
   epochRefereeBytecode,
   epochsAbi,
@@ -288,6 +292,14 @@ export async function deployMycel(
       args: [trainingJobs.address, modelRegistry.address, mycelToken.address],
     }),
   )
+  const datasetRegistry = await place(
+    'datasetRegistry',
+    encodeDeployData({ abi: datasetRegistryAbi, bytecode: datasetRegistryBytecode }),
+  )
+  const accessGrants = await place(
+    'accessGrants',
+    encodeDeployData({ abi: accessGrantsAbi, bytecode: accessGrantsBytecode, args: [datasetRegistry.address] }),
+  )
   const contracts: DeployedContracts = {
     mycelToken,
     subnetRegistry,
@@ -302,6 +314,8 @@ export async function deployMycel(
     trainingReferee,
     trainingDisputes,
     researchRounds,
+    datasetRegistry,
+    accessGrants,
   }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
@@ -323,6 +337,8 @@ export async function deployMycel(
     trainingReferee: trainingReferee.address,
     trainingDisputes: trainingDisputes.address,
     researchRounds: researchRounds.address,
+    datasetRegistry: datasetRegistry.address,
+    accessGrants: accessGrants.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }

@@ -4,6 +4,8 @@
  */
 import { ContractFunctionRevertedError, decodeErrorResult, formatUnits, BaseError as ViemBaseError } from 'viem'
 import {
+  accessGrantsAbi,
+  datasetRegistryAbi,
   epochsAbi,
   licensesAbi,
   modelGovernorAbi,
@@ -19,6 +21,7 @@ import {
   trainingRefereeAbi,
   weightsAbi,
 } from '../contracts.ts'
+import { describeDataRevert } from '../data/describeRevert.ts'
 import { describeGovernanceRevert } from '../governance/describeRevert.ts'
 import { describeMarketRevert } from '../models/describeRevert.ts'
 import { describeTrainingRevert } from '../training/describeRevert.ts'
@@ -41,6 +44,8 @@ const allErrorsAbi = [
   ...trainingJobsAbi,
   ...trainingDisputesAbi,
   ...trainingRefereeAbi,
+  ...datasetRegistryAbi,
+  ...accessGrantsAbi,
 ].filter((item) => item.type === 'error')
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
@@ -68,6 +73,7 @@ export function describeRevert(errorName: string, args: readonly unknown[]): str
     describeMarketRevert(errorName, args) ??
     describeGovernanceRevert(errorName, args) ??
     describeTrainingRevert(errorName, args) ??
+    describeDataRevert(errorName, args) ??
     `The contract rejected the call with ${errorName}(${args.map(String).join(', ')}).`
   )
 }
