@@ -10,6 +10,7 @@ import {
   DEVNET_CHAIN_ID,
   deploymentsPath,
   devnetAccount,
+  devnetPrivateKey,
   findRunningDevnet,
   findRunningNode,
   keystoreDir,
@@ -20,7 +21,8 @@ import {
   resolveOptions,
 } from '@mycel/node'
 import type { MycelAddresses, WriteClient } from '@mycel/sdk'
-import { type Chain, createWalletClient, http, type PublicClient } from 'viem'
+import { type Chain, createWalletClient, type Hex, http, type PublicClient } from 'viem'
+import { type LocalAccount, privateKeyToAccount } from 'viem/accounts'
 import { readSecret } from './prompt.ts'
 
 export type GlobalFlags = {
@@ -98,31 +100,41 @@ export function keysOf(options: NodeOptions) {
   return keystoreDir(join(options.dataDir, 'keystore'))
 }
 
-/** A wallet client for --key (keystore) or, on the devnet only, --dev-account (default 0). */
-export async function signer(ctx: ChainContext, flags: SignerFlags): Promise<WriteClient> {
-  let account: Parameters<typeof createWalletClient>[0]['account']
+/**
+ * The account --key (keystore) or, on the devnet only, --dev-account (default 0) names, with its private key (for
+ * what a signature cannot do: opening a dataset key wrapped to it). The key stays in this process's memory.
+ */
+export async function signerKey(
+  ctx: ChainContext,
+  flags: SignerFlags,
+): Promise<{ account: LocalAccount; privateKey: Hex }> {
   if (flags.key) {
     const password = await keystorePassword(flags, `Password for key "${flags.key}": `)
-    account = keysOf(ctx.options).unlock(flags.key, password)
-  } else {
-    if (ctx.chainId !== DEVNET_CHAIN_ID) {
-      throw new NodeError(
-        'NO_SIGNER',
-        `Chain ${ctx.chainId} is not the devnet: choose a key with --key <name> (see \`mycel keys list\`).`,
-        { exitCode: 2 },
-      )
-    }
-    const index = Number(flags.devAccount ?? '0')
-    if (!Number.isInteger(index) || index < 0 || index > 999) {
-      throw new NodeError(
-        'INVALID_ARGUMENT',
-        `--dev-account must be an integer from 0 to 999, got ${flags.devAccount}.`,
-        {
-          exitCode: 2,
-        },
-      )
-    }
-    account = devnetAccount(index)
+    const privateKey = keysOf(ctx.options).privateKey(flags.key, password)
+    return { account: privateKeyToAccount(privateKey), privateKey }
   }
+  if (ctx.chainId !== DEVNET_CHAIN_ID) {
+    throw new NodeError(
+      'NO_SIGNER',
+      `Chain ${ctx.chainId} is not the devnet: choose a key with --key <name> (see \`mycel keys list\`).`,
+      { exitCode: 2 },
+    )
+  }
+  const index = Number(flags.devAccount ?? '0')
+  if (!/^\d{1,3}$/.test(flags.devAccount ?? '0') || index > 999) {
+    throw new NodeError(
+      'INVALID_ARGUMENT',
+      `--dev-account must be an integer from 0 to 999, got ${flags.devAccount}.`,
+      {
+        exitCode: 2,
+      },
+    )
+  }
+  return { account: devnetAccount(index), privateKey: devnetPrivateKey(index) }
+}
+
+/** A wallet client for --key (keystore) or, on the devnet only, --dev-account (default 0). */
+export async function signer(ctx: ChainContext, flags: SignerFlags): Promise<WriteClient> {
+  const { account } = await signerKey(ctx, flags)
   return createWalletClient({ account, chain: ctx.chain, transport: http(ctx.rpcUrl) }) as WriteClient
 }

@@ -8,6 +8,7 @@ import { Command, CommanderError, Help, type Option } from 'commander'
 import { balanceCommand } from './commands/balance.ts'
 import { channelCommand } from './commands/channel.ts'
 import { contentCommand } from './commands/content.ts'
+import { datasetCommand } from './commands/dataset.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
 import { epochCommand, weightsCommand } from './commands/epoch.ts'
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
   jobRoundCommand(jobCommand(program))
   yumaCommand(program)
   contentCommand(program)
+  datasetCommand(program)
   const model = modelCommand(program)
   licenseCommands(model)
   fractionalCommands(model)

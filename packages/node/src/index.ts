@@ -28,8 +28,36 @@ export type { NodeOptions, NodeOptionsInput, ResolveOptionsParameters } from './
 export { optionEnv, optionsSchema, resolveOptions } from './config/options.ts'
 export type { AddResult, ContentStore, GcResult, Pin } from './content/contentStore.ts'
 export { createContentStore, parseContentCid } from './content/contentStore.ts'
+export {
+  DatasetCiphertextError,
+  decryptDataset,
+  encryptDataset,
+  newDatasetKey,
+  unwrapKey,
+  wrapKey,
+} from './data/encryption.ts'
+export { type FetchedDataset, fetchDataset, grantFor, requestDatasetKey } from './data/fetchDataset.ts'
+export {
+  DATASET_FORMATS,
+  type DatasetFormat,
+  DatasetRecordsError,
+  type RecordLayout,
+  readRecords,
+  recordHash,
+  recordsTree,
+  splitRecords,
+} from './data/records.ts'
+export {
+  type DatasetSchema,
+  DatasetSchemaError,
+  inferDatasetSchema,
+  layoutOf,
+  parseDatasetSchema,
+  SCHEMA_VERSION,
+} from './data/schema.ts'
 export { migrations, openDatabase } from './db/database.ts'
-export { DEVNET_MNEMONIC, devnetAccount } from './devnet/accounts.ts'
+export { listDatasetKeys, readReleases } from './db/stores/vault.ts'
+export { DEVNET_MNEMONIC, devnetAccount, devnetPrivateKey } from './devnet/accounts.ts'
 export type { AnvilProcess } from './devnet/anvil.ts'
 export { anvilBinary, checkStateFile, DEVNET_CHAIN_ID, freePort, probeChainId, startAnvil } from './devnet/anvil.ts'
 export { DEVNET_INITIAL_SUPPLY, ensureDevnetContracts } from './devnet/deploy.ts'
@@ -49,3 +77,4 @@ export type { KeystoreV3 } from './keys/keystore.ts'
 export { decryptKeystore, encryptKeystore, keystoreDir, LIGHT_SCRYPT, STANDARD_SCRYPT } from './keys/keystore.ts'
 export { decodeDataset, encodeDataset, loadDataset, mnistTrainingDigits } from './training/dataset.ts'
 export { challengeFinding, challengerStep, checkResult, type Finding } from './training/verify.ts'
+export { openVault, type SealedDataset, sealDataset, type Vault } from './vault/vault.ts'

@@ -34,6 +34,7 @@ import { isModelCid } from '../markets/modelByCid.ts'
 import type { Miner } from '../miner/miner.ts'
 import { createIncentivesView } from '../validator/view.ts'
 import { accountsFromOptions, incentiveAccounts } from './accounts.ts'
+import { startData } from './startData.ts'
 import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
 import { startModels } from './startModels.ts'
@@ -295,6 +296,10 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     const training = await startTraining(common, { ...context, addresses, accountOf, url })
     shutdown.add('training', () => training.stop())
     state.training = training.api
+    // The data market: its API always, the vault (key release) when on.
+    const data = await startData(common, { ...context, addresses })
+    shutdown.add('data', () => data.stop())
+    state.data = data.api
     await indexer.syncOnce()
     // Every miner this node runs listens at its published endpoint now: the gateway's first discovery finds them all.
     signal?.throwIfAborted()

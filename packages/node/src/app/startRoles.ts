@@ -16,7 +16,7 @@ import { paidRequestsByModel, recentMinerVouchers } from '../db/stores/minerLedg
 import { createGateway, type Gateway } from '../gateway/gateway.ts'
 import type { Model } from '../inference/backend.ts'
 import { loadModels } from '../inference/models.ts'
-import { loadSessionKey } from '../keys/sessionKey.ts'
+import { loadSessionKey } from '../keys/nodeKey.ts'
 import { ModelByCidError } from '../markets/errors.ts'
 import { isModelCid, loadModelsByCid } from '../markets/modelByCid.ts'
 import { type Miner, startMiner } from '../miner/miner.ts'

@@ -137,6 +137,11 @@ export const optionsSchema = z.strictObject({
   subnetDemo: z.stringbool().or(z.boolean()).default(false),
   /** Seconds between empty blocks on a devnet this node runs (epochs count blocks); 0 mines only on transactions. */
   devnetBlockSeconds: z.coerce.number().min(0).max(3600).default(1),
+  /**
+   * Run the vault (docs/data.md): release the keys of the datasets this data dir holds to grantees with a valid
+   * grant on chain, and log every request.
+   */
+  vault: role.default('on'),
   /** Run a training provider (docs/training.md): bid on jobs, train them, answer disputes. `npm start` turns it on. */
   trainer: role.default('off'),
   /** The trainer's account: `dev:N` or a keystore name (on the devnet the node gives it ETH and its stake). */
@@ -208,6 +213,7 @@ export const optionEnv: Record<keyof NodeOptions, string> = {
   epochs: 'MYCEL_EPOCHS',
   subnetDemo: 'MYCEL_SUBNET_DEMO',
   devnetBlockSeconds: 'MYCEL_DEVNET_BLOCK_SECONDS',
+  vault: 'MYCEL_VAULT',
   trainer: 'MYCEL_TRAINER',
   trainerKey: 'MYCEL_TRAINER_KEY',
   trainerStake: 'MYCEL_TRAINER_STAKE',

@@ -1,6 +1,7 @@
 /**
  * The node's HTTP API (hono): health, readiness, Prometheus metrics, the network as JSON, the content store (and its
- * IPFS gateway, `/ipfs/<cid>`), the model market (`/api/models`, http/modelsRoutes.ts), and
+ * IPFS gateway, `/ipfs/<cid>`), the model market (`/api/models`, http/modelsRoutes.ts), the training and data markets
+ * (http/trainingRoutes.ts, http/dataRoutes.ts), and
  * the dashboard's static files. Errors are the envelope of http/errors.ts (`{ error: { code, message, type } }`) with
  * the right status; a stack trace never reaches a client.
  */
@@ -16,6 +17,7 @@ import { InvalidContentCidError } from '../content/errors.ts'
 import { addIpfsRoutes } from '../content/gateway.ts'
 import type { Db } from '../db/database.ts'
 import { readEvents, readNetwork } from '../db/stores/network.ts'
+import { addDataRoutes, type DataApi } from './dataRoutes.ts'
 import { errorResponse, errorBody as jsonError } from './errors.ts'
 import { addModelsRoutes, type ModelsApi } from './modelsRoutes.ts'
 import { nodeOpenApi } from './openapi/node.ts'
@@ -41,6 +43,8 @@ export type NodeState = {
   models?: ModelsApi
   /** The training market (`/api/training`): jobs, bids, progress, disputes, and the trainer's checkpoints. */
   training?: TrainingApi
+  /** The data market (`/api/data`, `POST /api/data/keys`): datasets, grants, and the vault's key release. */
+  data?: DataApi
   /** Claims every channel that owes the miner now (`POST /api/miner/claim`). */
   /**
    * Claims every channel that owes one of the node's miners (its own and, on the devnet demo, the graded ones): one
@@ -165,6 +169,11 @@ export function createApp(common: Common, state: NodeState) {
   addTrainingRoutes(
     app,
     () => state.training,
+    () => state.reason,
+  )
+  addDataRoutes(
+    app,
+    () => state.data,
     () => state.reason,
   )
 

@@ -253,5 +253,9 @@ export function keystoreDir(dir: string) {
     unlock(name: string, password: string) {
       return privateKeyToAccount(decryptKeystore(read(name), password, name))
     },
+    /** The private key of `name` (for ECIES: opening what was encrypted to it); keep it in memory only. */
+    privateKey(name: string, password: string): Hex {
+      return decryptKeystore(read(name), password, name)
+    },
   }
 }

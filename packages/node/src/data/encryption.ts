@@ -1,0 +1,76 @@
+/**
+ * Datasets encrypted at rest (docs/data.md "Encryption"): AES-256-GCM with a fresh 256-bit key per dataset and a
+ * random 96-bit nonce, from node:crypto (OpenSSL, AES-NI). The sealed form is `MYCELDS1` ‖ nonce (12) ‖ tag (16) ‖
+ * ciphertext — the tag up front, so a reader can authenticate while it decrypts. A changed byte anywhere fails the
+ * GCM tag and is refused with {@link DatasetCiphertextError}; nothing of a tampered dataset is returned.
+ *
+ * Keys travel wrapped: ECIES on secp256k1 (eciesjs: an ephemeral key, ECDH, HKDF-SHA256, AES-256-GCM) to the
+ * public key of whoever may open them — the node's vault key at rest, a grantee's key on release.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { decrypt as eciesDecrypt, encrypt as eciesEncrypt } from 'eciesjs'
+import type { Hex } from 'viem'
+import { NodeError } from '../common/errors.ts'
+
+const MAGIC = Buffer.from('MYCELDS1')
+const NONCE = 12
+const TAG = 16
+const HEADER = MAGIC.length + NONCE + TAG
+
+/** A sealed dataset that is not one, or whose tag does not match (tampered, truncated, or the wrong key). */
+export class DatasetCiphertextError extends NodeError {
+  constructor(message: string) {
+    super('DATASET_CIPHERTEXT_INVALID', message, { exitCode: 1 })
+  }
+}
+
+/** A fresh dataset key. */
+export const newDatasetKey = (): Buffer => randomBytes(32)
+
+/** Seals `plain` under `key` (32 bytes). */
+export function encryptDataset(plain: Uint8Array, key: Uint8Array): Buffer {
+  if (key.length !== 32) throw new RangeError(`a dataset key is 32 bytes, not ${key.length}`)
+  const nonce = randomBytes(NONCE)
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  const body = Buffer.concat([cipher.update(plain), cipher.final()])
+  return Buffer.concat([MAGIC, nonce, cipher.getAuthTag(), body])
+}
+
+/** Opens a sealed dataset; throws {@link DatasetCiphertextError} when it is not one or its tag fails. */
+export function decryptDataset(sealed: Uint8Array, key: Uint8Array): Buffer {
+  const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
+  if (bytes.length < HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new DatasetCiphertextError(
+      `This is not an encrypted mycel dataset (it does not start with "${MAGIC.toString()}"): check the CID you fetched.`,
+    )
+  }
+  const nonce = bytes.subarray(MAGIC.length, MAGIC.length + NONCE)
+  const tag = bytes.subarray(MAGIC.length + NONCE, HEADER)
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce)
+  decipher.setAuthTag(tag)
+  const plain = decipher.update(bytes.subarray(HEADER))
+  try {
+    return Buffer.concat([plain, decipher.final()])
+  } catch {
+    plain.fill(0)
+    throw new DatasetCiphertextError(
+      'The dataset failed its AES-GCM authentication tag: the ciphertext was changed or truncated, or the key is not its key. Nothing was written; fetch it again from its provider.',
+    )
+  }
+}
+
+/** Wraps `key` to an uncompressed (0x04…) or compressed secp256k1 public key. */
+export function wrapKey(publicKey: Hex, key: Uint8Array): Buffer {
+  return Buffer.from(eciesEncrypt(publicKey.replace(/^0x/, ''), key))
+}
+
+/** Opens a wrapped key with the secp256k1 private key it was wrapped to. */
+export function unwrapKey(privateKey: Hex, wrapped: Uint8Array): Buffer {
+  try {
+    return Buffer.from(eciesDecrypt(privateKey.replace(/^0x/, ''), wrapped))
+  } catch {
+    throw new DatasetCiphertextError(
+      'The wrapped key does not open with this account: it was wrapped to another key (sign the request with the grantee).',
+    )
+  }
+}

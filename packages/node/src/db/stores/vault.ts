@@ -1,0 +1,120 @@
+/**
+ * The vault's database, `<dataDir>/vault/vault.db` (its own file, so the CLI adds datasets beside a running node and
+ * its migrations never collide with the node's): the dataset keys, each wrapped (ECIES) to the node's vault key, and
+ * the log of every key request — released or refused, with the reason. The only place holding that SQL.
+ */
+import type { Db, Migration } from '../database.ts'
+
+export const vaultMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'dataset keys and key releases',
+    up: `
+      CREATE TABLE dataset_keys (
+        cid TEXT PRIMARY KEY,
+        wrapped_key BLOB NOT NULL,
+        name TEXT NOT NULL,
+        format TEXT NOT NULL,
+        record_count INTEGER NOT NULL,
+        records_root TEXT NOT NULL,
+        schema_cid TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE key_releases (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        dataset_id TEXT NOT NULL,
+        grant_id TEXT NOT NULL,
+        requester TEXT NOT NULL,
+        action TEXT NOT NULL,
+        released INTEGER NOT NULL,
+        reason TEXT NOT NULL
+      );
+      CREATE INDEX key_releases_dataset ON key_releases (chain_id, dataset_id, id);
+    `,
+  },
+]
+
+export type DatasetKeyRow = {
+  cid: string
+  wrappedKey: Buffer
+  name: string
+  format: string
+  recordCount: number
+  recordsRoot: string
+  schemaCid: string
+  createdAt: string
+}
+
+export function putDatasetKey(db: Db, row: Omit<DatasetKeyRow, 'createdAt'>): void {
+  db.prepare(
+    `INSERT INTO dataset_keys (cid, wrapped_key, name, format, record_count, records_root, schema_cid, created_at)
+     VALUES (@cid, @wrappedKey, @name, @format, @recordCount, @recordsRoot, @schemaCid, @createdAt)
+     ON CONFLICT(cid) DO NOTHING`,
+  ).run({ ...row, createdAt: new Date().toISOString() })
+}
+
+export function getDatasetKey(db: Db, cid: string): DatasetKeyRow | undefined {
+  return db
+    .prepare(
+      `SELECT cid, wrapped_key AS wrappedKey, name, format, record_count AS recordCount, records_root AS recordsRoot,
+        schema_cid AS schemaCid, created_at AS createdAt FROM dataset_keys WHERE cid = ?`,
+    )
+    .get(cid) as DatasetKeyRow | undefined
+}
+
+export function listDatasetKeys(db: Db): Omit<DatasetKeyRow, 'wrappedKey'>[] {
+  return db
+    .prepare(
+      `SELECT cid, name, format, record_count AS recordCount, records_root AS recordsRoot, schema_cid AS schemaCid,
+        created_at AS createdAt FROM dataset_keys ORDER BY created_at DESC`,
+    )
+    .all() as Omit<DatasetKeyRow, 'wrappedKey'>[]
+}
+
+export type KeyRelease = {
+  id: number
+  at: string
+  chainId: number
+  datasetId: string
+  grantId: string
+  requester: string
+  action: string
+  released: boolean
+  reason: string
+}
+
+export function logRelease(db: Db, entry: Omit<KeyRelease, 'id' | 'at'>): void {
+  db.prepare(
+    `INSERT INTO key_releases (at, chain_id, dataset_id, grant_id, requester, action, released, reason)
+     VALUES (@at, @chainId, @datasetId, @grantId, @requester, @action, @released, @reason)`,
+  ).run({ ...entry, released: entry.released ? 1 : 0, at: new Date().toISOString() })
+}
+
+/** The newest key requests first (of one dataset when given). */
+export function readReleases(db: Db, options: { limit: number; chainId?: number; datasetId?: string }): KeyRelease[] {
+  const rows = (
+    options.datasetId === undefined
+      ? db.prepare('SELECT * FROM key_releases ORDER BY id DESC LIMIT ?').all(options.limit)
+      : db
+          .prepare('SELECT * FROM key_releases WHERE chain_id = ? AND dataset_id = ? ORDER BY id DESC LIMIT ?')
+          .all(options.chainId, options.datasetId, options.limit)
+  ) as (Omit<KeyRelease, 'released' | 'chainId' | 'datasetId' | 'grantId'> & {
+    released: number
+    chain_id: number
+    dataset_id: string
+    grant_id: string
+  })[]
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    chainId: r.chain_id,
+    datasetId: r.dataset_id,
+    grantId: r.grant_id,
+    requester: r.requester,
+    action: r.action,
+    released: r.released === 1,
+    reason: r.reason,
+  }))
+}

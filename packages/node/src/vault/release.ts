@@ -1,0 +1,161 @@
+/**
+ * Key release (docs/data.md "Key release"): a grantee posts a signed {@link DataRequest} for the key of a dataset;
+ * this node — the dataset's provider — recovers the signer's public key from the EIP-712 signature, reads the grant
+ * on chain, and only when the signer is the grantee of a valid (unexpired, unrevoked) access or compute grant on a
+ * dataset whose key it holds does it unwrap the key with its vault key and wrap it to the signer's public key. Every
+ * request is logged, released or refused, with the reason. A replayed request yields only a key wrapped to the
+ * grantee; a request signed by another key is refused before anything is read.
+ */
+import {
+  DATA_REQUEST_MAX_AGE,
+  type DataRequest,
+  dataRequestBody,
+  dataRequestDomain,
+  type Grant,
+  getDataset,
+  getGrant,
+  type MycelAddresses,
+  recoverDataRequester,
+} from '@mycel/sdk'
+import type { Client, Hex } from 'viem'
+import { z } from 'zod'
+import { unwrapKey, wrapKey } from '../data/encryption.ts'
+import type { Db } from '../db/database.ts'
+import { getDatasetKey, logRelease } from '../db/stores/vault.ts'
+import { badDataRequest, DataRequestError, notHere, refused } from './errors.ts'
+
+/** The body of `POST /api/data/keys`. */
+export const keyRequestBody = z
+  .object({
+    grantId: z.string().regex(/^[1-9]\d{0,77}$/, 'a grant id: a whole number from 1, as a string'),
+    issuedAt: z.number().int().nonnegative(),
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte signature, 0x-hex'),
+  })
+  .strict()
+
+export type KeyRelease = {
+  grantId: string
+  datasetId: string
+  cid: string
+  recordsRoot: Hex
+  /** The dataset key, ECIES-wrapped to the signer's public key (hex). */
+  wrappedKey: Hex
+}
+
+export type ReleaseContext = {
+  client: Client
+  chainId: number
+  addresses: Pick<MycelAddresses, 'accessGrants' | 'datasetRegistry'>
+  db: Db
+  vaultKey: Hex
+  now?: () => number
+}
+
+/** The kinds whose grantee gets the whole key. */
+const KEY_KINDS: readonly Grant['kind'][] = ['access', 'compute']
+
+export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<KeyRelease> {
+  const parsed = keyRequestBody.safeParse(body)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
+    throw badDataRequest(
+      `The key request is not valid (${problems}). Send {"grantId", "issuedAt", "signature"} signed with the SDK's signDataRequest.`,
+    )
+  }
+  const { grantId, issuedAt, signature } = parsed.data
+  const request: DataRequest = {
+    grantId: BigInt(grantId),
+    action: 'key',
+    body: dataRequestBody(''),
+    issuedAt: BigInt(issuedAt),
+  }
+  const now = Math.floor((ctx.now?.() ?? Date.now()) / 1000)
+  const log = (datasetId: string, requester: string, released: boolean, reason: string) =>
+    logRelease(ctx.db, { chainId: ctx.chainId, datasetId, grantId, requester, action: 'key', released, reason })
+  if (issuedAt > now + 60 || now - issuedAt > DATA_REQUEST_MAX_AGE) {
+    log('', '', false, 'stale')
+    throw refused(
+      'STALE_REQUEST',
+      `The request was signed at ${issuedAt}, ${now - issuedAt} s from this node's clock (${now}); sign a new one (requests last ${DATA_REQUEST_MAX_AGE} s).`,
+    )
+  }
+  let requester: { address: Hex; publicKey: Hex }
+  try {
+    requester = await recoverDataRequester(
+      dataRequestDomain(ctx.chainId, ctx.addresses.accessGrants),
+      request,
+      signature as Hex,
+    )
+  } catch {
+    log('', '', false, 'bad signature')
+    throw badDataRequest('The signature does not recover to a key: sign the request with the grantee account.')
+  }
+  let grant: Grant
+  try {
+    grant = await getGrant(ctx.client, { accessGrants: ctx.addresses.accessGrants, grantId: request.grantId })
+  } catch (error) {
+    if ((error as { errorName?: string }).errorName !== 'AccessGrantsUnknownGrant') throw error
+    log('', requester.address, false, 'unknown grant')
+    throw notHere('UNKNOWN_GRANT', `There is no grant ${grantId} on chain ${ctx.chainId}.`)
+  }
+  const datasetId = grant.datasetId.toString()
+  const refuse = (code: string, reason: string, message: string): never => {
+    log(datasetId, requester.address, false, reason)
+    throw refused(code, message)
+  }
+  if (grant.grantee.toLowerCase() !== requester.address.toLowerCase()) {
+    refuse(
+      'NOT_GRANTEE',
+      'not the grantee',
+      `The request is signed by ${requester.address}, but grant ${grantId} is held by ${grant.grantee}: sign with the grantee's key.`,
+    )
+  }
+  if (!KEY_KINDS.includes(grant.kind)) {
+    refuse(
+      'NO_KEY_FOR_KIND',
+      `a ${grant.kind} grant`,
+      `Grant ${grantId} is a ${grant.kind} grant: only access and compute grants receive the dataset's key (${grant.kind === 'training' ? 'a training grant runs its job where the owner trusts' : 'records and queries are served by the vault'}).`,
+    )
+  }
+  if (grant.revoked) refuse('GRANT_REVOKED', 'revoked', `Grant ${grantId} was revoked by the dataset's owner.`)
+  if (!grant.valid) {
+    refuse(
+      'GRANT_EXPIRED',
+      'expired',
+      `Grant ${grantId} expired at ${new Date(Number(grant.expiresAt) * 1000).toISOString()}: buy a new one with \`mycel dataset grant ${datasetId}\`.`,
+    )
+  }
+  const dataset = await getDataset(ctx.client, {
+    datasetRegistry: ctx.addresses.datasetRegistry,
+    datasetId: grant.datasetId,
+  })
+  const row = getDatasetKey(ctx.db, dataset.cid)
+  if (!row) {
+    log(datasetId, requester.address, false, 'key not held here')
+    throw notHere(
+      'KEY_NOT_HELD',
+      `This node does not hold the key of dataset ${datasetId} (${dataset.cid}); its provider is ${dataset.provider}.`,
+    )
+  }
+  let wrapped: Buffer
+  try {
+    const key = unwrapKey(ctx.vaultKey, row.wrappedKey)
+    wrapped = wrapKey(requester.publicKey, key)
+    key.fill(0)
+  } catch (error) {
+    log(datasetId, requester.address, false, 'vault key cannot open the stored key')
+    throw new DataRequestError(
+      'VAULT_KEY_MISMATCH',
+      `The stored key of dataset ${datasetId} does not open with this node's vault key (${(error as Error).message}).`,
+      409,
+    )
+  }
+  log(datasetId, requester.address, true, `${grant.kind} grant`)
+  return {
+    grantId,
+    datasetId,
+    cid: dataset.cid,
+    recordsRoot: dataset.recordsRoot,
+    wrappedKey: `0x${wrapped.toString('hex')}`,
+  }
+}

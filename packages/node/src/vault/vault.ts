@@ -1,0 +1,92 @@
+/**
+ * The vault: what a data owner's node holds (docs/data.md). Datasets are sealed with a fresh AES-256-GCM key each
+ * (data/encryption.ts); the sealed bytes go to the content store (anyone may fetch them: they are ciphertext), the
+ * schema document beside them in plaintext, and the key — wrapped with ECIES to the node's vault key, itself kept in
+ * a Web3 Secret Storage keystore — to `<dataDir>/vault/vault.db`. The CLI adds datasets beside a running node; the
+ * node releases keys (vault/release.ts).
+ */
+import { createECDH } from 'node:crypto'
+import { join } from 'node:path'
+import type { Hex } from 'viem'
+import type { ContentStore } from '../content/contentStore.ts'
+import { encryptDataset, newDatasetKey, wrapKey } from '../data/encryption.ts'
+import { type RecordLayout, readRecords } from '../data/records.ts'
+import { type DatasetSchema, inferDatasetSchema, layoutOf } from '../data/schema.ts'
+import { type Db, openDatabase } from '../db/database.ts'
+import { putDatasetKey, vaultMigrations } from '../db/stores/vault.ts'
+import { loadNodeKey } from '../keys/nodeKey.ts'
+
+export type Vault = {
+  db: Db
+  /** The vault key's private key (dataset keys at rest are wrapped to it). */
+  privateKey: Hex
+  /** Its uncompressed public key (0x04…). */
+  publicKey: Hex
+  close: () => void
+}
+
+/** Opens (creating) the vault of `dataDir`: its database and its key. */
+export async function openVault(dataDir: string): Promise<Vault> {
+  const { privateKey } = await loadNodeKey(dataDir, 'vault')
+  const ecdh = createECDH('secp256k1')
+  ecdh.setPrivateKey(Buffer.from(privateKey.slice(2), 'hex'))
+  const db = openDatabase(join(dataDir, 'vault', 'vault.db'), vaultMigrations)
+  return {
+    db,
+    privateKey,
+    publicKey: `0x${ecdh.getPublicKey('hex')}`,
+    close: () => db.close(),
+  }
+}
+
+export type SealedDataset = {
+  /** The sealed dataset's CID (what DatasetRegistry names). */
+  cid: string
+  schemaCid: string
+  schema: DatasetSchema
+  recordsRoot: Hex
+  recordCount: number
+  /** Bytes of the plaintext and of the sealed file. */
+  size: number
+  sealedSize: number
+}
+
+/**
+ * Seals a dataset file and keeps it: checks its records against the schema's layout (or infers a schema), computes
+ * the records root, encrypts under a fresh key, adds the sealed bytes and the schema to the content store and the
+ * wrapped key to the vault.
+ */
+export async function sealDataset(
+  vault: Vault,
+  store: ContentStore,
+  p: { bytes: Uint8Array; name: string; schema?: DatasetSchema; layout?: RecordLayout },
+): Promise<SealedDataset> {
+  const layout = p.schema ? layoutOf(p.schema) : (p.layout ?? { format: 'jsonl' })
+  const { records, count, root } = readRecords(p.bytes, layout)
+  const schema = p.schema ?? inferDatasetSchema(layout, records[0] as Uint8Array)
+  const key = newDatasetKey()
+  const sealed = encryptDataset(p.bytes, key)
+  const { cid } = await store.addBytes(sealed, { cidVersion: 1 })
+  const { cid: schemaCid } = await store.addBytes(Buffer.from(`${JSON.stringify(schema, null, 2)}\n`), {
+    cidVersion: 1,
+  })
+  putDatasetKey(vault.db, {
+    cid,
+    wrappedKey: wrapKey(vault.publicKey, key),
+    name: p.name,
+    format: schema.format,
+    recordCount: count,
+    recordsRoot: root,
+    schemaCid,
+  })
+  key.fill(0)
+  return {
+    cid,
+    schemaCid,
+    schema,
+    recordsRoot: root,
+    recordCount: count,
+    size: p.bytes.length,
+    sealedSize: sealed.length,
+  }
+}
