@@ -134,11 +134,44 @@ type SolcOutput = {
   >
 }
 
-/** Version of the generated module's layout (2: `<name>DeployedBytecode` added). */
-const GENERATED_LAYOUT = 2
+/** Version of the generated module's layout (2: `<name>DeployedBytecode` added; 3: published contracts added). */
+const GENERATED_LAYOUT = 3
 
+/**
+ * Contracts used as their authors published them, not compiled here: the Ethereum Attestation Service's EAS and
+ * SchemaRegistry (npm `@ethereum-attestation-service/eas-contracts`, its Hardhat artifacts: the bytecode deployed on
+ * mainnet and the L2s, built with the compiler its sources pin). They join the generated module like our own.
+ */
+const PUBLISHED = [
+  '@ethereum-attestation-service/eas-contracts/artifacts/contracts/SchemaRegistry.sol/SchemaRegistry.json',
+  '@ethereum-attestation-service/eas-contracts/artifacts/contracts/EAS.sol/EAS.json',
+]
+
+function publishedContracts(root: string, read: Record<string, string>): CompiledContract[] {
+  return PUBLISHED.map((path) => {
+    const text = readImport(root, path)
+    if (text === undefined) throw new Error(`${path} is missing: run npm install`)
+    read[path] = text
+    const a = JSON.parse(text) as {
+      contractName: string
+      sourceName: string
+      abi: unknown[]
+      bytecode: `0x${string}`
+      deployedBytecode: `0x${string}`
+    }
+    return {
+      name: a.contractName,
+      sourceName: path,
+      abi: a.abi,
+      bytecode: a.bytecode,
+      deployedBytecode: a.deployedBytecode,
+    }
+  })
+}
+
+/** `TrainingJobs` → `trainingJobs`; a leading acronym as a whole: `EAS` → `eas` (`TestUSD` stays `testUSD`). */
 function toCamel(name: string): string {
-  return name.charAt(0).toLowerCase() + name.slice(1)
+  return name.replace(/^[A-Z]+(?=[A-Z][a-z]|$)|^[A-Z]/, (m) => m.toLowerCase())
 }
 
 function renderGenerated(contracts: CompiledContract[]): string {
@@ -233,6 +266,7 @@ export function buildContracts(options: BuildContractsOptions = {}): BuildContra
     }
   }
 
+  contracts.push(...publishedContracts(root, read))
   mkdirSync(outDir, { recursive: true })
   for (const c of contracts) writeFileSync(join(outDir, `${c.name}.json`), `${JSON.stringify(c, null, 2)}\n`)
   writeFileSync(join(outDir, 'contracts.json'), `${JSON.stringify(contracts)}\n`)

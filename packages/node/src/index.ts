@@ -13,6 +13,7 @@ export {
 } from './chain/deploymentCost.ts'
 export type { DeploymentsFile } from './chain/deployments.ts'
 export { addressesOf, deploymentsPath, readDeployments, staleContracts, writeDeployments } from './chain/deployments.ts'
+export { publishedEas } from './chain/eas.ts'
 export type { Common } from './common/common.ts'
 export { createCommon, createLogger } from './common/common.ts'
 export {

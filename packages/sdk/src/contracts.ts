@@ -4,6 +4,8 @@ export {
   accessGrantsBytecode,
   datasetRegistryAbi,
   datasetRegistryBytecode,
+  easAbi,
+  easBytecode,
   epochRefereeAbi,
   epochRefereeBytecode,
   epochsAbi,
@@ -24,6 +26,8 @@ export {
   researchRoundsBytecode,
   royaltyVaultAbi,
   royaltyVaultBytecode,
+  schemaRegistryAbi,
+  schemaRegistryBytecode,
   stakingAbi,
   stakingBytecode,
   subnetRegistryAbi,
@@ -59,6 +63,8 @@ export const coreContracts = [
   'researchRounds',
   'datasetRegistry',
   'accessGrants',
+  'schemaRegistry',
+  'eas',
 ] as const
 export type CoreContractName = (typeof coreContracts)[number]
 

@@ -3,6 +3,14 @@
  * No I/O beyond the viem client passed in.
  */
 
+export {
+  attestDatasetCertification,
+  type CertificationAttestation,
+  getCertification,
+  listCertifications,
+  registerMycelSchemas,
+  revokeAttestation,
+} from './actions/attestations/attestations.ts'
 export { claimVoucher } from './actions/channels/claimVoucher.ts'
 export { claimVouchers } from './actions/channels/claimVouchers.ts'
 export { closeChannelByPayee } from './actions/channels/closeChannelByPayee.ts'
@@ -212,6 +220,15 @@ export {
   writeContractAndWait,
   writeContractsAndWait,
 } from './actions/write.ts'
+export {
+  type DatasetCertification,
+  decodeDatasetCertification,
+  encodeDatasetCertification,
+  MYCEL_SCHEMAS,
+  type MycelSchemaName,
+  mycelSchemaUids,
+  schemaUid,
+} from './attestations/schemas.ts'
 export type {
   PendingSessionKey,
   SessionKey,
@@ -238,6 +255,8 @@ export {
   coreContracts,
   datasetRegistryAbi,
   datasetRegistryBytecode,
+  easAbi,
+  easBytecode,
   epochRefereeAbi,
   epochRefereeBytecode,
   epochsAbi,
@@ -260,6 +279,8 @@ export {
   researchRoundsBytecode,
   royaltyVaultAbi,
   royaltyVaultBytecode,
+  schemaRegistryAbi,
+  schemaRegistryBytecode,
   stakingAbi,
   stakingBytecode,
   subnetRegistryAbi,

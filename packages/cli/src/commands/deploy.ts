@@ -3,6 +3,7 @@ import {
   deploymentFundingError,
   deploymentsPath,
   isInsufficientFunds,
+  publishedEas,
   readDeployments,
   staleContracts,
   writeDeployments,
@@ -59,9 +60,12 @@ export function deployCommand(program: Command) {
         const wallet = await signer(ctx, flags)
         const treasury = (flags.treasury ?? wallet.account.address) as `0x${string}`
         const initialSupply = parseEther(flags.initialSupply)
+        // EAS where the chain has it (its published addresses), else the real EAS deployed with the rest.
+        const eas = publishedEas(ctx.chainId)
         const result = await deployMycel(wallet, {
           treasury,
           initialSupply,
+          ...(eas ? { eas } : {}),
           onProgress: (e) => {
             if (!globals.json) process.stderr.write(`  ${e.contract}: ${e.status} at ${e.address}\n`)
           },

@@ -53,6 +53,15 @@ export function describeDataRevert(errorName: string, args: readonly unknown[]):
       return `Token ${a} delivered ${c} of the ${b} paid (a fee-on-transfer token): such currencies are refused.`
     case 'AccessGrantsNothingOwed':
       return `${b} has nothing to withdraw in ${a}.`
+    // The Ethereum Attestation Service's own errors (certifications).
+    case 'AccessDenied':
+      return 'Only the attester of this attestation may revoke it: sign with the certifier that attested.'
+    case 'AlreadyRevoked':
+      return 'This attestation is already revoked.'
+    case 'NotFound':
+      return "There is no attestation with this UID on this chain's EAS."
+    case 'InvalidSchema':
+      return "The attestation's schema is not registered on this chain's EAS (mycel registers its schemas at deployment)."
     default:
       return undefined
   }

@@ -26,12 +26,15 @@ import {
   sendTransaction,
   waitForTransactionReceipt,
 } from 'viem/actions'
+import { registerMycelSchemas } from '../actions/attestations/attestations.ts'
 import { type WriteClient, writeContractAndWait } from '../actions/write.ts'
 import {
   accessGrantsAbi,
   accessGrantsBytecode,
   datasetRegistryAbi,
   datasetRegistryBytecode,
+  easAbi,
+  easBytecode,
   epochRefereeAbi,
   epochRefereeBytecode,
   epochsAbi,
@@ -48,6 +51,8 @@ import {
   paymentChannelsBytecode,
   researchRoundsAbi,
   researchRoundsBytecode,
+  schemaRegistryAbi,
+  schemaRegistryBytecode,
   stakingAbi,
   stakingBytecode,
   subnetRegistryAbi,
@@ -88,6 +93,11 @@ export type DeployMycelParameters = {
   challengeBlocks?: bigint
   /** Also deploy TestUSD, a 6-decimals stablecoin stand-in minted by the treasury (devnets and tests only). */
   testStablecoin?: boolean
+  /**
+   * The chain's Ethereum Attestation Service when it has one (the addresses EAS publishes per chain): recorded as
+   * they are. Without it, the real EAS and SchemaRegistry (their published bytecode) are deployed like the rest.
+   */
+  eas?: { eas: `0x${string}`; schemaRegistry: `0x${string}` }
   /** Called as each contract is found or deployed. */
   onProgress?: (event: {
     contract: keyof MycelAddresses
@@ -168,6 +178,14 @@ export async function deployMycel(
     const receipt = await waitForTransactionReceipt(client, { hash })
     if (receipt.status !== 'success') throw new TransactionRevertedError({ hash })
     return finish(contract, address, hash, receipt.blockNumber)
+  }
+
+  /** A contract the chain already has (EAS at its published address): recorded after checking its code is there. */
+  async function existing(contract: MycelContractName, address: `0x${string}`): Promise<DeployedContract> {
+    const code = await getCode(client, { address })
+    if (!code || code === '0x') throw new DeploymentFailedError({ contract, address })
+    parameters.onProgress?.({ contract, address, status: 'existing' })
+    return { address, codeHash: keccak256(code) }
   }
 
   async function finish(
@@ -300,6 +318,14 @@ export async function deployMycel(
     'accessGrants',
     encodeDeployData({ abi: accessGrantsAbi, bytecode: accessGrantsBytecode, args: [datasetRegistry.address] }),
   )
+  // The Ethereum Attestation Service: the chain's own when it has one, else deployed; then mycel's schemas.
+  const schemaRegistry = parameters.eas
+    ? await existing('schemaRegistry', parameters.eas.schemaRegistry)
+    : await place('schemaRegistry', encodeDeployData({ abi: schemaRegistryAbi, bytecode: schemaRegistryBytecode }))
+  const eas = parameters.eas
+    ? await existing('eas', parameters.eas.eas)
+    : await place('eas', encodeDeployData({ abi: easAbi, bytecode: easBytecode, args: [schemaRegistry.address] }))
+  await registerMycelSchemas(client, { schemaRegistry: schemaRegistry.address })
   const contracts: DeployedContracts = {
     mycelToken,
     subnetRegistry,
@@ -316,6 +342,8 @@ export async function deployMycel(
     researchRounds,
     datasetRegistry,
     accessGrants,
+    schemaRegistry,
+    eas,
   }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
@@ -339,6 +367,8 @@ export async function deployMycel(
     researchRounds: researchRounds.address,
     datasetRegistry: datasetRegistry.address,
     accessGrants: accessGrants.address,
+    schemaRegistry: schemaRegistry.address,
+    eas: eas.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }

@@ -6,6 +6,7 @@ import { ContractFunctionRevertedError, decodeErrorResult, formatUnits, BaseErro
 import {
   accessGrantsAbi,
   datasetRegistryAbi,
+  easAbi,
   epochsAbi,
   licensesAbi,
   modelGovernorAbi,
@@ -46,6 +47,7 @@ const allErrorsAbi = [
   ...trainingRefereeAbi,
   ...datasetRegistryAbi,
   ...accessGrantsAbi,
+  ...easAbi,
 ].filter((item) => item.type === 'error')
 
 export type ContractRevertErrorType = ContractRevertError & { name: 'ContractRevertError' }
