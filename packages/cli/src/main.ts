@@ -9,6 +9,7 @@ import { balanceCommand } from './commands/balance.ts'
 import { channelCommand } from './commands/channel.ts'
 import { contentCommand } from './commands/content.ts'
 import { datasetCommand } from './commands/dataset.ts'
+import { certifyCommands } from './commands/datasetCertify.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
 import { epochCommand, weightsCommand } from './commands/epoch.ts'
@@ -71,7 +72,7 @@ export function buildProgram(): Command {
   jobRoundCommand(jobCommand(program))
   yumaCommand(program)
   contentCommand(program)
-  datasetCommand(program)
+  certifyCommands(datasetCommand(program))
   const model = modelCommand(program)
   licenseCommands(model)
   fractionalCommands(model)

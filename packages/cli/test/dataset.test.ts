@@ -115,6 +115,39 @@ describe('mycel dataset', () => {
     expect(nothing.stderr).toMatch(/nothing to withdraw/)
   })
 
+  it('certifies on EAS, lists by certification, and uncertifies', async () => {
+    const certifier = devnetAccount(6).address
+    expect(
+      (await owner('dataset', 'grant', '1', '--kind', 'compute', '--give', certifier, '--dev-account', '8')).code,
+    ).toBe(0)
+    const certified = await grantee('dataset', 'certify', '1', '--dev-account', '6', '--json')
+    expect(certified.code, certified.stderr).toBe(0)
+    const { uid, onchain, report } = json<{
+      uid: string
+      onchain: boolean
+      report: { passed: boolean; labels: { field: string } }
+    }>(certified.stdout)
+    expect(onchain).toBe(true)
+    expect(report.passed).toBe(true)
+    expect(report.labels.field).toBe('label')
+    const listed = json<{ datasets: { datasetId: string; certified: boolean }[] }>(
+      (await owner('dataset', 'list', '--certified', '--json')).stdout,
+    )
+    expect(listed.datasets.map((d) => d.datasetId)).toEqual(['1'])
+    const offchain = await grantee('dataset', 'certify', '1', '--dev-account', '6', '--offchain', '--json')
+    expect(json<{ onchain: boolean; offchain: { signer: string } }>(offchain.stdout)).toMatchObject({
+      onchain: false,
+      offchain: { signer: certifier },
+    })
+    expect((await owner('dataset', 'uncertify', uid, '--dev-account', '6')).code).toBe(0)
+    expect(
+      json<{ datasets: unknown[] }>((await owner('dataset', 'list', '--certified', '--json')).stdout).datasets,
+    ).toEqual([])
+    const bad = await owner('dataset', 'uncertify', '0x1234')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/not an attestation uid/)
+  })
+
   it('refuses bad input by name', async () => {
     const cases: [string[], RegExp][] = [
       [['dataset', 'add', file], /--license/],

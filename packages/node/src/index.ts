@@ -4,6 +4,8 @@ export type { KeyUse } from './app/keysInUse.ts'
 export { assertKeyFree, KeyInUseError, relatedDataDirs } from './app/keysInUse.ts'
 export type { MycelNode, StartParameters } from './app/start.ts'
 export { installSignalHandlers, start } from './app/start.ts'
+export { type Certified, certifyDataset } from './certifier/certify.ts'
+export { type CertificationReport, checkDataset, THRESHOLDS } from './certifier/check.ts'
 export { connectChain, redactRpcUrl } from './chain/client.ts'
 export {
   deploymentFundingError,

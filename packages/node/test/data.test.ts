@@ -4,16 +4,23 @@
  * bytes fetched by CID and verified, records checked against the chain). Refused, with the reason logged and nothing
  * released: a request signed by another key, a revoked grant, an expired one, a training grant, a stale request, an
  * unknown grant, a malformed body, a dataset whose key is not here. A tampered ciphertext is refused by its tag.
+ * Certification: a certifier with a compute grant certifies the dataset on chain and off chain (the offchain package
+ * verified with EAS's own SDK, kept by the provider, a forged one refused); `?certified=true` filters; revoking both
+ * shows them revoked everywhere.
  */
 import { rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import {
   buyGrant,
   DATA_REQUEST_MAX_AGE,
   dataRequestBody,
   dataRequestDomain,
+  easAbi,
   issueGrant,
   registerDataset,
+  revokeAttestation,
   revokeGrant,
+  revokeOffchainAttestation,
   signDataRequest,
   testUsdAbi,
   writeContractAndWait,
@@ -22,7 +29,9 @@ import { createPublicClient, createWalletClient, http } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/helpers/chain.ts'
 import type { MycelNode } from '../src/app/start.ts'
+import { certifyDataset } from '../src/certifier/certify.ts'
 import { createContentStore } from '../src/content/contentStore.ts'
+import { offchainFromJson } from '../src/data/easOffchain.ts'
 import { DatasetCiphertextError, decryptDataset, unwrapKey } from '../src/data/encryption.ts'
 import { fetchDataset, requestDatasetKey } from '../src/data/fetchDataset.ts'
 import { readReleases } from '../src/db/stores/vault.ts'
@@ -235,5 +244,96 @@ describe('key release', () => {
     expect(body.vault.datasets.map((d) => d.cid)).toContain(sealedCid)
     expect(body.releases.some((r) => r.released)).toBe(true)
     expect(body.releases.some((r) => !r.released)).toBe(true)
+  })
+})
+
+describe('certification on EAS', () => {
+  const certifier = devnetAccount(6)
+  const overview = async (query = '') =>
+    (await (await fetch(`${node.url}/api/data${query}`)).json()) as {
+      datasets: {
+        datasetId: string
+        certified: boolean
+        certifications: { uid: string; onchain: boolean; revoked: boolean }[]
+      }[]
+    }
+
+  it('certifies on chain and off chain; the offchain package verifies with EAS SDK and a forged one is refused', async () => {
+    await issueGrant(wallet(owner), {
+      accessGrants: node.addresses.accessGrants,
+      datasetId,
+      kind: 'compute',
+      grantee: certifier.address,
+      duration: 0n,
+    })
+    const store = createContentStore(granteeDir)
+    const common = {
+      client: createPublicClient({ transport: http(node.rpcUrl) }),
+      wallet: wallet(certifier),
+      chainId: node.chainId,
+      addresses: node.addresses,
+      datasetId,
+      account: certifier,
+      privateKey: devnetPrivateKey(6),
+      store,
+    }
+    try {
+      expect((await overview('?certified=true')).datasets).toEqual([])
+      const onchain = await certifyDataset(common)
+      expect(onchain).toMatchObject({ onchain: true, report: { passed: true } })
+      const offchain = await certifyDataset({ ...common, offchain: true })
+      expect(offchain.onchain).toBe(false)
+      const shared = offchain.onchain ? undefined : (offchain.offchain as { sig: unknown; signer: string })
+      // EAS's own SDK checks the package as any EAS tool would.
+      const eas = createRequire(import.meta.url)('@ethereum-attestation-service/eas-sdk')
+      const version = await createPublicClient({ transport: http(node.rpcUrl) }).readContract({
+        address: node.addresses.eas,
+        abi: easAbi,
+        functionName: 'version',
+      })
+      const verifier = new eas.Offchain(
+        { address: node.addresses.eas, version, chainId: BigInt(node.chainId) },
+        eas.OffchainAttestationVersion.Version2,
+        new eas.EAS(node.addresses.eas),
+      )
+      const sig = offchainFromJson(shared?.sig)
+      expect(verifier.verifyOffchainAttestationSignature(certifier.address, sig)).toBe(true)
+      expect(verifier.verifyOffchainAttestationSignature(owner.address, sig)).toBe(false)
+      // Forged: the signer swapped, or the data changed after signing.
+      const post = (body: unknown) =>
+        fetch(`${node.url}/api/data/certifications`, { method: 'POST', body: JSON.stringify(body) })
+      const wrongSigner = await post({ ...shared, signer: owner.address })
+      expect(wrongSigner.status).toBe(400)
+      expect(((await wrongSigner.json()) as { error: { message: string } }).error.message).toMatch(/does not verify/)
+      const raw = shared?.sig as { message: { data: string } }
+      const changed = {
+        ...raw,
+        message: {
+          ...raw.message,
+          data: `${raw.message.data.slice(0, 200)}${raw.message.data[200] === '1' ? '2' : '1'}${raw.message.data.slice(201)}`,
+        },
+      }
+      expect((await post({ ...shared, sig: changed })).status).toBe(400)
+      await new Promise((r) => setTimeout(r, 1100)) // the view is one chain read a second, shared
+      const certified = (await overview('?certified=true')).datasets
+      expect(certified.map((d) => d.datasetId)).toEqual([datasetId.toString()])
+      expect(certified[0]?.certifications.map((c) => [c.uid, c.onchain, c.revoked])).toEqual(
+        expect.arrayContaining([
+          [onchain.uid, true, false],
+          [offchain.uid, false, false],
+        ]),
+      )
+      // Revoked, both read as revoked, and the dataset is no longer certified.
+      await revokeAttestation(wallet(certifier), { eas: node.addresses.eas, uid: onchain.uid })
+      await revokeOffchainAttestation(wallet(certifier), { eas: node.addresses.eas, uid: offchain.uid })
+      await new Promise((r) => setTimeout(r, 1100))
+      const after = (await overview()).datasets[0]
+      expect(after?.certified).toBe(false)
+      expect(after?.certifications.every((c) => c.revoked)).toBe(true)
+      expect((await overview('?certified=false')).datasets.length).toBe(1)
+      expect((await fetch(`${node.url}/api/data?certified=maybe`)).status).toBe(400)
+    } finally {
+      store.close()
+    }
   })
 })

@@ -8,8 +8,10 @@ export {
   type CertificationAttestation,
   getCertification,
   listCertifications,
+  offchainRevocationTime,
   registerMycelSchemas,
   revokeAttestation,
+  revokeOffchainAttestation,
 } from './actions/attestations/attestations.ts'
 export { claimVoucher } from './actions/channels/claimVoucher.ts'
 export { claimVouchers } from './actions/channels/claimVouchers.ts'

@@ -23,6 +23,7 @@ import {
   getDataOwed,
   getDataset,
   issueGrant,
+  listCertifications,
   listDatasets,
   listGrants,
   registerDataset,
@@ -57,6 +58,8 @@ type AddFlags = SignerFlags &
     contributor?: string[]
     provider?: string
     name?: string
+    label?: string
+    classes?: string
   }
 
 function readSchemaFile(path: string): DatasetSchema {
@@ -77,7 +80,7 @@ function layoutOf(file: string, flags: AddFlags): RecordLayout {
   return { format, width: parseIntegerOption('--width', flags.width, 1, 1_000_000) }
 }
 
-export function datasetCommand(program: Command) {
+export function datasetCommand(program: Command): Command {
   const dataset = program
     .command('dataset')
     .description('The data market: datasets sealed at rest, priced and time-bound grants, key release to grantees')
@@ -93,6 +96,11 @@ export function datasetCommand(program: Command) {
       .option('--format <jsonl|tensor>', 'the records format (default: tensor for .bin, else jsonl)')
       .option('--width <n>', 'features per tensor record')
       .option('--schema <file>', 'a schema document (docs/data.md "Schemas"); inferred from the records when absent')
+      .option(
+        '--label <field>',
+        'with an inferred schema: the JSON field holding the label (default: `label` if present)',
+      )
+      .option('--classes <n>', 'with an inferred schema: the number of label classes')
       .option('--access-price <tokens>', 'sell access to the whole dataset (its key) at this price')
       .option('--training-price <tokens>', 'sell one training use (compute-to-data) at this price')
       .option('--record-price <tokens>', 'sell chosen records at this price each')
@@ -111,6 +119,7 @@ export function datasetCommand(program: Command) {
     if (schema && schema.format !== layout.format && flags.format !== undefined)
       throw usageError(`--format ${layout.format} contradicts the schema's format ${schema.format}.`)
     const contributors = (flags.contributor ?? []).map(contributorOption)
+    const classes = flags.classes === undefined ? undefined : parseIntegerOption('--classes', flags.classes, 2, 65_536)
     const ctx = await chainContext(globals)
     const addresses = contractsOn(ctx)
     const currency = tokenAddress('--currency', flags.currency, addresses)
@@ -129,6 +138,8 @@ export function datasetCommand(program: Command) {
         bytes: readFileSync(file),
         name: flags.name ?? basename(file),
         ...(schema ? { schema } : { layout }),
+        ...(flags.label ? { label: flags.label } : {}),
+        ...(classes === undefined ? {} : { classes }),
       })
       const { datasetId, hash } = await registerDataset(wallet, {
         datasetRegistry: addresses.datasetRegistry,
@@ -164,17 +175,35 @@ export function datasetCommand(program: Command) {
 
   dataset
     .command('list')
-    .description('Datasets on chain, newest first')
+    .description('Datasets on chain, newest first, with their certification on chain')
     .option('--limit <n>', 'how many', '50')
-    .action(async (flags: { limit: string }, command: Command) => {
+    .option('--certified', 'only datasets with a passed, unrevoked certification')
+    .action(async (flags: { limit: string; certified?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalFlags>()
       const limit = parseIntegerOption('--limit', flags.limit, 1, 1000)
       const ctx = await chainContext(globals)
       const addresses = contractsOn(ctx)
-      const { total, datasets } = await listDatasets(ctx.client, { datasetRegistry: addresses.datasetRegistry, limit })
-      if (globals.json) return printJson({ total, datasets })
+      const listed = await listDatasets(ctx.client, { datasetRegistry: addresses.datasetRegistry, limit })
+      const certifications = await listCertifications(ctx.client, { eas: addresses.eas })
+      const datasets = listed.datasets
+        .map((d) => ({
+          ...d,
+          certified: certifications.some(
+            (c) =>
+              c.certification.datasetId === d.datasetId &&
+              c.certification.recordsRoot.toLowerCase() === d.recordsRoot.toLowerCase() &&
+              c.certification.passed &&
+              !c.revoked,
+          ),
+        }))
+        .filter((d) => !flags.certified || d.certified)
+      if (globals.json) return printJson({ total: listed.total, datasets })
       if (datasets.length === 0)
-        return printLines(['no datasets yet: register one with `mycel dataset add <file> --license <id>`'])
+        return printLines([
+          flags.certified
+            ? 'no certified datasets: certify one with `mycel dataset certify <id>`'
+            : 'no datasets yet: register one with `mycel dataset add <file> --license <id>`',
+        ])
       printTable(
         datasets.map((d) => ({
           id: d.datasetId,
@@ -182,9 +211,10 @@ export function datasetCommand(program: Command) {
           records: d.recordCount,
           license: d.license,
           offers: d.terms.offers.join(',') || '-',
+          certified: d.certified ? 'yes' : 'no',
           provider: d.provider,
         })),
-        ['id', 'owner', 'records', 'license', 'offers', 'provider'],
+        ['id', 'owner', 'records', 'license', 'offers', 'certified', 'provider'],
       )
     })
 
@@ -413,6 +443,8 @@ export function datasetCommand(program: Command) {
     if (globals.json) return printJson({ account: wallet.account.address, token, amount: owed, transactionHash: hash })
     printLines([`withdrew ${f.format(owed)}`, ['to', wallet.account.address], ['transaction', hash]])
   })
+
+  return dataset
 }
 
 function describeOffers(

@@ -1,14 +1,16 @@
 /**
  * Wires the data market into the node (docs/data.md): the vault (its database and key) when the vault role is on,
- * the key-release endpoint, and the read side the API and the dashboard show (`GET /api/data`: datasets, grants,
- * the keys held here and the log of key requests; one chain read a second shared by every caller).
+ * the key-release and certification endpoints, and the read side the API and the dashboard show (`GET /api/data`:
+ * datasets, grants, certifications on chain and off, the keys held here and the log of key requests; one chain read a
+ * second shared by every caller).
  */
-import { listDatasets, listGrants, type MycelAddresses } from '@mycel/sdk'
+import { listCertifications, listDatasets, listGrants, type MycelAddresses } from '@mycel/sdk'
 import type { Common, RoleContext } from '../common/common.ts'
 import { sharedFor } from '../common/shared.ts'
 import { roleEnabled } from '../config/options.ts'
 import { listDatasetKeys, readReleases } from '../db/stores/vault.ts'
 import type { DataApi } from '../http/dataRoutes.ts'
+import { acceptCertification, offchainCertifications } from '../vault/certifications.ts'
 import { DataRequestError } from '../vault/errors.ts'
 import { releaseKey } from '../vault/release.ts'
 import { openVault, type Vault } from '../vault/vault.ts'
@@ -16,39 +18,58 @@ import { openVault, type Vault } from '../vault/vault.ts'
 const json = (value: unknown) =>
   JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))) as unknown
 
+const vaultOff = (what: string) =>
+  new DataRequestError('VAULT_OFF', `This node runs no vault (set vault: on): it ${what}.`, 404)
+
 export async function startData(
   common: Common,
   ctx: RoleContext & { addresses: MycelAddresses },
 ): Promise<{ api: DataApi; vault?: Vault; stop: () => void }> {
   const vault = roleEnabled(common.options.vault, ctx.devnet) ? await openVault(common.options.dataDir) : undefined
+  const certificationContext = vault ? { ...ctx, db: vault.db } : undefined
   const chainView = sharedFor(1000, async (_all: 'all') => {
-    const { total, datasets } = await listDatasets(ctx.client, {
-      datasetRegistry: ctx.addresses.datasetRegistry,
-      limit: 50,
-    })
-    const grants = await listGrants(ctx.client, { accessGrants: ctx.addresses.accessGrants })
-    return { total, datasets, grants }
+    const { addresses, client } = ctx
+    const { total, datasets } = await listDatasets(client, { datasetRegistry: addresses.datasetRegistry, limit: 50 })
+    const grants = await listGrants(client, { accessGrants: addresses.accessGrants })
+    const onchain = await listCertifications(client, { eas: addresses.eas })
+    const offchain = certificationContext ? await offchainCertifications(certificationContext) : []
+    const certifications = [
+      ...onchain.map((c) => ({ ...c, onchain: true })),
+      ...offchain.map((c) => ({ ...c, onchain: false })),
+    ]
+    return { total, datasets, grants, certifications }
   })
   const api: DataApi = {
-    async overview() {
-      const { total, datasets, grants } = await chainView('all')
+    async overview({ certified }) {
+      const { total, datasets, grants, certifications } = await chainView('all')
       const held = vault ? listDatasetKeys(vault.db) : []
       const heldCids = new Set(held.map((h) => h.cid))
+      const shown = datasets
+        .map((d) => {
+          // A certification counts for the records it names: the same id with other records is not this dataset.
+          const own = certifications.filter(
+            (c) =>
+              c.certification.datasetId === d.datasetId &&
+              c.certification.recordsRoot.toLowerCase() === d.recordsRoot.toLowerCase(),
+          )
+          return {
+            ...d,
+            heldHere: heldCids.has(d.cid),
+            certified: own.some((c) => c.certification.passed && !c.revoked),
+            certifications: own,
+            grants: grants.filter((g) => g.datasetId === d.datasetId),
+          }
+        })
+        .filter((d) => certified === undefined || d.certified === certified)
       return json({
         vault: vault ? { publicKey: vault.publicKey, datasets: held } : null,
         total,
-        datasets: datasets.map((d) => ({
-          ...d,
-          heldHere: heldCids.has(d.cid),
-          grants: grants.filter((g) => g.datasetId === d.datasetId),
-        })),
+        datasets: shown,
         releases: vault ? readReleases(vault.db, { limit: 50 }) : [],
       })
     },
     async releaseKey(body) {
-      if (!vault) {
-        throw new DataRequestError('VAULT_OFF', 'This node runs no vault (set vault: on): it releases no keys.', 404)
-      }
+      if (!vault) throw vaultOff('releases no keys')
       return releaseKey(
         {
           client: ctx.client,
@@ -59,6 +80,10 @@ export async function startData(
         },
         body,
       )
+    },
+    async acceptCertification(body) {
+      if (!certificationContext) throw vaultOff('keeps no certifications')
+      return json(await acceptCertification(certificationContext, body))
     },
   }
   if (vault) common.logger.info({ msg: 'vault open', datasets: listDatasetKeys(vault.db).length })

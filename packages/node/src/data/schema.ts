@@ -61,7 +61,10 @@ const jsonType = (value: unknown): string =>
           : 'number'
         : typeof value
 
-/** A schema inferred from the records: for JSON objects, each field of the first record with its type. */
+/**
+ * A schema inferred from the records: for JSON objects, each field of the first record with its type, and the label
+ * field (named, or `label` when there is one).
+ */
 export function inferDatasetSchema(
   layout: RecordLayout,
   first: Uint8Array,
@@ -77,6 +80,8 @@ export function inferDatasetSchema(
     }
   }
   const value = JSON.parse(new TextDecoder().decode(first)) as unknown
+  // The label: the one named, else a field called `label` when the records have one.
+  const label = options.label ?? (value !== null && typeof value === 'object' && 'label' in value ? 'label' : undefined)
   const record =
     value !== null && typeof value === 'object' && !Array.isArray(value)
       ? {
@@ -90,7 +95,7 @@ export function inferDatasetSchema(
   return {
     schema: SCHEMA_VERSION,
     format: 'jsonl',
-    ...(options.label ? { label: options.label } : {}),
+    ...(label ? { label } : {}),
     ...(options.classes ? { classes: options.classes } : {}),
     record,
   }

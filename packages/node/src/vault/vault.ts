@@ -59,11 +59,23 @@ export type SealedDataset = {
 export async function sealDataset(
   vault: Vault,
   store: ContentStore,
-  p: { bytes: Uint8Array; name: string; schema?: DatasetSchema; layout?: RecordLayout },
+  p: {
+    bytes: Uint8Array
+    name: string
+    schema?: DatasetSchema
+    layout?: RecordLayout
+    label?: string
+    classes?: number
+  },
 ): Promise<SealedDataset> {
   const layout = p.schema ? layoutOf(p.schema) : (p.layout ?? { format: 'jsonl' })
   const { records, count, root } = readRecords(p.bytes, layout)
-  const schema = p.schema ?? inferDatasetSchema(layout, records[0] as Uint8Array)
+  const schema =
+    p.schema ??
+    inferDatasetSchema(layout, records[0] as Uint8Array, {
+      ...(p.label ? { label: p.label } : {}),
+      ...(p.classes ? { classes: p.classes } : {}),
+    })
   const key = newDatasetKey()
   const sealed = encryptDataset(p.bytes, key)
   const { cid } = await store.addBytes(sealed, { cidVersion: 1 })

@@ -34,7 +34,45 @@ export const vaultMigrations: Migration[] = [
       CREATE INDEX key_releases_dataset ON key_releases (chain_id, dataset_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'offchain certifications',
+    up: `
+      CREATE TABLE offchain_certifications (
+        uid TEXT PRIMARY KEY,
+        chain_id INTEGER NOT NULL,
+        dataset_id TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        package TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      );
+      CREATE INDEX offchain_certifications_dataset ON offchain_certifications (chain_id, dataset_id);
+    `,
+  },
 ]
+
+export type OffchainCertificationRow = { uid: string; datasetId: string; signer: string; package: string }
+
+/** Keeps an offchain certification (verified before); false when it was already kept. */
+export function putOffchainCertification(db: Db, chainId: number, row: OffchainCertificationRow): boolean {
+  return (
+    db
+      .prepare(
+        `INSERT INTO offchain_certifications (uid, chain_id, dataset_id, signer, package, received_at)
+         VALUES (@uid, @chainId, @datasetId, @signer, @package, @receivedAt) ON CONFLICT(uid) DO NOTHING`,
+      )
+      .run({ ...row, chainId, receivedAt: new Date().toISOString() }).changes > 0
+  )
+}
+
+export function readOffchainCertifications(db: Db, chainId: number): OffchainCertificationRow[] {
+  return db
+    .prepare(
+      `SELECT uid, dataset_id AS datasetId, signer, package FROM offchain_certifications WHERE chain_id = ?
+       ORDER BY received_at DESC`,
+    )
+    .all(chainId) as OffchainCertificationRow[]
+}
 
 export type DatasetKeyRow = {
   cid: string

@@ -122,3 +122,16 @@ export async function listCertifications(
       a !== undefined && (p.datasetId === undefined || a.certification.datasetId === p.datasetId),
   )
 }
+
+/** Revokes an offchain attestation on chain (EAS records the time, per revoker and UID): its signer only counts. */
+export const revokeOffchainAttestation = (client: WriteClient, p: { eas: Address; uid: Hex }) =>
+  writeContractAndWait(client, { address: p.eas, abi: easAbi, functionName: 'revokeOffchain', args: [p.uid] })
+
+/** When `revoker` revoked the offchain attestation `uid` (0n: never). */
+export const offchainRevocationTime = (client: Client, p: { eas: Address; revoker: Address; uid: Hex }) =>
+  readContract(client, {
+    address: p.eas,
+    abi: easAbi,
+    functionName: 'getRevokeOffchain',
+    args: [p.revoker, p.uid],
+  })
