@@ -22,6 +22,8 @@ export {
   mycelTokenBytecode,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  provenanceAnchorsAbi,
+  provenanceAnchorsBytecode,
   researchRoundsAbi,
   researchRoundsBytecode,
   royaltyVaultAbi,
@@ -65,6 +67,7 @@ export const coreContracts = [
   'accessGrants',
   'schemaRegistry',
   'eas',
+  'provenanceAnchors',
 ] as const
 export type CoreContractName = (typeof coreContracts)[number]
 

@@ -277,6 +277,8 @@ export {
   neuronRoles,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  provenanceAnchorsAbi,
+  provenanceAnchorsBytecode,
   researchRoundsAbi,
   researchRoundsBytecode,
   royaltyVaultAbi,

@@ -49,6 +49,8 @@ import {
   mycelTokenBytecode,
   paymentChannelsAbi,
   paymentChannelsBytecode,
+  provenanceAnchorsAbi,
+  provenanceAnchorsBytecode,
   researchRoundsAbi,
   researchRoundsBytecode,
   schemaRegistryAbi,
@@ -326,6 +328,10 @@ export async function deployMycel(
     ? await existing('eas', parameters.eas.eas)
     : await place('eas', encodeDeployData({ abi: easAbi, bytecode: easBytecode, args: [schemaRegistry.address] }))
   await registerMycelSchemas(client, { schemaRegistry: schemaRegistry.address })
+  const provenanceAnchors = await place(
+    'provenanceAnchors',
+    encodeDeployData({ abi: provenanceAnchorsAbi, bytecode: provenanceAnchorsBytecode }),
+  )
   const contracts: DeployedContracts = {
     mycelToken,
     subnetRegistry,
@@ -344,6 +350,7 @@ export async function deployMycel(
     accessGrants,
     schemaRegistry,
     eas,
+    provenanceAnchors,
   }
   if (parameters.testStablecoin) {
     contracts.testUsd = await place(
@@ -369,6 +376,7 @@ export async function deployMycel(
     accessGrants: accessGrants.address,
     schemaRegistry: schemaRegistry.address,
     eas: eas.address,
+    provenanceAnchors: provenanceAnchors.address,
     ...(contracts.testUsd ? { testUsd: contracts.testUsd.address } : {}),
   }
   return { method, addresses, contracts }
