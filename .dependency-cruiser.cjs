@@ -15,7 +15,7 @@
 /** The node's roles: each one a room of its own that meets the others only in app/. */
 const roles = 'miner|gateway|validator|epochs|trainer|verifier|vault|certifier|agent'
 /** The node's shared folders, below the roles. */
-const shared = 'payments|chain|inference|http|content|markets|training|data|db|config|common|devnet|keys'
+const shared = 'payments|chain|inference|http|content|markets|training|data|provenance|db|config|common|devnet|keys'
 /** Tests may reach across layers (a contract test drives the contracts through the sdk); the layer rules skip them. */
 const tests = '(^|/)test/|\\.test\\.tsx?$'
 

@@ -10,7 +10,8 @@ pragma solidity ^0.8.24;
  * anchorer keeps it (a copy anchored later by someone else changes nothing: the receipts name their signer, and a
  * verifier checks the anchorer is that signer).
  *
- * Cheap by design: one cold slot written and one event, ~46,000 gas per batch with the transaction's intrinsic gas —
+ * The batch's receipts are published in the content store under the CID the event carries (not stored: verifiers read
+ * it from the log). Cheap by design: one cold slot written and one event, under 50,000 gas per batch with the transaction's intrinsic gas —
  * under 500 gas per receipt at a batch of 100, where an EAS attestation per answer costs ~180,000.
  */
 contract ProvenanceAnchors {
@@ -23,25 +24,30 @@ contract ProvenanceAnchors {
 
     mapping(bytes32 root => uint256 packed) private _anchors;
 
-    event Anchored(bytes32 indexed root, address indexed anchorer, uint32 count);
+    /// @notice `batchCid` names the batch's receipts in the content store (where verifiers fetch them); not stored.
+    event Anchored(bytes32 indexed root, address indexed anchorer, uint32 count, string batchCid);
 
     error ProvenanceAnchorsZeroRoot();
     error ProvenanceAnchorsEmptyBatch();
+    error ProvenanceAnchorsCidTooLong(uint256 length);
     error ProvenanceAnchorsAlreadyAnchored(bytes32 root, address anchorer, uint64 time);
 
     /**
-     * @notice Anchors `root`, the Merkle root of a batch of `count` receipts signed by the caller.
-     * Requirements: a non-zero root not anchored before; at least one receipt. Emits {Anchored}.
+     * @notice Anchors `root`, the Merkle root of a batch of `count` receipts signed by the caller, published in the
+     * content store as `batchCid`.
+     * Requirements: a non-zero root not anchored before; at least one receipt; a CID of at most 128 bytes.
+     * Emits {Anchored}.
      */
-    function anchor(bytes32 root, uint32 count) external {
+    function anchor(bytes32 root, uint32 count, string calldata batchCid) external {
         if (root == bytes32(0)) revert ProvenanceAnchorsZeroRoot();
         if (count == 0) revert ProvenanceAnchorsEmptyBatch();
+        if (bytes(batchCid).length > 128) revert ProvenanceAnchorsCidTooLong(bytes(batchCid).length);
         uint256 packed = _anchors[root];
         if (packed != 0) {
             revert ProvenanceAnchorsAlreadyAnchored(root, address(uint160(packed)), uint64(packed >> 160));
         }
         _anchors[root] = uint256(uint160(msg.sender)) | (block.timestamp << 160) | (uint256(count) << 224);
-        emit Anchored(root, msg.sender, count);
+        emit Anchored(root, msg.sender, count, batchCid);
     }
 
     /// @notice The anchor of `root` (all zero when it was never anchored).

@@ -430,6 +430,18 @@ export {
 } from './models/split.ts'
 export type { ContractTerms, LicenseTerms } from './models/terms.ts'
 export { InvalidTermsError, MAX_ROYALTY_BPS, parseLicenseTerms, toContractTerms } from './models/terms.ts'
+export {
+  DIGITAL_SOURCE_TYPES,
+  type Receipt,
+  type ReceiptDomain,
+  type ReceiptKind,
+  receiptDigest,
+  receiptDomain,
+  receiptTypes,
+  type SignedReceipt,
+  signReceipt,
+  verifyReceiptSignature,
+} from './provenance/receipt.ts'
 export type { SubnetParams } from './subnets/params.ts'
 export { InvalidCidError, parseCid } from './validation/cid.ts'
 export { isValidEndpoint, MAX_ENDPOINT_LENGTH, MIN_ENDPOINT_LENGTH } from './validation/endpoint.ts'

@@ -5,18 +5,27 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { WriteClient } from '@mycel/sdk'
-import { type Chain, createWalletClient, http } from 'viem'
+import { type Chain, createWalletClient, type Hex, http } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { NodeError } from '../common/errors.ts'
 import type { NodeOptions } from '../config/options.ts'
-import { devnetAccount } from '../devnet/accounts.ts'
+import { devnetAccount, devnetPrivateKey } from '../devnet/accounts.ts'
 import { DEVNET_CHAIN_ID } from '../devnet/anvil.ts'
+import { lazyAccount } from '../keys/account.ts'
 import { keystoreDir } from '../keys/keystore.ts'
 
 export function roleAccount(
   value: string,
   { chainId, dataDir, setting }: { chainId: number; dataDir: string; setting: string },
 ): LocalAccount {
+  return roleKey(value, { chainId, dataDir, setting }).account
+}
+
+/** The account {@link roleAccount} names and its private key (for native signing on hot paths; memory only). */
+export function roleKey(
+  value: string,
+  { chainId, dataDir, setting }: { chainId: number; dataDir: string; setting: string },
+): { account: LocalAccount; privateKey: Hex } {
   const dev = /^dev:(\d{1,3})$/.exec(value)
   if (dev) {
     if (chainId !== DEVNET_CHAIN_ID) {
@@ -26,7 +35,7 @@ export function roleAccount(
         { exitCode: 2 },
       )
     }
-    return devnetAccount(Number(dev[1]))
+    return { account: devnetAccount(Number(dev[1])), privateKey: devnetPrivateKey(Number(dev[1])) }
   }
   const passwordFile = process.env.MYCEL_PASSWORD_FILE
   const password =
@@ -38,7 +47,8 @@ export function roleAccount(
       { exitCode: 2 },
     )
   }
-  return keystoreDir(join(dataDir, 'keystore')).unlock(value, password)
+  const privateKey = keystoreDir(join(dataDir, 'keystore')).privateKey(value, password)
+  return { account: lazyAccount(privateKey), privateKey }
 }
 
 /**

@@ -33,11 +33,12 @@ import { loadModels } from '../inference/models.ts'
 import { isModelCid } from '../markets/modelByCid.ts'
 import type { Miner } from '../miner/miner.ts'
 import { createIncentivesView } from '../validator/view.ts'
-import { accountsFromOptions, incentiveAccounts } from './accounts.ts'
+import { accountsFromOptions, incentiveAccounts, roleKey } from './accounts.ts'
 import { startData } from './startData.ts'
 import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
 import { startModels } from './startModels.ts'
+import { startProvenance } from './startProvenance.ts'
 import { type Roles, startRoles } from './startRoles.ts'
 import { startTraining } from './startTraining.ts'
 
@@ -235,7 +236,15 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     const context: RoleContext = { db, client, chain, rpcUrl, chainId, devnet, store }
     modelsTaken = true
     const accountOf = accountsFromOptions(options, chainId)
-    const roles = await startRoles(common, { ...context, addresses, minerModels, accountOf })
+    // Provenance receipts: the miners sign one per answer; batches anchor from their accounts (docs/provenance.md).
+    const provenance = startProvenance(common, { ...context, addresses })
+    shutdown.add('provenance', () => provenance.stop())
+    state.provenance = provenance.api
+    const receiptsFor = (setting: 'minerKey') => {
+      const { account, privateKey } = roleKey(options[setting], { chainId, dataDir: options.dataDir, setting })
+      return provenance.issuerFor(account, privateKey)
+    }
+    const roles = await startRoles(common, { ...context, addresses, minerModels, accountOf, receiptsFor })
     shutdown.add('roles', () => roles.stop())
     if (roles.gateway) state.gateway = roles.gateway.app
     state.payments = roles.view
@@ -312,6 +321,7 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     // The duties (scoring, commit-reveal, epochs) send transactions: they start once start-up sent its own.
     incentives.startDuties()
     training.startDuties()
+    provenance.startDuties()
     state.ready = true
     state.reason = 'ready'
 

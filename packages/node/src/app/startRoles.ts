@@ -20,6 +20,7 @@ import { loadSessionKey } from '../keys/nodeKey.ts'
 import { ModelByCidError } from '../markets/errors.ts'
 import { isModelCid, loadModelsByCid } from '../markets/modelByCid.ts'
 import { type Miner, startMiner } from '../miner/miner.ts'
+import type { ReceiptIssuer } from '../miner/receipts.ts'
 import { type Price, parsePrice, priceJson } from '../payments/pricing.ts'
 import { type AccountOf, walletFor } from './accounts.ts'
 import type { KeyUse } from './keysInUse.ts'
@@ -59,6 +60,8 @@ export async function startRoles(
     minerModels?: Promise<Model[]> | undefined
     /** The roles' accounts, resolved by the wiring from their options (asked for only for roles that are on). */
     accountOf: AccountOf
+    /** The miner's receipt issuer for its key (app/startProvenance.ts); without it the miner signs no receipts. */
+    receiptsFor?: ((setting: 'minerKey') => ReceiptIssuer) | undefined
   },
 ): Promise<Roles> {
   const { options, logger } = common
@@ -139,6 +142,7 @@ export async function startRoles(
         tickMs: Math.max(options.pollIntervalMs, 200),
         // A devnet test account (only accepted on the devnet) buys the licenses it lacks with test money.
         buyLicenses: options.minerKey.startsWith('dev:'),
+        receipts: ctx.receiptsFor?.('minerKey'),
       })
       stops.push(() => (roles.miner as Miner).stop())
       if (options.minerPort === 0 && !options.minerPublicUrl) ports.keep('miner', roles.miner.url)

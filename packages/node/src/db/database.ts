@@ -216,6 +216,38 @@ export const migrations: Migration[] = [
       ALTER TABLE gateway_channels ADD COLUMN model_id TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'provenance: signed receipts of outputs and their anchored batches',
+    up: `
+      -- One row per receipt, keyed by its EIP-712 digest (its leaf in the batch); looked up by output or request hash.
+      CREATE TABLE receipts (
+        digest TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('ai', 'human')),
+        model TEXT NOT NULL,
+        request TEXT NOT NULL,
+        output TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        signer TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        batch_root TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX receipts_output ON receipts (output);
+      CREATE INDEX receipts_request ON receipts (request);
+      CREATE INDEX receipts_pending ON receipts (signer, batch_root, created_at);
+      CREATE TABLE receipt_batches (
+        root TEXT PRIMARY KEY,
+        signer TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        cid TEXT NOT NULL,
+        tx_hash TEXT,
+        block INTEGER,
+        anchored_at INTEGER,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ]
 
 /**

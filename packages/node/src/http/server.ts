@@ -22,6 +22,7 @@ import { errorResponse, errorBody as jsonError } from './errors.ts'
 import { addModelsRoutes, type ModelsApi } from './modelsRoutes.ts'
 import { nodeOpenApi } from './openapi/node.ts'
 import { serveOpenApi } from './openapi/shared.ts'
+import { addProvenanceRoutes, type ProvenanceApi } from './provenanceRoutes.ts'
 import { addTrainingRoutes, type TrainingApi } from './trainingRoutes.ts'
 
 export type NodeState = {
@@ -45,6 +46,8 @@ export type NodeState = {
   training?: TrainingApi
   /** The data market (`/api/data`, `POST /api/data/keys`): datasets, grants, and the vault's key release. */
   data?: DataApi
+  /** Provenance receipts (`/api/provenance`): lookups, verification, a person's own receipts. */
+  provenance?: ProvenanceApi
   /** Claims every channel that owes the miner now (`POST /api/miner/claim`). */
   /**
    * Claims every channel that owes one of the node's miners (its own and, on the devnet demo, the graded ones): one
@@ -174,6 +177,11 @@ export function createApp(common: Common, state: NodeState) {
   addDataRoutes(
     app,
     () => state.data,
+    () => state.reason,
+  )
+  addProvenanceRoutes(
+    app,
+    () => state.provenance,
     () => state.reason,
   )
 

@@ -27,6 +27,7 @@ import { type Claimer, type ClaimPolicy, createClaimer } from './claims.ts'
 import { createMinerLedger, type MinerLedger } from './ledger.ts'
 import { ensureLicenses, type LicenseCheck } from './licensing.ts'
 import { marketPriceChanged, type PreparedOffer, prepareOffer, registerInSubnets } from './offerPublishing.ts'
+import type { ReceiptIssuer } from './receipts.ts'
 import { createMinerApp } from './routes.ts'
 import type { ServedModel } from './served.ts'
 
@@ -69,6 +70,8 @@ export type StartMinerParameters = {
   meteredGraceMs?: number
   /** Buy the licenses it lacks at start (a devnet test account); otherwise it logs which to buy (miner/licensing.ts). */
   buyLicenses?: boolean
+  /** Signs and stores each answer's provenance receipt (docs/provenance.md). */
+  receipts?: ReceiptIssuer | undefined
 }
 
 /** How long a failed publication of a republished offer waits before the next try. */
@@ -143,6 +146,7 @@ export async function startMiner(common: Common, p: StartMinerParameters): Promi
     stopping: stopping.signal,
     offerBytes: () => published?.bytes,
     content: (cid) => weightCids.get(cid),
+    receipts: p.receipts,
   })
 
   const { server, port } = await listen(app, p.host, p.port, {

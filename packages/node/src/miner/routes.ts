@@ -16,6 +16,7 @@ import { priceJson } from '../payments/pricing.ts'
 import type { MinerAdmission } from './admission.ts'
 import { createModelFinder, fail } from './http.ts'
 import type { MinerLedger } from './ledger.ts'
+import type { ReceiptIssuer } from './receipts.ts'
 import type { ServedModel } from './served.ts'
 import { addTensorRoutes } from './tensorRoutes.ts'
 import { createTextHandler } from './textRoutes.ts'
@@ -36,6 +37,8 @@ export type MinerAppParameters = {
   content: (cid: string) => Uint8Array | undefined
   /** The node's content store, served at `/ipfs/<cid>` so peers fetch weights from the miner's registered endpoint. */
   store?: ContentStore | undefined
+  /** Signs and stores each answer's provenance receipt (docs/provenance.md). */
+  receipts?: ReceiptIssuer | undefined
 }
 
 export function createMinerApp(p: MinerAppParameters): Hono {
@@ -86,10 +89,17 @@ export function createMinerApp(p: MinerAppParameters): Hono {
     }),
   )
 
-  const text = createTextHandler({ findModel, admission: p.admission, ledger: p.ledger, log, stopping: p.stopping })
+  const text = createTextHandler({
+    findModel,
+    admission: p.admission,
+    ledger: p.ledger,
+    log,
+    stopping: p.stopping,
+    receipts: p.receipts,
+  })
   app.post('/v1/chat/completions', (c) => text(c, 'chat'))
   app.post('/v1/completions', (c) => text(c, 'completion'))
-  addTensorRoutes(app, { findModel, admission: p.admission, ledger: p.ledger, log, token })
+  addTensorRoutes(app, { findModel, admission: p.admission, ledger: p.ledger, log, token, receipts: p.receipts })
 
   app.notFound((c) => fail(c, 404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path} on this miner.`))
   app.onError((error, c) => {

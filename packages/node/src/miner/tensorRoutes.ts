@@ -12,6 +12,7 @@ import { priceJson } from '../payments/pricing.ts'
 import type { MinerAdmission } from './admission.ts'
 import { fail, type ModelFinder, readJson, zodMessage } from './http.ts'
 import type { MinerLedger } from './ledger.ts'
+import { issueReceipt, RECEIPT_HEADER, type ReceiptIssuer } from './receipts.ts'
 
 export type TensorRouteParameters = {
   findModel: ModelFinder
@@ -19,9 +20,14 @@ export type TensorRouteParameters = {
   ledger: Pick<MinerLedger, 'release'>
   log: Common['logger']
   token: `0x${string}`
+  /** Signs and stores each answer's provenance receipt. */
+  receipts?: ReceiptIssuer | undefined
 }
 
-export function addTensorRoutes(app: Hono, { findModel, admission, ledger, log, token }: TensorRouteParameters) {
+export function addTensorRoutes(
+  app: Hono,
+  { findModel, admission, ledger, log, token, receipts }: TensorRouteParameters,
+) {
   app.get('/v2/health/live', (c) => c.json({ live: true }))
   app.get('/v2/health/ready', (c) => c.json({ ready: true }))
   app.get('/v2/models/:name', (c) => {
@@ -72,12 +78,15 @@ export function addTensorRoutes(app: Hono, { findModel, admission, ledger, log, 
     }
     const instances = tensors[0]?.shape[0] ?? 1
     const receipt = await admission.settle(paid, served, instances)
+    // The output a receipt names: the outputs as this answer carries them (JSON).
+    const provenance = issueReceipt(receipts, served, body.raw, JSON.stringify(outputs))
+    if (provenance) c.header(RECEIPT_HEADER, provenance.header)
     return c.json({
       model_name: served.model.id,
       model_version: '1',
       id: parsed.data.id ?? crypto.randomUUID(),
       outputs,
-      mycel: receipt,
+      mycel: { ...receipt, ...(provenance ? { provenance: provenance.json } : {}) },
     })
   })
 }

@@ -25,6 +25,7 @@ import {
 import type { MinerAdmission } from './admission.ts'
 import { fail, type ModelFinder, readJson } from './http.ts'
 import type { MinerLedger } from './ledger.ts'
+import { issueReceipt, RECEIPT_HEADER, type ReceiptIssuer } from './receipts.ts'
 
 /** max_tokens when a request does not say (at most the model's limit). */
 const DEFAULT_MAX_TOKENS = 128
@@ -36,10 +37,12 @@ export type TextRouteParameters = {
   log: Common['logger']
   /** Aborted when the miner stops: every generation ends before its models close. */
   stopping: AbortSignal
+  /** Signs and stores each answer's provenance receipt. */
+  receipts?: ReceiptIssuer | undefined
 }
 
 /** The handler of a chat (`kind` chat) or text completion request. */
-export function createTextHandler({ findModel, admission, ledger, log, stopping }: TextRouteParameters) {
+export function createTextHandler({ findModel, admission, ledger, log, stopping, receipts }: TextRouteParameters) {
   const pay = admission.pay
   const settle = admission.settle
   return async function text(c: Context, kind: 'chat' | 'completion') {
@@ -125,7 +128,9 @@ export function createTextHandler({ findModel, admission, ledger, log, stopping 
         kind === 'chat'
           ? chatCompletion(id, model.id, created, textOut, finishOf(usage), usage)
           : textCompletion(id, model.id, created, textOut, finishOf(usage), usage)
-      return c.json({ ...bodyOut, mycel: receipt })
+      const provenance = issueReceipt(receipts, served, body.raw, textOut)
+      if (provenance) c.header(RECEIPT_HEADER, provenance.header)
+      return c.json({ ...bodyOut, mycel: { ...receipt, ...(provenance ? { provenance: provenance.json } : {}) } })
     }
 
     const includeUsage = request.stream_options?.include_usage === true
@@ -133,6 +138,7 @@ export function createTextHandler({ findModel, admission, ledger, log, stopping 
       stream.onAbort(() => controller.abort())
       let usage: Usage | undefined
       let pieces = 0
+      let textOut = ''
       try {
         if (kind === 'chat')
           await stream.writeSSE({
@@ -149,6 +155,7 @@ export function createTextHandler({ findModel, admission, ledger, log, stopping 
               ? chatChunk(id, model.id, created, { content: step.value }, null)
               : textCompletion(id, model.id, created, step.value, null)
           pieces += 1
+          textOut += step.value
           await stream.writeSSE({ data: JSON.stringify(chunk) })
         }
       } catch (error) {
@@ -178,7 +185,11 @@ export function createTextHandler({ findModel, admission, ledger, log, stopping 
         kind === 'chat'
           ? chatChunk(id, model.id, created, {}, finish)
           : textCompletion(id, model.id, created, '', finish)
-      await stream.writeSSE({ data: JSON.stringify(last) })
+      // The receipt rides in the last chunk: the whole output is known only now.
+      const provenance = issueReceipt(receipts, served, body.raw, textOut)
+      await stream.writeSSE({
+        data: JSON.stringify(provenance ? { ...last, mycel: { provenance: provenance.json } } : last),
+      })
       const usageChunk = {
         ...(kind === 'chat'
           ? chatChunk(id, model.id, created, {}, null)

@@ -12,16 +12,12 @@
  * keccak-256 and secp256k1 run natively when the `keccak` and `secp256k1` packages' prebuilt bindings load, else in
  * pure JS (@noble), slower but with the same results.
  */
-import { createRequire } from 'node:module'
 import { royaltyVoucherTypes, type Voucher, type VoucherDomain, voucherDomain, voucherTypes } from '@mycel/sdk'
 import { keccak_256 } from '@noble/hashes/sha3'
 import { type Hex, hashDomain, hexToBytes, keccak256, stringToBytes } from 'viem'
+import { loadNative } from '../common/nativeCrypto.ts'
 
-export type NativeSecp = {
-  ecdsaRecover: (signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean) => Uint8Array
-  ecdsaSign: (message: Uint8Array, privateKey: Uint8Array) => { signature: Uint8Array; recid: number }
-}
-type NativeKeccak = (algorithm: 'keccak256') => { update: (data: Uint8Array) => { digest: () => Uint8Array } }
+export type { NativeSecp } from '../common/nativeCrypto.ts'
 
 /**
  * EIP-712 `encodeType` of the voucher: `Voucher(uint256 channelId,…)`, written from the SDK's field list. The voucher
@@ -41,28 +37,6 @@ export const ROYALTY_VOUCHER_TYPEHASH: Hex = keccak256(stringToBytes(ROYALTY_VOU
 export const MODEL_AMOUNT_TYPEHASH: Hex = keccak256(stringToBytes(MODEL_AMOUNT_TYPE))
 const ROYALTY_TYPEHASH_BYTES = hexToBytes(ROYALTY_VOUCHER_TYPEHASH)
 const MODEL_AMOUNT_TYPEHASH_BYTES = hexToBytes(MODEL_AMOUNT_TYPEHASH)
-
-type Native = { secp: NativeSecp; keccak: (data: Uint8Array) => Uint8Array }
-let native: Native | null | undefined
-function loadNative(): Native | null {
-  if (native !== undefined) return native
-  try {
-    const require = createRequire(import.meta.url)
-    const secp = require('secp256k1/bindings') as NativeSecp
-    const createKeccak = require('keccak/bindings') as NativeKeccak
-    native = {
-      secp,
-      // The binding takes Buffers only; a view over the same memory avoids a copy.
-      keccak: (data) =>
-        createKeccak('keccak256')
-          .update(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength))
-          .digest(),
-    }
-  } catch {
-    native = null
-  }
-  return native
-}
 
 /** Writes `value` (0 ≤ value < 2^256) big-endian into the 32-byte word at `offset`. */
 function writeWord(buffer: Uint8Array, offset: number, value: bigint) {
