@@ -16,6 +16,7 @@ import {
   dataRequestBody,
   dataRequestDomain,
   easAbi,
+  getDataset,
   issueGrant,
   registerDataset,
   revokeAttestation,
@@ -36,7 +37,7 @@ import { DatasetCiphertextError, decryptDataset, unwrapKey } from '../src/data/e
 import { fetchDataset, requestDatasetKey } from '../src/data/fetchDataset.ts'
 import { readReleases } from '../src/db/stores/vault.ts'
 import { devnetAccount, devnetPrivateKey } from '../src/devnet/accounts.ts'
-import { openVault, sealDataset, type Vault } from '../src/vault/vault.ts'
+import { openVault, recordRegistration, sealDataset, type Vault } from '../src/vault/vault.ts'
 import { startTestNode } from './testNode.ts'
 
 const dataDir = tempDir('mycel-data-')
@@ -122,6 +123,12 @@ beforeAll(async () => {
       queryPrice: 0n,
     },
   }))
+  recordRegistration(vault, {
+    chainId: node.chainId,
+    datasetRegistry: node.addresses.datasetRegistry,
+    datasetId,
+    cid: sealed.cid,
+  })
 }, 180_000)
 afterAll(async () => {
   vault?.close()
@@ -335,5 +342,49 @@ describe('certification on EAS', () => {
     } finally {
       store.close()
     }
+  })
+})
+
+describe('a copy of the listing (contracts/test/attacks.data.md D1)', () => {
+  it('releases nothing for a grant on another dataset naming the same sealed CID, and shows the copy as not held', async () => {
+    const original = await getDataset(createPublicClient({ transport: http(node.rpcUrl) }), {
+      datasetRegistry: node.addresses.datasetRegistry,
+      datasetId,
+    })
+    // The stranger re-registers the public listing as its own and gives itself a free access grant on the copy.
+    const { datasetId: copyId } = await registerDataset(wallet(stranger), {
+      datasetRegistry: node.addresses.datasetRegistry,
+      listing: {
+        cid: original.cid,
+        schemaCid: original.schemaCid,
+        recordsRoot: original.recordsRoot,
+        recordCount: original.recordCount,
+        license: original.license,
+        provider: original.provider,
+      },
+      terms: { ...original.terms, offers: [] },
+    })
+    const { grantId } = await issueGrant(wallet(stranger), {
+      accessGrants: node.addresses.accessGrants,
+      datasetId: copyId,
+      kind: 'access',
+      grantee: stranger.address,
+      duration: 0n,
+    })
+    const { status, body } = await postKey(await signed(stranger, grantId))
+    expect(status).toBe(404)
+    expect(body.error).toMatchObject({ code: 'KEY_NOT_HELD' })
+    expect(JSON.stringify(body)).not.toMatch(/wrappedKey/)
+    expect(readReleases(vault.db, { limit: 1 })[0]).toMatchObject({
+      released: false,
+      datasetId: copyId.toString(),
+      reason: 'dataset not registered from this vault',
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1_100)) // the chain view is shared for a second
+    const overview = (await (await fetch(`${node.url}/api/data`)).json()) as {
+      datasets: { datasetId: string; heldHere: boolean }[]
+    }
+    const held = Object.fromEntries(overview.datasets.map((d) => [d.datasetId, d.heldHere]))
+    expect(held).toMatchObject({ [datasetId.toString()]: true, [copyId.toString()]: false })
   })
 })

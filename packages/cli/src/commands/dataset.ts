@@ -16,6 +16,7 @@ import {
   openVault,
   parseDatasetSchema,
   type RecordLayout,
+  recordRegistration,
   sealDataset,
 } from '@mycel/node'
 import {
@@ -153,6 +154,13 @@ export function datasetCommand(program: Command): Command {
         },
         terms,
         contributors,
+      })
+      // The node releases the key only for grants on the dataset registered from this vault (not on a copy).
+      recordRegistration(vault, {
+        chainId: ctx.chainId,
+        datasetRegistry: addresses.datasetRegistry,
+        datasetId,
+        cid: sealed.cid,
       })
       const result = { datasetId, owner: wallet.account.address, ...sealed, license: flags.license, provider, terms }
       if (globals.json) return printJson({ ...result, transactionHash: hash })

@@ -8,7 +8,7 @@ import { listCertifications, listDatasets, listGrants, type MycelAddresses } fro
 import type { Common, RoleContext } from '../common/common.ts'
 import { sharedFor } from '../common/shared.ts'
 import { roleEnabled } from '../config/options.ts'
-import { listDatasetKeys, readReleases } from '../db/stores/vault.ts'
+import { isRegisteredHere, listDatasetKeys, readReleases } from '../db/stores/vault.ts'
 import type { DataApi } from '../http/dataRoutes.ts'
 import { acceptCertification, offchainCertifications } from '../vault/certifications.ts'
 import { DataRequestError } from '../vault/errors.ts'
@@ -43,7 +43,6 @@ export async function startData(
     async overview({ certified }) {
       const { total, datasets, grants, certifications } = await chainView('all')
       const held = vault ? listDatasetKeys(vault.db) : []
-      const heldCids = new Set(held.map((h) => h.cid))
       const shown = datasets
         .map((d) => {
           // A certification counts for the records it names: the same id with other records is not this dataset.
@@ -54,7 +53,15 @@ export async function startData(
           )
           return {
             ...d,
-            heldHere: heldCids.has(d.cid),
+            // Released here only when registered from this vault: a copy naming the same CID is not (attacks.data.md D1).
+            heldHere:
+              vault !== undefined &&
+              isRegisteredHere(vault.db, {
+                chainId: ctx.chainId,
+                registry: ctx.addresses.datasetRegistry,
+                datasetId: d.datasetId.toString(),
+                cid: d.cid,
+              }),
             certified: own.some((c) => c.certification.passed && !c.revoked),
             certifications: own,
             grants: grants.filter((g) => g.datasetId === d.datasetId),

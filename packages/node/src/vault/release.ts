@@ -2,9 +2,10 @@
  * Key release (docs/data.md "Key release"): a grantee posts a signed {@link DataRequest} for the key of a dataset;
  * this node — the dataset's provider — recovers the signer's public key from the EIP-712 signature, reads the grant
  * on chain, and only when the signer is the grantee of a valid (unexpired, unrevoked) access or compute grant on a
- * dataset whose key it holds does it unwrap the key with its vault key and wrap it to the signer's public key. Every
- * request is logged, released or refused, with the reason. A replayed request yields only a key wrapped to the
- * grantee; a request signed by another key is refused before anything is read.
+ * dataset registered from this vault (not merely one naming a CID whose key it holds) does it unwrap the key with its
+ * vault key and wrap it to the signer's public key. Every request is logged, released or refused, with the reason. A
+ * replayed request yields only a key wrapped to the grantee; a request signed by another key is refused before
+ * anything is read.
  */
 import {
   DATA_REQUEST_MAX_AGE,
@@ -21,7 +22,7 @@ import type { Client, Hex } from 'viem'
 import { z } from 'zod'
 import { unwrapKey, wrapKey } from '../data/encryption.ts'
 import type { Db } from '../db/database.ts'
-import { getDatasetKey, logRelease } from '../db/stores/vault.ts'
+import { getDatasetKey, isRegisteredHere, logRelease } from '../db/stores/vault.ts'
 import { badDataRequest, DataRequestError, notHere, refused } from './errors.ts'
 
 /** The body of `POST /api/data/keys`. */
@@ -130,8 +131,18 @@ export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<Ke
     datasetId: grant.datasetId,
   })
   const row = getDatasetKey(ctx.db, dataset.cid)
-  if (!row) {
-    log(datasetId, requester.address, false, 'key not held here')
+  // The CID is public: anyone may register a copy of a listing naming it and give itself a grant on the copy. The key
+  // goes only to grants on the dataset registered from this vault (contracts/test/attacks.data.md D1).
+  const registeredHere =
+    row !== undefined &&
+    isRegisteredHere(ctx.db, {
+      chainId: ctx.chainId,
+      registry: ctx.addresses.datasetRegistry,
+      datasetId,
+      cid: dataset.cid,
+    })
+  if (!row || !registeredHere) {
+    log(datasetId, requester.address, false, row ? 'dataset not registered from this vault' : 'key not held here')
     throw notHere(
       'KEY_NOT_HELD',
       `This node does not hold the key of dataset ${datasetId} (${dataset.cid}); its provider is ${dataset.provider}.`,

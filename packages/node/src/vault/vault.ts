@@ -13,7 +13,7 @@ import { encryptDataset, newDatasetKey, wrapKey } from '../data/encryption.ts'
 import { type RecordLayout, readRecords } from '../data/records.ts'
 import { type DatasetSchema, inferDatasetSchema, layoutOf } from '../data/schema.ts'
 import { type Db, openDatabase } from '../db/database.ts'
-import { putDatasetKey, vaultMigrations } from '../db/stores/vault.ts'
+import { putDatasetKey, putDatasetRegistration, vaultMigrations } from '../db/stores/vault.ts'
 import { loadNodeKey } from '../keys/nodeKey.ts'
 
 export type Vault = {
@@ -101,4 +101,21 @@ export async function sealDataset(
     size: p.bytes.length,
     sealedSize: sealed.length,
   }
+}
+
+/**
+ * Records that the sealed dataset `cid` was registered as `datasetId` (after the registration's transaction): the node
+ * releases its key only for grants on a dataset recorded here, never for a copy of its listing registered by someone
+ * else (contracts/test/attacks.data.md D1).
+ */
+export function recordRegistration(
+  vault: Vault,
+  p: { chainId: number; datasetRegistry: string; datasetId: bigint; cid: string },
+): void {
+  putDatasetRegistration(vault.db, {
+    chainId: p.chainId,
+    registry: p.datasetRegistry,
+    datasetId: p.datasetId.toString(),
+    cid: p.cid,
+  })
 }

@@ -49,6 +49,22 @@ export const vaultMigrations: Migration[] = [
       CREATE INDEX offchain_certifications_dataset ON offchain_certifications (chain_id, dataset_id);
     `,
   },
+  {
+    // A key is released only for grants on a dataset registered from this vault: a CID alone is public, and anyone
+    // may register a copy of a listing naming it (contracts/test/attacks.data.md D1).
+    version: 3,
+    name: 'dataset registrations',
+    up: `
+      CREATE TABLE dataset_registrations (
+        chain_id INTEGER NOT NULL,
+        registry TEXT NOT NULL,
+        dataset_id TEXT NOT NULL,
+        cid TEXT NOT NULL REFERENCES dataset_keys (cid),
+        registered_at TEXT NOT NULL,
+        PRIMARY KEY (chain_id, registry, dataset_id)
+      );
+    `,
+  },
 ]
 
 export type OffchainCertificationRow = { uid: string; datasetId: string; signer: string; package: string }
@@ -100,6 +116,31 @@ export function getDatasetKey(db: Db, cid: string): DatasetKeyRow | undefined {
         schema_cid AS schemaCid, created_at AS createdAt FROM dataset_keys WHERE cid = ?`,
     )
     .get(cid) as DatasetKeyRow | undefined
+}
+
+export type DatasetRegistrationRow = { chainId: number; registry: string; datasetId: string; cid: string }
+
+/**
+ * Records that the dataset `datasetId` of `registry` on `chainId` was registered from this vault for the key kept
+ * under `cid` (after the registration's transaction): only then does the node release that key for its grants.
+ */
+export function putDatasetRegistration(db: Db, row: DatasetRegistrationRow): void {
+  db.prepare(
+    `INSERT INTO dataset_registrations (chain_id, registry, dataset_id, cid, registered_at)
+     VALUES (@chainId, @registry, @datasetId, @cid, @registeredAt) ON CONFLICT DO NOTHING`,
+  ).run({ ...row, registry: row.registry.toLowerCase(), registeredAt: new Date().toISOString() })
+}
+
+/** Whether the dataset `datasetId` was registered from this vault, for the key kept under `cid`. */
+export function isRegisteredHere(db: Db, row: DatasetRegistrationRow): boolean {
+  return (
+    db
+      .prepare(
+        `SELECT 1 FROM dataset_registrations
+         WHERE chain_id = @chainId AND registry = @registry AND dataset_id = @datasetId AND cid = @cid`,
+      )
+      .get({ ...row, registry: row.registry.toLowerCase() }) !== undefined
+  )
 }
 
 export function listDatasetKeys(db: Db): Omit<DatasetKeyRow, 'wrappedKey'>[] {
