@@ -17,6 +17,7 @@ import { meteredUnits } from '../payments/meteredUnits.ts'
 import { isFree, maxRequestCost, meteredCost, type Price } from '../payments/pricing.ts'
 import { readPaymentRefusal } from '../payments/refusals.ts'
 import { encodeVoucherHeader, VOUCHER_HEADER } from '../payments/voucherHeader.ts'
+import { RECEIPT_HEADER } from '../provenance/receiptHeader.ts'
 import type { GatewayChannels } from './channels.ts'
 import { licensedCandidates, type MinerDirectory } from './discovery.ts'
 import { GatewayError, MinerAnswerTimeoutError } from './errors.ts'
@@ -187,6 +188,9 @@ export function createForwarder(
             break
           }
           settle(payment, price, maxUnits, json.mycel?.units)
+          // The miner's provenance receipt travels on (docs/provenance.md).
+          const receipt = response.headers.get(RECEIPT_HEADER)
+          if (receipt) c.header(RECEIPT_HEADER, receipt)
           return c.json(json)
         }
         return new Response(

@@ -6,22 +6,16 @@
  */
 import type { SignedReceipt } from '@mycel/sdk'
 import type { Hex } from 'viem'
+import { receiptHeader, receiptJson } from '../provenance/receiptHeader.ts'
 import type { ServedModel } from './served.ts'
 
-export const RECEIPT_HEADER = 'x-mycel-receipt'
+export { RECEIPT_HEADER } from '../provenance/receiptHeader.ts'
 
 /** Signs and stores the receipt of one answer; what the routes call (absent: no receipts). */
 export type ReceiptIssuer = (fields: { model: string; request: Uint8Array; output: Uint8Array | string }) => {
   digest: Hex
   receipt: SignedReceipt
 }
-
-/** The receipt as JSON (the time as a number). */
-export const receiptJson = (r: SignedReceipt, digest: Hex) => ({ ...r, time: Number(r.time), digest })
-
-/** The header form: base64url of the receipt's JSON. */
-export const receiptHeader = (r: SignedReceipt, digest: Hex) =>
-  Buffer.from(JSON.stringify(receiptJson(r, digest))).toString('base64url')
 
 /** The receipt of an answer, as the routes attach it. */
 export function issueReceipt(
