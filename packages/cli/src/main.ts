@@ -24,6 +24,7 @@ import { licenseCommands } from './commands/modelLicense.ts'
 import { royaltyCommands } from './commands/modelRoyalties.ts'
 import { governCommands } from './commands/modelVote.ts'
 import { neuronCommand } from './commands/neuron.ts'
+import { provenanceCommands } from './commands/provenance.ts'
 import { stakeCommand } from './commands/stake.ts'
 import { statusCommand } from './commands/status.ts'
 import { subnetCommand } from './commands/subnet.ts'
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
   jobRoundCommand(jobCommand(program))
   yumaCommand(program)
   contentCommand(program)
+  provenanceCommands(program)
   certifyCommands(datasetCommand(program))
   const model = modelCommand(program)
   licenseCommands(model)

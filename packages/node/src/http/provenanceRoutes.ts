@@ -110,6 +110,14 @@ export function addProvenanceRoutes(app: Hono, api: () => ProvenanceApi | undefi
       )
     const receipt = toReceipt(parsed.value.data.receipt)
     const anchor = parsed.value.data.anchor as { root: Hex; proof: Hex[] }
+    if (anchor.proof.length > 0 || receipt.kind !== 'human')
+      return c.json(
+        errorBody(
+          'INVALID_RECEIPT',
+          "Only a person's own receipt, anchored on its own (its root is its digest, no proof), is kept here.",
+        ),
+        400,
+      )
     const verdict = (await p.verify(receipt, anchor)) as {
       ok: boolean
       anchored?: boolean
