@@ -43,7 +43,7 @@ function hashOf(input: string): { hash: Hex; what: string } {
   return { hash: sha256Hex(input), what: 'text' }
 }
 
-function nodeUrl(globals: GlobalFlags, url: string | undefined, dataDir: string): string {
+function nodeUrl(url: string | undefined, dataDir: string): string {
   const found = url ?? findRunningNode(dataDir)?.apiUrl
   if (!found)
     throw usageError(
@@ -65,7 +65,7 @@ export function provenanceCommands(program: Command) {
       const { hash, what } = hashOf(input)
       const ctx = await chainContext(globals)
       const addresses = contractsOn(ctx)
-      const url = nodeUrl(globals, flags.url, ctx.options.dataDir)
+      const url = nodeUrl(flags.url, ctx.options.dataDir)
       const response = await fetch(`${url}/api/provenance/${hash}`).catch((error: Error) => {
         throw new NodeError('NODE_UNREACHABLE', `The node at ${url} did not answer (${error.message}).`)
       })
@@ -131,7 +131,7 @@ export function provenanceCommands(program: Command) {
     const output = sha256Hex(readFileSync(file))
     const ctx = await chainContext(globals)
     const addresses = contractsOn(ctx)
-    const url = nodeUrl(globals, flags.url, ctx.options.dataDir)
+    const url = nodeUrl(flags.url, ctx.options.dataDir)
     const { account, privateKey } = await signerKey(ctx, flags)
     const codec = createReceiptCodec(receiptDomain(ctx.chainId, addresses.provenanceAnchors))
     const receipt = codec.sign(
