@@ -25,6 +25,7 @@ const ALL = [
   'markets',
   'float32',
   'training',
+  'provenance',
 ] as const
 
 const asked = process.argv.slice(2)

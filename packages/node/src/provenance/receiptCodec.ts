@@ -14,7 +14,8 @@ import { getAddress, type Hex, hashDomain, hexToBytes, stringToBytes, toHex } fr
 import { loadNative } from '../common/nativeCrypto.ts'
 
 const TYPE = `Receipt(${receiptTypes.Receipt.map((f) => `${f.type} ${f.name}`).join(',')})`
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+const HALF_N_HEX = '7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0'
+const SIGNATURE = /^0x[0-9a-fA-F]{130}$/
 
 /** SHA-256 of bytes (or of a string's UTF-8), 0x-hex: how requests and outputs are named. */
 export const sha256Hex = (data: Uint8Array | string): Hex => `0x${createHash('sha256').update(data).digest('hex')}`
@@ -49,27 +50,34 @@ export function createReceiptCodec(domain: ReceiptDomain) {
     return h
   }
 
+  // Reused buffers: the struct encoding (224 bytes) and the 0x1901 ‖ separator ‖ struct hash input (66 bytes).
+  const struct = Buffer.alloc(224)
+  struct.set(typeHash, 0)
+  const input = Buffer.alloc(66)
+  input[0] = 0x19
+  input[1] = 0x01
+  input.set(separator, 2)
+  const word = (hex: string, at: number, bytes: number) => {
+    if (hex.length !== 2 + 2 * bytes) throw new RangeError(`expected ${bytes} bytes of hex, got ${hex}`)
+    struct.write(hex.slice(2), at + 32 - bytes, 'hex')
+  }
+
   /** The receipt's EIP-712 digest (bytes). */
   function digest(r: Receipt): Uint8Array {
-    const struct = new Uint8Array(224)
-    struct.set(typeHash, 0)
+    struct.fill(0, 32)
     struct[63] = r.kind === 'ai' ? 0 : 1
     struct.set(modelHash(r.model), 64)
-    struct.set(hexToBytes(r.request, { size: 32 }), 96)
-    struct.set(hexToBytes(r.output, { size: 32 }), 128)
-    new DataView(struct.buffer).setBigUint64(184, r.time)
-    struct.set(hexToBytes(r.signer, { size: 20 }), 204)
-    const input = new Uint8Array(66)
-    input[0] = 0x19
-    input[1] = 0x01
-    input.set(separator, 2)
+    word(r.request, 96, 32)
+    word(r.output, 128, 32)
+    struct.writeBigUInt64BE(r.time, 184)
+    word(r.signer, 192, 20)
     input.set(keccak(struct), 34)
     return keccak(input)
   }
 
   return {
     native: native !== null,
-    digest: (r: Receipt): Hex => toHex(digest(r)),
+    digest: (r: Receipt): Hex => `0x${Buffer.from(digest(r)).toString('hex')}`,
     /** Signs with `privateKey` (whose address is `r.signer`). */
     sign(r: Receipt, privateKey: Uint8Array): SignedReceipt {
       const d = digest(r)
@@ -89,39 +97,43 @@ export function createReceiptCodec(domain: ReceiptDomain) {
       signature[64] = 27 + recid
       return { ...r, signature: toHex(signature) }
     },
-    /** The address that signed `r`, or undefined for a malformed or non-canonical (high-s) signature. */
+    /** The address that signed `r` (lower case), or undefined for a malformed or non-canonical (high-s) signature. */
     recover(r: SignedReceipt): Hex | undefined {
-      if (!/^0x[0-9a-fA-F]{130}$/.test(r.signature)) return undefined
-      const bytes = hexToBytes(r.signature)
-      const v = bytes[64] as number
+      const sig = r.signature
+      if (typeof sig !== 'string' || !SIGNATURE.test(sig)) return undefined
+      const v = Number.parseInt(sig.slice(130, 132), 16)
       if (v !== 27 && v !== 28) return undefined
-      if (BigInt(toHex(bytes.subarray(32, 64))) > HALF_N) return undefined
+      // Low-s rule: equal-length lower-case hex compares like the numbers it writes.
+      if (sig.slice(66, 130).toLowerCase() > HALF_N_HEX) return undefined
+      const compact = Buffer.from(sig.slice(2, 130), 'hex')
       let publicKey: Uint8Array
       try {
         const d = digest(r)
         publicKey = native
-          ? native.secp.ecdsaRecover(bytes.subarray(0, 64), v - 27, d, false)
-          : secp256k1.Signature.fromCompact(bytes.subarray(0, 64))
+          ? native.secp.ecdsaRecover(compact, v - 27, d, false)
+          : secp256k1.Signature.fromCompact(compact)
               .addRecoveryBit(v - 27)
               .recoverPublicKey(d)
               .toRawBytes(false)
       } catch {
         return undefined
       }
-      return getAddress(toHex(keccak(publicKey.subarray(1)).subarray(12)))
+      return `0x${Buffer.from(keccak(publicKey.subarray(1)))
+        .subarray(12)
+        .toString('hex')}`
     },
     /** Whether `proof` (SimpleMerkleTree's) shows the leaf `leaf` under `root`. */
     verifyProof(root: Hex, leaf: Hex, proof: readonly Hex[]): boolean {
-      let node = hexToBytes(leaf)
-      const pair = new Uint8Array(64)
+      let node: Uint8Array = Buffer.from(leaf.slice(2), 'hex')
+      const pair = Buffer.alloc(64)
       for (const p of proof) {
-        const sibling = hexToBytes(p)
+        const sibling = Buffer.from(p.slice(2), 'hex')
         const [a, b] = Buffer.compare(node, sibling) <= 0 ? [node, sibling] : [sibling, node]
         pair.set(a, 0)
         pair.set(b, 32)
         node = keccak(pair)
       }
-      return toHex(node) === root.toLowerCase()
+      return Buffer.from(node).toString('hex') === root.slice(2).toLowerCase()
     },
   }
 }

@@ -12,14 +12,17 @@ import {
   type DataRequest,
   dataRequestBody,
   dataRequestDomain,
+  dataRequestTypes,
+  datasetRegistryAbi,
   type Grant,
-  getDataset,
   getGrant,
   type MycelAddresses,
   recoverDataRequester,
 } from '@mycel/sdk'
-import type { Client, Hex } from 'viem'
+import { type Client, type Hex, hashTypedData } from 'viem'
+import { readContract } from 'viem/actions'
 import { z } from 'zod'
+import { loadNative } from '../common/nativeCrypto.ts'
 import { unwrapKey, wrapKey } from '../data/encryption.ts'
 import type { Db } from '../db/database.ts'
 import { getDatasetKey, isRegisteredHere, logRelease } from '../db/stores/vault.ts'
@@ -55,6 +58,46 @@ export type ReleaseContext = {
 /** The kinds whose grantee gets the whole key. */
 const KEY_KINDS: readonly Grant['kind'][] = ['access', 'compute']
 
+/** The signer of a request and its public key: natively when the binding loaded (a key release's hot path). */
+async function recoverRequester(domain: ReturnType<typeof dataRequestDomain>, request: DataRequest, signature: Hex) {
+  const native = loadNative()
+  if (!native) return recoverDataRequester(domain, request, signature)
+  const v = Number.parseInt(signature.slice(130, 132), 16)
+  const recid = v >= 27 ? v - 27 : v
+  if (recid !== 0 && recid !== 1) throw new RangeError('bad recovery id')
+  const digest = Buffer.from(
+    hashTypedData({ domain, types: dataRequestTypes, primaryType: 'DataRequest', message: request }).slice(2),
+    'hex',
+  )
+  const publicKey = native.secp.ecdsaRecover(Buffer.from(signature.slice(2, 130), 'hex'), recid, digest, false)
+  const address = `0x${Buffer.from(native.keccak(publicKey.subarray(1)))
+    .subarray(12)
+    .toString('hex')}` as Hex
+  return { address, publicKey: `0x${Buffer.from(publicKey).toString('hex')}` as Hex }
+}
+
+/**
+ * What release needs of a dataset — its content id, records root and provider — read once per dataset: the CID and
+ * the root never change (a new version is a new dataset), so a repeated request costs no read of them.
+ */
+const listings = new Map<string, Promise<{ cid: string; recordsRoot: Hex; provider: string }>>()
+function listingOf(ctx: ReleaseContext, datasetId: bigint) {
+  const key = `${ctx.chainId}:${ctx.addresses.datasetRegistry}:${datasetId}`
+  let listing = listings.get(key)
+  if (!listing) {
+    listing = readContract(ctx.client, {
+      address: ctx.addresses.datasetRegistry,
+      abi: datasetRegistryAbi,
+      functionName: 'getDataset',
+      args: [datasetId],
+    }).then((d) => ({ cid: d.cid, recordsRoot: d.recordsRoot, provider: d.provider }))
+    listing.catch(() => listings.delete(key))
+    if (listings.size > 10_000) listings.clear()
+    listings.set(key, listing)
+  }
+  return listing
+}
+
 export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<KeyRelease> {
   const parsed = keyRequestBody.safeParse(body)
   if (!parsed.success) {
@@ -82,7 +125,7 @@ export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<Ke
   }
   let requester: { address: Hex; publicKey: Hex }
   try {
-    requester = await recoverDataRequester(
+    requester = await recoverRequester(
       dataRequestDomain(ctx.chainId, ctx.addresses.accessGrants),
       request,
       signature as Hex,
@@ -126,10 +169,7 @@ export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<Ke
       `Grant ${grantId} expired at ${new Date(Number(grant.expiresAt) * 1000).toISOString()}: buy a new one with \`mycel dataset grant ${datasetId}\`.`,
     )
   }
-  const dataset = await getDataset(ctx.client, {
-    datasetRegistry: ctx.addresses.datasetRegistry,
-    datasetId: grant.datasetId,
-  })
+  const dataset = await listingOf(ctx, grant.datasetId)
   const row = getDatasetKey(ctx.db, dataset.cid)
   // The CID is public: anyone may register a copy of a listing naming it and give itself a grant on the copy. The key
   // goes only to grants on the dataset registered from this vault (contracts/test/attacks.data.md D1).
