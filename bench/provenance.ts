@@ -29,7 +29,7 @@ import {
   writeContractAndWait,
 } from '@mycel/sdk'
 import { SimpleMerkleTree } from '@openzeppelin/merkle-tree'
-import { encodeAbiParameters, type Hex, hexToBytes, parseAbiParameters, toHex, zeroAddress, zeroHash } from 'viem'
+import { encodeAbiParameters, type Hex, hexToBytes, parseAbiParameters, zeroAddress, zeroHash } from 'viem'
 import { createContentStore } from '../packages/node/src/content/contentStore.ts'
 import { encryptDataset, newDatasetKey } from '../packages/node/src/data/encryption.ts'
 import { migrations, openDatabase } from '../packages/node/src/db/database.ts'

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { type Receipt, type ReceiptDomain, receiptTypes, type SignedReceipt } from '@mycel/sdk'
 import { secp256k1 } from '@noble/curves/secp256k1'
 import { keccak_256 } from '@noble/hashes/sha3'
-import { getAddress, type Hex, hashDomain, hexToBytes, stringToBytes, toHex } from 'viem'
+import { type Hex, hashDomain, hexToBytes, stringToBytes, toHex } from 'viem'
 import { loadNative } from '../common/nativeCrypto.ts'
 
 const TYPE = `Receipt(${receiptTypes.Receipt.map((f) => `${f.type} ${f.name}`).join(',')})`
