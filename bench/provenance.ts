@@ -10,7 +10,8 @@
  *   SQLite insert before the answer leaves. Target ≤ 0.2 ms.
  * - key release: p50 of `POST /api/data/keys` handling (signature recovery, the grant and dataset read on chain, the
  *   unwrap and the wrap to the grantee) once the grant is on chain. Target ≤ 50 ms.
- * - encryption: AES-256-GCM sealing of a 100 MB dataset, MB/s. Target ≥ 300 MB/s.
+ * - encryption: AES-256-GCM sealing of a 100 MB dataset streamed in 1 MiB chunks, MB/s (and, for the record, into
+ *   one buffer). Target ≥ 300 MB/s.
  * Writes bench/results/provenance.json, exits 1 when a target is missed (figures are still written).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -31,7 +32,13 @@ import {
 import { SimpleMerkleTree } from '@openzeppelin/merkle-tree'
 import { encodeAbiParameters, type Hex, hexToBytes, parseAbiParameters, zeroAddress, zeroHash } from 'viem'
 import { createContentStore } from '../packages/node/src/content/contentStore.ts'
-import { encryptDataset, newDatasetKey } from '../packages/node/src/data/encryption.ts'
+import {
+  chunksOf,
+  encryptDataset,
+  newDatasetKey,
+  SEAL_OVERHEAD,
+  sealChunks,
+} from '../packages/node/src/data/encryption.ts'
 import { migrations, openDatabase } from '../packages/node/src/db/database.ts'
 import { createProvenanceStore } from '../packages/node/src/db/stores/provenance.ts'
 import { devnetAccount, devnetPrivateKey } from '../packages/node/src/devnet/accounts.ts'
@@ -205,15 +212,20 @@ try {
   vault.close()
   const releaseP50 = p50(releaseTimes.slice(10))
 
-  // Sealing 100 MB.
+  // Sealing 100 MB: streamed in 1 MiB chunks to a consumer (as a dataset goes to the content store), and, for the
+  // record, sealed into one buffer (which adds allocating and copying a second 100 MB).
   const big = Buffer.alloc(100 * 1024 * 1024)
   for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i)
   const dataKey = newDatasetKey()
   encryptDataset(big.subarray(0, 1024 * 1024), dataKey)
+  let sealedBytes = 0
   const sealStart = performance.now()
+  for (const chunk of sealChunks(chunksOf(big), dataKey)) sealedBytes += chunk.length
+  const mbPerSecond = 100 / ((performance.now() - sealStart) / 1000)
+  if (sealedBytes !== big.length + SEAL_OVERHEAD) throw new Error('sealed size is off')
+  const oneBufferStart = performance.now()
   encryptDataset(big, dataKey)
-  const sealSeconds = (performance.now() - sealStart) / 1000
-  const mbPerSecond = 100 / sealSeconds
+  const oneBufferMBps = 100 / ((performance.now() - oneBufferStart) / 1000)
 
   const targets = [
     { name: 'anchoring gas per receipt at a batch of 100 (≤ 500)', value: perReceipt, met: perReceipt <= 500 },
@@ -231,6 +243,7 @@ try {
     signP50Ms: signP50,
     releaseP50Ms: releaseP50,
     sealMBps: Math.round(mbPerSecond),
+    sealIntoOneBufferMBps: Math.round(oneBufferMBps),
     nativeCrypto: codec.native,
   }
   console.log(figures)

@@ -1,8 +1,9 @@
 /**
  * Datasets encrypted at rest (docs/data.md "Encryption"): AES-256-GCM with a fresh 256-bit key per dataset and a
- * random 96-bit nonce, from node:crypto (OpenSSL, AES-NI). The sealed form is `MYCELDS1` ‖ nonce (12) ‖ tag (16) ‖
- * ciphertext — the tag up front, so a reader can authenticate while it decrypts. A changed byte anywhere fails the
- * GCM tag and is refused with {@link DatasetCiphertextError}; nothing of a tampered dataset is returned.
+ * random 96-bit nonce, from node:crypto (OpenSSL, AES-NI). The sealed form is `MYCELDS1` ‖ nonce (12) ‖ ciphertext ‖
+ * tag (16) — GCM's own layout, so a large dataset is sealed as a stream of chunks ({@link sealChunks}) without holding
+ * a second copy of it. A changed byte anywhere fails the GCM tag and is refused with {@link DatasetCiphertextError};
+ * nothing of a tampered dataset is returned.
  *
  * Keys travel wrapped: ECIES on secp256k1 (eciesjs: an ephemeral key, ECDH, HKDF-SHA256, AES-256-GCM) to the
  * public key of whoever may open them — the node's vault key at rest, a grantee's key on release.
@@ -15,7 +16,7 @@ import { NodeError } from '../common/errors.ts'
 const MAGIC = Buffer.from('MYCELDS1')
 const NONCE = 12
 const TAG = 16
-const HEADER = MAGIC.length + NONCE + TAG
+const HEADER = MAGIC.length + NONCE
 
 /** A sealed dataset that is not one, or whose tag does not match (tampered, truncated, or the wrong key). */
 export class DatasetCiphertextError extends NodeError {
@@ -27,28 +28,46 @@ export class DatasetCiphertextError extends NodeError {
 /** A fresh dataset key. */
 export const newDatasetKey = (): Buffer => randomBytes(32)
 
-/** Seals `plain` under `key` (32 bytes). */
-export function encryptDataset(plain: Uint8Array, key: Uint8Array): Buffer {
+/** Bytes a sealed dataset adds to its plaintext. */
+export const SEAL_OVERHEAD = MAGIC.length + NONCE + TAG
+
+/**
+ * Seals a dataset given as chunks under `key` (32 bytes), yielding the sealed form chunk by chunk: the header, the
+ * ciphertext of each chunk as it comes, then the tag.
+ */
+export function* sealChunks(chunks: Iterable<Uint8Array>, key: Uint8Array): Generator<Buffer> {
   if (key.length !== 32) throw new RangeError(`a dataset key is 32 bytes, not ${key.length}`)
   const nonce = randomBytes(NONCE)
   const cipher = createCipheriv('aes-256-gcm', key, nonce)
-  const body = Buffer.concat([cipher.update(plain), cipher.final()])
-  return Buffer.concat([MAGIC, nonce, cipher.getAuthTag(), body])
+  yield Buffer.concat([MAGIC, nonce])
+  for (const chunk of chunks) yield cipher.update(chunk)
+  const last = cipher.final()
+  yield Buffer.concat([last, cipher.getAuthTag()])
+}
+
+/** Splits `bytes` into views of `size` bytes (the last may be shorter). */
+export function* chunksOf(bytes: Uint8Array, size = 1 << 20): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size)
+}
+
+/** Seals `plain` under `key` (32 bytes), in one buffer. */
+export function encryptDataset(plain: Uint8Array, key: Uint8Array): Buffer {
+  return Buffer.concat([...sealChunks(chunksOf(plain), key)])
 }
 
 /** Opens a sealed dataset; throws {@link DatasetCiphertextError} when it is not one or its tag fails. */
 export function decryptDataset(sealed: Uint8Array, key: Uint8Array): Buffer {
   const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
-  if (bytes.length < HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+  if (bytes.length < SEAL_OVERHEAD || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new DatasetCiphertextError(
       `This is not an encrypted mycel dataset (it does not start with "${MAGIC.toString()}"): check the CID you fetched.`,
     )
   }
-  const nonce = bytes.subarray(MAGIC.length, MAGIC.length + NONCE)
-  const tag = bytes.subarray(MAGIC.length + NONCE, HEADER)
+  const nonce = bytes.subarray(MAGIC.length, HEADER)
+  const tag = bytes.subarray(bytes.length - TAG)
   const decipher = createDecipheriv('aes-256-gcm', key, nonce)
   decipher.setAuthTag(tag)
-  const plain = decipher.update(bytes.subarray(HEADER))
+  const plain = decipher.update(bytes.subarray(HEADER, bytes.length - TAG))
   try {
     return Buffer.concat([plain, decipher.final()])
   } catch {
