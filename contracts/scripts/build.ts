@@ -23,6 +23,8 @@ export type BuildContractsOptions = {
   generatedFile?: string | null
   /** Compile even when nothing changed. */
   force?: boolean
+  /** Add the published contracts (EAS) to the output; by default only for this package's own sources. */
+  published?: boolean
 }
 
 export type CompiledContract = {
@@ -266,7 +268,7 @@ export function buildContracts(options: BuildContractsOptions = {}): BuildContra
     }
   }
 
-  contracts.push(...publishedContracts(root, read))
+  if (options.published ?? root === defaultRoot) contracts.push(...publishedContracts(root, read))
   mkdirSync(outDir, { recursive: true })
   for (const c of contracts) writeFileSync(join(outDir, `${c.name}.json`), `${JSON.stringify(c, null, 2)}\n`)
   writeFileSync(join(outDir, 'contracts.json'), `${JSON.stringify(contracts)}\n`)

@@ -10,6 +10,7 @@ import { channelCommand } from './commands/channel.ts'
 import { contentCommand } from './commands/content.ts'
 import { datasetCommand } from './commands/dataset.ts'
 import { certifyCommands } from './commands/datasetCertify.ts'
+import { grantCommands } from './commands/datasetGrants.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
 import { epochCommand, weightsCommand } from './commands/epoch.ts'
@@ -74,7 +75,7 @@ export function buildProgram(): Command {
   yumaCommand(program)
   contentCommand(program)
   provenanceCommands(program)
-  certifyCommands(datasetCommand(program))
+  certifyCommands(grantCommands(datasetCommand(program)))
   const model = modelCommand(program)
   licenseCommands(model)
   fractionalCommands(model)

@@ -197,6 +197,19 @@ describe('answers match the document', () => {
     await n('GET', '/api/incentives?epochs=2')
     expect(await n('GET', '/api/incentives?epochs=x')).toMatchObject({ error: { code: 'INVALID_QUERY' } })
     await n('POST', '/api/miner/claim')
+    await n('GET', '/api/data')
+    expect(await n('GET', '/api/data?certified=maybe')).toMatchObject({ error: { code: 'INVALID_QUERY' } })
+    expect(await n('POST', '/api/data/keys', { grantId: 'one' })).toMatchObject({
+      error: { code: 'INVALID_DATA_REQUEST' },
+    })
+    expect(await n('POST', '/api/data/certifications', { sig: {}, signer: '0x12' })).toMatchObject({
+      error: { code: 'INVALID_DATA_REQUEST' },
+    })
+    await n('GET', '/api/provenance')
+    expect(await n('GET', '/api/provenance/zz')).toMatchObject({ error: { code: 'INVALID_HASH' } })
+    expect(await n('GET', `/api/provenance/0x${'ab'.repeat(32)}`)).toMatchObject({ error: { code: 'NOT_FOUND' } })
+    expect(await n('POST', '/api/provenance/verify', {})).toMatchObject({ error: { code: 'INVALID_RECEIPT' } })
+    expect(await n('POST', '/api/provenance/receipts', {})).toMatchObject({ error: { code: 'INVALID_RECEIPT' } })
   })
 
   it('node API before it is ready: the documented 503s', async () => {

@@ -19,7 +19,7 @@ import {
   type MycelAddresses,
   recoverDataRequester,
 } from '@mycel/sdk'
-import { type Client, type Hex, hashTypedData } from 'viem'
+import { type Client, getAddress, type Hex, hashTypedData } from 'viem'
 import { readContract } from 'viem/actions'
 import { z } from 'zod'
 import { loadNative } from '../common/nativeCrypto.ts'
@@ -70,9 +70,11 @@ async function recoverRequester(domain: ReturnType<typeof dataRequestDomain>, re
     'hex',
   )
   const publicKey = native.secp.ecdsaRecover(Buffer.from(signature.slice(2, 130), 'hex'), recid, digest, false)
-  const address = `0x${Buffer.from(native.keccak(publicKey.subarray(1)))
-    .subarray(12)
-    .toString('hex')}` as Hex
+  const address = getAddress(
+    `0x${Buffer.from(native.keccak(publicKey.subarray(1)))
+      .subarray(12)
+      .toString('hex')}`,
+  )
   return { address, publicKey: `0x${Buffer.from(publicKey).toString('hex')}` as Hex }
 }
 

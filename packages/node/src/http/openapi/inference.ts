@@ -29,6 +29,22 @@ export const receipt = z
       })
       .optional()
       .openapi({ description: 'Present when the model has license terms (paid on a model channel)' }),
+    provenance: z
+      .strictObject({
+        kind: z.enum(['ai', 'human']),
+        model: z.string(),
+        request: z.string(),
+        output: z.string(),
+        time: z.number().int(),
+        signer: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+        signature: z.string(),
+        digest: z.string(),
+      })
+      .optional()
+      .openapi({
+        description:
+          "The answer's signed provenance receipt (docs/provenance.md): the model's weights CID, SHA-256 of request and output, the time; also in the x-mycel-receipt header",
+      }),
   })
   .openapi('Receipt')
 

@@ -6,8 +6,10 @@
  * build (http/network.ts, app/startRoles.ts `paymentsView`, validator/view.ts).
  */
 import { contentRoutes } from './content.ts'
+import { dataRoutes } from './data.ts'
 import { gatewayRoutes } from './gateway.ts'
 import { modelsRoutes } from './models.ts'
+import { provenanceRoutes } from './provenance.ts'
 import {
   buildDocument,
   type Document,
@@ -325,6 +327,8 @@ export const nodeRoutes: RouteSpec[] = [
   ...nodeApiRoutes,
   ...modelsRoutes,
   ...trainingRoutes,
+  ...dataRoutes,
+  ...provenanceRoutes,
   ...contentRoutes,
   ...gatewayRoutes.map((spec) => ({
     ...spec,
