@@ -38,6 +38,9 @@ import { PaymentError, type PaymentRefusalCode } from '../payments/refusals.ts'
 import type { VerifierPool } from '../payments/verifierPool.ts'
 import { checkSigner } from './signerCheck.ts'
 
+/** Signer refusals the chain may already have lifted (a key just authorized, a cap just raised). */
+const REREAD_ON = new Set(['SESSION_CAP_EXCEEDED', 'UNAUTHORIZED_SIGNER', 'SESSION_KEY_PENDING'])
+
 export type { ChannelLedgerRow } from '../db/stores/minerLedger.ts'
 
 export type Admission = {
@@ -286,10 +289,18 @@ export function createMinerLedger({
           { deposit: channel.deposit.toString() },
         )
       }
-      checkSigner(channel, signer, voucher.cumulativeAmount, {
-        seconds: BigInt(Math.floor(now() / 1000)),
-        safetySeconds,
-      })
+      const seconds = BigInt(Math.floor(now() / 1000))
+      try {
+        checkSigner(channel, signer, voucher.cumulativeAmount, { seconds, safetySeconds })
+      } catch (error) {
+        // The payer may have authorized this key or raised its cap moments ago, before the cache's next poll of the
+        // channel's events: read the channel from the chain once before refusing.
+        if (!(error instanceof PaymentError) || !REREAD_ON.has(error.code)) throw error
+        const fresh = await cache.load(id, { force: true })
+        if (!fresh) throw error
+        channel = fresh
+        checkSigner(channel, signer, voucher.cumulativeAmount, { seconds, safetySeconds })
+      }
 
       // From here on nothing awaits: the checks and the reservation are one step for concurrent requests.
       const key: VoucherKey = [
