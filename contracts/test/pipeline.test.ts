@@ -45,6 +45,7 @@ describe('buildContracts', () => {
       'EpochReferee',
       'Epochs',
       'AccessGrants',
+      'ComputeToData',
       'DatasetRegistry',
       'Licenses',
       'ModelGovernor',

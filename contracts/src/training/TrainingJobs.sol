@@ -21,6 +21,12 @@ interface IModelRegistration {
     ) external returns (uint256 modelId);
 }
 
+/// @dev What a buyer contract answers to name who may bid on its jobs (see {TrainingJobs-commitBid}).
+interface IBidGate {
+    /// @return The selector of this function to let `provider` bid on `jobId`; anything else refuses it.
+    function mayBid(uint256 jobId, address provider) external view returns (bytes4);
+}
+
 /**
  * @title TrainingJobs
  * @notice The compute market for verifiable training (issue #15; docs/training.md, "The market"). Providers stake
@@ -179,6 +185,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     error TrainingJobsBudgetNotReceived(uint256 expected, uint256 received);
     error TrainingJobsNothingOwed(address token, address account);
     error TrainingJobsAlreadyRegisteredModel(uint256 jobId, uint256 modelId);
+    error TrainingJobsBidderRefused(uint256 jobId, address provider);
 
     /**
      * @param myc The MYC token providers and challengers stake and bond in (burnable: lost bonds are burned).
@@ -307,6 +314,16 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (job.state != State.Bidding) revert TrainingJobsWrongState(jobId, job.state);
         if (block.timestamp >= job.biddingEnd) revert TrainingJobsBiddingClosed(jobId, job.biddingEnd);
         _registered(msg.sender);
+        // A buyer contract may name who bids on its jobs (compute-to-data: only providers the data's owner trusts):
+        // it answers {IBidGate.mayBid} with anything but the function's selector to refuse. A buyer that does not
+        // answer (an account, a contract without the function) lets anyone bid.
+        if (job.buyer.code.length != 0) {
+            (bool answered, bytes memory answer) =
+                job.buyer.staticcall(abi.encodeCall(IBidGate.mayBid, (jobId, msg.sender)));
+            if (answered && answer.length == 32 && bytes4(answer) != IBidGate.mayBid.selector) {
+                revert TrainingJobsBidderRefused(jobId, msg.sender);
+            }
+        }
         _commitments[jobId][job.round][msg.sender] = commitment;
         emit BidCommitted(jobId, job.round, msg.sender);
     }

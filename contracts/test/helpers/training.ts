@@ -39,6 +39,9 @@ import {
 } from 'viem'
 import { expect } from 'vitest'
 import {
+  accessGrantsAbi,
+  computeToDataAbi,
+  datasetRegistryAbi,
   modelRegistryAbi,
   mycelTokenAbi,
   mycelTokenBytecode,
@@ -62,6 +65,9 @@ const allErrors = [
   ...researchRoundsAbi,
   ...mycelTokenAbi,
   ...testUsdAbi,
+  ...datasetRegistryAbi,
+  ...accessGrantsAbi,
+  ...computeToDataAbi,
 ]
   .filter((item) => item.type === 'error')
   .filter((item, i, all) => all.findIndex((x) => JSON.stringify(x) === JSON.stringify(item)) === i) as Abi

@@ -2,6 +2,8 @@
 export {
   accessGrantsAbi,
   accessGrantsBytecode,
+  computeToDataAbi,
+  computeToDataBytecode,
   datasetRegistryAbi,
   datasetRegistryBytecode,
   easAbi,
@@ -65,6 +67,7 @@ export const coreContracts = [
   'researchRounds',
   'datasetRegistry',
   'accessGrants',
+  'computeToData',
   'schemaRegistry',
   'eas',
   'provenanceAnchors',

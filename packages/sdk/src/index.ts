@@ -254,6 +254,8 @@ export type { CoreContractName, MycelAddresses, MycelContractName, NeuronRole } 
 export {
   accessGrantsAbi,
   accessGrantsBytecode,
+  computeToDataAbi,
+  computeToDataBytecode,
   coreContracts,
   datasetRegistryAbi,
   datasetRegistryBytecode,

@@ -31,6 +31,8 @@ import { type WriteClient, writeContractAndWait } from '../actions/write.ts'
 import {
   accessGrantsAbi,
   accessGrantsBytecode,
+  computeToDataAbi,
+  computeToDataBytecode,
   datasetRegistryAbi,
   datasetRegistryBytecode,
   easAbi,
@@ -320,6 +322,14 @@ export async function deployMycel(
     'accessGrants',
     encodeDeployData({ abi: accessGrantsAbi, bytecode: accessGrantsBytecode, args: [datasetRegistry.address] }),
   )
+  const computeToData = await place(
+    'computeToData',
+    encodeDeployData({
+      abi: computeToDataAbi,
+      bytecode: computeToDataBytecode,
+      args: [trainingJobs.address, accessGrants.address, modelRegistry.address, mycelToken.address],
+    }),
+  )
   // The Ethereum Attestation Service: the chain's own when it has one, else deployed; then mycel's schemas.
   const schemaRegistry = parameters.eas
     ? await existing('schemaRegistry', parameters.eas.schemaRegistry)
@@ -348,6 +358,7 @@ export async function deployMycel(
     researchRounds,
     datasetRegistry,
     accessGrants,
+    computeToData,
     schemaRegistry,
     eas,
     provenanceAnchors,
@@ -374,6 +385,7 @@ export async function deployMycel(
     researchRounds: researchRounds.address,
     datasetRegistry: datasetRegistry.address,
     accessGrants: accessGrants.address,
+    computeToData: computeToData.address,
     schemaRegistry: schemaRegistry.address,
     eas: eas.address,
     provenanceAnchors: provenanceAnchors.address,
