@@ -1,7 +1,8 @@
 /**
  * ComputeToData on the real compiled contracts (TrainingJobs, DatasetRegistry, AccessGrants, ModelRegistry): a job
  * posted on a dataset buys its training grant and escrows the budget in one transaction, paying the dataset's owners at
- * once; only providers holding an enrolled, valid compute grant may bid (TrainingJobs asks the buyer contract); the
+ * once; only providers holding an enrolled, valid compute grant may bid, once the owner approved the spec (TrainingJobs
+ * asks the buyer contract); the
  * accepted model and the rest of the budget reach the buyer through claim, once; a cancelled job's grant posts again;
  * every refusal is named and loses nothing.
  */
@@ -70,7 +71,12 @@ const postArgs = async (grantId = 0n, s = spec) => [
   termsIn(usd()),
   'bafyspec',
 ]
-const post = async (grantId = 0n) => (await c(buyer, 'post', await postArgs(grantId))).result as bigint
+/** Posts a job, and has the dataset's owner approve its spec. */
+const post = async (grantId = 0n) => {
+  const jobId = (await c(buyer, 'post', await postArgs(grantId))).result as bigint
+  await c(owner, 'approve', [jobId])
+  return jobId
+}
 const order = async (jobId: bigint) =>
   (await c(stranger, 'orderOf', [jobId])).result as { buyer: Address; datasetId: bigint; grantId: bigint }
 
@@ -130,7 +136,7 @@ beforeEach(async () => {
   for (const who of [trusted, outsider]) await t.stake(who, 1_000n * MYC)
   // The owner trusts one provider with its data.
   const compute = (await g(owner, 'issue', [datasetId, KIND.compute, trusted, [], 0, 0n])) as bigint
-  await c(stranger, 'enrol', [compute])
+  await c(trusted, 'enrol', [compute])
 })
 
 describe('ComputeToData', () => {
@@ -176,7 +182,12 @@ describe('ComputeToData', () => {
     expect((await t.must(stranger, t.jobs, trainingJobsAbi, 'jobCount')).result).toBe(0n)
   })
 
-  it('lets only providers with an enrolled, valid compute grant bid', async () => {
+  it('lets only providers with an enrolled, valid compute grant bid, once the owner approved the spec', async () => {
+    const unapproved = (await c(buyer, 'post', await postArgs())).result as bigint
+    expect((await commit(unapproved, trusted)).ok).toBe(false)
+    expect(await cFails(buyer, 'approve', [unapproved])).toBe('ComputeToDataNotDatasetOwner')
+    await c(owner, 'approve', [unapproved])
+    expect((await commit(unapproved, trusted)).ok).toBe(true)
     const jobId = await post()
     const refused = await commit(jobId, outsider)
     expect(refused.ok).toBe(false)
@@ -185,12 +196,12 @@ describe('ComputeToData', () => {
     ).toBe('TrainingJobsBidderRefused')
     expect((await commit(jobId, trusted)).ok).toBe(true)
     // A training or access grant is no trust to train: enrolling one is refused.
-    expect(await cFails(outsider, 'enrol', [(await order(jobId)).grantId])).toBe('ComputeToDataBadGrant')
+    expect(await cFails(buyer, 'enrol', [(await order(jobId)).grantId])).toBe('ComputeToDataBadGrant')
     // Revoked, the trust is gone at the next bid.
     const compute = (await c(stranger, 'enrolledGrant', [datasetId, trusted])).result as bigint
     await g(owner, 'revoke', [compute])
     expect((await commit(jobId, trusted)).ok).toBe(false)
-    expect(await cFails(stranger, 'enrol', [compute])).toBe('ComputeToDataBadGrant')
+    expect(await cFails(trusted, 'enrol', [compute])).toBe('ComputeToDataBadGrant')
     // Jobs posted straight to TrainingJobs by an account stay open to every provider.
     const open = await t.postJob(buyer, spec, BUDGET, BOND)
     expect((await commit(open, outsider)).ok).toBe(true)
@@ -210,10 +221,9 @@ describe('ComputeToData', () => {
       'bafycard',
     ])
     expect(await cFails(stranger, 'accept', [jobId])).toBe('ComputeToDataNotBuyer')
-    await c(buyer, 'accept', [jobId]) // the buyer waives the rest of the window
+    await c(buyer, 'accept', [jobId]) // the buyer waives the rest of the window, and claims at once
     const { modelId } = await t.job(jobId)
     expect(modelId).toBeGreaterThan(0n)
-    await c(stranger, 'claim', [jobId])
     expect((await t.must(stranger, t.m.registry, modelRegistryAbi, 'ownerOf', [modelId])).result).toBe(buyer)
     expect((await c(stranger, 'owed', [usd(), buyer])).result).toBe(BUDGET - 400_000n)
     expect(await cFails(stranger, 'claim', [jobId])).toBe('ComputeToDataNothingToClaim')

@@ -20,13 +20,16 @@ import {AccessGrants} from "./AccessGrants.sol";
  * read and split there among the dataset's contributors and owner at once, as Ocean's compute orders are paid) and
  * escrows the job's budget in TrainingJobs, where this contract is the job's buyer. The job's spec must name the
  * dataset's records root and count, and its dataset CID is the dataset's sealed CID, so the job's lineage names the
- * dataset. Only providers the dataset's owner trusts may bid: each holds a Compute grant, enrolled here ({enrol}), and
- * TrainingJobs asks this contract ({mayBid}) at every bid; such a provider gets the dataset's key from the owner's node
- * and trains there. A Training grant gets no key: the buyer receives only the model — delivered by {claim} once the
- * job is accepted, with what is left of the budget (and any compensation from providers that missed their deadline).
+ * dataset. The dataset's owner approves the job's spec ({approve}) before anyone may bid: a spec decides what the
+ * model can reveal of the records. Only parties the owner trusts may then bid or challenge: each holds a Compute grant
+ * it enrolled here ({enrol}), and TrainingJobs asks this contract ({mayBid}) at every commitment, reveal and challenge;
+ * such a provider gets the dataset's key from the owner's node and trains there. A Training grant gets no key: the
+ * buyer receives only the model — delivered by {claim} (or at once by its {accept}) once the job is accepted, with what
+ * is left of the budget (and any compensation from providers that missed their deadline).
  *
- * A training grant buys one trained model: when its job is cancelled before anyone trained it, the buyer may post again
- * under the same grant while it is valid; once a job under it is live or accepted, it is used.
+ * A training grant buys one trained model: when its job is cancelled in its first auction (no provider ever held it),
+ * the buyer may post again under the same grant while it is valid; otherwise the grant is used. The attacks
+ * considered are in contracts/test/attacks.c2d.md.
  */
 contract ComputeToData is IBidGate, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -35,6 +38,7 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         address buyer;
         uint256 datasetId;
         uint256 grantId; // the Training grant the job runs under
+        bool approved; // the dataset's owner accepted the job's spec: until then nobody may bid
         bool settled; // the refund (and compensation) credited
         bool modelDelivered;
     }
@@ -54,6 +58,7 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
 
     event DataJobPosted(uint256 indexed jobId, uint256 indexed datasetId, address indexed buyer, uint256 grantId);
     event ProviderEnrolled(uint256 indexed datasetId, address indexed provider, uint256 grantId);
+    event DataJobApproved(uint256 indexed jobId, uint256 indexed datasetId, address indexed owner);
     event DataJobSettled(uint256 indexed jobId, address indexed buyer, uint256 refund, uint256 compensation);
     event ModelDelivered(uint256 indexed jobId, address indexed buyer, uint256 modelId);
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
@@ -64,6 +69,8 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
     error ComputeToDataUnknownJob(uint256 jobId);
     error ComputeToDataNotBuyer(uint256 jobId, address caller);
     error ComputeToDataNotFinished(uint256 jobId);
+    error ComputeToDataNotDatasetOwner(uint256 jobId, address caller);
+    error ComputeToDataNotGrantee(uint256 grantId, address caller);
     error ComputeToDataNothingToClaim(uint256 jobId);
     error ComputeToDataNothingOwed(address token, address account);
 
@@ -101,21 +108,41 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         jobId = trainingJobs.postJob(spec, market, modelTerms, specCid, cid);
         _jobOfGrant[grantId] = jobId;
         _orders[jobId] = Order({
-            buyer: msg.sender, datasetId: datasetId, grantId: grantId, settled: false, modelDelivered: false
+            buyer: msg.sender,
+            datasetId: datasetId,
+            grantId: grantId,
+            approved: false,
+            settled: false,
+            modelDelivered: false
         });
         emit DataJobPosted(jobId, datasetId, msg.sender, grantId);
     }
 
     /**
-     * @notice Enrols the Compute grant `grantId` (anyone may: it records a fact of AccessGrants): its grantee may then
-     * bid on the dataset's jobs while the grant holds. A later enrolment for the same provider and dataset replaces it.
+     * @notice The grantee of the Compute grant `grantId` enrols it: it may then bid on and challenge the dataset's jobs
+     * while the grant holds. A later enrolment for the same dataset replaces it. Only the grantee enrols (audit C6, C7:
+     * no one may put a provider on a dataset it did not choose, or swap its grant for a shorter one).
      */
     function enrol(uint256 grantId) external {
         AccessGrants.Grant memory grant = accessGrants.getGrant(grantId);
+        if (grant.grantee != msg.sender) revert ComputeToDataNotGrantee(grantId, msg.sender);
         if (grant.kind != AccessGrants.Kind.Compute) revert ComputeToDataBadGrant(grantId, "not a compute grant");
         if (!accessGrants.isValid(grantId)) revert ComputeToDataBadGrant(grantId, "expired or revoked");
         _enrolled[grant.datasetId][grant.grantee] = grantId;
         emit ProviderEnrolled(grant.datasetId, grant.grantee, grantId);
+    }
+
+    /**
+     * @notice The dataset's owner accepts the job's spec, opening it to the providers it trusts. A spec is what decides
+     * what the model can reveal of the records (one step on a batch of one memorises a record: audit C8), so no job
+     * trains on the data before its owner has read it. Emits {DataJobApproved}.
+     */
+    function approve(uint256 jobId) external {
+        Order storage order = _orders[jobId];
+        if (order.buyer == address(0)) revert ComputeToDataUnknownJob(jobId);
+        if (datasetRegistry.ownerOf(order.datasetId) != msg.sender) revert ComputeToDataNotDatasetOwner(jobId, msg.sender);
+        order.approved = true;
+        emit DataJobApproved(jobId, order.datasetId, msg.sender);
     }
 
     /// @notice The buyer withdraws its job while it is still at auction (the budget comes back through {claim}).
@@ -124,10 +151,19 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         trainingJobs.cancel(jobId);
     }
 
-    /// @notice The buyer accepts its job's result before the challenge window ends (waiving the rest of it).
+    /**
+     * @notice Accepts the job's result and hands the buyer the model and the refund in the same transaction ({claim}):
+     * the buyer at any time (waiving the rest of the challenge window), anyone once the window is over. (Accepted
+     * directly on TrainingJobs, the model waits here until {claim}.)
+     */
     function accept(uint256 jobId) external nonReentrant {
-        _buyerOf(jobId);
+        Order storage order = _orders[jobId];
+        if (order.buyer == address(0)) revert ComputeToDataUnknownJob(jobId);
+        if (msg.sender != order.buyer && block.timestamp < trainingJobs.getJob(jobId).windowEnd) {
+            revert ComputeToDataNotBuyer(jobId, msg.sender);
+        }
         trainingJobs.accept(jobId);
+        _claim(jobId);
     }
 
     /**
@@ -136,29 +172,7 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
      * registration that failed at acceptance is retried with TrainingJobs.registerTrainedModel, then claimed again).
      */
     function claim(uint256 jobId) external nonReentrant {
-        Order storage order = _orders[jobId];
-        if (order.buyer == address(0)) revert ComputeToDataUnknownJob(jobId);
-        TrainingJobs.Job memory job = trainingJobs.getJob(jobId);
-        if (job.state != TrainingJobs.State.Accepted && job.state != TrainingJobs.State.Cancelled) {
-            revert ComputeToDataNotFinished(jobId);
-        }
-        bool done;
-        if (!order.settled) {
-            order.settled = true;
-            done = true;
-            uint256 refund = job.state == TrainingJobs.State.Cancelled ? job.market.budget : job.market.budget - job.price;
-            if (refund > 0) _owed[job.market.token][order.buyer] += refund;
-            if (job.compensation > 0) _owed[address(myc)][order.buyer] += job.compensation;
-            emit DataJobSettled(jobId, order.buyer, refund, job.compensation);
-            if (trainingJobs.owed(job.market.token, address(this)) > 0) trainingJobs.withdraw(job.market.token);
-        }
-        if (job.modelId != 0 && !order.modelDelivered) {
-            order.modelDelivered = true;
-            done = true;
-            emit ModelDelivered(jobId, order.buyer, job.modelId);
-            modelRegistry.transferFrom(address(this), order.buyer, job.modelId);
-        }
-        if (!done) revert ComputeToDataNothingToClaim(jobId);
+        if (!_claim(jobId)) revert ComputeToDataNothingToClaim(jobId);
     }
 
     /// @notice Pays the caller what {claim} credited it in `token`. Emits {Withdrawn}.
@@ -166,6 +180,9 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         amount = _owed[token][msg.sender];
         if (amount == 0) revert ComputeToDataNothingOwed(token, msg.sender);
         delete _owed[token][msg.sender];
+        // Refunds wait in TrainingJobs until a withdrawal needs them: a token that refuses this contract then fails
+        // only withdrawals in it, never the delivery of a model (audit C2).
+        if (IERC20(token).balanceOf(address(this)) < amount) trainingJobs.withdraw(token);
         emit Withdrawn(msg.sender, token, amount);
         IERC20(token).safeTransfer(msg.sender, amount);
     }
@@ -175,10 +192,12 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IBidGate
-    /// @dev Never reverts: a provider may bid on a job of this contract while its enrolled Compute grant holds.
+    /// @dev Never reverts (TrainingJobs treats a failed answer as "open to all"): a provider may bid on, and a verifier
+    /// challenge, an approved job of this contract while its enrolled Compute grant holds — a dispute publishes the
+    /// records it narrows to, so only parties the data's owner trusts may start one (audit C1).
     function mayBid(uint256 jobId, address provider) external view returns (bytes4) {
         Order storage order = _orders[jobId];
-        if (order.buyer == address(0)) return bytes4(0);
+        if (order.buyer == address(0) || !order.approved) return bytes4(0);
         uint256 grantId = _enrolled[order.datasetId][provider];
         return grantId != 0 && accessGrants.isValid(grantId) ? IBidGate.mayBid.selector : bytes4(0);
     }
@@ -226,6 +245,30 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         return accessGrants.buy(datasetId, AccessGrants.Kind.Training, msg.sender, new uint32[](0), 0, agreedTerms);
     }
 
+    /// @dev Settles `jobId` for its buyer and hands it the model, what is not done yet; whether anything was done.
+    function _claim(uint256 jobId) private returns (bool done) {
+        Order storage order = _orders[jobId];
+        if (order.buyer == address(0)) revert ComputeToDataUnknownJob(jobId);
+        TrainingJobs.Job memory job = trainingJobs.getJob(jobId);
+        if (job.state != TrainingJobs.State.Accepted && job.state != TrainingJobs.State.Cancelled) {
+            revert ComputeToDataNotFinished(jobId);
+        }
+        if (!order.settled) {
+            order.settled = true;
+            done = true;
+            uint256 refund = job.state == TrainingJobs.State.Cancelled ? job.market.budget : job.market.budget - job.price;
+            if (refund > 0) _owed[job.market.token][order.buyer] += refund;
+            if (job.compensation > 0) _owed[address(myc)][order.buyer] += job.compensation;
+            emit DataJobSettled(jobId, order.buyer, refund, job.compensation);
+        }
+        if (job.modelId != 0 && !order.modelDelivered) {
+            order.modelDelivered = true;
+            done = true;
+            emit ModelDelivered(jobId, order.buyer, job.modelId);
+            modelRegistry.transferFrom(address(this), order.buyer, job.modelId);
+        }
+    }
+
     function _checkGrant(uint256 grantId, uint256 datasetId) private view {
         AccessGrants.Grant memory grant = accessGrants.getGrant(grantId);
         if (grant.kind != AccessGrants.Kind.Training) revert ComputeToDataBadGrant(grantId, "not a training grant");
@@ -233,8 +276,10 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         if (grant.grantee != msg.sender) revert ComputeToDataBadGrant(grantId, "held by another account");
         if (!accessGrants.isValid(grantId)) revert ComputeToDataBadGrant(grantId, "expired or revoked");
         uint256 previous = _jobOfGrant[grantId];
-        if (previous != 0 && trainingJobs.getJob(previous).state != TrainingJobs.State.Cancelled) {
-            revert ComputeToDataGrantUsed(grantId, previous);
+        if (previous != 0) {
+            // Only a job cancelled in its first auction never reached a provider (a reopened one did: audit C4).
+            TrainingJobs.Job memory job = trainingJobs.getJob(previous);
+            if (job.state != TrainingJobs.State.Cancelled || job.round != 1) revert ComputeToDataGrantUsed(grantId, previous);
         }
     }
 

@@ -314,16 +314,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (job.state != State.Bidding) revert TrainingJobsWrongState(jobId, job.state);
         if (block.timestamp >= job.biddingEnd) revert TrainingJobsBiddingClosed(jobId, job.biddingEnd);
         _registered(msg.sender);
-        // A buyer contract may name who bids on its jobs (compute-to-data: only providers the data's owner trusts):
-        // it answers {IBidGate.mayBid} with anything but the function's selector to refuse. A buyer that does not
-        // answer (an account, a contract without the function) lets anyone bid.
-        if (job.buyer.code.length != 0) {
-            (bool answered, bytes memory answer) =
-                job.buyer.staticcall(abi.encodeCall(IBidGate.mayBid, (jobId, msg.sender)));
-            if (answered && answer.length == 32 && bytes4(answer) != IBidGate.mayBid.selector) {
-                revert TrainingJobsBidderRefused(jobId, msg.sender);
-            }
-        }
+        _gate(jobId, job, msg.sender);
         _commitments[jobId][job.round][msg.sender] = commitment;
         emit BidCommitted(jobId, job.round, msg.sender);
     }
@@ -346,6 +337,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
             revert TrainingJobsCommitmentMismatch(jobId, msg.sender);
         }
         delete _commitments[jobId][job.round][msg.sender];
+        _gate(jobId, job, msg.sender);
         if (price == 0) revert TrainingJobsZeroPrice();
         if (price > job.market.budget) revert TrainingJobsPriceOverBudget(price, job.market.budget);
         Provider storage p = _providers[msg.sender];
@@ -514,6 +506,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (job.challenger != address(0)) revert TrainingJobsDisputeActive(jobId, job.challenger);
         if (block.timestamp >= job.windowEnd) revert TrainingJobsWindowClosed(jobId, job.windowEnd);
         if (challenger == job.provider) revert TrainingJobsSelfChallenge(jobId);
+        _gate(jobId, job, challenger);
         _registered(challenger);
         _lock(challenger, _challengeBond(job));
         job.challenger = challenger;
@@ -579,6 +572,21 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     function _job(uint256 jobId) private view returns (Job storage job) {
         job = _jobs[jobId];
         if (job.state == State.None) revert TrainingJobsUnknownJob(jobId);
+    }
+
+    /**
+     * @dev A buyer contract may name who bids on and challenges its jobs (compute-to-data: only parties the data's
+     * owner trusts, since a dispute publishes the records it narrows to): it answers {IBidGate.mayBid} with anything
+     * but the function's selector to refuse. A buyer that does not answer (an account, a contract without the
+     * function) leaves its jobs open to all.
+     */
+    function _gate(uint256 jobId, Job storage job, address who) private view {
+        address buyer = job.buyer;
+        if (buyer.code.length == 0) return;
+        (bool answered, bytes memory answer) = buyer.staticcall(abi.encodeCall(IBidGate.mayBid, (jobId, who)));
+        if (answered && answer.length == 32 && bytes4(answer) != IBidGate.mayBid.selector) {
+            revert TrainingJobsBidderRefused(jobId, who);
+        }
     }
 
     function _registered(address account) private view returns (Provider storage p) {
@@ -676,20 +684,20 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (spec.layers[n - 1] > MAX_CLASSES) revert TrainingJobsBadSpec("more than 256 classes");
         if (spec.batchSize == 0 || spec.batchSize > MAX_BATCH) revert TrainingJobsBadSpec("batch size is 1..65536");
         if (spec.steps == 0 || spec.checkpointEvery == 0 || spec.steps % spec.checkpointEvery != 0) {
-            revert TrainingJobsBadSpec("steps must be a positive multiple of checkpointEvery");
+            revert TrainingJobsBadSpec("steps % checkpointEvery != 0");
         }
         if (spec.steps / spec.checkpointEvery + 1 > MAX_CHECKPOINTS) revert TrainingJobsBadSpec("over 1024 checkpoints");
         if (spec.optimizer > 1) revert TrainingJobsBadSpec("optimizer is 0 (SGD) or 1 (Adam)");
         // binary32 bits (audit F9): a positive finite learning rate, β in [0, 1), a positive finite ε for Adam.
         if (spec.learningRate == 0 || spec.learningRate >= 0x7F800000) {
-            revert TrainingJobsBadSpec("learning rate must be positive and finite");
+            revert TrainingJobsBadSpec("learning rate <= 0 or not finite");
         }
         if (spec.beta1 >= 0x3F800000 || spec.beta2 >= 0x3F800000) revert TrainingJobsBadSpec("betas must be in [0, 1)");
         if (spec.optimizer == 1 && (spec.epsilon == 0 || spec.epsilon >= 0x7F800000)) {
-            revert TrainingJobsBadSpec("epsilon must be positive and finite");
+            revert TrainingJobsBadSpec("epsilon <= 0 or not finite");
         }
         if (spec.datasetCount < spec.batchSize || spec.datasetCount > 2 ** 31) {
-            revert TrainingJobsBadSpec("the dataset must hold at least one batch");
+            revert TrainingJobsBadSpec("dataset under one batch");
         }
         if (spec.datasetRoot == bytes32(0)) revert TrainingJobsBadSpec("no dataset root");
     }
@@ -699,13 +707,13 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (m.budget == 0) revert TrainingJobsZeroBudget();
         if (m.bond == 0) revert TrainingJobsZeroBond();
         if (m.biddingTime == 0 || m.revealTime == 0 || m.trainingTime == 0 || m.challengeWindow == 0) {
-            revert TrainingJobsBadMarket("every phase needs at least one second");
+            revert TrainingJobsBadMarket("a phase of 0 s");
         }
         if (
             m.biddingTime > MAX_PHASE || m.revealTime > MAX_PHASE || m.trainingTime > MAX_PHASE
                 || m.challengeWindow > MAX_PHASE || m.disputeClock > MAX_PHASE
         ) revert TrainingJobsBadMarket("no phase may last over 365 days");
-        if (m.disputeClock < MIN_DISPUTE_CLOCK) revert TrainingJobsBadMarket("the dispute clock must be at least 60 s");
+        if (m.disputeClock < MIN_DISPUTE_CLOCK) revert TrainingJobsBadMarket("dispute clock under 60 s");
     }
 
     function _checkString(string memory field, uint256 length, bool required) private pure {

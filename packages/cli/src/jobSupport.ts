@@ -74,6 +74,8 @@ export async function jobParams(
   ctx: ChainContext,
   addresses: MycelAddresses,
   flags: JobParamFlags,
+  /** A registered dataset to train on (compute-to-data): its records, not the MNIST digits, are the job's data. */
+  onDataset?: { cid: string; recordsRoot: Hex; recordCount: number },
 ): Promise<ResearchProposalParams & { datasetRoot: Hex; datasetCount: number }> {
   let spec: ReturnType<typeof parseTrainingSpec>
   try {
@@ -95,14 +97,22 @@ export async function jobParams(
   if (!token) throw new NodeError('NO_TOKEN', 'This chain has no tUSD: jobs are paid in it on the devnet.')
   const mlp = mlpSpecOf(spec)
   const width = mlp.layers[0] as number
-  const data = mnistTrainingDigits()
   const store = createContentStore(ctx.options.dataDir)
   try {
-    const dataset = await store.addBytes(encodeDataset(data, width))
+    let dataset: { cid: string; root: Hex; count: number }
+    if (onDataset) {
+      dataset = { cid: onDataset.cid, root: onDataset.recordsRoot, count: onDataset.recordCount }
+    } else {
+      const data = mnistTrainingDigits()
+      const added = await store.addBytes(encodeDataset(data, width))
+      dataset = { cid: added.cid, root: datasetTree(data, width).root, count: data.count }
+    }
+    if (dataset.count < mlp.batchSize)
+      throw usageError(`The dataset holds ${dataset.count} records, fewer than the spec's batch of ${mlp.batchSize}.`)
     const specFile = await store.addBytes(Buffer.from(JSON.stringify(spec)))
-    const datasetRoot = datasetTree(data, width).root
+    const datasetRoot = dataset.root
     return {
-      spec: chainSpec(mlp, { steps: spec.steps, checkpointEvery: every, datasetRoot, datasetCount: data.count }),
+      spec: chainSpec(mlp, { steps: spec.steps, checkpointEvery: every, datasetRoot, datasetCount: dataset.count }),
       market: {
         token,
         budget,
@@ -127,7 +137,7 @@ export async function jobParams(
       specCid: specFile.cid,
       datasetCid: dataset.cid,
       datasetRoot,
-      datasetCount: data.count,
+      datasetCount: dataset.count,
     }
   } finally {
     store.close()

@@ -11,6 +11,7 @@ import { contentCommand } from './commands/content.ts'
 import { datasetCommand } from './commands/dataset.ts'
 import { certifyCommands } from './commands/datasetCertify.ts'
 import { grantCommands } from './commands/datasetGrants.ts'
+import { vaultCommands } from './commands/datasetVault.ts'
 import { deployCommand } from './commands/deploy.ts'
 import { devnetCommand } from './commands/devnet.ts'
 import { epochCommand, weightsCommand } from './commands/epoch.ts'
@@ -75,7 +76,7 @@ export function buildProgram(): Command {
   yumaCommand(program)
   contentCommand(program)
   provenanceCommands(program)
-  certifyCommands(grantCommands(datasetCommand(program)))
+  vaultCommands(certifyCommands(grantCommands(datasetCommand(program))))
   const model = modelCommand(program)
   licenseCommands(model)
   fractionalCommands(model)

@@ -148,6 +148,110 @@ describe('mycel dataset', () => {
     expect(bad.stderr).toMatch(/not an attestation uid/)
   })
 
+  it('a personal vault serves records and answers queries to grants only, and logs every request', async () => {
+    const added = await owner(
+      'dataset',
+      'add',
+      file,
+      '--license',
+      'CC0-1.0',
+      '--record-price',
+      '0.01',
+      '--query-price',
+      '0.02',
+      '--name',
+      'my notes',
+      '--dev-account',
+      '8',
+      '--json',
+    )
+    expect(added.code, added.stderr).toBe(0)
+    const id = json<{ datasetId: string }>(added.stdout).datasetId
+    const records = json<{ grantId: string; price: string }>(
+      (await grantee('dataset', 'grant', id, '--kind', 'records', '--records', '2,4,6', '--dev-account', '9', '--json'))
+        .stdout,
+    )
+    expect(records.price).toBe('30000')
+    const all = await grantee('dataset', 'records', id, '--grant', records.grantId, '--dev-account', '9', '--json')
+    expect(all.code, all.stderr).toBe(0)
+    const got = json<{ records: { index: number; data: string }[] }>(all.stdout).records
+    expect(got.map((r) => [r.index, Buffer.from(r.data, 'base64').toString()])).toEqual(
+      [2, 4, 6].map((i) => [i, lines[i]]),
+    )
+    const one = await grantee(
+      'dataset',
+      'records',
+      id,
+      '--grant',
+      records.grantId,
+      '--records',
+      '4',
+      '--dev-account',
+      '9',
+    )
+    expect(one.code, one.stderr).toBe(0)
+    expect(one.stdout).toContain(lines[4])
+    const outside = await grantee(
+      'dataset',
+      'records',
+      id,
+      '--grant',
+      records.grantId,
+      '--records',
+      '5',
+      '--dev-account',
+      '9',
+    )
+    expect(outside.code).toBe(1)
+    expect(outside.stderr).toContain('Records 5 are not in grant')
+    const stranger = await grantee('dataset', 'records', id, '--grant', records.grantId, '--dev-account', '7')
+    expect(stranger.code).toBe(1)
+    expect(stranger.stderr).toContain('but grant')
+
+    const queries = json<{ grantId: string }>(
+      (await grantee('dataset', 'grant', id, '--kind', 'queries', '--queries', '1', '--dev-account', '9', '--json'))
+        .stdout,
+    )
+    const histogram = '{"select":"histogram","field":"label"}'
+    expect((await grantee('dataset', 'query', id, '{"select":"drop"}', '--grant', queries.grantId)).code).toBe(2)
+    const answered = await grantee(
+      'dataset',
+      'query',
+      id,
+      histogram,
+      '--grant',
+      queries.grantId,
+      '--dev-account',
+      '9',
+      '--json',
+    )
+    expect(answered.code, answered.stderr).toBe(0)
+    expect(json<{ answer: unknown }>(answered.stdout).answer).toEqual({
+      select: 'histogram',
+      field: 'label',
+      matched: 30,
+      buckets: { ham: 20, spam: 10 },
+      suppressed: 0,
+    })
+    const again = await grantee('dataset', 'query', id, histogram, '--grant', queries.grantId, '--dev-account', '9')
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('all answered')
+
+    const log = json<{ action: string; released: boolean; grantId: string; reason: string }[]>(
+      (await owner('dataset', 'log', id, '--json')).stdout,
+    )
+    const summary = log.map((r) => `${r.action} ${r.released ? 'served' : 'refused'} ${r.grantId}`)
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        `records served ${records.grantId}`,
+        `records refused ${records.grantId}`,
+        `query served ${queries.grantId}`,
+        `query refused ${queries.grantId}`,
+      ]),
+    )
+    expect((await owner('dataset', 'log', id)).stdout).toMatch(/refused.*queries used up/)
+  })
+
   it('refuses bad input by name', async () => {
     const cases: [string[], RegExp][] = [
       [['dataset', 'add', file], /--license/],

@@ -9,7 +9,7 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeDeployments } from '@mycel/node'
-import { deployMycel, testUsdAbi, writeContractAndWait } from '@mycel/sdk'
+import { deployMycel, type MycelAddresses, registerDataset, testUsdAbi, writeContractAndWait } from '@mycel/sdk'
 import { parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestChain, type TestChain, tempDir } from '../../../test/helpers/chain.ts'
@@ -20,6 +20,7 @@ let t: TestChain
 let rpc: string
 let researchRounds: string
 let usd: `0x${string}`
+let addresses: MycelAddresses
 
 const cli = (...args: string[]) => runCli(['--data-dir', dataDir, '--rpc', rpc, ...args], { timeoutMs: 120_000 })
 const json = <shape = Record<string, unknown>>(stdout: string) => JSON.parse(stdout) as shape
@@ -44,6 +45,7 @@ beforeAll(async () => {
   })
   researchRounds = result.addresses.researchRounds
   usd = result.addresses.testUsd as `0x${string}`
+  addresses = result.addresses
   for (const i of [0, 1, 2, 3]) {
     await writeContractAndWait(wallet, {
       address: usd,
@@ -198,5 +200,53 @@ describe('mycel job', () => {
       [opened.roundId, 'finalized'],
       ['1', 'finalized'],
     ])
+  })
+
+  it('submits a job on a registered dataset (compute-to-data): the training grant is bought in the same transaction', async () => {
+    const owner = t.wallet(2)
+    const { datasetId } = await registerDataset(owner, {
+      datasetRegistry: addresses.datasetRegistry,
+      listing: {
+        cid: 'bafkreidigits',
+        schemaCid: 'bafkreischema',
+        recordsRoot: `0x${'5a'.repeat(32)}`,
+        recordCount: 256,
+        license: 'CC0-1.0',
+        provider: 'http://127.0.0.1:1',
+      },
+      terms: {
+        currency: usd,
+        offers: ['training'],
+        grantDuration: 0,
+        accessPrice: 0n,
+        trainingPrice: 3_000_000n,
+        recordPrice: 0n,
+        queryPrice: 0n,
+      },
+      contributors: [],
+    })
+    const args = ['job', 'submit', '--spec', specFile, '--checkpoint-every', '10', '--dev-account', '1']
+    expect((await cli(...args, '--grant', '1')).stderr).toContain('--grant goes with --dataset <id>')
+    expect((await cli(...args, '--dataset', '99')).stderr).toContain('Dataset 99 does not exist')
+    const before = await balance(1)
+    const posted = await cli(...args, '--dataset', datasetId.toString(), '--json')
+    expect(posted.code, posted.stderr).toBe(0)
+    const out = json<{ jobId: string; grantId: string; dataPrice: string; datasetCid: string }>(posted.stdout)
+    expect(out).toMatchObject({ dataPrice: '3000000', datasetCid: 'bafkreidigits' })
+    expect(before - (await balance(1))).toBe(2_000_000n + 3_000_000n) // the budget and the data price
+    const shown = json<{ buyer: string; datasetCid: string }>((await cli('job', 'show', out.jobId, '--json')).stdout)
+    expect(shown.buyer).toBe(addresses.computeToData)
+    // The grant runs that job: posting again under it is refused by name while the job lives.
+    const again = await cli(...args, '--dataset', datasetId.toString(), '--grant', out.grantId)
+    expect(again.stderr).toContain(`Training grant ${out.grantId} already runs job ${out.jobId}`)
+    expect((await cli('job', 'approve', out.jobId, '--dev-account', '1')).stderr).toContain(
+      'only its owner approves the spec',
+    )
+    const approved = await cli('job', 'approve', out.jobId, '--dev-account', '2', '--json')
+    expect(approved.code, approved.stderr).toBe(0)
+    expect(json<{ approved: boolean }>(approved.stdout).approved).toBe(true)
+    expect((await cli('job', 'approve', '1')).stderr).toContain('Job 1 was not posted on a dataset')
+    const early = await cli('job', 'accept', out.jobId, '--dev-account', '1')
+    expect(early.stderr).toContain(`Job ${out.jobId} is bidding: there is no result to accept`)
   })
 })

@@ -40,6 +40,7 @@ export {
   wrapKey,
 } from './data/encryption.ts'
 export { type FetchedDataset, fetchDataset, grantFor, requestDatasetKey } from './data/fetchDataset.ts'
+export { parseDataQuery, type QueryAnswer } from './data/query.ts'
 export {
   DATASET_FORMATS,
   type DatasetFormat,
@@ -58,6 +59,7 @@ export {
   parseDatasetSchema,
   SCHEMA_VERSION,
 } from './data/schema.ts'
+export { requestQuery, requestRecords } from './data/vaultClient.ts'
 export { migrations, openDatabase } from './db/database.ts'
 export { listDatasetKeys, readReleases } from './db/stores/vault.ts'
 export { DEVNET_MNEMONIC, devnetAccount, devnetPrivateKey } from './devnet/accounts.ts'

@@ -27,6 +27,20 @@ export { requestClose } from './actions/channels/requestClose.ts'
 export { setSessionSigner } from './actions/channels/setSessionSigner.ts'
 export { withdrawChannel } from './actions/channels/withdrawChannel.ts'
 export {
+  acceptDataJob,
+  approveDataJob,
+  cancelDataJob,
+  claimDataJob,
+  type DataJobOrder,
+  enrolComputeGrant,
+  getDataJobOrder,
+  getDataJobOwed,
+  getEnrolledGrant,
+  mayBidOnDataJob,
+  postDataJob,
+  withdrawDataJobRefund,
+} from './actions/data/computeToData.ts'
+export {
   type Dataset,
   type DatasetListing,
   getDataset,

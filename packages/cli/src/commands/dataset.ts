@@ -30,6 +30,7 @@ import { printJson, printLines, printTable } from '../output.ts'
 type AddFlags = SignerFlags &
   PriceFlags & {
     format?: string
+    records?: boolean
     width?: string
     schema?: string
     license: string
@@ -88,7 +89,11 @@ export function datasetCommand(program: Command): Command {
       .option('--duration <seconds>', 'how long a bought grant lasts; 0 for no end', '2592000')
       .option('--contributor <address:bps>', 'a contributor paid this share of every payment (repeatable)', collect)
       .option('--provider <url>', "the URL of the node that releases the key (default: this data dir's running node)")
-      .option('--name <name>', 'a name for the vault (default: the file name)'),
+      .option('--name <name>', 'a name for the vault (default: the file name)')
+      .option(
+        '--records',
+        'keep each record in the vault to serve records and queries (a personal vault; on when a record or query price is set)',
+      ),
   ).action(async (file: string, flags: AddFlags, command: Command) => {
     const globals = command.optsWithGlobals<GlobalFlags>()
     const info = statSync(file, { throwIfNoEntry: false })
@@ -119,6 +124,7 @@ export function datasetCommand(program: Command): Command {
         ...(schema ? { schema } : { layout }),
         ...(flags.label ? { label: flags.label } : {}),
         ...(classes === undefined ? {} : { classes }),
+        keepRecords: flags.records === true || flags.recordPrice !== undefined || flags.queryPrice !== undefined,
       })
       const { datasetId, hash } = await registerDataset(wallet, {
         datasetRegistry: addresses.datasetRegistry,

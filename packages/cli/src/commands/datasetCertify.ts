@@ -13,7 +13,7 @@ import { usageError } from '../errors.ts'
 import { signerOptions } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
 
-export function certifyCommands(dataset: Command) {
+export function certifyCommands(dataset: Command): Command {
   signerOptions(
     dataset
       .command('certify')
@@ -89,4 +89,5 @@ export function certifyCommands(dataset: Command) {
     if (globals.json) return printJson({ uid, revoked: true, offchain: flags.offchain === true, transactionHash: hash })
     printLines([`revoked certification ${uid}`, ['transaction', hash]])
   })
+  return dataset
 }

@@ -1,5 +1,5 @@
 /**
- * `mycel job submit|list|show|dispute|accept` (and `mycel job round …`, commands/jobRound.ts): training jobs for buyers (docs/training.md, "The market"). `submit`
+ * `mycel job submit|list|show|approve|dispute|accept` (and `mycel job round …`, commands/jobRound.ts): training jobs for buyers (docs/training.md, "The market"). `submit`
  * posts a job from a training spec file (the dataset added to the content store and committed by its Merkle root),
  * `list` and `show` read the market, `dispute` re-executes a result (all of it, or one segment) and, on a mismatch,
  * challenges it and plays the dispute to its end in the foreground, `accept` accepts a result and withdraws what the
@@ -7,21 +7,34 @@
  */
 import { challengeFinding, challengerStep, checkResult, createContentStore, NodeError } from '@mycel/node'
 import {
+  acceptDataJob,
   acceptTrainingJob,
+  approveDataJob,
+  claimDataJob,
+  type DataJobOrder,
+  getDataJobOrder,
+  getDataJobOwed,
+  getDataset,
   getTrainingDispute,
   getTrainingJob,
   listTrainingDisputes,
   listTrainingJobs,
+  type MycelAddresses,
+  postDataJob,
   postTrainingJob,
   type TrainingJob,
   timeoutTrainingDispute,
   trainingDisputesAbi,
+  type WriteClient,
+  withdrawDataJobRefund,
   withdrawTrainingPayment,
 } from '@mycel/sdk'
 import { type Memory, PHASE } from '@mycel/training'
 import type { Command } from 'commander'
 import { type Address, formatUnits } from 'viem'
-import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
+import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
+import { datasetIdOf, grantIdOf } from '../dataSupport.ts'
+import { usageError } from '../errors.ts'
 import { type JobParamFlags, jobIdOf, jobOrFail, jobParamOptions, jobParams } from '../jobSupport.ts'
 import { parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
@@ -45,24 +58,58 @@ export function jobCommand(program: Command): Command {
       job
         .command('submit')
         .description(
-          'Post a training job from a spec file (examples/training/mnist.spec.json); its dataset goes to the content store',
-        ),
+          'Post a training job from a spec file (examples/training/mnist.spec.json): on the MNIST digits (added to the content store), or with --dataset on a registered dataset whose records you never see (compute-to-data)',
+        )
+        .option(
+          '--dataset <id>',
+          'train on this dataset (buys its training grant; only providers its owner trusts bid)',
+        )
+        .option('--grant <id>', 'with --dataset: run under this training grant you hold (its earlier job cancelled)'),
       true,
     ),
-  ).action(async (flags: SignerFlags & JobParamFlags, command: Command) => {
+  ).action(async (flags: SignerFlags & JobParamFlags & { dataset?: string; grant?: string }, command: Command) => {
     const globals = command.optsWithGlobals<GlobalFlags>()
     const ctx = await chainContext(globals)
     const addresses = contractsOn(ctx)
-    const params = await jobParams(ctx, addresses, flags)
+    if (flags.grant !== undefined && flags.dataset === undefined) throw usageError('--grant goes with --dataset <id>.')
+    const datasetId = flags.dataset === undefined ? undefined : datasetIdOf(flags.dataset)
+    const onDataset =
+      datasetId === undefined
+        ? undefined
+        : await getDataset(ctx.client, { datasetRegistry: addresses.datasetRegistry, datasetId })
+    const params = await jobParams(ctx, addresses, flags, onDataset)
     const wallet = await signer(ctx, flags)
-    const { jobId, hash } = await postTrainingJob(wallet, { trainingJobs: addresses.trainingJobs, ...params })
+    const posted =
+      datasetId === undefined
+        ? { ...(await postTrainingJob(wallet, { trainingJobs: addresses.trainingJobs, ...params })), dataPrice: 0n }
+        : await postDataJob(wallet, {
+            computeToData: addresses.computeToData,
+            datasetRegistry: addresses.datasetRegistry,
+            datasetId,
+            ...(flags.grant === undefined ? {} : { grantId: grantIdOf(flags.grant) }),
+            ...params,
+          })
     const { datasetCid, datasetRoot } = params
-    if (globals.json) return printJson({ jobId, transactionHash: hash, datasetCid, datasetRoot })
+    const grantId = 'grantId' in posted ? posted.grantId : undefined
+    if (globals.json)
+      return printJson({
+        jobId: posted.jobId,
+        transactionHash: posted.hash,
+        datasetCid,
+        datasetRoot,
+        ...(datasetId === undefined ? {} : { datasetId, grantId, dataPrice: posted.dataPrice }),
+      })
     printLines([
-      `job ${jobId} posted`,
+      `job ${posted.jobId} posted${datasetId === undefined ? '' : ` on dataset ${datasetId} (compute-to-data)`}`,
       ['dataset', `${datasetCid} (${params.datasetCount} examples, root ${datasetRoot})`],
+      ...(datasetId === undefined
+        ? []
+        : ([
+            ['training grant', `${grantId} (paid ${formatUnits(posted.dataPrice, 6)} to the dataset's owners)`],
+            ['data', "stays on its owner's side: only providers it trusts train, you receive the model"],
+          ] as [string, unknown][])),
       ['budget', `${flags.budget} tUSD, bond ${flags.bond} MYC`],
-      ['next', `mycel job show ${jobId}`],
+      ['next', `mycel job show ${posted.jobId}`],
     ])
   })
 
@@ -201,6 +248,30 @@ export function jobCommand(program: Command): Command {
 
   signerOptions(
     job
+      .command('approve')
+      .description(
+        "As a dataset's owner, approve a compute-to-data job's spec (read it with `mycel job show`): the providers you trust may then bid",
+      )
+      .argument('<id>', 'job id'),
+  ).action(async (id: string, flags: SignerFlags, command: Command) => {
+    const globals = command.optsWithGlobals<GlobalFlags>()
+    const ctx = await chainContext(globals)
+    const addresses = contractsOn(ctx)
+    const j = await jobOrFail(ctx, addresses, jobIdOf(id))
+    const order = await getDataJobOrder(ctx.client, { computeToData: addresses.computeToData, jobId: j.id })
+    if (!order)
+      throw new NodeError('NOT_A_DATA_JOB', `Job ${j.id} was not posted on a dataset: it needs no approval.`, {
+        exitCode: 2,
+      })
+    const wallet = await signer(ctx, flags)
+    const { hash } = await approveDataJob(wallet, { computeToData: addresses.computeToData, jobId: j.id })
+    if (globals.json)
+      return printJson({ jobId: j.id, datasetId: order.datasetId, approved: true, transactionHash: hash })
+    printLines([`job ${j.id} approved on dataset ${order.datasetId}: the providers you trust may bid`])
+  })
+
+  signerOptions(
+    job
       .command('accept')
       .description(
         "Accept a job's result (the buyer at any time, anyone after the window) and withdraw what you are owed",
@@ -212,6 +283,8 @@ export function jobCommand(program: Command): Command {
     const addresses = contractsOn(ctx)
     const j = await jobOrFail(ctx, addresses, jobIdOf(id))
     const wallet = await signer(ctx, flags)
+    const order = await getDataJobOrder(ctx.client, { computeToData: addresses.computeToData, jobId: j.id })
+    if (order) return acceptDataJobAndClaim(ctx, addresses, wallet, j, order, globals.json)
     const accepted =
       j.status === 'submitted' ? await acceptTrainingJob(wallet, addresses.trainingJobs, [j.id]) : undefined
     if (!accepted && j.status !== 'accepted') {
@@ -234,4 +307,53 @@ export function jobCommand(program: Command): Command {
     ])
   })
   return job
+}
+
+/**
+ * `job accept` on a compute-to-data job: its buyer accepts through ComputeToData (anyone after the window), then the
+ * model and the rest of the budget are claimed for the buyer and withdrawn when the caller is the buyer.
+ */
+async function acceptDataJobAndClaim(
+  ctx: ChainContext,
+  addresses: MycelAddresses,
+  wallet: WriteClient,
+  j: TrainingJob,
+  order: DataJobOrder,
+  json: boolean | undefined,
+) {
+  const at = { computeToData: addresses.computeToData }
+  const me = wallet.account.address
+  const buyer = order.buyer.toLowerCase() === me.toLowerCase()
+  let accepted = false
+  if (j.status === 'submitted') {
+    if (buyer) await acceptDataJob(wallet, { ...at, jobId: j.id })
+    else await acceptTrainingJob(wallet, addresses.trainingJobs, [j.id])
+    accepted = true
+  } else if (j.status !== 'accepted' && j.status !== 'cancelled') {
+    throw new NodeError('NOT_SUBMITTED', `Job ${j.id} is ${j.status}: there is no result to accept.`)
+  }
+  const after = await getTrainingJob(ctx.client, { trainingJobs: addresses.trainingJobs, jobId: j.id })
+  const fresh = await getDataJobOrder(ctx.client, { ...at, jobId: j.id })
+  const claimable = !fresh?.settled || (after.modelId !== 0n && !fresh.modelDelivered)
+  if (claimable) await claimDataJob(wallet, { ...at, jobId: j.id })
+  const token = j.market.token as Address
+  const owed = buyer ? await getDataJobOwed(ctx.client, { ...at, token, account: me }) : 0n
+  if (owed > 0n) await withdrawDataJobRefund(wallet, { ...at, token })
+  if (json)
+    return printJson({
+      accepted: after.status === 'accepted',
+      modelId: after.modelId,
+      buyer: order.buyer,
+      withdrawn: owed,
+    })
+  printLines([
+    `job ${j.id} ${accepted ? 'accepted' : `was ${after.status} already`} (compute-to-data on dataset ${order.datasetId})`,
+    ['model', after.modelId === 0n ? '(none registered)' : `model ${after.modelId}, delivered to ${order.buyer}`],
+    [
+      'refund',
+      buyer
+        ? `${formatUnits(owed, 6)} tUSD withdrawn`
+        : `credited to ${order.buyer} (it withdraws with \`mycel job accept ${j.id}\`)`,
+    ],
+  ])
 }

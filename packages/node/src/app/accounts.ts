@@ -69,11 +69,18 @@ export type KeySetting = 'minerKey' | 'gatewayKey' | 'validatorKey' | 'trainerKe
 
 /** Resolves a role's account from its option (see {@link roleAccount}); what the wiring injects into the starters. */
 export type AccountOf = (setting: KeySetting) => LocalAccount
+/** The same with its private key (memory only): for roles that open what is encrypted to their account. */
+export type KeyOf = (setting: KeySetting) => { account: LocalAccount; privateKey: Hex }
 
 export const accountsFromOptions =
   (options: Pick<NodeOptions, KeySetting | 'dataDir'>, chainId: number): AccountOf =>
   (setting) =>
     roleAccount(options[setting], { chainId, dataDir: options.dataDir, setting })
+
+export const keysFromOptions =
+  (options: Pick<NodeOptions, KeySetting | 'dataDir'>, chainId: number): KeyOf =>
+  (setting) =>
+    roleKey(options[setting], { chainId, dataDir: options.dataDir, setting })
 
 /**
  * The incentive roles' accounts: the validator key's (when the validator role is on), then `extraValidators` (the

@@ -33,7 +33,7 @@ import { loadModels } from '../inference/models.ts'
 import { isModelCid } from '../markets/modelByCid.ts'
 import type { Miner } from '../miner/miner.ts'
 import { createIncentivesView } from '../validator/view.ts'
-import { accountsFromOptions, incentiveAccounts, roleKey } from './accounts.ts'
+import { accountsFromOptions, incentiveAccounts, keysFromOptions, roleKey } from './accounts.ts'
 import { startData } from './startData.ts'
 import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
@@ -302,7 +302,12 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     state.incentives = createIncentivesView(db, client, addresses, incentives.validators)
     // The training market: its API always, the trainer and verifier roles when on (`npm start`).
     step('starting the training roles')
-    const training = await startTraining(common, { ...context, addresses, accountOf, url })
+    const training = await startTraining(common, {
+      ...context,
+      addresses,
+      keyOf: keysFromOptions(options, chainId),
+      url,
+    })
     shutdown.add('training', () => training.stop())
     state.training = training.api
     // The data market: its API always, the vault (key release) when on.

@@ -12,7 +12,8 @@ import { isRegisteredHere, listDatasetKeys, readReleases } from '../db/stores/va
 import type { DataApi } from '../http/dataRoutes.ts'
 import { acceptCertification, offchainCertifications } from '../vault/certifications.ts'
 import { DataRequestError } from '../vault/errors.ts'
-import { releaseKey } from '../vault/release.ts'
+import { type ReleaseContext, releaseKey } from '../vault/release.ts'
+import { serveQuery, serveRecords } from '../vault/serve.ts'
 import { openVault, type Vault } from '../vault/vault.ts'
 
 const json = (value: unknown) =>
@@ -39,6 +40,16 @@ export async function startData(
     ]
     return { total, datasets, grants, certifications }
   })
+  const releaseContext = (what: string): ReleaseContext => {
+    if (!vault) throw vaultOff(what)
+    return {
+      client: ctx.client,
+      chainId: ctx.chainId,
+      addresses: ctx.addresses,
+      db: vault.db,
+      vaultKey: vault.privateKey,
+    }
+  }
   const api: DataApi = {
     async overview({ certified }) {
       const { total, datasets, grants, certifications } = await chainView('all')
@@ -76,17 +87,13 @@ export async function startData(
       })
     },
     async releaseKey(body) {
-      if (!vault) throw vaultOff('releases no keys')
-      return releaseKey(
-        {
-          client: ctx.client,
-          chainId: ctx.chainId,
-          addresses: ctx.addresses,
-          db: vault.db,
-          vaultKey: vault.privateKey,
-        },
-        body,
-      )
+      return releaseKey(releaseContext('releases no keys'), body)
+    },
+    async serveRecords(body) {
+      return serveRecords(releaseContext('serves no records'), body)
+    },
+    async serveQuery(body) {
+      return serveQuery(releaseContext('answers no queries'), body)
     },
     async acceptCertification(body) {
       if (!certificationContext) throw vaultOff('keeps no certifications')

@@ -25,8 +25,9 @@ import { devnetAccount } from '../devnet/accounts.ts'
 import { postDemoTrainingJob } from '../devnet/trainingDemo.ts'
 import type { TrainingApi } from '../http/trainingRoutes.ts'
 import { createTrainer, type Trainer } from '../trainer/trainer.ts'
+import { jobDatasets } from '../training/jobDataset.ts'
 import { createVerifier, type Verifier } from '../verifier/verifier.ts'
-import { type AccountOf, walletFor } from './accounts.ts'
+import { type KeyOf, walletFor } from './accounts.ts'
 
 export type Training = {
   api: TrainingApi
@@ -38,7 +39,7 @@ export type Training = {
 
 export async function startTraining(
   common: Common,
-  ctx: RoleContext & { addresses: MycelAddresses; accountOf: AccountOf; url: string },
+  ctx: RoleContext & { addresses: MycelAddresses; keyOf: KeyOf; url: string },
 ): Promise<Training> {
   const { options } = common
   const log = common.logger
@@ -52,11 +53,14 @@ export async function startTraining(
       common.txQueue.run(account.address, send)
   let trainer: Trainer | undefined
   let verifier: Verifier | undefined
+  const datasetsContext = { client: ctx.client, chainId: ctx.chain.id, addresses: ctx.addresses, store: ctx.store }
   if (on(options.trainer)) {
-    const account = ctx.accountOf('trainerKey')
+    const key = ctx.keyOf('trainerKey')
+    const { account } = key
     if (ctx.devnet) await fundFromTreasury(ctx, account.address, BigInt(options.trainerStake))
     trainer = createTrainer({
       wallet: wallet(account),
+      datasets: jobDatasets({ ...datasetsContext, key, enrol: { wallet: wallet(account), inTx: inTxFor(account) } }),
       client: ctx.client,
       addresses: ctx.addresses,
       store: ctx.store,
@@ -75,10 +79,12 @@ export async function startTraining(
     keys.push({ role: 'trainer', address: account.address })
   }
   if (on(options.verifier)) {
-    const account = ctx.accountOf('verifierKey')
+    const key = ctx.keyOf('verifierKey')
+    const { account } = key
     if (ctx.devnet) await fundFromTreasury(ctx, account.address, BigInt(options.verifierStake))
     verifier = createVerifier({
       wallet: wallet(account),
+      datasets: jobDatasets({ ...datasetsContext, key, enrol: { wallet: wallet(account), inTx: inTxFor(account) } }),
       client: ctx.client,
       addresses: ctx.addresses,
       store: ctx.store,

@@ -69,6 +69,8 @@ export type GetOptions = {
   signal?: AbortSignal
   /** Do not try peers for a missing block (a peer's request: no loops between nodes). */
   offline?: boolean
+  /** Peers to ask first for this fetch (a dataset's provider), besides the store's own. */
+  from?: string[]
 }
 
 /** What the store does when a block is missing locally: fetch it (verified) from peers, or undefined. */

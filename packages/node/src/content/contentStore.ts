@@ -69,8 +69,17 @@ export function createContentStore(dataDir: string, options: ContentStoreOptions
   importLegacyBlobs(dir, blocks, db)
   let peers = options.peers
 
-  blocks.onMissing = async (cid, getOptions) =>
-    peers ? fetchBlockFromPeers(blocks, cid, { ...peers, ...pick(getOptions) }) : undefined
+  /** The store's peers, with the fetch's own first (`from`); undefined when there are none. */
+  const peersFor = (getOptions: GetOptions): PeerOptions | undefined => {
+    const from = getOptions.from ?? []
+    if (from.length === 0) return peers
+    const base = peers
+    return { ...base, peers: async () => [...from, ...((await base?.peers()) ?? [])] }
+  }
+  blocks.onMissing = async (cid, getOptions) => {
+    const using = peersFor(getOptions)
+    return using ? fetchBlockFromPeers(blocks, cid, { ...using, ...pick(getOptions) }) : undefined
+  }
 
   const pinAdded = (added: { cid: CID; size: number; blocks: number }, pin: boolean, name = ''): AddResult => {
     const cid = added.cid.toString()
@@ -80,10 +89,11 @@ export function createContentStore(dataDir: string, options: ContentStoreOptions
 
   const ensure = async (root: CID, getOptions: GetOptions = {}) => {
     if (await blocks.has(root)) return
-    if (getOptions.offline || !peers) {
+    const using = peersFor(getOptions)
+    if (getOptions.offline || !using) {
       throw new ContentNotFoundError({ cid: root.toString(), peersTried: 0 })
     }
-    await fetchDagFromPeers(blocks, root, { ...peers, ...pick(getOptions) })
+    await fetchDagFromPeers(blocks, root, { ...using, ...pick(getOptions) })
   }
 
   const resolve = async (root: CID, path: string[] = [], getOptions: GetOptions = {}) => {

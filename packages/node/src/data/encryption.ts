@@ -93,3 +93,33 @@ export function unwrapKey(privateKey: Hex, wrapped: Uint8Array): Buffer {
     )
   }
 }
+
+/**
+ * One record of a personal vault sealed on its own under its dataset's key: nonce (12) ‖ ciphertext ‖ tag (16), with
+ * the dataset's CID and the record's index as associated data, so a record can neither be moved to another index nor
+ * to another dataset without failing its tag.
+ */
+export function sealRecord(key: Uint8Array, cid: string, index: number, record: Uint8Array): Buffer {
+  const nonce = randomBytes(NONCE)
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  cipher.setAAD(Buffer.from(`mycel-record:${cid}:${index}`))
+  return Buffer.concat([nonce, cipher.update(record), cipher.final(), cipher.getAuthTag()])
+}
+
+/** Opens a record sealed by {@link sealRecord}; throws {@link DatasetCiphertextError} when its tag fails. */
+export function openRecord(key: Uint8Array, cid: string, index: number, sealed: Uint8Array): Buffer {
+  const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
+  if (bytes.length < NONCE + TAG) throw new DatasetCiphertextError(`Record ${index} of ${cid} is truncated.`)
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE))
+  decipher.setAAD(Buffer.from(`mycel-record:${cid}:${index}`))
+  decipher.setAuthTag(bytes.subarray(bytes.length - TAG))
+  const plain = decipher.update(bytes.subarray(NONCE, bytes.length - TAG))
+  try {
+    return Buffer.concat([plain, decipher.final()])
+  } catch {
+    plain.fill(0)
+    throw new DatasetCiphertextError(
+      `Record ${index} of ${cid} failed its AES-GCM tag: the vault's copy was changed, or moved from another record.`,
+    )
+  }
+}

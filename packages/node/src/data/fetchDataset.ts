@@ -124,9 +124,8 @@ export async function fetchDataset(p: {
     account: p.account,
     privateKey: p.privateKey,
   })
-  p.store.setPeers({ peers: () => [dataset.provider] })
-  const sealed = await readContent(p.store, dataset.cid)
-  const schemaBytes = await readContent(p.store, dataset.schemaCid)
+  const sealed = await readContent(p.store, dataset.cid, dataset.provider)
+  const schemaBytes = await readContent(p.store, dataset.schemaCid, dataset.provider)
   let schema: DatasetSchema
   try {
     schema = parseDatasetSchema(JSON.parse(Buffer.from(schemaBytes).toString('utf8')))
@@ -145,8 +144,9 @@ export async function fetchDataset(p: {
   return { dataset, grant, schema, bytes, recordCount: count }
 }
 
-async function readContent(store: ContentStore, cid: string): Promise<Uint8Array> {
-  await store.ensure(CID.parse(cid))
+/** The file `cid`, fetched (every block verified) from the dataset's provider first when it is not here. */
+async function readContent(store: ContentStore, cid: string, provider: string): Promise<Uint8Array> {
+  await store.ensure(CID.parse(cid), { from: [provider] })
   const bytes = await store.get(cid)
   if (!bytes) throw new NodeError('CONTENT_NOT_FOUND', `Content ${cid} is not a file.`, { exitCode: 1 })
   return bytes

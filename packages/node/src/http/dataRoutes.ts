@@ -1,8 +1,9 @@
 /**
  * The node API's data routes (docs/data.md): `GET /api/data` (datasets on chain with their grants, the datasets whose
  * keys this node holds, its log of key requests, and the certifications of each — `?certified=true` keeps the
- * datasets with a passed, unrevoked one), `POST /api/data/keys` (a grantee's signed key request; vault/release.ts)
- * and `POST /api/data/certifications` (an offchain certification for this node to publish; vault/certifications.ts).
+ * datasets with a passed, unrevoked one), `POST /api/data/keys` (a grantee's signed key request; vault/release.ts),
+ * `POST /api/data/records` and `POST /api/data/query` (a grantee's signed request for records or an aggregate answer
+ * from the personal vault; vault/serve.ts) and `POST /api/data/certifications` (an offchain certification for this node to publish; vault/certifications.ts).
  * Errors are the node's JSON envelope: 400 for a malformed request, 403 for a refused one (not the grantee, a revoked
  * or expired grant, a kind that gets no key, a stale request), 404 for an unknown grant or dataset or a key not held
  * here, 503 until the node is ready.
@@ -13,6 +14,8 @@ import { errorBody, errorResponse } from './errors.ts'
 export type DataApi = {
   overview: (options: { certified?: boolean }) => Promise<unknown>
   releaseKey: (body: unknown) => Promise<unknown>
+  serveRecords: (body: unknown) => Promise<unknown>
+  serveQuery: (body: unknown) => Promise<unknown>
   acceptCertification: (body: unknown) => Promise<unknown>
 }
 
@@ -44,5 +47,11 @@ export function addDataRoutes(app: Hono, data: () => DataApi | undefined, notRea
       }
     })
   post('/api/data/keys', (api, body) => api.releaseKey(body), '{"grantId", "issuedAt", "signature"}')
+  post(
+    '/api/data/records',
+    (api, body) => api.serveRecords(body),
+    '{"grantId", "issuedAt", "records", "signature"} (and "granted" to ask some of a grant\'s records)',
+  )
+  post('/api/data/query', (api, body) => api.serveQuery(body), '{"grantId", "issuedAt", "query", "signature"}')
   post('/api/data/certifications', (api, body) => api.acceptCertification(body), '{"sig", "signer"}')
 }

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path'
 import { mlpToOnnx } from '@mycel/models/onnx'
 import {
+  acceptDataJob,
   acceptTrainingJob,
   assignTrainingJob,
   bidCommitment,
@@ -21,6 +22,7 @@ import {
   listTrainingDisputes,
   listTrainingJobs,
   type MycelAddresses,
+  mayBidOnDataJob,
   revealTrainingBid,
   sendDisputeMove,
   submitTrainingResult,
@@ -52,6 +54,7 @@ import { getBlock } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
 import { type CheckpointStore, createCheckpointStore } from '../training/checkpoints.ts'
 import { loadDataset } from '../training/dataset.ts'
+import { isDataJob, type JobDatasets } from '../training/jobDataset.ts'
 import { trainingRegistration } from '../training/registration.ts'
 
 export type TrainerOptions = {
@@ -96,8 +99,11 @@ export function createTrainer(p: {
   options: TrainerOptions
   /** Sends one transaction in the node's queue for this account. */
   inTx: <value>(send: () => Promise<value>) => Promise<value>
+  /** Where a job's dataset comes from (compute-to-data jobs: through this trainer's compute grant). */
+  datasets?: JobDatasets
 }): Trainer {
   const { wallet, client, addresses, store, logger: log, options, inTx } = p
+  const datasets: JobDatasets = p.datasets ?? ((_job, want) => loadDataset(store, want))
   const me = wallet.account.address
   const checkpoints: CheckpointStore = createCheckpointStore(options.dataDir)
   const bidsFile = join(options.dataDir, 'training', `bids-${me.toLowerCase()}.json`)
@@ -110,6 +116,7 @@ export function createTrainer(p: {
   const training = new Map<string, TrainerStatus['training'][number]>()
   const memories = new Map<bigint, Memory>()
   const skipped = new Set<string>()
+  const waiting = new Set<string>()
   const specs = new Map<bigint, Awaited<ReturnType<typeof getTrainingJobSpec>>>()
   /** Tokens already withdrawn this run (a new acceptance clears its token). */
   const paid = new Set<string>()
@@ -152,7 +159,7 @@ export function createTrainer(p: {
     if (parameters > options.maxParameters) return skip(`${parameters} parameters, above ${options.maxParameters}`)
     const price = options.pricePerStep * BigInt(spec.steps)
     if (price > job.market.budget) return skip(`its budget ${job.market.budget} is below ${price}`)
-    const dataset = await loadDataset(store, {
+    const dataset = await datasets(job, {
       cid: posted.datasetCid,
       width: spec.layers[0] as number,
       count: spec.datasetCount,
@@ -169,6 +176,16 @@ export function createTrainer(p: {
       if (mine || skipped.has(k)) return
       const fits = await fit(job)
       if (!fits) return
+      // A compute-to-data job opens to bids once its dataset's owner approved the spec (and this trainer enrolled).
+      if (
+        isDataJob(addresses, job) &&
+        !(await mayBidOnDataJob(client, { computeToData: addresses.computeToData, jobId: job.id, provider: me }))
+      ) {
+        if (!waiting.has(k))
+          log.info({ msg: 'trainer waits for the data owner to approve a job', jobId: job.id.toString() })
+        waiting.add(k)
+        return
+      }
       const salt = toHex(randomBytes(32))
       // The salt is on disk before the commitment is sent: a restart can always reveal.
       bids[k] = { salt, price: fits.price.toString(), revealed: false }
@@ -338,7 +355,12 @@ export function createTrainer(p: {
           await answer(job)
           const open = job.challenger !== '0x0000000000000000000000000000000000000000'
           if (!open && now >= BigInt(job.windowEnd)) {
-            await inTx(() => acceptTrainingJob(wallet, jobs, [job.id]))
+            // A compute-to-data job is accepted through ComputeToData, which hands its buyer the model at once.
+            await inTx(() =>
+              isDataJob(addresses, job)
+                ? acceptDataJob(wallet, { computeToData: addresses.computeToData, jobId: job.id })
+                : acceptTrainingJob(wallet, jobs, [job.id]),
+            )
             log.info({ msg: 'trainer accepted its job', jobId: job.id.toString() })
             paid.delete(job.market.token)
           }

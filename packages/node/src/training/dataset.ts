@@ -43,20 +43,36 @@ export type LoadedDataset = { data: Dataset; tree: DatasetTree }
 
 const cache = new Map<string, LoadedDataset>()
 
+/** What a job says of its dataset: where it is, its width, its number of examples and its Merkle root. */
+export type DatasetWant = { cid: string; width: number; count: number; root: string }
+
 /**
  * The dataset `cid` from the content store (fetched from peers when missing), checked against the job: its width,
  * its number of examples and its Merkle root. Throws a sentence naming what differs.
  */
-export async function loadDataset(
-  store: ContentStore,
-  job: { cid: string; width: number; count: number; root: string },
+export async function loadDataset(store: ContentStore, job: DatasetWant): Promise<LoadedDataset> {
+  return cachedDataset(job, async () => {
+    await store.ensure(CID.parse(job.cid))
+    const bytes = await store.get(job.cid)
+    if (!bytes) throw new Error(`dataset ${job.cid} is not in the content store`)
+    return bytes
+  })
+}
+
+/**
+ * The dataset `job` names, its bytes read by `read` the first time (a sealed dataset opened through a grant, or the
+ * content store's file), checked against the job like {@link loadDataset} and kept for the next calls of `holder`.
+ */
+export async function cachedDataset(
+  job: DatasetWant,
+  read: () => Promise<Uint8Array>,
+  /** Whose copy (a sealed dataset is kept per account that opened it under its own grant). */
+  holder = '',
 ): Promise<LoadedDataset> {
-  const key = `${job.cid}:${job.width}:${job.root}`
+  const key = `${holder}:${job.cid}:${job.width}:${job.root}`
   const cached = cache.get(key)
   if (cached) return cached
-  await store.ensure(CID.parse(job.cid))
-  const bytes = await store.get(job.cid)
-  if (!bytes) throw new Error(`dataset ${job.cid} is not in the content store`)
+  const bytes = await read()
   const data = decodeDataset(bytes, job.width)
   if (data.count !== job.count)
     throw new Error(`dataset ${job.cid} has ${data.count} examples, the job says ${job.count}`)

@@ -37,6 +37,7 @@ import type { Hex, PublicClient } from 'viem'
 import type { ContentStore } from '../content/contentStore.ts'
 import { decodeState } from './checkpoints.ts'
 import { loadDataset } from './dataset.ts'
+import type { JobDatasets } from './jobDataset.ts'
 
 export type Finding =
   | { kind: 'agrees'; segments: number[] }
@@ -74,6 +75,8 @@ export async function checkResult(p: {
   job: TrainingJob
   segments: (count: number) => number[]
   onSegment?: (index: number) => void
+  /** Where the job's dataset comes from (default: the content store's plaintext file). */
+  datasets?: JobDatasets
 }): Promise<Finding> {
   const { client, addresses, job } = p
   const posted = await getTrainingCheckpoints(client, { trainingJobs: addresses.trainingJobs, jobId: job.id })
@@ -84,12 +87,13 @@ export async function checkResult(p: {
   })
   const spec = specArgs as ChainSpec
   const mlp = mlpSpecOfChain(spec)
-  const dataset = await loadDataset(p.store, {
+  const want = {
     cid: datasetCid,
     width: spec.layers[0] as number,
     count: spec.datasetCount,
     root: spec.datasetRoot,
-  })
+  }
+  const dataset = await (p.datasets ? p.datasets(job, want) : loadDataset(p.store, want))
   const cps = posted.checkpoints as Hex[]
   const every = spec.checkpointEvery
   const party = (held: Map<number, TrainerState>): Party => ({

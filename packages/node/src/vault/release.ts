@@ -25,17 +25,18 @@ import { z } from 'zod'
 import { loadNative } from '../common/nativeCrypto.ts'
 import { unwrapKey, wrapKey } from '../data/encryption.ts'
 import type { Db } from '../db/database.ts'
-import { getDatasetKey, isRegisteredHere, logRelease } from '../db/stores/vault.ts'
+import { type DatasetKeyRow, getDatasetKey, isRegisteredHere, logRelease } from '../db/stores/vault.ts'
 import { badDataRequest, DataRequestError, notHere, refused } from './errors.ts'
 
+/** What every data request carries besides its body (key, records and query requests). */
+export const signedFields = {
+  grantId: z.string().regex(/^[1-9]\d{0,77}$/, 'a grant id: a whole number from 1, as a string'),
+  issuedAt: z.number().int().nonnegative(),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte signature, 0x-hex'),
+}
+
 /** The body of `POST /api/data/keys`. */
-export const keyRequestBody = z
-  .object({
-    grantId: z.string().regex(/^[1-9]\d{0,77}$/, 'a grant id: a whole number from 1, as a string'),
-    issuedAt: z.number().int().nonnegative(),
-    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte signature, 0x-hex'),
-  })
-  .strict()
+export const keyRequestBody = z.object(signedFields).strict()
 
 export type KeyRelease = {
   grantId: string
@@ -100,24 +101,67 @@ function listingOf(ctx: ReleaseContext, datasetId: bigint) {
   return listing
 }
 
-export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<KeyRelease> {
-  const parsed = keyRequestBody.safeParse(body)
+/** Parses a request body with `schema`, or throws a 400 naming every problem and what to send. */
+export function parseDataRequest<shape extends z.ZodTypeAny>(
+  schema: shape,
+  body: unknown,
+  what: string,
+): z.infer<shape> {
+  const parsed = schema.safeParse(body)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
     throw badDataRequest(
-      `The key request is not valid (${problems}). Send {"grantId", "issuedAt", "signature"} signed with the SDK's signDataRequest.`,
+      `The ${what} request is not valid (${problems}). Send ${describeFields(schema)} signed with the SDK's signDataRequest.`,
     )
   }
-  const { grantId, issuedAt, signature } = parsed.data
-  const request: DataRequest = {
-    grantId: BigInt(grantId),
-    action: 'key',
-    body: dataRequestBody(''),
-    issuedAt: BigInt(issuedAt),
-  }
+  return parsed.data
+}
+
+const describeFields = (schema: z.ZodTypeAny) =>
+  schema instanceof z.ZodObject
+    ? `{${Object.keys(schema.shape)
+        .map((k) => `"${k}"`)
+        .join(', ')}}`
+    : 'the documented body'
+
+/** A request that passed every check: who signed it, the grant, the dataset and its key row here. */
+export type Authorized = {
+  requester: { address: Hex; publicKey: Hex }
+  grant: Grant
+  datasetId: string
+  dataset: { cid: string; recordsRoot: Hex; provider: string }
+  row: DatasetKeyRow
+  /** Logs the outcome of the request (released or refused, with the reason). */
+  log: (released: boolean, reason: string) => void
+  /** Logs a refusal and throws it (403). */
+  refuse: (code: string, reason: string, message: string) => never
+  /** The dataset's key, unwrapped with the vault key (fill it with zeros when done). */
+  datasetKey: () => Buffer
+}
+
+/**
+ * Checks a signed data request up to the point where something would be served: fresh, signed by a key, the signer
+ * the grantee of a valid grant of one of `kinds`, on a dataset registered from this vault whose key is held here.
+ * Every refusal is logged with its reason and thrown; what the request then gets is the caller's to log.
+ */
+export async function authorize(
+  ctx: ReleaseContext,
+  p: {
+    action: DataRequest['action']
+    grantId: string
+    issuedAt: number
+    signature: string
+    body: Hex
+    kinds: readonly Grant['kind'][]
+    /** Why other kinds get nothing here (appended to the refusal). */
+    otherKinds: string
+  },
+): Promise<Authorized> {
+  const { grantId, issuedAt } = p
+  const request: DataRequest = { grantId: BigInt(grantId), action: p.action, body: p.body, issuedAt: BigInt(issuedAt) }
   const now = Math.floor((ctx.now?.() ?? Date.now()) / 1000)
   const log = (datasetId: string, requester: string, released: boolean, reason: string) =>
-    logRelease(ctx.db, { chainId: ctx.chainId, datasetId, grantId, requester, action: 'key', released, reason })
+    logRelease(ctx.db, { chainId: ctx.chainId, datasetId, grantId, requester, action: p.action, released, reason })
   if (issuedAt > now + 60 || now - issuedAt > DATA_REQUEST_MAX_AGE) {
     log('', '', false, 'stale')
     throw refused(
@@ -130,7 +174,7 @@ export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<Ke
     requester = await recoverRequester(
       dataRequestDomain(ctx.chainId, ctx.addresses.accessGrants),
       request,
-      signature as Hex,
+      p.signature as Hex,
     )
   } catch {
     log('', '', false, 'bad signature')
@@ -156,11 +200,11 @@ export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<Ke
       `The request is signed by ${requester.address}, but grant ${grantId} is held by ${grant.grantee}: sign with the grantee's key.`,
     )
   }
-  if (!KEY_KINDS.includes(grant.kind)) {
+  if (!p.kinds.includes(grant.kind)) {
     refuse(
-      'NO_KEY_FOR_KIND',
+      KIND_REFUSAL[p.action],
       `a ${grant.kind} grant`,
-      `Grant ${grantId} is a ${grant.kind} grant: only access and compute grants receive the dataset's key (${grant.kind === 'training' ? 'a training grant runs its job where the owner trusts' : 'records and queries are served by the vault'}).`,
+      `Grant ${grantId} is a ${grant.kind} grant: only ${p.kinds.join(', ')} grants are served ${p.action === 'key' ? 'the key' : p.action === 'records' ? 'records' : 'query answers'} (${p.otherKinds}).`,
     )
   }
   if (grant.revoked) refuse('GRANT_REVOKED', 'revoked', `Grant ${grantId} was revoked by the dataset's owner.`)
@@ -190,25 +234,58 @@ export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<Ke
       `This node does not hold the key of dataset ${datasetId} (${dataset.cid}); its provider is ${dataset.provider}.`,
     )
   }
-  let wrapped: Buffer
-  try {
-    const key = unwrapKey(ctx.vaultKey, row.wrappedKey)
-    wrapped = wrapKey(requester.publicKey, key)
-    key.fill(0)
-  } catch (error) {
-    log(datasetId, requester.address, false, 'vault key cannot open the stored key')
-    throw new DataRequestError(
-      'VAULT_KEY_MISMATCH',
-      `The stored key of dataset ${datasetId} does not open with this node's vault key (${(error as Error).message}).`,
-      409,
-    )
+  const datasetKey = () => {
+    try {
+      return unwrapKey(ctx.vaultKey, row.wrappedKey)
+    } catch (error) {
+      log(datasetId, requester.address, false, 'vault key cannot open the stored key')
+      throw new DataRequestError(
+        'VAULT_KEY_MISMATCH',
+        `The stored key of dataset ${datasetId} does not open with this node's vault key (${(error as Error).message}).`,
+        409,
+      )
+    }
   }
-  log(datasetId, requester.address, true, `${grant.kind} grant`)
+  return {
+    requester,
+    grant,
+    datasetId,
+    dataset,
+    row,
+    log: (released, reason) => log(datasetId, requester.address, released, reason),
+    refuse,
+    datasetKey,
+  }
+}
+
+/** The refusal code for a grant of a kind an action does not serve. */
+const KIND_REFUSAL: Record<DataRequest['action'], string> = {
+  key: 'NO_KEY_FOR_KIND',
+  records: 'NO_RECORDS_FOR_KIND',
+  query: 'NO_QUERIES_FOR_KIND',
+}
+
+export async function releaseKey(ctx: ReleaseContext, body: unknown): Promise<KeyRelease> {
+  const { grantId, issuedAt, signature } = parseDataRequest(keyRequestBody, body, 'key')
+  const a = await authorize(ctx, {
+    action: 'key',
+    grantId,
+    issuedAt,
+    signature,
+    body: dataRequestBody(''),
+    kinds: KEY_KINDS,
+    otherKinds:
+      'a training grant runs its job where the owner trusts; records and queries are served by the vault one by one',
+  })
+  const key = a.datasetKey()
+  const wrapped = wrapKey(a.requester.publicKey, key)
+  key.fill(0)
+  a.log(true, `${a.grant.kind} grant`)
   return {
     grantId,
-    datasetId,
-    cid: dataset.cid,
-    recordsRoot: dataset.recordsRoot,
+    datasetId: a.datasetId,
+    cid: a.dataset.cid,
+    recordsRoot: a.dataset.recordsRoot,
     wrappedKey: `0x${wrapped.toString('hex')}`,
   }
 }

@@ -2,18 +2,19 @@
  * The vault: what a data owner's node holds (docs/data.md). Datasets are sealed with a fresh AES-256-GCM key each
  * (data/encryption.ts); the sealed bytes go to the content store (anyone may fetch them: they are ciphertext), the
  * schema document beside them in plaintext, and the key — wrapped with ECIES to the node's vault key, itself kept in
- * a Web3 Secret Storage keystore — to `<dataDir>/vault/vault.db`. The CLI adds datasets beside a running node; the
- * node releases keys (vault/release.ts).
+ * a Web3 Secret Storage keystore — to `<dataDir>/vault/vault.db`; a personal vault also keeps each record sealed on its
+ * own there, to serve records and answer queries one grant at a time (vault/serve.ts). The CLI adds datasets beside a
+ * running node; the node releases keys (vault/release.ts).
  */
 import { createECDH } from 'node:crypto'
 import { join } from 'node:path'
 import type { Hex } from 'viem'
 import type { ContentStore } from '../content/contentStore.ts'
-import { encryptDataset, newDatasetKey, wrapKey } from '../data/encryption.ts'
-import { type RecordLayout, readRecords } from '../data/records.ts'
+import { encryptDataset, newDatasetKey, sealRecord, wrapKey } from '../data/encryption.ts'
+import { type RecordLayout, readRecords, recordHash } from '../data/records.ts'
 import { type DatasetSchema, inferDatasetSchema, layoutOf } from '../data/schema.ts'
 import { type Db, openDatabase } from '../db/database.ts'
-import { putDatasetKey, putDatasetRegistration, vaultMigrations } from '../db/stores/vault.ts'
+import { putDatasetKey, putDatasetRegistration, putVaultRecords, vaultMigrations } from '../db/stores/vault.ts'
 import { loadNodeKey } from '../keys/nodeKey.ts'
 
 export type Vault = {
@@ -66,6 +67,8 @@ export async function sealDataset(
     layout?: RecordLayout
     label?: string
     classes?: number
+    /** Also keep each record on its own (sealed), to serve records and queries from the vault. */
+    keepRecords?: boolean
   },
 ): Promise<SealedDataset> {
   const layout = p.schema ? layoutOf(p.schema) : (p.layout ?? { format: 'jsonl' })
@@ -91,6 +94,13 @@ export async function sealDataset(
     recordsRoot: root,
     schemaCid,
   })
+  if (p.keepRecords) {
+    putVaultRecords(
+      vault.db,
+      cid,
+      records.map((record, i) => ({ hash: recordHash(record), sealed: sealRecord(key, cid, i, record) })),
+    )
+  }
   key.fill(0)
   return {
     cid,

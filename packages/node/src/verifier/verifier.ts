@@ -23,6 +23,7 @@ import type { Logger } from 'pino'
 import { type Address, encodePacked, type Hex, keccak256, type PublicClient, parseEventLogs } from 'viem'
 import { getBlock, getLogs } from 'viem/actions'
 import type { ContentStore } from '../content/contentStore.ts'
+import type { JobDatasets } from '../training/jobDataset.ts'
 import { trainingRegistration } from '../training/registration.ts'
 import { challengeFinding, challengerStep, checkResult } from '../training/verify.ts'
 
@@ -56,8 +57,10 @@ export function createVerifier(p: {
   logger: Logger
   options: VerifierOptions
   inTx: <value>(send: () => Promise<value>) => Promise<value>
+  /** Where a job's dataset comes from (compute-to-data jobs: through this verifier's compute grant). */
+  datasets?: JobDatasets
 }): Verifier {
-  const { wallet, client, addresses, store, logger: log, options, inTx } = p
+  const { wallet, client, addresses, store, logger: log, options, inTx, datasets } = p
   const me = wallet.account.address
   const jobs = addresses.trainingJobs
   const trainingDisputes = addresses.trainingDisputes
@@ -109,7 +112,14 @@ export function createVerifier(p: {
       }
       return [...chosen].sort((a, b) => a - b)
     }
-    const finding = await checkResult({ client, addresses, store, job, segments: choose })
+    const finding = await checkResult({
+      client,
+      addresses,
+      store,
+      job,
+      segments: choose,
+      ...(datasets ? { datasets } : {}),
+    })
     record.segments = finding.segments
     if (finding.kind === 'agrees') {
       record.verdict = 'agrees'

@@ -1,5 +1,5 @@
 /**
- * One readable sentence per custom error of the data market (DatasetRegistry, AccessGrants), used by
+ * One readable sentence per custom error of the data market (DatasetRegistry, AccessGrants, ComputeToData), used by
  * `errors/contract.ts` so CLI and node users never read a selector.
  */
 import { GRANT_KINDS } from './terms.ts'
@@ -53,6 +53,28 @@ export function describeDataRevert(errorName: string, args: readonly unknown[]):
       return `Token ${a} delivered ${c} of the ${b} paid (a fee-on-transfer token): such currencies are refused.`
     case 'AccessGrantsNothingOwed':
       return `${b} has nothing to withdraw in ${a}.`
+    case 'ComputeToDataWrongDataset':
+      return `The job's spec does not name dataset ${a}'s ${b}: train on its registered records (\`mycel dataset show ${a}\` gives the root and count).`
+    case 'ComputeToDataBadGrant':
+      return `Grant ${a} cannot be used here: ${b}.`
+    case 'ComputeToDataGrantUsed':
+      return `Training grant ${a} already runs job ${b}: a grant buys one trained model (post again only after that job is cancelled).`
+    case 'ComputeToDataUnknownJob':
+      return `Job ${a} was not posted on a dataset (compute-to-data); use \`mycel job\` for it.`
+    case 'ComputeToDataNotBuyer':
+      return `${b} did not post job ${a}: only its buyer may cancel or accept it.`
+    case 'ComputeToDataNotDatasetOwner':
+      return `${b} does not own the dataset job ${a} trains on: only its owner approves the spec (use --key with the owner's account).`
+    case 'ComputeToDataNotGrantee':
+      return `${b} does not hold compute grant ${a}: only its grantee enrols it.`
+    case 'ComputeToDataNotFinished':
+      return `Job ${a} is neither accepted nor cancelled yet: claim it once it is.`
+    case 'ComputeToDataNothingToClaim':
+      return `Job ${a} was claimed already (its model and refund went to its buyer).`
+    case 'ComputeToDataNothingOwed':
+      return `${b} has nothing to withdraw in ${a} from compute-to-data jobs.`
+    case 'TrainingJobsBidderRefused':
+      return `${b} may not bid on or challenge job ${a}: it trains on a dataset whose owner has not approved the job yet (\`mycel job approve ${a}\`) or has not given this account a compute grant (\`mycel dataset grant <id> --kind compute\`; the node enrols it).`
     // The Ethereum Attestation Service's own errors (certifications).
     case 'AccessDenied':
       return 'Only the attester of this attestation may revoke it: sign with the certifier that attested.'

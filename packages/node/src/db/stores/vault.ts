@@ -65,6 +65,25 @@ export const vaultMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // The personal vault: records kept one by one (each sealed under its dataset's key, with its leaf hash for proofs),
+    // and the signatures of query requests answered (a query spends a unit of its grant: a replay must not).
+    version: 4,
+    name: 'vault records and answered requests',
+    up: `
+      CREATE TABLE vault_records (
+        cid TEXT NOT NULL REFERENCES dataset_keys (cid),
+        idx INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        PRIMARY KEY (cid, idx)
+      );
+      CREATE TABLE answered_requests (
+        digest TEXT PRIMARY KEY,
+        at INTEGER NOT NULL
+      );
+    `,
+  },
 ]
 
 export type OffchainCertificationRow = { uid: string; datasetId: string; signer: string; package: string }
@@ -196,4 +215,54 @@ export function readReleases(db: Db, options: { limit: number; chainId?: number;
     released: r.released === 1,
     reason: r.reason,
   }))
+}
+
+/** Keeps a dataset's records one by one (sealed, with their leaf hashes), in one transaction. */
+export function putVaultRecords(db: Db, cid: string, records: { hash: string; sealed: Buffer }[]): void {
+  const insert = db.prepare(
+    'INSERT INTO vault_records (cid, idx, hash, sealed) VALUES (?, ?, ?, ?) ON CONFLICT (cid, idx) DO NOTHING',
+  )
+  db.transaction(() => {
+    for (const [idx, r] of records.entries()) insert.run(cid, idx, r.hash, r.sealed)
+  })()
+}
+
+/** The leaf hashes of a dataset's kept records, in order (empty when its records are not kept here). */
+export function readVaultRecordHashes(db: Db, cid: string): string[] {
+  return (db.prepare('SELECT hash FROM vault_records WHERE cid = ? ORDER BY idx').all(cid) as { hash: string }[]).map(
+    (r) => r.hash,
+  )
+}
+
+/** Sealed records of `cid` at `indices` (those kept), or every kept record when `indices` is undefined. */
+export function readVaultRecords(db: Db, cid: string, indices?: readonly number[]): { idx: number; sealed: Buffer }[] {
+  if (indices === undefined) {
+    return db.prepare('SELECT idx, sealed FROM vault_records WHERE cid = ? ORDER BY idx').all(cid) as {
+      idx: number
+      sealed: Buffer
+    }[]
+  }
+  const one = db.prepare('SELECT idx, sealed FROM vault_records WHERE cid = ? AND idx = ?')
+  return indices.flatMap((i) => (one.get(cid, i) as { idx: number; sealed: Buffer } | undefined) ?? [])
+}
+
+/** Query answers given on `grantId` so far. */
+export function countAnswered(db: Db, chainId: number, grantId: string): number {
+  return (
+    db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM key_releases
+         WHERE chain_id = ? AND grant_id = ? AND action = 'query' AND released = 1`,
+      )
+      .get(chainId, grantId) as { n: number }
+  ).n
+}
+
+/** Records a request as answered; false when it was answered before (a replay). Forgets digests older than `before`. */
+export function markAnswered(db: Db, digest: string, now: number, before: number): boolean {
+  db.prepare('DELETE FROM answered_requests WHERE at < ?').run(before)
+  return (
+    db.prepare('INSERT INTO answered_requests (digest, at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(digest, now)
+      .changes > 0
+  )
 }

@@ -75,6 +75,85 @@ export const dataRoutes: RouteSpec[] = [
   }),
   route({
     method: 'post',
+    path: '/api/data/records',
+    summary:
+      "Records of a personal vault for a grantee's EIP-712 request (records grant: only its records), each with its Merkle proof, encrypted (ECIES) to the signer",
+    request: {
+      body: {
+        content: json(
+          z.object({
+            grantId: z.string(),
+            issuedAt: z.number().int(),
+            records: z.array(z.number().int()),
+            granted: z.array(z.number().int()).optional(),
+            signature: hex(65),
+          }),
+        ),
+      },
+    },
+    responses: {
+      200: {
+        description:
+          'The records and their proofs as JSON, ECIES-encrypted to the public key recovered from the signature',
+        content: json(
+          z.looseObject({ grantId: z.string(), datasetId: z.string(), recordsRoot: z.string(), sealed: z.string() }),
+        ),
+      },
+      ...errors(nodeError, {
+        400: ['INVALID_DATA_REQUEST'],
+        403: [
+          'STALE_REQUEST',
+          'NOT_GRANTEE',
+          'NO_RECORDS_FOR_KIND',
+          'GRANT_REVOKED',
+          'GRANT_EXPIRED',
+          'NOT_IN_GRANT',
+          'NO_SUCH_RECORD',
+        ],
+        404: ['UNKNOWN_GRANT', 'KEY_NOT_HELD', 'VAULT_OFF'],
+        409: ['RECORDS_NOT_KEPT'],
+      }),
+      ...notReady,
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/data/query',
+    summary:
+      "An aggregate answer (count, sum, mean, min, max, histogram; never over fewer than 5 records) from a personal vault for a grantee's EIP-712 request; each answer spends one query of the grant",
+    request: {
+      body: {
+        content: json(
+          z.object({ grantId: z.string(), issuedAt: z.number().int(), query: z.string(), signature: hex(65) }),
+        ),
+      },
+    },
+    responses: {
+      200: {
+        description: 'The answer as JSON, ECIES-encrypted to the public key recovered from the signature',
+        content: json(
+          z.looseObject({ grantId: z.string(), datasetId: z.string(), recordsRoot: z.string(), sealed: z.string() }),
+        ),
+      },
+      ...errors(nodeError, {
+        400: ['INVALID_DATA_REQUEST', 'INVALID_QUERY'],
+        403: [
+          'STALE_REQUEST',
+          'NOT_GRANTEE',
+          'NO_QUERIES_FOR_KIND',
+          'GRANT_REVOKED',
+          'GRANT_EXPIRED',
+          'QUERY_REFUSED',
+          'QUERIES_USED_UP',
+        ],
+        404: ['UNKNOWN_GRANT', 'KEY_NOT_HELD', 'VAULT_OFF'],
+        409: ['RECORDS_NOT_KEPT', 'REPLAYED_REQUEST'],
+      }),
+      ...notReady,
+    },
+  }),
+  route({
+    method: 'post',
     path: '/api/data/certifications',
     summary: "An offchain dataset certification in EAS's shareable format, kept once EAS's SDK verifies it",
     request: { body: { content: json(z.object({ sig: z.looseObject({}), signer: hex(20) })) } },

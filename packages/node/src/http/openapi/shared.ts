@@ -163,7 +163,7 @@ export const errorResponse = (shape: ErrorShape, codes: string[], when?: string)
 /** Error responses, keyed by status, each with the codes it may carry; and 500 `INTERNAL`. */
 export function errors(
   shape: ErrorShape,
-  byStatus: Partial<Record<400 | 401 | 402 | 403 | 404 | 413 | 502 | 503, string[]>>,
+  byStatus: Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 413 | 502 | 503, string[]>>,
 ) {
   const responses: Record<string, ReturnType<typeof errorResponse>> = {}
   for (const [status, codes] of Object.entries(byStatus)) responses[status] = errorResponse(shape, codes)

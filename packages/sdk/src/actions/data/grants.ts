@@ -2,7 +2,7 @@
  * Actions of access grants (`AccessGrants`, docs/data.md): buy a grant at the dataset's price (the allowance is
  * raised when short), give one away or revoke it as the owner, read grants, withdraw what grants paid.
  */
-import { type Address, parseEventLogs } from 'viem'
+import { type Address, type Hex, parseEventLogs } from 'viem'
 import { getContractEvents, readContract } from 'viem/actions'
 import { accessGrantsAbi, datasetRegistryAbi } from '../../contracts.ts'
 import { type GrantKind, grantKindIndex, grantKindOf, grantPrice } from '../../data/terms.ts'
@@ -20,6 +20,8 @@ export type Grant = {
   revoked: boolean
   /** Records (records grant) or queries (queries grant) it covers; 0 for the others. */
   units: number
+  /** A records grant's keccak256 of its records (packed uint32s, increasing); zero for the others. */
+  scope: Hex
   currency: Address
   price: bigint
   /** Whether it holds now on chain (not revoked, not expired). */
@@ -134,6 +136,7 @@ export async function getGrant(client: ReadClient, p: { accessGrants: Address; g
       expiresAt: g.expiresAt,
       revoked: g.revoked,
       units: g.units,
+      scope: g.scope,
       currency: g.currency,
       price: g.price,
       valid,
