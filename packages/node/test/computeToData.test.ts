@@ -211,6 +211,19 @@ describe('compute-to-data on a node', () => {
       await getDataJobOwed(client, { computeToData: addresses.computeToData, token: testUsd, account: buyer.address }),
     ).toBe(budget - job.price)
 
+    // The lineage of the dataset names the job and the model it produced.
+    const lineage = (await (await fetch(`${node.url}/api/lineage/${sealed.cid}`)).json()) as {
+      found: string
+      edges: { from: string; to: string; relation: string }[]
+    }
+    expect(lineage.found).toBe('dataset')
+    expect(lineage.edges).toEqual(
+      expect.arrayContaining([
+        { from: `dataset:${datasetId}`, to: `job:${jobId}`, relation: 'trained in' },
+        { from: `job:${jobId}`, to: `model:${job.modelId}`, relation: 'produced' },
+      ]),
+    )
+
     // The buyer's training grant opens nothing: its key request is refused and logged.
     const issuedAt = Math.floor(Date.now() / 1000)
     const refused = await fetch(`${node.url}/api/data/keys`, {

@@ -210,6 +210,22 @@ describe('answers match the document', () => {
     expect(await n('GET', `/api/provenance/0x${'ab'.repeat(32)}`)).toMatchObject({ error: { code: 'NOT_FOUND' } })
     expect(await n('POST', '/api/provenance/verify', {})).toMatchObject({ error: { code: 'INVALID_RECEIPT' } })
     expect(await n('POST', '/api/provenance/receipts', {})).toMatchObject({ error: { code: 'INVALID_RECEIPT' } })
+    expect(await n('POST', '/api/data/records', { grantId: '1', records: [2, 1] })).toMatchObject({
+      error: { code: 'INVALID_DATA_REQUEST' },
+    })
+    expect(await n('POST', '/api/data/query', { grantId: '1', query: 7 })).toMatchObject({
+      error: { code: 'INVALID_DATA_REQUEST' },
+    })
+    expect(await n('GET', '/api/lineage/not!a-cid')).toMatchObject({ error: { code: 'INVALID_CID' } })
+    expect(await n('GET', `/api/lineage/${absent}`)).toMatchObject({ error: { code: 'NOT_FOUND' } })
+    // A served model's lineage: the model (registered on the devnet, no training job behind it) is found.
+    const models = (await (await fetch(`${node.url}/api/models`)).json()) as { models: { weightsCid: string }[] }
+    const weights = models.models.find((m) => m.weightsCid)?.weightsCid
+    if (!weights) throw new Error('the test node registers models')
+    expect(await n('GET', `/api/lineage/${weights}`)).toMatchObject({
+      found: 'model',
+      nodes: expect.arrayContaining([expect.objectContaining({ kind: 'model' })]),
+    })
   })
 
   it('node API before it is ready: the documented 503s', async () => {

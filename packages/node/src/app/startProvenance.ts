@@ -14,9 +14,11 @@ import {
 import { type Hex, hexToBytes } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common, RoleContext } from '../common/common.ts'
+import { sharedFor } from '../common/shared.ts'
 import { createProvenanceStore } from '../db/stores/provenance.ts'
 import type { ProvenanceApi } from '../http/provenanceRoutes.ts'
 import type { ReceiptIssuer } from '../miner/receipts.ts'
+import { lineageOf, readChainIndex } from '../provenance/lineage.ts'
 import { createProvenance } from '../provenance/provenance.ts'
 import { createReceiptCodec, sha256Hex } from '../provenance/receiptCodec.ts'
 import { verifyReceipt } from '../provenance/verify.ts'
@@ -47,6 +49,8 @@ export function startProvenance(common: Common, ctx: RoleContext & { addresses: 
     },
   })
   let timer: ReturnType<typeof setInterval> | undefined
+  // One walk of the chain's datasets, certifications, jobs and models every two seconds, whoever asks.
+  const chainIndex = sharedFor(2000, (_all: 'all') => readChainIndex(ctx.client, ctx.addresses))
   const verifyContext = { client: ctx.client, addresses: ctx.addresses, codec }
 
   /** The issuer a miner signs its receipts with; its account anchors their batches. */
@@ -74,6 +78,7 @@ export function startProvenance(common: Common, ctx: RoleContext & { addresses: 
     verify: (receipt: SignedReceipt, anchor) => verifyReceipt(verifyContext, receipt, anchor),
     accept: (receipt: SignedReceipt, anchor) => service.accept(receipt, anchor),
     overview: () => ({ ...service.counts(), batches: service.recentBatches(20) }),
+    lineage: async (cid) => lineageOf(await chainIndex('all'), store, cid),
   }
   return {
     codec,

@@ -248,6 +248,11 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'provenance: receipts looked up by model (lineage: a model to its outputs)',
+    up: 'CREATE INDEX receipts_model ON receipts (model, created_at);',
+  },
 ]
 
 /**

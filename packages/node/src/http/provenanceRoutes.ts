@@ -2,8 +2,9 @@
  * The node API's provenance routes (docs/provenance.md): `GET /api/provenance` (receipts signed here, pending and
  * anchored batches), `GET /api/provenance/:hash` (the receipts of an output, a request or a receipt by its hash, each
  * with its batch, Merkle proof, anchor and verdict), `POST /api/provenance/verify` (checks a receipt and an optional
- * anchor: signature, proof, anchorer — a named reason when it fails) and `POST /api/provenance/receipts` (a person's
- * own receipt, kept once it verifies as anchored by its signer). Errors are the node's JSON envelope.
+ * anchor: signature, proof, anchorer — a named reason when it fails), `POST /api/provenance/receipts` (a person's
+ * own receipt, kept once it verifies as anchored by its signer) and `GET /api/lineage/:cid` (dataset → certification
+ * → job → model and its parents → outputs; provenance/lineage.ts). Errors are the node's JSON envelope.
  */
 import type { SignedReceipt } from '@mycel/sdk'
 import type { Hono } from 'hono'
@@ -31,6 +32,8 @@ export type ProvenanceApi = {
   verify: (receipt: SignedReceipt, anchor?: { root: Hex; proof: Hex[] }) => Promise<{ ok: boolean; anchored?: boolean }>
   accept: (receipt: SignedReceipt, anchor: { root: Hex; proof: Hex[] }) => Hex | undefined
   overview: () => unknown
+  /** The lineage graph of a dataset CID, a model weights CID, or an output or receipt hash (provenance/lineage.ts). */
+  lineage: (cid: string) => Promise<unknown>
 }
 
 const toReceipt = (r: z.infer<typeof receiptSchema>): SignedReceipt => ({
@@ -50,6 +53,29 @@ export function addProvenanceRoutes(app: Hono, api: () => ProvenanceApi | undefi
     const p = api()
     if (!p) return c.json(errorBody('NOT_READY', notReady()), 503)
     return c.json(json(p.overview()))
+  })
+  app.get('/api/lineage/:cid', async (c) => {
+    const p = api()
+    if (!p) return c.json(errorBody('NOT_READY', notReady()), 503)
+    const cid = c.req.param('cid')
+    if (!/^(0x[0-9a-fA-F]{64}|[A-Za-z0-9]{2,128})$/.test(cid))
+      return c.json(
+        errorBody(
+          'INVALID_CID',
+          `"${cid.slice(0, 80)}" is neither a CID nor a 0x hash: give a dataset's sealed CID, a model's weights CID, or an output's hash.`,
+        ),
+        400,
+      )
+    const lineage = (await p.lineage(cid)) as { found: string | null }
+    if (!lineage.found)
+      return c.json(
+        errorBody(
+          'NOT_FOUND',
+          `Nothing known of ${cid}: no dataset, model or output here has it (datasets and models are read from the chain, outputs from this node's receipts).`,
+        ),
+        404,
+      )
+    return c.json(json(lineage))
   })
   app.get('/api/provenance/:hash', async (c) => {
     const p = api()

@@ -46,6 +46,7 @@ export function createProvenanceStore(db: Db) {
   const pending = db.prepare(
     'SELECT * FROM receipts WHERE signer = ? AND batch_root IS NULL ORDER BY created_at, digest LIMIT ?',
   )
+  const byModel = db.prepare('SELECT * FROM receipts WHERE model = ? ORDER BY created_at DESC LIMIT ?')
   const pendingSigners = db.prepare('SELECT DISTINCT signer FROM receipts WHERE batch_root IS NULL')
   const inBatch = db.prepare('SELECT * FROM receipts WHERE batch_root = ? ORDER BY created_at, digest')
   const assign = db.prepare('UPDATE receipts SET batch_root = ? WHERE digest = ? AND batch_root IS NULL')
@@ -83,6 +84,8 @@ export function createProvenanceStore(db: Db) {
       insert.run(digest, r.kind, r.model, r.request, r.output, Number(r.time), r.signer, r.signature, Date.now())
     },
     find: (hash: Hex) => (byHash.all(hash, hash, hash) as Row[]).map(toStored),
+    /** The newest receipts of outputs of `model` (its CID). */
+    ofModel: (model: string, limit: number) => (byModel.all(model, limit) as Row[]).map(toStored),
     pendingSigners: () => (pendingSigners.all() as { signer: string }[]).map((r) => r.signer as Hex),
     pending: (signer: Hex, limit: number) => (pending.all(signer, limit) as Row[]).map(toStored),
     inBatch: (root: Hex) => (inBatch.all(root) as Row[]).map(toStored),

@@ -46,6 +46,36 @@ export const provenanceRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    path: '/api/lineage/{cid}',
+    summary:
+      "The lineage of a dataset's sealed CID, a model's weights CID or an output's hash: certifications → dataset → training jobs → models and their parents and derivatives → outputs",
+    request: { params: z.object({ cid: z.string() }) },
+    responses: {
+      200: {
+        description: 'A graph whose edges point downstream (certifies, trained in, produced, parent of, answered)',
+        content: json(
+          z.looseObject({
+            cid: z.string(),
+            found: z.enum(['dataset', 'model', 'output']),
+            nodes: z.array(
+              z.looseObject({
+                id: z.string(),
+                kind: z.enum(['certification', 'dataset', 'job', 'model', 'output']),
+                label: z.string(),
+                details: z.looseObject({}),
+              }),
+            ),
+            edges: z.array(z.object({ from: z.string(), to: z.string(), relation: z.string() })),
+            truncated: z.boolean(),
+          }),
+        ),
+      },
+      ...errors(nodeError, { 400: ['INVALID_CID'], 404: ['NOT_FOUND'] }),
+      ...notReady,
+    },
+  }),
+  route({
+    method: 'get',
     path: '/api/provenance/{hash}',
     summary:
       'The receipts naming an output, a request or a receipt by hash, each with its batch, Merkle proof, anchor and verdict',
