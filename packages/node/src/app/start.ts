@@ -23,6 +23,7 @@ import { type NodeOptions, roleEnabled } from '../config/options.ts'
 import { createContentStore } from '../content/contentStore.ts'
 import { migrations, openDatabase } from '../db/database.ts'
 import { readPublishedMiners } from '../db/stores/network.ts'
+import { devnetAccount } from '../devnet/accounts.ts'
 import { type AnvilProcess, startAnvil } from '../devnet/anvil.ts'
 import { demoValidatorAccounts, devnetSelfStake } from '../devnet/demo.ts'
 import { ensureDevnetContracts } from '../devnet/deploy.ts'
@@ -33,7 +34,8 @@ import { loadModels } from '../inference/models.ts'
 import { isModelCid } from '../markets/modelByCid.ts'
 import type { Miner } from '../miner/miner.ts'
 import { createIncentivesView } from '../validator/view.ts'
-import { accountsFromOptions, incentiveAccounts, keysFromOptions, roleKey } from './accounts.ts'
+import { accountsFromOptions, incentiveAccounts, keysFromOptions, roleKey, walletFor } from './accounts.ts'
+import { seedDataDemo } from './devnetData.ts'
 import { startData } from './startData.ts'
 import { startDemo } from './startDemo.ts'
 import { type Incentives, startIncentives } from './startIncentives.ts'
@@ -327,6 +329,22 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     incentives.startDuties()
     training.startDuties()
     provenance.startDuties()
+    // The devnet's example economy: a certified dataset trained on by compute-to-data, a personal vault in use.
+    if (devnet && options.trainingDemo) {
+      const treasury = walletFor(devnetAccount(0), context.chain, rpcUrl)
+      seedDataDemo(
+        {
+          ...context,
+          addresses,
+          logger: log,
+          url,
+          ...(data.vault ? { vault: data.vault } : {}),
+          providers: training.keys.map((k) => k.address),
+          inTreasuryTx: (send) => common.txQueue.run(treasury.account.address, send),
+        },
+        treasury,
+      ).catch((error: Error) => log.warn({ msg: 'the demo data economy was not seeded', err: error.message }))
+    }
     state.ready = true
     state.reason = 'ready'
 

@@ -22,7 +22,6 @@ import { createDutyLoops } from '../common/dutyLoops.ts'
 import { sharedFor } from '../common/shared.ts'
 import { roleEnabled } from '../config/options.ts'
 import { devnetAccount } from '../devnet/accounts.ts'
-import { postDemoTrainingJob } from '../devnet/trainingDemo.ts'
 import type { TrainingApi } from '../http/trainingRoutes.ts'
 import { createTrainer, type Trainer } from '../trainer/trainer.ts'
 import { jobDatasets } from '../training/jobDataset.ts'
@@ -106,11 +105,6 @@ export async function startTraining(
     startDuties() {
       if (trainer) loops.loop('trainer', options.pollIntervalMs, () => (trainer as Trainer).tick())
       if (verifier) loops.loop('verifier', options.pollIntervalMs, () => (verifier as Verifier).tick())
-      if (ctx.devnet && options.trainingDemo) {
-        postDemoTrainingJob({ ...ctx, logger: log }, walletFor(devnetAccount(0), ctx.chain, ctx.rpcUrl)).catch(
-          (error: Error) => log.warn({ msg: 'the demo training job was not posted', err: error.message }),
-        )
-      }
     },
     async stop() {
       await loops.stop()

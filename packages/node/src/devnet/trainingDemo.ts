@@ -27,16 +27,32 @@ export const DEMO_TRAINING_SPEC: MlpSpec = {
 }
 export const DEMO_TRAINING_STEPS = 3000
 export const DEMO_TRAINING_EVERY = 100
-/** The demo's market: 2 tUSD budget, a 100 MYC bond, short phases so that it completes within minutes. */
+/**
+ * The demo's market: 2 tUSD budget, a 100 MYC bond, short phases so that it completes within minutes (30 s of bids:
+ * time for the trainer to open the sealed dataset and for its owner to approve the job).
+ */
 export const DEMO_TRAINING_MARKET = {
   budget: 2_000_000n,
   bond: 100n * 10n ** 18n,
-  biddingTime: 15,
+  biddingTime: 30,
   revealTime: 15,
   trainingTime: 3600,
   challengeWindow: 120,
   disputeClock: 600,
 }
+
+/** The licence terms the demo job's model is registered with (its buyer owns it). */
+export const demoModelTerms = (currency: `0x${string}`) => ({
+  currency,
+  minPricePerRequest: 1000n,
+  mintFee: 0n,
+  licenseDuration: 0n,
+  royaltyBps: 1000,
+  commercialUse: true,
+  derivativesAllowed: true,
+  attribution: true,
+  hasTerms: true,
+})
 
 /** Posts the example job with `buyer` (the wiring passes the treasury's wallet). */
 export async function postDemoTrainingJob(
@@ -68,17 +84,7 @@ export async function postDemoTrainingJob(
       datasetCount: data.count,
     }),
     market: { token: addresses.testUsd, ...DEMO_TRAINING_MARKET },
-    terms: {
-      currency: addresses.testUsd,
-      minPricePerRequest: 1000n,
-      mintFee: 0n,
-      licenseDuration: 0n,
-      royaltyBps: 1000,
-      commercialUse: true,
-      derivativesAllowed: true,
-      attribution: true,
-      hasTerms: true,
-    },
+    terms: demoModelTerms(addresses.testUsd),
     specCid: (await ctx.store.addBytes(Buffer.from(JSON.stringify(DEMO_TRAINING_SPEC)))).cid,
     datasetCid: added.cid,
   })

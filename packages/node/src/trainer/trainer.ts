@@ -199,16 +199,35 @@ export function createTrainer(p: {
         price: fits.price,
         salt,
       })
-      await inTx(() => commitTrainingBid(wallet, jobs, [job.id, commitment]))
+      try {
+        await inTx(() => commitTrainingBid(wallet, jobs, [job.id, commitment]))
+      } catch (error) {
+        // Refused by the contract (bidding closed meanwhile, not allowed): no commitment exists, nothing to reveal.
+        if ((error as { errorName?: string }).errorName) {
+          delete bids[k]
+          saveBids()
+        }
+        throw error
+      }
       log.info({ msg: 'trainer bid', jobId: job.id.toString(), round: job.round, price: fits.price.toString() })
     } else if (now < BigInt(job.revealEnd)) {
       if (!mine || mine.revealed) return
-      await inTx(() => revealTrainingBid(wallet, jobs, [job.id, BigInt(mine.price), mine.salt]))
+      try {
+        await inTx(() => revealTrainingBid(wallet, jobs, [job.id, BigInt(mine.price), mine.salt]))
+      } catch (error) {
+        // A commitment that never landed: give the bid up rather than retry it every round of duties.
+        if ((error as { errorName?: string }).errorName !== 'TrainingJobsNoCommitment') throw error
+        log.warn({ msg: 'trainer bid was never committed', jobId: job.id.toString(), round: job.round })
+      }
       mine.revealed = true
       saveBids()
     } else if (job.provider.toLowerCase() === me.toLowerCase()) {
       await inTx(() => assignTrainingJob(wallet, jobs, [job.id]))
       log.info({ msg: 'trainer won a job', jobId: job.id.toString(), price: job.price.toString() })
+    } else if (/^0x0{40}$/i.test(job.provider) && !skipped.has(k) && (await fit(job))) {
+      // Nobody bid: open a new round (anyone may), so a job this trainer can take does not wait for its buyer.
+      await inTx(() => assignTrainingJob(wallet, jobs, [job.id]))
+      log.info({ msg: 'trainer reopened bidding on a job nobody bid on', jobId: job.id.toString(), round: job.round })
     }
   }
 
