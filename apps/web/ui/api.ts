@@ -134,6 +134,17 @@ async function errorMessage(response: Response): Promise<string> {
   }
 }
 
+/** One fetch of a JSON route (a lookup the user asked for): its data, or the node's error message and status. */
+export async function getJson<data>(url: string): Promise<{ data: data } | { error: string; status?: number }> {
+  try {
+    const response = await fetch(url)
+    if (response.ok) return { data: (await response.json()) as data }
+    return { error: await errorMessage(response), status: response.status }
+  } catch (error) {
+    return { error: `node unreachable (${(error as Error).message})` }
+  }
+}
+
 /** Fetches `url` now and every `everyMs` while mounted; a 503 is "waiting" (the node is starting or lacks a role). */
 export function usePoll<data>(url: string, everyMs = 2000): Polled<data> {
   const [state, setState] = useState<Polled<data>>({})

@@ -57,8 +57,9 @@ export function App() {
         <p class="muted">
           Updated {network.at ? network.at.toLocaleTimeString() : 'never'} · data from this node’s{' '}
           <a href="/api/network">/api/network</a>, <a href="/api/payments">/api/payments</a>,{' '}
-          <a href="/api/incentives">/api/incentives</a>, <a href="/api/models">/api/models</a> and{' '}
-          <a href="/api/training">/api/training</a>
+          <a href="/api/incentives">/api/incentives</a>, <a href="/api/models">/api/models</a>,{' '}
+          <a href="/api/training">/api/training</a>, <a href="/api/data">/api/data</a> and{' '}
+          <a href="/api/provenance">/api/provenance</a>
         </p>
       </footer>
     </>

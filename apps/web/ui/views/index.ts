@@ -3,11 +3,13 @@
  * `views/<capability>/` and replaces its `planned` entry here with its component; the route is `#/<id>`.
  */
 import type { FunctionComponent } from 'preact'
+import { DataMarketView } from './data/DataMarketView.tsx'
 import { IncentivesView } from './incentives/IncentivesView.tsx'
 import { InferenceView } from './inference/InferenceView.tsx'
 import { ModelsView } from './models/ModelsView.tsx'
 import { NetworkView } from './network/NetworkView.tsx'
 import { PlannedView } from './planned/PlannedView.tsx'
+import { ProvenanceView } from './provenance/ProvenanceView.tsx'
 import { TrainingView } from './training/TrainingView.tsx'
 import type { ViewProps } from './types.ts'
 
@@ -21,7 +23,8 @@ export const views: View[] = [
   { id: 'incentives', title: 'Incentives', component: IncentivesView },
   { id: 'models', title: 'Models', component: ModelsView },
   { id: 'training', title: 'Training', component: TrainingView },
-  { id: 'data', title: 'Data', component: PlannedView, planned: true },
+  { id: 'data', title: 'Data', component: DataMarketView },
+  { id: 'provenance', title: 'Provenance', component: ProvenanceView },
   { id: 'agents', title: 'Agents', component: PlannedView, planned: true },
 ]
 

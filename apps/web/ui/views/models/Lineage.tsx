@@ -3,6 +3,7 @@
  * (the graph is a handful of boxes; a graph library would outweigh it), scaled to its panel by its viewBox. Each box
  * is a link to the model's detail, reachable by keyboard; the selected model is highlighted.
  */
+import { boxAt, gridSize } from '../../components/layered.ts'
 import { lineageLayout, type Model } from './models.ts'
 
 const box = { width: 150, height: 40, gapX: 70, gapY: 22, pad: 12 }
@@ -10,14 +11,8 @@ const box = { width: 150, height: 40, gapX: 70, gapY: 22, pad: 12 }
 export function Lineage({ models, selected }: { models: Model[]; selected: string | undefined }) {
   const { nodes, edges, columns, rows } = lineageLayout(models)
   if (nodes.length === 0) return <p class="muted">No models registered yet.</p>
-  const at = new Map(
-    nodes.map((n) => [
-      n.id,
-      { x: box.pad + n.column * (box.width + box.gapX), y: box.pad + n.row * (box.height + box.gapY) },
-    ]),
-  )
-  const width = box.pad * 2 + columns * box.width + (columns - 1) * box.gapX
-  const height = box.pad * 2 + rows * box.height + (rows - 1) * box.gapY
+  const at = new Map(nodes.map((n) => [n.id, boxAt(box, n.column, n.row)]))
+  const { width, height } = gridSize(box, columns, rows)
   const names = new Map(nodes.map((n) => [n.id, n.name]))
   const summary = edges.length
     ? edges.map((e) => `${names.get(e.from)} → ${names.get(e.to)}`).join(', ')

@@ -3,6 +3,7 @@
  * view's pure rules — the lineage layout (columns by generation), token and share amounts, vote shares, and which
  * governance steps a proposal's state allows. No rendering here, so the rules are tested without a browser.
  */
+import { placeInColumns } from '../../components/layered.ts'
 import { big, sameHex } from '../../format.ts'
 
 export type TokenAmount = { token: string; symbol: string; amount: string }
@@ -179,19 +180,12 @@ export function lineageLayout(models: Pick<Model, 'id' | 'name' | 'parents'>[]) 
     return d
   }
   const sorted = [...models].sort((a, b) => Number(big(a.id) - big(b.id)))
-  const rows = new Map<number, number>()
-  const nodes: LineageNode[] = sorted.map((m) => {
-    const column = depthOf(m.id, new Set())
-    const row = rows.get(column) ?? 0
-    rows.set(column, row + 1)
-    return { id: m.id, name: m.name, column, row }
-  })
+  const placed = placeInColumns(sorted, (m) => depthOf(m.id, new Set()))
+  const nodes: LineageNode[] = placed.nodes.map((m) => ({ id: m.id, name: m.name, column: m.column, row: m.row }))
   const edges: LineageEdge[] = sorted.flatMap((m) =>
     m.parents.filter((p) => byId.has(p) && p !== m.id).map((p) => ({ from: p, to: m.id })),
   )
-  const columns = nodes.reduce((n, x) => Math.max(n, x.column + 1), 0)
-  const height = Math.max(0, ...rows.values())
-  return { nodes, edges, columns, rows: height }
+  return { nodes, edges, columns: placed.columns, rows: placed.rows }
 }
 
 /** The devnet's accounts (anvil's public test mnemonic, m/44'/60'/0'/0/i): the index the governance routes take. */
