@@ -26,6 +26,7 @@ const ALL = [
   'float32',
   'training',
   'provenance',
+  'dataLoad',
 ] as const
 
 const asked = process.argv.slice(2)

@@ -201,6 +201,8 @@ export function minerCommand(program: Command) {
         })),
         licenses: served.licenses,
         dataDir,
+        /** Its node API: the receipts it signed (`mycel verify <hash> --url <api>`) and their lineage. */
+        api: node.url,
       }
       if (globals.json) printJson(summary)
       else {
@@ -221,6 +223,7 @@ export function minerCommand(program: Command) {
           ),
           ['offer', served.offerCid],
           ['data dir', dataDir],
+          ['node API', `${node.url} (its receipts: mycel verify <hash> --url ${node.url})`],
           'Gateways find it through the registry. Ctrl-C to stop.',
         ])
       }
