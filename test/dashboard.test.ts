@@ -389,10 +389,7 @@ describe('the dashboard, a view per capability', () => {
     // The model and its outputs (this node signed the receipts of the answers it served).
     await page.locator('#lineage-graph [data-kind="output"]').first().waitFor({ timeout: 10_000 })
     // The seeded dataset's lineage: its certification, the dataset and the compute-to-data job trained on it.
-    await page
-      .locator('#known-cids button', { hasText: /^dataset / })
-      .first()
-      .click()
+    await page.locator('#known-cids button', { hasText: /^dataset 1 / }).click()
     await page.locator('#lineage-graph [data-kind="dataset"]').waitFor({ timeout: 10_000 })
     await page.locator('#lineage-graph [data-kind="certification"]').waitFor({ timeout: 10_000 })
     await page.locator('#lineage-graph [data-kind="job"]').waitFor({ timeout: 10_000 })
