@@ -24,7 +24,6 @@ import {
   easAbi,
   provenanceAnchorsAbi,
   receiptDomain,
-  registerDataset,
   schemaRegistryAbi,
   signDataRequest,
   writeContractAndWait,
@@ -44,7 +43,7 @@ import { createProvenanceStore } from '../packages/node/src/db/stores/provenance
 import { devnetAccount, devnetPrivateKey } from '../packages/node/src/devnet/accounts.ts'
 import { createReceiptCodec, sha256Hex } from '../packages/node/src/provenance/receiptCodec.ts'
 import { releaseKey } from '../packages/node/src/vault/release.ts'
-import { openVault, recordRegistration, sealDataset } from '../packages/node/src/vault/vault.ts'
+import { openVault, registerSealed, sealDataset } from '../packages/node/src/vault/vault.ts'
 import { startGasBench } from './chainGas.ts'
 
 const BATCH = 100
@@ -165,16 +164,12 @@ try {
     name: 'bench',
   })
   const owner = chain.wallet(2)
-  const { datasetId } = await registerDataset(owner, {
+  const { datasetId } = await registerSealed(vault, owner, {
+    chainId: 31337,
     datasetRegistry: addresses.datasetRegistry,
-    listing: {
-      cid: sealed.cid,
-      schemaCid: sealed.schemaCid,
-      recordsRoot: sealed.recordsRoot,
-      recordCount: sealed.recordCount,
-      license: 'CC0-1.0',
-      provider: 'http://127.0.0.1:1',
-    },
+    sealed,
+    license: 'CC0-1.0',
+    provider: 'http://127.0.0.1:1',
     terms: {
       currency: addresses.testUsd as Hex,
       offers: ['access'],
@@ -185,7 +180,6 @@ try {
       queryPrice: 0n,
     },
   })
-  recordRegistration(vault, { chainId: 31337, datasetRegistry: addresses.datasetRegistry, datasetId, cid: sealed.cid })
   const { grantId } = await buyGrant(miner, {
     datasetRegistry: addresses.datasetRegistry,
     accessGrants: addresses.accessGrants,

@@ -85,4 +85,11 @@ export { parseReceiptHeader, RECEIPT_HEADER } from './provenance/receiptHeader.t
 export { type Verdict, verifyReceipt } from './provenance/verify.ts'
 export { decodeDataset, encodeDataset, loadDataset, mnistTrainingDigits } from './training/dataset.ts'
 export { challengeFinding, challengerStep, checkResult, type Finding } from './training/verify.ts'
-export { openVault, recordRegistration, type SealedDataset, sealDataset, type Vault } from './vault/vault.ts'
+export {
+  openVault,
+  recordRegistration,
+  registerSealed,
+  type SealedDataset,
+  sealDataset,
+  type Vault,
+} from './vault/vault.ts'

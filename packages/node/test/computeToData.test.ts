@@ -19,7 +19,6 @@ import {
   issueGrant,
   modelRegistryAbi,
   postDataJob,
-  registerDataset,
   signDataRequest,
   testUsdAbi,
   type WriteClient,
@@ -33,8 +32,9 @@ import type { MycelNode } from '../src/app/start.ts'
 import { createContentStore } from '../src/content/contentStore.ts'
 import { readReleases } from '../src/db/stores/vault.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
+import { demoModelTerms } from '../src/devnet/trainingDemo.ts'
 import { encodeDataset } from '../src/training/dataset.ts'
-import { openVault, recordRegistration, sealDataset, type Vault } from '../src/vault/vault.ts'
+import { openVault, registerSealed, sealDataset, type Vault } from '../src/vault/vault.ts'
 import { startTestNode } from './testNode.ts'
 
 const dataDir = tempDir('mycel-c2d-')
@@ -90,16 +90,12 @@ describe('compute-to-data on a node', () => {
       classes: 10,
     })
     store.close()
-    const { datasetId } = await registerDataset(wallet(owner), {
+    const { datasetId } = await registerSealed(vault, wallet(owner), {
+      chainId: node.chainId,
       datasetRegistry: addresses.datasetRegistry,
-      listing: {
-        cid: sealed.cid,
-        schemaCid: sealed.schemaCid,
-        recordsRoot: sealed.recordsRoot,
-        recordCount: sealed.recordCount,
-        license: 'CC-BY-SA-3.0',
-        provider: node.url,
-      },
+      sealed,
+      license: 'CC-BY-SA-3.0',
+      provider: node.url,
       terms: {
         currency: testUsd,
         offers: ['training'],
@@ -110,12 +106,6 @@ describe('compute-to-data on a node', () => {
         queryPrice: 0n,
       },
       contributors: [],
-    })
-    recordRegistration(vault, {
-      chainId: node.chainId,
-      datasetRegistry: addresses.datasetRegistry,
-      datasetId,
-      cid: sealed.cid,
     })
     // The owner trusts the node's trainer and verifier with its data.
     for (const grantee of [trainer, verifier])
@@ -153,17 +143,7 @@ describe('compute-to-data on a node', () => {
         challengeWindow: 15,
         disputeClock: 60,
       },
-      terms: {
-        currency: testUsd,
-        minPricePerRequest: 1000n,
-        mintFee: 0n,
-        licenseDuration: 0n,
-        royaltyBps: 1000,
-        commercialUse: true,
-        derivativesAllowed: true,
-        attribution: true,
-        hasTerms: true,
-      },
+      terms: demoModelTerms(testUsd),
       specCid: sealed.schemaCid,
     })
     expect(dataPrice).toBe(TRAINING_PRICE)

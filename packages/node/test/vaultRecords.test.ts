@@ -16,10 +16,8 @@ import {
   type GrantKind,
   issueGrant,
   type MycelAddresses,
-  registerDataset,
   revokeGrant,
   signDataRequest,
-  testUsdAbi,
 } from '@mycel/sdk'
 import fc from 'fast-check'
 import { parseEther } from 'viem'
@@ -33,7 +31,7 @@ import { devnetAccount, devnetPrivateKey } from '../src/devnet/accounts.ts'
 import { DataRequestError } from '../src/vault/errors.ts'
 import type { ReleaseContext } from '../src/vault/release.ts'
 import { recordsRequestHash, serveQuery, serveRecords } from '../src/vault/serve.ts'
-import { openVault, recordRegistration, sealDataset, type Vault } from '../src/vault/vault.ts'
+import { openVault, registerSealed, sealDataset, type Vault } from '../src/vault/vault.ts'
 
 const COUNT = 40
 const records = Array.from({ length: COUNT }, (_, i) =>
@@ -67,16 +65,12 @@ beforeAll(async () => {
     keepRecords: true,
   })
   store.close()
-  ;({ datasetId } = await registerDataset(t.wallet(OWNER), {
+  ;({ datasetId } = await registerSealed(vault, t.wallet(OWNER), {
+    chainId: t.chain.id,
     datasetRegistry: addresses.datasetRegistry,
-    listing: {
-      cid: sealed.cid,
-      schemaCid: sealed.schemaCid,
-      recordsRoot: sealed.recordsRoot,
-      recordCount: sealed.recordCount,
-      license: 'CC-BY-NC-4.0',
-      provider: 'http://127.0.0.1:1',
-    },
+    sealed,
+    license: 'CC-BY-NC-4.0',
+    provider: 'http://127.0.0.1:1',
     terms: {
       currency: addresses.testUsd as `0x${string}`,
       offers: ['records', 'queries'],
@@ -88,14 +82,7 @@ beforeAll(async () => {
     },
     contributors: [],
   }))
-  recordRegistration(vault, {
-    chainId: t.chain.id,
-    datasetRegistry: addresses.datasetRegistry,
-    datasetId,
-    cid: sealed.cid,
-  })
   ctx = { client: t.publicClient, chainId: t.chain.id, addresses, db: vault.db, vaultKey: vault.privateKey }
-  void testUsdAbi
 }, 120_000)
 
 afterAll(async () => {

@@ -15,10 +15,10 @@ import {
   openVault,
   parseDatasetSchema,
   type RecordLayout,
-  recordRegistration,
+  registerSealed,
   sealDataset,
 } from '@mycel/node'
-import { getDataset, listCertifications, listDatasets, listGrants, registerDataset } from '@mycel/sdk'
+import { getDataset, listCertifications, listDatasets, listGrants } from '@mycel/sdk'
 import type { Command } from 'commander'
 import { chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { contributorOption, datasetIdOf, type PriceFlags, termsOf, tokenFormatter, whenOf } from '../dataSupport.ts'
@@ -126,25 +126,14 @@ export function datasetCommand(program: Command): Command {
         ...(classes === undefined ? {} : { classes }),
         keepRecords: flags.records === true || flags.recordPrice !== undefined || flags.queryPrice !== undefined,
       })
-      const { datasetId, hash } = await registerDataset(wallet, {
-        datasetRegistry: addresses.datasetRegistry,
-        listing: {
-          cid: sealed.cid,
-          schemaCid: sealed.schemaCid,
-          recordsRoot: sealed.recordsRoot,
-          recordCount: sealed.recordCount,
-          license: flags.license,
-          provider,
-        },
-        terms,
-        contributors,
-      })
-      // The node releases the key only for grants on the dataset registered from this vault (not on a copy).
-      recordRegistration(vault, {
+      const { datasetId, hash } = await registerSealed(vault, wallet, {
         chainId: ctx.chainId,
         datasetRegistry: addresses.datasetRegistry,
-        datasetId,
-        cid: sealed.cid,
+        sealed,
+        license: flags.license,
+        provider,
+        terms,
+        contributors,
       })
       const result = { datasetId, owner: wallet.account.address, ...sealed, license: flags.license, provider, terms }
       if (globals.json) return printJson({ ...result, transactionHash: hash })

@@ -21,7 +21,6 @@ import {
   listDatasets,
   type MycelAddresses,
   postDataJob,
-  registerDataset,
   testUsdAbi,
   type WriteClient,
   writeContractAndWait,
@@ -43,7 +42,7 @@ import {
   postDemoTrainingJob,
 } from '../devnet/trainingDemo.ts'
 import { encodeDataset, mnistTrainingDigits } from '../training/dataset.ts'
-import { recordRegistration, sealDataset, type Vault } from '../vault/vault.ts'
+import { registerSealed, sealDataset, type Vault } from '../vault/vault.ts'
 import { walletFor } from './accounts.ts'
 
 /** The seeded data owner, the certifier and the personal vault's grantee (devnet accounts). */
@@ -104,16 +103,12 @@ export async function seedDataDemo(ctx: Ctx, treasury: WriteClient): Promise<voi
     label: 'label',
     classes: 10,
   })
-  const { datasetId } = await registerDataset(owner, {
+  const { datasetId } = await registerSealed(ctx.vault, owner, {
+    chainId: ctx.chainId,
     datasetRegistry: addresses.datasetRegistry,
-    listing: {
-      cid: sealed.cid,
-      schemaCid: sealed.schemaCid,
-      recordsRoot: sealed.recordsRoot,
-      recordCount: sealed.recordCount,
-      license: 'CC-BY-SA-3.0',
-      provider: ctx.url,
-    },
+    sealed,
+    license: 'CC-BY-SA-3.0',
+    provider: ctx.url,
     terms: {
       currency: testUsd,
       offers: ['training'],
@@ -123,13 +118,6 @@ export async function seedDataDemo(ctx: Ctx, treasury: WriteClient): Promise<voi
       recordPrice: 0n,
       queryPrice: 0n,
     },
-    contributors: [],
-  })
-  recordRegistration(ctx.vault, {
-    chainId: ctx.chainId,
-    datasetRegistry: addresses.datasetRegistry,
-    datasetId,
-    cid: sealed.cid,
   })
   const certifier = devnetAccount(CERTIFIER)
   for (const grantee of [...ctx.providers, certifier.address]) {
@@ -205,16 +193,12 @@ async function seedPersonalVault(ctx: Ctx, owner: WriteClient) {
     keepRecords: true,
   })
   const testUsd = addresses.testUsd as Address
-  const { datasetId } = await registerDataset(owner, {
+  const { datasetId } = await registerSealed(vault, owner, {
+    chainId: ctx.chainId,
     datasetRegistry: addresses.datasetRegistry,
-    listing: {
-      cid: sealed.cid,
-      schemaCid: sealed.schemaCid,
-      recordsRoot: sealed.recordsRoot,
-      recordCount: sealed.recordCount,
-      license: 'CC-BY-NC-4.0',
-      provider: ctx.url,
-    },
+    sealed,
+    license: 'CC-BY-NC-4.0',
+    provider: ctx.url,
     terms: {
       currency: testUsd,
       offers: ['records', 'queries'],
@@ -224,13 +208,6 @@ async function seedPersonalVault(ctx: Ctx, owner: WriteClient) {
       recordPrice: 10_000n,
       queryPrice: 20_000n,
     },
-    contributors: [],
-  })
-  recordRegistration(vault, {
-    chainId: ctx.chainId,
-    datasetRegistry: addresses.datasetRegistry,
-    datasetId,
-    cid: sealed.cid,
   })
   const grantee = walletFor(devnetAccount(VAULT_GRANTEE), ctx.chain, ctx.rpcUrl)
   const at = { datasetRegistry: addresses.datasetRegistry, accessGrants: addresses.accessGrants, datasetId }

@@ -8,7 +8,8 @@
  */
 import { createECDH } from 'node:crypto'
 import { join } from 'node:path'
-import type { Hex } from 'viem'
+import { type DatasetTerms, registerDataset, type WriteClient } from '@mycel/sdk'
+import type { Address, Hex } from 'viem'
 import type { ContentStore } from '../content/contentStore.ts'
 import { encryptDataset, newDatasetKey, sealRecord, wrapKey } from '../data/encryption.ts'
 import { type RecordLayout, readRecords, recordHash } from '../data/records.ts'
@@ -128,4 +129,39 @@ export function recordRegistration(
     datasetId: p.datasetId.toString(),
     cid: p.cid,
   })
+}
+
+/**
+ * Registers a dataset sealed in this vault on chain, the signer of `wallet` its owner, and records the registration
+ * here (so the node releases its key to grants on it): the listing is the sealed dataset's, with `license` and the
+ * `provider` that serves it.
+ */
+export async function registerSealed(
+  vault: Vault,
+  wallet: WriteClient,
+  p: {
+    chainId: number
+    datasetRegistry: Address
+    sealed: SealedDataset
+    license: string
+    provider: string
+    terms: DatasetTerms
+    contributors?: { payee: Address; bps: number }[]
+  },
+): Promise<{ datasetId: bigint; hash: Hex }> {
+  const { datasetId, hash } = await registerDataset(wallet, {
+    datasetRegistry: p.datasetRegistry,
+    listing: {
+      cid: p.sealed.cid,
+      schemaCid: p.sealed.schemaCid,
+      recordsRoot: p.sealed.recordsRoot,
+      recordCount: p.sealed.recordCount,
+      license: p.license,
+      provider: p.provider,
+    },
+    terms: p.terms,
+    contributors: p.contributors ?? [],
+  })
+  recordRegistration(vault, { chainId: p.chainId, datasetRegistry: p.datasetRegistry, datasetId, cid: p.sealed.cid })
+  return { datasetId, hash }
 }
