@@ -83,7 +83,9 @@ try {
     'POST /api/data/keys': post('/api/data/keys', keyBody),
     'POST /api/data/records': post('/api/data/records', recordsBody),
   }
-  const names = Object.keys(routes)
+  // BENCH_DATA_ROUTES="GET /api/provenance,POST /api/data/keys" loads only those (to see which one is slow).
+  const only = process.env.BENCH_DATA_ROUTES?.split(',').map((r) => r.trim())
+  const names = Object.keys(routes).filter((n) => !only || only.includes(n))
   for (const name of names) {
     const r = await (routes[name] as () => Promise<Response>)()
     if (r.status !== 200) throw new Error(`${name} answered ${r.status} before the load: ${await r.text()}`)
