@@ -16,7 +16,7 @@ import {
 import { chainSpec, datasetTree, mlpSpecOf, parseTrainingSpec } from '@mycel/training'
 import type { Command } from 'commander'
 import type { Address, Hex } from 'viem'
-import type { ChainContext } from './context.ts'
+import { type ChainContext, chainContext, contractsOn, type GlobalFlags } from './context.ts'
 import { usageError } from './errors.ts'
 import { parseAmountOption, parseIntegerOption } from './options.ts'
 
@@ -40,6 +40,15 @@ export async function jobOrFail(ctx: ChainContext, addresses: MycelAddresses, id
       `Training job ${id} does not exist (there are ${count}). See \`mycel job list\`.`,
     )
   return getTrainingJob(ctx.client, { trainingJobs: addresses.trainingJobs, jobId: id })
+}
+
+/** What every `mycel job <verb> <id>` starts from: the global flags, the chain, its contracts and the job (or UNKNOWN_JOB). */
+export async function jobCommandContext(id: string, command: Command) {
+  const globals = command.optsWithGlobals<GlobalFlags>()
+  const ctx = await chainContext(globals)
+  const addresses = contractsOn(ctx)
+  const j = await jobOrFail(ctx, addresses, jobIdOf(id))
+  return { globals, ctx, addresses, j }
 }
 
 /** The flags that describe a job's market and its model's terms (`job submit`, `job round propose`). */

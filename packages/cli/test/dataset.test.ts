@@ -172,39 +172,21 @@ describe('mycel dataset', () => {
         .stdout,
     )
     expect(records.price).toBe('30000')
-    const all = await grantee('dataset', 'records', id, '--grant', records.grantId, '--dev-account', '9', '--json')
+    const recordsAs = (account: string, ...flags: string[]) =>
+      grantee('dataset', 'records', id, '--grant', records.grantId, '--dev-account', account, ...flags)
+    const all = await recordsAs('9', '--json')
     expect(all.code, all.stderr).toBe(0)
     const got = json<{ records: { index: number; data: string }[] }>(all.stdout).records
     expect(got.map((r) => [r.index, Buffer.from(r.data, 'base64').toString()])).toEqual(
       [2, 4, 6].map((i) => [i, lines[i]]),
     )
-    const one = await grantee(
-      'dataset',
-      'records',
-      id,
-      '--grant',
-      records.grantId,
-      '--records',
-      '4',
-      '--dev-account',
-      '9',
-    )
+    const one = await recordsAs('9', '--records', '4')
     expect(one.code, one.stderr).toBe(0)
     expect(one.stdout).toContain(lines[4])
-    const outside = await grantee(
-      'dataset',
-      'records',
-      id,
-      '--grant',
-      records.grantId,
-      '--records',
-      '5',
-      '--dev-account',
-      '9',
-    )
+    const outside = await recordsAs('9', '--records', '5')
     expect(outside.code).toBe(1)
     expect(outside.stderr).toContain('Records 5 are not in grant')
-    const stranger = await grantee('dataset', 'records', id, '--grant', records.grantId, '--dev-account', '7')
+    const stranger = await recordsAs('7')
     expect(stranger.code).toBe(1)
     expect(stranger.stderr).toContain('but grant')
 

@@ -35,7 +35,7 @@ import { type Address, formatUnits } from 'viem'
 import { type ChainContext, chainContext, contractsOn, type GlobalFlags, type SignerFlags, signer } from '../context.ts'
 import { datasetIdOf, grantIdOf } from '../dataSupport.ts'
 import { usageError } from '../errors.ts'
-import { type JobParamFlags, jobIdOf, jobOrFail, jobParamOptions, jobParams } from '../jobSupport.ts'
+import { type JobParamFlags, jobCommandContext, jobParamOptions, jobParams } from '../jobSupport.ts'
 import { parseIntegerOption, signerOptions } from '../options.ts'
 import { printJson, printLines, printTable } from '../output.ts'
 
@@ -135,10 +135,7 @@ export function jobCommand(program: Command): Command {
     .description('One training job: its market, result and disputes')
     .argument('<id>', 'job id')
     .action(async (id: string, _flags: unknown, command: Command) => {
-      const globals = command.optsWithGlobals<GlobalFlags>()
-      const ctx = await chainContext(globals)
-      const addresses = contractsOn(ctx)
-      const j = await jobOrFail(ctx, addresses, jobIdOf(id))
+      const { globals, ctx, addresses, j } = await jobCommandContext(id, command)
       const disputes = await listTrainingDisputes(ctx.client, {
         trainingDisputes: addresses.trainingDisputes,
         jobId: j.id,
@@ -169,10 +166,7 @@ export function jobCommand(program: Command): Command {
       .argument('<id>', 'job id')
       .option('--checkpoint <i>', 'check only the segment ending at checkpoint i (default: every segment)'),
   ).action(async (id: string, flags: SignerFlags & { checkpoint?: string }, command: Command) => {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const ctx = await chainContext(globals)
-    const addresses = contractsOn(ctx)
-    const j = await jobOrFail(ctx, addresses, jobIdOf(id))
+    const { globals, ctx, addresses, j } = await jobCommandContext(id, command)
     // An accepted result is re-executed too (anyone may check a model's training), but it can no longer be challenged.
     if (j.status !== 'submitted' && j.status !== 'accepted')
       throw new NodeError('NOT_SUBMITTED', `Job ${j.id} is ${j.status}: it has no posted result to check.`)
@@ -254,10 +248,7 @@ export function jobCommand(program: Command): Command {
       )
       .argument('<id>', 'job id'),
   ).action(async (id: string, flags: SignerFlags, command: Command) => {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const ctx = await chainContext(globals)
-    const addresses = contractsOn(ctx)
-    const j = await jobOrFail(ctx, addresses, jobIdOf(id))
+    const { globals, ctx, addresses, j } = await jobCommandContext(id, command)
     const order = await getDataJobOrder(ctx.client, { computeToData: addresses.computeToData, jobId: j.id })
     if (!order)
       throw new NodeError('NOT_A_DATA_JOB', `Job ${j.id} was not posted on a dataset: it needs no approval.`, {
@@ -278,10 +269,7 @@ export function jobCommand(program: Command): Command {
       )
       .argument('<id>', 'job id'),
   ).action(async (id: string, flags: SignerFlags, command: Command) => {
-    const globals = command.optsWithGlobals<GlobalFlags>()
-    const ctx = await chainContext(globals)
-    const addresses = contractsOn(ctx)
-    const j = await jobOrFail(ctx, addresses, jobIdOf(id))
+    const { globals, ctx, addresses, j } = await jobCommandContext(id, command)
     const wallet = await signer(ctx, flags)
     const order = await getDataJobOrder(ctx.client, { computeToData: addresses.computeToData, jobId: j.id })
     if (order) return acceptDataJobAndClaim(ctx, addresses, wallet, j, order, globals.json)
