@@ -35,7 +35,7 @@ import { devnetAccount } from '../src/devnet/accounts.ts'
 import { demoModelTerms } from '../src/devnet/trainingDemo.ts'
 import { encodeDataset } from '../src/training/dataset.ts'
 import { openVault, registerSealed, sealDataset, type Vault } from '../src/vault/vault.ts'
-import { startTestNode } from './testNode.ts'
+import { startTrainingTestNode } from './testNode.ts'
 
 const dataDir = tempDir('mycel-c2d-')
 let node: MycelNode
@@ -56,16 +56,7 @@ const spec: MlpSpec = {
 }
 
 beforeAll(async () => {
-  node = await startTestNode(dataDir, {
-    miner: 'off',
-    gateway: 'off',
-    validator: 'off',
-    epochs: 'off',
-    trainer: 'on',
-    verifier: 'on',
-    pollIntervalMs: 200,
-    seed: false,
-  })
+  node = await startTrainingTestNode(dataDir, { seed: false })
   vault = await openVault(dataDir)
 }, 120_000)
 

@@ -14,3 +14,17 @@ export function startTestNode(
     { logger },
   )
 }
+
+/** A node that only trains and verifies (the training market's roles), polling its duties every 200 ms. */
+export function startTrainingTestNode(dataDir: string, options: Partial<NodeOptions> = {}): Promise<MycelNode> {
+  return startTestNode(dataDir, {
+    miner: 'off',
+    gateway: 'off',
+    validator: 'off',
+    epochs: 'off',
+    trainer: 'on',
+    verifier: 'on',
+    pollIntervalMs: 200,
+    ...options,
+  })
+}

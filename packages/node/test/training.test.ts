@@ -33,22 +33,14 @@ import { createContentStore } from '../src/content/contentStore.ts'
 import { devnetAccount } from '../src/devnet/accounts.ts'
 import { decodeState } from '../src/training/checkpoints.ts'
 import { encodeDataset } from '../src/training/dataset.ts'
-import { startTestNode } from './testNode.ts'
+import { startTrainingTestNode } from './testNode.ts'
 
 let dataDir: string
 let node: MycelNode
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'mycel-training-'))
-  node = await startTestNode(dataDir, {
-    miner: 'off',
-    gateway: 'off',
-    validator: 'off',
-    epochs: 'off',
-    trainer: 'on',
-    verifier: 'on',
-    pollIntervalMs: 200,
-  })
+  node = await startTrainingTestNode(dataDir)
 }, 120_000)
 
 afterAll(async () => {
