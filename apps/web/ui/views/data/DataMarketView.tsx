@@ -6,7 +6,8 @@
  */
 import { useState } from 'preact/hooks'
 import { usePoll } from '../../api.ts'
-import { Card, Table } from '../../components/Table.tsx'
+import { Summary } from '../../components/Summary.tsx'
+import { Table } from '../../components/Table.tsx'
 import { short } from '../../format.ts'
 import type { ViewProps } from '../types.ts'
 import {
@@ -33,33 +34,39 @@ export function DataMarketView({ network }: ViewProps) {
   const held = data?.vault?.datasets
   const releases = data?.releases ?? []
   const jobs = dataJobs(training.data?.jobs ?? [], contracts?.computeToData, datasets)
-  const note = data
-    ? data.vault
+  const note =
+    data &&
+    (data.vault
       ? `${data.total} dataset${data.total === '1' ? '' : 's'} registered on chain · this node’s vault holds the keys of ${data.vault.datasets.length}.`
-      : `${data.total} dataset${data.total === '1' ? '' : 's'} registered on chain · this node runs no vault.`
-    : (polled.waiting ?? polled.error ?? 'Loading…')
+      : `${data.total} dataset${data.total === '1' ? '' : 's'} registered on chain · this node runs no vault.`)
   return (
     <>
-      <section aria-labelledby="data-title" data-loaded={data ? 'true' : undefined}>
-        <h2 id="data-title">Data market</h2>
-        <p id="data-note" class={polled.error ? 'error' : 'muted'}>
-          {note}
-        </p>
-        <div class="cards">
-          <Card title="Datasets" id="dataset-count">
-            {data ? data.total : '–'}
-          </Card>
-          <Card title="Certified" id="certified-count">
-            {data && !certifiedOnly ? datasets.filter((d) => d.certified).length : data ? datasets.length : '–'}
-          </Card>
-          <Card title="Valid grants" id="grant-count">
-            {data ? datasets.reduce((n, d) => n + grantCounts(d.grants).valid, 0) : '–'}
-          </Card>
-          <Card title="Requests served" id="served-count">
-            {data ? `${releases.filter((r) => r.released).length} / ${releases.length}` : '–'}
-          </Card>
-        </div>
-      </section>
+      <Summary
+        titleId="data-title"
+        title="Data market"
+        noteId="data-note"
+        note={note}
+        poll={polled}
+        loaded={data !== undefined}
+        figures={[
+          { title: 'Datasets', id: 'dataset-count', value: data?.total },
+          {
+            title: 'Certified',
+            id: 'certified-count',
+            value: data && (certifiedOnly ? datasets.length : datasets.filter((d) => d.certified).length),
+          },
+          {
+            title: 'Valid grants',
+            id: 'grant-count',
+            value: data && datasets.reduce((n, d) => n + grantCounts(d.grants).valid, 0),
+          },
+          {
+            title: 'Requests served',
+            id: 'served-count',
+            value: data && `${releases.filter((r) => r.released).length} / ${releases.length}`,
+          },
+        ]}
+      />
       <section aria-labelledby="datasets-title">
         <h2 id="datasets-title">Datasets</h2>
         <label class="switch">

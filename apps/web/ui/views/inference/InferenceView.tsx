@@ -3,7 +3,8 @@
  * channels with both ends' books, and the latest paid requests. Reads `/api/payments`.
  */
 import { type Payments, usePoll } from '../../api.ts'
-import { Card, Table } from '../../components/Table.tsx'
+import { Summary } from '../../components/Summary.tsx'
+import { Table } from '../../components/Table.tsx'
 import { big, short, tokenAmount } from '../../format.ts'
 import type { ViewProps } from '../types.ts'
 import { Channels } from './Channels.tsx'
@@ -28,26 +29,30 @@ export function InferenceView({ network }: ViewProps) {
       ]
         .filter(Boolean)
         .join(' ')
-    : (polled.waiting ?? polled.error ?? 'Loading…')
+    : undefined
   return (
     <>
-      <section aria-labelledby="payments-title" id="payments">
-        <h2 id="payments-title">Paid inference</h2>
-        <p id="payments-note" class={polled.error ? 'error' : 'muted'}>
-          {note}
-        </p>
-        <div class="cards">
-          <Card title="Paid requests" id="paid-requests">
-            {miner ? miner.models.reduce((sum, m) => sum + m.paidRequests, 0) : (gateway?.paidRequests ?? '–')}
-          </Card>
-          <Card title="Channels" id="channel-count">
-            {polled.data ? channels.length : '–'}
-          </Card>
-          <Card title="Owed to miner, unclaimed" id="pending-total">
-            {miner ? amount(miner.channels.reduce((sum, c) => sum + big(c.pending), 0n).toString()) : '–'}
-          </Card>
-        </div>
-      </section>
+      <Summary
+        titleId="payments-title"
+        sectionId="payments"
+        title="Paid inference"
+        noteId="payments-note"
+        note={note}
+        poll={polled}
+        figures={[
+          {
+            title: 'Paid requests',
+            id: 'paid-requests',
+            value: miner ? miner.models.reduce((sum, m) => sum + m.paidRequests, 0) : gateway?.paidRequests,
+          },
+          { title: 'Channels', id: 'channel-count', value: polled.data && channels.length },
+          {
+            title: 'Owed to miner, unclaimed',
+            id: 'pending-total',
+            value: miner && amount(miner.channels.reduce((sum, c) => sum + big(c.pending), 0n).toString()),
+          },
+        ]}
+      />
       <section aria-labelledby="models-title">
         <h2 id="models-title">Models and prices</h2>
         <Table

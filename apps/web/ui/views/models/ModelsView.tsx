@@ -4,7 +4,8 @@
  * model's detail (`#/models/<id>`, the first model by default) with its holders and governance. Reads `/api/models`.
  */
 import { usePoll } from '../../api.ts'
-import { Card, Table } from '../../components/Table.tsx'
+import { Summary } from '../../components/Summary.tsx'
+import { Table } from '../../components/Table.tsx'
 import { short } from '../../format.ts'
 import type { ViewProps } from '../types.ts'
 import { Lineage } from './Lineage.tsx'
@@ -28,31 +29,36 @@ export function ModelsView({ network }: ViewProps) {
   const total = sumByToken(models.map(earned))
   const note = absent
     ? 'This node serves no model catalog (no /api/models): no models to show.'
-    : polled.data
-      ? `Registry ${short(polled.data.registry)} · licenses ${short(polled.data.licenses)} · royalties settle in PaymentChannels ${short(polled.data.paymentChannels)}.`
-      : (polled.waiting ?? polled.error ?? 'Loading…')
+    : polled.data &&
+      `Registry ${short(polled.data.registry)} · licenses ${short(polled.data.licenses)} · royalties settle in PaymentChannels ${short(polled.data.paymentChannels)}.`
   return (
     <>
-      <section aria-labelledby="market-title">
-        <h2 id="market-title">Model market</h2>
-        <p id="models-note" class={polled.error && !absent ? 'error' : 'muted'}>
-          {note}
-        </p>
-        <div class="cards">
-          <Card title="Models" id="model-count">
-            {known ? models.length : '–'}
-          </Card>
-          <Card title="Valid licenses" id="license-count">
-            {known ? models.reduce((n, m) => n + m.licenses.filter((l) => l.valid).length, 0) : '–'}
-          </Card>
-          <Card title="Fractionalized" id="fractional-count">
-            {known ? models.filter((m) => m.fractional).length : '–'}
-          </Card>
-          <Card title="Royalties earned" id="royalties-total">
-            {total.length ? total.map((t) => money(t.amount, t.symbol, t.token, testUsd)).join(' · ') : '–'}
-          </Card>
-        </div>
-      </section>
+      <Summary
+        titleId="market-title"
+        title="Model market"
+        noteId="models-note"
+        note={note}
+        poll={polled}
+        error={Boolean(polled.error) && !absent}
+        figures={[
+          { title: 'Models', id: 'model-count', value: known ? models.length : undefined },
+          {
+            title: 'Valid licenses',
+            id: 'license-count',
+            value: known ? models.reduce((n, m) => n + m.licenses.filter((l) => l.valid).length, 0) : undefined,
+          },
+          {
+            title: 'Fractionalized',
+            id: 'fractional-count',
+            value: known ? models.filter((m) => m.fractional).length : undefined,
+          },
+          {
+            title: 'Royalties earned',
+            id: 'royalties-total',
+            value: total.length ? total.map((t) => money(t.amount, t.symbol, t.token, testUsd)).join(' · ') : undefined,
+          },
+        ]}
+      />
       <section aria-labelledby="catalog-title">
         <h2 id="catalog-title">Models</h2>
         <Table

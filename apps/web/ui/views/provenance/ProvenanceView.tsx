@@ -6,7 +6,8 @@
  */
 import { useEffect, useState } from 'preact/hooks'
 import { getJson, usePoll } from '../../api.ts'
-import { Card, Table } from '../../components/Table.tsx'
+import { Summary } from '../../components/Summary.tsx'
+import { Table } from '../../components/Table.tsx'
 import { short } from '../../format.ts'
 import type { DataOverview } from '../data/data.ts'
 import { datasetName, shortCid } from '../data/data.ts'
@@ -69,25 +70,21 @@ export function ProvenanceView(_props: ViewProps) {
   ].filter((k) => k.cid)
   return (
     <>
-      <section aria-labelledby="provenance-title" data-loaded={overview ? 'true' : undefined}>
-        <h2 id="provenance-title">Provenance</h2>
-        <p class={polled.error ? 'error' : 'muted'}>
-          {overview
-            ? 'Every AI answer served here carries a signed receipt; receipts are anchored on chain in Merkle batches.'
-            : (polled.waiting ?? polled.error ?? 'Loading…')}
-        </p>
-        <div class="cards">
-          <Card title="Receipts" id="receipt-count">
-            {overview ? overview.receipts : '–'}
-          </Card>
-          <Card title="Anchored" id="anchored-count">
-            {overview ? overview.anchored : '–'}
-          </Card>
-          <Card title="Pending" id="pending-count">
-            {overview ? overview.pending : '–'}
-          </Card>
-        </div>
-      </section>
+      <Summary
+        titleId="provenance-title"
+        title="Provenance"
+        note={
+          overview &&
+          'Every AI answer served here carries a signed receipt; receipts are anchored on chain in Merkle batches.'
+        }
+        poll={polled}
+        loaded={overview !== undefined}
+        figures={[
+          { title: 'Receipts', id: 'receipt-count', value: overview?.receipts },
+          { title: 'Anchored', id: 'anchored-count', value: overview?.anchored },
+          { title: 'Pending', id: 'pending-count', value: overview?.pending },
+        ]}
+      />
       <section aria-labelledby="batches-title">
         <h2 id="batches-title">Recent batches</h2>
         <Table

@@ -6,7 +6,8 @@
  * `/api/training` every two seconds.
  */
 import { usePoll } from '../../api.ts'
-import { Card, Table } from '../../components/Table.tsx'
+import { Summary } from '../../components/Summary.tsx'
+import { Table } from '../../components/Table.tsx'
 import { short, tokenAmount } from '../../format.ts'
 import type { ViewProps } from '../types.ts'
 
@@ -74,28 +75,25 @@ export function TrainingView({ network }: ViewProps) {
   const progress = new Map((data?.trainer?.training ?? []).map((t) => [t.jobId, t]))
   return (
     <>
-      <section aria-labelledby="training-title">
-        <h2 id="training-title">Compute market</h2>
-        <p class={polled.error ? 'error' : 'muted'}>
-          {data
-            ? 'Jobs bought at a sealed-bid auction, trained by the engine bit for bit, checked by verifiers; a dispute narrows down to one operation the contract recomputes.'
-            : (polled.waiting ?? polled.error ?? 'Loading…')}
-        </p>
-        <div class="cards">
-          <Card title="Jobs" id="job-count">
-            {data ? jobs.length : '–'}
-          </Card>
-          <Card title="Accepted" id="accepted-count">
-            {data ? jobs.filter((j) => j.status === 'accepted').length : '–'}
-          </Card>
-          <Card title="Disputes" id="dispute-count">
-            {data ? data.disputes.length : '–'}
-          </Card>
-          <Card title="Training now" id="training-now">
-            {data ? (data.trainer?.training.length ?? 0) : '–'}
-          </Card>
-        </div>
-      </section>
+      <Summary
+        titleId="training-title"
+        title="Compute market"
+        note={
+          data &&
+          'Jobs bought at a sealed-bid auction, trained by the engine bit for bit, checked by verifiers; a dispute narrows down to one operation the contract recomputes.'
+        }
+        poll={polled}
+        figures={[
+          { title: 'Jobs', id: 'job-count', value: data && jobs.length },
+          {
+            title: 'Accepted',
+            id: 'accepted-count',
+            value: data && jobs.filter((j) => j.status === 'accepted').length,
+          },
+          { title: 'Disputes', id: 'dispute-count', value: data?.disputes.length },
+          { title: 'Training now', id: 'training-now', value: data && (data.trainer?.training.length ?? 0) },
+        ]}
+      />
       <section aria-labelledby="jobs-title">
         <h2 id="jobs-title">Jobs</h2>
         <Table
