@@ -54,6 +54,9 @@ export type ChainIndex = {
   jobDataset: Map<bigint, bigint>
 }
 
+/** A compute-to-data job's dataset, fixed at its order: read once per job and process, not at every walk. */
+const orderDatasets = new WeakMap<MycelAddresses, Map<bigint, bigint>>()
+
 /** Reads what lineage walks (the newest 500 of each). */
 export async function readChainIndex(client: PublicClient, addresses: MycelAddresses): Promise<ChainIndex> {
   const [{ datasets }, certifications, jobs, { models }] = await Promise.all([
@@ -62,16 +65,23 @@ export async function readChainIndex(client: PublicClient, addresses: MycelAddre
     listTrainingJobs(client, { trainingJobs: addresses.trainingJobs, limit: 500 }),
     listModels(client, { modelRegistry: addresses.modelRegistry, limit: 500 }),
   ])
-  const jobDataset = new Map<bigint, bigint>()
+  const known = orderDatasets.get(addresses) ?? new Map<bigint, bigint>()
+  orderDatasets.set(addresses, known)
   const c2d = addresses.computeToData.toLowerCase()
+  const dataJobs = jobs.filter((j) => j.buyer.toLowerCase() === c2d)
   await Promise.all(
-    jobs
-      .filter((j) => j.buyer.toLowerCase() === c2d)
+    dataJobs
+      .filter((j) => !known.has(j.id))
       .map(async (j) => {
         const order = await getDataJobOrder(client, { computeToData: addresses.computeToData, jobId: j.id })
-        if (order) jobDataset.set(j.id, order.datasetId)
+        if (order) known.set(j.id, order.datasetId)
       }),
   )
+  const jobDataset = new Map<bigint, bigint>()
+  for (const j of dataJobs) {
+    const datasetId = known.get(j.id)
+    if (datasetId !== undefined) jobDataset.set(j.id, datasetId)
+  }
   return { datasets, certifications, jobs, models, jobDataset }
 }
 

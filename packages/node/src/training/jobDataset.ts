@@ -39,32 +39,41 @@ export function jobDatasets(p: {
   enrol?: { wallet: WriteClient; inTx: <value>(send: () => Promise<value>) => Promise<value> }
 }): JobDatasets {
   const { client, addresses } = p
+  // A job's dataset is fixed when it is posted: read once per job, not at every bid, reveal and check.
+  const datasetOfJob = new Map<bigint, bigint>()
+  const datasetOf = async (jobId: bigint): Promise<bigint> => {
+    const known = datasetOfJob.get(jobId)
+    if (known !== undefined) return known
+    const order = await getDataJobOrder(client, { computeToData: addresses.computeToData, jobId })
+    if (!order) throw new Error(`job ${jobId} has no compute-to-data order`)
+    datasetOfJob.set(jobId, order.datasetId)
+    return order.datasetId
+  }
   return async (job, want) => {
     if (!isDataJob(addresses, job)) return loadDataset(p.store, want)
     const key = p.key
     if (!key) throw new Error(`job ${job.id} trains on a sealed dataset and this role has no key to open it`)
-    const order = await getDataJobOrder(client, { computeToData: addresses.computeToData, jobId: job.id })
-    if (!order) throw new Error(`job ${job.id} has no compute-to-data order`)
+    const datasetId = await datasetOf(job.id)
     const me = key.account.address
     return cachedDataset(
       want,
       async () => {
         const grants = await listGrants(client, {
           accessGrants: addresses.accessGrants,
-          datasetId: order.datasetId,
+          datasetId: datasetId,
           grantee: me,
         })
         const grant = grants.find((g) => g.valid && g.kind === 'compute')
         if (!grant) {
           throw new Error(
-            `job ${job.id} trains on dataset ${order.datasetId}, whose owner has given ${me} no valid compute grant`,
+            `job ${job.id} trains on dataset ${datasetId}, whose owner has given ${me} no valid compute grant`,
           )
         }
         const fetched = await fetchDataset({
           client,
           chainId: p.chainId,
           addresses,
-          datasetId: order.datasetId,
+          datasetId: datasetId,
           grantId: grant.grantId,
           account: key.account,
           privateKey: key.privateKey,
@@ -75,7 +84,7 @@ export function jobDatasets(p: {
         if (enrol) {
           const enrolled = await getEnrolledGrant(client, {
             computeToData: addresses.computeToData,
-            datasetId: order.datasetId,
+            datasetId: datasetId,
             provider: me,
           })
           const holds =
@@ -91,7 +100,7 @@ export function jobDatasets(p: {
       },
       // The opened copy is kept per account and dataset: never reused for a job on a copy of the listing naming the
       // same sealed CID (attacks.c2d.md C6).
-      `${me}:${order.datasetId}`,
+      `${me}:${datasetId}`,
     )
   }
 }
