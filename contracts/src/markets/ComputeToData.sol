@@ -27,9 +27,9 @@ import {AccessGrants} from "./AccessGrants.sol";
  * buyer receives only the model — delivered by {claim} (or at once by its {accept}) once the job is accepted, with what
  * is left of the budget (and any compensation from providers that missed their deadline).
  *
- * A training grant buys one trained model: when its job is cancelled in its first auction (no provider ever held it),
- * the buyer may post again under the same grant while it is valid; otherwise the grant is used. The attacks
- * considered are in contracts/test/attacks.c2d.md.
+ * A training grant buys one trained model: when its job is cancelled before any provider held it (never approved, or
+ * in the round it was approved in), the buyer may post again under the same grant while it is valid; otherwise the
+ * grant is used. The attacks considered are in contracts/test/attacks.c2d.md and attacks.c2d2.md.
  */
 contract ComputeToData is IBidGate, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -41,6 +41,7 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         bool approved; // the dataset's owner accepted the job's spec: until then nobody may bid
         bool settled; // the refund (and compensation) credited
         bool modelDelivered;
+        uint32 approvedRound; // the job's bidding round at its first approval: no provider held it before (audit E1)
     }
 
     TrainingJobs public immutable trainingJobs;
@@ -113,7 +114,8 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
             grantId: grantId,
             approved: false,
             settled: false,
-            modelDelivered: false
+            modelDelivered: false,
+            approvedRound: 0
         });
         emit DataJobPosted(jobId, datasetId, msg.sender, grantId);
     }
@@ -141,6 +143,7 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         Order storage order = _orders[jobId];
         if (order.buyer == address(0)) revert ComputeToDataUnknownJob(jobId);
         if (datasetRegistry.ownerOf(order.datasetId) != msg.sender) revert ComputeToDataNotDatasetOwner(jobId, msg.sender);
+        if (!order.approved) order.approvedRound = trainingJobs.getJob(jobId).round;
         order.approved = true;
         emit DataJobApproved(jobId, order.datasetId, msg.sender);
     }
@@ -277,9 +280,15 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         if (!accessGrants.isValid(grantId)) revert ComputeToDataBadGrant(grantId, "expired or revoked");
         uint256 previous = _jobOfGrant[grantId];
         if (previous != 0) {
-            // Only a job cancelled in its first auction never reached a provider (a reopened one did: audit C4).
+            // A job cancelled before any provider held it leaves the grant unused (one reopened after a provider held
+            // it does not: audit C4). Nobody bids before the approval, and a provider holding the job ends the round:
+            // so a job never approved, or cancelled in the round it was approved in, never reached a provider — even
+            // if rounds nobody could bid in were reopened (anyone may, and the node's trainer does; audit E1).
             TrainingJobs.Job memory job = trainingJobs.getJob(previous);
-            if (job.state != TrainingJobs.State.Cancelled || job.round != 1) revert ComputeToDataGrantUsed(grantId, previous);
+            Order storage last = _orders[previous];
+            if (job.state != TrainingJobs.State.Cancelled || (last.approved && job.round != last.approvedRound)) {
+                revert ComputeToDataGrantUsed(grantId, previous);
+            }
         }
     }
 

@@ -95,6 +95,8 @@ export type DataJobOrder = {
   approved: boolean
   settled: boolean
   modelDelivered: boolean
+  /** The job's bidding round at its first approval (0 while not approved). */
+  approvedRound: number
 }
 
 /** The compute-to-data order behind TrainingJobs job `jobId`, or undefined when the job was not posted on a dataset. */

@@ -1,0 +1,299 @@
+/**
+ * Audit 10 — ComputeToData after audit 9's fixes, and TrainingJobs' buyer gate (IBidGate), on the real compiled
+ * contracts. Each finding (E1…, contracts/test/attacks.c2d2.md) was first written as an attack that succeeded; a fixed
+ * one now asserts the attack fails, one left as it is asserts what a buyer faces. "SAFE …" tests assert behaviour
+ * checked and found sound.
+ */
+import { toContractDatasetTerms } from '@mycel/sdk'
+import {
+  chainSpec,
+  createMlpTrainer,
+  type Dataset,
+  type DatasetTree,
+  datasetTree,
+  type MlpSpec,
+  type TrainerState,
+} from '@mycel/training'
+import { type Address, encodeDeployData, getAddress, type Hex, maxUint256 } from 'viem'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  accessGrantsAbi,
+  accessGrantsBytecode,
+  computeToDataAbi,
+  computeToDataBytecode,
+  datasetRegistryAbi,
+  datasetRegistryBytecode,
+  modelRegistryAbi,
+  testUSDAbi as testUsdAbi,
+  trainingDisputesAbi,
+  trainingJobsAbi,
+} from '../../packages/sdk/src/generated/contracts.ts'
+import { digits } from '../../packages/training/test/helpers/digits.ts'
+import { admin } from './helpers/market.ts'
+import { deployTraining, MYC, runOf, TIMES, type Training, termsIn } from './helpers/training.ts'
+
+const owner = getAddress('0x00000000000000000000000000000000000000a1')
+const contributor = getAddress('0x00000000000000000000000000000000000000c1')
+const buyer = getAddress('0x00000000000000000000000000000000000b0e01')
+const trusted = getAddress('0x000000000000000000000000000000000000a11c')
+const verifier = getAddress('0x000000000000000000000000000000000000fe01')
+const outsider = getAddress('0x0000000000000000000000000000000000000b0b')
+const stranger = getAddress('0x00000000000000000000000000000000000000e5')
+
+const TRAINING_PRICE = 5_000n
+const BUDGET = 1_000_000n
+const BOND = 100n * MYC
+const PRICE = 400_000n
+const KIND = { access: 0, training: 1, records: 2, queries: 3, compute: 4 } as const
+const STATE = { none: 0, bidding: 1, training: 2, submitted: 3, accepted: 4, cancelled: 5 } as const
+const STEPS = 8
+const EVERY = 4
+const ROUND = TIMES.biddingTime + TIMES.revealTime
+
+let data: Dataset
+let tree: DatasetTree
+const mlp: MlpSpec = {
+  layers: [784, 6, 10],
+  optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
+  batchSize: 8,
+  seed: 5,
+}
+let spec: ReturnType<typeof chainSpec>
+
+function train(s: MlpSpec, on: Dataset): TrainerState[] {
+  let st = createMlpTrainer(s, on).snapshot()
+  const out = [st]
+  for (let i = 0; i < STEPS; i++) {
+    const tr = createMlpTrainer(s, on, { resume: st })
+    tr.step()
+    st = tr.snapshot()
+    out.push(st)
+  }
+  return out
+}
+
+let t: Training
+let c2d: Awaited<ReturnType<Training['chain']['deploy']>>
+let registry: typeof c2d
+let grants: typeof c2d
+let datasetId: bigint
+let computeGrant: bigint
+const usd = () => t.m.usd.toString() as Address
+const c2dAddr = () => getAddress(c2d.toString())
+
+const c = (from: Address, fn: string, args: unknown[] = []) => t.must(from, c2d, computeToDataAbi, fn, args)
+const cCall = (from: Address, fn: string, args: unknown[] = []) => t.call(from, c2d, computeToDataAbi, fn, args)
+const g = async (from: Address, fn: string, args: unknown[] = []) =>
+  (await t.must(from, grants, accessGrantsAbi, fn, args)).result
+const market = (over: Record<string, unknown> = {}) => ({ token: usd(), budget: BUDGET, bond: BOND, ...TIMES, ...over })
+const termsHash = async (id = datasetId) =>
+  (await t.must(buyer, registry, datasetRegistryAbi, 'termsHash', [id])).result as Hex
+const postArgs = async (grantId = 0n, over: Record<string, unknown> = {}) => [
+  datasetId,
+  grantId,
+  await termsHash(),
+  spec,
+  market(over),
+  termsIn(usd()),
+  'bafyspec',
+]
+/** Posts a job (not approved yet). */
+const postOnly = async (grantId = 0n, over: Record<string, unknown> = {}) =>
+  (await c(buyer, 'post', await postArgs(grantId, over))).result as bigint
+/** Posts a job and has the dataset's owner approve its spec. */
+const post = async (grantId = 0n, over: Record<string, unknown> = {}) => {
+  const jobId = await postOnly(grantId, over)
+  await c(owner, 'approve', [jobId])
+  return jobId
+}
+const order = async (jobId: bigint) =>
+  (await c(stranger, 'orderOf', [jobId])).result as { buyer: Address; grantId: bigint; approved: boolean }
+const ownerOfModel = async (id: bigint) =>
+  (await t.must(stranger, t.m.registry, modelRegistryAbi, 'ownerOf', [id])).result as Address
+/** Lets the current round's auction end without a bid and has anyone (here: a trainer node) reopen it. */
+const reopenUnbid = async (jobId: bigint) => {
+  t.wait(ROUND)
+  await t.must(stranger, t.jobs, trainingJobsAbi, 'assign', [jobId])
+}
+
+async function registerDataset(from: Address, trainingPrice: bigint) {
+  const terms = toContractDatasetTerms({
+    currency: usd(),
+    offers: ['training', 'records'],
+    grantDuration: 0,
+    accessPrice: 0n,
+    trainingPrice,
+    recordPrice: 1n,
+    queryPrice: 0n,
+  })
+  const listing = {
+    cid: 'bafysealed',
+    schemaCid: 'bafyschema',
+    recordsRoot: tree.root,
+    recordCount: data.count,
+    license: 'CC-BY-4.0',
+    provider: 'http://127.0.0.1:8080',
+  }
+  return (
+    await t.must(from, registry, datasetRegistryAbi, 'register', [listing, terms, [{ payee: contributor, bps: 1_000 }]])
+  ).result as bigint
+}
+
+beforeAll(() => {
+  const all = digits().train
+  const count = 256
+  data = { inputs: all.inputs.subarray(0, count * 784), labels: Array.from(all.labels).slice(0, count), count }
+  tree = datasetTree(data, 784)
+  spec = chainSpec(mlp, { steps: STEPS, checkpointEvery: EVERY, datasetRoot: tree.root, datasetCount: data.count })
+})
+
+beforeEach(async () => {
+  t = await deployTraining()
+  const create = (d: Hex) => t.chain.deploy(d, admin)
+  registry = await create(encodeDeployData({ abi: datasetRegistryAbi, bytecode: datasetRegistryBytecode }))
+  grants = await create(
+    encodeDeployData({ abi: accessGrantsAbi, bytecode: accessGrantsBytecode, args: [registry.toString() as Address] }),
+  )
+  c2d = await create(
+    encodeDeployData({
+      abi: computeToDataAbi,
+      bytecode: computeToDataBytecode,
+      args: [
+        t.jobs.toString() as Address,
+        grants.toString() as Address,
+        t.m.registry.toString() as Address,
+        t.myc.toString() as Address,
+      ],
+    }),
+  )
+  datasetId = await registerDataset(owner, TRAINING_PRICE)
+  await t.m.mint(buyer, 10n * BUDGET)
+  await t.must(buyer, t.m.usd, testUsdAbi, 'approve', [c2d.toString(), maxUint256])
+  for (const who of [trusted, verifier, outsider]) await t.stake(who, 1_000n * MYC)
+  computeGrant = (await g(owner, 'issue', [datasetId, KIND.compute, trusted, [], 0, 0n])) as bigint
+  await c(trusted, 'enrol', [computeGrant])
+})
+
+describe('audit 10 — ComputeToData and the buyer gate', () => {
+  it('E1 fixed: a job reopened while it waited for its owner’s approval still lets its grant post again', async () => {
+    const jobId = await postOnly()
+    const { grantId } = await order(jobId)
+    // The owner takes longer than one auction to read the spec: nobody could bid, and anyone reopens the auction
+    // (the node's trainer does so for any job it could fit, packages/node/src/trainer/trainer.ts).
+    await reopenUnbid(jobId)
+    expect((await t.job(jobId)).round).toBe(2)
+    // The owner declines: the buyer cancels and, as docs/data.md promises, posts another spec under the same grant.
+    await c(buyer, 'cancel', [jobId])
+    await c(stranger, 'claim', [jobId])
+    const again = await post(grantId)
+    expect((await order(again)).grantId).toBe(grantId)
+    // The data was paid once; the first budget came back in full.
+    expect(await g(stranger, 'owed', [usd(), owner])).toBe(TRAINING_PRICE - TRAINING_PRICE / 10n)
+    expect((await c(stranger, 'owed', [usd(), buyer])).result).toBe(BUDGET)
+  })
+
+  it('E1 fixed: approved late (in a reopened round) and cancelled before anyone held it, the grant posts again', async () => {
+    const jobId = await postOnly()
+    const { grantId } = await order(jobId)
+    await reopenUnbid(jobId)
+    await c(owner, 'approve', [jobId]) // approved in round 2
+    expect((await t.job(jobId)).round).toBe(2)
+    await c(buyer, 'cancel', [jobId]) // e.g. no trusted provider online
+    expect((await cCall(buyer, 'post', await postArgs(grantId))).ok).toBe(true)
+  })
+
+  it('E1 fixed, C4 kept: approved late, then held by a provider and reopened, the grant is used', async () => {
+    const jobId = await postOnly(0n, { bond: 1n })
+    const { grantId } = await order(jobId)
+    await reopenUnbid(jobId)
+    await c(owner, 'approve', [jobId])
+    await c(owner, 'approve', [jobId]) // approving again changes nothing
+    await t.auction(jobId, [[trusted, PRICE]])
+    t.wait(TIMES.trainingTime + 1)
+    await t.must(stranger, t.jobs, trainingJobsAbi, 'expire', [jobId]) // the data reached a provider
+    await c(owner, 'approve', [jobId]) // nor does an approval after the provider held it
+    await c(buyer, 'cancel', [jobId])
+    expect((await t.fails(buyer, c2d, computeToDataAbi, 'post', await postArgs(grantId, { bond: 1n }))).errorName).toBe(
+      'ComputeToDataGrantUsed',
+    )
+  })
+
+  it('E2 left (by construction): with no trusted verifier besides the winner, a garbage result is paid and delivered', async () => {
+    const jobId = await post()
+    await t.auction(jobId, [[trusted, PRICE]])
+    // The only party the owner trusts skips the work: it "trains" on zeros (any checkpoints would do).
+    const zeros: Dataset = { inputs: new Float32Array(data.inputs.length), labels: Array(256).fill(0), count: 256 }
+    await t.submit(jobId, trusted, spec, runOf(mlp, zeros, train(mlp, zeros)))
+    // Nobody may challenge it: the staked outsider is refused by the gate, the winner cannot challenge itself.
+    expect((await t.fails(outsider, t.disputes, trainingDisputesAbi, 'challengeModel', [jobId])).errorName).toBe(
+      'TrainingJobsBidderRefused',
+    )
+    expect((await t.fails(trusted, t.disputes, trainingDisputesAbi, 'challengeModel', [jobId])).errorName).toBe(
+      'TrainingJobsSelfChallenge',
+    )
+    // The buyer cannot refuse: a submitted job is neither cancelled nor expired, and the window runs out.
+    expect((await cCall(buyer, 'cancel', [jobId])).ok).toBe(false)
+    t.wait(TIMES.trainingTime + 1)
+    expect((await t.fails(stranger, t.jobs, trainingJobsAbi, 'expire', [jobId])).errorName).toBe(
+      'TrainingJobsWrongState',
+    )
+    await c(stranger, 'accept', [jobId]) // anyone, once the window is over
+    const job = await t.job(jobId)
+    expect(job.state).toBe(STATE.accepted)
+    expect(await ownerOfModel(job.modelId)).toBe(buyer) // the garbage model
+    expect((await t.must(trusted, t.jobs, trainingJobsAbi, 'owed', [usd(), trusted])).result).toBe(PRICE)
+  })
+
+  it('E2 left (by construction): the owner can empty the verifier set after the buyer can no longer cancel', async () => {
+    const vGrant = (await g(owner, 'issue', [datasetId, KIND.compute, verifier, [], 0, 0n])) as bigint
+    await c(verifier, 'enrol', [vGrant])
+    const jobId = await post()
+    // At posting and through the auction, the buyer sees a second trusted party able to check the winner.
+    expect((await c(stranger, 'mayBid', [jobId, verifier])).result).not.toBe('0x00000000')
+    await t.auction(jobId, [[trusted, PRICE]])
+    expect((await cCall(buyer, 'cancel', [jobId])).ok).toBe(false) // assigned: the buyer is committed
+    await g(owner, 'revoke', [vGrant]) // (or the verifier's compute grant simply expires)
+    const zeros: Dataset = { inputs: new Float32Array(data.inputs.length), labels: Array(256).fill(0), count: 256 }
+    await t.submit(jobId, trusted, spec, runOf(mlp, zeros, train(mlp, zeros)))
+    expect((await t.fails(verifier, t.disputes, trainingDisputesAbi, 'challengeModel', [jobId])).errorName).toBe(
+      'TrainingJobsBidderRefused',
+    )
+  })
+
+  it('SAFE: starving the gate of gas does not let an outsider open a dispute (fail-open path unreachable)', async () => {
+    const jobId = await post()
+    await t.auction(jobId, [[trusted, PRICE]])
+    await t.submit(jobId, trusted, spec, runOf(mlp, data, train(mlp, data)))
+    let opened = 0
+    for (let gas = 20_000n; gas <= 400_000n; gas += 1_000n) {
+      const r = await t.chain.call(outsider, t.disputes, trainingDisputesAbi, 'challengeModel', [jobId], {
+        gasLimit: gas,
+      })
+      if (r.ok) opened++
+    }
+    expect(opened).toBe(0)
+    expect((await t.job(jobId)).challenger).toBe('0x0000000000000000000000000000000000000000')
+  })
+
+  it('SAFE: every unit is accounted for across a declined job, a re-post under the grant and an acceptance', async () => {
+    const start = await t.usdBalance(buyer)
+    const first = await postOnly()
+    const { grantId } = await order(first)
+    await reopenUnbid(first)
+    await c(buyer, 'cancel', [first])
+    const second = await post(grantId)
+    await t.auction(second, [[trusted, PRICE]])
+    await t.submit(second, trusted, spec, runOf(mlp, data, train(mlp, data)))
+    await c(buyer, 'accept', [second])
+    expect((await cCall(stranger, 'claim', [second])).ok).toBe(false) // nothing left to claim
+    await c(stranger, 'claim', [first])
+    expect((await cCall(stranger, 'claim', [first])).ok).toBe(false)
+    await c(buyer, 'withdraw', [usd()])
+    expect(await t.usdBalance(buyer)).toBe(start - TRAINING_PRICE - PRICE) // the data once, the bid once
+    expect(await t.usdBalance(c2dAddr())).toBe(0n)
+    expect((await t.must(trusted, t.jobs, trainingJobsAbi, 'owed', [usd(), trusted])).result).toBe(PRICE)
+    expect(await t.usdBalance(t.jobs.toString() as Address)).toBe(PRICE) // only the provider's pay remains
+    const grantsHeld = await t.usdBalance(grants.toString() as Address)
+    expect(grantsHeld).toBe(TRAINING_PRICE)
+  })
+})
