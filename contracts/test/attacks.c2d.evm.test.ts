@@ -1,9 +1,3 @@
-/**
- * Audit 9 — ComputeToData (compute-to-data training jobs) and TrainingJobs' IBidGate, on the real compiled contracts.
- * Each finding (C1…C8, contracts/test/attacks.c2d.md) was first written as an attack that succeeded; each test now
- * asserts the attack fails. Tests named "SAFE …" assert behaviour checked and found sound.
- */
-import { toContractDatasetTerms } from '@mycel/sdk'
 import {
   chainSpec,
   createMlpTrainer,
@@ -13,84 +7,54 @@ import {
   exampleAt,
   initialParams,
   type MlpSpec,
-  type TrainerState,
 } from '@mycel/training'
-import { type Address, encodeDeployData, getAddress, type Hex, maxUint256, toFunctionSelector } from 'viem'
+import { type Address, encodeDeployData, getAddress, maxUint256, toFunctionSelector } from 'viem'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  accessGrantsAbi,
-  accessGrantsBytecode,
-  computeToDataAbi,
-  computeToDataBytecode,
-  datasetRegistryAbi,
-  datasetRegistryBytecode,
-  licensesAbi,
-  modelRegistryAbi,
-  testUSDAbi as testUsdAbi,
-  trainingJobsAbi,
-} from '../../packages/sdk/src/generated/contracts.ts'
+import { computeToDataAbi, licensesAbi, trainingJobsAbi } from '../../packages/sdk/src/generated/contracts.ts'
 import { digits } from '../../packages/training/test/helpers/digits.ts'
+import {
+  BOND,
+  BUDGET,
+  buyer,
+  type ComputeToDataFixture,
+  computeToDataCalls,
+  deployComputeToData,
+  KIND,
+  mlp,
+  outsider,
+  owner,
+  PRICE,
+  STATE,
+  stranger,
+  TRAINING_PRICE,
+  trainStates,
+  trusted,
+} from './helpers/computeToData.ts'
 import { admin } from './helpers/market.ts'
 import { testContract } from './helpers/testContracts.ts'
-import { deployTraining, MYC, playDispute, runOf, TIMES, type Training, termsIn } from './helpers/training.ts'
+import { MYC, playDispute, runOf, TIMES, type Training, termsIn } from './helpers/training.ts'
 
-const owner = getAddress('0x00000000000000000000000000000000000000a1')
-const contributor = getAddress('0x00000000000000000000000000000000000000c1')
-const buyer = getAddress('0x00000000000000000000000000000000000b0e01')
-const trusted = getAddress('0x000000000000000000000000000000000000a11c')
-const outsider = getAddress('0x0000000000000000000000000000000000000b0b')
-const stranger = getAddress('0x00000000000000000000000000000000000000e5')
 const eve = getAddress('0x00000000000000000000000000000000000000ee')
 const licensee = getAddress('0x00000000000000000000000000000000000001ce')
 
-const TRAINING_PRICE = 5_000n
-const BUDGET = 1_000_000n
-const BOND = 100n * MYC
-const PRICE = 400_000n
-const KIND = { access: 0, training: 1, records: 2, queries: 3, compute: 4 } as const
-const STATE = { none: 0, bidding: 1, training: 2, submitted: 3, accepted: 4, cancelled: 5 } as const
 const STEPS = 8
 const EVERY = 4
 
 // A real dataset (256 MNIST digits): its tree's root is the dataset's records root, so a dispute can be played.
 let data: Dataset
 let tree: DatasetTree
-const mlp: MlpSpec = {
-  layers: [784, 6, 10],
-  optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
-  batchSize: 8,
-  seed: 5,
-}
 let spec: ReturnType<typeof chainSpec>
 
-function train(s: MlpSpec, on: Dataset): TrainerState[] {
-  let st = createMlpTrainer(s, on).snapshot()
-  const out = [st]
-  for (let i = 0; i < STEPS; i++) {
-    const tr = createMlpTrainer(s, on, { resume: st })
-    tr.step()
-    st = tr.snapshot()
-    out.push(st)
-  }
-  return out
-}
+const train = (s: MlpSpec, on: Dataset) => trainStates(s, on, STEPS)
 
+let f: ComputeToDataFixture
+let registerDataset: ComputeToDataFixture['registerDataset']
+const { usd, c2dAddr, c, cCall, g, market, termsHash, order, ownerOfModel, commit } = computeToDataCalls(() => f)
 let t: Training
-let c2d: Awaited<ReturnType<Training['chain']['deploy']>>
-let registry: typeof c2d
-let grants: typeof c2d
+let c2d: ComputeToDataFixture['c2d']
 let datasetId: bigint
 let computeGrant: bigint
-const usd = () => t.m.usd.toString() as Address
-const c2dAddr = () => getAddress(c2d.toString())
 
-const c = (from: Address, fn: string, args: unknown[] = []) => t.must(from, c2d, computeToDataAbi, fn, args)
-const cCall = (from: Address, fn: string, args: unknown[] = []) => t.call(from, c2d, computeToDataAbi, fn, args)
-const g = async (from: Address, fn: string, args: unknown[] = []) =>
-  (await t.must(from, grants, accessGrantsAbi, fn, args)).result
-const market = (over: Record<string, unknown> = {}) => ({ token: usd(), budget: BUDGET, bond: BOND, ...TIMES, ...over })
-const termsHash = async (id = datasetId) =>
-  (await t.must(buyer, registry, datasetRegistryAbi, 'termsHash', [id])).result as Hex
 /** Posts a job and has the dataset's owner approve its spec (the owner of `dataset`, when given). */
 const post = async (
   over: {
@@ -119,42 +83,6 @@ const postOnly = async (
       'bafyspec',
     ])
   ).result as bigint
-const order = async (jobId: bigint) =>
-  (await c(stranger, 'orderOf', [jobId])).result as { buyer: Address; datasetId: bigint; grantId: bigint }
-const ownerOfModel = async (id: bigint) =>
-  (await t.must(stranger, t.m.registry, modelRegistryAbi, 'ownerOf', [id])).result as Address
-
-async function commit(jobId: bigint, who: Address, price = PRICE, gasLimit?: bigint) {
-  const { round } = await t.job(jobId)
-  const salt = `0x${'11'.repeat(32)}` as Hex
-  const commitment = (await t.must(who, t.jobs, trainingJobsAbi, 'bidCommitment', [jobId, round, who, price, salt]))
-    .result as Hex
-  if (gasLimit === undefined) return t.call(who, t.jobs, trainingJobsAbi, 'commitBid', [jobId, commitment])
-  return t.chain.call(who, t.jobs, trainingJobsAbi, 'commitBid', [jobId, commitment], { gasLimit })
-}
-
-async function registerDataset(from: Address, trainingPrice: bigint) {
-  const terms = toContractDatasetTerms({
-    currency: usd(),
-    offers: ['training', 'records'],
-    grantDuration: 0,
-    accessPrice: 0n,
-    trainingPrice,
-    recordPrice: 1n,
-    queryPrice: 0n,
-  })
-  const listing = {
-    cid: 'bafysealed',
-    schemaCid: 'bafyschema',
-    recordsRoot: tree.root,
-    recordCount: data.count,
-    license: 'CC-BY-4.0',
-    provider: 'http://127.0.0.1:8080',
-  }
-  return (
-    await t.must(from, registry, datasetRegistryAbi, 'register', [listing, terms, [{ payee: contributor, bps: 1_000 }]])
-  ).result as bigint
-}
 
 /** Runs the job's auction with `trusted` and has it post the honest result; returns the honest run. */
 async function trainedBy(jobId: bigint, who: Address = trusted) {
@@ -173,30 +101,8 @@ beforeAll(() => {
 })
 
 beforeEach(async () => {
-  t = await deployTraining()
-  const create = (d: Hex) => t.chain.deploy(d, admin)
-  registry = await create(encodeDeployData({ abi: datasetRegistryAbi, bytecode: datasetRegistryBytecode }))
-  grants = await create(
-    encodeDeployData({ abi: accessGrantsAbi, bytecode: accessGrantsBytecode, args: [registry.toString() as Address] }),
-  )
-  c2d = await create(
-    encodeDeployData({
-      abi: computeToDataAbi,
-      bytecode: computeToDataBytecode,
-      args: [
-        t.jobs.toString() as Address,
-        grants.toString() as Address,
-        t.m.registry.toString() as Address,
-        t.myc.toString() as Address,
-      ],
-    }),
-  )
-  datasetId = await registerDataset(owner, TRAINING_PRICE)
-  await t.m.mint(buyer, 10n * BUDGET)
-  await t.must(buyer, t.m.usd, testUsdAbi, 'approve', [c2d.toString(), maxUint256])
-  for (const who of [trusted, outsider]) await t.stake(who, 1_000n * MYC)
-  computeGrant = (await g(owner, 'issue', [datasetId, KIND.compute, trusted, [], 0, 0n])) as bigint
-  await c(trusted, 'enrol', [computeGrant])
+  f = await deployComputeToData({ recordsRoot: tree.root, recordCount: data.count })
+  ;({ t, c2d, datasetId, computeGrant, registerDataset } = f)
 })
 
 describe('audit 9 — ComputeToData', () => {

@@ -6,62 +6,44 @@
  * accepted model and the rest of the budget reach the buyer through claim, once; a cancelled job's grant posts again;
  * every refusal is named and loses nothing.
  */
-import { toContractDatasetTerms } from '@mycel/sdk'
-import { chainSpec, type MlpSpec } from '@mycel/training'
-import { type Address, encodeDeployData, getAddress, type Hex, maxUint256 } from 'viem'
+import { chainSpec } from '@mycel/training'
+import { type Address, getAddress, type Hex, maxUint256 } from 'viem'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
   accessGrantsAbi,
-  accessGrantsBytecode,
-  computeToDataAbi,
-  computeToDataBytecode,
-  datasetRegistryAbi,
-  datasetRegistryBytecode,
   modelRegistryAbi,
   testUSDAbi as testUsdAbi,
   trainingJobsAbi,
 } from '../../packages/sdk/src/generated/contracts.ts'
-import { admin } from './helpers/market.ts'
-import { deployTraining, MYC, TIMES, type Training, termsIn } from './helpers/training.ts'
-
-const owner = getAddress('0x00000000000000000000000000000000000000a1')
-const contributor = getAddress('0x00000000000000000000000000000000000000c1')
-const buyer = getAddress('0x00000000000000000000000000000000000b0e01')
-const trusted = getAddress('0x000000000000000000000000000000000000a11c')
-const outsider = getAddress('0x0000000000000000000000000000000000000b0b')
-const stranger = getAddress('0x00000000000000000000000000000000000000e5')
+import {
+  BOND,
+  BUDGET,
+  buyer,
+  type ComputeToDataFixture,
+  computeToDataCalls,
+  contributor,
+  deployComputeToData,
+  KIND,
+  mlp,
+  outsider,
+  owner,
+  stranger,
+  TRAINING_PRICE,
+  trusted,
+} from './helpers/computeToData.ts'
+import { type Training, termsIn } from './helpers/training.ts'
 
 const ROOT = `0x${'cd'.repeat(32)}` as Hex
 const COUNT = 256
-const TRAINING_PRICE = 5_000n
-const BUDGET = 1_000_000n
-const BOND = 100n * MYC
-const KIND = { access: 0, training: 1, records: 2, queries: 3, compute: 4 } as const
-
-const mlp: MlpSpec = {
-  layers: [784, 6, 10],
-  optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
-  batchSize: 8,
-  seed: 5,
-}
 const spec = chainSpec(mlp, { steps: 8, checkpointEvery: 4, datasetRoot: ROOT, datasetCount: COUNT })
 const checkpoints = [1, 2, 3].map((i) => `0x${i.toString(16).padStart(64, '0')}` as Hex)
 
+let f: ComputeToDataFixture
 let t: Training
-let c2d: Awaited<ReturnType<Training['chain']['deploy']>>
-let registry: typeof c2d
-let grants: typeof c2d
+let c2d: ComputeToDataFixture['c2d']
+let grants: ComputeToDataFixture['grants']
 let datasetId: bigint
-const usd = () => t.m.usd.toString() as Address
-
-const c = (from: Address, fn: string, args: unknown[] = []) => t.must(from, c2d, computeToDataAbi, fn, args)
-const cFails = async (from: Address, fn: string, args: unknown[] = []) =>
-  (await t.fails(from, c2d, computeToDataAbi, fn, args)).errorName
-const g = async (from: Address, fn: string, args: unknown[] = []) =>
-  (await t.must(from, grants, accessGrantsAbi, fn, args)).result
-const market = (over: Record<string, unknown> = {}) => ({ token: usd(), budget: BUDGET, bond: BOND, ...TIMES, ...over })
-const termsHash = async () =>
-  (await t.must(buyer, registry, datasetRegistryAbi, 'termsHash', [datasetId])).result as Hex
+const { usd, c, cFails, g, market, termsHash, order, commit } = computeToDataCalls(() => f)
 const postArgs = async (grantId = 0n, s = spec) => [
   datasetId,
   grantId,
@@ -77,66 +59,10 @@ const post = async (grantId = 0n) => {
   await c(owner, 'approve', [jobId])
   return jobId
 }
-const order = async (jobId: bigint) =>
-  (await c(stranger, 'orderOf', [jobId])).result as { buyer: Address; datasetId: bigint; grantId: bigint }
-
-async function commit(jobId: bigint, who: Address) {
-  const { round } = await t.job(jobId)
-  const salt = `0x${'11'.repeat(32)}` as Hex
-  const commitment = (await t.must(who, t.jobs, trainingJobsAbi, 'bidCommitment', [jobId, round, who, 400_000n, salt]))
-    .result as Hex
-  return t.call(who, t.jobs, trainingJobsAbi, 'commitBid', [jobId, commitment])
-}
 
 beforeEach(async () => {
-  t = await deployTraining()
-  const create = (data: Hex) => t.chain.deploy(data, admin)
-  registry = await create(encodeDeployData({ abi: datasetRegistryAbi, bytecode: datasetRegistryBytecode }))
-  grants = await create(
-    encodeDeployData({ abi: accessGrantsAbi, bytecode: accessGrantsBytecode, args: [registry.toString() as Address] }),
-  )
-  c2d = await create(
-    encodeDeployData({
-      abi: computeToDataAbi,
-      bytecode: computeToDataBytecode,
-      args: [
-        t.jobs.toString() as Address,
-        grants.toString() as Address,
-        t.m.registry.toString() as Address,
-        t.myc.toString() as Address,
-      ],
-    }),
-  )
-  const terms = toContractDatasetTerms({
-    currency: usd(),
-    offers: ['training', 'records'],
-    grantDuration: 0,
-    accessPrice: 0n,
-    trainingPrice: TRAINING_PRICE,
-    recordPrice: 1n,
-    queryPrice: 0n,
-  })
-  const listing = {
-    cid: 'bafysealed',
-    schemaCid: 'bafyschema',
-    recordsRoot: ROOT,
-    recordCount: COUNT,
-    license: 'CC-BY-4.0',
-    provider: 'http://127.0.0.1:8080',
-  }
-  datasetId = (
-    await t.must(owner, registry, datasetRegistryAbi, 'register', [
-      listing,
-      terms,
-      [{ payee: contributor, bps: 1_000 }],
-    ])
-  ).result as bigint
-  await t.m.mint(buyer, 10n * BUDGET)
-  await t.must(buyer, t.m.usd, testUsdAbi, 'approve', [c2d.toString(), maxUint256])
-  for (const who of [trusted, outsider]) await t.stake(who, 1_000n * MYC)
-  // The owner trusts one provider with its data.
-  const compute = (await g(owner, 'issue', [datasetId, KIND.compute, trusted, [], 0, 0n])) as bigint
-  await c(trusted, 'enrol', [compute])
+  f = await deployComputeToData({ recordsRoot: ROOT, recordCount: COUNT })
+  ;({ t, c2d, grants, datasetId } = f)
 })
 
 describe('ComputeToData', () => {
