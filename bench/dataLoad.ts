@@ -96,7 +96,10 @@ try {
     names.map((n) => [n, { ok: 0, other: {} as Record<string, number>, ms: [] as number[] }]),
   )
   let sent = 0
-  const deadline = performance.now() + SECONDS * 1000
+  const began = performance.now()
+  const deadline = began + SECONDS * 1000
+  /** The slowest requests, with when they were sent: a tail from one stall looks other than a tail from queueing. */
+  const slow: { route: string; sentAtS: number; ms: number }[] = []
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < deadline) {
@@ -111,7 +114,10 @@ try {
         } catch (error) {
           status = `no answer (${(error as Error).message})`
         }
-        stats.ms.push(performance.now() - started)
+        const ms = performance.now() - started
+        stats.ms.push(ms)
+        if (ms > 5_000)
+          slow.push({ route: name, sentAtS: Number(((started - began) / 1000).toFixed(1)), ms: Math.round(ms) })
         if (status === '200') stats.ok++
         else stats.other[status] = (stats.other[status] ?? 0) + 1
       }
@@ -140,11 +146,18 @@ try {
     perSecond: Math.round(total / SECONDS),
     routes: rows,
     allOk,
+    /** Requests slower than 5 s: how many, and the ten slowest with the second they were sent at. */
+    over5s: slow.length,
+    slowest: slow.sort((a, b) => b.ms - a.ms).slice(0, 10),
   }
   console.log('route                      requests   2xx      p50 ms   p99 ms   other')
   for (const r of rows)
     console.log(
       `${r.route.padEnd(26)} ${String(r.requests).padStart(8)} ${String(r.ok).padStart(8)} ${r.p50Ms.toFixed(1).padStart(9)} ${r.p99Ms.toFixed(1).padStart(8)}   ${JSON.stringify(r.refused)}`,
+    )
+  if (slow.length > 0)
+    console.log(
+      `${slow.length} requests over 5 s; the slowest (route, sent at s, ms): ${result.slowest.map((r) => `${r.route} ${r.sentAtS} ${r.ms}`).join('; ')}`,
     )
   console.log(`${total} requests, ${result.perSecond}/s; target 100% 2xx on every route: ${allOk ? 'met' : 'MISSED'}`)
   const out = join(import.meta.dirname, 'results')

@@ -27,6 +27,7 @@ const ALL = [
   'training',
   'provenance',
   'dataLoad',
+  'properties',
 ] as const
 
 const asked = process.argv.slice(2)

@@ -6,7 +6,7 @@
  * holds exactly the sum of what it owes and each account's credit is what the model says (every price paid moved
  * from the buyer, every withdrawal to the withdrawer); after each sequence tokens are conserved — what the actors hold
  * plus what the contract holds equals what was minted — and each grant's validity is the model's. 1,000 sequences here
- * (DATA_PROPERTY_RUNS for more).
+ * (DATA_PROPERTY_RUNS for more; `npm run bench -- properties` runs 5,000).
  */
 import { grantKindIndex, grantPrice, SOLD_KINDS, splitDataPayment } from '@mycel/sdk'
 import fc from 'fast-check'
