@@ -24,6 +24,32 @@ describe('sharedFor', () => {
     expect(computed).toBe(3)
   })
 
+  it('shares a computation that outlasts the period with every caller until it ends', async () => {
+    let clock = 0
+    let computed = 0
+    let finish: (value: string) => void = () => {}
+    const view = sharedFor(
+      1000,
+      () => {
+        computed++
+        return new Promise<string>((resolve) => {
+          finish = resolve
+        })
+      },
+      () => clock,
+    )
+    const first = view('all')
+    clock = 5000 // long past the period, still running: no second computation
+    const late = view('all')
+    expect(late).toBe(first)
+    expect(computed).toBe(1)
+    finish('walked')
+    expect(await late).toBe('walked')
+    // Ended, and past its period: the next caller starts the next computation.
+    void view('all')
+    expect(computed).toBe(2)
+  })
+
   it('does not keep a failure: the next caller computes again', async () => {
     let calls = 0
     const view = sharedFor(60_000, async () => {

@@ -9,17 +9,26 @@ export function sharedFor<K, V>(
   compute: (key: K) => Promise<V>,
   now: () => number = Date.now,
 ): (key: K) => Promise<V> {
-  const entries = new Map<K, { startedAt: number; value: Promise<V> }>()
+  const entries = new Map<K, { startedAt: number; running: boolean; value: Promise<V> }>()
+  const fresh = (entry: { startedAt: number; running: boolean }) => entry.running || now() - entry.startedAt < ttlMs
   return (key) => {
     const hit = entries.get(key)
-    if (hit && now() - hit.startedAt < ttlMs) return hit.value
+    // Shared while it runs, however long: a walk slower than the period under load must not start another walk per
+    // caller (each one slowing the next: the stampede that made every data route's p99 about 30 s at 200 clients).
+    if (hit && fresh(hit)) return hit.value
     // Entries past their time are dropped as new ones come, so the map holds at most the keys of one period.
-    for (const [k, entry] of entries) if (now() - entry.startedAt >= ttlMs) entries.delete(k)
-    const value = compute(key)
-    entries.set(key, { startedAt: now(), value })
-    value.catch(() => {
-      if (entries.get(key)?.value === value) entries.delete(key)
-    })
-    return value
+    for (const [k, entry] of entries) if (!fresh(entry)) entries.delete(k)
+    const entry = { startedAt: now(), running: true, value: compute(key) }
+    entries.set(key, entry)
+    entry.value.then(
+      () => {
+        entry.running = false
+      },
+      () => {
+        entry.running = false
+        if (entries.get(key) === entry) entries.delete(key)
+      },
+    )
+    return entry.value
   }
 }
