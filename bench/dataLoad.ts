@@ -6,7 +6,7 @@
  * requests are signed once (a request stays valid five minutes; key and records requests may be repeated — each
  * answer is encrypted to the grantee alone). The load starts once the example compute-to-data job is accepted (before,
  * the trainer and verifier open and hash the 25 MB dataset on the node's main thread).
- * Targets: 100% 2xx on every route. Reports p50/p99 per route and the throughput; writes bench/results/dataLoad.json;
+ * Clients use bench/support/loadClient.ts (a connection each). Targets: 100% 2xx on every route. Reports p50/p99 per route and the throughput; writes bench/results/dataLoad.json;
  * exits 1 when a target is missed.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,6 +16,7 @@ import { dataRequestBody, dataRequestDomain, signDataRequest } from '@mycel/sdk'
 import { recordsRequestHash } from '../packages/node/src/vault/serve.ts'
 import { tempDir } from '../test/helpers/chain.ts'
 import { startUp } from '../test/helpers/cli.ts'
+import { closeLoadClient, type LoadResponse, request } from './support/loadClient.ts'
 
 const CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 200)
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 30)
@@ -75,11 +76,11 @@ try {
     }),
   })
   const post = (path: string, body: string) => () =>
-    fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-  const routes: Record<string, () => Promise<Response>> = {
-    'GET /api/data': () => fetch(`${api}/api/data`),
-    'GET /api/provenance': () => fetch(`${api}/api/provenance`),
-    'GET /api/lineage/:cid': () => fetch(`${api}/api/lineage/${digits.cid}`),
+    request(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  const routes: Record<string, () => Promise<LoadResponse>> = {
+    'GET /api/data': () => request(`${api}/api/data`),
+    'GET /api/provenance': () => request(`${api}/api/provenance`),
+    'GET /api/lineage/:cid': () => request(`${api}/api/lineage/${digits.cid}`),
     'POST /api/data/keys': post('/api/data/keys', keyBody),
     'POST /api/data/records': post('/api/data/records', recordsBody),
   }
@@ -87,8 +88,8 @@ try {
   const only = process.env.BENCH_DATA_ROUTES?.split(',').map((r) => r.trim())
   const names = Object.keys(routes).filter((n) => !only || only.includes(n))
   for (const name of names) {
-    const r = await (routes[name] as () => Promise<Response>)()
-    if (r.status !== 200) throw new Error(`${name} answered ${r.status} before the load: ${await r.text()}`)
+    const r = await (routes[name] as () => Promise<LoadResponse>)()
+    if (r.status !== 200) throw new Error(`${name} answered ${r.status} before the load: ${r.text}`)
   }
 
   process.stderr.write(`bench: data load, ${CLIENTS} clients for ${SECONDS} s on ${names.length} routes\n`)
@@ -108,9 +109,7 @@ try {
         const started = performance.now()
         let status: string
         try {
-          const response = await (routes[name] as () => Promise<Response>)()
-          await response.arrayBuffer()
-          status = String(response.status)
+          status = String((await (routes[name] as () => Promise<LoadResponse>)()).status)
         } catch (error) {
           status = `no answer (${(error as Error).message})`
         }
@@ -165,6 +164,7 @@ try {
   writeFileSync(join(out, 'dataLoad.json'), `${JSON.stringify(result, null, 2)}\n`)
   process.exitCode = allOk ? 0 : 1
 } finally {
+  closeLoadClient()
   await node.stop()
   rmSync(dataDir, { recursive: true, force: true })
 }

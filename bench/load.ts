@@ -10,7 +10,7 @@
  * its receipt) what the miner served equals what the gateway committed, and the miner's best voucher (committed less
  * that last metered cost) equals what a claim paid out on chain.
  * Targets: 100% 2xx; served = committed = claimed on chain. Prints a table, writes bench/results/load.json, exits 1
- * when a target is missed.
+ * when a target is missed. Clients use bench/support/loadClient.ts (a connection each).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,6 +18,7 @@ import { getChannel } from '@mycel/sdk'
 import { createPublicClient, http } from 'viem'
 import { tempDir } from '../test/helpers/chain.ts'
 import { startUp } from '../test/helpers/cli.ts'
+import { closeLoadClient, request } from './support/loadClient.ts'
 
 const CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 200)
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60)
@@ -40,8 +41,8 @@ try {
       ...(k % 4 === 0 ? { stream: true } : {}),
     })
   const post = (path: string, body: string) =>
-    fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-  for (let k = 0; k < 20; k++) await (await post('/chat/completions', chat(k))).arrayBuffer() // warm up
+    request(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  for (let k = 0; k < 20; k++) await post('/chat/completions', chat(k)) // warm up
 
   process.stderr.write(`bench: load, ${CLIENTS} clients for ${SECONDS} s through ${gateway}\n`)
   const statuses: Record<string, number> = {}
@@ -58,7 +59,7 @@ try {
         let text = ''
         try {
           const response = await post('/chat/completions', chat(k))
-          text = await response.text()
+          text = response.text
           status = String(response.status)
           // A stream that ended in an error event is not a success, whatever its status line said.
           if (response.status === 200 && k % 4 === 0 && !text.includes('data: [DONE]')) status = 'stream cut'
@@ -171,6 +172,7 @@ try {
   )
   if (targets.some((t) => !t.met)) process.exitCode = 1
 } finally {
+  closeLoadClient()
   await node.stop()
   rmSync(dataDir, { recursive: true, force: true })
 }

@@ -38,6 +38,7 @@ import {
   TRAINING_PRICE,
   trusted,
 } from './helpers/computeToData.ts'
+import { fromSnapshot } from './helpers/evm.ts'
 import { MYC, TIMES, termsIn } from './helpers/training.ts'
 
 const RUNS = Number(process.env.C2D_PROPERTY_RUNS ?? 40)
@@ -179,15 +180,7 @@ describe('compute-to-data payments (property, real contracts)', () => {
       }
 
       await fc.assert(
-        fc.asyncProperty(program, async (actions) => {
-          await t.chain.evm.stateManager.checkpoint()
-          t.chain.now = start
-          try {
-            await run(actions)
-          } finally {
-            await t.chain.evm.stateManager.revert()
-          }
-        }),
+        fc.asyncProperty(program, (actions) => fromSnapshot(t.chain, start, () => run(actions))),
         { numRuns: RUNS },
       )
       for (const [path, count] of Object.entries(seen)) expect(count, path).toBeGreaterThan(0)

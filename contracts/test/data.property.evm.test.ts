@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import { type Address, getAddress } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { type DataMarket, deployData } from './helpers/data.ts'
+import { fromSnapshot } from './helpers/evm.ts'
 
 const RUNS = Number(process.env.DATA_PROPERTY_RUNS ?? 1_000)
 const actors = [1, 2, 3, 4, 5].map((i) => getAddress(`0x${(0xe0 + i).toString(16).padStart(40, '0')}`))
@@ -70,15 +71,9 @@ describe('data payments (property, real contracts)', () => {
     for (const a of actors) await d.mint(a, MINT)
     const start = d.chain.now
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 14 }), async (actions) => {
-        await d.chain.evm.stateManager.checkpoint()
-        d.chain.now = start
-        try {
-          await run(actions)
-        } finally {
-          await d.chain.evm.stateManager.revert()
-        }
-      }),
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 14 }), (actions) =>
+        fromSnapshot(d.chain, start, () => run(actions)),
+      ),
       { numRuns: RUNS },
     )
 

@@ -94,3 +94,17 @@ export async function createInProcessChain(): Promise<InProcessChain> {
   }
   return chain
 }
+
+/**
+ * Runs `run` from the chain's current state at time `at`, and puts the state back after (the EVM's state journal):
+ * each random sequence of a property starts from the same deployment.
+ */
+export async function fromSnapshot<value>(chain: InProcessChain, at: bigint, run: () => Promise<value>) {
+  await chain.evm.stateManager.checkpoint()
+  chain.now = at
+  try {
+    return await run()
+  } finally {
+    await chain.evm.stateManager.revert()
+  }
+}

@@ -12,7 +12,7 @@ describe('sharedFor', () => {
         await new Promise((r) => setTimeout(r, 5))
         return `${key}:${computed}`
       },
-      () => clock,
+      { now: () => clock },
     )
     const first = await Promise.all(Array.from({ length: 50 }, () => view(30)))
     expect(new Set(first)).toEqual(new Set(['30:1']))
@@ -36,7 +36,7 @@ describe('sharedFor', () => {
           finish = resolve
         })
       },
-      () => clock,
+      { now: () => clock },
     )
     const first = view('all')
     clock = 5000 // long past the period, still running: no second computation
@@ -48,6 +48,45 @@ describe('sharedFor', () => {
     // Ended, and past its period: the next caller starts the next computation.
     void view('all')
     expect(computed).toBe(2)
+  })
+
+  it('with stale, answers from the last computation when a refresh outlasts waitMs, never one older than maxAgeMs', async () => {
+    let clock = 0
+    let computed = 0
+    const finishers: ((value: string) => void)[] = []
+    const view = sharedFor(
+      1000,
+      () => {
+        computed++
+        return new Promise<string>((resolve) => finishers.push(resolve))
+      },
+      { now: () => clock, stale: { waitMs: 20, maxAgeMs: 10_000 } },
+    )
+    const first = view('all') // nothing kept yet: the first caller waits however long
+    await new Promise((r) => setTimeout(r, 40))
+    finishers[0]?.('one')
+    expect(await first).toBe('one')
+    clock = 2000 // past the period: a refresh starts; it is slow, so its caller gets the last answer after waitMs
+    expect(await view('all')).toBe('one')
+    expect(computed).toBe(2)
+    clock = 2500 // the refresh still runs: shared (no third computation), answered from the last one
+    expect(await view('all')).toBe('one')
+    expect(computed).toBe(2)
+    // A refresh that ends within waitMs is what its callers get.
+    const waiting = view('all')
+    finishers[1]?.('two')
+    expect(await waiting).toBe('two')
+    clock = 20_000 // the kept answer is too old to serve: a caller waits for the refresh
+    let answered = false
+    const late = view('all').then((v) => {
+      answered = true
+      return v
+    })
+    await new Promise((r) => setTimeout(r, 40))
+    expect(answered).toBe(false)
+    finishers[2]?.('three')
+    expect(await late).toBe('three')
+    expect(computed).toBe(3)
   })
 
   it('does not keep a failure: the next caller computes again', async () => {

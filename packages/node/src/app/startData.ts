@@ -6,7 +6,7 @@
  */
 import { listCertifications, listDatasets, listGrants, type MycelAddresses } from '@mycel/sdk'
 import type { Common, RoleContext } from '../common/common.ts'
-import { sharedFor } from '../common/shared.ts'
+import { READ_VIEW_STALE, sharedFor } from '../common/shared.ts'
 import { roleEnabled } from '../config/options.ts'
 import { isRegisteredHere, listDatasetKeys, readReleases } from '../db/stores/vault.ts'
 import type { DataApi } from '../http/dataRoutes.ts'
@@ -28,18 +28,23 @@ export async function startData(
 ): Promise<{ api: DataApi; vault?: Vault; stop: () => void }> {
   const vault = roleEnabled(common.options.vault, ctx.devnet) ? await openVault(common.options.dataDir) : undefined
   const certificationContext = vault ? { ...ctx, db: vault.db } : undefined
-  const chainView = sharedFor(1000, async (_all: 'all') => {
-    const { addresses, client } = ctx
-    const { total, datasets } = await listDatasets(client, { datasetRegistry: addresses.datasetRegistry, limit: 50 })
-    const grants = await listGrants(client, { accessGrants: addresses.accessGrants })
-    const onchain = await listCertifications(client, { eas: addresses.eas })
-    const offchain = certificationContext ? await offchainCertifications(certificationContext) : []
-    const certifications = [
-      ...onchain.map((c) => ({ ...c, onchain: true })),
-      ...offchain.map((c) => ({ ...c, onchain: false })),
-    ]
-    return { total, datasets, grants, certifications }
-  })
+  // Read once a second whoever asks; under load a caller waits for a slow walk at most a second (then the last one).
+  const chainView = sharedFor(
+    1000,
+    async (_all: 'all') => {
+      const { addresses, client } = ctx
+      const { total, datasets } = await listDatasets(client, { datasetRegistry: addresses.datasetRegistry, limit: 50 })
+      const grants = await listGrants(client, { accessGrants: addresses.accessGrants })
+      const onchain = await listCertifications(client, { eas: addresses.eas })
+      const offchain = certificationContext ? await offchainCertifications(certificationContext) : []
+      const certifications = [
+        ...onchain.map((c) => ({ ...c, onchain: true })),
+        ...offchain.map((c) => ({ ...c, onchain: false })),
+      ]
+      return { total, datasets, grants, certifications }
+    },
+    { stale: READ_VIEW_STALE },
+  )
   const releaseContext = (what: string): ReleaseContext => {
     if (!vault) throw vaultOff(what)
     return {

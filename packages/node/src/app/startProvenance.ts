@@ -14,7 +14,7 @@ import {
 import { type Hex, hexToBytes } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import type { Common, RoleContext } from '../common/common.ts'
-import { sharedFor } from '../common/shared.ts'
+import { READ_VIEW_STALE, sharedFor } from '../common/shared.ts'
 import { createProvenanceStore } from '../db/stores/provenance.ts'
 import type { ProvenanceApi } from '../http/provenanceRoutes.ts'
 import type { ReceiptIssuer } from '../miner/receipts.ts'
@@ -49,8 +49,11 @@ export function startProvenance(common: Common, ctx: RoleContext & { addresses: 
     },
   })
   let timer: ReturnType<typeof setInterval> | undefined
-  // One walk of the chain's datasets, certifications, jobs and models every two seconds, whoever asks.
-  const chainIndex = sharedFor(2000, (_all: 'all') => readChainIndex(ctx.client, ctx.addresses))
+  // One walk of the chain's datasets, certifications, jobs and models every two seconds, whoever asks; under load a
+  // caller waits for a slow walk at most a second (then gets the last one).
+  const chainIndex = sharedFor(2000, (_all: 'all') => readChainIndex(ctx.client, ctx.addresses), {
+    stale: READ_VIEW_STALE,
+  })
   const verifyContext = { client: ctx.client, addresses: ctx.addresses, codec }
 
   /** The issuer a miner signs its receipts with; its account anchors their batches. */
