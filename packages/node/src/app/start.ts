@@ -329,21 +329,25 @@ export async function start(options: NodeOptions, { logger, signal }: StartParam
     incentives.startDuties()
     training.startDuties()
     provenance.startDuties()
-    // The devnet's example economy: a certified dataset trained on by compute-to-data, a personal vault in use.
+    // The devnet's example economy: a certified dataset trained on by compute-to-data, a personal vault in use. Begun
+    // once start-up has returned (sealing the digits is a second of CPU that the summary need not wait for).
     if (devnet && options.trainingDemo) {
       const treasury = walletFor(devnetAccount(0), context.chain, rpcUrl)
-      seedDataDemo(
-        {
-          ...context,
-          addresses,
-          logger: log,
-          url,
-          ...(data.vault ? { vault: data.vault } : {}),
-          providers: training.keys.map((k) => k.address),
-          inTreasuryTx: (send) => common.txQueue.run(treasury.account.address, send),
-        },
-        treasury,
-      ).catch((error: Error) => log.warn({ msg: 'the demo data economy was not seeded', err: error.message }))
+      const seed = () =>
+        seedDataDemo(
+          {
+            ...context,
+            addresses,
+            logger: log,
+            url,
+            ...(data.vault ? { vault: data.vault } : {}),
+            providers: training.keys.map((k) => k.address),
+            inTreasuryTx: (send) => common.txQueue.run(treasury.account.address, send),
+          },
+          treasury,
+        ).catch((error: Error) => log.warn({ msg: 'the demo data economy was not seeded', err: error.message }))
+      const timer = setTimeout(seed, 0)
+      shutdown.add('demo data seeding', () => clearTimeout(timer))
     }
     state.ready = true
     state.reason = 'ready'
