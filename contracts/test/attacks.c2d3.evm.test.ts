@@ -3,6 +3,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { computeToDataAbi, trainingJobsAbi } from '../../packages/sdk/src/generated/contracts.ts'
 import { digits } from '../../packages/training/test/helpers/digits.ts'
 import {
+  BOND,
   BUDGET,
   buyer,
   type ComputeToDataFixture,
@@ -70,33 +71,55 @@ beforeEach(async () => {
 })
 
 describe('audit 11 — ComputeToData after E1 (Order.approvedRound)', () => {
-  it('F1 ATTACK: approved once commitments closed, the round nobody could bid in counts as the approved one', async () => {
+  it('F1 fixed: approved once commitments closed, the first round providers could bid in counts as the approved one', async () => {
     const jobId = await postOnly()
     const { grantId } = await order(jobId)
     // The owner reads the spec and approves during the reveal period (or after it, before anyone reopened).
     t.wait(TIMES.biddingTime)
     await c(owner, 'approve', [jobId])
-    expect(await approvedRound(jobId)).toBe(1)
-    // Nobody can bid in round 1 any more: the approved round is dead.
+    // Nobody can bid in round 1 any more: the approved round was dead. Before the fix it recorded 1, and the grant
+    // was used by the cancellation below (ComputeToDataGrantUsed) although no provider could ever bid.
     expect((await commit(jobId, trusted)).ok).toBe(false)
+    expect(await approvedRound(jobId)).toBe(2)
     t.wait(TIMES.revealTime)
     await reopen(jobId) // anyone (the node's trainer) opens round 2: the first round anyone can bid in
     expect((await t.job(jobId)).round).toBe(2)
-    // The buyer cancels at once (the trusted provider is offline): no provider ever committed, revealed or held it.
+    // The buyer cancels (the trusted provider is offline): no provider ever committed, revealed or held it.
     await c(buyer, 'cancel', [jobId])
     expect((await t.job(jobId)).state).toBe(STATE.cancelled)
-    // The grant is used: the training price is lost although the data never reached a provider.
-    expect(await rePost(grantId)).toBe('ComputeToDataGrantUsed')
+    expect((await cCall(buyer, 'post', await postArgs(grantId))).ok).toBe(true)
   })
 
-  it('F1 ATTACK: approved after the reveal period, reopened in the same second: the buyer never had a chance', async () => {
+  it('F1 fixed: approved after the reveal period and reopened in the same second, the grant still posts again', async () => {
     const jobId = await postOnly()
     const { grantId } = await order(jobId)
     t.wait(ROUND) // round 1 over, not reopened yet
     await c(owner, 'approve', [jobId])
-    await reopen(jobId) // same timestamp: there was no moment the buyer could cancel in the approved round
+    await reopen(jobId) // same timestamp: the buyer never had a moment in the round that used to count
     await c(buyer, 'cancel', [jobId])
-    expect(await rePost(grantId)).toBe('ComputeToDataGrantUsed')
+    expect((await cCall(buyer, 'post', await postArgs(grantId))).ok).toBe(true)
+  })
+
+  it('F1 fixed: approved late and cancelled before the reopening, the grant posts again', async () => {
+    const jobId = await postOnly()
+    const { grantId } = await order(jobId)
+    t.wait(TIMES.biddingTime)
+    await c(owner, 'approve', [jobId])
+    await c(buyer, 'cancel', [jobId]) // still round 1, before the approved round 2
+    expect((await cCall(buyer, 'post', await postArgs(grantId))).ok).toBe(true)
+  })
+
+  it('F1 fixed, C4 kept: approved in time, the approved round is the current one; a round after it uses the grant', async () => {
+    const jobId = await post()
+    expect(await approvedRound(jobId)).toBe(1)
+    const { grantId } = await order(jobId)
+    t.wait(ROUND - 1)
+    await c(owner, 'approve', [jobId]) // a later approval records nothing
+    expect(await approvedRound(jobId)).toBe(1)
+    t.wait(1)
+    await reopen(jobId)
+    await c(buyer, 'cancel', [jobId])
+    expect(await rePost(grantId)).toBe('ComputeToDataGrantUsed') // F6: the reopened round might have had a provider
   })
 
   it('F2 SAFE: a best bid revealed in the approved round, then cancelled, posts again — no model, no pay, no bond lost', async () => {
@@ -107,7 +130,7 @@ describe('audit 11 — ComputeToData after E1 (Order.approvedRound)', () => {
     const salt = `0x${'11'.repeat(32)}`
     await t.must(trusted, t.jobs, trainingJobsAbi, 'revealBid', [jobId, PRICE, salt])
     expect((await t.job(jobId)).provider).toBe(trusted)
-    expect((await t.provider(trusted)).locked).toBe((await t.job(jobId)).market.bond)
+    expect((await t.provider(trusted)).locked).toBe(BOND)
     // The buyer dislikes the price (or the provider) and cancels before assign: the job never left its auction.
     await c(buyer, 'cancel', [jobId])
     expect((await t.provider(trusted)).locked).toBe(0n)

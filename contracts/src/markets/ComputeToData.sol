@@ -28,8 +28,9 @@ import {AccessGrants} from "./AccessGrants.sol";
  * is left of the budget (and any compensation from providers that missed their deadline).
  *
  * A training grant buys one trained model: when its job is cancelled before any provider held it (never approved, or
- * in the round it was approved in), the buyer may post again under the same grant while it is valid; otherwise the
- * grant is used. The attacks considered are in contracts/test/attacks.c2d.md and attacks.c2d2.md.
+ * by the end of the first round open to bids after its approval), the buyer may post again under the same grant while
+ * it is valid; otherwise the grant is used. The attacks considered are in contracts/test/attacks.c2d.md, attacks.c2d2.md
+ * and attacks.c2d3.md.
  */
 contract ComputeToData is IBidGate, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -41,7 +42,9 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         bool approved; // the dataset's owner accepted the job's spec: until then nobody may bid
         bool settled; // the refund (and compensation) credited
         bool modelDelivered;
-        uint32 approvedRound; // the job's bidding round at its first approval: no provider held it before (audit E1)
+        // The first round providers could bid in once approved: the job's round at the first approval, or the next one
+        // when that round's bidding period was over (audit E1, F1). No provider held the job before it ended.
+        uint32 approvedRound;
     }
 
     TrainingJobs public immutable trainingJobs;
@@ -143,7 +146,10 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         Order storage order = _orders[jobId];
         if (order.buyer == address(0)) revert ComputeToDataUnknownJob(jobId);
         if (datasetRegistry.ownerOf(order.datasetId) != msg.sender) revert ComputeToDataNotDatasetOwner(jobId, msg.sender);
-        if (!order.approved) order.approvedRound = trainingJobs.getJob(jobId).round;
+        if (!order.approved) {
+            TrainingJobs.Job memory job = trainingJobs.getJob(jobId);
+            order.approvedRound = block.timestamp < job.biddingEnd ? job.round : job.round + 1;
+        }
         order.approved = true;
         emit DataJobApproved(jobId, order.datasetId, msg.sender);
     }
@@ -282,11 +288,12 @@ contract ComputeToData is IBidGate, ReentrancyGuardTransient {
         if (previous != 0) {
             // A job cancelled before any provider held it leaves the grant unused (one reopened after a provider held
             // it does not: audit C4). Nobody bids before the approval, and a provider holding the job ends the round:
-            // so a job never approved, or cancelled in the round it was approved in, never reached a provider — even
-            // if rounds nobody could bid in were reopened (anyone may, and the node's trainer does; audit E1).
+            // so a job never approved, or cancelled by the end of the first round open to bids after its approval,
+            // never reached a provider — even if rounds nobody could bid in were reopened (anyone may, and the node's
+            // trainer does; audit E1), including the rest of a round approved after its bidding period (audit F1).
             TrainingJobs.Job memory job = trainingJobs.getJob(previous);
             Order storage last = _orders[previous];
-            if (job.state != TrainingJobs.State.Cancelled || (last.approved && job.round != last.approvedRound)) {
+            if (job.state != TrainingJobs.State.Cancelled || (last.approved && job.round > last.approvedRound)) {
                 revert ComputeToDataGrantUsed(grantId, previous);
             }
         }

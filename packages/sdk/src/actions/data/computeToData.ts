@@ -95,7 +95,10 @@ export type DataJobOrder = {
   approved: boolean
   settled: boolean
   modelDelivered: boolean
-  /** The job's bidding round at its first approval (0 while not approved). */
+  /**
+   * The first round open to bids after the first approval: the job's round then, or the next one when that round's
+   * bidding period was over (0 while not approved).
+   */
   approvedRound: number
 }
 
