@@ -58,7 +58,7 @@ beforeAll(async () => {
   // Two final epochs in every subnet with weights revealed: the incentive charts and routine events have data.
   const deadline = Date.now() + 200_000
   for (;;) {
-    const view = (await (await fetch(`${node.summary.api}/api/incentives`)).json()) as Epochs
+    const view = await api<Epochs>('/api/incentives')
     const settled = view.subnets.every(
       (s) => s.weights.length > 0 && s.epochs.filter((e) => e.final && e.incentive.some((x) => x > 0)).length >= 2,
     )
@@ -105,6 +105,10 @@ async function warpTo(seconds: number) {
 }
 
 /** How far the page is wider than the window (0 when nothing overflows sideways). */
+/** A node API's JSON answer. */
+const api = async <body>(path: string) => (await (await fetch(`${node.summary.api}${path}`)).json()) as body
+/** The view's section headings, in order. */
+const headings = (page: Page) => page.locator('main h2').allTextContents()
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
 
 /** Per chart canvas: its name, the values it draws, and how many strongly coloured pixels it has (bars, cells). */
@@ -236,9 +240,9 @@ describe('the dashboard, a view per capability', () => {
       expect(holders.find(([address]) => address !== undefined && devnetIndex(address) === index)?.[1]).toBe(share)
 
     // Propose doubling text's minimum price, as devnet account 1 (20 % of TXT, self-delegated), through the form.
-    const catalog = (await (await fetch(`${node.summary.api}/api/models`)).json()) as {
-      models: { name: string; terms: { minPricePerRequest: string } | null }[]
-    }
+    const catalog = await api<{ models: { name: string; terms: { minPricePerRequest: string } | null }[] }>(
+      '/api/models',
+    )
     const price = 2n * BigInt(catalog.models.find((m) => m.name === 'text')?.terms?.minPricePerRequest ?? '0')
     expect(price).toBeGreaterThan(0n)
     const description = `text: minimum price ${money(price, 'tUSD')} (dashboard test ${Date.now()})`
@@ -311,16 +315,10 @@ describe('the dashboard, a view per capability', () => {
       datasets: { datasetId: string; certified: boolean; grants: { valid: boolean }[] }[]
       releases: unknown[]
     }
-    const overview = (await (await fetch(`${node.summary.api}/api/data`)).json()) as Overview
+    const overview = await api<Overview>('/api/data')
     const page = await open('data', 1280)
     await page.locator('main [data-loaded]').waitFor()
-    expect(await page.locator('main h2').allTextContents()).toEqual([
-      'Data market',
-      'Datasets',
-      'Grants',
-      'Vault log',
-      'Training on data',
-    ])
+    expect(await headings(page)).toEqual(['Data market', 'Datasets', 'Grants', 'Vault log', 'Training on data'])
     expect(await page.locator('#dataset-count').textContent()).toBe(overview.total)
     // npm start seeds the certified MNIST dataset (1) and a personal vault (2); the demo job 1 trains on dataset 1 by
     // compute-to-data; the vault's log holds the trainer's and verifier's key releases and the grantee's records and query.
@@ -360,12 +358,7 @@ describe('the dashboard, a view per capability', () => {
     const answer = (await response.json()) as { mycel: { provenance: { output: string; model: string } } }
     const page = await open('provenance', 1280)
     await page.locator('main [data-loaded]').waitFor()
-    expect(await page.locator('main h2').allTextContents()).toEqual([
-      'Provenance',
-      'Recent batches',
-      'Look up',
-      'Lineage',
-    ])
+    expect(await headings(page)).toEqual(['Provenance', 'Recent batches', 'Look up', 'Lineage'])
     expect(Number(await page.locator('#receipt-count').textContent())).toBeGreaterThan(0)
     // The paid requests of beforeAll were batched and anchored every few seconds.
     await expect.poll(() => page.locator('#batch-list tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0)

@@ -3,7 +3,6 @@ import {
   createMlpTrainer,
   type Dataset,
   type DatasetTree,
-  datasetTree,
   exampleAt,
   initialParams,
   type MlpSpec,
@@ -11,7 +10,6 @@ import {
 import { type Address, encodeDeployData, getAddress, maxUint256, toFunctionSelector } from 'viem'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { computeToDataAbi, licensesAbi, trainingJobsAbi } from '../../packages/sdk/src/generated/contracts.ts'
-import { digits } from '../../packages/training/test/helpers/digits.ts'
 import {
   BOND,
   BUDGET,
@@ -19,6 +17,7 @@ import {
   type ComputeToDataFixture,
   computeToDataCalls,
   deployComputeToData,
+  digitsJob,
   KIND,
   mlp,
   outsider,
@@ -93,11 +92,7 @@ async function trainedBy(jobId: bigint, who: Address = trusted) {
 }
 
 beforeAll(() => {
-  const all = digits().train
-  const count = 256
-  data = { inputs: all.inputs.subarray(0, count * 784), labels: Array.from(all.labels).slice(0, count), count }
-  tree = datasetTree(data, 784)
-  spec = chainSpec(mlp, { steps: STEPS, checkpointEvery: EVERY, datasetRoot: tree.root, datasetCount: data.count })
+  ;({ data, tree, spec } = digitsJob(STEPS, EVERY))
 })
 
 beforeEach(async () => {

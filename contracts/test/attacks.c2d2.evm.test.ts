@@ -1,14 +1,14 @@
-import { chainSpec, type Dataset, type DatasetTree, datasetTree, type MlpSpec } from '@mycel/training'
+import type { chainSpec, Dataset, DatasetTree, MlpSpec } from '@mycel/training'
 import { type Address, getAddress } from 'viem'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { computeToDataAbi, trainingDisputesAbi, trainingJobsAbi } from '../../packages/sdk/src/generated/contracts.ts'
-import { digits } from '../../packages/training/test/helpers/digits.ts'
 import {
   BUDGET,
   buyer,
   type ComputeToDataFixture,
   computeToDataCalls,
   deployComputeToData,
+  digitsJob,
   KIND,
   mlp,
   outsider,
@@ -66,11 +66,7 @@ const reopenUnbid = async (jobId: bigint) => {
 }
 
 beforeAll(() => {
-  const all = digits().train
-  const count = 256
-  data = { inputs: all.inputs.subarray(0, count * 784), labels: Array.from(all.labels).slice(0, count), count }
-  tree = datasetTree(data, 784)
-  spec = chainSpec(mlp, { steps: STEPS, checkpointEvery: EVERY, datasetRoot: tree.root, datasetCount: data.count })
+  ;({ data, tree, spec } = digitsJob(STEPS, EVERY))
 })
 
 beforeEach(async () => {

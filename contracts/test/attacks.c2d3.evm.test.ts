@@ -1,7 +1,6 @@
-import { chainSpec, type Dataset, type DatasetTree, datasetTree } from '@mycel/training'
+import type { chainSpec, Dataset, DatasetTree } from '@mycel/training'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { computeToDataAbi, trainingJobsAbi } from '../../packages/sdk/src/generated/contracts.ts'
-import { digits } from '../../packages/training/test/helpers/digits.ts'
 import {
   BOND,
   BUDGET,
@@ -9,6 +8,7 @@ import {
   type ComputeToDataFixture,
   computeToDataCalls,
   deployComputeToData,
+  digitsJob,
   mlp,
   outsider,
   owner,
@@ -58,11 +58,7 @@ const approvedRound = async (jobId: bigint) =>
 const reopen = (jobId: bigint) => t.must(stranger, t.jobs, trainingJobsAbi, 'assign', [jobId])
 
 beforeAll(() => {
-  const all = digits().train
-  const count = 256
-  data = { inputs: all.inputs.subarray(0, count * 784), labels: Array.from(all.labels).slice(0, count), count }
-  tree = datasetTree(data, 784)
-  spec = chainSpec(mlp, { steps: STEPS, checkpointEvery: EVERY, datasetRoot: tree.root, datasetCount: data.count })
+  ;({ data, tree, spec } = digitsJob(STEPS, EVERY))
 })
 
 beforeEach(async () => {

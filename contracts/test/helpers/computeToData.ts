@@ -5,7 +5,14 @@
  * wrapper, the providers staked, and one compute grant — to `trusted` — issued and enrolled.
  */
 import { toContractDatasetTerms } from '@mycel/sdk'
-import { createMlpTrainer, type Dataset, type MlpSpec, type TrainerState } from '@mycel/training'
+import {
+  chainSpec,
+  createMlpTrainer,
+  type Dataset,
+  datasetTree,
+  type MlpSpec,
+  type TrainerState,
+} from '@mycel/training'
 import { type Address, encodeDeployData, getAddress, type Hex, maxUint256 } from 'viem'
 import {
   accessGrantsAbi,
@@ -18,6 +25,7 @@ import {
   testUSDAbi as testUsdAbi,
   trainingJobsAbi,
 } from '../../../packages/sdk/src/generated/contracts.ts'
+import { digits } from '../../../packages/training/test/helpers/digits.ts'
 import { admin } from './market.ts'
 import { deployTraining, MYC, TIMES, type Training } from './training.ts'
 
@@ -40,6 +48,22 @@ export const mlp: MlpSpec = {
   optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
   batchSize: 8,
   seed: 5,
+}
+
+/**
+ * A real dataset for a job whose disputes can be played: the first 256 MNIST training digits, their records tree (its
+ * root is the dataset's records root) and the chain spec of `mlp` over them.
+ */
+export function digitsJob(steps: number, checkpointEvery: number, count = 256) {
+  const all = digits().train
+  const data: Dataset = {
+    inputs: all.inputs.subarray(0, count * 784),
+    labels: Array.from(all.labels).slice(0, count),
+    count,
+  }
+  const tree = datasetTree(data, 784)
+  const spec = chainSpec(mlp, { steps, checkpointEvery, datasetRoot: tree.root, datasetCount: data.count })
+  return { data, tree, spec }
 }
 
 /** Every state of `steps` training steps of `s` on `on`, the initial one first. */

@@ -20,7 +20,7 @@ import {
   type TrainingJob,
 } from '@mycel/sdk'
 import type { Hex, PublicClient } from 'viem'
-import type { ProvenanceStore } from '../db/stores/provenance.ts'
+import type { ProvenanceStore, StoredReceipt } from '../db/stores/provenance.ts'
 
 export const MAX_NODES = 300
 /** Outputs shown per model (the newest). */
@@ -135,6 +135,21 @@ export function lineageOf(index: ChainIndex, receipts: ProvenanceStore | undefin
     details: { datasetId: d.datasetId, cid: d.cid, records: d.recordCount, license: d.license, owner: d.owner },
   })
 
+  /** An output by its receipt (what it answered, who signed it, when, whether anchored). */
+  const outputNode = (r: StoredReceipt): LineageNode => ({
+    id: `output:${r.receipt.output}`,
+    kind: 'output',
+    label: `output ${short(r.receipt.output)}`,
+    details: {
+      output: r.receipt.output,
+      receipt: r.digest,
+      signer: r.receipt.signer,
+      time: r.receipt.time,
+      anchored: r.batchRoot !== null,
+      model: r.receipt.model,
+    },
+  })
+
   /** Upstream of a dataset: its certifications. */
   const certify = (d: Dataset) => {
     for (const c of index.certifications) {
@@ -157,23 +172,9 @@ export function lineageOf(index: ChainIndex, receipts: ProvenanceStore | undefin
     if (seen.has(m.modelId)) return
     seen.add(m.modelId)
     for (const r of receipts?.ofModel(m.weightsCid, OUTPUTS_PER_MODEL) ?? []) {
-      const id = `output:${r.receipt.output}`
-      if (
-        !add({
-          id,
-          kind: 'output',
-          label: `output ${short(r.receipt.output)}`,
-          details: {
-            output: r.receipt.output,
-            receipt: r.digest,
-            signer: r.receipt.signer,
-            time: r.receipt.time,
-            anchored: r.batchRoot !== null,
-          },
-        })
-      )
-        return
-      link(`model:${m.modelId}`, id, 'answered')
+      const output = outputNode(r)
+      if (!add(output)) return
+      link(`model:${m.modelId}`, output.id, 'answered')
     }
     for (const child of index.models.filter((c) => c.parents.includes(m.modelId))) {
       if (!add(modelNode(child))) return
@@ -236,21 +237,9 @@ export function lineageOf(index: ChainIndex, receipts: ProvenanceStore | undefin
       if (hit) {
         found = 'output'
         if (served) startModel(served)
-        const id = `output:${hit.receipt.output}`
-        add({
-          id,
-          kind: 'output',
-          label: `output ${short(hit.receipt.output)}`,
-          details: {
-            output: hit.receipt.output,
-            receipt: hit.digest,
-            signer: hit.receipt.signer,
-            time: hit.receipt.time,
-            anchored: hit.batchRoot !== null,
-            model: hit.receipt.model,
-          },
-        })
-        if (served) link(`model:${served.modelId}`, id, 'answered')
+        const output = outputNode(hit)
+        add(output)
+        if (served) link(`model:${served.modelId}`, output.id, 'answered')
       }
     }
   }
