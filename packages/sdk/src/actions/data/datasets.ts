@@ -88,13 +88,10 @@ export async function getDataset(
       args: [p.datasetId],
     } as never)
   try {
-    const [d, terms, shares, owner] = (await Promise.all([
-      read('getDataset'),
-      read('termsOf'),
-      read('sharesOf'),
-      read('ownerOf'),
-    ])) as [
-      DatasetListing & { registeredAt: bigint; contributorsBps: number },
+    // The listing first: a dataset that does not exist is then always named by the registry's own error, never by
+    // whichever parallel read failed first (ownerOf's ERC721NonexistentToken said nothing of datasets).
+    const d = (await read('getDataset')) as DatasetListing & { registeredAt: bigint; contributorsBps: number }
+    const [terms, shares, owner] = (await Promise.all([read('termsOf'), read('sharesOf'), read('ownerOf')])) as [
       Parameters<typeof fromContractDatasetTerms>[0],
       { payee: Address; bps: number }[],
       Address,
